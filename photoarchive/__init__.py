@@ -1,0 +1,3 @@
+"""Photoarchive: a self-hosted photo archive for families and homelabs."""
+
+__version__ = "0.1.0"

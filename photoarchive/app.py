@@ -1,0 +1,98 @@
+"""`create_app(settings)`: builds the whole application. Wiring only; nothing happens at import."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from litestar import Litestar
+from litestar.config.response_cache import ResponseCacheConfig
+from litestar.contrib.jinja import JinjaTemplateEngine
+from litestar.middleware import DefineMiddleware
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import SwaggerRenderPlugin
+from litestar.plugins.htmx import HTMXPlugin
+from litestar.static_files import create_static_files_router
+from litestar.template import TemplateConfig
+
+from photoarchive import __version__
+from photoarchive.auth.passwords import Passwords
+from photoarchive.db import Database
+from photoarchive.paths import static_dir, templates_dir
+from photoarchive.services import Services
+from photoarchive.settings import Settings
+from photoarchive.storage import BlobStore
+from photoarchive.storage.local import LocalBlobStore
+from photoarchive.web import api, media, pages
+from photoarchive.web.csrf import CSRFGuard, csrf_config
+from photoarchive.web.errors import handle_error
+from photoarchive.web.templating import configure_environment
+
+log = logging.getLogger("photoarchive")
+
+
+def build_store(settings: Settings) -> BlobStore:
+    return LocalBlobStore(settings.blob_dir, settings.tmp_dir)
+
+
+def create_app(settings: Settings) -> Litestar:
+    settings = settings.with_secret()
+    db = Database(settings.database_path)
+    store = build_store(settings)
+    svc = Services(
+        settings=settings,
+        db=db,
+        store=store,
+        passwords=Passwords(settings.argon2_memory_kib, settings.argon2_time_cost),
+        image_slots=asyncio.Semaphore(settings.image_workers),
+    )
+
+    async def start() -> None:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        settings.tmp_dir.mkdir(parents=True, exist_ok=True)
+        await store.check()
+        await db.open()
+
+    async def stop() -> None:
+        await db.close()
+        await store.close()
+
+    template_config = TemplateConfig(
+        directory=templates_dir(),
+        engine=JinjaTemplateEngine,
+        engine_callback=configure_environment,
+    )
+    app = Litestar(
+        route_handlers=[
+            *pages.PAGE_HANDLERS,
+            *api.API_HANDLERS,
+            media.media,
+            create_static_files_router(
+                path="/static",
+                directories=[static_dir()],
+                include_in_schema=False,
+                cache_control=None,
+            ),
+        ],
+        middleware=[
+            DefineMiddleware(
+                CSRFGuard, config=csrf_config(settings.secret_key, settings.secure_cookies)
+            )
+        ],
+        template_config=template_config,
+        plugins=[HTMXPlugin()],
+        exception_handlers={Exception: handle_error},
+        on_startup=[start],
+        on_shutdown=[stop],
+        openapi_config=OpenAPIConfig(
+            title="Photoarchive",
+            version=__version__,
+            path="/schema",
+            render_plugins=[SwaggerRenderPlugin()],
+        ),
+        response_cache_config=ResponseCacheConfig(default_expiration=None),
+        request_max_body_size=1024 * 1024,
+        debug=False,
+    )
+    app.state.services = svc
+    return app

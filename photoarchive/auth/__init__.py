@@ -1,0 +1,1 @@
+"""Accounts: password hashing, sessions, and the identity providers."""

@@ -1,0 +1,102 @@
+"""Server-side sessions: a random token goes to the client, only its SHA-256 is stored."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+from photoarchive import clock
+from photoarchive.db import Database
+from photoarchive.users import User, user_from_row
+
+COOKIE_NAME = "session"
+# last_seen_at is refreshed at most this often, so reads stay reads.
+TOUCH_INTERVAL = 60.0
+
+
+def token_hash(token: str) -> bytes:
+    return hashlib.sha256(token.encode()).digest()
+
+
+@dataclass(frozen=True)
+class Session:
+    id: int
+    user: User
+    kind: str
+    created_at: float
+    last_seen_at: float
+    user_agent: str
+    client_ip: str
+    refresh_token: str | None
+
+
+async def create(
+    db: Database,
+    user_id: int,
+    kind: str,
+    *,
+    user_agent: str = "",
+    client_ip: str = "",
+    refresh_token: str | None = None,
+) -> str:
+    """Start a session and return its token (at least 256 random bits)."""
+    token = secrets.token_urlsafe(32)
+    moment = clock.now()
+    await db.execute(
+        "INSERT INTO sessions (token_hash, user_id, kind, created_at, last_seen_at, user_agent,"
+        " client_ip, refresh_token) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            token_hash(token),
+            user_id,
+            kind,
+            moment,
+            moment,
+            user_agent[:300],
+            client_ip[:100],
+            refresh_token,
+        ),
+    )
+    return token
+
+
+async def resolve(
+    db: Database, token: str, kind: str, idle_seconds: float, max_seconds: float
+) -> Session | None:
+    """The live session for `token`, or None if unknown, expired or its user is disabled."""
+    if not token or len(token) > 200:
+        return None
+    row = await db.fetchone(
+        "SELECT s.id AS session_id, s.kind, s.created_at AS session_created, s.last_seen_at,"
+        " s.user_agent, s.client_ip, s.refresh_token, u.*"
+        " FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ? AND s.kind = ?",
+        (token_hash(token), kind),
+    )
+    if row is None or row["disabled"]:
+        return None
+    moment = clock.now()
+    if moment - row["last_seen_at"] > idle_seconds or moment - row["session_created"] > max_seconds:
+        await db.execute("DELETE FROM sessions WHERE id = ?", (row["session_id"],))
+        return None
+    if moment - row["last_seen_at"] > TOUCH_INTERVAL:
+        await db.execute(
+            "UPDATE sessions SET last_seen_at = ? WHERE id = ?", (moment, row["session_id"])
+        )
+    return Session(
+        id=row["session_id"],
+        user=user_from_row(row),
+        kind=row["kind"],
+        created_at=row["session_created"],
+        last_seen_at=row["last_seen_at"],
+        user_agent=row["user_agent"],
+        client_ip=row["client_ip"],
+        refresh_token=row["refresh_token"],
+    )
+
+
+async def end(db: Database, token: str) -> None:
+    await db.execute("DELETE FROM sessions WHERE token_hash = ?", (token_hash(token),))
+
+
+async def end_all_for_user(db: Database, user_id: int, *, except_id: int | None = None) -> None:
+    await db.execute("DELETE FROM sessions WHERE user_id = ? AND id IS NOT ?", (user_id, except_id))

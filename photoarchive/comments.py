@@ -1,0 +1,62 @@
+"""Comments on photos: who may add and delete them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from photoarchive import clock, photos
+from photoarchive.errors import Forbidden, Invalid, NotFound
+from photoarchive.services import Services
+from photoarchive.users import User
+
+TEXT_MAX = 2000
+
+
+def check_text(text: Any) -> str:
+    if not isinstance(text, str):
+        raise Invalid("The comment must be text.", field="text")
+    text = text.replace("\r\n", "\n").strip()
+    if not text:
+        raise Invalid("Write something before posting a comment.", field="text")
+    if len(text) > TEXT_MAX:
+        raise Invalid(f"Comments can be at most {TEXT_MAX:,} characters.", field="text")
+    return text
+
+
+async def add(svc: Services, author: User, photo_id: int, text: Any) -> photos.Comment:
+    cleaned = check_text(text)
+    photo = await photos.get(svc, photo_id, author)
+    created_at = clock.now_iso()
+    async with svc.db.transaction() as tx:
+        comment_id = await tx.insert(
+            "INSERT INTO comments (photo_id, author_id, text, created_at) VALUES (?, ?, ?, ?)",
+            (photo_id, author.id, cleaned, created_at),
+        )
+        await tx.execute(
+            "UPDATE photos SET comment_count = comment_count + 1 WHERE id = ?", (photo_id,)
+        )
+    comment = photos.Comment(comment_id, photo_id, author.username, cleaned, created_at, True)
+    await svc.publish("comment", {"id": comment_id, "photo_id": photo_id, "owner": photo.owner})
+    return comment
+
+
+async def delete(svc: Services, actor: User, comment_id: int) -> int:
+    """Delete a comment (its author or the photo's owner); returns the photo id."""
+    row = await svc.db.fetchone(
+        "SELECT c.author_id, c.photo_id, p.owner_id FROM comments c"
+        " JOIN photos p ON p.id = c.photo_id WHERE c.id = ?",
+        (comment_id,),
+    )
+    if row is None:
+        raise NotFound("That comment does not exist (or was deleted).")
+    if actor.id not in (row["author_id"], row["owner_id"]):
+        raise Forbidden("Only the comment's author or the photo's owner can delete it.")
+    async with svc.db.transaction() as tx:
+        deleted = await tx.execute("DELETE FROM comments WHERE id = ?", (comment_id,))
+        if deleted:
+            await tx.execute(
+                "UPDATE photos SET comment_count = comment_count - 1 WHERE id = ?",
+                (row["photo_id"],),
+            )
+    await svc.publish("comment-deleted", {"id": comment_id, "photo_id": row["photo_id"]})
+    return row["photo_id"]

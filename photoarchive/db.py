@@ -1,0 +1,166 @@
+"""The one door to SQLite: a write connection under a lock, a small pool of readers, migrations."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+Params = Sequence[Any] | dict[str, Any]
+BUSY_TIMEOUT_MS = 10_000
+
+
+class Database:
+    """All SQL goes through here. Writes are serialised and use `BEGIN IMMEDIATE`."""
+
+    def __init__(self, path: Path, readers: int = 3) -> None:
+        self.path = path
+        self._reader_count = readers
+        self._writer: aiosqlite.Connection | None = None
+        self._readers: asyncio.Queue[aiosqlite.Connection] = asyncio.Queue()
+        self._all_readers: list[aiosqlite.Connection] = []
+        self._write_lock = asyncio.Lock()
+        self.query_count = 0  # observed by tests that check pages cost a fixed number of queries
+
+    async def _connect(self) -> aiosqlite.Connection:
+        conn = await aiosqlite.connect(self.path, isolation_level=None)
+        conn.row_factory = sqlite3.Row
+        await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        await conn.execute("PRAGMA foreign_keys = ON")
+        await conn.execute("PRAGMA synchronous = NORMAL")
+        return conn
+
+    async def open(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._writer = await self._connect()
+        await self._writer.execute("PRAGMA journal_mode = WAL")
+        await self._migrate(self._writer)
+        for _ in range(self._reader_count):
+            conn = await self._connect()
+            await conn.execute("PRAGMA query_only = ON")
+            self._all_readers.append(conn)
+            self._readers.put_nowait(conn)
+
+    async def close(self) -> None:
+        for conn in self._all_readers:
+            await conn.close()
+        self._all_readers.clear()
+        self._readers = asyncio.Queue()
+        if self._writer is not None:
+            await self._writer.execute("PRAGMA optimize")
+            await self._writer.close()
+            self._writer = None
+
+    async def _migrate(self, conn: aiosqlite.Connection) -> None:
+        async with conn.execute("PRAGMA user_version") as cursor:
+            row = await cursor.fetchone()
+        current = row[0] if row else 0
+        for version, sql in migrations():
+            if version <= current:
+                continue
+            # executescript commits first; the explicit BEGIN makes each migration atomic.
+            await conn.executescript(
+                f"BEGIN IMMEDIATE;\n{sql}\nPRAGMA user_version = {version};\nCOMMIT;"
+            )
+
+    @asynccontextmanager
+    async def _reader(self) -> AsyncIterator[aiosqlite.Connection]:
+        conn = await self._readers.get()
+        try:
+            yield conn
+        finally:
+            self._readers.put_nowait(conn)
+
+    async def fetchall(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
+        self.query_count += 1
+        async with self._reader() as conn, conn.execute(sql, params) as cursor:
+            return list(await cursor.fetchall())
+
+    async def fetchone(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
+        self.query_count += 1
+        async with self._reader() as conn, conn.execute(sql, params) as cursor:
+            return await cursor.fetchone()
+
+    async def fetchval(self, sql: str, params: Params = ()) -> Any:
+        row = await self.fetchone(sql, params)
+        return None if row is None else row[0]
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Transaction]:
+        """Serialised write transaction; rolled back if the block raises."""
+        assert self._writer is not None, "database is not open"
+        async with self._write_lock:
+            await self._writer.execute("BEGIN IMMEDIATE")
+            try:
+                yield Transaction(self, self._writer)
+            except BaseException:
+                await self._writer.execute("ROLLBACK")
+                raise
+            else:
+                await self._writer.execute("COMMIT")
+
+    async def execute(self, sql: str, params: Params = ()) -> int:
+        """Run one write statement in its own transaction; returns the affected row count."""
+        async with self.transaction() as tx:
+            return await tx.execute(sql, params)
+
+    async def integrity_check(self) -> list[str]:
+        return [row[0] for row in await self.fetchall("PRAGMA integrity_check")]
+
+    async def backup_to(self, dest: Path) -> None:
+        """Consistent online copy of the database, taken while writers keep going."""
+        assert self._writer is not None
+        target = await aiosqlite.connect(dest)
+        try:
+            await self._writer.backup(target)
+        finally:
+            await target.close()
+
+
+class Transaction:
+    def __init__(self, db: Database, conn: aiosqlite.Connection) -> None:
+        self._db = db
+        self._conn = conn
+
+    async def execute(self, sql: str, params: Params = ()) -> int:
+        self._db.query_count += 1
+        async with self._conn.execute(sql, params) as cursor:
+            return cursor.rowcount
+
+    async def insert(self, sql: str, params: Params = ()) -> int:
+        self._db.query_count += 1
+        async with self._conn.execute(sql, params) as cursor:
+            assert cursor.lastrowid is not None
+            return cursor.lastrowid
+
+    async def fetchone(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
+        self._db.query_count += 1
+        async with self._conn.execute(sql, params) as cursor:
+            return await cursor.fetchone()
+
+    async def fetchall(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
+        self._db.query_count += 1
+        async with self._conn.execute(sql, params) as cursor:
+            return list(await cursor.fetchall())
+
+
+def migrations() -> Iterable[tuple[int, str]]:
+    """Numbered SQL files in `photoarchive/migrations`, in order."""
+    folder = resources.files("photoarchive") / "migrations"
+    found = []
+    for entry in folder.iterdir():
+        name = entry.name
+        if name.endswith(".sql") and name[:4].isdigit():
+            found.append((int(name[:4]), entry.read_text(encoding="utf-8")))
+    return sorted(found)
+
+
+def placeholders(count: int) -> str:
+    """`?, ?, ?` for an IN list of bound parameters."""
+    return ", ".join("?" * count)

@@ -1,0 +1,60 @@
+"""Errors the domain raises; each carries the HTTP status the web layer answers with."""
+
+from __future__ import annotations
+
+
+class AppError(Exception):
+    status = 400
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class BadRequest(AppError):
+    status = 400
+
+
+class NotAuthenticated(AppError):
+    status = 401
+
+
+class Forbidden(AppError):
+    status = 403
+
+
+class NotFound(AppError):
+    status = 404
+
+
+class Conflict(AppError):
+    status = 409
+
+
+class PayloadTooLarge(AppError):
+    status = 413
+
+
+class UnsupportedMedia(AppError):
+    status = 415
+
+
+class Invalid(AppError):
+    status = 422
+
+
+class TooManyRequests(AppError):
+    status = 429
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class Unavailable(AppError):
+    status = 503
+
+
+class InsufficientStorage(AppError):
+    status = 507

@@ -1,0 +1,469 @@
+"""Photos: ingest, the feed and profile pages, captions, likes, deletion. No HTTP here."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import sqlite3
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from photoarchive import clock, images
+from photoarchive.db import placeholders
+from photoarchive.errors import (
+    BadRequest,
+    Forbidden,
+    InsufficientStorage,
+    Invalid,
+    NotFound,
+    Unavailable,
+    UnsupportedMedia,
+)
+from photoarchive.services import Services
+from photoarchive.storage import StorageError, original_key, rendition_key
+from photoarchive.users import User
+
+CAPTION_MAX = 2200
+PAGE_DEFAULT = 30
+PAGE_MAX = 100
+LATEST_COMMENTS = 3
+RENDITIONS = ("thumbnail", "preview")
+
+
+@dataclass(frozen=True)
+class IncomingFile:
+    """An upload already on local disk (in the temp dir), hashed while it streamed in."""
+
+    path: Path
+    filename: str
+    sha256: str
+    size: int
+
+
+@dataclass
+class Comment:
+    id: int
+    photo_id: int
+    author: str
+    text: str
+    created_at: str
+    can_delete: bool = False
+
+    def to_api(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "photo_id": self.photo_id,
+            "author": {"username": self.author},
+            "text": self.text,
+            "created_at": self.created_at,
+            "can_delete": self.can_delete,
+        }
+
+
+@dataclass
+class Photo:
+    id: int
+    owner: str
+    owner_display: str
+    owner_id: int
+    caption: str
+    created_at: str
+    taken_at: str | None
+    camera_make: str | None
+    camera_model: str | None
+    lens: str | None
+    focal_length: float | None
+    aperture: float | None
+    exposure_time: str | None
+    iso: int | None
+    gps_lat: float | None
+    gps_lon: float | None
+    width: int
+    height: int
+    preview_width: int
+    bytes: int
+    content_type: str
+    filename: str
+    sha256: str
+    placeholder: str
+    like_count: int
+    comment_count: int
+    liked_by_me: bool = False
+    can_edit: bool = False
+    can_delete: bool = False
+    comments: list[Comment] = field(default_factory=list)
+
+    @property
+    def camera(self) -> str | None:
+        make, model = self.camera_make or "", self.camera_model or ""
+        if make and model.lower().startswith(make.lower().split()[0]):
+            return model
+        return " ".join(part for part in (make, model) if part) or None
+
+    @property
+    def alt(self) -> str:
+        return self.caption.strip()[:300] or f"Photo by {self.owner}"
+
+    @property
+    def thumbnail_size(self) -> tuple[int, int]:
+        return images.rendition_size(self.width, self.height, images.THUMBNAIL_EDGE)
+
+    @property
+    def preview_size(self) -> tuple[int, int]:
+        return images.rendition_size(self.width, self.height, images.PREVIEW_EDGE)
+
+    def url(self, name: str) -> str:
+        return f"/media/{self.id}/{name}"
+
+    def to_api(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "id": self.id,
+            "owner": {"username": self.owner},
+            "caption": self.caption,
+            "created_at": self.created_at,
+            "taken_at": self.taken_at,
+            "camera": self.camera,
+            "exif": {
+                "make": self.camera_make,
+                "model": self.camera_model,
+                "lens": self.lens,
+                "focal_length": self.focal_length,
+                "aperture": self.aperture,
+                "exposure_time": self.exposure_time,
+                "iso": self.iso,
+            },
+            "width": self.width,
+            "height": self.height,
+            "bytes": self.bytes,
+            "content_type": self.content_type,
+            "sha256": self.sha256,
+            "placeholder": self.placeholder,
+            "like_count": self.like_count,
+            "liked_by_me": self.liked_by_me,
+            "comment_count": self.comment_count,
+            "urls": {name: self.url(name) for name in ("original", "thumbnail", "preview")},
+        }
+        if self.can_edit and self.gps_lat is not None:
+            # Location is the owner's alone: it is never shown to anybody else.
+            data["location"] = {"lat": self.gps_lat, "lon": self.gps_lon}
+        return data
+
+
+_PHOTO_COLUMNS = "p.*, u.username AS owner_name, u.display_name AS owner_display"
+
+
+def _photo(row: sqlite3.Row, viewer: User | None) -> Photo:
+    is_owner = viewer is not None and viewer.id == row["owner_id"]
+    return Photo(
+        id=row["id"],
+        owner=row["owner_name"],
+        owner_display=row["owner_display"],
+        owner_id=row["owner_id"],
+        caption=row["caption"],
+        created_at=row["created_at"],
+        taken_at=row["taken_at"],
+        camera_make=row["camera_make"],
+        camera_model=row["camera_model"],
+        lens=row["lens"],
+        focal_length=row["focal_length"],
+        aperture=row["aperture"],
+        exposure_time=row["exposure_time"],
+        iso=row["iso"],
+        gps_lat=row["gps_lat"] if is_owner else None,
+        gps_lon=row["gps_lon"] if is_owner else None,
+        width=row["width"],
+        height=row["height"],
+        preview_width=row["preview_width"],
+        bytes=row["bytes"],
+        content_type=row["content_type"],
+        filename=row["filename"],
+        sha256=row["sha256"],
+        placeholder=row["placeholder"],
+        like_count=row["like_count"],
+        comment_count=row["comment_count"],
+        can_edit=is_owner,
+        can_delete=is_owner or (viewer is not None and viewer.is_admin),
+    )
+
+
+def parse_cursor(cursor: str | None) -> int | None:
+    if cursor in (None, ""):
+        return None
+    try:
+        value = int(cursor)
+    except (TypeError, ValueError):
+        raise BadRequest("The cursor is not valid.", field="cursor") from None
+    if value <= 0:
+        raise BadRequest("The cursor is not valid.", field="cursor")
+    return value
+
+
+def check_limit(limit: int | None) -> int:
+    if limit is None:
+        return PAGE_DEFAULT
+    if not 1 <= limit <= PAGE_MAX:
+        raise BadRequest(f"limit must be between 1 and {PAGE_MAX}.", field="limit")
+    return limit
+
+
+async def page(
+    svc: Services,
+    viewer: User | None,
+    *,
+    cursor: str | None = None,
+    limit: int | None = None,
+    owner_id: int | None = None,
+    with_comments: bool = True,
+) -> tuple[list[Photo], str | None]:
+    """One page of photos, newest first, in a fixed number of queries (keyset pagination)."""
+    size = check_limit(limit)
+    before = parse_cursor(cursor)
+    where, params = [], []
+    if owner_id is not None:
+        where.append("p.owner_id = ?")
+        params.append(owner_id)
+    if before is not None:
+        where.append("p.id < ?")
+        params.append(before)
+    sql = f"SELECT {_PHOTO_COLUMNS} FROM photos p JOIN users u ON u.id = p.owner_id"
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    sql += " ORDER BY p.id DESC LIMIT ?"
+    rows = await svc.db.fetchall(sql, [*params, size + 1])
+    photos = [_photo(row, viewer) for row in rows[:size]]
+    next_cursor = str(photos[-1].id) if len(rows) > size else None
+    await _decorate(svc, photos, viewer, with_comments=with_comments)
+    return photos, next_cursor
+
+
+async def _decorate(
+    svc: Services, photos: list[Photo], viewer: User | None, *, with_comments: bool
+) -> None:
+    if not photos:
+        return
+    ids = [p.id for p in photos]
+    by_id = {p.id: p for p in photos}
+    if viewer is not None:
+        liked = await svc.db.fetchall(
+            f"SELECT photo_id FROM likes WHERE user_id = ? AND photo_id IN ({placeholders(len(ids))})",
+            [viewer.id, *ids],
+        )
+        for row in liked:
+            by_id[row["photo_id"]].liked_by_me = True
+    if with_comments:
+        rows = await svc.db.fetchall(
+            "SELECT * FROM (SELECT c.id, c.photo_id, c.author_id, c.text, c.created_at,"
+            " u.username, ROW_NUMBER() OVER (PARTITION BY c.photo_id ORDER BY c.id DESC) AS n"
+            " FROM comments c JOIN users u ON u.id = c.author_id"
+            f" WHERE c.photo_id IN ({placeholders(len(ids))})) WHERE n <= ? ORDER BY id",
+            [*ids, LATEST_COMMENTS],
+        )
+        for row in rows:
+            photo = by_id[row["photo_id"]]
+            photo.comments.append(_comment(row, photo, viewer))
+
+
+def _comment(row: sqlite3.Row, photo: Photo, viewer: User | None) -> Comment:
+    can_delete = viewer is not None and viewer.id in (row["author_id"], photo.owner_id)
+    return Comment(
+        row["id"], row["photo_id"], row["username"], row["text"], row["created_at"], can_delete
+    )
+
+
+async def get(
+    svc: Services, photo_id: int, viewer: User | None, *, all_comments: bool = False
+) -> Photo:
+    row = await svc.db.fetchone(
+        f"SELECT {_PHOTO_COLUMNS} FROM photos p JOIN users u ON u.id = p.owner_id WHERE p.id = ?",
+        (photo_id,),
+    )
+    if row is None:
+        raise NotFound("That photo does not exist (or was deleted).")
+    photo = _photo(row, viewer)
+    await _decorate(svc, [photo], viewer, with_comments=not all_comments)
+    if all_comments:
+        photo.comments = await comments_of(svc, photo, viewer)
+    return photo
+
+
+async def comments_of(svc: Services, photo: Photo, viewer: User | None) -> list[Comment]:
+    rows = await svc.db.fetchall(
+        "SELECT c.*, u.username FROM comments c JOIN users u ON u.id = c.author_id"
+        " WHERE c.photo_id = ? ORDER BY c.id",
+        (photo.id,),
+    )
+    return [_comment(row, photo, viewer) for row in rows]
+
+
+def check_caption(caption: Any) -> str:
+    if caption is None:
+        return ""
+    if not isinstance(caption, str):
+        raise Invalid("The caption must be text.", field="caption")
+    caption = caption.replace("\r\n", "\n").strip()
+    if len(caption) > CAPTION_MAX:
+        raise Invalid(f"Captions can be at most {CAPTION_MAX:,} characters.", field="caption")
+    return caption
+
+
+async def add(
+    svc: Services, owner: User, incoming: IncomingFile, caption: str
+) -> tuple[Photo, bool]:
+    """Store an uploaded file as a photo of `owner`. Returns (photo, duplicate).
+
+    The temp file is always consumed. On any failure nothing is left: no row, no new blob.
+    """
+    try:
+        existing = await svc.db.fetchval(
+            "SELECT id FROM photos WHERE owner_id = ? AND sha256 = ?", (owner.id, incoming.sha256)
+        )
+        if existing is not None:
+            return await get(svc, existing, owner), True
+        if incoming.size == 0:
+            raise Invalid("The file is empty.")
+        try:
+            async with svc.image_slots:
+                ingested = await asyncio.to_thread(
+                    images.ingest, incoming.path, svc.settings.max_pixels
+                )
+        except images.UnsupportedImage as exc:
+            raise UnsupportedMedia(str(exc)) from None
+        except images.ImageError as exc:
+            raise Invalid(str(exc)) from None
+        photo_id = await _store_and_insert(svc, owner, incoming, caption, ingested)
+    finally:
+        incoming.path.unlink(missing_ok=True)
+    if photo_id is None:  # the same bytes arrived twice at once: the other request won
+        existing = await svc.db.fetchval(
+            "SELECT id FROM photos WHERE owner_id = ? AND sha256 = ?", (owner.id, incoming.sha256)
+        )
+        return await get(svc, existing, owner), True
+    photo = await get(svc, photo_id, owner)
+    await svc.publish("photo", {"id": photo.id, "owner": photo.owner})
+    return photo, False
+
+
+async def _store_and_insert(
+    svc: Services, owner: User, incoming: IncomingFile, caption: str, ingested: images.Ingested
+) -> int | None:
+    digest = incoming.sha256
+    meta = ingested.metadata
+    if svc.settings.strip_location:
+        meta.gps_lat = meta.gps_lon = None
+    preview = next(r for r in ingested.renditions if r.name == "preview")
+    try:
+        if await svc.store.stat(original_key(digest)) is None:
+            await svc.store.put_file(original_key(digest), incoming.path)
+        for rendition in ingested.renditions:
+            key = rendition_key(digest, rendition.name)
+            if await svc.store.stat(key) is None:
+                await svc.store.put_bytes(key, rendition.data)
+        async with svc.db.transaction() as tx:
+            return await tx.insert(
+                "INSERT INTO photos (owner_id, sha256, bytes, content_type, filename, caption,"
+                " width, height, preview_width, taken_at, camera_make, camera_model, lens,"
+                " focal_length, aperture, exposure_time, iso, gps_lat, gps_lon, placeholder,"
+                " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    owner.id,
+                    digest,
+                    incoming.size,
+                    ingested.content_type,
+                    incoming.filename,
+                    caption,
+                    ingested.width,
+                    ingested.height,
+                    preview.width,
+                    meta.taken_at,
+                    meta.camera_make,
+                    meta.camera_model,
+                    meta.lens,
+                    meta.focal_length,
+                    meta.aperture,
+                    meta.exposure_time,
+                    meta.iso,
+                    meta.gps_lat,
+                    meta.gps_lon,
+                    ingested.placeholder,
+                    clock.now_iso(),
+                ),
+            )
+    except sqlite3.IntegrityError:
+        return None
+    except StorageError as exc:
+        await discard_unreferenced(svc, digest)
+        if "full" in str(exc):
+            raise InsufficientStorage(f"{exc} The photo was not saved.") from None
+        raise Unavailable(f"{exc} The photo was not saved; try again later.") from None
+    except BaseException:
+        await discard_unreferenced(svc, digest)
+        raise
+
+
+async def discard_unreferenced(svc: Services, digest: str) -> None:
+    """Delete the blobs of `digest` unless a photo still refers to them."""
+    still_used = await svc.db.fetchval("SELECT 1 FROM photos WHERE sha256 = ? LIMIT 1", (digest,))
+    if still_used:
+        return
+    for key in (original_key(digest), *(rendition_key(digest, name) for name in RENDITIONS)):
+        with contextlib.suppress(StorageError):  # else left for `photoarchive verify --repair`
+            await svc.store.delete(key)
+
+
+async def set_caption(svc: Services, actor: User, photo_id: int, caption: Any) -> Photo:
+    photo = await get(svc, photo_id, actor)
+    if not photo.can_edit:
+        raise Forbidden("Only the photo's owner can change its caption.")
+    await svc.db.execute(
+        "UPDATE photos SET caption = ? WHERE id = ?", (check_caption(caption), photo_id)
+    )
+    return await get(svc, photo_id, actor)
+
+
+async def delete(svc: Services, actor: User, photo_id: int) -> None:
+    photo = await get(svc, photo_id, actor)
+    if not photo.can_delete:
+        raise Forbidden("Only the photo's owner or an administrator can delete it.")
+    await svc.db.execute("DELETE FROM photos WHERE id = ?", (photo_id,))
+    await discard_unreferenced(svc, photo.sha256)
+    await svc.publish("photo-deleted", {"id": photo_id})
+
+
+async def set_like(svc: Services, actor: User, photo_id: int, liked: bool) -> Photo:
+    await get(svc, photo_id, actor)
+    async with svc.db.transaction() as tx:
+        if liked:
+            changed = await tx.execute(
+                "INSERT OR IGNORE INTO likes (photo_id, user_id, created_at) VALUES (?, ?, ?)",
+                (photo_id, actor.id, clock.now_iso()),
+            )
+        else:
+            changed = await tx.execute(
+                "DELETE FROM likes WHERE photo_id = ? AND user_id = ?", (photo_id, actor.id)
+            )
+        if changed:
+            await tx.execute(
+                "UPDATE photos SET like_count = like_count + ? WHERE id = ?",
+                (1 if liked else -1, photo_id),
+            )
+    photo = await get(svc, photo_id, actor)
+    if changed:
+        await svc.publish("like", {"id": photo_id, "like_count": photo.like_count})
+    return photo
+
+
+async def blob_key(svc: Services, photo_id: int, name: str) -> tuple[Photo, str]:
+    """The storage key of one of a photo's files; the caller has checked the viewer may see it."""
+    row = await svc.db.fetchone(
+        f"SELECT {_PHOTO_COLUMNS} FROM photos p JOIN users u ON u.id = p.owner_id WHERE p.id = ?",
+        (photo_id,),
+    )
+    if row is None:
+        raise NotFound("That photo does not exist (or was deleted).")
+    photo = _photo(row, None)
+    if name == "original":
+        return photo, original_key(photo.sha256)
+    if name in RENDITIONS:
+        return photo, rendition_key(photo.sha256, name)
+    raise NotFound("There is no such file.")

@@ -1,0 +1,164 @@
+"""Typed settings. `Settings.from_env()` is the only reader of `PHOTOARCHIVE_*` variables."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from urllib.parse import urlsplit
+
+PREFIX = "PHOTOARCHIVE_"
+REGISTRATION_MODES = ("open", "invite", "closed")
+
+
+class SettingsError(ValueError):
+    """A configuration value is missing or wrong; the message names the variable."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path = Path("data")
+    host: str = "127.0.0.1"
+    port: int = 8000
+    public_url: str = "http://localhost:8000"
+    secret_key: str = ""
+    registration: str = "invite"
+    public_view: bool = False
+    max_upload_mb: int = 100
+    max_pixels: int = 100_000_000
+    max_files_per_upload: int = 50
+    strip_location: bool = False
+    # argon2id cost; the defaults are OWASP's minimum (19 MiB, t=2, p=1)
+    argon2_memory_kib: int = 19 * 1024
+    argon2_time_cost: int = 2
+    image_workers: int = 2
+    session_idle_days: float = 7
+    session_max_days: float = 30
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def secure_cookies(self) -> bool:
+        return urlsplit(self.public_url).scheme == "https"
+
+    @property
+    def max_upload_bytes(self) -> int:
+        return self.max_upload_mb * 1024 * 1024
+
+    @property
+    def database_path(self) -> Path:
+        return self.data_dir / "photoarchive.sqlite3"
+
+    @property
+    def blob_dir(self) -> Path:
+        return self.data_dir / "blobs"
+
+    @property
+    def tmp_dir(self) -> Path:
+        return self.data_dir / "tmp"
+
+    def with_secret(self) -> Settings:
+        """Return settings whose secret key is set, generating one into the data dir if needed."""
+        if self.secret_key:
+            return self
+        return replace(self, secret_key=load_or_create_secret(self.data_dir))
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:
+        env = os.environ if environ is None else environ
+        reader = _Reader(env)
+        values: dict[str, object] = {
+            "data_dir": Path(reader.text("DATA_DIR", "./data")),
+            "host": reader.text("HOST", "127.0.0.1"),
+            "port": reader.integer("PORT", 8000, 1, 65535),
+            "public_url": reader.url("PUBLIC_URL", "http://localhost:8000"),
+            "secret_key": reader.text("SECRET_KEY", ""),
+            "registration": reader.choice("REGISTRATION", "invite", REGISTRATION_MODES),
+            "public_view": reader.boolean("PUBLIC_VIEW", False),
+            "max_upload_mb": reader.integer("MAX_UPLOAD_MB", 100, 1, 1_000_000),
+            "max_pixels": reader.integer("MAX_PIXELS", 100_000_000, 1, 10**10),
+            "strip_location": reader.boolean("STRIP_LOCATION", False),
+            "image_workers": reader.integer("IMAGE_WORKERS", 2, 1, 64),
+            "session_idle_days": reader.number("SESSION_IDLE_DAYS", 7.0),
+            "session_max_days": reader.number("SESSION_MAX_DAYS", 30.0),
+        }
+        values.update(overrides)
+        values["extra"] = {k: v for k, v in env.items() if k.startswith(PREFIX)}
+        return cls(**values)  # type: ignore[arg-type]
+
+
+class _Reader:
+    def __init__(self, env: Mapping[str, str]) -> None:
+        self.env = env
+
+    def _raw(self, name: str) -> str | None:
+        value = self.env.get(PREFIX + name)
+        return None if value is None or value.strip() == "" else value.strip()
+
+    def text(self, name: str, default: str) -> str:
+        value = self._raw(name)
+        return default if value is None else value
+
+    def integer(self, name: str, default: int, low: int, high: int) -> int:
+        value = self._raw(name)
+        if value is None:
+            return default
+        try:
+            number = int(value)
+        except ValueError:
+            raise SettingsError(f"{PREFIX}{name} must be a whole number, got {value!r}") from None
+        if not low <= number <= high:
+            raise SettingsError(f"{PREFIX}{name} must be between {low} and {high}, got {number}")
+        return number
+
+    def number(self, name: str, default: float) -> float:
+        value = self._raw(name)
+        if value is None:
+            return default
+        try:
+            number = float(value)
+        except ValueError:
+            raise SettingsError(f"{PREFIX}{name} must be a number, got {value!r}") from None
+        if number <= 0:
+            raise SettingsError(f"{PREFIX}{name} must be positive, got {value!r}")
+        return number
+
+    def boolean(self, name: str, default: bool) -> bool:
+        value = self._raw(name)
+        if value is None:
+            return default
+        lowered = value.lower()
+        if lowered in ("1", "true", "yes", "on"):
+            return True
+        if lowered in ("0", "false", "no", "off"):
+            return False
+        raise SettingsError(f"{PREFIX}{name} must be true or false, got {value!r}")
+
+    def choice(self, name: str, default: str, choices: tuple[str, ...]) -> str:
+        value = self.text(name, default).lower()
+        if value not in choices:
+            raise SettingsError(
+                f"{PREFIX}{name} must be one of {', '.join(choices)}; got {value!r}"
+            )
+        return value
+
+    def url(self, name: str, default: str) -> str:
+        value = self.text(name, default).rstrip("/")
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise SettingsError(f"{PREFIX}{name} must be an http:// or https:// URL, got {value!r}")
+        return value
+
+
+def load_or_create_secret(data_dir: Path) -> str:
+    """Read the secret kept in the data dir, creating it (mode 0600) on first start."""
+    path = data_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    secret = secrets.token_hex(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(secret + "\n")
+    return secret

@@ -1,0 +1,64 @@
+"""Blob storage: one interface, chosen by configuration. Keys are derived from content, never names."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+
+class StorageError(Exception):
+    """The store could not complete an operation (full disk, unreachable server...)."""
+
+
+class BlobNotFound(StorageError):
+    pass
+
+
+@dataclass(frozen=True)
+class BlobInfo:
+    key: str
+    size: int
+    modified: float  # seconds since the epoch
+
+
+class BlobStore(Protocol):
+    async def put_file(self, key: str, path: Path) -> None:
+        """Store the file at `path` under `key`; the file is consumed (moved or deleted)."""
+
+    async def put_bytes(self, key: str, data: bytes) -> None: ...
+
+    async def get_bytes(self, key: str) -> bytes: ...
+
+    async def stat(self, key: str) -> BlobInfo | None: ...
+
+    def stream(self, key: str, start: int = 0, end: int | None = None) -> AsyncIterator[bytes]:
+        """Yield the bytes [start, end) of the blob."""
+        ...
+
+    async def delete(self, key: str) -> None: ...
+
+    def list(self, prefix: str = "") -> AsyncIterator[BlobInfo]: ...
+
+    def local_path(self, key: str) -> Path | None:
+        """A path on this machine to serve the blob from directly, when there is one."""
+        ...
+
+    async def check(self) -> None:
+        """Raise StorageError with a clear message when the store is not usable."""
+        ...
+
+    async def close(self) -> None: ...
+
+
+def _fanout(digest: str) -> str:
+    return f"{digest[:2]}/{digest[2:4]}/{digest}"
+
+
+def original_key(sha256: str) -> str:
+    return f"originals/{_fanout(sha256)}"
+
+
+def rendition_key(sha256: str, name: str) -> str:
+    return f"{name}s/{_fanout(sha256)}.webp"

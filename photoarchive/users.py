@@ -1,0 +1,214 @@
+"""Accounts: the rules for names, emails and passwords, sign-up policy, profiles."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from dataclasses import dataclass
+
+from photoarchive import clock, invites
+from photoarchive.auth.passwords import Passwords
+from photoarchive.db import Database
+from photoarchive.errors import Conflict, Forbidden, Invalid, NotAuthenticated, NotFound
+
+USERNAME_RE = re.compile(r"^[A-Za-z0-9_.-]{3,32}$")
+EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,255}\.[^@\s]{1,63}$")
+PASSWORD_MIN = 8
+PASSWORD_MAX = 1024
+WRONG_LOGIN = "Wrong username or password."
+
+
+@dataclass(frozen=True)
+class User:
+    id: int
+    username: str
+    email: str
+    display_name: str
+    is_admin: bool
+    disabled: bool
+    created_at: str
+
+    @property
+    def initial(self) -> str:
+        return (self.display_name or self.username)[:1].upper()
+
+    def public(self) -> dict[str, object]:
+        return {"username": self.username, "display_name": self.display_name}
+
+    def private(self) -> dict[str, object]:
+        return {
+            **self.public(),
+            "id": self.id,
+            "email": self.email,
+            "is_admin": self.is_admin,
+            "created_at": self.created_at,
+        }
+
+
+def user_from_row(row: sqlite3.Row) -> User:
+    return User(
+        id=row["id"],
+        username=row["username"],
+        email=row["email"],
+        display_name=row["display_name"],
+        is_admin=bool(row["is_admin"]),
+        disabled=bool(row["disabled"]),
+        created_at=row["created_at"],
+    )
+
+
+def check_username(username: str) -> str:
+    if not isinstance(username, str) or not USERNAME_RE.fullmatch(username):
+        raise Invalid(
+            "Usernames are 3 to 32 characters: letters, digits, '_', '.' or '-'.", field="username"
+        )
+    return username
+
+
+def check_email(email: str) -> str:
+    email = email.strip() if isinstance(email, str) else ""
+    if len(email) > 320 or not EMAIL_RE.fullmatch(email):
+        raise Invalid("Enter a valid email address.", field="email")
+    return email
+
+
+def check_password(password: str) -> str:
+    if not isinstance(password, str) or len(password) < PASSWORD_MIN:
+        raise Invalid(f"Passwords need at least {PASSWORD_MIN} characters.", field="password")
+    if len(password) > PASSWORD_MAX:
+        raise Invalid(f"Passwords can have at most {PASSWORD_MAX} characters.", field="password")
+    return password
+
+
+async def create(
+    db: Database,
+    passwords: Passwords,
+    *,
+    username: str,
+    email: str,
+    password: str,
+    registration: str = "open",
+    invite: str | None = None,
+    is_admin: bool = False,
+) -> User:
+    """Create an account under the registration policy; the very first account becomes admin."""
+    check_username(username)
+    email = check_email(email)
+    check_password(password)
+    password_hash = await passwords.hash(password)
+    return await insert(
+        db,
+        username=username,
+        email=email,
+        password_hash=password_hash,
+        registration=registration,
+        invite=invite,
+        is_admin=is_admin,
+    )
+
+
+async def insert(
+    db: Database,
+    *,
+    username: str,
+    email: str,
+    password_hash: str | None,
+    registration: str,
+    invite: str | None = None,
+    is_admin: bool = False,
+    external_id: str | None = None,
+) -> User:
+    async with db.transaction() as tx:
+        first = await tx.fetchone("SELECT 1 FROM users LIMIT 1") is None
+        if not first and registration != "open":
+            if registration == "closed":
+                raise Forbidden("Sign-up is closed on this archive. Ask its administrator.")
+            if not invite:
+                raise Forbidden(
+                    "Sign-up needs an invite link from an administrator.", field="invite"
+                )
+            await invites.consume(tx, invite)
+        taken = await tx.fetchone(
+            "SELECT username_key = ? AS same_name FROM users WHERE username_key = ? OR email_key = ?",
+            (username.lower(), username.lower(), email.lower()),
+        )
+        if taken is not None:
+            if taken["same_name"]:
+                raise Conflict("That username is taken.", field="username")
+            raise Conflict("An account with that email already exists.", field="email")
+        user_id = await tx.insert(
+            "INSERT INTO users (username, username_key, email, email_key, password_hash,"
+            " external_id, is_admin, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                username,
+                username.lower(),
+                email,
+                email.lower(),
+                password_hash,
+                external_id,
+                int(first or is_admin),
+                clock.now_iso(),
+            ),
+        )
+        if invite and not first and registration == "invite":
+            await invites.mark_used(tx, invite, user_id)
+        row = await tx.fetchone("SELECT * FROM users WHERE id = ?", (user_id,))
+    assert row is not None
+    return user_from_row(row)
+
+
+async def authenticate(db: Database, passwords: Passwords, login: str, password: str) -> User:
+    """The user for this login and password, or NotAuthenticated with one message for every miss."""
+    if not isinstance(login, str) or not isinstance(password, str) or len(password) > PASSWORD_MAX:
+        raise NotAuthenticated(WRONG_LOGIN)
+    key = login.strip().lower()
+    row = await db.fetchone(
+        "SELECT * FROM users WHERE username_key = ? OR email_key = ?", (key, key)
+    )
+    ok, new_hash = await passwords.verify(row["password_hash"] if row else None, password)
+    if row is None or not ok:
+        raise NotAuthenticated(WRONG_LOGIN)
+    if row["disabled"]:
+        raise Forbidden("This account is disabled.")
+    if new_hash:
+        await db.execute("UPDATE users SET password_hash = ? WHERE id = ?", (new_hash, row["id"]))
+    return user_from_row(row)
+
+
+async def by_username(db: Database, username: str) -> User:
+    row = await db.fetchone("SELECT * FROM users WHERE username_key = ?", (username.lower(),))
+    if row is None:
+        raise NotFound(f"There is no user called {username!r}.")
+    return user_from_row(row)
+
+
+async def by_id(db: Database, user_id: int) -> User | None:
+    row = await db.fetchone("SELECT * FROM users WHERE id = ?", (user_id,))
+    return None if row is None else user_from_row(row)
+
+
+async def profile_counts(db: Database, user_id: int) -> dict[str, int]:
+    row = await db.fetchone(
+        "SELECT COUNT(*) AS photos, COALESCE(SUM(like_count), 0) AS likes,"
+        " COALESCE(SUM(comment_count), 0) AS comments FROM photos WHERE owner_id = ?",
+        (user_id,),
+    )
+    assert row is not None
+    return {"photos": row["photos"], "likes": row["likes"], "comments": row["comments"]}
+
+
+async def list_all(db: Database) -> list[User]:
+    return [user_from_row(r) for r in await db.fetchall("SELECT * FROM users ORDER BY id")]
+
+
+async def set_disabled(db: Database, actor: User, username: str, disabled: bool) -> User:
+    if not actor.is_admin:
+        raise Forbidden("Only administrators can disable accounts.")
+    target = await by_username(db, username)
+    if target.id == actor.id:
+        raise Invalid("You cannot disable your own account.")
+    async with db.transaction() as tx:
+        await tx.execute("UPDATE users SET disabled = ? WHERE id = ?", (int(disabled), target.id))
+        if disabled:
+            await tx.execute("DELETE FROM sessions WHERE user_id = ?", (target.id,))
+    return await by_username(db, username)

@@ -1,0 +1,1 @@
+"""HTTP: thin handlers that parse, call the domain, and render."""

@@ -1,0 +1,214 @@
+"""The JSON API under /api/v1: the same domain calls as the pages, answered as JSON."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+from litestar import Controller, Request, Response, delete, get, patch, post, put
+from litestar.params import Parameter
+
+from photoarchive import comments, photos, users
+from photoarchive.auth import sessions
+from photoarchive.web.uploads import receive_photos
+from photoarchive.web.viewer import (
+    bearer_token,
+    client_ip,
+    current_session,
+    require_reader,
+    require_user,
+    services,
+)
+
+
+class SignupBody(msgspec.Struct, forbid_unknown_fields=True):
+    username: str
+    email: str
+    password: str
+    invite: str | None = None
+
+
+class LoginBody(msgspec.Struct, forbid_unknown_fields=True):
+    login: str
+    password: str
+
+
+class CaptionBody(msgspec.Struct, forbid_unknown_fields=True):
+    caption: str
+
+
+class CommentBody(msgspec.Struct, forbid_unknown_fields=True):
+    text: str
+
+
+def _page(items: list[photos.Photo], next_cursor: str | None) -> dict[str, Any]:
+    return {"items": [p.to_api() for p in items], "next_cursor": next_cursor}
+
+
+Cursor = Parameter(query="cursor", default=None, max_length=20)
+Limit = Parameter(query="limit", default=photos.PAGE_DEFAULT, ge=1, le=photos.PAGE_MAX)
+
+
+class AuthApi(Controller):
+    path = "/api/v1/auth"
+    tags = ["auth"]
+
+    @post("/signup", status_code=201)
+    async def signup(self, request: Request[Any, Any, Any], data: SignupBody) -> dict[str, Any]:
+        svc = services(request)
+        user = await users.create(
+            svc.db,
+            svc.passwords,
+            username=data.username,
+            email=data.email,
+            password=data.password,
+            registration=svc.settings.registration,
+            invite=data.invite,
+        )
+        return {"user": user.private()}
+
+    @post("/login", status_code=200)
+    async def login(self, request: Request[Any, Any, Any], data: LoginBody) -> dict[str, Any]:
+        svc = services(request)
+        user = await users.authenticate(svc.db, svc.passwords, data.login, data.password)
+        token = await sessions.create(
+            svc.db,
+            user.id,
+            "bearer",
+            user_agent=request.headers.get("user-agent", ""),
+            client_ip=client_ip(request),
+        )
+        return {"token": token, "user": user.private()}
+
+    @post("/logout", status_code=204)
+    async def logout(self, request: Request[Any, Any, Any]) -> None:
+        session = await current_session(request)
+        if session is None:
+            await require_user(request)
+            return
+        token = bearer_token(request) or request.cookies.get(sessions.COOKIE_NAME, "")
+        await sessions.end(services(request).db, token)
+
+
+class MeApi(Controller):
+    path = "/api/v1/me"
+    tags = ["users"]
+
+    @get("/")
+    async def me(self, request: Request[Any, Any, Any]) -> dict[str, Any]:
+        user = await require_user(request)
+        return {"user": user.private()}
+
+
+class PhotosApi(Controller):
+    path = "/api/v1/photos"
+    tags = ["photos"]
+
+    @get("/")
+    async def list_photos(
+        self, request: Request[Any, Any, Any], cursor: str | None = Cursor, limit: int = Limit
+    ) -> dict[str, Any]:
+        viewer = await require_reader(request)
+        items, next_cursor = await photos.page(
+            services(request), viewer, cursor=cursor, limit=limit, with_comments=False
+        )
+        return _page(items, next_cursor)
+
+    @post("/", request_max_body_size=None)
+    async def upload(self, request: Request[Any, Any, Any]) -> Response[dict[str, Any]]:
+        user = await require_user(request)
+        result = await receive_photos(request, user)
+        body = {
+            "items": [{**p.to_api(), "duplicate": dup} for p, dup in result.items],
+            "errors": result.errors,
+        }
+        if not result.items:
+            body["detail"] = result.errors[0]["detail"]
+            body["status"] = result.status
+        return Response(body, status_code=result.status)
+
+    @get("/{photo_id:int}")
+    async def get_photo(self, request: Request[Any, Any, Any], photo_id: int) -> dict[str, Any]:
+        viewer = await require_reader(request)
+        return (await photos.get(services(request), photo_id, viewer)).to_api()
+
+    @patch("/{photo_id:int}")
+    async def edit_photo(
+        self, request: Request[Any, Any, Any], photo_id: int, data: CaptionBody
+    ) -> dict[str, Any]:
+        user = await require_user(request)
+        return (await photos.set_caption(services(request), user, photo_id, data.caption)).to_api()
+
+    @delete("/{photo_id:int}", status_code=204)
+    async def delete_photo(self, request: Request[Any, Any, Any], photo_id: int) -> None:
+        user = await require_user(request)
+        await photos.delete(services(request), user, photo_id)
+
+    @get("/{photo_id:int}/comments")
+    async def list_comments(self, request: Request[Any, Any, Any], photo_id: int) -> dict[str, Any]:
+        viewer = await require_reader(request)
+        svc = services(request)
+        photo = await photos.get(svc, photo_id, viewer, all_comments=True)
+        return {"items": [c.to_api() for c in photo.comments]}
+
+    @post("/{photo_id:int}/comments", status_code=201)
+    async def add_comment(
+        self, request: Request[Any, Any, Any], photo_id: int, data: CommentBody
+    ) -> dict[str, Any]:
+        user = await require_user(request)
+        comment = await comments.add(services(request), user, photo_id, data.text)
+        return comment.to_api()
+
+    @put("/{photo_id:int}/like")
+    async def like(self, request: Request[Any, Any, Any], photo_id: int) -> dict[str, Any]:
+        user = await require_user(request)
+        photo = await photos.set_like(services(request), user, photo_id, True)
+        return {"liked": True, "like_count": photo.like_count}
+
+    @delete("/{photo_id:int}/like", status_code=200)
+    async def unlike(self, request: Request[Any, Any, Any], photo_id: int) -> dict[str, Any]:
+        user = await require_user(request)
+        photo = await photos.set_like(services(request), user, photo_id, False)
+        return {"liked": False, "like_count": photo.like_count}
+
+
+class CommentsApi(Controller):
+    path = "/api/v1/comments"
+    tags = ["comments"]
+
+    @delete("/{comment_id:int}", status_code=204)
+    async def delete_comment(self, request: Request[Any, Any, Any], comment_id: int) -> None:
+        user = await require_user(request)
+        await comments.delete(services(request), user, comment_id)
+
+
+class UsersApi(Controller):
+    path = "/api/v1/users"
+    tags = ["users"]
+
+    @get("/{username:str}")
+    async def profile(self, request: Request[Any, Any, Any], username: str) -> dict[str, Any]:
+        await require_reader(request)
+        svc = services(request)
+        user = await users.by_username(svc.db, username)
+        counts = await users.profile_counts(svc.db, user.id)
+        return {"user": user.public(), "counts": counts}
+
+    @get("/{username:str}/photos")
+    async def photos_of(
+        self,
+        request: Request[Any, Any, Any],
+        username: str,
+        cursor: str | None = Cursor,
+        limit: int = Limit,
+    ) -> dict[str, Any]:
+        viewer = await require_reader(request)
+        svc = services(request)
+        user = await users.by_username(svc.db, username)
+        items, next_cursor = await photos.page(
+            svc, viewer, cursor=cursor, limit=limit, owner_id=user.id, with_comments=False
+        )
+        return _page(items, next_cursor)
+
+
+API_HANDLERS = [AuthApi, MeApi, PhotosApi, CommentsApi, UsersApi]

@@ -1,0 +1,76 @@
+"""Litestar's double-submit CSRF check, with the two exceptions this app needs.
+
+* A request carrying an `Authorization` header is authenticated by it alone (never by the
+  cookie), and browsers cannot add that header cross-site, so it needs no token.
+* A JSON API request with no session cookie is anonymous (scripts signing in), so there is
+  no session to ride on.
+* Streamed uploads without the header are checked by the upload parser, which reads the
+  `_csrf_token` field before any file part instead of buffering the whole body here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar.config.csrf import CSRFConfig
+from litestar.datastructures import Headers
+from litestar.middleware.csrf import CSRFMiddleware
+from litestar.types import Receive, Scope, Send
+
+from photoarchive.auth.sessions import COOKIE_NAME
+
+STREAMED_UPLOAD_PATHS = frozenset({"/upload", "/api/v1/photos"})
+DEFERRED_KEY = "photoarchive_csrf_check"
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS", "TRACE"}
+
+
+def csrf_config(secret: str, secure: bool) -> CSRFConfig:
+    return CSRFConfig(
+        secret=secret,
+        cookie_name="csrftoken",
+        header_name="x-csrftoken",
+        cookie_secure=secure,
+        cookie_samesite="lax",
+        cookie_httponly=False,
+    )
+
+
+class CSRFGuard(CSRFMiddleware):
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] not in SAFE_METHODS:
+            headers = Headers.from_scope(scope)
+            cookies = _cookies(headers.get("cookie", ""))
+            path = scope["path"]
+            if "authorization" in headers:
+                await self.app(scope, receive, send)
+                return
+            if path.startswith("/api/") and COOKIE_NAME not in cookies:
+                await self.app(scope, receive, send)
+                return
+            content_type = headers.get("content-type", "")
+            if (
+                path in STREAMED_UPLOAD_PATHS
+                and content_type.startswith("multipart/form-data")
+                and self.config.header_name not in headers
+            ):
+                cookie = cookies.get(self.config.cookie_name)
+                scope.setdefault("state", {})[DEFERRED_KEY] = lambda token: bool(
+                    cookie and token and self._csrf_tokens_match(token, cookie)
+                )
+                await self.app(scope, receive, send)
+                return
+        await super().__call__(scope, receive, send)
+
+
+def _cookies(header: str) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for part in header.split(";"):
+        name, sep, value = part.strip().partition("=")
+        if sep:
+            found.setdefault(name, value)
+    return found
+
+
+def deferred_check(scope: dict[str, Any]) -> Any:
+    """The token check the middleware left to the upload parser, or None if already done."""
+    return scope.get("state", {}).get(DEFERRED_KEY)

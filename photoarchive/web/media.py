@@ -1,0 +1,99 @@
+"""Photo files: the same access rules as the photo, ETags, immutable renditions, Range for originals."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Any
+from urllib.parse import quote
+
+from litestar import Request, Response, get
+from litestar.response import Stream
+
+from photoarchive import photos
+from photoarchive.images import RENDITION_CONTENT_TYPE
+from photoarchive.storage import BlobNotFound
+from photoarchive.web.viewer import require_reader, services
+
+RANGE_RE = re.compile(r"^bytes=(\d*)-(\d*)$")
+IMMUTABLE = "private, max-age=31536000, immutable"
+
+
+def attachment_header(filename: str) -> str:
+    """RFC 6266 `attachment` with an ASCII fallback and the exact name in `filename*`."""
+    ascii_name = unicodedata.normalize("NFKD", filename).encode("ascii", "ignore").decode()
+    ascii_name = re.sub(r"[^A-Za-z0-9._ ()+-]", "_", ascii_name).strip() or "photo"
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename, safe='')}"
+
+
+def _byte_range(header: str | None, size: int) -> tuple[int, int] | bool | None:
+    """(start, end_exclusive) for a single satisfiable range; None to send everything;
+    False when the range cannot be satisfied."""
+    if not header:
+        return None
+    match = RANGE_RE.match(header.strip())
+    if not match:
+        return None  # multiple or odd ranges: answer with the whole file, as RFC 9110 allows
+    first, last = match.groups()
+    if first == "" and last == "":
+        return None
+    if first == "":
+        length = int(last)
+        if length == 0:
+            return False
+        return max(0, size - length), size
+    start = int(first)
+    end = size if last == "" else min(int(last) + 1, size)
+    if start >= size or start >= end:
+        return False
+    return start, end
+
+
+@get("/media/{photo_id:int}/{name:str}", name="media", include_in_schema=False)
+async def media(request: Request[Any, Any, Any], photo_id: int, name: str) -> Response[Any]:
+    await require_reader(request)
+    svc = services(request)
+    photo, key = await photos.blob_key(svc, photo_id, name)
+    is_original = name == "original"
+    etag = f'"{photo.sha256}"' if is_original else f'"{photo.sha256[:32]}-{name}"'
+    headers = {
+        "ETag": etag,
+        "Cache-Control": IMMUTABLE,
+        "X-Content-Type-Options": "nosniff",
+        "Accept-Ranges": "bytes",
+    }
+    content_type = photo.content_type if is_original else RENDITION_CONTENT_TYPE
+    if is_original:
+        headers["Content-Disposition"] = attachment_header(photo.filename or f"photo-{photo.id}")
+        headers["Content-Security-Policy"] = "sandbox"
+    if etag in (request.headers.get("if-none-match") or ""):
+        return Response(b"", status_code=304, headers=headers)
+    info = await svc.store.stat(key)
+    if info is None:
+        return Response(
+            {"status": 404, "detail": "This file is missing from the store."},
+            status_code=404,
+        )
+    wanted = _byte_range(request.headers.get("range"), info.size)
+    if wanted is False:
+        headers["Content-Range"] = f"bytes */{info.size}"
+        return Response(b"", status_code=416, headers=headers)
+    if wanted is None:
+        if not is_original and info.size <= 1024 * 1024:
+            try:
+                data = await svc.store.get_bytes(key)
+            except BlobNotFound:
+                return Response({"status": 404, "detail": "This file is missing."}, status_code=404)
+            return Response(data, media_type=content_type, headers=headers)
+        start, end, status = 0, info.size, 200
+    else:
+        start, end = wanted
+        status = 206
+        headers["Content-Range"] = f"bytes {start}-{end - 1}/{info.size}"
+    headers["Content-Length"] = str(end - start)
+    return Stream(
+        svc.store.stream(key, start, end),
+        status_code=status,
+        media_type=content_type,
+        headers=headers,
+    )

@@ -1,0 +1,36 @@
+"""Jinja set-up: autoescaping everywhere, and the few filters the templates need."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from jinja2 import Environment
+
+from photoarchive import __version__
+
+
+def human_bytes(size: int) -> str:
+    value = float(size)
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if value < 1024 or unit == "GB":
+            return f"{value:.0f} {unit}" if unit == "bytes" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{size} bytes"
+
+
+def human_date(stamp: str | None) -> str:
+    if not stamp:
+        return ""
+    try:
+        moment = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    except ValueError:
+        return stamp
+    return moment.strftime("%-d %b %Y, %H:%M")
+
+
+def configure_environment(engine: object) -> None:
+    env: Environment = engine.engine  # type: ignore[attr-defined]
+    env.autoescape = True
+    env.filters["bytes"] = human_bytes
+    env.filters["date"] = human_date
+    env.globals["version"] = __version__

@@ -1,0 +1,215 @@
+"""Streaming multipart reader: files go straight to temp files, hashed and size-checked on the way.
+
+The whole body is never held in memory, and a file over the limit is refused (413) as soon as
+its bytes pass the limit, without reading the rest.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+import unicodedata
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from litestar import Request
+from litestar.exceptions import InternalServerException
+from multipart import MultipartSegment, ParserError, ParserLimitReached, PushMultipartParser
+
+from photoarchive import photos
+from photoarchive.errors import AppError, BadRequest, Forbidden, PayloadTooLarge, UnsupportedMedia
+from photoarchive.photos import IncomingFile
+from photoarchive.users import User
+from photoarchive.web.csrf import deferred_check
+from photoarchive.web.viewer import services
+
+MAX_FIELD_BYTES = 64 * 1024
+MAX_PARTS = 200
+FILENAME_MAX = 255
+
+
+@dataclass
+class UploadForm:
+    fields: dict[str, str] = field(default_factory=dict)
+    files: list[IncomingFile] = field(default_factory=list)
+
+    def discard(self) -> None:
+        for incoming in self.files:
+            incoming.path.unlink(missing_ok=True)
+        self.files.clear()
+
+
+def clean_filename(raw: str | None) -> str:
+    """A display name for the user's file: no path, no control or direction characters."""
+    name = (raw or "").replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(
+        ch for ch in name if unicodedata.category(ch) not in ("Cc", "Cf", "Cs", "Co", "Zl", "Zp")
+    )
+    name = name.strip().strip(".") or "photo"
+    return name[:FILENAME_MAX]
+
+
+async def read_upload_form(
+    stream: AsyncIterator[bytes],
+    boundary: str,
+    *,
+    tmp_dir: Path,
+    max_file_bytes: int,
+    max_files: int,
+    csrf_check: Callable[[str], bool] | None,
+) -> UploadForm:
+    """Parse the body; on any error every temp file is removed before raising."""
+    form = UploadForm()
+    segment: MultipartSegment | None = None
+    value = bytearray()
+    handle = None
+    hasher = None
+    size = 0
+    tmp_path: Path | None = None
+    try:
+        with PushMultipartParser(boundary.encode("latin-1"), max_segment_count=MAX_PARTS) as parser:
+            async for chunk in stream:
+                if not chunk and parser.closed:
+                    break
+                for event in parser.parse(chunk):
+                    if isinstance(event, MultipartSegment):
+                        segment = event
+                        if segment.filename is not None:
+                            if csrf_check is not None and not csrf_check(
+                                form.fields.get("_csrf_token", "")
+                            ):
+                                raise Forbidden(
+                                    "The form's security token is missing or stale. "
+                                    "Reload the page and try again."
+                                )
+                            if len(form.files) >= max_files:
+                                raise PayloadTooLarge(
+                                    f"At most {max_files} files can be uploaded at once."
+                                )
+                            fd, name = tempfile.mkstemp(dir=tmp_dir, prefix="upload-")
+                            tmp_path = Path(name)
+                            handle = os.fdopen(fd, "wb")
+                            hasher = hashlib.sha256()
+                            size = 0
+                        else:
+                            value = bytearray()
+                    elif event:
+                        assert segment is not None
+                        if handle is not None and hasher is not None:
+                            size += len(event)
+                            if size > max_file_bytes:
+                                raise PayloadTooLarge(
+                                    f"{clean_filename(segment.filename)} is larger than the "
+                                    f"{max_file_bytes // (1024 * 1024)} MB limit."
+                                )
+                            hasher.update(event)
+                            handle.write(event)
+                        else:
+                            value.extend(event)
+                            if len(value) > MAX_FIELD_BYTES:
+                                raise PayloadTooLarge(
+                                    f"The form field {segment.name!r} is too long."
+                                )
+                    else:
+                        assert segment is not None
+                        if handle is not None and hasher is not None and tmp_path is not None:
+                            handle.close()
+                            handle = None
+                            if segment.name == "file" and (segment.filename or size):
+                                form.files.append(
+                                    IncomingFile(
+                                        tmp_path,
+                                        clean_filename(segment.filename),
+                                        hasher.hexdigest(),
+                                        size,
+                                    )
+                                )
+                            else:
+                                tmp_path.unlink(missing_ok=True)
+                            tmp_path = None
+                        else:
+                            form.fields.setdefault(
+                                segment.name, value.decode(segment.charset or "utf-8", "replace")
+                            )
+                        segment = None
+            if not parser.closed:
+                raise BadRequest("The upload was cut off before it finished. Try again.")
+        if (
+            csrf_check is not None
+            and not form.files
+            and not csrf_check(form.fields.get("_csrf_token", ""))
+        ):
+            raise Forbidden("The form's security token is missing or stale. Reload and try again.")
+        return form
+    except ParserLimitReached:
+        form.discard()
+        raise PayloadTooLarge("The upload has too many parts.") from None
+    except ParserError as exc:
+        form.discard()
+        raise BadRequest(f"The upload is not a valid multipart form ({exc}).") from None
+    except BaseException:
+        form.discard()
+        raise
+    finally:
+        if handle is not None:
+            handle.close()
+        if tmp_path is not None:
+            tmp_path.unlink(missing_ok=True)
+
+
+@dataclass
+class UploadResult:
+    items: list[tuple[Any, bool]] = field(default_factory=list)  # (photo, duplicate)
+    errors: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def status(self) -> int:
+        if any(not duplicate for _photo, duplicate in self.items):
+            return 201
+        if self.items:
+            return 200
+        return self.errors[0]["status"] if self.errors else 400
+
+
+async def receive_photos(request: Request[Any, Any, Any], user: User) -> UploadResult:
+    """Read a multipart upload from the request and ingest each file; shared by page and API."""
+    svc = services(request)
+    content_type, options = request.content_type
+    boundary = options.get("boundary")
+    if content_type != "multipart/form-data" or not boundary:
+        raise UnsupportedMedia(
+            "Send the photos as multipart/form-data with one or more 'file' fields."
+        )
+    settings = svc.settings
+    limit = settings.max_upload_bytes * settings.max_files_per_upload + 1024 * 1024
+    if (request.content_length or 0) > limit:
+        raise PayloadTooLarge("The upload is larger than this archive accepts in one request.")
+    try:
+        form = await read_upload_form(
+            request.stream(),
+            boundary,
+            tmp_dir=settings.tmp_dir,
+            max_file_bytes=settings.max_upload_bytes,
+            max_files=settings.max_files_per_upload,
+            csrf_check=deferred_check(request.scope),
+        )
+    except InternalServerException:
+        raise BadRequest("The upload was cut off before it finished. Try again.") from None
+    result = UploadResult()
+    try:
+        caption = photos.check_caption(form.fields.get("caption"))
+        if not form.files:
+            raise BadRequest("Choose at least one photo to upload.", field="file")
+        for incoming in form.files:
+            try:
+                result.items.append(await photos.add(svc, user, incoming, caption))
+            except AppError as exc:
+                result.errors.append(
+                    {"filename": incoming.filename, "status": exc.status, "detail": exc.message}
+                )
+    finally:
+        form.discard()
+    return result

@@ -1,0 +1,111 @@
+"""Who is asking: the session cookie or a Bearer token, resolved once per request."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request, Response
+from litestar.datastructures import Cookie
+
+from photoarchive.auth import sessions
+from photoarchive.auth.sessions import COOKIE_NAME, Session
+from photoarchive.errors import NotAuthenticated
+from photoarchive.services import Services
+from photoarchive.users import User
+
+_STATE_KEY = "photoarchive_session"
+_UNSET = object()
+
+
+def services(request: Request[Any, Any, Any]) -> Services:
+    return request.app.state.services
+
+
+def bearer_token(request: Request[Any, Any, Any]) -> str | None:
+    header = request.headers.get("authorization")
+    if header is None:
+        return None
+    scheme, _, token = header.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else ""
+
+
+async def current_session(request: Request[Any, Any, Any]) -> Session | None:
+    cached = request.scope.get("state", {}).get(_STATE_KEY, _UNSET)
+    if cached is not _UNSET:
+        return cached  # type: ignore[return-value]
+    svc = services(request)
+    settings = svc.settings
+    token = bearer_token(request)
+    session: Session | None = None
+    # A request with an Authorization header is judged by it alone, never by a cookie.
+    if token is not None:
+        if token:
+            session = await sessions.resolve(
+                svc.db,
+                token,
+                "bearer",
+                settings.session_idle_days * 86400,
+                settings.session_max_days * 86400,
+            )
+        if session is None:
+            request.scope.setdefault("state", {})[_STATE_KEY] = None
+            raise NotAuthenticated("The Bearer token is not valid or has expired.")
+    elif cookie := request.cookies.get(COOKIE_NAME):
+        session = await sessions.resolve(
+            svc.db,
+            cookie,
+            "cookie",
+            settings.session_idle_days * 86400,
+            settings.session_max_days * 86400,
+        )
+    request.scope.setdefault("state", {})[_STATE_KEY] = session
+    return session
+
+
+async def viewer(request: Request[Any, Any, Any]) -> User | None:
+    session = await current_session(request)
+    return None if session is None else session.user
+
+
+async def require_user(request: Request[Any, Any, Any]) -> User:
+    user = await viewer(request)
+    if user is None:
+        raise NotAuthenticated("Sign in to do that.")
+    return user
+
+
+async def require_reader(request: Request[Any, Any, Any]) -> User | None:
+    """Signed in, or a guest when the archive allows public viewing."""
+    user = await viewer(request)
+    if user is None and not services(request).settings.public_view:
+        raise NotAuthenticated("Sign in to see this archive.")
+    return user
+
+
+async def require_admin(request: Request[Any, Any, Any]) -> User:
+    from photoarchive.errors import Forbidden
+
+    user = await require_user(request)
+    if not user.is_admin:
+        raise Forbidden("Only administrators can open this page.")
+    return user
+
+
+def client_ip(request: Request[Any, Any, Any]) -> str:
+    return request.client.host if request.client else ""
+
+
+def session_cookie(request: Request[Any, Any, Any], token: str) -> Cookie:
+    return Cookie(
+        key=COOKIE_NAME,
+        value=token,
+        httponly=True,
+        samesite="lax",
+        secure=services(request).settings.secure_cookies,
+        max_age=int(services(request).settings.session_max_days * 86400),
+        path="/",
+    )
+
+
+def clear_session_cookie(response: Response[Any]) -> None:
+    response.delete_cookie(COOKIE_NAME, path="/")
