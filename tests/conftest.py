@@ -1,0 +1,20 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from photoarchive.settings import Settings
+from tests.support import LiveServer, live_server, make_settings
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return make_settings(tmp_path / "data")
+
+
+@pytest.fixture
+def server(settings: Settings) -> Iterator[LiveServer]:
+    with live_server(settings) as live:
+        yield live

@@ -1,0 +1,209 @@
+"""Test helpers: a real server in a thread, per-user HTTP clients, and leftovers checks."""
+
+from __future__ import annotations
+
+import os
+import socket
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import httpx
+import uvicorn
+
+from photoarchive.app import create_app
+from photoarchive.settings import Settings
+
+REPO = Path(__file__).resolve().parents[1]
+PHOTOS = Path(os.environ.get("TESTDATA_DIR", REPO.parent / "shared" / "testdata")) / "photos"
+PASSWORD = "correct horse battery"
+
+
+def all_test_photos() -> list[Path]:
+    return sorted(p for p in PHOTOS.rglob("*") if p.is_file())
+
+
+def make_settings(data_dir: Path, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "data_dir": data_dir,
+        "argon2_memory_kib": 1024,
+        "argon2_time_cost": 1,
+        "registration": "open",
+    }
+    values.update(overrides)
+    return Settings(**values)
+
+
+def free_socket() -> socket.socket:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    return sock
+
+
+@dataclass
+class LiveServer:
+    settings: Settings
+    url: str
+    clients: list[httpx.Client] = field(default_factory=list)
+
+    def client(self, **kwargs: Any) -> httpx.Client:
+        client = httpx.Client(base_url=self.url, timeout=60, follow_redirects=False, **kwargs)
+        self.clients.append(client)
+        return client
+
+    def db(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.settings.database_path)
+        conn.row_factory = sqlite3.Row
+        return conn
+
+    def count(self, table: str) -> int:
+        with self.db() as conn:
+            return conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
+
+    def blobs(self) -> list[Path]:
+        root = self.settings.blob_dir
+        return sorted(p for p in root.rglob("*") if p.is_file()) if root.exists() else []
+
+    def temp_files(self) -> list[Path]:
+        root = self.settings.tmp_dir
+        return sorted(p for p in root.rglob("*") if p.is_file()) if root.exists() else []
+
+
+@contextmanager
+def live_server(settings: Settings) -> Iterator[LiveServer]:
+    """The app served by uvicorn on a free 127.0.0.1 port, in a background thread."""
+    app = create_app(settings)
+    sock = free_socket()
+    port = sock.getsockname()[1]
+    config = uvicorn.Config(app, log_level="warning", lifespan="on", http="h11")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the test server did not start")
+        time.sleep(0.02)
+    live = LiveServer(settings, f"http://127.0.0.1:{port}")
+    try:
+        yield live
+    finally:
+        for client in live.clients:
+            client.close()
+        server.should_exit = True
+        thread.join(timeout=20)
+        sock.close()
+
+
+# --- acting as a person -------------------------------------------------------------------
+
+
+def csrf(client: httpx.Client) -> str:
+    """The CSRF token a browser would have: fetched from a page if not yet set."""
+    token = client.cookies.get("csrftoken")
+    if not token:
+        client.get("/login")
+        token = client.cookies.get("csrftoken")
+    assert token, "the server did not set a csrftoken cookie"
+    return token
+
+
+def form_post(
+    client: httpx.Client, url: str, data: dict[str, Any] | None = None, **kw: Any
+) -> httpx.Response:
+    payload = {"_csrf_token": csrf(client), **(data or {})}
+    return client.post(url, data=payload, **kw)
+
+
+def sign_up(
+    server: LiveServer, username: str, *, password: str = PASSWORD, invite: str | None = None
+) -> httpx.Client:
+    """A browser-like client signed up (and so signed in) as `username`."""
+    client = server.client()
+    data = {"username": username, "email": f"{username}@example.org", "password": password}
+    if invite:
+        data["invite"] = invite
+    response = form_post(client, "/signup", data)
+    assert response.status_code == 303, response.text
+    assert client.cookies.get("session")
+    return client
+
+
+def api_login(server: LiveServer, login: str, password: str = PASSWORD) -> httpx.Client:
+    """A script-like client with a Bearer token and no cookies."""
+    client = server.client()
+    response = client.post("/api/v1/auth/login", json={"login": login, "password": password})
+    assert response.status_code == 200, response.text
+    client.headers["Authorization"] = f"Bearer {response.json()['token']}"
+    return client
+
+
+def upload(
+    client: httpx.Client, *paths: Path, caption: str = "", api: bool = True
+) -> httpx.Response:
+    files = [("file", (p.name, p.read_bytes(), "application/octet-stream")) for p in paths]
+    headers = {}
+    if "Authorization" not in client.headers:
+        headers["x-csrftoken"] = csrf(client)
+    return client.post(
+        "/api/v1/photos" if api else "/upload",
+        files=files,
+        data={"caption": caption},
+        headers=headers,
+    )
+
+
+def upload_bytes(client: httpx.Client, name: str, data: bytes, caption: str = "") -> httpx.Response:
+    headers = {} if "Authorization" in client.headers else {"x-csrftoken": csrf(client)}
+    return client.post(
+        "/api/v1/photos",
+        files=[("file", (name, data, "image/jpeg"))],
+        data={"caption": caption},
+        headers=headers,
+    )
+
+
+class _Collector(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.elements: list[tuple[str, dict[str, str | None]]] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.elements.append((tag, dict(attrs)))
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+
+@dataclass
+class Page:
+    elements: list[tuple[str, dict[str, str | None]]]
+    text: str
+
+    def find_all(self, tag: str, **attrs: str) -> list[dict[str, str | None]]:
+        found = []
+        for name, element_attrs in self.elements:
+            if name != tag:
+                continue
+            if all(
+                (element_attrs.get(key.rstrip("_")) or "").split().__contains__(value)
+                if key == "class_"
+                else element_attrs.get(key) == value
+                for key, value in attrs.items()
+            ):
+                found.append(element_attrs)
+        return found
+
+
+def parse(html: str) -> Page:
+    collector = _Collector()
+    collector.feed(html)
+    return Page(collector.elements, " ".join(" ".join(collector.text).split()))

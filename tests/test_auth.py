@@ -1,0 +1,233 @@
+"""Accounts and sessions through the HTTP surface."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.support import (
+    PASSWORD,
+    LiveServer,
+    api_login,
+    csrf,
+    form_post,
+    live_server,
+    make_settings,
+    parse,
+    sign_up,
+)
+
+
+def test_signup_signs_in_and_first_user_is_admin(server: LiveServer) -> None:
+    alice = sign_up(server, "alice")
+    me = alice.get("/api/v1/me", headers={"x-csrftoken": csrf(alice)})
+    assert me.status_code == 200
+    assert me.json()["user"]["username"] == "alice"
+    assert me.json()["user"]["is_admin"] is True
+    bob = sign_up(server, "bob")
+    assert bob.get("/api/v1/me").json()["user"]["is_admin"] is False
+
+
+def test_password_is_stored_as_argon2id(server: LiveServer) -> None:
+    sign_up(server, "alice")
+    with server.db() as conn:
+        stored = conn.execute("SELECT password_hash FROM users").fetchone()[0]
+    assert stored.startswith("$argon2id$")
+    assert PASSWORD not in stored
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("username", "ab", "3 to 32 characters"),
+        ("username", "has space", "3 to 32 characters"),
+        ("username", "x" * 33, "3 to 32 characters"),
+        ("email", "not-an-email", "valid email"),
+        ("password", "short", "at least 8"),
+        ("password", "p" * 1025, "at most 1024"),
+    ],
+)
+def test_signup_rejects_bad_fields(
+    server: LiveServer, field: str, value: str, message: str
+) -> None:
+    body = {"username": "carol", "email": "carol@example.org", "password": PASSWORD, field: value}
+    response = server.client().post("/api/v1/auth/signup", json=body)
+    assert response.status_code == 422
+    assert message in response.json()["detail"]
+    assert server.count("users") == 0
+
+
+def test_usernames_and_emails_are_unique_case_insensitively(server: LiveServer) -> None:
+    sign_up(server, "Alice")
+    client = server.client()
+    taken = client.post(
+        "/api/v1/auth/signup",
+        json={"username": "aLiCe", "email": "other@example.org", "password": PASSWORD},
+    )
+    assert taken.status_code == 409
+    assert "username is taken" in taken.json()["detail"]
+    email = client.post(
+        "/api/v1/auth/signup",
+        json={"username": "alice2", "email": "ALICE@example.org", "password": PASSWORD},
+    )
+    assert email.status_code == 409
+    assert "email" in email.json()["detail"]
+
+
+def test_sign_in_with_username_or_email_and_wrong_password(server: LiveServer) -> None:
+    sign_up(server, "alice")
+    client = server.client()
+    for login in ("alice", "ALICE@example.org"):
+        ok = client.post("/api/v1/auth/login", json={"login": login, "password": PASSWORD})
+        assert ok.status_code == 200
+        assert len(ok.json()["token"]) >= 40
+    wrong = client.post("/api/v1/auth/login", json={"login": "alice", "password": "nope-nope"})
+    unknown = client.post("/api/v1/auth/login", json={"login": "nobody", "password": "nope-nope"})
+    assert wrong.status_code == unknown.status_code == 401
+    assert wrong.json()["detail"] == unknown.json()["detail"] == "Wrong username or password."
+
+
+def test_page_login_rotates_session_and_ignores_planted_cookie(server: LiveServer) -> None:
+    sign_up(server, "alice")
+    browser = server.client()
+    browser.cookies.set("session", "planted-by-an-attacker", domain="127.0.0.1")
+    assert browser.get("/api/v1/me").status_code == 401
+    response = form_post(
+        browser, "/login", {"login": "alice", "password": PASSWORD, "next": "/u/alice"}
+    )
+    assert response.status_code == 303
+    assert response.headers["location"] == "/u/alice"
+    token = response.cookies.get("session")
+    assert token and token != "planted-by-an-attacker"
+    cookie_header = response.headers["set-cookie"].lower()
+    assert "httponly" in cookie_header and "samesite=lax" in cookie_header
+    assert "secure" not in cookie_header  # plain http public URL
+    assert browser.get("/api/v1/me").status_code == 200
+    with server.db() as conn:
+        hashes = [row[0] for row in conn.execute("SELECT token_hash FROM sessions")]
+    assert all(token.encode() not in bytes(h) for h in hashes)
+
+
+def test_login_page_shows_error_and_never_follows_offsite_next(server: LiveServer) -> None:
+    sign_up(server, "alice")
+    browser = server.client()
+    bad = form_post(browser, "/login", {"login": "alice", "password": "wrong-password"})
+    assert bad.status_code == 401
+    assert "Wrong username or password." in parse(bad.text).text
+    ok = form_post(
+        browser, "/login", {"login": "alice", "password": PASSWORD, "next": "//evil.example/"}
+    )
+    assert ok.headers["location"] == "/"
+
+
+def test_logout_ends_the_session(server: LiveServer) -> None:
+    alice = sign_up(server, "alice")
+    old = alice.cookies.get("session")
+    response = form_post(alice, "/logout")
+    assert response.status_code == 303
+    reuse = server.client()
+    reuse.cookies.set("session", old, domain="127.0.0.1")
+    assert reuse.get("/api/v1/me").status_code == 401
+    assert server.count("sessions") == 0
+
+
+def test_bearer_logout_and_me(server: LiveServer) -> None:
+    sign_up(server, "alice")
+    script = api_login(server, "alice")
+    assert script.get("/api/v1/me").json()["user"]["username"] == "alice"
+    assert script.post("/api/v1/auth/logout").status_code == 204
+    assert script.get("/api/v1/me").status_code == 401
+
+
+def test_secure_cookie_when_public_url_is_https(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path, public_url="https://photos.example.org")
+    with live_server(settings) as server:
+        client = server.client()
+        response = client.get("/login")
+        assert "secure" in response.headers["set-cookie"].lower()
+        body = {
+            "username": "alice",
+            "email": "a@example.org",
+            "password": PASSWORD,
+            "_csrf_token": response.cookies["csrftoken"],
+        }
+        # The client would not send a Secure cookie over plain http: present it by hand.
+        signed = client.post(
+            "/signup", data=body, headers={"cookie": f"csrftoken={body['_csrf_token']}"}
+        )
+        assert signed.status_code == 303
+        session_cookie = [
+            c for c in signed.headers.get_list("set-cookie") if c.startswith("session=")
+        ]
+        assert session_cookie and "secure" in session_cookie[0].lower()
+
+
+def test_invite_only_registration(tmp_path: Path) -> None:
+    with live_server(make_settings(tmp_path, registration="invite")) as server:
+        admin = sign_up(server, "admin")  # the very first account may always sign up
+        refused = server.client().post(
+            "/api/v1/auth/signup",
+            json={"username": "bob", "email": "bob@example.org", "password": PASSWORD},
+        )
+        assert refused.status_code == 403
+        assert "invite" in refused.json()["detail"]
+        page = form_post(admin, "/admin/invites")
+        assert page.status_code == 200
+        link = next(e["value"] for e in parse(page.text).find_all("input", id="invite-url"))
+        token = link.split("invite=")[1]
+        signup_page = server.client().get(f"/signup?invite={token}")
+        assert parse(signup_page.text).find_all("input", name="invite", value=token)
+        bob = sign_up(server, "bob", invite=token)
+        assert bob.get("/api/v1/me").json()["user"]["username"] == "bob"
+        again = server.client().post(
+            "/api/v1/auth/signup",
+            json={
+                "username": "carol",
+                "email": "carol@example.org",
+                "password": PASSWORD,
+                "invite": token,
+            },
+        )
+        assert again.status_code == 403
+        assert "already been used" in again.json()["detail"]
+
+
+def test_closed_registration(tmp_path: Path) -> None:
+    with live_server(make_settings(tmp_path, registration="closed")) as server:
+        sign_up(server, "admin")
+        refused = server.client().post(
+            "/api/v1/auth/signup",
+            json={"username": "bob", "email": "bob@example.org", "password": PASSWORD},
+        )
+        assert refused.status_code == 403
+        assert "closed" in refused.json()["detail"]
+        assert server.count("users") == 1
+
+
+def test_admin_disables_user_and_their_sessions_end(server: LiveServer) -> None:
+    admin = sign_up(server, "admin")
+    bob = sign_up(server, "bob")
+    bob_script = api_login(server, "bob")
+    assert form_post(bob, "/admin/invites").status_code == 403
+    assert form_post(admin, "/admin/users/bob/disable").status_code == 303
+    assert bob.get("/api/v1/me").status_code == 401
+    assert bob_script.get("/api/v1/me").status_code == 401
+    relogin = server.client().post(
+        "/api/v1/auth/login", json={"login": "bob", "password": PASSWORD}
+    )
+    assert relogin.status_code == 403
+    listing = parse(admin.get("/admin").text).text
+    assert "bob" in listing and "disabled" in listing
+
+
+def test_rehash_on_login_when_parameters_change(tmp_path: Path) -> None:
+    with live_server(make_settings(tmp_path)) as server:
+        sign_up(server, "alice")
+        with server.db() as conn:
+            before = conn.execute("SELECT password_hash FROM users").fetchone()[0]
+    with live_server(make_settings(tmp_path, argon2_time_cost=2)) as server:
+        api_login(server, "alice")
+        with server.db() as conn:
+            after = conn.execute("SELECT password_hash FROM users").fetchone()[0]
+    assert before != after and ",t=2," in after
