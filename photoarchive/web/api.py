@@ -45,8 +45,8 @@ def _page(items: list[photos.Photo], next_cursor: str | None) -> dict[str, Any]:
     return {"items": [p.to_api() for p in items], "next_cursor": next_cursor}
 
 
-Cursor = Parameter(query="cursor", default=None, max_length=20)
-Limit = Parameter(query="limit", default=photos.PAGE_DEFAULT, ge=1, le=photos.PAGE_MAX)
+Cursor = Parameter(default=None, max_length=20)
+Limit = Parameter(default=photos.PAGE_DEFAULT, ge=1, le=photos.PAGE_MAX)
 
 
 class AuthApi(Controller):
