@@ -51,7 +51,12 @@ def free_socket() -> socket.socket:
 class LiveServer:
     settings: Settings
     url: str
+    app: Any = None
     clients: list[httpx.Client] = field(default_factory=list)
+
+    def queries(self) -> int:
+        """How many SQL statements the app has run so far (to check pages cost a fixed number)."""
+        return self.app.state.services.db.query_count
 
     def client(self, **kwargs: Any) -> httpx.Client:
         client = httpx.Client(base_url=self.url, timeout=60, follow_redirects=False, **kwargs)
@@ -91,7 +96,7 @@ def live_server(settings: Settings) -> Iterator[LiveServer]:
         if time.monotonic() > deadline or not thread.is_alive():
             raise RuntimeError("the test server did not start")
         time.sleep(0.02)
-    live = LiveServer(settings, f"http://127.0.0.1:{port}")
+    live = LiveServer(settings, f"http://127.0.0.1:{port}", app)
     try:
         yield live
     finally:

@@ -92,7 +92,7 @@ async def photo_page(request: Req, photo_id: int) -> Template:
     return render(request, "photo.html", user=user, photo=photo)
 
 
-@post("/photos/{photo_id:int}/like")
+@post("/photos/{photo_id:int}/like", status_code=200)
 async def like(request: Req, photo_id: int) -> Response[Any]:
     user = await require_user(request)
     form = await _form(request)
@@ -108,7 +108,7 @@ async def _comments_fragment(request: Req, user: User, photo_id: int, full: bool
     return render(request, "_comments.html", user=user, photo=photo, full=full)
 
 
-@post("/photos/{photo_id:int}/comments")
+@post("/photos/{photo_id:int}/comments", status_code=200)
 async def add_comment(request: Req, photo_id: int) -> Response[Any]:
     user = await require_user(request)
     form = await _form(request)
@@ -118,7 +118,7 @@ async def add_comment(request: Req, photo_id: int) -> Response[Any]:
     return back_to(request, f"/photos/{photo_id}")
 
 
-@post("/comments/{comment_id:int}/delete")
+@post("/comments/{comment_id:int}/delete", status_code=200)
 async def delete_comment(request: Req, comment_id: int) -> Response[Any]:
     user = await require_user(request)
     form = await _form(request)
@@ -128,7 +128,7 @@ async def delete_comment(request: Req, comment_id: int) -> Response[Any]:
     return back_to(request, f"/photos/{photo_id}")
 
 
-@post("/photos/{photo_id:int}/caption")
+@post("/photos/{photo_id:int}/caption", status_code=200)
 async def edit_caption(request: Req, photo_id: int) -> Response[Any]:
     user = await require_user(request)
     form = await _form(request)
@@ -138,7 +138,7 @@ async def edit_caption(request: Req, photo_id: int) -> Response[Any]:
     return back_to(request, f"/photos/{photo_id}")
 
 
-@post("/photos/{photo_id:int}/delete")
+@post("/photos/{photo_id:int}/delete", status_code=200)
 async def delete_photo(request: Req, photo_id: int) -> Response[Any]:
     user = await require_user(request)
     await photos.delete(services(request), user, photo_id)
@@ -186,7 +186,7 @@ async def upload_form(request: Req) -> Template:
     return render(request, "upload.html", user=user, result=None)
 
 
-@post("/upload", request_max_body_size=None)
+@post("/upload", request_max_body_size=None, status_code=200)
 async def upload(request: Req) -> Template:
     user = await require_user(request)
     result = await receive_photos(request, user)
@@ -223,7 +223,7 @@ async def _start_session(request: Req, user: User, target: str) -> Response[Any]
     return response
 
 
-@post("/login")
+@post("/login", status_code=200)
 async def login(request: Req) -> Response[Any]:
     svc = services(request)
     form = await _form(request)
@@ -257,7 +257,7 @@ async def signup_form(request: Req, invite: str | None = None) -> Template:
     )
 
 
-@post("/signup")
+@post("/signup", status_code=200)
 async def signup(request: Req) -> Response[Any]:
     svc = services(request)
     form = await _form(request)
@@ -285,7 +285,7 @@ async def signup(request: Req) -> Response[Any]:
     return await _start_session(request, user, "/")
 
 
-@post("/logout")
+@post("/logout", status_code=200)
 async def logout(request: Req) -> Response[Any]:
     session = await current_session(request)
     if session is not None:
@@ -315,7 +315,7 @@ async def admin(request: Req) -> Template:
     return await _admin_page(request, await require_admin(request))
 
 
-@post("/admin/invites")
+@post("/admin/invites", status_code=200)
 async def create_invite(request: Req) -> Template:
     user = await require_admin(request)
     svc = services(request)
@@ -324,7 +324,7 @@ async def create_invite(request: Req) -> Template:
     return await _admin_page(request, user, invite_url=url)
 
 
-@post("/admin/users/{username:str}/{action:str}")
+@post("/admin/users/{username:str}/{action:str}", status_code=200)
 async def set_user_state(request: Req, username: str, action: str) -> Response[Any]:
     user = await require_admin(request)
     if action not in ("disable", "enable"):

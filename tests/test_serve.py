@@ -1,0 +1,111 @@
+"""The real `photoarchive serve` process starts, answers /healthz and stops cleanly."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+from tests.support import free_socket
+
+
+def test_serve_process_answers_healthz(tmp_path: Path) -> None:
+    sock = free_socket()
+    port = sock.getsockname()[1]
+    sock.close()
+    env = {**os.environ, "PHOTOARCHIVE_DATA_DIR": str(tmp_path / "data")}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "photoarchive", "serve", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                response = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2)
+                break
+            except httpx.TransportError:
+                assert process.poll() is None, process.stdout.read() if process.stdout else ""
+                assert time.monotonic() < deadline, "server did not come up"
+                time.sleep(0.1)
+        assert response.status_code == 200
+        assert response.json() == {"status": "ok"}
+        secret = tmp_path / "data" / "secret_key"
+        assert secret.stat().st_mode & 0o777 == 0o600
+        assert (tmp_path / "data" / "photoarchive.sqlite3").exists()
+        health = subprocess.run(
+            [sys.executable, "-m", "photoarchive", "healthcheck"],
+            env={**env, "PHOTOARCHIVE_PORT": str(port)},
+            capture_output=True,
+            text=True,
+        )
+        assert health.returncode == 0, health.stderr
+    finally:
+        process.send_signal(signal.SIGTERM)
+        output, _ = process.communicate(timeout=30)
+    # uvicorn finishes the lifespan, then re-raises SIGTERM so the exit reflects the signal
+    assert process.returncode in (0, -signal.SIGTERM), output
+    assert "Application shutdown complete" in output
+
+
+def test_bad_configuration_is_refused_with_a_clear_message(tmp_path: Path) -> None:
+    env = {
+        **os.environ,
+        "PHOTOARCHIVE_DATA_DIR": str(tmp_path),
+        "PHOTOARCHIVE_REGISTRATION": "maybe",
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "photoarchive", "serve"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    assert "PHOTOARCHIVE_REGISTRATION must be one of open, invite, closed" in result.stderr
+
+
+def test_users_create_reads_the_password_from_stdin(tmp_path: Path) -> None:
+    env = {**os.environ, "PHOTOARCHIVE_DATA_DIR": str(tmp_path)}
+    command = [
+        sys.executable,
+        "-m",
+        "photoarchive",
+        "users",
+        "create",
+        "root",
+        "--email",
+        "root@example.org",
+        "--admin",
+    ]
+    made = subprocess.run(
+        command,
+        env=env,
+        input="a long enough password\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert made.returncode == 0, made.stderr
+    assert "Created administrator root" in made.stdout
+    again = subprocess.run(
+        command,
+        env=env,
+        input="a long enough password\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert again.returncode == 1 and "taken" in again.stderr
+    version = subprocess.run(
+        [sys.executable, "-m", "photoarchive", "--version"], capture_output=True, text=True
+    )
+    assert version.stdout.strip() == "photoarchive 0.1.0"
