@@ -23,7 +23,7 @@ from photoarchive.services import Services
 from photoarchive.settings import Settings
 from photoarchive.storage import BlobStore
 from photoarchive.storage.local import LocalBlobStore
-from photoarchive.web import api, media, pages
+from photoarchive.web import api, events, media, pages
 from photoarchive.web.csrf import CSRFGuard, csrf_config
 from photoarchive.web.errors import handle_error
 from photoarchive.web.templating import configure_environment
@@ -47,6 +47,9 @@ def create_app(settings: Settings) -> Litestar:
         image_slots=asyncio.Semaphore(settings.image_workers),
     )
 
+    live = events.channels_plugin()
+    events.connect(svc, live)
+
     async def start() -> None:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         settings.tmp_dir.mkdir(parents=True, exist_ok=True)
@@ -67,6 +70,7 @@ def create_app(settings: Settings) -> Litestar:
             *pages.PAGE_HANDLERS,
             *api.API_HANDLERS,
             media.media,
+            events.events,
             create_static_files_router(
                 path="/static",
                 directories=[static_dir()],
@@ -80,7 +84,7 @@ def create_app(settings: Settings) -> Litestar:
             )
         ],
         template_config=template_config,
-        plugins=[HTMXPlugin()],
+        plugins=[HTMXPlugin(), live],
         exception_handlers={Exception: handle_error},
         on_startup=[start],
         on_shutdown=[stop],

@@ -36,6 +36,8 @@ class Settings:
     image_workers: int = 2
     session_idle_days: float = 7
     session_max_days: float = 30
+    # seconds between keepalive comments on the live event stream (and session re-checks)
+    event_keepalive_seconds: float = 15.0
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -82,6 +84,7 @@ class Settings:
             "image_workers": reader.integer("IMAGE_WORKERS", 2, 1, 64),
             "session_idle_days": reader.number("SESSION_IDLE_DAYS", 7.0),
             "session_max_days": reader.number("SESSION_MAX_DAYS", 30.0),
+            "event_keepalive_seconds": reader.number("EVENT_KEEPALIVE_SECONDS", 15.0),
         }
         values.update(overrides)
         values["extra"] = {k: v for k, v in env.items() if k.startswith(PREFIX)}

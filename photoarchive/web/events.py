@@ -1,0 +1,156 @@
+"""Live updates: domain events fan out through Litestar's channels plugin to one SSE stream each.
+
+The domain calls `Services.publish(kind, data)`; the listener registered by `connect` adds the
+photo's current counts and hands the event to the channels plugin (in-memory backend). Every
+`GET /events` client holds one subscriber for as long as it is connected and gets only the events
+it may see. Events carry ids and counts, never markup: the browser fetches anything it shows with
+its own credentials, so a live update can never show more than a page load would.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+import anyio
+from litestar import MediaType, Request, Response, get
+from litestar.channels import ChannelsPlugin
+from litestar.channels.backends.memory import MemoryChannelsBackend
+from litestar.response import ServerSentEvent, ServerSentEventMessage
+
+from photoarchive.auth import sessions
+from photoarchive.auth.sessions import COOKIE_NAME
+from photoarchive.errors import NotAuthenticated
+from photoarchive.services import Services
+from photoarchive.users import User
+from photoarchive.web.viewer import bearer_token, current_session, services
+
+CHANNEL = "archive"
+# How long the browser waits before reconnecting after the stream ends (milliseconds).
+RETRY_MS = 3000
+# Events held for one slow client before the oldest are dropped: a stalled browser costs a
+# bounded amount of memory, and on its next page load it is up to date anyway.
+BACKLOG = 100
+KINDS = ("photo", "photo-deleted", "like", "comment", "comment-deleted")
+
+
+def channels_plugin() -> ChannelsPlugin:
+    return ChannelsPlugin(
+        backend=MemoryChannelsBackend(),
+        channels=[CHANNEL],
+        subscriber_max_backlog=BACKLOG,
+        subscriber_backlog_strategy="dropleft",
+    )
+
+
+def subscriber_count(plugin: ChannelsPlugin) -> int:
+    """How many live streams are subscribed (for tests and diagnostics)."""
+    return sum(len(subscribers) for subscribers in plugin._channels.values())
+
+
+def connect(svc: Services, plugin: ChannelsPlugin) -> None:
+    """Forward every domain event to the channel, with the photo's counts as they are now."""
+
+    async def forward(kind: str, data: dict[str, Any]) -> None:
+        if kind not in KINDS:
+            return
+        payload = dict(data)
+        # Likes name their photo by "id", comments by "photo_id"; new and deleted photos need no counts.
+        photo_id = data.get("id") if kind == "like" else data.get("photo_id")
+        if photo_id is not None:
+            row = await svc.db.fetchone(
+                "SELECT like_count, comment_count FROM photos WHERE id = ?", (photo_id,)
+            )
+            if row is not None:
+                payload["like_count"] = row["like_count"]
+                payload["comment_count"] = row["comment_count"]
+        with contextlib.suppress(RuntimeError):  # not started (a CLI command): nobody listens
+            plugin.publish({"kind": kind, "data": payload}, CHANNEL)
+
+    svc.listeners.append(forward)
+
+
+def may_see(viewer: User | None, public_view: bool, kind: str) -> bool:
+    """Every photo in the archive is visible to its readers: signed-in people, and guests when
+    public viewing is on. An event is only ever about a photo, so the same rule applies."""
+    return kind in KINDS and (viewer is not None or public_view)
+
+
+async def _still_reading(request: Request[Any, Any, Any], viewer: User | None) -> bool:
+    """Is the viewer still allowed to read? Signing out, expiry or being disabled ends the stream."""
+    svc = services(request)
+    if viewer is None:
+        return svc.settings.public_view
+    token = bearer_token(request)
+    kind = "bearer" if token is not None else "cookie"
+    token = token if token is not None else request.cookies.get(COOKIE_NAME, "")
+    session = await sessions.resolve(
+        svc.db,
+        token or "",
+        kind,
+        svc.settings.session_idle_days * 86400,
+        svc.settings.session_max_days * 86400,
+    )
+    return session is not None
+
+
+async def _messages(
+    request: Request[Any, Any, Any], plugin: ChannelsPlugin, viewer: User | None
+) -> AsyncIterator[ServerSentEventMessage]:
+    settings = services(request).settings
+    inbox: asyncio.Queue[bytes] = asyncio.Queue(maxsize=BACKLOG)
+
+    async def deliver(raw: bytes) -> None:
+        with contextlib.suppress(asyncio.QueueFull):
+            inbox.put_nowait(raw)
+
+    subscriber = await plugin.subscribe(CHANNEL)
+    try:
+        async with subscriber.run_in_background(deliver, join=False):
+            yield ServerSentEventMessage(comment="connected", data=None)
+            while True:
+                try:
+                    raw = await asyncio.wait_for(
+                        inbox.get(), timeout=settings.event_keepalive_seconds
+                    )
+                except TimeoutError:
+                    if not await _still_reading(request, viewer):
+                        return
+                    # A comment line keeps proxies from closing an idle connection.
+                    yield ServerSentEventMessage(comment="keepalive", data=None)
+                    continue
+                event = json.loads(raw)
+                if may_see(viewer, settings.public_view, event["kind"]):
+                    yield ServerSentEventMessage(
+                        event=event["kind"], data=json.dumps(event["data"], separators=(",", ":"))
+                    )
+    finally:
+        # The client went away (or the stream ended): always give the subscriber back, even
+        # while this task is being cancelled.
+        with anyio.CancelScope(shield=True):
+            await plugin.unsubscribe(subscriber, CHANNEL)
+
+
+@get("/events", include_in_schema=False, cache=False, name="events")
+async def events(request: Request[Any, Any, Any], channels: ChannelsPlugin) -> Response[Any]:
+    """The live event stream for the current viewer (Server-Sent Events)."""
+    try:
+        session = await current_session(request)
+    except NotAuthenticated:
+        session = None
+    viewer = None if session is None else session.user
+    if viewer is None and not services(request).settings.public_view:
+        # A plain 401, not the sign-in redirect pages get: an EventSource cannot follow it.
+        return Response(
+            {"status": 401, "detail": "Sign in to follow live updates."},
+            status_code=401,
+            media_type=MediaType.JSON,
+        )
+    return ServerSentEvent(
+        _messages(request, channels, viewer),
+        retry_duration=RETRY_MS,
+        headers={"Cache-Control": "no-store"},
+    )

@@ -1,0 +1,157 @@
+"""The live event stream (`GET /events`): who may listen, what arrives, and clean-up."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+
+from photoarchive.web.events import CHANNEL, subscriber_count
+from tests.support import (
+    PHOTOS,
+    LiveServer,
+    form_post,
+    live_server,
+    make_settings,
+    sign_up,
+    upload,
+)
+
+CAMERAS = sorted((PHOTOS / "cameras").glob("*.jpg"))
+
+
+class Stream:
+    """Reads one SSE response line by line and groups lines into events."""
+
+    def __init__(self, response: httpx.Response) -> None:
+        self.response = response
+        self.lines = response.iter_lines()
+
+    def next_event(self) -> dict[str, str]:
+        """The next event or comment block, as {"event": ..., "data": ..., "comment": ...}."""
+        block: dict[str, str] = {}
+        for line in self.lines:
+            if line == "":
+                if block:
+                    return block
+                continue
+            field, _, value = line.partition(":")
+            value = value.removeprefix(" ")
+            block[field or "comment"] = (
+                block.get(field or "comment", "") + ("\n" if field in block else "") + value
+            )
+        raise EOFError("the stream ended")
+
+    def next_named(self, name: str) -> dict[str, object]:
+        while True:
+            block = self.next_event()
+            if block.get("event") == name:
+                return json.loads(block["data"])
+
+
+@contextmanager
+def listen(client: httpx.Client) -> Iterator[Stream]:
+    with client.stream("GET", "/events", timeout=httpx.Timeout(10.0)) as response:
+        assert response.status_code == 200, response.read()
+        assert response.headers["content-type"].startswith("text/event-stream")
+        stream = Stream(response)
+        first = stream.next_event()
+        # The reconnect delay is sent first, then the subscription is confirmed.
+        assert first.get("retry") == "3000"
+        if "comment" not in first:
+            first = stream.next_event()
+        assert first["comment"] == "connected"
+        yield stream
+
+
+def wait_for(predicate, timeout: float = 5.0) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "condition not met in time"
+        time.sleep(0.02)
+
+
+def test_guests_get_401_unless_the_archive_is_public(server: LiveServer) -> None:
+    response = server.client().get("/events")
+    assert response.status_code == 401
+    assert "Sign in" in response.json()["detail"]
+    bad_token = server.client(headers={"Authorization": "Bearer nope"}).get("/events")
+    assert bad_token.status_code == 401
+
+
+def test_uploads_likes_and_comments_reach_other_viewers(server: LiveServer) -> None:
+    alice = sign_up(server, "alice")
+    bob = sign_up(server, "bob")
+    with listen(bob) as stream:
+        photo = upload(alice, CAMERAS[0], caption="harbour").json()["items"][0]
+        assert stream.next_named("photo") == {"id": photo["id"], "owner": "alice"}
+
+        assert form_post(alice, f"/photos/{photo['id']}/like", {"liked": "1"}).status_code == 303
+        like = stream.next_named("like")
+        assert like["id"] == photo["id"]
+        assert like["like_count"] == 1
+        assert like["comment_count"] == 0
+
+        form_post(alice, f"/photos/{photo['id']}/comments", {"text": "what a view"})
+        comment = stream.next_named("comment")
+        assert comment["photo_id"] == photo["id"]
+        assert comment["comment_count"] == 1
+        # Events carry ids and counts only; the text is fetched with the viewer's own rights.
+        assert "what a view" not in json.dumps(comment)
+
+        form_post(alice, f"/comments/{comment['id']}/delete")
+        assert stream.next_named("comment-deleted")["comment_count"] == 0
+
+        form_post(alice, f"/photos/{photo['id']}/delete")
+        assert stream.next_named("photo-deleted") == {"id": photo["id"]}
+
+
+@pytest.fixture
+def quick(tmp_path: Path) -> Iterator[LiveServer]:
+    settings = make_settings(tmp_path / "data", event_keepalive_seconds=0.2, public_view=True)
+    with live_server(settings) as live:
+        yield live
+
+
+def test_keepalive_comments_and_signing_out_ends_the_stream(quick: LiveServer) -> None:
+    bob = sign_up(quick, "bob")
+    with listen(bob) as stream:
+        assert stream.next_event() == {"comment": "keepalive"}
+        assert form_post(bob, "/logout").status_code == 303
+        # The next session check finds the session gone and closes the stream.
+        with pytest.raises(EOFError):
+            for _ in range(20):
+                stream.next_event()
+
+
+def test_guests_follow_a_public_archive(quick: LiveServer) -> None:
+    alice = sign_up(quick, "alice")
+    with listen(quick.client()) as stream:
+        photo = upload(alice, CAMERAS[1]).json()["items"][0]
+        assert stream.next_named("photo")["id"] == photo["id"]
+
+
+def test_subscribers_are_released_when_clients_leave(server: LiveServer) -> None:
+    plugin = next(p for p in server.app.plugins if p.__class__.__name__ == "ChannelsPlugin")
+    alice = sign_up(server, "alice")
+    cookies = dict(alice.cookies)
+    for round_ in range(3):
+        clients = [server.client(cookies=cookies) for _ in range(15)]
+        streams = []
+        for client in clients:
+            manager = listen(client)
+            streams.append((manager, manager.__enter__()))
+        assert subscriber_count(plugin) == 15, round_
+        for manager, _stream in streams:
+            manager.__exit__(None, None, None)
+        for client in clients:
+            client.close()
+        wait_for(lambda: subscriber_count(plugin) == 0)
+    # The channel stays declared, and with nobody listening the backend routes nothing.
+    assert list(plugin._channels) == [CHANNEL]
+    assert plugin._backend._channels == set()
