@@ -10,7 +10,6 @@ from litestar.config.response_cache import ResponseCacheConfig
 from litestar.contrib.jinja import JinjaTemplateEngine
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.plugins.htmx import HTMXPlugin
 from litestar.static_files import create_static_files_router
 from litestar.template import TemplateConfig
@@ -24,8 +23,10 @@ from photoarchive.settings import Settings
 from photoarchive.storage import BlobStore
 from photoarchive.storage.local import LocalBlobStore
 from photoarchive.web import api, events, media, pages
+from photoarchive.web.apidocs import SwaggerDocs
 from photoarchive.web.csrf import CSRFGuard, csrf_config
 from photoarchive.web.errors import handle_error
+from photoarchive.web.security import security_headers_hook
 from photoarchive.web.templating import configure_environment
 
 log = logging.getLogger("photoarchive")
@@ -86,13 +87,14 @@ def create_app(settings: Settings) -> Litestar:
         template_config=template_config,
         plugins=[HTMXPlugin(), live],
         exception_handlers={Exception: handle_error},
+        before_send=[security_headers_hook(settings)],
         on_startup=[start],
         on_shutdown=[stop],
         openapi_config=OpenAPIConfig(
             title="Photoarchive",
             version=__version__,
             path="/schema",
-            render_plugins=[SwaggerRenderPlugin()],
+            render_plugins=[SwaggerDocs()],
         ),
         response_cache_config=ResponseCacheConfig(default_expiration=None),
         request_max_body_size=1024 * 1024,

@@ -1,0 +1,93 @@
+"""Security headers on every response, set once in a before-send hook.
+
+A response that already carries its own `Content-Security-Policy` keeps it: originals are
+served with `sandbox`, and the API documentation page has a policy of its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+from urllib.parse import urlsplit
+
+from litestar.datastructures import MutableScopeHeaders
+from litestar.types import Message, Scope
+
+from photoarchive.settings import Settings
+from photoarchive.web.apidocs import docs_policy
+
+HSTS = "max-age=31536000"
+# The Swagger UI page: the only one whose policy allows a script origin other than this site.
+DOCS_PATHS = frozenset({"/schema", "/schema/swagger"})
+
+
+def _policy(directives: Iterable[tuple[str, Iterable[str]]]) -> str:
+    return "; ".join(f"{name} {' '.join(values)}" for name, values in directives)
+
+
+def media_origins(settings: Settings) -> list[str]:
+    """Where the browser loads photo files from besides this site: only the S3 endpoint, and
+    only when originals and renditions are handed out as presigned URLs."""
+    if getattr(settings, "s3_serve", None) != "presign":
+        return []
+    for name in ("s3_public_endpoint", "s3_endpoint_url", "s3_endpoint"):
+        endpoint = getattr(settings, name, None)
+        if endpoint:
+            parts = urlsplit(str(endpoint))
+            if parts.scheme and parts.netloc:
+                return [f"{parts.scheme}://{parts.netloc}"]
+    bucket, region = getattr(settings, "s3_bucket", None), getattr(settings, "s3_region", None)
+    if bucket and region:
+        # Amazon's virtual-hosted style, which boto3 uses for DNS-compatible bucket names.
+        return [f"https://{bucket}.s3.{region}.amazonaws.com"]
+    return []
+
+
+def content_security_policy(settings: Settings) -> str:
+    media = media_origins(settings)
+    return _policy(
+        [
+            ("default-src", ["'self'"]),
+            ("script-src", ["'self'"]),
+            ("style-src", ["'self'"]),
+            # Placeholders are data: URIs shown as background images while a photo loads.
+            ("img-src", ["'self'", "data:", *media]),
+            ("media-src", ["'self'", *media]),
+            ("connect-src", ["'self'"]),
+            ("font-src", ["'self'"]),
+            ("object-src", ["'none'"]),
+            ("base-uri", ["'none'"]),
+            ("frame-ancestors", ["'none'"]),
+            ("form-action", ["'self'"]),
+        ]
+    )
+
+
+def security_headers(settings: Settings) -> dict[str, str]:
+    headers = {
+        "Content-Security-Policy": content_security_policy(settings),
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "same-origin",
+        # For browsers that predate frame-ancestors.
+        "X-Frame-Options": "DENY",
+    }
+    if urlsplit(settings.public_url).scheme == "https":
+        headers["Strict-Transport-Security"] = HSTS
+    return headers
+
+
+def security_headers_hook(settings: Settings) -> Callable[[Message, Scope], Any]:
+    """A Litestar `before_send` hook: it sees every response, errors and static files too."""
+    headers = security_headers(settings)
+    docs_headers = {**headers, "Content-Security-Policy": docs_policy()}
+
+    async def add_headers(message: Message, scope: Scope) -> None:
+        if message["type"] != "http.response.start":
+            return
+        wanted = docs_headers if scope.get("path", "").rstrip("/") in DOCS_PATHS else headers
+        present = MutableScopeHeaders.from_message(message)
+        for name, value in wanted.items():
+            if name not in present:
+                present[name] = value
+
+    return add_headers

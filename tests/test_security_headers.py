@@ -1,0 +1,200 @@
+"""Security headers on every kind of response, and pages that work under the policy."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import httpx
+import pytest
+from PIL import Image
+
+from tests.support import (
+    LiveServer,
+    api_login,
+    csrf,
+    live_server,
+    make_settings,
+    parse,
+    sign_up,
+    upload_bytes,
+)
+
+
+def policy(response: httpx.Response) -> dict[str, list[str]]:
+    header = response.headers.get("content-security-policy")
+    assert header, f"{response.request.url} has no Content-Security-Policy"
+    directives: dict[str, list[str]] = {}
+    for part in header.split(";"):
+        name, *values = part.split()
+        assert name not in directives, f"{name} appears twice"
+        directives[name] = values
+    return directives
+
+
+def small_jpeg(colour: tuple[int, int, int] = (200, 40, 40)) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 48), colour).save(buffer, "JPEG")
+    return buffer.getvalue()
+
+
+def assert_page_policy(response: httpx.Response) -> None:
+    csp = policy(response)
+    assert csp["default-src"] == ["'self'"]
+    assert csp["script-src"] == ["'self'"]
+    assert csp["style-src"] == ["'self'"]
+    assert csp["img-src"] == ["'self'", "data:"]
+    assert csp["connect-src"] == ["'self'"]
+    assert csp["object-src"] == ["'none'"]
+    assert csp["base-uri"] == ["'none'"]
+    assert csp["frame-ancestors"] == ["'none'"]
+    assert csp["form-action"] == ["'self'"]
+    assert not any("unsafe" in value for values in csp.values() for value in values)
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["referrer-policy"] == "same-origin"
+    assert "strict-transport-security" not in response.headers  # plain http public URL
+
+
+def test_every_kind_of_response_carries_the_headers(server: LiveServer) -> None:
+    alice = sign_up(server, "alice")
+    photo = upload_bytes(alice, "red.jpg", small_jpeg()).json()["items"][0]
+    guest = server.client()
+    responses = {
+        "page": alice.get("/"),
+        "redirect": guest.get("/"),
+        "login page": guest.get("/login"),
+        "json": alice.get("/api/v1/me"),
+        "json error": guest.get("/api/v1/me"),
+        "unknown path": guest.get("/no/such/page"),
+        "unknown api path": guest.get("/api/v1/nothing"),
+        "method not allowed": alice.get("/logout"),
+        "csrf refusal": alice.post("/logout"),
+        "static file": guest.get("/static/css/app.css"),
+        "health": guest.get("/healthz"),
+        "rendition": alice.get(photo["urls"]["thumbnail"]),
+        "schema json": guest.get("/schema/openapi.json"),
+    }
+    expected = {
+        "page": 200,
+        "redirect": 303,
+        "login page": 200,
+        "json": 200,
+        "json error": 401,
+        "unknown path": 404,
+        "unknown api path": 404,
+        "method not allowed": 405,
+        "csrf refusal": 403,
+        "static file": 200,
+        "health": 200,
+        "rendition": 200,
+        "schema json": 200,
+    }
+    for name, response in responses.items():
+        assert response.status_code == expected[name], (name, response.text[:200])
+        assert_page_policy(response)
+
+
+def test_original_keeps_its_sandbox_policy_and_is_an_attachment(server: LiveServer) -> None:
+    alice = sign_up(server, "alice")
+    photo = upload_bytes(alice, "red.jpg", small_jpeg()).json()["items"][0]
+    original = alice.get(photo["urls"]["original"])
+    assert original.status_code == 200
+    assert original.headers.get_list("content-security-policy") == ["sandbox"]
+    assert original.headers["content-disposition"].startswith("attachment;")
+    assert original.headers["x-content-type-options"] == "nosniff"
+    assert original.headers["referrer-policy"] == "same-origin"
+
+
+def test_hsts_only_when_the_public_url_is_https(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path, public_url="https://photos.example.org")
+    with live_server(settings) as server:
+        client = server.client()
+        for path in ("/login", "/api/v1/me", "/static/css/app.css", "/nowhere"):
+            response = client.get(path)
+            assert response.headers["strict-transport-security"] == "max-age=31536000", path
+
+
+def test_pages_need_no_inline_script_or_style(server: LiveServer) -> None:
+    """The policy forbids inline code, so no page may depend on it."""
+    alice = sign_up(server, "alice")
+    photo = upload_bytes(alice, "red.jpg", small_jpeg(), caption="hello").json()["items"][0]
+    alice.post(
+        f"/api/v1/photos/{photo['id']}/comments",
+        json={"text": "nice"},
+        headers={"x-csrftoken": csrf(alice)},
+    )
+    guest = server.client()
+    pages = [
+        alice.get("/"),
+        alice.get(f"/photos/{photo['id']}"),
+        alice.get("/u/alice"),
+        alice.get("/upload"),
+        alice.get("/admin"),
+        alice.get("/settings"),
+        guest.get("/login"),
+        guest.get("/signup"),
+        guest.get("/nowhere"),
+    ]
+    for response in pages:
+        assert response.status_code in (200, 404), response.request.url
+        page = parse(response.text)
+        scripts = page.find_all("script")
+        assert scripts, "the pages load their scripts from /static"
+        for attrs in scripts:
+            assert (attrs.get("src") or "").startswith("/static/"), (response.request.url, attrs)
+        for tag, attrs in page.elements:
+            assert tag != "style", response.request.url
+            assert "style" not in attrs, (response.request.url, tag, attrs)
+            handlers = [name for name in attrs if name.startswith("on")]
+            assert not handlers, (response.request.url, tag, handlers)
+            for name in ("href", "src", "action", "formaction"):
+                assert not (attrs.get(name) or "").lower().startswith("javascript:")
+
+
+def test_htmx_is_told_not_to_inject_styles_or_evaluate_code(server: LiveServer) -> None:
+    page = parse(server.client().get("/login").text)
+    config = next(m for m in page.find_all("meta") if m.get("name") == "htmx-config")
+    settings = json.loads(config["content"] or "{}")
+    assert settings["includeIndicatorStyles"] is False
+    assert settings["allowEval"] is False
+    assert settings["allowScriptTags"] is False
+
+
+def test_api_docs_page_has_its_own_policy_and_no_inline_script(server: LiveServer) -> None:
+    client = server.client()
+    for path in ("/schema", "/schema/swagger"):
+        response = client.get(path)
+        assert response.status_code == 200
+        csp = policy(response)
+        assert csp["default-src"] == ["'none'"]
+        assert csp["script-src"] == ["'self'", "https://cdn.jsdelivr.net"]
+        assert not any("unsafe" in value for values in csp.values() for value in values)
+        assert csp["frame-ancestors"] == ["'none'"]
+        page = parse(response.text)
+        scripts = page.find_all("script")
+        assert len(scripts) == 3
+        for attrs in scripts:
+            src = attrs.get("src") or ""
+            assert src, "no inline script"
+            if src.startswith("https://"):
+                assert (attrs.get("integrity") or "").startswith("sha384-")
+        starter = next(a["src"] for a in scripts if (a.get("src") or "").startswith("/static/"))
+        assert client.get(starter).status_code == 200
+        container = page.find_all("div", id="swagger-container")[0]
+        assert container["data-openapi-url"] == "/schema/openapi.json"
+    schema = client.get("/schema/openapi.json")
+    assert schema.status_code == 200
+    assert schema.json()["info"]["title"] == "Photoarchive"
+    # The OAuth2 redirect page (inline script, no use with Bearer tokens) is not served.
+    assert client.get("/schema/oauth2-redirect.html").status_code == 404
+
+
+@pytest.mark.parametrize("kind", ["cookie", "bearer"])
+def test_headers_on_api_writes(server: LiveServer, kind: str) -> None:
+    alice = sign_up(server, "alice")
+    client = api_login(server, "alice") if kind == "bearer" else alice
+    headers = {} if kind == "bearer" else {"x-csrftoken": csrf(alice)}
+    response = client.post("/api/v1/photos/999/comments", json={"text": "x"}, headers=headers)
+    assert response.status_code == 404
+    assert_page_policy(response)
