@@ -353,13 +353,22 @@ async def _store_and_insert(
         meta.gps_lat = meta.gps_lon = None
     preview = next(r for r in ingested.renditions if r.name == "preview")
     try:
+        reused = []  # files another photo of the same bytes stored already
         if await svc.store.stat(original_key(digest)) is None:
             await svc.store.put_file(original_key(digest), incoming.path)
+        else:
+            reused.append(original_key(digest))
         for rendition in ingested.renditions:
             key = rendition_key(digest, rendition.name)
             if await svc.store.stat(key) is None:
                 await svc.store.put_bytes(key, rendition.data)
+            else:
+                reused.append(key)
         async with svc.db.transaction() as tx:
+            # Deleting the last photo of these bytes (or `verify --repair`) removes their files
+            # under this same lock; checked here, a reused file cannot vanish before the insert.
+            if reused and not all(await asyncio.gather(*map(svc.store.stat, reused))):
+                raise StorageError("A stored file of this photo was removed during the upload.")
             return await tx.insert(
                 "INSERT INTO photos (owner_id, sha256, bytes, content_type, filename, caption,"
                 " width, height, preview_width, taken_at, camera_make, camera_model, lens,"
@@ -402,13 +411,17 @@ async def _store_and_insert(
 
 
 async def discard_unreferenced(svc: Services, digest: str) -> None:
-    """Delete the blobs of `digest` unless a photo still refers to them."""
-    still_used = await svc.db.fetchval("SELECT 1 FROM photos WHERE sha256 = ? LIMIT 1", (digest,))
-    if still_used:
-        return
-    for key in (original_key(digest), *(rendition_key(digest, name) for name in RENDITIONS)):
-        with contextlib.suppress(StorageError):  # else left for `photoarchive verify --repair`
-            await svc.store.delete(key)
+    """Delete the blobs of `digest` unless a photo still refers to them.
+
+    Checked and deleted under the write lock, which inserting a photo holds too: a photo of the
+    same bytes committed meanwhile keeps its files.
+    """
+    async with svc.db.transaction() as tx:
+        if await tx.fetchone("SELECT 1 FROM photos WHERE sha256 = ? LIMIT 1", (digest,)):
+            return
+        for key in (original_key(digest), *(rendition_key(digest, name) for name in RENDITIONS)):
+            with contextlib.suppress(StorageError):  # else left for `photoarchive verify --repair`
+                await svc.store.delete(key)
 
 
 async def set_caption(svc: Services, actor: User, photo_id: int, caption: Any) -> Photo:

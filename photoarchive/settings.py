@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from collections.abc import Mapping
@@ -11,6 +12,7 @@ from urllib.parse import urlsplit
 
 PREFIX = "PHOTOARCHIVE_"
 REGISTRATION_MODES = ("open", "invite", "closed")
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 class SettingsError(ValueError):
@@ -36,6 +38,11 @@ class Settings:
     image_workers: int = 2
     session_idle_days: float = 7
     session_max_days: float = 30
+    # Sign-in throttling: this many failures per account or per client address in the window.
+    login_max_failures: int = 10
+    login_window_minutes: float = 15
+    # Reverse proxies whose X-Forwarded-For names the client; nobody else's is believed.
+    trusted_proxies: tuple[Network, ...] = ()
     # seconds between keepalive comments on the live event stream (and session re-checks)
     event_keepalive_seconds: float = 15.0
     extra: Mapping[str, str] = field(default_factory=dict)
@@ -84,6 +91,9 @@ class Settings:
             "image_workers": reader.integer("IMAGE_WORKERS", 2, 1, 64),
             "session_idle_days": reader.number("SESSION_IDLE_DAYS", 7.0),
             "session_max_days": reader.number("SESSION_MAX_DAYS", 30.0),
+            "login_max_failures": reader.integer("LOGIN_MAX_FAILURES", 10, 1, 1_000_000),
+            "login_window_minutes": reader.number("LOGIN_WINDOW_MINUTES", 15.0),
+            "trusted_proxies": reader.networks("TRUSTED_PROXIES"),
             "event_keepalive_seconds": reader.number("EVENT_KEEPALIVE_SECONDS", 15.0),
         }
         values.update(overrides)
@@ -145,6 +155,21 @@ class _Reader:
                 f"{PREFIX}{name} must be one of {', '.join(choices)}; got {value!r}"
             )
         return value
+
+    def networks(self, name: str) -> tuple[Network, ...]:
+        """Comma-separated IP addresses or CIDR ranges."""
+        found = []
+        for item in (self._raw(name) or "").split(","):
+            if not item.strip():
+                continue
+            try:
+                found.append(ipaddress.ip_network(item.strip(), strict=False))
+            except ValueError:
+                raise SettingsError(
+                    f"{PREFIX}{name} must be comma-separated IP addresses or CIDR ranges,"
+                    f" got {item.strip()!r}"
+                ) from None
+        return tuple(found)
 
     def url(self, name: str, default: str) -> str:
         value = self.text(name, default).rstrip("/")

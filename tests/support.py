@@ -87,7 +87,10 @@ def live_server(settings: Settings) -> Iterator[LiveServer]:
     app = create_app(settings)
     sock = free_socket()
     port = sock.getsockname()[1]
-    config = uvicorn.Config(app, log_level="warning", lifespan="on", http="h11")
+    # proxy_headers off as in `photoarchive serve`: the app alone decides whom to believe.
+    config = uvicorn.Config(
+        app, log_level="warning", lifespan="on", http="h11", proxy_headers=False
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()

@@ -8,7 +8,7 @@ import msgspec
 from litestar import Controller, Request, Response, delete, get, patch, post, put
 from litestar.params import Parameter
 
-from photoarchive import comments, photos, users
+from photoarchive import comments, photos, throttle, users
 from photoarchive.auth import sessions
 from photoarchive.web.uploads import receive_photos
 from photoarchive.web.viewer import (
@@ -70,7 +70,7 @@ class AuthApi(Controller):
     @post("/login", status_code=200)
     async def login(self, request: Request[Any, Any, Any], data: LoginBody) -> dict[str, Any]:
         svc = services(request)
-        user = await users.authenticate(svc.db, svc.passwords, data.login, data.password)
+        user = await throttle.sign_in(svc, data.login, data.password, client_ip(request))
         token = await sessions.create(
             svc.db,
             user.id,

@@ -8,9 +8,9 @@ from litestar import Request, Response, get, post
 from litestar.plugins.htmx import ClientRedirect, HTMXTemplate
 from litestar.response import Redirect, Template
 
-from photoarchive import comments, invites, photos, users
+from photoarchive import comments, invites, photos, throttle, users
 from photoarchive.auth import sessions
-from photoarchive.errors import AppError
+from photoarchive.errors import AppError, TooManyRequests
 from photoarchive.users import User
 from photoarchive.web.uploads import receive_photos
 from photoarchive.web.viewer import (
@@ -229,11 +229,11 @@ async def login(request: Req) -> Response[Any]:
     form = await _form(request)
     target = safe_next(form.get("next"))
     try:
-        user = await users.authenticate(
-            svc.db, svc.passwords, form.get("login", ""), form.get("password", "")
+        user = await throttle.sign_in(
+            svc, form.get("login", ""), form.get("password", ""), client_ip(request)
         )
     except AppError as exc:
-        return render(
+        page = render(
             request,
             "login.html",
             user=None,
@@ -242,6 +242,9 @@ async def login(request: Req) -> Response[Any]:
             login=form.get("login", "")[:320],
             status=exc.status,
         )
+        if isinstance(exc, TooManyRequests):
+            page.headers["Retry-After"] = str(exc.retry_after)
+        return page
     return await _start_session(request, user, target)
 
 

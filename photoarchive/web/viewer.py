@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Any
 
 from litestar import Request, Response
@@ -92,7 +93,40 @@ async def require_admin(request: Request[Any, Any, Any]) -> User:
 
 
 def client_ip(request: Request[Any, Any, Any]) -> str:
-    return request.client.host if request.client else ""
+    """The client's address: the peer, unless the peer is a trusted proxy, in which case the
+    nearest X-Forwarded-For entry that is not itself a trusted proxy (the left ones are the
+    client's to invent)."""
+    peer = request.client.host if request.client else ""
+    trusted = services(request).settings.trusted_proxies
+    if not trusted or not _is_within(peer, trusted):
+        return peer
+    forwarded = [
+        hop.strip()
+        for header in request.headers.getall("x-forwarded-for", [])
+        for hop in header.split(",")
+    ]
+    for hop in reversed(forwarded):
+        if not _is_within(hop, trusted):
+            return hop if _is_address(hop) else peer
+    return forwarded[0] if forwarded and _is_address(forwarded[0]) else peer
+
+
+def _is_address(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _is_within(text: str, networks: tuple[Any, ...]) -> bool:
+    try:
+        address = ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    if address.version == 6 and address.ipv4_mapped:
+        address = address.ipv4_mapped
+    return any(address in network for network in networks)
 
 
 def session_cookie(request: Request[Any, Any, Any], token: str) -> Cookie:

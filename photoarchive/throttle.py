@@ -1,0 +1,97 @@
+"""Sign-in throttling, kept in the database: too many failures per account or per address -> 429.
+
+Each attempt is counted as a failure *before* the password is checked and forgiven after a
+success, so a burst of parallel guesses cannot slip past the limit while argon2 is busy.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from photoarchive import clock, users
+from photoarchive.db import Database, Transaction
+from photoarchive.errors import NotAuthenticated, TooManyRequests
+from photoarchive.services import Services
+from photoarchive.settings import Settings
+from photoarchive.users import User
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_failures: int
+    window_seconds: float
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Limits:
+        return cls(settings.login_max_failures, settings.login_window_minutes * 60)
+
+
+async def _account_key(tx: Transaction, login: str) -> str:
+    """One key per account whichever name it is signed in with; the typed login otherwise."""
+    key = login.strip().lower()[:320]
+    row = await tx.fetchone(
+        "SELECT id FROM users WHERE username_key = ? OR email_key = ?", (key, key)
+    )
+    return f"user:{row['id']}" if row is not None else f"login:{key}"
+
+
+def _wait_message(seconds: int) -> str:
+    minutes = max(1, math.ceil(seconds / 60))
+    unit = "minute" if minutes == 1 else "minutes"
+    return f"Too many failed sign-ins. Try again in {minutes} {unit}."
+
+
+def _wait(failures: list[float], limits: Limits, moment: float) -> int:
+    """Seconds until enough of these failures age out to allow one more attempt (0: now)."""
+    if len(failures) < limits.max_failures:
+        return 0
+    frees_at = failures[len(failures) - limits.max_failures] + limits.window_seconds
+    return max(1, math.ceil(frees_at - moment))
+
+
+async def _begin_attempt(db: Database, limits: Limits, login: str, client_ip: str) -> int:
+    """Refuse when either budget is spent; else count this attempt as a failure for now."""
+    moment = clock.now()
+    since = moment - limits.window_seconds
+    async with db.transaction() as tx:
+        await tx.execute("DELETE FROM login_failures WHERE failed_at <= ?", (since,))
+        account = await _account_key(tx, login)
+        by_account = await tx.fetchall(
+            "SELECT failed_at FROM login_failures WHERE account_key = ? AND failed_at > ?"
+            " ORDER BY failed_at",
+            (account, since),
+        )
+        by_client = await tx.fetchall(
+            "SELECT failed_at FROM login_failures WHERE client_ip = ? AND failed_at > ?"
+            " ORDER BY failed_at",
+            (client_ip, since),
+        )
+        wait = max(
+            _wait([r["failed_at"] for r in by_account], limits, moment),
+            _wait([r["failed_at"] for r in by_client], limits, moment),
+        )
+        if wait:
+            raise TooManyRequests(_wait_message(wait), retry_after=wait)
+        return await tx.insert(
+            "INSERT INTO login_failures (account_key, client_ip, failed_at) VALUES (?, ?, ?)",
+            (account, client_ip, moment),
+        )
+
+
+async def sign_in(svc: Services, login: str, password: str, client_ip: str) -> User:
+    """`users.authenticate` behind the throttle; the only way the web layer checks a password."""
+    db = svc.db
+    login = login if isinstance(login, str) else ""
+    attempt = await _begin_attempt(db, Limits.from_settings(svc.settings), login, client_ip)
+    try:
+        user = await users.authenticate(db, svc.passwords, login, password)
+    except NotAuthenticated:
+        raise  # the attempt stays counted
+    except BaseException:
+        await db.execute("DELETE FROM login_failures WHERE id = ?", (attempt,))
+        raise
+    await db.execute(
+        "DELETE FROM login_failures WHERE id = ? OR account_key = ?", (attempt, f"user:{user.id}")
+    )
+    return user

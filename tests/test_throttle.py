@@ -1,0 +1,206 @@
+"""Sign-in throttling: per account and per client address, stored in the database."""
+
+from __future__ import annotations
+
+import statistics
+import time
+from concurrent.futures import ThreadPoolExecutor
+from ipaddress import ip_network
+from pathlib import Path
+
+import httpx
+import pytest
+
+from photoarchive.settings import Settings, SettingsError
+from tests.support import PASSWORD, LiveServer, form_post, live_server, make_settings, sign_up
+
+LOGIN = "/api/v1/auth/login"
+WRONG = "wrong-password"
+
+
+def attempt(
+    client: httpx.Client, login: str, password: str = WRONG, via: str | None = None
+) -> httpx.Response:
+    headers = {"x-forwarded-for": via} if via else {}
+    return client.post(LOGIN, json={"login": login, "password": password}, headers=headers)
+
+
+def test_ten_failures_lock_the_account_for_api_and_page(server: LiveServer) -> None:
+    sign_up(server, "alice")
+    client = server.client()
+    for _ in range(10):
+        assert attempt(client, "alice").status_code == 401
+    blocked = attempt(client, "alice", PASSWORD)  # even the right password waits
+    assert blocked.status_code == 429
+    assert 890 <= int(blocked.headers["retry-after"]) <= 900
+    assert blocked.json()["detail"] == "Too many failed sign-ins. Try again in 15 minutes."
+    page = form_post(server.client(), "/login", {"login": "alice", "password": PASSWORD})
+    assert page.status_code == 429
+    assert 890 <= int(page.headers["retry-after"]) <= 900
+    assert "session" not in page.cookies
+    assert server.count("login_failures") == 10  # refused attempts are not counted again
+    assert server.count("sessions") == 1  # only the one sign_up made
+
+
+def test_username_and_email_share_one_budget(server: LiveServer) -> None:
+    sign_up(server, "alice")
+    client = server.client()
+    for login in ["alice"] * 5 + ["ALICE@example.org"] * 5:
+        assert attempt(client, login).status_code == 401
+    assert attempt(client, "Alice").status_code == 429
+
+
+def test_budget_frees_up_as_failures_age_and_retry_after_says_when(server: LiveServer) -> None:
+    sign_up(server, "alice")
+    client = server.client()
+    for _ in range(10):
+        attempt(client, "alice")
+    with server.db() as conn:  # the oldest failure is 10 minutes old
+        conn.execute(
+            "UPDATE login_failures SET failed_at = failed_at - 600"
+            " WHERE id = (SELECT MIN(id) FROM login_failures)"
+        )
+    blocked = attempt(client, "alice", PASSWORD)
+    assert blocked.status_code == 429
+    assert 290 <= int(blocked.headers["retry-after"]) <= 300
+    assert "5 minutes" in blocked.json()["detail"]
+    with server.db() as conn:  # ... and now 16 minutes old: out of the window
+        conn.execute(
+            "UPDATE login_failures SET failed_at = failed_at - 360"
+            " WHERE id = (SELECT MIN(id) FROM login_failures)"
+        )
+    assert attempt(client, "alice", PASSWORD).status_code == 200
+
+
+def test_a_success_forgives_the_accounts_failures(server: LiveServer) -> None:
+    sign_up(server, "alice")
+    client = server.client()
+    for _ in range(9):
+        assert attempt(client, "alice").status_code == 401
+    assert attempt(client, "alice", PASSWORD).status_code == 200
+    # The client address budget still holds the 9 failures; a second address has room.
+    assert server.count("login_failures") == 0
+
+
+def test_per_client_address_across_accounts(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path, trusted_proxies=(ip_network("127.0.0.1/32"),))
+    with live_server(settings) as server:
+        sign_up(server, "alice")
+        client = server.client()
+        for number in range(10):  # ten different (unknown) accounts from one address
+            assert attempt(client, f"user{number}", via="203.0.113.7").status_code == 401
+        assert attempt(client, "alice", PASSWORD, via="203.0.113.7").status_code == 429
+        # Another address is not affected, and alice's own budget is untouched.
+        assert attempt(client, "alice", PASSWORD, via="203.0.113.8").status_code == 200
+
+
+def test_per_account_across_client_addresses(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path, trusted_proxies=(ip_network("127.0.0.0/8"),))
+    with live_server(settings) as server:
+        sign_up(server, "alice")
+        client = server.client()
+        for number in range(10):
+            assert attempt(client, "alice", via=f"198.51.100.{number}").status_code == 401
+        assert attempt(client, "alice", PASSWORD, via="198.51.100.99").status_code == 429
+
+
+def test_forwarded_for_is_ignored_unless_the_peer_is_a_trusted_proxy(server: LiveServer) -> None:
+    sign_up(server, "alice")
+    client = server.client()
+    for number in range(10):  # a forged header per attempt does not buy a fresh budget
+        response = attempt(client, f"user{number}", via=f"192.0.2.{number}")
+        assert response.status_code == 401
+    assert attempt(client, "alice", PASSWORD, via="192.0.2.200").status_code == 429
+    with server.db() as conn:
+        addresses = {row[0] for row in conn.execute("SELECT client_ip FROM login_failures")}
+    assert addresses == {"127.0.0.1"}
+
+
+def test_trusted_proxy_chain_names_the_nearest_untrusted_hop(tmp_path: Path) -> None:
+    proxies = (ip_network("127.0.0.1/32"), ip_network("10.0.0.0/8"))
+    with live_server(make_settings(tmp_path, trusted_proxies=proxies)) as server:
+        sign_up(server, "alice")
+        client = server.client()
+        # The client wrote the first entry itself; 10.1.2.3 is an inner proxy of ours.
+        response = attempt(client, "alice", PASSWORD, via="6.6.6.6, 198.51.100.20, 10.1.2.3")
+        assert response.status_code == 200
+        junk = attempt(client, "alice", PASSWORD, via="not-an-address")
+        assert junk.status_code == 200
+        with server.db() as conn:
+            rows = conn.execute(
+                "SELECT client_ip FROM sessions WHERE kind = 'bearer' ORDER BY id"
+            ).fetchall()
+        assert [row[0] for row in rows] == ["198.51.100.20", "127.0.0.1"]
+
+
+def test_limit_and_window_are_configurable(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path, login_max_failures=3, login_window_minutes=2)
+    with live_server(settings) as server:
+        sign_up(server, "alice")
+        client = server.client()
+        for _ in range(3):
+            assert attempt(client, "alice").status_code == 401
+        blocked = attempt(client, "alice")
+        assert blocked.status_code == 429
+        assert 110 <= int(blocked.headers["retry-after"]) <= 120
+
+
+def test_parallel_guesses_cannot_exceed_the_limit(tmp_path: Path) -> None:
+    with live_server(make_settings(tmp_path, login_max_failures=5)) as server:
+        sign_up(server, "alice")
+        clients = [server.client() for _ in range(20)]
+        with ThreadPoolExecutor(max_workers=20) as pool:
+            statuses = sorted(pool.map(lambda c: attempt(c, "alice").status_code, clients))
+        assert statuses == [401] * 5 + [429] * 15
+
+
+def test_settings_read_trusted_proxies_and_limits() -> None:
+    settings = Settings.from_env(
+        {
+            "PHOTOARCHIVE_TRUSTED_PROXIES": "10.0.0.0/8, 192.168.1.1 ,::1",
+            "PHOTOARCHIVE_LOGIN_MAX_FAILURES": "4",
+            "PHOTOARCHIVE_LOGIN_WINDOW_MINUTES": "30",
+        }
+    )
+    assert settings.trusted_proxies == (
+        ip_network("10.0.0.0/8"),
+        ip_network("192.168.1.1/32"),
+        ip_network("::1/128"),
+    )
+    assert (settings.login_max_failures, settings.login_window_minutes) == (4, 30.0)
+    assert Settings.from_env({}).trusted_proxies == ()
+    assert (
+        Settings.from_env({}).login_max_failures,
+        Settings.from_env({}).login_window_minutes,
+    ) == (
+        10,
+        15.0,
+    )
+    with pytest.raises(SettingsError, match="PHOTOARCHIVE_TRUSTED_PROXIES"):
+        Settings.from_env({"PHOTOARCHIVE_TRUSTED_PROXIES": "10.0.0.0/8,proxy.local"})
+    with pytest.raises(SettingsError, match="PHOTOARCHIVE_LOGIN_MAX_FAILURES"):
+        Settings.from_env({"PHOTOARCHIVE_LOGIN_MAX_FAILURES": "0"})
+
+
+def test_unknown_user_and_wrong_password_cost_the_same(tmp_path: Path) -> None:
+    """Both verify an argon2 hash at the production cost, so timing does not tell them apart.
+    Medians of interleaved runs, compared loosely: without the dummy hash an unknown user
+    answers about ten times faster, which this catches even on a busy two-core machine."""
+    settings = make_settings(
+        tmp_path, argon2_memory_kib=19 * 1024, argon2_time_cost=2, login_max_failures=1000
+    )
+    with live_server(settings) as server:
+        sign_up(server, "alice")
+        client = server.client()
+        timings: dict[str, list[float]] = {"alice": [], "nobody": []}
+        answers = set()
+        for _ in range(12):
+            for login in ("alice", "nobody"):
+                started = time.perf_counter()
+                response = attempt(client, login)
+                timings[login].append(time.perf_counter() - started)
+                answers.add((response.status_code, response.text))
+        assert answers == {(401, '{"status":401,"detail":"Wrong username or password."}')}
+        wrong = statistics.median(timings["alice"])
+        unknown = statistics.median(timings["nobody"])
+        assert 0.5 < unknown / wrong < 2.0, (unknown, wrong)
