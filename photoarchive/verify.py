@@ -1,0 +1,398 @@
+"""`photoarchive verify`: is every photo's file there and intact, and is anything left over?
+
+Only the BlobStore protocol is used, so local and S3 storage are checked alike. It is safe to
+run while the server is up: a missing file is stat-ed again before it is reported (an upload
+may have finished after the listing), and a leftover is deleted only when it is older than the
+grace period and, under the database write lock, still belongs to no photo.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import re
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO, TextIO
+
+from photoarchive import images
+from photoarchive.db import Database
+from photoarchive.photos import RENDITIONS
+from photoarchive.storage import (
+    BlobInfo,
+    BlobNotFound,
+    BlobStore,
+    StorageError,
+    original_key,
+    rendition_key,
+)
+
+GRACE_DEFAULT = 3600.0
+# Files checked at once: enough to hide a remote store's latency, few enough to bound memory.
+PARALLEL = 4
+
+PROBLEM = "problem"
+REPAIRED = "repaired"
+LEFT_ALONE = "left alone"
+
+_DIGEST = re.compile(r"(?:^|/)([0-9a-f]{64})(?:\.webp)?$")
+
+
+@dataclass(frozen=True)
+class Finding:
+    state: str  # PROBLEM, REPAIRED or LEFT_ALONE
+    text: str
+
+
+@dataclass
+class Report:
+    findings: list[Finding] = field(default_factory=list)
+    photos: int = 0
+    files: int = 0  # distinct originals (photos of the same bytes share them)
+    blobs: int = 0
+    checksums: bool = False
+
+    def add(self, state: str, text: str) -> None:
+        self.findings.append(Finding(state, text))
+
+    def count(self, state: str) -> int:
+        return sum(1 for finding in self.findings if finding.state == state)
+
+    @property
+    def ok(self) -> bool:
+        """True when nothing is wrong: every problem found was repaired."""
+        return self.count(PROBLEM) == 0
+
+    def lines(self) -> list[str]:
+        checked = "checksums verified" if self.checksums else "sizes checked, no checksums"
+        out = [
+            f"{self.photos} photos, {self.files} originals, {self.blobs} stored files ({checked})"
+        ]
+        labels = {PROBLEM: "PROBLEM ", REPAIRED: "REPAIRED", LEFT_ALONE: "LEFT    "}
+        out += [f"{labels[f.state]} {f.text}" for f in self.findings]
+        out.append(
+            f"{self.count(PROBLEM)} problems, {self.count(REPAIRED)} repaired, "
+            f"{self.count(LEFT_ALONE)} left alone: " + ("all is well" if self.ok else "NOT OK")
+        )
+        return out
+
+
+class Progress:
+    """A one-line progress bar, drawn only on a terminal (so logs and cron mail stay clean)."""
+
+    def __init__(self, stream: TextIO | None = None, *, enabled: bool | None = None) -> None:
+        self.stream = stream if stream is not None else sys.stderr
+        self.enabled = self.stream.isatty() if enabled is None else enabled
+        self.label = ""
+        self.total = 0
+        self.done = 0
+        self._drawn = 0.0
+
+    def start(self, label: str, total: int) -> None:
+        self.label, self.total, self.done = label, total, 0
+        self._draw(force=True)
+
+    def advance(self, steps: int = 1) -> None:
+        self.done += steps
+        self._draw(force=self.done >= self.total)
+
+    def finish(self) -> None:
+        if self.enabled and self.label:
+            self.stream.write("\n")
+            self.stream.flush()
+        self.label = ""
+
+    def _draw(self, *, force: bool) -> None:
+        now = time.monotonic()
+        if not self.enabled or (not force and now - self._drawn < 0.1):
+            return
+        self._drawn = now
+        width = 30
+        filled = width * self.done // self.total if self.total else width
+        bar = "#" * filled + "." * (width - filled)
+        self.stream.write(f"\r{self.label:<20} [{bar}] {self.done}/{self.total}")
+        self.stream.flush()
+
+
+async def verify(
+    db: Database,
+    store: BlobStore,
+    tmp_dir: Path,
+    *,
+    checksums: bool = False,
+    repair: bool = False,
+    grace: float = GRACE_DEFAULT,
+    max_pixels: int = 100_000_000,
+    progress: Progress | None = None,
+) -> Report:
+    progress = progress or Progress(enabled=False)
+    report = Report(checksums=checksums)
+    await _check_database(db, report, repair=repair)
+    # List before reading the photos: blobs are stored before their row is committed, so every
+    # photo in the snapshot below that finished before the listing has its files in it.
+    listed = await _list_store(store)
+    report.blobs = len(listed)
+    rows = await db.fetchall(
+        "SELECT sha256, MAX(bytes) AS bytes, COUNT(*) AS n, GROUP_CONCAT(id) AS ids"
+        " FROM photos GROUP BY sha256 ORDER BY MIN(id)"
+    )
+    report.photos = sum(row["n"] for row in rows)
+    report.files = len(rows)
+    checker = _PhotoChecker(db, store, tmp_dir, report, checksums, repair, max_pixels, listed)
+    progress.start("checking photos", len(rows))
+    await _bounded(
+        (checker.check(row["sha256"], row["bytes"], row["ids"]) for row in rows),
+        after_each=progress.advance,
+    )
+    progress.finish()
+    expected = {key for row in rows for key in _keys_of(row["sha256"])}
+    leftovers = [info for key, info in sorted(listed.items()) if key not in expected]
+    await _check_leftover_blobs(db, store, leftovers, report, repair=repair, grace=grace)
+    _check_temp_files(tmp_dir, report, repair=repair, grace=grace)
+    return report
+
+
+async def _check_database(db: Database, report: Report, *, repair: bool) -> None:
+    messages = await db.integrity_check()
+    if messages != ["ok"]:
+        for message in messages[:20]:
+            report.add(PROBLEM, f"database integrity_check: {message}")
+    for row in await db.fetchall("PRAGMA foreign_key_check"):
+        report.add(PROBLEM, f"database: a row of {row[0]} refers to a missing {row[2]} row")
+    # like_count and comment_count are kept beside the rows they count, for cheap pages.
+    wrong = await db.fetchall(
+        "SELECT id, like_count, comment_count, likes, comments FROM (SELECT p.id, p.like_count,"
+        " p.comment_count, (SELECT COUNT(*) FROM likes l WHERE l.photo_id = p.id) AS likes,"
+        " (SELECT COUNT(*) FROM comments c WHERE c.photo_id = p.id) AS comments FROM photos p)"
+        " WHERE like_count != likes OR comment_count != comments"
+    )
+    for row in wrong:
+        text = (
+            f"photo {row['id']}: counted {row['like_count']} likes and {row['comment_count']}"
+            f" comments, has {row['likes']} and {row['comments']}"
+        )
+        if repair:
+            await db.execute(
+                "UPDATE photos SET like_count = (SELECT COUNT(*) FROM likes WHERE photo_id = ?),"
+                " comment_count = (SELECT COUNT(*) FROM comments WHERE photo_id = ?) WHERE id = ?",
+                (row["id"], row["id"], row["id"]),
+            )
+            report.add(REPAIRED, text + "; recounted")
+        else:
+            report.add(PROBLEM, text)
+
+
+async def _list_store(store: BlobStore) -> dict[str, BlobInfo]:
+    listed: dict[str, BlobInfo] = {}
+    async for info in store.list():
+        listed[info.key] = info
+    return listed
+
+
+def _keys_of(digest: str) -> list[str]:
+    return [original_key(digest), *(rendition_key(digest, name) for name in RENDITIONS)]
+
+
+async def _bounded(
+    jobs: Iterable[Awaitable[None]], *, after_each: Callable[[], None], limit: int = PARALLEL
+) -> None:
+    slots = asyncio.Semaphore(limit)
+
+    async def run(job: Awaitable[None]) -> None:
+        try:
+            await job
+        finally:
+            slots.release()
+            after_each()
+
+    tasks = []
+    for job in jobs:
+        await slots.acquire()
+        tasks.append(asyncio.create_task(run(job)))
+    await asyncio.gather(*tasks)
+
+
+class _PhotoChecker:
+    def __init__(
+        self,
+        db: Database,
+        store: BlobStore,
+        tmp_dir: Path,
+        report: Report,
+        checksums: bool,
+        repair: bool,
+        max_pixels: int,
+        listed: dict[str, BlobInfo],
+    ) -> None:
+        self.db = db
+        self.store = store
+        self.tmp_dir = tmp_dir
+        self.report = report
+        self.checksums = checksums
+        self.repair = repair
+        self.max_pixels = max_pixels
+        self.listed = listed
+
+    async def _present(self, key: str) -> BlobInfo | None:
+        return self.listed.get(key) or await self.store.stat(key)
+
+    async def _still_used(self, digest: str) -> bool:
+        # A photo deleted since the snapshot takes its files with it: not a problem.
+        found = await self.db.fetchval("SELECT 1 FROM photos WHERE sha256 = ? LIMIT 1", (digest,))
+        return found is not None
+
+    async def check(self, digest: str, size: int, ids: str) -> None:
+        whose = f"(photo {ids.replace(',', ', ')})"
+        key = original_key(digest)
+        try:
+            info = await self._present(key)
+            if info is None:
+                if await self._still_used(digest):
+                    self.report.add(PROBLEM, f"original missing: {key} {whose}")
+                return
+            if info.size != size:
+                self.report.add(
+                    PROBLEM, f"original is {info.size} bytes, should be {size}: {key} {whose}"
+                )
+                return
+            if self.checksums:
+                actual = await self._sha256(key)
+                if actual is None:
+                    return
+                if actual != digest:
+                    self.report.add(
+                        PROBLEM, f"original's SHA-256 is wrong ({actual}): {key} {whose}"
+                    )
+                    return
+            missing = [
+                n for n in RENDITIONS if await self._present(rendition_key(digest, n)) is None
+            ]
+            if missing and await self._still_used(digest):
+                await self._missing_renditions(digest, missing, whose)
+        except StorageError as exc:
+            self.report.add(PROBLEM, f"could not read {key}: {exc} {whose}")
+
+    async def _sha256(self, key: str) -> str | None:
+        hasher = hashlib.sha256()
+        try:
+            async for chunk in self.store.stream(key):
+                hasher.update(chunk)
+        except BlobNotFound:
+            return None
+        return hasher.hexdigest()
+
+    async def _missing_renditions(self, digest: str, missing: list[str], whose: str) -> None:
+        keys = ", ".join(rendition_key(digest, name) for name in missing)
+        if not self.repair:
+            self.report.add(PROBLEM, f"rendition missing: {keys} {whose}")
+            return
+        try:
+            await self._regenerate(digest, missing)
+        except images.ImageError as exc:
+            self.report.add(PROBLEM, f"rendition missing, could not regenerate ({exc}): {keys}")
+        else:
+            self.report.add(REPAIRED, f"rendition regenerated from the original: {keys} {whose}")
+
+    async def _regenerate(self, digest: str, missing: list[str]) -> None:
+        handle = await asyncio.to_thread(_temp_file, self.tmp_dir)
+        path = Path(handle.name)
+        try:
+            with handle:
+                async for chunk in self.store.stream(original_key(digest)):
+                    await asyncio.to_thread(handle.write, chunk)
+            ingested = await asyncio.to_thread(images.ingest, path, self.max_pixels)
+        finally:
+            await asyncio.to_thread(path.unlink, missing_ok=True)
+        for rendition in ingested.renditions:
+            if rendition.name in missing:
+                await self.store.put_bytes(rendition_key(digest, rendition.name), rendition.data)
+
+
+def _temp_file(tmp_dir: Path) -> BinaryIO:
+    tmp_dir.mkdir(parents=True, exist_ok=True)
+    return tempfile.NamedTemporaryFile(dir=tmp_dir, prefix="verify-", delete=False)
+
+
+def _age(modified: float) -> str:
+    seconds = max(0, time.time() - modified)
+    if seconds < 120:
+        return f"{seconds:.0f} s old"
+    if seconds < 7200:
+        return f"{seconds / 60:.0f} min old"
+    return f"{seconds / 3600:.1f} h old"
+
+
+def _young(grace: float) -> str:
+    return f"younger than the {grace:g} s grace period (an upload may still be using it)"
+
+
+async def _check_leftover_blobs(
+    db: Database,
+    store: BlobStore,
+    leftovers: list[BlobInfo],
+    report: Report,
+    *,
+    repair: bool,
+    grace: float,
+) -> None:
+    for info in leftovers:
+        match = _DIGEST.search(info.key)
+        digest = match.group(1) if match else None
+        text = f"stored file no photo refers to: {info.key} ({_age(info.modified)})"
+        if time.time() - info.modified < grace:
+            report.add(LEFT_ALONE, f"{text}, {_young(grace)}")
+        elif not repair:
+            report.add(PROBLEM, text)
+        else:
+            outcome = await _delete_leftover(db, store, info.key, digest, grace)
+            if outcome is not None:
+                report.add(*outcome)
+            else:
+                report.add(REPAIRED, f"{text}; deleted")
+
+
+async def _delete_leftover(
+    db: Database, store: BlobStore, key: str, digest: str | None, grace: float
+) -> tuple[str, str] | None:
+    """Delete an unreferenced blob; None when done, else the finding to report instead.
+
+    The check and the delete happen under the database write lock, which uploads also take
+    to insert their photo, so a blob cannot be deleted just as a new photo starts using it.
+    """
+    try:
+        async with db.transaction() as tx:
+            if digest is not None:
+                used = await tx.fetchone("SELECT 1 FROM photos WHERE sha256 = ? LIMIT 1", (digest,))
+                if used is not None:
+                    return LEFT_ALONE, f"stored file {key} now belongs to a new photo"
+            current = await store.stat(key)
+            if current is not None:
+                if time.time() - current.modified < grace:
+                    return LEFT_ALONE, f"stored file {key} was just rewritten; {_young(grace)}"
+                await store.delete(key)
+    except StorageError as exc:
+        return PROBLEM, f"stored file no photo refers to: {key}; could not delete it: {exc}"
+    return None
+
+
+def _check_temp_files(tmp_dir: Path, report: Report, *, repair: bool, grace: float) -> None:
+    """Files in the temp dir outlive their request only when the server died mid-upload."""
+    if not tmp_dir.is_dir():
+        return
+    for path in sorted(p for p in tmp_dir.rglob("*") if p.is_file()):
+        try:
+            modified = path.stat().st_mtime
+        except FileNotFoundError:
+            continue  # its request just finished
+        text = f"temp file: {path} ({_age(modified)})"
+        if time.time() - modified < grace:
+            report.add(LEFT_ALONE, f"{text}, {_young(grace)}")
+        elif repair:
+            path.unlink(missing_ok=True)
+            report.add(REPAIRED, f"{text}; deleted")
+        else:
+            report.add(PROBLEM, text)

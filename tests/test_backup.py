@@ -1,0 +1,181 @@
+"""`photoarchive backup` while the server takes writes, then `restore` into a new folder: every
+photo, comment and like acknowledged before the backup began is there, files and all."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from tests.processes import distinct_jpeg, photoarchive_env, run_cli, server_process
+from tests.support import PASSWORD, api_login, upload_bytes
+
+PEOPLE = ("alice", "bob", "carol")
+
+
+@dataclass
+class Ledger:
+    """What the server acknowledged, and when (so "before the backup" can be asked later)."""
+
+    photos: list[tuple[float, int, str]] = field(default_factory=list)  # (at, id, sha256)
+    comments: list[tuple[float, int]] = field(default_factory=list)
+    likes: list[tuple[float, int, str]] = field(default_factory=list)  # (at, photo, username)
+    failures: list[str] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def photo_ids(self) -> list[int]:
+        with self.lock:
+            return [photo_id for _at, photo_id, _sha in self.photos]
+
+
+def _write_until(stop: threading.Event, client: httpx.Client, who: str, ledger: Ledger) -> None:
+    chooser = random.Random(who)
+    while not stop.is_set():
+        data = distinct_jpeg()
+        response = upload_bytes(client, "photo.jpg", data)
+        if response.status_code != 201:
+            ledger.failures.append(f"upload {response.status_code} {response.text[:200]}")
+            return
+        photo_id = response.json()["items"][0]["id"]
+        with ledger.lock:
+            ledger.photos.append((time.monotonic(), photo_id, hashlib.sha256(data).hexdigest()))
+        target = chooser.choice(ledger.photo_ids())
+        response = client.post(f"/api/v1/photos/{target}/comments", json={"text": f"from {who}"})
+        if response.status_code != 201:
+            ledger.failures.append(f"comment {response.status_code} {response.text[:200]}")
+            return
+        with ledger.lock:
+            ledger.comments.append((time.monotonic(), response.json()["id"]))
+        target = chooser.choice(ledger.photo_ids())
+        response = client.put(f"/api/v1/photos/{target}/like")
+        if response.status_code != 200:
+            ledger.failures.append(f"like {response.status_code} {response.text[:200]}")
+            return
+        with ledger.lock:
+            ledger.likes.append((time.monotonic(), target, who))
+
+
+def test_backup_while_writing_then_restore_keeps_everything_committed_before(
+    tmp_path: Path,
+) -> None:
+    data_dir, dest, restored = tmp_path / "data", tmp_path / "backup", tmp_path / "restored"
+    ledger = Ledger()
+    stop = threading.Event()
+    with server_process(data_dir) as server:
+        for who in PEOPLE:
+            response = server.client().post(
+                "/api/v1/auth/signup",
+                json={"username": who, "email": f"{who}@example.org", "password": PASSWORD},
+            )
+            assert response.status_code == 201, response.text
+        clients = {who: api_login(server, who) for who in PEOPLE}
+        first = upload_bytes(clients["alice"], "first.jpg", data := distinct_jpeg())
+        ledger.photos.append(
+            (time.monotonic(), first.json()["items"][0]["id"], hashlib.sha256(data).hexdigest())
+        )
+        writers = [
+            threading.Thread(target=_write_until, args=(stop, client, who, ledger))
+            for who, client in clients.items()
+        ]
+        for writer in writers:
+            writer.start()
+        try:
+            while len(ledger.photos) < 15 and not ledger.failures:
+                time.sleep(0.05)
+            started = time.monotonic()
+            backup = subprocess.Popen(
+                [sys.executable, "-m", "photoarchive", "backup", str(dest)],
+                env=photoarchive_env(data_dir),
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            output, errors = backup.communicate(timeout=120)
+            finished = time.monotonic()
+            time.sleep(0.3)  # and a few more writes after it
+        finally:
+            stop.set()
+            for writer in writers:
+                writer.join(timeout=60)
+        assert not ledger.failures, ledger.failures
+        assert backup.returncode == 0, output + errors
+        during = [at for at, *_ in ledger.photos + ledger.comments if started < at < finished]
+        assert during, "no write was acknowledged while the backup ran: the test proves nothing"
+        assert "Originals:" in output and "Database snapshot:" in output
+        assert "locked" not in server.log()
+
+    manifest = json.loads((dest / "manifest.json").read_text())
+    assert manifest["format"] == 1 and manifest["originals_included"] is True
+    # Renditions are not backed up: they are made again from the originals.
+    assert not (dest / "blobs" / "thumbnails").exists()
+
+    result = run_cli(restored, "restore", str(dest))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"Originals restored: {manifest['originals']}" in result.stdout
+    check = run_cli(restored, "verify", "--checksums")
+    assert check.returncode == 0, check.stdout
+    assert "0 problems, 0 repaired, 0 left alone: all is well" in check.stdout
+
+    conn = sqlite3.connect(restored / "photoarchive.sqlite3")
+    photos = dict(conn.execute("SELECT id, sha256 FROM photos").fetchall())
+    comments = {row[0] for row in conn.execute("SELECT id FROM comments")}
+    likes = set(
+        conn.execute(
+            "SELECT l.photo_id, u.username FROM likes l JOIN users u ON u.id = l.user_id"
+        ).fetchall()
+    )
+    conn.close()
+    before_photos = [(pid, sha) for at, pid, sha in ledger.photos if at < started]
+    before_comments = [cid for at, cid in ledger.comments if at < started]
+    before_likes = {(pid, who) for at, pid, who in ledger.likes if at < started}
+    assert before_photos and before_comments and before_likes
+    assert all(photos.get(pid) == sha for pid, sha in before_photos)
+    assert set(before_comments) <= comments
+    assert before_likes <= likes
+    assert len(photos) == manifest["photos"] and len(comments) == manifest["comments"]
+
+    # The restored archive serves: same accounts, same passwords, same bytes.
+    with server_process(restored) as again:
+        alice = api_login(again, "alice")
+        photo_id, sha = before_photos[0]
+        original = alice.get(f"/media/{photo_id}/original")
+        assert original.status_code == 200
+        assert hashlib.sha256(original.content).hexdigest() == sha
+        assert alice.get(f"/media/{photo_id}/thumbnail").status_code == 200
+
+
+def test_backup_and_restore_refuse_folders_that_are_not_empty(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    with server_process(data_dir):
+        pass
+    occupied = tmp_path / "occupied"
+    occupied.mkdir()
+    (occupied / "keep.txt").write_text("mine")
+    refused = run_cli(data_dir, "backup", str(occupied))
+    assert refused.returncode == 2
+    assert f"The backup folder {occupied} is not empty" in refused.stderr
+    assert [p.name for p in occupied.iterdir()] == ["keep.txt"]
+
+    dest = tmp_path / "backup"
+    assert run_cli(data_dir, "backup", str(dest)).returncode == 0
+    before = sorted((p.name, p.stat().st_mtime_ns) for p in data_dir.rglob("*") if p.is_file())
+    into_live = run_cli(data_dir, "restore", str(dest))
+    assert into_live.returncode == 2
+    assert f"The data folder {data_dir} is not empty" in into_live.stderr
+    after = sorted((p.name, p.stat().st_mtime_ns) for p in data_dir.rglob("*") if p.is_file())
+    assert after == before  # nothing was touched
+
+    (dest / "manifest.json").unlink()
+    unfinished = run_cli(tmp_path / "new", "restore", str(dest))
+    assert unfinished.returncode == 2
+    assert "not a finished photoarchive backup" in unfinished.stderr
+    assert not (tmp_path / "new").exists()

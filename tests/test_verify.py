@@ -1,0 +1,167 @@
+"""`photoarchive verify`: finds what is damaged or left over, repairs what can be, and says so
+in its exit status. The archive is damaged the way a disk or a crash would, on the real files."""
+
+from __future__ import annotations
+
+import io
+import os
+import time
+from pathlib import Path
+
+from photoarchive.images import describe
+from photoarchive.storage import original_key, rendition_key
+from photoarchive.verify import Progress
+from tests.processes import distinct_jpeg, run_cli
+from tests.support import LiveServer, api_login, sign_up, upload_bytes
+
+HOUR = 3600
+
+
+def _photo_sha(server: LiveServer, photo_id: int) -> str:
+    with server.db() as conn:
+        return conn.execute("SELECT sha256 FROM photos WHERE id = ?", (photo_id,)).fetchone()[0]
+
+
+def _blob(server: LiveServer, key: str) -> Path:
+    return server.settings.blob_dir / key
+
+
+def _age(path: Path, seconds: float) -> None:
+    past = time.time() - seconds
+    os.utime(path, (past, past))
+
+
+def _lines(output: str, label: str) -> list[str]:
+    return [line for line in output.splitlines() if line.startswith(label)]
+
+
+def _seed(server: LiveServer) -> tuple[list[int], bytes]:
+    """Four photos of three distinct files (two people uploaded the same one), some talk."""
+    sign_up(server, "alice")
+    sign_up(server, "bob")
+    alice, bob = api_login(server, "alice"), api_login(server, "bob")
+    shared = distinct_jpeg()
+    ids = [
+        upload_bytes(alice, f"{n}.jpg", distinct_jpeg()).json()["items"][0]["id"] for n in (1, 2)
+    ]
+    ids.append(upload_bytes(alice, "shared.jpg", shared).json()["items"][0]["id"])
+    ids.append(upload_bytes(bob, "shared.jpg", shared).json()["items"][0]["id"])
+    assert bob.post(f"/api/v1/photos/{ids[0]}/comments", json={"text": "nice"}).status_code == 201
+    assert bob.put(f"/api/v1/photos/{ids[0]}/like").status_code == 200
+    return ids, shared
+
+
+def test_a_healthy_archive_verifies_clean(server: LiveServer) -> None:
+    _seed(server)
+    result = run_cli(server.settings.data_dir, "verify", "--checksums")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "4 photos, 3 originals, 9 stored files (checksums verified)" in result.stdout
+    assert "0 problems, 0 repaired, 0 left alone: all is well" in result.stdout
+    # not a terminal: no progress bar in the output a cron job would mail
+    assert result.stderr == ""
+
+
+def test_damage_is_found_repaired_where_possible_and_reflected_in_the_exit_status(
+    server: LiveServer,
+) -> None:
+    ids, shared = _seed(server)
+    data_dir = server.settings.data_dir
+    first, second, third = (_photo_sha(server, photo_id) for photo_id in ids[:3])
+    # A lost thumbnail (regenerable), a lost original (not), a bit-flipped original (same size).
+    _blob(server, rendition_key(first, "thumbnail")).unlink()
+    lost = _blob(server, original_key(second))
+    lost_bytes = lost.read_bytes()
+    lost.unlink()
+    flipped = _blob(server, original_key(third))
+    good = flipped.read_bytes()
+    flipped.write_bytes(good[:-1] + bytes([good[-1] ^ 0xFF]))
+    # Leftovers of a crash: an unreferenced blob and a temp file, both old; and a fresh blob an
+    # upload in progress could be about to use.
+    old_orphan = _blob(server, original_key("ab" * 32))
+    old_orphan.parent.mkdir(parents=True)
+    old_orphan.write_bytes(b"left over")
+    _age(old_orphan, 2 * HOUR)
+    young_orphan = _blob(server, rendition_key("cd" * 32, "preview"))
+    young_orphan.parent.mkdir(parents=True)
+    young_orphan.write_bytes(b"uploading")
+    temp = server.settings.tmp_dir / "upload-crashed"
+    temp.write_bytes(b"half a photo")
+    _age(temp, 2 * HOUR)
+    # A counter out of step with its rows.
+    with server.db() as conn:
+        conn.execute("UPDATE photos SET like_count = 7 WHERE id = ?", (ids[0],))
+
+    found = run_cli(data_dir, "verify")
+    assert found.returncode == 1
+    problems = "\n".join(_lines(found.stdout, "PROBLEM"))
+    assert f"original missing: {original_key(second)} (photo {ids[1]})" in problems
+    assert f"rendition missing: {rendition_key(first, 'thumbnail')}" in problems
+    assert f"stored file no photo refers to: {original_key('ab' * 32)}" in problems
+    assert "temp file:" in problems and "upload-crashed" in problems
+    assert f"photo {ids[0]}: counted 7 likes and 1 comments, has 1 and 1" in problems
+    assert "SHA-256" not in problems  # sizes match: only --checksums reads the bytes
+    assert len(_lines(found.stdout, "PROBLEM")) == 5
+    left = "\n".join(_lines(found.stdout, "LEFT"))
+    assert rendition_key("cd" * 32, "preview") in left and "grace period" in left
+
+    repaired = run_cli(data_dir, "verify", "--checksums", "--repair")
+    # The lost and the damaged originals cannot be repaired: still not OK.
+    assert repaired.returncode == 1
+    remaining = "\n".join(_lines(repaired.stdout, "PROBLEM"))
+    assert f"original missing: {original_key(second)}" in remaining
+    assert "original's SHA-256 is wrong" in remaining and original_key(third) in remaining
+    assert len(_lines(repaired.stdout, "PROBLEM")) == 2
+    assert len(_lines(repaired.stdout, "REPAIRED")) == 4
+    thumbnail = _blob(server, rendition_key(first, "thumbnail")).read_bytes()
+    assert describe(thumbnail)[0] == "WEBP"
+    assert not old_orphan.exists() and not temp.exists()
+    assert young_orphan.exists()  # within the grace period: left alone
+    with server.db() as conn:
+        assert (
+            conn.execute("SELECT like_count FROM photos WHERE id = ?", (ids[0],)).fetchone()[0] == 1
+        )
+    assert list(server.settings.tmp_dir.iterdir()) == []  # its own working files are gone
+
+    # Put the right bytes back (as from a backup): all is well, the fresh leftover notwithstanding.
+    lost.write_bytes(lost_bytes)
+    flipped.write_bytes(good)
+    clean = run_cli(data_dir, "verify", "--checksums")
+    assert clean.returncode == 0, clean.stdout
+    assert "0 problems, 0 repaired, 1 left alone: all is well" in clean.stdout
+    # A grace period of 0 makes every leftover due; --repair removes it.
+    assert run_cli(data_dir, "verify", "--grace", "0").returncode == 1
+    assert run_cli(data_dir, "verify", "--grace", "0", "--repair").returncode == 0
+    assert not young_orphan.exists()
+    # Two photos share one original: it survived every repair and serves both.
+    assert _blob(server, original_key(_photo_sha(server, ids[3]))).read_bytes() == shared
+
+
+def test_verify_refuses_a_folder_without_an_archive(tmp_path: Path) -> None:
+    result = run_cli(tmp_path / "nothing-here", "verify")
+    assert result.returncode != 0
+    assert "no archive at" in result.stderr
+    assert not (tmp_path / "nothing-here").exists()  # and it created nothing
+
+
+def test_grace_must_be_a_number_of_seconds(tmp_path: Path) -> None:
+    result = run_cli(tmp_path, "verify", "--grace", "soon")
+    assert result.returncode == 2
+    assert "not a number of seconds" in result.stderr
+
+
+def test_progress_bar_draws_on_a_terminal_only() -> None:
+    terminal = io.StringIO()
+    bar = Progress(terminal, enabled=True)
+    bar.start("checking photos", 4)
+    for _ in range(4):
+        bar.advance()
+    bar.finish()
+    drawn = terminal.getvalue()
+    assert "[" + "#" * 30 + "] 4/4" in drawn and drawn.endswith("\n")
+    assert drawn.startswith("\rchecking photos")
+    pipe = io.StringIO()
+    quiet = Progress(pipe)  # StringIO is not a terminal
+    quiet.start("checking photos", 4)
+    quiet.advance()
+    quiet.finish()
+    assert pipe.getvalue() == ""
