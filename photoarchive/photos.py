@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
+import json
 import sqlite3
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -39,6 +42,8 @@ class IncomingFile:
     filename: str
     sha256: str
     size: int
+    # When the photo has no camera date: the file's own date (known for imports, not uploads).
+    file_date: str | None = None
 
 
 @dataclass
@@ -373,7 +378,8 @@ async def _store_and_insert(
                 "INSERT INTO photos (owner_id, sha256, bytes, content_type, filename, caption,"
                 " width, height, preview_width, taken_at, camera_make, camera_model, lens,"
                 " focal_length, aperture, exposure_time, iso, gps_lat, gps_lon, placeholder,"
-                " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " created_at, location_patches)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     owner.id,
                     digest,
@@ -384,7 +390,7 @@ async def _store_and_insert(
                     ingested.width,
                     ingested.height,
                     preview.width,
-                    meta.taken_at,
+                    meta.taken_at or incoming.file_date,
                     meta.camera_make,
                     meta.camera_model,
                     meta.lens,
@@ -396,6 +402,12 @@ async def _store_and_insert(
                     meta.gps_lon,
                     ingested.placeholder,
                     clock.now_iso(),
+                    json.dumps(
+                        [
+                            [at, base64.b64encode(blank).decode("ascii")]
+                            for at, blank in ingested.location_patches
+                        ]
+                    ),
                 ),
             )
     except sqlite3.IntegrityError:
@@ -480,3 +492,23 @@ async def blob_key(svc: Services, photo_id: int, name: str) -> tuple[Photo, str]
     if name in RENDITIONS:
         return photo, rendition_key(photo.sha256, name)
     raise NotFound("There is no such file.")
+
+
+async def location_patches(
+    svc: Services, photo: Photo, viewer: User | None
+) -> list[tuple[int, bytes]]:
+    """The patches that blank the location inside `photo`'s original, unless `viewer` owns it."""
+    if viewer is not None and viewer.id == photo.owner_id:
+        return []
+    stored = await svc.db.fetchval("SELECT location_patches FROM photos WHERE id = ?", (photo.id,))
+    return [(at, base64.b64decode(blank)) for at, blank in json.loads(stored or "[]")]
+
+
+async def patched(
+    chunks: AsyncIterator[bytes], start: int, patches: list[tuple[int, bytes]]
+) -> AsyncIterator[bytes]:
+    """The byte range [start, ...) of a blob, with `patches` applied on the way out."""
+    offset = start
+    async for chunk in chunks:
+        yield images.apply_patches(chunk, offset, patches)
+        offset += len(chunk)

@@ -51,11 +51,15 @@ def _byte_range(header: str | None, size: int) -> tuple[int, int] | bool | None:
 
 @get("/media/{photo_id:int}/{name:str}", name="media", include_in_schema=False)
 async def media(request: Request[Any, Any, Any], photo_id: int, name: str) -> Response[Any]:
-    await require_reader(request)
+    viewer = await require_reader(request)
     svc = services(request)
     photo, key = await photos.blob_key(svc, photo_id, name)
     is_original = name == "original"
+    # Anyone but the owner gets the original with its location blanked (same length).
+    patches = await photos.location_patches(svc, photo, viewer) if is_original else []
     etag = f'"{photo.sha256}"' if is_original else f'"{photo.sha256[:32]}-{name}"'
+    if patches:
+        etag = f'"{photo.sha256}-nolocation"'
     headers = {
         "ETag": etag,
         "Cache-Control": IMMUTABLE,
@@ -91,8 +95,9 @@ async def media(request: Request[Any, Any, Any], photo_id: int, name: str) -> Re
         status = 206
         headers["Content-Range"] = f"bytes {start}-{end - 1}/{info.size}"
     headers["Content-Length"] = str(end - start)
+    chunks = svc.store.stream(key, start, end)
     return Stream(
-        svc.store.stream(key, start, end),
+        photos.patched(chunks, start, patches) if patches else chunks,
         status_code=status,
         media_type=content_type,
         headers=headers,
