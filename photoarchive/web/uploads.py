@@ -6,6 +6,8 @@ its bytes pass the limit, without reading the rest.
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import hashlib
 import os
 import tempfile
@@ -20,7 +22,15 @@ from litestar.exceptions import InternalServerException
 from multipart import MultipartSegment, ParserError, ParserLimitReached, PushMultipartParser
 
 from photoarchive import photos
-from photoarchive.errors import AppError, BadRequest, Forbidden, PayloadTooLarge, UnsupportedMedia
+from photoarchive.errors import (
+    AppError,
+    BadRequest,
+    Forbidden,
+    InsufficientStorage,
+    PayloadTooLarge,
+    Unavailable,
+    UnsupportedMedia,
+)
 from photoarchive.photos import IncomingFile
 from photoarchive.users import User
 from photoarchive.web.csrf import deferred_check
@@ -150,12 +160,22 @@ async def read_upload_form(
     except ParserError as exc:
         form.discard()
         raise BadRequest(f"The upload is not a valid multipart form ({exc}).") from None
+    except OSError as exc:  # the temp folder's disk is full or failing
+        form.discard()
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise InsufficientStorage(
+                "The server's disk is full: the upload was not saved."
+            ) from None
+        raise Unavailable(
+            f"The upload could not be written ({exc.strerror or exc}); try again later."
+        ) from None
     except BaseException:
         form.discard()
         raise
     finally:
         if handle is not None:
-            handle.close()
+            with contextlib.suppress(OSError):  # flushing the rest fails the same way
+                handle.close()
         if tmp_path is not None:
             tmp_path.unlink(missing_ok=True)
 
