@@ -22,7 +22,7 @@ from photoarchive.services import Services
 from photoarchive.settings import Settings
 from photoarchive.storage import BlobStore
 from photoarchive.storage.local import LocalBlobStore
-from photoarchive.web import api, events, media, pages
+from photoarchive.web import account, api, events, media, pages
 from photoarchive.web.apidocs import SwaggerDocs
 from photoarchive.web.csrf import CSRFGuard, csrf_config
 from photoarchive.web.errors import handle_error
@@ -69,6 +69,7 @@ def create_app(settings: Settings) -> Litestar:
     app = Litestar(
         route_handlers=[
             *pages.PAGE_HANDLERS,
+            *account.ACCOUNT_HANDLERS,
             *api.API_HANDLERS,
             media.media,
             events.events,

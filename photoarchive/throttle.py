@@ -7,14 +7,18 @@ success, so a burst of parallel guesses cannot slip past the limit while argon2 
 from __future__ import annotations
 
 import math
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from photoarchive import clock, users
 from photoarchive.db import Database, Transaction
-from photoarchive.errors import NotAuthenticated, TooManyRequests
+from photoarchive.errors import Invalid, NotAuthenticated, TooManyRequests
 from photoarchive.services import Services
 from photoarchive.settings import Settings
 from photoarchive.users import User
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -50,8 +54,11 @@ def _wait(failures: list[float], limits: Limits, moment: float) -> int:
     return max(1, math.ceil(frees_at - moment))
 
 
-async def _begin_attempt(db: Database, limits: Limits, login: str, client_ip: str) -> int:
-    """Refuse when either budget is spent; else count this attempt as a failure for now."""
+async def _begin_attempt(
+    db: Database, limits: Limits, login: str, client_ip: str
+) -> tuple[int, str]:
+    """Refuse when either budget is spent; else count this attempt as a failure for now.
+    Returns the attempt's row id and the account key."""
     moment = clock.now()
     since = moment - limits.window_seconds
     async with db.transaction() as tx:
@@ -73,25 +80,45 @@ async def _begin_attempt(db: Database, limits: Limits, login: str, client_ip: st
         )
         if wait:
             raise TooManyRequests(_wait_message(wait), retry_after=wait)
-        return await tx.insert(
+        attempt = await tx.insert(
             "INSERT INTO login_failures (account_key, client_ip, failed_at) VALUES (?, ?, ?)",
             (account, client_ip, moment),
         )
+    return attempt, account
+
+
+async def guarded(
+    svc: Services, login: str, client_ip: str, check: Callable[[], Awaitable[T]]
+) -> T:
+    """Run `check` (a password check for `login`) under the throttle: a NotAuthenticated
+    from it stays counted as a failure; success forgives the account's failures."""
+    login = login if isinstance(login, str) else ""
+    limits = Limits.from_settings(svc.settings)
+    attempt, account = await _begin_attempt(svc.db, limits, login, client_ip)
+    try:
+        result = await check()
+    except NotAuthenticated:
+        raise
+    except BaseException:
+        await svc.db.execute("DELETE FROM login_failures WHERE id = ?", (attempt,))
+        raise
+    await svc.db.execute(
+        "DELETE FROM login_failures WHERE id = ? OR account_key = ?", (attempt, account)
+    )
+    return result
 
 
 async def sign_in(svc: Services, login: str, password: str, client_ip: str) -> User:
-    """`users.authenticate` behind the throttle; the only way the web layer checks a password."""
-    db = svc.db
-    login = login if isinstance(login, str) else ""
-    attempt = await _begin_attempt(db, Limits.from_settings(svc.settings), login, client_ip)
-    try:
-        user = await users.authenticate(db, svc.passwords, login, password)
-    except NotAuthenticated:
-        raise  # the attempt stays counted
-    except BaseException:
-        await db.execute("DELETE FROM login_failures WHERE id = ?", (attempt,))
-        raise
-    await db.execute(
-        "DELETE FROM login_failures WHERE id = ? OR account_key = ?", (attempt, f"user:{user.id}")
+    """A local account's password check behind the throttle."""
+    return await guarded(
+        svc, login, client_ip, lambda: users.authenticate(svc.db, svc.passwords, login, password)
     )
-    return user
+
+
+async def confirm_password(svc: Services, user: User, password: str, client_ip: str) -> None:
+    """Check a signed-in user's current password (before a change), on the same budget as
+    sign-in, so a stolen session cannot be used to guess the password."""
+    try:
+        await sign_in(svc, user.username, password, client_ip)
+    except NotAuthenticated:
+        raise Invalid("That is not your current password.", field="current_password") from None

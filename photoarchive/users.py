@@ -16,6 +16,7 @@ EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,255}\.[^@\s]{1,63}$")
 PASSWORD_MIN = 8
 PASSWORD_MAX = 1024
 WRONG_LOGIN = "Wrong username or password."
+DISPLAY_NAME_MAX = 64
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,19 @@ def check_password(password: str) -> str:
     if len(password) > PASSWORD_MAX:
         raise Invalid(f"Passwords can have at most {PASSWORD_MAX} characters.", field="password")
     return password
+
+
+def check_display_name(name: str) -> str:
+    if not isinstance(name, str):
+        raise Invalid("The display name must be text.", field="display_name")
+    name = " ".join(name.split())
+    if len(name) > DISPLAY_NAME_MAX:
+        raise Invalid(
+            f"Display names can have at most {DISPLAY_NAME_MAX} characters.", field="display_name"
+        )
+    if any(not ch.isprintable() for ch in name):
+        raise Invalid("The display name has characters that cannot be shown.", field="display_name")
+    return name
 
 
 async def create(
@@ -199,6 +213,40 @@ async def profile_counts(db: Database, user_id: int) -> dict[str, int]:
 
 async def list_all(db: Database) -> list[User]:
     return [user_from_row(r) for r in await db.fetchall("SELECT * FROM users ORDER BY id")]
+
+
+async def update_profile(db: Database, user: User, *, email: str, display_name: str) -> User:
+    email = check_email(email)
+    display_name = check_display_name(display_name)
+    async with db.transaction() as tx:
+        taken = await tx.fetchone(
+            "SELECT 1 FROM users WHERE email_key = ? AND id != ?", (email.lower(), user.id)
+        )
+        if taken is not None:
+            raise Conflict("An account with that email already exists.", field="email")
+        await tx.execute(
+            "UPDATE users SET email = ?, email_key = ?, display_name = ? WHERE id = ?",
+            (email, email.lower(), display_name, user.id),
+        )
+    updated = await by_id(db, user.id)
+    assert updated is not None
+    return updated
+
+
+async def set_password(
+    db: Database, passwords: Passwords, user: User, password: str, *, keep_session: int | None
+) -> None:
+    """Store a new password and end every other session of the user, bearer tokens too.
+    The caller has confirmed the current password."""
+    check_password(password)
+    password_hash = await passwords.hash(password)
+    async with db.transaction() as tx:
+        await tx.execute(
+            "UPDATE users SET password_hash = ? WHERE id = ?", (password_hash, user.id)
+        )
+        await tx.execute(
+            "DELETE FROM sessions WHERE user_id = ? AND id IS NOT ?", (user.id, keep_session)
+        )
 
 
 async def set_disabled(db: Database, actor: User, username: str, disabled: bool) -> User:

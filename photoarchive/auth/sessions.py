@@ -5,9 +5,11 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from photoarchive import clock
 from photoarchive.db import Database
+from photoarchive.errors import NotFound
 from photoarchive.users import User, user_from_row
 
 COOKIE_NAME = "session"
@@ -100,3 +102,52 @@ async def end(db: Database, token: str) -> None:
 
 async def end_all_for_user(db: Database, user_id: int, *, except_id: int | None = None) -> None:
     await db.execute("DELETE FROM sessions WHERE user_id = ? AND id IS NOT ?", (user_id, except_id))
+
+
+@dataclass(frozen=True)
+class SessionInfo:
+    """One of a user's sessions as the settings page lists it."""
+
+    id: int
+    kind: str
+    created_at: str
+    last_seen_at: str
+    user_agent: str
+    client_ip: str
+
+
+def _iso(stamp: float) -> str:
+    return datetime.fromtimestamp(stamp, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+async def active_for_user(
+    db: Database, user_id: int, idle_seconds: float, max_seconds: float
+) -> list[SessionInfo]:
+    """The user's sessions that have not expired, most recently used first."""
+    moment = clock.now()
+    rows = await db.fetchall(
+        "SELECT id, kind, created_at, last_seen_at, user_agent, client_ip FROM sessions"
+        " WHERE user_id = ? AND last_seen_at >= ? AND created_at >= ?"
+        " ORDER BY last_seen_at DESC, id DESC",
+        (user_id, moment - idle_seconds, moment - max_seconds),
+    )
+    return [
+        SessionInfo(
+            id=row["id"],
+            kind=row["kind"],
+            created_at=_iso(row["created_at"]),
+            last_seen_at=_iso(row["last_seen_at"]),
+            user_agent=row["user_agent"],
+            client_ip=row["client_ip"],
+        )
+        for row in rows
+    ]
+
+
+async def end_for_user(db: Database, user_id: int, session_id: int) -> None:
+    """End one of the user's own sessions; anybody else's is 'not found'."""
+    deleted = await db.execute(
+        "DELETE FROM sessions WHERE id = ? AND user_id = ?", (session_id, user_id)
+    )
+    if not deleted:
+        raise NotFound("That session has already ended.")

@@ -1,0 +1,139 @@
+"""/settings: one's own profile, password and sessions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request, Response, get, post
+from litestar.response import Redirect, Template
+
+from photoarchive import throttle, users
+from photoarchive.auth import sessions
+from photoarchive.auth.sessions import Session
+from photoarchive.errors import AppError, Invalid, NotAuthenticated
+from photoarchive.web.pages import render
+from photoarchive.web.viewer import clear_session_cookie, client_ip, current_session, services
+
+Req = Request[Any, Any, Any]
+
+NOTICES = {
+    "profile": "Your profile is saved.",
+    "password": "Your password is changed, and you are signed out everywhere else.",
+    "others": "You are signed out everywhere else.",
+    "session": "That session has ended.",
+}
+
+
+async def _session(request: Req) -> Session:
+    session = await current_session(request)
+    if session is None:
+        raise NotAuthenticated("Sign in to change your settings.")
+    return session
+
+
+async def _page(
+    request: Req,
+    session: Session,
+    *,
+    status: int = 200,
+    notice: str | None = None,
+    section: str | None = None,
+    error: AppError | None = None,
+    values: dict[str, str] | None = None,
+) -> Template:
+    svc = services(request)
+    settings = svc.settings
+    user = session.user
+    active = await sessions.active_for_user(
+        svc.db, user.id, settings.session_idle_days * 86400, settings.session_max_days * 86400
+    )
+    return render(
+        request,
+        "settings.html",
+        user=user,
+        status=status,
+        notice=notice,
+        section=section,
+        error=error.message if error else None,
+        field=error.field if error else None,
+        values=values or {"display_name": user.display_name, "email": user.email},
+        active_sessions=active,
+        current_id=session.id,
+    )
+
+
+def _done(what: str) -> Redirect:
+    return Redirect(f"/settings?saved={what}", status_code=303)
+
+
+async def _form(request: Req) -> dict[str, str]:
+    form = await request.form()
+    return {key: value for key, value in form.items() if isinstance(value, str)}
+
+
+@get("/settings")
+async def settings_page(request: Req, saved: str | None = None) -> Template:
+    return await _page(request, await _session(request), notice=NOTICES.get(saved or ""))
+
+
+@post("/settings/profile")
+async def save_profile(request: Req) -> Response[Any]:
+    session = await _session(request)
+    form = await _form(request)
+    try:
+        await users.update_profile(
+            services(request).db,
+            session.user,
+            email=form.get("email", ""),
+            display_name=form.get("display_name", ""),
+        )
+    except AppError as exc:
+        values = {k: form.get(k, "")[:320] for k in ("display_name", "email")}
+        return await _page(
+            request, session, status=exc.status, section="profile", error=exc, values=values
+        )
+    return _done("profile")
+
+
+@post("/settings/password")
+async def change_password(request: Req) -> Response[Any]:
+    session = await _session(request)
+    svc = services(request)
+    form = await _form(request)
+    new = form.get("new_password", "")
+    try:
+        users.check_password(new)
+        if form.get("new_password_again", "") != new:
+            raise Invalid("The two new passwords are not the same.", field="new_password_again")
+        await throttle.confirm_password(
+            svc, session.user, form.get("current_password", ""), client_ip(request)
+        )
+        await users.set_password(svc.db, svc.passwords, session.user, new, keep_session=session.id)
+    except AppError as exc:
+        page = await _page(request, session, status=exc.status, section="password", error=exc)
+        retry_after = getattr(exc, "retry_after", None)
+        if retry_after is not None:
+            page.headers["Retry-After"] = str(retry_after)
+        return page
+    return _done("password")
+
+
+@post("/settings/sessions/{session_id:int}/end")
+async def end_session(request: Req, session_id: int) -> Response[Any]:
+    session = await _session(request)
+    await sessions.end_for_user(services(request).db, session.user.id, session_id)
+    if session_id == session.id:
+        response: Response[Any] = Redirect("/login", status_code=303)
+        clear_session_cookie(response)
+        return response
+    return _done("session")
+
+
+@post("/settings/sessions/end-others")
+async def end_other_sessions(request: Req) -> Response[Any]:
+    session = await _session(request)
+    await sessions.end_all_for_user(services(request).db, session.user.id, except_id=session.id)
+    return _done("others")
+
+
+ACCOUNT_HANDLERS = [settings_page, save_profile, change_password, end_session, end_other_sessions]

@@ -1,0 +1,276 @@
+"""Session lifetimes, and the /settings page: profile, password, and one's sessions."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.support import (
+    PASSWORD,
+    LiveServer,
+    api_login,
+    form_post,
+    live_server,
+    make_settings,
+    parse,
+    sign_up,
+)
+
+DAY = 86400.0
+NEW_PASSWORD = "a much better passphrase"
+
+
+def age_sessions(server: LiveServer, *, idle_days: float = 0, age_days: float = 0) -> None:
+    """Pretend every session was last used `idle_days` ago and began `age_days` ago."""
+    now = time.time()
+    with server.db() as conn:
+        conn.execute(
+            "UPDATE sessions SET last_seen_at = ?, created_at = ?",
+            (now - idle_days * DAY, now - max(age_days, idle_days) * DAY),
+        )
+
+
+def signed_in(client: httpx.Client) -> bool:
+    status = client.get("/api/v1/me").status_code
+    assert status in (200, 401)
+    return status == 200
+
+
+@pytest.mark.parametrize("kind", ["cookie", "bearer"])
+def test_idle_timeout_is_seven_days_by_default(server: LiveServer, kind: str) -> None:
+    browser = sign_up(server, "alice")
+    client = browser if kind == "cookie" else api_login(server, "alice")
+    age_sessions(server, idle_days=6.9)
+    assert signed_in(client)
+    with server.db() as conn:  # using the session refreshed last_seen_at
+        last_seen = conn.execute(
+            "SELECT MAX(last_seen_at) FROM sessions WHERE kind = ?", (kind,)
+        ).fetchone()[0]
+    assert time.time() - last_seen < 60
+    age_sessions(server, idle_days=7.1)
+    assert not signed_in(client)
+    with server.db() as conn:  # expired sessions are deleted, not just refused
+        assert (
+            conn.execute("SELECT COUNT(*) FROM sessions WHERE kind = ?", (kind,)).fetchone()[0] == 0
+        )
+
+
+@pytest.mark.parametrize("kind", ["cookie", "bearer"])
+def test_absolute_lifetime_is_thirty_days_however_active(server: LiveServer, kind: str) -> None:
+    browser = sign_up(server, "alice")
+    client = browser if kind == "cookie" else api_login(server, "alice")
+    age_sessions(server, age_days=29.9)  # began long ago, used a moment ago
+    assert signed_in(client)
+    age_sessions(server, age_days=30.1)
+    assert not signed_in(client)
+    with server.db() as conn:  # expired sessions are deleted, not just refused
+        assert (
+            conn.execute("SELECT COUNT(*) FROM sessions WHERE kind = ?", (kind,)).fetchone()[0] == 0
+        )
+
+
+def test_lifetimes_are_configurable(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path, session_idle_days=1, session_max_days=2)
+    with live_server(settings) as server:
+        alice = sign_up(server, "alice")
+        age_sessions(server, idle_days=0.9)
+        assert signed_in(alice)
+        age_sessions(server, idle_days=1.1)
+        assert not signed_in(alice)
+        bob = sign_up(server, "bob")
+        age_sessions(server, age_days=1.9)
+        assert signed_in(bob)
+        age_sessions(server, age_days=2.1)
+        assert not signed_in(bob)
+
+
+def test_settings_needs_a_signed_in_user(server: LiveServer) -> None:
+    response = server.client().get("/settings")
+    assert response.status_code == 303
+    assert response.headers["location"] == "/login?next=/settings"
+
+
+def session_rows(server: LiveServer) -> list[tuple[int, str, str]]:
+    with server.db() as conn:
+        return [
+            tuple(row)
+            for row in conn.execute(
+                "SELECT s.id, u.username, s.kind FROM sessions s"
+                " JOIN users u ON u.id = s.user_id ORDER BY s.id"
+            )
+        ]
+
+
+def change_password(client: httpx.Client, current: str, new: str, again: str | None = None):
+    return form_post(
+        client,
+        "/settings/password",
+        {
+            "current_password": current,
+            "new_password": new,
+            "new_password_again": new if again is None else again,
+        },
+    )
+
+
+def test_changing_the_password_ends_every_other_session(server: LiveServer) -> None:
+    laptop = sign_up(server, "alice")
+    phone = server.client()
+    assert form_post(phone, "/login", {"login": "alice", "password": PASSWORD}).status_code == 303
+    script = api_login(server, "alice")
+    bob = sign_up(server, "bob")
+    assert len(session_rows(server)) == 4
+
+    response = change_password(laptop, PASSWORD, NEW_PASSWORD)
+    assert response.status_code == 303
+    assert response.headers["location"] == "/settings?saved=password"
+    assert signed_in(laptop)
+    assert not signed_in(phone)
+    assert not signed_in(script)
+    assert signed_in(bob)
+    assert [(name, kind) for _id, name, kind in session_rows(server)] == [
+        ("alice", "cookie"),
+        ("bob", "cookie"),
+    ]
+    notice = parse(laptop.get(response.headers["location"]).text)
+    assert "signed out everywhere else" in notice.text
+
+    old = server.client().post("/api/v1/auth/login", json={"login": "alice", "password": PASSWORD})
+    assert old.status_code == 401
+    api_login(server, "alice", NEW_PASSWORD)
+
+
+@pytest.mark.parametrize(
+    ("current", "new", "again", "status", "message"),
+    [
+        ("not my password", NEW_PASSWORD, None, 422, "That is not your current password."),
+        (
+            PASSWORD,
+            NEW_PASSWORD,
+            NEW_PASSWORD + "x",
+            422,
+            "The two new passwords are not the same.",
+        ),
+        (PASSWORD, "short", None, 422, "Passwords need at least 8 characters."),
+        (PASSWORD, "p" * 1025, None, 422, "Passwords can have at most 1024 characters."),
+    ],
+)
+def test_password_change_refusals_change_nothing(
+    server: LiveServer, current: str, new: str, again: str | None, status: int, message: str
+) -> None:
+    laptop = sign_up(server, "alice")
+    phone = api_login(server, "alice")
+    with server.db() as conn:
+        before = conn.execute("SELECT password_hash FROM users").fetchone()[0]
+    response = change_password(laptop, current, new, again)
+    assert response.status_code == status
+    page = parse(response.text)
+    assert message in page.text
+    assert page.find_all("input", id="current_password")  # the form is shown again
+    with server.db() as conn:
+        assert conn.execute("SELECT password_hash FROM users").fetchone()[0] == before
+    assert signed_in(laptop) and signed_in(phone)
+
+
+def test_wrong_current_password_counts_towards_the_sign_in_limit(tmp_path: Path) -> None:
+    with live_server(make_settings(tmp_path, login_max_failures=3)) as server:
+        laptop = sign_up(server, "alice")
+        for _ in range(3):
+            assert change_password(laptop, "guess-guess", NEW_PASSWORD).status_code == 422
+        blocked = change_password(laptop, PASSWORD, NEW_PASSWORD)
+        assert blocked.status_code == 429
+        assert int(blocked.headers["retry-after"]) > 0
+        assert "Too many failed sign-ins" in parse(blocked.text).text
+        refused = server.client().post(
+            "/api/v1/auth/login", json={"login": "alice", "password": PASSWORD}
+        )
+        assert refused.status_code == 429
+
+
+def test_sessions_are_listed_with_the_current_one_marked(server: LiveServer) -> None:
+    laptop = sign_up(server, "alice")
+    phone = server.client(headers={"user-agent": "PhoneBrowser/1.0 <b>"})
+    assert form_post(phone, "/login", {"login": "alice", "password": PASSWORD}).status_code == 303
+    sign_up(server, "bob")
+    page = laptop.get("/settings")
+    assert page.status_code == 200
+    html = parse(page.text)
+    rows = [
+        attrs for attrs in html.find_all("tr") if (attrs.get("id") or "").startswith("session-")
+    ]
+    alice_ids = [i for i, name, _kind in session_rows(server) if name == "alice"]
+    assert sorted(int(r["id"].split("-")[1]) for r in rows) == sorted(alice_ids)
+    current = [r for r in rows if r.get("aria-current") == "true"]
+    assert len(current) == 1 and current[0]["id"] == f"session-{alice_ids[0]}"
+    assert "PhoneBrowser/1.0 <b>" in html.text  # shown as text
+    assert "127.0.0.1" in html.text
+    assert "this device" in html.text
+
+
+def test_end_one_session_others_and_the_current_one(server: LiveServer) -> None:
+    laptop = sign_up(server, "alice")
+    phone = server.client()
+    form_post(phone, "/login", {"login": "alice", "password": PASSWORD})
+    script = api_login(server, "alice")
+    tablet = server.client()
+    form_post(tablet, "/login", {"login": "alice", "password": PASSWORD})
+    laptop_id, phone_id, script_id, tablet_id = (i for i, _n, _k in session_rows(server))
+
+    ended = form_post(laptop, f"/settings/sessions/{phone_id}/end")
+    assert ended.status_code == 303
+    assert not signed_in(phone) and signed_in(script) and signed_in(tablet)
+
+    others = form_post(laptop, "/settings/sessions/end-others")
+    assert others.status_code == 303
+    assert not signed_in(script) and not signed_in(tablet) and signed_in(laptop)
+
+    again = form_post(laptop, f"/settings/sessions/{script_id}/end")
+    assert again.status_code == 404
+
+    own = form_post(laptop, f"/settings/sessions/{laptop_id}/end")
+    assert own.status_code == 303 and own.headers["location"] == "/login"
+    assert not signed_in(laptop)
+    assert session_rows(server) == []
+    assert tablet_id
+
+
+def test_cannot_end_somebody_elses_session(server: LiveServer) -> None:
+    alice = sign_up(server, "alice")
+    bob = sign_up(server, "bob")
+    bob_id = next(i for i, name, _k in session_rows(server) if name == "bob")
+    response = form_post(alice, f"/settings/sessions/{bob_id}/end")
+    assert response.status_code == 404
+    assert signed_in(bob)
+
+
+def test_profile_change_and_refusals(server: LiveServer) -> None:
+    alice = sign_up(server, "alice")
+    sign_up(server, "bob")
+    saved = form_post(
+        alice, "/settings/profile", {"display_name": "  Alice <i>Liddell</i> ", "email": "A@ex.org"}
+    )
+    assert saved.status_code == 303
+    me = alice.get("/api/v1/me").json()["user"]
+    assert me["display_name"] == "Alice <i>Liddell</i>"
+    assert me["email"] == "A@ex.org"
+    profile = alice.get("/u/alice")
+    assert "Alice <i>Liddell</i>" in parse(profile.text).text
+    assert "<i>Liddell</i>" not in profile.text  # escaped, not markup
+
+    api_login(server, "a@EX.org")  # the new email signs in
+
+    taken = form_post(alice, "/settings/profile", {"display_name": "", "email": "bob@example.org"})
+    assert taken.status_code == 409
+    assert "An account with that email already exists." in parse(taken.text).text
+    long_name = form_post(
+        alice, "/settings/profile", {"display_name": "x" * 65, "email": "a@ex.org"}
+    )
+    assert long_name.status_code == 422
+    assert "at most 64 characters" in parse(long_name.text).text
+    bad_email = form_post(alice, "/settings/profile", {"display_name": "", "email": "nope"})
+    assert bad_email.status_code == 422
+    me = alice.get("/api/v1/me").json()["user"]
+    assert (me["display_name"], me["email"]) == ("Alice <i>Liddell</i>", "A@ex.org")
