@@ -11,7 +11,7 @@ import time
 import urllib.request
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from photoarchive import __version__
 from photoarchive.settings import Settings, SettingsError
@@ -21,7 +21,13 @@ def _settings(**overrides: object) -> Settings:
     try:
         return Settings.from_env(**overrides)
     except SettingsError as exc:
-        raise SystemExit(f"photoarchive: configuration error: {exc}") from None
+        _fail(f"configuration error: {exc}")
+
+
+def _fail(message: str) -> NoReturn:
+    """Exit with status 2, which every command uses for "could not run"."""
+    print(f"photoarchive: {message}", file=sys.stderr)
+    raise SystemExit(2)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -124,14 +130,15 @@ def _open_archive(settings: Settings) -> tuple[Any, Any]:
     from photoarchive.db import Database
 
     if not settings.database_path.is_file():
-        raise SystemExit(
-            f"photoarchive: no archive at {settings.data_dir} (no {settings.database_path.name});"
+        _fail(
+            f"no archive at {settings.data_dir} (no {settings.database_path.name});"
             " set PHOTOARCHIVE_DATA_DIR"
         )
     return Database(settings.database_path, readers=2), build_store(settings)
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
+    from photoarchive.storage import StorageError
     from photoarchive.verify import Progress, verify
 
     settings = _settings()
@@ -150,6 +157,9 @@ def cmd_verify(args: argparse.Namespace) -> int:
                 max_pixels=settings.max_pixels,
                 progress=Progress(),
             )
+        except StorageError as exc:
+            print(f"photoarchive: the photo store cannot be read: {exc}", file=sys.stderr)
+            return 2
         finally:
             await db.close()
             await store.close()
@@ -161,7 +171,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 def cmd_backup(args: argparse.Namespace) -> int:
     from photoarchive.backup import BackupError, backup
-    from photoarchive.storage import original_key
+    from photoarchive.storage import StorageError, original_key
     from photoarchive.verify import Progress
 
     settings = _settings()
@@ -181,7 +191,7 @@ def cmd_backup(args: argparse.Namespace) -> int:
                 include_originals=local,
                 progress=Progress(),
             )
-        except BackupError as exc:
+        except (BackupError, StorageError) as exc:
             print(f"photoarchive: {exc}", file=sys.stderr)
             return 2
         finally:
@@ -209,6 +219,7 @@ def cmd_backup(args: argparse.Namespace) -> int:
 def cmd_restore(args: argparse.Namespace) -> int:
     from photoarchive.app import build_store
     from photoarchive.backup import BackupError, restore
+    from photoarchive.storage import StorageError
     from photoarchive.verify import REPAIRED, Progress
 
     settings = _settings()
@@ -225,7 +236,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
                 max_pixels=settings.max_pixels,
                 progress=Progress(),
             )
-        except BackupError as exc:
+        except (BackupError, StorageError) as exc:
             print(f"photoarchive: {exc}", file=sys.stderr)
             return 2
         finally:

@@ -138,7 +138,7 @@ def test_damage_is_found_repaired_where_possible_and_reflected_in_the_exit_statu
 
 def test_verify_refuses_a_folder_without_an_archive(tmp_path: Path) -> None:
     result = run_cli(tmp_path / "nothing-here", "verify")
-    assert result.returncode != 0
+    assert result.returncode == 2
     assert "no archive at" in result.stderr
     assert not (tmp_path / "nothing-here").exists()  # and it created nothing
 
