@@ -13,6 +13,7 @@
 #   PHOTOARCHIVE_CT_MIRROR    Debian mirror (default: from the apt sources, else deb.debian.org)
 #   PHOTOARCHIVE_CT_KEEP=1    keep the built app image afterwards
 #   PHOTOARCHIVE_CT_REBASE=1  rebuild the cached base image
+#   PHOTOARCHIVE_CT_VERBOSE=1 show the image build's output as it runs
 set -Eeuo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -22,7 +23,7 @@ SUITE=bookworm
 BASE_PACKAGES=python3,python3-venv,ca-certificates
 PHOTO=../shared/testdata/photos/cameras/Canon_40D.jpg
 STORAGE=${PHOTOARCHIVE_CT_STORAGE:-/var/lib/containers/photoarchive-ct}
-RUNROOT=/run/containers/photoarchive-ct
+RUNROOT=/run/containers/$(basename "$STORAGE")
 APP_IMAGE=localhost/photoarchive-ct:run$$
 
 STARTED=$SECONDS
@@ -188,10 +189,12 @@ bh build --isolation chroot --format docker --pull=never \
     --build-arg VERSION="$(git describe --tags --always --dirty 2>/dev/null || echo dev)" \
     --build-arg REVISION="$(git rev-parse HEAD 2>/dev/null || echo unknown)" \
     --build-arg CREATED="$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
-    -f Containerfile -t "$APP_IMAGE" . >"$WORK/build.log" 2>&1 ||
+    -f Containerfile -t "$APP_IMAGE" . 2>&1 |
+    if [[ ${PHOTOARCHIVE_CT_VERBOSE:-0} == 1 ]]; then tee "$WORK/build.log"; else cat >"$WORK/build.log"; fi ||
     { tail -n 40 "$WORK/build.log"; fail "image build failed (log above)"; }
 APP_IMAGE_BUILT=1
 BUILD_TIME=$((SECONDS - t0))
+log "pip in the build fetched $(grep -c 'Downloading ' "$WORK/build.log" || true) files from the package index"
 IMAGE_SIZE=$(bh images --format '{{.Size}}' "$APP_IMAGE" | head -n1)
 BASE_SIZE=$(bh images --format '{{.Size}}' "$BASE_IMAGE" | head -n1)
 log "built $APP_IMAGE in ${BUILD_TIME}s: $IMAGE_SIZE (base $BASE_SIZE)"
