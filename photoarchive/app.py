@@ -20,7 +20,7 @@ from photoarchive.db import Database
 from photoarchive.paths import static_dir, templates_dir
 from photoarchive.services import Services
 from photoarchive.settings import Settings
-from photoarchive.storage import BlobStore
+from photoarchive.storage import BlobStore, StorageError
 from photoarchive.storage.local import LocalBlobStore
 from photoarchive.web import account, api, events, media, pages
 from photoarchive.web.apidocs import SwaggerDocs
@@ -33,6 +33,10 @@ log = logging.getLogger("photoarchive")
 
 
 def build_store(settings: Settings) -> BlobStore:
+    if settings.storage == "s3":
+        from photoarchive.storage.s3 import S3BlobStore  # botocore loads only when used
+
+        return S3BlobStore(settings)
     return LocalBlobStore(settings.blob_dir, settings.tmp_dir)
 
 
@@ -54,7 +58,11 @@ def create_app(settings: Settings) -> Litestar:
     async def start() -> None:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         settings.tmp_dir.mkdir(parents=True, exist_ok=True)
-        await store.check()
+        try:
+            await store.check()
+        except StorageError as exc:
+            log.error("photoarchive cannot start: %s", exc)
+            raise
         await db.open()
 
     async def stop() -> None:

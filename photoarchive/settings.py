@@ -13,6 +13,9 @@ from urllib.parse import urlsplit
 PREFIX = "PHOTOARCHIVE_"
 REGISTRATION_MODES = ("open", "invite", "closed")
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+STORAGE_KINDS = ("local", "s3")
+S3_SERVE_MODES = ("proxy", "presign")
+AUTH_KINDS = ("local", "cognito")
 
 
 class SettingsError(ValueError):
@@ -45,6 +48,26 @@ class Settings:
     trusted_proxies: tuple[Network, ...] = ()
     # seconds between keepalive comments on the live event stream (and session re-checks)
     event_keepalive_seconds: float = 15.0
+    # Blob storage: the data dir, or an S3-compatible bucket (MinIO, AWS...).
+    storage: str = "local"
+    s3_bucket: str = ""
+    s3_prefix: str = ""
+    s3_region: str = "us-east-1"
+    s3_endpoint: str = ""
+    s3_path_style: bool | None = None  # None: path style exactly when an endpoint is set
+    s3_access_key_id: str = ""
+    s3_secret_access_key: str = ""
+    s3_serve: str = "proxy"
+    s3_presign_seconds: int = 900
+    # Accounts: this app's own, or an AWS Cognito user pool.
+    auth: str = "local"
+    cognito_region: str = ""
+    cognito_user_pool_id: str = ""
+    cognito_client_id: str = ""
+    cognito_client_secret: str = ""
+    cognito_endpoint: str = ""
+    cognito_jwks_url: str = ""
+    admins: tuple[str, ...] = ()  # lower-cased usernames; empty: the first to sign in
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -66,6 +89,10 @@ class Settings:
     @property
     def tmp_dir(self) -> Path:
         return self.data_dir / "tmp"
+
+    @property
+    def s3_uses_path_style(self) -> bool:
+        return bool(self.s3_endpoint) if self.s3_path_style is None else self.s3_path_style
 
     def with_secret(self) -> Settings:
         """Return settings whose secret key is set, generating one into the data dir if needed."""
@@ -96,9 +123,55 @@ class Settings:
             "trusted_proxies": reader.networks("TRUSTED_PROXIES"),
             "event_keepalive_seconds": reader.number("EVENT_KEEPALIVE_SECONDS", 15.0),
         }
+        values.update(_cloud_values(reader))
         values.update(overrides)
         values["extra"] = {k: v for k, v in env.items() if k.startswith(PREFIX)}
         return cls(**values)  # type: ignore[arg-type]
+
+
+def _cloud_values(reader: _Reader) -> dict[str, object]:
+    """The S3 and Cognito settings; what a chosen backend cannot do without is required."""
+    values: dict[str, object] = {
+        "storage": reader.choice("STORAGE", "local", STORAGE_KINDS),
+        "auth": reader.choice("AUTH", "local", AUTH_KINDS),
+        "admins": tuple(
+            name.strip().lower() for name in reader.text("ADMINS", "").split(",") if name.strip()
+        ),
+    }
+    if values["storage"] == "s3":
+        endpoint = reader.url("S3_ENDPOINT", "") if reader.text("S3_ENDPOINT", "") else ""
+        prefix = reader.text("S3_PREFIX", "").strip("/")
+        values.update(
+            s3_bucket=reader.required("S3_BUCKET", "PHOTOARCHIVE_STORAGE=s3"),
+            s3_prefix=f"{prefix}/" if prefix else "",
+            s3_region=reader.text("S3_REGION", "us-east-1"),
+            s3_endpoint=endpoint,
+            s3_path_style=reader.boolean("S3_PATH_STYLE", bool(endpoint)),
+            s3_access_key_id=reader.text("S3_ACCESS_KEY_ID", ""),
+            s3_secret_access_key=reader.text("S3_SECRET_ACCESS_KEY", ""),
+            s3_serve=reader.choice("S3_SERVE", "proxy", S3_SERVE_MODES),
+            s3_presign_seconds=reader.integer("S3_PRESIGN_SECONDS", 900, 60, 7 * 86400),
+        )
+        if bool(values["s3_access_key_id"]) != bool(values["s3_secret_access_key"]):
+            raise SettingsError(
+                f"Set both {PREFIX}S3_ACCESS_KEY_ID and {PREFIX}S3_SECRET_ACCESS_KEY, or neither"
+                " (then the standard AWS credential chain is used)."
+            )
+    if values["auth"] == "cognito":
+        needed = "PHOTOARCHIVE_AUTH=cognito"
+        values.update(
+            cognito_region=reader.required("COGNITO_REGION", needed),
+            cognito_user_pool_id=reader.required("COGNITO_USER_POOL_ID", needed),
+            cognito_client_id=reader.required("COGNITO_CLIENT_ID", needed),
+            cognito_client_secret=reader.text("COGNITO_CLIENT_SECRET", ""),
+            cognito_endpoint=(
+                reader.url("COGNITO_ENDPOINT", "") if reader.text("COGNITO_ENDPOINT", "") else ""
+            ),
+            cognito_jwks_url=(
+                reader.url("COGNITO_JWKS_URL", "") if reader.text("COGNITO_JWKS_URL", "") else ""
+            ),
+        )
+    return values
 
 
 class _Reader:
@@ -112,6 +185,12 @@ class _Reader:
     def text(self, name: str, default: str) -> str:
         value = self._raw(name)
         return default if value is None else value
+
+    def required(self, name: str, because: str) -> str:
+        value = self._raw(name)
+        if value is None:
+            raise SettingsError(f"{PREFIX}{name} must be set when {because}.")
+        return value
 
     def integer(self, name: str, default: int, low: int, high: int) -> int:
         value = self._raw(name)

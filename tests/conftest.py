@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from photoarchive.settings import Settings
+from tests.cloud import moto, rclone  # noqa: F401  # session-wide S3/Cognito servers
 from tests.support import LiveServer, live_server, make_settings
 
 

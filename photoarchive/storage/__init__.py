@@ -23,6 +23,14 @@ class BlobInfo:
     modified: float  # seconds since the epoch
 
 
+@dataclass(frozen=True)
+class SignedURL:
+    """A URL that lets a browser fetch one blob straight from the store until `expires_at`."""
+
+    url: str
+    expires_at: float  # seconds since the epoch
+
+
 class BlobStore(Protocol):
     async def put_file(self, key: str, path: Path) -> None:
         """Store the file at `path` under `key`; the file is consumed (moved or deleted)."""
@@ -40,6 +48,13 @@ class BlobStore(Protocol):
     async def delete(self, key: str) -> None: ...
 
     def list(self, prefix: str = "") -> AsyncIterator[BlobInfo]: ...
+
+    async def signed_url(
+        self, key: str, *, content_type: str, disposition: str | None = None
+    ) -> SignedURL | None:
+        """A short-lived direct URL to the blob, answered with these headers; None when the
+        store serves nothing itself and the app must stream the bytes."""
+        ...
 
     def local_path(self, key: str) -> Path | None:
         """A path on this machine to serve the blob from directly, when there is one."""

@@ -9,7 +9,7 @@ import tempfile
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-from photoarchive.storage import BlobInfo, BlobNotFound, StorageError
+from photoarchive.storage import BlobInfo, BlobNotFound, SignedURL, StorageError
 
 CHUNK = 256 * 1024
 
@@ -27,6 +27,11 @@ class LocalBlobStore:
 
     def local_path(self, key: str) -> Path | None:
         return self._path(key)
+
+    async def signed_url(
+        self, key: str, *, content_type: str, disposition: str | None = None
+    ) -> SignedURL | None:
+        return None
 
     async def check(self) -> None:
         await asyncio.to_thread(self._check)

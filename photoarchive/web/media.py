@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import re
+import time
 import unicodedata
 from typing import Any
 from urllib.parse import quote
 
 from litestar import Request, Response, get
-from litestar.response import Stream
+from litestar.response import Redirect, Stream
 
 from photoarchive import photos
+from photoarchive.errors import Unavailable
 from photoarchive.images import RENDITION_CONTENT_TYPE
-from photoarchive.storage import BlobNotFound
+from photoarchive.storage import BlobNotFound, SignedURL, StorageError
 from photoarchive.web.viewer import require_reader, services
 
 RANGE_RE = re.compile(r"^bytes=(\d*)-(\d*)$")
@@ -49,6 +51,14 @@ def _byte_range(header: str | None, size: int) -> tuple[int, int] | bool | None:
     return start, end
 
 
+def _redirect_to(signed: SignedURL) -> Response[Any]:
+    # The browser may reuse the redirect while the URL it points to is still valid.
+    seconds = max(0, int(signed.expires_at - time.time()) - 60)
+    return Redirect(
+        signed.url, status_code=302, headers={"Cache-Control": f"private, max-age={seconds}"}
+    )
+
+
 @get("/media/{photo_id:int}/{name:str}", name="media", include_in_schema=False)
 async def media(request: Request[Any, Any, Any], photo_id: int, name: str) -> Response[Any]:
     viewer = await require_reader(request)
@@ -72,7 +82,18 @@ async def media(request: Request[Any, Any, Any], photo_id: int, name: str) -> Re
         headers["Content-Security-Policy"] = "sandbox"
     if etag in (request.headers.get("if-none-match") or ""):
         return Response(b"", status_code=304, headers=headers)
-    info = await svc.store.stat(key)
+    try:
+        # A store that serves its own files gets the browser sent there, unless the bytes
+        # must be changed on the way (a location blanked for this viewer).
+        if not patches:
+            signed = await svc.store.signed_url(
+                key, content_type=content_type, disposition=headers.get("Content-Disposition")
+            )
+            if signed is not None:
+                return _redirect_to(signed)
+        info = await svc.store.stat(key)
+    except StorageError as exc:
+        raise Unavailable(str(exc)) from None
     if info is None:
         return Response(
             {"status": 404, "detail": "This file is missing from the store."},

@@ -1,0 +1,251 @@
+"""S3 and Cognito stand-ins for tests: `moto_server` and `rclone serve s3`, started as child
+processes on free 127.0.0.1 ports and stopped at the end of the session.
+
+moto serves S3 and Cognito's user-pool API (and the pool's JWKS) on one port; it does not check
+S3 credentials and accepts any confirmation code. rclone serves a folder as S3 and checks
+request signatures, but answers Range requests with the whole object.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import boto3
+import httpx
+import pytest
+from botocore.config import Config
+
+from tests.support import PASSWORD, LiveServer, form_post
+
+BIN = Path(sys.executable).parent
+REGION = "us-east-1"
+COGNITO_REGION = "eu-west-1"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def child_process(args: list[str], port: int, log: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """Run `args` until the block ends; ready once `port` accepts connections."""
+    with open(log, "wb") as out:
+        process = subprocess.Popen(
+            args, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"{args[0]} exited: {log.read_text()[-2000:]}")
+            with socket.socket() as sock:
+                if sock.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{args[0]} did not start: {log.read_text()[-2000:]}")
+            time.sleep(0.05)
+        yield process
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait(timeout=10)
+
+
+@dataclass
+class S3Server:
+    name: str
+    endpoint: str
+    access_key: str
+    secret_key: str
+
+    def client(self) -> Any:
+        return boto3.client(
+            "s3",
+            endpoint_url=self.endpoint,
+            aws_access_key_id=self.access_key,
+            aws_secret_access_key=self.secret_key,
+            region_name=REGION,
+            config=Config(
+                s3={"addressing_style": "path"},
+                request_checksum_calculation="when_required",
+                response_checksum_validation="when_required",
+            ),
+        )
+
+    def new_bucket(self) -> str:
+        bucket = f"test-{uuid.uuid4().hex[:16]}"
+        self.client().create_bucket(Bucket=bucket)
+        return bucket
+
+    def keys(self, bucket: str, prefix: str = "") -> list[str]:
+        pages = (
+            self.client().get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
+        )
+        return sorted(
+            item["Key"][len(prefix) :] for page in pages for item in page.get("Contents", [])
+        )
+
+    def settings(self, bucket: str, **overrides: Any) -> dict[str, Any]:
+        """The Settings fields that put an app's photos into `bucket` here."""
+        values = {
+            "storage": "s3",
+            "s3_bucket": bucket,
+            "s3_prefix": "archive/",
+            "s3_endpoint": self.endpoint,
+            "s3_region": REGION,
+            "s3_access_key_id": self.access_key,
+            "s3_secret_access_key": self.secret_key,
+        }
+        values.update(overrides)
+        return values
+
+
+@contextmanager
+def moto_process(workdir: Path) -> Iterator[S3Server]:
+    port = free_port()
+    args = [str(BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(port)]
+    with child_process(args, port, workdir / "moto.log"):
+        yield S3Server("moto", f"http://127.0.0.1:{port}", "moto-key", "moto-secret")
+
+
+@contextmanager
+def rclone_process(workdir: Path) -> Iterator[S3Server]:
+    port = free_port()
+    root = workdir / "rclone-root"
+    root.mkdir()
+    key, secret = "rclone-key", "rclone-secret-" + uuid.uuid4().hex
+    args = [
+        str(BIN / "rclone"),
+        "serve",
+        "s3",
+        "--addr",
+        f"127.0.0.1:{port}",
+        "--auth-key",
+        f"{key},{secret}",
+        "--config",
+        os.devnull,
+        "--cache-dir",
+        str(workdir / "rclone-cache"),
+        str(root),
+    ]
+    with child_process(args, port, workdir / "rclone.log"):
+        yield S3Server("rclone", f"http://127.0.0.1:{port}", key, secret)
+
+
+@pytest.fixture(scope="session")
+def moto(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Server]:
+    with moto_process(tmp_path_factory.mktemp("moto")) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def rclone(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Server]:
+    with rclone_process(tmp_path_factory.mktemp("rclone")) as server:
+        yield server
+
+
+# --- Cognito --------------------------------------------------------------------------------
+
+
+@dataclass
+class Pool:
+    endpoint: str
+    pool_id: str
+    client_id: str
+    client_secret: str = ""
+
+    @property
+    def jwks_url(self) -> str:
+        return f"{self.endpoint}/{self.pool_id}/.well-known/jwks.json"
+
+    def idp(self) -> Any:
+        return boto3.client(
+            "cognito-idp",
+            endpoint_url=self.endpoint,
+            region_name=COGNITO_REGION,
+            aws_access_key_id="moto-key",
+            aws_secret_access_key="moto-secret",
+        )
+
+    def settings(self, **overrides: Any) -> dict[str, Any]:
+        values = {
+            "auth": "cognito",
+            "cognito_region": COGNITO_REGION,
+            "cognito_user_pool_id": self.pool_id,
+            "cognito_client_id": self.client_id,
+            "cognito_client_secret": self.client_secret,
+            "cognito_endpoint": self.endpoint,
+            "cognito_jwks_url": self.jwks_url,
+        }
+        values.update(overrides)
+        return values
+
+    def emails(self) -> list[str]:
+        found = self.idp().list_users(UserPoolId=self.pool_id)["Users"]
+        return sorted(
+            attr["Value"]
+            for user in found
+            for attr in user["Attributes"]
+            if attr["Name"] == "email"
+        )
+
+
+def make_pool(moto: S3Server, *, secret: bool = False, strict: bool = False) -> Pool:
+    """A user pool set up as the docs ask: email sign-in, preferred_username readable, an app
+    client allowed USER_PASSWORD_AUTH and refresh tokens."""
+    idp = Pool(moto.endpoint, "", "").idp()
+    policy = {
+        "MinimumLength": 8,
+        "RequireUppercase": strict,
+        "RequireLowercase": strict,
+        "RequireNumbers": strict,
+        "RequireSymbols": strict,
+    }
+    pool = idp.create_user_pool(
+        PoolName=f"photoarchive-{uuid.uuid4().hex[:8]}",
+        UsernameAttributes=["email"],
+        AutoVerifiedAttributes=["email"],
+        Policies={"PasswordPolicy": policy},
+    )["UserPool"]
+    client = idp.create_user_pool_client(
+        UserPoolId=pool["Id"],
+        ClientName="photoarchive",
+        GenerateSecret=secret,
+        ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+        ReadAttributes=["email", "email_verified", "preferred_username"],
+    )["UserPoolClient"]
+    return Pool(moto.endpoint, pool["Id"], client["ClientId"], client.get("ClientSecret", ""))
+
+
+def cognito_sign_up(server: LiveServer, username: str, password: str = PASSWORD) -> httpx.Client:
+    """Sign up through the pages, enter the emailed code (moto takes any), then sign in."""
+    client = server.client()
+    data = {"username": username, "email": f"{username}@example.org", "password": password}
+    signed = form_post(client, "/signup", data)
+    assert signed.status_code == 303, signed.text
+    assert signed.headers["location"] == f"/confirm?username={username}"
+    assert not client.cookies.get("session")
+    confirmed = form_post(client, "/confirm", {"username": username, "code": "123456"})
+    assert confirmed.status_code == 303, confirmed.text
+    assert confirmed.headers["location"] == "/login?notice=confirmed"
+    entered = form_post(client, "/login", {"login": username, "password": password})
+    assert entered.status_code == 303, entered.text
+    assert client.cookies.get("session")
+    return client
