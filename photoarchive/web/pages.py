@@ -102,10 +102,19 @@ async def like(request: Req, photo_id: int) -> Response[Any]:
     return back_to(request, f"/photos/{photo_id}")
 
 
-async def _comments_fragment(request: Req, user: User, photo_id: int, full: bool) -> Template:
+async def _comments_fragment(
+    request: Req, user: User | None, photo_id: int, full: bool
+) -> Template:
     svc = services(request)
     photo = await photos.get(svc, photo_id, user, all_comments=full)
     return render(request, "_comments.html", user=user, photo=photo, full=full)
+
+
+@get("/photos/{photo_id:int}/comments", name="comments")
+async def comments_fragment(request: Req, photo_id: int, view: str = "card") -> Template:
+    """A photo's comments alone: live updates refresh them in place when someone comments."""
+    user = await require_reader(request)
+    return await _comments_fragment(request, user, photo_id, view == "full")
 
 
 @post("/photos/{photo_id:int}/comments", status_code=200)
@@ -341,6 +350,7 @@ PAGE_HANDLERS = [
     feed,
     photo_page,
     like,
+    comments_fragment,
     add_comment,
     delete_comment,
     edit_caption,

@@ -1,69 +1,227 @@
-// Progressive enhancement for every page. No inline scripts: the CSP can forbid them.
+// Progressive enhancement for every page. No inline scripts or handlers anywhere, so the
+// Content-Security-Policy can forbid them; every page works without this file too.
 (function () {
   "use strict";
 
-  // Show each photo's tiny placeholder until the rendition has loaded.
+  function $(selector, root) { return (root || document).querySelector(selector); }
+  function $$(selector, root) { return Array.prototype.slice.call((root || document).querySelectorAll(selector)); }
+  function plural(n, one, many) { return n + " " + (n === 1 ? one : many); }
+
+  // --- Placeholders ---------------------------------------------------------------------
+  // Each photo carries a tiny blurred rendition (a data: URI). Until the real image has
+  // loaded it is painted behind it; width/height attributes already reserve the space.
   function placeholders(root) {
-    root.querySelectorAll("img[data-placeholder]").forEach(function (img) {
+    $$("img[data-placeholder]", root).forEach(function (img) {
       var data = img.getAttribute("data-placeholder");
-      if (!data || img.complete) return;
+      if (!data || (img.complete && img.naturalWidth)) return;
       img.style.backgroundImage = "url(" + JSON.stringify(data) + ")";
       img.addEventListener("load", function () { img.style.backgroundImage = ""; }, { once: true });
     });
   }
 
-  // The photo modal on profile pages: Esc, the close button and the back button close it.
-  var returnFocus = null;
-  function modal() { return document.querySelector("#modal [data-modal]"); }
-  function closeModal(viaHistory) {
+  // --- Photo modal on profile pages ----------------------------------------------------
+  // Grid links load the photo into #modal and htmx pushes /photos/{id} (hx-push-url), so the
+  // address can be shared or reloaded (the server then renders the full photo page). Esc,
+  // the close button, the backdrop and the browser's back button all close it; focus stays
+  // inside while it is open and goes back to the photo in the grid afterwards.
+  var opener = null;
+  var pushed = false;       // the open modal added a history entry
+  var closedByBack = false; // the popstate that just closed it must not reload the page
+
+  function modal() { return $("#modal [data-modal]"); }
+
+  function setBackgroundInert(on) {
+    $$("body > *").forEach(function (el) {
+      if (el.id === "modal" || el.tagName === "SCRIPT") return;
+      if (on) el.setAttribute("inert", ""); else el.removeAttribute("inert");
+    });
+  }
+
+  function closeModal() {
+    if (!modal()) return;
+    $("#modal").innerHTML = "";
+    pushed = false;
+    document.body.classList.remove("modal-open");
+    setBackgroundInert(false);
+    if (opener && document.body.contains(opener)) opener.focus();
+    opener = null;
+  }
+
+  function requestClose() {
+    // Going back closes it (popstate) and puts the profile's address back.
+    if (pushed) history.back();
+    else closeModal();
+  }
+
+  function openedModal() {
     var m = modal();
     if (!m) return;
-    document.getElementById("modal").innerHTML = "";
-    document.body.classList.remove("modal-open");
-    if (!viaHistory) history.back();
-    if (returnFocus) { returnFocus.focus(); returnFocus = null; }
+    pushed = !!(opener && opener.getAttribute("hx-push-url") === "true");
+    document.body.classList.add("modal-open");
+    setBackgroundInert(true);
+    var close = $(".modal-close", m);
+    if (close) close.focus();
   }
+
   function focusables(el) {
-    return Array.prototype.filter.call(
-      el.querySelectorAll("a[href], button, input, textarea, select, summary, [tabindex]:not([tabindex='-1'])"),
-      function (n) { return !n.disabled && n.offsetParent !== null; });
+    return $$("a[href], button:not([disabled]), input:not([type=hidden]):not([disabled]), textarea:not([disabled]), select, summary, [tabindex]:not([tabindex='-1'])", el)
+      .filter(function (n) { return n.offsetParent !== null || n === document.activeElement; });
   }
+
   document.addEventListener("keydown", function (event) {
     var m = modal();
     if (!m) return;
-    if (event.key === "Escape") { event.preventDefault(); closeModal(false); return; }
+    if (event.key === "Escape") { event.preventDefault(); requestClose(); return; }
     if (event.key === "Tab") {
       var items = focusables(m);
       if (!items.length) return;
       var first = items[0], last = items[items.length - 1];
-      if (event.shiftKey && document.activeElement === first) { event.preventDefault(); last.focus(); }
-      else if (!event.shiftKey && document.activeElement === last) { event.preventDefault(); first.focus(); }
+      if (event.shiftKey && (document.activeElement === first || !m.contains(document.activeElement))) {
+        event.preventDefault(); last.focus();
+      } else if (!event.shiftKey && (document.activeElement === last || !m.contains(document.activeElement))) {
+        event.preventDefault(); first.focus();
+      }
     }
   });
-  document.addEventListener("click", function (event) {
-    if (event.target.closest("[data-close-modal]")) { event.preventDefault(); closeModal(false); }
-    var opener = event.target.closest("[hx-target='#modal']");
-    if (opener) returnFocus = opener;
-  });
-  window.addEventListener("popstate", function () { if (modal()) closeModal(true); });
 
-  // Delete forms without htmx still ask first.
+  document.addEventListener("click", function (event) {
+    var target = event.target;
+    if (!(target instanceof Element)) return;
+    if (target.closest("[data-close-modal]")) { event.preventDefault(); requestClose(); return; }
+    var link = target.closest("[data-opens-modal]");
+    if (link) opener = link;
+  });
+
+  window.addEventListener("popstate", function () {
+    if (modal()) { closedByBack = true; closeModal(); }
+  });
+  // htmx would now fetch the profile page again to "restore" it (its history cache is off);
+  // the page under the modal never went away, so there is nothing to restore.
+  document.addEventListener("htmx:historyCacheMiss", function (event) {
+    if (closedByBack || modal()) {
+      event.preventDefault();
+      closedByBack = false;
+      closeModal();
+    }
+  });
+
+  // --- Delete forms without htmx still ask first ------------------------------------------
   document.addEventListener("submit", function (event) {
-    var form = event.target;
-    var question = form.getAttribute("data-confirm");
+    var question = event.target.getAttribute && event.target.getAttribute("data-confirm");
     if (question && !window.htmx && !window.confirm(question)) event.preventDefault();
   });
 
-  document.addEventListener("DOMContentLoaded", function () { placeholders(document); });
-  document.addEventListener("htmx:afterSwap", function (event) {
-    placeholders(event.target);
-    if (event.target.id === "modal") {
-      var m = modal();
-      if (m) {
-        document.body.classList.add("modal-open");
-        var close = m.querySelector(".modal-close");
-        if (close) close.focus();
-      }
+  // --- Messages ---------------------------------------------------------------------------
+  // Errors from htmx requests land in #messages (role=alert, so they are announced); the
+  // next successful request, or a click on the message, clears them.
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var box = $("#messages");
+    if (box && event.detail.successful && event.detail.target !== box) box.innerHTML = "";
+  });
+  document.addEventListener("click", function (event) {
+    var box = $("#messages");
+    if (box && event.target instanceof Element && box.contains(event.target)) box.innerHTML = "";
+  });
+
+  // --- Live updates (Server-Sent Events from /events) -------------------------------------
+  var pendingPhotos = {};
+
+  function pendingCount() { return Object.keys(pendingPhotos).length; }
+
+  function showNewPhotosBar() {
+    var bar = $("#new-photos");
+    if (!bar) return;
+    var count = pendingCount();
+    if (!count) { bar.hidden = true; return; }
+    $("#new-photos-text").textContent = plural(count, "new photo", "new photos");
+    bar.hidden = false;
+  }
+
+  function loadNewPhotos() {
+    if (!window.htmx) { location.reload(); return; }
+    window.htmx.ajax("GET", "/", { target: "#feed-items", select: "#feed-items", swap: "outerHTML" }).then(function () {
+      pendingPhotos = {};
+      showNewPhotosBar();
+      var empty = $("#feed-empty");
+      if (empty) empty.remove();
+      window.scrollTo({ top: 0 });
+      var first = $("#feed-items .card .owner");
+      if (first) first.focus();
+    });
+  }
+
+  function setCount(photoId, selector, attribute, value, one, many) {
+    $$(".like-form[data-photo-id='" + photoId + "'] " + selector).forEach(function (el) {
+      el.setAttribute(attribute, String(value));
+      el.textContent = plural(value, one, many);
+    });
+  }
+
+  function refreshThread(photoId) {
+    $$("#thread-" + photoId).forEach(function (thread) {
+      var view = thread.getAttribute("data-view") || "card";
+      window.htmx.ajax("GET", "/photos/" + photoId + "/comments?view=" + view, {
+        target: "#thread-" + photoId, select: "#thread-" + photoId, swap: "outerHTML"
+      });
+    });
+  }
+
+  var handlers = {
+    "photo": function (data) {
+      if (!$("#feed-items") || document.getElementById("photo-" + data.id)) return;
+      pendingPhotos[data.id] = true;
+      showNewPhotosBar();
+    },
+    "photo-deleted": function (data) {
+      delete pendingPhotos[data.id];
+      showNewPhotosBar();
+      $$(".card#photo-" + data.id + ", #grid-" + data.id).forEach(function (el) { el.remove(); });
+    },
+    "like": function (data) {
+      setCount(data.id, ".like-count", "data-like-count", data.like_count, "like", "likes");
+    },
+    "comment": function (data) {
+      setCount(data.photo_id, ".comment-count", "data-comment-count", data.comment_count, "comment", "comments");
+      refreshThread(data.photo_id);
+    },
+    "comment-deleted": function (data) {
+      setCount(data.photo_id, ".comment-count", "data-comment-count", data.comment_count, "comment", "comments");
+      refreshThread(data.photo_id);
     }
+  };
+
+  var wired = typeof WeakSet === "function" ? new WeakSet() : null;
+  document.addEventListener("htmx:sseOpen", function (event) {
+    var source = event.detail && event.detail.source;
+    if (!source || (wired && wired.has(source))) return;
+    if (wired) wired.add(source);
+    Object.keys(handlers).forEach(function (kind) {
+      source.addEventListener(kind, function (message) {
+        var data;
+        try { data = JSON.parse(message.data); } catch (e) { return; }
+        handlers[kind](data);
+        document.dispatchEvent(new CustomEvent("photoarchive:live", { detail: { kind: kind, data: data } }));
+      });
+    });
+    document.documentElement.setAttribute("data-live", "open");
+  });
+  document.addEventListener("htmx:sseError", function () {
+    document.documentElement.setAttribute("data-live", "reconnecting");
+  });
+
+  // --- Start -------------------------------------------------------------------------------
+  function start() {
+    placeholders(document);
+    var button = $("#new-photos-button");
+    if (button) button.addEventListener("click", loadNewPhotos);
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
+
+  // htmx:load fires for every piece of content htmx adds (next feed pages, fragments).
+  document.addEventListener("htmx:load", function (event) { placeholders(event.target); });
+  document.addEventListener("htmx:afterSwap", function (event) {
+    if (event.target.id === "modal") openedModal();
   });
 })();
