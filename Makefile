@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format install clean
+.PHONY: run test lint format install clean screenshots
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -18,7 +18,13 @@ run: $(STAMP)
 	PHOTOARCHIVE_DATA_DIR=$${PHOTOARCHIVE_DATA_DIR:-./data} $(BIN)/photoarchive serve
 
 test: $(STAMP)
+	bash scripts/ensure-browser.sh
 	$(BIN)/python -m pytest
+
+# docs/screenshots/*.png from a demo archive built out of ../shared/testdata/photos.
+screenshots: $(STAMP)
+	bash scripts/ensure-browser.sh
+	$(BIN)/python scripts/screenshots.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -1,0 +1,270 @@
+"""What people do, in a real browser against the real server, on a laptop and on a phone."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from tests.e2e.conftest import (
+    DESKTOP,
+    PASSWORD,
+    PHONE,
+    VIEWPORTS,
+    Server,
+    drop_files,
+    photo_files,
+    sign_in,
+    sign_up,
+    wait_until,
+)
+from tests.support import REPO
+
+viewports = pytest.mark.parametrize("viewport", list(VIEWPORTS), ids=list(VIEWPORTS))
+
+
+def mark_page(page: Any) -> None:
+    """Set a flag on the current document: still there later means no reload happened."""
+    page.evaluate("window.__samePage = true")
+
+
+def same_page(page: Any) -> bool:
+    return page.evaluate("window.__samePage === true")
+
+
+@viewports
+def test_sign_up_sign_in_and_sign_out(server: Server, new_context: Any, viewport: str) -> None:
+    page = new_context(VIEWPORTS[viewport]).new_page()
+    page.goto(server.url)
+    page.wait_for_url(re.compile(r"/login\?next=/$"))
+    sign_up(page, server.url, "alice")
+    assert page.locator(".nav").get_by_text("alice").count() == 1
+    assert page.locator("#feed-empty").is_visible()
+
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_url(f"{server.url}/login")
+    page.fill("#login", "alice")
+    page.fill("#password", "wrong password")
+    page.click("form.stack button[type=submit]")
+    error = page.locator(".form-error")
+    assert error.get_attribute("role") == "alert" and error.is_visible()
+    assert page.locator("#login").get_attribute("aria-invalid") == "true"
+
+    page.fill("#password", PASSWORD)
+    page.click("form.stack button[type=submit]")
+    page.wait_for_url(f"{server.url}/")
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_url(f"{server.url}/login")
+    page.goto(f"{server.url}/upload")
+    page.wait_for_url(re.compile(r"/login\?next=/upload$"))
+
+
+@viewports
+def test_upload_by_chooser_and_by_drop_with_progress(
+    server: Server, new_context: Any, viewport: str
+) -> None:
+    context = new_context(VIEWPORTS[viewport])
+    page = context.new_page()
+    sign_up(page, server.url, "alice")
+    page.goto(f"{server.url}/upload")
+    sent: list[str] = []
+    page.on(
+        "request",
+        lambda r: sent.append(r.url) if r.method == "POST" and "/api/v1/photos" in r.url else None,
+    )
+
+    chosen = photo_files("gps/DSCN0010.jpg", "orientation/landscape_1.jpg")
+    page.set_input_files("#file", [str(p) for p in [*chosen, REPO / "pyproject.toml"]])
+    drop_files(page, "#dropzone", photo_files("gps/DSCN0012.jpg"))
+    items = page.locator("#upload-list .upload-item")
+    assert items.count() == 4
+    # The text file is flagged before anything is sent.
+    refused = page.locator("#upload-list .upload-item.refused")
+    assert refused.count() == 1
+    assert "pyproject.toml" in refused.inner_text()
+    assert "Not a supported image" in refused.inner_text()
+    assert page.locator("#upload-submit").inner_text().strip() == "Upload 3 photos"
+
+    # Slow the upload down so the bar has something to show, and record every value it takes.
+    cdp = context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    cdp.send(
+        "Network.emulateNetworkConditions",
+        {"offline": False, "latency": 5, "downloadThroughput": -1, "uploadThroughput": 250_000},
+    )
+    page.evaluate(
+        """() => {
+            const bar = document.getElementById("upload-progress-bar");
+            window.__progress = [];
+            new MutationObserver(() => window.__progress.push(bar.value))
+                .observe(bar, { attributes: true, attributeFilter: ["value"] });
+        }"""
+    )
+    page.fill("#caption", "Weekend walk")
+    page.click("#upload-submit")
+    assert page.locator("#upload-progress").is_visible()
+    wait_until(page, "document.getElementById('upload-form').dataset.finished === 'true'", 60)
+    cdp.send(
+        "Network.emulateNetworkConditions",
+        {"offline": False, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1},
+    )
+
+    progress = page.evaluate("window.__progress")
+    assert progress == sorted(progress), progress
+    assert progress[-1] == 100
+    assert any(0 < value < 100 for value in progress), progress
+    assert len(sent) == 3, sent  # one request per supported file, none for the text file
+    assert page.locator("#upload-list .upload-item.done").count() == 3
+    assert "Done: 3 of 3 uploaded" in page.locator("#upload-progress-text").inner_text()
+
+    page.click("#upload-done")
+    page.wait_for_url(f"{server.url}/")
+    cards = page.locator("#feed-items article.card")
+    assert cards.count() == 3
+    assert page.locator("#feed-items .caption").first.inner_text() == "alice Weekend walk"
+    for image in page.locator("#feed-items article.card img").all():
+        assert image.get_attribute("alt") == "Weekend walk"
+
+
+def test_like_and_comment_in_place_and_live_for_others(server: Server, new_context: Any) -> None:
+    alice_page = new_context(DESKTOP).new_page()
+    bob_page = new_context(PHONE, is_mobile=True, has_touch=True).new_page()
+    sign_up(alice_page, server.url, "alice")
+    sign_up(bob_page, server.url, "bob")
+    wait_until(bob_page, "document.documentElement.dataset.live === 'open'")
+    mark_page(bob_page)
+
+    # Alice uploads; Bob's feed offers the new photo without reloading.
+    alice_page.goto(f"{server.url}/upload")
+    alice_page.set_input_files("#file", str(photo_files("gps/DSCN0012.jpg")[0]))
+    alice_page.fill("#caption", "Autumn walk")
+    alice_page.click("#upload-submit")
+    wait_until(alice_page, "document.getElementById('upload-form').dataset.finished === 'true'")
+    bar = bob_page.locator("#new-photos")
+    bar.locator("button").wait_for(state="visible")
+    assert bar.get_attribute("role") == "status"
+    assert bob_page.locator("#new-photos-text").inner_text() == "1 new photo"
+    bar.locator("button").click()
+    card = bob_page.locator("#feed-items article.card")
+    card.wait_for()
+    assert bar.locator("button").is_hidden()
+    photo_id = card.get_attribute("data-photo-id")
+    assert same_page(bob_page)
+
+    # Alice likes and comments in place on her feed; Bob sees both arrive.
+    alice_page.goto(f"{server.url}/")
+    mark_page(alice_page)
+    like = alice_page.locator(f"#like-{photo_id} button.like")
+    like.click()
+    alice_page.locator(f"#like-{photo_id} button.like.liked").wait_for()
+    assert alice_page.locator(f"#like-{photo_id} .like-count").inner_text() == "1 like"
+    assert alice_page.locator(f"#like-{photo_id} button.like").get_attribute("aria-pressed") == (
+        "true"
+    )
+    bob_count = bob_page.locator(f"#like-{photo_id} .like-count")
+    wait_until(bob_page, f"document.querySelector('#like-{photo_id} .like-count').textContent")
+    bob_count.filter(has_text="1 like").wait_for()
+
+    bob_page.fill(f"#comment-text-{photo_id}", "half-typed by bob")
+    alice_page.fill(f"#comment-text-{photo_id}", "What a light!")
+    alice_page.press(f"#comment-text-{photo_id}", "Enter")
+    alice_page.locator(f"#comments-{photo_id} .comment-text", has_text="What a light!").wait_for()
+    assert alice_page.input_value(f"#comment-text-{photo_id}") == ""
+    bob_page.locator(f"#thread-{photo_id} .comment-text", has_text="What a light!").wait_for()
+    bob_page.locator(f"#like-{photo_id} .comment-count", has_text="1 comment").wait_for()
+    # The live refresh only replaced the thread: Bob's unsent words are still in his box.
+    assert bob_page.input_value(f"#comment-text-{photo_id}") == "half-typed by bob"
+
+    # Bob answers and unlikes nothing; Alice sees his comment live too.
+    bob_page.press(f"#comment-text-{photo_id}", "Enter")
+    alice_page.locator(f"#thread-{photo_id} .comment-text", has_text="half-typed by bob").wait_for()
+    assert same_page(alice_page) and same_page(bob_page)
+
+
+@viewports
+def test_profile_modal_keyboard_escape_back_and_reload(
+    server: Server, new_context: Any, viewport: str
+) -> None:
+    api = server.api("alice")
+    ids = []
+    for name in ("gps/DSCN0010.jpg", "gps/DSCN0012.jpg", "cameras/Canon_PowerShot_S40.jpg"):
+        path = photo_files(name)[0]
+        response = api.post("/api/v1/photos", files=[("file", (path.name, path.read_bytes()))])
+        ids.append(response.json()["items"][0]["id"])
+    api.close()
+    page = new_context(VIEWPORTS[viewport]).new_page()
+    sign_in(page, server.url, "alice")
+    profile = f"{server.url}/u/alice"
+    page.goto(profile)
+    mark_page(page)
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+
+    # Keyboard: focus a photo in the grid and press Enter.
+    opener = page.locator(f"#grid-{ids[1]} a")
+    opener.focus()
+    page.keyboard.press("Enter")
+    dialog = page.locator("#modal [role=dialog]")
+    dialog.wait_for()
+    page.wait_for_url(f"{server.url}/photos/{ids[1]}")
+    assert dialog.get_attribute("aria-modal") == "true"
+    assert page.evaluate("document.activeElement.classList.contains('modal-close')")
+    for _ in range(25):  # focus never leaves the dialog
+        page.keyboard.press("Tab")
+        assert page.evaluate("!!document.activeElement.closest('[role=dialog]')")
+    page.keyboard.press("Shift+Tab")
+    assert page.evaluate("!!document.activeElement.closest('[role=dialog]')")
+    page.keyboard.press("Escape")
+    dialog.wait_for(state="detached")
+    page.wait_for_url(profile)
+    assert page.evaluate(f"document.activeElement === document.querySelector('#grid-{ids[1]} a')")
+
+    # Mouse: open another, close it with the browser's back button.
+    page.locator(f"#grid-{ids[0]} a").click()
+    dialog.wait_for()
+    page.wait_for_url(f"{server.url}/photos/{ids[0]}")
+    requests.clear()
+    page.go_back()
+    dialog.wait_for(state="detached")
+    assert page.url == profile
+    assert not [url for url in requests if url.endswith("/u/alice")], requests  # no refetch
+    assert same_page(page)
+
+    # A modal's address reloads as the full photo page.
+    page.locator(f"#grid-{ids[2]} a").click()
+    dialog.wait_for()
+    page.reload()
+    assert page.url == f"{server.url}/photos/{ids[2]}"
+    assert page.locator("main article.viewer").is_visible()
+    assert page.locator("[role=dialog]").count() == 0
+    image = page.locator("main article.viewer img")
+    assert image.get_attribute("alt") == "Photo by alice"
+
+
+def test_edit_caption_then_delete_photo(server: Server, new_context: Any) -> None:
+    api = server.api("alice")
+    path = photo_files("gps/DSCN0010.jpg")[0]
+    response = api.post(
+        "/api/v1/photos", files=[("file", (path.name, path.read_bytes()))], data={"caption": "old"}
+    )
+    photo_id = response.json()["items"][0]["id"]
+    api.close()
+    page = new_context(DESKTOP).new_page()
+    sign_in(page, server.url, "alice")
+    page.goto(f"{server.url}/photos/{photo_id}")
+    mark_page(page)
+
+    page.get_by_text("Edit caption").click()
+    page.fill(f"#caption-input-{photo_id}", "Lunch by the farmhouse")
+    page.get_by_role("button", name="Save caption").click()
+    page.locator(f"#caption-{photo_id} .caption", has_text="Lunch by the farmhouse").wait_for()
+    assert same_page(page)
+    page.reload()
+    assert page.locator("main .viewer img").get_attribute("alt") == "Lunch by the farmhouse"
+
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Delete photo").click()
+    page.wait_for_url(f"{server.url}/u/alice")
+    assert page.locator("#grid-items .grid-item").count() == 0
+    assert page.goto(f"{server.url}/photos/{photo_id}").status == 404
