@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format install clean screenshots
+.PHONY: run test lint format install clean screenshots bench-ingest
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,6 +25,14 @@ test: $(STAMP)
 screenshots: $(STAMP)
 	bash scripts/ensure-browser.sh
 	$(BIN)/python scripts/screenshots.py
+
+# Ingest benchmark against libvips (Debian's libvips42 + pyvips) and naive Pillow; writes
+# bench/results/ingest.md. BENCH_ARGS=--quick for a 12 MP-only smoke run.
+bench-ingest: $(STAMP)
+	@ldconfig -p | grep -q 'libvips\.so\.42' || { apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libvips42; }
+	@$(BIN)/python -c 'import pyvips' 2>/dev/null || $(BIN)/python -m pip install --quiet -e '.[bench]'
+	$(BIN)/python bench/ingest.py $(BENCH_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

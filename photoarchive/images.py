@@ -40,9 +40,9 @@ PREVIEW_EDGE = 1600
 PLACEHOLDER_EDGE = 16
 RENDITION_CONTENT_TYPE = "image/webp"
 WEBP_QUALITY = 80
-# libwebp's effort 0-6: 4 is its default; 3 is measurably faster for the same quality setting
-# and only a few percent larger at these sizes (see bench/results/ingest.md).
-WEBP_METHOD = 3
+# libwebp's effort 0-6. 4 (its default) costs the same as 3 here; 2 halves the encoding time
+# but loses ~0.9 dB PSNR at the same quality setting, so 4 it is (bench/results/ingest.md).
+WEBP_METHOD = 4
 # Animated images are limited by the pixels of all frames together (only the first frame is
 # decoded for the renditions, but browsers play every frame of the original).
 MAX_FRAMES = 1000
