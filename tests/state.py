@@ -1,0 +1,59 @@
+"""Everything a request could change, captured so a test can say that nothing did."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from tests.support import LiveServer
+
+# Reading with a session refreshes its last_seen_at; that is bookkeeping, not a change.
+IGNORED_COLUMNS = {("sessions", "last_seen_at")}
+
+
+@dataclass(frozen=True)
+class State:
+    rows: dict[str, list[tuple[Any, ...]]]
+    blobs: dict[str, int]
+    temp_files: tuple[str, ...]
+
+    def diff(self, other: State) -> list[str]:
+        """Human-readable differences, empty when the two are the same."""
+        found = []
+        for table in sorted(set(self.rows) | set(other.rows)):
+            before, after = self.rows.get(table, []), other.rows.get(table, [])
+            if before != after:
+                gone = [r for r in before if r not in after]
+                new = [r for r in after if r not in before]
+                found.append(f"{table}: removed {gone[:3]} added {new[:3]}")
+        if self.blobs != other.blobs:
+            found.append(f"blobs: {sorted(set(self.blobs) ^ set(other.blobs))[:5]}")
+        if self.temp_files != other.temp_files:
+            found.append(f"temp files: {other.temp_files}")
+        return found
+
+
+def snapshot(server: LiveServer) -> State:
+    rows: dict[str, list[tuple[Any, ...]]] = {}
+    with server.db() as conn:
+        tables = [
+            r[0]
+            for r in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+            )
+        ]
+        for table in tables:
+            columns = [
+                r[1]
+                for r in conn.execute(f"PRAGMA table_info({table})")
+                if (table, r[1]) not in IGNORED_COLUMNS
+            ]
+            listed = ", ".join(columns)
+            rows[table] = sorted(
+                (tuple(r) for r in conn.execute(f"SELECT {listed} FROM {table}").fetchall()),
+                key=repr,
+            )
+    root = server.settings.blob_dir
+    blobs = {str(p.relative_to(root)): p.stat().st_size for p in server.blobs()}
+    temps = tuple(str(p.relative_to(server.settings.tmp_dir)) for p in server.temp_files())
+    return State(rows, blobs, temps)

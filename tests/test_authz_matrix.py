@@ -1,0 +1,328 @@
+"""Who may do what: every route against a guest, another user, the owner and an admin.
+
+The table below is the specification. Every route in the app's route table needs a row (a
+new route without one fails `test_every_route_has_a_row`), and every row is exercised with
+public viewing off and on. Each request is made by a freshly signed-in client, against
+fresh resources where the request destroys them; a refused request, and any GET, must
+leave the database rows, the blobs and the temp dir exactly as they were.
+"""
+
+from __future__ import annotations
+
+import io
+import itertools
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from PIL import Image
+
+from photoarchive.app import create_app
+from tests.state import snapshot
+from tests.support import PASSWORD, LiveServer, csrf, live_server, make_settings
+
+ROLES = ("guest", "other", "owner", "admin")
+SKIPPED_METHODS = {"OPTIONS", "HEAD"}  # answered by the framework itself
+
+# Columns: guest with public view off, guest with public view on, another signed-in user,
+# the owner of the photo / comment / session / profile in the path, an administrator.
+# Page routes are driven like a browser (session cookie and CSRF token), /api with a Bearer
+# token. 303 for a guest on a page GET is the redirect to /login.
+MATRIX: dict[tuple[str, str], tuple[int, int, int, int, int]] = {
+    # health, static files, API documentation: public by nature
+    ("GET", "/healthz"): (200, 200, 200, 200, 200),
+    ("GET", "/static/{file_path:path}"): (200, 200, 200, 200, 200),
+    ("GET", "/schema"): (200, 200, 200, 200, 200),
+    ("GET", "/schema/swagger"): (200, 200, 200, 200, 200),
+    ("GET", "/schema/{path:str}"): (200, 200, 200, 200, 200),
+    ("GET", "/schema/openapi.json"): (200, 200, 200, 200, 200),
+    # reading: guests only with public view on
+    ("GET", "/"): (303, 200, 200, 200, 200),
+    ("GET", "/photos/{photo_id:int}"): (303, 200, 200, 200, 200),
+    ("GET", "/photos/{photo_id:int}/comments"): (303, 200, 200, 200, 200),
+    ("GET", "/u/{username:str}"): (303, 200, 200, 200, 200),
+    ("GET", "/media/{photo_id:int}/{name:str}"): (401, 200, 200, 200, 200),
+    ("GET", "/events"): (401, 200, 200, 200, 200),
+    # acting on photos: signed in; captions are the owner's, deletion the owner's or an admin's
+    ("POST", "/photos/{photo_id:int}/like"): (401, 401, 303, 303, 303),
+    ("POST", "/photos/{photo_id:int}/comments"): (401, 401, 303, 303, 303),
+    ("POST", "/comments/{comment_id:int}/delete"): (401, 401, 403, 303, 403),
+    ("POST", "/photos/{photo_id:int}/caption"): (401, 401, 403, 303, 403),
+    ("POST", "/photos/{photo_id:int}/delete"): (401, 401, 403, 303, 303),
+    ("GET", "/upload"): (303, 303, 200, 200, 200),
+    ("POST", "/upload"): (401, 401, 201, 201, 201),
+    # accounts
+    ("GET", "/login"): (200, 200, 303, 303, 303),
+    ("POST", "/login"): (303, 303, 303, 303, 303),
+    ("GET", "/signup"): (200, 200, 200, 200, 200),
+    ("POST", "/signup"): (303, 303, 303, 303, 303),
+    ("POST", "/logout"): (303, 303, 303, 303, 303),
+    ("GET", "/confirm"): (404, 404, 404, 404, 404),
+    ("POST", "/confirm"): (404, 404, 404, 404, 404),
+    ("POST", "/confirm/resend"): (404, 404, 404, 404, 404),
+    ("GET", "/forgot"): (404, 404, 404, 404, 404),
+    ("POST", "/forgot"): (404, 404, 404, 404, 404),
+    ("GET", "/reset"): (404, 404, 404, 404, 404),
+    ("POST", "/reset"): (404, 404, 404, 404, 404),
+    ("GET", "/settings"): (303, 303, 200, 200, 200),
+    ("POST", "/settings/profile"): (401, 401, 303, 303, 303),
+    ("POST", "/settings/password"): (401, 401, 422, 422, 422),
+    ("POST", "/settings/sessions/{session_id:int}/end"): (401, 401, 404, 303, 404),
+    ("POST", "/settings/sessions/end-others"): (401, 401, 303, 303, 303),
+    # administration
+    ("GET", "/admin"): (303, 303, 403, 403, 200),
+    ("POST", "/admin/invites"): (401, 401, 403, 403, 200),
+    ("POST", "/admin/users/{username:str}/{action:str}"): (401, 401, 403, 403, 303),
+    # JSON API
+    ("POST", "/api/v1/auth/signup"): (201, 201, 201, 201, 201),
+    ("POST", "/api/v1/auth/login"): (200, 200, 200, 200, 200),
+    ("POST", "/api/v1/auth/confirm"): (404, 404, 404, 404, 404),
+    ("POST", "/api/v1/auth/logout"): (401, 401, 204, 204, 204),
+    ("GET", "/api/v1/me"): (401, 401, 200, 200, 200),
+    ("GET", "/api/v1/photos"): (401, 200, 200, 200, 200),
+    ("POST", "/api/v1/photos"): (401, 401, 201, 201, 201),
+    ("GET", "/api/v1/photos/{photo_id:int}"): (401, 200, 200, 200, 200),
+    ("PATCH", "/api/v1/photos/{photo_id:int}"): (401, 401, 403, 200, 403),
+    ("DELETE", "/api/v1/photos/{photo_id:int}"): (401, 401, 403, 204, 204),
+    ("GET", "/api/v1/photos/{photo_id:int}/comments"): (401, 200, 200, 200, 200),
+    ("POST", "/api/v1/photos/{photo_id:int}/comments"): (401, 401, 201, 201, 201),
+    ("PUT", "/api/v1/photos/{photo_id:int}/like"): (401, 401, 200, 200, 200),
+    ("DELETE", "/api/v1/photos/{photo_id:int}/like"): (401, 401, 200, 200, 200),
+    ("DELETE", "/api/v1/comments/{comment_id:int}"): (401, 401, 403, 204, 403),
+    ("GET", "/api/v1/users/{username:str}"): (401, 200, 200, 200, 200),
+    ("GET", "/api/v1/users/{username:str}/photos"): (401, 200, 200, 200, 200),
+}
+
+# Requests that end sessions: made by a client of their own, after which the role's shared
+# clients sign in again.
+SESSION_ENDERS = {
+    ("POST", "/logout"),
+    ("POST", "/login"),
+    ("POST", "/signup"),
+    ("POST", "/api/v1/auth/logout"),
+    ("POST", "/settings/sessions/end-others"),
+}
+# Requests that take a fresh target each time, because an allowed one destroys it.
+FRESH_PHOTO = {"/photos/{photo_id:int}/delete", "/api/v1/photos/{photo_id:int}"}
+FRESH_COMMENT = {"/comments/{comment_id:int}/delete", "/api/v1/comments/{comment_id:int}"}
+
+
+def jpeg() -> bytes:
+    """A small JPEG of noise: different bytes every time, so no upload is a duplicate."""
+    buffer = io.BytesIO()
+    Image.frombytes("RGB", (24, 16), os.urandom(24 * 16 * 3)).save(buffer, "JPEG")
+    return buffer.getvalue()
+
+
+def app_routes(settings: Any) -> set[tuple[str, str]]:
+    app = create_app(settings)
+    return {
+        (method, route.path)
+        for route in app.routes
+        for method in (getattr(route, "methods", None) or ())
+        if method not in SKIPPED_METHODS
+    }
+
+
+@dataclass
+class World:
+    server: LiveServer
+    public_view: bool
+    photo_id: int = 0
+    names: Iterator[int] = field(default_factory=lambda: itertools.count(1))
+    clients: dict[tuple[str, bool], httpx.Client] = field(default_factory=dict)
+
+    # --- people ------------------------------------------------------------------------
+
+    def client(self, role: str, *, api: bool, fresh: bool = False) -> httpx.Client:
+        """A signed-in client for the role (a guest's has only the CSRF cookie)."""
+        if fresh:
+            for key in [k for k in self.clients if k[0] == role]:
+                del self.clients[key]  # its session may be about to end
+            return self.script(role) if api else self.browser(role)
+        if (role, api) not in self.clients:
+            self.clients[(role, api)] = self.script(role) if api else self.browser(role)
+        return self.clients[(role, api)]
+
+    def browser(self, role: str) -> httpx.Client:
+        client = self.server.client()
+        csrf(client)
+        if role != "guest":
+            response = client.post(
+                "/login",
+                data={"login": role, "password": PASSWORD, "_csrf_token": csrf(client)},
+            )
+            assert response.status_code == 303, response.text
+        return client
+
+    def script(self, role: str) -> httpx.Client:
+        client = self.server.client()
+        if role != "guest":
+            response = client.post("/api/v1/auth/login", json={"login": role, "password": PASSWORD})
+            assert response.status_code == 200, response.text
+            client.headers["Authorization"] = f"Bearer {response.json()['token']}"
+        return client
+
+    def owner(self) -> httpx.Client:
+        return self.client("owner", api=True)
+
+    # --- things to act on --------------------------------------------------------------
+
+    def new_photo(self) -> int:
+        response = self.owner().post("/api/v1/photos", files=[("file", ("p.jpg", jpeg()))])
+        assert response.status_code == 201, response.text
+        return response.json()["items"][0]["id"]
+
+    def new_comment(self) -> int:
+        response = self.owner().post(
+            f"/api/v1/photos/{self.photo_id}/comments", json={"text": "the owner's comment"}
+        )
+        assert response.status_code == 201, response.text
+        return response.json()["id"]
+
+    def new_owner_session(self) -> int:
+        self.script("owner")
+        with self.server.db() as conn:
+            return conn.execute(
+                "SELECT MAX(s.id) FROM sessions s JOIN users u ON u.id = s.user_id"
+                " WHERE u.username = 'owner'"
+            ).fetchone()[0]
+
+    def new_user(self) -> str:
+        name = f"extra{next(self.names)}"
+        response = self.server.client().post(
+            "/api/v1/auth/signup",
+            json={"username": name, "email": f"{name}@example.org", "password": PASSWORD},
+        )
+        assert response.status_code == 201, response.text
+        return name
+
+    def fresh_name(self) -> str:
+        return f"new{next(self.names)}"
+
+
+def path_values(world: World, path: str) -> dict[str, str]:
+    values = {
+        "photo_id": str(world.new_photo() if path in FRESH_PHOTO else world.photo_id),
+        "username": "owner",
+        "name": "original",
+        "file_path": "css/app.css",
+        "path": "swagger",
+        "action": "disable",
+    }
+    if "{comment_id" in path:
+        values["comment_id"] = str(world.new_comment())
+    if "{session_id" in path:
+        values["session_id"] = str(world.new_owner_session())
+    if path.startswith("/admin/users/"):
+        values["username"] = world.new_user()
+    return values
+
+
+def fill(path: str, values: dict[str, str]) -> str:
+    for name, value in values.items():
+        for kind in ("int", "str", "path"):
+            path = path.replace(f"{{{name}:{kind}}}", value)
+    return path
+
+
+def body(world: World, method: str, path: str, role: str) -> dict[str, Any]:
+    """Keyword arguments for the request: a valid body, so only permission decides."""
+    if path in ("/upload", "/api/v1/photos") and method == "POST":
+        return {"files": [("file", ("up.jpg", jpeg()))], "data": {"caption": "matrix"}}
+    if path in ("/login", "/api/v1/auth/login") and method == "POST":
+        return {"data": {"login": "owner", "password": PASSWORD}}
+    if path in ("/signup", "/api/v1/auth/signup"):
+        name = world.fresh_name()
+        return {"data": {"username": name, "email": f"{name}@example.org", "password": PASSWORD}}
+    if path == "/settings/profile":
+        email = f"{role}@example.org"
+        return {"data": {"display_name": f"{role} renamed", "email": email}}
+    if path == "/settings/password":  # refused for the mismatch, after the permission check
+        return {
+            "data": {
+                "current_password": PASSWORD,
+                "new_password": "x" * 12,
+                "new_password_again": "",
+            }
+        }
+    forms = {
+        "/photos/{photo_id:int}/like": {"liked": "1"},
+        "/photos/{photo_id:int}/comments": {"text": "a comment"},
+        "/photos/{photo_id:int}/caption": {"caption": "a caption"},
+        "/api/v1/photos/{photo_id:int}/comments": {"text": "a comment"},
+        "/api/v1/photos/{photo_id:int}": {"caption": "a caption"},
+        "/confirm": {"login": "owner", "code": "123456"},
+        "/confirm/resend": {"login": "owner"},
+        "/forgot": {"login": "owner"},
+        "/reset": {"login": "owner", "code": "123456", "password": PASSWORD},
+        "/api/v1/auth/confirm": {"username": "owner", "code": "123456"},
+    }
+    if method in ("POST", "PATCH") and path in forms:
+        return {"data": forms[path]}
+    return {}
+
+
+def perform(world: World, role: str, method: str, path: str) -> int:
+    """Make one request of the matrix; returns its status after checking what it changed."""
+    server = world.server
+    is_api = path.startswith("/api/")
+    url = fill(path, path_values(world, path))
+    kwargs = body(world, method, path, role)
+    client = world.client(role, api=is_api, fresh=(method, path) in SESSION_ENDERS)
+    if is_api and "data" in kwargs and "files" not in kwargs:
+        kwargs["json"] = kwargs.pop("data")
+    if not is_api and method != "GET":
+        kwargs.setdefault("data", {})["_csrf_token"] = csrf(client)
+    before = snapshot(server)
+    with client.stream(method, url, **kwargs) as response:
+        status = response.status_code
+        if path != "/events":  # an endless stream: the status line is all we need
+            response.read()
+    if method == "GET" or status >= 400:
+        changes = before.diff(snapshot(server))
+        assert not changes, (role, method, url, status, changes)
+    return status
+
+
+@pytest.fixture(scope="module", params=[False, True], ids=["private", "public"])
+def world(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[World]:
+    public_view = request.param
+    data_dir: Path = tmp_path_factory.mktemp("matrix") / "data"
+    settings = make_settings(data_dir, public_view=public_view, registration="open")
+    with live_server(settings) as server:
+        for name in ("admin", "owner", "other"):  # the first account becomes the admin
+            response = server.client().post(
+                "/api/v1/auth/signup",
+                json={"username": name, "email": f"{name}@example.org", "password": PASSWORD},
+            )
+            assert response.status_code == 201, response.text
+        live = World(server, public_view)
+        live.photo_id = live.new_photo()
+        live.new_comment()
+        yield live
+
+
+def test_every_route_has_a_row(tmp_path: Path) -> None:
+    routes = app_routes(make_settings(tmp_path))
+    missing = sorted(routes - set(MATRIX), key=lambda r: (r[1], r[0]))
+    stale = sorted(set(MATRIX) - routes, key=lambda r: (r[1], r[0]))
+    assert not missing, f"routes without a row in MATRIX: {missing}"
+    assert not stale, f"rows for routes that do not exist: {stale}"
+
+
+@pytest.mark.parametrize(("method", "path"), list(MATRIX), ids=[f"{m} {p}" for m, p in MATRIX])
+def test_matrix(world: World, method: str, path: str) -> None:
+    guest_private, guest_public, *signed_in = MATRIX[(method, path)]
+    expected = {
+        "guest": guest_public if world.public_view else guest_private,
+        **dict(zip(ROLES[1:], signed_in, strict=True)),
+    }
+    actual = {role: perform(world, role, method, path) for role in ROLES}
+    assert actual == expected
