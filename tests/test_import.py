@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from tests.cloud import REGION, S3Server
 from tests.support import PASSWORD, PHOTOS
 
 CLI = [sys.executable, "-m", "photoarchive"]
@@ -151,3 +152,31 @@ def test_an_interrupted_import_resumes_where_it_stopped(
     assert again.returncode == 0, again.stderr
     assert f"imported {count - stopped_at}, duplicates {stopped_at}, refused 0" in again.stdout
     assert rows(env, "SELECT COUNT(*) FROM photos")[0][0] == count
+
+
+def test_import_into_s3_storage(tmp_path: Path, env: dict[str, str], moto: S3Server) -> None:
+    """The same command with the blobs in a bucket: only the BlobStore protocol is used."""
+    bucket = moto.new_bucket()
+    s3_env = {
+        **env,
+        "PHOTOARCHIVE_STORAGE": "s3",
+        "PHOTOARCHIVE_S3_BUCKET": bucket,
+        "PHOTOARCHIVE_S3_PREFIX": "archive",
+        "PHOTOARCHIVE_S3_ENDPOINT": moto.endpoint,
+        "PHOTOARCHIVE_S3_REGION": REGION,
+        "PHOTOARCHIVE_S3_ACCESS_KEY_ID": moto.access_key,
+        "PHOTOARCHIVE_S3_SECRET_ACCESS_KEY": moto.secret_key,
+    }
+    first = run_import(s3_env, PHOTOS / "gps", PHOTOS / "heic", "--user", "alice")
+    assert first.returncode == 0, first.stderr
+    assert "imported 4, duplicates 0, refused 0" in first.stdout
+    digests = [row[0] for row in rows(env, "SELECT sha256 FROM photos ORDER BY sha256")]
+    keys = moto.keys(bucket, "archive/")
+    for digest in digests:
+        fanout = f"{digest[:2]}/{digest[2:4]}/{digest}"
+        assert f"originals/{fanout}" in keys
+        assert f"previews/{fanout}.webp" in keys
+        assert f"thumbnails/{fanout}.webp" in keys
+    assert not (Path(env["PHOTOARCHIVE_DATA_DIR"]) / "blobs" / "originals").exists()
+    again = run_import(s3_env, PHOTOS / "gps", PHOTOS / "heic", "--user", "alice")
+    assert "imported 0, duplicates 4, refused 0" in again.stdout
