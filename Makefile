@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format install clean screenshots bench-ingest
+.PHONY: run test lint format install clean screenshots bench-serve bench-ingest
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,6 +25,18 @@ test: $(STAMP)
 screenshots: $(STAMP)
 	bash scripts/ensure-browser.sh
 	$(BIN)/python scripts/screenshots.py
+
+# Benchmarks are not tests: run them by hand on a quiet machine (see bench/README.md).
+BENCH_STAMP := $(VENV)/.bench-installed
+$(BENCH_STAMP): $(STAMP) pyproject.toml
+	$(BIN)/python -m pip install --quiet -e '.[test,dev,bench]'
+	@touch $(BENCH_STAMP)
+
+bench-serve: $(BENCH_STAMP)
+	@command -v wrk >/dev/null && test -x /usr/sbin/nginx || { \
+	  apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends wrk nginx; }
+	$(BIN)/python bench/serve.py $(BENCH_ARGS)
 
 # Ingest benchmark against libvips (Debian's libvips42 + pyvips) and naive Pillow; writes
 # bench/results/ingest.md. BENCH_ARGS=--quick for a 12 MP-only smoke run.
