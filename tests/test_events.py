@@ -18,6 +18,7 @@ from tests.support import (
     form_post,
     live_server,
     make_settings,
+    parse,
     sign_up,
     upload,
 )
@@ -155,3 +156,22 @@ def test_subscribers_are_released_when_clients_leave(server: LiveServer) -> None
     # The channel stays declared, and with nobody listening the backend routes nothing.
     assert list(plugin._channels) == [CHANNEL]
     assert plugin._backend._channels == set()
+
+
+def test_comment_thread_fragment_for_live_refresh(server: LiveServer) -> None:
+    alice = sign_up(server, "alice")
+    photo = upload(alice, CAMERAS[2]).json()["items"][0]
+    for n in range(5):
+        form_post(alice, f"/photos/{photo['id']}/comments", {"text": f"comment {n}"})
+    card = alice.get(f"/photos/{photo['id']}/comments", headers={"HX-Request": "true"})
+    assert card.status_code == 200 and "<html" not in card.text
+    page = parse(card.text)
+    assert [e["id"] for e in page.find_all("div", class_="comment-thread")] == [
+        f"thread-{photo['id']}"
+    ]
+    assert len(page.find_all("li", class_="comment")) == 3  # the card shows the latest three
+    assert "View all 5 comments" in page.text
+    full = parse(alice.get(f"/photos/{photo['id']}/comments", params={"view": "full"}).text)
+    assert len(full.find_all("li", class_="comment")) == 5
+    guest = server.client().get(f"/photos/{photo['id']}/comments")
+    assert guest.status_code == 303 and guest.headers["location"].startswith("/login")

@@ -193,6 +193,8 @@
   var wired = typeof WeakSet === "function" ? new WeakSet() : null;
   document.addEventListener("htmx:sseOpen", function (event) {
     var source = event.detail && event.detail.source;
+    document.documentElement.setAttribute("data-live", "open");
+    // The browser reopens a dropped stream on the same EventSource: listen to each only once.
     if (!source || (wired && wired.has(source))) return;
     if (wired) wired.add(source);
     Object.keys(handlers).forEach(function (kind) {
@@ -203,7 +205,6 @@
         document.dispatchEvent(new CustomEvent("photoarchive:live", { detail: { kind: kind, data: data } }));
       });
     });
-    document.documentElement.setAttribute("data-live", "open");
   });
   document.addEventListener("htmx:sseError", function () {
     document.documentElement.setAttribute("data-live", "reconnecting");

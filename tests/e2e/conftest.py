@@ -93,9 +93,49 @@ def axe_source() -> str:
 @dataclass
 class Server:
     url: str
+    port: int
     data_dir: Path
-    process: subprocess.Popen[bytes]
+    env: dict[str, str]
     log_path: Path
+    process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        with open(self.log_path, "ab") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "photoarchive", "serve", "--port", str(self.port)],
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{self.url}/healthz", timeout=2).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                self.process.kill()
+                pytest.fail(f"the server did not start:\n{self.log()}")
+            time.sleep(0.05)
+
+    def stop(self) -> None:
+        if self.process is None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.process = None
+
+    def crash(self) -> None:
+        """SIGKILL, as a power cut or the OOM killer would: nothing is closed politely."""
+        assert self.process is not None
+        self.process.kill()
+        self.process.wait()
+        self.process = None
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
@@ -128,35 +168,12 @@ def server(tmp_path: Path) -> Iterator[Server]:
         PHOTOARCHIVE_PUBLIC_URL=f"http://127.0.0.1:{port}",
         PYTHONUNBUFFERED="1",
     )
-    log_path = tmp_path / "server.log"
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "photoarchive", "serve", "--port", str(port)],
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    live = Server(f"http://127.0.0.1:{port}", data_dir, process, log_path)
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if httpx.get(f"{live.url}/healthz", timeout=2).status_code == 200:
-                break
-        except httpx.TransportError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            pytest.fail(f"the server did not start:\n{live.log()}")
-        time.sleep(0.05)
+    live = Server(f"http://127.0.0.1:{port}", port, data_dir, env, tmp_path / "server.log")
+    live.start()
     try:
         yield live
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        live.stop()
 
 
 # --- pages --------------------------------------------------------------------------------
@@ -168,14 +185,19 @@ class Watch:
     included: the app's policy forbids inline scripts and styles)."""
 
     problems: list[str] = field(default_factory=list)
+    expected: list[str] = field(default_factory=list)
 
     def attach(self, page: Any) -> None:
         page.on("pageerror", lambda error: self.problems.append(f"page error: {error}"))
 
         def console(message: Any) -> None:
             text = message.text
-            # A failed request is reported by its own test; /events closing on shutdown is fine.
-            if message.type == "error" and "Failed to load resource" not in text:
+            # A failed request is reported by its own test (a 404 page, a refused login).
+            if (
+                message.type == "error"
+                and "Failed to load resource" not in text
+                and not any(part in text for part in self.expected)
+            ):
                 self.problems.append(f"console: {text}")
 
         page.on("console", console)
@@ -194,6 +216,7 @@ def new_context(browser: Any) -> Iterator[Callable[..., Any]]:
         contexts.append(context)
         return context
 
+    make.watch = watch  # type: ignore[attr-defined]
     yield make
     for context in contexts:
         context.close()

@@ -268,3 +268,25 @@ def test_edit_caption_then_delete_photo(server: Server, new_context: Any) -> Non
     page.wait_for_url(f"{server.url}/u/alice")
     assert page.locator("#grid-items .grid-item").count() == 0
     assert page.goto(f"{server.url}/photos/{photo_id}").status == 404
+
+
+def test_live_updates_survive_a_server_restart(server: Server, new_context: Any) -> None:
+    page = new_context(DESKTOP).new_page()
+    sign_up(page, server.url, "bob")
+    wait_until(page, "document.documentElement.dataset.live === 'open'")
+    mark_page(page)
+
+    # htmx logs the dropped stream as an error event; that is expected here.
+    new_context.watch.expected.append("[object Event]")
+    server.crash()
+    wait_until(page, "document.documentElement.dataset.live === 'reconnecting'")
+    server.start()
+    # The stream comes back by itself (the SSE extension retries), and events flow again.
+    wait_until(page, "document.documentElement.dataset.live === 'open'", timeout=30)
+    api = server.api("alice")
+    path = photo_files("gps/DSCN0010.jpg")[0]
+    api.post("/api/v1/photos", files=[("file", (path.name, path.read_bytes()))])
+    api.close()
+    page.locator("#new-photos button").wait_for(state="visible")
+    assert page.locator("#new-photos-text").inner_text() == "1 new photo"
+    assert same_page(page)

@@ -108,6 +108,7 @@ def test_first_feed_screen_loads_renditions_within_budget(server: Server, new_co
     wait_until(page, "Array.from(document.images).slice(0, 2).every((i) => i.complete)")
     assert page.locator("#feed-items article.card").count() == 30
     total = sum(images.values())
+    print(f"first feed screen at 1280x800: {len(images)} images, {total / 1024:.0f} KiB")
     assert images, "no image was loaded"
     assert not [url for url in images if url.endswith("/original")], images
     assert total <= 1.5 * 1024 * 1024, (total, images)
