@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format install clean screenshots bench-serve bench-ingest
+.PHONY: run test lint format install clean container-test screenshots bench-serve bench-ingest
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -53,6 +53,10 @@ lint: $(STAMP)
 format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+# Builds the image with buildah (no Docker engine needed) and runs the app inside it.
+container-test:
+	bash scripts/container-test.sh
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
