@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from photoarchive import clock, images
-from photoarchive.db import placeholders
+from photoarchive import clock, images, redaction
+from photoarchive.db import MAX_ROWID, placeholders
 from photoarchive.errors import (
     BadRequest,
     Forbidden,
@@ -199,7 +199,7 @@ def parse_cursor(cursor: str | None) -> int | None:
         value = int(cursor)
     except (TypeError, ValueError):
         raise BadRequest("The cursor is not valid.", field="cursor") from None
-    if value <= 0:
+    if not 0 < value <= MAX_ROWID:
         raise BadRequest("The cursor is not valid.", field="cursor")
     return value
 
@@ -510,5 +510,5 @@ async def patched(
     """The byte range [start, ...) of a blob, with `patches` applied on the way out."""
     offset = start
     async for chunk in chunks:
-        yield images.apply_patches(chunk, offset, patches)
+        yield redaction.apply_patches(chunk, offset, patches)
         offset += len(chunk)

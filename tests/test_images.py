@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageChops, ImageCms, ImageStat
 
-from photoarchive import images
+from photoarchive import images, redaction
 from tests.support import PHOTOS
 
 LIMIT = 100_000_000
@@ -448,7 +448,7 @@ def _apply(path: Path, patches: list[tuple[int, bytes]]) -> bytes:
     # applied in uneven chunks, as a stream would
     out, at = b"", 0
     for size in (7, 1000, 333, 10**9):
-        out += images.apply_patches(data[at : at + size], at, patches)
+        out += redaction.apply_patches(data[at : at + size], at, patches)
         at += size
     return out
 
