@@ -132,8 +132,9 @@ async def verify(
     progress = progress or Progress(enabled=False)
     report = Report(checksums=checksums)
     await _check_database(db, report, repair=repair)
-    # List before reading the photos: blobs are stored before their row is committed, so every
-    # photo in the snapshot below that finished before the listing has its files in it.
+    # List the store before reading the photos: files are stored before their row commits, so
+    # an upload finishing in between is not taken for leftovers; and a file the listing missed
+    # is stat-ed again before it is reported missing.
     listed = await _list_store(store)
     report.blobs = len(listed)
     rows = await db.fetchall(

@@ -67,6 +67,10 @@ class ServerProcess(LiveServer):
 
     def start(self) -> None:
         assert self.process is None, "already running"
+        # Ready means: this process says it listens, and /healthz answers. The log line matters
+        # as much as the answer: on a busy machine another server may hold the port.
+        ready_line = f"Uvicorn running on http://127.0.0.1:{self.port}"
+        seen = self.log().count(ready_line)
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "photoarchive", "serve", "--port", str(self.port)],
@@ -78,13 +82,20 @@ class ServerProcess(LiveServer):
         deadline = time.monotonic() + START_TIMEOUT
         while True:
             try:
-                if httpx.get(f"{self.url}/healthz", timeout=2).status_code == 200:
+                if (
+                    self.log().count(ready_line) > seen
+                    and httpx.get(f"{self.url}/healthz", timeout=2).status_code == 200
+                ):
                     return
             except httpx.TransportError:
                 pass
             if self.process.poll() is not None:
+                self.process = None
                 raise RuntimeError(f"the server exited while starting:\n{self.log()}")
             if time.monotonic() > deadline:
+                self.process.kill()
+                self.process.wait()
+                self.process = None
                 raise RuntimeError(f"the server did not answer /healthz:\n{self.log()}")
             time.sleep(0.05)
 
@@ -125,7 +136,17 @@ def server_process(data_dir: Path, **extra_env: str) -> Iterator[ServerProcess]:
         log_path=data_dir.parent / f"server-{port}.log",
         env=photoarchive_env(data_dir, **extra_env),
     )
-    server.start()
+    for attempt in range(3):
+        try:
+            server.start()
+            break
+        except RuntimeError:
+            if "address already in use" not in server.log() or attempt == 2:
+                raise
+            sock = free_socket()  # taken meanwhile by someone else: another port, then
+            server.port = sock.getsockname()[1]
+            server.url = f"http://127.0.0.1:{server.port}"
+            sock.close()
     try:
         yield server
     finally:

@@ -17,7 +17,7 @@ from pathlib import Path
 import httpx
 
 from tests.processes import distinct_jpeg, photoarchive_env, run_cli, server_process
-from tests.support import PASSWORD, api_login, upload_bytes
+from tests.support import PASSWORD, LiveServer, api_login, upload_bytes
 
 PEOPLE = ("alice", "bob", "carol")
 
@@ -153,10 +153,10 @@ def test_backup_while_writing_then_restore_keeps_everything_committed_before(
         assert alice.get(f"/media/{photo_id}/thumbnail").status_code == 200
 
 
-def test_backup_and_restore_refuse_folders_that_are_not_empty(tmp_path: Path) -> None:
-    data_dir = tmp_path / "data"
-    with server_process(data_dir):
-        pass
+def test_backup_and_restore_refuse_folders_that_are_not_empty(
+    server: LiveServer, tmp_path: Path
+) -> None:
+    data_dir = server.settings.data_dir
     occupied = tmp_path / "occupied"
     occupied.mkdir()
     (occupied / "keep.txt").write_text("mine")

@@ -30,12 +30,15 @@ class Person:
     comments: list[tuple[int, int]] = field(default_factory=list)  # (comment id, photo id)
     likes: set[int] = field(default_factory=set)
     answers: list[tuple[str, int, float]] = field(default_factory=list)  # (what, status, seconds)
+    surprises: list[str] = field(default_factory=list)  # what came back that was not a success
 
 
 def _call(person: Person, what: str, send: httpx.Request, client: httpx.Client) -> httpx.Response:
     started = time.monotonic()
     response = client.send(send)
     person.answers.append((what, response.status_code, time.monotonic() - started))
+    if not response.is_success:
+        person.surprises.append(f"{what}: {response.status_code} {response.text[:300]}")
     return response
 
 
@@ -150,7 +153,8 @@ def test_fifty_clients_upload_comment_and_like_at_once(tmp_path: Path) -> None:
             ("comment", 201): COMMENTS_EACH * CLIENTS,
             ("like", 200): LIKES_EACH * CLIENTS,
         }
-        assert dict(statuses) == expected_statuses
+        surprises = [s for person in people for s in person.surprises]
+        assert dict(statuses) == expected_statuses, surprises
 
         photo_ids = {pid for person in people for pid in person.photos}
         comments_on = Counter(pid for person in people for _cid, pid in person.comments)

@@ -11,8 +11,9 @@ from pathlib import Path
 from photoarchive.images import describe
 from photoarchive.storage import original_key, rendition_key
 from photoarchive.verify import Progress
+from tests.cloud import S3Server
 from tests.processes import distinct_jpeg, run_cli
-from tests.support import LiveServer, api_login, sign_up, upload_bytes
+from tests.support import LiveServer, api_login, live_server, make_settings, sign_up, upload_bytes
 
 HOUR = 3600
 
@@ -29,6 +30,10 @@ def _blob(server: LiveServer, key: str) -> Path:
 def _age(path: Path, seconds: float) -> None:
     past = time.time() - seconds
     os.utime(path, (past, past))
+
+
+def _keys(digest: str) -> set[str]:
+    return {original_key(digest), *(rendition_key(digest, n) for n in ("thumbnail", "preview"))}
 
 
 def _lines(output: str, label: str) -> list[str]:
@@ -165,3 +170,50 @@ def test_progress_bar_draws_on_a_terminal_only() -> None:
     quiet.advance()
     quiet.finish()
     assert pipe.getvalue() == ""
+
+
+def test_verify_and_backup_work_the_same_on_s3(moto: S3Server, tmp_path: Path) -> None:
+    bucket = moto.new_bucket()
+    fields = moto.settings(bucket)
+    settings = make_settings(tmp_path / "data", **fields)
+    env = {
+        "PHOTOARCHIVE_STORAGE": "s3",
+        "PHOTOARCHIVE_S3_BUCKET": bucket,
+        "PHOTOARCHIVE_S3_PREFIX": fields["s3_prefix"],
+        "PHOTOARCHIVE_S3_ENDPOINT": moto.endpoint,
+        "PHOTOARCHIVE_S3_REGION": fields["s3_region"],
+        "PHOTOARCHIVE_S3_ACCESS_KEY_ID": moto.access_key,
+        "PHOTOARCHIVE_S3_SECRET_ACCESS_KEY": moto.secret_key,
+    }
+    prefix = fields["s3_prefix"]
+    with live_server(settings) as server:
+        ids, _shared = _seed(server)
+        digests = {_photo_sha(server, photo_id) for photo_id in ids}
+    expected = {key for digest in digests for key in _keys(digest)}
+    assert set(moto.keys(bucket, prefix)) == expected
+
+    s3 = moto.client()
+    lost = rendition_key(_photo_sha(server, ids[0]), "preview")
+    s3.delete_object(Bucket=bucket, Key=prefix + lost)
+    orphan = original_key("ef" * 32)
+    s3.put_object(Bucket=bucket, Key=prefix + orphan, Body=b"never committed")
+
+    found = run_cli(settings.data_dir, "verify", "--grace", "0", **env)
+    assert found.returncode == 1, found.stdout + found.stderr
+    assert f"rendition missing: {lost}" in found.stdout
+    assert f"stored file no photo refers to: {orphan}" in found.stdout
+    fixed = run_cli(settings.data_dir, "verify", "--grace", "0", "--repair", "--checksums", **env)
+    assert fixed.returncode == 0, fixed.stdout + fixed.stderr
+    assert set(moto.keys(bucket, prefix)) == expected
+    assert describe(s3.get_object(Bucket=bucket, Key=prefix + lost)["Body"].read())[0] == "WEBP"
+
+    # The originals stay in the bucket: a backup holds the database, and a restore into a new
+    # data folder (same bucket) finds every original there.
+    backup = run_cli(settings.data_dir, "backup", str(tmp_path / "backup"), **env)
+    assert backup.returncode == 0, backup.stdout + backup.stderr
+    assert "not copied" in backup.stdout
+    assert not (tmp_path / "backup" / "blobs").exists()
+    restored = run_cli(tmp_path / "restored", "restore", str(tmp_path / "backup"), **env)
+    assert restored.returncode == 0, restored.stdout + restored.stderr
+    again = run_cli(tmp_path / "restored", "verify", "--checksums", **env)
+    assert again.returncode == 0 and "4 photos, 3 originals, 9 stored files" in again.stdout
