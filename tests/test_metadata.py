@@ -165,3 +165,25 @@ def test_every_odd_exif_file_uploads(server: LiveServer, path: Path) -> None:
     assert photo["width"] > 0
     assert re.fullmatch(r"data:image/webp;base64,[A-Za-z0-9+/=]+", photo["placeholder"])
     assert len(photo["placeholder"]) < 600
+
+
+@pytest.mark.parametrize("suffix", [".gif", ".webp"])
+def test_animation_original_keeps_every_frame(
+    server: LiveServer, tmp_path: Path, suffix: str
+) -> None:
+    path = tmp_path / f"animated{suffix}"
+    first, *rest = (
+        Image.new("RGB", (80, 60), c) for c in [(220, 30, 40), (0, 0, 255), (0, 255, 0)]
+    )
+    first.save(path, save_all=True, append_images=rest, duration=100, loop=0)
+    sign_up(server, "alice")
+    alice = api_login(server, "alice")
+    photo = upload(alice, path).json()["items"][0]
+    original = alice.get(photo["urls"]["original"]).content
+    assert original == path.read_bytes()
+    with Image.open(io.BytesIO(original)) as image:
+        assert image.n_frames == 3
+    with Image.open(io.BytesIO(alice.get(photo["urls"]["preview"]).content)) as preview:
+        assert getattr(preview, "n_frames", 1) == 1  # the rendition is the first frame, still
+        red, green, blue = preview.convert("RGB").getpixel((40, 30))
+        assert red > 180 and green < 80 and blue < 80
