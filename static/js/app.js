@@ -129,12 +129,12 @@
   function pendingCount() { return Object.keys(pendingPhotos).length; }
 
   function showNewPhotosBar() {
-    var bar = $("#new-photos");
-    if (!bar) return;
+    var button = $("#new-photos-button");
+    if (!button) return;
     var count = pendingCount();
-    if (!count) { bar.hidden = true; return; }
+    if (!count) { button.hidden = true; return; }
     $("#new-photos-text").textContent = plural(count, "new photo", "new photos");
-    bar.hidden = false;
+    button.hidden = false;
   }
 
   function loadNewPhotos() {

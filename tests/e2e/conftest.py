@@ -21,7 +21,7 @@ import pytest
 
 from tests.support import PHOTOS, free_socket
 
-CHROMIUM = Path(os.environ.get("PHOTOARCHIVE_TEST_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
