@@ -93,7 +93,11 @@
   });
 
   window.addEventListener("popstate", function () {
-    if (modal()) { closedByBack = true; closeModal(); }
+    if (!modal()) return;
+    closedByBack = true;
+    closeModal();
+    // htmx handles the same popstate synchronously; never let the flag outlive it.
+    setTimeout(function () { closedByBack = false; }, 0);
   });
   // htmx would now fetch the profile page again to "restore" it (its history cache is off);
   // the page under the modal never went away, so there is nothing to restore.

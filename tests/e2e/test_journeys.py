@@ -230,6 +230,12 @@ def test_profile_modal_keyboard_escape_back_and_reload(
     assert page.url == profile
     assert not [url for url in requests if url.endswith("/u/alice")], requests  # no refetch
     assert same_page(page)
+    # Forward again shows that photo (htmx restores the page from the server).
+    page.go_forward()
+    page.wait_for_url(f"{server.url}/photos/{ids[0]}")
+    page.locator(f"article.viewer#photo-{ids[0]}").wait_for()
+    page.go_back()
+    page.locator(f"#grid-{ids[2]} a").wait_for()
 
     # A modal's address reloads as the full photo page.
     page.locator(f"#grid-{ids[2]} a").click()
