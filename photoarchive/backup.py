@@ -53,7 +53,10 @@ class RestoreSummary:
 
 
 def _require_empty(folder: Path, what: str) -> None:
-    if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
+    # lost+found is what a freshly formatted volume mounted there already holds.
+    if folder.exists() and (
+        not folder.is_dir() or any(p.name != "lost+found" for p in folder.iterdir())
+    ):
         raise BackupError(
             f"The {what} {folder} is not empty. Choose a new folder, or move this one aside."
         )

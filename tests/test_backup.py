@@ -173,6 +173,12 @@ def test_backup_and_restore_refuse_folders_that_are_not_empty(
     assert f"The data folder {data_dir} is not empty" in into_live.stderr
     after = sorted((p.name, p.stat().st_mtime_ns) for p in data_dir.rglob("*") if p.is_file())
     assert after == before  # nothing was touched
+    # A freshly formatted volume holds lost+found, and counts as empty.
+    volume = tmp_path / "volume"
+    (volume / "lost+found").mkdir(parents=True)
+    onto_volume = run_cli(volume, "restore", str(dest))
+    assert onto_volume.returncode == 0, onto_volume.stdout + onto_volume.stderr
+    assert (volume / "photoarchive.sqlite3").is_file()
 
     (dest / "manifest.json").unlink()
     unfinished = run_cli(tmp_path / "new", "restore", str(dest))
