@@ -26,6 +26,7 @@ from photoarchive.web import account, api, events, media, pages
 from photoarchive.web.apidocs import SwaggerDocs
 from photoarchive.web.csrf import CSRFGuard, csrf_config
 from photoarchive.web.errors import handle_error
+from photoarchive.web.request import AppRequest
 from photoarchive.web.security import security_headers_hook
 from photoarchive.web.templating import configure_environment
 
@@ -97,6 +98,7 @@ def create_app(settings: Settings) -> Litestar:
         plugins=[HTMXPlugin(), live],
         exception_handlers={Exception: handle_error},
         before_send=[security_headers_hook(settings)],
+        request_class=AppRequest,
         on_startup=[start],
         on_shutdown=[stop],
         openapi_config=OpenAPIConfig(

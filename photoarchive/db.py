@@ -14,6 +14,8 @@ import aiosqlite
 
 Params = Sequence[Any] | dict[str, Any]
 BUSY_TIMEOUT_MS = 10_000
+# The largest id SQLite can store; binding a larger Python int raises OverflowError.
+MAX_ROWID = 2**63 - 1
 
 
 class Database:

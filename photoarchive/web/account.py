@@ -12,6 +12,7 @@ from photoarchive.auth import sessions
 from photoarchive.auth.sessions import Session
 from photoarchive.errors import AppError, Invalid, NotAuthenticated
 from photoarchive.web.pages import render
+from photoarchive.web.params import RowId
 from photoarchive.web.viewer import clear_session_cookie, client_ip, current_session, services
 
 Req = Request[Any, Any, Any]
@@ -119,7 +120,7 @@ async def change_password(request: Req) -> Response[Any]:
 
 
 @post("/settings/sessions/{session_id:int}/end")
-async def end_session(request: Req, session_id: int) -> Response[Any]:
+async def end_session(request: Req, session_id: RowId) -> Response[Any]:
     session = await _session(request)
     await sessions.end_for_user(services(request).db, session.user.id, session_id)
     if session_id == session.id:

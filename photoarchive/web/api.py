@@ -10,6 +10,7 @@ from litestar.params import Parameter
 
 from photoarchive import comments, photos, throttle, users
 from photoarchive.auth import sessions
+from photoarchive.web.params import RowId
 from photoarchive.web.uploads import receive_photos
 from photoarchive.web.viewer import (
     bearer_token,
@@ -128,24 +129,26 @@ class PhotosApi(Controller):
         return Response(body, status_code=result.status)
 
     @get("/{photo_id:int}")
-    async def get_photo(self, request: Request[Any, Any, Any], photo_id: int) -> dict[str, Any]:
+    async def get_photo(self, request: Request[Any, Any, Any], photo_id: RowId) -> dict[str, Any]:
         viewer = await require_reader(request)
         return (await photos.get(services(request), photo_id, viewer)).to_api()
 
     @patch("/{photo_id:int}")
     async def edit_photo(
-        self, request: Request[Any, Any, Any], photo_id: int, data: CaptionBody
+        self, request: Request[Any, Any, Any], photo_id: RowId, data: CaptionBody
     ) -> dict[str, Any]:
         user = await require_user(request)
         return (await photos.set_caption(services(request), user, photo_id, data.caption)).to_api()
 
     @delete("/{photo_id:int}", status_code=204)
-    async def delete_photo(self, request: Request[Any, Any, Any], photo_id: int) -> None:
+    async def delete_photo(self, request: Request[Any, Any, Any], photo_id: RowId) -> None:
         user = await require_user(request)
         await photos.delete(services(request), user, photo_id)
 
     @get("/{photo_id:int}/comments")
-    async def list_comments(self, request: Request[Any, Any, Any], photo_id: int) -> dict[str, Any]:
+    async def list_comments(
+        self, request: Request[Any, Any, Any], photo_id: RowId
+    ) -> dict[str, Any]:
         viewer = await require_reader(request)
         svc = services(request)
         photo = await photos.get(svc, photo_id, viewer, all_comments=True)
@@ -153,20 +156,20 @@ class PhotosApi(Controller):
 
     @post("/{photo_id:int}/comments", status_code=201)
     async def add_comment(
-        self, request: Request[Any, Any, Any], photo_id: int, data: CommentBody
+        self, request: Request[Any, Any, Any], photo_id: RowId, data: CommentBody
     ) -> dict[str, Any]:
         user = await require_user(request)
         comment = await comments.add(services(request), user, photo_id, data.text)
         return comment.to_api()
 
     @put("/{photo_id:int}/like")
-    async def like(self, request: Request[Any, Any, Any], photo_id: int) -> dict[str, Any]:
+    async def like(self, request: Request[Any, Any, Any], photo_id: RowId) -> dict[str, Any]:
         user = await require_user(request)
         photo = await photos.set_like(services(request), user, photo_id, True)
         return {"liked": True, "like_count": photo.like_count}
 
     @delete("/{photo_id:int}/like", status_code=200)
-    async def unlike(self, request: Request[Any, Any, Any], photo_id: int) -> dict[str, Any]:
+    async def unlike(self, request: Request[Any, Any, Any], photo_id: RowId) -> dict[str, Any]:
         user = await require_user(request)
         photo = await photos.set_like(services(request), user, photo_id, False)
         return {"liked": False, "like_count": photo.like_count}
@@ -177,7 +180,7 @@ class CommentsApi(Controller):
     tags = ["comments"]
 
     @delete("/{comment_id:int}", status_code=204)
-    async def delete_comment(self, request: Request[Any, Any, Any], comment_id: int) -> None:
+    async def delete_comment(self, request: Request[Any, Any, Any], comment_id: RowId) -> None:
         user = await require_user(request)
         await comments.delete(services(request), user, comment_id)
 

@@ -69,6 +69,9 @@ def _validation_message(exc: ValidationException) -> str:
         if isinstance(item, dict):
             key = item.get("key")
             message = item.get("message", "is not valid")
+            if key == "data" and message == "'data'":  # Litestar's word for an empty body
+                parts.append("send a JSON object as the body")
+                continue
             parts.append(f"{key}: {message}" if key else str(message))
     if parts:
         return "The request is not valid: " + "; ".join(parts)

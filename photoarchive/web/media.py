@@ -15,6 +15,7 @@ from photoarchive import photos
 from photoarchive.errors import Unavailable
 from photoarchive.images import RENDITION_CONTENT_TYPE
 from photoarchive.storage import BlobNotFound, SignedURL, StorageError
+from photoarchive.web.params import RowId
 from photoarchive.web.viewer import require_reader, services
 
 RANGE_RE = re.compile(r"^bytes=(\d*)-(\d*)$")
@@ -60,7 +61,7 @@ def _redirect_to(signed: SignedURL) -> Response[Any]:
 
 
 @get("/media/{photo_id:int}/{name:str}", name="media", include_in_schema=False)
-async def media(request: Request[Any, Any, Any], photo_id: int, name: str) -> Response[Any]:
+async def media(request: Request[Any, Any, Any], photo_id: RowId, name: str) -> Response[Any]:
     viewer = await require_reader(request)
     svc = services(request)
     photo, key = await photos.blob_key(svc, photo_id, name)

@@ -12,6 +12,7 @@ from photoarchive import comments, invites, photos, throttle, users
 from photoarchive.auth import sessions
 from photoarchive.errors import AppError, TooManyRequests
 from photoarchive.users import User
+from photoarchive.web.params import RowId
 from photoarchive.web.uploads import receive_photos
 from photoarchive.web.viewer import (
     clear_session_cookie,
@@ -84,7 +85,7 @@ async def feed(request: Req, cursor: str | None = None) -> Template:
 
 
 @get("/photos/{photo_id:int}", name="photo")
-async def photo_page(request: Req, photo_id: int) -> Template:
+async def photo_page(request: Req, photo_id: RowId) -> Template:
     user = await require_reader(request)
     photo = await photos.get(services(request), photo_id, user, all_comments=True)
     if is_htmx(request) and request.headers.get("hx-target") == "modal":
@@ -93,7 +94,7 @@ async def photo_page(request: Req, photo_id: int) -> Template:
 
 
 @post("/photos/{photo_id:int}/like", status_code=200)
-async def like(request: Req, photo_id: int) -> Response[Any]:
+async def like(request: Req, photo_id: RowId) -> Response[Any]:
     user = await require_user(request)
     form = await _form(request)
     photo = await photos.set_like(services(request), user, photo_id, form.get("liked") == "1")
@@ -111,14 +112,14 @@ async def _comments_fragment(
 
 
 @get("/photos/{photo_id:int}/comments", name="comments")
-async def comments_fragment(request: Req, photo_id: int, view: str = "card") -> Template:
+async def comments_fragment(request: Req, photo_id: RowId, view: str = "card") -> Template:
     """A photo's comments alone: live updates refresh them in place when someone comments."""
     user = await require_reader(request)
     return await _comments_fragment(request, user, photo_id, view == "full")
 
 
 @post("/photos/{photo_id:int}/comments", status_code=200)
-async def add_comment(request: Req, photo_id: int) -> Response[Any]:
+async def add_comment(request: Req, photo_id: RowId) -> Response[Any]:
     user = await require_user(request)
     form = await _form(request)
     await comments.add(services(request), user, photo_id, form.get("text", ""))
@@ -128,7 +129,7 @@ async def add_comment(request: Req, photo_id: int) -> Response[Any]:
 
 
 @post("/comments/{comment_id:int}/delete", status_code=200)
-async def delete_comment(request: Req, comment_id: int) -> Response[Any]:
+async def delete_comment(request: Req, comment_id: RowId) -> Response[Any]:
     user = await require_user(request)
     form = await _form(request)
     photo_id = await comments.delete(services(request), user, comment_id)
@@ -138,7 +139,7 @@ async def delete_comment(request: Req, comment_id: int) -> Response[Any]:
 
 
 @post("/photos/{photo_id:int}/caption", status_code=200)
-async def edit_caption(request: Req, photo_id: int) -> Response[Any]:
+async def edit_caption(request: Req, photo_id: RowId) -> Response[Any]:
     user = await require_user(request)
     form = await _form(request)
     photo = await photos.set_caption(services(request), user, photo_id, form.get("caption", ""))
@@ -148,7 +149,7 @@ async def edit_caption(request: Req, photo_id: int) -> Response[Any]:
 
 
 @post("/photos/{photo_id:int}/delete", status_code=200)
-async def delete_photo(request: Req, photo_id: int) -> Response[Any]:
+async def delete_photo(request: Req, photo_id: RowId) -> Response[Any]:
     user = await require_user(request)
     await photos.delete(services(request), user, photo_id)
     target = f"/u/{user.username}"

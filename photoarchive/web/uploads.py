@@ -59,6 +59,10 @@ def clean_filename(raw: str | None) -> str:
         ch for ch in name if unicodedata.category(ch) not in ("Cc", "Cf", "Cs", "Co", "Zl", "Zp")
     )
     name = name.strip().strip(".") or "photo"
+    if len(name) > FILENAME_MAX:  # shorten the stem, keep the extension
+        stem, dot, suffix = name.rpartition(".")
+        if dot and 0 < len(suffix) <= 16:
+            return stem[: FILENAME_MAX - len(suffix) - 1] + "." + suffix
     return name[:FILENAME_MAX]
 
 
