@@ -16,13 +16,14 @@ from litestar.template import TemplateConfig
 
 from photoarchive import __version__
 from photoarchive.auth.passwords import Passwords
+from photoarchive.auth.provider import AccountsUnavailable, build_accounts
 from photoarchive.db import Database
 from photoarchive.paths import static_dir, templates_dir
 from photoarchive.services import Services
 from photoarchive.settings import Settings
 from photoarchive.storage import BlobStore, StorageError
 from photoarchive.storage.local import LocalBlobStore
-from photoarchive.web import account, api, events, media, pages
+from photoarchive.web import account, account_pages, api, events, media, pages
 from photoarchive.web.apidocs import SwaggerDocs
 from photoarchive.web.csrf import CSRFGuard, csrf_config
 from photoarchive.web.errors import handle_error
@@ -51,6 +52,7 @@ def create_app(settings: Settings) -> Litestar:
         store=store,
         passwords=Passwords(settings.argon2_memory_kib, settings.argon2_time_cost),
         image_slots=asyncio.Semaphore(settings.image_workers),
+        accounts=build_accounts(settings),
     )
 
     live = events.channels_plugin()
@@ -61,7 +63,8 @@ def create_app(settings: Settings) -> Litestar:
         settings.tmp_dir.mkdir(parents=True, exist_ok=True)
         try:
             await store.check()
-        except StorageError as exc:
+            await svc.accounts.start()
+        except (StorageError, AccountsUnavailable) as exc:
             log.error("photoarchive cannot start: %s", exc)
             raise
         await db.open()
@@ -69,6 +72,7 @@ def create_app(settings: Settings) -> Litestar:
     async def stop() -> None:
         await db.close()
         await store.close()
+        await svc.accounts.close()
 
     template_config = TemplateConfig(
         directory=templates_dir(),
@@ -78,6 +82,7 @@ def create_app(settings: Settings) -> Litestar:
     app = Litestar(
         route_handlers=[
             *pages.PAGE_HANDLERS,
+            *account_pages.ACCOUNT_PAGE_HANDLERS,
             *account.ACCOUNT_HANDLERS,
             *api.API_HANDLERS,
             media.media,

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from photoarchive.auth.passwords import Passwords
+from photoarchive.auth.provider import Accounts, LocalAccounts
 from photoarchive.db import Database
 from photoarchive.settings import Settings
 from photoarchive.storage import BlobStore
@@ -24,6 +25,8 @@ class Services:
     # Decoding is memory-hungry: at most this many images are decoded at once.
     image_slots: asyncio.Semaphore
     listeners: list[Listener] = field(default_factory=list)
+    # Who keeps the accounts (this app, or an identity provider such as Cognito).
+    accounts: Accounts = field(default_factory=LocalAccounts)
 
     async def publish(self, kind: str, data: dict[str, Any]) -> None:
         """Tell live listeners (the event stream) that something changed."""

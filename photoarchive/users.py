@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from photoarchive import clock, invites
 from photoarchive.auth.passwords import Passwords
-from photoarchive.db import Database
+from photoarchive.db import Database, Transaction
 from photoarchive.errors import Conflict, Forbidden, Invalid, NotAuthenticated, NotFound
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.-]{3,32}$")
@@ -131,25 +131,12 @@ async def insert(
     invite: str | None = None,
     is_admin: bool = False,
     external_id: str | None = None,
+    first_is_admin: bool = True,
 ) -> User:
     async with db.transaction() as tx:
-        first = await tx.fetchone("SELECT 1 FROM users LIMIT 1") is None
-        if not first and registration != "open":
-            if registration == "closed":
-                raise Forbidden("Sign-up is closed on this archive. Ask its administrator.")
-            if not invite:
-                raise Forbidden(
-                    "Sign-up needs an invite link from an administrator.", field="invite"
-                )
-            await invites.consume(tx, invite)
-        taken = await tx.fetchone(
-            "SELECT username_key = ? AS same_name FROM users WHERE username_key = ? OR email_key = ?",
-            (username.lower(), username.lower(), email.lower()),
+        first = await check_registration(
+            tx, username=username, email=email, registration=registration, invite=invite
         )
-        if taken is not None:
-            if taken["same_name"]:
-                raise Conflict("That username is taken.", field="username")
-            raise Conflict("An account with that email already exists.", field="email")
         user_id = await tx.insert(
             "INSERT INTO users (username, username_key, email, email_key, password_hash,"
             " external_id, is_admin, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -160,7 +147,7 @@ async def insert(
                 email.lower(),
                 password_hash,
                 external_id,
-                int(first or is_admin),
+                int((first and first_is_admin) or is_admin),
                 clock.now_iso(),
             ),
         )
@@ -169,6 +156,37 @@ async def insert(
         row = await tx.fetchone("SELECT * FROM users WHERE id = ?", (user_id,))
     assert row is not None
     return user_from_row(row)
+
+
+async def check_registration(
+    db: Database | Transaction,
+    *,
+    username: str,
+    email: str,
+    registration: str,
+    invite: str | None,
+) -> bool:
+    """Refuse a sign-up the policy or a taken name forbids; True for the very first account.
+
+    Checked again inside the inserting transaction; outside it, it lets a sign-up that also
+    creates an account elsewhere (an identity provider) be refused before that happens.
+    """
+    first = await db.fetchone("SELECT 1 FROM users LIMIT 1") is None
+    if not first and registration != "open":
+        if registration == "closed":
+            raise Forbidden("Sign-up is closed on this archive. Ask its administrator.")
+        if not invite:
+            raise Forbidden("Sign-up needs an invite link from an administrator.", field="invite")
+        await invites.consume(db, invite)  # type: ignore[arg-type]  # only reads
+    taken = await db.fetchone(
+        "SELECT username_key = ? AS same_name FROM users WHERE username_key = ? OR email_key = ?",
+        (username.lower(), username.lower(), email.lower()),
+    )
+    if taken is not None:
+        if taken["same_name"]:
+            raise Conflict("That username is taken.", field="username")
+        raise Conflict("An account with that email already exists.", field="email")
+    return first
 
 
 async def authenticate(db: Database, passwords: Passwords, login: str, password: str) -> User:

@@ -5,11 +5,16 @@ from __future__ import annotations
 import io
 import json
 from pathlib import Path
+from urllib.parse import urlsplit
 
+import boto3
 import httpx
 import pytest
+from botocore.config import Config
 from PIL import Image
 
+from photoarchive.web.security import content_security_policy, media_origins
+from tests.cloud import S3Server
 from tests.support import (
     LiveServer,
     api_login,
@@ -199,3 +204,63 @@ def test_headers_on_api_writes(server: LiveServer, kind: str) -> None:
     response = client.post("/api/v1/photos/999/comments", json={"text": "x"}, headers=headers)
     assert response.status_code == 404
     assert_page_policy(response)
+
+
+def test_presigned_photos_add_exactly_the_bucket_origin(moto: S3Server, tmp_path: Path) -> None:
+    """With presigned serving, pictures come from the store: its origin (and only it) joins
+    img-src, and the redirects the pages' <img> follow really go there."""
+    bucket = moto.new_bucket()
+    settings = make_settings(tmp_path / "data", **moto.settings(bucket, s3_serve="presign"))
+    with live_server(settings) as server:
+        alice = sign_up(server, "alice")
+        photo = upload_bytes(alice, "red.jpg", small_jpeg()).json()["items"][0]
+        csp = policy(alice.get("/"))
+        assert csp["img-src"] == ["'self'", "data:", moto.endpoint]
+        assert csp["script-src"] == ["'self'"] and csp["connect-src"] == ["'self'"]
+        redirect = alice.get(photo["urls"]["thumbnail"])
+        assert redirect.status_code == 302
+        assert redirect.headers["location"].startswith(moto.endpoint + "/")
+    proxied = make_settings(tmp_path / "other", **moto.settings(bucket, s3_serve="proxy"))
+    assert content_security_policy(proxied) == content_security_policy(make_settings(tmp_path))
+
+
+@pytest.mark.parametrize(
+    ("region", "endpoint", "path_style"),
+    [
+        ("us-east-1", "", False),
+        ("eu-west-3", "", False),
+        ("eu-west-3", "", True),
+        ("us-east-1", "https://minio.example.org:9000", True),
+        ("us-east-1", "https://minio.example.org:9000", False),
+    ],
+)
+def test_media_origin_matches_the_url_the_s3_client_signs(
+    tmp_path: Path, region: str, endpoint: str, path_style: bool
+) -> None:
+    """The origin worked out from settings is where boto's presigned URLs point (signing
+    happens locally: no request is made)."""
+    settings = make_settings(
+        tmp_path,
+        storage="s3",
+        s3_serve="presign",
+        s3_bucket="family-photos",
+        s3_region=region,
+        s3_endpoint=endpoint,
+        s3_path_style=path_style,
+    )
+    client = boto3.client(
+        "s3",
+        region_name=region,
+        endpoint_url=endpoint or None,
+        aws_access_key_id="key",
+        aws_secret_access_key="secret",
+        config=Config(
+            signature_version="s3v4", s3={"addressing_style": "path" if path_style else "virtual"}
+        ),
+    )
+    url = client.generate_presigned_url(
+        "get_object", Params={"Bucket": "family-photos", "Key": "previews/ab/cd/x.webp"}
+    )
+    parts = urlsplit(url)
+    assert f"{parts.scheme}://{parts.netloc}" in media_origins(settings)
+    assert f"{parts.scheme}://{parts.netloc}" in content_security_policy(settings)

@@ -29,6 +29,11 @@ class SignupBody(msgspec.Struct, forbid_unknown_fields=True):
     invite: str | None = None
 
 
+class ConfirmBody(msgspec.Struct, forbid_unknown_fields=True):
+    username: str
+    code: str
+
+
 class LoginBody(msgspec.Struct, forbid_unknown_fields=True):
     login: str
     password: str
@@ -57,29 +62,43 @@ class AuthApi(Controller):
     @post("/signup", status_code=201)
     async def signup(self, request: Request[Any, Any, Any], data: SignupBody) -> dict[str, Any]:
         svc = services(request)
-        user = await users.create(
-            svc.db,
-            svc.passwords,
+        signed = await svc.accounts.sign_up(
+            svc,
             username=data.username,
             email=data.email,
             password=data.password,
-            registration=svc.settings.registration,
             invite=data.invite,
         )
-        return {"user": user.private()}
+        # An account waiting for its emailed code signs in after POST /api/v1/auth/confirm.
+        return {
+            "user": signed.user.private(),
+            "confirmation_required": signed.confirmation_required,
+        }
+
+    @post("/confirm", status_code=200)
+    async def confirm(self, request: Request[Any, Any, Any], data: ConfirmBody) -> dict[str, Any]:
+        svc = services(request)
+        await svc.accounts.confirm(svc, data.username, data.code)
+        return {"confirmed": True}
 
     @post("/login", status_code=200)
     async def login(self, request: Request[Any, Any, Any], data: LoginBody) -> dict[str, Any]:
         svc = services(request)
-        user = await throttle.sign_in(svc, data.login, data.password, client_ip(request))
+        signed = await throttle.guarded(
+            svc,
+            data.login,
+            client_ip(request),
+            lambda: svc.accounts.sign_in(svc, data.login, data.password),
+        )
         token = await sessions.create(
             svc.db,
-            user.id,
+            signed.user.id,
             "bearer",
             user_agent=request.headers.get("user-agent", ""),
             client_ip=client_ip(request),
+            refresh_token=signed.refresh_token,
         )
-        return {"token": token, "user": user.private()}
+        return {"token": token, "user": signed.user.private()}
 
     @post("/logout", status_code=204)
     async def logout(self, request: Request[Any, Any, Any]) -> None:
@@ -88,7 +107,9 @@ class AuthApi(Controller):
             await require_user(request)
             return
         token = bearer_token(request) or request.cookies.get(sessions.COOKIE_NAME, "")
-        await sessions.end(services(request).db, token)
+        svc = services(request)
+        await svc.accounts.sign_out(svc, session)
+        await sessions.end(svc.db, token)
 
 
 class MeApi(Controller):

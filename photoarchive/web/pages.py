@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from litestar import Request, Response, get, post
 from litestar.plugins.htmx import ClientRedirect, HTMXTemplate
@@ -42,6 +43,7 @@ def render(
         public_view=settings.public_view,
         registration=settings.registration,
         max_upload_bytes=settings.max_upload_bytes,
+        email_codes=services(request).accounts.uses_email_codes,
     )
     if is_htmx(request):
         return HTMXTemplate(template_name=template, context=context, status_code=status)
@@ -206,15 +208,34 @@ async def upload(request: Req) -> Template:
 # --- accounts -----------------------------------------------------------------------------
 
 
+# Fixed texts a redirect to the sign-in page may ask for (never text from the address).
+LOGIN_NOTICES = {
+    "confirmed": "Your email address is confirmed. Sign in to start.",
+    "reset": "Your password has been changed. Sign in with the new one.",
+}
+
+
 @get("/login")
-async def login_form(request: Req, next: str | None = None) -> Response[Any]:
+async def login_form(
+    request: Req, next: str | None = None, notice: str | None = None
+) -> Response[Any]:
     user = await viewer(request)
     if user is not None:
         return Redirect(safe_next(next), status_code=303)
-    return render(request, "login.html", user=None, next=safe_next(next), error=None, login="")
+    return render(
+        request,
+        "login.html",
+        user=None,
+        next=safe_next(next),
+        error=None,
+        login="",
+        notice=LOGIN_NOTICES.get(notice or ""),
+    )
 
 
-async def _start_session(request: Req, user: User, target: str) -> Response[Any]:
+async def _start_session(
+    request: Req, user: User, target: str, refresh_token: str | None = None
+) -> Response[Any]:
     svc = services(request)
     old = request.cookies.get(sessions.COOKIE_NAME)
     if old:
@@ -225,6 +246,7 @@ async def _start_session(request: Req, user: User, target: str) -> Response[Any]
         "cookie",
         user_agent=request.headers.get("user-agent", ""),
         client_ip=client_ip(request),
+        refresh_token=refresh_token,
     )
     response: Response[Any] = (
         ClientRedirect(target) if is_htmx(request) else Redirect(target, status_code=303)
@@ -238,24 +260,26 @@ async def login(request: Req) -> Response[Any]:
     svc = services(request)
     form = await _form(request)
     target = safe_next(form.get("next"))
+    login, password = form.get("login", ""), form.get("password", "")
     try:
-        user = await throttle.sign_in(
-            svc, form.get("login", ""), form.get("password", ""), client_ip(request)
+        signed = await throttle.guarded(
+            svc, login, client_ip(request), lambda: svc.accounts.sign_in(svc, login, password)
         )
     except AppError as exc:
         page = render(
             request,
-            "login.html",
+            # An account still waiting for its emailed code is shown where to enter it.
+            "confirm.html" if exc.field == "confirm" else "login.html",
             user=None,
             next=target,
             error=exc.message,
-            login=form.get("login", "")[:320],
+            login=login[:320],
             status=exc.status,
         )
         if isinstance(exc, TooManyRequests):
             page.headers["Retry-After"] = str(exc.retry_after)
         return page
-    return await _start_session(request, user, target)
+    return await _start_session(request, signed.user, target, signed.refresh_token)
 
 
 @get("/signup")
@@ -275,13 +299,11 @@ async def signup(request: Req) -> Response[Any]:
     svc = services(request)
     form = await _form(request)
     try:
-        user = await users.create(
-            svc.db,
-            svc.passwords,
+        signed = await svc.accounts.sign_up(
+            svc,
             username=form.get("username", ""),
             email=form.get("email", ""),
             password=form.get("password", ""),
-            registration=svc.settings.registration,
             invite=form.get("invite") or None,
         )
     except AppError as exc:
@@ -295,14 +317,19 @@ async def signup(request: Req) -> Response[Any]:
             values=values,
             status=exc.status,
         )
-    return await _start_session(request, user, "/")
+    if signed.confirmation_required:
+        target = "/confirm?" + urlencode({"username": signed.user.username})
+        return ClientRedirect(target) if is_htmx(request) else Redirect(target, status_code=303)
+    return await _start_session(request, signed.user, "/", signed.refresh_token)
 
 
 @post("/logout", status_code=200)
 async def logout(request: Req) -> Response[Any]:
     session = await current_session(request)
     if session is not None:
-        await sessions.end(services(request).db, request.cookies.get(sessions.COOKIE_NAME, ""))
+        svc = services(request)
+        await svc.accounts.sign_out(svc, session)
+        await sessions.end(svc.db, request.cookies.get(sessions.COOKIE_NAME, ""))
     response: Response[Any] = Redirect("/login", status_code=303)
     clear_session_cookie(response)
     return response

@@ -26,21 +26,22 @@ def _policy(directives: Iterable[tuple[str, Iterable[str]]]) -> str:
 
 
 def media_origins(settings: Settings) -> list[str]:
-    """Where the browser loads photo files from besides this site: only the S3 endpoint, and
-    only when originals and renditions are handed out as presigned URLs."""
-    if getattr(settings, "s3_serve", None) != "presign":
+    """Where the browser loads photo files from besides this site: the S3 bucket's origin,
+    and only when photos are handed out as presigned URLs. Worked out the way the S3
+    client builds those URLs (path or virtual-host style)."""
+    if settings.storage != "s3" or settings.s3_serve != "presign":
         return []
-    for name in ("s3_public_endpoint", "s3_endpoint_url", "s3_endpoint"):
-        endpoint = getattr(settings, name, None)
-        if endpoint:
-            parts = urlsplit(str(endpoint))
-            if parts.scheme and parts.netloc:
-                return [f"{parts.scheme}://{parts.netloc}"]
-    bucket, region = getattr(settings, "s3_bucket", None), getattr(settings, "s3_region", None)
-    if bucket and region:
-        # Amazon's virtual-hosted style, which boto3 uses for DNS-compatible bucket names.
-        return [f"https://{bucket}.s3.{region}.amazonaws.com"]
-    return []
+    bucket = settings.s3_bucket
+    virtual = not settings.s3_uses_path_style
+    if settings.s3_endpoint:
+        parts = urlsplit(settings.s3_endpoint)
+        host = f"{bucket}.{parts.netloc}" if virtual else parts.netloc
+        return [f"{parts.scheme}://{host}"]
+    region = settings.s3_region
+    hosts = [f"s3.{region}.amazonaws.com"]
+    if region == "us-east-1":  # Amazon's global name, which clients still use for this region
+        hosts.append("s3.amazonaws.com")
+    return [f"https://{bucket}.{host}" if virtual else f"https://{host}" for host in hosts]
 
 
 def content_security_policy(settings: Settings) -> str:

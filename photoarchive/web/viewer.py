@@ -48,6 +48,7 @@ async def current_session(request: Request[Any, Any, Any]) -> Session | None:
                 settings.session_idle_days * 86400,
                 settings.session_max_days * 86400,
             )
+        session = await _vouched(svc, session, token)
         if session is None:
             request.scope.setdefault("state", {})[_STATE_KEY] = None
             raise NotAuthenticated("The Bearer token is not valid or has expired.")
@@ -59,8 +60,17 @@ async def current_session(request: Request[Any, Any, Any]) -> Session | None:
             settings.session_idle_days * 86400,
             settings.session_max_days * 86400,
         )
+        session = await _vouched(svc, session, cookie)
     request.scope.setdefault("state", {})[_STATE_KEY] = session
     return session
+
+
+async def _vouched(svc: Services, session: Session | None, token: str) -> Session | None:
+    """The session, unless the account provider no longer vouches for its user (then it ends)."""
+    if session is None or await svc.accounts.still_valid(svc, session):
+        return session
+    await sessions.end(svc.db, token)
+    return None
 
 
 async def viewer(request: Request[Any, Any, Any]) -> User | None:

@@ -1,0 +1,494 @@
+"""Accounts in an AWS Cognito user pool, spoken to as plain JSON over HTTPS (no SDK, no SRP).
+
+Cognito keeps the passwords and sends the emails; this app keeps its own session (cookie or
+Bearer token, as in local mode) and a user row linked to the pool by the token's `sub`. The
+refresh token is kept with the session, sealed with the app's secret key, and used once per
+access-token lifetime to ask Cognito whether the account is still good.
+
+The pool is expected to sign users in by email, with `preferred_username` as the name shown
+here: the Cognito username is the email, the archive's username is `preferred_username`.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import logging
+import os
+import re
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+import httpx
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from photoarchive import clock, users
+from photoarchive.auth.provider import AccountsUnavailable, SignedIn, SignedUp
+from photoarchive.auth.tokens import InvalidToken, TokenVerifier
+from photoarchive.errors import (
+    AppError,
+    Conflict,
+    Forbidden,
+    Invalid,
+    NotAuthenticated,
+    TooManyRequests,
+    Unavailable,
+)
+from photoarchive.settings import Settings
+from photoarchive.users import PASSWORD_MAX, WRONG_LOGIN, User, user_from_row
+
+if TYPE_CHECKING:
+    from photoarchive.auth.sessions import Session
+    from photoarchive.services import Services
+
+log = logging.getLogger("photoarchive.cognito")
+
+TARGET = "AWSCognitoIdentityProviderService."
+CODE_RE = re.compile(r"^[0-9A-Za-z-]{1,64}$")
+# When Cognito cannot be asked, a session is trusted this much longer before asking again.
+RETRY_SECONDS = 60.0
+TOO_MANY = "Too many attempts. Wait a few minutes and try again."
+
+
+class CognitoFailure(Exception):
+    """Cognito answered with an error; `code` is its exception name."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+
+
+class CognitoAccounts:
+    uses_email_codes = True
+
+    def __init__(self, settings: Settings) -> None:
+        region, pool = settings.cognito_region, settings.cognito_user_pool_id
+        self.client_id = settings.cognito_client_id
+        self.client_secret = settings.cognito_client_secret
+        self.endpoint = (
+            settings.cognito_endpoint or f"https://cognito-idp.{region}.amazonaws.com"
+        ).rstrip("/")
+        issuer = f"https://cognito-idp.{region}.amazonaws.com/{pool}"
+        self.tokens = TokenVerifier(
+            jwks_url=settings.cognito_jwks_url or f"{issuer}/.well-known/jwks.json",
+            issuer=issuer,
+            client_id=self.client_id,
+        )
+        key = hashlib.sha256(b"photoarchive refresh token\0" + settings.secret_key.encode())
+        self._sealer = AESGCM(key.digest())
+        self._http: httpx.AsyncClient | None = None
+        # sha256 of a session's sealed refresh token -> when to ask Cognito again
+        self._fresh_until: dict[str, float] = {}
+
+    # --- life cycle -----------------------------------------------------------------------
+
+    async def start(self) -> None:
+        self._http = httpx.AsyncClient(timeout=httpx.Timeout(10.0), follow_redirects=False)
+        self.tokens.http = self._http
+        try:
+            await self.tokens.load()
+        except InvalidToken as exc:
+            raise AccountsUnavailable(
+                f"Cognito's signing keys could not be loaded: {exc}. Check "
+                "PHOTOARCHIVE_COGNITO_REGION and PHOTOARCHIVE_COGNITO_USER_POOL_ID "
+                "(or PHOTOARCHIVE_COGNITO_JWKS_URL)."
+            ) from exc
+
+    async def close(self) -> None:
+        if self._http is not None:
+            await self._http.aclose()
+            self._http = None
+
+    # --- talking to Cognito ---------------------------------------------------------------
+
+    async def _call(self, action: str, body: dict[str, Any]) -> dict[str, Any]:
+        assert self._http is not None, "CognitoAccounts.start() was not awaited"
+        try:
+            answer = await self._http.post(
+                self.endpoint + "/",
+                content=json.dumps(body),
+                headers={
+                    "Content-Type": "application/x-amz-json-1.1",
+                    "X-Amz-Target": TARGET + action,
+                },
+            )
+        except httpx.HTTPError as exc:
+            log.warning("Cognito %s: %s: %s", action, type(exc).__name__, exc)
+            raise Unavailable(
+                "The sign-in service cannot be reached right now. Try again in a minute."
+            ) from None
+        try:
+            data = answer.json()
+        except ValueError:
+            data = {}
+        if answer.status_code == 200 and isinstance(data, dict):
+            return data
+        code = str(data.get("__type", "") if isinstance(data, dict) else "").rsplit("#", 1)[-1]
+        message = str(data.get("message") or data.get("Message") or "") if data else ""
+        raise CognitoFailure(code or f"HTTP {answer.status_code}", message)
+
+    def secret_hash(self, username: str) -> str | None:
+        """Cognito's SECRET_HASH: HMAC-SHA256 of username + client id under the client secret."""
+        if not self.client_secret:
+            return None
+        digest = hmac.new(
+            self.client_secret.encode(), (username + self.client_id).encode(), hashlib.sha256
+        ).digest()
+        return base64.b64encode(digest).decode()
+
+    def _with_hash(self, body: dict[str, Any], username: str) -> dict[str, Any]:
+        secret_hash = self.secret_hash(username)
+        if secret_hash:
+            body["SecretHash"] = secret_hash
+        return body
+
+    def _explain(self, failure: CognitoFailure, action: str) -> AppError:
+        """A message for the form from what Cognito said."""
+        code, message = failure.code, failure.message
+        lowered = message.lower()
+        if code == "NotAuthorizedException":
+            if "disabled" in lowered:
+                return Forbidden("This account is disabled.")
+            if "secret hash" in lowered:
+                log.error("Cognito %s refused the client secret: %s", action, message)
+                return Unavailable("Sign-in is misconfigured on this archive; tell its admin.")
+            return NotAuthenticated(WRONG_LOGIN)
+        if code == "UserNotFoundException":
+            return NotAuthenticated(WRONG_LOGIN)
+        if code == "UserNotConfirmedException":
+            return Forbidden(
+                "Confirm your email address first: enter the code we emailed you.",
+                field="confirm",
+            )
+        if code == "PasswordResetRequiredException":
+            return Forbidden("This account needs a new password: use “Forgot your password?”.")
+        if code in ("UsernameExistsException", "AliasExistsException"):
+            return Conflict("An account with that email already exists.", field="email")
+        if code == "InvalidPasswordException":
+            detail = message.split(":", 1)[-1].strip() if ":" in message else ""
+            return Invalid(
+                "That password is too weak for this archive's rules"
+                + (f": {detail}" if detail else ". Use a longer one with mixed characters."),
+                field="password",
+            )
+        if code == "CodeMismatchException":
+            return Invalid(
+                "That code is not right. Check the email we sent and try again.", field="code"
+            )
+        if code == "ExpiredCodeException":
+            return Invalid(
+                "That code has expired or was already used. Ask for a new one.", field="code"
+            )
+        if code == "InvalidParameterException":
+            return Invalid(message or "Cognito did not accept those details.")
+        if code in (
+            "LimitExceededException",
+            "TooManyRequestsException",
+            "TooManyFailedAttemptsException",
+        ):
+            return TooManyRequests(TOO_MANY, retry_after=300)
+        if code == "CodeDeliveryFailureException":
+            return Unavailable("The email with your code could not be sent. Try again later.")
+        log.error("Cognito %s failed: %s %s", action, code, message)
+        return Unavailable("The sign-in service failed. Try again later.")
+
+    async def _ask(self, action: str, body: dict[str, Any]) -> dict[str, Any]:
+        try:
+            return await self._call(action, body)
+        except CognitoFailure as failure:
+            raise self._explain(failure, action) from None
+
+    async def _pool_username(self, svc: Services, login: str) -> str:
+        """The name Cognito knows the user by: the email (our username maps to it)."""
+        login = login.strip()
+        if "@" in login:
+            return login
+        row = await svc.db.fetchone(
+            "SELECT email FROM users WHERE username_key = ? AND external_id IS NOT NULL",
+            (login.lower(),),
+        )
+        return row["email"] if row else login
+
+    # --- accounts -------------------------------------------------------------------------
+
+    async def sign_up(
+        self, svc: Services, *, username: str, email: str, password: str, invite: str | None
+    ) -> SignedUp:
+        users.check_username(username)
+        email = users.check_email(email)
+        users.check_password(password)
+        registration = svc.settings.registration
+        # Refused here, before Cognito has an account we would have to take back.
+        await users.check_registration(
+            svc.db, username=username, email=email, registration=registration, invite=invite
+        )
+        answer = await self._ask(
+            "SignUp",
+            self._with_hash(
+                {
+                    "ClientId": self.client_id,
+                    "Username": email,
+                    "Password": password,
+                    "UserAttributes": [
+                        {"Name": "email", "Value": email},
+                        {"Name": "preferred_username", "Value": username},
+                    ],
+                },
+                email,
+            ),
+        )
+        user = await users.insert(
+            svc.db,
+            username=username,
+            email=email,
+            password_hash=None,
+            registration=registration,
+            invite=invite,
+            external_id=str(answer["UserSub"]),
+            first_is_admin=False,  # granted at the first sign-in, see _grant_admin
+        )
+        if not answer.get("UserConfirmed"):
+            return SignedUp(user, confirmation_required=True)
+        signed = await self.sign_in(svc, email, password)  # a pool that confirms by itself
+        return SignedUp(signed.user, refresh_token=signed.refresh_token)
+
+    async def confirm(self, svc: Services, login: str, code: str) -> None:
+        code = code.strip()
+        if not CODE_RE.fullmatch(code):
+            raise Invalid("Enter the code from the email we sent you.", field="code")
+        name = await self._pool_username(svc, login)
+        await self._ask(
+            "ConfirmSignUp",
+            self._with_hash(
+                {"ClientId": self.client_id, "Username": name, "ConfirmationCode": code}, name
+            ),
+        )
+
+    async def resend_code(self, svc: Services, login: str) -> None:
+        name = await self._pool_username(svc, login)
+        try:
+            await self._call(
+                "ResendConfirmationCode",
+                self._with_hash({"ClientId": self.client_id, "Username": name}, name),
+            )
+        except CognitoFailure as failure:
+            if failure.code != "UserNotFoundException":  # not told apart from a sent code
+                raise self._explain(failure, "ResendConfirmationCode") from None
+
+    async def sign_in(self, svc: Services, login: str, password: str) -> SignedIn:
+        if not login.strip() or not password or len(password) > PASSWORD_MAX:
+            raise NotAuthenticated(WRONG_LOGIN)
+        name = await self._pool_username(svc, login)
+        params = {"USERNAME": name, "PASSWORD": password}
+        if secret_hash := self.secret_hash(name):
+            params["SECRET_HASH"] = secret_hash
+        answer = await self._ask(
+            "InitiateAuth",
+            {
+                "ClientId": self.client_id,
+                "AuthFlow": "USER_PASSWORD_AUTH",
+                "AuthParameters": params,
+            },
+        )
+        if "AuthenticationResult" not in answer:
+            challenge = answer.get("ChallengeName", "an extra step")
+            raise Forbidden(
+                f"This account must first complete {challenge}, which this archive does not "
+                "support. Ask its administrator."
+            )
+        result = answer["AuthenticationResult"]
+        try:
+            claims = await self._verified(result)
+            if not result.get("RefreshToken"):
+                raise InvalidToken("the answer has no refresh token")
+        except InvalidToken as exc:
+            log.error("Cognito's sign-in tokens were refused: %s", exc)
+            raise Unavailable(
+                "The sign-in answer could not be verified. Tell the archive's administrator."
+            ) from None
+        user = await self._grant_admin(svc, await self._link(svc, claims))
+        sealed = self._seal(result["RefreshToken"], str(claims.get("cognito:username") or name))
+        self._fresh_until[_digest(sealed)] = clock.now() + _lifetime(result)
+        return SignedIn(user, refresh_token=sealed)
+
+    async def forgot_password(self, svc: Services, login: str) -> None:
+        name = await self._pool_username(svc, login)
+        try:
+            await self._call(
+                "ForgotPassword",
+                self._with_hash({"ClientId": self.client_id, "Username": name}, name),
+            )
+        except CognitoFailure as failure:
+            # Whether the account exists is not told to whoever asks.
+            if failure.code not in ("UserNotFoundException", "InvalidParameterException"):
+                raise self._explain(failure, "ForgotPassword") from None
+
+    async def reset_password(self, svc: Services, login: str, code: str, password: str) -> None:
+        code = code.strip()
+        if not CODE_RE.fullmatch(code):
+            raise Invalid("Enter the code from the email we sent you.", field="code")
+        users.check_password(password)
+        name = await self._pool_username(svc, login)
+        await self._ask(
+            "ConfirmForgotPassword",
+            self._with_hash(
+                {
+                    "ClientId": self.client_id,
+                    "Username": name,
+                    "ConfirmationCode": code,
+                    "Password": password,
+                },
+                name,
+            ),
+        )
+        # A new password ends every session the old one opened here.
+        await svc.db.execute(
+            "DELETE FROM sessions WHERE user_id IN"
+            " (SELECT id FROM users WHERE email_key = ? AND external_id IS NOT NULL)",
+            (name.lower(),),
+        )
+
+    async def still_valid(self, svc: Services, session: Session) -> bool:
+        if not session.refresh_token:
+            return False  # a session from before Cognito was switched on
+        key = _digest(session.refresh_token)
+        if clock.now() < self._fresh_until.get(key, 0.0):
+            return True
+        opened = self._unseal(session.refresh_token)
+        if opened is None:
+            return False  # sealed under another secret key
+        refresh_token, pool_username = opened
+        params = {"REFRESH_TOKEN": refresh_token}
+        if secret_hash := self.secret_hash(pool_username):
+            params["SECRET_HASH"] = secret_hash
+        try:
+            answer = await self._call(
+                "InitiateAuth",
+                {
+                    "ClientId": self.client_id,
+                    "AuthFlow": "REFRESH_TOKEN_AUTH",
+                    "AuthParameters": params,
+                },
+            )
+            result = answer["AuthenticationResult"]
+            claims = await self._verified(result)
+        except CognitoFailure as failure:
+            if failure.code in ("NotAuthorizedException", "UserNotFoundException"):
+                self._fresh_until.pop(key, None)
+                return False  # revoked, expired, signed out everywhere or user disabled
+            log.warning("Cognito refresh failed (%s); trusting the session a while", failure)
+            self._fresh_until[key] = clock.now() + RETRY_SECONDS
+            return True
+        except Unavailable:
+            self._fresh_until[key] = clock.now() + RETRY_SECONDS
+            return True
+        except (InvalidToken, KeyError) as exc:
+            log.error("Cognito's refreshed tokens were refused: %s", exc)
+            return False
+        linked = await svc.db.fetchval(
+            "SELECT external_id FROM users WHERE id = ?", (session.user.id,)
+        )
+        if linked != claims["sub"]:
+            return False
+        if len(self._fresh_until) > 100_000:
+            self._fresh_until.clear()
+        self._fresh_until[key] = clock.now() + _lifetime(result)
+        return True
+
+    async def sign_out(self, svc: Services, session: Session) -> None:
+        if not session.refresh_token:
+            return
+        self._fresh_until.pop(_digest(session.refresh_token), None)
+        opened = self._unseal(session.refresh_token)
+        if opened is None:
+            return
+        body = {"ClientId": self.client_id, "Token": opened[0]}
+        if self.client_secret:
+            body["ClientSecret"] = self.client_secret
+        try:
+            await self._call("RevokeToken", body)
+        except (CognitoFailure, Unavailable) as exc:
+            # Our session ends regardless; the refresh token then dies with its own expiry.
+            log.warning("Cognito could not revoke the refresh token: %s", exc)
+
+    # --- tokens and the local user row ----------------------------------------------------
+
+    async def _verified(self, result: dict[str, Any]) -> dict[str, Any]:
+        """The ID token's claims, once the ID and access tokens both check out."""
+        try:
+            claims = await self.tokens.verify(str(result["IdToken"]), "id")
+            access = await self.tokens.verify(str(result["AccessToken"]), "access")
+        except KeyError as exc:
+            raise InvalidToken(f"the answer has no {exc.args[0]}") from None
+        if access["sub"] != claims["sub"]:
+            raise InvalidToken("the ID and access tokens name different users")
+        return claims
+
+    async def _link(self, svc: Services, claims: dict[str, Any]) -> User:
+        """The local user for the token's `sub`, created (under the sign-up policy) if new."""
+        sub = str(claims["sub"])
+        row = await svc.db.fetchone("SELECT * FROM users WHERE external_id = ?", (sub,))
+        if row is not None:
+            user = user_from_row(row)
+        else:
+            email = str(claims.get("email") or "")
+            username = str(claims.get("preferred_username") or email.split("@")[0])
+            user = await users.insert(
+                svc.db,
+                username=users.check_username(username),
+                email=users.check_email(email),
+                password_hash=None,
+                registration=svc.settings.registration,
+                external_id=sub,
+                first_is_admin=False,
+            )
+        if user.disabled:
+            raise Forbidden("This account is disabled.")
+        return user
+
+    async def _grant_admin(self, svc: Services, user: User) -> User:
+        """PHOTOARCHIVE_ADMINS decides who is an admin; without it, the first to sign in is."""
+        admins = svc.settings.admins
+        if admins:
+            wanted = user.username.lower() in admins
+            if wanted != user.is_admin:
+                await svc.db.execute(
+                    "UPDATE users SET is_admin = ? WHERE id = ?", (int(wanted), user.id)
+                )
+            return replace(user, is_admin=wanted)
+        if user.is_admin:
+            return user
+        claimed = await svc.db.execute(
+            "UPDATE users SET is_admin = 1 WHERE id = ?"
+            " AND NOT EXISTS (SELECT 1 FROM users WHERE is_admin = 1)",
+            (user.id,),
+        )
+        return replace(user, is_admin=bool(claimed))
+
+    def _seal(self, refresh_token: str, pool_username: str) -> str:
+        nonce = os.urandom(12)
+        plain = json.dumps({"t": refresh_token, "u": pool_username}).encode()
+        return base64.urlsafe_b64encode(nonce + self._sealer.encrypt(nonce, plain, None)).decode()
+
+    def _unseal(self, sealed: str) -> tuple[str, str] | None:
+        try:
+            raw = base64.urlsafe_b64decode(sealed.encode())
+            data = json.loads(self._sealer.decrypt(raw[:12], raw[12:], None))
+            return str(data["t"]), str(data["u"])
+        except (InvalidTag, ValueError, KeyError, TypeError):
+            return None
+
+
+def _digest(sealed: str) -> str:
+    return hashlib.sha256(sealed.encode()).hexdigest()
+
+
+def _lifetime(result: dict[str, Any]) -> float:
+    try:
+        return max(60.0, float(result.get("ExpiresIn", 3600)) - 60)
+    except (TypeError, ValueError):
+        return 3600.0

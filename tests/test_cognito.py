@@ -1,0 +1,264 @@
+"""Accounts kept in a Cognito user pool (moto_server), through the app's own pages and API."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from litestar.testing import TestClient
+from moto.cognitoidp.utils import check_secret_hash
+
+from photoarchive import clock
+from photoarchive.app import create_app
+from photoarchive.auth.cognito import CognitoAccounts
+from photoarchive.auth.provider import AccountsUnavailable
+from photoarchive.settings import Settings
+from tests.cloud import JwksServer, Key, Pool, S3Server, cognito_sign_up, make_pool
+from tests.support import PASSWORD, LiveServer, form_post, live_server, make_settings, parse
+
+NEW_PASSWORD = "a brand new passphrase"
+
+
+@pytest.fixture
+def pool(moto: S3Server) -> Pool:
+    return make_pool(moto)
+
+
+@pytest.fixture
+def server(pool: Pool, tmp_path: Path) -> Iterator[LiveServer]:
+    with live_server(make_settings(tmp_path / "data", **pool.settings())) as live:
+        yield live
+
+
+def sign_up_only(server: LiveServer, username: str, password: str = PASSWORD) -> None:
+    body = {"username": username, "email": f"{username}@example.org", "password": password}
+    created = server.client().post("/api/v1/auth/signup", json=body)
+    assert created.status_code == 201, created.text
+    assert created.json()["confirmation_required"] is True
+    confirmed = server.client().post(
+        "/api/v1/auth/confirm", json={"username": username, "code": "123456"}
+    )
+    assert confirmed.status_code == 200, confirmed.text
+
+
+def sign_in(server: LiveServer, login: str, password: str = PASSWORD):  # type: ignore[no-untyped-def]
+    client = server.client()
+    return client, form_post(client, "/login", {"login": login, "password": password})
+
+
+def test_accounts_live_in_the_pool_and_link_to_local_users_by_sub(
+    server: LiveServer, pool: Pool
+) -> None:
+    sign_up_only(server, "alice")
+    bob = cognito_sign_up(server, "bob")  # the first to sign in, though second to sign up
+    alice, entered = sign_in(server, "alice@example.org")  # the email works as well
+    assert entered.status_code == 303
+    assert bob.get("/api/v1/me").json()["user"]["is_admin"] is True
+    assert alice.get("/api/v1/me").json()["user"]["is_admin"] is False
+    idp = pool.idp()
+    for name in ("alice", "bob"):
+        found = idp.list_users(UserPoolId=pool.pool_id, Filter=f'email = "{name}@example.org"')
+        (user,) = found["Users"]
+        attributes = {a["Name"]: a["Value"] for a in user["Attributes"]}
+        assert attributes["preferred_username"] == name
+        with server.db() as conn:
+            row = conn.execute(
+                "SELECT external_id, password_hash FROM users WHERE username = ?", (name,)
+            ).fetchone()
+        assert row["external_id"] == attributes["sub"]
+        assert row["password_hash"] is None  # the password lives in Cognito only
+
+
+def test_admins_setting_decides_who_is_admin(pool: Pool, tmp_path: Path) -> None:
+    settings = make_settings(tmp_path / "data", admins=("carol",), **pool.settings())
+    with live_server(settings) as server:
+        alice = cognito_sign_up(server, "alice")
+        carol = cognito_sign_up(server, "carol")
+        assert alice.get("/api/v1/me").json()["user"]["is_admin"] is False
+        assert carol.get("/api/v1/me").json()["user"]["is_admin"] is True
+        assert form_post(alice, "/admin/invites").status_code == 403
+
+
+def test_cognito_errors_become_clear_form_messages(server: LiveServer, pool: Pool) -> None:
+    body = {"username": "alice", "email": "alice@example.org", "password": PASSWORD}
+    assert server.client().post("/api/v1/auth/signup", json=body).status_code == 201
+
+    _, early = sign_in(server, "alice")
+    assert early.status_code == 403
+    page = parse(early.text)
+    assert "Confirm your email address first" in page.text
+    assert page.find_all("form", action="/confirm")  # shown where to enter the code
+    assert page.find_all("input", name="username", value="alice")
+
+    bad_code = form_post(server.client(), "/confirm", {"username": "alice", "code": "12 34"})
+    assert bad_code.status_code == 422
+    assert "Enter the code" in parse(bad_code.text).text
+    form_post(server.client(), "/confirm", {"username": "alice", "code": "123456"})
+
+    _, wrong = sign_in(server, "alice", "not the password")
+    _, nobody = sign_in(server, "nobody@example.org", "not the password")
+    assert wrong.status_code == nobody.status_code == 401
+    assert "Wrong username or password." in parse(wrong.text).text
+    assert "Wrong username or password." in parse(nobody.text).text
+
+    # an email Cognito already has (an account made outside this app)
+    pool.idp().sign_up(ClientId=pool.client_id, Username="dave@example.org", Password=PASSWORD)
+    taken = form_post(
+        server.client(),
+        "/signup",
+        {"username": "dave", "email": "dave@example.org", "password": PASSWORD},
+    )
+    assert taken.status_code == 409
+    assert "An account with that email already exists." in parse(taken.text).text
+    assert server.count("users") == 1
+
+    # a name taken here is refused before Cognito makes an account for it
+    again = form_post(
+        server.client(),
+        "/signup",
+        {"username": "ALICE", "email": "other@example.org", "password": PASSWORD},
+    )
+    assert again.status_code == 409 and "username is taken" in parse(again.text).text
+    assert "other@example.org" not in pool.emails()
+
+
+def test_weak_password_is_explained(moto: S3Server, tmp_path: Path) -> None:
+    strict = make_pool(moto, strict=True)
+    with live_server(make_settings(tmp_path / "data", **strict.settings())) as server:
+        weak = form_post(
+            server.client(),
+            "/signup",
+            {"username": "alice", "email": "alice@example.org", "password": "all lowercase"},
+        )
+        assert weak.status_code == 422
+        page = parse(weak.text)
+        assert "That password is too weak" in page.text
+        assert page.find_all("input", name="password", **{"aria-invalid": "true"})
+        assert server.count("users") == 0 and strict.emails() == []
+
+
+def test_closed_registration_is_kept_before_cognito_is_asked(pool: Pool, tmp_path: Path) -> None:
+    settings = make_settings(tmp_path / "data", registration="closed", **pool.settings())
+    with live_server(settings) as server:
+        cognito_sign_up(server, "alice")  # the very first account may always sign up
+        refused = server.client().post(
+            "/api/v1/auth/signup",
+            json={"username": "bob", "email": "bob@example.org", "password": PASSWORD},
+        )
+        assert refused.status_code == 403 and "closed" in refused.json()["detail"]
+        assert pool.emails() == ["alice@example.org"]
+        # an account made in Cognito directly is not let in either
+        pool.idp().admin_create_user(
+            UserPoolId=pool.pool_id,
+            Username="eve@example.org",
+            UserAttributes=[{"Name": "preferred_username", "Value": "eve"}],
+        )
+        pool.idp().admin_set_user_password(
+            UserPoolId=pool.pool_id, Username="eve@example.org", Password=PASSWORD, Permanent=True
+        )
+        _, eve = sign_in(server, "eve@example.org")
+        assert eve.status_code == 403 and "closed" in parse(eve.text).text
+        assert server.count("users") == 1
+
+
+def test_forgotten_password_is_reset_with_the_emailed_code(server: LiveServer) -> None:
+    alice = cognito_sign_up(server, "alice")
+    login_page = parse(server.client().get("/login").text)
+    assert login_page.find_all("a", href="/forgot")
+    browser = server.client()
+    assert parse(browser.get("/forgot").text).find_all("form", action="/forgot")
+    asked = form_post(browser, "/forgot", {"username": "alice"})
+    assert asked.status_code == 303 and asked.headers["location"] == "/reset?username=alice"
+    reset = form_post(
+        browser, "/reset", {"username": "alice", "code": "123456", "password": NEW_PASSWORD}
+    )
+    assert reset.status_code == 303 and reset.headers["location"] == "/login?notice=reset"
+    assert "Your password has been changed" in parse(browser.get("/login?notice=reset").text).text
+    assert alice.get("/api/v1/me").status_code == 401  # the old password's session ended
+    assert sign_in(server, "alice")[1].status_code == 401
+    assert sign_in(server, "alice", NEW_PASSWORD)[1].status_code == 303
+    # nobody learns whether an account exists
+    unknown = form_post(server.client(), "/forgot", {"username": "nobody@example.org"})
+    assert unknown.status_code == 303
+
+
+def test_sessions_are_refreshed_and_end_when_cognito_stops_vouching(
+    server: LiveServer, pool: Pool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    alice = cognito_sign_up(server, "alice")
+    bob = cognito_sign_up(server, "bob")
+    script = server.client()
+    token = script.post("/api/v1/auth/login", json={"login": "bob", "password": PASSWORD})
+    script.headers["Authorization"] = f"Bearer {token.json()['token']}"
+    with server.db() as conn:
+        sealed = [r[0] for r in conn.execute("SELECT refresh_token FROM sessions")]
+    assert len(sealed) == 3 and all(s and "." not in s for s in sealed)  # sealed, not JWTs
+
+    # two hours on, the access tokens have expired: the refresh token renews them
+    monkeypatch.setattr(clock, "now", lambda: time.time() + 2 * 3600)
+    assert alice.get("/api/v1/me").status_code == 200
+    assert script.get("/api/v1/me").status_code == 200
+
+    # Cognito signs alice out everywhere; at the next renewal her session ends here too
+    pool.idp().admin_user_global_sign_out(UserPoolId=pool.pool_id, Username="alice@example.org")
+    monkeypatch.setattr(clock, "now", lambda: time.time() + 4 * 3600)
+    assert alice.get("/api/v1/me").status_code == 401
+    assert bob.get("/api/v1/me").status_code == 200
+    assert script.get("/api/v1/me").status_code == 200
+    with server.db() as conn:
+        left = conn.execute(
+            "SELECT COUNT(*) FROM sessions s JOIN users u ON u.id = s.user_id"
+            " WHERE u.username = 'alice'"
+        ).fetchone()[0]
+    assert left == 0
+
+
+def test_sign_in_is_refused_when_the_tokens_do_not_verify(
+    moto: S3Server, pool: Pool, tmp_path: Path
+) -> None:
+    impostor = JwksServer()
+    impostor.keys = [Key("dummy").jwk()]  # moto's key id, but not moto's key
+    try:
+        settings = make_settings(tmp_path / "data", **pool.settings(cognito_jwks_url=impostor.url))
+        with live_server(settings) as server:
+            sign_up_only(server, "alice")
+            _, entered = sign_in(server, "alice")
+            assert entered.status_code == 503
+            assert "could not be verified" in parse(entered.text).text
+            assert server.count("sessions") == 0
+    finally:
+        impostor.close()
+
+
+def test_start_up_fails_clearly_when_the_keys_cannot_be_loaded(pool: Pool, tmp_path: Path) -> None:
+    settings = make_settings(
+        tmp_path / "data", **pool.settings(cognito_jwks_url="http://127.0.0.1:9/jwks.json")
+    )
+    with pytest.raises(ExceptionGroup) as failed, TestClient(create_app(settings)):
+        pass  # pragma: no cover - start-up fails before this
+    assert failed.group_contains(
+        AccountsUnavailable,
+        match=r"signing keys could not be loaded: cannot load the keys from http://127\.0\.0\.1:9/",
+    )
+
+
+def test_secret_hash_is_the_one_cognito_expects(moto: S3Server, tmp_path: Path) -> None:
+    secret = make_pool(moto, secret=True)
+    accounts = CognitoAccounts(Settings(secret_key="k", **secret.settings()))
+    digest = accounts.secret_hash("alice@example.org")
+    assert digest and check_secret_hash(
+        secret.client_secret, secret.client_id, "alice@example.org", digest
+    )
+    with live_server(make_settings(tmp_path / "data", **secret.settings())) as server:
+        alice = cognito_sign_up(server, "alice")
+        assert alice.get("/api/v1/me").json()["user"]["username"] == "alice"
+
+
+def test_code_pages_exist_only_where_codes_are_sent(tmp_path: Path) -> None:
+    with live_server(make_settings(tmp_path / "data")) as local:
+        browser = local.client()
+        for path in ("/confirm", "/forgot", "/reset"):
+            assert browser.get(path).status_code == 404
+        assert not parse(browser.get("/login").text).find_all("a", href="/forgot")
