@@ -8,6 +8,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.cloud import S3Server, cognito_sign_up, make_pool
 from tests.support import (
     PASSWORD,
     LiveServer,
@@ -274,3 +275,24 @@ def test_profile_change_and_refusals(server: LiveServer) -> None:
     assert bad_email.status_code == 422
     me = alice.get("/api/v1/me").json()["user"]
     assert (me["display_name"], me["email"]) == ("Alice <i>Liddell</i>", "A@ex.org")
+
+
+def test_with_an_identity_provider_password_and_email_are_its_own(
+    moto: S3Server, tmp_path: Path
+) -> None:
+    settings = make_settings(tmp_path / "data", **make_pool(moto).settings())
+    with live_server(settings) as server:
+        alice = cognito_sign_up(server, "alice")
+        page = parse(alice.get("/settings").text)
+        assert not page.find_all("input", id="current_password")
+        assert not page.find_all("input", id="email")
+        assert "Forgot your password?" in page.text
+        refused = change_password(alice, PASSWORD, NEW_PASSWORD)
+        assert refused.status_code == 403
+        assert "sign-in provider keeps your password" in parse(refused.text).text
+        saved = form_post(
+            alice, "/settings/profile", {"display_name": "Alice", "email": "elsewhere@example.org"}
+        )
+        assert saved.status_code == 303
+        me = alice.get("/api/v1/me").json()["user"]
+        assert (me["display_name"], me["email"]) == ("Alice", "alice@example.org")

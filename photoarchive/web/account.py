@@ -10,13 +10,17 @@ from litestar.response import Redirect, Template
 from photoarchive import throttle, users
 from photoarchive.auth import sessions
 from photoarchive.auth.sessions import Session
-from photoarchive.errors import AppError, Invalid, NotAuthenticated
+from photoarchive.errors import AppError, Forbidden, Invalid, NotAuthenticated
 from photoarchive.web.pages import render
 from photoarchive.web.params import RowId
 from photoarchive.web.viewer import clear_session_cookie, client_ip, current_session, services
 
 Req = Request[Any, Any, Any]
 
+PROVIDER_KEEPS_PASSWORDS = (
+    "This archive's sign-in provider keeps your password and email: to change your password,"
+    " sign out and use “Forgot your password?”."
+)
 NOTICES = {
     "profile": "Your profile is saved.",
     "password": "Your password is changed, and you are signed out everywhere else.",
@@ -48,6 +52,7 @@ async def _page(
     active = await sessions.active_for_user(
         svc.db, user.id, settings.session_idle_days * 86400, settings.session_max_days * 86400
     )
+    active.sort(key=lambda item: item.id != session.id)  # this device first
     return render(
         request,
         "settings.html",
@@ -60,6 +65,9 @@ async def _page(
         values=values or {"display_name": user.display_name, "email": user.email},
         active_sessions=active,
         current_id=session.id,
+        # With an identity provider, the password and the email (the sign-in name) are its.
+        local_account=settings.auth == "local",
+        provider_note=PROVIDER_KEEPS_PASSWORDS,
     )
 
 
@@ -81,11 +89,12 @@ async def settings_page(request: Req, saved: str | None = None) -> Template:
 async def save_profile(request: Req) -> Response[Any]:
     session = await _session(request)
     form = await _form(request)
+    local = services(request).settings.auth == "local"
     try:
         await users.update_profile(
             services(request).db,
             session.user,
-            email=form.get("email", ""),
+            email=form.get("email", "") if local else session.user.email,
             display_name=form.get("display_name", ""),
         )
     except AppError as exc:
@@ -103,6 +112,8 @@ async def change_password(request: Req) -> Response[Any]:
     form = await _form(request)
     new = form.get("new_password", "")
     try:
+        if svc.settings.auth != "local":
+            raise Forbidden(PROVIDER_KEEPS_PASSWORDS)
         users.check_password(new)
         if form.get("new_password_again", "") != new:
             raise Invalid("The two new passwords are not the same.", field="new_password_again")
