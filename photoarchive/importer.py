@@ -14,6 +14,7 @@ import hashlib
 import os
 import sys
 import tempfile
+import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -52,14 +53,17 @@ class Report:
     imported: int = 0
     duplicates: int = 0
     refused: list[tuple[Path, str]] = field(default_factory=list)
+    seconds: float = 0.0
 
     @property
     def total(self) -> int:
         return self.imported + self.duplicates + len(self.refused)
 
     def summary(self) -> str:
+        rate = self.total / self.seconds if self.seconds else 0.0
         lines = [
             f"imported {self.imported}, duplicates {self.duplicates}, refused {len(self.refused)}"
+            f" in {self.seconds:.1f} s ({rate:.2f} files/s)"
         ]
         lines += [f"  refused {path}: {reason}" for path, reason in self.refused]
         return "\n".join(lines)
@@ -182,12 +186,16 @@ async def import_paths(
                 report.duplicates += 1
             else:
                 report.refused.append((path, reason))
-                progress.console.print(f"refused {path}: {reason}", markup=False, highlight=False)
+                progress.console.print(
+                    f"refused {path}: {reason}", markup=False, highlight=False, soft_wrap=True
+                )
             progress.advance(task_id)
 
+    started = time.perf_counter()
     with progress:
         task_id = progress.add_task("import", total=len(files))
         await asyncio.gather(*(worker(task_id) for _ in range(max(1, jobs))))
+    report.seconds = time.perf_counter() - started
     return report
 
 
