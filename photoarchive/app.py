@@ -27,6 +27,7 @@ from photoarchive.web import account, account_pages, api, events, media, pages
 from photoarchive.web.apidocs import SwaggerDocs
 from photoarchive.web.csrf import CSRFGuard, csrf_config
 from photoarchive.web.errors import handle_error
+from photoarchive.web.pagecache import PageCache, PageCacheMiddleware
 from photoarchive.web.request import AppRequest
 from photoarchive.web.security import security_headers_hook
 from photoarchive.web.templating import configure_environment
@@ -96,8 +97,12 @@ def create_app(settings: Settings) -> Litestar:
         ],
         middleware=[
             DefineMiddleware(
+                PageCacheMiddleware,
+                cache=PageCache(db.data_version, settings.page_cache_mb * 1024 * 1024),
+            ),
+            DefineMiddleware(
                 CSRFGuard, config=csrf_config(settings.secret_key, settings.secure_cookies)
-            )
+            ),
         ],
         template_config=template_config,
         plugins=[HTMXPlugin(), live],

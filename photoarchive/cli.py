@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import ctypes
 import getpass
 import json
 import sys
@@ -30,11 +31,29 @@ def _fail(message: str) -> NoReturn:
     raise SystemExit(2)
 
 
+# glibc's mallopt() parameter for the size from which blocks are mmap()ed (and unmapped on free).
+_M_MMAP_THRESHOLD = -3
+
+
+def _return_large_blocks_to_the_os() -> None:
+    """Fix glibc's mmap threshold at 1 MiB, so big blocks go back to the OS when freed.
+
+    By default the threshold rises to the largest block ever freed: after one argon2 hash
+    (19 MiB) every later one is carved from the heap and stays resident, about 20 MiB of RSS for
+    each thread that has checked a password. Setting it explicitly turns that adaptation off."""
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):
+        return  # not glibc: nothing to tune
+    mallopt(_M_MMAP_THRESHOLD, 1024 * 1024)
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from photoarchive.app import create_app
 
+    _return_large_blocks_to_the_os()
     overrides: dict[str, object] = {}
     if args.host:
         overrides["host"] = args.host

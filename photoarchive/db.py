@@ -28,6 +28,7 @@ class Database:
         self._readers: asyncio.Queue[aiosqlite.Connection] = asyncio.Queue()
         self._all_readers: list[aiosqlite.Connection] = []
         self._write_lock = asyncio.Lock()
+        self._watcher: sqlite3.Connection | None = None
         self.query_count = 0  # observed by tests that check pages cost a fixed number of queries
 
     async def _connect(self) -> aiosqlite.Connection:
@@ -48,8 +49,25 @@ class Database:
             await conn.execute("PRAGMA query_only = ON")
             self._all_readers.append(conn)
             self._readers.put_nowait(conn)
+        # Never waits (busy_timeout 0) and never writes: it only asks whether anything changed.
+        self._watcher = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        self._watcher.execute("PRAGMA busy_timeout = 0")
+
+    def data_version(self) -> int | None:
+        """A number that changes whenever anything is committed, by this process or another;
+        None when SQLite cannot tell right now. Synchronous on purpose: it reads the shared WAL
+        index (about 15 us), far less than a trip to a reader thread."""
+        if self._watcher is None:
+            return None
+        try:
+            return self._watcher.execute("PRAGMA data_version").fetchone()[0]
+        except sqlite3.Error:
+            return None
 
     async def close(self) -> None:
+        if self._watcher is not None:
+            self._watcher.close()
+            self._watcher = None
         for conn in self._all_readers:
             await conn.close()
         self._all_readers.clear()
@@ -81,13 +99,15 @@ class Database:
 
     async def fetchall(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
         self.query_count += 1
-        async with self._reader() as conn, conn.execute(sql, params) as cursor:
-            return list(await cursor.fetchall())
+        # One trip to the connection's thread for execute, fetch and close: each trip costs
+        # several times what a typical indexed read costs SQLite itself.
+        async with self._reader() as conn:
+            return list(await conn.execute_fetchall(sql, params))  # type: ignore[arg-type]
 
     async def fetchone(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
-        self.query_count += 1
-        async with self._reader() as conn, conn.execute(sql, params) as cursor:
-            return await cursor.fetchone()
+        """The first row, for queries that return one (a lookup by key, an aggregate)."""
+        rows = await self.fetchall(sql, params)
+        return rows[0] if rows else None
 
     async def fetchval(self, sql: str, params: Params = ()) -> Any:
         row = await self.fetchone(sql, params)

@@ -39,6 +39,7 @@ class Settings:
     argon2_memory_kib: int = 19 * 1024
     argon2_time_cost: int = 2
     image_workers: int = 2
+    page_cache_mb: int = 32
     session_idle_days: float = 7
     session_max_days: float = 30
     # Sign-in throttling: this many failures per account or per client address in the window.
@@ -116,6 +117,7 @@ class Settings:
             "max_pixels": reader.integer("MAX_PIXELS", 100_000_000, 1, 10**10),
             "strip_location": reader.boolean("STRIP_LOCATION", False),
             "image_workers": reader.integer("IMAGE_WORKERS", 2, 1, 64),
+            "page_cache_mb": reader.integer("PAGE_CACHE_MB", 32, 0, 4096),
             "session_idle_days": reader.number("SESSION_IDLE_DAYS", 7.0),
             "session_max_days": reader.number("SESSION_MAX_DAYS", 30.0),
             "login_max_failures": reader.integer("LOGIN_MAX_FAILURES", 10, 1, 1_000_000),

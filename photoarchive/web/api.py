@@ -10,6 +10,7 @@ from litestar.params import Parameter
 
 from photoarchive import comments, photos, throttle, users
 from photoarchive.auth import sessions
+from photoarchive.web.pagecache import CACHED
 from photoarchive.web.params import RowId
 from photoarchive.web.uploads import receive_photos
 from photoarchive.web.viewer import (
@@ -126,7 +127,7 @@ class PhotosApi(Controller):
     path = "/api/v1/photos"
     tags = ["photos"]
 
-    @get("/")
+    @get("/", opt=CACHED)
     async def list_photos(
         self, request: Request[Any, Any, Any], cursor: str | None = Cursor, limit: int = Limit
     ) -> dict[str, Any]:
@@ -149,7 +150,7 @@ class PhotosApi(Controller):
             body["status"] = result.status
         return Response(body, status_code=result.status)
 
-    @get("/{photo_id:int}")
+    @get("/{photo_id:int}", opt=CACHED)
     async def get_photo(self, request: Request[Any, Any, Any], photo_id: RowId) -> dict[str, Any]:
         viewer = await require_reader(request)
         return (await photos.get(services(request), photo_id, viewer)).to_api()
@@ -218,7 +219,7 @@ class UsersApi(Controller):
         counts = await users.profile_counts(svc.db, user.id)
         return {"user": user.public(), "counts": counts}
 
-    @get("/{username:str}/photos")
+    @get("/{username:str}/photos", opt=CACHED)
     async def photos_of(
         self,
         request: Request[Any, Any, Any],

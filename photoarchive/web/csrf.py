@@ -37,13 +37,17 @@ def csrf_config(secret: str, secure: bool) -> CSRFConfig:
 
 class CSRFGuard(CSRFMiddleware):
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and any(
+            name == b"authorization" for name, _ in scope["headers"]
+        ):
+            # Whatever the method: no token to check, and no csrftoken cookie for a script to
+            # ignore (a response that sets no cookie can also be answered from the page cache).
+            await self.app(scope, receive, send)
+            return
         if scope["type"] == "http" and scope["method"] not in SAFE_METHODS:
             headers = Headers.from_scope(scope)
             cookies = _cookies(headers.get("cookie", ""))
             path = scope["path"]
-            if "authorization" in headers:
-                await self.app(scope, receive, send)
-                return
             if path.startswith("/api/") and COOKIE_NAME not in cookies:
                 await self.app(scope, receive, send)
                 return

@@ -92,7 +92,13 @@ async def media(request: Request[Any, Any, Any], photo_id: RowId, name: str) -> 
             )
             if signed is not None:
                 return _redirect_to(signed)
+        if not is_original and not request.headers.get("range"):
+            # Renditions are small (at most 1600 px of WebP): one read, no size asked first.
+            data = await svc.store.get_bytes(key)
+            return Response(data, media_type=content_type, headers=headers)
         info = await svc.store.stat(key)
+    except BlobNotFound:
+        info = None
     except StorageError as exc:
         raise Unavailable(str(exc)) from None
     if info is None:

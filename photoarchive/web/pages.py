@@ -13,6 +13,7 @@ from photoarchive import comments, invites, photos, throttle, users
 from photoarchive.auth import sessions
 from photoarchive.errors import AppError, TooManyRequests
 from photoarchive.users import User
+from photoarchive.web.pagecache import CACHED
 from photoarchive.web.params import RowId
 from photoarchive.web.uploads import receive_photos
 from photoarchive.web.viewer import (
@@ -77,7 +78,7 @@ async def healthz() -> dict[str, str]:
 # --- feed and photos ----------------------------------------------------------------------
 
 
-@get("/", name="feed")
+@get("/", name="feed", opt=CACHED)
 async def feed(request: Req, cursor: str | None = None) -> Template:
     user = await require_reader(request)
     items, next_cursor = await photos.page(services(request), user, cursor=cursor)
@@ -86,7 +87,7 @@ async def feed(request: Req, cursor: str | None = None) -> Template:
     return render(request, "feed.html", user=user, photos=items, next_cursor=next_cursor)
 
 
-@get("/photos/{photo_id:int}", name="photo")
+@get("/photos/{photo_id:int}", name="photo", opt=CACHED)
 async def photo_page(request: Req, photo_id: RowId) -> Template:
     user = await require_reader(request)
     photo = await photos.get(services(request), photo_id, user, all_comments=True)
@@ -113,7 +114,7 @@ async def _comments_fragment(
     return render(request, "_comments.html", user=user, photo=photo, full=full)
 
 
-@get("/photos/{photo_id:int}/comments", name="comments")
+@get("/photos/{photo_id:int}/comments", name="comments", opt=CACHED)
 async def comments_fragment(request: Req, photo_id: RowId, view: str = "card") -> Template:
     """A photo's comments alone: live updates refresh them in place when someone comments."""
     user = await require_reader(request)
@@ -160,7 +161,7 @@ async def delete_photo(request: Req, photo_id: RowId) -> Response[Any]:
     return Redirect(target, status_code=303)
 
 
-@get("/u/{username:str}", name="profile")
+@get("/u/{username:str}", name="profile", opt=CACHED)
 async def profile(request: Req, username: str, cursor: str | None = None) -> Template:
     user = await require_reader(request)
     svc = services(request)

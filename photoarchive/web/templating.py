@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 
 from jinja2 import Environment
 
@@ -18,6 +19,7 @@ def human_bytes(size: int) -> str:
     return f"{size} bytes"
 
 
+@lru_cache(maxsize=4096)  # a feed shows the same few hundred dates again and again
 def human_date(stamp: str | None) -> str:
     if not stamp:
         return ""
@@ -31,6 +33,8 @@ def human_date(stamp: str | None) -> str:
 def configure_environment(engine: object) -> None:
     env: Environment = engine.engine  # type: ignore[attr-defined]
     env.autoescape = True
+    # Templates change only with a new release: no stat() of every included file per render.
+    env.auto_reload = False
     env.filters["bytes"] = human_bytes
     env.filters["date"] = human_date
     env.globals["version"] = __version__
