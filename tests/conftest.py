@@ -10,6 +10,12 @@ from tests.cloud import moto, rclone  # noqa: F401  # session-wide S3/Cognito se
 from tests.support import LiveServer, live_server, make_settings
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Browser tests run last: they are the slowest, and a failure elsewhere shows sooner."""
+    e2e = Path(__file__).parent / "e2e"
+    items.sort(key=lambda item: e2e in Path(str(item.fspath)).parents)
+
+
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     return make_settings(tmp_path / "data")

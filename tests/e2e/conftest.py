@@ -65,7 +65,9 @@ def unavailable(reason: str) -> None:
     pytest.skip(f"browser tests skipped: {reason}; to enable them {HOW_TO}")
 
 
-@pytest.fixture(scope="session")
+# Package scope: Playwright's sync API keeps an event loop running while it is started, which
+# would break later tests that call asyncio.run(); it is stopped when the browser tests end.
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Any]:
     reason = _missing()
     if reason:
