@@ -295,31 +295,50 @@ def import_throughput(folder: Path, jobs: int) -> tuple[float, float]:
     return count / elapsed, float(reported.group(1)) if reported else float("nan")
 
 
-def thread_scaling(folder: Path, threads: int) -> float:
-    """Photos per second of images.ingest over `folder` in `threads` threads of one process:
-    does Pillow release the GIL enough for threads to use every core?"""
+def pool_scaling(folder: Path, workers: int, kind: str) -> dict:
+    """Photos per second of images.ingest over `folder` in `workers` threads of one process, or
+    in as many processes: does Pillow release the GIL enough for threads to use every core?"""
     run = subprocess.run(
-        [sys.executable, __file__, "--threads", str(folder), "--slots", str(threads)],
+        [sys.executable, __file__, "--pool", kind, str(folder), "--slots", str(workers)],
         capture_output=True,
         text=True,
         check=False,
     )
     if run.returncode != 0:
         raise SystemExit(f"thread scaling failed:\n{run.stderr}")
-    return float(run.stdout.strip().splitlines()[-1])
+    return json.loads(run.stdout.strip().splitlines()[-1])
 
 
-def threads_worker(folder: Path, threads: int) -> None:
-    from concurrent.futures import ThreadPoolExecutor
-
+def _ingest(path: Path) -> None:
     from photoarchive import images
 
+    images.ingest(path, 100_000_000)
+
+
+def pool_worker(folder: Path, workers: int, kind: str) -> None:
+    from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+
     paths = sorted(folder.iterdir())
-    images.ingest(paths[0], 100_000_000)  # warm-up
-    started = time.perf_counter()
-    with ThreadPoolExecutor(threads) as pool:
-        list(pool.map(lambda path: images.ingest(path, 100_000_000), paths))
-    print(len(paths) / (time.perf_counter() - started))
+    executor = ThreadPoolExecutor if kind == "threads" else ProcessPoolExecutor
+    with executor(workers) as pool:
+        list(pool.map(_ingest, paths[:workers]))  # warm-up: imports, code paths
+        busy_before, started = _machine_busy(), time.perf_counter()
+        started_cpu = time.process_time()
+        list(pool.map(_ingest, paths))
+        elapsed = time.perf_counter() - started
+        cores = (time.process_time() - started_cpu) / elapsed  # threads only: own process
+        busy = _machine_busy(busy_before)
+    print(json.dumps({"rate": len(paths) / elapsed, "cores": cores, "idle": busy}))
+
+
+def _machine_busy(since: tuple[int, int] | None = None):
+    """CPU jiffies (total, idle) from /proc/stat; given an earlier reading, the idle share."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    now = (sum(fields), fields[3] + fields[4])
+    if since is None:
+        return now
+    total = now[0] - since[0]
+    return (now[1] - since[1]) / total if total else 0.0
 
 
 def targets(
@@ -354,10 +373,13 @@ def targets(
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="12 MP only, fewer repeats")
+    parser.add_argument(
+        "--only-import", action="store_true", help="only the import throughput section"
+    )
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "results" / "ingest.md")
     parser.add_argument("--worker", nargs=2, metavar=("MODE", "PATH"), help=argparse.SUPPRESS)
     parser.add_argument("--concurrent", type=Path, help=argparse.SUPPRESS)
-    parser.add_argument("--threads", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--pool", nargs=2, metavar=("KIND", "FOLDER"), help=argparse.SUPPRESS)
     parser.add_argument("--slots", type=int, default=2, help=argparse.SUPPRESS)
     parser.add_argument("--repeat", type=int, default=5, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -367,8 +389,8 @@ def main() -> None:
     if args.concurrent:
         concurrent_worker(args.concurrent, args.slots)
         return
-    if args.threads:
-        threads_worker(args.threads, args.slots)
+    if args.pool:
+        pool_worker(Path(args.pool[1]), args.slots, args.pool[0])
         return
 
     lines = [
@@ -392,7 +414,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         print("generating inputs...", file=sys.stderr)
-        inputs = make_inputs(folder, args.quick)
+        inputs = [] if args.only_import else make_inputs(folder, args.quick)
         for label, path in inputs:
             rounds = 2 if args.quick or "50MP" in label else 3
             results = interleaved(path, rounds, repeat=2)
@@ -415,24 +437,30 @@ def main() -> None:
             print(row, file=sys.stderr)
             lines.append(row)
 
-        large = folder / "large"
-        large.mkdir()
-        count = 4 if args.quick else 10
-        print(f"ten uploads at once ({count} x 24 MP)...", file=sys.stderr)
-        for index in range(count):
-            camera_jpeg(large / f"big-{index}.jpg", SIZES["12MP" if args.quick else "24MP"], index)
-        lines += [
-            "",
-            f"## {count} large uploads at once (photos.add, {'12' if args.quick else '24'} MP JPEGs)",
-            "",
-            "| decode slots | wall time | peak RSS |",
-            "|---:|---:|---:|",
-        ]
-        for slots in (1, 2, count):
-            result = concurrent(large, slots)
-            row = f"| {slots} | {result['elapsed']:.1f} s | {result['peak_mb']:.0f} MB |"
-            print(row, file=sys.stderr)
-            lines.append(row)
+        if not args.only_import:
+            large = folder / "large"
+            large.mkdir()
+            count = 4 if args.quick else 10
+            print(f"ten uploads at once ({count} x 24 MP)...", file=sys.stderr)
+            for index in range(count):
+                camera_jpeg(
+                    large / f"big-{index}.jpg", SIZES["12MP" if args.quick else "24MP"], index
+                )
+            lines += [
+                "",
+                f"## {count} large uploads at once (photos.add, {'12' if args.quick else '24'} MP JPEGs)",
+                "",
+                "| decode slots | wall time | peak RSS | RSS before the uploads |",
+                "|---:|---:|---:|---:|",
+            ]
+            for slots in (1, 2, count):
+                result = concurrent(large, slots)
+                row = (
+                    f"| {slots} | {result['elapsed']:.1f} s | {result['peak_mb']:.0f} MB"
+                    f" | {result['baseline_mb']:.0f} MB |"
+                )
+                print(row, file=sys.stderr)
+                lines.append(row)
 
         batch = folder / "batch"
         batch.mkdir()
@@ -442,15 +470,18 @@ def main() -> None:
         load = _load()
         # Alternated, and the median of three each, for the same reason as above.
         runs: dict[int, list[tuple[float, float]]] = {1: [], 2: []}
-        thread_runs: dict[int, list[float]] = {1: [], 2: []}
+        pools: dict[tuple[str, int], list[float]] = {}
         for _ in range(3):
             for jobs in (1, 2):
                 runs[jobs].append(import_throughput(batch, jobs))
-                thread_runs[jobs].append(thread_scaling(batch, jobs))
+                for kind in ("threads", "processes"):
+                    pools.setdefault((kind, jobs), []).append(pool_scaling(batch, jobs, kind))
         whole = {jobs: statistics.median(r[0] for r in values) for jobs, values in runs.items()}
         rate = {jobs: statistics.median(r[1] for r in values) for jobs, values in runs.items()}
         one, two = rate[1], rate[2]
-        threads = {jobs: statistics.median(values) for jobs, values in thread_runs.items()}
+        pool = {key: statistics.median(v["rate"] for v in values) for key, values in pools.items()}
+        cores = statistics.median(v["cores"] for v in pools["threads", 2])
+        idle = statistics.median(v["idle"] for v in pools["threads", 2])
         lines += [
             "",
             f"## `photoarchive import` throughput ({len(list(batch.iterdir()))} x 12 MP JPEGs)",
@@ -459,13 +490,24 @@ def main() -> None:
             " (first file to last); `whole command` includes interpreter start-up."
             f" Load average before: {load}.",
             "",
-            "| jobs | photos/s | whole command | images.ingest in N threads, in-process |",
-            "|---:|---:|---:|---:|",
-            f"| 1 | {one:.2f} | {whole[1]:.2f} | {threads[1]:.2f} |",
-            f"| 2 | {two:.2f} | {whole[2]:.2f} | {threads[2]:.2f} |",
+            "The last two columns run images.ingest alone over the same files in N threads of one"
+            " process, and in N processes: if threads scaled worse than processes, the GIL would"
+            " be the limit.",
+            "",
+            "| jobs | photos/s | whole command | ingest, N threads | ingest, N processes |",
+            "|---:|---:|---:|---:|---:|",
+            f"| 1 | {one:.2f} | {whole[1]:.2f} | {pool['threads', 1]:.2f}"
+            f" | {pool['processes', 1]:.2f} |",
+            f"| 2 | {two:.2f} | {whole[2]:.2f} | {pool['threads', 2]:.2f}"
+            f" | {pool['processes', 2]:.2f} |",
             "",
             f"2 jobs / 1 job: **{two / one:.2f}x** (photos/s), {whole[2] / whole[1]:.2f}x"
-            f" (whole command), {threads[2] / threads[1]:.2f}x (threads alone).",
+            f" (whole command), {pool['threads', 2] / pool['threads', 1]:.2f}x (threads),"
+            f" {pool['processes', 2] / pool['processes', 1]:.2f}x (processes).",
+            "",
+            f"With 2 threads the process kept {cores:.2f} cores busy while the machine was"
+            f" {idle:.0%} idle: below 2 cores with no idle time left means other work took the"
+            " rest, not the GIL.",
         ]
         print(f"import: 1 job {one:.2f}/s, 2 jobs {two:.2f}/s ({two / one:.2f}x)", file=sys.stderr)
         lines += targets(rows_12mp=wall_12mp, rss_50mp=rss_50mp, jobs_ratio=two / one)
