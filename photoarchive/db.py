@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
@@ -117,15 +118,19 @@ class Database:
     async def transaction(self) -> AsyncIterator[Transaction]:
         """Serialised write transaction; rolled back if the block raises."""
         assert self._writer is not None, "database is not open"
+        writer = self._writer
         async with self._write_lock:
-            await self._writer.execute("BEGIN IMMEDIATE")
             try:
-                yield Transaction(self, self._writer)
+                await writer.execute("BEGIN IMMEDIATE")
+                yield Transaction(self, writer)
+                await asyncio.shield(writer.execute("COMMIT"))
             except BaseException:
-                await self._writer.execute("ROLLBACK")
+                # Also when cancelled while BEGIN was queued: the writer thread still runs it, so
+                # a ROLLBACK queued after it (and shielded from a second cancel) keeps the next
+                # transaction from finding one already open.
+                with contextlib.suppress(sqlite3.Error):
+                    await asyncio.shield(writer.execute("ROLLBACK"))
                 raise
-            else:
-                await self._writer.execute("COMMIT")
 
     async def execute(self, sql: str, params: Params = ()) -> int:
         """Run one write statement in its own transaction; returns the affected row count."""
@@ -140,7 +145,8 @@ class Database:
         assert self._writer is not None
         target = await aiosqlite.connect(dest)
         try:
-            await self._writer.backup(target)
+            async with self._write_lock:  # never copy a transaction of ours half-way
+                await self._writer.backup(target)
         finally:
             await target.close()
 

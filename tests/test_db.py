@@ -1,0 +1,62 @@
+"""The database door keeps working when a writer is cancelled or fails half-way."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from photoarchive.db import Database
+
+
+async def _open(path: Path) -> Database:
+    db = Database(path)
+    await db.open()
+    return db
+
+
+def test_cancelled_writer_leaves_no_open_transaction(tmp_path: Path) -> None:
+    async def scenario() -> list[int]:
+        db = await _open(tmp_path / "db.sqlite3")
+        try:
+            # Cancel writers at every point: before BEGIN ran, inside the block, around COMMIT.
+            for delay in (0, 0, 0.0005, 0.001, 0.002):
+
+                async def write() -> None:
+                    async with db.transaction() as tx:
+                        await tx.execute("CREATE TABLE IF NOT EXISTS t (n INTEGER)")
+                        await tx.execute("INSERT INTO t VALUES (1)")
+                        await asyncio.sleep(0.01)
+
+                task = asyncio.create_task(write())
+                await asyncio.sleep(delay)
+                task.cancel()
+                with pytest.raises(asyncio.CancelledError):
+                    await task
+            async with db.transaction() as tx:
+                await tx.execute("CREATE TABLE IF NOT EXISTS t (n INTEGER)")
+                await tx.execute("INSERT INTO t VALUES (2)")
+            return [row[0] for row in await db.fetchall("SELECT n FROM t")]
+        finally:
+            await db.close()
+
+    assert asyncio.run(scenario()) == [2]
+
+
+def test_failed_statement_rolls_back_and_the_next_write_works(tmp_path: Path) -> None:
+    async def scenario() -> int:
+        db = await _open(tmp_path / "db.sqlite3")
+        try:
+            await db.execute("CREATE TABLE t (n INTEGER UNIQUE)")
+            with pytest.raises(sqlite3.IntegrityError):
+                async with db.transaction() as tx:
+                    await tx.execute("INSERT INTO t VALUES (1)")
+                    await tx.execute("INSERT INTO t VALUES (1)")
+            await db.execute("INSERT INTO t VALUES (3)")
+            return await db.fetchval("SELECT COUNT(*) FROM t")
+        finally:
+            await db.close()
+
+    assert asyncio.run(scenario()) == 1
