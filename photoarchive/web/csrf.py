@@ -1,7 +1,8 @@
 """Litestar's double-submit CSRF check, with the two exceptions this app needs.
 
-* A request carrying an `Authorization` header is authenticated by it alone (never by the
-  cookie), and browsers cannot add that header cross-site, so it needs no token.
+* A request carrying an `Authorization: Bearer` header is authenticated by it alone (never by
+  the cookie), and browsers cannot add that header cross-site, so it needs no token. Other
+  schemes (a reverse proxy's Basic auth, which browsers do replay cross-site) get no pass.
 * A JSON API request with no session cookie is anonymous (scripts signing in), so there is
   no session to ride on.
 * Streamed uploads without the header are checked by the upload parser, which reads the
@@ -38,7 +39,7 @@ def csrf_config(secret: str, secure: bool) -> CSRFConfig:
 class CSRFGuard(CSRFMiddleware):
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and any(
-            name == b"authorization" for name, _ in scope["headers"]
+            name == b"authorization" and is_bearer(value) for name, value in scope["headers"]
         ):
             # Whatever the method: no token to check, and no csrftoken cookie for a script to
             # ignore (a response that sets no cookie can also be answered from the page cache).
@@ -64,6 +65,11 @@ class CSRFGuard(CSRFMiddleware):
                 await self.app(scope, receive, send)
                 return
         await super().__call__(scope, receive, send)
+
+
+def is_bearer(value: bytes) -> bool:
+    scheme, _, _token = value.decode("latin-1").strip().partition(" ")
+    return scheme.lower() == "bearer"
 
 
 def _cookies(header: str) -> dict[str, str]:

@@ -23,11 +23,13 @@ def services(request: Request[Any, Any, Any]) -> Services:
 
 
 def bearer_token(request: Request[Any, Any, Any]) -> str | None:
+    """The token of an `Authorization: Bearer` header ("" when empty); None for no header or
+    another scheme (such as a reverse proxy's Basic auth), which leaves the cookie in charge."""
     header = request.headers.get("authorization")
     if header is None:
         return None
-    scheme, _, token = header.partition(" ")
-    return token.strip() if scheme.lower() == "bearer" else ""
+    scheme, _, token = header.strip().partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else None
 
 
 async def current_session(request: Request[Any, Any, Any]) -> Session | None:
