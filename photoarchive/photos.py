@@ -119,7 +119,9 @@ class Photo:
         return images.rendition_size(self.width, self.height, images.PREVIEW_EDGE)
 
     def url(self, name: str) -> str:
-        return f"/media/{self.id}/{name}"
+        # Media is cached as immutable, and SQLite can hand a deleted photo's id to the next
+        # upload: the content version in the URL keeps browsers from showing the old picture.
+        return f"/media/{self.id}/{name}?v={self.sha256[:12]}"
 
     def to_api(self) -> dict[str, Any]:
         data: dict[str, Any] = {

@@ -260,3 +260,16 @@ def test_no_javascript_upload_form_works_with_the_form_token(server: LiveServer)
     )
     assert nothing.status_code == 400
     assert "Choose at least one photo" in parse(nothing.text).text
+
+
+def test_media_urls_change_when_a_deleted_photos_id_is_reused(server: LiveServer) -> None:
+    sign_up(server, "alice")
+    client = api_login(server, "alice")
+    first = upload(client, PHOTOS / "cameras" / "Canon_40D.jpg").json()["items"][0]
+    assert client.delete(f"/api/v1/photos/{first['id']}").status_code == 204
+    second = upload(client, PHOTOS / "cameras" / "Nikon_D70.jpg").json()["items"][0]
+    # renditions are cached as immutable: the same URL must never show other bytes
+    assert second["id"] == first["id"]  # SQLite reuses the highest rowid once it is free
+    assert second["urls"]["thumbnail"] != first["urls"]["thumbnail"]
+    assert client.get(second["urls"]["thumbnail"]).status_code == 200
+    assert second["urls"]["thumbnail"].endswith(f"?v={second['sha256'][:12]}")
