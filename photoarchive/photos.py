@@ -24,13 +24,14 @@ from photoarchive.errors import (
     UnsupportedMedia,
 )
 from photoarchive.services import Services
-from photoarchive.storage import StorageError, original_key, rendition_key
+from photoarchive.storage import StorageError, StorageFull, original_key, rendition_key
 from photoarchive.users import User
 
 CAPTION_MAX = 2200
 PAGE_DEFAULT = 30
 PAGE_MAX = 100
 LATEST_COMMENTS = 3
+PHOTO_GONE = "That photo does not exist (or was deleted)."
 RENDITIONS = ("thumbnail", "preview")
 
 
@@ -286,7 +287,7 @@ async def get(
         (photo_id,),
     )
     if row is None:
-        raise NotFound("That photo does not exist (or was deleted).")
+        raise NotFound(PHOTO_GONE)
     photo = _photo(row, viewer)
     await _decorate(svc, [photo], viewer, with_comments=not all_comments)
     if all_comments:
@@ -413,10 +414,17 @@ async def _store_and_insert(
                 ),
             )
     except sqlite3.IntegrityError:
-        return None
+        # The (owner, sha256) pair arrived twice at once: the caller returns the winner's row.
+        # Any other constraint failing is a real error, and the blobs stored above are dropped.
+        if await svc.db.fetchval(
+            "SELECT 1 FROM photos WHERE owner_id = ? AND sha256 = ?", (owner.id, digest)
+        ):
+            return None
+        await discard_unreferenced(svc, digest)
+        raise
     except StorageError as exc:
         await discard_unreferenced(svc, digest)
-        if "full" in str(exc):
+        if isinstance(exc, StorageFull):
             raise InsufficientStorage(f"{exc} The photo was not saved.") from None
         raise Unavailable(f"{exc} The photo was not saved; try again later.") from None
     except BaseException:
@@ -459,21 +467,24 @@ async def delete(svc: Services, actor: User, photo_id: int) -> None:
 
 async def set_like(svc: Services, actor: User, photo_id: int, liked: bool) -> Photo:
     await get(svc, photo_id, actor)
-    async with svc.db.transaction() as tx:
-        if liked:
-            changed = await tx.execute(
-                "INSERT OR IGNORE INTO likes (photo_id, user_id, created_at) VALUES (?, ?, ?)",
-                (photo_id, actor.id, clock.now_iso()),
-            )
-        else:
-            changed = await tx.execute(
-                "DELETE FROM likes WHERE photo_id = ? AND user_id = ?", (photo_id, actor.id)
-            )
-        if changed:
-            await tx.execute(
-                "UPDATE photos SET like_count = like_count + ? WHERE id = ?",
-                (1 if liked else -1, photo_id),
-            )
+    try:
+        async with svc.db.transaction() as tx:
+            if liked:
+                changed = await tx.execute(
+                    "INSERT OR IGNORE INTO likes (photo_id, user_id, created_at) VALUES (?, ?, ?)",
+                    (photo_id, actor.id, clock.now_iso()),
+                )
+            else:
+                changed = await tx.execute(
+                    "DELETE FROM likes WHERE photo_id = ? AND user_id = ?", (photo_id, actor.id)
+                )
+            if changed:
+                await tx.execute(
+                    "UPDATE photos SET like_count = like_count + ? WHERE id = ?",
+                    (1 if liked else -1, photo_id),
+                )
+    except sqlite3.IntegrityError:  # deleted between the check and the insert
+        raise NotFound(PHOTO_GONE) from None
     photo = await get(svc, photo_id, actor)
     if changed:
         await svc.publish("like", {"id": photo_id, "like_count": photo.like_count})
@@ -487,7 +498,7 @@ async def blob_key(svc: Services, photo_id: int, name: str) -> tuple[Photo, str]
         (photo_id,),
     )
     if row is None:
-        raise NotFound("That photo does not exist (or was deleted).")
+        raise NotFound(PHOTO_GONE)
     photo = _photo(row, None)
     if name == "original":
         return photo, original_key(photo.sha256)

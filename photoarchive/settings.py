@@ -28,7 +28,7 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8000
     public_url: str = "http://localhost:8000"
-    secret_key: str = ""
+    secret_key: str = field(default="", repr=False)
     registration: str = "invite"
     public_view: bool = False
     max_upload_mb: int = 100
@@ -57,7 +57,7 @@ class Settings:
     s3_endpoint: str = ""
     s3_path_style: bool | None = None  # None: path style exactly when an endpoint is set
     s3_access_key_id: str = ""
-    s3_secret_access_key: str = ""
+    s3_secret_access_key: str = field(default="", repr=False)
     s3_serve: str = "proxy"
     s3_presign_seconds: int = 900
     # Accounts: this app's own, or an AWS Cognito user pool.
@@ -65,11 +65,10 @@ class Settings:
     cognito_region: str = ""
     cognito_user_pool_id: str = ""
     cognito_client_id: str = ""
-    cognito_client_secret: str = ""
+    cognito_client_secret: str = field(default="", repr=False)
     cognito_endpoint: str = ""
     cognito_jwks_url: str = ""
     admins: tuple[str, ...] = ()  # lower-cased usernames; empty: the first to sign in
-    extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def secure_cookies(self) -> bool:
@@ -127,7 +126,6 @@ class Settings:
         }
         values.update(_cloud_values(reader))
         values.update(overrides)
-        values["extra"] = {k: v for k, v in env.items() if k.startswith(PREFIX)}
         return cls(**values)  # type: ignore[arg-type]
 
 

@@ -231,3 +231,29 @@ def test_rehash_on_login_when_parameters_change(tmp_path: Path) -> None:
         with server.db() as conn:
             after = conn.execute("SELECT password_hash FROM users").fetchone()[0]
     assert before != after and ",t=2," in after
+
+
+def test_unknown_admin_action_is_not_found_and_changes_nothing(server: LiveServer) -> None:
+    admin = sign_up(server, "admin")
+    sign_up(server, "bob")
+    response = form_post(admin, "/admin/users/bob/delete-everything")
+    assert response.status_code == 404
+    with server.db() as conn:
+        assert conn.execute("SELECT disabled FROM users WHERE username = 'bob'").fetchone()[0] == 0
+
+
+def test_settings_never_print_their_secrets(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path, secret_key="s3cr3t-value").with_secret()
+    assert "s3cr3t-value" not in repr(settings)
+
+
+def test_page_sign_out_with_a_bearer_header_ends_that_session_only(server: LiveServer) -> None:
+    browser = sign_up(server, "alice")
+    script = api_login(server, "alice")
+    token = script.headers["Authorization"]
+    response = browser.post(
+        "/logout", headers={"Authorization": token}, data={"_csrf_token": csrf(browser)}
+    )
+    assert response.status_code == 303
+    assert script.get("/api/v1/me").status_code == 401
+    assert server.count("sessions") == 1  # the cookie session was not the one asked about

@@ -273,3 +273,27 @@ def test_media_urls_change_when_a_deleted_photos_id_is_reused(server: LiveServer
     assert second["urls"]["thumbnail"] != first["urls"]["thumbnail"]
     assert client.get(second["urls"]["thumbnail"]).status_code == 200
     assert second["urls"]["thumbnail"].endswith(f"?v={second['sha256'][:12]}")
+
+
+def test_a_form_part_in_an_unknown_charset_is_read_as_utf8(server: LiveServer) -> None:
+    sign_up(server, "alice")
+    client = api_login(server, "alice")
+    path = PHOTOS / "cameras" / "Canon_40D.jpg"
+    boundary = "b0undary"
+    body = (
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="caption"\r\n'
+            "Content-Type: text/plain; charset=x-no-such-charset\r\n\r\nhello\r\n"
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.jpg"\r\n'
+            "Content-Type: image/jpeg\r\n\r\n"
+        ).encode()
+        + path.read_bytes()
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    response = client.post(
+        "/api/v1/photos",
+        content=body,
+        headers={"content-type": f"multipart/form-data; boundary={boundary}"},
+    )
+    assert response.status_code == 201, response.text
+    assert response.json()["items"][0]["caption"] == "hello"

@@ -100,6 +100,10 @@ async def end(db: Database, token: str) -> None:
     await db.execute("DELETE FROM sessions WHERE token_hash = ?", (token_hash(token),))
 
 
+async def end_by_id(db: Database, session_id: int) -> None:
+    await db.execute("DELETE FROM sessions WHERE id = ?", (session_id,))
+
+
 async def end_all_for_user(db: Database, user_id: int, *, except_id: int | None = None) -> None:
     await db.execute("DELETE FROM sessions WHERE user_id = ? AND id IS NOT ?", (user_id, except_id))
 

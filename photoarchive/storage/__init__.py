@@ -12,6 +12,10 @@ class StorageError(Exception):
     """The store could not complete an operation (full disk, unreachable server...)."""
 
 
+class StorageFull(StorageError):
+    """No space left: answered with 507 rather than 503."""
+
+
 class BlobNotFound(StorageError):
     pass
 

@@ -9,7 +9,7 @@ import tempfile
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-from photoarchive.storage import BlobInfo, BlobNotFound, SignedURL, StorageError
+from photoarchive.storage import BlobInfo, BlobNotFound, SignedURL, StorageError, StorageFull
 
 CHUNK = 256 * 1024
 
@@ -151,5 +151,5 @@ def _fsync_dir(path: Path) -> None:
 
 def _storage_error(exc: OSError) -> StorageError:
     if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-        return StorageError("The photo store is full.")
+        return StorageFull("The photo store is full.")
     return StorageError(f"The photo store failed: {exc.strerror or exc}")

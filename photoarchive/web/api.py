@@ -14,7 +14,6 @@ from photoarchive.web.pagecache import CACHED
 from photoarchive.web.params import RowId
 from photoarchive.web.uploads import receive_photos
 from photoarchive.web.viewer import (
-    bearer_token,
     client_ip,
     current_session,
     require_reader,
@@ -107,10 +106,9 @@ class AuthApi(Controller):
         if session is None:
             await require_user(request)
             return
-        token = bearer_token(request) or request.cookies.get(sessions.COOKIE_NAME, "")
         svc = services(request)
         await svc.accounts.sign_out(svc, session)
-        await sessions.end(svc.db, token)
+        await sessions.end_by_id(svc.db, session.id)
 
 
 class MeApi(Controller):

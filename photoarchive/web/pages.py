@@ -11,7 +11,7 @@ from litestar.response import Redirect, Template
 
 from photoarchive import comments, invites, photos, throttle, users
 from photoarchive.auth import sessions
-from photoarchive.errors import AppError, TooManyRequests
+from photoarchive.errors import AppError, NotFound, TooManyRequests
 from photoarchive.users import User
 from photoarchive.web.pagecache import CACHED
 from photoarchive.web.params import RowId
@@ -330,7 +330,7 @@ async def logout(request: Req) -> Response[Any]:
     if session is not None:
         svc = services(request)
         await svc.accounts.sign_out(svc, session)
-        await sessions.end(svc.db, request.cookies.get(sessions.COOKIE_NAME, ""))
+        await sessions.end_by_id(svc.db, session.id)
     response: Response[Any] = Redirect("/login", status_code=303)
     clear_session_cookie(response)
     return response
@@ -369,7 +369,7 @@ async def create_invite(request: Req) -> Template:
 async def set_user_state(request: Req, username: str, action: str) -> Response[Any]:
     user = await require_admin(request)
     if action not in ("disable", "enable"):
-        return Redirect("/admin", status_code=303)
+        raise NotFound("There is no such account action.")
     await users.set_disabled(services(request).db, user, username, action == "disable")
     return Redirect("/admin", status_code=303)
 

@@ -6,6 +6,7 @@ its bytes pass the limit, without reading the rest.
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import errno
 import hashlib
@@ -50,6 +51,14 @@ class UploadForm:
         for incoming in self.files:
             incoming.path.unlink(missing_ok=True)
         self.files.clear()
+
+
+def _charset(name: str | None) -> str:
+    """The part's declared charset when Python knows it, else UTF-8."""
+    try:
+        return codecs.lookup(name or "utf-8").name
+    except LookupError:
+        return "utf-8"
 
 
 def clean_filename(raw: str | None) -> str:
@@ -146,7 +155,7 @@ async def read_upload_form(
                             tmp_path = None
                         else:
                             form.fields.setdefault(
-                                segment.name, value.decode(segment.charset or "utf-8", "replace")
+                                segment.name, value.decode(_charset(segment.charset), "replace")
                             )
                         segment = None
             if not parser.closed:
