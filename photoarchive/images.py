@@ -110,7 +110,8 @@ class Ingested:
     renditions: list[Rendition] = field(default_factory=list)
     placeholder: str = ""
     # Byte patches that blank the location inside the original file (see redaction.py).
-    location_patches: list[tuple[int, bytes]] = field(default_factory=list)
+    # None: the location could not be blanked, so only the owner may download the original.
+    location_patches: list[tuple[int, bytes]] | None = field(default_factory=list)
 
 
 def _open(path: Path, max_pixels: int) -> Image.Image:
@@ -182,10 +183,26 @@ def ingest(path: Path, max_pixels: int) -> Ingested:
         metadata=metadata,
         renditions=renditions,
         placeholder=placeholder(preview),
-        location_patches=redaction.location_patches(path),
+        location_patches=_blanking_patches(path, metadata),
     )
     preview.close()
     return result
+
+
+def _blanking_patches(path: Path, metadata: Metadata) -> list[tuple[int, bytes]] | None:
+    """The patches that blank the location in the original, checked by reading the patched
+    bytes back: None when a location would survive them (the original is then withheld from
+    everyone but its owner; failing closed beats leaking where somebody lives)."""
+    patches = redaction.location_patches(path)
+    if metadata.gps_lat is None:
+        return patches
+    try:
+        blanked = redaction.apply_patches(path.read_bytes(), 0, patches)
+        with Image.open(io.BytesIO(blanked), formats=_OPENERS) as image:
+            survived = read_metadata(image).gps_lat is not None
+    except Exception:
+        survived = True
+    return None if survived else patches
 
 
 def _orientation(image: Image.Image) -> int:

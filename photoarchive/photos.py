@@ -405,12 +405,7 @@ async def _store_and_insert(
                     meta.gps_lon,
                     ingested.placeholder,
                     clock.now_iso(),
-                    json.dumps(
-                        [
-                            [at, base64.b64encode(blank).decode("ascii")]
-                            for at, blank in ingested.location_patches
-                        ]
-                    ),
+                    _encode_patches(ingested.location_patches),
                 ),
             )
     except sqlite3.IntegrityError:
@@ -513,8 +508,22 @@ async def location_patches(
     """The patches that blank the location inside `photo`'s original, unless `viewer` owns it."""
     if viewer is not None and viewer.id == photo.owner_id:
         return []
-    stored = await svc.db.fetchval("SELECT location_patches FROM photos WHERE id = ?", (photo.id,))
-    return [(at, base64.b64decode(blank)) for at, blank in json.loads(stored or "[]")]
+    stored = json.loads(
+        await svc.db.fetchval("SELECT location_patches FROM photos WHERE id = ?", (photo.id,))
+        or "[]"
+    )
+    if stored is None:
+        raise Forbidden(
+            "Only its owner can download this original: the location inside it could not be "
+            "removed. The photo itself is visible as usual."
+        )
+    return [(at, base64.b64decode(blank)) for at, blank in stored]
+
+
+def _encode_patches(patches: list[tuple[int, bytes]] | None) -> str:
+    if patches is None:
+        return "null"  # withheld from everyone but the owner (see images._blanking_patches)
+    return json.dumps([[at, base64.b64encode(blank).decode("ascii")] for at, blank in patches])
 
 
 async def patched(

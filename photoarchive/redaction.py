@@ -64,8 +64,10 @@ def location_patches(path: Path) -> list[tuple[int, bytes]]:
                 for match in _XMP_GPS.finditer(data, start, end):  # type: ignore[call-overload]
                     patches.append((match.start(), b" " * (match.end() - match.start())))
                 start = data.find(_XMP_START, end)
-            if patches and data[:8] == _PNG_SIGNATURE:
-                patches.extend(_png_crc_patches(data, patches))
+            if data[:8] == _PNG_SIGNATURE:
+                patches.extend(_png_text_patches(data))
+                if patches:
+                    patches.extend(_png_crc_patches(data, patches))
             return sorted(patches)
     except (OSError, ValueError):
         return []  # an empty file cannot be mapped, and has no location either
@@ -110,6 +112,37 @@ def _gps_ifd_patches(data: mmap.mmap, base: int) -> list[tuple[int, bytes]]:
         return patches
     except (ValueError, struct.error):
         return []
+
+
+_PNG_TEXT_CHUNKS = (b"tEXt", b"zTXt", b"iTXt")
+# A private ancillary chunk type that every decoder skips: what a blanked text chunk becomes.
+_PNG_BLANK_TYPE = b"prVt"
+
+
+def _png_text_patches(data: mmap.mmap) -> list[tuple[int, bytes]]:
+    """Text chunks that carry metadata in a form the byte search above cannot read:
+    ImageMagick's hex "Raw profile type exif/xmp" (any chunk) and compressed XMP. Their type
+    and data are blanked (the CRC is fixed by `_png_crc_patches`)."""
+    patches = []
+    at = 8
+    while at + 12 <= len(data):
+        length = struct.unpack_from(">I", data, at)[0]
+        kind = bytes(data[at + 4 : at + 8])
+        body_start, body_end = at + 8, at + 8 + length
+        if body_end + 4 > len(data):
+            break
+        if kind in _PNG_TEXT_CHUNKS:
+            head = bytes(data[body_start : min(body_end, body_start + 82)])
+            keyword, _, rest = head.partition(b"\x00")
+            compressed = kind == b"zTXt" or (kind == b"iTXt" and rest[:1] == b"\x01")
+            name = keyword.lower()
+            if name.startswith(b"raw profile type") or (
+                compressed and name == b"xml:com.adobe.xmp"
+            ):
+                patches.append((at + 4, _PNG_BLANK_TYPE))
+                patches.append((body_start, b"\x00" * length))
+        at = body_end + 4
+    return patches
 
 
 def _png_crc_patches(data: mmap.mmap, patches: list[tuple[int, bytes]]) -> list[tuple[int, bytes]]:
