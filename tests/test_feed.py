@@ -80,6 +80,19 @@ def test_feed_page_and_profile_cost_a_fixed_number_of_queries(server: LiveServer
     alice.get("/?cursor=50")
     assert server.queries() - before == feed_cost
     assert feed_cost <= 4
+    for path in ("/u/alice", "/api/v1/users/alice/photos"):
+        per_size = set()
+        for limit in (5, 100):
+            before = server.queries()
+            assert alice.get(path, params={"limit": limit}).status_code == 200
+            per_size.add(server.queries() - before)
+        assert len(per_size) == 1, (path, per_size)
+    before = server.queries()
+    alice.get("/u/alice", params={"cursor": "40"})
+    deep = server.queries() - before
+    before = server.queries()
+    alice.get("/u/alice", params={"cursor": "140"})
+    assert server.queries() - before == deep <= 6
 
 
 def test_feed_html_infinite_scroll_and_htmx_partial(server: LiveServer) -> None:
