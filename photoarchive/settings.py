@@ -75,6 +75,14 @@ class Settings:
         return urlsplit(self.public_url).scheme == "https"
 
     @property
+    def session_idle_seconds(self) -> float:
+        return self.session_idle_days * 86400
+
+    @property
+    def session_max_seconds(self) -> float:
+        return self.session_max_days * 86400
+
+    @property
     def max_upload_bytes(self) -> int:
         return self.max_upload_mb * 1024 * 1024
 

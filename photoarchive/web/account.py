@@ -50,7 +50,7 @@ async def _page(
     settings = svc.settings
     user = session.user
     active = await sessions.active_for_user(
-        svc.db, user.id, settings.session_idle_days * 86400, settings.session_max_days * 86400
+        svc.db, user.id, settings.session_idle_seconds, settings.session_max_seconds
     )
     active.sort(key=lambda item: item.id != session.id)  # this device first
     return render(

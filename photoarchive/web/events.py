@@ -21,12 +21,10 @@ from litestar.channels import ChannelsPlugin
 from litestar.channels.backends.memory import MemoryChannelsBackend
 from litestar.response import ServerSentEvent, ServerSentEventMessage
 
-from photoarchive.auth import sessions
-from photoarchive.auth.sessions import COOKIE_NAME
 from photoarchive.errors import NotAuthenticated
 from photoarchive.services import Services
 from photoarchive.users import User
-from photoarchive.web.viewer import bearer_token, current_session, services
+from photoarchive.web.viewer import current_session, resolve_session, services
 
 CHANNEL = "archive"
 # How long the browser waits before reconnecting after the stream ends (milliseconds).
@@ -84,16 +82,10 @@ async def _still_reading(request: Request[Any, Any, Any], viewer: User | None) -
     svc = services(request)
     if viewer is None:
         return svc.settings.public_view
-    token = bearer_token(request)
-    kind = "bearer" if token is not None else "cookie"
-    token = token if token is not None else request.cookies.get(COOKIE_NAME, "")
-    session = await sessions.resolve(
-        svc.db,
-        token or "",
-        kind,
-        svc.settings.session_idle_days * 86400,
-        svc.settings.session_max_days * 86400,
-    )
+    try:
+        session = await resolve_session(request)
+    except NotAuthenticated:
+        return False
     return session is not None
 
 

@@ -33,37 +33,38 @@ def bearer_token(request: Request[Any, Any, Any]) -> str | None:
 
 
 async def current_session(request: Request[Any, Any, Any]) -> Session | None:
+    """The request's session, resolved once and kept for the rest of the request."""
     cached = request.scope.get("state", {}).get(_STATE_KEY, _UNSET)
     if cached is not _UNSET:
         return cached  # type: ignore[return-value]
+    try:
+        session = await resolve_session(request)
+    except NotAuthenticated:
+        request.scope.setdefault("state", {})[_STATE_KEY] = None
+        raise
+    request.scope.setdefault("state", {})[_STATE_KEY] = session
+    return session
+
+
+async def resolve_session(request: Request[Any, Any, Any]) -> Session | None:
+    """Look the session up afresh (long-lived streams re-check it as they go).
+
+    A request with a Bearer header is judged by it alone, never by a cookie: a bad token is
+    NotAuthenticated rather than a fall back to the cookie."""
     svc = services(request)
     settings = svc.settings
     token = bearer_token(request)
-    session: Session | None = None
-    # A request with an Authorization header is judged by it alone, never by a cookie.
-    if token is not None:
-        if token:
-            session = await sessions.resolve(
-                svc.db,
-                token,
-                "bearer",
-                settings.session_idle_days * 86400,
-                settings.session_max_days * 86400,
-            )
-        session = await _vouched(svc, session, token)
-        if session is None:
-            request.scope.setdefault("state", {})[_STATE_KEY] = None
-            raise NotAuthenticated("The Bearer token is not valid or has expired.")
-    elif cookie := request.cookies.get(COOKIE_NAME):
+    kind = "bearer" if token is not None else "cookie"
+    if token is None:
+        token = request.cookies.get(COOKIE_NAME, "")
+    session = None
+    if token:
         session = await sessions.resolve(
-            svc.db,
-            cookie,
-            "cookie",
-            settings.session_idle_days * 86400,
-            settings.session_max_days * 86400,
+            svc.db, token, kind, settings.session_idle_seconds, settings.session_max_seconds
         )
-        session = await _vouched(svc, session, cookie)
-    request.scope.setdefault("state", {})[_STATE_KEY] = session
+        session = await _vouched(svc, session, token)
+    if session is None and kind == "bearer":
+        raise NotAuthenticated("The Bearer token is not valid or has expired.")
     return session
 
 
@@ -148,7 +149,7 @@ def session_cookie(request: Request[Any, Any, Any], token: str) -> Cookie:
         httponly=True,
         samesite="lax",
         secure=services(request).settings.secure_cookies,
-        max_age=int(services(request).settings.session_max_days * 86400),
+        max_age=int(services(request).settings.session_max_seconds),
         path="/",
     )
 
