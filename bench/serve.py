@@ -523,6 +523,13 @@ class Result:
     errors: int
     peak_rss_kib: int = 0
     others_cpu: float = 0.0
+    server_cpu_s: float = 0.0  # CPU time the server process used during the measurement
+    requests: int = 0
+
+    @property
+    def cpu_ms(self) -> float:
+        """Server CPU per request: hardly moved by other load on the machine, unlike req/s."""
+        return self.server_cpu_s * 1000 / self.requests if self.requests else 0.0
 
 
 class RssSampler:
@@ -587,6 +594,7 @@ class CpuWatch:
     def __init__(self, pid: int) -> None:
         self.pid = pid
         self.others = 0.0
+        self.server = 0.0
 
     def __enter__(self) -> CpuWatch:
         self._wall = time.monotonic()
@@ -602,6 +610,7 @@ class CpuWatch:
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         wrk = (after.ru_utime - self._wrk.ru_utime) + (after.ru_stime - self._wrk.ru_stime)
         self.others = max(0.0, busy - server - wrk) / (wall * (os.cpu_count() or 1))
+        self.server = server
 
 
 class Profiler:
@@ -724,6 +733,8 @@ class Load:
             errors=errors,
             peak_rss_kib=sampler.peak,
             others_cpu=cpu.others,
+            server_cpu_s=cpu.server,
+            requests=data["requests"],
         )
         print(
             f"  {scale:>5} {target.label:<22} c={connections:<3} {result.rps:9.0f} req/s"
@@ -893,7 +904,7 @@ def comparisons(scales: list[Scale]) -> list[Comparison]:
 
 def table(plan: argparse.Namespace, scales: list[Scale]) -> str:
     header = ["measured", "photos", "conns", "req/s", "p50 ms", "p99 ms", "baseline"]
-    header += ["x req/s", "x p50", "x p99", "errors", "others' CPU"]
+    header += ["x req/s", "x p50", "x p99", "CPU ms/req", "x CPU", "errors", "others' CPU"]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for comparison in comparisons(scales):
         for c in plan.connections:
@@ -912,6 +923,8 @@ def table(plan: argparse.Namespace, scales: list[Scale]) -> str:
                 f"{mine.rps / base.rps:.2f}",
                 f"{mine.p50_ms / base.p50_ms:.2f}",
                 f"{mine.p99_ms / base.p99_ms:.2f}",
+                f"{mine.cpu_ms:.2f}",
+                f"{mine.cpu_ms / base.cpu_ms:.2f}" if base.cpu_ms else "-",
                 str(mine.errors + base.errors),
                 f"{mine.others_cpu:.0%}",
             ]
@@ -960,6 +973,13 @@ def verdicts(plan: argparse.Namespace, scales: list[Scale]) -> list[str]:
                     1.2,
                     False,
                 )
+            # The same question asked of server CPU per request, which other load barely moves.
+            check(
+                f"{label} server CPU per request at {large.label} over {small.label}, {top} conns",
+                ratio(Comparison("", large, label, small, label), top, "cpu_ms"),
+                1.2,
+                False,
+            )
     for scale in scales:
         check(f"server RSS idle, {scale.label} photos, MiB", scale.rss_idle_kib / 1024, 80, False)
         check(f"server RSS peak, {scale.label} photos, MiB", scale.rss_peak_kib / 1024, 200, False)
@@ -991,8 +1011,10 @@ def report(
 `x req/s` is throughput over the baseline's (higher is better); `x p50` and `x p99` are latency
 over the baseline's (lower is better). Pages and the feed API are compared with the same server's
 /healthz, media with nginx serving the same file from disk, rows marked "(size)" with the same
-request on the {small.label}-photo archive. "others' CPU" is the share of the machine's CPU used
-by anything but the server and wrk during the measurement: noise, when it is not near 0 %.
+request on the {small.label}-photo archive. "CPU ms/req" is the server process's CPU time per
+answer, and "x CPU" its ratio to the baseline's (for nginx, master and worker). "others' CPU" is
+the share of the machine's CPU used by anything but the server and wrk during the measurement:
+when it is well above 0 %, req/s and latency are noise, and the CPU columns are the ones to trust.
 
 {table(plan, scales)}
 
@@ -1004,6 +1026,8 @@ Server memory, MiB (VmRSS): idle after start and one request of each kind; peak 
 
 ## Targets
 {chr(10).join(verdicts(plan, scales))}
+
+What the profiles showed and what was changed because of them: bench/README.md, "Findings".
 """
 
 
