@@ -257,3 +257,25 @@ def test_page_sign_out_with_a_bearer_header_ends_that_session_only(server: LiveS
     assert response.status_code == 303
     assert script.get("/api/v1/me").status_code == 401
     assert server.count("sessions") == 1  # the cookie session was not the one asked about
+
+
+def test_next_never_points_back_at_the_sign_in_pages(server: LiveServer) -> None:
+    browser = sign_up(server, "alice")
+    for target in ("/login", "/login?next=/login", "/signup", "/logout/"):
+        response = browser.get("/login", params={"next": target})
+        assert response.status_code == 303
+        assert response.headers["location"] == "/"
+    assert browser.get("/login", params={"next": "/u/alice"}).headers["location"] == "/u/alice"
+
+
+def test_a_stale_bearer_token_is_shown_the_sign_in_form_not_a_redirect_loop(
+    server: LiveServer,
+) -> None:
+    sign_up(server, "alice")
+    script = api_login(server, "alice")
+    assert script.post("/api/v1/auth/logout").status_code == 204
+    feed = script.get("/")
+    assert feed.status_code == 303 and feed.headers["location"].startswith("/login")
+    form = script.get(feed.headers["location"])
+    assert form.status_code == 200
+    assert parse(form.text).find_all("input", name="login")

@@ -11,7 +11,7 @@ from litestar.response import Redirect, Template
 
 from photoarchive import comments, invites, photos, throttle, users
 from photoarchive.auth import sessions
-from photoarchive.errors import AppError, NotFound, TooManyRequests
+from photoarchive.errors import AppError, NotAuthenticated, NotFound, TooManyRequests
 from photoarchive.users import User
 from photoarchive.web.pagecache import CACHED
 from photoarchive.web.params import RowId
@@ -51,9 +51,16 @@ def render(
     return Template(template_name=template, context=context, status_code=status)
 
 
+# Pages that would send a signed-in person straight back to sign-in: never a destination.
+_NOT_AFTER_SIGN_IN = ("/login", "/signup", "/logout")
+
+
 def safe_next(target: str | None) -> str:
-    """Only same-site paths are followed after sign-in."""
+    """Only same-site paths are followed after sign-in, and never back to the sign-in pages
+    (a signed-in visit to /login?next=/login would redirect to itself for ever)."""
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/"
+    if target.split("?", 1)[0].rstrip("/") in _NOT_AFTER_SIGN_IN:
         return "/"
     return target
 
@@ -220,7 +227,10 @@ LOGIN_NOTICES = {
 async def login_form(
     request: Req, next: str | None = None, notice: str | None = None
 ) -> Response[Any]:
-    user = await viewer(request)
+    try:
+        user = await viewer(request)
+    except NotAuthenticated:  # a stale Bearer token: the sign-in form is the way out
+        user = None
     if user is not None:
         return Redirect(safe_next(next), status_code=303)
     return render(
