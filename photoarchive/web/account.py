@@ -11,7 +11,7 @@ from photoarchive import throttle, users
 from photoarchive.auth import sessions
 from photoarchive.auth.sessions import Session
 from photoarchive.errors import AppError, Forbidden, Invalid, NotAuthenticated
-from photoarchive.web.pages import render
+from photoarchive.web.pages import form_fields, render
 from photoarchive.web.params import RowId
 from photoarchive.web.viewer import clear_session_cookie, client_ip, current_session, services
 
@@ -75,11 +75,6 @@ def _done(what: str) -> Redirect:
     return Redirect(f"/settings?saved={what}", status_code=303)
 
 
-async def _form(request: Req) -> dict[str, str]:
-    form = await request.form()
-    return {key: value for key, value in form.items() if isinstance(value, str)}
-
-
 @get("/settings")
 async def settings_page(request: Req, saved: str | None = None) -> Template:
     return await _page(request, await _session(request), notice=NOTICES.get(saved or ""))
@@ -88,7 +83,7 @@ async def settings_page(request: Req, saved: str | None = None) -> Template:
 @post("/settings/profile")
 async def save_profile(request: Req) -> Response[Any]:
     session = await _session(request)
-    form = await _form(request)
+    form = await form_fields(request)
     local = services(request).settings.auth == "local"
     try:
         await users.update_profile(
@@ -109,7 +104,7 @@ async def save_profile(request: Req) -> Response[Any]:
 async def change_password(request: Req) -> Response[Any]:
     session = await _session(request)
     svc = services(request)
-    form = await _form(request)
+    form = await form_fields(request)
     new = form.get("new_password", "")
     try:
         if svc.settings.auth != "local":

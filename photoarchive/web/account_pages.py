@@ -13,7 +13,7 @@ from litestar.response import Redirect, Template
 
 from photoarchive.errors import AppError, NotFound
 from photoarchive.services import Services
-from photoarchive.web.pages import _form, render
+from photoarchive.web.pages import form_fields, render
 from photoarchive.web.viewer import services
 
 Req = Request[Any, Any, Any]
@@ -55,7 +55,7 @@ async def confirm_form(request: Req, username: str = "") -> Template:
 @post("/confirm", status_code=200)
 async def confirm(request: Req) -> Response[Any]:
     svc = _provider(request)
-    form = await _form(request)
+    form = await form_fields(request)
     username = form.get("username", "").strip()
     try:
         await svc.accounts.confirm(svc, username, form.get("code", ""))
@@ -67,7 +67,7 @@ async def confirm(request: Req) -> Response[Any]:
 @post("/confirm/resend", status_code=200)
 async def resend_code(request: Req) -> Template:
     svc = _provider(request)
-    form = await _form(request)
+    form = await form_fields(request)
     username = form.get("username", "").strip()
     try:
         await svc.accounts.resend_code(svc, username)
@@ -85,7 +85,7 @@ async def forgot_form(request: Req, username: str = "") -> Template:
 @post("/forgot", status_code=200)
 async def forgot(request: Req) -> Response[Any]:
     svc = _provider(request)
-    form = await _form(request)
+    form = await form_fields(request)
     username = form.get("username", "").strip()
     try:
         await svc.accounts.forgot_password(svc, username)
@@ -108,7 +108,7 @@ async def reset_form(request: Req, username: str = "") -> Template:
 @post("/reset", status_code=200)
 async def reset(request: Req) -> Response[Any]:
     svc = _provider(request)
-    form = await _form(request)
+    form = await form_fields(request)
     username = form.get("username", "").strip()
     try:
         await svc.accounts.reset_password(

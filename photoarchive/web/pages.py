@@ -69,7 +69,8 @@ def back_to(request: Req, fallback: str) -> Redirect:
     return Redirect(fallback, status_code=303)
 
 
-async def _form(request: Req) -> dict[str, str]:
+async def form_fields(request: Req) -> dict[str, str]:
+    """The text fields of a posted form (files, which only the upload reads, are left out)."""
     form = await request.form()
     return {key: value for key, value in form.items() if isinstance(value, str)}
 
@@ -106,7 +107,7 @@ async def photo_page(request: Req, photo_id: RowId) -> Template:
 @post("/photos/{photo_id:int}/like", status_code=200)
 async def like(request: Req, photo_id: RowId) -> Response[Any]:
     user = await require_user(request)
-    form = await _form(request)
+    form = await form_fields(request)
     photo = await photos.set_like(services(request), user, photo_id, form.get("liked") == "1")
     if is_htmx(request):
         return render(request, "_like_button.html", user=user, photo=photo)
@@ -131,7 +132,7 @@ async def comments_fragment(request: Req, photo_id: RowId, view: str = "card") -
 @post("/photos/{photo_id:int}/comments", status_code=200)
 async def add_comment(request: Req, photo_id: RowId) -> Response[Any]:
     user = await require_user(request)
-    form = await _form(request)
+    form = await form_fields(request)
     await comments.add(services(request), user, photo_id, form.get("text", ""))
     if is_htmx(request):
         return await _comments_fragment(request, user, photo_id, form.get("view") == "full")
@@ -141,7 +142,7 @@ async def add_comment(request: Req, photo_id: RowId) -> Response[Any]:
 @post("/comments/{comment_id:int}/delete", status_code=200)
 async def delete_comment(request: Req, comment_id: RowId) -> Response[Any]:
     user = await require_user(request)
-    form = await _form(request)
+    form = await form_fields(request)
     photo_id = await comments.delete(services(request), user, comment_id)
     if is_htmx(request):
         return await _comments_fragment(request, user, photo_id, form.get("view") == "full")
@@ -151,7 +152,7 @@ async def delete_comment(request: Req, comment_id: RowId) -> Response[Any]:
 @post("/photos/{photo_id:int}/caption", status_code=200)
 async def edit_caption(request: Req, photo_id: RowId) -> Response[Any]:
     user = await require_user(request)
-    form = await _form(request)
+    form = await form_fields(request)
     photo = await photos.set_caption(services(request), user, photo_id, form.get("caption", ""))
     if is_htmx(request):
         return render(request, "_caption.html", user=user, photo=photo)
@@ -269,7 +270,7 @@ async def _start_session(
 @post("/login", status_code=200)
 async def login(request: Req) -> Response[Any]:
     svc = services(request)
-    form = await _form(request)
+    form = await form_fields(request)
     target = safe_next(form.get("next"))
     login, password = form.get("login", ""), form.get("password", "")
     try:
@@ -308,7 +309,7 @@ async def signup_form(request: Req, invite: str | None = None) -> Template:
 @post("/signup", status_code=200)
 async def signup(request: Req) -> Response[Any]:
     svc = services(request)
-    form = await _form(request)
+    form = await form_fields(request)
     try:
         signed = await svc.accounts.sign_up(
             svc,
