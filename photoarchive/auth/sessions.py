@@ -78,7 +78,7 @@ async def resolve(
         return None
     moment = clock.now()
     if moment - row["last_seen_at"] > idle_seconds or moment - row["session_created"] > max_seconds:
-        await db.execute("DELETE FROM sessions WHERE id = ?", (row["session_id"],))
+        await end_by_id(db, row["session_id"])
         return None
     if moment - row["last_seen_at"] > TOUCH_INTERVAL:
         await db.execute(
