@@ -12,7 +12,7 @@ from litestar import Request, Response, get
 from litestar.response import Redirect, Stream
 
 from photoarchive import photos
-from photoarchive.errors import Unavailable
+from photoarchive.errors import NotFound, Unavailable
 from photoarchive.images import RENDITION_CONTENT_TYPE
 from photoarchive.storage import BlobNotFound, SignedURL, StorageError
 from photoarchive.web.params import RowId
@@ -102,21 +102,12 @@ async def media(request: Request[Any, Any, Any], photo_id: RowId, name: str) -> 
     except StorageError as exc:
         raise Unavailable(str(exc)) from None
     if info is None:
-        return Response(
-            {"status": 404, "detail": "This file is missing from the store."},
-            status_code=404,
-        )
+        raise NotFound("This file is missing from the store.")
     wanted = _byte_range(request.headers.get("range"), info.size)
     if wanted is False:
         headers["Content-Range"] = f"bytes */{info.size}"
         return Response(b"", status_code=416, headers=headers)
     if wanted is None:
-        if not is_original and info.size <= 1024 * 1024:
-            try:
-                data = await svc.store.get_bytes(key)
-            except BlobNotFound:
-                return Response({"status": 404, "detail": "This file is missing."}, status_code=404)
-            return Response(data, media_type=content_type, headers=headers)
         start, end, status = 0, info.size, 200
     else:
         start, end = wanted
