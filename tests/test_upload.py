@@ -297,3 +297,15 @@ def test_a_form_part_in_an_unknown_charset_is_read_as_utf8(server: LiveServer) -
     )
     assert response.status_code == 201, response.text
     assert response.json()["items"][0]["caption"] == "hello"
+
+
+def test_a_blob_missing_from_the_store_is_a_clear_404(server: LiveServer) -> None:
+    sign_up(server, "alice")
+    client = api_login(server, "alice")
+    photo = upload(client, PHOTOS / "cameras" / "Canon_40D.jpg").json()["items"][0]
+    digest = photo["sha256"]
+    original = server.settings.blob_dir / "originals" / digest[:2] / digest[2:4] / digest
+    original.unlink()
+    response = client.get(photo["urls"]["original"])
+    assert response.status_code == 404
+    assert response.json()["detail"] == "This file is missing from the store."
