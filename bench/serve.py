@@ -807,6 +807,11 @@ def app_targets(
     return targets
 
 
+def wanted(plan: argparse.Namespace, label: str) -> bool:
+    """Whether `--only` lets this measurement run (/healthz always does: it is the baseline)."""
+    return plan.only is None or label == "/healthz" or re.search(plan.only, label) is not None
+
+
 def media_photos(count: int) -> tuple[int, int]:
     """A photo whose thumbnail is served, and one whose original is the largest source (HEIC)."""
     middle = count // 2
@@ -833,6 +838,7 @@ def bench_scale(
             targets = app_targets(
                 server.url, cookie, token, scale.count, cached=cached, media=media and cached
             )
+            targets = [t for t in targets if wanted(plan, t.label)]
             for target in targets:
                 load.check(target)
             if cached:
@@ -863,7 +869,7 @@ def bench_scale(
             ),
             Target("nginx original", f"{url}/{original_key(digests[1])}", {}, ""),
         ]
-        for target in nginx:
+        for target in (t for t in nginx if wanted(plan, t.label)):
             load.check(target)
             for connections in plan.connections:
                 scale.results[(target.label, connections)] = load.run(
@@ -1040,6 +1046,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--server-cpu", type=int, default=0, help="CPU for the servers; -1: any")
     parser.add_argument("--load-cpu", type=int, default=1, help="CPU for wrk; -1: any")
     parser.add_argument("--no-media", dest="media", action="store_false", help="skip media")
+    parser.add_argument("--only", metavar="REGEX", help="run only the measurements it matches")
     parser.add_argument("--profile", metavar="LABEL", help="py-spy the server during LABEL")
     parser.add_argument("--photos", type=Path, default=PHOTOS, help="the shared test photos")
     parser.add_argument("--output", type=Path, default=RESULTS, help="where the table goes")

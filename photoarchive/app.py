@@ -13,6 +13,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.plugins.htmx import HTMXPlugin
 from litestar.static_files import create_static_files_router
 from litestar.template import TemplateConfig
+from litestar.types import Receive, Scope, Send
 
 from photoarchive import __version__
 from photoarchive.auth.passwords import Passwords
@@ -27,6 +28,7 @@ from photoarchive.web import account, account_pages, api, events, media, pages
 from photoarchive.web.apidocs import SwaggerDocs
 from photoarchive.web.csrf import CSRFGuard, csrf_config
 from photoarchive.web.errors import handle_error
+from photoarchive.web.mediacache import MediaCache, MediaFastPath
 from photoarchive.web.pagecache import PageCache, PageCacheMiddleware
 from photoarchive.web.request import AppRequest
 from photoarchive.web.security import security_headers_hook
@@ -41,6 +43,19 @@ def build_store(settings: Settings) -> BlobStore:
 
         return S3BlobStore(settings)
     return LocalBlobStore(settings.blob_dir, settings.tmp_dir)
+
+
+class App(Litestar):
+    """Litestar with a front door for the renditions it has already answered (see mediacache)."""
+
+    fast_path: MediaFastPath | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:  # type: ignore[override]
+        if scope["type"] == "http" and self.fast_path is not None:
+            answered, send = await self.fast_path.try_answer(scope, send)
+            if answered:
+                return
+        await super().__call__(scope, receive, send)
 
 
 def create_app(settings: Settings) -> Litestar:
@@ -80,7 +95,7 @@ def create_app(settings: Settings) -> Litestar:
         engine=JinjaTemplateEngine,
         engine_callback=configure_environment,
     )
-    app = Litestar(
+    app = App(
         route_handlers=[
             *pages.PAGE_HANDLERS,
             *account_pages.ACCOUNT_PAGE_HANDLERS,
@@ -122,4 +137,7 @@ def create_app(settings: Settings) -> Litestar:
         debug=False,
     )
     app.state.services = svc
+    app.fast_path = MediaFastPath(
+        MediaCache(db.data_version, settings.media_cache_mb * 1024 * 1024)
+    )
     return app

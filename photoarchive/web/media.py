@@ -15,6 +15,7 @@ from photoarchive import photos
 from photoarchive.errors import NotFound, Unavailable
 from photoarchive.images import RENDITION_CONTENT_TYPE
 from photoarchive.storage import BlobNotFound, SignedURL, StorageError
+from photoarchive.web.mediacache import BLOB_STATE
 from photoarchive.web.params import RowId
 from photoarchive.web.viewer import require_reader, services
 
@@ -95,6 +96,7 @@ async def media(request: Request[Any, Any, Any], photo_id: RowId, name: str) -> 
         if not is_original and not request.headers.get("range"):
             # Renditions are small (at most 1600 px of WebP): one read, no size asked first.
             data = await svc.store.get_bytes(key)
+            request.scope.setdefault("state", {})[BLOB_STATE] = key  # see mediacache
             return Response(data, media_type=content_type, headers=headers)
         info = await svc.store.stat(key)
     except BlobNotFound:
