@@ -26,6 +26,7 @@ from photoarchive.storage import BlobStore, StorageError
 from photoarchive.storage.local import LocalBlobStore
 from photoarchive.web import account, account_pages, api, events, media, pages
 from photoarchive.web.apidocs import SwaggerDocs
+from photoarchive.web.cards import CardCache
 from photoarchive.web.csrf import CSRFGuard, csrf_config
 from photoarchive.web.errors import handle_error
 from photoarchive.web.mediacache import MediaCache, MediaFastPath
@@ -93,7 +94,9 @@ def create_app(settings: Settings) -> Litestar:
     template_config = TemplateConfig(
         directory=templates_dir(),
         engine=JinjaTemplateEngine,
-        engine_callback=configure_environment,
+        engine_callback=lambda engine: configure_environment(
+            engine, CardCache(settings.card_cache_mb * 1024 * 1024)
+        ),
     )
     app = App(
         route_handlers=[

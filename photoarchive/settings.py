@@ -41,6 +41,7 @@ class Settings:
     image_workers: int = 2
     page_cache_mb: int = 32
     media_cache_mb: int = 32
+    card_cache_mb: int = 8
     session_idle_days: float = 7
     session_max_days: float = 30
     # Sign-in throttling: this many failures per account or per client address in the window.
@@ -127,6 +128,7 @@ class Settings:
             "image_workers": reader.integer("IMAGE_WORKERS", 2, 1, 64),
             "page_cache_mb": reader.integer("PAGE_CACHE_MB", 32, 0, 4096),
             "media_cache_mb": reader.integer("MEDIA_CACHE_MB", 32, 0, 4096),
+            "card_cache_mb": reader.integer("CARD_CACHE_MB", 8, 0, 4096),
             "session_idle_days": reader.number("SESSION_IDLE_DAYS", 7.0),
             "session_max_days": reader.number("SESSION_MAX_DAYS", 30.0),
             "login_max_failures": reader.integer("LOGIN_MAX_FAILURES", 10, 1, 1_000_000),

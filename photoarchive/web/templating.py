@@ -8,6 +8,8 @@ from functools import lru_cache
 from jinja2 import Environment
 
 from photoarchive import __version__
+from photoarchive.web.cards import CardCache
+from photoarchive.web.cards import install as install_cards
 
 
 def human_bytes(size: int) -> str:
@@ -30,7 +32,7 @@ def human_date(stamp: str | None) -> str:
     return moment.strftime("%-d %b %Y, %H:%M")
 
 
-def configure_environment(engine: object) -> None:
+def configure_environment(engine: object, cards: CardCache) -> None:
     env: Environment = engine.engine  # type: ignore[attr-defined]
     env.autoescape = True
     # Templates change only with a new release: no stat() of every included file per render.
@@ -38,3 +40,4 @@ def configure_environment(engine: object) -> None:
     env.filters["bytes"] = human_bytes
     env.filters["date"] = human_date
     env.globals["version"] = __version__
+    install_cards(env, cards)
