@@ -758,6 +758,14 @@ _FRESH = (
     "photo page",
 )
 UNCACHED = tuple(f"{label}, uncached" for label in _FRESH)
+# Both caches off: every card of the page rendered afresh, as on the first visit after a start.
+COLD = ("feed page, cold", "feed page, deep, cold")
+# What each kind of run turns off.
+MODES = {
+    "cached": {},
+    "uncached": {"PHOTOARCHIVE_PAGE_CACHE_MB": "0"},
+    "cold": {"PHOTOARCHIVE_PAGE_CACHE_MB": "0", "PHOTOARCHIVE_CARD_CACHE_MB": "0"},
+}
 FEEDS = UNCACHED[:4]
 MEDIA = ("thumbnail", "original")
 
@@ -776,11 +784,13 @@ def scale_label(count: int) -> str:
 
 
 def app_targets(
-    base: str, cookie: str, token: str, count: int, *, cached: bool, media: bool
+    base: str, cookie: str, token: str, count: int, *, mode: str, media: bool
 ) -> list[Target]:
     """What a signed-in browser and a script ask for; ids run 1..count, newest first. With the
-    page cache on, the same URL again and again is answered from it (a reload); with it off,
-    every answer is made afresh (what a first visit, or any visit after a change, costs)."""
+    page cache on ("cached"), the same URL again and again is answered from it (a reload); with
+    it off ("uncached"), every answer is made afresh from the database, its feed cards from the
+    card cache (what any visit after a change elsewhere costs); "cold" turns the card cache off
+    too (the first visit after a start)."""
     html, api = {"Cookie": cookie}, {"Authorization": f"Bearer {token}"}
     deep = count - int(count * 0.9)  # the cursor 90 % of the way down the feed
     pages = [
@@ -791,13 +801,17 @@ def app_targets(
         ("profile page", "/u/user02", html, "text/html"),
         ("photo page", f"/photos/{count // 2}", html, "text/html"),
     ]
-    if cached:
+    if mode == "cached":
         targets = [Target("/healthz", base + "/healthz", {}, "application/json")]
         targets += [
             Target(label, base + path, h, t) for label, path, h, t in pages if label in PAGES
         ]
     else:
-        targets = [Target(f"{label}, uncached", base + path, h, t) for label, path, h, t in pages]
+        targets = [
+            Target(f"{label}, {mode}", base + path, h, t)
+            for label, path, h, t in pages
+            if f"{label}, {mode}" in UNCACHED + COLD
+        ]
     if media:
         thumb_id, original_id = media_photos(count)
         targets += [
@@ -830,13 +844,13 @@ def bench_scale(
     seed(data_dir, scale.count, sources, password_hash)
     print(f"seeded {scale.count:,} photos in {time.monotonic() - began:.0f} s", flush=True)
     peaks = []
-    for cached in (True, False):
-        settings = {} if cached else {"PHOTOARCHIVE_PAGE_CACHE_MB": "0"}
+    for mode, settings in MODES.items():
+        cached = mode == "cached"
         with photoarchive_server(data_dir, plan.server_cpu, settings) as server:
             cookie = browser_cookie(server.url, "user01")
             token = bearer_token(server.url, "user01")
             targets = app_targets(
-                server.url, cookie, token, scale.count, cached=cached, media=media and cached
+                server.url, cookie, token, scale.count, mode=mode, media=media and cached
             )
             targets = [t for t in targets if wanted(plan, t.label)]
             for target in targets:
@@ -898,7 +912,7 @@ def comparisons(scales: list[Scale]) -> list[Comparison]:
     small, large = scales[0], scales[-1]
     found = []
     for scale in scales:
-        for label in ("/healthz", *PAGES, *UNCACHED):
+        for label in ("/healthz", *PAGES, *UNCACHED, *COLD):
             found.append(Comparison(label, scale, label, scale, "/healthz"))
     for label in MEDIA:
         found.append(Comparison(label, small, label, small, f"nginx {label}"))
@@ -957,7 +971,8 @@ def verdicts(plan: argparse.Namespace, scales: list[Scale]) -> list[str]:
 
     for scale in scales:
         for label, goal in (("feed page", 0.5), ("feed API", 0.6)):
-            for variant in (label, f"{label}, uncached"):
+            variants = (label, f"{label}, uncached", f"{label}, cold")
+            for variant in variants if label == "feed page" else variants[:2]:
                 check(
                     f"{variant} req/s over /healthz's, {scale.label} photos, {top} connections",
                     ratio(Comparison(variant, scale, variant, scale, "/healthz"), top, "rps"),
