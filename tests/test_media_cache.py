@@ -7,6 +7,7 @@ from pathlib import Path
 
 import httpx
 
+from photoarchive.web.mediacache import Key, MediaCache
 from tests.support import (
     PHOTOS,
     LiveServer,
@@ -115,3 +116,44 @@ def test_the_media_cache_can_be_turned_off(tmp_path: Path) -> None:
         before = server.queries()
         assert alice.get(url).content == first.content
         assert server.queries() > before
+
+
+def test_doubled_credentials_are_never_remembered_for_someone_else(server: LiveServer) -> None:
+    alice = sign_up(server, "alice")
+    _, url = _photo(alice)
+    token = api_login(server, "alice").headers["Authorization"]
+    # The app reads the first of each header; the remembered answer must be keyed on exactly
+    # that, or a request without credentials could be answered with it.
+    for headers in (
+        [("Authorization", token), ("Authorization", "")],
+        [("Cookie", f"session={alice.cookies['session']}"), ("Cookie", "x=1")],
+    ):
+        for _ in range(2):
+            assert httpx.get(server.url + url, headers=headers).status_code == 200
+        assert httpx.get(server.url + url).status_code == 401
+        assert httpx.get(server.url + url, headers={"Cookie": "x=1"}).status_code == 401
+
+
+def test_the_least_recently_used_file_leaves_with_its_grants() -> None:
+    version = [1]
+    cache = MediaCache(lambda: version[0], budget=80_000)  # room for eight 9,000-byte files
+    headers = [(b"content-type", b"image/webp")]
+
+    def key(n: int, who: bytes = b"session=a") -> Key:
+        return (f"/media/{n}/thumbnail", b"", who, b"")
+
+    def body(n: int) -> bytes:
+        return bytes([n]) * 9_000
+
+    assert cache.answer(key(1)) is None  # first sight of this data version
+    for n in range(1, 9):
+        cache.keep(key(n), 1, headers, f"blob{n}", body(n))
+    cache.keep(key(1, b"session=b"), 1, headers, "blob1", body(1))
+    assert cache.answer(key(1)) == (headers, body(1))  # blob1 is now the newest
+    cache.keep(key(9), 1, headers, "blob9", body(9))  # over budget: blob2 goes
+    assert cache.answer(key(2)) is None
+    for n in (1, 3, 4, 5, 6, 7, 8, 9):
+        assert cache.answer(key(n)) == (headers, body(n))
+    assert cache.answer(key(1, b"session=b")) == (headers, body(1))
+    version[0] = 2  # any write: no grant holds any more, whoever it was for
+    assert all(cache.answer(key(n)) is None for n in range(1, 10))

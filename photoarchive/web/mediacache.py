@@ -14,7 +14,9 @@ rendition answer that has been given once is given again for as long as nothing 
   never change, so a body needs no invalidation, only room: bodies and grants share a byte
   budget (`PHOTOARCHIVE_MEDIA_CACHE_MB`, 0 turns this off), least recently used first out;
 * only plain GETs of renditions come here: originals (location blanking, Range, downloads),
-  conditional and Range requests, and every answer but a cookie-less 200 take the usual road.
+  conditional and Range requests, requests with more than one `Cookie` or `Authorization`
+  header (the handler reads the first; a key must hold exactly what it read), and every answer
+  but a cookie-less 200 take the usual road.
 """
 
 from __future__ import annotations
@@ -54,6 +56,7 @@ class MediaCache:
         self.entry_limit = budget // 8
         self._grants: OrderedDict[Key, _Grant] = OrderedDict()
         self._bodies: OrderedDict[str, bytes] = OrderedDict()
+        self._granted: dict[str, set[Key]] = {}  # the grants that point at each body
         self._bytes = 0
         self._seen_version: int | None = None
 
@@ -65,15 +68,19 @@ class MediaCache:
         path: str = scope["path"]
         if not path.startswith("/media/") or path.endswith("/original"):
             return None
-        cookie = authorization = b""
+        cookie = authorization = None
         for name, value in scope["headers"]:
             if name == b"cookie":
-                cookie = cookie + b"; " + value if cookie else value
+                if cookie is not None:
+                    return None  # two of them: the key must be what the handler read, exactly
+                cookie = value
             elif name == b"authorization":
+                if authorization is not None:
+                    return None
                 authorization = value
             elif name in _PASS_HEADERS:
                 return None
-        return path, scope["query_string"], cookie, authorization
+        return path, scope["query_string"], cookie or b"", authorization or b""
 
     def answer(self, key: Key) -> tuple[list[tuple[bytes, bytes]], bytes] | None:
         version = self.version()
@@ -101,31 +108,39 @@ class MediaCache:
             return
         if key in self._grants:
             self._drop_grant(key)
-        if blob not in self._bodies:
+        if blob in self._bodies:
+            self._bodies.move_to_end(blob)
+        else:
             self._bodies[blob] = body
             self._bytes += len(body)
         size = len(key[0]) + len(key[1]) + len(key[2]) + len(key[3])
         size += sum(len(name) + len(value) for name, value in headers) + 200
         self._grants[key] = _Grant(version, clock.now(), headers, blob, size)
+        self._granted.setdefault(blob, set()).add(key)
         self._bytes += size
         while self._bytes > self.budget:
             self._evict()
 
     def _evict(self) -> None:
-        # Grants are cheap to make again and bodies are not: the oldest grant goes first, and a
-        # body goes only when no grant is left (a grant without its body is simply a miss).
-        if self._grants:
+        # The least recently used body goes, and every grant that points at it with it.
+        if self._bodies:
+            blob, body = self._bodies.popitem(last=False)
+            self._bytes -= len(body)
+            for key in self._granted.pop(blob, ()):
+                self._bytes -= self._grants.pop(key).size
+        elif self._grants:
             self._drop_grant(next(iter(self._grants)))
-        elif self._bodies:
-            self._bytes -= len(self._bodies.popitem(last=False)[1])
 
     def _drop_grant(self, key: Key) -> None:
-        self._bytes -= self._grants.pop(key).size
+        grant = self._grants.pop(key)
+        self._bytes -= grant.size
+        self._granted.get(grant.blob, set()).discard(key)
 
     def _drop_grants(self) -> None:
         for grant in self._grants.values():
             self._bytes -= grant.size
         self._grants.clear()
+        self._granted.clear()
 
 
 class MediaFastPath:
