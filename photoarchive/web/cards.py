@@ -6,7 +6,8 @@ card is kept under a key made of everything the card template is given: every fi
 photo and of each comment shown with it, the viewer, and the CSRF field of the forms in it. The
 same key can only ever produce the same markup, so nothing needs to be invalidated; entries go,
 least recently used first, when they pass their byte budget (`PHOTOARCHIVE_CARD_CACHE_MB`,
-0 renders every card afresh).
+0 renders every card afresh). A first visit without a CSRF cookie gets a token of its own, so
+its cards are rendered but not kept.
 """
 
 from __future__ import annotations
@@ -21,10 +22,17 @@ from jinja2.runtime import Context
 from markupsafe import Markup
 
 from photoarchive.photos import Comment, Photo
+from photoarchive.web.csrf import CSRF_COOKIE
 
 CARD_TEMPLATE = "_photo_card.html"
 _photo_values = attrgetter(*(f.name for f in fields(Photo) if f.name != "comments"))
 _comment_values = attrgetter(*(f.name for f in fields(Comment)))
+
+
+def _size(markup: str) -> int:
+    # What an entry holds, roughly: the markup, a key that repeats most of its text (captions,
+    # comments), and the objects around them; counted high rather than low.
+    return 2 * len(markup) + 1024
 
 
 class CardCache:
@@ -33,8 +41,10 @@ class CardCache:
         self._cards: OrderedDict[tuple[Any, ...], Markup] = OrderedDict()
         self._bytes = 0
 
-    def card(self, env: Environment, photo: Photo, viewer: Any, csrf_input: Any) -> Markup:
-        if self.budget <= 0:
+    def card(
+        self, env: Environment, photo: Photo, viewer: Any, csrf_input: Any, keep: bool = True
+    ) -> Markup:
+        if self.budget <= 0 or not keep:
             return self._render(env, photo, viewer, csrf_input)
         key = (
             _photo_values(photo),
@@ -48,9 +58,9 @@ class CardCache:
             return found
         markup = self._render(env, photo, viewer, csrf_input)
         self._cards[key] = markup
-        self._bytes += len(markup)
+        self._bytes += _size(markup)
         while self._bytes > self.budget:
-            self._bytes -= len(self._cards.popitem(last=False)[1])
+            self._bytes -= _size(self._cards.popitem(last=False)[1])
         return markup
 
     @staticmethod
@@ -66,6 +76,10 @@ def install(env: Environment, cache: CardCache) -> None:
 
     @pass_context
     def photo_card(context: Context, photo: Photo) -> Markup:
-        return cache.card(env, photo, context.get("viewer"), context.get("csrf_input", ""))
+        # A browser that came without a CSRF cookie is given a new token with this page, so
+        # cards made with it could never be asked for again: they are not kept.
+        request = context.get("request")
+        keep = request is not None and CSRF_COOKIE in request.cookies
+        return cache.card(env, photo, context.get("viewer"), context.get("csrf_input", ""), keep)
 
     env.globals["photo_card"] = photo_card

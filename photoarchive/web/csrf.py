@@ -23,12 +23,13 @@ from photoarchive.auth.sessions import COOKIE_NAME
 STREAMED_UPLOAD_PATHS = frozenset({"/upload", "/api/v1/photos"})
 DEFERRED_KEY = "photoarchive_csrf_check"
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS", "TRACE"}
+CSRF_COOKIE = "csrftoken"
 
 
 def csrf_config(secret: str, secure: bool) -> CSRFConfig:
     return CSRFConfig(
         secret=secret,
-        cookie_name="csrftoken",
+        cookie_name=CSRF_COOKIE,
         header_name="x-csrftoken",
         cookie_secure=secure,
         cookie_samesite="lax",
