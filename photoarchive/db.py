@@ -13,10 +13,16 @@ from typing import Any
 
 import aiosqlite
 
+from photoarchive.errors import InsufficientStorage
+
 Params = Sequence[Any] | dict[str, Any]
 BUSY_TIMEOUT_MS = 10_000
 # The largest id SQLite can store; binding a larger Python int raises OverflowError.
 MAX_ROWID = 2**63 - 1
+DISK_FULL = (
+    "The server's disk is full, so this was not saved. Whoever runs the archive needs to free "
+    "some space; everything saved before is safe."
+)
 
 
 class Database:
@@ -124,12 +130,14 @@ class Database:
                 await writer.execute("BEGIN IMMEDIATE")
                 yield Transaction(self, writer)
                 await asyncio.shield(writer.execute("COMMIT"))
-            except BaseException:
+            except BaseException as exc:
                 # Also when cancelled while BEGIN was queued: the writer thread still runs it, so
                 # a ROLLBACK queued after it (and shielded from a second cancel) keeps the next
                 # transaction from finding one already open.
                 with contextlib.suppress(sqlite3.Error):
                     await asyncio.shield(writer.execute("ROLLBACK"))
+                if getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL:
+                    raise InsufficientStorage(DISK_FULL) from None
                 raise
 
     async def execute(self, sql: str, params: Params = ()) -> int:
