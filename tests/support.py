@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import socket
 import sqlite3
+import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -15,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 import uvicorn
 
 from photoarchive.app import create_app
@@ -215,3 +217,38 @@ def parse(html: str) -> Page:
     collector = _Collector()
     collector.feed(html)
     return Page(collector.elements, " ".join(" ".join(collector.text).split()))
+
+
+# --- a disk that really fills up ----------------------------------------------------------
+
+
+@contextmanager
+def small_filesystem(mount_point: Path, size: str) -> Iterator[Path]:
+    """A tmpfs of `size` at `mount_point`: a disk that really fills up (mounting needs root)."""
+    mount_point.mkdir()
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={size},mode=0755", "tmpfs", str(mount_point)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if mounted.returncode != 0:
+        reason = f"cannot mount a small tmpfs here (root is needed): {mounted.stderr.strip()}"
+        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+            pytest.fail(reason, pytrace=False)  # CI runs as root: this must not go untested
+        pytest.skip(reason)
+    try:
+        yield mount_point
+    finally:
+        subprocess.run(["umount", "--lazy", str(mount_point)], check=False)
+
+
+def fill(disk: Path, leave: int) -> Path:
+    """Write a ballast file that leaves about `leave` bytes free on `disk`."""
+    ballast = disk / "ballast"
+    ballast.unlink(missing_ok=True)
+    stats = os.statvfs(disk)
+    free = stats.f_bavail * stats.f_frsize
+    assert free > leave, "the small disk is too small for this test"
+    ballast.write_bytes(b"\0" * (free - leave))
+    return ballast

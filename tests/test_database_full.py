@@ -7,8 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.processes import server_process
-from tests.support import PASSWORD, PHOTOS, api_login, upload
-from tests.test_store_failure import fill, small_filesystem
+from tests.support import PASSWORD, PHOTOS, api_login, fill, small_filesystem, upload
 
 PHOTO = PHOTOS / "cameras" / "Canon_40D.jpg"
 

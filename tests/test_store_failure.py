@@ -5,51 +5,16 @@ once space is freed the same photo uploads fine."""
 
 from __future__ import annotations
 
-import os
-import subprocess
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
 from tests.processes import ServerProcess, run_cli, server_process
-from tests.support import PASSWORD, PHOTOS, api_login, upload_bytes
+from tests.support import PASSWORD, PHOTOS, api_login, fill, small_filesystem, upload_bytes
 
 PHOTO = PHOTOS / "cameras" / "Reconyx_HC500_Hyperfire.jpg"  # 416 KiB; its preview is ~180 KiB
 PAGE = 4096
-
-
-@contextmanager
-def small_filesystem(mount_point: Path, size: str) -> Iterator[Path]:
-    """A tmpfs of `size` at `mount_point`: a disk that really fills up (mounting needs root)."""
-    mount_point.mkdir()
-    mounted = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", f"size={size},mode=0755", "tmpfs", str(mount_point)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if mounted.returncode != 0:
-        reason = f"cannot mount a small tmpfs here (root is needed): {mounted.stderr.strip()}"
-        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-            pytest.fail(reason, pytrace=False)  # CI runs as root: this must not go untested
-        pytest.skip(reason)
-    try:
-        yield mount_point
-    finally:
-        subprocess.run(["umount", "--lazy", str(mount_point)], check=False)
-
-
-def fill(disk: Path, leave: int) -> Path:
-    """Write a ballast file that leaves about `leave` bytes free on `disk`."""
-    ballast = disk / "ballast"
-    ballast.unlink(missing_ok=True)
-    stats = os.statvfs(disk)
-    free = stats.f_bavail * stats.f_frsize
-    assert free > leave, "the small disk is too small for this test"
-    ballast.write_bytes(b"\0" * (free - leave))
-    return ballast
 
 
 def _nothing_left(server: ServerProcess) -> None:
