@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
 from pathlib import Path
 
 import httpx
+from jinja2 import DictLoader, Environment
 
+from photoarchive.photos import Photo
+from photoarchive.web.cards import CARD_TEMPLATE, CardCache
 from tests.support import (
     PASSWORD,
     PHOTOS,
@@ -128,3 +132,25 @@ def test_a_kept_card_is_the_card_rendered_afresh(tmp_path: Path) -> None:
     assert pages[0].count('<article class="card"') == 3
     assert "&lt;script&gt;x&lt;/script&gt;" in pages[0] and "<script>x" not in pages[0]
     assert all(page == pages[0] for page in pages)
+
+
+def test_a_card_is_rendered_once_per_key() -> None:
+    renders = []
+    template = {CARD_TEMPLATE: "{{ seen(photo.id) }}{{ photo.caption }}"}
+    env = Environment(loader=DictLoader(template), autoescape=True)
+    env.globals["seen"] = lambda photo_id: renders.append(photo_id) or ""
+    values = {f.name: 0 for f in fields(Photo) if f.name != "comments"}
+    photo = Photo(**{**values, "id": 7, "caption": "lake", "owner": "alice", "sha256": "ab"})
+    cache = CardCache(budget=1024 * 1024)
+    for _ in range(3):
+        assert cache.card(env, photo, None, "token-a") == "lake"
+    assert renders == [7]
+    photo.like_count = 1  # any field, another key
+    assert cache.card(env, photo, None, "token-a") == "lake"
+    assert cache.card(env, photo, None, "token-b") == "lake"  # another browser
+    assert renders == [7, 7, 7]
+    assert cache.card(env, photo, None, "token-b", keep=False) == "lake"
+    off = CardCache(budget=0)
+    off.card(env, photo, None, "token-a")
+    off.card(env, photo, None, "token-a")
+    assert renders == [7] * 6
