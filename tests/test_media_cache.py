@@ -145,15 +145,15 @@ def test_the_least_recently_used_file_leaves_with_its_grants() -> None:
     def body(n: int) -> bytes:
         return bytes([n]) * 9_000
 
-    assert cache.answer(key(1)) is None  # first sight of this data version
+    assert cache.answer(key(1), version[0]) is None  # first sight of this data version
     for n in range(1, 9):
         cache.keep(key(n), 1, headers, f"blob{n}", body(n))
     cache.keep(key(1, b"session=b"), 1, headers, "blob1", body(1))
-    assert cache.answer(key(1)) == (headers, body(1))  # blob1 is now the newest
+    assert cache.answer(key(1), version[0]) == (headers, body(1))  # blob1 is now the newest
     cache.keep(key(9), 1, headers, "blob9", body(9))  # over budget: blob2 goes
-    assert cache.answer(key(2)) is None
+    assert cache.answer(key(2), version[0]) is None
     for n in (1, 3, 4, 5, 6, 7, 8, 9):
-        assert cache.answer(key(n)) == (headers, body(n))
-    assert cache.answer(key(1, b"session=b")) == (headers, body(1))
+        assert cache.answer(key(n), version[0]) == (headers, body(n))
+    assert cache.answer(key(1, b"session=b"), version[0]) == (headers, body(1))
     version[0] = 2  # any write: no grant holds any more, whoever it was for
-    assert all(cache.answer(key(n)) is None for n in range(1, 10))
+    assert all(cache.answer(key(n), version[0]) is None for n in range(1, 10))

@@ -82,10 +82,8 @@ class MediaCache:
                 return None
         return path, scope["query_string"], cookie or b"", authorization or b""
 
-    def answer(self, key: Key) -> tuple[list[tuple[bytes, bytes]], bytes] | None:
-        version = self.version()
-        if version is None:
-            return None
+    def answer(self, key: Key, version: int) -> tuple[list[tuple[bytes, bytes]], bytes] | None:
+        """The headers and body granted to `key` at `version` (the data_version just read)."""
         if version != self._seen_version:
             self._drop_grants()  # all of them were decided on older data
             self._seen_version = version
@@ -158,15 +156,15 @@ class MediaFastPath:
         key = self.cache.request_key(scope)
         if key is None:
             return False, send
-        hit = self.cache.answer(key)
+        version = self.cache.version()  # read once: it decides the answer and tags the recording
+        if version is None:
+            return False, send
+        hit = self.cache.answer(key, version)
         if hit is not None:
             headers, body = hit
             await send({"type": "http.response.start", "status": 200, "headers": headers})
             await send({"type": "http.response.body", "body": body})
             return True, send
-        version = self.cache.version()
-        if version is None:
-            return False, send
         return False, _Recorder(send, self.cache, key, version, scope)
 
 
