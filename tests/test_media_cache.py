@@ -3,6 +3,7 @@ never to someone the handler would have refused."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import httpx
@@ -20,6 +21,7 @@ from tests.support import (
 )
 
 PHOTO = PHOTOS / "cameras" / "Canon_40D.jpg"
+LATER = time.time() + 3600
 
 
 def _photo(client: httpx.Client) -> tuple[int, str]:
@@ -147,10 +149,10 @@ def test_the_least_recently_used_file_leaves_with_its_grants() -> None:
 
     assert cache.answer(key(1), version[0]) is None  # first sight of this data version
     for n in range(1, 9):
-        cache.keep(key(n), 1, headers, f"blob{n}", body(n))
-    cache.keep(key(1, b"session=b"), 1, headers, "blob1", body(1))
+        cache.keep(key(n), 1, LATER, headers, f"blob{n}", body(n))
+    cache.keep(key(1, b"session=b"), 1, LATER, headers, "blob1", body(1))
     assert cache.answer(key(1), version[0]) == (headers, body(1))  # blob1 is now the newest
-    cache.keep(key(9), 1, headers, "blob9", body(9))  # over budget: blob2 goes
+    cache.keep(key(9), 1, LATER, headers, "blob9", body(9))  # over budget: blob2 goes
     assert cache.answer(key(2), version[0]) is None
     for n in (1, 3, 4, 5, 6, 7, 8, 9):
         assert cache.answer(key(n), version[0]) == (headers, body(n))

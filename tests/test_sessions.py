@@ -11,6 +11,7 @@ import pytest
 from tests.cloud import S3Server, cognito_sign_up, make_pool
 from tests.support import (
     PASSWORD,
+    PHOTOS,
     LiveServer,
     api_login,
     form_post,
@@ -18,6 +19,7 @@ from tests.support import (
     make_settings,
     parse,
     sign_up,
+    upload,
 )
 
 DAY = 86400.0
@@ -86,6 +88,38 @@ def test_lifetimes_are_configurable(tmp_path: Path) -> None:
         assert signed_in(bob)
         age_sessions(server, age_days=2.1)
         assert not signed_in(bob)
+
+
+@pytest.mark.parametrize("what", ["page", "thumbnail"])
+def test_a_session_that_ends_by_time_gets_nothing_from_the_caches(
+    server: LiveServer, what: str
+) -> None:
+    """A session can end with no write at all, just by its age; the copies of pages and
+    renditions made for it must not outlive it, although they outlive no write. (One kind per
+    run: the first refusal deletes the session, and that write would clear the other copy.)"""
+    alice = sign_up(server, "alice")
+    item = upload(alice, PHOTOS / "cameras" / "Canon_40D.jpg").json()["items"][0]
+    url = "/" if what == "page" else item["urls"]["thumbnail"]
+    ends_in = 3.0
+    with server.db() as conn:  # used just now, and three seconds short of its whole lifetime
+        conn.execute(
+            "UPDATE sessions SET last_seen_at = ?, created_at = ?",
+            (time.time(), time.time() - 30 * DAY + ends_in),
+        )
+    began = time.monotonic()
+    assert alice.get(url).status_code == 200
+    before = server.queries()
+    assert alice.get(url).status_code == 200
+    assert server.queries() == before  # a copy answered: nothing was looked up
+    assert time.monotonic() - began < ends_in, "too slow to see the copy while it holds"
+    time.sleep(ends_in + 0.5 - (time.monotonic() - began))
+    refused = alice.get(url)
+    if what == "page":
+        assert refused.status_code == 303 and refused.headers["location"].startswith("/login")
+    else:
+        assert refused.status_code == 401 and not refused.content.startswith(b"RIFF")
+    with server.db() as conn:
+        assert conn.execute("SELECT COUNT(*) FROM sessions").fetchone()[0] == 0
 
 
 def test_settings_needs_a_signed_in_user(server: LiveServer) -> None:

@@ -32,6 +32,10 @@ class Session:
     client_ip: str
     refresh_token: str | None
 
+    def expires_at(self, idle_seconds: float, max_seconds: float) -> float:
+        """When this session ends by time alone, if it is not used again before then."""
+        return min(self.last_seen_at + idle_seconds, self.created_at + max_seconds)
+
 
 async def create(
     db: Database,

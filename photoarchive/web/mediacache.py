@@ -8,8 +8,8 @@ rendition answer that has been given once is given again for as long as nothing 
 * a *grant* remembers that this exact request (path, query, `Cookie` and `Authorization`
   headers) was answered with a rendition, and with which headers. It holds while SQLite's
   `data_version` is unchanged, so any write at all (a sign-out, a disabled account, a deleted
-  photo) ends every grant before the next request, and for at most TTL seconds, which bounds
-  how long a session that expired by time alone can still be answered;
+  photo) ends every grant before the next request, for at most pagecache.TTL seconds, and never past the
+  moment the session it was made for ends by time alone (which needs no write);
 * the *body* is kept once per stored file, whoever asked. Renditions are content-addressed and
   never change, so a body needs no invalidation, only room: bodies and grants share a byte
   budget (`PHOTOARCHIVE_MEDIA_CACHE_MB`, 0 turns this off), least recently used first out;
@@ -29,8 +29,8 @@ from typing import Any
 from litestar.types import Message, Scope, Send
 
 from photoarchive import clock
+from photoarchive.web.pagecache import replay_until
 
-TTL = 30.0
 # Set by the media handler in the request's scope state: the storage key of the rendition it
 # answered with. Only such answers are kept.
 BLOB_STATE = "rendition_blob"
@@ -41,7 +41,7 @@ Key = tuple[str, bytes, bytes, bytes]
 @dataclass(slots=True)
 class _Grant:
     version: int
-    stored_at: float
+    until: float  # answered up to this moment (clock.now()), no later
     headers: list[tuple[bytes, bytes]]
     blob: str
     size: int
@@ -92,7 +92,7 @@ class MediaCache:
         if grant is None:
             return None
         body = self._bodies.get(grant.blob)
-        if body is None or clock.now() - grant.stored_at > TTL:
+        if body is None or clock.now() > grant.until:
             self._drop_grant(key)
             return None
         self._grants.move_to_end(key)
@@ -100,7 +100,13 @@ class MediaCache:
         return grant.headers, body
 
     def keep(
-        self, key: Key, version: int, headers: list[tuple[bytes, bytes]], blob: str, body: bytes
+        self,
+        key: Key,
+        version: int,
+        until: float,
+        headers: list[tuple[bytes, bytes]],
+        blob: str,
+        body: bytes,
     ) -> None:
         if version != self._seen_version or len(body) > self.entry_limit:
             return
@@ -113,7 +119,7 @@ class MediaCache:
             self._bytes += len(body)
         size = len(key[0]) + len(key[1]) + len(key[2]) + len(key[3])
         size += sum(len(name) + len(value) for name, value in headers) + 200
-        self._grants[key] = _Grant(version, clock.now(), headers, blob, size)
+        self._grants[key] = _Grant(version, until, headers, blob, size)
         self._granted.setdefault(blob, set()).add(key)
         self._bytes += size
         while self._bytes > self.budget:
@@ -190,5 +196,7 @@ class _Recorder:
             body: Any = message.get("body", b"")
             blob = self.scope.get("state", {}).get(BLOB_STATE)
             if blob and not message.get("more_body", False) and isinstance(body, bytes):
-                self.cache.keep(self.key, self.version, self.headers, blob, body)
+                self.cache.keep(
+                    self.key, self.version, replay_until(self.scope), self.headers, blob, body
+                )
             self.headers = None

@@ -11,8 +11,8 @@ byte for byte, to the same request while the data they came from is unchanged:
   `photoarchive users` command), so any write at all (a like, a sign-out, a disabled account)
   ends every entry before the next request is answered;
 * an answer that sets a cookie is never kept (the CSRF token of a first visit is its own), and
-  entries last at most TTL seconds, which bounds how long a session that expired by time alone,
-  with no write, can still be answered from here;
+  entries last at most TTL seconds, and never past the moment the session they were made for
+  ends by time alone (which needs no write, so `data_version` cannot tell);
 * the entries share a byte budget (`PHOTOARCHIVE_PAGE_CACHE_MB`, 0 turns this off), least
   recently used first out.
 """
@@ -28,6 +28,7 @@ from typing import Any
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from photoarchive import clock
+from photoarchive.web.viewer import SESSION_ENDS
 
 CACHED = {"page_cache": True}  # route handler `opt` of the pages and API reads that opt in
 TTL = 30.0
@@ -47,7 +48,7 @@ IGNORED_HEADERS = frozenset(
 @dataclass
 class _Entry:
     version: int
-    stored_at: float
+    until: float  # replayed up to this moment (clock.now()), no later
     status: int
     headers: list[tuple[bytes, bytes]]
     body: bytes
@@ -76,7 +77,7 @@ class PageCache:
         entry = self._entries.get(key)
         if entry is None:
             return None
-        if clock.now() - entry.stored_at > TTL:
+        if clock.now() > entry.until:
             self._drop(key)
             return None
         self._entries.move_to_end(key)
@@ -98,6 +99,14 @@ class PageCache:
 
     def _drop(self, key: bytes) -> None:
         self._bytes -= self._entries.pop(key).size
+
+
+def replay_until(scope: Scope) -> float:
+    """Until when the answer just given to this request may be given again: TTL from now, and
+    not past the end of the session it was made for."""
+    until = clock.now() + TTL
+    ends = scope.get("state", {}).get(SESSION_ENDS)
+    return until if ends is None else min(until, ends)
 
 
 def request_key(scope: Scope) -> bytes:
@@ -143,17 +152,20 @@ class PageCacheMiddleware:
             )
             await send({"type": "http.response.body", "body": entry.body})
             return
-        await self.app(scope, receive, _Recorder(send, self.cache, key, version))
+        await self.app(scope, receive, _Recorder(send, self.cache, key, version, scope))
 
 
 class _Recorder:
     """Passes an answer on unchanged, keeping a copy when it is a cookie-less 200."""
 
-    def __init__(self, send: Send, cache: PageCache, key: bytes, version: int) -> None:
+    def __init__(
+        self, send: Send, cache: PageCache, key: bytes, version: int, scope: Scope
+    ) -> None:
         self.send = send
         self.cache = cache
         self.key = key
         self.version = version
+        self.scope = scope
         self.keep = False
         self.status = 0
         self.headers: list[tuple[bytes, bytes]] = []
@@ -180,6 +192,10 @@ class _Recorder:
                 self.cache.put(
                     self.key,
                     _Entry(
-                        self.version, clock.now(), self.status, self.headers, b"".join(self.chunks)
+                        self.version,
+                        replay_until(self.scope),
+                        self.status,
+                        self.headers,
+                        b"".join(self.chunks),
                     ),
                 )
