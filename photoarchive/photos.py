@@ -6,6 +6,7 @@ import asyncio
 import base64
 import contextlib
 import json
+import secrets
 import sqlite3
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -91,7 +92,8 @@ class Photo:
     bytes: int
     content_type: str
     filename: str
-    sha256: str
+    sha256: str  # of the original as stored: its owner's to see (see `tag`)
+    tag: str  # random, fixed at upload: names this photo's media for everyone
     placeholder: str
     like_count: int
     comment_count: int
@@ -121,8 +123,8 @@ class Photo:
 
     def url(self, name: str) -> str:
         # Media is cached as immutable, and SQLite can hand a deleted photo's id to the next
-        # upload: the content version in the URL keeps browsers from showing the old picture.
-        return f"/media/{self.id}/{name}?v={self.sha256[:12]}"
+        # upload: the photo's tag in the URL keeps browsers from showing the old picture.
+        return f"/media/{self.id}/{name}?v={self.tag}"
 
     def to_api(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -145,16 +147,18 @@ class Photo:
             "height": self.height,
             "bytes": self.bytes,
             "content_type": self.content_type,
-            "sha256": self.sha256,
             "placeholder": self.placeholder,
             "like_count": self.like_count,
             "liked_by_me": self.liked_by_me,
             "comment_count": self.comment_count,
             "urls": {name: self.url(name) for name in ("original", "thumbnail", "preview")},
         }
-        if self.can_edit and self.gps_lat is not None:
-            # Location is the owner's alone: it is never shown to anybody else.
-            data["location"] = {"lat": self.gps_lat, "lon": self.gps_lon}
+        if self.can_edit:
+            # The digest of the original (location included) and the location itself are the
+            # owner's alone: the digest would let others test guesses of the location.
+            data["sha256"] = self.sha256
+            if self.gps_lat is not None:
+                data["location"] = {"lat": self.gps_lat, "lon": self.gps_lon}
         return data
 
 
@@ -164,7 +168,7 @@ _PHOTO_COLUMNS = (
     "p.id, u.username, u.display_name, p.owner_id, p.caption, p.created_at, p.taken_at,"
     " p.camera_make, p.camera_model, p.lens, p.focal_length, p.aperture, p.exposure_time,"
     " p.iso, p.gps_lat, p.gps_lon, p.width, p.height, p.preview_width, p.bytes,"
-    " p.content_type, p.filename, p.sha256, p.placeholder, p.like_count, p.comment_count"
+    " p.content_type, p.filename, p.sha256, p.tag, p.placeholder, p.like_count, p.comment_count"
 )
 
 
@@ -366,8 +370,8 @@ async def _store_and_insert(
                 "INSERT INTO photos (owner_id, sha256, bytes, content_type, filename, caption,"
                 " width, height, preview_width, taken_at, camera_make, camera_model, lens,"
                 " focal_length, aperture, exposure_time, iso, gps_lat, gps_lon, placeholder,"
-                " created_at, location_patches)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " created_at, location_patches, tag)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     owner.id,
                     digest,
@@ -391,6 +395,7 @@ async def _store_and_insert(
                     ingested.placeholder,
                     clock.now_iso(),
                     _encode_patches(ingested.location_patches),
+                    secrets.token_hex(8),
                 ),
             )
     except sqlite3.IntegrityError:
@@ -503,6 +508,15 @@ async def location_patches(
             "removed. The photo itself is visible as usual."
         )
     return [(at, base64.b64decode(blank)) for at, blank in stored]
+
+
+async def hides_location(svc: Services, photo: Photo, viewer: User | None) -> bool:
+    """Whether `viewer` may not learn where `photo` was taken: nor, then, the digest of its
+    original, which names its stored files (and would confirm a guessed location)."""
+    try:
+        return bool(await location_patches(svc, photo, viewer))
+    except Forbidden:
+        return True
 
 
 def _encode_patches(patches: list[tuple[int, bytes]] | None) -> str:

@@ -4,6 +4,7 @@ middle of an upload leaves nothing behind, and presign mode sends browsers to th
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import io
 import os
 import socket
@@ -181,3 +182,25 @@ def test_presign_redirects_to_a_short_lived_url_after_the_access_check(
         assert tampered.status_code == 403  # rclone checks the signature
     # the same URL again while it is young, so browsers can cache what it points to
     assert alice.get(f"/media/{photo_id}/original").headers["location"] == location
+
+
+def test_presign_never_shows_another_user_a_geotagged_photos_digest(
+    presigning: LiveServer,
+) -> None:
+    """Stored files are named by the digest of the original, location and all; a signed URL
+    would hand that name to anyone who may see the photo, and it confirms guessed locations."""
+    alice = sign_up(presigning, "alice")
+    bob = sign_up(presigning, "bob")
+    path = PHOTOS / "gps" / "DSCN0010.jpg"
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    photo_id = upload(alice, path).json()["items"][0]["id"]
+    for name in ("thumbnail", "preview"):
+        assert alice.get(f"/media/{photo_id}/{name}").status_code == 302  # the owner's own
+        streamed = bob.get(f"/media/{photo_id}/{name}")
+        assert streamed.status_code == 200 and streamed.content[8:12] == b"WEBP"
+        assert digest[:8] not in str(streamed.headers)
+    original = bob.get(f"/media/{photo_id}/original")
+    assert original.status_code == 200 and digest[:8] not in str(original.headers)
+    # A photo with no location gives nothing away: its renditions still come from the store.
+    plain = upload(alice, PHOTOS / "cameras" / "Nikon_D70.jpg").json()["items"][0]["id"]
+    assert bob.get(f"/media/{plain}/thumbnail").status_code == 302

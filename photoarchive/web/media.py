@@ -69,9 +69,10 @@ async def media(request: Request[Any, Any, Any], photo_id: RowId, name: str) -> 
     is_original = name == "original"
     # Anyone but the owner gets the original with its location blanked (same length).
     patches = await photos.location_patches(svc, photo, viewer) if is_original else []
-    etag = f'"{photo.sha256}"' if is_original else f'"{photo.sha256[:32]}-{name}"'
+    # The digest names only bytes the viewer gets whole; see Photo.tag.
+    etag = f'"{photo.sha256}"' if is_original else f'"{photo.tag}-{name}"'
     if patches:
-        etag = f'"{photo.sha256}-nolocation"'
+        etag = f'"{photo.tag}-nolocation"'
     headers = {
         "ETag": etag,
         "Cache-Control": IMMUTABLE,
@@ -86,12 +87,15 @@ async def media(request: Request[Any, Any, Any], photo_id: RowId, name: str) -> 
         return Response(b"", status_code=304, headers=headers)
     try:
         # A store that serves its own files gets the browser sent there, unless the bytes
-        # must be changed on the way (a location blanked for this viewer).
+        # must be changed on the way (a location blanked for this viewer), or the stored
+        # file's name (the original's digest) is not this viewer's to see.
         if not patches:
             signed = await svc.store.signed_url(
                 key, content_type=content_type, disposition=headers.get("Content-Disposition")
             )
-            if signed is not None:
+            if signed is not None and (
+                is_original or not await photos.hides_location(svc, photo, viewer)
+            ):
                 return _redirect_to(signed)
         if not is_original and not request.headers.get("range"):
             # Renditions are small (at most 1600 px of WebP): one read, no size asked first.
