@@ -116,6 +116,13 @@ def cmd_users_create(args: argparse.Namespace) -> int:
     from photoarchive.errors import AppError
 
     settings = _settings()
+    if settings.auth != "local":
+        # A password set here would never be asked for: Cognito checks every sign-in.
+        _fail(
+            "with PHOTOARCHIVE_AUTH=cognito, accounts live in the Cognito user pool: people sign"
+            " up on the archive's sign-up page, or an operator creates them in the pool; name"
+            " administrators with PHOTOARCHIVE_ADMINS"
+        )
     password = _read_password()
 
     async def run() -> int:

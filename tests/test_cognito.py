@@ -16,6 +16,7 @@ from photoarchive.auth.cognito import CognitoAccounts
 from photoarchive.auth.provider import AccountsUnavailable
 from photoarchive.settings import Settings
 from tests.cloud import JwksServer, Key, Pool, S3Server, cognito_sign_up, make_pool
+from tests.processes import run_cli
 from tests.support import PASSWORD, LiveServer, form_post, live_server, make_settings, parse
 
 NEW_PASSWORD = "a brand new passphrase"
@@ -262,3 +263,25 @@ def test_code_pages_exist_only_where_codes_are_sent(tmp_path: Path) -> None:
         for path in ("/confirm", "/forgot", "/reset"):
             assert browser.get(path).status_code == 404
         assert not parse(browser.get("/login").text).find_all("a", href="/forgot")
+
+
+def test_the_users_command_refuses_to_make_accounts_cognito_would_not_know(
+    tmp_path: Path,
+) -> None:
+    data = tmp_path / "data"
+    done = run_cli(
+        data,
+        "users",
+        "create",
+        "alice",
+        "--email",
+        "alice@example.org",
+        PHOTOARCHIVE_AUTH="cognito",
+        PHOTOARCHIVE_COGNITO_REGION="eu-west-1",
+        PHOTOARCHIVE_COGNITO_USER_POOL_ID="eu-west-1_Pool",
+        PHOTOARCHIVE_COGNITO_CLIENT_ID="client",
+    )
+    assert done.returncode == 2
+    assert "accounts live in the Cognito user pool" in done.stderr
+    assert "PHOTOARCHIVE_ADMINS" in done.stderr
+    assert not (data / "photoarchive.sqlite3").exists()  # nothing made, not even the archive
