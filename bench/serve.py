@@ -29,6 +29,7 @@ import shutil
 import signal
 import socket
 import sqlite3
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -258,8 +259,8 @@ def seed(data_dir: Path, count: int, sources: Sequence[Source], password_hash: s
         "INSERT INTO photos (id, owner_id, sha256, bytes, content_type, filename, caption,"
         " width, height, preview_width, taken_at, camera_make, camera_model, lens, focal_length,"
         " aperture, exposure_time, iso, gps_lat, gps_lon, placeholder, like_count, comment_count,"
-        " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
-        " ?, ?)",
+        " created_at, tag) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
+        " ?, ?, ?, lower(hex(randomblob(8))))",
         photos,
     )
     conn.executemany("INSERT INTO likes (photo_id, user_id, created_at) VALUES (?, ?, ?)", likes)
@@ -683,7 +684,15 @@ class Load:
                 f"bench: {target.label} {target.url} answered {status} {content_type}: {body[:300]!r}"
             )
 
-    def run(self, target: Target, scale: str, connections: int, watch_pid: int) -> Result:
+    def run(
+        self,
+        target: Target,
+        scale: str,
+        connections: int,
+        watch_pid: int,
+        duration: int | None = None,
+    ) -> Result:
+        duration = duration or self.plan.duration
         command = ["taskset", "-c", str(self.plan.load_cpu)] if self.plan.load_cpu >= 0 else []
         command += [
             tool("wrk"),
@@ -706,14 +715,14 @@ class Load:
             CpuWatch(watch_pid) as cpu,
             Profiler(
                 watch_pid if profiled else 0,
-                self.plan.duration,
+                duration,
                 self.work,
                 target.label,
                 self.plan.output.parent,
             ),
         ):
             done = subprocess.run(
-                [*command, f"-d{self.plan.duration}s", target.url],
+                [*command, f"-d{duration}s", target.url],
                 capture_output=True,
                 text=True,
                 check=True,
@@ -767,6 +776,10 @@ MODES = {
     "cold": {"PHOTOARCHIVE_PAGE_CACHE_MB": "0", "PHOTOARCHIVE_CARD_CACHE_MB": "0"},
 }
 FEEDS = UNCACHED[:4]
+# The size comparison: each feed request on both archives, measured in turns, for this long
+# each (or --duration, when shorter).
+TURN_SECONDS = 3
+IN_TURNS = ", in turns"
 MEDIA = ("thumbnail", "original")
 
 
@@ -908,6 +921,66 @@ class Comparison:
         return None if mine is None or base is None else (mine, base)
 
 
+def bench_size(small: Scale, large: Scale, load: Load, work: Path) -> None:
+    """The feed's first and deep pages at both sizes, with both servers up at once and measured
+    in turns (small, large, small, large, ...), and the median of each side kept.
+
+    Measured minutes apart, as the per-size runs are, the two sides see a different machine:
+    here /healthz itself has cost up to 1.5x more in one half of a run than in the other. In
+    turns, whatever the machine does falls on both sides alike."""
+    plan = load.plan
+    duration = min(TURN_SECONDS, plan.duration)
+    settings = MODES["uncached"]
+    with (
+        photoarchive_server(work / f"data-{small.count}", plan.server_cpu, settings) as one,
+        photoarchive_server(work / f"data-{large.count}", plan.server_cpu, settings) as other,
+    ):
+        sides = []
+        for scale, server in ((small, one), (large, other)):
+            cookie = browser_cookie(server.url, "user01")
+            token = bearer_token(server.url, "user01")
+            targets = app_targets(
+                server.url, cookie, token, scale.count, mode="uncached", media=False
+            )
+            chosen = {t.label: t for t in targets if t.label in FEEDS and wanted(plan, t.label)}
+            for target in chosen.values():
+                load.check(target)
+            sides.append((scale, server, chosen))
+        for label in sides[0][2]:
+            for connections in plan.connections:
+                runs: dict[str, list[Result]] = {small.label: [], large.label: []}
+                for _ in range(plan.turns):
+                    for scale, server, chosen in sides:
+                        runs[scale.label].append(
+                            load.run(chosen[label], scale.label, connections, server.pid, duration)
+                        )
+                for scale, _, _ in sides:
+                    scale.results[(label + IN_TURNS, connections)] = median(runs[scale.label])
+
+
+def median(runs: list[Result]) -> Result:
+    """One result out of several runs of the same measurement: the median of each figure, and
+    CPU per request over all of them."""
+
+    def middle(attr: str) -> float:
+        return statistics.median(getattr(run, attr) for run in runs)
+
+    first = runs[0]
+    return Result(
+        label=first.label,
+        scale=first.scale,
+        connections=first.connections,
+        rps=middle("rps"),
+        p50_ms=middle("p50_ms"),
+        p99_ms=middle("p99_ms"),
+        errors=sum(run.errors for run in runs),
+        peak_rss_kib=max(run.peak_rss_kib for run in runs),
+        others_cpu=middle("others_cpu"),
+        server_cpu_s=sum(run.server_cpu_s for run in runs),
+        requests=sum(run.requests for run in runs),
+    )
+
+
 def comparisons(scales: list[Scale]) -> list[Comparison]:
     small, large = scales[0], scales[-1]
     found = []
@@ -918,7 +991,8 @@ def comparisons(scales: list[Scale]) -> list[Comparison]:
         found.append(Comparison(label, small, label, small, f"nginx {label}"))
     if large is not small:
         for label in FEEDS:
-            found.append(Comparison(f"{label} (size)", large, label, small, label))
+            paired = label + IN_TURNS
+            found.append(Comparison(f"{label} (size)", large, paired, small, paired))
     return found
 
 
@@ -987,17 +1061,18 @@ def verdicts(plan: argparse.Namespace, scales: list[Scale]) -> list[str]:
     )
     if large is not small:
         for label in FEEDS:
+            paired = Comparison("", large, label + IN_TURNS, small, label + IN_TURNS)
             for c in plan.connections:
                 check(
                     f"{label} p99 at {large.label} over {small.label}, {c} connections",
-                    ratio(Comparison("", large, label, small, label), c, "p99_ms"),
+                    ratio(paired, c, "p99_ms"),
                     1.2,
                     False,
                 )
             # The same question asked of server CPU per request, which other load barely moves.
             check(
                 f"{label} server CPU per request at {large.label} over {small.label}, {top} conns",
-                ratio(Comparison("", large, label, small, label), top, "cpu_ms"),
+                ratio(paired, top, "cpu_ms"),
                 1.2,
                 False,
             )
@@ -1032,7 +1107,8 @@ def report(
 `x req/s` is throughput over the baseline's (higher is better); `x p50` and `x p99` are latency
 over the baseline's (lower is better). Pages and the feed API are compared with the same server's
 /healthz, media with nginx serving the same file from disk, rows marked "(size)" with the same
-request on the {small.label}-photo archive. "CPU ms/req" is the server process's CPU time per
+request on the {small.label}-photo archive: both servers up at once, measured in turns,
+{plan.turns} times {min(TURN_SECONDS, plan.duration)} s each, medians shown. "CPU ms/req" is the server process's CPU time per
 answer, and "x CPU" its ratio to the baseline's (for nginx, master and worker). "others' CPU" is
 the share of the machine's CPU used by anything but the server and wrk during the measurement:
 when it is well above 0 %, req/s and latency are noise, and the CPU columns are the ones to trust.
@@ -1058,6 +1134,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--connections", default="1,16,64", help="wrk connection counts")
     parser.add_argument("--duration", type=int, default=8, help="seconds per measurement")
     parser.add_argument("--warmup", type=int, default=1, help="seconds of load before each")
+    parser.add_argument("--turns", type=int, default=5, help="size comparison: runs per side")
     parser.add_argument("--server-cpu", type=int, default=0, help="CPU for the servers; -1: any")
     parser.add_argument("--load-cpu", type=int, default=1, help="CPU for wrk; -1: any")
     parser.add_argument("--no-media", dest="media", action="store_false", help="skip media")
@@ -1084,6 +1161,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             scale = Scale(scale_label(count), count)
             bench_scale(scale, sources, password_hash, load, work)
             scales.append(scale)
+        if len(scales) > 1:
+            print(f"size: {scales[0].label} and {scales[-1].label} in turns", flush=True)
+            bench_size(scales[0], scales[-1], load, work)
     finally:
         if plan.keep:
             print(f"bench: data kept in {work}")
