@@ -8,8 +8,8 @@ rendition answer that has been given once is given again for as long as nothing 
 * a *grant* remembers that this exact request (path, query, `Cookie` and `Authorization`
   headers) was answered with a rendition, and with which headers. It holds while SQLite's
   `data_version` is unchanged, so any write at all (a sign-out, a disabled account, a deleted
-  photo) ends every grant before the next request, for at most pagecache.TTL seconds, and never past the
-  moment the session it was made for ends by time alone (which needs no write);
+  photo) ends every grant before the next request; for at most `pagecache.TTL` seconds; and
+  never past the moment the session it was made for ends by time alone (which needs no write);
 * the *body* is kept once per stored file, whoever asked. Renditions are content-addressed and
   never change, so a body needs no invalidation, only room: bodies and grants share a byte
   budget (`PHOTOARCHIVE_MEDIA_CACHE_MB`, 0 turns this off), least recently used first out;
