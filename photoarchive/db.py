@@ -40,14 +40,33 @@ class Database:
 
     async def _connect(self) -> aiosqlite.Connection:
         conn = await aiosqlite.connect(self.path, isolation_level=None)
-        conn.row_factory = sqlite3.Row
-        await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        await conn.execute("PRAGMA foreign_keys = ON")
-        await conn.execute("PRAGMA synchronous = NORMAL")
+        try:
+            conn.row_factory = sqlite3.Row
+            await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            await conn.execute("PRAGMA foreign_keys = ON")
+            await conn.execute("PRAGMA synchronous = NORMAL")
+        except BaseException:
+            await conn.close()
+            raise
         return conn
 
     async def open(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            await self._open()
+        except BaseException:
+            # A start that fails (an upgrade that cannot run, an unreadable file) must leave no
+            # connection behind: each has a thread that would keep the process from exiting.
+            # Closing the writer also rolls back a half-run migration.
+            for conn in [*self._all_readers, *([self._writer] if self._writer else [])]:
+                with contextlib.suppress(Exception):
+                    await conn.close()
+            self._all_readers.clear()
+            self._readers = asyncio.Queue()
+            self._writer = None
+            raise
+
+    async def _open(self) -> None:
         self._writer = await self._connect()
         await self._writer.execute("PRAGMA journal_mode = WAL")
         await self._migrate(self._writer)

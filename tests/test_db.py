@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import threading
 from pathlib import Path
 
 import pytest
@@ -60,3 +61,26 @@ def test_failed_statement_rolls_back_and_the_next_write_works(tmp_path: Path) ->
             await db.close()
 
     assert asyncio.run(scenario()) == 1
+
+
+def test_a_failed_open_leaves_no_connection_behind(tmp_path: Path) -> None:
+    """Each connection has a thread of its own that keeps the process alive until closed; an
+    open that fails must close what it opened, not leave that to the garbage collector (a
+    caller that keeps the error, as a test report does, would otherwise hang at exit)."""
+    path = tmp_path / "archive.sqlite3"
+
+    async def open_and_close() -> None:
+        db = Database(path, readers=2)
+        await db.open()
+        await db.close()
+
+    asyncio.run(open_and_close())
+    with sqlite3.connect(path) as conn:
+        conn.execute("PRAGMA user_version = 4")  # migration 0005 adds a column that is there
+    db = Database(path, readers=2)
+    before = threading.active_count()
+    with pytest.raises(sqlite3.OperationalError, match="duplicate column name"):
+        asyncio.run(db.open())
+    assert threading.active_count() == before  # while `db` and the error are still held
+    with sqlite3.connect(path) as conn:  # and the half-run migration was rolled back
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == 4

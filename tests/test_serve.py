@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -109,3 +110,38 @@ def test_users_create_reads_the_password_from_stdin(tmp_path: Path) -> None:
         [sys.executable, "-m", "photoarchive", "--version"], capture_output=True, text=True
     )
     assert version.stdout.strip() == "photoarchive 0.1.0"
+
+
+def test_an_upgrade_that_fails_stops_the_server_and_changes_nothing(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    env = {**os.environ, "PHOTOARCHIVE_DATA_DIR": str(data)}
+    made = subprocess.run(
+        [sys.executable, "-m", "photoarchive", "users", "create", "root", "--email", "r@x.org"],
+        env=env,
+        input="a long enough password\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert made.returncode == 0, made.stderr
+    database = data / "photoarchive.sqlite3"
+    with sqlite3.connect(database) as conn:
+        # The archive claims an older schema than it has: migration 0005 adds a column that
+        # is already there, and fails, as an upgrade can on a damaged archive.
+        conn.execute("PRAGMA user_version = 4")
+    sock = free_socket()
+    port = sock.getsockname()[1]
+    sock.close()
+    # Before, the failed start left connection threads running, and the process never exited.
+    result = subprocess.run(
+        [sys.executable, "-m", "photoarchive", "serve", "--port", str(port)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    assert "duplicate column name: tag" in result.stderr
+    with sqlite3.connect(database) as conn:  # the half-run migration was rolled back
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == 4
+        assert conn.execute("SELECT username FROM users").fetchall() == [("root",)]
