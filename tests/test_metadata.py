@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+import sqlite3
 from pathlib import Path
 
 import httpx
@@ -89,6 +90,37 @@ def test_location_is_the_owners_alone(tmp_path: Path) -> None:
                     assert digest not in text, who
                 assert "Location" not in parse(client.get(f"/photos/{pid}").text).text
                 _check_original_without_location(client, pid, path, who)
+
+
+def test_an_archive_from_before_location_patches_withholds_those_originals(
+    tmp_path: Path,
+) -> None:
+    """Photos stored before the app blanked locations have no patches; after the upgrade their
+    originals go to their owners only, and a photo inserted without a media tag gets one."""
+    settings = make_settings(tmp_path / "data", public_view=True)
+    path = GEOTAGGED[0]
+    with live_server(settings) as server:
+        sign_up(server, "alice")
+        sign_up(server, "bob")
+        photo_id = upload(api_login(server, "alice"), path).json()["items"][0]["id"]
+    with sqlite3.connect(settings.database_path) as conn:  # as an archive of that time had it
+        conn.execute("UPDATE photos SET location_patches = '[]'")
+        conn.execute(
+            "INSERT INTO photos (owner_id, sha256, bytes, content_type, width, height,"
+            " preview_width, created_at) VALUES (1, ?, 1, 'image/jpeg', 1, 1, 1, '')",
+            ("0" * 64,),
+        )
+        conn.execute("PRAGMA user_version = 5")
+    with live_server(settings) as server:
+        alice, bob = api_login(server, "alice"), api_login(server, "bob")
+        refused = bob.get(f"/media/{photo_id}/original")
+        assert refused.status_code == 403
+        assert "location inside it could not be removed" in refused.text
+        assert bob.get(f"/media/{photo_id}/thumbnail").status_code == 200
+        assert alice.get(f"/media/{photo_id}/original").content == path.read_bytes()
+        with server.db() as conn:
+            tags = [row[0] for row in conn.execute("SELECT tag FROM photos ORDER BY id")]
+    assert len(tags) == 2 and all(re.fullmatch("[0-9a-f]{16}", tag) for tag in tags)
 
 
 def _check_original_without_location(client: httpx.Client, pid: int, path: Path, who: str) -> None:
