@@ -90,36 +90,46 @@ def test_lifetimes_are_configurable(tmp_path: Path) -> None:
         assert not signed_in(bob)
 
 
+IDLE = 50.0  # seconds, under the 60 s after which a use is written down (no write here)
+
+
+@pytest.mark.parametrize("limit", ["idle", "whole lifetime"])
 @pytest.mark.parametrize("what", ["page", "thumbnail"])
 def test_a_session_that_ends_by_time_gets_nothing_from_the_caches(
-    server: LiveServer, what: str
+    tmp_path: Path, what: str, limit: str
 ) -> None:
     """A session can end with no write at all, just by its age; the copies of pages and
     renditions made for it must not outlive it, although they outlive no write. (One kind per
     run: the first refusal deletes the session, and that write would clear the other copy.)"""
-    alice = sign_up(server, "alice")
-    item = upload(alice, PHOTOS / "cameras" / "Canon_40D.jpg").json()["items"][0]
-    url = "/" if what == "page" else item["urls"]["thumbnail"]
-    ends_in = 3.0
-    with server.db() as conn:  # used just now, and three seconds short of its whole lifetime
-        conn.execute(
-            "UPDATE sessions SET last_seen_at = ?, created_at = ?",
-            (time.time(), time.time() - 30 * DAY + ends_in),
-        )
-    began = time.monotonic()
-    assert alice.get(url).status_code == 200
-    before = server.queries()
-    assert alice.get(url).status_code == 200
-    assert server.queries() == before  # a copy answered: nothing was looked up
-    assert time.monotonic() - began < ends_in, "too slow to see the copy while it holds"
-    time.sleep(ends_in + 0.5 - (time.monotonic() - began))
-    refused = alice.get(url)
-    if what == "page":
-        assert refused.status_code == 303 and refused.headers["location"].startswith("/login")
-    else:
-        assert refused.status_code == 401 and not refused.content.startswith(b"RIFF")
-    with server.db() as conn:
-        assert conn.execute("SELECT COUNT(*) FROM sessions").fetchone()[0] == 0
+    settings = make_settings(tmp_path / "data", session_idle_days=IDLE / DAY)
+    with live_server(settings) as server:
+        alice = sign_up(server, "alice")
+        item = upload(alice, PHOTOS / "cameras" / "Canon_40D.jpg").json()["items"][0]
+        url = "/" if what == "page" else item["urls"]["thumbnail"]
+        ends_in, now = 3.0, time.time()
+        # Three seconds short of its idle limit, or used just now and three seconds short of
+        # its whole lifetime.
+        if limit == "idle":
+            last_seen = created = now - IDLE + ends_in
+        else:
+            last_seen, created = now, now - 30 * DAY + ends_in
+        with server.db() as conn:
+            conn.execute(
+                "UPDATE sessions SET last_seen_at = ?, created_at = ?", (last_seen, created)
+            )
+        began = time.monotonic()
+        assert alice.get(url).status_code == 200
+        before = server.queries()
+        assert alice.get(url).status_code == 200
+        assert server.queries() == before  # a copy answered: nothing was looked up
+        assert time.monotonic() - began < ends_in, "too slow to see the copy while it holds"
+        time.sleep(ends_in + 0.5 - (time.monotonic() - began))
+        refused = alice.get(url)
+        if what == "page":
+            assert refused.status_code == 303 and refused.headers["location"].startswith("/login")
+        else:
+            assert refused.status_code == 401 and not refused.content.startswith(b"RIFF")
+        assert server.count("sessions") == 0
 
 
 def test_settings_needs_a_signed_in_user(server: LiveServer) -> None:

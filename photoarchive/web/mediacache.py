@@ -108,7 +108,11 @@ class MediaCache:
         blob: str,
         body: bytes,
     ) -> None:
-        if version != self._seen_version or len(body) > self.entry_limit:
+        if (
+            version != self._seen_version
+            or len(body) > self.entry_limit
+            or until <= clock.now()  # its session ended while it was being made
+        ):
             return
         if key in self._grants:
             self._drop_grant(key)

@@ -84,7 +84,11 @@ class PageCache:
         return entry
 
     def put(self, key: bytes, entry: _Entry) -> None:
-        if entry.version != self._seen_version or entry.size > self.entry_limit:
+        if (
+            entry.version != self._seen_version
+            or entry.size > self.entry_limit
+            or entry.until <= clock.now()  # its session ended while it was being made
+        ):
             return
         if key in self._entries:
             self._drop(key)
