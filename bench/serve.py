@@ -949,8 +949,9 @@ def bench_size(small: Scale, large: Scale, load: Load, work: Path) -> None:
         for label in sides[0][2]:
             for connections in plan.connections:
                 runs: dict[str, list[Result]] = {small.label: [], large.label: []}
-                for _ in range(plan.turns):
-                    for scale, server, chosen in sides:
+                for turn in range(plan.turns):
+                    # small then large, large then small, ...: neither side always goes first
+                    for scale, server, chosen in sides if turn % 2 == 0 else sides[::-1]:
                         runs[scale.label].append(
                             load.run(chosen[label], scale.label, connections, server.pid, duration)
                         )
@@ -1108,8 +1109,9 @@ def report(
 over the baseline's (lower is better). Pages and the feed API are compared with the same server's
 /healthz, media with nginx serving the same file from disk, rows marked "(size)" with the same
 request on the {small.label}-photo archive: both servers up at once, measured in turns,
-{plan.turns} times {min(TURN_SECONDS, plan.duration)} s each, medians shown. "CPU ms/req" is the server process's CPU time per
-answer, and "x CPU" its ratio to the baseline's (for nginx, master and worker). "others' CPU" is
+{plan.turns} times {min(TURN_SECONDS, plan.duration)} s each, medians shown. "CPU ms/req" is the
+server process's CPU time per answer, and "x CPU" its ratio to the baseline's (for nginx, master
+and worker). "others' CPU" is
 the share of the machine's CPU used by anything but the server and wrk during the measurement:
 when it is well above 0 %, req/s and latency are noise, and the CPU columns are the ones to trust.
 
@@ -1147,6 +1149,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     plan.connections = [int(c) for c in plan.connections.split(",")]
     plan.counts = [int(n) for n in plan.scales.split(",")]
     plan.server_cpu = None if plan.server_cpu < 0 else plan.server_cpu
+    if plan.turns < 1:
+        parser.error("--turns must be at least 1")
     about = machine()
     began = time.monotonic()
     work = Path(tempfile.mkdtemp(prefix="photoarchive-bench-"))
