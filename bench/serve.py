@@ -416,6 +416,26 @@ http {{
         _stop(process)
 
 
+@contextmanager
+def floor_server(answer: Path, work: Path, cpu: int | None) -> Iterator[tuple[str, int]]:
+    """bench/floor.py: uvicorn, set up as `photoarchive serve` sets it up, sending `answer`."""
+    port = free_port()
+    log = work / "floor.out"
+    with open(log, "wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, str(REPO / "bench" / "floor.py"), str(answer), str(port)],
+            stdout=out,
+            stderr=out,
+            preexec_fn=pin(cpu),
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_up(url + "/", process, log)
+        yield url, process.pid
+    finally:
+        _stop(process)
+
+
 def _wait_until_up(
     url: str, process: subprocess.Popen[bytes], log: Path, any_status: bool = False
 ) -> None:
@@ -781,6 +801,8 @@ FEEDS = UNCACHED[:4]
 TURN_SECONDS = 3
 IN_TURNS = ", in turns"
 MEDIA = ("thumbnail", "original")
+# The app's thumbnail answer, recorded and sent by a bare ASGI app on uvicorn (bench/floor.py).
+FLOOR = "uvicorn floor thumbnail"
 
 
 @dataclass
@@ -876,6 +898,8 @@ def bench_scale(
                     result = load.run(target, scale.label, connections, server.pid)
                     scale.results[(target.label, connections)] = result
                     peaks.append(result.peak_rss_kib)
+                if target.label == "thumbnail":
+                    record_answer(target, work / "thumbnail-answer.json")
             peaks.append(server.hwm_kib())
     scale.rss_peak_kib = max(peaks)
     if not media:
@@ -902,6 +926,22 @@ def bench_scale(
                 scale.results[(target.label, connections)] = load.run(
                     target, scale.label, connections, pid
                 )
+    answer = work / "thumbnail-answer.json"
+    if not answer.exists() or not wanted(plan, FLOOR):
+        return
+    with floor_server(answer, work, plan.server_cpu) as (url, pid):
+        target = Target(FLOOR, f"{url}/media/thumbnail", {}, "image/webp")
+        load.check(target)
+        for connections in plan.connections:
+            scale.results[(FLOOR, connections)] = load.run(target, scale.label, connections, pid)
+
+
+def record_answer(target: Target, path: Path) -> None:
+    """The app's answer to `target`, for bench/floor.py to send (its uvicorn adds the Date)."""
+    status, headers, body = request(target.url, headers=target.headers)
+    kept = [(name, value) for name, values in headers.items() for value in values]
+    kept = [(name, value) for name, value in kept if name != "date"]
+    path.write_text(json.dumps({"status": status, "headers": kept, "body": body.hex()}))
 
 
 # --- the report ---------------------------------------------------------------------------
@@ -990,6 +1030,8 @@ def comparisons(scales: list[Scale]) -> list[Comparison]:
             found.append(Comparison(label, scale, label, scale, "/healthz"))
     for label in MEDIA:
         found.append(Comparison(label, small, label, small, f"nginx {label}"))
+    found.append(Comparison(FLOOR, small, FLOOR, small, "nginx thumbnail"))
+    found.append(Comparison("thumbnail (over the floor)", small, "thumbnail", small, FLOOR))
     if large is not small:
         for label in FEEDS:
             paired = label + IN_TURNS
@@ -1060,6 +1102,12 @@ def verdicts(plan: argparse.Namespace, scales: list[Scale]) -> list[str]:
         0.5,
         True,
     )
+    floor = ratio(Comparison("", small, FLOOR, small, "nginx thumbnail"), top, "rps")
+    if floor is not None:
+        out.append(
+            f"- for reference: uvicorn alone sending the same thumbnail answer, req/s over"
+            f" nginx's, {top} connections = {floor:.2f} (the most any app on it could reach)"
+        )
     if large is not small:
         for label in FEEDS:
             paired = Comparison("", large, label + IN_TURNS, small, label + IN_TURNS)
