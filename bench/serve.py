@@ -800,6 +800,8 @@ FEEDS = UNCACHED[:4]
 # each (or --duration, when shorter).
 TURN_SECONDS = 3
 IN_TURNS = ", in turns"
+# ... and one request at a time, the two archives' requests interleaved (--rounds of each).
+INTERLEAVED = ", interleaved"
 MEDIA = ("thumbnail", "original")
 # The app's thumbnail answer, recorded and sent by a bare ASGI app on uvicorn (bench/floor.py).
 FLOOR = "uvicorn floor thumbnail"
@@ -997,6 +999,75 @@ def bench_size(small: Scale, large: Scale, load: Load, work: Path) -> None:
                         )
                 for scale, _, _ in sides:
                     scale.results[(label + IN_TURNS, connections)] = median(runs[scale.label])
+            mixed = interleave(sides, label, plan.rounds)
+            for scale, _, _ in sides:
+                scale.results[(label + INTERLEAVED, 1)] = mixed[scale.label]
+
+
+def interleave(
+    sides: list[tuple[Scale, Server, dict[str, Target]]], label: str, rounds: int
+) -> dict[str, Result]:
+    """One keep-alive connection to each server, and `label`'s request sent to one and then
+    the other, `rounds` times (the order flips every round), each answer timed on its own;
+    the results by scale label.
+
+    The two sides' requests are never more than a few milliseconds apart, so the machine's
+    drift, which moves whole 3-s runs by a third here, falls on both alike. One connection
+    only: this client is Python, and measures latency, not the most a server can do."""
+    warmup = 20  # rounds not counted
+    names = [scale.label for scale, _, _ in sides]
+    pids = {scale.label: server.pid for scale, server, _ in sides}
+    targets = {scale.label: chosen[label] for scale, _, chosen in sides}
+    paths, connections = {}, {}
+    for name, target in targets.items():
+        parts = urllib.parse.urlsplit(target.url)
+        paths[name] = parts.path + (f"?{parts.query}" if parts.query else "")
+        connections[name] = HTTPConnection(parts.hostname, parts.port, timeout=30)
+    times: dict[str, list[float]] = {name: [] for name in names}
+    errors = dict.fromkeys(names, 0)
+    ticks = dict.fromkeys(names, 0)
+    try:
+        for turn in range(warmup + rounds):
+            if turn == warmup:
+                ticks = {name: _process_ticks(pid) for name, pid in pids.items()}
+                busy, wall, own = _busy_ticks(), time.monotonic(), time.process_time()
+            for name in names if turn % 2 == 0 else names[::-1]:
+                began = time.perf_counter()
+                connections[name].request("GET", paths[name], headers=targets[name].headers)
+                response = connections[name].getresponse()
+                response.read()
+                elapsed = time.perf_counter() - began
+                if turn >= warmup:
+                    times[name].append(elapsed)
+                    errors[name] += response.status != 200
+    finally:
+        for conn in connections.values():
+            conn.close()
+    # The share of the machine that went to anything but the two servers and this client.
+    spent = {name: (_process_ticks(pid) - ticks[name]) / TICK for name, pid in pids.items()}
+    others = (_busy_ticks() - busy) / TICK - sum(spent.values()) - (time.process_time() - own)
+    others = max(0.0, others) / ((time.monotonic() - wall) * (os.cpu_count() or 1))
+    found = {}
+    for name in names:
+        result = Result(
+            label=label + INTERLEAVED,
+            scale=name,
+            connections=1,
+            rps=len(times[name]) / sum(times[name]),
+            p50_ms=statistics.median(times[name]) * 1000,
+            p99_ms=statistics.quantiles(times[name], n=100)[98] * 1000,
+            errors=errors[name],
+            others_cpu=others,
+            server_cpu_s=spent[name],
+            requests=len(times[name]),
+        )
+        print(
+            f"  {name:>5} {result.label:<36} p50 {result.p50_ms:6.2f} ms"
+            f"  p99 {result.p99_ms:6.2f} ms  CPU {result.cpu_ms:.2f} ms/req",
+            flush=True,
+        )
+        found[name] = result
+    return found
 
 
 def median(runs: list[Result]) -> Result:
@@ -1036,6 +1107,9 @@ def comparisons(scales: list[Scale]) -> list[Comparison]:
         for label in FEEDS:
             paired = label + IN_TURNS
             found.append(Comparison(f"{label} (size)", large, paired, small, paired))
+        for label in FEEDS:
+            mixed = label + INTERLEAVED
+            found.append(Comparison(f"{label} (size, interleaved)", large, mixed, small, mixed))
     return found
 
 
@@ -1125,6 +1199,15 @@ def verdicts(plan: argparse.Namespace, scales: list[Scale]) -> list[str]:
                 1.2,
                 False,
             )
+            mixed = Comparison("", large, label + INTERLEAVED, small, label + INTERLEAVED)
+            for attr, what in (("p99_ms", "p99"), ("cpu_ms", "server CPU per request")):
+                check(
+                    f"{label} {what} at {large.label} over {small.label}, one request at a time,"
+                    " interleaved",
+                    ratio(mixed, 1, attr),
+                    1.2,
+                    False,
+                )
     for scale in scales:
         check(f"server RSS idle, {scale.label} photos, MiB", scale.rss_idle_kib / 1024, 80, False)
         check(f"server RSS peak, {scale.label} photos, MiB", scale.rss_peak_kib / 1024, 200, False)
@@ -1157,7 +1240,9 @@ def report(
 over the baseline's (lower is better). Pages and the feed API are compared with the same server's
 /healthz, media with nginx serving the same file from disk, rows marked "(size)" with the same
 request on the {small.label}-photo archive: both servers up at once, measured in turns,
-{plan.turns} times {min(TURN_SECONDS, plan.duration)} s each, medians shown. "CPU ms/req" is the
+{plan.turns} times {min(TURN_SECONDS, plan.duration)} s each, medians shown; "(size, interleaved)"
+rows: one request at a time from a Python client, alternating between the two servers,
+{plan.rounds:,} of each. "CPU ms/req" is the
 server process's CPU time per answer, and "x CPU" its ratio to the baseline's (for nginx, master
 and worker). "others' CPU" is
 the share of the machine's CPU used by anything but the server and wrk during the measurement:
@@ -1185,6 +1270,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--duration", type=int, default=8, help="seconds per measurement")
     parser.add_argument("--warmup", type=int, default=1, help="seconds of load before each")
     parser.add_argument("--turns", type=int, default=5, help="size comparison: runs per side")
+    parser.add_argument(
+        "--rounds", type=int, default=2000, help="size comparison: interleaved requests per side"
+    )
     parser.add_argument("--server-cpu", type=int, default=0, help="CPU for the servers; -1: any")
     parser.add_argument("--load-cpu", type=int, default=1, help="CPU for wrk; -1: any")
     parser.add_argument("--no-media", dest="media", action="store_false", help="skip media")
@@ -1197,8 +1285,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     plan.connections = [int(c) for c in plan.connections.split(",")]
     plan.counts = [int(n) for n in plan.scales.split(",")]
     plan.server_cpu = None if plan.server_cpu < 0 else plan.server_cpu
-    if plan.turns < 1:
-        parser.error("--turns must be at least 1")
+    if plan.turns < 1 or plan.rounds < 100:
+        parser.error("--turns must be at least 1, --rounds at least 100")
     about = machine()
     began = time.monotonic()
     work = Path(tempfile.mkdtemp(prefix="photoarchive-bench-"))
