@@ -117,7 +117,8 @@ def test_an_interrupted_import_resumes_where_it_stopped(
     library = tmp_path / "many"
     library.mkdir()
     count = 24
-    ramp = Image.linear_gradient("L").resize((1200, 900))
+    # Big enough that the import takes a few seconds: the window for the interruption.
+    ramp = Image.linear_gradient("L").resize((2400, 1800))
     base = Image.merge("RGB", (ramp, ramp.transpose(Image.Transpose.FLIP_TOP_BOTTOM), ramp))
     for index in range(count):
         base.paste((index * 10, 100, 200), (0, 0, 40 + index, 40))  # different bytes each
@@ -131,18 +132,26 @@ def test_an_interrupted_import_resumes_where_it_stopped(
     )
     database = Path(env["PHOTOARCHIVE_DATA_DIR"]) / "photoarchive.sqlite3"
     deadline = time.monotonic() + 120
-    done = 0
-    while time.monotonic() < deadline and process.poll() is None:
-        try:
-            done = rows(env, "SELECT COUNT(*) FROM photos")[0][0] if database.exists() else 0
-        except sqlite3.OperationalError:
-            done = 0
-        if done >= 3:
-            process.send_signal(signal.SIGINT)
-            break
-        time.sleep(0.02)
+    done, seen, errors = 0, [], []
+    # One read-only connection that never waits long: a poll must not sleep through the import.
+    poll = sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=0.2)
+    try:
+        while time.monotonic() < deadline and process.poll() is None:
+            try:
+                done = poll.execute("SELECT COUNT(*) FROM photos").fetchone()[0]
+            except sqlite3.OperationalError as exc:
+                errors.append(str(exc))
+                done = 0
+            seen.append(done)
+            if done >= 3:
+                process.send_signal(signal.SIGINT)
+                break
+            time.sleep(0.02)
+    finally:
+        poll.close()
     _out, err = process.communicate(timeout=60)
-    assert process.returncode == 130, err
+    polls = f"counts seen: {sorted(set(seen))}, poll errors: {sorted(set(errors))}"
+    assert process.returncode == 130, f"{err}\n{polls}"
     assert "run it again" in err
     stopped_at = rows(env, "SELECT COUNT(*) FROM photos")[0][0]
     assert 3 <= stopped_at < count, "the import must really have been interrupted"
