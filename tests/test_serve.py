@@ -74,55 +74,37 @@ def test_bad_configuration_is_refused_with_a_clear_message(tmp_path: Path) -> No
     assert "PHOTOARCHIVE_REGISTRATION must be one of open, invite, closed" in result.stderr
 
 
+PASSWORD_LINE = "a long enough password\n"
+
+
+def photoarchive(env: dict[str, str], *args: str, stdin: str = "") -> subprocess.CompletedProcess:
+    """`photoarchive ARGS` run to its end, with `stdin` as its input."""
+    return subprocess.run(
+        [sys.executable, "-m", "photoarchive", *args],
+        env=env,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
 def test_users_create_reads_the_password_from_stdin(tmp_path: Path) -> None:
     env = {**os.environ, "PHOTOARCHIVE_DATA_DIR": str(tmp_path)}
-    command = [
-        sys.executable,
-        "-m",
-        "photoarchive",
-        "users",
-        "create",
-        "root",
-        "--email",
-        "root@example.org",
-        "--admin",
-    ]
-    made = subprocess.run(
-        command,
-        env=env,
-        input="a long enough password\n",
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    command = ["users", "create", "root", "--email", "root@example.org", "--admin"]
+    made = photoarchive(env, *command, stdin=PASSWORD_LINE)
     assert made.returncode == 0, made.stderr
     assert "Created administrator root" in made.stdout
-    again = subprocess.run(
-        command,
-        env=env,
-        input="a long enough password\n",
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    again = photoarchive(env, *command, stdin=PASSWORD_LINE)
     assert again.returncode == 1 and "taken" in again.stderr
-    version = subprocess.run(
-        [sys.executable, "-m", "photoarchive", "--version"], capture_output=True, text=True
-    )
+    version = photoarchive(env, "--version")
     assert version.stdout.strip() == "photoarchive 0.1.0"
 
 
 def test_an_upgrade_that_fails_stops_the_server_and_changes_nothing(tmp_path: Path) -> None:
     data = tmp_path / "data"
     env = {**os.environ, "PHOTOARCHIVE_DATA_DIR": str(data)}
-    made = subprocess.run(
-        [sys.executable, "-m", "photoarchive", "users", "create", "root", "--email", "r@x.org"],
-        env=env,
-        input="a long enough password\n",
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    made = photoarchive(env, "users", "create", "root", "--email", "r@x.org", stdin=PASSWORD_LINE)
     assert made.returncode == 0, made.stderr
     database = data / "photoarchive.sqlite3"
     with sqlite3.connect(database) as conn:
@@ -132,14 +114,7 @@ def test_an_upgrade_that_fails_stops_the_server_and_changes_nothing(tmp_path: Pa
     sock = free_socket()
     port = sock.getsockname()[1]
     sock.close()
-    # Before, the failed start left connection threads running, and the process never exited.
-    result = subprocess.run(
-        [sys.executable, "-m", "photoarchive", "serve", "--port", str(port)],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = photoarchive(env, "serve", "--port", str(port))
     assert result.returncode != 0
     assert "duplicate column name: tag" in result.stderr
     with sqlite3.connect(database) as conn:  # the half-run migration was rolled back
