@@ -80,15 +80,7 @@ async def resolve(
     )
     if row is None or row["disabled"]:
         return None
-    moment = clock.now()
-    if moment - row["last_seen_at"] > idle_seconds or moment - row["session_created"] > max_seconds:
-        await end_by_id(db, row["session_id"])
-        return None
-    if moment - row["last_seen_at"] > TOUCH_INTERVAL:
-        await db.execute(
-            "UPDATE sessions SET last_seen_at = ? WHERE id = ?", (moment, row["session_id"])
-        )
-    return Session(
+    session = Session(
         id=row["session_id"],
         user=user_from_row(row),
         kind=row["kind"],
@@ -98,6 +90,14 @@ async def resolve(
         client_ip=row["client_ip"],
         refresh_token=row["refresh_token"],
     )
+    moment = clock.now()
+    # The same moment the page and media caches stop replaying answers made for this session.
+    if moment > session.expires_at(idle_seconds, max_seconds):
+        await end_by_id(db, session.id)
+        return None
+    if moment - session.last_seen_at > TOUCH_INTERVAL:
+        await db.execute("UPDATE sessions SET last_seen_at = ? WHERE id = ?", (moment, session.id))
+    return session
 
 
 async def end(db: Database, token: str) -> None:
