@@ -22,6 +22,8 @@ import pytest
 from PIL import Image
 
 from photoarchive.app import create_app
+from photoarchive.web.errors import describe_invalid
+from photoarchive.web.request import describe_malformed_json
 from tests.state import State, snapshot
 from tests.support import (
     PASSWORD,
@@ -619,35 +621,40 @@ def json_operations(server: LiveServer) -> list[tuple[str, str, dict[str, Any]]]
     return found
 
 
-def wrong_bodies(schema: dict[str, Any]) -> list[tuple[bytes, str]]:
-    """(body, expected part of the message) pairs that the schema refuses."""
+def wrong_bodies(schema: dict[str, Any]) -> list[tuple[bytes, str | re.Pattern[str]]]:
+    """(body, what our message must say) pairs that the schema refuses."""
     properties = schema.get("properties", {})
     valid = {name: "text" for name in properties}
-    bodies = [
-        (b"{not json", "JSON is malformed"),
+    bodies: list[tuple[bytes, str | re.Pattern[str]]] = [
+        (b"{not json", "The JSON body is malformed at line 1, column 2"),
         (b"", "send a JSON object as the body"),
-        (b"null", "Expected `object`, got `null`"),
-        (b"[]", "Expected `object`, got `array`"),
-        (b'"text"', "Expected `object`, got `str`"),
-        (json.dumps({**valid, "unexpected": 1}).encode(), "unknown field `unexpected`"),
-        (b'{"x": "\xff\xfe"}', "not valid UTF-8"),
-        (b"[" * 50_000 + b"]" * 50_000, "nested too deeply"),
+        (b"null", "send a JSON object as the body, not null"),
+        (b"[]", "send a JSON object as the body, not a list"),
+        (b'"text"', "send a JSON object as the body, not text"),
+        (
+            json.dumps({**valid, "unexpected": 1}).encode(),
+            "`unexpected` is not a field this accepts",
+        ),
+        (b'{"x": "\xff\xfe"}', "The JSON body is not valid UTF-8 (byte 7)"),
+        (b"[" * 50_000 + b"]" * 50_000, "The JSON body is nested too deeply"),
     ]
     for name in schema.get("required", []):
         missing = {k: v for k, v in valid.items() if k != name}
-        bodies.append((json.dumps(missing).encode(), f"missing required field `{name}`"))
+        bodies.append((json.dumps(missing).encode(), f"`{name}` is required"))
     for name in properties:
         for wrong, kind in (
-            (12345, "int"),
-            ([1, 2], "array"),
-            ({"a": 1}, "object"),
-            (True, "bool"),
+            (12345, "a whole number"),
+            ([1, 2], "a list"),
+            ({"a": 1}, "an object"),
+            (True, "true or false"),
         ):
-            bodies.append((json.dumps({**valid, name: wrong}).encode(), f"got `{kind}`"))
+            message = re.compile(f"`{name}` must be text( or null)?, not {kind}\\.")
+            bodies.append((json.dumps({**valid, name: wrong}).encode(), message))
     return bodies
 
 
 def test_malformed_json_and_wrong_types_on_every_api_body(live: LiveServer) -> None:
+    """Our contract, whatever the decoder underneath says: 400, {status, detail}, our words."""
     photo = a_photo(live)
     client = alice_api(live)
     operations = json_operations(live)
@@ -665,8 +672,52 @@ def test_malformed_json_and_wrong_types_on_every_api_body(live: LiveServer) -> N
                 method, url, content=body, headers={"content-type": "application/json"}
             )
             assert response.status_code == 400, (method, path, body[:60], response.text[:200])
-            assert message in response.json()["detail"], (path, body[:60], response.json())
+            answer = response.json()
+            assert set(answer) == {"status", "detail"}, (path, body[:60], answer)
+            assert answer["status"] == 400
+            found = (
+                message.search(answer["detail"])
+                if isinstance(message, re.Pattern)
+                else message in answer["detail"]
+            )
+            assert found, (path, body[:60], message, answer)
     unchanged(live, before)
+
+
+def test_what_the_validator_says_is_said_again_in_our_words() -> None:
+    """Each known shape of a validator message, and an unknown one, becomes our sentence."""
+    assert describe_invalid("data", "Expected `object`, got `array`") == (
+        "send a JSON object as the body, not a list"
+    )
+    assert describe_invalid("caption", "Expected `str`, got `int`") == (
+        "`caption` must be text, not a whole number"
+    )
+    assert describe_invalid("caption", "Expected `str | null`, got `bool`") == (
+        "`caption` must be text or null, not true or false"
+    )
+    assert describe_invalid("data", "Object missing required field `text`") == "`text` is required"
+    assert describe_invalid("data", "Object contains unknown field `x`") == (
+        "`x` is not a field this accepts"
+    )
+    assert describe_invalid("cursor", "Expected `str` of length <= 20") == (
+        "`cursor` must have <= 20 characters"
+    )
+    assert describe_invalid("limit", "Expected `int` >= 1") == "`limit` must be a whole number >= 1"
+    # A wording nobody has seen yet still names the field, in our words.
+    assert describe_invalid("limit", "Some new phrasing") == "`limit` is not valid"
+
+
+def test_a_body_that_is_not_json_is_explained() -> None:
+    assert describe_malformed_json(b"  ") == (
+        "The request is not valid: send a JSON object as the body."
+    )
+    assert describe_malformed_json(b'{"a": 1,}').startswith(
+        "The JSON body is malformed at line 1, column 9"
+    )
+    assert describe_malformed_json(b'\n\n{"a": \xc3\x28}') == (
+        "The JSON body is not valid UTF-8 (byte 8)."
+    )
+    assert describe_malformed_json(b"[" * 100_000) == "The JSON body is nested too deeply."
 
 
 # --- unknown and impossible ids ----------------------------------------------------------------------

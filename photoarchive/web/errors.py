@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 from urllib.parse import quote
 
@@ -62,20 +63,63 @@ def _describe(exc: Exception) -> tuple[int, str, str | None, dict[str, str]]:
     )
 
 
+# What JSON calls each type, as a person would say it.
+_NOUNS = {
+    "str": "text",
+    "int": "a whole number",
+    "float": "a number",
+    "bool": "true or false",
+    "null": "null",
+    "array": "a list",
+    "object": "an object",
+}
+_WRONG_TYPE = re.compile(r"Expected `([\w |]+)`, got `(\w+)`")
+_BOUND = re.compile(r"Expected `(\w+)` ([<>]=?) (\S+)")
+_LENGTH = re.compile(r"Expected `(\w+)` of length ([<>]=?) (\d+)")
+_MISSING = re.compile(r"missing required field `([^`]+)`")
+_UNKNOWN = re.compile(r"contains unknown field `([^`]+)`")
+
+
+def _noun(kind: str) -> str:
+    return _NOUNS.get(kind, kind)
+
+
+def describe_invalid(key: str | None, problem: str) -> str:
+    """Our words for one problem the validator found, whatever words it used.
+
+    Litestar and msgspec describe a value in their own terms, and those change between releases:
+    each known shape is said again here, and anything else falls back to naming the field.
+    """
+    body = key in (None, "", "data")
+    name = "the body" if body else f"`{key}`"
+    if body and problem == "'data'":  # Litestar's word for an empty body
+        return "send a JSON object as the body"
+    if match := _MISSING.search(problem):
+        return f"`{match[1]}` is required"
+    if match := _UNKNOWN.search(problem):
+        return f"`{match[1]}` is not a field this accepts"
+    if match := _WRONG_TYPE.search(problem):
+        kinds = [kind.strip() for kind in match[1].split("|")]
+        expected, got = " or ".join(_noun(kind) for kind in kinds), _noun(match[2])
+        if body and kinds == ["object"]:
+            return f"send a JSON object as the body, not {got}"
+        return f"{name} must be {expected}, not {got}"
+    if match := _LENGTH.search(problem):
+        unit = "items" if match[1] == "array" else "characters"
+        return f"{name} must have {match[2]} {match[3]} {unit}"
+    if match := _BOUND.search(problem):
+        return f"{name} must be {_noun(match[1])} {match[2]} {match[3]}"
+    return f"{name} is not valid"
+
+
 def _validation_message(exc: ValidationException) -> str:
     extra = exc.extra if isinstance(exc.extra, list) else []
-    parts = []
-    for item in extra:
-        if isinstance(item, dict):
-            key = item.get("key")
-            message = item.get("message", "is not valid")
-            if key == "data" and message == "'data'":  # Litestar's word for an empty body
-                parts.append("send a JSON object as the body")
-                continue
-            parts.append(f"{key}: {message}" if key else str(message))
-    if parts:
-        return "The request is not valid: " + "; ".join(parts)
-    return f"The request is not valid: {exc.detail}"
+    parts = [
+        describe_invalid(item.get("key"), str(item.get("message", "")))
+        for item in extra
+        if isinstance(item, dict)
+    ]
+    return "The request is not valid: " + ("; ".join(parts) or "check the values sent") + "."
 
 
 def handle_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:

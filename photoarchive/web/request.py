@@ -1,18 +1,43 @@
-"""The app's Request class: a JSON body the decoder chokes on is the client's error (400)."""
+"""The app's Request class: a JSON body the decoder refuses gets our own 400, whatever it said.
+
+The decoder underneath (msgspec, through Litestar) is fast and strict, but its wording and even
+which error it raises change between releases. So when it refuses a body we look again with the
+standard library, on that failure path only, and say in our words what is wrong.
+"""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from litestar import Request
-from litestar.exceptions import SerializationException
+
+from photoarchive.errors import BadRequest
+
+
+def describe_malformed_json(body: bytes) -> str:
+    """A person's explanation of why `body` is not a JSON document."""
+    if not body.strip():
+        return "The request is not valid: send a JSON object as the body."
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return f"The JSON body is not valid UTF-8 (byte {exc.start})."
+    try:
+        json.loads(text)
+    except RecursionError:
+        return "The JSON body is nested too deeply."
+    except json.JSONDecodeError as exc:
+        return f"The JSON body is malformed at line {exc.lineno}, column {exc.colno}: {exc.msg}."
+    except ValueError:
+        pass
+    return "The JSON body is malformed."
 
 
 class AppRequest(Request[Any, Any, Any]):
     async def json(self) -> Any:
+        body = await self.body()  # a body over the size limit or cut short stays that error
         try:
             return await super().json()
-        except UnicodeDecodeError:
-            raise SerializationException("The JSON body is not valid UTF-8.") from None
-        except RecursionError:
-            raise SerializationException("The JSON body is nested too deeply.") from None
+        except Exception:  # whatever the decoder raised, the body is the client's error
+            raise BadRequest(describe_malformed_json(body)) from None
