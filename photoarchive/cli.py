@@ -287,8 +287,20 @@ def cmd_import(args: argparse.Namespace) -> int:
     from photoarchive import importer
     from photoarchive.app import build_store
 
+    if not args.paths and args.files_from is None:
+        print("photoarchive: name the files or folders to import, or --files-from", file=sys.stderr)
+        return 2
     settings = _settings()
     jobs = args.jobs or os.cpu_count() or 1
+    listing = None
+    if args.files_from == "-":
+        listing = sys.stdin.fileno()
+    elif args.files_from is not None:
+        try:
+            listing = os.open(args.files_from, os.O_RDONLY)  # read to its end by a thread
+        except OSError as exc:
+            print(f"photoarchive: cannot read {args.files_from}: {exc.strerror}", file=sys.stderr)
+            return 2
     try:
         return asyncio.run(
             importer.run(
@@ -298,10 +310,12 @@ def cmd_import(args: argparse.Namespace) -> int:
                 username=args.user,
                 jobs=jobs,
                 caption_from_filename=args.caption_from_filename,
+                files_from=listing,
+                separator=b"\0" if args.null else b"\n",
             )
         )
     except KeyboardInterrupt:
-        print("photoarchive: import interrupted; run it again to continue", file=sys.stderr)
+        print(importer.INTERRUPTED, file=sys.stderr)
         return 130
 
 
@@ -332,7 +346,17 @@ def build_parser() -> argparse.ArgumentParser:
     imp = sub.add_parser(
         "import", help="import photos from files and folders (recursively) for one account"
     )
-    imp.add_argument("paths", nargs="+", metavar="PATH", help="a photo or a folder of photos")
+    imp.add_argument("paths", nargs="*", metavar="PATH", help="a photo or a folder of photos")
+    imp.add_argument(
+        "--files-from",
+        metavar="FILE",
+        help="also import the files and folders listed in FILE, one per line ('-': standard"
+        " input), as the list arrives: find ~/Pictures -newer stamp | photoarchive import"
+        " --files-from - --user NAME",
+    )
+    imp.add_argument(
+        "-0", "--null", action="store_true", help="the list is NUL-separated (find -print0)"
+    )
     imp.add_argument("--user", required=True, help="the account that will own the photos")
     imp.add_argument(
         "--caption-from-filename", action="store_true", help="caption each photo with its name"

@@ -12,12 +12,15 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import os
+import signal
 import sys
 import tempfile
+import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from stat import S_ISREG
 from typing import TextIO
 
 from rich.console import Console
@@ -27,6 +30,7 @@ from rich.progress import (
     Progress,
     ProgressColumn,
     Task,
+    TaskID,
     TextColumn,
     TimeElapsedColumn,
     TimeRemainingColumn,
@@ -112,6 +116,8 @@ async def import_one(
     """("imported" | "duplicate" | "refused", reason) for one file; never raises an AppError."""
     try:
         stat = await asyncio.to_thread(path.stat)
+        if not S_ISREG(stat.st_mode):  # a pipe or a device would block or never end
+            return "refused", "not a regular file"
         if stat.st_size > svc.settings.max_upload_bytes:
             return "refused", f"larger than the {svc.settings.max_upload_mb} MB limit"
         digest, size = await asyncio.to_thread(_sha256, path)
@@ -156,12 +162,41 @@ async def import_paths(
     console: Console | None = None,
 ) -> Report:
     """Import every file under `paths` for `owner` with `jobs` files in flight at once."""
-    console = console or Console(stderr=True)
     files = list(find_files(paths))
-    report = Report()
-    queue: asyncio.Queue[Path] = asyncio.Queue()
+    return await import_files(
+        svc,
+        owner,
+        _listed(files),
+        total=len(files),
+        jobs=jobs,
+        caption_from_filename=caption_from_filename,
+        console=console,
+    )
+
+
+async def _listed(files: Sequence[Path]) -> AsyncIterator[Path]:
     for path in files:
-        queue.put_nowait(path)
+        yield path
+
+
+async def import_files(
+    svc: Services,
+    owner: User,
+    source: AsyncIterator[Path],
+    *,
+    total: int | None,
+    jobs: int,
+    caption_from_filename: bool = False,
+    console: Console | None = None,
+) -> Report:
+    """Import the files `source` yields, as they come, with `jobs` files in flight at once.
+
+    `total` is None when the source cannot say in advance (a list read from a pipe). Cancelling
+    stops every worker at its next step; what was stored stays, nothing half-done is left.
+    """
+    console = console or Console(stderr=True)
+    report = Report()
+    queue: asyncio.Queue[Path | None] = asyncio.Queue(maxsize=2 * jobs)
     progress = Progress(
         TextColumn("importing"),
         BarColumn(),
@@ -174,9 +209,17 @@ async def import_paths(
         transient=False,
     )
 
-    async def worker(task_id: int) -> None:
-        while not queue.empty():
-            path = queue.get_nowait()
+    async def feed(task_id: TaskID) -> None:
+        seen = 0
+        async for path in source:
+            seen += 1
+            await queue.put(path)
+        progress.update(task_id, total=seen)
+        for _ in range(jobs):
+            await queue.put(None)
+
+    async def worker(task_id: TaskID) -> None:
+        while (path := await queue.get()) is not None:
             outcome, reason = await import_one(
                 svc, owner, path, caption_from_filename=caption_from_filename
             )
@@ -191,12 +234,55 @@ async def import_paths(
                 )
             progress.advance(task_id)
 
+    jobs = max(1, jobs)
     started = time.perf_counter()
     with progress:
-        task_id = progress.add_task("import", total=len(files))
-        await asyncio.gather(*(worker(task_id) for _ in range(max(1, jobs))))
+        task_id = progress.add_task("import", total=total)
+        async with asyncio.TaskGroup() as group:
+            group.create_task(feed(task_id))
+            for _ in range(jobs):
+                group.create_task(worker(task_id))
     report.seconds = time.perf_counter() - started
     return report
+
+
+def read_list(fd: int, *, separator: bytes = b"\n") -> AsyncIterator[Path]:
+    """The files listed in the file or pipe `fd`, one per line (or per NUL with `find -print0`), as they arrive.
+
+    A listed folder stands for the files under it. A daemon thread does the blocking reads and
+    walks, so a pipe that stays open never holds up the end of the program: an interrupted
+    import exits at once, whatever its input is doing. It reads the descriptor itself, not a
+    buffered file object, whose lock it would still hold while Python shuts down.
+    """
+    loop = asyncio.get_running_loop()
+    found: asyncio.Queue[Path | None] = asyncio.Queue()
+
+    def expand(line: bytes) -> None:
+        name = os.fsdecode(line.rstrip(b"\r") if separator == b"\n" else line)
+        if name.strip():
+            path = Path(name)
+            # A missing file is passed on, for import_one to refuse with the reason.
+            for each in find_files([path]) if path.is_dir() else [path]:
+                loop.call_soon_threadsafe(found.put_nowait, each)
+
+    def pump() -> None:
+        pending = b""
+        try:
+            while chunk := os.read(fd, CHUNK):  # whatever has arrived: a pipe may be slow
+                *complete, pending = (pending + chunk).split(separator)
+                for line in complete:
+                    expand(line)
+            expand(pending)
+        finally:
+            loop.call_soon_threadsafe(found.put_nowait, None)
+
+    threading.Thread(target=pump, name="import-list", daemon=True).start()
+
+    async def paths() -> AsyncIterator[Path]:
+        while (path := await found.get()) is not None:
+            yield path
+
+    return paths()
 
 
 async def run(
@@ -207,9 +293,16 @@ async def run(
     username: str,
     jobs: int,
     caption_from_filename: bool,
+    files_from: int | None = None,
+    separator: bytes = b"\n",
     out: TextIO = sys.stdout,
 ) -> int:
-    """The `photoarchive import` command: 0 when every file is stored, 1 when some were refused."""
+    """The `photoarchive import` command: 0 when every file is stored, 1 when some were refused.
+
+    Files come from `paths` and, with `files_from`, from a list read as it arrives. SIGTERM
+    (a container or service stopping) ends it like Ctrl-C: what is stored stays, and running
+    the same command again picks up where it stopped (exit 143, as for Ctrl-C's 130).
+    """
     missing = [str(path) for path in paths if not path.exists()]
     if missing:
         print(f"photoarchive: no such file or folder: {', '.join(missing)}", file=sys.stderr)
@@ -225,17 +318,57 @@ async def run(
         passwords=Passwords(settings.argon2_memory_kib, settings.argon2_time_cost),
         image_slots=asyncio.Semaphore(jobs),
     )
+    loop = asyncio.get_running_loop()
+    main = asyncio.current_task()
+    terminated = False
+
+    def terminate() -> None:
+        nonlocal terminated
+        terminated = True
+        if main is not None:
+            main.cancel()
+
+    loop.add_signal_handler(signal.SIGTERM, terminate)
     try:
         try:
             owner = await users.by_username(db, username)
         except AppError as exc:
             print(f"photoarchive: {exc.message}", file=sys.stderr)
             return 2
-        report = await import_paths(
-            svc, owner, paths, jobs=jobs, caption_from_filename=caption_from_filename
+        source: AsyncIterator[Path]
+        if files_from is None:
+            files = list(find_files(paths))
+            source, total = _listed(files), len(files)
+        else:
+            source = _chain(find_files(paths), read_list(files_from, separator=separator))
+            total = None
+        report = await import_files(
+            svc,
+            owner,
+            source,
+            total=total,
+            jobs=jobs,
+            caption_from_filename=caption_from_filename,
         )
+    except asyncio.CancelledError:
+        if not terminated or main is None:
+            raise  # Ctrl-C: asyncio.run turns it into KeyboardInterrupt
+        main.uncancel()
+        print(INTERRUPTED, file=sys.stderr)
+        return 128 + signal.SIGTERM
     finally:
+        loop.remove_signal_handler(signal.SIGTERM)
         await db.close()
         await store.close()
     print(report.summary(), file=out)
     return 1 if report.refused else 0
+
+
+INTERRUPTED = "photoarchive: import interrupted; run it again to continue"
+
+
+async def _chain(first: Iterator[Path], then: AsyncIterator[Path]) -> AsyncIterator[Path]:
+    for path in first:
+        yield path
+    async for path in then:
+        yield path
