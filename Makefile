@@ -1,15 +1,32 @@
 # Photoarchive: `make run` to start, `make test` to check everything.
+#
+# Installs come from uv.lock (exact versions and hashes of everything, tests included), read by
+# uv, which is itself installed from requirements/uv.txt (pinned, hashed) into .tools/.
 PYTHON ?= python3
 VENV ?= .venv
+TOOLS ?= .tools
 BIN := $(VENV)/bin
+UV := $(TOOLS)/bin/uv
 STAMP := $(VENV)/.installed
+EXTRAS := --extra test --extra dev
 
-.PHONY: run test lint format install clean container-test screenshots bench-serve bench-ingest
+# uv uses this machine's Python (never downloads one) and the venv named above.
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+export UV_PYTHON := $(PYTHON)
 
-$(STAMP): pyproject.toml
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test,dev]'
+.PHONY: run test lint lock-check lock upgrade uv-pin format install clean container-test \
+	screenshots bench-serve bench-ingest
+
+$(UV): requirements/uv.txt
+	@test -x $(TOOLS)/bin/python || $(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/python -m pip install --quiet --disable-pip-version-check \
+	  --require-hashes --no-deps -r requirements/uv.txt
+	@touch $(UV)
+
+# --locked: refuses to install when uv.lock is out of step with pyproject.toml.
+$(STAMP): pyproject.toml uv.lock $(UV)
+	$(UV) sync --locked $(EXTRAS)
 	@touch $(STAMP)
 
 install: $(STAMP)
@@ -28,8 +45,8 @@ screenshots: $(STAMP)
 
 # Benchmarks are not tests: run them by hand on a quiet machine (see bench/README.md).
 BENCH_STAMP := $(VENV)/.bench-installed
-$(BENCH_STAMP): $(STAMP) pyproject.toml
-	$(BIN)/python -m pip install --quiet -e '.[test,dev,bench]'
+$(BENCH_STAMP): $(STAMP)
+	$(UV) sync --locked $(EXTRAS) --extra bench
 	@touch $(BENCH_STAMP)
 
 bench-serve: $(BENCH_STAMP)
@@ -40,15 +57,36 @@ bench-serve: $(BENCH_STAMP)
 
 # Ingest benchmark against libvips (Debian's libvips42 + pyvips) and naive Pillow; writes
 # bench/results/ingest.md. BENCH_ARGS=--quick for a 12 MP-only smoke run.
-bench-ingest: $(STAMP)
+bench-ingest: $(BENCH_STAMP)
 	@ldconfig -p | grep -q 'libvips\.so\.42' || { apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libvips42; }
-	@$(BIN)/python -c 'import pyvips' 2>/dev/null || $(BIN)/python -m pip install --quiet -e '.[bench]'
 	$(BIN)/python bench/ingest.py $(BENCH_ARGS)
 
-lint: $(STAMP)
+lint: $(STAMP) lock-check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# Fails when uv.lock does not match pyproject.toml (someone changed one without the other).
+lock-check: $(UV)
+	$(UV) lock --check
+
+# Refreshing the lock is a deliberate act; commit uv.lock with the reason.
+#   make lock      after editing pyproject.toml: keeps every pin that still fits, adds what is new
+#   make upgrade   every package to the newest version pyproject.toml allows
+#   make upgrade PACKAGE=pillow   just that one
+lock: $(UV)
+	$(UV) lock
+
+upgrade: $(UV)
+	$(UV) lock $(if $(PACKAGE),--upgrade-package $(PACKAGE),--upgrade)
+
+# requirements/uv.txt for another uv: make uv-pin UV_VERSION=x.y.z
+uv-pin: $(UV)
+	@test -n "$(UV_VERSION)" || { echo "usage: make uv-pin UV_VERSION=x.y.z"; exit 2; }
+	echo 'uv==$(UV_VERSION)' | $(UV) pip compile --generate-hashes --no-header --no-annotate \
+	  --python-version 3.11 - -o requirements/uv.txt.new
+	{ sed -n '/^#/p' requirements/uv.txt; cat requirements/uv.txt.new; } >requirements/uv.txt.tmp
+	rm requirements/uv.txt.new && mv requirements/uv.txt.tmp requirements/uv.txt
 
 format: $(STAMP)
 	$(BIN)/ruff format .
@@ -59,4 +97,4 @@ container-test:
 	bash scripts/container-test.sh
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(TOOLS) .pytest_cache .ruff_cache
