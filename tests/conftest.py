@@ -5,9 +5,10 @@ from pathlib import Path
 
 import pytest
 
+from photoarchive import clock
 from photoarchive.settings import Settings
 from tests.cloud import moto, rclone  # noqa: F401  # session-wide S3/Cognito servers
-from tests.support import LiveServer, live_server, make_settings
+from tests.support import FrozenClock, LiveServer, live_server, make_settings
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -25,3 +26,11 @@ def settings(tmp_path: Path) -> Settings:
 def server(settings: Settings) -> Iterator[LiveServer]:
     with live_server(settings) as live:
         yield live
+
+
+@pytest.fixture
+def frozen_clock(monkeypatch: pytest.MonkeyPatch) -> FrozenClock:
+    """The app's clock stopped at the present moment (the in-thread server reads it too)."""
+    frozen = FrozenClock(clock.now())
+    monkeypatch.setattr(clock, "now", frozen.now)
+    return frozen
