@@ -78,9 +78,14 @@ def test_a_failed_open_leaves_no_connection_behind(tmp_path: Path) -> None:
     with sqlite3.connect(path) as conn:
         conn.execute("PRAGMA user_version = 4")  # migration 0005 adds a column that is there
     db = Database(path, readers=2)
-    before = threading.active_count()
+    before = set(threading.enumerate())
     with pytest.raises(sqlite3.OperationalError, match="duplicate column name"):
         asyncio.run(db.open())
-    assert threading.active_count() == before  # while `db` and the error are still held
+    # A closed connection's thread ends a moment after close() returns, so wait for the
+    # threads the open started; one left open would never end (60 s bounds that failure).
+    started = [thread for thread in threading.enumerate() if thread not in before]
+    for thread in started:
+        thread.join(timeout=60)
+    assert [t for t in started if t.is_alive()] == []  # while `db` and the error are still held
     with sqlite3.connect(path) as conn:  # and the half-run migration was rolled back
         assert conn.execute("PRAGMA user_version").fetchone()[0] == 4
