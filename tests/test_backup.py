@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import random
+import signal
 import sqlite3
 import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,6 +23,13 @@ from tests.processes import distinct_jpeg, photoarchive_env, run_cli, server_pro
 from tests.support import PASSWORD, LiveServer, api_login, upload_bytes
 
 PEOPLE = ("alice", "bob", "carol")
+# `photoarchive`, stopping itself before it begins: the test says when it may go on.
+HELD_AT_START = [
+    sys.executable,
+    "-c",
+    "import os, signal, sys; os.kill(os.getpid(), signal.SIGSTOP); "
+    "from photoarchive.cli import main; sys.exit(main())",
+]
 
 
 @dataclass
@@ -35,6 +45,23 @@ class Ledger:
     def photo_ids(self) -> list[int]:
         with self.lock:
             return [photo_id for _at, photo_id, _sha in self.photos]
+
+    def last_at(self) -> float:
+        """When the latest acknowledgement of any kind arrived."""
+        with self.lock:
+            return max(at for at, *_ in self.photos + self.comments + self.likes)
+
+
+def wait_for_writes(
+    ledger: Ledger, writers: list[threading.Thread], condition: Callable[[], bool]
+) -> None:
+    """Until `condition` holds of the acknowledged writes (60 s bounds a hang)."""
+    deadline = time.monotonic() + 60
+    while not condition():
+        assert not ledger.failures, ledger.failures
+        assert any(writer.is_alive() for writer in writers), "every writer stopped"
+        assert time.monotonic() < deadline, "the writes did not go on"
+        time.sleep(0.02)
 
 
 def _write_until(stop: threading.Event, client: httpx.Client, who: str, ledger: Ledger) -> None:
@@ -89,19 +116,27 @@ def test_backup_while_writing_then_restore_keeps_everything_committed_before(
         for writer in writers:
             writer.start()
         try:
-            while len(ledger.photos) < 15 and not ledger.failures:
-                time.sleep(0.05)
+            wait_for_writes(ledger, writers, lambda: len(ledger.photos) >= 15)
             started = time.monotonic()
             backup = subprocess.Popen(
-                [sys.executable, "-m", "photoarchive", "backup", str(dest)],
+                [*HELD_AT_START, "backup", str(dest)],
                 env=photoarchive_env(data_dir),
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
                 text=True,
             )
+            # The backup waits, stopped before it has opened anything, until a write is
+            # acknowledged after its start: writes overlap it however the machine schedules.
+            _pid, status = os.waitpid(backup.pid, os.WUNTRACED)
+            assert os.WIFSTOPPED(status), status
+            try:
+                wait_for_writes(ledger, writers, lambda: ledger.last_at() > started)
+            finally:
+                os.kill(backup.pid, signal.SIGCONT)
             output, errors = backup.communicate(timeout=120)
             finished = time.monotonic()
-            time.sleep(0.3)  # and a few more writes after it
+            # ... and a few more writes after it
+            wait_for_writes(ledger, writers, lambda: ledger.last_at() > finished)
         finally:
             stop.set()
             for writer in writers:
