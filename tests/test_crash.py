@@ -19,6 +19,7 @@ from tests.support import PASSWORD, PHOTOS, api_login, upload_bytes
 
 UPLOADERS = 3
 BIG = PHOTOS / "cameras" / "Reconyx_HC500_Hyperfire.jpg"  # 400 KB: long enough to cut in half
+SMALL = PHOTOS / "orientation" / "landscape_2.jpg"  # 130 KB: what the other uploaders send
 BOUNDARY = "crash-test-boundary"
 
 
@@ -26,7 +27,7 @@ def _upload_forever(
     client: httpx.Client, stop: threading.Event, acknowledged: list[tuple[int, str]]
 ) -> None:
     while not stop.is_set():
-        data = distinct_jpeg(PHOTOS / "orientation" / "landscape_2.jpg")
+        data = distinct_jpeg(SMALL)
         try:
             response = upload_bytes(client, "photo.jpg", data)
         except httpx.TransportError:
@@ -52,6 +53,17 @@ def _half_upload(client: httpx.Client, cut: threading.Event) -> None:
         client.post("/api/v1/photos", content=body(), headers=headers)
 
 
+def _half_written(server: ServerProcess) -> list[Path]:
+    """Temp files of uploads holding more than a whole small photo: the half of the big one."""
+    bigger_than_any_small = SMALL.stat().st_size + 4096
+    found = []
+    for path in server.temp_files():
+        with contextlib.suppress(FileNotFoundError):  # finished and moved away meanwhile
+            if path.name.startswith("upload-") and path.stat().st_size > bigger_than_any_small:
+                found.append(path)
+    return found
+
+
 def _stored_keys(server: ServerProcess) -> set[str]:
     root = server.settings.blob_dir
     return {p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()}
@@ -74,10 +86,10 @@ def test_sigkill_during_uploads_loses_nothing_acknowledged(tmp_path: Path) -> No
         threads.append(threading.Thread(target=_half_upload, args=(alice, cut)))
         for thread in threads:
             thread.start()
+        # Wait for the half upload's own temp file: larger than any whole small upload, so
+        # it cannot be one of the others' that is about to be finished and moved away.
         deadline = time.monotonic() + 60
-        while len(acknowledged) < 12 or not any(
-            p.stat().st_size > 0 for p in server.temp_files() if p.name.startswith("upload-")
-        ):
+        while len(acknowledged) < 12 or not _half_written(server):
             assert time.monotonic() < deadline, "the uploads did not get going"
             time.sleep(0.02)
         server.kill()
