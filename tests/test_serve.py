@@ -12,6 +12,7 @@ from pathlib import Path
 
 import httpx
 
+from tests.processes import START_TIMEOUT
 from tests.support import free_socket
 
 
@@ -20,23 +21,29 @@ def test_serve_process_answers_healthz(tmp_path: Path) -> None:
     port = sock.getsockname()[1]
     sock.close()
     env = {**os.environ, "PHOTOARCHIVE_DATA_DIR": str(tmp_path / "data")}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "photoarchive", "serve", "--host", "127.0.0.1", "--port", str(port)],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    log_path = tmp_path / "serve.log"
+    command = ["serve", "--host", "127.0.0.1", "--port", str(port)]
+    with log_path.open("wb") as log:  # a file, not a pipe nobody reads until the end
+        process = subprocess.Popen(
+            [sys.executable, "-m", "photoarchive", *command],
+            env={**env, "PYTHONUNBUFFERED": "1"},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
     try:
-        deadline = time.monotonic() + 30
+        # Ready means: this process says it listens, and /healthz answers (on a busy machine
+        # another server may have taken the port meanwhile, and would answer too).
+        deadline = time.monotonic() + START_TIMEOUT
         while True:
             try:
-                response = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2)
-                break
+                if f"Uvicorn running on http://127.0.0.1:{port}" in log_path.read_text():
+                    response = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=10)
+                    break
             except httpx.TransportError:
-                assert process.poll() is None, process.stdout.read() if process.stdout else ""
-                assert time.monotonic() < deadline, "server did not come up"
-                time.sleep(0.1)
+                pass
+            assert process.poll() is None, log_path.read_text()
+            assert time.monotonic() < deadline, f"server did not come up: {log_path.read_text()}"
+            time.sleep(0.05)
         assert response.status_code == 200
         assert response.json() == {"status": "ok"}
         secret = tmp_path / "data" / "secret_key"
@@ -47,11 +54,17 @@ def test_serve_process_answers_healthz(tmp_path: Path) -> None:
             env={**env, "PHOTOARCHIVE_PORT": str(port)},
             capture_output=True,
             text=True,
+            timeout=60,
         )
         assert health.returncode == 0, health.stderr
     finally:
         process.send_signal(signal.SIGTERM)
-        output, _ = process.communicate(timeout=30)
+        try:
+            process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            process.kill()  # then the exit status below says it did not stop
+            process.wait()
+    output = log_path.read_text()
     # uvicorn finishes the lifespan, then re-raises SIGTERM so the exit reflects the signal
     assert process.returncode in (0, -signal.SIGTERM), output
     assert "Application shutdown complete" in output
