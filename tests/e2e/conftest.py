@@ -36,6 +36,9 @@ HOW_TO = (
     "with npm), or `make test`, which does it"
 )
 PASSWORD = "correct horse battery"
+# How long a page may take to show what a test waits for. Bounds a hang only: a browser and
+# the server on a busy two-core machine can take many times what they take on a quiet one.
+WAIT_SECONDS = 60.0
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
 VIEWPORTS = {"desktop": DESKTOP, "phone": PHONE}
@@ -102,6 +105,10 @@ class Server:
     process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
+        # Ready means: this process says it listens, and /healthz answers. The log line
+        # matters as much: on a busy machine another server may hold the port.
+        ready_line = f"Uvicorn running on http://127.0.0.1:{self.port}"
+        seen = self.log().count(ready_line) if self.log_path.exists() else 0
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "photoarchive", "serve", "--port", str(self.port)],
@@ -109,10 +116,13 @@ class Server:
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + WAIT_SECONDS
         while True:
             try:
-                if httpx.get(f"{self.url}/healthz", timeout=2).status_code == 200:
+                if (
+                    self.log().count(ready_line) > seen
+                    and httpx.get(f"{self.url}/healthz", timeout=10).status_code == 200
+                ):
                     return
             except httpx.TransportError:
                 pass
@@ -126,7 +136,7 @@ class Server:
             return
         self.process.terminate()
         try:
-            self.process.wait(timeout=20)
+            self.process.wait(timeout=60)
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
@@ -213,7 +223,7 @@ def new_context(browser: Any) -> Iterator[Callable[..., Any]]:
 
     def make(viewport: dict[str, int] = DESKTOP, **options: Any) -> Any:
         context = browser.new_context(viewport=viewport, **options)
-        context.set_default_timeout(15_000)
+        context.set_default_timeout(WAIT_SECONDS * 1000)
         context.on("page", watch.attach)
         contexts.append(context)
         return context
@@ -225,7 +235,7 @@ def new_context(browser: Any) -> Iterator[Callable[..., Any]]:
     assert not watch.problems, "\n".join(watch.problems)
 
 
-def wait_until(page: Any, expression: str, timeout: float = 15.0, arg: Any = None) -> Any:
+def wait_until(page: Any, expression: str, timeout: float = WAIT_SECONDS, arg: Any = None) -> Any:
     """Poll a JavaScript expression until it is truthy. (page.evaluate is exempt from the
     page's Content-Security-Policy; wait_for_function is not, and the app forbids eval.)"""
     deadline = time.monotonic() + timeout

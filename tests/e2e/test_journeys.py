@@ -104,7 +104,7 @@ def test_upload_by_chooser_and_by_drop_with_progress(
     page.fill("#caption", "Weekend walk")
     page.click("#upload-submit")
     assert page.locator("#upload-progress").is_visible()
-    wait_until(page, "document.getElementById('upload-form').dataset.finished === 'true'", 60)
+    wait_until(page, "document.getElementById('upload-form').dataset.finished === 'true'")
     cdp.send(
         "Network.emulateNetworkConditions",
         {"offline": False, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1},
@@ -288,7 +288,7 @@ def test_live_updates_survive_a_server_restart(server: Server, new_context: Any)
     wait_until(page, "document.documentElement.dataset.live === 'reconnecting'")
     server.start()
     # The stream comes back by itself (the SSE extension retries), and events flow again.
-    wait_until(page, "document.documentElement.dataset.live === 'open'", timeout=30)
+    wait_until(page, "document.documentElement.dataset.live === 'open'")
     api = server.api("alice")
     path = photo_files("gps/DSCN0010.jpg")[0]
     api.post("/api/v1/photos", files=[("file", (path.name, path.read_bytes()))])
