@@ -10,8 +10,10 @@ UV := $(TOOLS)/bin/uv
 STAMP := $(VENV)/.installed
 EXTRAS := --extra test --extra dev
 
-# uv uses this machine's Python (never downloads one) and the venv named above.
+# uv uses this machine's Python (never downloads one), the venv named above, and the system's
+# certificate store (as pip does: a proxy's or a company's CA is trusted there).
 export UV_PYTHON_DOWNLOADS := never
+export UV_SYSTEM_CERTS := 1
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 export UV_PYTHON := $(PYTHON)
 
