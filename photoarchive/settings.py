@@ -47,6 +47,8 @@ class Settings:
     # Sign-in throttling: this many failures per account or per client address in the window.
     login_max_failures: int = 10
     login_window_minutes: float = 15
+    # Sign-up attempts (kept or refused) per client address (IPv6: per /64) in an hour.
+    signup_max_per_hour: int = 20
     # Reverse proxies whose X-Forwarded-For names the client; nobody else's is believed.
     trusted_proxies: tuple[Network, ...] = ()
     # seconds between keepalive comments on the live event stream (and session re-checks)
@@ -133,6 +135,7 @@ class Settings:
             "session_max_days": reader.number("SESSION_MAX_DAYS", 30.0),
             "login_max_failures": reader.integer("LOGIN_MAX_FAILURES", 10, 1, 1_000_000),
             "login_window_minutes": reader.number("LOGIN_WINDOW_MINUTES", 15.0),
+            "signup_max_per_hour": reader.integer("SIGNUP_MAX_PER_HOUR", 20, 1, 1_000_000),
             "trusted_proxies": reader.networks("TRUSTED_PROXIES"),
             "event_keepalive_seconds": reader.number("EVENT_KEEPALIVE_SECONDS", 15.0),
         }

@@ -1,11 +1,15 @@
-"""Sign-in throttling, kept in the database: too many failures per account or per address -> 429.
+"""Throttles kept in the database: sign-in failures per account and per client, sign-ups per
+client; over the budget -> 429 with the wait.
 
-Each attempt is counted as a failure *before* the password is checked and forgiven after a
-success, so a burst of parallel guesses cannot slip past the limit while argon2 is busy.
+Each sign-in attempt is counted as a failure *before* the password is checked and forgiven
+after a success, so a burst of parallel guesses cannot slip past the limit while argon2 is busy.
+A client is its IPv4 address, or its IPv6 /64: one household or host is given a whole /64 and
+could otherwise spend a fresh budget on every address in it.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import math
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -29,6 +33,19 @@ class Limits:
     @classmethod
     def from_settings(cls, settings: Settings) -> Limits:
         return cls(settings.login_max_failures, settings.login_window_minutes * 60)
+
+
+def client_key(client_ip: str) -> str:
+    """The budget a client address draws on: the address (IPv4), or its /64 (IPv6)."""
+    try:
+        address = ipaddress.ip_address(client_ip)
+    except ValueError:
+        return client_ip  # not an address (a test client's name): counted as it is
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.IPv6Network((address, 64), strict=False))
+    return str(address)
 
 
 async def _account_key(tx: Transaction, login: str) -> str:
@@ -61,6 +78,7 @@ async def _begin_attempt(
     Returns the attempt's row id and the account key."""
     moment = clock.now()
     since = moment - limits.window_seconds
+    client_ip = client_key(client_ip)
     async with db.transaction() as tx:
         await tx.execute("DELETE FROM login_failures WHERE failed_at <= ?", (since,))
         account = await _account_key(tx, login)
@@ -122,3 +140,34 @@ async def confirm_password(svc: Services, user: User, password: str, client_ip: 
         await sign_in(svc, user.username, password, client_ip)
     except NotAuthenticated:
         raise Invalid("That is not your current password.", field="current_password") from None
+
+
+SIGNUP_WINDOW_SECONDS = 3600.0
+
+
+async def signing_up(svc: Services, client_ip: str, sign_up: Callable[[], Awaitable[T]]) -> T:
+    """Run `sign_up` unless the client has spent its sign-up budget for the hour.
+
+    Every attempt counts, kept or refused: a flood of refused sign-ups costs the server work
+    too, and a family signs up a handful of people, not dozens an hour.
+    """
+    limits = Limits(svc.settings.signup_max_per_hour, SIGNUP_WINDOW_SECONDS)
+    key = client_key(client_ip)
+    moment = clock.now()
+    since = moment - limits.window_seconds
+    async with svc.db.transaction() as tx:
+        await tx.execute("DELETE FROM signup_attempts WHERE at <= ?", (since,))
+        rows = await tx.fetchall(
+            "SELECT at FROM signup_attempts WHERE client_key = ? AND at > ? ORDER BY at",
+            (key, since),
+        )
+        wait = _wait([row["at"] for row in rows], limits, moment)
+        if wait:
+            minutes = max(1, math.ceil(wait / 60))
+            unit = "minute" if minutes == 1 else "minutes"
+            raise TooManyRequests(
+                f"Too many sign-ups from your network. Try again in {minutes} {unit}.",
+                retry_after=wait,
+            )
+        await tx.insert("INSERT INTO signup_attempts (client_key, at) VALUES (?, ?)", (key, moment))
+    return await sign_up()

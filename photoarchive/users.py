@@ -109,6 +109,10 @@ async def create(
     check_username(username)
     email = check_email(email)
     check_password(password)
+    # Refused sign-ups (closed, no invite, a taken name) must not cost an argon2 hash each.
+    await check_registration(
+        db, username=username, email=email, registration=registration, invite=invite
+    )
     password_hash = await passwords.hash(password)
     return await insert(
         db,
