@@ -42,6 +42,9 @@ def test_no_generated_request_gets_a_server_error(tmp_path: Path) -> None:
         config = SchemathesisConfig.from_dict(
             {
                 "headers": {"Authorization": alice.headers["Authorization"]},
+                # Schemathesis gives up on a request after 10 s by default, which a loaded
+                # machine can reach; this bounds a hang, speed is not what is tested here.
+                "request-timeout": 60,
                 "checks": {"enabled": False, "not_a_server_error": {"enabled": True}},
                 "phases": {"stateful": {"enabled": False}},
                 "generation": {"max-examples": MAX_EXAMPLES, "deterministic": True},
