@@ -52,6 +52,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from photoarchive.app import create_app
+    from photoarchive.web.server import server_config
 
     _return_large_blocks_to_the_os()
     overrides: dict[str, object] = {}
@@ -61,18 +62,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
         overrides["port"] = args.port
     settings = _settings(**overrides)
     app = create_app(settings)
-    config = uvicorn.Config(
+    config = server_config(
         app,
+        settings,
         host=settings.host,
         port=settings.port,
-        http="httptools",
         loop="auto",
-        lifespan="on",
-        server_header=False,
-        proxy_headers=False,
         access_log=args.access_log,
         log_level="info",
-        timeout_graceful_shutdown=10,
     )
     server = uvicorn.Server(config)
     print(

@@ -51,6 +51,8 @@ class Settings:
     signup_max_per_hour: int = 20
     # Reverse proxies whose X-Forwarded-For names the client; nobody else's is believed.
     trusted_proxies: tuple[Network, ...] = ()
+    # A request's head (request line and headers) must arrive within this many seconds.
+    request_head_timeout_seconds: float = 20.0
     # seconds between keepalive comments on the live event stream (and session re-checks)
     event_keepalive_seconds: float = 15.0
     # Blob storage: the data dir, or an S3-compatible bucket (MinIO, AWS...).
@@ -138,6 +140,7 @@ class Settings:
             "signup_max_per_hour": reader.integer("SIGNUP_MAX_PER_HOUR", 20, 1, 1_000_000),
             "trusted_proxies": reader.networks("TRUSTED_PROXIES"),
             "event_keepalive_seconds": reader.number("EVENT_KEEPALIVE_SECONDS", 15.0),
+            "request_head_timeout_seconds": reader.number("REQUEST_HEAD_TIMEOUT_SECONDS", 20.0),
         }
         values.update(_cloud_values(reader))
         values.update(overrides)

@@ -21,6 +21,7 @@ import uvicorn
 
 from photoarchive.app import create_app
 from photoarchive.settings import Settings
+from photoarchive.web.server import server_config
 
 REPO = Path(__file__).resolve().parents[1]
 PHOTOS = Path(os.environ.get("TESTDATA_DIR", REPO.parent / "shared" / "testdata")) / "photos"
@@ -105,10 +106,8 @@ def live_server(settings: Settings) -> Iterator[LiveServer]:
     app = create_app(settings)
     sock = free_socket()
     port = sock.getsockname()[1]
-    # proxy_headers off as in `photoarchive serve`: the app alone decides whom to believe.
-    config = uvicorn.Config(
-        app, log_level="warning", lifespan="on", http="h11", proxy_headers=False
-    )
+    # The protocol and bounds of `photoarchive serve`, so these tests meet what production does.
+    config = server_config(app, settings, log_level="warning")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
