@@ -1,0 +1,176 @@
+"""XMP packets read as XML, never by pattern: where a position is written, and what it is.
+
+A packet is parsed by expat through defusedxml (no DTD, no entities, nothing external), so
+names are resolved through their namespace bindings whatever the prefix, and the byte span of
+every element and attribute comes from where the parser found it. A packet that does not parse
+is unreadable: its caller blanks it whole, because other readers (ExifTool among them) are more
+lenient than XML and would still find a position in it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+from xml.etree.ElementTree import ParseError
+from xml.parsers.expat import ExpatError
+
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import DefusedXMLParser
+
+EXIF_NS = "http://ns.adobe.com/exif/1.0/"
+RDF_NS = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+# Local names that carry a position in any namespace: the EXIF GPS* family (also inside IPTC's
+# LocationCreated/LocationShown structures), and vendors' own (DJI: drone-dji:GpsLatitude,
+# its misspelt GpsLongtitude, AbsoluteAltitude: a height narrows a place down). Place names (photoshop:City, Iptc4xmpCore:Location) are not
+# positions and are kept, as the IPTC block beside them is.
+_POSITION_WORDS = ("latitude", "longitude", "longtitude", "altitude")
+
+# Lexing one start tag that expat has already accepted as well-formed: only to find the byte
+# span of each attribute, in document order, so it can be matched with the parsed attributes.
+_TAG_NAME = re.compile(rb"<([^\s/>]+)")
+_ATTRIBUTE = re.compile(rb"\s+([^\s=/>]+)\s*=\s*(?:\"[^\"]*\"|'[^']*')")
+_TAG_END = re.compile(rb"\s*/?>")
+
+
+class _Unreadable(Exception):
+    """The parse and the bytes disagree (another encoding, say): treat the packet as unreadable."""
+
+
+@dataclass
+class Element:
+    name: str  # "{namespace}local", as ElementTree spells it
+    start: int  # the "<" of its start tag
+    tag_end: int  # just past the start tag's ">"
+    parent: Element | None
+    attributes: list[tuple[str, int, int]] = field(default_factory=list)  # name, span
+    values: dict[str, str] = field(default_factory=dict)
+    text: list[str] = field(default_factory=list)
+    end: int = -1  # just past the end tag's ">"
+
+
+def is_position(name: str) -> bool:
+    local = name.rpartition("}")[2].lower()
+    return local.startswith("gps") or any(word in local for word in _POSITION_WORDS)
+
+
+def parse(packet: bytes) -> list[Element] | None:
+    """Every element of the packet, in document order, or None when it is not well-formed XML
+    (or holds a DTD, whose entities could expand it)."""
+    reader = _Reader(packet)
+    parser = DefusedXMLParser(target=reader, forbid_dtd=True)
+    reader.expat = parser.parser
+    try:
+        parser.feed(packet.rstrip(b"\x00"))  # some writers pad the segment with NULs
+        parser.close()
+    except (ParseError, ExpatError, DefusedXmlException, _Unreadable, ValueError):
+        return None
+    return reader.elements
+
+
+def location_spans(packet: bytes) -> list[tuple[int, int]] | None:
+    """The byte spans (start, end) of every property that holds a position: a whole element,
+    or a whole `name="value"` attribute, so the packet stays well-formed once they are blanked.
+    None when the packet cannot be read (then all of it has to go)."""
+    elements = parse(packet)
+    if elements is None:
+        return None
+    spans = []
+    for element in elements:
+        if is_position(element.name):
+            spans.append((element.start, element.end))
+        spans.extend((lo, hi) for name, lo, hi in element.attributes if is_position(name))
+    return spans
+
+
+def position(packet: bytes) -> tuple[float, float] | None:
+    """exif:GPSLatitude and exif:GPSLongitude of the photo itself (properties of a top-level
+    rdf:Description, as attributes or elements, any prefix), as signed decimal degrees."""
+    found: dict[str, str] = {}
+    for element in parse(packet) or []:
+        parent = element.parent
+        if element.name == f"{{{RDF_NS}}}Description" and _is_top(element):
+            for name, value in element.values.items():
+                found.setdefault(name, value)
+        elif parent is not None and parent.name == f"{{{RDF_NS}}}Description" and _is_top(parent):
+            found.setdefault(element.name, "".join(element.text))
+    lat = _coordinate(found.get(f"{{{EXIF_NS}}}GPSLatitude"), "NS", 90)
+    lon = _coordinate(found.get(f"{{{EXIF_NS}}}GPSLongitude"), "EW", 180)
+    return None if lat is None or lon is None else (lat, lon)
+
+
+def _is_top(description: Element) -> bool:
+    return description.parent is not None and description.parent.name == f"{{{RDF_NS}}}RDF"
+
+
+# "DDD,MM,SSk" or "DDD,MM.mmk" (the XMP GPSCoordinate), or decimal degrees, signed or with k.
+_COORDINATE = re.compile(
+    r"\s*([+-]?)(\d+(?:\.\d*)?)(?:,(\d+(?:\.\d*)?))?(?:,(\d+(?:\.\d*)?))?\s*([NSEWnsew]?)\s*"
+)
+
+
+def _coordinate(text: str | None, refs: str, bound: float) -> float | None:
+    match = _COORDINATE.fullmatch(text or "")
+    if match is None:
+        return None
+    sign, degrees, minutes, seconds, ref = match.groups()
+    if ref and ref.upper() not in refs:
+        return None
+    value = float(degrees) + float(minutes or 0) / 60 + float(seconds or 0) / 3600
+    if sign == "-" or (ref and ref.upper() == refs[1]):
+        value = -value
+    return round(value, 6) if -bound <= value <= bound else None
+
+
+class _Reader:
+    """The parser's target: builds `Element`s with the byte spans expat reports."""
+
+    def __init__(self, packet: bytes) -> None:
+        self.packet = packet
+        self.expat: Any = None
+        self.elements: list[Element] = []
+        self.open: list[Element] = []
+
+    def start(self, tag: str, attrib: dict[str, str]) -> None:
+        at = self.expat.CurrentByteIndex
+        name = _TAG_NAME.match(self.packet, at)
+        if name is None or not _same_local(name.group(1), tag):
+            raise _Unreadable(tag)
+        pos, raw = name.end(), []
+        while (attribute := _ATTRIBUTE.match(self.packet, pos)) is not None:
+            qname = attribute.group(1)
+            if qname != b"xmlns" and not qname.startswith(b"xmlns:"):
+                raw.append((qname, attribute.start(1), attribute.end()))
+            pos = attribute.end()
+        close = _TAG_END.match(self.packet, pos)
+        if close is None or len(raw) != len(attrib):
+            raise _Unreadable(tag)
+        element = Element(tag, at, close.end(), self.open[-1] if self.open else None)
+        for (qname, lo, hi), key in zip(raw, attrib, strict=True):
+            if not _same_local(qname, key):
+                raise _Unreadable(key)
+            element.attributes.append((key, lo, hi))
+        element.values = dict(attrib)
+        self.elements.append(element)
+        self.open.append(element)
+
+    def end(self, tag: str) -> None:
+        element = self.open.pop()
+        if self.packet[element.tag_end - 2 : element.tag_end] == b"/>":
+            element.end = element.tag_end
+            return
+        close = self.packet.find(b">", self.expat.CurrentByteIndex)
+        if close == -1:
+            raise _Unreadable(tag)
+        element.end = close + 1
+
+    def data(self, text: str) -> None:
+        if self.open:
+            self.open[-1].text.append(text)
+
+    def close(self) -> list[Element]:
+        return self.elements
+
+
+def _same_local(qname: bytes, name: str) -> bool:
+    return qname.rpartition(b":")[2].decode("utf-8", "replace") == name.rpartition("}")[2]
