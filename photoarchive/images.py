@@ -7,6 +7,7 @@ import io
 import re
 import struct
 import warnings
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from fractions import Fraction
@@ -16,7 +17,7 @@ from typing import Any
 import pillow_heif
 from PIL import Image, ImageCms, UnidentifiedImageError
 
-from photoarchive import redaction
+from photoarchive import redaction, xmp
 
 pillow_heif.register_heif_opener()
 # A decompression bomb is refused, never merely logged.
@@ -161,7 +162,7 @@ def ingest(path: Path, max_pixels: int) -> Ingested:
     image = _open(path, max_pixels)
     with image:
         fmt = image.format or ""
-        metadata = read_metadata(image)
+        metadata = read_metadata(image, redaction.xmp_packets(path))
         orientation = _orientation(image)
         width, height = image.size
         if orientation in (5, 6, 7, 8):
@@ -194,12 +195,12 @@ def _blanking_patches(path: Path, metadata: Metadata) -> list[tuple[int, bytes]]
     bytes back: None when a location would survive them (the original is then withheld from
     everyone but its owner; failing closed beats leaking where somebody lives)."""
     patches = redaction.location_patches(path)
-    if metadata.gps_lat is None:
+    if patches is None or metadata.gps_lat is None:
         return patches
     try:
         blanked = redaction.apply_patches(path.read_bytes(), 0, patches)
         with Image.open(io.BytesIO(blanked), formats=_OPENERS) as image:
-            survived = read_metadata(image).gps_lat is not None
+            survived = read_metadata(image, redaction.xmp_packets(blanked)).gps_lat is not None
     except Exception:
         survived = True
     return None if survived else patches
@@ -330,8 +331,10 @@ _EXIF_IFD = 0x8769
 _GPS_IFD = 0x8825
 
 
-def read_metadata(image: Image.Image) -> Metadata:
-    """Best effort: every field is optional and broken values are skipped, never fatal."""
+def read_metadata(image: Image.Image, xmp_packets: Iterable[bytes] = ()) -> Metadata:
+    """Best effort: every field is optional and broken values are skipped, never fatal.
+    The position comes from EXIF, else from the file's XMP packets (`redaction.xmp_packets`:
+    the same packets, read the same way, as those the location is blanked in)."""
     meta = Metadata()
     try:
         exif = image.getexif()
@@ -363,6 +366,9 @@ def read_metadata(image: Image.Image) -> Metadata:
         meta.gps_lat = meta.gps_lon = None
     if meta.gps_lat is None or meta.gps_lon is None:
         meta.gps_lat = meta.gps_lon = None
+        found = next(filter(None, map(xmp.position, xmp_packets)), None)
+        if found is not None:
+            meta.gps_lat, meta.gps_lon = found
     return meta
 
 

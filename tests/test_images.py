@@ -481,7 +481,9 @@ def test_location_patches_cover_png_exif_and_xmp(tmp_path: Path) -> None:
         exif = source.getexif()
         pixels = source.convert("RGB")
     xmp = (
-        b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF><rdf:Description'
+        b'<x:xmpmeta xmlns:x="adobe:ns:meta/">'
+        b'<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+        b'<rdf:Description xmlns:exif="http://ns.adobe.com/exif/1.0/"'
         b' exif:GPSLatitude="43,28.0294N" exif:GPSLongitude="11,53.1237E">'
         b"<exif:GPSAltitude>123/1</exif:GPSAltitude>"
         b"</rdf:Description></rdf:RDF></x:xmpmeta>"
