@@ -5,6 +5,10 @@ photo's current counts and hands the event to the channels plugin (in-memory bac
 `GET /events` client holds one subscriber for as long as it is connected and gets only the events
 it may see. Events carry ids and counts, never markup: the browser fetches anything it shows with
 its own credentials, so a live update can never show more than a page load would.
+
+A stream lives no longer than the session that opened it: the session is looked up afresh every
+time the stream wakes, for events or for a keep-alive, so no event that happens after sign-out,
+disabling, a password change or expiry reaches the person, and the stream then closes.
 """
 
 from __future__ import annotations
@@ -78,7 +82,10 @@ def may_see(viewer: User | None, public_view: bool, kind: str) -> bool:
 
 
 async def _still_reading(request: Request[Any, Any, Any], viewer: User | None) -> bool:
-    """Is the viewer still allowed to read? Signing out, expiry or being disabled ends the stream."""
+    """Is the viewer still allowed to read? Signing out, expiry or being disabled ends the stream.
+
+    One indexed lookup (about as costly as the counts query each event already makes), so it is
+    affordable every time the stream wakes rather than only when the archive is quiet."""
     svc = services(request)
     if viewer is None:
         return svc.settings.public_view
@@ -87,6 +94,17 @@ async def _still_reading(request: Request[Any, Any, Any], viewer: User | None) -
     except NotAuthenticated:
         return False
     return session is not None
+
+
+async def _next_batch(inbox: asyncio.Queue[bytes], keepalive_seconds: float) -> list[bytes]:
+    """Every event waiting now, after waiting up to `keepalive_seconds` for the first; [] if none."""
+    try:
+        batch = [await asyncio.wait_for(inbox.get(), timeout=keepalive_seconds)]
+    except TimeoutError:
+        return []
+    while not inbox.empty():
+        batch.append(inbox.get_nowait())
+    return batch
 
 
 async def _messages(
@@ -104,21 +122,23 @@ async def _messages(
         async with subscriber.run_in_background(deliver, join=False):
             yield ServerSentEventMessage(comment="connected", data=None)
             while True:
-                try:
-                    raw = await asyncio.wait_for(
-                        inbox.get(), timeout=settings.event_keepalive_seconds
-                    )
-                except TimeoutError:
-                    if not await _still_reading(request, viewer):
-                        return
+                batch = await _next_batch(inbox, settings.event_keepalive_seconds)
+                # Checked on every wake-up (events, or a quiet keep-alive interval), and after
+                # the batch was taken: each of its events happened before the check began, and
+                # an ended session stays ended, so one found live now was live for all of them.
+                # Under a burst, the events that arrive during one check share the next one.
+                if not await _still_reading(request, viewer):
+                    return
+                if not batch:
                     # A comment line keeps proxies from closing an idle connection.
                     yield ServerSentEventMessage(comment="keepalive", data=None)
-                    continue
-                event = json.loads(raw)
-                if may_see(viewer, settings.public_view, event["kind"]):
-                    yield ServerSentEventMessage(
-                        event=event["kind"], data=json.dumps(event["data"], separators=(",", ":"))
-                    )
+                for raw in batch:
+                    event = json.loads(raw)
+                    if may_see(viewer, settings.public_view, event["kind"]):
+                        yield ServerSentEventMessage(
+                            event=event["kind"],
+                            data=json.dumps(event["data"], separators=(",", ":")),
+                        )
     finally:
         # The client went away (or the stream ended): always give the subscriber back, even
         # while this task is being cancelled.
