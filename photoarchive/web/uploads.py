@@ -1,7 +1,8 @@
 """Streaming multipart reader: files go straight to temp files, hashed and size-checked on the way.
 
-The whole body is never held in memory, and a file over the limit is refused (413) as soon as
-its bytes pass the limit, without reading the rest.
+The whole body is never held in memory: a file over the limit is refused (413) as soon as its
+bytes pass the limit, and so is a body over the upload's total (chunked bodies announce none) or
+text fields over their small allowance, without reading the rest.
 """
 
 from __future__ import annotations
@@ -37,9 +38,10 @@ from photoarchive.users import User
 from photoarchive.web.csrf import deferred_check
 from photoarchive.web.viewer import services
 
-MAX_FIELD_BYTES = 64 * 1024
+MAX_FIELD_BYTES = 64 * 1024  # all the text fields of one upload together: they stay in memory
 MAX_PARTS = 200
 FILENAME_MAX = 255
+TOO_LARGE = "The upload is larger than this archive accepts in one request."
 
 
 @dataclass
@@ -82,12 +84,15 @@ async def read_upload_form(
     tmp_dir: Path,
     max_file_bytes: int,
     max_files: int,
+    max_body_bytes: int,
     csrf_check: Callable[[str], bool] | None,
 ) -> UploadForm:
     """Parse the body; on any error every temp file is removed before raising."""
     form = UploadForm()
     segment: MultipartSegment | None = None
     value = bytearray()
+    field_bytes = 0
+    body_bytes = 0
     handle = None
     hasher = None
     size = 0
@@ -97,6 +102,9 @@ async def read_upload_form(
             async for chunk in stream:
                 if not chunk and parser.closed:
                     break
+                body_bytes += len(chunk)
+                if body_bytes > max_body_bytes:
+                    raise PayloadTooLarge(TOO_LARGE)
                 for event in parser.parse(chunk):
                     if isinstance(event, MultipartSegment):
                         segment = event
@@ -132,9 +140,11 @@ async def read_upload_form(
                             handle.write(event)
                         else:
                             value.extend(event)
-                            if len(value) > MAX_FIELD_BYTES:
+                            field_bytes += len(event)
+                            if field_bytes > MAX_FIELD_BYTES:
                                 raise PayloadTooLarge(
-                                    f"The form field {segment.name!r} is too long."
+                                    f"The form field {segment.name!r} is too long: the text "
+                                    f"fields may hold {MAX_FIELD_BYTES // 1024} KB together."
                                 )
                     else:
                         assert segment is not None
@@ -219,7 +229,7 @@ async def receive_photos(request: Request[Any, Any, Any], user: User) -> UploadR
     settings = svc.settings
     limit = settings.max_upload_bytes * settings.max_files_per_upload + 1024 * 1024
     if (request.content_length or 0) > limit:
-        raise PayloadTooLarge("The upload is larger than this archive accepts in one request.")
+        raise PayloadTooLarge(TOO_LARGE)
     try:
         form = await read_upload_form(
             request.stream(),
@@ -227,6 +237,7 @@ async def receive_photos(request: Request[Any, Any, Any], user: User) -> UploadR
             tmp_dir=settings.tmp_dir,
             max_file_bytes=settings.max_upload_bytes,
             max_files=settings.max_files_per_upload,
+            max_body_bytes=limit,
             csrf_check=deferred_check(request.scope),
         )
     except InternalServerException:
