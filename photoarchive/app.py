@@ -25,6 +25,7 @@ from photoarchive.settings import Settings
 from photoarchive.storage import BlobStore, StorageError
 from photoarchive.storage.local import LocalBlobStore
 from photoarchive.web import account, account_pages, api, events, media, pages
+from photoarchive.web.admission import BodyGate
 from photoarchive.web.apidocs import SwaggerDocs
 from photoarchive.web.cards import CardCache
 from photoarchive.web.csrf import CSRFGuard, csrf_config
@@ -118,6 +119,8 @@ def create_app(settings: Settings) -> Litestar:
                 PageCacheMiddleware,
                 cache=PageCache(db.data_version, settings.page_cache_mb * 1024 * 1024),
             ),
+            # Who may send a body is settled before the CSRF check reads one.
+            BodyGate,
             DefineMiddleware(
                 CSRFGuard, config=csrf_config(settings.secret_key, settings.secure_cookies)
             ),

@@ -13,6 +13,7 @@ from litestar.response import Redirect, Template
 
 from photoarchive.errors import AppError, NotFound
 from photoarchive.services import Services
+from photoarchive.web.admission import GUEST_BODY
 from photoarchive.web.pages import form_fields, render
 from photoarchive.web.viewer import services
 
@@ -52,7 +53,7 @@ async def confirm_form(request: Req, username: str = "") -> Template:
     return _page(request, "confirm.html", username)
 
 
-@post("/confirm", status_code=200)
+@post("/confirm", status_code=200, opt=GUEST_BODY)
 async def confirm(request: Req) -> Response[Any]:
     svc = _provider(request)
     form = await form_fields(request)
@@ -64,7 +65,7 @@ async def confirm(request: Req) -> Response[Any]:
     return Redirect("/login?notice=confirmed", status_code=303)
 
 
-@post("/confirm/resend", status_code=200)
+@post("/confirm/resend", status_code=200, opt=GUEST_BODY)
 async def resend_code(request: Req) -> Template:
     svc = _provider(request)
     form = await form_fields(request)
@@ -82,7 +83,7 @@ async def forgot_form(request: Req, username: str = "") -> Template:
     return _page(request, "forgot.html", username)
 
 
-@post("/forgot", status_code=200)
+@post("/forgot", status_code=200, opt=GUEST_BODY)
 async def forgot(request: Req) -> Response[Any]:
     svc = _provider(request)
     form = await form_fields(request)
@@ -105,7 +106,7 @@ async def reset_form(request: Req, username: str = "") -> Template:
     )
 
 
-@post("/reset", status_code=200)
+@post("/reset", status_code=200, opt=GUEST_BODY)
 async def reset(request: Req) -> Response[Any]:
     svc = _provider(request)
     form = await form_fields(request)

@@ -10,6 +10,7 @@ from litestar.params import Parameter
 
 from photoarchive import comments, photos, throttle, users
 from photoarchive.auth import sessions
+from photoarchive.web.admission import GUEST_BODY
 from photoarchive.web.pagecache import CACHED
 from photoarchive.web.params import RowId
 from photoarchive.web.uploads import receive_photos
@@ -59,7 +60,7 @@ class AuthApi(Controller):
     path = "/api/v1/auth"
     tags = ["auth"]
 
-    @post("/signup", status_code=201)
+    @post("/signup", status_code=201, opt=GUEST_BODY)
     async def signup(self, request: Request[Any, Any, Any], data: SignupBody) -> dict[str, Any]:
         svc = services(request)
         signed = await svc.accounts.sign_up(
@@ -75,13 +76,13 @@ class AuthApi(Controller):
             "confirmation_required": signed.confirmation_required,
         }
 
-    @post("/confirm", status_code=200)
+    @post("/confirm", status_code=200, opt=GUEST_BODY)
     async def confirm(self, request: Request[Any, Any, Any], data: ConfirmBody) -> dict[str, Any]:
         svc = services(request)
         await svc.accounts.confirm(svc, data.username, data.code)
         return {"confirmed": True}
 
-    @post("/login", status_code=200)
+    @post("/login", status_code=200, opt=GUEST_BODY)
     async def login(self, request: Request[Any, Any, Any], data: LoginBody) -> dict[str, Any]:
         svc = services(request)
         signed = await throttle.guarded(

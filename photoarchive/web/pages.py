@@ -13,6 +13,7 @@ from photoarchive import comments, invites, photos, throttle, users
 from photoarchive.auth import sessions
 from photoarchive.errors import AppError, NotAuthenticated, NotFound, TooManyRequests
 from photoarchive.users import User
+from photoarchive.web.admission import GUEST_BODY
 from photoarchive.web.pagecache import CACHED
 from photoarchive.web.params import RowId
 from photoarchive.web.uploads import receive_photos
@@ -267,7 +268,7 @@ async def _start_session(
     return response
 
 
-@post("/login", status_code=200)
+@post("/login", status_code=200, opt=GUEST_BODY)
 async def login(request: Req) -> Response[Any]:
     svc = services(request)
     form = await form_fields(request)
@@ -306,7 +307,7 @@ async def signup_form(request: Req, invite: str | None = None) -> Template:
     )
 
 
-@post("/signup", status_code=200)
+@post("/signup", status_code=200, opt=GUEST_BODY)
 async def signup(request: Req) -> Response[Any]:
     svc = services(request)
     form = await form_fields(request)
@@ -335,7 +336,7 @@ async def signup(request: Req) -> Response[Any]:
     return await _start_session(request, signed.user, "/", signed.refresh_token)
 
 
-@post("/logout", status_code=200)
+@post("/logout", status_code=200, opt=GUEST_BODY)
 async def logout(request: Req) -> Response[Any]:
     session = await current_session(request)
     if session is not None:
