@@ -5,8 +5,10 @@
   schemes (a reverse proxy's Basic auth, which browsers do replay cross-site) get no pass.
 * A JSON API request with no session cookie is anonymous (scripts signing in), so there is
   no session to ride on.
-* Streamed uploads without the header are checked by the upload parser, which reads the
-  `_csrf_token` field before any file part instead of buffering the whole body here.
+* A route that streams its body (the uploads) is never read here, whatever the content type
+  claims. Without the header, a multipart body's `_csrf_token` field is checked by the upload
+  reader before any file part; any other body could only hold the token where nobody will
+  read it, so it is refused at once.
 """
 
 from __future__ import annotations
@@ -15,14 +17,14 @@ from typing import Any
 
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import Headers
+from litestar.exceptions import PermissionDeniedException
 from litestar.middleware.csrf import CSRFMiddleware
 from litestar.types import Receive, Scope, Send
 
 from photoarchive.auth.sessions import COOKIE_NAME
+from photoarchive.web.admission import SAFE_METHODS, streams_its_body
 
-STREAMED_UPLOAD_PATHS = frozenset({"/upload", "/api/v1/photos"})
 DEFERRED_KEY = "photoarchive_csrf_check"
-SAFE_METHODS = {"GET", "HEAD", "OPTIONS", "TRACE"}
 CSRF_COOKIE = "csrftoken"
 
 
@@ -53,12 +55,10 @@ class CSRFGuard(CSRFMiddleware):
             if path.startswith("/api/") and COOKIE_NAME not in cookies:
                 await self.app(scope, receive, send)
                 return
-            content_type = headers.get("content-type", "")
-            if (
-                path in STREAMED_UPLOAD_PATHS
-                and content_type.startswith("multipart/form-data")
-                and self.config.header_name not in headers
-            ):
+            # An empty header would send Litestar's check to the form, that is, to the body.
+            if streams_its_body(scope) and not headers.get(self.config.header_name):
+                if not is_multipart(headers.get("content-type", "")):
+                    raise PermissionDeniedException("CSRF token verification failed")
                 cookie = cookies.get(self.config.cookie_name)
                 scope.setdefault("state", {})[DEFERRED_KEY] = lambda token: bool(
                     cookie and token and self._csrf_tokens_match(token, cookie)
@@ -66,6 +66,11 @@ class CSRFGuard(CSRFMiddleware):
                 await self.app(scope, receive, send)
                 return
         await super().__call__(scope, receive, send)
+
+
+def is_multipart(content_type: str) -> bool:
+    """Media types are case-insensitive (RFC 9110): `Multipart/Form-Data` is multipart too."""
+    return content_type.partition(";")[0].strip().lower() == "multipart/form-data"
 
 
 def is_bearer(value: bytes) -> bool:
