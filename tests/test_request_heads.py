@@ -24,7 +24,11 @@ HANG = 60.0  # bounds a hang; never the thing measured
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
     data_dir = Path(tmp_path_factory.mktemp("heads")) / "data"
-    with server_process(data_dir, PHOTOARCHIVE_REQUEST_HEAD_TIMEOUT_SECONDS="2") as live:
+    with server_process(
+        data_dir,
+        PHOTOARCHIVE_REQUEST_HEAD_TIMEOUT_SECONDS="2",
+        PHOTOARCHIVE_EVENT_KEEPALIVE_SECONDS="0.5",
+    ) as live:
         yield live
 
 
@@ -123,3 +127,23 @@ def test_a_connection_that_sends_nothing_is_closed(server: ServerProcess) -> Non
     with connect(server) as sock:
         assert answer(sock) == b""  # closed, unanswered, once the head deadline passed
     still_healthy(server)
+
+
+def test_an_answer_that_takes_longer_than_the_head_deadline_is_not_cut(
+    server: ServerProcess,
+) -> None:
+    """The deadline is for heads: the live event stream outlasts it, keepalive after keepalive."""
+    client = httpx.Client(base_url=server.url, timeout=HANG)
+    signup = {"username": "streamer", "email": "s@example.org", "password": "a long passphrase"}
+    assert client.post("/api/v1/auth/signup", json=signup).status_code == 201
+    login = {"login": "streamer", "password": "a long passphrase"}
+    token = client.post("/api/v1/auth/login", json=login).json()["token"]
+    keepalives = 0
+    with client.stream("GET", "/events", headers={"Authorization": f"Bearer {token}"}) as stream:
+        assert stream.status_code == 200
+        for line in stream.iter_lines():
+            keepalives += line.startswith(":")
+            if keepalives == 8:  # 4 s of keepalives at 0.5 s: twice the 2 s head deadline
+                break
+    assert keepalives == 8
+    client.close()

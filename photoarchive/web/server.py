@@ -43,7 +43,8 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
-        self._start_head()
+        self._begin_head()
+        self._arm_head_timer()
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._stop_head_timer()
@@ -86,16 +87,24 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         self._stop_head_timer()
         super().on_headers_complete()
 
+    def on_message_complete(self) -> None:
+        super().on_message_complete()
+        self._begin_head()  # whatever follows this request's body is the next request's head
+
     def on_response_complete(self) -> None:
         super().on_response_complete()
-        if not self.transport.is_closing():
-            self._start_head()  # the next request on this connection has the same bounds
+        # The clock for the next head runs once this request is answered and read in full (an
+        # answer sent before its body was read, a 413, leaves the body still to come).
+        if self._head_open and not self.transport.is_closing():
+            self._arm_head_timer()
 
-    def _start_head(self) -> None:
+    def _begin_head(self) -> None:
         self._head_open = True
         self._head_bytes = 0
         self._header_bytes = 0
         self._header_count = 0
+
+    def _arm_head_timer(self) -> None:
         self._stop_head_timer()
         self._head_timer = self.loop.call_later(self.head_timeout, self._head_timed_out)
 
@@ -106,7 +115,8 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
 
     def _head_timed_out(self) -> None:
         self._head_timer = None
-        if self._head_open and not self.transport.is_closing():
+        answering = self.cycle is not None and not self.cycle.response_complete
+        if self._head_open and not answering and not self.transport.is_closing():
             if self._head_bytes:
                 self._refuse(408, "Request Timeout")
             else:
