@@ -31,6 +31,7 @@ def photoarchive_env(data_dir: Path, **extra: str) -> dict[str, str]:
         {
             "PHOTOARCHIVE_DATA_DIR": str(data_dir),
             "PHOTOARCHIVE_REGISTRATION": "open",
+            "PHOTOARCHIVE_SIGNUP_MAX_PER_HOUR": "100000",
             "PYTHONUNBUFFERED": "1",
         }
     )

@@ -15,7 +15,7 @@ from photoarchive.errors import Conflict, Forbidden, TooManyRequests
 from photoarchive.services import Services
 from photoarchive.settings import Settings
 from photoarchive.storage.local import LocalBlobStore
-from tests.support import PASSWORD, make_settings
+from tests.support import PASSWORD, form_post, live_server, make_settings
 
 
 class CountingPasswords(Passwords):
@@ -123,3 +123,26 @@ def test_sign_ups_beyond_the_budget_wait_and_a_64_shares_one_budget(settings: Se
             await svc.db.close()
 
     run(scenario())
+
+
+def test_sign_up_over_http_is_throttled_per_client_on_the_api_and_the_page(
+    tmp_path: Path,
+) -> None:
+    with live_server(make_settings(tmp_path / "data", signup_max_per_hour=2)) as server:
+        client = server.client()
+        for name in ("ann", "ben"):
+            body = {"username": name, "email": f"{name}@example.org", "password": PASSWORD}
+            assert client.post("/api/v1/auth/signup", json=body).status_code == 201
+        body = {"username": "cat", "email": "cat@example.org", "password": PASSWORD}
+        refused = client.post("/api/v1/auth/signup", json=body)
+        assert refused.status_code == 429
+        assert (
+            refused.json()["detail"]
+            == "Too many sign-ups from your network. Try again in 60 minutes."
+        )
+        assert int(refused.headers["retry-after"]) > 3500
+        page = form_post(server.client(), "/signup", body)
+        assert page.status_code == 429
+        assert int(page.headers["retry-after"]) > 3500
+        assert "Too many sign-ups from your network" in page.text
+        assert server.count("users") == 2

@@ -63,12 +63,16 @@ class AuthApi(Controller):
     @post("/signup", status_code=201, opt=GUEST_BODY)
     async def signup(self, request: Request[Any, Any, Any], data: SignupBody) -> dict[str, Any]:
         svc = services(request)
-        signed = await svc.accounts.sign_up(
+        signed = await throttle.signing_up(
             svc,
-            username=data.username,
-            email=data.email,
-            password=data.password,
-            invite=data.invite,
+            client_ip(request),
+            lambda: svc.accounts.sign_up(
+                svc,
+                username=data.username,
+                email=data.email,
+                password=data.password,
+                invite=data.invite,
+            ),
         )
         # An account waiting for its emailed code signs in after POST /api/v1/auth/confirm.
         return {

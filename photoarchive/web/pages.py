@@ -312,16 +312,20 @@ async def signup(request: Req) -> Response[Any]:
     svc = services(request)
     form = await form_fields(request)
     try:
-        signed = await svc.accounts.sign_up(
+        signed = await throttle.signing_up(
             svc,
-            username=form.get("username", ""),
-            email=form.get("email", ""),
-            password=form.get("password", ""),
-            invite=form.get("invite") or None,
+            client_ip(request),
+            lambda: svc.accounts.sign_up(
+                svc,
+                username=form.get("username", ""),
+                email=form.get("email", ""),
+                password=form.get("password", ""),
+                invite=form.get("invite") or None,
+            ),
         )
     except AppError as exc:
         values = {k: form.get(k, "")[:320] for k in ("username", "email", "invite")}
-        return render(
+        page = render(
             request,
             "signup.html",
             user=None,
@@ -330,6 +334,9 @@ async def signup(request: Req) -> Response[Any]:
             values=values,
             status=exc.status,
         )
+        if isinstance(exc, TooManyRequests):
+            page.headers["Retry-After"] = str(exc.retry_after)
+        return page
     if signed.confirmation_required:
         target = "/confirm?" + urlencode({"username": signed.user.username})
         return ClientRedirect(target) if is_htmx(request) else Redirect(target, status_code=303)
