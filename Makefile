@@ -38,6 +38,7 @@ run: $(STAMP)
 
 test: $(STAMP)
 	bash scripts/ensure-browser.sh
+	bash scripts/ensure-exiftool.sh
 	$(BIN)/python -m pytest
 
 # docs/screenshots/*.png from a demo archive built out of ../shared/testdata/photos.
