@@ -15,7 +15,7 @@ from litestar.static_files import create_static_files_router
 from litestar.template import TemplateConfig
 from litestar.types import Receive, Scope, Send
 
-from photoarchive import __version__
+from photoarchive import __version__, rechecks
 from photoarchive.auth.passwords import Passwords
 from photoarchive.auth.provider import AccountsUnavailable, build_accounts
 from photoarchive.db import Database
@@ -73,6 +73,7 @@ def create_app(settings: Settings) -> Litestar:
         accounts=build_accounts(settings),
     )
 
+    background: set[asyncio.Task[int]] = set()
     live = events.channels_plugin()
     events.connect(svc, live)
 
@@ -86,8 +87,12 @@ def create_app(settings: Settings) -> Litestar:
             log.error("photoarchive cannot start: %s", exc)
             raise
         await db.open()
+        background.add(asyncio.create_task(rechecks.run(svc), name="location re-check"))
 
     async def stop() -> None:
+        for task in background:
+            task.cancel()
+        await asyncio.gather(*background, return_exceptions=True)
         await db.close()
         await store.close()
         await svc.accounts.close()

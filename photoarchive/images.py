@@ -206,6 +206,18 @@ def _blanking_patches(path: Path, metadata: Metadata) -> list[tuple[int, bytes]]
     return None if survived else patches
 
 
+def stored_location_patches(path: Path) -> list[tuple[int, bytes]] | None:
+    """The blanking patches of an original already in the archive, worked out again (see
+    `rechecks`): only its header and metadata are read, nothing is decoded. None (withheld from
+    all but its owner) when it cannot be read well enough to be sure."""
+    try:
+        with Image.open(path, formats=_OPENERS) as image:
+            metadata = read_metadata(image, redaction.xmp_packets(path))
+    except Exception:
+        return None
+    return _blanking_patches(path, metadata)
+
+
 def _orientation(image: Image.Image) -> int:
     """EXIF orientation 1-8. HEIF decoders apply the container's own transforms themselves
     (pillow-heif then reports 1), so one rule fits every format."""

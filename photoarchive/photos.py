@@ -394,7 +394,7 @@ async def _store_and_insert(
                     meta.gps_lon,
                     ingested.placeholder,
                     clock.now_iso(),
-                    _encode_patches(ingested.location_patches),
+                    encode_patches(ingested.location_patches),
                     secrets.token_hex(8),
                 ),
             )
@@ -507,6 +507,11 @@ async def location_patches(
             "Only its owner can download this original: the location inside it could not be "
             "removed. The photo itself is visible as usual."
         )
+    if stored == "recheck":  # rechecks.RECHECK: patches from older code, not yet redone
+        raise Forbidden(
+            "This original is being checked for a location to remove; it can be downloaded "
+            "again shortly. The photo itself is visible as usual."
+        )
     return [(at, base64.b64decode(blank)) for at, blank in stored]
 
 
@@ -519,7 +524,7 @@ async def hides_location(svc: Services, photo: Photo, viewer: User | None) -> bo
         return True
 
 
-def _encode_patches(patches: list[tuple[int, bytes]] | None) -> str:
+def encode_patches(patches: list[tuple[int, bytes]] | None) -> str:
     if patches is None:
         return "null"  # withheld from everyone but the owner (see images._blanking_patches)
     return json.dumps([[at, base64.b64encode(blank).decode("ascii")] for at, blank in patches])

@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import re
 import sqlite3
+import time
 from pathlib import Path
 
 import httpx
 import pytest
 from PIL import Image
 
+from photoarchive import photos, rechecks, users
+from photoarchive.auth.passwords import Passwords
+from photoarchive.db import Database
+from photoarchive.errors import Forbidden
+from photoarchive.services import Services
 from photoarchive.settings import Settings
+from photoarchive.storage.local import LocalBlobStore
 from tests.support import (
     PHOTOS,
     LiveServer,
@@ -92,11 +100,13 @@ def test_location_is_the_owners_alone(tmp_path: Path) -> None:
                 _check_original_without_location(client, pid, path, who)
 
 
-def test_an_archive_from_before_location_patches_withholds_those_originals(
+def test_an_archive_from_older_code_has_its_location_patches_worked_out_again(
     tmp_path: Path,
 ) -> None:
-    """Photos stored before the app blanked locations have no patches; after the upgrade their
-    originals go to their owners only, and a photo inserted without a media tag gets one."""
+    """Patches stored by an older redactor (here none at all, as before patches existed) are
+    not trusted after the upgrade: originals go to their owners only until the server has
+    worked them out again, then others get them blanked. A photo inserted without a media tag
+    gets one."""
     settings = make_settings(tmp_path / "data", public_view=True)
     path = GEOTAGGED[0]
     with live_server(settings) as server:
@@ -111,16 +121,54 @@ def test_an_archive_from_before_location_patches_withholds_those_originals(
             ("0" * 64,),
         )
         conn.execute("PRAGMA user_version = 5")
+    asyncio.run(_withheld_until_rechecked(settings, photo_id))
     with live_server(settings) as server:
+        deadline = time.monotonic() + 60  # bounds a hang; the wait is for the re-check
+        while _pending(server):
+            assert time.monotonic() < deadline, "the server did not re-check the photos"
+            time.sleep(0.05)
         alice, bob = api_login(server, "alice"), api_login(server, "bob")
-        refused = bob.get(f"/media/{photo_id}/original")
-        assert refused.status_code == 403
-        assert "location inside it could not be removed" in refused.text
+        _check_original_without_location(bob, photo_id, path, "bob")
         assert bob.get(f"/media/{photo_id}/thumbnail").status_code == 200
         assert alice.get(f"/media/{photo_id}/original").content == path.read_bytes()
         with server.db() as conn:
             tags = [row[0] for row in conn.execute("SELECT tag FROM photos ORDER BY id")]
+            unreadable = conn.execute(
+                "SELECT location_patches FROM photos WHERE sha256 = ?", ("0" * 64,)
+            ).fetchone()[0]
     assert len(tags) == 2 and all(re.fullmatch("[0-9a-f]{16}", tag) for tag in tags)
+    assert unreadable == "null"  # its original is missing: withheld, never guessed
+
+
+def _pending(server: LiveServer) -> int:
+    with server.db() as conn:
+        query = "SELECT COUNT(*) FROM photos WHERE location_patches = ?"
+        return conn.execute(query, (rechecks.RECHECK,)).fetchone()[0]
+
+
+async def _withheld_until_rechecked(settings: Settings, photo_id: int) -> None:
+    """Right after the upgrade, before any re-check: owners only."""
+    db = Database(settings.database_path)
+    await db.open()  # migrates, as the server's start does
+    try:
+        svc = Services(
+            settings=settings,
+            db=db,
+            store=LocalBlobStore(settings.blob_dir, settings.tmp_dir),
+            passwords=Passwords(1024, 1),
+            image_slots=asyncio.Semaphore(1),
+        )
+        assert await rechecks.pending(svc) == 2
+        alice = await users.by_username(db, "alice")
+        bob = await users.by_username(db, "bob")
+        photo = await photos.get(svc, photo_id, bob)
+        with pytest.raises(Forbidden, match="being checked for a location"):
+            await photos.location_patches(svc, photo, bob)
+        assert (
+            await photos.location_patches(svc, await photos.get(svc, photo_id, alice), alice) == []
+        )
+    finally:
+        await db.close()
 
 
 def _check_original_without_location(client: httpx.Client, pid: int, path: Path, who: str) -> None:

@@ -8,17 +8,29 @@ import hashlib
 import io
 import os
 import socket
+import sqlite3
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import httpx
 import pytest
 from PIL import Image
 
+from photoarchive import rechecks
+from photoarchive.settings import Settings
 from tests.cloud import S3Server, free_port
-from tests.support import PHOTOS, LiveServer, live_server, make_settings, sign_up, upload
+from tests.support import (
+    PHOTOS,
+    LiveServer,
+    api_login,
+    live_server,
+    make_settings,
+    sign_up,
+    upload,
+)
 
 
 def test_wrong_credentials_stop_start_up_with_a_clear_message(
@@ -204,3 +216,33 @@ def test_presign_never_shows_another_user_a_geotagged_photos_digest(
     # A photo with no location gives nothing away: its renditions still come from the store.
     plain = upload(alice, PHOTOS / "cameras" / "Nikon_D70.jpg").json()["items"][0]["id"]
     assert bob.get(f"/media/{plain}/thumbnail").status_code == 302
+
+
+def test_location_patches_are_worked_out_again_from_originals_in_a_bucket(
+    rclone: S3Server, tmp_path: Path
+) -> None:
+    """The re-check after an upgrade reads originals from the bucket, through a temp file."""
+    settings = make_settings(tmp_path / "data", **rclone.settings(rclone.new_bucket()))
+    path = PHOTOS / "gps" / "DSCN0010.jpg"
+    with live_server(settings) as server:
+        alice = sign_up(server, "alice")
+        sign_up(server, "bob")
+        photo_id = upload(alice, path).json()["items"][0]["id"]
+        blanked = api_login(server, "bob").get(f"/media/{photo_id}/original").content
+    assert blanked != path.read_bytes()
+    with sqlite3.connect(settings.database_path) as conn:  # as the upgrade's migration leaves it
+        stored = conn.execute("SELECT location_patches FROM photos").fetchone()[0]
+        conn.execute("UPDATE photos SET location_patches = ?", (rechecks.RECHECK,))
+    with live_server(settings) as server:  # its start works through what is marked
+        deadline = time.monotonic() + 60  # bounds a hang; the wait is for the re-check
+        while (now := _patches(settings)) == rechecks.RECHECK:
+            assert time.monotonic() < deadline, "the server did not re-check the photo"
+            time.sleep(0.05)
+        assert now == stored
+        assert api_login(server, "bob").get(f"/media/{photo_id}/original").content == blanked
+        assert server.temp_files() == []
+
+
+def _patches(settings: Settings) -> str:
+    with sqlite3.connect(settings.database_path) as conn:
+        return conn.execute("SELECT location_patches FROM photos").fetchone()[0]

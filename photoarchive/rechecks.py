@@ -1,0 +1,84 @@
+"""Location patches worked out again for originals already in the archive.
+
+The patches that blank a location in an original are computed once, at upload, and stored.
+When the redactor learns to find positions it used to miss (XMP in unusual forms, say), the
+patches stored by the older code may leave a position in what other members download. A
+migration then marks every photo RECHECK; until its patches are computed again, its original
+goes to its owner only (the photo itself stays visible as usual). The server works through
+the marked photos in the background, a few at a time, from its start.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import tempfile
+from pathlib import Path
+
+from photoarchive import images
+from photoarchive.photos import encode_patches
+from photoarchive.services import Services
+from photoarchive.storage import StorageError, original_key
+
+log = logging.getLogger("photoarchive")
+
+# The value of photos.location_patches (JSON) while a photo waits for its re-check.
+RECHECK = json.dumps("recheck")
+BATCH = 16
+
+
+async def pending(svc: Services) -> int:
+    return int(
+        await svc.db.fetchval("SELECT COUNT(*) FROM photos WHERE location_patches = ?", (RECHECK,))
+    )
+
+
+async def recheck_one(svc: Services, photo_id: int, sha256: str) -> None:
+    """Compute the photo's patches from its stored original and keep them."""
+    key = original_key(sha256)
+    local = svc.store.local_path(key)
+    copy: Path | None = None
+    try:
+        if local is None:  # a bucket: the original is read into a temp file first
+            fd, name = tempfile.mkstemp(dir=svc.settings.tmp_dir, prefix="recheck-")
+            copy = Path(name)
+            with os.fdopen(fd, "wb") as handle:
+                async for chunk in svc.store.stream(key):
+                    await asyncio.to_thread(handle.write, chunk)
+        path = local if local is not None else copy
+        assert path is not None
+        patches = await asyncio.to_thread(images.stored_location_patches, path)
+    except StorageError as exc:
+        log.warning("location re-check of photo %s postponed: %s", photo_id, exc)
+        return
+    finally:
+        if copy is not None:
+            await asyncio.to_thread(copy.unlink, missing_ok=True)
+    await svc.db.execute(
+        "UPDATE photos SET location_patches = ? WHERE id = ? AND location_patches = ?",
+        (encode_patches(patches), photo_id, RECHECK),
+    )
+
+
+async def run(svc: Services) -> int:
+    """Re-check every marked photo; returns how many were done. Safe to stop at any point."""
+    done = 0
+    after = 0
+    while True:
+        rows = await svc.db.fetchall(
+            "SELECT id, sha256 FROM photos WHERE location_patches = ? AND id > ?"
+            " ORDER BY id LIMIT ?",
+            (RECHECK, after, BATCH),
+        )
+        if not rows:
+            break
+        for row in rows:
+            async with svc.image_slots:  # reads a whole original: shares the decode budget
+                await recheck_one(svc, row["id"], row["sha256"])
+            after = row["id"]
+            done += 1
+    if done:
+        log.info("location patches re-checked for %d photos", done)
+    return done
