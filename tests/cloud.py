@@ -17,7 +17,7 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -45,33 +45,71 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@contextmanager
-def child_process(args: list[str], port: int, log: Path) -> Iterator[subprocess.Popen[bytes]]:
-    """Run `args` until the block ends; ready once `port` accepts connections."""
-    with open(log, "wb") as out:
-        process = subprocess.Popen(
-            args, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
-        )
+def _listening_inodes(port: int) -> set[str]:
+    """Socket inodes listening on 127.0.0.1:`port` (from /proc/net/tcp, state 0A = LISTEN)."""
+    found = set()
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        address, state, inode = fields[1], fields[3], fields[9]
+        if state == "0A" and address == f"0100007F:{port:04X}":
+            found.add(inode)
+    return found
+
+
+def _owns_listener(pid: int, port: int) -> bool:
+    """Whether process `pid` itself holds the socket listening on `port` (not someone else who
+    took the port first)."""
+    inodes = _listening_inodes(port)
+    if not inodes:
+        return False
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"{args[0]} exited: {log.read_text()[-2000:]}")
-            with socket.socket() as sock:
-                if sock.connect_ex(("127.0.0.1", port)) == 0:
+        fds = list(Path(f"/proc/{pid}/fd").iterdir())
+    except OSError:
+        return False
+    for fd in fds:
+        try:
+            target = os.readlink(fd)
+        except OSError:
+            continue
+        if target.startswith("socket:[") and target[8:-1] in inodes:
+            return True
+    return False
+
+
+@contextmanager
+def child_process(
+    make_args: Callable[[int], list[str]], log: Path, *, tries: int = 3
+) -> Iterator[tuple[subprocess.Popen[bytes], int]]:
+    """Run `make_args(port)` on a free port until the block ends; ready once that process
+    itself listens there. A port taken by someone else in between is tried again elsewhere."""
+    for attempt in range(1, tries + 1):
+        port = free_port()
+        args = make_args(port)
+        with open(log, "wb") as out:
+            process = subprocess.Popen(
+                args, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+            )
+        try:
+            deadline = time.monotonic() + 60  # bounds a hang; the wait is for the listener
+            while not _owns_listener(process.pid, port):
+                if process.poll() is not None:
                     break
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"{args[0]} did not start: {log.read_text()[-2000:]}")
-            time.sleep(0.05)
-        yield process
-    finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait(timeout=10)
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"{args[0]} did not start: {log.read_text()[-2000:]}")
+                time.sleep(0.05)
+            else:
+                yield process, port
+                return
+            if attempt == tries:
+                raise RuntimeError(f"{args[0]} exited: {log.read_text()[-2000:]}")
+        finally:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+                try:
+                    process.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    os.killpg(process.pid, signal.SIGKILL)
+                    process.wait(timeout=10)
 
 
 @dataclass
@@ -125,33 +163,36 @@ class S3Server:
 
 @contextmanager
 def moto_process(workdir: Path) -> Iterator[S3Server]:
-    port = free_port()
-    args = [str(BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(port)]
-    with child_process(args, port, workdir / "moto.log"):
+    def args(port: int) -> list[str]:
+        return [str(BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(port)]
+
+    with child_process(args, workdir / "moto.log") as (_process, port):
         yield S3Server("moto", f"http://127.0.0.1:{port}", "moto-key", "moto-secret")
 
 
 @contextmanager
 def rclone_process(workdir: Path) -> Iterator[S3Server]:
-    port = free_port()
-    root = workdir / "rclone-root"
-    root.mkdir()
     key, secret = "rclone-key", "rclone-secret-" + uuid.uuid4().hex
-    args = [
-        str(BIN / "rclone"),
-        "serve",
-        "s3",
-        "--addr",
-        f"127.0.0.1:{port}",
-        "--auth-key",
-        f"{key},{secret}",
-        "--config",
-        os.devnull,
-        "--cache-dir",
-        str(workdir / "rclone-cache"),
-        str(root),
-    ]
-    with child_process(args, port, workdir / "rclone.log"):
+
+    def args(port: int) -> list[str]:
+        root = workdir / f"rclone-root-{port}"
+        root.mkdir()
+        return [
+            str(BIN / "rclone"),
+            "serve",
+            "s3",
+            "--addr",
+            f"127.0.0.1:{port}",
+            "--auth-key",
+            f"{key},{secret}",
+            "--config",
+            os.devnull,
+            "--cache-dir",
+            str(workdir / "rclone-cache"),
+            str(root),
+        ]
+
+    with child_process(args, workdir / "rclone.log") as (_process, port):
         yield S3Server("rclone", f"http://127.0.0.1:{port}", key, secret)
 
 
