@@ -147,6 +147,8 @@ class PhotosApi(Controller):
         body = {
             "items": [{**p.to_api(), "duplicate": dup} for p, dup in result.items],
             "errors": result.errors,
+            # One entry for every file sent, in order: kept, duplicate or refused, and why.
+            "results": [outcome.to_api() for outcome in result.files],
         }
         if not result.items:
             body["detail"] = result.errors[0]["detail"]

@@ -1,8 +1,11 @@
-"""The app's Request class: a JSON body the decoder refuses gets our own 400, whatever it said.
+"""The app's Request class: how a body is read, in our words when it cannot be.
 
-The decoder underneath (msgspec, through Litestar) is fast and strict, but its wording and even
-which error it raises change between releases. So when it refuses a body we look again with the
-standard library, on that failure path only, and say in our words what is wrong.
+* A JSON body the decoder refuses gets our own 400, whatever it said. The decoder underneath
+  (msgspec, through Litestar) is fast and strict, but its wording and even which error it
+  raises change between releases. So when it refuses a body we look again with the standard
+  library, on that failure path only, and say in our words what is wrong.
+* A multipart form's text fields are decoded as every form of this app decodes them (see
+  `forms`), so a part in a charset that is no text is a 400 naming the field, not a 500.
 """
 
 from __future__ import annotations
@@ -11,8 +14,11 @@ import json
 from typing import Any
 
 from litestar import Request
+from litestar.datastructures import FormMultiDict
+from litestar.types import Empty
 
 from photoarchive.errors import BadRequest
+from photoarchive.web.forms import read_text_fields
 
 
 def describe_malformed_json(body: bytes) -> str:
@@ -35,6 +41,15 @@ def describe_malformed_json(body: bytes) -> str:
 
 
 class AppRequest(Request[Any, Any, Any]):
+    async def form(self) -> FormMultiDict:
+        content_type, options = self.content_type
+        if content_type == "multipart/form-data" and self._connection_state.form is Empty:
+            boundary = options.get("boundary")
+            if not boundary:
+                raise BadRequest("The form's Content-Type names no multipart boundary.")
+            self._connection_state.form = await read_text_fields(self.stream(), boundary)
+        return await super().form()
+
     async def json(self) -> Any:
         body = await self.body()  # a body over the size limit or cut short stays that error
         try:

@@ -7,10 +7,10 @@ text fields over their small allowance, without reading the rest.
 
 from __future__ import annotations
 
-import codecs
 import contextlib
 import errno
 import hashlib
+import logging
 import os
 import tempfile
 import unicodedata
@@ -36,12 +36,16 @@ from photoarchive.errors import (
 from photoarchive.photos import IncomingFile
 from photoarchive.users import User
 from photoarchive.web.csrf import deferred_check
+from photoarchive.web.forms import decode_field
 from photoarchive.web.viewer import services
 
 MAX_FIELD_BYTES = 64 * 1024  # all the text fields of one upload together: they stay in memory
 MAX_PARTS = 200
 FILENAME_MAX = 255
 TOO_LARGE = "The upload is larger than this archive accepts in one request."
+FILE_FAILED = "This file could not be stored because of an error on our side. It has been logged."
+
+log = logging.getLogger("photoarchive")
 
 
 @dataclass
@@ -53,14 +57,6 @@ class UploadForm:
         for incoming in self.files:
             incoming.path.unlink(missing_ok=True)
         self.files.clear()
-
-
-def _charset(name: str | None) -> str:
-    """The part's declared charset when Python knows it, else UTF-8."""
-    try:
-        return codecs.lookup(name or "utf-8").name
-    except LookupError:
-        return "utf-8"
 
 
 def clean_filename(raw: str | None) -> str:
@@ -164,9 +160,8 @@ async def read_upload_form(
                                 tmp_path.unlink(missing_ok=True)
                             tmp_path = None
                         else:
-                            form.fields.setdefault(
-                                segment.name, value.decode(_charset(segment.charset), "replace")
-                            )
+                            text = decode_field(segment.name, bytes(value), segment.charset)
+                            form.fields.setdefault(segment.name, text)
                         segment = None
             if not parser.closed:
                 raise BadRequest("The upload was cut off before it finished. Try again.")
@@ -204,9 +199,33 @@ async def read_upload_form(
 
 
 @dataclass
+class FileOutcome:
+    """What became of one file of an upload, in the order the files were sent."""
+
+    filename: str  # the name the file was sent with (a duplicate's photo may bear another)
+    status: int  # 201 kept, 200 already there, else why it was refused
+    detail: str
+    photo: Any = None
+
+    @property
+    def outcome(self) -> str:
+        return "refused" if self.photo is None else "duplicate" if self.status == 200 else "kept"
+
+    def to_api(self) -> dict[str, Any]:
+        return {
+            "filename": self.filename,
+            "outcome": self.outcome,
+            "status": self.status,
+            "detail": self.detail,
+            "id": None if self.photo is None else self.photo.id,
+        }
+
+
+@dataclass
 class UploadResult:
     items: list[tuple[Any, bool]] = field(default_factory=list)  # (photo, duplicate)
     errors: list[dict[str, Any]] = field(default_factory=list)
+    files: list[FileOutcome] = field(default_factory=list)  # every file, kept or not
 
     @property
     def status(self) -> int:
@@ -215,6 +234,15 @@ class UploadResult:
         if self.items:
             return 200
         return self.errors[0]["status"] if self.errors else 400
+
+    def kept(self, filename: str, photo: Any, duplicate: bool) -> None:
+        self.items.append((photo, duplicate))
+        detail = "Already in your archive." if duplicate else "Uploaded."
+        self.files.append(FileOutcome(filename, 200 if duplicate else 201, detail, photo))
+
+    def refused(self, filename: str, status: int, detail: str) -> None:
+        self.errors.append({"filename": filename, "status": status, "detail": detail})
+        self.files.append(FileOutcome(filename, status, detail))
 
 
 async def receive_photos(request: Request[Any, Any, Any], user: User) -> UploadResult:
@@ -248,12 +276,17 @@ async def receive_photos(request: Request[Any, Any, Any], user: User) -> UploadR
         if not form.files:
             raise BadRequest("Choose at least one photo to upload.", field="file")
         for incoming in form.files:
+            # One file's failure, foreseen or not, is that file's answer: the files before it
+            # are kept and those after it are still tried, and the client is told of each.
             try:
-                result.items.append(await photos.add(svc, user, incoming, caption))
+                photo, duplicate = await photos.add(svc, user, incoming, caption)
             except AppError as exc:
-                result.errors.append(
-                    {"filename": incoming.filename, "status": exc.status, "detail": exc.message}
-                )
+                result.refused(incoming.filename, exc.status, exc.message)
+            except Exception:
+                log.exception("upload of %r failed", incoming.filename)
+                result.refused(incoming.filename, 500, FILE_FAILED)
+            else:
+                result.kept(incoming.filename, photo, duplicate)
     finally:
         form.discard()
     return result
