@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import io
+import mmap
 import re
 import struct
 import warnings
@@ -17,7 +18,7 @@ from typing import Any
 import pillow_heif
 from PIL import Image, ImageCms, UnidentifiedImageError
 
-from photoarchive import redaction, xmp
+from photoarchive import decode_budget, redaction, xmp
 
 pillow_heif.register_heif_opener()
 # A decompression bomb is refused, never merely logged.
@@ -48,6 +49,11 @@ WEBP_METHOD = 4
 # decoded for the renditions, but browsers play every frame of the original).
 MAX_FRAMES = 1000
 ANIMATION_PIXEL_FACTOR = 4
+# libjpeg visits every block once per scan of a progressive JPEG, even in draft mode: a file of
+# 2,000 scans costs a minute of CPU. Real ones have about 10 (libjpeg's script) to 20.
+MAX_JPEG_SCANS = 100
+# 16-bit grey is shrunk before it is converted: conversion widens it to 4 bytes a pixel.
+_SIXTEEN_BIT_GREY = ("I;16", "I;16B", "I;16L", "I;16N")
 
 _SRGB = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
 _TRANSPOSE = {
@@ -76,6 +82,12 @@ class UndecodableImage(ImageError):
 
 
 class TooManyPixels(ImageError):
+    status = 422
+
+
+class TooMuchWork(ImageError):
+    """Few pixels, but a structure (scans, frames, blocks) that would take too long to decode."""
+
     status = 422
 
 
@@ -117,6 +129,7 @@ class Ingested:
 
 def _open(path: Path, max_pixels: int) -> Image.Image:
     """Open from the allow-list only and check the pixel count from the header, before decoding."""
+    gif_frames = _count_costly_parts(path)
     # Pillow's own bomb check must not be stricter than the configured limit; ours is exact.
     if Image.MAX_IMAGE_PIXELS is not None and max_pixels > Image.MAX_IMAGE_PIXELS:
         Image.MAX_IMAGE_PIXELS = max_pixels
@@ -140,8 +153,13 @@ def _open(path: Path, max_pixels: int) -> Image.Image:
                 f"the limit is {max_pixels:,}."
             )
         try:
-            frames = getattr(image, "n_frames", 1) or 1
-        except (OSError, SyntaxError, ValueError, EOFError, struct.error) as exc:
+            # Pillow counts a GIF's frames by walking them all in Python; the count is known.
+            frames = (
+                max(gif_frames or 0, 1)
+                if image.format == "GIF"
+                else getattr(image, "n_frames", 1) or 1
+            )
+        except (OSError, SyntaxError, ValueError, EOFError, RuntimeError, struct.error) as exc:
             raise UndecodableImage(f"The animation could not be read: {exc}") from None
         if frames > 1 and (
             frames > MAX_FRAMES or frames * width * height > max_pixels * ANIMATION_PIXEL_FACTOR
@@ -155,6 +173,31 @@ def _open(path: Path, max_pixels: int) -> Image.Image:
         image.close()
         raise
     return image
+
+
+def _count_costly_parts(path: Path) -> int | None:
+    """Refuse a JPEG of too many scans, or a GIF of too many frames, from its bytes alone:
+    before Pillow decodes the scans or walks the frames. Returns a GIF's frame count."""
+    with path.open("rb") as file:
+        magic = file.read(6)
+        if not magic.startswith((b"\xff\xd8\xff", b"GIF87a", b"GIF89a")):
+            return None
+        with mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ) as data:
+            try:
+                if magic.startswith(b"GIF"):
+                    frames = decode_budget.gif_frames(data, MAX_FRAMES)
+                    if frames > MAX_FRAMES:
+                        raise TooMuchWork(f"The animation has more than {MAX_FRAMES:,} frames.")
+                    return frames
+                scans = decode_budget.jpeg_scans(data, MAX_JPEG_SCANS)
+            except decode_budget.TooManySteps as exc:
+                raise TooMuchWork(str(exc)) from None
+    if scans > MAX_JPEG_SCANS:
+        raise TooMuchWork(
+            f"The JPEG has more than {MAX_JPEG_SCANS} scans (photos have about 10): "
+            "it would take too long to decode."
+        )
+    return None
 
 
 def ingest(path: Path, max_pixels: int) -> Ingested:
@@ -173,7 +216,15 @@ def ingest(path: Path, max_pixels: int) -> Ingested:
             raise
         except (Image.DecompressionBombError, Image.DecompressionBombWarning):
             raise TooManyPixels("The image is a decompression bomb.") from None
-        except (OSError, SyntaxError, ValueError, EOFError, MemoryError, struct.error) as exc:
+        except (
+            OSError,
+            SyntaxError,
+            ValueError,
+            EOFError,
+            MemoryError,
+            RuntimeError,  # libheif's decoding errors, through pillow-heif
+            struct.error,
+        ) as exc:
             raise UndecodableImage(f"The image data is damaged or truncated ({exc}).") from None
     renditions = derive_renditions(preview, (width, height))
     result = Ingested(
@@ -240,7 +291,11 @@ def _decode_preview(image: Image.Image, orientation: int, upright: tuple[int, in
     if image.format in ("JPEG", "MPO"):
         image.draft("RGB" if image.mode not in ("CMYK", "L") else image.mode, target)
     image.load()
-    decoded = _resizable(image)
+    if image.mode in _SIXTEEN_BIT_GREY and image.size != target:
+        # Without reducing_gap: Image.reduce has no 16-bit mode.
+        decoded = _resizable(image.resize(target, Image.Resampling.LANCZOS))
+    else:
+        decoded = _resizable(image)
     if decoded.size != target:
         shrunk = decoded.resize(target, Image.Resampling.LANCZOS, reducing_gap=3.0)
         if decoded is not image:
