@@ -1,5 +1,8 @@
 """The app's Request class: how a body is read, in our words when it cannot be.
 
+* JSON is read only from a body that says it is JSON (`application/json`, or a `+json` type):
+  anything else is 415 before a byte is decoded. A `text/plain` body is one any web page can
+  send cross-site without a preflight; a JSON one is not.
 * A JSON body the decoder refuses gets our own 400, whatever it said. The decoder underneath
   (msgspec, through Litestar) is fast and strict, but its wording and even which error it
   raises change between releases. So when it refuses a body we look again with the standard
@@ -17,7 +20,7 @@ from litestar import Request
 from litestar.datastructures import FormMultiDict
 from litestar.types import Empty
 
-from photoarchive.errors import BadRequest
+from photoarchive.errors import BadRequest, UnsupportedMedia
 from photoarchive.web.forms import read_text_fields
 
 
@@ -40,6 +43,13 @@ def describe_malformed_json(body: bytes) -> str:
     return "The JSON body is malformed."
 
 
+def is_json(content_type: str) -> bool:
+    """`application/json` or `application/<something>+json`, in any case, with any parameters."""
+    media_type = content_type.partition(";")[0].strip().lower()
+    kind, _, subtype = media_type.partition("/")
+    return kind == "application" and (subtype == "json" or subtype.endswith("+json"))
+
+
 class AppRequest(Request[Any, Any, Any]):
     async def form(self) -> FormMultiDict:
         content_type, options = self.content_type
@@ -51,6 +61,10 @@ class AppRequest(Request[Any, Any, Any]):
         return await super().form()
 
     async def json(self) -> Any:
+        if not is_json(self.headers.get("content-type", "")):
+            raise UnsupportedMedia(
+                "Send the body as JSON, with the header Content-Type: application/json."
+            )
         body = await self.body()  # a body over the size limit or cut short stays that error
         try:
             return await super().json()
