@@ -207,7 +207,7 @@ def concurrent_worker(folder: Path, slots: int) -> None:
     from photoarchive.auth.passwords import Passwords
     from photoarchive.db import Database
     from photoarchive.photos import IncomingFile
-    from photoarchive.services import Services
+    from photoarchive.services import DecodeSlots, Services
     from photoarchive.settings import Settings
     from photoarchive.storage.local import LocalBlobStore
 
@@ -219,7 +219,7 @@ def concurrent_worker(folder: Path, slots: int) -> None:
             db=db,
             store=LocalBlobStore(settings.blob_dir, settings.tmp_dir),
             passwords=Passwords(1024, 1),
-            image_slots=asyncio.Semaphore(slots),
+            image_slots=DecodeSlots(slots),
         )
         owner = await users.create(
             db,

@@ -20,7 +20,7 @@ from photoarchive.auth.passwords import Passwords
 from photoarchive.auth.provider import AccountsUnavailable, build_accounts
 from photoarchive.db import Database
 from photoarchive.paths import static_dir, templates_dir
-from photoarchive.services import Services
+from photoarchive.services import DecodeSlots, Services
 from photoarchive.settings import Settings
 from photoarchive.storage import BlobStore, StorageError
 from photoarchive.storage.local import LocalBlobStore
@@ -69,7 +69,7 @@ def create_app(settings: Settings) -> Litestar:
         db=db,
         store=store,
         passwords=Passwords(settings.argon2_memory_kib, settings.argon2_time_cost),
-        image_slots=asyncio.Semaphore(settings.image_workers),
+        image_slots=DecodeSlots(settings.image_workers),
         accounts=build_accounts(settings),
     )
 

@@ -42,7 +42,7 @@ from photoarchive.auth.passwords import Passwords
 from photoarchive.db import Database
 from photoarchive.errors import AppError
 from photoarchive.photos import IncomingFile
-from photoarchive.services import Services
+from photoarchive.services import DecodeSlots, Services
 from photoarchive.settings import Settings
 from photoarchive.storage import BlobStore
 from photoarchive.users import User
@@ -316,7 +316,7 @@ async def run(
         db=db,
         store=store,
         passwords=Passwords(settings.argon2_memory_kib, settings.argon2_time_cost),
-        image_slots=asyncio.Semaphore(jobs),
+        image_slots=DecodeSlots(jobs),
     )
     loop = asyncio.get_running_loop()
     main = asyncio.current_task()

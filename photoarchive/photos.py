@@ -320,7 +320,7 @@ async def add(
         if incoming.size == 0:
             raise Invalid("The file is empty.")
         try:
-            async with svc.image_slots:
+            async with svc.image_slots.held_by(owner.id):
                 ingested = await asyncio.to_thread(
                     images.ingest, incoming.path, svc.settings.max_pixels
                 )

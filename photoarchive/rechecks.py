@@ -75,7 +75,8 @@ async def run(svc: Services) -> int:
         if not rows:
             break
         for row in rows:
-            async with svc.image_slots:  # reads a whole original: shares the decode budget
+            # Reads a whole original: it takes turns with the uploads, as one more person would.
+            async with svc.image_slots.held_by("location re-check"):
                 await recheck_one(svc, row["id"], row["sha256"])
             after = row["id"]
             done += 1

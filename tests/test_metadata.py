@@ -17,7 +17,7 @@ from photoarchive import photos, rechecks, users
 from photoarchive.auth.passwords import Passwords
 from photoarchive.db import Database
 from photoarchive.errors import Forbidden
-from photoarchive.services import Services
+from photoarchive.services import DecodeSlots, Services
 from photoarchive.settings import Settings
 from photoarchive.storage.local import LocalBlobStore
 from tests.support import (
@@ -156,7 +156,7 @@ async def _withheld_until_rechecked(settings: Settings, photo_id: int) -> None:
             db=db,
             store=LocalBlobStore(settings.blob_dir, settings.tmp_dir),
             passwords=Passwords(1024, 1),
-            image_slots=asyncio.Semaphore(1),
+            image_slots=DecodeSlots(1),
         )
         assert await rechecks.pending(svc) == 2
         alice = await users.by_username(db, "alice")

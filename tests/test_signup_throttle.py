@@ -12,7 +12,7 @@ from photoarchive import throttle, users
 from photoarchive.auth.passwords import Passwords
 from photoarchive.db import Database
 from photoarchive.errors import Conflict, Forbidden, TooManyRequests
-from photoarchive.services import Services
+from photoarchive.services import DecodeSlots, Services
 from photoarchive.settings import Settings
 from photoarchive.storage.local import LocalBlobStore
 from tests.support import PASSWORD, form_post, live_server, make_settings
@@ -43,7 +43,7 @@ async def open_services(settings: Settings) -> Services:
         db=db,
         store=LocalBlobStore(settings.data_dir / "blobs", settings.tmp_dir),
         passwords=CountingPasswords(),
-        image_slots=asyncio.Semaphore(1),
+        image_slots=DecodeSlots(1),
     )
 
 
