@@ -2,8 +2,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from PIL import ImageFile
 
 from photoarchive import clock
 from photoarchive.settings import Settings
@@ -34,3 +36,17 @@ def frozen_clock(monkeypatch: pytest.MonkeyPatch) -> FrozenClock:
     frozen = FrozenClock(clock.now())
     monkeypatch.setattr(clock, "now", frozen.now)
     return frozen
+
+
+@pytest.fixture
+def decodes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every image Pillow decodes the pixels of in this process (the in-thread server's too)."""
+    seen: list[str] = []
+    load = ImageFile.ImageFile.load
+
+    def counting_load(image: ImageFile.ImageFile) -> Any:
+        seen.append(f"{image.format} {image.size}")
+        return load(image)
+
+    monkeypatch.setattr(ImageFile.ImageFile, "load", counting_load)
+    return seen

@@ -20,7 +20,7 @@ from urllib.parse import unquote
 import argon2
 import httpx
 import pytest
-from PIL import Image, ImageFile
+from PIL import Image
 
 from photoarchive.app import create_app
 from photoarchive.web.errors import describe_invalid
@@ -202,20 +202,6 @@ def multipart_body(fields: list[tuple[str, str, bytes | str]], boundary: str) ->
 
 
 # --- refused files ---------------------------------------------------------------------------
-
-
-@pytest.fixture
-def decodes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Every image Pillow decodes the pixels of in this process (the in-thread server's too)."""
-    seen: list[str] = []
-    load = ImageFile.ImageFile.load
-
-    def counting_load(image: ImageFile.ImageFile) -> Any:
-        seen.append(f"{image.format} {image.size}")
-        return load(image)
-
-    monkeypatch.setattr(ImageFile.ImageFile, "load", counting_load)
-    return seen
 
 
 def test_the_decode_count_sees_an_accepted_photo(live: LiveServer, decodes: list[str]) -> None:

@@ -14,26 +14,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PIL import GifImagePlugin, Image, ImageFile
+from PIL import GifImagePlugin, Image
 
 from photoarchive import decode_budget, images
 from photoarchive.services import DecodeSlots
 from tests.support import PHOTOS, LiveServer, live_server, make_settings, sign_up, upload_bytes
 
 LIMIT = 100_000_000
-
-
-@pytest.fixture
-def decodes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    seen: list[str] = []
-    load = ImageFile.ImageFile.load
-
-    def counting_load(image: ImageFile.ImageFile) -> Any:
-        seen.append(f"{image.format} {image.size}")
-        return load(image)
-
-    monkeypatch.setattr(ImageFile.ImageFile, "load", counting_load)
-    return seen
 
 
 # --- progressive JPEG of many scans --------------------------------------------------------
