@@ -127,7 +127,9 @@ def create_app(settings: Settings) -> Litestar:
             # Who may send a body is settled before the CSRF check reads one.
             BodyGate,
             DefineMiddleware(
-                CSRFGuard, config=csrf_config(settings.secret_key, settings.secure_cookies)
+                CSRFGuard,
+                config=csrf_config(settings.secret_key, settings.secure_cookies),
+                public_url=settings.public_url,
             ),
         ],
         template_config=template_config,

@@ -320,6 +320,7 @@ def test_a_signed_in_upload_still_streams_and_a_long_text_field_is_refused(
         "/login", data={"login": "alice", "password": PASSWORD, "_csrf_token": form_token}
     )
     assert signed_in.status_code == 303, signed_in.text
+    form_token = browser.cookies["csrftoken"]  # signing in renews the token for the session
     page = browser.post(
         "/upload",
         data={"_csrf_token": form_token, "caption": "by page"},
