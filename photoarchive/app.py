@@ -26,7 +26,7 @@ from photoarchive.storage import BlobStore, StorageError
 from photoarchive.storage.local import LocalBlobStore
 from photoarchive.web import account, account_pages, api, events, media, pages
 from photoarchive.web.admission import BodyGate
-from photoarchive.web.apidocs import SwaggerDocs
+from photoarchive.web.apidocs import ApiDocs
 from photoarchive.web.cards import CardCache
 from photoarchive.web.csrf import CSRFGuard, csrf_config
 from photoarchive.web.errors import handle_error
@@ -143,7 +143,7 @@ def create_app(settings: Settings) -> Litestar:
             title="Photoarchive",
             version=__version__,
             path="/schema",
-            render_plugins=[SwaggerDocs()],
+            render_plugins=[ApiDocs()],
         ),
         response_cache_config=ResponseCacheConfig(default_expiration=None),
         request_max_body_size=1024 * 1024,
