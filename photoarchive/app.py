@@ -31,6 +31,7 @@ from photoarchive.web.cards import CardCache
 from photoarchive.web.csrf import CSRFGuard, csrf_config
 from photoarchive.web.errors import handle_error
 from photoarchive.web.mediacache import MediaCache, MediaFastPath
+from photoarchive.web.methods import AllowedMethods, head_as_get
 from photoarchive.web.pagecache import PageCache, PageCacheMiddleware
 from photoarchive.web.request import AppRequest
 from photoarchive.web.security import security_headers_hook
@@ -48,11 +49,13 @@ def build_store(settings: Settings) -> BlobStore:
 
 
 class App(Litestar):
-    """Litestar with a front door for the renditions it has already answered (see mediacache)."""
+    """Litestar with a front door for HEAD requests (see methods) and for the renditions it
+    has already answered (see mediacache)."""
 
     fast_path: MediaFastPath | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:  # type: ignore[override]
+        scope, send = head_as_get(scope, send)  # before routing, which knows no HEAD
         if scope["type"] == "http" and self.fast_path is not None:
             answered, send = await self.fast_path.try_answer(scope, send)
             if answered:
@@ -120,6 +123,7 @@ def create_app(settings: Settings) -> Litestar:
             ),
         ],
         middleware=[
+            AllowedMethods,
             DefineMiddleware(
                 PageCacheMiddleware,
                 cache=PageCache(db.data_version, settings.page_cache_mb * 1024 * 1024),

@@ -14,6 +14,7 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from photoarchive.errors import AppError, NotAuthenticated, TooManyRequests
+from photoarchive.web.methods import allowed_methods
 
 log = logging.getLogger("photoarchive")
 
@@ -26,6 +27,7 @@ TITLES = {
     409: "Already taken",
     413: "Too large",
     415: "Not a supported image",
+    416: "Outside the file",
     422: "Could not use that",
     429: "Too many attempts",
     500: "Something went wrong on our side",
@@ -50,9 +52,12 @@ def _describe(exc: Exception) -> tuple[int, str, str | None, dict[str, str]]:
             detail = "The form's security token is missing or stale. Reload the page and try again."
         if exc.status_code == 413:
             detail = "The upload is larger than this archive accepts."
+        headers.update(exc.headers or {})
         if exc.status_code == 405:
             detail = "This address does not accept that kind of request."
-        headers.update(exc.headers or {})
+            allow = headers.pop("allow", "") or headers.pop("Allow", "")
+            # HEAD goes wherever GET does (see methods).
+            headers["Allow"] = allowed_methods({m.strip() for m in allow.split(",") if m.strip()})
         return exc.status_code, detail, None, headers
     log.exception("unhandled error", exc_info=exc)
     return (

@@ -9,6 +9,7 @@ from typing import Any
 from urllib.parse import quote
 
 from litestar import Request, Response, get
+from litestar.exceptions import HTTPException
 from litestar.response import Redirect, Stream
 
 from photoarchive import photos
@@ -16,6 +17,7 @@ from photoarchive.errors import NotFound, Unavailable
 from photoarchive.images import RENDITION_CONTENT_TYPE
 from photoarchive.storage import BlobNotFound, SignedURL, StorageError
 from photoarchive.web.mediacache import BLOB_STATE
+from photoarchive.web.methods import is_head
 from photoarchive.web.params import RowId
 from photoarchive.web.viewer import require_reader, services
 
@@ -111,8 +113,12 @@ async def media(request: Request[Any, Any, Any], photo_id: RowId, name: str) -> 
         raise NotFound("This file is missing from the store.")
     wanted = _byte_range(request.headers.get("range"), info.size)
     if wanted is False:
-        headers["Content-Range"] = f"bytes */{info.size}"
-        return Response(b"", status_code=416, headers=headers)
+        # An error like any other (our JSON shape, not cacheable), telling the file's size.
+        raise HTTPException(
+            status_code=416,
+            detail=f"The range asked for is outside this file of {info.size} bytes.",
+            headers={"Content-Range": f"bytes */{info.size}", "Accept-Ranges": "bytes"},
+        )
     if wanted is None:
         start, end, status = 0, info.size, 200
     else:
@@ -120,6 +126,8 @@ async def media(request: Request[Any, Any, Any], photo_id: RowId, name: str) -> 
         status = 206
         headers["Content-Range"] = f"bytes {start}-{end - 1}/{info.size}"
     headers["Content-Length"] = str(end - start)
+    if is_head(request.scope):  # the headers above, and no file read for a body left out
+        return Stream(iter(()), status_code=status, media_type=content_type, headers=headers)
     chunks = svc.store.stream(key, start, end)
     return Stream(
         photos.patched(chunks, start, patches) if patches else chunks,

@@ -1,7 +1,8 @@
-"""Security headers on every response, set once in a before-send hook.
+"""Security headers on every response, set once in a before-send hook (caching rules too).
 
 A response that already carries its own `Content-Security-Policy` keeps it: originals are
 served with `sandbox`, and the API documentation page has a policy of its own.
+A response that says nothing of caching is not to be stored (see NO_STORE).
 """
 
 from __future__ import annotations
@@ -17,7 +18,13 @@ from photoarchive.settings import Settings
 from photoarchive.web.apidocs import docs_policy
 
 HSTS = "max-age=31536000"
-# The Swagger UI page: the only one whose policy allows a script origin other than this site.
+# Pages, fragments, API answers and errors are made for the one who asked, and may show what
+# only they may see: no cache keeps them, the browser's included. The site's own files (CSS,
+# scripts, icons) are the same for everyone and stay cacheable; photo files say themselves
+# how they may be kept (private, and only by the browser).
+NO_STORE = "no-store"
+STATIC = "/static/"
+# The API documentation page: a policy of its own, stricter than the pages' (no script at all).
 DOCS_PATHS = frozenset({"/schema", "/schema/swagger"})
 
 
@@ -90,5 +97,7 @@ def security_headers_hook(settings: Settings) -> Callable[[Message, Scope], Any]
         for name, value in wanted.items():
             if name not in present:
                 present[name] = value
+        if "cache-control" not in present and not scope.get("path", "").startswith(STATIC):
+            present["Cache-Control"] = NO_STORE
 
     return add_headers
