@@ -110,9 +110,11 @@ def test_cards_follow_the_person_and_the_browser(tmp_path: Path) -> None:
             assert "aria-pressed" not in card and 'name="text"' not in card
         token = browser.cookies["csrftoken"]
         signed_in = form_post(browser, "/login", {"login": "bob", "password": PASSWORD})
-        assert signed_in.status_code == 303 and browser.cookies["csrftoken"] == token
+        # signing in renews the token: the guest's is worth nothing next to bob's session
+        assert signed_in.status_code == 303 and browser.cookies["csrftoken"] != token
         card = _card(browser.get("/").text, photo_id)
         assert 'name="text"' in card and 'aria-pressed="false"' in card
+        assert _tokens(card) == {browser.cookies["csrftoken"]}
 
 
 def test_a_kept_card_is_the_card_rendered_afresh(tmp_path: Path) -> None:
