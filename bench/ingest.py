@@ -94,7 +94,7 @@ def make_inputs(folder: Path, quick: bool) -> list[tuple[str, Path]]:
 def run_ours(path: Path, out: Path) -> None:
     import hashlib
 
-    from photoarchive import images
+    from photoarchive.media import images
 
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
@@ -147,7 +147,7 @@ def worker(mode: str, path: Path, repeat: int) -> None:
     """One pipeline on one file, `repeat` times after a warm-up; prints JSON."""
     # Import everything the pipeline needs first, so the baseline is the interpreter's.
     if mode == "ours":
-        import photoarchive.images  # noqa: F401
+        import photoarchive.media.images  # noqa: F401
     elif mode == "vips":
         import pyvips  # noqa: F401
     else:
@@ -203,10 +203,11 @@ def concurrent_worker(folder: Path, slots: int) -> None:
     import asyncio
     import hashlib
 
-    from photoarchive import photos, users
-    from photoarchive.auth.passwords import Passwords
+    from photoarchive.accounts import users
+    from photoarchive.accounts.passwords import Passwords
     from photoarchive.db import Database
-    from photoarchive.photos import IncomingFile
+    from photoarchive.library import photos
+    from photoarchive.library.photos import IncomingFile
     from photoarchive.services import DecodeSlots, Services
     from photoarchive.settings import Settings
     from photoarchive.storage.local import LocalBlobStore
@@ -310,7 +311,7 @@ def pool_scaling(folder: Path, workers: int, kind: str) -> dict:
 
 
 def _ingest(path: Path) -> None:
-    from photoarchive import images
+    from photoarchive.media import images
 
     images.ingest(path, 100_000_000)
 

@@ -43,9 +43,9 @@ from datetime import UTC, datetime, timedelta
 from http.client import HTTPConnection
 from pathlib import Path
 
-from photoarchive import images
-from photoarchive.auth.passwords import Passwords
+from photoarchive.accounts.passwords import Passwords
 from photoarchive.db import Database
+from photoarchive.media import images
 from photoarchive.storage import original_key, rendition_key
 
 REPO = Path(__file__).resolve().parents[1]

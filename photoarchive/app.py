@@ -15,15 +15,15 @@ from litestar.static_files import create_static_files_router
 from litestar.template import TemplateConfig
 from litestar.types import Receive, Scope, Send
 
-from photoarchive import __version__, rechecks
-from photoarchive.auth.passwords import Passwords
-from photoarchive.auth.provider import AccountsUnavailable, build_accounts
+from photoarchive import __version__
+from photoarchive.accounts.passwords import Passwords
+from photoarchive.accounts.provider import AccountsUnavailable, build_accounts
 from photoarchive.db import Database
+from photoarchive.library import rechecks
 from photoarchive.paths import static_dir, templates_dir
 from photoarchive.services import DecodeSlots, Services
 from photoarchive.settings import Settings
-from photoarchive.storage import BlobStore, StorageError
-from photoarchive.storage.local import LocalBlobStore
+from photoarchive.storage import StorageError, build_store
 from photoarchive.web import account, account_pages, api, events, media, pages
 from photoarchive.web.admission import BodyGate
 from photoarchive.web.apidocs import ApiDocs
@@ -38,14 +38,6 @@ from photoarchive.web.security import security_headers_hook
 from photoarchive.web.templating import configure_environment
 
 log = logging.getLogger("photoarchive")
-
-
-def build_store(settings: Settings) -> BlobStore:
-    if settings.storage == "s3":
-        from photoarchive.storage.s3 import S3BlobStore  # botocore loads only when used
-
-        return S3BlobStore(settings)
-    return LocalBlobStore(settings.blob_dir, settings.tmp_dir)
 
 
 class App(Litestar):

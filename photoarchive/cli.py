@@ -107,8 +107,8 @@ def _read_password() -> str:
 
 
 def cmd_users_create(args: argparse.Namespace) -> int:
-    from photoarchive import users
-    from photoarchive.auth.passwords import Passwords
+    from photoarchive.accounts import users
+    from photoarchive.accounts.passwords import Passwords
     from photoarchive.db import Database
     from photoarchive.errors import AppError
 
@@ -149,8 +149,8 @@ def cmd_users_create(args: argparse.Namespace) -> int:
 
 def _open_archive(settings: Settings) -> tuple[Any, Any]:
     """The database and blob store of an existing archive, for the operator commands."""
-    from photoarchive.app import build_store
     from photoarchive.db import Database
+    from photoarchive.storage import build_store
 
     if not settings.database_path.is_file():
         _fail(
@@ -161,8 +161,8 @@ def _open_archive(settings: Settings) -> tuple[Any, Any]:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
+    from photoarchive.ops.verify import Progress, verify
     from photoarchive.storage import StorageError
-    from photoarchive.verify import Progress, verify
 
     settings = _settings()
     db, store = _open_archive(settings)
@@ -193,9 +193,9 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
-    from photoarchive.backup import BackupError, backup
+    from photoarchive.ops.backup import BackupError, backup
+    from photoarchive.ops.verify import Progress
     from photoarchive.storage import StorageError, original_key
-    from photoarchive.verify import Progress
 
     settings = _settings()
     db, store = _open_archive(settings)
@@ -240,10 +240,9 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
-    from photoarchive.app import build_store
-    from photoarchive.backup import BackupError, restore
-    from photoarchive.storage import StorageError
-    from photoarchive.verify import REPAIRED, Progress
+    from photoarchive.ops.backup import BackupError, restore
+    from photoarchive.ops.verify import REPAIRED, Progress
+    from photoarchive.storage import StorageError, build_store
 
     settings = _settings()
     store = build_store(settings)
@@ -281,8 +280,8 @@ def cmd_import(args: argparse.Namespace) -> int:
     import os
     from pathlib import Path
 
-    from photoarchive import importer
-    from photoarchive.app import build_store
+    from photoarchive.ops import importer
+    from photoarchive.storage import build_store
 
     if not args.paths and args.files_from is None:
         print("photoarchive: name the files or folders to import, or --files-from", file=sys.stderr)

@@ -9,8 +9,8 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from photoarchive.auth.passwords import Passwords
-from photoarchive.auth.provider import Accounts, LocalAccounts
+from photoarchive.accounts.passwords import Passwords
+from photoarchive.accounts.provider import Accounts, LocalAccounts
 from photoarchive.db import Database
 from photoarchive.settings import Settings
 from photoarchive.storage import BlobStore

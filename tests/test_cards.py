@@ -8,7 +8,7 @@ from pathlib import Path
 import httpx
 from jinja2 import DictLoader, Environment
 
-from photoarchive.photos import Photo
+from photoarchive.library.photos import Photo
 from photoarchive.web.cards import CARD_TEMPLATE, CardCache
 from tests.support import (
     PASSWORD,

@@ -11,9 +11,9 @@ from litestar.testing import TestClient
 from moto.cognitoidp.utils import check_secret_hash
 
 from photoarchive import clock
+from photoarchive.accounts.cognito import CognitoAccounts
+from photoarchive.accounts.provider import AccountsUnavailable
 from photoarchive.app import create_app
-from photoarchive.auth.cognito import CognitoAccounts
-from photoarchive.auth.provider import AccountsUnavailable
 from photoarchive.settings import Settings
 from tests.cloud import JwksServer, Key, Pool, S3Server, cognito_sign_up, make_pool
 from tests.processes import run_cli

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from photoarchive.auth.tokens import InvalidToken, TokenVerifier
+from photoarchive.accounts.tokens import InvalidToken, TokenVerifier
 from tests.cloud import JwksServer, Key
 
 ISSUER = "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_testpool"

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from PIL import GifImagePlugin, Image
 
-from photoarchive import decode_budget, images
+from photoarchive.media import decode_budget, images
 from photoarchive.services import DecodeSlots
 from tests.support import PHOTOS, LiveServer, live_server, make_settings, sign_up, upload_bytes
 
@@ -153,7 +153,7 @@ def test_a_16_bit_grey_png_is_shrunk_before_it_is_widened(tmp_path: Path) -> Non
     grey16_png(path, 9990, 0x6400)
     assert path.stat().st_size < 300_000
     script = (
-        "import resource, sys; from pathlib import Path; from photoarchive import images\n"
+        "import resource, sys; from pathlib import Path; from photoarchive.media import images\n"
         "result = images.ingest(Path(sys.argv[1]), 100_000_000)\n"
         "print(result.width, result.height, result.renditions[0].width)\n"
         "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"

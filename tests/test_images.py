@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageChops, ImageCms, ImageStat
 
-from photoarchive import images, redaction
+from photoarchive.media import images, redaction
 from tests.support import PHOTOS
 
 LIMIT = 100_000_000
@@ -374,7 +374,7 @@ def test_decompression_bomb_warning_is_an_error(tmp_path: Path) -> None:
     Image.new("RGB", (300, 300)).save(path)
     script = (
         "import sys; from pathlib import Path; from PIL import Image;"
-        "from photoarchive import images;"
+        "from photoarchive.media import images;"
         "Image.MAX_IMAGE_PIXELS = 50_000\n"
         "try:\n images.ingest(Path(sys.argv[1]), 1_000)\n"
         "except images.TooManyPixels as exc:\n print(exc)\n"

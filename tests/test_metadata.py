@@ -13,10 +13,11 @@ import httpx
 import pytest
 from PIL import Image
 
-from photoarchive import photos, rechecks, users
-from photoarchive.auth.passwords import Passwords
+from photoarchive.accounts import users
+from photoarchive.accounts.passwords import Passwords
 from photoarchive.db import Database
 from photoarchive.errors import Forbidden
+from photoarchive.library import photos, rechecks
 from photoarchive.services import DecodeSlots, Services
 from photoarchive.settings import Settings
 from photoarchive.storage.local import LocalBlobStore
@@ -36,7 +37,7 @@ GEOTAGGED = [PHOTOS / "gps" / "DSCN0010.jpg", PHOTOS / "heic" / "IMG_5195.HEIC"]
 
 def _coordinates(photo_path: Path) -> list[str]:
     """How the photo's coordinates could appear in text: a few digits of each."""
-    from photoarchive import images
+    from photoarchive.media import images
 
     meta = images.ingest(photo_path, 10**8).metadata
     assert meta.gps_lat is not None and meta.gps_lon is not None

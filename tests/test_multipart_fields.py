@@ -12,7 +12,7 @@ import httpx
 import pytest
 from PIL import Image
 
-from photoarchive import photos
+from photoarchive.library import photos
 from tests.state import snapshot
 from tests.support import (
     LiveServer,

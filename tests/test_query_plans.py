@@ -7,8 +7,8 @@ import asyncio
 import sqlite3
 from pathlib import Path
 
-from photoarchive import photos
 from photoarchive.db import Database, migrations
+from photoarchive.library import photos
 
 FEED = (
     f"SELECT {photos._PHOTO_COLUMNS} FROM photos p JOIN users u ON u.id = p.owner_id"

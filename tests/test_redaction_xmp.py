@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 from PIL import Image, PngImagePlugin
 
-from photoarchive import images, redaction, xmp
+from photoarchive.media import images, redaction, xmp
 from tests.support import PHOTOS, LiveServer, api_login, sign_up, upload_bytes
 
 HOW_TO = "run scripts/ensure-exiftool.sh (Debian: apt-get install libimage-exiftool-perl)"

@@ -19,7 +19,7 @@ import httpx
 import pytest
 from PIL import Image
 
-from photoarchive import rechecks
+from photoarchive.library import rechecks
 from photoarchive.settings import Settings
 from tests.cloud import S3Server, free_port
 from tests.support import (

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from photoarchive import throttle, users
-from photoarchive.auth.passwords import Passwords
+from photoarchive.accounts import throttle, users
+from photoarchive.accounts.passwords import Passwords
 from photoarchive.db import Database
 from photoarchive.errors import Conflict, Forbidden, TooManyRequests
 from photoarchive.services import DecodeSlots, Services

@@ -8,9 +8,9 @@ import os
 import time
 from pathlib import Path
 
-from photoarchive.images import describe
+from photoarchive.media.images import describe
+from photoarchive.ops.verify import Progress
 from photoarchive.storage import original_key, rendition_key
-from photoarchive.verify import Progress
 from tests.cloud import S3Server
 from tests.processes import distinct_jpeg, run_cli
 from tests.support import LiveServer, api_login, live_server, make_settings, sign_up, upload_bytes

@@ -5,7 +5,10 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from photoarchive.settings import Settings
 
 
 class StorageError(Exception):
@@ -81,3 +84,14 @@ def original_key(sha256: str) -> str:
 
 def rendition_key(sha256: str, name: str) -> str:
     return f"{name}s/{_fanout(sha256)}.webp"
+
+
+def build_store(settings: Settings) -> BlobStore:
+    """The store the settings name: the data dir's blob folder, or an S3 bucket."""
+    if settings.storage == "s3":
+        from photoarchive.storage.s3 import S3BlobStore  # botocore loads only when used
+
+        return S3BlobStore(settings)
+    from photoarchive.storage.local import LocalBlobStore
+
+    return LocalBlobStore(settings.blob_dir, settings.tmp_dir)

@@ -7,9 +7,8 @@ from typing import Any
 from litestar import Request, Response, get, post
 from litestar.response import Redirect, Template
 
-from photoarchive import throttle, users
-from photoarchive.auth import sessions
-from photoarchive.auth.sessions import Session
+from photoarchive.accounts import sessions, throttle, users
+from photoarchive.accounts.sessions import Session
 from photoarchive.errors import AppError, Forbidden, Invalid, NotAuthenticated
 from photoarchive.web.pages import form_fields, render
 from photoarchive.web.params import RowId

@@ -8,8 +8,8 @@ import msgspec
 from litestar import Controller, Request, Response, delete, get, patch, post, put
 from litestar.params import Parameter
 
-from photoarchive import comments, photos, throttle, users
-from photoarchive.auth import sessions
+from photoarchive.accounts import sessions, throttle, users
+from photoarchive.library import comments, photos
 from photoarchive.web.admission import GUEST_BODY
 from photoarchive.web.pagecache import CACHED
 from photoarchive.web.params import RowId

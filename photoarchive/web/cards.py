@@ -21,7 +21,7 @@ from jinja2 import Environment, pass_context
 from jinja2.runtime import Context
 from markupsafe import Markup
 
-from photoarchive.photos import Comment, Photo
+from photoarchive.library.photos import Comment, Photo
 from photoarchive.web.csrf import CSRF_COOKIE
 
 CARD_TEMPLATE = "_photo_card.html"

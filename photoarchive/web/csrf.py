@@ -43,7 +43,7 @@ from litestar.middleware.csrf import CSRFMiddleware
 from litestar.types import Message, Receive, Scope, Send
 from litestar.utils.scope.state import ScopeState
 
-from photoarchive.auth.sessions import COOKIE_NAME
+from photoarchive.accounts.sessions import COOKIE_NAME
 from photoarchive.errors import Forbidden
 from photoarchive.web.admission import SAFE_METHODS, streams_its_body
 

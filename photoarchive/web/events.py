@@ -25,9 +25,9 @@ from litestar.channels import ChannelsPlugin
 from litestar.channels.backends.memory import MemoryChannelsBackend
 from litestar.response import ServerSentEvent, ServerSentEventMessage
 
+from photoarchive.accounts.users import User
 from photoarchive.errors import NotAuthenticated
 from photoarchive.services import Services
-from photoarchive.users import User
 from photoarchive.web.viewer import current_session, resolve_session, services
 
 CHANNEL = "archive"

@@ -12,9 +12,9 @@ from litestar import Request, Response, get
 from litestar.exceptions import HTTPException
 from litestar.response import Redirect, Stream
 
-from photoarchive import photos
 from photoarchive.errors import NotFound, Unavailable
-from photoarchive.images import RENDITION_CONTENT_TYPE
+from photoarchive.library import photos
+from photoarchive.media.images import RENDITION_CONTENT_TYPE
 from photoarchive.storage import BlobNotFound, SignedURL, StorageError
 from photoarchive.web.mediacache import BLOB_STATE
 from photoarchive.web.methods import is_head

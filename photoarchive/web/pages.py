@@ -9,10 +9,10 @@ from litestar import Request, Response, get, post
 from litestar.plugins.htmx import ClientRedirect, HTMXTemplate
 from litestar.response import Redirect, Template
 
-from photoarchive import comments, invites, photos, throttle, users
-from photoarchive.auth import sessions
+from photoarchive.accounts import invites, sessions, throttle, users
+from photoarchive.accounts.users import User
 from photoarchive.errors import AppError, NotAuthenticated, NotFound, TooManyRequests
-from photoarchive.users import User
+from photoarchive.library import comments, photos
 from photoarchive.web.admission import GUEST_BODY
 from photoarchive.web.pagecache import CACHED
 from photoarchive.web.params import RowId

@@ -23,7 +23,7 @@ from litestar import Request
 from litestar.exceptions import InternalServerException
 from multipart import MultipartSegment, ParserError, ParserLimitReached, PushMultipartParser
 
-from photoarchive import photos
+from photoarchive.accounts.users import User
 from photoarchive.errors import (
     AppError,
     BadRequest,
@@ -33,8 +33,8 @@ from photoarchive.errors import (
     Unavailable,
     UnsupportedMedia,
 )
-from photoarchive.photos import IncomingFile
-from photoarchive.users import User
+from photoarchive.library import photos
+from photoarchive.library.photos import IncomingFile
 from photoarchive.web.csrf import deferred_check
 from photoarchive.web.forms import decode_field
 from photoarchive.web.viewer import services

@@ -8,11 +8,11 @@ from typing import Any
 from litestar import Request, Response
 from litestar.datastructures import Cookie
 
-from photoarchive.auth import sessions
-from photoarchive.auth.sessions import COOKIE_NAME, Session
+from photoarchive.accounts import sessions
+from photoarchive.accounts.sessions import COOKIE_NAME, Session
+from photoarchive.accounts.users import User
 from photoarchive.errors import NotAuthenticated
 from photoarchive.services import Services
-from photoarchive.users import User
 
 _STATE_KEY = "photoarchive_session"
 _UNSET = object()

@@ -15,12 +15,13 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
-from photoarchive import clock, users
+from photoarchive import clock
+from photoarchive.accounts import users
+from photoarchive.accounts.users import User
 from photoarchive.db import Database, Transaction
 from photoarchive.errors import Invalid, NotAuthenticated, TooManyRequests
 from photoarchive.services import Services
 from photoarchive.settings import Settings
-from photoarchive.users import User
 
 T = TypeVar("T")
 

@@ -9,13 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
-from photoarchive import users
+from photoarchive.accounts import users
+from photoarchive.accounts.users import User
 from photoarchive.errors import NotFound
 from photoarchive.settings import Settings
-from photoarchive.users import User
 
 if TYPE_CHECKING:
-    from photoarchive.auth.sessions import Session
+    from photoarchive.accounts.sessions import Session
     from photoarchive.services import Services
 
 
@@ -120,7 +120,7 @@ class LocalAccounts:
 
 def build_accounts(settings: Settings) -> Accounts:
     if settings.auth == "cognito":
-        from photoarchive.auth.cognito import CognitoAccounts
+        from photoarchive.accounts.cognito import CognitoAccounts
 
         return CognitoAccounts(settings)
     return LocalAccounts()

@@ -11,7 +11,7 @@ import struct
 from collections.abc import Iterator
 from typing import Union
 
-from photoarchive import xmp
+from photoarchive.media import xmp
 
 Buffer = Union[bytes, mmap.mmap]  # noqa: UP007 - a runtime alias
 # An XMP packet as the file holds it: byte ranges (start, end) that read in order are the packet

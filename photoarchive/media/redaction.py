@@ -18,8 +18,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from photoarchive import packets, xmp
-from photoarchive.packets import Buffer, Pieces
+from photoarchive.media import packets, xmp
+from photoarchive.media.packets import Buffer, Pieces
 
 _GPS_IFD = 0x8825
 _TIFF_HEADERS = packets.TIFF_HEADERS

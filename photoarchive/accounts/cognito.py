@@ -25,9 +25,11 @@ import httpx
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from photoarchive import clock, users
-from photoarchive.auth.provider import AccountsUnavailable, SignedIn, SignedUp
-from photoarchive.auth.tokens import InvalidToken, TokenVerifier
+from photoarchive import clock
+from photoarchive.accounts import users
+from photoarchive.accounts.provider import AccountsUnavailable, SignedIn, SignedUp
+from photoarchive.accounts.tokens import InvalidToken, TokenVerifier
+from photoarchive.accounts.users import PASSWORD_MAX, WRONG_LOGIN, User, user_from_row
 from photoarchive.errors import (
     AppError,
     Conflict,
@@ -38,10 +40,9 @@ from photoarchive.errors import (
     Unavailable,
 )
 from photoarchive.settings import Settings
-from photoarchive.users import PASSWORD_MAX, WRONG_LOGIN, User, user_from_row
 
 if TYPE_CHECKING:
-    from photoarchive.auth.sessions import Session
+    from photoarchive.accounts.sessions import Session
     from photoarchive.services import Services
 
 log = logging.getLogger("photoarchive.cognito")

@@ -17,8 +17,8 @@ import os
 import tempfile
 from pathlib import Path
 
-from photoarchive import images
-from photoarchive.photos import encode_patches
+from photoarchive.library.photos import encode_patches
+from photoarchive.media import images
 from photoarchive.services import Services
 from photoarchive.storage import StorageError, original_key
 

@@ -37,15 +37,17 @@ from rich.progress import (
 )
 from rich.text import Text
 
-from photoarchive import images, photos, users
-from photoarchive.auth.passwords import Passwords
+from photoarchive.accounts import users
+from photoarchive.accounts.passwords import Passwords
+from photoarchive.accounts.users import User
 from photoarchive.db import Database
 from photoarchive.errors import AppError
-from photoarchive.photos import IncomingFile
+from photoarchive.library import photos
+from photoarchive.library.photos import IncomingFile
+from photoarchive.media import images
 from photoarchive.services import DecodeSlots, Services
 from photoarchive.settings import Settings
 from photoarchive.storage import BlobStore
-from photoarchive.users import User
 
 CHUNK = 1024 * 1024
 # Folders that NAS boxes and desktops fill with their own thumbnails and caches.

@@ -18,7 +18,7 @@ from typing import Any
 import pillow_heif
 from PIL import Image, ImageCms, UnidentifiedImageError
 
-from photoarchive import decode_budget, redaction, xmp
+from photoarchive.media import decode_budget, redaction, xmp
 
 pillow_heif.register_heif_opener()
 # A decompression bomb is refused, never merely logged.

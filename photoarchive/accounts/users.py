@@ -6,8 +6,9 @@ import re
 import sqlite3
 from dataclasses import dataclass
 
-from photoarchive import clock, invites
-from photoarchive.auth.passwords import Passwords
+from photoarchive import clock
+from photoarchive.accounts import invites
+from photoarchive.accounts.passwords import Passwords
 from photoarchive.db import Database, Transaction
 from photoarchive.errors import Conflict, Forbidden, Invalid, NotAuthenticated, NotFound
 

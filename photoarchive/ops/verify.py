@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, TextIO
 
-from photoarchive import images
 from photoarchive.db import Database
-from photoarchive.photos import RENDITIONS
+from photoarchive.library.photos import RENDITIONS
+from photoarchive.media import images
 from photoarchive.storage import (
     BlobInfo,
     BlobNotFound,

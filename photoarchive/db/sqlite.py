@@ -206,8 +206,8 @@ class Transaction:
 
 
 def migrations() -> Iterable[tuple[int, str]]:
-    """Numbered SQL files in `photoarchive/migrations`, in order."""
-    folder = resources.files("photoarchive") / "migrations"
+    """Numbered SQL files in `photoarchive/db/migrations`, in order."""
+    folder = resources.files("photoarchive.db") / "migrations"
     found = []
     for entry in folder.iterdir():
         name = entry.name

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from photoarchive import clock
+from photoarchive.accounts.users import User, user_from_row
 from photoarchive.db import Database
 from photoarchive.errors import NotFound
-from photoarchive.users import User, user_from_row
 
 COOKIE_NAME = "session"
 # last_seen_at is refreshed at most this often, so reads stay reads.

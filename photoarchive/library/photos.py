@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from photoarchive import clock, images, redaction
+from photoarchive import clock
+from photoarchive.accounts.users import User
 from photoarchive.db import MAX_ROWID, placeholders
 from photoarchive.errors import (
     BadRequest,
@@ -24,9 +25,9 @@ from photoarchive.errors import (
     Unavailable,
     UnsupportedMedia,
 )
+from photoarchive.media import images, redaction
 from photoarchive.services import Services
 from photoarchive.storage import StorageError, StorageFull, original_key, rendition_key
-from photoarchive.users import User
 
 CAPTION_MAX = 2200
 PAGE_DEFAULT = 30

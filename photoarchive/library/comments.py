@@ -5,10 +5,11 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-from photoarchive import clock, photos
+from photoarchive import clock
+from photoarchive.accounts.users import User
 from photoarchive.errors import Forbidden, Invalid, NotFound
+from photoarchive.library import photos
 from photoarchive.services import Services
-from photoarchive.users import User
 
 TEXT_MAX = 2000
 

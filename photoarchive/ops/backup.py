@@ -20,8 +20,8 @@ from typing import Any, BinaryIO
 
 from photoarchive import __version__, clock
 from photoarchive.db import Database
+from photoarchive.ops.verify import GRACE_DEFAULT, Progress, Report, verify
 from photoarchive.storage import BlobNotFound, BlobStore, StorageError, original_key
-from photoarchive.verify import GRACE_DEFAULT, Progress, Report, verify
 
 MANIFEST = "manifest.json"
 FORMAT = 1

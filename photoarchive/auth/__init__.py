@@ -1,1 +1,0 @@
-"""Accounts: password hashing, sessions, and the identity providers."""

@@ -1,0 +1,1 @@
+"""The photos themselves: queries and rules of photos, comments and likes."""

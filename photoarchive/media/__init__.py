@@ -1,0 +1,1 @@
+"""Pictures: decoding, renditions, metadata (the only Pillow users), and location blanking."""

@@ -1,0 +1,1 @@
+"""Operator commands: bulk import, verify, backup and restore."""
