@@ -20,7 +20,7 @@ from photoarchive.settings import Settings, SettingsError
 
 def _settings(**overrides: object) -> Settings:
     try:
-        return Settings.from_env(**overrides)
+        return Settings.from_env(None, **overrides)
     except SettingsError as exc:
         _fail(f"configuration error: {exc}")
 

@@ -7,7 +7,11 @@ bytes only, stop as soon as a limit is passed, and take a bounded number of step
 
 from __future__ import annotations
 
+import mmap
 import re
+
+# A whole file, read or mapped: the walkers only index and search it.
+Bytes = bytes | memoryview | mmap.mmap
 
 # Real files need far fewer steps: a JPEG has tens of marker segments, a GIF of 100 MB about
 # 400,000 sub-blocks of 255 bytes. A hostile file of tiny pieces is refused after ~0.1 s of
@@ -25,7 +29,7 @@ class TooManySteps(ValueError):
     """The file is made of more pieces than any real image; walking it would cost too much."""
 
 
-def jpeg_scans(data: bytes | memoryview, limit: int) -> int:
+def jpeg_scans(data: Bytes, limit: int) -> int:
     """The scans (SOS segments) of the first picture in a JPEG, counted up to `limit` + 1."""
     scans = steps = 0
     pos = 2  # after SOI
@@ -56,7 +60,7 @@ def jpeg_scans(data: bytes | memoryview, limit: int) -> int:
     return scans
 
 
-def gif_frames(data: bytes | memoryview, limit: int) -> int:
+def gif_frames(data: Bytes, limit: int) -> int:
     """The frames (image descriptors) of a GIF, counted up to `limit` + 1.
 
     Counting stops at the trailer or at a byte that starts no block, as browsers stop playing."""

@@ -17,7 +17,7 @@ import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO, TextIO
+from typing import IO, TextIO
 
 from photoarchive.db import Database
 from photoarchive.library.photos import RENDITIONS
@@ -313,7 +313,7 @@ class _PhotoChecker:
                 await self.store.put_bytes(rendition_key(digest, rendition.name), rendition.data)
 
 
-def _temp_file(tmp_dir: Path) -> BinaryIO:
+def _temp_file(tmp_dir: Path) -> IO[bytes]:
     tmp_dir.mkdir(parents=True, exist_ok=True)
     return tempfile.NamedTemporaryFile(dir=tmp_dir, prefix="verify-", delete=False)
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from litestar.handlers import HTTPRouteHandler
 from litestar.types import ASGIApp, Receive, Scope, Send
 
 from photoarchive.errors import PayloadTooLarge
@@ -29,9 +30,15 @@ GUEST_BODY: dict[str, Any] = {"guest_body": True}
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 
 
+def _http_handler(scope: Scope) -> HTTPRouteHandler:
+    handler = scope["route_handler"]
+    assert isinstance(handler, HTTPRouteHandler)  # only HTTP requests carry a body
+    return handler
+
+
 def streams_its_body(scope: Scope) -> bool:
     """True for a route whose handler reads its body as a stream, with limits of its own."""
-    return scope["route_handler"].resolve_request_max_body_size() is None
+    return _http_handler(scope).resolve_request_max_body_size() is None
 
 
 class BodyGate:
@@ -39,8 +46,8 @@ class BodyGate:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["method"] not in SAFE_METHODS:
-            handler = scope["route_handler"]
+        if scope["type"] == "http" and scope.get("method") not in SAFE_METHODS:
+            handler = _http_handler(scope)
             request = scope["litestar_app"].request_class(scope=scope, receive=receive)
             bound = handler.resolve_request_max_body_size()
             if bound is not None and (request.content_length or 0) > bound:

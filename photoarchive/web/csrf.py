@@ -83,7 +83,7 @@ class CSRFGuard(CSRFMiddleware):
         cookie = cookies.get(self.config.cookie_name)
         state = ScopeState.from_scope(scope)
         send = self._renewing(send, session)
-        if scope["method"] in SAFE_METHODS:
+        if scope.get("method") in SAFE_METHODS:
             if cookie and self.valid(cookie, session):
                 state.csrf_token = cookie
             else:
@@ -113,7 +113,7 @@ class CSRFGuard(CSRFMiddleware):
                 "multipart/form-data",
             ):
                 token = (await request.form()).get("_csrf_token")
-        if not self.accepts(token, cookie, session):
+        if not token or not self.accepts(token, cookie, session):
             raise PermissionDeniedException("CSRF token verification failed")
         state.csrf_token = token
         await self.app(scope, receive, send)
@@ -231,6 +231,6 @@ def _cookies(header: str) -> dict[str, str]:
     return found
 
 
-def deferred_check(scope: dict[str, Any]) -> Any:
+def deferred_check(scope: Scope) -> Any:
     """The token check the middleware left to the upload parser, or None if already done."""
     return scope.get("state", {}).get(DEFERRED_KEY)

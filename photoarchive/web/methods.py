@@ -21,7 +21,7 @@ HEAD_KEY = "photoarchive.head"
 def head_as_get(scope: Scope, send: Send) -> tuple[Scope, Send]:
     """For a HEAD request: the scope of the same request as a GET, and a `send` that passes
     the GET's status and headers on and none of its body. Other requests pass unchanged."""
-    if scope["type"] != "http" or scope["method"] != "HEAD":
+    if scope["type"] != "http" or scope.get("method") != "HEAD":
         return scope, send
     as_get: Any = {**scope, "method": "GET", HEAD_KEY: True}
 
@@ -59,7 +59,7 @@ class AllowedMethods:
         if self._allow is None:
             routes = scope["litestar_app"].routes
             self._allow = {
-                route.path_format: allowed_methods(route.methods)
+                route.path_format: allowed_methods({str(method) for method in route.methods})
                 for route in routes
                 if getattr(route, "methods", None)
             }
@@ -67,7 +67,9 @@ class AllowedMethods:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         allow = (
-            self.allow(scope) if scope["type"] == "http" and scope["method"] == "OPTIONS" else None
+            self.allow(scope)
+            if scope["type"] == "http" and scope.get("method") == "OPTIONS"
+            else None
         )
         if allow is None:
             await self.app(scope, receive, send)
