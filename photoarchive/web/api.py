@@ -6,6 +6,7 @@ from typing import Any
 
 import msgspec
 from litestar import Controller, Request, Response, delete, get, patch, post, put
+from litestar.openapi import ResponseSpec
 from litestar.params import Parameter
 
 from photoarchive.accounts import sessions, throttle, users
@@ -13,6 +14,25 @@ from photoarchive.library import comments, photos
 from photoarchive.web.admission import GUEST_BODY
 from photoarchive.web.pagecache import CACHED
 from photoarchive.web.params import RowId
+from photoarchive.web.schemas import (
+    AccountOut,
+    CommentList,
+    CommentOut,
+    ConfirmOut,
+    FileResult,
+    LikeState,
+    LoginOut,
+    MeOut,
+    PhotoOut,
+    PhotoPage,
+    ProfileCounts,
+    ProfileOut,
+    SignupOut,
+    UploadedPhotoOut,
+    UploadError,
+    UploadOut,
+    UserOut,
+)
 from photoarchive.web.uploads import receive_photos
 from photoarchive.web.viewer import (
     client_ip,
@@ -48,10 +68,6 @@ class CommentBody(msgspec.Struct, forbid_unknown_fields=True):
     text: str
 
 
-def _page(items: list[photos.Photo], next_cursor: str | None) -> dict[str, Any]:
-    return {"items": [p.to_api() for p in items], "next_cursor": next_cursor}
-
-
 Cursor = Parameter(default=None, max_length=20)
 Limit = Parameter(default=photos.PAGE_DEFAULT, ge=1, le=photos.PAGE_MAX)
 
@@ -61,7 +77,7 @@ class AuthApi(Controller):
     tags = ["auth"]
 
     @post("/signup", status_code=201, opt=GUEST_BODY)
-    async def signup(self, request: Request[Any, Any, Any], data: SignupBody) -> dict[str, Any]:
+    async def signup(self, request: Request[Any, Any, Any], data: SignupBody) -> SignupOut:
         svc = services(request)
         signed = await throttle.signing_up(
             svc,
@@ -75,19 +91,18 @@ class AuthApi(Controller):
             ),
         )
         # An account waiting for its emailed code signs in after POST /api/v1/auth/confirm.
-        return {
-            "user": signed.user.private(),
-            "confirmation_required": signed.confirmation_required,
-        }
+        return SignupOut(
+            user=AccountOut.of(signed.user), confirmation_required=signed.confirmation_required
+        )
 
     @post("/confirm", status_code=200, opt=GUEST_BODY)
-    async def confirm(self, request: Request[Any, Any, Any], data: ConfirmBody) -> dict[str, Any]:
+    async def confirm(self, request: Request[Any, Any, Any], data: ConfirmBody) -> ConfirmOut:
         svc = services(request)
         await svc.accounts.confirm(svc, data.username, data.code)
-        return {"confirmed": True}
+        return ConfirmOut(confirmed=True)
 
     @post("/login", status_code=200, opt=GUEST_BODY)
-    async def login(self, request: Request[Any, Any, Any], data: LoginBody) -> dict[str, Any]:
+    async def login(self, request: Request[Any, Any, Any], data: LoginBody) -> LoginOut:
         svc = services(request)
         signed = await throttle.guarded(
             svc,
@@ -103,7 +118,7 @@ class AuthApi(Controller):
             client_ip=client_ip(request),
             refresh_token=signed.refresh_token,
         )
-        return {"token": token, "user": signed.user.private()}
+        return LoginOut(token=token, user=AccountOut.of(signed.user))
 
     @post("/logout", status_code=204)
     async def logout(self, request: Request[Any, Any, Any]) -> None:
@@ -121,9 +136,9 @@ class MeApi(Controller):
     tags = ["users"]
 
     @get("/")
-    async def me(self, request: Request[Any, Any, Any]) -> dict[str, Any]:
+    async def me(self, request: Request[Any, Any, Any]) -> MeOut:
         user = await require_user(request)
-        return {"user": user.private()}
+        return MeOut(user=AccountOut.of(user))
 
 
 class PhotosApi(Controller):
@@ -133,39 +148,49 @@ class PhotosApi(Controller):
     @get("/", opt=CACHED)
     async def list_photos(
         self, request: Request[Any, Any, Any], cursor: str | None = Cursor, limit: int = Limit
-    ) -> dict[str, Any]:
+    ) -> PhotoPage:
         viewer = await require_reader(request)
         items, next_cursor = await photos.page(
             services(request), viewer, cursor=cursor, limit=limit, with_comments=False
         )
-        return _page(items, next_cursor)
+        return PhotoPage.of(items, next_cursor)
 
-    @post("/", request_max_body_size=None)
-    async def upload(self, request: Request[Any, Any, Any]) -> Response[dict[str, Any]]:
+    @post(
+        "/",
+        request_max_body_size=None,
+        responses={
+            200: ResponseSpec(
+                data_container=UploadOut, description="Every file was already in the archive."
+            )
+        },
+    )
+    async def upload(self, request: Request[Any, Any, Any]) -> Response[UploadOut]:
         user = await require_user(request)
         result = await receive_photos(request, user)
-        body = {
-            "items": [{**p.to_api(), "duplicate": dup} for p, dup in result.items],
-            "errors": result.errors,
+        body = UploadOut(
+            items=[UploadedPhotoOut.of_upload(p, dup) for p, dup in result.items],
+            errors=[UploadError(**error) for error in result.errors],
             # One entry for every file sent, in order: kept, duplicate or refused, and why.
-            "results": [outcome.to_api() for outcome in result.files],
-        }
+            results=[FileResult.of(outcome) for outcome in result.files],
+        )
         if not result.items:
-            body["detail"] = result.errors[0]["detail"]
-            body["status"] = result.status
+            body.detail = result.errors[0]["detail"]
+            body.status = result.status
         return Response(body, status_code=result.status)
 
     @get("/{photo_id:int}", opt=CACHED)
-    async def get_photo(self, request: Request[Any, Any, Any], photo_id: RowId) -> dict[str, Any]:
+    async def get_photo(self, request: Request[Any, Any, Any], photo_id: RowId) -> PhotoOut:
         viewer = await require_reader(request)
-        return (await photos.get(services(request), photo_id, viewer)).to_api()
+        return PhotoOut.of(await photos.get(services(request), photo_id, viewer))
 
     @patch("/{photo_id:int}")
     async def edit_photo(
         self, request: Request[Any, Any, Any], photo_id: RowId, data: CaptionBody
-    ) -> dict[str, Any]:
+    ) -> PhotoOut:
         user = await require_user(request)
-        return (await photos.set_caption(services(request), user, photo_id, data.caption)).to_api()
+        return PhotoOut.of(
+            await photos.set_caption(services(request), user, photo_id, data.caption)
+        )
 
     @delete("/{photo_id:int}", status_code=204)
     async def delete_photo(self, request: Request[Any, Any, Any], photo_id: RowId) -> None:
@@ -173,33 +198,31 @@ class PhotosApi(Controller):
         await photos.delete(services(request), user, photo_id)
 
     @get("/{photo_id:int}/comments")
-    async def list_comments(
-        self, request: Request[Any, Any, Any], photo_id: RowId
-    ) -> dict[str, Any]:
+    async def list_comments(self, request: Request[Any, Any, Any], photo_id: RowId) -> CommentList:
         viewer = await require_reader(request)
         svc = services(request)
         photo = await photos.get(svc, photo_id, viewer, all_comments=True)
-        return {"items": [c.to_api() for c in photo.comments]}
+        return CommentList(items=[CommentOut.of(c) for c in photo.comments])
 
     @post("/{photo_id:int}/comments", status_code=201)
     async def add_comment(
         self, request: Request[Any, Any, Any], photo_id: RowId, data: CommentBody
-    ) -> dict[str, Any]:
+    ) -> CommentOut:
         user = await require_user(request)
         comment = await comments.add(services(request), user, photo_id, data.text)
-        return comment.to_api()
+        return CommentOut.of(comment)
 
     @put("/{photo_id:int}/like")
-    async def like(self, request: Request[Any, Any, Any], photo_id: RowId) -> dict[str, Any]:
+    async def like(self, request: Request[Any, Any, Any], photo_id: RowId) -> LikeState:
         user = await require_user(request)
         photo = await photos.set_like(services(request), user, photo_id, True)
-        return {"liked": True, "like_count": photo.like_count}
+        return LikeState(liked=True, like_count=photo.like_count)
 
     @delete("/{photo_id:int}/like", status_code=200)
-    async def unlike(self, request: Request[Any, Any, Any], photo_id: RowId) -> dict[str, Any]:
+    async def unlike(self, request: Request[Any, Any, Any], photo_id: RowId) -> LikeState:
         user = await require_user(request)
         photo = await photos.set_like(services(request), user, photo_id, False)
-        return {"liked": False, "like_count": photo.like_count}
+        return LikeState(liked=False, like_count=photo.like_count)
 
 
 class CommentsApi(Controller):
@@ -217,12 +240,12 @@ class UsersApi(Controller):
     tags = ["users"]
 
     @get("/{username:str}")
-    async def profile(self, request: Request[Any, Any, Any], username: str) -> dict[str, Any]:
+    async def profile(self, request: Request[Any, Any, Any], username: str) -> ProfileOut:
         await require_reader(request)
         svc = services(request)
         user = await users.by_username(svc.db, username)
         counts = await users.profile_counts(svc.db, user.id)
-        return {"user": user.public(), "counts": counts}
+        return ProfileOut(user=UserOut.of(user), counts=ProfileCounts(**counts))
 
     @get("/{username:str}/photos", opt=CACHED)
     async def photos_of(
@@ -231,14 +254,14 @@ class UsersApi(Controller):
         username: str,
         cursor: str | None = Cursor,
         limit: int = Limit,
-    ) -> dict[str, Any]:
+    ) -> PhotoPage:
         viewer = await require_reader(request)
         svc = services(request)
         user = await users.by_username(svc.db, username)
         items, next_cursor = await photos.page(
             svc, viewer, cursor=cursor, limit=limit, owner_id=user.id, with_comments=False
         )
-        return _page(items, next_cursor)
+        return PhotoPage.of(items, next_cursor)
 
 
 API_HANDLERS = [AuthApi, MeApi, PhotosApi, CommentsApi, UsersApi]

@@ -1,0 +1,259 @@
+"""The JSON API's answers as types: what /schema/openapi.json promises, and what is sent.
+
+Each answer is built from a domain object by its `of()`; the JSON shape lives here alone. A key
+that is present only sometimes (a photo's `location`, the `detail` of an upload that kept
+nothing) defaults to UNSET, which msgspec leaves out of the JSON and the document marks as
+not required.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Literal
+
+import msgspec
+from msgspec import UNSET, UnsetType
+
+if TYPE_CHECKING:
+    from photoarchive.accounts.users import User
+    from photoarchive.library.photos import Comment, Photo
+    from photoarchive.web.uploads import FileOutcome
+
+
+class UserOut(msgspec.Struct):
+    """Anyone's view of an account."""
+
+    username: str
+    display_name: str
+
+    @classmethod
+    def of(cls, user: User) -> UserOut:
+        return cls(username=user.username, display_name=user.display_name)
+
+
+class AccountOut(msgspec.Struct):
+    """The signed-in person's own view of their account."""
+
+    username: str
+    display_name: str
+    id: int
+    email: str
+    is_admin: bool
+    created_at: str
+
+    @classmethod
+    def of(cls, user: User) -> AccountOut:
+        return cls(
+            username=user.username,
+            display_name=user.display_name,
+            id=user.id,
+            email=user.email,
+            is_admin=user.is_admin,
+            created_at=user.created_at,
+        )
+
+
+class SignupOut(msgspec.Struct):
+    user: AccountOut
+    # True while the account waits for its emailed code (see POST /api/v1/auth/confirm).
+    confirmation_required: bool
+
+
+class ConfirmOut(msgspec.Struct):
+    confirmed: bool
+
+
+class LoginOut(msgspec.Struct):
+    token: str
+    user: AccountOut
+
+
+class MeOut(msgspec.Struct):
+    user: AccountOut
+
+
+class ProfileCounts(msgspec.Struct):
+    photos: int
+    likes: int
+    comments: int
+
+
+class ProfileOut(msgspec.Struct):
+    user: UserOut
+    counts: ProfileCounts
+
+
+class OwnerOut(msgspec.Struct):
+    username: str
+
+
+class ExifOut(msgspec.Struct):
+    make: str | None
+    model: str | None
+    lens: str | None
+    focal_length: float | None
+    aperture: float | None
+    exposure_time: str | None
+    iso: int | None
+
+
+class PhotoUrls(msgspec.Struct):
+    original: str
+    thumbnail: str
+    preview: str
+
+
+class LocationOut(msgspec.Struct):
+    lat: float
+    lon: float | None
+
+
+class PhotoOut(msgspec.Struct):
+    id: int
+    owner: OwnerOut
+    caption: str
+    created_at: str
+    taken_at: str | None
+    camera: str | None
+    exif: ExifOut
+    width: int
+    height: int
+    bytes: int
+    content_type: str
+    placeholder: str
+    like_count: int
+    liked_by_me: bool
+    comment_count: int
+    urls: PhotoUrls
+    # The digest of the original (location included) and the location itself are the owner's
+    # alone: the digest would let others test guesses of the location.
+    sha256: str | UnsetType = UNSET
+    location: LocationOut | UnsetType = UNSET
+
+    @classmethod
+    def fields_of(cls, photo: Photo) -> dict[str, object]:
+        fields: dict[str, object] = {
+            "id": photo.id,
+            "owner": OwnerOut(photo.owner),
+            "caption": photo.caption,
+            "created_at": photo.created_at,
+            "taken_at": photo.taken_at,
+            "camera": photo.camera,
+            "exif": ExifOut(
+                make=photo.camera_make,
+                model=photo.camera_model,
+                lens=photo.lens,
+                focal_length=photo.focal_length,
+                aperture=photo.aperture,
+                exposure_time=photo.exposure_time,
+                iso=photo.iso,
+            ),
+            "width": photo.width,
+            "height": photo.height,
+            "bytes": photo.bytes,
+            "content_type": photo.content_type,
+            "placeholder": photo.placeholder,
+            "like_count": photo.like_count,
+            "liked_by_me": photo.liked_by_me,
+            "comment_count": photo.comment_count,
+            "urls": PhotoUrls(
+                original=photo.url("original"),
+                thumbnail=photo.url("thumbnail"),
+                preview=photo.url("preview"),
+            ),
+        }
+        if photo.can_edit:
+            fields["sha256"] = photo.sha256
+            if photo.gps_lat is not None:
+                fields["location"] = LocationOut(lat=photo.gps_lat, lon=photo.gps_lon)
+        return fields
+
+    @classmethod
+    def of(cls, photo: Photo) -> PhotoOut:
+        return cls(**cls.fields_of(photo))  # type: ignore[arg-type]
+
+
+class PhotoPage(msgspec.Struct):
+    items: list[PhotoOut]
+    # Pass as `cursor` for the next page; null on the last page.
+    next_cursor: str | None
+
+    @classmethod
+    def of(cls, items: list[Photo], next_cursor: str | None) -> PhotoPage:
+        return cls(items=[PhotoOut.of(p) for p in items], next_cursor=next_cursor)
+
+
+class AuthorOut(msgspec.Struct):
+    username: str
+
+
+class CommentOut(msgspec.Struct):
+    id: int
+    photo_id: int
+    author: AuthorOut
+    text: str
+    created_at: str
+    can_delete: bool
+
+    @classmethod
+    def of(cls, comment: Comment) -> CommentOut:
+        return cls(
+            id=comment.id,
+            photo_id=comment.photo_id,
+            author=AuthorOut(comment.author),
+            text=comment.text,
+            created_at=comment.created_at,
+            can_delete=comment.can_delete,
+        )
+
+
+class CommentList(msgspec.Struct):
+    items: list[CommentOut]
+
+
+class LikeState(msgspec.Struct):
+    liked: bool
+    like_count: int
+
+
+class UploadedPhotoOut(PhotoOut, kw_only=True):
+    # True when the same file was already in the uploader's archive: that photo is answered.
+    duplicate: bool
+
+    @classmethod
+    def of_upload(cls, photo: Photo, duplicate: bool) -> UploadedPhotoOut:
+        return cls(**cls.fields_of(photo), duplicate=duplicate)  # type: ignore[arg-type]
+
+
+class UploadError(msgspec.Struct):
+    filename: str
+    status: int
+    detail: str
+
+
+class FileResult(msgspec.Struct):
+    """What became of one file sent, in the order the files were sent."""
+
+    filename: str
+    outcome: Literal["kept", "duplicate", "refused"]
+    status: int
+    detail: str
+    id: int | None  # the photo kept (or already there) for the file
+
+    @classmethod
+    def of(cls, outcome: FileOutcome) -> FileResult:
+        return cls(
+            filename=outcome.filename,
+            outcome=outcome.outcome,  # type: ignore[arg-type]
+            status=outcome.status,
+            detail=outcome.detail,
+            id=None if outcome.photo is None else outcome.photo.id,
+        )
+
+
+class UploadOut(msgspec.Struct):
+    items: list[UploadedPhotoOut]
+    errors: list[UploadError]
+    results: list[FileResult]
+    # Only when no file was kept: the first refusal's reason and status, as in an error answer.
+    detail: str | UnsetType = UNSET
+    status: int | UnsetType = UNSET

@@ -1,0 +1,160 @@
+"""The OpenAPI document promises a shape for every /api/v1 answer, and real answers keep it.
+
+A real server, real uploads and comments; each answer is checked against the schema the
+document gives for its operation and status, with every object closed (no key the document
+does not name), so a key added, dropped or renamed on either side fails here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+from jsonschema import Draft202012Validator
+
+from tests.support import PHOTOS, LiveServer, api_login, sign_up, upload
+
+METHODS = ("get", "put", "post", "delete", "patch")
+
+
+def closed(schema: Any) -> Any:
+    """The schema with every object that lists its properties refusing any other key."""
+    if isinstance(schema, dict):
+        schema = {key: closed(value) for key, value in schema.items()}
+        if "properties" in schema:
+            schema["additionalProperties"] = False
+        return schema
+    if isinstance(schema, list):
+        return [closed(item) for item in schema]
+    return schema
+
+
+def resolve(doc: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
+    while "$ref" in schema:
+        name = schema["$ref"].removeprefix("#/components/schemas/")
+        schema = doc["components"]["schemas"][name]
+    return schema
+
+
+def api_operations(doc: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    for path, item in doc["paths"].items():
+        if path.startswith("/api/v1/"):
+            for method in METHODS:
+                if method in item:
+                    yield method, path, item[method]
+
+
+@pytest.fixture
+def document(server: LiveServer) -> dict[str, Any]:
+    response = server.client().get("/schema/openapi.json")
+    assert response.status_code == 200
+    return response.json()
+
+
+def test_every_api_operation_documents_its_answer(document: dict[str, Any]) -> None:
+    operations = list(api_operations(document))
+    assert len(operations) >= 17
+    for method, path, operation in operations:
+        successes = {code: r for code, r in operation["responses"].items() if code < "300"}
+        assert successes, f"{method} {path} documents no success"
+        for code, response in successes.items():
+            if code == "204":
+                assert "content" not in response, f"{method} {path}: a 204 has no body"
+                continue
+            schema = resolve(document, response["content"]["application/json"]["schema"])
+            assert schema.get("type") == "object", f"{method} {path} {code}: {schema}"
+            assert schema.get("properties"), f"{method} {path} {code} promises no keys"
+
+
+def check(document: dict[str, Any], method: str, path: str, response: httpx.Response) -> None:
+    """The answer is one the document gives for that operation and status, key for key."""
+    operation = document["paths"][path][method]
+    status = str(response.status_code)
+    assert status in operation["responses"], f"{method} {path} answered {status}: undocumented"
+    schema = operation["responses"][status]["content"]["application/json"]["schema"]
+    root = {**schema, "components": closed(document["components"])}
+    errors = list(Draft202012Validator(root).iter_errors(response.json()))
+    assert not errors, f"{method} {path}: " + "; ".join(
+        f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in errors
+    )
+
+
+def test_real_answers_match_the_document(server: LiveServer, document: dict[str, Any]) -> None:
+    sign_up(server, "alice")
+    sign_up(server, "bob")
+    alice = api_login(server, "alice")
+    bob = api_login(server, "bob")
+
+    # A photo with a location: its owner's answers carry `sha256` and `location`, others' not.
+    kept = upload(alice, PHOTOS / "gps" / "DSCN0010.jpg", caption="harbour")
+    check(document, "post", "/api/v1/photos", kept)
+    assert kept.status_code == 201
+    photo = kept.json()["items"][0]
+    assert "location" in photo and "sha256" in photo
+    photo_id = photo["id"]
+
+    again = upload(alice, PHOTOS / "gps" / "DSCN0010.jpg")
+    check(document, "post", "/api/v1/photos", again)
+    assert again.status_code == 200 and again.json()["items"][0]["duplicate"] is True
+
+    # A refusal of every file is an upload answer too, with `detail` and `status` added.
+    refused = alice.post("/api/v1/photos", files=[("file", ("notes.txt", b"not a photo"))])
+    assert refused.status_code >= 400 and "detail" in refused.json()
+    answer = document["paths"]["/api/v1/photos"]["post"]["responses"]["201"]
+    root = {
+        **answer["content"]["application/json"]["schema"],
+        "components": closed(document["components"]),
+    }
+    Draft202012Validator(root).validate(refused.json())
+
+    one = "/api/v1/photos/{photo_id}"
+    check(document, "get", one, alice.get(f"/api/v1/photos/{photo_id}"))
+    seen_by_bob = bob.get(f"/api/v1/photos/{photo_id}")
+    check(document, "get", one, seen_by_bob)
+    assert "location" not in seen_by_bob.json() and "sha256" not in seen_by_bob.json()
+    check(
+        document, "patch", one, alice.patch(f"/api/v1/photos/{photo_id}", json={"caption": "quay"})
+    )
+
+    comments = "/api/v1/photos/{photo_id}/comments"
+    added = bob.post(f"/api/v1/photos/{photo_id}/comments", json={"text": "lovely"})
+    assert added.status_code == 201
+    check(document, "post", comments, added)
+    check(document, "get", comments, alice.get(f"/api/v1/photos/{photo_id}/comments"))
+
+    like = "/api/v1/photos/{photo_id}/like"
+    check(document, "put", like, bob.put(f"/api/v1/photos/{photo_id}/like"))
+    check(document, "delete", like, bob.delete(f"/api/v1/photos/{photo_id}/like"))
+
+    feed = bob.get("/api/v1/photos", params={"limit": 1})
+    check(document, "get", "/api/v1/photos", feed)
+    assert len(feed.json()["items"]) == 1
+    check(document, "get", "/api/v1/users/{username}/photos", bob.get("/api/v1/users/alice/photos"))
+    check(document, "get", "/api/v1/users/{username}", bob.get("/api/v1/users/alice"))
+    check(document, "get", "/api/v1/me", alice.get("/api/v1/me"))
+
+    guest = server.client()
+    details = {"username": "carol", "email": "carol@example.org", "password": "a long password"}
+    check(document, "post", "/api/v1/auth/signup", guest.post("/api/v1/auth/signup", json=details))
+    login = {"login": "carol", "password": "a long password"}
+    check(document, "post", "/api/v1/auth/login", guest.post("/api/v1/auth/login", json=login))
+
+
+def test_closed_schemas_refuse_an_undocumented_key(document: dict[str, Any]) -> None:
+    # The check above would pass anything if the document's objects were left open.
+    answer = document["paths"]["/api/v1/me"]["get"]["responses"]["200"]
+    schema = answer["content"]["application/json"]["schema"]
+    validator = Draft202012Validator({**schema, "components": closed(document["components"])})
+    me = {
+        "username": "a_b",
+        "display_name": "",
+        "id": 1,
+        "email": "a@example.org",
+        "is_admin": False,
+        "created_at": "2024-01-01T00:00:00Z",
+    }
+    assert validator.is_valid({"user": me})
+    assert not validator.is_valid({"user": {**me, "password_hash": "x"}})
+    assert not validator.is_valid({"user": {k: v for k, v in me.items() if k != "email"}})
