@@ -70,11 +70,17 @@ def _fsync(path: Path) -> None:
         os.close(fd)
 
 
+# Each query written out whole: a table name cannot be a bound parameter.
+_COUNTS = {
+    "users": "SELECT COUNT(*) FROM users",
+    "photos": "SELECT COUNT(*) FROM photos",
+    "comments": "SELECT COUNT(*) FROM comments",
+    "likes": "SELECT COUNT(*) FROM likes",
+}
+
+
 async def _count(db: Database) -> dict[str, int]:
-    return {
-        table: await db.fetchval(f"SELECT COUNT(*) FROM {table}")
-        for table in ("users", "photos", "comments", "likes")
-    }
+    return {table: await db.fetchval(query) for table, query in _COUNTS.items()}
 
 
 async def backup(
