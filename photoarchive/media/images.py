@@ -39,6 +39,7 @@ __all__ = [
     "PREVIEW_EDGE",
     "RENDITION_CONTENT_TYPE",
     "THUMBNAIL_EDGE",
+    "UPLOAD_FORMATS",
     "ImageError",
     "Ingested",
     "Metadata",
@@ -72,6 +73,16 @@ FORMATS: dict[str, str] = {
     "GIF": "image/gif",
     "HEIF": "image/heic",
     "AVIF": "image/avif",
+}
+# The same formats as the upload form offers them: the name people know, then the content types
+# and file name endings a browser may label such a file with (HEIC is often known by name only).
+UPLOAD_FORMATS: dict[str, tuple[str, ...]] = {
+    "JPEG": ("image/jpeg", ".jpg", ".jpeg"),
+    "PNG": ("image/png", ".png"),
+    "WebP": ("image/webp", ".webp"),
+    "GIF": ("image/gif", ".gif"),
+    "HEIC": ("image/heic", "image/heif", ".heic", ".heif"),
+    "AVIF": ("image/avif", ".avif"),
 }
 # Pillow's JPEG opener is the one that returns MPO files.
 _OPENERS = [name for name in FORMATS if name != "MPO"]

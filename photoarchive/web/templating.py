@@ -2,14 +2,51 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 
 from jinja2 import Environment
 
 from photoarchive import __version__
+from photoarchive.accounts import cognito, users
+from photoarchive.library import comments, photos
+from photoarchive.media.images import UPLOAD_FORMATS
 from photoarchive.web.cards import CardCache
 from photoarchive.web.cards import install as install_cards
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The limits the forms show and the scripts check, each taken from the module that enforces
+    it: templates read them as `limits.*`, and upload.js reads the file input's `accept`."""
+
+    caption_max: int = photos.CAPTION_MAX
+    comment_max: int = comments.TEXT_MAX
+    username_min: int = users.USERNAME_MIN
+    username_max: int = users.USERNAME_MAX
+    username_pattern: str = users.USERNAME_PATTERN
+    password_min: int = users.PASSWORD_MIN
+    password_max: int = users.PASSWORD_MAX
+    display_name_max: int = users.DISPLAY_NAME_MAX
+    email_max: int = users.EMAIL_MAX
+    # A sign-in field takes a username or an email address.
+    login_max: int = max(users.USERNAME_MAX, users.EMAIL_MAX)
+    code_max: int = cognito.CODE_MAX
+
+    @property
+    def upload_accept(self) -> str:
+        """The file input's `accept`: content types, then file name endings."""
+        labels = [label for labels in UPLOAD_FORMATS.values() for label in labels]
+        return ",".join(sorted(labels, key=lambda label: label.startswith(".")))
+
+    @property
+    def upload_format_names(self) -> str:
+        *most, last = UPLOAD_FORMATS
+        return f"{', '.join(most)} or {last}"
+
+
+LIMITS = Limits()
 
 
 def human_bytes(size: int) -> str:
@@ -40,4 +77,5 @@ def configure_environment(engine: object, cards: CardCache) -> None:
     env.filters["bytes"] = human_bytes
     env.filters["date"] = human_date
     env.globals["version"] = __version__
+    env.globals["limits"] = LIMITS
     install_cards(env, cards)

@@ -4,8 +4,25 @@
 // multipart and the server answers with the same per-file result.
 (function () {
   "use strict";
-  var ACCEPTED_TYPES = ["image/jpeg", "image/png", "image/webp", "image/gif", "image/heic", "image/heif", "image/avif"];
-  var ACCEPTED_NAMES = /\.(jpe?g|png|webp|gif|heic|heif|avif)$/i;
+  // What the archive takes is the file input's `accept` (content types and name endings),
+  // written by the server from the formats it decodes: read once the page has loaded.
+  var acceptedTypes = [];
+  var acceptedEndings = [];
+  function readAccepted(input) {
+    acceptedTypes = [];
+    acceptedEndings = [];
+    (input.getAttribute("accept") || "").split(",").forEach(function (label) {
+      label = label.trim().toLowerCase();
+      if (label.charAt(0) === ".") acceptedEndings.push(label);
+      else if (label) acceptedTypes.push(label);
+    });
+  }
+  function endsWithAccepted(name) {
+    name = name.toLowerCase();
+    return acceptedEndings.some(function (ending) {
+      return name.length >= ending.length && name.slice(-ending.length) === ending;
+    });
+  }
   // Browsers cannot draw these, so no preview: the archive converts them on upload.
   var NO_PREVIEW = /hei[cf]/i;
 
@@ -23,7 +40,7 @@
   // Why the archive would refuse this file, or "" when it looks fine. Exported for tests.
   function problemWith(file, maxBytes) {
     var typeKnown = file.type && file.type !== "application/octet-stream";
-    var supported = typeKnown ? ACCEPTED_TYPES.indexOf(file.type.toLowerCase()) >= 0 : ACCEPTED_NAMES.test(file.name);
+    var supported = typeKnown ? acceptedTypes.indexOf(file.type.toLowerCase()) >= 0 : endsWithAccepted(file.name);
     if (!supported) return "Not a supported image (" + (file.type || "unknown type") + ")";
     if (file.size === 0) return "The file is empty";
     if (maxBytes && file.size > maxBytes) return "Larger than the " + humanBytes(maxBytes) + " limit";
@@ -61,6 +78,7 @@
     var form = document.getElementById("upload-form");
     if (!form) return;
     var input = document.getElementById("file");
+    readAccepted(input);
     var zone = document.getElementById("dropzone");
     var list = document.getElementById("upload-list");
     var progress = document.getElementById("upload-progress");
