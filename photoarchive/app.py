@@ -24,7 +24,7 @@ from photoarchive.paths import static_dir, templates_dir
 from photoarchive.services import DecodeSlots, Services
 from photoarchive.settings import Settings
 from photoarchive.storage import StorageError, build_store
-from photoarchive.web import account, account_pages, api, events, media, pages
+from photoarchive.web import api, events, media
 from photoarchive.web.admission import BodyGate
 from photoarchive.web.apidocs import ApiDocs
 from photoarchive.web.cards import CardCache
@@ -34,6 +34,7 @@ from photoarchive.web.mediacache import MediaCache, MediaFastPath
 from photoarchive.web.methods import AllowedMethods, head_as_get
 from photoarchive.web.pagecache import PageCache, PageCacheMiddleware
 from photoarchive.web.request import AppRequest
+from photoarchive.web.routes import PAGE_HANDLERS
 from photoarchive.web.security import security_headers_hook
 from photoarchive.web.templating import configure_environment
 
@@ -101,9 +102,7 @@ def create_app(settings: Settings) -> Litestar:
     )
     app = App(
         route_handlers=[
-            *pages.PAGE_HANDLERS,
-            *account_pages.ACCOUNT_PAGE_HANDLERS,
-            *account.ACCOUNT_HANDLERS,
+            *PAGE_HANDLERS,
             *api.API_HANDLERS,
             media.media,
             events.events,

@@ -1,20 +1,18 @@
-"""/settings: one's own profile, password and sessions."""
+"""/settings: one's own profile, password, and the sessions signed in as oneself."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from litestar import Request, Response, get, post
+from litestar import Response, get, post
 from litestar.response import Redirect, Template
 
 from photoarchive.accounts import sessions, throttle, users
 from photoarchive.accounts.sessions import Session
 from photoarchive.errors import AppError, Forbidden, Invalid, NotAuthenticated
-from photoarchive.web.pages import form_fields, render
 from photoarchive.web.params import RowId
+from photoarchive.web.render import Req, form_fields, render
 from photoarchive.web.viewer import clear_session_cookie, client_ip, current_session, services
-
-Req = Request[Any, Any, Any]
 
 PROVIDER_KEEPS_PASSWORDS = (
     "This archive's sign-in provider keeps your password and email: to change your password,"
@@ -142,4 +140,4 @@ async def end_other_sessions(request: Req) -> Response[Any]:
     return _done("others")
 
 
-ACCOUNT_HANDLERS = [settings_page, save_profile, change_password, end_session, end_other_sessions]
+HANDLERS = [settings_page, save_profile, change_password, end_session, end_other_sessions]

@@ -1,0 +1,59 @@
+"""What every page handler shares: rendering a page (or, for HTMX, its partial), reading a
+posted form, and where a visitor may be sent next."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request
+from litestar.plugins.htmx import HTMXTemplate
+from litestar.response import Redirect, Template
+
+from photoarchive.accounts.users import User
+from photoarchive.web.viewer import services
+
+Req = Request[Any, Any, Any]
+
+
+def is_htmx(request: Req) -> bool:
+    return request.headers.get("hx-request") == "true"
+
+
+def render(
+    request: Req, template: str, *, user: User | None, status: int = 200, **context: Any
+) -> Template:
+    settings = services(request).settings
+    context.update(
+        viewer=user,
+        public_view=settings.public_view,
+        registration=settings.registration,
+        max_upload_bytes=settings.max_upload_bytes,
+        email_codes=services(request).accounts.uses_email_codes,
+    )
+    if is_htmx(request):
+        return HTMXTemplate(template_name=template, context=context, status_code=status)
+    return Template(template_name=template, context=context, status_code=status)
+
+
+# Pages that would send a signed-in person straight back to sign-in: never a destination.
+_NOT_AFTER_SIGN_IN = ("/login", "/signup", "/logout")
+
+
+def safe_next(target: str | None) -> str:
+    """Only same-site paths are followed after sign-in, and never back to the sign-in pages
+    (a signed-in visit to /login?next=/login would redirect to itself for ever)."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/"
+    if target.split("?", 1)[0].rstrip("/") in _NOT_AFTER_SIGN_IN:
+        return "/"
+    return target
+
+
+def back_to(request: Req, fallback: str) -> Redirect:
+    return Redirect(fallback, status_code=303)
+
+
+async def form_fields(request: Req) -> dict[str, str]:
+    """The text fields of a posted form (files, which only the upload reads, are left out)."""
+    form = await request.form()
+    return {key: value for key, value in form.items() if isinstance(value, str)}

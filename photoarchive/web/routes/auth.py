@@ -1,0 +1,282 @@
+"""Signing in and out, signing up, and the pages of emailed codes (confirm a sign-up, reset a
+forgotten password). The code pages exist when the account provider sends such codes
+(Cognito); elsewhere they answer 404."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from litestar import Response, get, post
+from litestar.plugins.htmx import ClientRedirect
+from litestar.response import Redirect, Template
+
+from photoarchive.accounts import sessions, throttle
+from photoarchive.accounts.users import User
+from photoarchive.errors import AppError, NotAuthenticated, NotFound, TooManyRequests
+from photoarchive.services import Services
+from photoarchive.web.admission import GUEST_BODY
+from photoarchive.web.render import Req, form_fields, is_htmx, render, safe_next
+from photoarchive.web.viewer import (
+    clear_session_cookie,
+    client_ip,
+    current_session,
+    services,
+    session_cookie,
+    viewer,
+)
+
+# Fixed texts a redirect to the sign-in page may ask for (never text from the address).
+LOGIN_NOTICES = {
+    "confirmed": "Your email address is confirmed. Sign in to start.",
+    "reset": "Your password has been changed. Sign in with the new one.",
+}
+
+
+@get("/login")
+async def login_form(
+    request: Req, next: str | None = None, notice: str | None = None
+) -> Response[Any]:
+    try:
+        user = await viewer(request)
+    except NotAuthenticated:  # a stale Bearer token: the sign-in form is the way out
+        user = None
+    if user is not None:
+        return Redirect(safe_next(next), status_code=303)
+    return render(
+        request,
+        "login.html",
+        user=None,
+        next=safe_next(next),
+        error=None,
+        login="",
+        notice=LOGIN_NOTICES.get(notice or ""),
+    )
+
+
+async def _start_session(
+    request: Req, user: User, target: str, refresh_token: str | None = None
+) -> Response[Any]:
+    svc = services(request)
+    old = request.cookies.get(sessions.COOKIE_NAME)
+    if old:
+        await sessions.end(svc.db, old)
+    token = await sessions.create(
+        svc.db,
+        user.id,
+        "cookie",
+        user_agent=request.headers.get("user-agent", ""),
+        client_ip=client_ip(request),
+        refresh_token=refresh_token,
+    )
+    response: Response[Any] = (
+        ClientRedirect(target) if is_htmx(request) else Redirect(target, status_code=303)
+    )
+    response.set_cookie(session_cookie(request, token))
+    return response
+
+
+@post("/login", status_code=200, opt=GUEST_BODY)
+async def login(request: Req) -> Response[Any]:
+    svc = services(request)
+    form = await form_fields(request)
+    target = safe_next(form.get("next"))
+    login, password = form.get("login", ""), form.get("password", "")
+    try:
+        signed = await throttle.guarded(
+            svc, login, client_ip(request), lambda: svc.accounts.sign_in(svc, login, password)
+        )
+    except AppError as exc:
+        page = render(
+            request,
+            # An account still waiting for its emailed code is shown where to enter it.
+            "confirm.html" if exc.field == "confirm" else "login.html",
+            user=None,
+            next=target,
+            error=exc.message,
+            login=login[:320],
+            status=exc.status,
+        )
+        if isinstance(exc, TooManyRequests):
+            page.headers["Retry-After"] = str(exc.retry_after)
+        return page
+    return await _start_session(request, signed.user, target, signed.refresh_token)
+
+
+@get("/signup")
+async def signup_form(request: Req, invite: str | None = None) -> Template:
+    return render(
+        request,
+        "signup.html",
+        user=await viewer(request),
+        error=None,
+        field=None,
+        values={"invite": invite or ""},
+    )
+
+
+@post("/signup", status_code=200, opt=GUEST_BODY)
+async def signup(request: Req) -> Response[Any]:
+    svc = services(request)
+    form = await form_fields(request)
+    try:
+        signed = await throttle.signing_up(
+            svc,
+            client_ip(request),
+            lambda: svc.accounts.sign_up(
+                svc,
+                username=form.get("username", ""),
+                email=form.get("email", ""),
+                password=form.get("password", ""),
+                invite=form.get("invite") or None,
+            ),
+        )
+    except AppError as exc:
+        values = {k: form.get(k, "")[:320] for k in ("username", "email", "invite")}
+        page = render(
+            request,
+            "signup.html",
+            user=None,
+            error=exc.message,
+            field=exc.field,
+            values=values,
+            status=exc.status,
+        )
+        if isinstance(exc, TooManyRequests):
+            page.headers["Retry-After"] = str(exc.retry_after)
+        return page
+    if signed.confirmation_required:
+        target = "/confirm?" + urlencode({"username": signed.user.username})
+        return ClientRedirect(target) if is_htmx(request) else Redirect(target, status_code=303)
+    return await _start_session(request, signed.user, "/", signed.refresh_token)
+
+
+@post("/logout", status_code=200, opt=GUEST_BODY)
+async def logout(request: Req) -> Response[Any]:
+    session = await current_session(request)
+    if session is not None:
+        svc = services(request)
+        await svc.accounts.sign_out(svc, session)
+        await sessions.end_by_id(svc.db, session.id)
+    response: Response[Any] = Redirect("/login", status_code=303)
+    clear_session_cookie(response)
+    return response
+
+
+# --- emailed codes ------------------------------------------------------------------------
+
+
+def _code_provider(request: Req) -> Services:
+    svc = services(request)
+    if not svc.accounts.uses_email_codes:
+        raise NotFound("There is nothing at this address.")
+    return svc
+
+
+def _code_page(
+    request: Req,
+    template: str,
+    username: str,
+    *,
+    error: AppError | None = None,
+    notice: str | None = None,
+) -> Template:
+    return render(
+        request,
+        template,
+        user=None,
+        username=username[:320],
+        error=error.message if error else None,
+        field=error.field if error else None,
+        notice=notice,
+        status=error.status if error else 200,
+    )
+
+
+@get("/confirm")
+async def confirm_form(request: Req, username: str = "") -> Template:
+    _code_provider(request)
+    return _code_page(request, "confirm.html", username)
+
+
+@post("/confirm", status_code=200, opt=GUEST_BODY)
+async def confirm(request: Req) -> Response[Any]:
+    svc = _code_provider(request)
+    form = await form_fields(request)
+    username = form.get("username", "").strip()
+    try:
+        await svc.accounts.confirm(svc, username, form.get("code", ""))
+    except AppError as exc:
+        return _code_page(request, "confirm.html", username, error=exc)
+    return Redirect("/login?notice=confirmed", status_code=303)
+
+
+@post("/confirm/resend", status_code=200, opt=GUEST_BODY)
+async def resend_code(request: Req) -> Template:
+    svc = _code_provider(request)
+    form = await form_fields(request)
+    username = form.get("username", "").strip()
+    try:
+        await svc.accounts.resend_code(svc, username)
+    except AppError as exc:
+        return _code_page(request, "confirm.html", username, error=exc)
+    return _code_page(request, "confirm.html", username, notice="We sent you a new code.")
+
+
+@get("/forgot")
+async def forgot_form(request: Req, username: str = "") -> Template:
+    _code_provider(request)
+    return _code_page(request, "forgot.html", username)
+
+
+@post("/forgot", status_code=200, opt=GUEST_BODY)
+async def forgot(request: Req) -> Response[Any]:
+    svc = _code_provider(request)
+    form = await form_fields(request)
+    username = form.get("username", "").strip()
+    try:
+        await svc.accounts.forgot_password(svc, username)
+    except AppError as exc:
+        return _code_page(request, "forgot.html", username, error=exc)
+    return Redirect("/reset?" + urlencode({"username": username}), status_code=303)
+
+
+@get("/reset")
+async def reset_form(request: Req, username: str = "") -> Template:
+    _code_provider(request)
+    return _code_page(
+        request,
+        "reset.html",
+        username,
+        notice="If that account exists, we emailed it a code." if username else None,
+    )
+
+
+@post("/reset", status_code=200, opt=GUEST_BODY)
+async def reset(request: Req) -> Response[Any]:
+    svc = _code_provider(request)
+    form = await form_fields(request)
+    username = form.get("username", "").strip()
+    try:
+        await svc.accounts.reset_password(
+            svc, username, form.get("code", ""), form.get("password", "")
+        )
+    except AppError as exc:
+        return _code_page(request, "reset.html", username, error=exc)
+    return Redirect("/login?notice=reset", status_code=303)
+
+
+HANDLERS = [
+    login_form,
+    login,
+    signup_form,
+    signup,
+    logout,
+    confirm_form,
+    confirm,
+    resend_code,
+    forgot_form,
+    forgot,
+    reset_form,
+    reset,
+]
