@@ -13,7 +13,7 @@ here (camera-like 12, 24 and 50 MP JPEGs with EXIF) plus the HEIC files in
          from that, both written with webpsave - the approach of Immich, PhotoPrism, LibrePhotos;
 - naive: Pillow full decode, exif_transpose, convert, resize from the full frame for each size.
 
-It also measures ten large uploads at once through photos.add (memory with the default two
+It also measures ten large uploads at once through ingest.add (memory with the default two
 decode slots against ten), and `photoarchive import` throughput with 1 and 2 jobs.
 """
 
@@ -199,15 +199,15 @@ def measure(mode: str, path: Path, repeat: int) -> dict:
 
 
 def concurrent_worker(folder: Path, slots: int) -> None:
-    """Ten large photos handed to photos.add at once, as ten simultaneous uploads would be."""
+    """Ten large photos handed to ingest.add at once, as ten simultaneous uploads would be."""
     import asyncio
     import hashlib
 
     from photoarchive.accounts import users
     from photoarchive.accounts.passwords import Passwords
     from photoarchive.db import Database
-    from photoarchive.library import photos
-    from photoarchive.library.photos import IncomingFile
+    from photoarchive.library import ingest
+    from photoarchive.library.ingest import IncomingFile
     from photoarchive.services import DecodeSlots, Services
     from photoarchive.settings import Settings
     from photoarchive.storage.local import LocalBlobStore
@@ -231,7 +231,7 @@ def concurrent_worker(folder: Path, slots: int) -> None:
             registration="open",
         )
         started = time.perf_counter()
-        await asyncio.gather(*(photos.add(svc, owner, item, "") for item in incoming))
+        await asyncio.gather(*(ingest.add(svc, owner, item, "") for item in incoming))
         elapsed = time.perf_counter() - started
         await db.close()
         return elapsed
@@ -449,7 +449,7 @@ def main() -> None:
                 )
             lines += [
                 "",
-                f"## {count} large uploads at once (photos.add, {'12' if args.quick else '24'} MP JPEGs)",
+                f"## {count} large uploads at once (ingest.add, {'12' if args.quick else '24'} MP JPEGs)",
                 "",
                 "| decode slots | wall time | peak RSS | RSS before the uploads |",
                 "|---:|---:|---:|---:|",

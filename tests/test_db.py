@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from photoarchive.db import Database
+from photoarchive.db import Database, UniqueViolation
 
 
 async def _open(path: Path) -> Database:
@@ -51,7 +51,7 @@ def test_failed_statement_rolls_back_and_the_next_write_works(tmp_path: Path) ->
         db = await _open(tmp_path / "db.sqlite3")
         try:
             await db.execute("CREATE TABLE t (n INTEGER UNIQUE)")
-            with pytest.raises(sqlite3.IntegrityError):
+            with pytest.raises(UniqueViolation):  # the seam's error, not sqlite3's
                 async with db.transaction() as tx:
                     await tx.execute("INSERT INTO t VALUES (1)")
                     await tx.execute("INSERT INTO t VALUES (1)")

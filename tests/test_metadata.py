@@ -17,7 +17,7 @@ from photoarchive.accounts import users
 from photoarchive.accounts.passwords import Passwords
 from photoarchive.db import Database
 from photoarchive.errors import Forbidden
-from photoarchive.library import photos, rechecks
+from photoarchive.library import originals, photos, rechecks
 from photoarchive.services import DecodeSlots, Services
 from photoarchive.settings import Settings
 from photoarchive.storage.local import LocalBlobStore
@@ -164,9 +164,10 @@ async def _withheld_until_rechecked(settings: Settings, photo_id: int) -> None:
         bob = await users.by_username(db, "bob")
         photo = await photos.get(svc, photo_id, bob)
         with pytest.raises(Forbidden, match="being checked for a location"):
-            await photos.location_patches(svc, photo, bob)
+            await originals.location_patches(svc, photo, bob)
         assert (
-            await photos.location_patches(svc, await photos.get(svc, photo_id, alice), alice) == []
+            await originals.location_patches(svc, await photos.get(svc, photo_id, alice), alice)
+            == []
         )
     finally:
         await db.close()

@@ -12,7 +12,7 @@ import httpx
 import pytest
 from PIL import Image
 
-from photoarchive.library import photos
+from photoarchive.library import ingest
 from tests.state import snapshot
 from tests.support import (
     LiveServer,
@@ -142,14 +142,14 @@ def test_text_charsets_are_read_as_declared(server: LiveServer, charset: str, da
 @pytest.fixture
 def crashing_decoder(monkeypatch: pytest.MonkeyPatch) -> None:
     """A file whose ingestion fails in a way nobody foresaw (a decoder crashing on it)."""
-    real_add = photos.add
+    real_add = ingest.add
 
     async def add(svc: Any, owner: Any, incoming: Any, caption: str) -> Any:
         if "crash" in incoming.filename:
             raise RuntimeError("the decoder fell over")
         return await real_add(svc, owner, incoming, caption)
 
-    monkeypatch.setattr(photos, "add", add)
+    monkeypatch.setattr(ingest, "add", add)
 
 
 def test_every_file_of_an_upload_gets_a_result_when_one_fails_midway(

@@ -29,7 +29,7 @@ from photoarchive import clock
 from photoarchive.accounts import users
 from photoarchive.accounts.provider import AccountsUnavailable, SignedIn, SignedUp
 from photoarchive.accounts.tokens import InvalidToken, TokenVerifier
-from photoarchive.accounts.users import PASSWORD_MAX, WRONG_LOGIN, User, user_from_row
+from photoarchive.accounts.users import PASSWORD_MAX, WRONG_LOGIN, User
 from photoarchive.errors import (
     AppError,
     Conflict,
@@ -48,7 +48,8 @@ if TYPE_CHECKING:
 log = logging.getLogger("photoarchive.cognito")
 
 TARGET = "AWSCognitoIdentityProviderService."
-CODE_RE = re.compile(r"^[0-9A-Za-z-]{1,64}$")
+CODE_MAX = 64
+CODE_RE = re.compile(rf"^[0-9A-Za-z-]{{1,{CODE_MAX}}}$")
 # When Cognito cannot be asked, a session is trusted this much longer before asking again.
 RETRY_SECONDS = 60.0
 TOO_MANY = "Too many attempts. Wait a few minutes and try again."
@@ -208,11 +209,7 @@ class CognitoAccounts:
         login = login.strip()
         if "@" in login:
             return login
-        row = await svc.db.fetchone(
-            "SELECT email FROM users WHERE username_key = ? AND external_id IS NOT NULL",
-            (login.lower(),),
-        )
-        return row["email"] if row else login
+        return await users.external_email(svc.db, login) or login
 
     # --- accounts -------------------------------------------------------------------------
 
@@ -347,11 +344,7 @@ class CognitoAccounts:
             ),
         )
         # A new password ends every session the old one opened here.
-        await svc.db.execute(
-            "DELETE FROM sessions WHERE user_id IN"
-            " (SELECT id FROM users WHERE email_key = ? AND external_id IS NOT NULL)",
-            (name.lower(),),
-        )
+        await users.end_external_sessions(svc.db, name)
 
     async def still_valid(self, svc: Services, session: Session) -> bool:
         if not session.refresh_token:
@@ -390,9 +383,7 @@ class CognitoAccounts:
         except (InvalidToken, KeyError) as exc:
             log.error("Cognito's refreshed tokens were refused: %s", exc)
             return False
-        linked = await svc.db.fetchval(
-            "SELECT external_id FROM users WHERE id = ?", (session.user.id,)
-        )
+        linked = await users.external_id_of(svc.db, session.user.id)
         if linked != claims["sub"]:
             return False
         if len(self._fresh_until) > 100_000:
@@ -432,9 +423,9 @@ class CognitoAccounts:
     async def _link(self, svc: Services, claims: dict[str, Any]) -> User:
         """The local user for the token's `sub`, created (under the sign-up policy) if new."""
         sub = str(claims["sub"])
-        row = await svc.db.fetchone("SELECT * FROM users WHERE external_id = ?", (sub,))
-        if row is not None:
-            user = user_from_row(row)
+        found = await users.by_external_id(svc.db, sub)
+        if found is not None:
+            user = found
         else:
             email = str(claims.get("email") or "")
             username = str(claims.get("preferred_username") or email.split("@")[0])
@@ -457,18 +448,11 @@ class CognitoAccounts:
         if admins:
             wanted = user.username.lower() in admins
             if wanted != user.is_admin:
-                await svc.db.execute(
-                    "UPDATE users SET is_admin = ? WHERE id = ?", (int(wanted), user.id)
-                )
+                await users.set_admin(svc.db, user.id, wanted)
             return replace(user, is_admin=wanted)
         if user.is_admin:
             return user
-        claimed = await svc.db.execute(
-            "UPDATE users SET is_admin = 1 WHERE id = ?"
-            " AND NOT EXISTS (SELECT 1 FROM users WHERE is_admin = 1)",
-            (user.id,),
-        )
-        return replace(user, is_admin=bool(claimed))
+        return replace(user, is_admin=await users.claim_first_admin(svc.db, user.id))
 
     def _seal(self, refresh_token: str, pool_username: str) -> str:
         nonce = os.urandom(12)

@@ -109,7 +109,9 @@ async def end_by_id(db: Database, session_id: int) -> None:
 
 
 async def end_all_for_user(db: Database, user_id: int, *, except_id: int | None = None) -> None:
-    await db.execute("DELETE FROM sessions WHERE user_id = ? AND id IS NOT ?", (user_id, except_id))
+    await db.execute(
+        "DELETE FROM sessions WHERE user_id = ? AND id IS DISTINCT FROM ?", (user_id, except_id)
+    )
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,8 @@ client; over the budget -> 429 with the wait.
 
 Each sign-in attempt is counted as a failure *before* the password is checked and forgiven
 after a success, so a burst of parallel guesses cannot slip past the limit while argon2 is busy.
+Counting and adding an attempt happen under the named locks of the budgets they draw on, so two
+attempts at once cannot both see room for one more.
 A client is its IPv4 address, or its IPv6 /64: one household or host is given a whole /64 and
 could otherwise spend a fresh budget on every address in it.
 """
@@ -18,7 +20,7 @@ from typing import TypeVar
 from photoarchive import clock
 from photoarchive.accounts import users
 from photoarchive.accounts.users import User
-from photoarchive.db import Database, Transaction
+from photoarchive.db import Backend, Transaction
 from photoarchive.errors import Invalid, NotAuthenticated, TooManyRequests
 from photoarchive.services import Services
 from photoarchive.settings import Settings
@@ -73,7 +75,7 @@ def _wait(failures: list[float], limits: Limits, moment: float) -> int:
 
 
 async def _begin_attempt(
-    db: Database, limits: Limits, login: str, client_ip: str
+    db: Backend, limits: Limits, login: str, client_ip: str
 ) -> tuple[int, str]:
     """Refuse when either budget is spent; else count this attempt as a failure for now.
     Returns the attempt's row id and the account key."""
@@ -83,6 +85,8 @@ async def _begin_attempt(
     async with db.transaction() as tx:
         await tx.execute("DELETE FROM login_failures WHERE failed_at <= ?", (since,))
         account = await _account_key(tx, login)
+        for budget in sorted((f"sign-in:{account}", f"sign-in:client:{client_ip}")):
+            await tx.lock(budget)  # always in the same order: two attempts cannot deadlock
         by_account = await tx.fetchall(
             "SELECT failed_at FROM login_failures WHERE account_key = ? AND failed_at > ?"
             " ORDER BY failed_at",
@@ -99,8 +103,9 @@ async def _begin_attempt(
         )
         if wait:
             raise TooManyRequests(_wait_message(wait), retry_after=wait)
-        attempt = await tx.insert(
-            "INSERT INTO login_failures (account_key, client_ip, failed_at) VALUES (?, ?, ?)",
+        attempt = await tx.fetchval(
+            "INSERT INTO login_failures (account_key, client_ip, failed_at) VALUES (?, ?, ?)"
+            " RETURNING id",
             (account, client_ip, moment),
         )
     return attempt, account
@@ -157,6 +162,7 @@ async def signing_up(svc: Services, client_ip: str, sign_up: Callable[[], Awaita
     moment = clock.now()
     since = moment - limits.window_seconds
     async with svc.db.transaction() as tx:
+        await tx.lock(f"sign-up:client:{key}")
         await tx.execute("DELETE FROM signup_attempts WHERE at <= ?", (since,))
         rows = await tx.fetchall(
             "SELECT at FROM signup_attempts WHERE client_key = ? AND at > ? ORDER BY at",
@@ -170,5 +176,7 @@ async def signing_up(svc: Services, client_ip: str, sign_up: Callable[[], Awaita
                 f"Too many sign-ups from your network. Try again in {minutes} {unit}.",
                 retry_after=wait,
             )
-        await tx.insert("INSERT INTO signup_attempts (client_key, at) VALUES (?, ?)", (key, moment))
+        await tx.execute(
+            "INSERT INTO signup_attempts (client_key, at) VALUES (?, ?)", (key, moment)
+        )
     return await sign_up()

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import re
-import sqlite3
 from dataclasses import dataclass
 
 from photoarchive import clock
 from photoarchive.accounts import invites
 from photoarchive.accounts.passwords import Passwords
-from photoarchive.db import Database, Transaction
+from photoarchive.db import Backend, Reader, Row
 from photoarchive.errors import Conflict, Forbidden, Invalid, NotAuthenticated, NotFound
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.-]{3,32}$")
@@ -18,6 +17,11 @@ PASSWORD_MIN = 8
 PASSWORD_MAX = 1024
 WRONG_LOGIN = "Wrong username or password."
 DISPLAY_NAME_MAX = 64
+# Held by every transaction that adds an account: the first account becomes admin, names and
+# emails stay unique and an invite is used once, even with two sign-ups at the same moment.
+SIGN_UP_LOCK = "accounts:sign-up"
+# Held while an identity provider's first user to sign in claims the administrator role.
+FIRST_ADMIN_LOCK = "accounts:first-admin"
 
 
 @dataclass(frozen=True)
@@ -47,7 +51,7 @@ class User:
         }
 
 
-def user_from_row(row: sqlite3.Row) -> User:
+def user_from_row(row: Row) -> User:
     return User(
         id=row["id"],
         username=row["username"],
@@ -96,7 +100,7 @@ def check_display_name(name: str) -> str:
 
 
 async def create(
-    db: Database,
+    db: Backend,
     passwords: Passwords,
     *,
     username: str,
@@ -127,7 +131,7 @@ async def create(
 
 
 async def insert(
-    db: Database,
+    db: Backend,
     *,
     username: str,
     email: str,
@@ -139,12 +143,13 @@ async def insert(
     first_is_admin: bool = True,
 ) -> User:
     async with db.transaction() as tx:
+        await tx.lock(SIGN_UP_LOCK)
         first = await check_registration(
             tx, username=username, email=email, registration=registration, invite=invite
         )
-        user_id = await tx.insert(
+        user_id = await tx.fetchval(
             "INSERT INTO users (username, username_key, email, email_key, password_hash,"
-            " external_id, is_admin, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            " external_id, is_admin, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
             (
                 username,
                 username.lower(),
@@ -164,7 +169,7 @@ async def insert(
 
 
 async def check_registration(
-    db: Database | Transaction,
+    db: Reader,
     *,
     username: str,
     email: str,
@@ -182,7 +187,7 @@ async def check_registration(
             raise Forbidden("Sign-up is closed on this archive. Ask its administrator.")
         if not invite:
             raise Forbidden("Sign-up needs an invite link from an administrator.", field="invite")
-        await invites.consume(db, invite)  # type: ignore[arg-type]  # only reads
+        await invites.consume(db, invite)
     taken = await db.fetchone(
         "SELECT username_key = ? AS same_name FROM users WHERE username_key = ? OR email_key = ?",
         (username.lower(), username.lower(), email.lower()),
@@ -194,7 +199,7 @@ async def check_registration(
     return first
 
 
-async def authenticate(db: Database, passwords: Passwords, login: str, password: str) -> User:
+async def authenticate(db: Backend, passwords: Passwords, login: str, password: str) -> User:
     """The user for this login and password, or NotAuthenticated with one message for every miss."""
     if not isinstance(login, str) or not isinstance(password, str) or len(password) > PASSWORD_MAX:
         raise NotAuthenticated(WRONG_LOGIN)
@@ -212,19 +217,19 @@ async def authenticate(db: Database, passwords: Passwords, login: str, password:
     return user_from_row(row)
 
 
-async def by_username(db: Database, username: str) -> User:
+async def by_username(db: Backend, username: str) -> User:
     row = await db.fetchone("SELECT * FROM users WHERE username_key = ?", (username.lower(),))
     if row is None:
         raise NotFound(f"There is no user called {username!r}.")
     return user_from_row(row)
 
 
-async def by_id(db: Database, user_id: int) -> User | None:
+async def by_id(db: Backend, user_id: int) -> User | None:
     row = await db.fetchone("SELECT * FROM users WHERE id = ?", (user_id,))
     return None if row is None else user_from_row(row)
 
 
-async def profile_counts(db: Database, user_id: int) -> dict[str, int]:
+async def profile_counts(db: Backend, user_id: int) -> dict[str, int]:
     row = await db.fetchone(
         "SELECT COUNT(*) AS photos, COALESCE(SUM(like_count), 0) AS likes,"
         " COALESCE(SUM(comment_count), 0) AS comments FROM photos WHERE owner_id = ?",
@@ -234,11 +239,11 @@ async def profile_counts(db: Database, user_id: int) -> dict[str, int]:
     return {"photos": row["photos"], "likes": row["likes"], "comments": row["comments"]}
 
 
-async def list_all(db: Database) -> list[User]:
+async def list_all(db: Backend) -> list[User]:
     return [user_from_row(r) for r in await db.fetchall("SELECT * FROM users ORDER BY id")]
 
 
-async def update_profile(db: Database, user: User, *, email: str, display_name: str) -> User:
+async def update_profile(db: Backend, user: User, *, email: str, display_name: str) -> User:
     email = check_email(email)
     display_name = check_display_name(display_name)
     async with db.transaction() as tx:
@@ -257,7 +262,7 @@ async def update_profile(db: Database, user: User, *, email: str, display_name: 
 
 
 async def set_password(
-    db: Database, passwords: Passwords, user: User, password: str, *, keep_session: int | None
+    db: Backend, passwords: Passwords, user: User, password: str, *, keep_session: int | None
 ) -> None:
     """Store a new password and end every other session of the user, bearer tokens too.
     The caller has confirmed the current password."""
@@ -268,11 +273,12 @@ async def set_password(
             "UPDATE users SET password_hash = ? WHERE id = ?", (password_hash, user.id)
         )
         await tx.execute(
-            "DELETE FROM sessions WHERE user_id = ? AND id IS NOT ?", (user.id, keep_session)
+            "DELETE FROM sessions WHERE user_id = ? AND id IS DISTINCT FROM ?",
+            (user.id, keep_session),
         )
 
 
-async def set_disabled(db: Database, actor: User, username: str, disabled: bool) -> User:
+async def set_disabled(db: Backend, actor: User, username: str, disabled: bool) -> User:
     if not actor.is_admin:
         raise Forbidden("Only administrators can disable accounts.")
     target = await by_username(db, username)
@@ -283,3 +289,45 @@ async def set_disabled(db: Database, actor: User, username: str, disabled: bool)
         if disabled:
             await tx.execute("DELETE FROM sessions WHERE user_id = ?", (target.id,))
     return await by_username(db, username)
+
+
+# --- accounts kept by an identity provider ------------------------------------------------
+
+
+async def by_external_id(db: Backend, external_id: str) -> User | None:
+    row = await db.fetchone("SELECT * FROM users WHERE external_id = ?", (external_id,))
+    return None if row is None else user_from_row(row)
+
+
+async def external_id_of(db: Backend, user_id: int) -> str | None:
+    return await db.fetchval("SELECT external_id FROM users WHERE id = ?", (user_id,))
+
+
+async def external_email(db: Backend, username: str) -> str | None:
+    """The email of the provider's account called `username` here, if there is one."""
+    return await db.fetchval(
+        "SELECT email FROM users WHERE username_key = ? AND external_id IS NOT NULL",
+        (username.lower(),),
+    )
+
+
+async def end_external_sessions(db: Backend, email: str) -> None:
+    """End every session of the provider's account with this email (its password changed)."""
+    await db.execute(
+        "DELETE FROM sessions WHERE user_id IN"
+        " (SELECT id FROM users WHERE email_key = ? AND external_id IS NOT NULL)",
+        (email.lower(),),
+    )
+
+
+async def set_admin(db: Backend, user_id: int, is_admin: bool) -> None:
+    await db.execute("UPDATE users SET is_admin = ? WHERE id = ?", (int(is_admin), user_id))
+
+
+async def claim_first_admin(db: Backend, user_id: int) -> bool:
+    """Make the user an administrator if nobody is one yet; True if they now are."""
+    async with db.transaction() as tx:
+        await tx.lock(FIRST_ADMIN_LOCK)
+        if await tx.fetchone("SELECT 1 FROM users WHERE is_admin = 1 LIMIT 1") is not None:
+            return False
+        return bool(await tx.execute("UPDATE users SET is_admin = 1 WHERE id = ?", (user_id,)))

@@ -5,17 +5,25 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sqlite3
-from collections.abc import AsyncIterator, Iterable, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aiosqlite
 
+from photoarchive.db.locks import named_lock
+from photoarchive.db.protocol import (
+    Backend,
+    ForeignKeyViolation,
+    IntegrityError,
+    Params,
+    Transaction,
+    UniqueViolation,
+)
 from photoarchive.errors import InsufficientStorage
 
-Params = Sequence[Any] | dict[str, Any]
 BUSY_TIMEOUT_MS = 10_000
 # The largest id SQLite can store; binding a larger Python int raises OverflowError.
 MAX_ROWID = 2**63 - 1
@@ -25,8 +33,24 @@ DISK_FULL = (
 )
 
 
+@contextmanager
+def _neutral_errors() -> Iterator[None]:
+    """sqlite3's integrity errors as the seam's own, so nobody above `db/` imports sqlite3."""
+    try:
+        yield
+    except sqlite3.IntegrityError as exc:
+        code = getattr(exc, "sqlite_errorcode", None)
+        if code in (sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY):
+            raise UniqueViolation(str(exc)) from exc
+        if code == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY:
+            raise ForeignKeyViolation(str(exc)) from exc
+        raise IntegrityError(str(exc)) from exc
+
+
 class Database:
-    """All SQL goes through here. Writes are serialised and use `BEGIN IMMEDIATE`."""
+    """All SQL goes through here. Writes are serialised and use `BEGIN IMMEDIATE`.
+
+    Satisfies `photoarchive.db.protocol.Backend`."""
 
     def __init__(self, path: Path, readers: int = 3) -> None:
         self.path = path
@@ -128,7 +152,7 @@ class Database:
         # One trip to the connection's thread for execute, fetch and close: each trip costs
         # several times what a typical indexed read costs SQLite itself.
         async with self._reader() as conn:
-            return list(await conn.execute_fetchall(sql, params))  # type: ignore[arg-type]
+            return list(await conn.execute_fetchall(sql, params))
 
     async def fetchone(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
         """The first row, for queries that return one (a lookup by key, an aggregate)."""
@@ -147,8 +171,9 @@ class Database:
         async with self._write_lock:
             try:
                 await writer.execute("BEGIN IMMEDIATE")
-                yield Transaction(self, writer)
-                await asyncio.shield(writer.execute("COMMIT"))
+                yield SQLiteTransaction(self, writer)
+                with _neutral_errors():  # a deferred constraint is checked at COMMIT
+                    await asyncio.shield(writer.execute("COMMIT"))
             except BaseException as exc:
                 # Also when cancelled while BEGIN was queued: the writer thread still runs it, so
                 # a ROLLBACK queued after it (and shielded from a second cancel) keeps the next
@@ -164,8 +189,21 @@ class Database:
         async with self.transaction() as tx:
             return await tx.execute(sql, params)
 
+    def lock(self, name: str) -> contextlib.AbstractAsyncContextManager[None]:
+        """The named lock (see `Backend.lock`), shared with every process using this file.
+        Never taken inside a transaction: its holder may be waiting for the write lock."""
+        return named_lock(self.path.with_name(self.path.name + "-locks"), name)
+
     async def integrity_check(self) -> list[str]:
         return [row[0] for row in await self.fetchall("PRAGMA integrity_check")]
+
+    async def missing_references(self) -> list[tuple[str, str]]:
+        """(table, referred table) for each row that refers to a row that does not exist."""
+        return [(row[0], row[2]) for row in await self.fetchall("PRAGMA foreign_key_check")]
+
+    async def schema_version(self) -> int:
+        """The number of the last migration applied."""
+        return int(await self.fetchval("PRAGMA user_version"))
 
     async def backup_to(self, dest: Path) -> None:
         """Consistent online copy of the database, taken while writers keep going."""
@@ -178,31 +216,37 @@ class Database:
             await target.close()
 
 
-class Transaction:
+class SQLiteTransaction:
+    """Satisfies `photoarchive.db.protocol.Transaction`."""
+
     def __init__(self, db: Database, conn: aiosqlite.Connection) -> None:
         self._db = db
         self._conn = conn
 
     async def execute(self, sql: str, params: Params = ()) -> int:
         self._db.query_count += 1
-        async with self._conn.execute(sql, params) as cursor:
-            return cursor.rowcount
-
-    async def insert(self, sql: str, params: Params = ()) -> int:
-        self._db.query_count += 1
-        async with self._conn.execute(sql, params) as cursor:
-            assert cursor.lastrowid is not None
-            return cursor.lastrowid
+        with _neutral_errors():
+            async with self._conn.execute(sql, params) as cursor:
+                return cursor.rowcount
 
     async def fetchone(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
-        self._db.query_count += 1
-        async with self._conn.execute(sql, params) as cursor:
-            return await cursor.fetchone()
+        rows = await self.fetchall(sql, params)
+        return rows[0] if rows else None
 
     async def fetchall(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
+        # All rows at once: an `INSERT ... RETURNING` has done its write only once read out.
         self._db.query_count += 1
-        async with self._conn.execute(sql, params) as cursor:
-            return list(await cursor.fetchall())
+        with _neutral_errors():
+            async with self._conn.execute(sql, params) as cursor:
+                return list(await cursor.fetchall())
+
+    async def fetchval(self, sql: str, params: Params = ()) -> Any:
+        row = await self.fetchone(sql, params)
+        return None if row is None else row[0]
+
+    async def lock(self, name: str) -> None:
+        """Nothing to take: this transaction began with `BEGIN IMMEDIATE`, so it is already
+        the only writer of the file, in this process and every other, until it ends."""
 
 
 def migrations() -> Iterable[tuple[int, str]]:
@@ -219,3 +263,12 @@ def migrations() -> Iterable[tuple[int, str]]:
 def placeholders(count: int) -> str:
     """`?, ?, ?` for an IN list of bound parameters."""
     return ", ".join("?" * count)
+
+
+if TYPE_CHECKING:  # checked by mypy: the SQLite classes keep the seam's promises
+
+    def _is_backend(db: Database) -> Backend:
+        return db
+
+    def _is_transaction(tx: SQLiteTransaction) -> Transaction:
+        return tx

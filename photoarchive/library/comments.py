@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import sqlite3
 from typing import Any
 
 from photoarchive import clock
 from photoarchive.accounts.users import User
+from photoarchive.db import ForeignKeyViolation
 from photoarchive.errors import Forbidden, Invalid, NotFound
 from photoarchive.library import photos
 from photoarchive.services import Services
@@ -31,14 +31,15 @@ async def add(svc: Services, author: User, photo_id: int, text: Any) -> photos.C
     created_at = clock.now_iso()
     try:
         async with svc.db.transaction() as tx:
-            comment_id = await tx.insert(
-                "INSERT INTO comments (photo_id, author_id, text, created_at) VALUES (?, ?, ?, ?)",
+            comment_id = await tx.fetchval(
+                "INSERT INTO comments (photo_id, author_id, text, created_at) VALUES (?, ?, ?, ?)"
+                " RETURNING id",
                 (photo_id, author.id, cleaned, created_at),
             )
             await tx.execute(
                 "UPDATE photos SET comment_count = comment_count + 1 WHERE id = ?", (photo_id,)
             )
-    except sqlite3.IntegrityError:  # the photo was deleted between the check and the insert
+    except ForeignKeyViolation:  # the photo was deleted between the check and the insert
         raise NotFound(photos.PHOTO_GONE) from None
     comment = photos.Comment(comment_id, photo_id, author.username, cleaned, created_at, True)
     await svc.publish("comment", {"id": comment_id, "photo_id": photo_id, "owner": photo.owner})

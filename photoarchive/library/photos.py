@@ -1,52 +1,26 @@
-"""Photos: ingest, the feed and profile pages, captions, likes, deletion. No HTTP here."""
+"""Photos: the Photo and its JSON shape, the feed and profile pages, captions, deletion.
+
+Adding a photo is `ingest`, its stored files `blobs`, serving them `originals`, likes `likes`.
+No HTTP here.
+"""
 
 from __future__ import annotations
 
-import asyncio
-import base64
-import contextlib
-import json
-import secrets
-import sqlite3
-from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-from photoarchive import clock
 from photoarchive.accounts.users import User
-from photoarchive.db import MAX_ROWID, placeholders
-from photoarchive.errors import (
-    BadRequest,
-    Forbidden,
-    InsufficientStorage,
-    Invalid,
-    NotFound,
-    Unavailable,
-    UnsupportedMedia,
-)
-from photoarchive.media import images, redaction
+from photoarchive.db import MAX_ROWID, Row, placeholders
+from photoarchive.errors import BadRequest, Forbidden, Invalid, NotFound
+from photoarchive.library import access, blobs
+from photoarchive.media import images
 from photoarchive.services import Services
-from photoarchive.storage import StorageError, StorageFull, original_key, rendition_key
 
 CAPTION_MAX = 2200
 PAGE_DEFAULT = 30
 PAGE_MAX = 100
 LATEST_COMMENTS = 3
 PHOTO_GONE = "That photo does not exist (or was deleted)."
-RENDITIONS = ("thumbnail", "preview")
-
-
-@dataclass(frozen=True)
-class IncomingFile:
-    """An upload already on local disk (in the temp dir), hashed while it streamed in."""
-
-    path: Path
-    filename: str
-    sha256: str
-    size: int
-    # When the photo has no camera date: the file's own date (known for imports, not uploads).
-    file_date: str | None = None
 
 
 @dataclass
@@ -173,13 +147,14 @@ _PHOTO_COLUMNS = (
 )
 
 
-def _photo(row: sqlite3.Row, viewer: User | None) -> Photo:
+def _photo(row: Row, viewer: User | None) -> Photo:
     photo = Photo(*row)
-    is_owner = viewer is not None and viewer.id == photo.owner_id
-    if not is_owner:  # where a photo was taken is its owner's to know
+    # Reading was allowed before the read (access.may_read_archive); the rest is per photo.
+    allowed = access.decide(access.Viewer(viewer, public_view=True), photo)
+    if not allowed.location:  # where a photo was taken is its owner's to know
         photo.gps_lat = photo.gps_lon = None
-    photo.can_edit = is_owner
-    photo.can_delete = is_owner or (viewer is not None and viewer.is_admin)
+    photo.can_edit = allowed.edit
+    photo.can_delete = allowed.delete
     return photo
 
 
@@ -251,34 +226,40 @@ async def _decorate(
         # The latest few of each photo, each photo's taken from the end of its index entry:
         # a window over all of a page's comments cost more as they piled up.
         rows = await svc.db.fetchall(
-            "SELECT c.id, c.photo_id, c.author_id, c.text, c.created_at, u.username"
-            " FROM json_each(?) AS page JOIN comments c ON c.id IN"
-            " (SELECT id FROM comments WHERE photo_id = page.value ORDER BY id DESC LIMIT ?)"
+            f"WITH page (photo_id) AS (VALUES {', '.join('(?)' for _ in ids)})"
+            " SELECT c.id, c.photo_id, c.author_id, c.text, c.created_at, u.username"
+            " FROM page JOIN comments c ON c.id IN"
+            " (SELECT id FROM comments WHERE photo_id = page.photo_id ORDER BY id DESC LIMIT ?)"
             " JOIN users u ON u.id = c.author_id ORDER BY c.id",
-            [json.dumps(ids), LATEST_COMMENTS],
+            [*ids, LATEST_COMMENTS],
         )
         for row in rows:
             photo = by_id[row["photo_id"]]
             photo.comments.append(_comment(row, photo, viewer))
 
 
-def _comment(row: sqlite3.Row, photo: Photo, viewer: User | None) -> Comment:
+def _comment(row: Row, photo: Photo, viewer: User | None) -> Comment:
     can_delete = viewer is not None and viewer.id in (row["author_id"], photo.owner_id)
     return Comment(
         row["id"], row["photo_id"], row["username"], row["text"], row["created_at"], can_delete
     )
 
 
-async def get(
-    svc: Services, photo_id: int, viewer: User | None, *, all_comments: bool = False
-) -> Photo:
+async def find(svc: Services, photo_id: int, viewer: User | None) -> Photo:
+    """The photo as `viewer` may see it, without its likes and comments."""
     row = await svc.db.fetchone(
         f"SELECT {_PHOTO_COLUMNS} FROM photos p JOIN users u ON u.id = p.owner_id WHERE p.id = ?",
         (photo_id,),
     )
     if row is None:
         raise NotFound(PHOTO_GONE)
-    photo = _photo(row, viewer)
+    return _photo(row, viewer)
+
+
+async def get(
+    svc: Services, photo_id: int, viewer: User | None, *, all_comments: bool = False
+) -> Photo:
+    photo = await find(svc, photo_id, viewer)
     await _decorate(svc, [photo], viewer, with_comments=not all_comments)
     if all_comments:
         photo.comments = await comments_of(svc, photo, viewer)
@@ -305,133 +286,6 @@ def check_caption(caption: Any) -> str:
     return caption
 
 
-async def add(
-    svc: Services, owner: User, incoming: IncomingFile, caption: str
-) -> tuple[Photo, bool]:
-    """Store an uploaded file as a photo of `owner`. Returns (photo, duplicate).
-
-    The temp file is always consumed. On any failure nothing is left: no row, no new blob.
-    """
-    try:
-        existing = await svc.db.fetchval(
-            "SELECT id FROM photos WHERE owner_id = ? AND sha256 = ?", (owner.id, incoming.sha256)
-        )
-        if existing is not None:
-            return await get(svc, existing, owner), True
-        if incoming.size == 0:
-            raise Invalid("The file is empty.")
-        try:
-            async with svc.image_slots.held_by(owner.id):
-                ingested = await asyncio.to_thread(
-                    images.ingest, incoming.path, svc.settings.max_pixels
-                )
-        except images.UnsupportedImage as exc:
-            raise UnsupportedMedia(str(exc)) from None
-        except images.ImageError as exc:
-            raise Invalid(str(exc)) from None
-        photo_id = await _store_and_insert(svc, owner, incoming, caption, ingested)
-    finally:
-        incoming.path.unlink(missing_ok=True)
-    if photo_id is None:  # the same bytes arrived twice at once: the other request won
-        existing = await svc.db.fetchval(
-            "SELECT id FROM photos WHERE owner_id = ? AND sha256 = ?", (owner.id, incoming.sha256)
-        )
-        return await get(svc, existing, owner), True
-    photo = await get(svc, photo_id, owner)
-    await svc.publish("photo", {"id": photo.id, "owner": photo.owner})
-    return photo, False
-
-
-async def _store_and_insert(
-    svc: Services, owner: User, incoming: IncomingFile, caption: str, ingested: images.Ingested
-) -> int | None:
-    digest = incoming.sha256
-    meta = ingested.metadata
-    if svc.settings.strip_location:
-        meta.gps_lat = meta.gps_lon = None
-    preview = next(r for r in ingested.renditions if r.name == "preview")
-    try:
-        reused = []  # files another photo of the same bytes stored already
-        if await svc.store.stat(original_key(digest)) is None:
-            await svc.store.put_file(original_key(digest), incoming.path)
-        else:
-            reused.append(original_key(digest))
-        for rendition in ingested.renditions:
-            key = rendition_key(digest, rendition.name)
-            if await svc.store.stat(key) is None:
-                await svc.store.put_bytes(key, rendition.data)
-            else:
-                reused.append(key)
-        async with svc.db.transaction() as tx:
-            # Deleting the last photo of these bytes (or `verify --repair`) removes their files
-            # under this same lock; checked here, a reused file cannot vanish before the insert.
-            if reused and not all(await asyncio.gather(*map(svc.store.stat, reused))):
-                raise StorageError("A stored file of this photo was removed during the upload.")
-            return await tx.insert(
-                "INSERT INTO photos (owner_id, sha256, bytes, content_type, filename, caption,"
-                " width, height, preview_width, taken_at, camera_make, camera_model, lens,"
-                " focal_length, aperture, exposure_time, iso, gps_lat, gps_lon, placeholder,"
-                " created_at, location_patches, tag)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    owner.id,
-                    digest,
-                    incoming.size,
-                    ingested.content_type,
-                    incoming.filename,
-                    caption,
-                    ingested.width,
-                    ingested.height,
-                    preview.width,
-                    meta.taken_at or incoming.file_date,
-                    meta.camera_make,
-                    meta.camera_model,
-                    meta.lens,
-                    meta.focal_length,
-                    meta.aperture,
-                    meta.exposure_time,
-                    meta.iso,
-                    meta.gps_lat,
-                    meta.gps_lon,
-                    ingested.placeholder,
-                    clock.now_iso(),
-                    encode_patches(ingested.location_patches),
-                    secrets.token_hex(8),
-                ),
-            )
-    except sqlite3.IntegrityError:
-        # The (owner, sha256) pair arrived twice at once: the caller returns the winner's row.
-        # Any other constraint failing is a real error, and the blobs stored above are dropped.
-        if await svc.db.fetchval(
-            "SELECT 1 FROM photos WHERE owner_id = ? AND sha256 = ?", (owner.id, digest)
-        ):
-            return None
-        await discard_unreferenced(svc, digest)
-        raise
-    except StorageError as exc:
-        await discard_unreferenced(svc, digest)
-        if isinstance(exc, StorageFull):
-            raise InsufficientStorage(f"{exc} The photo was not saved.") from None
-        raise Unavailable(f"{exc} The photo was not saved; try again later.") from None
-    except BaseException:
-        await discard_unreferenced(svc, digest)
-        raise
-
-
-async def discard_unreferenced(svc: Services, digest: str) -> None:
-    """Delete the blobs of `digest` unless a photo still refers to them.
-
-    Checked and deleted under the write lock, which inserting a photo holds too: a photo of the
-    same bytes committed meanwhile keeps its files.
-    """
-    async with svc.db.transaction() as tx:
-        if await tx.fetchone("SELECT 1 FROM photos WHERE sha256 = ? LIMIT 1", (digest,)):
-            return
-        for key in (original_key(digest), *(rendition_key(digest, name) for name in RENDITIONS)):
-            with contextlib.suppress(StorageError):  # else left for `photoarchive verify --repair`
-                await svc.store.delete(key)
-
-
 async def set_caption(svc: Services, actor: User, photo_id: int, caption: Any) -> Photo:
     photo = await get(svc, photo_id, actor)
     if not photo.can_edit:
@@ -447,95 +301,14 @@ async def delete(svc: Services, actor: User, photo_id: int) -> None:
     if not photo.can_delete:
         raise Forbidden("Only the photo's owner or an administrator can delete it.")
     await svc.db.execute("DELETE FROM photos WHERE id = ?", (photo_id,))
-    await discard_unreferenced(svc, photo.sha256)
+    # After the commit, outside any transaction: deleting the files may be slow.
+    await blobs.discard_unreferenced(svc.db, svc.store, photo.sha256)
     await svc.publish("photo-deleted", {"id": photo_id})
 
 
-async def set_like(svc: Services, actor: User, photo_id: int, liked: bool) -> Photo:
-    await get(svc, photo_id, actor)
-    try:
-        async with svc.db.transaction() as tx:
-            if liked:
-                changed = await tx.execute(
-                    "INSERT OR IGNORE INTO likes (photo_id, user_id, created_at) VALUES (?, ?, ?)",
-                    (photo_id, actor.id, clock.now_iso()),
-                )
-            else:
-                changed = await tx.execute(
-                    "DELETE FROM likes WHERE photo_id = ? AND user_id = ?", (photo_id, actor.id)
-                )
-            if changed:
-                await tx.execute(
-                    "UPDATE photos SET like_count = like_count + ? WHERE id = ?",
-                    (1 if liked else -1, photo_id),
-                )
-    except sqlite3.IntegrityError:  # deleted between the check and the insert
-        raise NotFound(PHOTO_GONE) from None
-    photo = await get(svc, photo_id, actor)
-    if changed:
-        await svc.publish("like", {"id": photo_id, "like_count": photo.like_count})
-    return photo
-
-
-async def blob_key(svc: Services, photo_id: int, name: str) -> tuple[Photo, str]:
-    """The storage key of one of a photo's files; the caller has checked the viewer may see it."""
+async def counts(svc: Services, photo_id: int) -> tuple[int, int] | None:
+    """(likes, comments) of the photo as they are now; None once it is deleted."""
     row = await svc.db.fetchone(
-        f"SELECT {_PHOTO_COLUMNS} FROM photos p JOIN users u ON u.id = p.owner_id WHERE p.id = ?",
-        (photo_id,),
+        "SELECT like_count, comment_count FROM photos WHERE id = ?", (photo_id,)
     )
-    if row is None:
-        raise NotFound(PHOTO_GONE)
-    photo = _photo(row, None)
-    if name == "original":
-        return photo, original_key(photo.sha256)
-    if name in RENDITIONS:
-        return photo, rendition_key(photo.sha256, name)
-    raise NotFound("There is no such file.")
-
-
-async def location_patches(
-    svc: Services, photo: Photo, viewer: User | None
-) -> list[tuple[int, bytes]]:
-    """The patches that blank the location inside `photo`'s original, unless `viewer` owns it."""
-    if viewer is not None and viewer.id == photo.owner_id:
-        return []
-    stored = json.loads(
-        await svc.db.fetchval("SELECT location_patches FROM photos WHERE id = ?", (photo.id,))
-        or "[]"
-    )
-    if stored is None:
-        raise Forbidden(
-            "Only its owner can download this original: the location inside it could not be "
-            "removed. The photo itself is visible as usual."
-        )
-    if stored == "recheck":  # rechecks.RECHECK: patches from older code, not yet redone
-        raise Forbidden(
-            "This original is being checked for a location to remove; it can be downloaded "
-            "again shortly. The photo itself is visible as usual."
-        )
-    return [(at, base64.b64decode(blank)) for at, blank in stored]
-
-
-async def hides_location(svc: Services, photo: Photo, viewer: User | None) -> bool:
-    """Whether `viewer` may not learn where `photo` was taken: nor, then, the digest of its
-    original, which names its stored files (and would confirm a guessed location)."""
-    try:
-        return bool(await location_patches(svc, photo, viewer))
-    except Forbidden:
-        return True
-
-
-def encode_patches(patches: list[tuple[int, bytes]] | None) -> str:
-    if patches is None:
-        return "null"  # withheld from everyone but the owner (see images._blanking_patches)
-    return json.dumps([[at, base64.b64encode(blank).decode("ascii")] for at, blank in patches])
-
-
-async def patched(
-    chunks: AsyncIterator[bytes], start: int, patches: list[tuple[int, bytes]]
-) -> AsyncIterator[bytes]:
-    """The byte range [start, ...) of a blob, with `patches` applied on the way out."""
-    offset = start
-    async for chunk in chunks:
-        yield redaction.apply_patches(chunk, offset, patches)
-        offset += len(chunk)
+    return None if row is None else (row["like_count"], row["comment_count"])

@@ -17,7 +17,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from photoarchive.library.photos import encode_patches
+from photoarchive.library.originals import encode_patches
 from photoarchive.media import images
 from photoarchive.services import Services
 from photoarchive.storage import StorageError, original_key

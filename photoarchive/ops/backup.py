@@ -111,7 +111,7 @@ async def backup(
                 progress.advance()
             progress.finish()
         summary.counts = await _count(snapshot)
-        schema = await snapshot.fetchval("PRAGMA user_version")
+        schema = await snapshot.schema_version()
     finally:
         await snapshot.close()
     manifest = {

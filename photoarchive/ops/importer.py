@@ -1,8 +1,8 @@
-"""Bulk import: every photo under some folders, through the same `photos.add` as an upload.
+"""Bulk import: every photo under some folders, through the same `ingest.add` as an upload.
 
 Files are hashed first, so whatever is already stored is skipped without copying (a second run
 imports nothing; an interrupted run is simply started again). New files are copied to the temp
-dir (`photos.add` consumes its input, and the user's own files must never be moved) and
+dir (`ingest.add` consumes its input, and the user's own files must never be moved) and
 ingested by `jobs` workers at once; Pillow releases the GIL while decoding, resizing and
 encoding, so threads use every core.
 """
@@ -42,8 +42,8 @@ from photoarchive.accounts.passwords import Passwords
 from photoarchive.accounts.users import User
 from photoarchive.db import Database
 from photoarchive.errors import AppError
-from photoarchive.library import photos
-from photoarchive.library.photos import IncomingFile
+from photoarchive.library import ingest, photos
+from photoarchive.library.ingest import IncomingFile
 from photoarchive.media import images
 from photoarchive.services import DecodeSlots, Services
 from photoarchive.settings import Settings
@@ -138,7 +138,7 @@ async def import_one(
                 copy, path.name, digest, size, file_date=images.file_date(stat.st_mtime)
             )
             caption = caption_for(path) if caption_from_filename else ""
-            _photo, duplicate = await photos.add(svc, owner, incoming, caption)
+            _photo, duplicate = await ingest.add(svc, owner, incoming, caption)
         finally:
             await asyncio.to_thread(copy.unlink, missing_ok=True)  # consumed, or left over
     except AppError as exc:

@@ -3,24 +3,26 @@
 Only the BlobStore protocol is used, so local and S3 storage are checked alike. It is safe to
 run while the server is up: a missing file is stat-ed again before it is reported (an upload
 may have finished after the listing), and a leftover is deleted only when it is older than the
-grace period and, under the database write lock, still belongs to no photo.
+grace period and, under the lock uploads of the same bytes take, still belongs to no photo.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import re
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, TextIO
+from typing import IO, Any, TextIO
 
-from photoarchive.db import Database
-from photoarchive.library.photos import RENDITIONS
+from photoarchive.db import Database, Row
+from photoarchive.library import blobs
+from photoarchive.library.blobs import RENDITIONS
 from photoarchive.media import images
 from photoarchive.storage import (
     BlobInfo,
@@ -137,10 +139,7 @@ async def verify(
     # is stat-ed again before it is reported missing.
     listed = await _list_store(store)
     report.blobs = len(listed)
-    rows = await db.fetchall(
-        "SELECT sha256, MAX(bytes) AS bytes, COUNT(*) AS n, GROUP_CONCAT(id) AS ids"
-        " FROM photos GROUP BY sha256 ORDER BY MIN(id)"
-    )
+    rows = _by_digest(await db.fetchall("SELECT id, sha256, bytes FROM photos ORDER BY id"))
     report.photos = sum(row["n"] for row in rows)
     report.files = len(rows)
     checker = _PhotoChecker(db, store, tmp_dir, report, checksums, repair, max_pixels, listed)
@@ -157,13 +156,25 @@ async def verify(
     return report
 
 
+def _by_digest(photos: Sequence[Row]) -> list[dict[str, Any]]:
+    """One entry per stored original, in the order of its first photo: the photos of the same
+    bytes grouped here rather than by an aggregate each database spells its own way."""
+    grouped: dict[str, dict[str, Any]] = {}
+    for photo in photos:
+        entry = grouped.setdefault(photo["sha256"], {"sha256": photo["sha256"], "bytes": 0, "n": 0})
+        entry["bytes"] = max(entry["bytes"], photo["bytes"])
+        entry["n"] += 1
+        entry["ids"] = f"{entry['ids']},{photo['id']}" if "ids" in entry else str(photo["id"])
+    return list(grouped.values())
+
+
 async def _check_database(db: Database, report: Report, *, repair: bool) -> None:
     messages = await db.integrity_check()
     if messages != ["ok"]:
         for message in messages[:20]:
             report.add(PROBLEM, f"database integrity_check: {message}")
-    for row in await db.fetchall("PRAGMA foreign_key_check"):
-        report.add(PROBLEM, f"database: a row of {row[0]} refers to a missing {row[2]} row")
+    for table, referred in await db.missing_references():
+        report.add(PROBLEM, f"database: a row of {table} refers to a missing {referred} row")
     # like_count and comment_count are kept beside the rows they count, for cheap pages.
     wrong = await db.fetchall(
         "SELECT id, like_count, comment_count, likes, comments FROM (SELECT p.id, p.like_count,"
@@ -361,14 +372,15 @@ async def _delete_leftover(
 ) -> tuple[str, str] | None:
     """Delete an unreferenced blob; None when done, else the finding to report instead.
 
-    The check and the delete happen under the database write lock, which uploads also take
-    to insert their photo, so a blob cannot be deleted just as a new photo starts using it.
+    The check and the delete happen under the digest's named lock, which an upload of the same
+    bytes holds until its photo is saved, so a blob cannot be deleted just as a new photo starts
+    using it; no database transaction is held while the store answers.
     """
     try:
-        async with db.transaction() as tx:
+        async with contextlib.AsyncExitStack() as held:
             if digest is not None:
-                used = await tx.fetchone("SELECT 1 FROM photos WHERE sha256 = ? LIMIT 1", (digest,))
-                if used is not None:
+                await held.enter_async_context(db.lock(blobs.lock_name(digest)))
+                if await blobs.referenced(db, digest):
                     return LEFT_ALONE, f"stored file {key} now belongs to a new photo"
             current = await store.stat(key)
             if current is not None:

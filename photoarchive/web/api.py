@@ -10,9 +10,8 @@ from litestar.openapi import ResponseSpec
 from litestar.params import Parameter
 
 from photoarchive.accounts import sessions, throttle, users
-from photoarchive.library import comments, photos
+from photoarchive.library import comments, likes, photos
 from photoarchive.web.admission import GUEST_BODY
-from photoarchive.web.pagecache import CACHED
 from photoarchive.web.params import RowId
 from photoarchive.web.schemas import (
     AccountOut,
@@ -145,7 +144,7 @@ class PhotosApi(Controller):
     path = "/api/v1/photos"
     tags = ["photos"]
 
-    @get("/", opt=CACHED)
+    @get("/")
     async def list_photos(
         self, request: Request[Any, Any, Any], cursor: str | None = Cursor, limit: int = Limit
     ) -> PhotoPage:
@@ -178,7 +177,7 @@ class PhotosApi(Controller):
             body.status = result.status
         return Response(body, status_code=result.status)
 
-    @get("/{photo_id:int}", opt=CACHED)
+    @get("/{photo_id:int}")
     async def get_photo(self, request: Request[Any, Any, Any], photo_id: RowId) -> PhotoOut:
         viewer = await require_reader(request)
         return PhotoOut.of(await photos.get(services(request), photo_id, viewer))
@@ -215,13 +214,13 @@ class PhotosApi(Controller):
     @put("/{photo_id:int}/like")
     async def like(self, request: Request[Any, Any, Any], photo_id: RowId) -> LikeState:
         user = await require_user(request)
-        photo = await photos.set_like(services(request), user, photo_id, True)
+        photo = await likes.set_like(services(request), user, photo_id, True)
         return LikeState(liked=True, like_count=photo.like_count)
 
     @delete("/{photo_id:int}/like", status_code=200)
     async def unlike(self, request: Request[Any, Any, Any], photo_id: RowId) -> LikeState:
         user = await require_user(request)
-        photo = await photos.set_like(services(request), user, photo_id, False)
+        photo = await likes.set_like(services(request), user, photo_id, False)
         return LikeState(liked=False, like_count=photo.like_count)
 
 
@@ -247,7 +246,7 @@ class UsersApi(Controller):
         counts = await users.profile_counts(svc.db, user.id)
         return ProfileOut(user=UserOut.of(user), counts=ProfileCounts(**counts))
 
-    @get("/{username:str}/photos", opt=CACHED)
+    @get("/{username:str}/photos")
     async def photos_of(
         self,
         request: Request[Any, Any, Any],

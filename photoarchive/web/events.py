@@ -27,6 +27,7 @@ from litestar.response import ServerSentEvent, ServerSentEventMessage
 
 from photoarchive.accounts.users import User
 from photoarchive.errors import NotAuthenticated
+from photoarchive.library import photos
 from photoarchive.services import Services
 from photoarchive.web.viewer import current_session, resolve_session, services
 
@@ -63,12 +64,9 @@ def connect(svc: Services, plugin: ChannelsPlugin) -> None:
         # Likes name their photo by "id", comments by "photo_id"; new and deleted photos need no counts.
         photo_id = data.get("id") if kind == "like" else data.get("photo_id")
         if photo_id is not None:
-            row = await svc.db.fetchone(
-                "SELECT like_count, comment_count FROM photos WHERE id = ?", (photo_id,)
-            )
-            if row is not None:
-                payload["like_count"] = row["like_count"]
-                payload["comment_count"] = row["comment_count"]
+            counts = await photos.counts(svc, photo_id)
+            if counts is not None:
+                payload["like_count"], payload["comment_count"] = counts
         with contextlib.suppress(RuntimeError):  # not started (a CLI command): nobody listens
             plugin.publish({"kind": kind, "data": payload}, CHANNEL)
 

@@ -12,11 +12,11 @@ from litestar import Request, Response, get
 from litestar.exceptions import HTTPException
 from litestar.response import Redirect, Stream
 
-from photoarchive.errors import NotFound, Unavailable
-from photoarchive.library import photos
+from photoarchive.errors import NotAuthenticated, NotFound, Unavailable
+from photoarchive.library import access, originals
 from photoarchive.media.images import RENDITION_CONTENT_TYPE
 from photoarchive.storage import BlobNotFound, SignedURL, StorageError
-from photoarchive.web.mediacache import BLOB_STATE
+from photoarchive.web.mediacache import RenditionBodies
 from photoarchive.web.methods import is_head
 from photoarchive.web.params import RowId
 from photoarchive.web.viewer import require_reader, services
@@ -67,10 +67,12 @@ def _redirect_to(signed: SignedURL) -> Response[Any]:
 async def media(request: Request[Any, Any, Any], photo_id: RowId, name: str) -> Response[Any]:
     viewer = await require_reader(request)
     svc = services(request)
-    photo, key = await photos.blob_key(svc, photo_id, name)
+    photo, key = await originals.blob_key(svc, photo_id, name)
+    if not access.can_view(access.Viewer(viewer, svc.settings.public_view), photo):
+        raise NotAuthenticated("Sign in to see this archive.")
     is_original = name == "original"
     # Anyone but the owner gets the original with its location blanked (same length).
-    patches = await photos.location_patches(svc, photo, viewer) if is_original else []
+    patches = await originals.location_patches(svc, photo, viewer) if is_original else []
     # The digest names only bytes the viewer gets whole; see Photo.tag.
     etag = f'"{photo.sha256}"' if is_original else f'"{photo.tag}-{name}"'
     if patches:
@@ -96,13 +98,17 @@ async def media(request: Request[Any, Any, Any], photo_id: RowId, name: str) -> 
                 key, content_type=content_type, disposition=headers.get("Content-Disposition")
             )
             if signed is not None and (
-                is_original or not await photos.hides_location(svc, photo, viewer)
+                is_original or not await originals.hides_location(svc, photo, viewer)
             ):
                 return _redirect_to(signed)
         if not is_original and not request.headers.get("range"):
             # Renditions are small (at most 1600 px of WebP): one read, no size asked first.
-            data = await svc.store.get_bytes(key)
-            request.scope.setdefault("state", {})[BLOB_STATE] = key  # see mediacache
+            # Decided above; only then may bytes read for someone else be sent (see mediacache).
+            bodies: RenditionBodies = request.app.state.rendition_bodies
+            data = bodies.get(key)
+            if data is None:
+                data = await svc.store.get_bytes(key)
+                bodies.put(key, data)
             return Response(data, media_type=content_type, headers=headers)
         info = await svc.store.stat(key)
     except BlobNotFound:
@@ -130,7 +136,7 @@ async def media(request: Request[Any, Any, Any], photo_id: RowId, name: str) -> 
         return Stream(iter(()), status_code=status, media_type=content_type, headers=headers)
     chunks = svc.store.stream(key, start, end)
     return Stream(
-        photos.patched(chunks, start, patches) if patches else chunks,
+        originals.patched(chunks, start, patches) if patches else chunks,
         status_code=status,
         media_type=content_type,
         headers=headers,

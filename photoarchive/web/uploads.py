@@ -33,8 +33,8 @@ from photoarchive.errors import (
     Unavailable,
     UnsupportedMedia,
 )
-from photoarchive.library import photos
-from photoarchive.library.photos import IncomingFile
+from photoarchive.library import ingest, photos
+from photoarchive.library.ingest import IncomingFile
 from photoarchive.web.csrf import deferred_check
 from photoarchive.web.forms import decode_field
 from photoarchive.web.viewer import services
@@ -279,7 +279,7 @@ async def receive_photos(request: Request[Any, Any, Any], user: User) -> UploadR
             # One file's failure, foreseen or not, is that file's answer: the files before it
             # are kept and those after it are still tried, and the client is told of each.
             try:
-                photo, duplicate = await photos.add(svc, user, incoming, caption)
+                photo, duplicate = await ingest.add(svc, user, incoming, caption)
             except AppError as exc:
                 result.refused(incoming.filename, exc.status, exc.message)
             except Exception:

@@ -1,0 +1,95 @@
+"""What the code above `db/` may ask of a database, whichever engine keeps it.
+
+Everything here is engine-neutral: rows read by position or by name, a write transaction,
+named locks, a change counter and the integrity errors. `sqlite.py` implements it today; a
+PostgreSQL backend would implement the same names (see `Backend.lock` and `Transaction.lock`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractAsyncContextManager
+from typing import Any, Protocol
+
+# Bound parameters, `?` in the SQL text: a backend that spells them otherwise rewrites them.
+Params = Sequence[Any] | dict[str, Any]
+
+
+class IntegrityError(Exception):
+    """A constraint refused a write; raised by every backend in place of its own error."""
+
+
+class UniqueViolation(IntegrityError):
+    """A row with the same unique key already exists."""
+
+
+class ForeignKeyViolation(IntegrityError):
+    """A row refers to one that does not exist (often: deleted a moment ago)."""
+
+
+class Row(Protocol):
+    """One result row: by position (`row[0]`, `Photo(*row)`) or by column name (`row["id"]`)."""
+
+    def __getitem__(self, key: int | str, /) -> Any: ...
+
+    def __len__(self) -> int: ...
+
+    def __iter__(self) -> Iterator[Any]: ...
+
+    def keys(self) -> list[str]: ...
+
+
+class Reader(Protocol):
+    """Reads, on the database or inside a transaction."""
+
+    async def fetchall(self, sql: str, params: Params = ()) -> Sequence[Row]: ...
+
+    async def fetchone(self, sql: str, params: Params = ()) -> Row | None: ...
+
+    async def fetchval(self, sql: str, params: Params = ()) -> Any: ...
+
+
+class Transaction(Reader, Protocol):
+    """One write transaction: everything in it commits together or not at all."""
+
+    async def execute(self, sql: str, params: Params = ()) -> int:
+        """Run one statement; returns the number of rows it changed. New ids come back
+        through `INSERT ... RETURNING id` and `fetchval`."""
+        ...
+
+    async def lock(self, name: str) -> None:
+        """Hold the named lock until this transaction ends: two transactions that lock the
+        same name never overlap. Say it where a rule needs one writer at a time (a count
+        checked then added to, the first account becoming admin).
+
+        SQLite: nothing more to do, a write transaction already excludes every other writer
+        of the file. PostgreSQL: `SELECT pg_advisory_xact_lock(<64-bit hash of name>)`."""
+        ...
+
+
+class Backend(Reader, Protocol):
+    """The database as the domain sees it."""
+
+    def transaction(self) -> AbstractAsyncContextManager[Transaction]:
+        """A write transaction, rolled back if the block raises."""
+        ...
+
+    async def execute(self, sql: str, params: Params = ()) -> int:
+        """One write statement in a transaction of its own; returns the changed row count."""
+        ...
+
+    def lock(self, name: str) -> AbstractAsyncContextManager[None]:
+        """Hold the named lock for the block, across any awaits, in every process that uses
+        this database. For rules that span work outside the database (storage I/O), which
+        must never happen inside a transaction: a slow store would stall every write.
+
+        Take it before opening a transaction, never inside one, and one name at a time.
+        SQLite: an in-process lock plus a byte-range lock on a file beside the database.
+        PostgreSQL: `pg_advisory_lock` on a connection held for the block, then
+        `pg_advisory_unlock`."""
+        ...
+
+    def data_version(self) -> int | None:
+        """A number that changes whenever anything is committed, by any process; None when
+        it cannot be told right now. Caches compare it to know whether they may answer."""
+        ...

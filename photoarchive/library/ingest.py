@@ -1,0 +1,158 @@
+"""Adding a photo: an uploaded or imported file decoded, its files stored, its row inserted.
+
+No HTTP here: the upload handlers and `photoarchive import` both call `add`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from photoarchive import clock
+from photoarchive.accounts.users import User
+from photoarchive.db import Transaction
+from photoarchive.errors import (
+    InsufficientStorage,
+    Invalid,
+    NotFound,
+    Unavailable,
+    UnsupportedMedia,
+)
+from photoarchive.library import blobs, photos
+from photoarchive.library.originals import encode_patches
+from photoarchive.library.photos import Photo
+from photoarchive.media import images
+from photoarchive.services import Services
+from photoarchive.storage import StorageError, StorageFull, original_key, rendition_key
+
+
+@dataclass(frozen=True)
+class IncomingFile:
+    """An upload already on local disk (in the temp dir), hashed while it streamed in."""
+
+    path: Path
+    filename: str
+    sha256: str
+    size: int
+    # When the photo has no camera date: the file's own date (known for imports, not uploads).
+    file_date: str | None = None
+
+
+async def _own_copy(svc: Services, owner: User, digest: str) -> int | None:
+    return await svc.db.fetchval(
+        "SELECT id FROM photos WHERE owner_id = ? AND sha256 = ?", (owner.id, digest)
+    )
+
+
+async def add(
+    svc: Services, owner: User, incoming: IncomingFile, caption: str
+) -> tuple[Photo, bool]:
+    """Store an uploaded file as a photo of `owner`. Returns (photo, duplicate).
+
+    The temp file is always consumed. On any failure nothing is left: no row, no new blob.
+    """
+    try:
+        existing = await _own_copy(svc, owner, incoming.sha256)
+        if existing is not None:
+            return await photos.get(svc, existing, owner), True
+        if incoming.size == 0:
+            raise Invalid("The file is empty.")
+        try:
+            async with svc.image_slots.held_by(owner.id):
+                ingested = await asyncio.to_thread(
+                    images.ingest, incoming.path, svc.settings.max_pixels
+                )
+        except images.UnsupportedImage as exc:
+            raise UnsupportedMedia(str(exc)) from None
+        except images.ImageError as exc:
+            raise Invalid(str(exc)) from None
+        photo_id = await _store_and_insert(svc, owner, incoming, caption, ingested)
+    finally:
+        incoming.path.unlink(missing_ok=True)
+    if photo_id is None:  # the same bytes arrived twice at once: the other request won
+        winner = await _own_copy(svc, owner, incoming.sha256)
+        if winner is None:  # and was deleted already
+            raise NotFound(photos.PHOTO_GONE)
+        return await photos.get(svc, winner, owner), True
+    photo = await photos.get(svc, photo_id, owner)
+    await svc.publish("photo", {"id": photo.id, "owner": photo.owner})
+    return photo, False
+
+
+async def _store_and_insert(
+    svc: Services, owner: User, incoming: IncomingFile, caption: str, ingested: images.Ingested
+) -> int | None:
+    """The new photo's id; None when the owner's same bytes were saved meanwhile.
+
+    Under the digest's lock (see `blobs`): files found stored are reused, and no deletion of
+    them can slip between that finding and the insert. The store is called outside any
+    database transaction."""
+    digest = incoming.sha256
+    async with svc.db.lock(blobs.lock_name(digest)):
+        try:
+            if await svc.store.stat(original_key(digest)) is None:
+                await svc.store.put_file(original_key(digest), incoming.path)
+            for rendition in ingested.renditions:
+                key = rendition_key(digest, rendition.name)
+                if await svc.store.stat(key) is None:
+                    await svc.store.put_bytes(key, rendition.data)
+            async with svc.db.transaction() as tx:
+                return await _insert(tx, svc, owner, incoming, caption, ingested)
+        except StorageError as exc:
+            await blobs.discard_while_locked(svc.db, svc.store, digest)
+            if isinstance(exc, StorageFull):
+                raise InsufficientStorage(f"{exc} The photo was not saved.") from None
+            raise Unavailable(f"{exc} The photo was not saved; try again later.") from None
+        except BaseException:
+            # Any constraint failing (the owner deleted meanwhile) is a real error too.
+            await blobs.discard_while_locked(svc.db, svc.store, digest)
+            raise
+
+
+async def _insert(
+    tx: Transaction,
+    svc: Services,
+    owner: User,
+    incoming: IncomingFile,
+    caption: str,
+    ingested: images.Ingested,
+) -> int | None:
+    meta = ingested.metadata
+    if svc.settings.strip_location:
+        meta.gps_lat = meta.gps_lon = None
+    preview = next(r for r in ingested.renditions if r.name == "preview")
+    return await tx.fetchval(
+        "INSERT INTO photos (owner_id, sha256, bytes, content_type, filename, caption,"
+        " width, height, preview_width, taken_at, camera_make, camera_model, lens,"
+        " focal_length, aperture, exposure_time, iso, gps_lat, gps_lon, placeholder,"
+        " created_at, location_patches, tag)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT (owner_id, sha256) DO NOTHING RETURNING id",
+        (
+            owner.id,
+            incoming.sha256,
+            incoming.size,
+            ingested.content_type,
+            incoming.filename,
+            caption,
+            ingested.width,
+            ingested.height,
+            preview.width,
+            meta.taken_at or incoming.file_date,
+            meta.camera_make,
+            meta.camera_model,
+            meta.lens,
+            meta.focal_length,
+            meta.aperture,
+            meta.exposure_time,
+            meta.iso,
+            meta.gps_lat,
+            meta.gps_lon,
+            ingested.placeholder,
+            clock.now_iso(),
+            encode_patches(ingested.location_patches),
+            secrets.token_hex(8),
+        ),
+    )

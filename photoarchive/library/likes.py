@@ -1,0 +1,38 @@
+"""Likes: one per person and photo, counted on the photo."""
+
+from __future__ import annotations
+
+from photoarchive import clock
+from photoarchive.accounts.users import User
+from photoarchive.db import ForeignKeyViolation
+from photoarchive.errors import NotFound
+from photoarchive.library import photos
+from photoarchive.library.photos import PHOTO_GONE, Photo
+from photoarchive.services import Services
+
+
+async def set_like(svc: Services, actor: User, photo_id: int, liked: bool) -> Photo:
+    await photos.get(svc, photo_id, actor)
+    try:
+        async with svc.db.transaction() as tx:
+            if liked:
+                changed = await tx.execute(
+                    "INSERT INTO likes (photo_id, user_id, created_at) VALUES (?, ?, ?)"
+                    " ON CONFLICT (photo_id, user_id) DO NOTHING",
+                    (photo_id, actor.id, clock.now_iso()),
+                )
+            else:
+                changed = await tx.execute(
+                    "DELETE FROM likes WHERE photo_id = ? AND user_id = ?", (photo_id, actor.id)
+                )
+            if changed:
+                await tx.execute(
+                    "UPDATE photos SET like_count = like_count + ? WHERE id = ?",
+                    (1 if liked else -1, photo_id),
+                )
+    except ForeignKeyViolation:  # deleted between the check and the insert
+        raise NotFound(PHOTO_GONE) from None
+    photo = await photos.get(svc, photo_id, actor)
+    if changed:
+        await svc.publish("like", {"id": photo_id, "like_count": photo.like_count})
+    return photo

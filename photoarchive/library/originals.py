@@ -1,0 +1,76 @@
+"""Serving a photo's files: which stored file a URL names, and originals with the location
+blanked for everyone but the photo's owner (the patches worked out at upload, applied on the
+way out)."""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import AsyncIterator
+
+from photoarchive.accounts.users import User
+from photoarchive.errors import Forbidden, NotFound
+from photoarchive.library import photos
+from photoarchive.library.blobs import RENDITIONS
+from photoarchive.library.photos import Photo
+from photoarchive.media import redaction
+from photoarchive.services import Services
+from photoarchive.storage import original_key, rendition_key
+
+
+async def blob_key(svc: Services, photo_id: int, name: str) -> tuple[Photo, str]:
+    """The storage key of one of a photo's files; the caller has checked the viewer may see it."""
+    photo = await photos.find(svc, photo_id, None)
+    if name == "original":
+        return photo, original_key(photo.sha256)
+    if name in RENDITIONS:
+        return photo, rendition_key(photo.sha256, name)
+    raise NotFound("There is no such file.")
+
+
+async def location_patches(
+    svc: Services, photo: Photo, viewer: User | None
+) -> list[tuple[int, bytes]]:
+    """The patches that blank the location inside `photo`'s original, unless `viewer` owns it."""
+    if viewer is not None and viewer.id == photo.owner_id:
+        return []
+    stored = json.loads(
+        await svc.db.fetchval("SELECT location_patches FROM photos WHERE id = ?", (photo.id,))
+        or "[]"
+    )
+    if stored is None:
+        raise Forbidden(
+            "Only its owner can download this original: the location inside it could not be "
+            "removed. The photo itself is visible as usual."
+        )
+    if stored == "recheck":  # rechecks.RECHECK: patches from older code, not yet redone
+        raise Forbidden(
+            "This original is being checked for a location to remove; it can be downloaded "
+            "again shortly. The photo itself is visible as usual."
+        )
+    return [(at, base64.b64decode(blank)) for at, blank in stored]
+
+
+async def hides_location(svc: Services, photo: Photo, viewer: User | None) -> bool:
+    """Whether `viewer` may not learn where `photo` was taken: nor, then, the digest of its
+    original, which names its stored files (and would confirm a guessed location)."""
+    try:
+        return bool(await location_patches(svc, photo, viewer))
+    except Forbidden:
+        return True
+
+
+def encode_patches(patches: list[tuple[int, bytes]] | None) -> str:
+    if patches is None:
+        return "null"  # withheld from everyone but the owner (see images._blanking_patches)
+    return json.dumps([[at, base64.b64encode(blank).decode("ascii")] for at, blank in patches])
+
+
+async def patched(
+    chunks: AsyncIterator[bytes], start: int, patches: list[tuple[int, bytes]]
+) -> AsyncIterator[bytes]:
+    """The byte range [start, ...) of a blob, with `patches` applied on the way out."""
+    offset = start
+    async for chunk in chunks:
+        yield redaction.apply_patches(chunk, offset, patches)
+        offset += len(chunk)
