@@ -30,9 +30,8 @@ from photoarchive.web.apidocs import ApiDocs
 from photoarchive.web.cards import CardCache
 from photoarchive.web.csrf import CSRFGuard, csrf_config
 from photoarchive.web.errors import handle_error
-from photoarchive.web.mediacache import MediaCache, MediaFastPath
+from photoarchive.web.mediacache import RenditionBodies
 from photoarchive.web.methods import AllowedMethods, head_as_get
-from photoarchive.web.pagecache import PageCache, PageCacheMiddleware
 from photoarchive.web.request import AppRequest
 from photoarchive.web.routes import PAGE_HANDLERS
 from photoarchive.web.security import security_headers_hook
@@ -42,17 +41,11 @@ log = logging.getLogger("photoarchive")
 
 
 class App(Litestar):
-    """Litestar with a front door for HEAD requests (see methods) and for the renditions it
-    has already answered (see mediacache)."""
-
-    fast_path: MediaFastPath | None = None
+    """Litestar with a front door for HEAD requests (see methods). Nothing answers here: who
+    may see what is decided in the handlers, through library.access."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:  # type: ignore[override]
         scope, send = head_as_get(scope, send)  # before routing, which knows no HEAD
-        if scope["type"] == "http" and self.fast_path is not None:
-            answered, send = await self.fast_path.try_answer(scope, send)
-            if answered:
-                return
         await super().__call__(scope, receive, send)
 
 
@@ -115,10 +108,6 @@ def create_app(settings: Settings) -> Litestar:
         ],
         middleware=[
             AllowedMethods,
-            DefineMiddleware(
-                PageCacheMiddleware,
-                cache=PageCache(db.data_version, settings.page_cache_mb * 1024 * 1024),
-            ),
             # Who may send a body is settled before the CSRF check reads one.
             BodyGate,
             DefineMiddleware(
@@ -145,7 +134,5 @@ def create_app(settings: Settings) -> Litestar:
         debug=False,
     )
     app.state.services = svc
-    app.fast_path = MediaFastPath(
-        MediaCache(db.data_version, settings.media_cache_mb * 1024 * 1024)
-    )
+    app.state.rendition_bodies = RenditionBodies(settings.media_cache_mb * 1024 * 1024)
     return app

@@ -12,6 +12,7 @@ from photoarchive.accounts import sessions
 from photoarchive.accounts.sessions import COOKIE_NAME, Session
 from photoarchive.accounts.users import User
 from photoarchive.errors import NotAuthenticated
+from photoarchive.library import access
 from photoarchive.services import Services
 
 _STATE_KEY = "photoarchive_session"
@@ -100,7 +101,7 @@ async def require_user(request: Request[Any, Any, Any]) -> User:
 async def require_reader(request: Request[Any, Any, Any]) -> User | None:
     """Signed in, or a guest when the archive allows public viewing."""
     user = await viewer(request)
-    if user is None and not services(request).settings.public_view:
+    if not access.may_read_archive(access.Viewer(user, services(request).settings.public_view)):
         raise NotAuthenticated("Sign in to see this archive.")
     return user
 

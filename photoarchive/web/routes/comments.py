@@ -9,7 +9,6 @@ from litestar.response import Template
 
 from photoarchive.accounts.users import User
 from photoarchive.library import comments, photos
-from photoarchive.web.pagecache import CACHED
 from photoarchive.web.params import RowId
 from photoarchive.web.render import Req, back_to, form_fields, is_htmx, render
 from photoarchive.web.viewer import require_reader, require_user, services
@@ -23,7 +22,7 @@ async def _comments_fragment(
     return render(request, "_comments.html", user=user, photo=photo, full=full)
 
 
-@get("/photos/{photo_id:int}/comments", name="comments", opt=CACHED)
+@get("/photos/{photo_id:int}/comments", name="comments")
 async def comments_fragment(request: Req, photo_id: RowId, view: str = "card") -> Template:
     """A photo's comments alone: live updates refresh them in place when someone comments."""
     user = await require_reader(request)

@@ -7,12 +7,11 @@ from litestar.response import Template
 
 from photoarchive.accounts import users
 from photoarchive.library import photos
-from photoarchive.web.pagecache import CACHED
 from photoarchive.web.render import Req, is_htmx, render
 from photoarchive.web.viewer import require_reader, services
 
 
-@get("/", name="feed", opt=CACHED)
+@get("/", name="feed")
 async def feed(request: Req, cursor: str | None = None) -> Template:
     user = await require_reader(request)
     items, next_cursor = await photos.page(services(request), user, cursor=cursor)
@@ -21,7 +20,7 @@ async def feed(request: Req, cursor: str | None = None) -> Template:
     return render(request, "feed.html", user=user, photos=items, next_cursor=next_cursor)
 
 
-@get("/u/{username:str}", name="profile", opt=CACHED)
+@get("/u/{username:str}", name="profile")
 async def profile(request: Req, username: str, cursor: str | None = None) -> Template:
     user = await require_reader(request)
     svc = services(request)

@@ -9,13 +9,12 @@ from litestar.plugins.htmx import ClientRedirect
 from litestar.response import Redirect, Template
 
 from photoarchive.library import likes, photos
-from photoarchive.web.pagecache import CACHED
 from photoarchive.web.params import RowId
 from photoarchive.web.render import Req, back_to, form_fields, is_htmx, render
 from photoarchive.web.viewer import require_reader, require_user, services
 
 
-@get("/photos/{photo_id:int}", name="photo", opt=CACHED)
+@get("/photos/{photo_id:int}", name="photo")
 async def photo_page(request: Req, photo_id: RowId) -> Template:
     user = await require_reader(request)
     photo = await photos.get(services(request), photo_id, user, all_comments=True)

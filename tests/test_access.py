@@ -1,0 +1,69 @@
+"""The access decision for every kind of viewer, without HTTP: the one function every read of a
+photo, its media, a page or an API answer goes through."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+from photoarchive.accounts.users import User
+from photoarchive.library.access import Access, Viewer, can_view, decide, may_read_archive
+
+
+@dataclass
+class _Photo:
+    owner_id: int
+
+
+PHOTO = _Photo(owner_id=1)
+
+
+def _user(user_id: int, *, admin: bool = False, disabled: bool = False) -> User:
+    return User(user_id, f"user{user_id}", f"u{user_id}@example.org", "", admin, disabled, "")
+
+
+OWNER = _user(1)
+MEMBER = _user(2)
+ADMIN = _user(3, admin=True)
+DISABLED_OWNER = _user(1, disabled=True)
+
+
+@pytest.mark.parametrize("public_view", [False, True])
+def test_the_owner_may_do_everything(public_view: bool) -> None:
+    assert decide(Viewer(OWNER, public_view), PHOTO) == Access(
+        view=True, location=True, edit=True, delete=True, react=True
+    )
+
+
+def test_a_member_sees_and_reacts_but_learns_no_location_and_changes_nothing() -> None:
+    assert decide(Viewer(MEMBER, False), PHOTO) == Access(
+        view=True, location=False, edit=False, delete=False, react=True
+    )
+
+
+def test_an_admin_may_delete_but_not_edit_nor_learn_the_location() -> None:
+    assert decide(Viewer(ADMIN, False), PHOTO) == Access(
+        view=True, location=False, edit=False, delete=True, react=True
+    )
+
+
+def test_a_guest_sees_only_a_public_archive_and_only_looks() -> None:
+    assert not can_view(Viewer(None, False), PHOTO)
+    assert not may_read_archive(Viewer(None, False))
+    public = decide(Viewer(None, True), PHOTO)
+    assert public.view and not (public.location or public.edit or public.delete or public.react)
+    assert may_read_archive(Viewer(None, True))
+
+
+@pytest.mark.parametrize("public_view", [False, True])
+def test_a_disabled_account_is_a_guest_even_for_its_own_photos(public_view: bool) -> None:
+    assert decide(Viewer(DISABLED_OWNER, public_view), PHOTO) == decide(
+        Viewer(None, public_view), PHOTO
+    )
+    assert may_read_archive(Viewer(DISABLED_OWNER, public_view)) == public_view
+
+
+def test_members_read_a_private_archive() -> None:
+    assert may_read_archive(Viewer(MEMBER, False))
+    assert may_read_archive(Viewer(ADMIN, False))
