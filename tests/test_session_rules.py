@@ -1,0 +1,123 @@
+"""When a session ends, decided by the domain functions alone: no server, a real SQLite file."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import pytest
+
+from photoarchive.accounts import sessions, users
+from photoarchive.accounts.passwords import Passwords
+from photoarchive.db import Database
+from photoarchive.errors import NotFound
+from tests.support import PASSWORD, FrozenClock
+
+IDLE, MAX = 7 * 86400.0, 30 * 86400.0
+
+Scenario = Callable[[Database, users.User, users.User], Awaitable[None]]
+
+
+def run(tmp_path: Path, scenario: Scenario) -> None:
+    async def main() -> None:
+        db = Database(tmp_path / "archive.sqlite3")
+        await db.open()
+        try:
+            passwords = Passwords(1024, 1)
+            alice = await users.create(
+                db, passwords, username="alice", email="a@example.org", password=PASSWORD
+            )
+            bob = await users.create(
+                db, passwords, username="bob", email="b@example.org", password=PASSWORD
+            )
+            await scenario(db, alice, bob)
+        finally:
+            await db.close()
+
+    asyncio.run(main())
+
+
+async def live(db: Database, token: str, kind: str = "cookie") -> sessions.Session | None:
+    return await sessions.resolve(db, token, kind, IDLE, MAX)
+
+
+def test_a_session_ends_after_its_idle_time_and_is_deleted(
+    tmp_path: Path, frozen_clock: FrozenClock
+) -> None:
+    async def scenario(db: Database, alice: users.User, _bob: users.User) -> None:
+        token = await sessions.create(db, alice.id, "cookie")
+        frozen_clock.advance(IDLE - 1)
+        assert (await live(db, token)) is not None  # used just in time: idle clock restarts
+        frozen_clock.advance(IDLE - 1)
+        assert (await live(db, token)) is not None
+        frozen_clock.advance(IDLE + 1)
+        assert await live(db, token) is None
+        assert await db.fetchval("SELECT COUNT(*) FROM sessions") == 0
+
+    run(tmp_path, scenario)
+
+
+def test_a_session_in_daily_use_still_ends_at_its_maximum_age(
+    tmp_path: Path, frozen_clock: FrozenClock
+) -> None:
+    async def scenario(db: Database, alice: users.User, _bob: users.User) -> None:
+        token = await sessions.create(db, alice.id, "cookie")
+        for _day in range(29):
+            frozen_clock.advance(86400)
+            assert await live(db, token) is not None
+        frozen_clock.advance(86400 + 1)
+        assert await live(db, token) is None
+
+    run(tmp_path, scenario)
+
+
+def test_reads_touch_last_seen_at_most_once_a_minute(
+    tmp_path: Path, frozen_clock: FrozenClock
+) -> None:
+    async def scenario(db: Database, alice: users.User, _bob: users.User) -> None:
+        token = await sessions.create(db, alice.id, "cookie")
+        created = frozen_clock.moment
+        frozen_clock.advance(sessions.TOUCH_INTERVAL)
+        await live(db, token)
+        assert await db.fetchval("SELECT last_seen_at FROM sessions") == created
+        frozen_clock.advance(1)
+        await live(db, token)
+        assert await db.fetchval("SELECT last_seen_at FROM sessions") == frozen_clock.moment
+
+    run(tmp_path, scenario)
+
+
+def test_a_disabled_person_a_wrong_kind_or_a_forged_token_has_no_session(
+    tmp_path: Path, frozen_clock: FrozenClock
+) -> None:
+    async def scenario(db: Database, alice: users.User, _bob: users.User) -> None:
+        token = await sessions.create(db, alice.id, "cookie")
+        assert await live(db, token, kind="bearer") is None
+        assert await live(db, token + "x") is None
+        assert await live(db, "x" * 201) is None
+        assert await live(db, "") is None
+        await db.execute("UPDATE users SET disabled = 1 WHERE id = ?", (alice.id,))
+        assert await live(db, token) is None
+
+    run(tmp_path, scenario)
+
+
+def test_a_person_ends_only_their_own_sessions(tmp_path: Path, frozen_clock: FrozenClock) -> None:
+    async def scenario(db: Database, alice: users.User, bob: users.User) -> None:
+        mine = await sessions.create(db, alice.id, "cookie")
+        phone = await sessions.create(db, alice.id, "bearer")
+        theirs = await sessions.create(db, bob.id, "cookie")
+        bobs = await live(db, theirs)
+        assert bobs is not None
+        with pytest.raises(NotFound):
+            await sessions.end_for_user(db, alice.id, bobs.id)
+        assert await live(db, theirs) is not None
+        current = await live(db, mine)
+        assert current is not None
+        await sessions.end_all_for_user(db, alice.id, except_id=current.id)
+        assert await live(db, mine) is not None
+        assert await live(db, phone, kind="bearer") is None
+        assert await live(db, theirs) is not None
+
+    run(tmp_path, scenario)
