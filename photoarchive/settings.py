@@ -39,7 +39,6 @@ class Settings:
     argon2_memory_kib: int = 19 * 1024
     argon2_time_cost: int = 2
     image_workers: int = 2
-    page_cache_mb: int = 32
     media_cache_mb: int = 32
     card_cache_mb: int = 8
     session_idle_days: float = 7
@@ -130,7 +129,6 @@ class Settings:
             "max_pixels": reader.integer("MAX_PIXELS", 100_000_000, 1, 10**10),
             "strip_location": reader.boolean("STRIP_LOCATION", False),
             "image_workers": reader.integer("IMAGE_WORKERS", 2, 1, 64),
-            "page_cache_mb": reader.integer("PAGE_CACHE_MB", 32, 0, 4096),
             "media_cache_mb": reader.integer("MEDIA_CACHE_MB", 32, 0, 4096),
             "card_cache_mb": reader.integer("CARD_CACHE_MB", 8, 0, 4096),
             "session_idle_days": reader.number("SESSION_IDLE_DAYS", 7.0),

@@ -43,7 +43,7 @@ def _deletable(card: str) -> set[str]:
 
 def test_each_viewer_gets_their_own_card(tmp_path: Path) -> None:
     # No page cache, so every load is built from the cards.
-    with live_server(make_settings(tmp_path / "data", page_cache_mb=0)) as server:
+    with live_server(make_settings(tmp_path / "data")) as server:
         alice, bob, carol = (sign_up(server, name) for name in ("alice", "bob", "carol"))
         photo_id = upload(alice, PHOTO, caption="at the lake").json()["items"][0]["id"]
         assert (
@@ -90,7 +90,7 @@ def test_each_viewer_gets_their_own_card(tmp_path: Path) -> None:
 
 
 def test_cards_follow_the_person_and_the_browser(tmp_path: Path) -> None:
-    settings = make_settings(tmp_path / "data", page_cache_mb=0, public_view=True)
+    settings = make_settings(tmp_path / "data", public_view=True)
     with live_server(settings) as server:
         alice = sign_up(server, "alice")
         sign_up(server, "bob")
@@ -121,7 +121,7 @@ def test_a_kept_card_is_the_card_rendered_afresh(tmp_path: Path) -> None:
     data = tmp_path / "data"
     pages = []
     for card_cache_mb in (0, 8):
-        with live_server(make_settings(data, page_cache_mb=0, card_cache_mb=card_cache_mb)) as s:
+        with live_server(make_settings(data, card_cache_mb=card_cache_mb)) as s:
             if card_cache_mb == 0:
                 alice, bob = sign_up(s, "alice"), sign_up(s, "bob")
                 for name, caption in zip(OTHERS, ("one <b>", "two & three", ""), strict=True):
