@@ -11,7 +11,12 @@ from photoarchive.accounts.passwords import Passwords
 from photoarchive.db import Backend, Reader, Row
 from photoarchive.errors import Conflict, Forbidden, Invalid, NotAuthenticated, NotFound
 
-USERNAME_RE = re.compile(r"^[A-Za-z0-9_.-]{3,32}$")
+USERNAME_MIN = 3
+USERNAME_MAX = 32
+# Also the sign-up form's `pattern`: valid both here and in a browser's (v-flag) RegExp.
+USERNAME_PATTERN = rf"[A-Za-z0-9_.\-]{{{USERNAME_MIN},{USERNAME_MAX}}}"
+USERNAME_RE = re.compile(f"^{USERNAME_PATTERN}$")
+EMAIL_MAX = 320
 EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,255}\.[^@\s]{1,63}$")
 PASSWORD_MIN = 8
 PASSWORD_MAX = 1024
@@ -66,14 +71,16 @@ def user_from_row(row: Row) -> User:
 def check_username(username: str) -> str:
     if not isinstance(username, str) or not USERNAME_RE.fullmatch(username):
         raise Invalid(
-            "Usernames are 3 to 32 characters: letters, digits, '_', '.' or '-'.", field="username"
+            f"Usernames are {USERNAME_MIN} to {USERNAME_MAX} characters:"
+            " letters, digits, '_', '.' or '-'.",
+            field="username",
         )
     return username
 
 
 def check_email(email: str) -> str:
     email = email.strip() if isinstance(email, str) else ""
-    if len(email) > 320 or not EMAIL_RE.fullmatch(email):
+    if len(email) > EMAIL_MAX or not EMAIL_RE.fullmatch(email):
         raise Invalid("Enter a valid email address.", field="email")
     return email
 
