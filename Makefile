@@ -68,6 +68,7 @@ bench-ingest: $(BENCH_STAMP)
 lint: $(STAMP) lock-check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 # Fails when uv.lock does not match pyproject.toml (someone changed one without the other).
 lock-check: $(UV)

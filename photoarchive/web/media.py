@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import time
 import unicodedata
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import quote
 
 from litestar import Request, Response, get
@@ -32,7 +32,7 @@ def attachment_header(filename: str) -> str:
     return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 
-def _byte_range(header: str | None, size: int) -> tuple[int, int] | bool | None:
+def _byte_range(header: str | None, size: int) -> tuple[int, int] | Literal[False] | None:
     """(start, end_exclusive) for a single satisfiable range; None to send everything;
     False when the range cannot be satisfied."""
     if not header:

@@ -40,7 +40,7 @@ async def current_session(request: Request[Any, Any, Any]) -> Session | None:
     """The request's session, resolved once and kept for the rest of the request."""
     cached = request.scope.get("state", {}).get(_STATE_KEY, _UNSET)
     if cached is not _UNSET:
-        return cached  # type: ignore[return-value]
+        return cached
     try:
         session = await resolve_session(request)
     except NotAuthenticated:
