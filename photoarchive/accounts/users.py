@@ -43,18 +43,6 @@ class User:
     def initial(self) -> str:
         return (self.display_name or self.username)[:1].upper()
 
-    def public(self) -> dict[str, object]:
-        return {"username": self.username, "display_name": self.display_name}
-
-    def private(self) -> dict[str, object]:
-        return {
-            **self.public(),
-            "id": self.id,
-            "email": self.email,
-            "is_admin": self.is_admin,
-            "created_at": self.created_at,
-        }
-
 
 def user_from_row(row: Row) -> User:
     return User(

@@ -32,16 +32,6 @@ class Comment:
     created_at: str
     can_delete: bool = False
 
-    def to_api(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "photo_id": self.photo_id,
-            "author": {"username": self.author},
-            "text": self.text,
-            "created_at": self.created_at,
-            "can_delete": self.can_delete,
-        }
-
 
 @dataclass
 class Photo:
@@ -100,41 +90,6 @@ class Photo:
         # Media is cached as immutable, and SQLite can hand a deleted photo's id to the next
         # upload: the photo's tag in the URL keeps browsers from showing the old picture.
         return f"/media/{self.id}/{name}?v={self.tag}"
-
-    def to_api(self) -> dict[str, Any]:
-        data: dict[str, Any] = {
-            "id": self.id,
-            "owner": {"username": self.owner},
-            "caption": self.caption,
-            "created_at": self.created_at,
-            "taken_at": self.taken_at,
-            "camera": self.camera,
-            "exif": {
-                "make": self.camera_make,
-                "model": self.camera_model,
-                "lens": self.lens,
-                "focal_length": self.focal_length,
-                "aperture": self.aperture,
-                "exposure_time": self.exposure_time,
-                "iso": self.iso,
-            },
-            "width": self.width,
-            "height": self.height,
-            "bytes": self.bytes,
-            "content_type": self.content_type,
-            "placeholder": self.placeholder,
-            "like_count": self.like_count,
-            "liked_by_me": self.liked_by_me,
-            "comment_count": self.comment_count,
-            "urls": {name: self.url(name) for name in ("original", "thumbnail", "preview")},
-        }
-        if self.can_edit:
-            # The digest of the original (location included) and the location itself are the
-            # owner's alone: the digest would let others test guesses of the location.
-            data["sha256"] = self.sha256
-            if self.gps_lat is not None:
-                data["location"] = {"lat": self.gps_lat, "lon": self.gps_lon}
-        return data
 
 
 # A Photo's columns in the order of its fields, so that a row becomes a photo positionally:

@@ -211,15 +211,6 @@ class FileOutcome:
     def outcome(self) -> str:
         return "refused" if self.photo is None else "duplicate" if self.status == 200 else "kept"
 
-    def to_api(self) -> dict[str, Any]:
-        return {
-            "filename": self.filename,
-            "outcome": self.outcome,
-            "status": self.status,
-            "detail": self.detail,
-            "id": None if self.photo is None else self.photo.id,
-        }
-
 
 @dataclass
 class UploadResult:
