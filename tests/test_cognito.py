@@ -248,7 +248,7 @@ def test_start_up_fails_clearly_when_the_keys_cannot_be_loaded(pool: Pool, tmp_p
 def test_secret_hash_is_the_one_cognito_expects(moto: S3Server, tmp_path: Path) -> None:
     secret = make_pool(moto, secret=True)
     accounts = CognitoAccounts(Settings(secret_key="k", **secret.settings()))
-    digest = accounts.secret_hash("alice@example.org")
+    digest = accounts.pool.secret_hash("alice@example.org")
     assert digest and check_secret_hash(
         secret.client_secret, secret.client_id, "alice@example.org", digest
     )

@@ -1,4 +1,4 @@
-"""Accounts in an AWS Cognito user pool, spoken to as plain JSON over HTTPS (no SDK, no SRP).
+"""Accounts in an AWS Cognito user pool (spoken to through `cognito_pool`).
 
 Cognito keeps the passwords and sends the emails; this app keeps its own session (cookie or
 Bearer token, as in local mode) and a user row linked to the pool by the token's `sub`. The
@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import hmac
 import json
 import logging
 import os
@@ -21,22 +20,19 @@ import re
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-import httpx
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from photoarchive import clock
 from photoarchive.accounts import users
+from photoarchive.accounts.cognito_pool import CognitoFailure, CognitoPool, explain
 from photoarchive.accounts.provider import AccountsUnavailable, SignedIn, SignedUp
 from photoarchive.accounts.tokens import InvalidToken, TokenVerifier
 from photoarchive.accounts.users import PASSWORD_MAX, WRONG_LOGIN, User
 from photoarchive.errors import (
-    AppError,
-    Conflict,
     Forbidden,
     Invalid,
     NotAuthenticated,
-    TooManyRequests,
     Unavailable,
 )
 from photoarchive.settings import Settings
@@ -47,21 +43,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("photoarchive.cognito")
 
-TARGET = "AWSCognitoIdentityProviderService."
 CODE_MAX = 64
 CODE_RE = re.compile(rf"^[0-9A-Za-z-]{{1,{CODE_MAX}}}$")
 # When Cognito cannot be asked, a session is trusted this much longer before asking again.
 RETRY_SECONDS = 60.0
-TOO_MANY = "Too many attempts. Wait a few minutes and try again."
-
-
-class CognitoFailure(Exception):
-    """Cognito answered with an error; `code` is its exception name."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(f"{code}: {message}")
-        self.code = code
-        self.message = message
 
 
 class CognitoAccounts:
@@ -69,11 +54,9 @@ class CognitoAccounts:
 
     def __init__(self, settings: Settings) -> None:
         region, pool = settings.cognito_region, settings.cognito_user_pool_id
-        self.client_id = settings.cognito_client_id
-        self.client_secret = settings.cognito_client_secret
-        self.endpoint = (
-            settings.cognito_endpoint or f"https://cognito-idp.{region}.amazonaws.com"
-        ).rstrip("/")
+        self.pool = CognitoPool(settings)
+        self.client_id = self.pool.client_id
+        self.client_secret = self.pool.client_secret
         issuer = f"https://cognito-idp.{region}.amazonaws.com/{pool}"
         self.tokens = TokenVerifier(
             jwks_url=settings.cognito_jwks_url or f"{issuer}/.well-known/jwks.json",
@@ -82,15 +65,13 @@ class CognitoAccounts:
         )
         key = hashlib.sha256(b"photoarchive refresh token\0" + settings.secret_key.encode())
         self._sealer = AESGCM(key.digest())
-        self._http: httpx.AsyncClient | None = None
         # sha256 of a session's sealed refresh token -> when to ask Cognito again
         self._fresh_until: dict[str, float] = {}
 
     # --- life cycle -----------------------------------------------------------------------
 
     async def start(self) -> None:
-        self._http = httpx.AsyncClient(timeout=httpx.Timeout(10.0), follow_redirects=False)
-        self.tokens.http = self._http
+        self.tokens.http = self.pool.open()
         try:
             await self.tokens.load()
         except InvalidToken as exc:
@@ -101,108 +82,7 @@ class CognitoAccounts:
             ) from exc
 
     async def close(self) -> None:
-        if self._http is not None:
-            await self._http.aclose()
-            self._http = None
-
-    # --- talking to Cognito ---------------------------------------------------------------
-
-    async def _call(self, action: str, body: dict[str, Any]) -> dict[str, Any]:
-        assert self._http is not None, "CognitoAccounts.start() was not awaited"
-        try:
-            answer = await self._http.post(
-                self.endpoint + "/",
-                content=json.dumps(body),
-                headers={
-                    "Content-Type": "application/x-amz-json-1.1",
-                    "X-Amz-Target": TARGET + action,
-                },
-            )
-        except httpx.HTTPError as exc:
-            log.warning("Cognito %s: %s: %s", action, type(exc).__name__, exc)
-            raise Unavailable(
-                "The sign-in service cannot be reached right now. Try again in a minute."
-            ) from None
-        try:
-            data = answer.json()
-        except ValueError:
-            data = {}
-        if answer.status_code == 200 and isinstance(data, dict):
-            return data
-        code = str(data.get("__type", "") if isinstance(data, dict) else "").rsplit("#", 1)[-1]
-        message = str(data.get("message") or data.get("Message") or "") if data else ""
-        raise CognitoFailure(code or f"HTTP {answer.status_code}", message)
-
-    def secret_hash(self, username: str) -> str | None:
-        """Cognito's SECRET_HASH: HMAC-SHA256 of username + client id under the client secret."""
-        if not self.client_secret:
-            return None
-        digest = hmac.new(
-            self.client_secret.encode(), (username + self.client_id).encode(), hashlib.sha256
-        ).digest()
-        return base64.b64encode(digest).decode()
-
-    def _with_hash(self, body: dict[str, Any], username: str) -> dict[str, Any]:
-        secret_hash = self.secret_hash(username)
-        if secret_hash:
-            body["SecretHash"] = secret_hash
-        return body
-
-    def _explain(self, failure: CognitoFailure, action: str) -> AppError:
-        """A message for the form from what Cognito said."""
-        code, message = failure.code, failure.message
-        lowered = message.lower()
-        if code == "NotAuthorizedException":
-            if "disabled" in lowered:
-                return Forbidden("This account is disabled.")
-            if "secret hash" in lowered:
-                log.error("Cognito %s refused the client secret: %s", action, message)
-                return Unavailable("Sign-in is misconfigured on this archive; tell its admin.")
-            return NotAuthenticated(WRONG_LOGIN)
-        if code == "UserNotFoundException":
-            return NotAuthenticated(WRONG_LOGIN)
-        if code == "UserNotConfirmedException":
-            return Forbidden(
-                "Confirm your email address first: enter the code we emailed you.",
-                field="confirm",
-            )
-        if code == "PasswordResetRequiredException":
-            return Forbidden("This account needs a new password: use “Forgot your password?”.")
-        if code in ("UsernameExistsException", "AliasExistsException"):
-            return Conflict("An account with that email already exists.", field="email")
-        if code == "InvalidPasswordException":
-            detail = message.split(":", 1)[-1].strip() if ":" in message else ""
-            return Invalid(
-                "That password is too weak for this archive's rules"
-                + (f": {detail}" if detail else ". Use a longer one with mixed characters."),
-                field="password",
-            )
-        if code == "CodeMismatchException":
-            return Invalid(
-                "That code is not right. Check the email we sent and try again.", field="code"
-            )
-        if code == "ExpiredCodeException":
-            return Invalid(
-                "That code has expired or was already used. Ask for a new one.", field="code"
-            )
-        if code == "InvalidParameterException":
-            return Invalid(message or "Cognito did not accept those details.")
-        if code in (
-            "LimitExceededException",
-            "TooManyRequestsException",
-            "TooManyFailedAttemptsException",
-        ):
-            return TooManyRequests(TOO_MANY, retry_after=300)
-        if code == "CodeDeliveryFailureException":
-            return Unavailable("The email with your code could not be sent. Try again later.")
-        log.error("Cognito %s failed: %s %s", action, code, message)
-        return Unavailable("The sign-in service failed. Try again later.")
-
-    async def _ask(self, action: str, body: dict[str, Any]) -> dict[str, Any]:
-        try:
-            return await self._call(action, body)
-        except CognitoFailure as failure:
-            raise self._explain(failure, action) from None
+        await self.pool.close()
 
     async def _pool_username(self, svc: Services, login: str) -> str:
         """The name Cognito knows the user by: the email (our username maps to it)."""
@@ -224,9 +104,9 @@ class CognitoAccounts:
         await users.check_registration(
             svc.db, username=username, email=email, registration=registration, invite=invite
         )
-        answer = await self._ask(
+        answer = await self.pool.ask(
             "SignUp",
-            self._with_hash(
+            self.pool.with_hash(
                 {
                     "ClientId": self.client_id,
                     "Username": email,
@@ -259,9 +139,9 @@ class CognitoAccounts:
         if not CODE_RE.fullmatch(code):
             raise Invalid("Enter the code from the email we sent you.", field="code")
         name = await self._pool_username(svc, login)
-        await self._ask(
+        await self.pool.ask(
             "ConfirmSignUp",
-            self._with_hash(
+            self.pool.with_hash(
                 {"ClientId": self.client_id, "Username": name, "ConfirmationCode": code}, name
             ),
         )
@@ -269,22 +149,22 @@ class CognitoAccounts:
     async def resend_code(self, svc: Services, login: str) -> None:
         name = await self._pool_username(svc, login)
         try:
-            await self._call(
+            await self.pool.call(
                 "ResendConfirmationCode",
-                self._with_hash({"ClientId": self.client_id, "Username": name}, name),
+                self.pool.with_hash({"ClientId": self.client_id, "Username": name}, name),
             )
         except CognitoFailure as failure:
             if failure.code != "UserNotFoundException":  # not told apart from a sent code
-                raise self._explain(failure, "ResendConfirmationCode") from None
+                raise explain(failure, "ResendConfirmationCode") from None
 
     async def sign_in(self, svc: Services, login: str, password: str) -> SignedIn:
         if not login.strip() or not password or len(password) > PASSWORD_MAX:
             raise NotAuthenticated(WRONG_LOGIN)
         name = await self._pool_username(svc, login)
         params = {"USERNAME": name, "PASSWORD": password}
-        if secret_hash := self.secret_hash(name):
+        if secret_hash := self.pool.secret_hash(name):
             params["SECRET_HASH"] = secret_hash
-        answer = await self._ask(
+        answer = await self.pool.ask(
             "InitiateAuth",
             {
                 "ClientId": self.client_id,
@@ -316,14 +196,14 @@ class CognitoAccounts:
     async def forgot_password(self, svc: Services, login: str) -> None:
         name = await self._pool_username(svc, login)
         try:
-            await self._call(
+            await self.pool.call(
                 "ForgotPassword",
-                self._with_hash({"ClientId": self.client_id, "Username": name}, name),
+                self.pool.with_hash({"ClientId": self.client_id, "Username": name}, name),
             )
         except CognitoFailure as failure:
             # Whether the account exists is not told to whoever asks.
             if failure.code not in ("UserNotFoundException", "InvalidParameterException"):
-                raise self._explain(failure, "ForgotPassword") from None
+                raise explain(failure, "ForgotPassword") from None
 
     async def reset_password(self, svc: Services, login: str, code: str, password: str) -> None:
         code = code.strip()
@@ -331,9 +211,9 @@ class CognitoAccounts:
             raise Invalid("Enter the code from the email we sent you.", field="code")
         users.check_password(password)
         name = await self._pool_username(svc, login)
-        await self._ask(
+        await self.pool.ask(
             "ConfirmForgotPassword",
-            self._with_hash(
+            self.pool.with_hash(
                 {
                     "ClientId": self.client_id,
                     "Username": name,
@@ -357,10 +237,10 @@ class CognitoAccounts:
             return False  # sealed under another secret key
         refresh_token, pool_username = opened
         params = {"REFRESH_TOKEN": refresh_token}
-        if secret_hash := self.secret_hash(pool_username):
+        if secret_hash := self.pool.secret_hash(pool_username):
             params["SECRET_HASH"] = secret_hash
         try:
-            answer = await self._call(
+            answer = await self.pool.call(
                 "InitiateAuth",
                 {
                     "ClientId": self.client_id,
@@ -402,7 +282,7 @@ class CognitoAccounts:
         if self.client_secret:
             body["ClientSecret"] = self.client_secret
         try:
-            await self._call("RevokeToken", body)
+            await self.pool.call("RevokeToken", body)
         except (CognitoFailure, Unavailable) as exc:
             # Our session ends regardless; the refresh token then dies with its own expiry.
             log.warning("Cognito could not revoke the refresh token: %s", exc)
