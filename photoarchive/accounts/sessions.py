@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 from photoarchive import clock
 from photoarchive.accounts.users import User, user_from_row
-from photoarchive.db import Database
+from photoarchive.db import Database, Row
 from photoarchive.errors import NotFound
 
 COOKIE_NAME = "session"
@@ -66,19 +66,42 @@ async def create(
     return token
 
 
+# What a session is made of, from `sessions s JOIN users su ON su.id = s.user_id`: another
+# module's query may look a session up together with what it reads (one trip, not two).
+COLUMNS = (
+    "s.id AS session_id, s.kind, s.created_at AS session_created, s.last_seen_at,"
+    " s.user_agent, s.client_ip, s.refresh_token, su.*"
+)
+
+
+def lookup_hash(token: str) -> bytes | None:
+    """What `sessions.token_hash` is compared with for `token`; None when no session can match."""
+    if not token or len(token) > 200:
+        return None
+    return token_hash(token)
+
+
 async def resolve(
     db: Database, token: str, kind: str, idle_seconds: float, max_seconds: float
 ) -> Session | None:
     """The live session for `token`, or None if unknown, expired or its user is disabled."""
-    if not token or len(token) > 200:
+    wanted = lookup_hash(token)
+    if wanted is None:
         return None
     row = await db.fetchone(
-        "SELECT s.id AS session_id, s.kind, s.created_at AS session_created, s.last_seen_at,"
-        " s.user_agent, s.client_ip, s.refresh_token, u.*"
-        " FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ? AND s.kind = ?",
-        (token_hash(token), kind),
+        f"SELECT {COLUMNS} FROM sessions s JOIN users su ON su.id = s.user_id"  # noqa: S608 (a fixed column list)
+        " WHERE s.token_hash = ? AND s.kind = ?",
+        (wanted, kind),
     )
-    if row is None or row["disabled"]:
+    return await live(db, row, idle_seconds, max_seconds)
+
+
+async def live(
+    db: Database, row: Row | None, idle_seconds: float, max_seconds: float
+) -> Session | None:
+    """The session a row of `COLUMNS` describes (None: no session), if it is still live: ended
+    here when it has expired; its last use noted now and then."""
+    if row is None or row["session_id"] is None or row["disabled"]:
         return None
     session = Session(
         id=row["session_id"],

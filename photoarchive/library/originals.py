@@ -21,10 +21,15 @@ from photoarchive.storage import original_key, rendition_key
 async def blob_key(svc: Services, photo_id: int, name: str) -> tuple[Photo, str]:
     """The storage key of one of a photo's files; the caller has checked the viewer may see it."""
     photo = await photos.find(svc, photo_id, None)
+    return photo, key_of(photo, name)
+
+
+def key_of(photo: Photo, name: str) -> str:
+    """The storage key of the photo's file `name` (NotFound for a name it has no file by)."""
     if name == "original":
-        return photo, original_key(photo.sha256)
+        return original_key(photo.sha256)
     if name in RENDITIONS:
-        return photo, rendition_key(photo.sha256, name)
+        return rendition_key(photo.sha256, name)
     raise NotFound("There is no such file.")
 
 

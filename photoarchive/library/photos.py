@@ -6,9 +6,12 @@ No HTTP here.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from photoarchive.accounts import sessions
+from photoarchive.accounts.sessions import Session
 from photoarchive.accounts.users import User
 from photoarchive.db import MAX_ROWID, Row, placeholders
 from photoarchive.errors import BadRequest, Forbidden, Invalid, NotFound
@@ -102,7 +105,10 @@ _PHOTO_COLUMNS = (
 )
 
 
-def _photo(row: Row, viewer: User | None) -> Photo:
+_PHOTO_WIDTH = _PHOTO_COLUMNS.count(",") + 1
+
+
+def _photo(row: Row | Sequence[Any], viewer: User | None) -> Photo:
     photo = Photo(*row)
     # Reading was allowed before the read (access.may_read_archive); the rest is per photo.
     allowed = access.decide(access.Viewer(viewer, public_view=True), photo)
@@ -182,18 +188,22 @@ async def _decorate(
     if with_comments:
         # The latest few of each photo, each photo's taken from the end of its index entry:
         # a window over all of a page's comments cost more as they piled up.
-        rows = await svc.db.fetchall(
-            # Only "(?)" rows, one per id; the ids are bound.
-            f"WITH page (photo_id) AS (VALUES {', '.join('(?)' for _ in ids)})"  # noqa: S608
-            " SELECT c.id, c.photo_id, c.author_id, c.text, c.created_at, u.username"
-            " FROM page JOIN comments c ON c.id IN"
-            " (SELECT id FROM comments WHERE photo_id = page.photo_id ORDER BY id DESC LIMIT ?)"
-            " JOIN users u ON u.id = c.author_id ORDER BY c.id",
-            [*ids, LATEST_COMMENTS],
-        )
+        rows = await svc.db.fetchall(latest_comments_sql(len(ids)), [*ids, LATEST_COMMENTS])
         for row in rows:
             photo = by_id[row["photo_id"]]
             photo.comments.append(_comment(row, photo, viewer))
+
+
+def latest_comments_sql(count: int) -> str:
+    """The latest comments (a bound number) of each of `count` photos (their ids bound)."""
+    # Only "(?)" rows, one per id.
+    return (
+        f"WITH page (photo_id) AS (VALUES {', '.join('(?)' for _ in range(count))})"  # noqa: S608
+        " SELECT c.id, c.photo_id, c.author_id, c.text, c.created_at, u.username"
+        " FROM page JOIN comments c ON c.id IN"
+        " (SELECT id FROM comments WHERE photo_id = page.photo_id ORDER BY id DESC LIMIT ?)"
+        " JOIN users u ON u.id = c.author_id ORDER BY c.id"
+    )
 
 
 def _comment(row: Row, photo: Photo, viewer: User | None) -> Comment:
@@ -212,6 +222,35 @@ async def find(svc: Services, photo_id: int, viewer: User | None) -> Photo:
     if row is None:
         raise NotFound(PHOTO_GONE)
     return _photo(row, viewer)
+
+
+def media_lookup_sql() -> str:
+    """A session by token hash and kind, and a photo by id: one row always (NULLs for either
+    that is not there). Each side is an inner join of its own, so that both are looked up by
+    key whatever the statistics say (a LEFT JOIN chain let SQLite scan a small users table)."""
+    # Fixed column lists; the token's hash and the id are bound.
+    return (
+        f"SELECT {sessions.COLUMNS}, {_PHOTO_COLUMNS} FROM (SELECT 1)"  # noqa: S608
+        " LEFT JOIN (sessions s JOIN users su ON su.id = s.user_id)"
+        " ON s.token_hash = ? AND s.kind = ?"
+        " LEFT JOIN (photos p JOIN users u ON u.id = p.owner_id) ON p.id = ?"
+    )
+
+
+async def find_with_session(
+    svc: Services, photo_id: int, token: str, kind: str
+) -> tuple[Session | None, Photo | None]:
+    """The live session `token` names and the photo (as nobody in particular sees it, like
+    `find(svc, photo_id, None)`), in one query: a photo's media is asked for thirty times a
+    feed page, and a second trip to a reader thread cost about as much as SQLite's work."""
+    row = await svc.db.fetchone(media_lookup_sql(), (sessions.lookup_hash(token), kind, photo_id))
+    assert row is not None  # one row always: every table is joined to the constant one
+    settings = svc.settings
+    session = await sessions.live(
+        svc.db, row, settings.session_idle_seconds, settings.session_max_seconds
+    )
+    values = list(row)[-_PHOTO_WIDTH:]
+    return session, None if values[0] is None else _photo(values, None)
 
 
 async def get(

@@ -13,13 +13,13 @@ from litestar.exceptions import HTTPException
 from litestar.response import Redirect, Stream
 
 from photoarchive.errors import NotAuthenticated, NotFound, Unavailable
-from photoarchive.library import access, originals
+from photoarchive.library import access, originals, photos
 from photoarchive.media.images import RENDITION_CONTENT_TYPE
 from photoarchive.storage import BlobNotFound, SignedURL, StorageError
 from photoarchive.web.mediacache import RenditionBodies
 from photoarchive.web.methods import is_head
 from photoarchive.web.params import RowId
-from photoarchive.web.viewer import require_reader, services
+from photoarchive.web.viewer import credentials, require_reader, services
 
 RANGE_RE = re.compile(r"^bytes=(\d*)-(\d*)$")
 IMMUTABLE = "private, max-age=31536000, immutable"
@@ -65,9 +65,12 @@ def _redirect_to(signed: SignedURL) -> Response[Any]:
 
 @get("/media/{photo_id:int}/{name:str}", name="media", include_in_schema=False)
 async def media(request: Request[Any, Any, Any], photo_id: RowId, name: str) -> Response[Any]:
-    viewer = await require_reader(request)
     svc = services(request)
-    photo, key = await originals.blob_key(svc, photo_id, name)
+    session, found = await photos.find_with_session(svc, photo_id, *credentials(request))
+    viewer = await require_reader(request, session)
+    if found is None:
+        raise NotFound(photos.PHOTO_GONE)
+    photo, key = found, originals.key_of(found, name)
     if not access.can_view(access.Viewer(viewer, svc.settings.public_view), photo):
         raise NotAuthenticated("Sign in to see this archive.")
     is_original = name == "original"

@@ -36,13 +36,27 @@ def bearer_token(request: Request[Any, Any, Any]) -> str | None:
     return token.strip() if scheme.lower() == "bearer" else None
 
 
-async def current_session(request: Request[Any, Any, Any]) -> Session | None:
-    """The request's session, resolved once and kept for the rest of the request."""
+def credentials(request: Request[Any, Any, Any]) -> tuple[str, str]:
+    """(token, kind) the request is judged by: its Bearer token if it has that header, else its
+    session cookie ("" for none)."""
+    token = bearer_token(request)
+    if token is not None:
+        return token, "bearer"
+    return request.cookies.get(COOKIE_NAME, ""), "cookie"
+
+
+async def current_session(
+    request: Request[Any, Any, Any], looked_up: Session | object | None = _UNSET
+) -> Session | None:
+    """The request's session, resolved once and kept for the rest of the request.
+
+    `looked_up`: what a query that read something else too found for `credentials(request)`
+    (`sessions.live` of its row), in place of a lookup of its own."""
     cached = request.scope.get("state", {}).get(_STATE_KEY, _UNSET)
     if cached is not _UNSET:
         return cached
     try:
-        session = await resolve_session(request)
+        session = await resolve_session(request, looked_up)
     except NotAuthenticated:
         request.scope.setdefault("state", {})[_STATE_KEY] = None
         raise
@@ -56,22 +70,24 @@ async def current_session(request: Request[Any, Any, Any]) -> Session | None:
     return session
 
 
-async def resolve_session(request: Request[Any, Any, Any]) -> Session | None:
+async def resolve_session(
+    request: Request[Any, Any, Any], looked_up: Session | object | None = _UNSET
+) -> Session | None:
     """Look the session up afresh (long-lived streams re-check it as they go).
 
     A request with a Bearer header is judged by it alone, never by a cookie: a bad token is
     NotAuthenticated rather than a fall back to the cookie."""
     svc = services(request)
     settings = svc.settings
-    token = bearer_token(request)
-    kind = "bearer" if token is not None else "cookie"
-    if token is None:
-        token = request.cookies.get(COOKIE_NAME, "")
+    token, kind = credentials(request)
     session = None
     if token:
-        session = await sessions.resolve(
-            svc.db, token, kind, settings.session_idle_seconds, settings.session_max_seconds
-        )
+        if isinstance(looked_up, Session) or looked_up is None:
+            session = looked_up
+        else:
+            session = await sessions.resolve(
+                svc.db, token, kind, settings.session_idle_seconds, settings.session_max_seconds
+            )
         session = await _vouched(svc, session, token)
     if session is None and kind == "bearer":
         raise NotAuthenticated("The Bearer token is not valid or has expired.")
@@ -98,9 +114,13 @@ async def require_user(request: Request[Any, Any, Any]) -> User:
     return user
 
 
-async def require_reader(request: Request[Any, Any, Any]) -> User | None:
-    """Signed in, or a guest when the archive allows public viewing."""
-    user = await viewer(request)
+async def require_reader(
+    request: Request[Any, Any, Any], looked_up: Session | object | None = _UNSET
+) -> User | None:
+    """Signed in, or a guest when the archive allows public viewing. `looked_up`: as for
+    `current_session`."""
+    session = await current_session(request, looked_up)
+    user = None if session is None else session.user
     if not access.may_read_archive(access.Viewer(user, services(request).settings.public_view)):
         raise NotAuthenticated("Sign in to see this archive.")
     return user
