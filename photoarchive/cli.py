@@ -147,6 +147,38 @@ def cmd_users_create(args: argparse.Namespace) -> int:
     return asyncio.run(run())
 
 
+def cmd_users_reset_link(args: argparse.Namespace) -> int:
+    from photoarchive.accounts import resets
+    from photoarchive.errors import AppError
+
+    settings = _settings()
+    if not resets.offered(settings):
+        _fail(
+            "with PHOTOARCHIVE_AUTH=cognito, passwords live in the Cognito user pool: people"
+            " reset theirs with 'Forgot your password?' on the sign-in page, or an operator"
+            " resets it in the pool"
+        )
+
+    async def run() -> int:
+        from photoarchive.db import Database
+
+        if not settings.database_path.is_file():
+            _fail(f"no archive at {settings.data_dir}; set PHOTOARCHIVE_DATA_DIR")
+        db = Database(settings.database_path, readers=1)
+        await db.open()
+        try:
+            token, _expires = await resets.create(db, args.username, created_by=None)
+        except AppError as exc:
+            print(f"photoarchive: {exc.message}", file=sys.stderr)
+            return 1
+        finally:
+            await db.close()
+        print(resets.url(settings.public_url, token))
+        return 0
+
+    return asyncio.run(run())
+
+
 def _open_archive(settings: Settings) -> tuple[Any, Any]:
     """The database and blob store of an existing archive, for the operator commands."""
     from photoarchive.db import Database
@@ -338,6 +370,13 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--email", required=True)
     create.add_argument("--admin", action="store_true", help="make the account an administrator")
     create.set_defaults(func=cmd_users_create)
+    reset_link = users_sub.add_parser(
+        "reset-link",
+        help="print a single-use, expiring link where the account sets a new password (its"
+        " older unused links stop working)",
+    )
+    reset_link.add_argument("username")
+    reset_link.set_defaults(func=cmd_users_reset_link)
 
     imp = sub.add_parser(
         "import", help="import photos from files and folders (recursively) for one account"

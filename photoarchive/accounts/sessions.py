@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 from photoarchive import clock
 from photoarchive.accounts.users import User, user_from_row
-from photoarchive.db import Database, Row
+from photoarchive.db import Backend, Database, Row, Transaction
 from photoarchive.errors import NotFound
 
 COOKIE_NAME = "session"
@@ -131,7 +131,10 @@ async def end_by_id(db: Database, session_id: int) -> None:
     await db.execute("DELETE FROM sessions WHERE id = ?", (session_id,))
 
 
-async def end_all_for_user(db: Database, user_id: int, *, except_id: int | None = None) -> None:
+async def end_all_for_user(
+    db: Backend | Transaction, user_id: int, *, except_id: int | None = None
+) -> None:
+    """End the user's sessions but `except_id`; inside a transaction, with what it commits."""
     await db.execute(
         "DELETE FROM sessions WHERE user_id = ? AND id IS DISTINCT FROM ?", (user_id, except_id)
     )

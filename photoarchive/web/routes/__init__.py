@@ -1,9 +1,19 @@
 """The HTML pages, one module per area: feed, photos, comments, upload, auth (sign-in, sign-up
-and emailed codes), settings, admin, health. Each names its handlers in `HANDLERS`."""
+and emailed codes), resets (password-reset links), settings, admin, health. Each names its handlers in `HANDLERS`."""
 
 from __future__ import annotations
 
-from photoarchive.web.routes import admin, auth, comments, feed, health, photos, settings, upload
+from photoarchive.web.routes import (
+    admin,
+    auth,
+    comments,
+    feed,
+    health,
+    photos,
+    resets,
+    settings,
+    upload,
+)
 
 PAGE_HANDLERS = [
     *health.HANDLERS,
@@ -12,6 +22,7 @@ PAGE_HANDLERS = [
     *comments.HANDLERS,
     *upload.HANDLERS,
     *auth.HANDLERS,
+    *resets.HANDLERS,
     *settings.HANDLERS,
     *admin.HANDLERS,
 ]

@@ -1,0 +1,104 @@
+"""Password-reset links an administrator hands to a person who has forgotten a password.
+
+A link holds a random token of 256 bits; only its SHA-256 is stored, as for sessions. It is
+single use, expires after a day, and a newer link for the same person replaces any older one
+still unused. Using it sets the new password and ends every session of the person.
+
+No throttle guards the use of a link: a guess has one chance in 2**256, and a guess that
+misses costs a hash and one indexed read, as an unknown session cookie does; the argon2 hash
+of a new password is only computed for a link that is valid.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from photoarchive import clock
+from photoarchive.accounts import sessions, users
+from photoarchive.accounts.passwords import Passwords
+from photoarchive.accounts.users import User
+from photoarchive.db import Backend
+from photoarchive.errors import NotFound
+from photoarchive.settings import Settings
+
+RESET_HOURS = 24
+PATH = "/password-reset"
+# One message for every link that cannot be used (unknown, used, expired, replaced, or its
+# account disabled), so a link never tells whether an account exists.
+UNUSABLE = (
+    "This password-reset link cannot be used: it may have expired, been used already, or"
+    " been replaced by a newer one. Ask an administrator for a new link."
+)
+
+
+def offered(settings: Settings) -> bool:
+    """Whether reset links exist here: only where this app keeps the passwords (an identity
+    provider such as Cognito resets its own)."""
+    return settings.auth == "local"
+
+
+def _hash(token: str) -> bytes:
+    return hashlib.sha256(token.encode()).digest()
+
+
+def url(public_url: str, token: str) -> str:
+    return f"{public_url}{PATH}/{token}"
+
+
+async def create(
+    db: Backend, username: str, *, created_by: int | None, hours: float = RESET_HOURS
+) -> tuple[str, float]:
+    """A new link for the local account `username`: (token, expires_at). Older unused links of
+    the account stop working."""
+    target = await users.by_username(db, username)
+    token = secrets.token_urlsafe(32)
+    moment = clock.now()
+    expires = moment + hours * 3600
+    async with db.transaction() as tx:
+        await tx.execute(
+            "DELETE FROM password_resets WHERE user_id = ? AND used_at IS NULL", (target.id,)
+        )
+        await tx.execute(
+            "INSERT INTO password_resets (token_hash, user_id, created_by, created_at,"
+            " expires_at) VALUES (?, ?, ?, ?, ?)",
+            (_hash(token), target.id, created_by, moment, expires),
+        )
+    return token, expires
+
+
+async def holder(db: Backend, token: str) -> User:
+    """The person a usable link is for; NotFound (one message for every reason) otherwise."""
+    if not token or len(token) > 200:
+        raise NotFound(UNUSABLE)
+    row = await db.fetchone(
+        "SELECT u.* FROM password_resets r JOIN users u ON u.id = r.user_id"
+        " WHERE r.token_hash = ? AND r.used_at IS NULL AND r.expires_at > ?"
+        " AND u.disabled = 0 AND u.password_hash IS NOT NULL",
+        (_hash(token), clock.now()),
+    )
+    if row is None:
+        raise NotFound(UNUSABLE)
+    return users.user_from_row(row)
+
+
+async def use(db: Backend, passwords: Passwords, token: str, password: str) -> User:
+    """Set the link holder's new password (the sign-up rules apply) and end all their
+    sessions. The link is claimed by a conditional UPDATE in the same transaction, so two
+    tabs posting at once cannot both use it."""
+    users.check_password(password)
+    person = await holder(db, token)  # refused links cost no argon2 hash
+    password_hash = await passwords.hash(password)
+    async with db.transaction() as tx:
+        claimed = await tx.fetchval(
+            "UPDATE password_resets SET used_at = ?"
+            " WHERE token_hash = ? AND used_at IS NULL AND expires_at > ? RETURNING user_id",
+            (clock.now(), _hash(token), clock.now()),
+        )
+        if claimed != person.id:
+            raise NotFound(UNUSABLE)
+        await tx.execute(
+            "UPDATE users SET password_hash = ? WHERE id = ?", (password_hash, person.id)
+        )
+        await sessions.end_all_for_user(tx, person.id)
+    return person
