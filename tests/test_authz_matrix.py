@@ -23,7 +23,7 @@ from PIL import Image
 
 from photoarchive.app import create_app
 from tests.state import snapshot
-from tests.support import PASSWORD, LiveServer, csrf, live_server, make_settings
+from tests.support import PASSWORD, LiveServer, csrf, live_server, make_settings, parse
 
 ROLES = ("guest", "other", "owner", "admin")
 SKIPPED_METHODS = {"OPTIONS", "HEAD"}  # answered by the framework itself
@@ -77,6 +77,10 @@ MATRIX: dict[tuple[str, str], tuple[int, int, int, int, int]] = {
     ("GET", "/admin"): (303, 303, 403, 403, 200),
     ("POST", "/admin/invites"): (401, 401, 403, 403, 200),
     ("POST", "/admin/users/{username:str}/{action:str}"): (401, 401, 403, 403, 303),
+    ("POST", "/admin/reset-links/{username:str}"): (401, 401, 403, 403, 200),
+    # a password-reset link: its holder may use it, signed in or not (it signs them out)
+    ("GET", "/password-reset/{token:str}"): (200, 200, 200, 200, 200),
+    ("POST", "/password-reset/{token:str}"): (303, 303, 303, 303, 303),
     # JSON API
     ("POST", "/api/v1/auth/signup"): (201, 201, 201, 201, 201),
     ("POST", "/api/v1/auth/login"): (200, 200, 200, 200, 200),
@@ -105,6 +109,7 @@ SESSION_ENDERS = {
     ("POST", "/signup"),
     ("POST", "/api/v1/auth/logout"),
     ("POST", "/settings/sessions/end-others"),
+    ("POST", "/password-reset/{token:str}"),
 }
 # Requests that take a fresh target each time, because an allowed one destroys it.
 FRESH_PHOTO = {"/photos/{photo_id:int}/delete", "/api/v1/photos/{photo_id:int}"}
@@ -201,6 +206,16 @@ class World:
         assert response.status_code == 201, response.text
         return name
 
+    def new_reset_token(self) -> str:
+        """The token of a new password-reset link, for a new account."""
+        admin = self.client("admin", api=False)
+        made = admin.post(
+            f"/admin/reset-links/{self.new_user()}", data={"_csrf_token": csrf(admin)}
+        )
+        assert made.status_code == 200, made.text
+        (link,) = parse(made.text).find_all("input", id="reset-url")
+        return str(link["value"]).rsplit("/", 1)[1]
+
     def fresh_name(self) -> str:
         return f"new{next(self.names)}"
 
@@ -220,6 +235,8 @@ def path_values(world: World, path: str) -> dict[str, str]:
         values["session_id"] = str(world.new_owner_session())
     if path.startswith("/admin/users/"):
         values["username"] = world.new_user()
+    if "{token" in path:
+        values["token"] = world.new_reset_token()
     return values
 
 
@@ -261,6 +278,7 @@ def body(world: World, method: str, path: str, role: str) -> dict[str, Any]:
         "/forgot": {"login": "owner"},
         "/reset": {"login": "owner", "code": "123456", "password": PASSWORD},
         "/api/v1/auth/confirm": {"username": "owner", "code": "123456"},
+        "/password-reset/{token:str}": {"password": "a brand new passphrase"},
     }
     if method in ("POST", "PATCH") and path in forms:
         return {"data": forms[path]}

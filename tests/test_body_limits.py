@@ -195,6 +195,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, object]
             "session_id": "1",
             "username": "alice",
             "action": "disable",
+            "token": "no-such-token",
         }
         yield {"server": server, "client": client, "token": token, "values": values}
 

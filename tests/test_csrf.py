@@ -68,6 +68,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, object
             "comment_id": str(comment["id"]),
             "username": "bob",
             "action": "disable",
+            "token": "no-such-token",
             "session_id": str(session_id),
         }
         yield {"server": server, "alice": alice, "values": values}
