@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from html.parser import HTMLParser
 from pathlib import Path
 
 from tests.support import (
@@ -229,3 +230,62 @@ def test_guests_need_public_view(tmp_path: Path) -> None:
             like = guest.put(f"/api/v1/photos/{photo['id']}/like")
             assert like.status_code == 401
             assert server.count("likes") == 0
+
+
+class _Links(HTMLParser):
+    """Each link's attributes and all the text inside it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.links: list[tuple[dict[str, str | None], str]] = []
+        self._open: list[int] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "a":
+            self._open.append(len(self.links))
+            self.links.append((dict(attrs), ""))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "a" and self._open:
+            self._open.pop()
+
+    def handle_data(self, data: str) -> None:
+        for index in self._open:
+            attrs, text = self.links[index]
+            self.links[index] = (attrs, text + data)
+
+
+def _names(html: str, username: str) -> list[tuple[str, str]]:
+    """(class, text) of every link to `username`'s profile."""
+    parser = _Links()
+    parser.feed(html)
+    return [
+        (attrs.get("class") or "", text.strip())
+        for attrs, text in parser.links
+        if attrs.get("href") == f"/u/{username}"
+    ]
+
+
+def test_display_name_names_the_person_on_cards_comments_and_the_nav(server: LiveServer) -> None:
+    name = 'Zoë <b>"&amp;</b>'
+    alice = sign_up(server, "alice")
+    saved = form_post(alice, "/settings/profile", {"display_name": name, "email": "a@example.org"})
+    assert saved.status_code == 303
+    pid = upload(alice, CAMERAS[0], caption="by the sea").json()["items"][0]["id"]
+    assert form_post(alice, f"/photos/{pid}/comments", {"text": "mine"}).status_code == 303
+    bob = sign_up(server, "bob")  # no display name: his username names him
+    assert form_post(bob, f"/photos/{pid}/comments", {"text": "hers"}).status_code == 303
+
+    feed = alice.get("/").text
+    assert "<b>" not in feed and "&lt;b&gt;&#34;&amp;amp;&lt;/b&gt;" in feed
+    names = _names(feed, "alice")
+    # the nav, the card's head, the caption and her comment; the @username is the link target
+    assert ("nav-link", name) in names
+    assert names.count(("owner", name)) == 3
+    assert ("owner", "bob") in _names(feed, "bob")
+    assert "alice" not in [text for _, text in names]
+
+    photo_page = alice.get(f"/photos/{pid}").text
+    assert "<b>" not in photo_page
+    assert _names(photo_page, "alice").count(("owner", name)) == 2  # the viewer's head, a comment
+    assert ("owner", "bob") in _names(bob.get(f"/photos/{pid}").text, "bob")

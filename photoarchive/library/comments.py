@@ -41,7 +41,9 @@ async def add(svc: Services, author: User, photo_id: int, text: Any) -> photos.C
             )
     except ForeignKeyViolation:  # the photo was deleted between the check and the insert
         raise NotFound(photos.PHOTO_GONE) from None
-    comment = photos.Comment(comment_id, photo_id, author.username, cleaned, created_at, True)
+    comment = photos.Comment(
+        comment_id, photo_id, author.username, cleaned, created_at, True, author.display_name
+    )
     await svc.publish("comment", {"id": comment_id, "photo_id": photo_id, "owner": photo.owner})
     return comment
 

@@ -34,6 +34,7 @@ class Comment:
     text: str
     created_at: str
     can_delete: bool = False
+    author_display: str = ""
 
 
 @dataclass
@@ -199,7 +200,7 @@ def latest_comments_sql(count: int) -> str:
     # Only "(?)" rows, one per id.
     return (
         f"WITH page (photo_id) AS (VALUES {', '.join('(?)' for _ in range(count))})"  # noqa: S608
-        " SELECT c.id, c.photo_id, c.author_id, c.text, c.created_at, u.username"
+        " SELECT c.id, c.photo_id, c.author_id, c.text, c.created_at, u.username, u.display_name"
         " FROM page JOIN comments c ON c.id IN"
         " (SELECT id FROM comments WHERE photo_id = page.photo_id ORDER BY id DESC LIMIT ?)"
         " JOIN users u ON u.id = c.author_id ORDER BY c.id"
@@ -209,7 +210,13 @@ def latest_comments_sql(count: int) -> str:
 def _comment(row: Row, photo: Photo, viewer: User | None) -> Comment:
     can_delete = viewer is not None and viewer.id in (row["author_id"], photo.owner_id)
     return Comment(
-        row["id"], row["photo_id"], row["username"], row["text"], row["created_at"], can_delete
+        row["id"],
+        row["photo_id"],
+        row["username"],
+        row["text"],
+        row["created_at"],
+        can_delete,
+        row["display_name"],
     )
 
 
@@ -265,7 +272,7 @@ async def get(
 
 async def comments_of(svc: Services, photo: Photo, viewer: User | None) -> list[Comment]:
     rows = await svc.db.fetchall(
-        "SELECT c.*, u.username FROM comments c JOIN users u ON u.id = c.author_id"
+        "SELECT c.*, u.username, u.display_name FROM comments c JOIN users u ON u.id = c.author_id"
         " WHERE c.photo_id = ? ORDER BY c.id",
         (photo.id,),
     )
