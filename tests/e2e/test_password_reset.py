@@ -7,13 +7,14 @@ from typing import Any
 import pytest
 
 from tests.e2e.conftest import VIEWPORTS, Server, sign_up
+from tests.e2e.test_quality import violations
 
 NEW_PASSWORD = "a brand new passphrase"
 
 
 @pytest.mark.parametrize("viewport", list(VIEWPORTS), ids=list(VIEWPORTS))
 def test_admin_makes_a_reset_link_and_the_person_signs_in_with_a_new_password(
-    server: Server, new_context: Any, viewport: str
+    server: Server, new_context: Any, axe_source: str, viewport: str
 ) -> None:
     admin = new_context(VIEWPORTS[viewport]).new_page()
     sign_up(admin, server.url, "alice")  # the first account: the administrator
@@ -26,9 +27,11 @@ def test_admin_makes_a_reset_link_and_the_person_signs_in_with_a_new_password(
     link.wait_for()
     url = link.input_value()
     assert url.startswith(f"{server.url}/password-reset/")
+    assert violations(admin, axe_source) == []
 
     bob = new_context(VIEWPORTS[viewport]).new_page()  # signed out, on another device
     bob.goto(url)
+    assert violations(bob, axe_source) == []
     bob.fill("#password", NEW_PASSWORD)
     bob.get_by_role("button", name="Change password").click()
     bob.wait_for_url(f"{server.url}/login?notice=reset")
@@ -44,3 +47,4 @@ def test_admin_makes_a_reset_link_and_the_person_signs_in_with_a_new_password(
     bob.goto(url)  # used once: the link now only says so
     assert bob.locator("#reset-link-error").is_visible()
     assert bob.locator("#password").count() == 0
+    assert violations(bob, axe_source) == []
