@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import secrets
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
@@ -12,7 +13,10 @@ from photoarchive.accounts import sessions, users
 from photoarchive.accounts.passwords import Passwords
 from photoarchive.db import Database
 from photoarchive.errors import NotFound
-from tests.support import PASSWORD, FrozenClock
+from photoarchive.library import photos
+from photoarchive.services import DecodeSlots, Services
+from photoarchive.storage.local import LocalBlobStore
+from tests.support import PASSWORD, FrozenClock, make_settings
 
 IDLE, MAX = 7 * 86400.0, 30 * 86400.0
 
@@ -119,5 +123,37 @@ def test_a_person_ends_only_their_own_sessions(tmp_path: Path, frozen_clock: Fro
         assert await live(db, mine) is not None
         assert await live(db, phone, kind="bearer") is None
         assert await live(db, theirs) is not None
+
+    run(tmp_path, scenario)
+
+
+def test_the_media_lookup_reads_the_viewer_from_the_session_not_the_photo(
+    tmp_path: Path, frozen_clock: FrozenClock
+) -> None:
+    """Session and photo come back from one joined query whose halves share column names
+    (id, username, created_at): bob must stay bob whatever the photo's id and owner are."""
+
+    async def scenario(db: Database, alice: users.User, bob: users.User) -> None:
+        for _ in range(3):  # photo ids 1..3: one equal to alice's id, one to bob's
+            await db.execute(
+                "INSERT INTO photos (owner_id, sha256, bytes, content_type, width, height,"
+                " preview_width, created_at) VALUES (?, ?, 1, 'image/jpeg', 1, 1, 1, '')",
+                (alice.id, secrets.token_hex(32)),
+            )
+        token = await sessions.create(db, bob.id, "cookie")
+        svc = Services(
+            settings=make_settings(tmp_path / "data"),
+            db=db,
+            store=LocalBlobStore(tmp_path / "blobs", tmp_path / "tmp"),
+            passwords=Passwords(1024, 1),
+            image_slots=DecodeSlots(1),
+        )
+        for photo_id in (1, 2, 3):
+            session, photo = await photos.find_with_session(svc, photo_id, token, "cookie")
+            assert session is not None and photo is not None
+            assert (session.user.id, session.user.username) == (bob.id, "bob")
+            assert (photo.id, photo.owner_id, photo.owner) == (photo_id, alice.id, "alice")
+        nobody, photo = await photos.find_with_session(svc, 2, "", "cookie")
+        assert nobody is None and photo is not None and photo.owner == "alice"
 
     run(tmp_path, scenario)

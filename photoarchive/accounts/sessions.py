@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from photoarchive import clock
-from photoarchive.accounts.users import User, user_from_row
+from photoarchive.accounts.users import User
 from photoarchive.db import Backend, Database, Row, Transaction
 from photoarchive.errors import NotFound
 
@@ -68,9 +70,15 @@ async def create(
 
 # What a session is made of, from `sessions s JOIN users su ON su.id = s.user_id`: another
 # module's query may look a session up together with what it reads (one trip, not two).
+# Every column named explicitly and the user's prefixed: joined with other tables (a photo and
+# its owner, see photos.find_with_session) no name may stand for two columns, or a lookup by
+# name could read the viewer from somebody else's row.
 COLUMNS = (
     "s.id AS session_id, s.kind, s.created_at AS session_created, s.last_seen_at,"
-    " s.user_agent, s.client_ip, s.refresh_token, su.*"
+    " s.user_agent, s.client_ip, s.refresh_token, su.id AS user_id,"
+    " su.username AS user_username, su.email AS user_email,"
+    " su.display_name AS user_display_name, su.is_admin AS user_is_admin,"
+    " su.disabled AS user_disabled, su.created_at AS user_created_at"
 )
 
 
@@ -97,15 +105,23 @@ async def resolve(
 
 
 async def live(
-    db: Database, row: Row | None, idle_seconds: float, max_seconds: float
+    db: Database, row: Row | Mapping[str, Any] | None, idle_seconds: float, max_seconds: float
 ) -> Session | None:
     """The session a row of `COLUMNS` describes (None: no session), if it is still live: ended
     here when it has expired; its last use noted now and then."""
-    if row is None or row["session_id"] is None or row["disabled"]:
+    if row is None or row["session_id"] is None or row["user_disabled"]:
         return None
     session = Session(
         id=row["session_id"],
-        user=user_from_row(row),
+        user=User(
+            id=row["user_id"],
+            username=row["user_username"],
+            email=row["user_email"],
+            display_name=row["user_display_name"],
+            is_admin=bool(row["user_is_admin"]),
+            disabled=bool(row["user_disabled"]),
+            created_at=row["user_created_at"],
+        ),
         kind=row["kind"],
         created_at=row["session_created"],
         last_seen_at=row["last_seen_at"],

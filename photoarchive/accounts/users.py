@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from photoarchive import clock
 from photoarchive.accounts import invites
@@ -44,7 +46,7 @@ class User:
         return (self.display_name or self.username)[:1].upper()
 
 
-def user_from_row(row: Row) -> User:
+def user_from_row(row: Row | Mapping[str, Any]) -> User:
     return User(
         id=row["id"],
         username=row["username"],

@@ -252,12 +252,17 @@ async def find_with_session(
     feed page, and a second trip to a reader thread cost about as much as SQLite's work."""
     row = await svc.db.fetchone(media_lookup_sql(), (sessions.lookup_hash(token), kind, photo_id))
     assert row is not None  # one row always: every table is joined to the constant one
+    # The two halves share column names (id, username, created_at...): a name must never be
+    # looked up across the whole row, or the viewer could be read from the photo's columns.
+    values = list(row)
+    cut = len(values) - _PHOTO_WIDTH
+    session_part = dict(zip(row.keys()[:cut], values[:cut], strict=True))
     settings = svc.settings
     session = await sessions.live(
-        svc.db, row, settings.session_idle_seconds, settings.session_max_seconds
+        svc.db, session_part, settings.session_idle_seconds, settings.session_max_seconds
     )
-    values = list(row)[-_PHOTO_WIDTH:]
-    return session, None if values[0] is None else _photo(values, None)
+    photo_part = values[cut:]
+    return session, None if photo_part[0] is None else _photo(photo_part, None)
 
 
 async def get(
