@@ -133,7 +133,7 @@ def concrete(path: str, photo: dict[str, object]) -> str | None:
     if "{path:" in path or "{file_path" in path:
         return None
     values = {"photo_id": str(photo["id"]), "comment_id": "1", "username": "alice"}
-    values |= {"action": "disable", "session_id": "1", "name": "thumbnail"}
+    values |= {"action": "disable", "session_id": "1", "name": "thumbnail", "token": "x"}
     return re.sub(r"\{(\w+)(?::\w+)?\}", lambda m: values[m.group(1)], path)
 
 

@@ -1,6 +1,6 @@
 -- Password-reset links an administrator hands out: single use, expiring; only the token's
 -- SHA-256 is stored, as for sessions.
-CREATE TABLE password_resets (
+CREATE TABLE IF NOT EXISTS password_resets (
     id            INTEGER PRIMARY KEY,
     token_hash    BLOB NOT NULL UNIQUE,
     user_id       INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
@@ -9,4 +9,4 @@ CREATE TABLE password_resets (
     expires_at    REAL NOT NULL,
     used_at       REAL
 );
-CREATE INDEX password_resets_user ON password_resets(user_id);
+CREATE INDEX IF NOT EXISTS password_resets_user ON password_resets(user_id);
