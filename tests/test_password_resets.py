@@ -14,7 +14,7 @@ import pytest
 from photoarchive.accounts import resets, sessions, users
 from photoarchive.accounts.passwords import Passwords
 from photoarchive.db import Database
-from photoarchive.errors import Invalid, NotAuthenticated, NotFound
+from photoarchive.errors import Conflict, Invalid, NotAuthenticated, NotFound
 from tests.cloud import Pool, S3Server, cognito_sign_up, make_pool
 from tests.processes import run_cli
 from tests.support import (
@@ -150,6 +150,53 @@ def test_unknown_links_and_disabled_accounts_are_refused_alike(tmp_path: Path) -
             assert refused.value.message == resets.UNUSABLE
         with pytest.raises(NotFound):
             await resets.create(db, "nobody", created_by=1)
+
+    with_archive(tmp_path, scenario)
+
+
+def test_a_password_change_or_disabling_retires_open_links(tmp_path: Path) -> None:
+    """A link sent to a chat that bob no longer trusts dies when bob changes his password, and
+    one an administrator stopped by disabling bob does not come back when bob is let in again."""
+
+    async def scenario(db: Database) -> None:
+        alice = await users.by_username(db, "alice")
+        bob = await users.by_username(db, "bob")
+        changed, _ = await resets.create(db, "bob", created_by=alice.id)
+        await users.set_password(db, PASSWORDS, bob, "bob's own new phrase", keep_session=None)
+        with pytest.raises(NotFound):
+            await resets.use(db, PASSWORDS, changed, NEW_PASSWORD)
+        leaked, _ = await resets.create(db, "bob", created_by=alice.id)
+        await users.set_disabled(db, alice, "bob", True)
+        await users.set_disabled(db, alice, "bob", False)
+        with pytest.raises(NotFound):
+            await resets.use(db, PASSWORDS, leaked, NEW_PASSWORD)
+        assert await can_sign_in(db, "bob's own new phrase")
+
+    with_archive(tmp_path, scenario)
+
+
+def test_nobody_takes_another_members_name_as_display_name(tmp_path: Path) -> None:
+    """Cards and comments name people by display name: mallory cannot show up as alice."""
+
+    async def scenario(db: Database) -> None:
+        alice = await users.by_username(db, "alice")
+        bob = await users.by_username(db, "bob")
+        for taken in ("alice", "ALICE", "Grandma Rose"):
+            if taken == "Grandma Rose":
+                await users.update_profile(
+                    db, alice, email="alice@example.org", display_name="Grandma Rose"
+                )
+                taken = "grandma rose"
+            with pytest.raises(Conflict) as refused:
+                await users.update_profile(db, bob, email="bob@example.org", display_name=taken)
+            assert refused.value.field == "display_name"
+        kept = await users.update_profile(db, bob, email="bob@example.org", display_name="Bob")
+        assert kept.display_name == "Bob"
+        # One's own name is no conflict, nor is keeping one's display name.
+        await users.update_profile(db, bob, email="bob@example.org", display_name="bob")
+        await users.update_profile(
+            db, alice, email="alice@example.org", display_name="Grandma Rose"
+        )
 
     with_archive(tmp_path, scenario)
 

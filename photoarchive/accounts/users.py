@@ -249,6 +249,15 @@ async def update_profile(db: Backend, user: User, *, email: str, display_name: s
         )
         if taken is not None:
             raise Conflict("An account with that email already exists.", field="email")
+        # Cards and comments name people by display name: nobody may take another's name.
+        if display_name and await tx.fetchone(
+            "SELECT 1 FROM users WHERE id != ? AND (username_key = ? OR LOWER(display_name) = ?)",
+            (user.id, display_name.lower(), display_name.lower()),
+        ):
+            raise Conflict(
+                "Another member is already called that. Choose another display name.",
+                field="display_name",
+            )
         await tx.execute(
             "UPDATE users SET email = ?, email_key = ?, display_name = ? WHERE id = ?",
             (email, email.lower(), display_name, user.id),
@@ -273,6 +282,10 @@ async def set_password(
             "DELETE FROM sessions WHERE user_id = ? AND id IS DISTINCT FROM ?",
             (user.id, keep_session),
         )
+        # A reset link handed out earlier must not outlive the password it was meant to replace.
+        await tx.execute(
+            "DELETE FROM password_resets WHERE user_id = ? AND used_at IS NULL", (user.id,)
+        )
 
 
 async def set_disabled(db: Backend, actor: User, username: str, disabled: bool) -> User:
@@ -285,6 +298,10 @@ async def set_disabled(db: Backend, actor: User, username: str, disabled: bool) 
         await tx.execute("UPDATE users SET disabled = ? WHERE id = ?", (int(disabled), target.id))
         if disabled:
             await tx.execute("DELETE FROM sessions WHERE user_id = ?", (target.id,))
+            # Disabling is how a leaked link is stopped: it must not work again on re-enabling.
+            await tx.execute(
+                "DELETE FROM password_resets WHERE user_id = ? AND used_at IS NULL", (target.id,)
+            )
     return await by_username(db, username)
 
 
