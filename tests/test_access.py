@@ -8,7 +8,14 @@ from dataclasses import dataclass
 import pytest
 
 from photoarchive.accounts.users import User
-from photoarchive.library.access import Access, Viewer, can_view, decide, may_read_archive
+from photoarchive.library.access import (
+    Access,
+    Viewer,
+    can_view,
+    decide,
+    may_delete_comment,
+    may_read_archive,
+)
 
 
 @dataclass
@@ -67,3 +74,16 @@ def test_a_disabled_account_is_a_guest_even_for_its_own_photos(public_view: bool
 def test_members_read_a_private_archive() -> None:
     assert may_read_archive(Viewer(MEMBER, False))
     assert may_read_archive(Viewer(ADMIN, False))
+
+
+def test_a_comment_goes_by_its_author_or_the_photos_owner_and_nobody_else() -> None:
+    author = _user(4)
+    for viewer, allowed in (
+        (author, True),
+        (OWNER, True),
+        (MEMBER, False),
+        (ADMIN, False),
+        (_user(4, disabled=True), False),
+        (None, False),
+    ):
+        assert may_delete_comment(Viewer(viewer, True), PHOTO, author.id) is allowed, viewer

@@ -1,6 +1,6 @@
 """Who may do what with a photo: the one decision every read of a photo, its media, a page or an
 API answer goes through. No HTTP here, and no cache in front of it: a cache may keep what was
-decided (see web/mediabodies.py), never decide.
+decided (see RenditionBodies in web/mediacache.py), never decide.
 
 A viewer is a signed-in account or a guest; the archive says whether guests may look at all.
 A disabled account is treated as a guest (its sessions no longer resolve either). A share-link
@@ -67,6 +67,12 @@ def decide(viewer: Viewer, photo: Owned) -> Access:
         delete=is_owner or account.is_admin,
         react=True,
     )
+
+
+def may_delete_comment(viewer: Viewer, photo: Owned, author_id: int) -> bool:
+    """A comment goes by its author's hand, or by the photo owner's (it is their photo)."""
+    account = viewer.account
+    return account is not None and account.id in (author_id, photo.owner_id)
 
 
 def can_view(viewer: Viewer, photo: Owned) -> bool:

@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 
 from photoarchive.accounts.users import User
 from photoarchive.errors import Forbidden, NotFound
-from photoarchive.library import photos
+from photoarchive.library import access, photos
 from photoarchive.library.blobs import RENDITIONS
 from photoarchive.library.photos import Photo
 from photoarchive.media import redaction
@@ -37,7 +37,8 @@ async def location_patches(
     svc: Services, photo: Photo, viewer: User | None
 ) -> list[tuple[int, bytes]]:
     """The patches that blank the location inside `photo`'s original, unless `viewer` owns it."""
-    if viewer is not None and viewer.id == photo.owner_id:
+    # Whether the location is the viewer's to see does not depend on the archive's guest setting.
+    if access.decide(access.Viewer(viewer, public_view=False), photo).location:
         return []
     stored = json.loads(
         await svc.db.fetchval("SELECT location_patches FROM photos WHERE id = ?", (photo.id,))

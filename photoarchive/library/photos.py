@@ -208,7 +208,10 @@ def latest_comments_sql(count: int) -> str:
 
 
 def _comment(row: Row, photo: Photo, viewer: User | None) -> Comment:
-    can_delete = viewer is not None and viewer.id in (row["author_id"], photo.owner_id)
+    # Only accounts can delete, so the archive's public_view setting does not matter here.
+    can_delete = access.may_delete_comment(
+        access.Viewer(viewer, public_view=False), photo, row["author_id"]
+    )
     return Comment(
         row["id"],
         row["photo_id"],

@@ -27,7 +27,7 @@ from litestar.response import ServerSentEvent, ServerSentEventMessage
 
 from photoarchive.accounts.users import User
 from photoarchive.errors import NotAuthenticated
-from photoarchive.library import photos
+from photoarchive.library import access, photos
 from photoarchive.services import Services
 from photoarchive.web.viewer import current_session, resolve_session, services
 
@@ -74,9 +74,9 @@ def connect(svc: Services, plugin: ChannelsPlugin) -> None:
 
 
 def may_see(viewer: User | None, public_view: bool, kind: str) -> bool:
-    """Every photo in the archive is visible to its readers: signed-in people, and guests when
-    public viewing is on. An event is only ever about a photo, so the same rule applies."""
-    return kind in KINDS and (viewer is not None or public_view)
+    """Every photo in the archive is visible to its readers, so an event (only ever about a
+    photo) goes to whoever may read the archive: the one decision in library/access.py."""
+    return kind in KINDS and access.may_read_archive(access.Viewer(viewer, public_view))
 
 
 async def _still_reading(request: Request[Any, Any, Any], viewer: User | None) -> bool:
@@ -86,7 +86,7 @@ async def _still_reading(request: Request[Any, Any, Any], viewer: User | None) -
     affordable every time the stream wakes rather than only when the archive is quiet."""
     svc = services(request)
     if viewer is None:
-        return svc.settings.public_view
+        return access.may_read_archive(access.Viewer(None, svc.settings.public_view))
     try:
         session = await resolve_session(request)
     except NotAuthenticated:
