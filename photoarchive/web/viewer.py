@@ -17,9 +17,6 @@ from photoarchive.services import Services
 
 _STATE_KEY = "photoarchive_session"
 _UNSET = object()
-# Set in the request's scope state when it carries a live session: the moment that session ends
-# by time alone. The page and media caches never replay this request's answer past it.
-SESSION_ENDS = "session_ends"
 
 
 def services(request: Request[Any, Any, Any]) -> Services:
@@ -60,13 +57,7 @@ async def current_session(
     except NotAuthenticated:
         request.scope.setdefault("state", {})[_STATE_KEY] = None
         raise
-    state = request.scope.setdefault("state", {})
-    state[_STATE_KEY] = session
-    if session is not None:
-        settings = services(request).settings
-        state[SESSION_ENDS] = session.expires_at(
-            settings.session_idle_seconds, settings.session_max_seconds
-        )
+    request.scope.setdefault("state", {})[_STATE_KEY] = session
     return session
 
 
