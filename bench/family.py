@@ -55,7 +55,6 @@ RESULTS = serve.REPO / "bench" / "results" / "family.md"
 # The settings each run is made with (knobs the current app does not read are ignored).
 CONFIGS = {
     "all caches on": {},
-    "page cache off": {"PHOTOARCHIVE_PAGE_CACHE_MB": "0"},
     "media cache off": {"PHOTOARCHIVE_MEDIA_CACHE_MB": "0"},
     "card cache off": {"PHOTOARCHIVE_CARD_CACHE_MB": "0"},
 }
