@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 from photoarchive.media.images import describe
-from photoarchive.ops.verify import Progress
+from photoarchive.ops.progress import Progress
 from photoarchive.storage import original_key, rendition_key
 from tests.cloud import S3Server
 from tests.processes import distinct_jpeg, run_cli

@@ -20,7 +20,9 @@ from typing import Any, BinaryIO
 
 from photoarchive import __version__, clock
 from photoarchive.db import Database
-from photoarchive.ops.verify import GRACE_DEFAULT, Progress, Report, verify
+from photoarchive.ops.findings import Report
+from photoarchive.ops.progress import Progress
+from photoarchive.ops.verify import GRACE_DEFAULT, verify
 from photoarchive.storage import BlobNotFound, BlobStore, StorageError, original_key
 
 MANIFEST = "manifest.json"

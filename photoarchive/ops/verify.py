@@ -12,18 +12,18 @@ import asyncio
 import contextlib
 import hashlib
 import re
-import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, TextIO
+from typing import IO, Any
 
 from photoarchive.db import Database, Row
 from photoarchive.library import blobs
 from photoarchive.library.blobs import RENDITIONS
 from photoarchive.media import images
+from photoarchive.ops.findings import LEFT_ALONE, PROBLEM, REPAIRED, Report
+from photoarchive.ops.progress import Progress
 from photoarchive.storage import (
     BlobInfo,
     BlobNotFound,
@@ -37,87 +37,7 @@ GRACE_DEFAULT = 3600.0
 # Files checked at once: enough to hide a remote store's latency, few enough to bound memory.
 PARALLEL = 4
 
-PROBLEM = "problem"
-REPAIRED = "repaired"
-LEFT_ALONE = "left alone"
-
 _DIGEST = re.compile(r"(?:^|/)([0-9a-f]{64})(?:\.webp)?$")
-
-
-@dataclass(frozen=True)
-class Finding:
-    state: str  # PROBLEM, REPAIRED or LEFT_ALONE
-    text: str
-
-
-@dataclass
-class Report:
-    findings: list[Finding] = field(default_factory=list)
-    photos: int = 0
-    files: int = 0  # distinct originals (photos of the same bytes share them)
-    blobs: int = 0
-    checksums: bool = False
-
-    def add(self, state: str, text: str) -> None:
-        self.findings.append(Finding(state, text))
-
-    def count(self, state: str) -> int:
-        return sum(1 for finding in self.findings if finding.state == state)
-
-    @property
-    def ok(self) -> bool:
-        """True when nothing is wrong: every problem found was repaired."""
-        return self.count(PROBLEM) == 0
-
-    def lines(self) -> list[str]:
-        checked = "checksums verified" if self.checksums else "sizes checked, no checksums"
-        out = [
-            f"{self.photos} photos, {self.files} originals, {self.blobs} stored files ({checked})"
-        ]
-        labels = {PROBLEM: "PROBLEM ", REPAIRED: "REPAIRED", LEFT_ALONE: "LEFT    "}
-        out += [f"{labels[f.state]} {f.text}" for f in self.findings]
-        out.append(
-            f"{self.count(PROBLEM)} problems, {self.count(REPAIRED)} repaired, "
-            f"{self.count(LEFT_ALONE)} left alone: " + ("all is well" if self.ok else "NOT OK")
-        )
-        return out
-
-
-class Progress:
-    """A one-line progress bar, drawn only on a terminal (so logs and cron mail stay clean)."""
-
-    def __init__(self, stream: TextIO | None = None, *, enabled: bool | None = None) -> None:
-        self.stream = stream if stream is not None else sys.stderr
-        self.enabled = self.stream.isatty() if enabled is None else enabled
-        self.label = ""
-        self.total = 0
-        self.done = 0
-        self._drawn = 0.0
-
-    def start(self, label: str, total: int) -> None:
-        self.label, self.total, self.done = label, total, 0
-        self._draw(force=True)
-
-    def advance(self, steps: int = 1) -> None:
-        self.done += steps
-        self._draw(force=self.done >= self.total)
-
-    def finish(self) -> None:
-        if self.enabled and self.label:
-            self.stream.write("\n")
-            self.stream.flush()
-        self.label = ""
-
-    def _draw(self, *, force: bool) -> None:
-        now = time.monotonic()
-        if not self.enabled or (not force and now - self._drawn < 0.1):
-            return
-        self._drawn = now
-        width = 30
-        filled = width * self.done // self.total if self.total else width
-        bar = "#" * filled + "." * (width - filled)
-        self.stream.write(f"\r{self.label:<20} [{bar}] {self.done}/{self.total}")
-        self.stream.flush()
 
 
 async def verify(

@@ -1,0 +1,233 @@
+"""The operator's commands on a whole archive: import, verify, backup, restore."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from photoarchive.cli.common import open_archive as _open_archive
+from photoarchive.cli.common import settings as _settings
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    from photoarchive.ops.progress import Progress
+    from photoarchive.ops.verify import verify
+    from photoarchive.storage import StorageError
+
+    settings = _settings()
+    db, store = _open_archive(settings)
+
+    async def run() -> int:
+        await db.open()
+        try:
+            report = await verify(
+                db,
+                store,
+                settings.tmp_dir,
+                checksums=args.checksums,
+                repair=args.repair,
+                grace=args.grace,
+                max_pixels=settings.max_pixels,
+                progress=Progress(),
+            )
+        except StorageError as exc:
+            print(f"photoarchive: the photo store cannot be read: {exc}", file=sys.stderr)
+            return 2
+        finally:
+            await db.close()
+            await store.close()
+        print("\n".join(report.lines()))
+        return 0 if report.ok else 1
+
+    return asyncio.run(run())
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    from photoarchive.ops.backup import BackupError, backup
+    from photoarchive.ops.progress import Progress
+    from photoarchive.storage import StorageError, original_key
+
+    settings = _settings()
+    db, store = _open_archive(settings)
+    # Local originals are copied; a remote store (S3) keeps them, backed up by its own means.
+    local = store.local_path(original_key("0" * 64)) is not None
+    started = time.monotonic()
+
+    async def run() -> int:
+        await db.open()
+        try:
+            summary = await backup(
+                db,
+                store,
+                settings.data_dir,
+                args.dest,
+                include_originals=local,
+                progress=Progress(),
+            )
+        except (BackupError, StorageError) as exc:
+            print(f"photoarchive: {exc}", file=sys.stderr)
+            return 2
+        finally:
+            await db.close()
+            await store.close()
+        counts = ", ".join(f"{n} {table}" for table, n in summary.counts.items())
+        print(f"Database snapshot: {counts}")
+        if summary.originals_included:
+            print(f"Originals: {summary.originals} files, {summary.bytes / 1e6:.1f} MB")
+        else:
+            print("Originals: not copied; they stay in the object store (back up the bucket)")
+        for dropped in summary.dropped:
+            print(f"Left out: {dropped}, deleted while the backup ran")
+        for problem in summary.problems:
+            print(f"PROBLEM: {problem}")
+        took = time.monotonic() - started
+        print(
+            f"Backup in {args.dest} ({took:.1f} s)" + (" WITH PROBLEMS" if summary.problems else "")
+        )
+        return 1 if summary.problems else 0
+
+    return asyncio.run(run())
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from photoarchive.ops.backup import BackupError, restore
+    from photoarchive.ops.findings import REPAIRED
+    from photoarchive.ops.progress import Progress
+    from photoarchive.storage import StorageError, build_store
+
+    settings = _settings()
+    store = build_store(settings)
+
+    async def run() -> int:
+        try:
+            summary = await restore(
+                args.src,
+                settings.data_dir,
+                settings.database_path,
+                settings.tmp_dir,
+                store,
+                max_pixels=settings.max_pixels,
+                progress=Progress(),
+            )
+        except (BackupError, StorageError) as exc:
+            print(f"photoarchive: {exc}", file=sys.stderr)
+            return 2
+        finally:
+            await store.close()
+        made = summary.manifest.get("created_at", "?")
+        print(f"Restored the backup taken {made} into {settings.data_dir}")
+        print(f"Originals restored: {summary.originals}")
+        for path in summary.damaged:
+            print(f"PROBLEM: damaged in the backup, not restored: {path}")
+        report = summary.report
+        print(f"Renditions regenerated for {report.count(REPAIRED)} originals; then verified:")
+        print("\n".join(f"  {line}" for line in report.lines() if not line.startswith("REPAIRED")))
+        return 0 if summary.report.ok and not summary.damaged else 1
+
+    return asyncio.run(run())
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    import os
+    from pathlib import Path
+
+    from photoarchive.ops import importer
+    from photoarchive.storage import build_store
+
+    if not args.paths and args.files_from is None:
+        print("photoarchive: name the files or folders to import, or --files-from", file=sys.stderr)
+        return 2
+    settings = _settings()
+    jobs = args.jobs or os.cpu_count() or 1
+    listing = None
+    if args.files_from == "-":
+        listing = sys.stdin.fileno()
+    elif args.files_from is not None:
+        try:
+            listing = os.open(args.files_from, os.O_RDONLY)  # read to its end by a thread
+        except OSError as exc:
+            print(f"photoarchive: cannot read {args.files_from}: {exc.strerror}", file=sys.stderr)
+            return 2
+    try:
+        return asyncio.run(
+            importer.run(
+                settings,
+                build_store(settings),
+                [Path(path) for path in args.paths],
+                username=args.user,
+                jobs=jobs,
+                caption_from_filename=args.caption_from_filename,
+                files_from=listing,
+                separator=b"\0" if args.null else b"\n",
+            )
+        )
+    except KeyboardInterrupt:
+        print(importer.INTERRUPTED, file=sys.stderr)
+        return 130
+
+
+def register(sub: Any) -> None:
+    """import, verify, backup and restore."""
+    imp = sub.add_parser(
+        "import", help="import photos from files and folders (recursively) for one account"
+    )
+    imp.add_argument("paths", nargs="*", metavar="PATH", help="a photo or a folder of photos")
+    imp.add_argument(
+        "--files-from",
+        metavar="FILE",
+        help="also import the files and folders listed in FILE, one per line ('-': standard"
+        " input), as the list arrives: find ~/Pictures -newer stamp | photoarchive import"
+        " --files-from - --user NAME",
+    )
+    imp.add_argument(
+        "-0", "--null", action="store_true", help="the list is NUL-separated (find -print0)"
+    )
+    imp.add_argument("--user", required=True, help="the account that will own the photos")
+    imp.add_argument(
+        "--caption-from-filename", action="store_true", help="caption each photo with its name"
+    )
+    imp.add_argument(
+        "--jobs", type=int, default=0, help="photos processed at once (default: all cores)"
+    )
+    imp.set_defaults(func=cmd_import)
+
+    verify = sub.add_parser(
+        "verify",
+        help="check the database and that every photo's files are stored (exit 0: all is well)",
+    )
+    verify.add_argument("--checksums", action="store_true", help="read every original")
+    verify.add_argument(
+        "--repair",
+        action="store_true",
+        help="regenerate missing renditions, recount, delete leftovers older than --grace",
+    )
+    verify.add_argument(
+        "--grace",
+        type=_seconds,
+        default=3600.0,
+        metavar="SECONDS",
+        help="leftovers younger than this may belong to an upload in progress (default 3600)",
+    )
+    verify.set_defaults(func=cmd_verify)
+
+    backup = sub.add_parser("backup", help="copy the database and originals, while serving")
+    backup.add_argument("dest", type=Path, help="a new or empty folder")
+    backup.set_defaults(func=cmd_backup)
+
+    restore = sub.add_parser("restore", help="restore a backup into an empty data folder")
+    restore.add_argument("src", type=Path, help="a folder made by `photoarchive backup`")
+    restore.set_defaults(func=cmd_restore)
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError("must be 0 or more")
+    return value

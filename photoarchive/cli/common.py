@@ -1,0 +1,34 @@
+"""What every command shares: settings from the environment, failing, opening an archive."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any, NoReturn
+
+from photoarchive.settings import Settings, SettingsError
+
+
+def settings(**overrides: object) -> Settings:
+    try:
+        return Settings.from_env(None, **overrides)
+    except SettingsError as exc:
+        fail(f"configuration error: {exc}")
+
+
+def fail(message: str) -> NoReturn:
+    """Exit with status 2, which every command uses for "could not run"."""
+    print(f"photoarchive: {message}", file=sys.stderr)
+    raise SystemExit(2)
+
+
+def open_archive(settings: Settings) -> tuple[Any, Any]:
+    """The database and blob store of an existing archive, for the operator commands."""
+    from photoarchive.db import Database
+    from photoarchive.storage import build_store
+
+    if not settings.database_path.is_file():
+        fail(
+            f"no archive at {settings.data_dir} (no {settings.database_path.name});"
+            " set PHOTOARCHIVE_DATA_DIR"
+        )
+    return Database(settings.database_path, readers=2), build_store(settings)
