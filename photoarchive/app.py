@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from litestar import Litestar
+from litestar import Litestar, Router
 from litestar.config.response_cache import ResponseCacheConfig
 from litestar.contrib.jinja import JinjaTemplateEngine
 from litestar.middleware import DefineMiddleware
@@ -95,7 +95,8 @@ def create_app(settings: Settings) -> Litestar:
     )
     app = App(
         route_handlers=[
-            *PAGE_HANDLERS,
+            # The OpenAPI document describes the JSON API; pages answer HTML to people.
+            Router(path="/", route_handlers=PAGE_HANDLERS, include_in_schema=False),
             *api.API_HANDLERS,
             media.media,
             events.events,

@@ -18,6 +18,7 @@ from photoarchive.web.schemas import (
     CommentList,
     CommentOut,
     ConfirmOut,
+    ErrorOut,
     FileResult,
     LikeState,
     LoginOut,
@@ -67,6 +68,42 @@ class CommentBody(msgspec.Struct, forbid_unknown_fields=True):
     text: str
 
 
+# What each refusal means, for the OpenAPI document; every one has ErrorOut's shape.
+REFUSALS = {
+    400: "The request is malformed: a bad parameter, or a body that is not valid JSON.",
+    401: "Not signed in (or the session or token has ended).",
+    403: "Not allowed: someone else's object, a disabled account, or a missing CSRF token.",
+    404: "No such object, or not one this viewer may see.",
+    409: "Taken already (a username or an e-mail address).",
+    413: "The body is larger than this operation accepts.",
+    415: "The body is not JSON (Content-Type: application/json).",
+    422: "A value is refused; `field` names it and `detail` says why.",
+    429: "Too many attempts; `Retry-After` says when to try again.",
+}
+UPLOAD_REFUSALS = {
+    503: "Too many photos are being decoded; `Retry-After` says when to send again.",
+    507: "The photo store has no room left.",
+}
+READ = (400, 401)
+OBJECT_READ = (400, 401, 404)
+WRITE = (400, 401, 403, 404)
+JSON_BODY = (413, 415, 422)
+
+
+def refusals(*groups: tuple[int, ...] | int) -> dict[int, ResponseSpec]:
+    """The documented error answers of an operation, all with ErrorOut's shape (Litestar's own
+    400 schema would otherwise describe a body this API never sends)."""
+    codes = sorted(
+        {code for group in groups for code in (group if isinstance(group, tuple) else (group,))}
+    )
+    return {
+        code: ResponseSpec(
+            data_container=ErrorOut, description=REFUSALS[code], generate_examples=False
+        )
+        for code in codes
+    }
+
+
 Cursor = Parameter(default=None, max_length=20)
 Limit = Parameter(default=photos.PAGE_DEFAULT, ge=1, le=photos.PAGE_MAX)
 
@@ -75,7 +112,12 @@ class AuthApi(Controller):
     path = "/api/v1/auth"
     tags = ["auth"]
 
-    @post("/signup", status_code=201, opt=GUEST_BODY)
+    @post(
+        "/signup",
+        status_code=201,
+        opt=GUEST_BODY,
+        responses=refusals(400, 403, 409, JSON_BODY, 429),
+    )
     async def signup(self, request: Request[Any, Any, Any], data: SignupBody) -> SignupOut:
         svc = services(request)
         signed = await throttle.signing_up(
@@ -94,13 +136,15 @@ class AuthApi(Controller):
             user=AccountOut.of(signed.user), confirmation_required=signed.confirmation_required
         )
 
-    @post("/confirm", status_code=200, opt=GUEST_BODY)
+    @post("/confirm", status_code=200, opt=GUEST_BODY, responses=refusals(400, 403, JSON_BODY, 429))
     async def confirm(self, request: Request[Any, Any, Any], data: ConfirmBody) -> ConfirmOut:
         svc = services(request)
         await svc.accounts.confirm(svc, data.username, data.code)
         return ConfirmOut(confirmed=True)
 
-    @post("/login", status_code=200, opt=GUEST_BODY)
+    @post(
+        "/login", status_code=200, opt=GUEST_BODY, responses=refusals(400, 401, 403, JSON_BODY, 429)
+    )
     async def login(self, request: Request[Any, Any, Any], data: LoginBody) -> LoginOut:
         svc = services(request)
         signed = await throttle.guarded(
@@ -119,7 +163,7 @@ class AuthApi(Controller):
         )
         return LoginOut(token=token, user=AccountOut.of(signed.user))
 
-    @post("/logout", status_code=204)
+    @post("/logout", status_code=204, responses=refusals(400, 403))
     async def logout(self, request: Request[Any, Any, Any]) -> None:
         session = await current_session(request)
         if session is None:
@@ -134,7 +178,7 @@ class MeApi(Controller):
     path = "/api/v1/me"
     tags = ["users"]
 
-    @get("/")
+    @get("/", responses=refusals(READ))
     async def me(self, request: Request[Any, Any, Any]) -> MeOut:
         user = await require_user(request)
         return MeOut(user=AccountOut.of(user))
@@ -144,7 +188,7 @@ class PhotosApi(Controller):
     path = "/api/v1/photos"
     tags = ["photos"]
 
-    @get("/")
+    @get("/", responses=refusals(READ))
     async def list_photos(
         self, request: Request[Any, Any, Any], cursor: str | None = Cursor, limit: int = Limit
     ) -> PhotoPage:
@@ -160,7 +204,18 @@ class PhotosApi(Controller):
         responses={
             200: ResponseSpec(
                 data_container=UploadOut, description="Every file was already in the archive."
-            )
+            ),
+            **refusals(401, 403),
+            # Refused before the files are read: ErrorOut; every file refused: UploadOut,
+            # each file's reason in `results`, the first one's in `detail` and `status`.
+            **{
+                code: ResponseSpec(
+                    data_container=UploadOut | ErrorOut,  # type: ignore[arg-type]
+                    description=REFUSALS.get(code, UPLOAD_REFUSALS.get(code, "")),
+                    generate_examples=False,
+                )
+                for code in (400, 413, 415, 422, 503, 507)
+            },
         },
     )
     async def upload(self, request: Request[Any, Any, Any]) -> Response[UploadOut]:
@@ -177,12 +232,12 @@ class PhotosApi(Controller):
             body.status = result.status
         return Response(body, status_code=result.status)
 
-    @get("/{photo_id:int}")
+    @get("/{photo_id:int}", responses=refusals(OBJECT_READ))
     async def get_photo(self, request: Request[Any, Any, Any], photo_id: RowId) -> PhotoOut:
         viewer = await require_reader(request)
         return PhotoOut.of(await photos.get(services(request), photo_id, viewer))
 
-    @patch("/{photo_id:int}")
+    @patch("/{photo_id:int}", responses=refusals(WRITE, JSON_BODY))
     async def edit_photo(
         self, request: Request[Any, Any, Any], photo_id: RowId, data: CaptionBody
     ) -> PhotoOut:
@@ -191,19 +246,19 @@ class PhotosApi(Controller):
             await photos.set_caption(services(request), user, photo_id, data.caption)
         )
 
-    @delete("/{photo_id:int}", status_code=204)
+    @delete("/{photo_id:int}", status_code=204, responses=refusals(WRITE))
     async def delete_photo(self, request: Request[Any, Any, Any], photo_id: RowId) -> None:
         user = await require_user(request)
         await photos.delete(services(request), user, photo_id)
 
-    @get("/{photo_id:int}/comments")
+    @get("/{photo_id:int}/comments", responses=refusals(OBJECT_READ))
     async def list_comments(self, request: Request[Any, Any, Any], photo_id: RowId) -> CommentList:
         viewer = await require_reader(request)
         svc = services(request)
         photo = await photos.get(svc, photo_id, viewer, all_comments=True)
         return CommentList(items=[CommentOut.of(c) for c in photo.comments])
 
-    @post("/{photo_id:int}/comments", status_code=201)
+    @post("/{photo_id:int}/comments", status_code=201, responses=refusals(WRITE, JSON_BODY))
     async def add_comment(
         self, request: Request[Any, Any, Any], photo_id: RowId, data: CommentBody
     ) -> CommentOut:
@@ -211,13 +266,13 @@ class PhotosApi(Controller):
         comment = await comments.add(services(request), user, photo_id, data.text)
         return CommentOut.of(comment)
 
-    @put("/{photo_id:int}/like")
+    @put("/{photo_id:int}/like", responses=refusals(WRITE))
     async def like(self, request: Request[Any, Any, Any], photo_id: RowId) -> LikeState:
         user = await require_user(request)
         photo = await likes.set_like(services(request), user, photo_id, True)
         return LikeState(liked=True, like_count=photo.like_count)
 
-    @delete("/{photo_id:int}/like", status_code=200)
+    @delete("/{photo_id:int}/like", status_code=200, responses=refusals(WRITE))
     async def unlike(self, request: Request[Any, Any, Any], photo_id: RowId) -> LikeState:
         user = await require_user(request)
         photo = await likes.set_like(services(request), user, photo_id, False)
@@ -228,7 +283,7 @@ class CommentsApi(Controller):
     path = "/api/v1/comments"
     tags = ["comments"]
 
-    @delete("/{comment_id:int}", status_code=204)
+    @delete("/{comment_id:int}", status_code=204, responses=refusals(WRITE))
     async def delete_comment(self, request: Request[Any, Any, Any], comment_id: RowId) -> None:
         user = await require_user(request)
         await comments.delete(services(request), user, comment_id)
@@ -238,7 +293,7 @@ class UsersApi(Controller):
     path = "/api/v1/users"
     tags = ["users"]
 
-    @get("/{username:str}")
+    @get("/{username:str}", responses=refusals(OBJECT_READ))
     async def profile(self, request: Request[Any, Any, Any], username: str) -> ProfileOut:
         await require_reader(request)
         svc = services(request)
@@ -246,7 +301,7 @@ class UsersApi(Controller):
         counts = await users.profile_counts(svc.db, user.id)
         return ProfileOut(user=UserOut.of(user), counts=ProfileCounts(**counts))
 
-    @get("/{username:str}/photos")
+    @get("/{username:str}/photos", responses=refusals(OBJECT_READ))
     async def photos_of(
         self,
         request: Request[Any, Any, Any],

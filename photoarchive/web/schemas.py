@@ -257,3 +257,12 @@ class UploadOut(msgspec.Struct):
     # Only when no file was kept: the first refusal's reason and status, as in an error answer.
     detail: str | UnsetType = UNSET
     status: int | UnsetType = UNSET
+
+
+class ErrorOut(msgspec.Struct):
+    """Every refusal under /api/v1: its status again, why in words a person understands, and
+    the body field at fault when there is one."""
+
+    status: int
+    detail: str
+    field: str | UnsetType = UNSET
