@@ -313,3 +313,115 @@ def test_a_blob_missing_from_the_store_is_a_clear_404(server: LiveServer) -> Non
     response = client.get(photo["urls"]["original"])
     assert response.status_code == 404
     assert response.json()["detail"] == "This file is missing from the store."
+
+
+def test_a_reupload_fills_an_empty_caption_and_keeps_a_written_one(server: LiveServer) -> None:
+    sign_up(server, "alice")
+    client = api_login(server, "alice")
+    path = PHOTOS / "cameras" / "Kodak_CX7530.jpg"
+    first = upload(client, path).json()["items"][0]
+    assert first["caption"] == ""
+    # Sent again with a caption: the photo had none, so it takes this one, and says so.
+    again = upload(client, path, caption="Grandma's garden")
+    assert again.status_code == 200
+    body = again.json()
+    assert body["items"][0]["id"] == first["id"] and body["items"][0]["duplicate"] is True
+    assert body["items"][0]["caption"] == "Grandma's garden"
+    assert body["results"][0]["outcome"] == "duplicate"
+    assert body["results"][0]["detail"] == "Already in your archive; it has your caption."
+    # Sent once more with other words: the caption someone wrote stays, and the answer says
+    # the new one was not applied.
+    other = upload(client, path, caption="Summer batch").json()
+    assert other["items"][0]["caption"] == "Grandma's garden"
+    assert "yours was not applied" in other["results"][0]["detail"]
+    # Without a caption nothing changes and nothing is said about captions.
+    plain = upload(client, path).json()
+    assert plain["items"][0]["caption"] == "Grandma's garden"
+    assert plain["results"][0]["detail"] == "Already in your archive."
+    assert client.get(f"/api/v1/photos/{first['id']}").json()["caption"] == "Grandma's garden"
+    assert server.count("photos") == 1
+
+
+def test_another_persons_caption_is_never_touched_by_a_reupload(server: LiveServer) -> None:
+    sign_up(server, "alice")
+    sign_up(server, "bob")
+    alice, bob = api_login(server, "alice"), api_login(server, "bob")
+    path = PHOTOS / "cameras" / "Kodak_CX7530.jpg"
+    alices = upload(alice, path).json()["items"][0]
+    bobs = upload(bob, path, caption="Bob's words")
+    assert bobs.status_code == 201  # a photo of bob's own, not a duplicate of alice's
+    assert alice.get(f"/api/v1/photos/{alices['id']}").json()["caption"] == ""
+
+
+def test_no_javascript_form_tells_what_became_of_a_duplicates_caption(
+    server: LiveServer,
+) -> None:
+    alice = sign_up(server, "alice")
+    from tests.support import csrf
+
+    token = csrf(alice)
+    kept, empty = PHOTOS / "cameras" / "Canon_40D.jpg", PHOTOS / "cameras" / "Nikon_D70.jpg"
+    client = api_login(server, "alice")
+    upload(client, kept, caption="Our first camera")
+    upload(client, empty)
+    response = alice.post(
+        "/upload",
+        data={"_csrf_token": token, "caption": "Holiday"},
+        files=[
+            ("file", (kept.name, kept.read_bytes(), "image/jpeg")),
+            ("file", (empty.name, empty.read_bytes(), "image/jpeg")),
+        ],
+    )
+    assert response.status_code == 200
+    page = parse(response.text)
+    outcomes = [li.get("data-outcome") for li in page.find_all("li")]
+    assert outcomes.count("duplicate") == 2
+    text = page.text.replace(" :", ":")  # the name is a link: its own text node
+    assert f"{kept.name}: Already in your archive with a caption of its own" in text
+    assert f"{empty.name}: Already in your archive; it has your caption." in text
+    feed = client.get("/api/v1/photos").json()["items"]
+    assert sorted(p["caption"] for p in feed) == ["Holiday", "Our first camera"]
+
+
+@pytest.fixture
+def crashing_decoder(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file whose ingestion fails on our side (a decoder crashing on it)."""
+    from photoarchive.library import ingest
+
+    real_add = ingest.add
+
+    async def add(svc: object, owner: object, incoming: object, caption: str) -> object:
+        if "crash" in getattr(incoming, "filename", ""):
+            raise RuntimeError("the decoder fell over")
+        return await real_add(svc, owner, incoming, caption)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(ingest, "add", add)
+
+
+def test_no_javascript_form_tells_a_failure_on_our_side_from_a_refusal(
+    tmp_path: Path, crashing_decoder: None
+) -> None:
+    with live_server(make_settings(tmp_path / "data")) as server:
+        alice = sign_up(server, "alice")
+        from tests.support import csrf
+
+        good = PHOTOS / "cameras" / "Pentax_K10D.jpg"
+        response = alice.post(
+            "/upload",
+            data={"_csrf_token": csrf(alice)},
+            files=[
+                ("file", ("crash.jpg", good.read_bytes(), "image/jpeg")),
+                ("file", ("notes.jpg", b"plain words, not a picture" * 10, "image/jpeg")),
+                ("file", (good.name, good.read_bytes(), "image/jpeg")),
+            ],
+        )
+        assert response.status_code == 201
+        page = parse(response.text)
+        lines = [li for li in page.find_all("li") if "data-outcome" in li]
+        # The outcomes of the JSON answer; a failure on our side is also marked as worth retrying.
+        assert [li["data-outcome"] for li in lines] == ["refused", "refused", "kept"]
+        assert [li.get("data-retryable") for li in lines] == ["true", None, None]
+        assert [li.get("class") for li in lines] == ["failed", "refused", "ok"]
+        text = page.text.replace(" :", ":")  # the name is set in bold: its own text node
+        assert "crash.jpg: failed (500)" in text and "Choose it again to retry" in text
+        assert "notes.jpg: refused (415)" in text

@@ -46,17 +46,30 @@ async def _own_copy(svc: Services, owner: User, digest: str) -> int | None:
     )
 
 
+async def _again(svc: Services, owner: User, photo_id: int, caption: str) -> Photo:
+    """The owner's photo of bytes uploaded once more. A caption sent with them fills an empty
+    caption but never replaces one the photo has: someone chose those words, maybe long ago,
+    and a batch caption meant for new photos should not overwrite them."""
+    if caption:
+        await svc.db.execute(
+            "UPDATE photos SET caption = ? WHERE id = ? AND caption = ''", (caption, photo_id)
+        )
+    return await photos.get(svc, photo_id, owner)
+
+
 async def add(
     svc: Services, owner: User, incoming: IncomingFile, caption: str
 ) -> tuple[Photo, bool]:
     """Store an uploaded file as a photo of `owner`. Returns (photo, duplicate).
+
+    A duplicate is the owner's photo of the same bytes, given `caption` only if it had none.
 
     The temp file is always consumed. On any failure nothing is left: no row, no new blob.
     """
     try:
         existing = await _own_copy(svc, owner, incoming.sha256)
         if existing is not None:
-            return await photos.get(svc, existing, owner), True
+            return await _again(svc, owner, existing, caption), True
         if incoming.size == 0:
             raise Invalid("The file is empty.")
         try:
@@ -75,7 +88,7 @@ async def add(
         winner = await _own_copy(svc, owner, incoming.sha256)
         if winner is None:  # and was deleted already
             raise NotFound(photos.PHOTO_GONE)
-        return await photos.get(svc, winner, owner), True
+        return await _again(svc, owner, winner, caption), True
     photo = await photos.get(svc, photo_id, owner)
     await svc.publish("photo", {"id": photo.id, "owner": photo.owner})
     return photo, False

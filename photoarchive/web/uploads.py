@@ -198,6 +198,17 @@ async def read_upload_form(
             tmp_path.unlink(missing_ok=True)
 
 
+def duplicate_detail(kept_caption: str, sent_caption: str) -> str:
+    """What became of a re-upload and of the caption sent with it (see `ingest.add`)."""
+    if not sent_caption:
+        return "Already in your archive."
+    if kept_caption == sent_caption:
+        return "Already in your archive; it has your caption."
+    return (
+        "Already in your archive with a caption of its own, which was kept: yours was not applied."
+    )
+
+
 @dataclass
 class FileOutcome:
     """What became of one file of an upload, in the order the files were sent."""
@@ -210,6 +221,12 @@ class FileOutcome:
     @property
     def outcome(self) -> str:
         return "refused" if self.photo is None else "duplicate" if self.status == 200 else "kept"
+
+    @property
+    def retryable(self) -> bool:
+        """Not kept for a passing reason (our error, a busy or full server): sending the same
+        file again may work, unlike a refusal for what the file is."""
+        return self.photo is None and (self.status >= 500 or self.status in (408, 429))
 
 
 @dataclass
@@ -226,9 +243,9 @@ class UploadResult:
             return 200
         return self.errors[0]["status"] if self.errors else 400
 
-    def kept(self, filename: str, photo: Any, duplicate: bool) -> None:
+    def kept(self, filename: str, photo: Any, duplicate: bool, caption: str = "") -> None:
         self.items.append((photo, duplicate))
-        detail = "Already in your archive." if duplicate else "Uploaded."
+        detail = duplicate_detail(photo.caption, caption) if duplicate else "Uploaded."
         self.files.append(FileOutcome(filename, 200 if duplicate else 201, detail, photo))
 
     def refused(self, filename: str, status: int, detail: str) -> None:
@@ -277,7 +294,7 @@ async def receive_photos(request: Request[Any, Any, Any], user: User) -> UploadR
                 log.exception("upload of %r failed", incoming.filename)
                 result.refused(incoming.filename, 500, FILE_FAILED)
             else:
-                result.kept(incoming.filename, photo, duplicate)
+                result.kept(incoming.filename, photo, duplicate, caption)
     finally:
         form.discard()
     return result
