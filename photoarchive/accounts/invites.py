@@ -4,12 +4,38 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from dataclasses import dataclass
+from typing import Literal
 
 from photoarchive import clock
 from photoarchive.db import Backend, Reader, Transaction
 from photoarchive.errors import Forbidden
 
 INVITE_DAYS = 7
+# Longer than any token `create` makes: such a "token" is not looked up at all.
+TOKEN_MAX = 128
+
+InviteState = Literal["valid", "used", "expired", "unknown"]
+
+# Why a sign-up with the link is refused (the invite page says more, and what to do).
+REFUSALS: dict[InviteState, str] = {
+    "unknown": "That invite link is not valid.",
+    "used": "That invite link has already been used.",
+    "expired": "That invite link has expired.",
+}
+
+
+@dataclass(frozen=True)
+class Invite:
+    """What an invite link is worth now, and who made it (None when unknown)."""
+
+    state: InviteState
+    inviter: str | None = None  # the display name, else the username
+    inviter_username: str | None = None
+
+    @property
+    def usable(self) -> bool:
+        return self.state == "valid"
 
 
 def _hash(token: str) -> bytes:
@@ -28,17 +54,30 @@ async def create(db: Backend, admin_id: int, days: float = INVITE_DAYS) -> tuple
     return token, expires
 
 
-async def consume(db: Reader, token: str) -> None:
-    """Refuse a token that is unknown, used or expired (only reads: `mark_used` uses it)."""
+async def look_up(db: Reader, token: str) -> Invite:
+    """The state of the invite with this token: the one rule for whether it may still be used."""
+    if not token or len(token) > TOKEN_MAX:
+        return Invite("unknown")
     row = await db.fetchone(
-        "SELECT used_at, expires_at FROM invites WHERE token_hash = ?", (_hash(token),)
+        "SELECT i.used_at, i.expires_at, u.username, u.display_name FROM invites i"
+        " JOIN users u ON u.id = i.created_by WHERE i.token_hash = ?",
+        (_hash(token),),
     )
     if row is None:
-        raise Forbidden("That invite link is not valid.", field="invite")
+        return Invite("unknown")
+    state: InviteState = "valid"
     if row["used_at"] is not None:
-        raise Forbidden("That invite link has already been used.", field="invite")
-    if row["expires_at"] < clock.now():
-        raise Forbidden("That invite link has expired.", field="invite")
+        state = "used"
+    elif row["expires_at"] < clock.now():
+        state = "expired"
+    return Invite(state, row["display_name"] or row["username"], row["username"])
+
+
+async def consume(db: Reader, token: str) -> None:
+    """Refuse a token that is unknown, used or expired (only reads: `mark_used` uses it)."""
+    invite = await look_up(db, token)
+    if not invite.usable:
+        raise Forbidden(REFUSALS[invite.state], field="invite")
 
 
 async def mark_used(tx: Transaction, token: str, user_id: int) -> None:
