@@ -51,6 +51,7 @@ RETRY_SECONDS = 60.0
 
 class CognitoAccounts:
     uses_email_codes = True
+    first_sign_up_is_admin = False  # the first to sign in is (see _grant_admin)
 
     def __init__(self, settings: Settings) -> None:
         region, pool = settings.cognito_region, settings.cognito_user_pool_id

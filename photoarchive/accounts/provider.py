@@ -42,6 +42,10 @@ class SignedIn:
 class Accounts(Protocol):
     # Whether accounts are confirmed by an emailed code (and passwords reset the same way).
     uses_email_codes: bool
+    # Whether the first account signed up here is the administrator: then a fresh install sends
+    # its first visitor to sign up. (A provider may grant the role at sign-in instead, and may
+    # have people who already hold accounts and just sign in.)
+    first_sign_up_is_admin: bool
 
     async def start(self) -> None: ...
 
@@ -75,6 +79,7 @@ class LocalAccounts:
     """Accounts and argon2id password hashes in our own database."""
 
     uses_email_codes = False
+    first_sign_up_is_admin = True
 
     async def start(self) -> None:
         return None
@@ -116,6 +121,12 @@ class LocalAccounts:
 
     async def sign_out(self, svc: Services, session: Session) -> None:
         return None
+
+
+async def awaits_first_admin(svc: Services) -> bool:
+    """True on a fresh install whose first sign-up will administer it: nobody can sign in yet,
+    so the pages send visitors to make that account."""
+    return svc.accounts.first_sign_up_is_admin and not await users.has_accounts(svc.db)
 
 
 def build_accounts(settings: Settings) -> Accounts:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+import zoneinfo
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from photoarchive import clock
@@ -24,6 +26,8 @@ PASSWORD_MIN = 8
 PASSWORD_MAX = 1024
 WRONG_LOGIN = "Wrong username or password."
 DISPLAY_NAME_MAX = 64
+# A person's time zone setting: this, or an IANA name from the server's tz database.
+TIME_ZONE_AUTOMATIC = ""
 # Held by every transaction that adds an account: the first account becomes admin, names and
 # emails stay unique and an invite is used once, even with two sign-ups at the same moment.
 SIGN_UP_LOCK = "accounts:sign-up"
@@ -40,6 +44,9 @@ class User:
     is_admin: bool
     disabled: bool
     created_at: str
+    # The zone instants are shown in to this person; TIME_ZONE_AUTOMATIC: their browser's.
+    # Read with the session (sessions.COLUMNS); an account looked up otherwise has the default.
+    time_zone: str = TIME_ZONE_AUTOMATIC
 
     @property
     def initial(self) -> str:
@@ -93,6 +100,25 @@ def check_display_name(name: str) -> str:
         )
     if any(not ch.isprintable() for ch in name):
         raise Invalid("The display name has characters that cannot be shown.", field="display_name")
+    return name
+
+
+@lru_cache(maxsize=1)
+def time_zone_names() -> tuple[str, ...]:
+    """The zones a person may choose, sorted: the tz database's names, without the entries
+    that are no IANA zone ('localtime' is whatever this server's clock is set to)."""
+    return tuple(sorted(zoneinfo.available_timezones() - {"localtime", "posixrules", "Factory"}))
+
+
+def check_time_zone(name: str) -> str:
+    if not isinstance(name, str):
+        raise Invalid("The time zone must be text.", field="time_zone")
+    name = name.strip()
+    if name != TIME_ZONE_AUTOMATIC and name not in time_zone_names():
+        raise Invalid(
+            "That is not a time zone this archive knows: choose one from the list, or Automatic.",
+            field="time_zone",
+        )
     return name
 
 
@@ -178,7 +204,7 @@ async def check_registration(
     Checked again inside the inserting transaction; outside it, it lets a sign-up that also
     creates an account elsewhere (an identity provider) be refused before that happens.
     """
-    first = await db.fetchone("SELECT 1 FROM users LIMIT 1") is None
+    first = not await has_accounts(db)
     if not first and registration != "open":
         if registration == "closed":
             raise Forbidden("Sign-up is closed on this archive. Ask its administrator.")
@@ -194,6 +220,11 @@ async def check_registration(
             raise Conflict("That username is taken.", field="username")
         raise Conflict("An account with that email already exists.", field="email")
     return first
+
+
+async def has_accounts(db: Reader) -> bool:
+    """False on a fresh install: the next account is the first (see `check_registration`)."""
+    return await db.fetchone("SELECT 1 FROM users LIMIT 1") is not None
 
 
 async def authenticate(db: Backend, passwords: Passwords, login: str, password: str) -> User:
@@ -265,6 +296,17 @@ async def update_profile(db: Backend, user: User, *, email: str, display_name: s
     updated = await by_id(db, user.id)
     assert updated is not None
     return updated
+
+
+async def set_time_zone(db: Backend, user: User, name: str) -> str:
+    """Store the person's time zone setting (an IANA name, or automatic); returns it as stored."""
+    name = check_time_zone(name)
+    await db.execute(
+        "INSERT INTO user_preferences (user_id, time_zone) VALUES (?, ?)"
+        " ON CONFLICT (user_id) DO UPDATE SET time_zone = excluded.time_zone",
+        (user.id, name),
+    )
+    return name
 
 
 async def set_password(

@@ -11,9 +11,16 @@ from litestar import Response, get, post
 from litestar.plugins.htmx import ClientRedirect
 from litestar.response import Redirect, Template
 
-from photoarchive.accounts import sessions, throttle
+from photoarchive.accounts import invites, sessions, throttle, users
+from photoarchive.accounts.provider import awaits_first_admin
 from photoarchive.accounts.users import User
-from photoarchive.errors import AppError, NotAuthenticated, NotFound, TooManyRequests
+from photoarchive.errors import (
+    AppError,
+    Forbidden,
+    NotAuthenticated,
+    NotFound,
+    TooManyRequests,
+)
 from photoarchive.services import Services
 from photoarchive.web.admission import GUEST_BODY
 from photoarchive.web.render import Req, form_fields, is_htmx, render, safe_next
@@ -43,6 +50,8 @@ async def login_form(
         user = None
     if user is not None:
         return Redirect(safe_next(next), status_code=303)
+    if await awaits_first_admin(services(request)):  # nobody could sign in yet
+        return Redirect("/signup", status_code=303)
     return render(
         request,
         "login.html",
@@ -103,16 +112,51 @@ async def login(request: Req) -> Response[Any]:
     return await _start_session(request, signed.user, target, signed.refresh_token)
 
 
-@get("/signup")
-async def signup_form(request: Req, invite: str | None = None) -> Template:
+# The first-run form lost the race for the first account: say why it now needs an invite.
+FIRST_TAKEN = (
+    "Someone else has just created the first account, so joining this archive now takes an"
+    " invite link. Ask them for one."
+)
+# What a link that cannot be used answers with, besides the page that explains it.
+_INVITE_STATUS = {"unknown": 404, "used": 410, "expired": 410}
+
+
+async def _signup_page(
+    request: Req, values: dict[str, str], error: AppError | None = None
+) -> Template:
+    """The sign-up page as the archive stands: its first account, an invitation (naming who
+    sent it, or saying why the link no longer works), or the form the policy allows."""
+    svc = services(request)
+    first_run = not await users.has_accounts(svc.db)
+    invite = None
+    if values.get("invite") and not first_run and svc.settings.registration != "closed":
+        invite = await invites.look_up(svc.db, values["invite"])
+    context: dict[str, Any] = {
+        "user": await viewer(request),
+        "error": error.message if error else None,
+        "field": error.field if error else None,
+        "values": values,
+        "status": error.status if error else 200,
+    }
+    if invite is not None and not invite.usable and svc.settings.registration == "invite":
+        if error is None:
+            context["status"] = _INVITE_STATUS[invite.state]
+        return render(
+            request, "invite.html", invite=invite, invite_days=invites.INVITE_DAYS, **context
+        )
     return render(
         request,
         "signup.html",
-        user=await viewer(request),
-        error=None,
-        field=None,
-        values={"invite": invite or ""},
+        first_run=first_run,
+        first_admin=first_run and svc.accounts.first_sign_up_is_admin,
+        invite=invite,
+        **context,
     )
+
+
+@get("/signup")
+async def signup_form(request: Req, invite: str | None = None) -> Template:
+    return await _signup_page(request, {"invite": (invite or "")[: invites.TOKEN_MAX + 1]})
 
 
 @post("/signup", status_code=200, opt=GUEST_BODY)
@@ -132,16 +176,10 @@ async def signup(request: Req) -> Response[Any]:
             ),
         )
     except AppError as exc:
+        if form.get("first_run") and exc.field == "invite" and not form.get("invite"):
+            exc = Forbidden(FIRST_TAKEN, field="invite")
         values = {k: form.get(k, "")[:320] for k in ("username", "email", "invite")}
-        page = render(
-            request,
-            "signup.html",
-            user=None,
-            error=exc.message,
-            field=exc.field,
-            values=values,
-            status=exc.status,
-        )
+        page = await _signup_page(request, values, exc)
         if isinstance(exc, TooManyRequests):
             page.headers["Retry-After"] = str(exc.retry_after)
         return page
