@@ -145,3 +145,43 @@ def test_a_named_lock_excludes_another_process(tmp_path: Path) -> None:
     finally:
         holder.kill()
         holder.wait()
+
+
+COUNT_TO = "WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c WHERE n < ?)"
+SLOW = COUNT_TO + " SELECT count(*) FROM c"
+
+
+def test_a_key_lookup_is_answered_without_waiting_for_a_reader(tmp_path: Path) -> None:
+    async def body(db: Database) -> None:
+        await db.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT)")
+        await db.execute("INSERT INTO t (id, name) VALUES (1, 'one')")
+        # The only reader thread is busy with a long count...
+        busy = asyncio.create_task(db.fetchval(SLOW, (3_000_000,)))
+        await asyncio.sleep(0.05)
+        assert not busy.done()
+        # ... and the lookup is answered while it still is: no trip to that thread.
+        row = await db.fetch_by_key("SELECT name FROM t WHERE id = ?", (1,))
+        assert row is not None and row["name"] == "one"
+        assert not busy.done()
+        assert await db.fetch_by_key("SELECT name FROM t WHERE id = ?", (2,)) is None
+        # A write is seen by the very next lookup: the connection keeps no old snapshot.
+        await db.execute("UPDATE t SET name = 'uno' WHERE id = 1")
+        row = await db.fetch_by_key("SELECT name FROM t WHERE id = ?", (1,))
+        assert row is not None and row["name"] == "uno"
+        assert await busy == 3_000_000
+
+    run(tmp_path / "a.db", body)
+
+
+def test_a_lookup_that_turns_out_slow_goes_to_a_reader_and_still_answers(tmp_path: Path) -> None:
+    async def body(db: Database) -> None:
+        busy = asyncio.create_task(db.fetchval(SLOW, (3_000_000,)))
+        await asyncio.sleep(0.05)
+        # Past its step budget the query gives up on this thread and queues for the reader,
+        # so it can only be answered once the long count is done.
+        row = await db.fetch_by_key(SLOW, (200_000,))
+        assert busy.done()
+        assert row is not None and row[0] == 200_000
+        await busy
+
+    run(tmp_path / "a.db", body)

@@ -101,9 +101,10 @@ def test_a_media_request_looks_its_session_and_photo_up_by_key(tmp_path: Path) -
     analyzed_archive(path)
     plan = plan_of(path, photos.media_lookup_sql(), [b"\0" * 32, "cookie", 7])
     searched = {step.split()[1] for step in plan if step.startswith("SEARCH")}
-    assert searched == {"s", "su", "p", "u"}, plan
+    # up: the viewer's preferences (their time zone), read with the session.
+    assert searched == {"s", "su", "up", "p", "u"}, plan
     assert not [
         step
         for step in plan
-        if step.split()[1] in {"s", "su", "p", "u"} and step.startswith("SCAN")
+        if step.split()[1] in {"s", "su", "up", "p", "u"} and step.startswith("SCAN")
     ], plan

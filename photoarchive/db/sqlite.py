@@ -25,6 +25,9 @@ from photoarchive.db.protocol import (
 from photoarchive.errors import InsufficientStorage
 
 BUSY_TIMEOUT_MS = 10_000
+# How much engine work a read on the event loop's thread may do before it gives up and goes to
+# a reader thread (see fetch_by_key): a key lookup needs a few hundred steps, a scan far more.
+KEY_LOOKUP_STEPS = 5_000
 # The largest id SQLite can store; binding a larger Python int raises OverflowError.
 MAX_ROWID = 2**63 - 1
 DISK_FULL = (
@@ -47,6 +50,38 @@ def _neutral_errors() -> Iterator[None]:
         raise IntegrityError(str(exc)) from exc
 
 
+class _KeyLookups:
+    """A read-only connection used on the event loop's thread (see `Backend.fetch_by_key`).
+
+    It never waits for a lock (busy_timeout 0) and interrupts its own query past
+    KEY_LOOKUP_STEPS engine steps; either way the caller gets sqlite3.OperationalError and
+    asks a reader thread instead. So a query that turns out slow costs the loop at most a few
+    hundred microseconds, once."""
+
+    CHECK_EVERY = 100  # engine steps between two calls of the progress handler
+
+    def __init__(self, path: Path) -> None:
+        self._conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        self._conn.row_factory = sqlite3.Row
+        self._conn.execute("PRAGMA busy_timeout = 0")
+        self._conn.execute("PRAGMA query_only = ON")
+        self._checks = 0
+        self._conn.set_progress_handler(self._over_budget, self.CHECK_EVERY)
+
+    def _over_budget(self) -> bool:
+        self._checks += 1
+        return self._checks * self.CHECK_EVERY > KEY_LOOKUP_STEPS
+
+    def fetchone(self, sql: str, params: Params) -> sqlite3.Row | None:
+        self._checks = 0
+        # fetchall: the statement runs to its end and is reset, ending its read transaction.
+        rows: list[sqlite3.Row] = self._conn.execute(sql, params).fetchall()
+        return rows[0] if rows else None
+
+    def close(self) -> None:
+        self._conn.close()
+
+
 class Database:
     """All SQL goes through here. Writes are serialised and use `BEGIN IMMEDIATE`.
 
@@ -60,6 +95,7 @@ class Database:
         self._all_readers: list[aiosqlite.Connection] = []
         self._write_lock = asyncio.Lock()
         self._watcher: sqlite3.Connection | None = None
+        self._keyed: _KeyLookups | None = None
         self.query_count = 0  # observed by tests that check pages cost a fixed number of queries
 
     async def _connect(self) -> aiosqlite.Connection:
@@ -102,6 +138,7 @@ class Database:
         # Never waits (busy_timeout 0) and never writes: it only asks whether anything changed.
         self._watcher = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         self._watcher.execute("PRAGMA busy_timeout = 0")
+        self._keyed = _KeyLookups(self.path)
 
     def data_version(self) -> int | None:
         """A number that changes whenever anything is committed, by this process or another;
@@ -115,6 +152,9 @@ class Database:
             return None
 
     async def close(self) -> None:
+        if self._keyed is not None:
+            self._keyed.close()
+            self._keyed = None
         if self._watcher is not None:
             self._watcher.close()
             self._watcher = None
@@ -162,6 +202,17 @@ class Database:
     async def fetchval(self, sql: str, params: Params = ()) -> Any:
         row = await self.fetchone(sql, params)
         return None if row is None else row[0]
+
+    async def fetch_by_key(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
+        """See `Backend.fetch_by_key`: on this thread when SQLite can answer at once."""
+        self.query_count += 1
+        if self._keyed is not None:
+            try:
+                return self._keyed.fetchone(sql, params)
+            except sqlite3.OperationalError:
+                pass  # past its budget, or the file is busy: a reader thread may wait
+        rows = await self.fetchall(sql, params)
+        return rows[0] if rows else None
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Transaction]:

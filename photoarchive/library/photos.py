@@ -79,6 +79,13 @@ class Photo:
         return " ".join(part for part in (make, model) if part) or None
 
     @property
+    def dated_by(self) -> tuple[str, str]:
+        """What the photo's card is dated by: when it was taken if the camera said, else when
+        it was uploaded. (A taken time without an offset is the camera's wall clock: see
+        web/dates.py for how each kind is shown.)"""
+        return ("Taken", self.taken_at) if self.taken_at else ("Uploaded", self.created_at)
+
+    @property
     def alt(self) -> str:
         return self.caption.strip()[:300] or f"Photo by {self.owner}"
 

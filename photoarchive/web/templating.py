@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
-from functools import lru_cache
 
-from jinja2 import Environment
+from jinja2 import Environment, pass_context
+from jinja2.runtime import Context
+from markupsafe import Markup
 
 from photoarchive import __version__
 from photoarchive.accounts import cognito, users
 from photoarchive.library import comments, photos
 from photoarchive.media.images import UPLOAD_FORMATS
+from photoarchive.web import dates
 from photoarchive.web.cards import CardCache
 from photoarchive.web.cards import install as install_cards
 
@@ -58,15 +59,22 @@ def human_bytes(size: int) -> str:
     return f"{size} bytes"
 
 
-@lru_cache(maxsize=4096)  # a feed shows the same few hundred dates again and again
-def human_date(stamp: str | None) -> str:
-    if not stamp:
-        return ""
-    try:
-        moment = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
-    except ValueError:
-        return stamp
-    return moment.strftime("%-d %b %Y, %H:%M")
+def viewer_zone(context: Context) -> str:
+    """The zone setting of the page's viewer: an IANA name, or "" (automatic) for a guest too.
+    Cards are kept per viewer (cards.py), so a card made for one zone is never shown in another."""
+    return getattr(context.get("viewer"), "time_zone", "") or ""
+
+
+@pass_context
+def time_filter(context: Context, stamp: str | float | None, style: str = "datetime") -> Markup:
+    """`{{ stamp | time("date") }}`: a `<time>` element in the viewer's zone (see dates.py)."""
+    return dates.time_tag(stamp, viewer_zone(context), style)
+
+
+@pass_context
+def date_filter(context: Context, stamp: str | float | None, style: str = "datetime") -> str:
+    """`{{ stamp | date }}`: the text alone, in the viewer's zone (UTC when automatic)."""
+    return dates.show(stamp, viewer_zone(context), style)
 
 
 def configure_environment(engine: object, cards: CardCache) -> None:
@@ -75,7 +83,8 @@ def configure_environment(engine: object, cards: CardCache) -> None:
     # Templates change only with a new release: no stat() of every included file per render.
     env.auto_reload = False
     env.filters["bytes"] = human_bytes
-    env.filters["date"] = human_date
+    env.filters["date"] = date_filter
+    env.filters["time"] = time_filter
     env.globals["version"] = __version__
     env.globals["limits"] = LIMITS
     install_cards(env, cards)

@@ -19,6 +19,55 @@
     });
   }
 
+  // --- Times in the reader's time zone ------------------------------------------------------
+  // With an automatic zone setting the server writes instants in UTC and marks them
+  // data-local; here they are rewritten in this device's zone, in the server's own format
+  // (dates.py: "30 Nov 2026, 00:30 PST"). A zone chosen on /settings is rendered by the
+  // server and left alone, as are camera times without a zone (they have no data-local).
+  var MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+  var numbers = null;
+
+  function zoneLabel(moment) {
+    // en-US names American zones (PDT), en-GB European ones (CEST); others get an offset.
+    var label = "";
+    ["en-US", "en-GB"].some(function (locale) {
+      var parts = new Intl.DateTimeFormat(locale, { timeZoneName: "short" }).formatToParts(moment);
+      parts.forEach(function (part) { if (part.type === "timeZoneName") label = part.value; });
+      return !/^GMT[+-]/.test(label);
+    });
+    return label.replace(/^GMT(?=[+-])/, "UTC").replace(/^GMT$/, "UTC");
+  }
+
+  function localText(moment, style) {
+    numbers = numbers || new Intl.DateTimeFormat("en-US", {
+      year: "numeric", month: "numeric", day: "numeric", hour: "2-digit", minute: "2-digit", hourCycle: "h23"
+    });
+    var at = {};
+    numbers.formatToParts(moment).forEach(function (part) { at[part.type] = part.value; });
+    var text = Number(at.day) + " " + MONTHS[Number(at.month) - 1] + " " + at.year;
+    if (style === "date") return text;
+    text += ", " + ("0" + Number(at.hour) % 24).slice(-2) + ":" + at.minute;
+    return style === "datetime-zone" ? text + " " + zoneLabel(moment) : text;
+  }
+
+  function localTimes(root) {
+    if (!window.Intl || !Intl.DateTimeFormat.prototype.formatToParts) return;
+    $$("time[data-local]", root).forEach(function (el) {
+      var moment = new Date(el.getAttribute("datetime"));
+      if (isNaN(moment.getTime())) return;
+      try {
+        el.textContent = localText(moment, el.getAttribute("data-local"));
+        el.removeAttribute("data-local");
+      } catch (e) { /* the server's UTC text stays */ }
+    });
+    $$("[data-browser-zone]", root).forEach(function (el) {
+      var zone = new Intl.DateTimeFormat().resolvedOptions().timeZone;
+      if (!zone) return;
+      $("strong", el).textContent = zone;
+      el.hidden = false;
+    });
+  }
+
   // --- Photo modal on profile pages ----------------------------------------------------
   // Grid links load the photo into #modal and htmx pushes /photos/{id} (hx-push-url), so the
   // address can be shared or reloaded (the server then renders the full photo page). Esc,
@@ -217,6 +266,7 @@
   // --- Start -------------------------------------------------------------------------------
   function start() {
     placeholders(document);
+    localTimes(document);
     var button = $("#new-photos-button");
     if (button) button.addEventListener("click", loadNewPhotos);
   }
@@ -225,7 +275,10 @@
   else start();
 
   // htmx:load fires for every piece of content htmx adds (next feed pages, fragments).
-  document.addEventListener("htmx:load", function (event) { placeholders(event.target); });
+  document.addEventListener("htmx:load", function (event) {
+    placeholders(event.target);
+    localTimes(event.target);
+  });
   document.addEventListener("htmx:afterSwap", function (event) {
     if (event.target.id === "modal") openedModal();
   });
