@@ -260,7 +260,9 @@ async def find_with_session(
     """The live session `token` names and the photo (as nobody in particular sees it, like
     `find(svc, photo_id, None)`), in one query: a photo's media is asked for thirty times a
     feed page, and a second trip to a reader thread cost about as much as SQLite's work."""
-    row = await svc.db.fetchone(media_lookup_sql(), (sessions.lookup_hash(token), kind, photo_id))
+    row = await svc.db.fetch_by_key(
+        media_lookup_sql(), (sessions.lookup_hash(token), kind, photo_id)
+    )
     assert row is not None  # one row always: every table is joined to the constant one
     # The two halves share column names (id, username, created_at...): a name must never be
     # looked up across the whole row, or the viewer could be read from the photo's columns.
