@@ -96,7 +96,7 @@ async def resolve(
     wanted = lookup_hash(token)
     if wanted is None:
         return None
-    row = await db.fetchone(
+    row = await db.fetch_by_key(
         f"SELECT {COLUMNS} FROM sessions s JOIN users su ON su.id = s.user_id"  # noqa: S608 (a fixed column list)
         " WHERE s.token_hash = ? AND s.kind = ?",
         (wanted, kind),
