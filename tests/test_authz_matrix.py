@@ -70,6 +70,7 @@ MATRIX: dict[tuple[str, str], tuple[int, int, int, int, int]] = {
     ("POST", "/reset"): (404, 404, 404, 404, 404),
     ("GET", "/settings"): (303, 303, 200, 200, 200),
     ("POST", "/settings/profile"): (401, 401, 303, 303, 303),
+    ("POST", "/settings/time-zone"): (401, 401, 303, 303, 303),
     ("POST", "/settings/password"): (401, 401, 422, 422, 422),
     ("POST", "/settings/sessions/{session_id:int}/end"): (401, 401, 404, 303, 404),
     ("POST", "/settings/sessions/end-others"): (401, 401, 303, 303, 303),
@@ -279,6 +280,7 @@ def body(world: World, method: str, path: str, role: str) -> dict[str, Any]:
         "/reset": {"login": "owner", "code": "123456", "password": PASSWORD},
         "/api/v1/auth/confirm": {"username": "owner", "code": "123456"},
         "/password-reset/{token:str}": {"password": "a brand new passphrase"},
+        "/settings/time-zone": {"time_zone": "Europe/Paris"},
     }
     if method in ("POST", "PATCH") and path in forms:
         return {"data": forms[path]}

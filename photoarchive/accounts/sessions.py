@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from photoarchive import clock
-from photoarchive.accounts.users import User
+from photoarchive.accounts.users import TIME_ZONE_AUTOMATIC, User
 from photoarchive.db import Backend, Database, Row, Transaction
 from photoarchive.errors import NotFound
 
@@ -78,7 +78,8 @@ COLUMNS = (
     " s.user_agent, s.client_ip, s.refresh_token, su.id AS user_id,"
     " su.username AS user_username, su.email AS user_email,"
     " su.display_name AS user_display_name, su.is_admin AS user_is_admin,"
-    " su.disabled AS user_disabled, su.created_at AS user_created_at"
+    " su.disabled AS user_disabled, su.created_at AS user_created_at,"
+    " (SELECT up.time_zone FROM user_preferences up WHERE up.user_id = su.id) AS user_time_zone"
 )
 
 
@@ -121,6 +122,7 @@ async def live(
             is_admin=bool(row["user_is_admin"]),
             disabled=bool(row["user_disabled"]),
             created_at=row["user_created_at"],
+            time_zone=row["user_time_zone"] or TIME_ZONE_AUTOMATIC,
         ),
         kind=row["kind"],
         created_at=row["session_created"],

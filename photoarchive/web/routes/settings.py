@@ -1,7 +1,8 @@
-"""/settings: one's own profile, password, and the sessions signed in as oneself."""
+"""/settings: one's own profile, password, time zone, and the sessions signed in as oneself."""
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from litestar import Response, get, post
@@ -20,6 +21,7 @@ PROVIDER_KEEPS_PASSWORDS = (
 )
 NOTICES = {
     "profile": "Your profile is saved.",
+    "time-zone": "Your time zone is saved.",
     "password": "Your password is changed, and you are signed out everywhere else.",
     "others": "You are signed out everywhere else.",
     "session": "That session has ended.",
@@ -42,6 +44,7 @@ async def _page(
     section: str | None = None,
     error: AppError | None = None,
     values: dict[str, str] | None = None,
+    time_zone: str | None = None,
 ) -> Template:
     svc = services(request)
     settings = svc.settings
@@ -60,12 +63,24 @@ async def _page(
         error=error.message if error else None,
         field=error.field if error else None,
         values=values or {"display_name": user.display_name, "email": user.email},
+        # What the form shows as chosen: the setting, or a refused choice to correct.
+        time_zone=user.time_zone if time_zone is None else time_zone,
+        time_zones=_zone_groups(),
         active_sessions=active,
         current_id=session.id,
         # With an identity provider, the password and the email (the sign-in name) are its.
         local_account=settings.auth == "local",
         provider_note=PROVIDER_KEEPS_PASSWORDS,
     )
+
+
+@lru_cache(maxsize=1)
+def _zone_groups() -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """The zones one may choose, grouped by region for the list: ("Europe", ("Europe/Paris", ...))."""
+    groups: dict[str, list[str]] = {}
+    for name in users.time_zone_names():
+        groups.setdefault(name.split("/", 1)[0] if "/" in name else "Other", []).append(name)
+    return tuple((region, tuple(names)) for region, names in groups.items())
 
 
 def _done(what: str) -> Redirect:
@@ -95,6 +110,24 @@ async def save_profile(request: Req) -> Response[Any]:
             request, session, status=exc.status, section="profile", error=exc, values=values
         )
     return _done("profile")
+
+
+@post("/settings/time-zone")
+async def save_time_zone(request: Req) -> Response[Any]:
+    session = await _session(request)
+    form = await form_fields(request)
+    try:
+        await users.set_time_zone(services(request).db, session.user, form.get("time_zone", ""))
+    except AppError as exc:
+        return await _page(
+            request,
+            session,
+            status=exc.status,
+            section="time_zone",
+            error=exc,
+            time_zone=form.get("time_zone", "")[:100],
+        )
+    return _done("time-zone")
 
 
 @post("/settings/password")
@@ -140,4 +173,11 @@ async def end_other_sessions(request: Req) -> Response[Any]:
     return _done("others")
 
 
-HANDLERS = [settings_page, save_profile, change_password, end_session, end_other_sessions]
+HANDLERS = [
+    settings_page,
+    save_profile,
+    save_time_zone,
+    change_password,
+    end_session,
+    end_other_sessions,
+]
