@@ -42,6 +42,7 @@ MATRIX: dict[tuple[str, str], tuple[int, int, int, int, int]] = {
     ("GET", "/schema/openapi.json"): (200, 200, 200, 200, 200),
     # reading: guests only with public view on
     ("GET", "/"): (303, 200, 200, 200, 200),
+    ("POST", "/welcome/hide"): (401, 401, 303, 303, 303),
     ("GET", "/photos/{photo_id:int}"): (303, 200, 200, 200, 200),
     ("GET", "/photos/{photo_id:int}/comments"): (303, 200, 200, 200, 200),
     ("GET", "/u/{username:str}"): (303, 200, 200, 200, 200),

@@ -1,23 +1,80 @@
-"""The feed and a person's profile: pages of photos, newest first, scrolled by cursor."""
+"""The feed and a person's profile: pages of photos, newest first, scrolled by cursor. On a
+fresh install the feed sends its visitor to make the first account, and greets that
+administrator with what to do next until there are photos or they hide the greeting."""
 
 from __future__ import annotations
 
-from litestar import get
-from litestar.response import Template
+from typing import Any
 
-from photoarchive.accounts import users
+from litestar import Response, get, post
+from litestar.datastructures import Cookie
+from litestar.response import Redirect, Template
+
+from photoarchive.accounts import invites, users
+from photoarchive.accounts.provider import awaits_first_admin
+from photoarchive.accounts.users import User
 from photoarchive.library import photos
 from photoarchive.web.render import Req, is_htmx, render
-from photoarchive.web.viewer import require_reader, services
+from photoarchive.web.viewer import require_reader, require_user, services, viewer
+
+# Hiding the welcome is remembered by the browser: it asks for no schema of its own, and the
+# welcome ends by itself with the first photo, so another device shows it at most until then.
+WELCOME_COOKIE = "welcome"
+WELCOME_HIDDEN = "hidden"
+WELCOME_COOKIE_DAYS = 365
+
+
+def _welcomes(request: Req, user: User | None, items: list[Any], cursor: str | None) -> bool:
+    """The administrator of an archive still without photos, who has not hidden the welcome."""
+    return (
+        user is not None
+        and user.is_admin
+        and not items
+        and not cursor
+        and request.cookies.get(WELCOME_COOKIE) != WELCOME_HIDDEN
+    )
 
 
 @get("/", name="feed")
-async def feed(request: Req, cursor: str | None = None) -> Template:
+async def feed(request: Req, cursor: str | None = None) -> Response[Any]:
+    if await viewer(request) is None and await awaits_first_admin(services(request)):
+        return Redirect("/signup", status_code=303)
     user = await require_reader(request)
     items, next_cursor = await photos.page(services(request), user, cursor=cursor)
     if is_htmx(request) and cursor:
         return render(request, "_feed_page.html", user=user, photos=items, next_cursor=next_cursor)
-    return render(request, "feed.html", user=user, photos=items, next_cursor=next_cursor)
+    return render(
+        request,
+        "feed.html",
+        user=user,
+        photos=items,
+        next_cursor=next_cursor,
+        welcome=_welcomes(request, user, items, cursor),
+        invite_days=invites.INVITE_DAYS,
+    )
+
+
+@post("/welcome/hide", status_code=200)
+async def hide_welcome(request: Req) -> Response[Any]:
+    """Hide the welcome; an htmx request gets the plain empty feed panel in its place."""
+    user = await require_user(request)
+    response: Response[Any] = (
+        render(request, "_feed_empty.html", user=user)
+        if is_htmx(request)
+        else Redirect("/", status_code=303)
+    )
+    response.set_cookie(
+        Cookie(
+            key=WELCOME_COOKIE,
+            value=WELCOME_HIDDEN,
+            httponly=True,
+            samesite="lax",
+            secure=services(request).settings.secure_cookies,
+            max_age=WELCOME_COOKIE_DAYS * 86400,
+            path="/",
+        )
+    )
+    return response
 
 
 @get("/u/{username:str}", name="profile")
@@ -49,4 +106,4 @@ async def profile(request: Req, username: str, cursor: str | None = None) -> Tem
     )
 
 
-HANDLERS = [feed, profile]
+HANDLERS = [feed, hide_welcome, profile]
