@@ -16,6 +16,7 @@ from litestar.template import TemplateConfig
 from litestar.types import Receive, Scope, Send
 
 from photoarchive import __version__
+from photoarchive.accounts.mail import Mailer
 from photoarchive.accounts.passwords import Passwords
 from photoarchive.accounts.provider import AccountsUnavailable, build_accounts
 from photoarchive.db import Database
@@ -60,6 +61,7 @@ def create_app(settings: Settings) -> Litestar:
         passwords=Passwords(settings.argon2_memory_kib, settings.argon2_time_cost),
         image_slots=DecodeSlots(settings.image_workers),
         accounts=build_accounts(settings),
+        mail=Mailer(settings.smtp),
     )
 
     background: set[asyncio.Task[int]] = set()
@@ -76,12 +78,14 @@ def create_app(settings: Settings) -> Litestar:
             log.error("photoarchive cannot start: %s", exc)
             raise
         await db.open()
+        await svc.mail.start()
         background.add(asyncio.create_task(rechecks.run(svc), name="location re-check"))
 
     async def stop() -> None:
         for task in background:
             task.cancel()
         await asyncio.gather(*background, return_exceptions=True)
+        await svc.mail.close()  # queued mail may still need the database
         await db.close()
         await store.close()
         await svc.accounts.close()

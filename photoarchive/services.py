@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from photoarchive.accounts.mail import Mailer
 from photoarchive.accounts.passwords import Passwords
 from photoarchive.accounts.provider import Accounts, LocalAccounts
 from photoarchive.db import Database
@@ -88,6 +89,8 @@ class Services:
     listeners: list[Listener] = field(default_factory=list)
     # Who keeps the accounts (this app, or an identity provider such as Cognito).
     accounts: Accounts = field(default_factory=LocalAccounts)
+    # Reset links and invites by mail; sends nothing unless PHOTOARCHIVE_SMTP_URL is set.
+    mail: Mailer = field(default_factory=Mailer)
 
     async def publish(self, kind: str, data: dict[str, Any]) -> None:
         """Tell live listeners (the event stream) that something changed."""

@@ -7,8 +7,9 @@ import os
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from email.utils import parseaddr
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, unquote, urlsplit
 
 PREFIX = "PHOTOARCHIVE_"
 REGISTRATION_MODES = ("open", "invite", "closed")
@@ -20,6 +21,24 @@ AUTH_KINDS = ("local", "cognito")
 
 class SettingsError(ValueError):
     """A configuration value is missing or wrong; the message names the variable."""
+
+
+@dataclass(frozen=True)
+class MailServer:
+    """Where mail goes out (`PHOTOARCHIVE_SMTP_URL`). `smtps://` speaks TLS from the first
+    byte; `smtp://` upgrades with STARTTLS, which is required when there are credentials (they
+    are never sent in the clear) and used whenever offered otherwise. The password stays out of
+    every repr and message."""
+
+    host: str
+    port: int
+    implicit_tls: bool = False
+    username: str = ""
+    password: str = field(default="", repr=False)
+
+    @property
+    def requires_starttls(self) -> bool:
+        return not self.implicit_tls and bool(self.username)
 
 
 @dataclass(frozen=True)
@@ -74,6 +93,9 @@ class Settings:
     cognito_endpoint: str = ""
     cognito_jwks_url: str = ""
     admins: tuple[str, ...] = ()  # lower-cased usernames; empty: the first to sign in
+    # Mail (reset links asked for on /forgot, invites): none is sent without a server.
+    smtp: MailServer | None = None
+    mail_from: str = ""
 
     @property
     def secure_cookies(self) -> bool:
@@ -141,6 +163,7 @@ class Settings:
             "request_head_timeout_seconds": reader.number("REQUEST_HEAD_TIMEOUT_SECONDS", 20.0),
         }
         values.update(_cloud_values(reader))
+        values.update(_mail_values(reader))
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]
 
@@ -188,6 +211,78 @@ def _cloud_values(reader: _Reader) -> dict[str, object]:
             ),
         )
     return values
+
+
+SMTP_URL_FORM = "smtp://[user:password@]host[:port] or smtps://user:password@host[:port]"
+
+
+def _mail_values(reader: _Reader) -> dict[str, object]:
+    """The mail server and sender; the sender is required once there is a server."""
+    if reader.text("SMTP_URL", "") == "":
+        return {}
+    return {
+        "smtp": parse_smtp_url(reader.text("SMTP_URL", "")),
+        "mail_from": _mail_from(reader.required("MAIL_FROM", f"{PREFIX}SMTP_URL is set")),
+    }
+
+
+def _redacted(parts: SplitResult) -> str:
+    """The URL as it may be shown: any password replaced."""
+    if parts.password is None:
+        return parts.geturl()
+    host = parts.netloc.rpartition("@")[2]
+    return parts._replace(netloc=f"{parts.username}:***@{host}").geturl()
+
+
+def parse_smtp_url(value: str) -> MailServer:
+    """`smtp://` (port 25, or 587 with credentials) or `smtps://` (port 465). Reserved
+    characters in the user or password are percent-encoded (`%40` for `@`)."""
+    try:
+        parts = urlsplit(value)
+    except ValueError:  # such as an unclosed [ of an IPv6 host; the value may hold a password
+        raise SettingsError(f"{PREFIX}SMTP_URL is not a URL; expected {SMTP_URL_FORM}") from None
+
+    def wrong(why: str) -> SettingsError:
+        return SettingsError(
+            f"{PREFIX}SMTP_URL {why}; expected {SMTP_URL_FORM}, got {_redacted(parts)!r}"
+        )
+
+    if parts.scheme not in ("smtp", "smtps"):
+        raise wrong("must start with smtp:// or smtps://")
+    if not parts.hostname:
+        raise wrong("names no host")
+    if parts.path not in ("", "/") or parts.query or parts.fragment:
+        raise wrong("has a path, query or fragment, which mean nothing here")
+    try:
+        port = parts.port
+    except ValueError:
+        raise wrong("has a port that is not a number from 1 to 65535") from None
+    if port == 0:
+        raise wrong("has a port that is not a number from 1 to 65535")
+    username = unquote(parts.username or "")
+    password = unquote(parts.password or "")
+    if bool(username) != bool(password):
+        raise wrong("needs both a user and a password, or neither")
+    implicit_tls = parts.scheme == "smtps"
+    default_port = 465 if implicit_tls else 587 if username else 25
+    return MailServer(
+        host=parts.hostname,
+        port=port or default_port,
+        implicit_tls=implicit_tls,
+        username=username,
+        password=password,
+    )
+
+
+def _mail_from(value: str) -> str:
+    """A sender such as `photos@example.org` or `Family photos <photos@example.org>`."""
+    _name, address = parseaddr(value)
+    if "\r" in value or "\n" in value or "@" not in address or address.startswith("@"):
+        raise SettingsError(
+            f"{PREFIX}MAIL_FROM must be an address such as photos@example.org or"
+            f" 'Family photos <photos@example.org>', got {value!r}"
+        )
+    return value
 
 
 class _Reader:
