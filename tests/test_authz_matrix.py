@@ -65,7 +65,8 @@ MATRIX: dict[tuple[str, str], tuple[int, int, int, int, int]] = {
     ("GET", "/confirm"): (404, 404, 404, 404, 404),
     ("POST", "/confirm"): (404, 404, 404, 404, 404),
     ("POST", "/confirm/resend"): (404, 404, 404, 404, 404),
-    ("GET", "/forgot"): (404, 404, 404, 404, 404),
+    # /forgot: where to get a reset link; mailing one needs PHOTOARCHIVE_SMTP_URL
+    ("GET", "/forgot"): (200, 200, 200, 200, 200),
     ("POST", "/forgot"): (404, 404, 404, 404, 404),
     ("GET", "/reset"): (404, 404, 404, 404, 404),
     ("POST", "/reset"): (404, 404, 404, 404, 404),

@@ -1,4 +1,6 @@
-"""Password-reset links an administrator hands to a person who has forgotten a password.
+"""Password-reset links for a person who has forgotten a password: an administrator hands
+one over, or, when this archive can send mail, the person asks for one on /forgot and it is
+mailed to the account's address.
 
 A link holds a random token of 256 bits; only its SHA-256 is stored, as for sessions. It is
 single use, expires after a day, and a newer link for the same person replaces any older one
@@ -12,15 +14,19 @@ of a new password is only computed for a link that is valid.
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
+from typing import Literal
 
 from photoarchive import clock
-from photoarchive.accounts import sessions, users
+from photoarchive.accounts import mail, sessions, users
 from photoarchive.accounts.passwords import Passwords
 from photoarchive.accounts.users import User
 from photoarchive.db import Backend
 from photoarchive.errors import NotFound
 from photoarchive.settings import Settings
+
+log = logging.getLogger("photoarchive.resets")
 
 RESET_HOURS = 24
 PATH = "/password-reset"
@@ -36,6 +42,17 @@ def offered(settings: Settings) -> bool:
     """Whether reset links exist here: only where this app keeps the passwords (an identity
     provider such as Cognito resets its own)."""
     return settings.auth == "local"
+
+
+Recovery = Literal["provider", "mail", "administrator"]
+
+
+def recovery(settings: Settings) -> Recovery:
+    """How a person who forgot a password gets a new one here: from the identity provider
+    (its own emailed code), by a link mailed on request, or by a link from an administrator."""
+    if not offered(settings):
+        return "provider"
+    return "mail" if settings.smtp is not None else "administrator"
 
 
 def _hash(token: str) -> bytes:
@@ -102,3 +119,29 @@ async def use(db: Backend, passwords: Passwords, token: str, password: str) -> U
         )
         await sessions.end_all_for_user(tx, person.id)
     return person
+
+
+async def mail_link(db: Backend, mailer: mail.Mailer, settings: Settings, address: str) -> None:
+    """Mail a new link to the usable account with this address; do nothing when there is
+    none. Run from the outbox, after the answer to the request has gone out; a failed send is
+    logged (without the link), since the person who asked has had their answer."""
+    row = await db.fetchone(
+        "SELECT * FROM users WHERE email_key = ? AND disabled = 0 AND password_hash IS NOT NULL",
+        (address.strip().lower(),),
+    )
+    if row is None:
+        return
+    person = users.user_from_row(row)
+    token, expires = await create(db, person.username, created_by=None)
+    message = mail.reset_mail(
+        settings,
+        email=person.email,
+        name=person.display_name or person.username,
+        username=person.username,
+        link=url(settings.public_url, token),
+        expires_at=expires,
+    )
+    try:
+        await mailer.send(message)
+    except mail.MailFailed as exc:
+        log.warning("The password-reset mail for %s was not sent: %s", person.username, exc)

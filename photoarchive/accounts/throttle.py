@@ -180,3 +180,46 @@ async def signing_up(svc: Services, client_ip: str, sign_up: Callable[[], Awaita
             "INSERT INTO signup_attempts (client_key, at) VALUES (?, ?)", (key, moment)
         )
     return await sign_up()
+
+
+async def asking_for_reset_mail(svc: Services, address: str, client_ip: str) -> None:
+    """Count a request for a password-reset mail; 429 once the typed address, or the client,
+    has asked as many times in the sign-in window as sign-in allows failures. The address is
+    counted as typed, whether or not an account has it, so a refusal tells nothing either.
+
+    Kept beside sign-in failures under keys of their own ('mail:'), so asking for mail and
+    signing in never spend each other's budget."""
+    limits = Limits.from_settings(svc.settings)
+    moment = clock.now()
+    since = moment - limits.window_seconds
+    address_key = f"mail:{address.strip().lower()[:320]}"
+    client = f"mail:{client_key(client_ip)}"
+    async with svc.db.transaction() as tx:
+        for budget in sorted((f"reset-mail:{address_key}", f"reset-mail:client:{client}")):
+            await tx.lock(budget)
+        await tx.execute("DELETE FROM login_failures WHERE failed_at <= ?", (since,))
+        by_address = await tx.fetchall(
+            "SELECT failed_at FROM login_failures WHERE account_key = ? AND failed_at > ?"
+            " ORDER BY failed_at",
+            (address_key, since),
+        )
+        by_client = await tx.fetchall(
+            "SELECT failed_at FROM login_failures WHERE client_ip = ? AND failed_at > ?"
+            " ORDER BY failed_at",
+            (client, since),
+        )
+        wait = max(
+            _wait([r["failed_at"] for r in by_address], limits, moment),
+            _wait([r["failed_at"] for r in by_client], limits, moment),
+        )
+        if wait:
+            minutes = max(1, math.ceil(wait / 60))
+            unit = "minute" if minutes == 1 else "minutes"
+            raise TooManyRequests(
+                f"Too many requests for a reset link. Try again in {minutes} {unit}.",
+                retry_after=wait,
+            )
+        await tx.execute(
+            "INSERT INTO login_failures (account_key, client_ip, failed_at) VALUES (?, ?, ?)",
+            (address_key, client, moment),
+        )

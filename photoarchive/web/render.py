@@ -9,6 +9,7 @@ from litestar import Request
 from litestar.plugins.htmx import HTMXTemplate
 from litestar.response import Redirect, Template
 
+from photoarchive.accounts import resets
 from photoarchive.accounts.users import User
 from photoarchive.web.viewer import services
 
@@ -29,6 +30,7 @@ def render(
         registration=settings.registration,
         max_upload_bytes=settings.max_upload_bytes,
         email_codes=services(request).accounts.uses_email_codes,
+        password_recovery=resets.recovery(settings),
     )
     if is_htmx(request):
         return HTMXTemplate(template_name=template, context=context, status_code=status)

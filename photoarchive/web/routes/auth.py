@@ -1,6 +1,7 @@
 """Signing in and out, signing up, and the pages of emailed codes (confirm a sign-up, reset a
 forgotten password). The code pages exist when the account provider sends such codes
-(Cognito); elsewhere they answer 404."""
+(Cognito); elsewhere they answer 404, but for /forgot, which then says how our own accounts get
+a reset link (routes/resets.py)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from litestar import Response, get, post
 from litestar.plugins.htmx import ClientRedirect
 from litestar.response import Redirect, Template
 
-from photoarchive.accounts import invites, sessions, throttle, users
+from photoarchive.accounts import invites, resets, sessions, throttle, users
 from photoarchive.accounts.provider import awaits_first_admin
 from photoarchive.accounts.users import User
 from photoarchive.errors import (
@@ -24,6 +25,7 @@ from photoarchive.errors import (
 from photoarchive.services import Services
 from photoarchive.web.admission import GUEST_BODY
 from photoarchive.web.render import Req, form_fields, is_htmx, render, safe_next
+from photoarchive.web.routes import resets as reset_pages
 from photoarchive.web.viewer import (
     clear_session_cookie,
     client_ip,
@@ -263,12 +265,16 @@ async def resend_code(request: Req) -> Template:
 
 @get("/forgot")
 async def forgot_form(request: Req, username: str = "") -> Template:
+    if resets.offered(services(request).settings):  # our own accounts: a link, not a code
+        return await reset_pages.forgot_form(request)
     _code_provider(request)
     return _code_page(request, "forgot.html", username)
 
 
 @post("/forgot", status_code=200, opt=GUEST_BODY)
 async def forgot(request: Req) -> Response[Any]:
+    if resets.offered(services(request).settings):
+        return await reset_pages.ask_for_link(request)
     svc = _code_provider(request)
     form = await form_fields(request)
     username = form.get("username", "").strip()
