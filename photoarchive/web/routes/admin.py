@@ -1,24 +1,42 @@
-"""/admin: the accounts of the archive, invitations to join it, and password-reset links."""
+"""/admin: the accounts of the archive, invitations to join it (mailed, when the archive can
+send mail), and password-reset links."""
 
 from __future__ import annotations
 
+import logging
+from dataclasses import dataclass
 from typing import Any
 
 from litestar import Response, get, post
 from litestar.response import Redirect, Template
 
-from photoarchive.accounts import invites, resets, users
+from photoarchive.accounts import invites, mail, resets, users
 from photoarchive.accounts.users import User
-from photoarchive.errors import NotFound
-from photoarchive.web.render import Req, render
+from photoarchive.errors import AppError, NotFound
+from photoarchive.web.render import Req, form_fields, render
 from photoarchive.web.viewer import require_admin, services
+
+log = logging.getLogger("photoarchive.admin")
+
+NOT_CONFIGURED = "this archive has no mail server (PHOTOARCHIVE_SMTP_URL)"
+
+
+@dataclass(frozen=True)
+class InviteOutcome:
+    """What the invite form did: the link made (shown this once), and whether it was mailed."""
+
+    url: str | None = None
+    email: str = ""
+    mailed: bool = False
+    error: str | None = None  # why the link was not made, or not mailed
 
 
 async def _admin_page(
     request: Req,
     user: User,
-    invite_url: str | None = None,
+    invite: InviteOutcome | None = None,
     reset: tuple[str, str] | None = None,
+    status: int = 200,
 ) -> Template:
     svc = services(request)
     return render(
@@ -27,10 +45,13 @@ async def _admin_page(
         user=user,
         users=await users.list_all(svc.db),
         invites=await invites.pending(svc.db),
-        invite_url=invite_url,
+        invite=invite or InviteOutcome(),
+        invite_days=invites.INVITE_DAYS,
+        mail_configured=svc.mail.configured,
         reset_links=resets.offered(svc.settings),
         reset_hours=resets.RESET_HOURS,
         reset=reset,  # (username, url) of the link just made, shown this once
+        status=status,
     )
 
 
@@ -41,11 +62,35 @@ async def admin(request: Req) -> Template:
 
 @post("/admin/invites", status_code=200)
 async def create_invite(request: Req) -> Template:
+    """A new invite link, shown to the administrator and, when an address is given, mailed."""
     user = await require_admin(request)
     svc = services(request)
-    token, _expires = await invites.create(svc.db, user.id)
+    address = (await form_fields(request)).get("email", "").strip()
+    if address:
+        try:
+            users.check_email(address)
+        except AppError as exc:
+            outcome = InviteOutcome(email=address[:320], error=exc.message)
+            return await _admin_page(request, user, outcome, status=exc.status)
+    token, expires = await invites.create(svc.db, user.id)
     url = f"{svc.settings.public_url}/signup?invite={token}"
-    return await _admin_page(request, user, invite_url=url)
+    if not address:
+        return await _admin_page(request, user, InviteOutcome(url))
+    if not svc.mail.configured:
+        return await _admin_page(request, user, InviteOutcome(url, address, error=NOT_CONFIGURED))
+    message = mail.invite_mail(
+        svc.settings,
+        email=address,
+        inviter=user.display_name or user.username,
+        link=url,
+        expires_at=expires,
+    )
+    try:
+        await svc.mail.send(message)
+    except mail.MailFailed as exc:
+        log.warning("An invite mail was not sent: %s", exc)
+        return await _admin_page(request, user, InviteOutcome(url, address, error=str(exc)))
+    return await _admin_page(request, user, InviteOutcome(url, address, mailed=True))
 
 
 @post("/admin/reset-links/{username:str}", status_code=200)
