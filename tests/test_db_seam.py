@@ -164,6 +164,10 @@ def test_a_key_lookup_is_answered_without_waiting_for_a_reader(tmp_path: Path) -
         assert row is not None and row["name"] == "one"
         assert not busy.done()
         assert await db.fetch_by_key("SELECT name FROM t WHERE id = ?", (2,)) is None
+        await db.execute("INSERT INTO t (id, name) VALUES (2, 'two'), (3, 'three')")
+        page = await db.fetch_indexed("SELECT id FROM t WHERE id > ? ORDER BY id LIMIT 2", (1,))
+        assert [row["id"] for row in page] == [2, 3]
+        assert not busy.done()
         # A write is seen by the very next lookup: the connection keeps no old snapshot.
         await db.execute("UPDATE t SET name = 'uno' WHERE id = 1")
         row = await db.fetch_by_key("SELECT name FROM t WHERE id = ?", (1,))

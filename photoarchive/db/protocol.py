@@ -70,15 +70,19 @@ class Transaction(Reader, Protocol):
 class Backend(Reader, Protocol):
     """The database as the domain sees it."""
 
-    async def fetch_by_key(self, sql: str, params: Params = ()) -> Row | None:
-        """The one row of a lookup that an index answers at once (a session by its token, a
-        photo by its id), as `fetchone` gives it, possibly without leaving the event loop:
-        the trip to a reader thread costs several times what such a read costs the engine.
-        Never for a query that could scan: it must be as cheap as a key lookup.
+    async def fetch_indexed(self, sql: str, params: Params = ()) -> Sequence[Row]:
+        """The rows of a read that an index answers at once (a row by its key, the few rows
+        of a keyset page, a page's likes by photo id), as `fetchall` gives them, possibly
+        without leaving the event loop: the trip to a reader thread costs several times what
+        such a read costs the engine. Never for a read that could scan or has no bound.
 
         SQLite: run on the calling thread, on a connection of its own that gives up (and sends
         the query to a reader thread after all) past a few thousand engine steps or when the
-        file is busy. PostgreSQL: `fetchone`."""
+        file is busy. PostgreSQL: `fetchall`."""
+        ...
+
+    async def fetch_by_key(self, sql: str, params: Params = ()) -> Row | None:
+        """The first row of `fetch_indexed`, for a lookup by key."""
         ...
 
     def transaction(self) -> AbstractAsyncContextManager[Transaction]:

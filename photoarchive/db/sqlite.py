@@ -72,11 +72,10 @@ class _KeyLookups:
         self._checks += 1
         return self._checks * self.CHECK_EVERY > KEY_LOOKUP_STEPS
 
-    def fetchone(self, sql: str, params: Params) -> sqlite3.Row | None:
+    def fetchall(self, sql: str, params: Params) -> list[sqlite3.Row]:
         self._checks = 0
-        # fetchall: the statement runs to its end and is reset, ending its read transaction.
-        rows: list[sqlite3.Row] = self._conn.execute(sql, params).fetchall()
-        return rows[0] if rows else None
+        # All rows: the statement runs to its end and is reset, ending its read transaction.
+        return self._conn.execute(sql, params).fetchall()
 
     def close(self) -> None:
         self._conn.close()
@@ -203,15 +202,20 @@ class Database:
         row = await self.fetchone(sql, params)
         return None if row is None else row[0]
 
-    async def fetch_by_key(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
-        """See `Backend.fetch_by_key`: on this thread when SQLite can answer at once."""
-        self.query_count += 1
+    async def fetch_indexed(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
+        """See `Backend.fetch_indexed`: on this thread when SQLite can answer at once."""
         if self._keyed is not None:
             try:
-                return self._keyed.fetchone(sql, params)
+                rows = self._keyed.fetchall(sql, params)
             except sqlite3.OperationalError:
                 pass  # past its budget, or the file is busy: a reader thread may wait
-        rows = await self.fetchall(sql, params)
+            else:
+                self.query_count += 1
+                return rows
+        return await self.fetchall(sql, params)
+
+    async def fetch_by_key(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
+        rows = await self.fetch_indexed(sql, params)
         return rows[0] if rows else None
 
     @asynccontextmanager

@@ -171,7 +171,7 @@ async def page(
     if where:
         sql += " WHERE " + " AND ".join(where)
     sql += " ORDER BY p.id DESC LIMIT ?"
-    rows = await svc.db.fetchall(sql, [*params, size + 1])
+    rows = await svc.db.fetch_indexed(sql, [*params, size + 1])
     photos = [_photo(row, viewer) for row in rows[:size]]
     next_cursor = str(photos[-1].id) if len(rows) > size else None
     await _decorate(svc, photos, viewer, with_comments=with_comments)
@@ -186,7 +186,7 @@ async def _decorate(
     ids = [p.id for p in photos]
     by_id = {p.id: p for p in photos}
     if viewer is not None:
-        liked = await svc.db.fetchall(
+        liked = await svc.db.fetch_indexed(
             # Only "?" placeholders, one per id; the ids are bound.
             f"SELECT photo_id FROM likes WHERE user_id = ? AND photo_id IN ({placeholders(len(ids))})",  # noqa: S608
             [viewer.id, *ids],
@@ -196,7 +196,7 @@ async def _decorate(
     if with_comments:
         # The latest few of each photo, each photo's taken from the end of its index entry:
         # a window over all of a page's comments cost more as they piled up.
-        rows = await svc.db.fetchall(latest_comments_sql(len(ids)), [*ids, LATEST_COMMENTS])
+        rows = await svc.db.fetch_indexed(latest_comments_sql(len(ids)), [*ids, LATEST_COMMENTS])
         for row in rows:
             photo = by_id[row["photo_id"]]
             photo.comments.append(_comment(row, photo, viewer))
@@ -232,7 +232,7 @@ def _comment(row: Row, photo: Photo, viewer: User | None) -> Comment:
 
 async def find(svc: Services, photo_id: int, viewer: User | None) -> Photo:
     """The photo as `viewer` may see it, without its likes and comments."""
-    row = await svc.db.fetchone(
+    row = await svc.db.fetch_by_key(
         f"SELECT {_PHOTO_COLUMNS} FROM photos p JOIN users u ON u.id = p.owner_id WHERE p.id = ?",  # noqa: S608 (a fixed column list)
         (photo_id,),
     )
