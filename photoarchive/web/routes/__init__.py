@@ -9,6 +9,7 @@ from photoarchive.web.routes import (
     comments,
     feed,
     health,
+    icons,
     photos,
     resets,
     settings,
@@ -17,6 +18,7 @@ from photoarchive.web.routes import (
 
 PAGE_HANDLERS = [
     *health.HANDLERS,
+    *icons.HANDLERS,
     *feed.HANDLERS,
     *photos.HANDLERS,
     *comments.HANDLERS,
