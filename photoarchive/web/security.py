@@ -11,7 +11,6 @@ from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import urlsplit
 
-from litestar.datastructures import MutableScopeHeaders
 from litestar.types import Message, Scope
 
 from photoarchive.settings import Settings
@@ -84,20 +83,31 @@ def security_headers(settings: Settings) -> dict[str, str]:
     return headers
 
 
+def _encoded(headers: dict[str, str]) -> list[tuple[bytes, bytes]]:
+    return [
+        (name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in headers.items()
+    ]
+
+
 def security_headers_hook(settings: Settings) -> Callable[[Message, Scope], Any]:
     """A Litestar `before_send` hook: it sees every response, errors and static files too."""
-    headers = security_headers(settings)
-    docs_headers = {**headers, "Content-Security-Policy": docs_policy()}
+    headers = _encoded(security_headers(settings))
+    docs_headers = _encoded(
+        {**security_headers(settings), "Content-Security-Policy": docs_policy()}
+    )
+    no_store = (b"cache-control", NO_STORE.encode())
 
     async def add_headers(message: Message, scope: Scope) -> None:
         if message["type"] != "http.response.start":
             return
-        wanted = docs_headers if scope.get("path", "").rstrip("/") in DOCS_PATHS else headers
-        present = MutableScopeHeaders.from_message(message)
-        for name, value in wanted.items():
-            if name not in present:
-                present[name] = value
-        if "cache-control" not in present and not scope.get("path", "").startswith(STATIC):
-            present["Cache-Control"] = NO_STORE
+        path = scope.get("path", "")
+        wanted = docs_headers if path.rstrip("/") in DOCS_PATHS else headers
+        # Raw (name, value) pairs, each name lowered once: this runs for every response.
+        raw = list(message.get("headers") or ())
+        present = {name.lower() for name, _ in raw}
+        raw += [pair for pair in wanted if pair[0] not in present]
+        if b"cache-control" not in present and not path.startswith(STATIC):
+            raw.append(no_store)
+        message["headers"] = raw
 
     return add_headers
