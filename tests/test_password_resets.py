@@ -129,6 +129,22 @@ def test_a_newer_link_replaces_the_older_one(tmp_path: Path) -> None:
     with_archive(tmp_path, scenario)
 
 
+def test_a_mailed_link_leaves_the_administrators_link_alone(tmp_path: Path) -> None:
+    """Anyone may type bob's address on /forgot; that must not cancel the link the
+    administrator just gave bob. Using either link ends the other."""
+
+    async def scenario(db: Database) -> None:
+        handed, _ = await resets.create(db, "bob", created_by=1)
+        mailed, _ = await resets.create(db, "bob", created_by=None, replace=False)
+        assert (await resets.holder(db, handed)).username == "bob"
+        assert (await resets.holder(db, mailed)).username == "bob"
+        await resets.use(db, PASSWORDS, handed, "a brand new passphrase")
+        with pytest.raises(NotFound):
+            await resets.holder(db, mailed)
+
+    with_archive(tmp_path, scenario)
+
+
 def test_the_new_password_follows_the_sign_up_rules(tmp_path: Path) -> None:
     async def scenario(db: Database) -> None:
         token, _ = await resets.create(db, "bob", created_by=1)

@@ -64,18 +64,26 @@ def url(public_url: str, token: str) -> str:
 
 
 async def create(
-    db: Backend, username: str, *, created_by: int | None, hours: float = RESET_HOURS
+    db: Backend,
+    username: str,
+    *,
+    created_by: int | None,
+    hours: float = RESET_HOURS,
+    replace: bool = True,
 ) -> tuple[str, float]:
     """A new link for the local account `username`: (token, expires_at). Older unused links of
-    the account stop working."""
+    the account stop working, unless `replace` is false: a link mailed because anyone typed
+    the address on /forgot must not cancel the one an administrator has just handed over
+    (all of them end when one is used: the password changes)."""
     target = await users.by_username(db, username)
     token = secrets.token_urlsafe(32)
     moment = clock.now()
     expires = moment + hours * 3600
     async with db.transaction() as tx:
-        await tx.execute(
-            "DELETE FROM password_resets WHERE user_id = ? AND used_at IS NULL", (target.id,)
-        )
+        if replace:
+            await tx.execute(
+                "DELETE FROM password_resets WHERE user_id = ? AND used_at IS NULL", (target.id,)
+            )
         await tx.execute(
             "INSERT INTO password_resets (token_hash, user_id, created_by, created_at,"
             " expires_at) VALUES (?, ?, ?, ?, ?)",
@@ -117,6 +125,10 @@ async def use(db: Backend, passwords: Passwords, token: str, password: str) -> U
         await tx.execute(
             "UPDATE users SET password_hash = ? WHERE id = ?", (password_hash, person.id)
         )
+        # Any other link still open (one mailed, one from the administrator) ends with it.
+        await tx.execute(
+            "DELETE FROM password_resets WHERE user_id = ? AND used_at IS NULL", (person.id,)
+        )
         await sessions.end_all_for_user(tx, person.id)
     return person
 
@@ -132,7 +144,7 @@ async def mail_link(db: Backend, mailer: mail.Mailer, settings: Settings, addres
     if row is None:
         return
     person = users.user_from_row(row)
-    token, expires = await create(db, person.username, created_by=None)
+    token, expires = await create(db, person.username, created_by=None, replace=False)
     message = mail.reset_mail(
         settings,
         email=person.email,
