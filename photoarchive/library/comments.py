@@ -8,7 +8,7 @@ from photoarchive import clock
 from photoarchive.accounts.users import User
 from photoarchive.db import ForeignKeyViolation
 from photoarchive.errors import Forbidden, Invalid, NotFound
-from photoarchive.library import photos
+from photoarchive.library import notifications, photos
 from photoarchive.services import Services
 
 TEXT_MAX = 2000
@@ -39,12 +39,15 @@ async def add(svc: Services, author: User, photo_id: int, text: Any) -> photos.C
             await tx.execute(
                 "UPDATE photos SET comment_count = comment_count + 1 WHERE id = ?", (photo_id,)
             )
+            noticed = await notifications.commented(tx, photo, author.id, comment_id, created_at)
     except ForeignKeyViolation:  # the photo was deleted between the check and the insert
         raise NotFound(photos.PHOTO_GONE) from None
     comment = photos.Comment(
         comment_id, photo_id, author.username, cleaned, created_at, True, author.display_name
     )
     await svc.publish("comment", {"id": comment_id, "photo_id": photo_id, "owner": photo.owner})
+    if noticed:
+        await notifications.announce(svc, photo.owner_id)
     return comment
 
 
@@ -60,6 +63,7 @@ async def delete(svc: Services, actor: User, comment_id: int) -> int:
     if actor.id not in (row["author_id"], row["owner_id"]):
         raise Forbidden("Only the comment's author or the photo's owner can delete it.")
     async with svc.db.transaction() as tx:
+        unnoticed = await notifications.comment_deleted(tx, comment_id)
         deleted = await tx.execute("DELETE FROM comments WHERE id = ?", (comment_id,))
         if deleted:
             await tx.execute(
@@ -67,4 +71,6 @@ async def delete(svc: Services, actor: User, comment_id: int) -> int:
                 (row["photo_id"],),
             )
     await svc.publish("comment-deleted", {"id": comment_id, "photo_id": row["photo_id"]})
+    if unnoticed:
+        await notifications.announce(svc, row["owner_id"])
     return row["photo_id"]

@@ -6,13 +6,14 @@ from photoarchive import clock
 from photoarchive.accounts.users import User
 from photoarchive.db import ForeignKeyViolation
 from photoarchive.errors import NotFound
-from photoarchive.library import photos
+from photoarchive.library import notifications, photos
 from photoarchive.library.photos import PHOTO_GONE, Photo
 from photoarchive.services import Services
 
 
 async def set_like(svc: Services, actor: User, photo_id: int, liked: bool) -> Photo:
-    await photos.get(svc, photo_id, actor)
+    before = await photos.get(svc, photo_id, actor)
+    noticed = False
     try:
         async with svc.db.transaction() as tx:
             if liked:
@@ -30,9 +31,15 @@ async def set_like(svc: Services, actor: User, photo_id: int, liked: bool) -> Ph
                     "UPDATE photos SET like_count = like_count + ? WHERE id = ?",
                     (1 if liked else -1, photo_id),
                 )
+                if liked:
+                    noticed = await notifications.liked(tx, before, actor.id)
+                else:
+                    noticed = await notifications.unliked(tx, before, actor.id)
     except ForeignKeyViolation:  # deleted between the check and the insert
         raise NotFound(PHOTO_GONE) from None
     photo = await photos.get(svc, photo_id, actor)
     if changed:
         await svc.publish("like", {"id": photo_id, "like_count": photo.like_count})
+    if noticed:
+        await notifications.announce(svc, photo.owner_id)
     return photo

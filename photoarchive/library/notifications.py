@@ -1,0 +1,233 @@
+"""Notifications: a photo's owner hears when someone else comments on it or likes it.
+
+A notification is written in the transaction of its cause (`commented`, `liked` and `unliked`,
+called by comments.py and likes.py), so it exists exactly when its cause does:
+- nobody is told of their own doing;
+- one like notification per person and photo (a unique index): liking, unliking and liking
+  again tells the owner once. An unlike takes back a like notification not yet read; one
+  already read stays, as what happened;
+- deleting a comment deletes its notification, read or not (`comment_deleted`); deleting the
+  photo, or the account that acted, deletes theirs (ON DELETE CASCADE, migration 0012). A
+  disabled account's notifications stay, as its comments do.
+
+What a person is shown and counted is decided per photo by library/access.py, the same
+decision as every other read: a notification about a photo they may no longer see is left out.
+No HTTP here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from photoarchive import clock
+from photoarchive.accounts.users import User
+from photoarchive.db import MAX_ROWID, Row, Transaction, placeholders
+from photoarchive.errors import BadRequest, NotFound
+from photoarchive.library import access, photos
+from photoarchive.library.photos import Photo
+from photoarchive.services import Services
+
+Kind = Literal["comment", "like"]
+PAGE_DEFAULT = photos.PAGE_DEFAULT
+PAGE_MAX = photos.PAGE_MAX
+# How many ids one request may mark read (a page's worth).
+MARK_MAX = PAGE_MAX
+# How much of a comment the list quotes.
+EXCERPT_MAX = 120
+# The live stream's event for "your notifications changed"; it goes to their addressee alone.
+EVENT = "notification"
+
+
+@dataclass
+class Notification:
+    id: int
+    kind: Kind
+    actor: str  # username
+    actor_display: str
+    photo_id: int
+    created_at: str
+    read: bool
+    comment_text: str | None  # for a comment
+    photo: Photo | None = None  # filled in by `page(..., with_photos=True)`
+
+    @property
+    def excerpt(self) -> str:
+        text = " ".join((self.comment_text or "").split())
+        return text if len(text) <= EXCERPT_MAX else text[: EXCERPT_MAX - 1].rstrip() + "…"
+
+
+@dataclass(frozen=True, slots=True)
+class _PhotoRef:
+    """As much of a photo as access.decide asks for (access.Owned), from the notification
+    queries' own join: when the decision comes to need more of a photo (its being private or
+    trashed), this class stops type-checking until the queries select that too."""
+
+    id: int
+    owner_id: int
+
+
+def _visible(svc: Services, user: User, row: Row) -> bool:
+    viewer = access.Viewer(user, public_view=svc.settings.public_view)
+    return access.can_view(viewer, _PhotoRef(row["photo_id"], row["owner_id"]))
+
+
+# --- written with their cause ------------------------------------------------------------
+
+
+async def commented(
+    tx: Transaction, photo: Photo, author_id: int, comment_id: int, created_at: str
+) -> bool:
+    """Tell the photo's owner of a new comment; False when there is nobody to tell."""
+    if author_id == photo.owner_id:
+        return False
+    await tx.execute(
+        "INSERT INTO notifications (user_id, actor_id, kind, photo_id, comment_id, created_at)"
+        " VALUES (?, ?, 'comment', ?, ?, ?)",
+        (photo.owner_id, author_id, photo.id, comment_id, created_at),
+    )
+    return True
+
+
+async def comment_deleted(tx: Transaction, comment_id: int) -> bool:
+    """Take back the notification of a comment being deleted; True if there was one."""
+    removed = await tx.execute("DELETE FROM notifications WHERE comment_id = ?", (comment_id,))
+    return removed > 0
+
+
+async def liked(tx: Transaction, photo: Photo, actor_id: int) -> bool:
+    """Tell the owner of a new like, unless they were told of this person's like before."""
+    if actor_id == photo.owner_id:
+        return False
+    added = await tx.execute(
+        "INSERT INTO notifications (user_id, actor_id, kind, photo_id, created_at)"
+        " VALUES (?, ?, 'like', ?, ?)"
+        " ON CONFLICT (photo_id, actor_id) WHERE kind = 'like' DO NOTHING",
+        (photo.owner_id, actor_id, photo.id, clock.now_iso()),
+    )
+    return added > 0
+
+
+async def unliked(tx: Transaction, photo: Photo, actor_id: int) -> bool:
+    """Take back an unread like notification; True if there was one."""
+    removed = await tx.execute(
+        "DELETE FROM notifications WHERE kind = 'like' AND photo_id = ? AND actor_id = ?"
+        " AND read_at IS NULL",
+        (photo.id, actor_id),
+    )
+    return removed > 0
+
+
+async def announce(svc: Services, user_id: int) -> None:
+    """After the commit: the person's notifications changed (their badge asks again)."""
+    await svc.publish(EVENT, {"user_id": user_id})
+
+
+# --- read by the person told ---------------------------------------------------------------
+
+
+def check_limit(limit: int | None) -> int:
+    if limit is None:
+        return PAGE_DEFAULT
+    if not 1 <= limit <= PAGE_MAX:
+        raise BadRequest(f"limit must be between 1 and {PAGE_MAX}.", field="limit")
+    return limit
+
+
+def _notification(row: Row) -> Notification:
+    return Notification(
+        id=row["id"],
+        kind=row["kind"],
+        actor=row["username"],
+        actor_display=row["display_name"],
+        photo_id=row["photo_id"],
+        created_at=row["created_at"],
+        read=row["read_at"] is not None,
+        comment_text=row["text"],
+    )
+
+
+async def page(
+    svc: Services,
+    user: User,
+    *,
+    cursor: str | None = None,
+    limit: int | None = None,
+    with_photos: bool = False,
+) -> tuple[list[Notification], str | None, int | None]:
+    """One page of the person's notifications, newest first (keyset on id), and the cursor of
+    the next page. Those about photos they may not see are left out, so a page can hold fewer
+    than `limit`; the cursor still moves past them. Also returns the newest id looked at (for
+    `mark_read(..., up_to=)`), None when there was none."""
+    size = check_limit(limit)
+    before = photos.parse_cursor(cursor)
+    rows = await svc.db.fetchall(
+        "SELECT n.id, n.kind, n.photo_id, n.created_at, n.read_at, u.username, u.display_name,"
+        " c.text, p.owner_id FROM notifications n"
+        " JOIN users u ON u.id = n.actor_id JOIN photos p ON p.id = n.photo_id"
+        " LEFT JOIN comments c ON c.id = n.comment_id"
+        " WHERE n.user_id = ? AND n.id <= ? ORDER BY n.id DESC LIMIT ?",
+        (user.id, MAX_ROWID if before is None else before - 1, size + 1),
+    )
+    looked_at = rows[:size]
+    next_cursor = str(looked_at[-1]["id"]) if len(rows) > size else None
+    items = [_notification(r) for r in looked_at if _visible(svc, user, r)]
+    if with_photos:
+        items = await _with_photos(svc, user, items)
+    return items, next_cursor, (looked_at[0]["id"] if looked_at else None)
+
+
+async def _with_photos(svc: Services, user: User, items: list[Notification]) -> list[Notification]:
+    """Each item with its photo (for its thumbnail); one deleted meanwhile drops its items."""
+    found: dict[int, Photo | None] = {}
+    for photo_id in dict.fromkeys(item.photo_id for item in items):
+        try:
+            found[photo_id] = await photos.find(svc, photo_id, user)
+        except NotFound:
+            found[photo_id] = None
+    for item in items:
+        item.photo = found[item.photo_id]
+    return [item for item in items if item.photo is not None]
+
+
+async def unread_count(svc: Services, user: User) -> int:
+    """How many unread notifications the person may see."""
+    rows = await svc.db.fetchall(
+        "SELECT n.photo_id, p.owner_id, COUNT(*) AS unread FROM notifications n"
+        " JOIN photos p ON p.id = n.photo_id"
+        " WHERE n.user_id = ? AND n.read_at IS NULL GROUP BY n.photo_id, p.owner_id",
+        (user.id,),
+    )
+    return sum(row["unread"] for row in rows if _visible(svc, user, row))
+
+
+async def mark_read(
+    svc: Services, user: User, ids: Sequence[int] | None = None, *, up_to: int | None = None
+) -> int:
+    """Mark the person's notifications read: those of `ids` (others' ids are passed over), or
+    with `ids` None all of them (only those up to id `up_to`, when given: the ones a page
+    showed, not one that arrived since). Returns the unread count after."""
+    if ids is not None and len(ids) > MARK_MAX:
+        raise BadRequest(f"At most {MARK_MAX} ids at once.", field="ids")
+    if ids is not None and not all(isinstance(i, int) and 0 < i <= MAX_ROWID for i in ids):
+        raise BadRequest("ids must be notification ids.", field="ids")
+    now = clock.now_iso()
+    if ids is not None:
+        if not ids:
+            return await unread_count(svc, user)
+        marks = placeholders(len(ids))
+        changed = await svc.db.execute(
+            # Only "?" placeholders, one per id; the ids are bound.
+            f"UPDATE notifications SET read_at = ? WHERE user_id = ? AND read_at IS NULL AND id IN ({marks})",  # noqa: S608
+            (now, user.id, *ids),
+        )
+    else:
+        changed = await svc.db.execute(
+            "UPDATE notifications SET read_at = ? WHERE user_id = ? AND read_at IS NULL"
+            " AND id <= ?",
+            (now, user.id, MAX_ROWID if up_to is None else up_to),
+        )
+    if changed:
+        await announce(svc, user.id)  # the person's other tabs and devices
+    return await unread_count(svc, user)
