@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from photoarchive.accounts import mail, resets
+from photoarchive.accounts import mail, resets, throttle
 from photoarchive.settings import MailServer, Settings, SettingsError, parse_smtp_url
 from tests.mailbox import Mailbox, body, link_in, smtp_server
 from tests.support import (
@@ -295,9 +295,9 @@ def test_requests_are_throttled_per_address_and_per_client(
         )
     refused = ask_for_link(client, "bob@example.org", via="198.51.100.9")
     assert refused.status_code == 429
-    assert int(refused.headers["retry-after"]) == 15 * 60
+    assert int(refused.headers["retry-after"]) == 60 * 60  # an address's budget is an hour's
     assert (
-        "Too many requests for a reset link. Try again in 15 minutes." in parse(refused.text).text
+        "Too many requests for a reset link. Try again in 60 minutes." in parse(refused.text).text
     )
     # One client asking about three addresses: then the client's budget is spent, known or not.
     for address in ("x@example.org", "y@example.org", "alice@example.org"):
@@ -310,6 +310,28 @@ def test_requests_are_throttled_per_address_and_per_client(
     assert mailbox.left() == []
     # Asking for mail spends nothing of the sign-in budget, of the account or the client.
     assert signs_in(server, "bob", PASSWORD)
+
+
+def test_an_inbox_gets_three_reset_mails_an_hour_whatever_sign_in_allows(
+    mailing_server: LiveServer, mailbox: Mailbox, frozen_clock: FrozenClock
+) -> None:
+    server = mailing_server
+    assert server.settings.login_max_failures > throttle.MAILS_PER_ADDRESS
+    sign_up(server, "alice")
+    sign_up(server, "bob")
+    client = server.client()
+    for _ in range(throttle.MAILS_PER_ADDRESS):
+        assert ask_for_link(client, "bob@example.org").status_code == 200
+    assert ask_for_link(client, "bob@example.org").status_code == 429
+    # Sign-in forgets its own counts after its window; the mail counts outlive that.
+    frozen_clock.advance(server.settings.login_window_minutes * 60 + 60)
+    assert not signs_in(server, "alice", "not her password")
+    assert ask_for_link(client, "bob@example.org").status_code == 429
+    frozen_clock.advance(throttle.MAIL_WINDOW_SECONDS)
+    assert ask_for_link(client, "bob@example.org").status_code == 200
+    received = [parseaddr(mailbox.next()["To"])[1] for _ in range(throttle.MAILS_PER_ADDRESS + 1)]
+    assert received == ["bob@example.org"] * (throttle.MAILS_PER_ADDRESS + 1)
+    assert mailbox.left() == []
 
 
 class Records(logging.Handler):

@@ -38,6 +38,11 @@ class Limits:
         return cls(settings.login_max_failures, settings.login_window_minutes * 60)
 
 
+# Reset mails to one address: at most this many an hour (fewer if sign-in allows fewer).
+MAILS_PER_ADDRESS = 3
+MAIL_WINDOW_SECONDS = 3600.0
+
+
 def client_key(client_ip: str) -> str:
     """The budget a client address draws on: the address (IPv4), or its /64 (IPv6)."""
     try:
@@ -58,6 +63,13 @@ async def _account_key(tx: Transaction, login: str) -> str:
         "SELECT id FROM users WHERE username_key = ? OR email_key = ?", (key, key)
     )
     return f"user:{row['id']}" if row is not None else f"login:{key}"
+
+
+async def _forget_old(tx: Transaction, limits: Limits, moment: float) -> None:
+    """Drop counts no budget looks at any more: sign-in's window, or the hour of reset mails
+    (kept in the same table), whichever is longer."""
+    oldest = moment - max(limits.window_seconds, MAIL_WINDOW_SECONDS)
+    await tx.execute("DELETE FROM login_failures WHERE failed_at <= ?", (oldest,))
 
 
 def _wait_message(seconds: int) -> str:
@@ -83,7 +95,7 @@ async def _begin_attempt(
     since = moment - limits.window_seconds
     client_ip = client_key(client_ip)
     async with db.transaction() as tx:
-        await tx.execute("DELETE FROM login_failures WHERE failed_at <= ?", (since,))
+        await _forget_old(tx, limits, moment)
         account = await _account_key(tx, login)
         for budget in sorted((f"sign-in:{account}", f"sign-in:client:{client_ip}")):
             await tx.lock(budget)  # always in the same order: two attempts cannot deadlock
@@ -190,26 +202,28 @@ async def asking_for_reset_mail(svc: Services, address: str, client_ip: str) -> 
     Kept beside sign-in failures under keys of their own ('mail:'), so asking for mail and
     signing in never spend each other's budget."""
     limits = Limits.from_settings(svc.settings)
+    # A mailbox gets at most a few of these an hour, however many clients ask: the form must
+    # not become a way to fill someone's inbox.
+    per_address = Limits(min(limits.max_failures, MAILS_PER_ADDRESS), MAIL_WINDOW_SECONDS)
     moment = clock.now()
-    since = moment - limits.window_seconds
     address_key = f"mail:{address.strip().lower()[:320]}"
     client = f"mail:{client_key(client_ip)}"
     async with svc.db.transaction() as tx:
         for budget in sorted((f"reset-mail:{address_key}", f"reset-mail:client:{client}")):
             await tx.lock(budget)
-        await tx.execute("DELETE FROM login_failures WHERE failed_at <= ?", (since,))
+        await _forget_old(tx, limits, moment)
         by_address = await tx.fetchall(
             "SELECT failed_at FROM login_failures WHERE account_key = ? AND failed_at > ?"
             " ORDER BY failed_at",
-            (address_key, since),
+            (address_key, moment - per_address.window_seconds),
         )
         by_client = await tx.fetchall(
             "SELECT failed_at FROM login_failures WHERE client_ip = ? AND failed_at > ?"
             " ORDER BY failed_at",
-            (client, since),
+            (client, moment - limits.window_seconds),
         )
         wait = max(
-            _wait([r["failed_at"] for r in by_address], limits, moment),
+            _wait([r["failed_at"] for r in by_address], per_address, moment),
             _wait([r["failed_at"] for r in by_client], limits, moment),
         )
         if wait:
