@@ -1,7 +1,10 @@
-// Upload page: a drop zone for many files, previews, files the archive cannot take flagged
-// before anything is sent, then one request per file with a real progress bar (bytes sent
-// of bytes to send) and a result per file. Without JavaScript the form posts as plain
-// multipart and the server answers with the same per-file result.
+// Upload page: a drop zone for many files, previews, a caption per photo, files the archive
+// cannot take flagged before anything is sent, then one request per file with a real progress
+// bar (bytes sent of bytes to send) and a result per file. A file that fails for a passing
+// reason (the network, a busy or failing server) is tried again by itself a few times, then
+// marked failed and offered to "Retry failed"; a file the server refuses for what it is (its
+// format, its size) is marked refused and never resent. Without JavaScript the form posts as
+// plain multipart and the server answers with the same per-file result.
 (function () {
   "use strict";
   // What the archive takes is the file input's `accept` (content types and name endings),
@@ -74,6 +77,86 @@
     }).catch(function () { /* not decodable here: the icon stays */ });
   }
 
+  // Sending again. A file is sent up to ATTEMPTS times before it is marked failed; between
+  // tries the browser waits what the server asks (Retry-After), else a delay that doubles
+  // from a second, give or take half, so that many people cut off together do not all come
+  // back at the same moment. A server asking for more than LONGEST_WAIT is not waited for.
+  var ATTEMPTS = 4;
+  var FIRST_WAIT = 1000;
+  var LONGEST_WAIT = 60000;
+
+  function backoff(attempt) {
+    return Math.round(FIRST_WAIT * Math.pow(2, attempt - 1) * (0.5 + Math.random()));
+  }
+
+  // The answer's Retry-After (seconds or an HTTP date) in milliseconds, or null.
+  function retryAfter(xhr) {
+    var value = (xhr.getResponseHeader("Retry-After") || "").trim();
+    if (/^\d+$/.test(value)) return parseInt(value, 10) * 1000;
+    var when = value ? Date.parse(value) : NaN;
+    return isNaN(when) ? null : Math.max(0, when - Date.now());
+  }
+
+  // Whether an answer that kept nothing may keep the file when it is sent again unchanged:
+  // the connection, a busy server, an error on its side. Any other answer is about the file.
+  function passing(status) {
+    return status === 0 || status === 408 || status === 429 || status >= 500;
+  }
+
+  function sleep(milliseconds) {
+    return new Promise(function (resolve) { setTimeout(resolve, milliseconds); });
+  }
+
+  function seconds(milliseconds) {
+    var whole = Math.max(1, Math.round(milliseconds / 1000));
+    return whole < 120 ? whole + " s" : Math.round(whole / 60) + " min";
+  }
+
+  // One try: resolves {outcome: sent | duplicate | refused | failed, detail, photo, wait}.
+  function send(file, caption, onProgress) {
+    return new Promise(function (resolve) {
+      var data = new FormData();
+      data.append("caption", caption);
+      data.append("file", file, file.name);
+      var xhr = new XMLHttpRequest();
+      xhr.open("POST", "/api/v1/photos");
+      xhr.setRequestHeader("x-csrftoken", csrfToken());
+      xhr.setRequestHeader("Accept", "application/json");
+      xhr.upload.addEventListener("progress", function (event) {
+        if (event.lengthComputable) onProgress(event.loaded / event.total);
+      });
+      xhr.addEventListener("load", function () {
+        var body = {};
+        try { body = JSON.parse(xhr.responseText) || {}; } catch (e) { body = {}; }
+        var photo = body.items && body.items[0];
+        if ((xhr.status === 200 || xhr.status === 201) && photo) {
+          var result = body.results && body.results[0];
+          resolve({
+            outcome: photo.duplicate ? "duplicate" : "sent",
+            photo: photo,
+            detail: (result && result.detail) || (photo.duplicate ? "Already in your archive." : "Uploaded."),
+          });
+          return;
+        }
+        var error = (body.errors && body.errors[0]) || body;
+        var detail = error.detail || "The server answered " + xhr.status + ".";
+        if (passing(xhr.status)) resolve({ outcome: "failed", detail: detail, wait: retryAfter(xhr) });
+        else resolve({ outcome: "refused", detail: detail });
+      });
+      function cutOff() {
+        resolve({ outcome: "failed", detail: "Network error: the connection was lost.", wait: null });
+      }
+      xhr.addEventListener("error", cutOff);
+      xhr.addEventListener("abort", cutOff);
+      xhr.addEventListener("timeout", cutOff);
+      xhr.send(data);
+    });
+  }
+
+  function plural(count, one, many) {
+    return count + " " + (count === 1 ? one : many);
+  }
+
   function start() {
     var form = document.getElementById("upload-form");
     if (!form) return;
@@ -85,11 +168,18 @@
     var bar = document.getElementById("upload-progress-bar");
     var text = document.getElementById("upload-progress-text");
     var percent = document.getElementById("upload-progress-percent");
+    var summary = document.getElementById("upload-summary");
     var submit = document.getElementById("upload-submit");
+    var retry = document.getElementById("upload-retry");
     var done = document.getElementById("upload-done");
+    var batchCaption = document.getElementById("caption");
+    var captionScope = document.getElementById("caption-scope");
     var maxBytes = parseInt(form.getAttribute("data-max-bytes") || "0", 10);
     var queue = [];
     var busy = false;
+
+    // With a caption per photo, the batch caption is for the photos left without one.
+    if (captionScope) captionScope.textContent = "(optional, for every photo left without its own)";
 
     function status(entry, message, state) {
       entry.status.textContent = message;
@@ -99,16 +189,42 @@
     function removeEntry(entry) {
       queue = queue.filter(function (e) { return e !== entry; });
       entry.item.remove();
-      refreshButton();
+      refreshButtons();
+      if (!summary.hidden) summarize();
       input.focus();
     }
 
-    function refreshButton() {
-      var ready = queue.filter(function (e) { return e.ok && !e.sent; }).length;
-      submit.textContent = "";
-      submit.appendChild(icon("upload"));
-      submit.appendChild(document.createTextNode(ready ? "Upload " + ready + " photo" + (ready === 1 ? "" : "s") : "Upload"));
+    function count(outcome) {
+      return queue.filter(function (e) { return e.outcome === outcome; }).length;
     }
+
+    function ready() {
+      return queue.filter(function (e) { return e.valid && !e.outcome; });
+    }
+
+    function label(button, words) {
+      button.textContent = "";
+      button.appendChild(icon("upload"));
+      button.appendChild(document.createTextNode(words));
+    }
+
+    function refreshButtons() {
+      var waiting = ready().length;
+      label(submit, waiting ? "Upload " + plural(waiting, "photo", "photos") : "Upload");
+      var failed = count("failed");
+      label(retry, "Retry " + failed + " failed");
+      retry.hidden = busy || !failed;
+    }
+
+    function placeholder() {
+      return batchCaption.value.trim() || "Caption (optional)";
+    }
+
+    batchCaption.addEventListener("input", function () {
+      queue.forEach(function (entry) {
+        if (entry.caption) entry.caption.placeholder = placeholder();
+      });
+    });
 
     function add(files) {
       if (busy) return;
@@ -127,7 +243,10 @@
         meter.value = 0;
         meter.hidden = true;
         meter.setAttribute("aria-label", "Upload of " + file.name);
-        var entry = { file: file, item: item, status: state, meter: meter, ok: true, sent: false };
+        var entry = {
+          file: file, item: item, status: state, meter: meter, caption: null,
+          valid: true, outcome: null, sentCaption: "",
+        };
         var problem = problemWith(file, maxBytes);
         thumb.appendChild(icon("image"));
         if (!problem && !NO_PREVIEW.test(file.type) && !NO_PREVIEW.test(file.name)) preview(file, thumb);
@@ -144,16 +263,24 @@
         item.appendChild(remove);
         entry.remove = remove;
         if (problem) {
-          entry.ok = false;
+          entry.valid = false;
           status(entry, problem + " — it will not be sent", "refused");
         } else {
+          var caption = document.createElement("textarea");
+          caption.className = "upload-caption";
+          caption.rows = 2;
+          if (batchCaption.maxLength > 0) caption.maxLength = batchCaption.maxLength;
+          caption.placeholder = placeholder();
+          caption.setAttribute("aria-label", "Caption for " + file.name);
+          item.appendChild(caption);
+          entry.caption = caption;
           status(entry, humanBytes(file.size) + " · ready", "");
         }
         list.appendChild(item);
         queue.push(entry);
       });
       done.hidden = true;
-      refreshButton();
+      refreshButtons();
     }
 
     input.addEventListener("change", function () {
@@ -180,90 +307,149 @@
       window.addEventListener(type, function (event) { event.preventDefault(); });
     });
 
-    function send(entry, caption, onProgress) {
-      return new Promise(function (resolve) {
-        var data = new FormData();
-        data.append("caption", caption);
-        data.append("file", entry.file, entry.file.name);
-        var xhr = new XMLHttpRequest();
-        xhr.open("POST", "/api/v1/photos");
-        xhr.setRequestHeader("x-csrftoken", csrfToken());
-        xhr.setRequestHeader("Accept", "application/json");
-        xhr.upload.addEventListener("progress", function (event) {
-          if (event.lengthComputable) onProgress(event.loaded / event.total);
-        });
-        xhr.addEventListener("load", function () {
-          var body = {};
-          try { body = JSON.parse(xhr.responseText); } catch (e) { body = {}; }
-          var photo = body.items && body.items[0];
-          if ((xhr.status === 200 || xhr.status === 201) && photo) {
-            status(entry, photo.duplicate ? "Already in your archive" : "Uploaded", "done");
-            var link = document.createElement("a");
-            link.href = "/photos/" + photo.id;
-            link.textContent = "Open";
-            link.setAttribute("aria-label", "Open " + entry.file.name);
-            entry.status.appendChild(document.createTextNode(" · "));
-            entry.status.appendChild(link);
-            resolve(true);
-          } else {
-            var error = (body.errors && body.errors[0]) || body;
-            status(entry, "Refused: " + (error.detail || "the server answered " + xhr.status), "refused");
-            resolve(false);
-          }
-        });
-        xhr.addEventListener("error", function () {
-          status(entry, "Network error: not uploaded", "refused");
-          resolve(false);
-        });
-        xhr.send(data);
-      });
+    // Leaving while files are on their way (or waiting to be tried again) would drop them:
+    // the browser asks first, and only then.
+    function holdOn(event) {
+      event.preventDefault();
+      event.returnValue = "";
+      return "";
     }
 
-    form.addEventListener("submit", function (event) {
-      event.preventDefault();
-      if (busy) return;
-      var pending = queue.filter(function (e) { return e.ok && !e.sent; });
-      progress.hidden = false;
-      if (!pending.length) {
-        text.textContent = queue.length ? "None of these files can be uploaded." : "Choose at least one photo first.";
-        percent.textContent = "";
-        input.focus();
-        return;
+    // A file sent until it is kept, refused, or has failed ATTEMPTS times for passing reasons.
+    function deliver(entry, caption, onProgress) {
+      function attempt(number) {
+        status(entry, number === 1 ? "Uploading…" : "Uploading, try " + number + " of " + ATTEMPTS + "…", "sending");
+        return send(entry.file, caption, onProgress).then(function (answer) {
+          if (answer.outcome !== "failed" || number >= ATTEMPTS) return answer;
+          var wait = answer.wait !== null ? answer.wait : backoff(number);
+          if (wait > LONGEST_WAIT) {
+            answer.detail += " The server asks to wait " + seconds(wait) + ".";
+            return answer;
+          }
+          status(entry, answer.detail + " Trying again in " + seconds(wait) + "…", "retrying");
+          return sleep(wait).then(function () { return attempt(number + 1); });
+        });
       }
+      return attempt(1);
+    }
+
+    function openLink(entry, photo) {
+      var link = document.createElement("a");
+      link.href = "/photos/" + photo.id;
+      link.textContent = "Open";
+      link.setAttribute("aria-label", "Open " + entry.file.name);
+      entry.status.appendChild(document.createTextNode(" · "));
+      entry.status.appendChild(link);
+    }
+
+    // What the person sees of a file once its tries are over.
+    function settle(entry, answer) {
+      entry.outcome = answer.outcome;
+      entry.detail = answer.detail;
+      entry.item.setAttribute("data-outcome", answer.outcome);
+      if (answer.outcome === "sent" || answer.outcome === "duplicate") {
+        entry.captionKept = answer.photo.caption || "";
+        status(entry, answer.outcome === "sent" ? "Uploaded" : answer.detail, "done");
+        openLink(entry, answer.photo);
+        // The caption the photo has now replaces the field: it can be edited on the photo.
+        var shown = document.createElement("p");
+        shown.className = "upload-caption-kept";
+        shown.textContent = entry.captionKept;
+        shown.hidden = !entry.captionKept;
+        entry.caption.replaceWith(shown);
+        entry.caption = null;
+      } else if (answer.outcome === "refused") {
+        status(entry, "Refused: " + answer.detail, "refused");
+        entry.caption.hidden = true;  // it will not be sent again, so neither will its caption
+      } else {
+        status(entry, "Failed: " + answer.detail + " Not uploaded; it can be sent again.", "failed");
+        entry.remove.hidden = false;
+      }
+    }
+
+    // The whole list told apart: kept, already there, refused (and why), failed.
+    function summarize() {
+      var lines = [];
+      function line(outcome, words) {
+        var item = document.createElement("li");
+        item.className = outcome;
+        item.setAttribute("data-outcome", outcome);
+        item.setAttribute("data-count", String(count(outcome)));
+        item.textContent = words;
+        lines.push(item);
+      }
+      var sent = count("sent");
+      var duplicates = queue.filter(function (e) { return e.outcome === "duplicate"; });
+      var refused = queue.filter(function (e) { return e.outcome === "refused"; });
+      var failed = count("failed");
+      if (sent) line("sent", plural(sent, "photo uploaded", "photos uploaded"));
+      if (duplicates.length) {
+        var unapplied = duplicates.filter(function (e) {
+          return e.sentCaption && e.captionKept !== e.sentCaption;
+        }).length;
+        line("duplicate", plural(duplicates.length, "was", "were") + " already in your archive" +
+          (unapplied ? " (" + plural(unapplied, "kept its", "kept their") + " own caption: yours was not applied)" : ""));
+      }
+      if (refused.length) {
+        line("refused", plural(refused.length, "refused", "refused") + ": " + refused.map(function (e) {
+          return e.file.name + " (" + e.detail.replace(/\.$/, "") + ")";
+        }).join("; "));
+      }
+      if (failed) line("failed", plural(failed, "failed", "failed") + " on the way: Retry failed sends " + (failed === 1 ? "it" : "them") + " again");
+      summary.textContent = "";
+      lines.forEach(function (item) { summary.appendChild(item); });
+      summary.hidden = !lines.length;
+
+      var tried = queue.filter(function (e) { return e.valid && e.outcome; }).length;
+      var kept = sent + duplicates.length;
+      var words = "Done: " + kept + " of " + tried + " uploaded";
+      var problems = [];
+      if (refused.length) problems.push(refused.length + " refused");
+      if (failed) problems.push(failed + " failed");
+      text.textContent = words + (problems.length ? "; " + problems.join(", ") + "." : ".");
+    }
+
+    function run(entries) {
       busy = true;
-      var total = pending.reduce(function (sum, e) { return sum + e.file.size; }, 0) || 1;
+      window.addEventListener("beforeunload", holdOn);
+      form.setAttribute("data-finished", "false");
+      var total = entries.reduce(function (sum, e) { return sum + e.file.size; }, 0) || 1;
       var finished = 0;
-      var succeeded = 0;
-      var caption = document.getElementById("caption").value;
       submit.disabled = true;
+      retry.hidden = true;
       done.hidden = true;
       bar.value = 0;
       percent.textContent = "0%";
-      pending.forEach(function (entry) {
+      entries.forEach(function (entry) {
+        entry.outcome = null;
+        entry.item.removeAttribute("data-outcome");
         entry.remove.hidden = true;
+        entry.meter.value = 0;
         entry.meter.hidden = false;
         status(entry, "Waiting…", "");
       });
 
       function show(sentBytes) {
         var value = Math.min(100, Math.round(100 * sentBytes / total));
-        if (value !== bar.value) bar.value = value;
-        percent.textContent = value + "%";
+        if (value > bar.value) bar.value = value;  // a file sent again does not move it back
+        percent.textContent = bar.value + "%";
       }
 
       var chain = Promise.resolve();
-      pending.forEach(function (entry, index) {
+      entries.forEach(function (entry, index) {
         chain = chain.then(function () {
-          entry.sent = true;
-          status(entry, "Uploading…", "sending");
-          text.textContent = "Uploading " + (index + 1) + " of " + pending.length + "…";
-          return send(entry, caption, function (fraction) {
-            entry.meter.value = Math.round(100 * fraction);
-            show(finished + fraction * entry.file.size);
-          }).then(function (ok) {
+          text.textContent = "Uploading " + (index + 1) + " of " + entries.length + "…";
+          var own = entry.caption.value.trim();
+          entry.sentCaption = own || batchCaption.value.trim();
+          var best = 0;
+          return deliver(entry, entry.sentCaption, function (fraction) {
+            best = Math.max(best, fraction);
+            entry.meter.value = Math.round(100 * best);
+            show(finished + best * entry.file.size);
+          }).then(function (answer) {
             finished += entry.file.size;
             entry.meter.hidden = true;
-            if (ok) succeeded += 1;
+            settle(entry, answer);
             show(finished);
           });
         });
@@ -271,14 +457,36 @@
       chain.then(function () {
         bar.value = 100;
         percent.textContent = "100%";
-        var failed = pending.length - succeeded;
-        text.textContent = "Done: " + succeeded + " of " + pending.length + " uploaded" + (failed ? ", " + failed + " refused." : ".");
         busy = false;
+        window.removeEventListener("beforeunload", holdOn);
         submit.disabled = false;
-        done.hidden = succeeded === 0;
-        refreshButton();
+        summarize();
+        refreshButtons();
+        done.hidden = !(count("sent") + count("duplicate"));
         form.setAttribute("data-finished", "true");
       });
+    }
+
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      if (busy) return;
+      var pending = ready();
+      progress.hidden = false;
+      if (!pending.length) {
+        if (!queue.length) text.textContent = "Choose at least one photo first.";
+        else if (count("failed")) text.textContent = "Nothing new to upload: “Retry " + count("failed") + " failed” sends the files that failed again.";
+        else text.textContent = "None of these files can be uploaded.";
+        percent.textContent = "";
+        input.focus();
+        return;
+      }
+      run(pending);
+    });
+
+    retry.addEventListener("click", function () {
+      if (busy) return;
+      var failed = queue.filter(function (e) { return e.outcome === "failed"; });
+      if (failed.length) run(failed);
     });
   }
 
