@@ -319,3 +319,31 @@ def test_a_reupload_keeps_a_written_caption_and_fills_an_empty_one(
     line = page.locator("#upload-summary li.duplicate").inner_text()
     assert line == "2 were already in your archive (1 kept its own caption: yours was not applied)"
     assert captions(server) == {written.name: "Grandpa's first camera", bare.name: "Old cameras"}
+
+
+@viewports
+def test_without_javascript_one_form_post_uploads_and_reports(
+    server: Server, new_context: Any, viewport: str
+) -> None:
+    (written,) = photo_files(ALL[0])
+    api = server.api("alice")
+    api.post(
+        "/api/v1/photos",
+        files=[("file", (written.name, written.read_bytes()))],
+        data={"caption": "Grandpa's first camera"},
+    )
+    api.close()
+    page = new_context(VIEWPORTS[viewport], java_script_enabled=False).new_page()
+    sign_in(page, server.url, "alice")
+    page.goto(f"{server.url}/upload")
+    assert page.locator("textarea.upload-caption").count() == 0  # per photo needs the script
+    fresh = photo_files(ALL[1])[0]
+    page.set_input_files("#file", [str(written), str(fresh)])
+    page.fill("#caption", "Old cameras")
+    page.click("#upload-submit")
+    page.wait_for_url(f"{server.url}/upload")
+    lines = page.locator("#upload-result li")
+    assert [li.get_attribute("data-outcome") for li in lines.all()] == ["duplicate", "kept"]
+    assert "yours was not applied" in lines.nth(0).inner_text()
+    assert lines.nth(1).inner_text() == f"{fresh.name}: uploaded"
+    assert captions(server) == {written.name: "Grandpa's first camera", fresh.name: "Old cameras"}
