@@ -185,7 +185,7 @@ def test_profile_page_counts_grid_and_modal(server: LiveServer) -> None:
     assert set(counts) == {"photos", "likes", "comments"}
     assert "3 photos 1 likes received 1 comments received" in page.text
     links = [a for a in page.find_all("a") if a.get("hx-target") == "#modal"]
-    assert [a["href"] for a in links] == [f"/photos/{i}" for i in reversed(ids)]
+    assert [a["href"] for a in links] == [f"/photos/{i}?from=user:alice" for i in reversed(ids)]
     assert all(a.get("hx-push-url") == "true" for a in links)
     modal = bob.get(f"/photos/{ids[1]}", headers={"HX-Request": "true", "HX-Target": "modal"})
     assert "<html" not in modal.text

@@ -1,26 +1,63 @@
-"""One photo: its page (or modal), and what can be done to it: like, caption, delete."""
+"""One photo: its page (or modal), and what can be done to it: like, caption, delete.
+
+Opened from a list (`?from=feed`, `?from=user:alice`), the photo links to its neighbours in that
+list and back to the list where it stands in it."""
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from typing import Annotated, Any
 
 from litestar import Response, get, post
+from litestar.params import QueryParameter
 from litestar.plugins.htmx import ClientRedirect
 from litestar.response import Redirect, Template
 
-from photoarchive.library import likes, photos
+from photoarchive.library import likes, neighbours, photos
+from photoarchive.library.neighbours import Neighbours
+from photoarchive.library.photos import Photo
 from photoarchive.web.params import RowId
 from photoarchive.web.render import Req, back_to, form_fields, is_htmx, render
 from photoarchive.web.viewer import require_reader, require_user, services
 
 
+@dataclass(frozen=True, slots=True)
+class Navigation:
+    """The links of a photo opened from a list: its neighbours' and the way back."""
+
+    around: Neighbours
+    photo: Photo
+
+    def href(self, photo: Photo) -> str:
+        # List keys are "feed" or "user:" and a username (letters, digits, _ . -): all of it
+        # may stand in a query string as it is.
+        return f"/photos/{photo.id}?from={self.around.within.key}"
+
+    @property
+    def back(self) -> str:
+        """The list, scrolled to this photo: from its first page when that page shows it,
+        else from the photo on (the list's cursor is the id the page starts below)."""
+        owner = self.around.within.owner
+        path, anchor = ("/", "photo") if owner is None else (f"/u/{owner.username}", "grid")
+        query = "" if self.around.on_first_page else f"?cursor={self.photo.id + 1}"
+        return f"{path}{query}#{anchor}-{self.photo.id}"
+
+
 @get("/photos/{photo_id:int}", name="photo")
-async def photo_page(request: Req, photo_id: RowId) -> Template:
+async def photo_page(
+    request: Req,
+    photo_id: RowId,
+    from_list: Annotated[str | None, QueryParameter(name="from", max_length=64)] = None,
+) -> Template:
     user = await require_reader(request)
-    photo = await photos.get(services(request), photo_id, user, all_comments=True)
+    svc = services(request)
+    photo = await photos.get(svc, photo_id, user, all_comments=True)
+    within = await neighbours.parse_list(svc, from_list)
+    around = None if within is None else await neighbours.around(svc, photo, user, within)
+    nav = None if around is None else Navigation(around, photo)
     if is_htmx(request) and request.headers.get("hx-target") == "modal":
-        return render(request, "_photo_modal.html", user=user, photo=photo)
-    return render(request, "photo.html", user=user, photo=photo)
+        return render(request, "_photo_modal.html", user=user, photo=photo, nav=nav, modal=True)
+    return render(request, "photo.html", user=user, photo=photo, nav=nav, modal=False)
 
 
 @post("/photos/{photo_id:int}/like", status_code=200)

@@ -1,0 +1,131 @@
+"""The photos either side of one photo in the list it was opened from.
+
+A photo is opened from a list: the feed, or one person's photos. The list travels with it (the
+web layer carries its `key` in the address, `feed` or `user:alice`), so that previous and next
+follow the order the person was looking at, and a reload or a shared address keeps that order.
+Every list is newest first by photo id, as `photos.page` pages it; the neighbours are found the
+same way, by keyset (a step along an index each side), and every candidate is read through
+`photos.find` and judged by `access`, so a photo the viewer may not see is never a neighbour.
+
+Albums and search results will be further kinds of PhotoList: a filter on the same keyset (an
+album with an order of its own would bring its own sort key). No HTTP here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from photoarchive.accounts import users
+from photoarchive.accounts.users import User
+from photoarchive.errors import NotFound
+from photoarchive.library import access, photos
+from photoarchive.library.photos import Photo
+from photoarchive.services import Services
+
+FEED = "feed"
+_USER = "user:"
+# Candidates read at a time when stepping past photos the viewer may not see.
+_STEP = 4
+
+
+@dataclass(frozen=True, slots=True)
+class PhotoList:
+    """A list photos are shown in: everyone's (the feed) or one owner's (a profile)."""
+
+    owner: User | None = None
+
+    @property
+    def key(self) -> str:
+        """What names this list in an address: `parse_list(key)` gives it back."""
+        return FEED if self.owner is None else _USER + self.owner.username
+
+    @property
+    def title(self) -> str:
+        return "the feed" if self.owner is None else f"{self.owner.username}'s photos"
+
+    def holds(self, photo: Photo) -> bool:
+        return self.owner is None or photo.owner_id == self.owner.id
+
+    def where(self) -> tuple[str, list[int]]:
+        # Constant strings only: every value is bound.
+        return ("", []) if self.owner is None else (" AND p.owner_id = ?", [self.owner.id])
+
+
+@dataclass(frozen=True, slots=True)
+class Neighbours:
+    """Where a photo stands in `within`: the photo before it (newer) and after it (older),
+    None at either end, and whether it is on the list's first page."""
+
+    within: PhotoList
+    newer: Photo | None
+    older: Photo | None
+    on_first_page: bool
+
+
+async def parse_list(svc: Services, key: str | None) -> PhotoList | None:
+    """The list `key` names; None for none, an unknown kind or a user who is not there (the
+    photo is then shown on its own: an old or mistyped address still shows it)."""
+    if key == FEED:
+        return PhotoList()
+    if key and key.startswith(_USER):
+        username = key.removeprefix(_USER)
+        if not users.USERNAME_RE.fullmatch(username):
+            return None
+        try:
+            return PhotoList(await users.by_username(svc.db, username))
+        except NotFound:
+            return None
+    return None
+
+
+async def around(
+    svc: Services, photo: Photo, viewer: User | None, within: PhotoList
+) -> Neighbours | None:
+    """The neighbours of `photo` in `within` as `viewer` sees that list; None when the photo is
+    not in it (another person's photo under a profile's key)."""
+    if not within.holds(photo):
+        return None
+    who = access.Viewer(viewer, svc.settings.public_view)
+    return Neighbours(
+        within,
+        newer=await _step(svc, who, within, photo.id, older=False),
+        older=await _step(svc, who, within, photo.id, older=True),
+        on_first_page=await _on_first_page(svc, within, photo.id),
+    )
+
+
+async def _step(
+    svc: Services, who: access.Viewer, within: PhotoList, start: int, *, older: bool
+) -> Photo | None:
+    """The nearest photo past `start` in one direction that `who` may see."""
+    extra, params = within.where()
+    # Two constant statements; the filter is a constant string and every value is bound.
+    sql = (
+        f"SELECT p.id FROM photos p WHERE p.id < ?{extra} ORDER BY p.id DESC LIMIT ?"  # noqa: S608
+        if older
+        else f"SELECT p.id FROM photos p WHERE p.id > ?{extra} ORDER BY p.id ASC LIMIT ?"  # noqa: S608
+    )
+    cursor = start
+    while True:
+        rows = await svc.db.fetch_indexed(sql, [cursor, *params, _STEP])
+        for row in rows:
+            try:
+                candidate = await photos.find(svc, row[0], who.user)
+            except NotFound:  # deleted since the step above
+                continue
+            if access.can_view(who, candidate):
+                return candidate
+        if len(rows) < _STEP:
+            return None
+        cursor = rows[-1][0]
+
+
+async def _on_first_page(svc: Services, within: PhotoList, photo_id: int) -> bool:
+    """Whether fewer photos than a page come before it, so the list's first page shows it."""
+    extra, params = within.where()
+    row = await svc.db.fetch_by_key(
+        # A constant filter string; every value is bound. At most a page of index steps.
+        f"SELECT p.id FROM photos p WHERE p.id > ?{extra} ORDER BY p.id LIMIT 1 OFFSET ?",  # noqa: S608
+        [photo_id, *params, photos.PAGE_DEFAULT - 1],
+    )
+    return row is None
