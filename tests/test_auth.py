@@ -210,7 +210,17 @@ def test_admin_disables_user_and_their_sessions_end(server: LiveServer) -> None:
     bob = sign_up(server, "bob")
     bob_script = api_login(server, "bob")
     assert form_post(bob, "/admin/invites").status_code == 403
-    assert form_post(admin, "/admin/users/bob/disable").status_code == 303
+    # The button asks once more, on a page that says what disabling does; nothing changes yet.
+    asked = form_post(admin, "/admin/users/bob/disable")
+    assert asked.status_code == 200
+    page = parse(asked.text)
+    assert "signed out on every device" in page.text
+    assert page.find_all("form", action="/admin/users/bob/disable")
+    assert page.find_all("input", name="confirmed", value="1")
+    assert page.find_all("a", href="/admin")
+    assert bob.get("/api/v1/me").status_code == 200
+    assert form_post(admin, "/admin/users/admin/disable").status_code == 422  # not oneself
+    assert form_post(admin, "/admin/users/bob/disable", {"confirmed": "1"}).status_code == 303
     assert bob.get("/api/v1/me").status_code == 401
     assert bob_script.get("/api/v1/me").status_code == 401
     relogin = server.client().post(

@@ -284,6 +284,7 @@ def body(world: World, method: str, path: str, role: str) -> dict[str, Any]:
         "/api/v1/auth/confirm": {"username": "owner", "code": "123456"},
         "/password-reset/{token:str}": {"password": "a brand new passphrase"},
         "/settings/time-zone": {"time_zone": "Europe/Paris"},
+        "/admin/users/{username:str}/{action:str}": {"confirmed": "1"},
     }
     if method in ("POST", "PATCH") and path in forms:
         return {"data": forms[path]}

@@ -96,7 +96,7 @@ def sign_out(server: LiveServer, admin: httpx.Client, viewer: httpx.Client) -> N
 
 
 def disable(server: LiveServer, admin: httpx.Client, viewer: httpx.Client) -> None:
-    assert form_post(admin, "/admin/users/bob/disable").status_code == 303
+    assert form_post(admin, "/admin/users/bob/disable", {"confirmed": "1"}).status_code == 303
 
 
 def change_password_elsewhere(

@@ -237,10 +237,19 @@ def test_wrong_current_password_counts_towards_the_sign_in_limit(tmp_path: Path)
         assert refused.status_code == 429
 
 
+CHROME_ON_LINUX = (
+    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko)"
+    " Chrome/131.0.0.0 Safari/537.36"
+)
+CHROME_ON_LINUX_NAME = "Chrome on Linux"
+
+
 def test_sessions_are_listed_with_the_current_one_marked(server: LiveServer) -> None:
     laptop = sign_up(server, "alice")
     phone = server.client(headers={"user-agent": "PhoneBrowser/1.0 <b>"})
     assert form_post(phone, "/login", {"login": "alice", "password": PASSWORD}).status_code == 303
+    desktop = server.client(headers={"user-agent": CHROME_ON_LINUX})
+    assert form_post(desktop, "/login", {"login": "alice", "password": PASSWORD}).status_code == 303
     sign_up(server, "bob")
     page = laptop.get("/settings")
     assert page.status_code == 200
@@ -252,7 +261,12 @@ def test_sessions_are_listed_with_the_current_one_marked(server: LiveServer) -> 
     assert sorted(int(r["id"].split("-")[1]) for r in rows) == sorted(alice_ids)
     current = [r for r in rows if r.get("aria-current") == "true"]
     assert len(current) == 1 and current[0]["id"] == f"session-{alice_ids[0]}"
-    assert "PhoneBrowser/1.0 <b>" in html.text  # shown as text
+    # A device is named as a person would; the header itself stays (escaped) in its title.
+    names = {span.get("title"): span for span in html.find_all("span", **{"class": "device"})}
+    assert "PhoneBrowser/1.0 <b>" in names
+    assert "<b>" not in page.text  # escaped wherever it is shown
+    assert "PhoneBrowser browser" in html.text
+    assert f"{CHROME_ON_LINUX_NAME} browser" in html.text
     assert "127.0.0.1" in html.text
     assert "this device" in html.text
 

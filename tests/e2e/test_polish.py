@@ -58,3 +58,53 @@ def test_the_archive_has_an_icon(server: Server, new_context: Any) -> None:
     assert linked.status_code == 200 and linked.headers["content-type"].startswith("image/svg")
     page.goto(f"{server.url}/favicon.ico")
     assert not failed, failed
+
+
+def fits_the_screen(page: Any) -> None:
+    """No sideways scroll, and every button inside the viewport's width."""
+    overflow = page.evaluate(
+        """() => {
+            const width = window.innerWidth;
+            const wide = document.documentElement.scrollWidth > width;
+            const off = [...document.querySelectorAll('main button, main a.button')]
+                .filter((b) => b.offsetParent !== null)
+                .filter((b) => { const r = b.getBoundingClientRect(); return r.left < 0 || r.right > width; })
+                .map((b) => b.textContent.trim());
+            return {wide, off, scroll: document.documentElement.scrollWidth, width};
+        }"""
+    )
+    assert not overflow["wide"] and not overflow["off"], overflow
+
+
+@viewports
+def test_account_and_device_tables_fit_a_phone_and_disabling_asks_first(
+    server: Server, new_context: Any, axe_source: str, viewport: str
+) -> None:
+    from tests.e2e.test_quality import violations
+
+    server.api("admin").close()  # the first account administers the archive
+    bob = server.api("bob_with_a_rather_long_name_x")
+    page = new_context(VIEWPORTS[viewport]).new_page()
+    sign_in(page, server.url, "admin")
+
+    page.goto(f"{server.url}/settings")
+    devices = page.locator("table.sessions .device")
+    assert "Chrome" in devices.first.inner_text()  # named, not "Mozilla/5.0 (X11; ..."
+    assert "Mozilla/5.0" not in page.locator("table.sessions").inner_text()
+    fits_the_screen(page)
+
+    page.goto(f"{server.url}/admin")
+    fits_the_screen(page)
+    assert violations(page, axe_source) == []
+    page.get_by_role("button", name="Disable bob_with_a_rather_long_name_x").click()
+    page.locator("#disable-title").wait_for()
+    fits_the_screen(page)
+    assert bob.get("/api/v1/me").status_code == 200  # asked, not done
+    page.get_by_role("link", name="Cancel, keep the account as it is").click()
+    page.wait_for_url(f"{server.url}/admin")
+    assert bob.get("/api/v1/me").status_code == 200
+    page.get_by_role("button", name="Disable bob_with_a_rather_long_name_x").click()
+    page.locator("#confirm-disable").click()
+    page.wait_for_url(f"{server.url}/admin")
+    assert bob.get("/api/v1/me").status_code == 401
+    bob.close()

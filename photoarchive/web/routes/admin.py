@@ -12,7 +12,7 @@ from litestar.response import Redirect, Template
 
 from photoarchive.accounts import invites, mail, resets, users
 from photoarchive.accounts.users import User
-from photoarchive.errors import AppError, NotFound
+from photoarchive.errors import AppError, Invalid, NotFound
 from photoarchive.web.render import Req, form_fields, render
 from photoarchive.web.viewer import require_admin, services
 
@@ -109,7 +109,15 @@ async def set_user_state(request: Req, username: str, action: str) -> Response[A
     user = await require_admin(request)
     if action not in ("disable", "enable"):
         raise NotFound("There is no such account action.")
-    await users.set_disabled(services(request).db, user, username, action == "disable")
+    db = services(request).db
+    if action == "disable" and (await form_fields(request)).get("confirmed") != "1":
+        # Disabling signs a person out everywhere: asked once more, on a page of its own
+        # (no script needed), after the same checks the change itself makes.
+        target = await users.by_username(db, username)
+        if target.id == user.id:
+            raise Invalid("You cannot disable your own account.")
+        return render(request, "admin_disable.html", user=user, account=target)
+    await users.set_disabled(db, user, username, action == "disable")
     return Redirect("/admin", status_code=303)
 
 

@@ -11,6 +11,7 @@ from litestar.response import Redirect, Template
 from photoarchive.accounts import sessions, throttle, users
 from photoarchive.accounts.sessions import Session
 from photoarchive.errors import AppError, Forbidden, Invalid, NotAuthenticated
+from photoarchive.web import devices
 from photoarchive.web.params import RowId
 from photoarchive.web.render import Req, form_fields, render
 from photoarchive.web.viewer import clear_session_cookie, client_ip, current_session, services
@@ -53,6 +54,7 @@ async def _page(
         svc.db, user.id, settings.session_idle_seconds, settings.session_max_seconds
     )
     active.sort(key=lambda item: item.id != session.id)  # this device first
+    names = await devices.describe_all([item.user_agent for item in active])
     return render(
         request,
         "settings.html",
@@ -66,7 +68,7 @@ async def _page(
         # What the form shows as chosen: the setting, or a refused choice to correct.
         time_zone=user.time_zone if time_zone is None else time_zone,
         time_zones=_zone_groups(),
-        active_sessions=active,
+        active_sessions=list(zip(active, names, strict=True)),
         current_id=session.id,
         # With an identity provider, the password and the email (the sign-in name) are its.
         local_account=settings.auth == "local",
