@@ -49,6 +49,9 @@ MATRIX: dict[tuple[str, str], tuple[int, int, int, int, int]] = {
     ("GET", "/u/{username:str}"): (303, 200, 200, 200, 200),
     ("GET", "/media/{photo_id:int}/{name:str}"): (401, 200, 200, 200, 200),
     ("GET", "/events"): (401, 200, 200, 200, 200),
+    # one's own notifications: signed in only, whatever the archive shows guests
+    ("GET", "/notifications"): (303, 303, 200, 200, 200),
+    ("GET", "/notifications/badge"): (303, 303, 200, 200, 200),
     # acting on photos: signed in; captions are the owner's, deletion the owner's or an admin's
     ("POST", "/photos/{photo_id:int}/like"): (401, 401, 303, 303, 303),
     ("POST", "/photos/{photo_id:int}/comments"): (401, 401, 303, 303, 303),
@@ -103,6 +106,8 @@ MATRIX: dict[tuple[str, str], tuple[int, int, int, int, int]] = {
     ("DELETE", "/api/v1/comments/{comment_id:int}"): (401, 401, 403, 204, 403),
     ("GET", "/api/v1/users/{username:str}"): (401, 200, 200, 200, 200),
     ("GET", "/api/v1/users/{username:str}/photos"): (401, 200, 200, 200, 200),
+    ("GET", "/api/v1/notifications"): (401, 401, 200, 200, 200),
+    ("POST", "/api/v1/notifications/read"): (401, 401, 200, 200, 200),
 }
 
 # Requests that end sessions: made by a client of their own, after which the role's shared
@@ -284,7 +289,7 @@ def body(world: World, method: str, path: str, role: str) -> dict[str, Any]:
         "/api/v1/auth/confirm": {"username": "owner", "code": "123456"},
         "/password-reset/{token:str}": {"password": "a brand new passphrase"},
         "/settings/time-zone": {"time_zone": "Europe/Paris"},
-        "/admin/users/{username:str}/{action:str}": {"confirmed": "1"},
+        "/api/v1/notifications/read": {"ids": None},
     }
     if method in ("POST", "PATCH") and path in forms:
         return {"data": forms[path]}

@@ -644,7 +644,8 @@ def json_operations(server: LiveServer) -> list[tuple[str, str, dict[str, Any]]]
 def wrong_bodies(schema: dict[str, Any]) -> list[tuple[bytes, str | re.Pattern[str]]]:
     """(body, what our message must say) pairs that the schema refuses."""
     properties = schema.get("properties", {})
-    valid = {name: "text" for name in properties}
+    lists = {name for name, spec in properties.items() if _is_list(spec)}
+    valid: dict[str, Any] = {name: [] if name in lists else "text" for name in properties}
     bodies: list[tuple[bytes, str | re.Pattern[str]]] = [
         (b"{not json", "The JSON body is malformed at line 1, column 2"),
         (b"", "send a JSON object as the body"),
@@ -662,15 +663,24 @@ def wrong_bodies(schema: dict[str, Any]) -> list[tuple[bytes, str | re.Pattern[s
         missing = {k: v for k, v in valid.items() if k != name}
         bodies.append((json.dumps(missing).encode(), f"`{name}` is required"))
     for name in properties:
+        expected = "a list" if name in lists else "text"
         for wrong, kind in (
             (12345, "a whole number"),
             ([1, 2], "a list"),
             ({"a": 1}, "an object"),
             (True, "true or false"),
+            ("text", "text"),
         ):
-            message = re.compile(f"`{name}` must be text( or null)?, not {kind}\\.")
+            if kind == expected:
+                continue
+            message = re.compile(f"`{name}` must be {expected}( or null)?, not {kind}\\.")
             bodies.append((json.dumps({**valid, name: wrong}).encode(), message))
     return bodies
+
+
+def _is_list(spec: dict[str, Any]) -> bool:
+    """Whether a body field takes a list (perhaps or null); every other field takes text."""
+    return any(option.get("type") == "array" for option in spec.get("oneOf", [spec]))
 
 
 def test_malformed_json_and_wrong_types_on_every_api_body(live: LiveServer) -> None:

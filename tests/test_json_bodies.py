@@ -24,6 +24,7 @@ BODIES = {
     "confirm": {"username": "alice", "code": "123456"},
     "edit_photo": {"caption": "forged"},
     "add_comment": {"text": "forged"},
+    "mark_read": {"ids": None},
 }
 NOT_JSON = [
     "text/plain",

@@ -205,3 +205,39 @@ def test_real_refusals_match_the_document(server: LiveServer, document: dict[str
     wrong = {"login": "alice", "password": "not the password"}
     refused("post", "/api/v1/auth/login", guest.post("/api/v1/auth/login", json=wrong), 401)
     assert seen == {400, 401, 403, 404, 409, 415, 422}
+
+
+def test_notification_answers_match_the_document(
+    server: LiveServer, document: dict[str, Any]
+) -> None:
+    sign_up(server, "alice")
+    sign_up(server, "bob")
+    alice = api_login(server, "alice")
+    bob = api_login(server, "bob")
+    photo_id = upload(alice, PHOTOS / "gps" / "DSCN0010.jpg").json()["items"][0]["id"]
+    bob.post(f"/api/v1/photos/{photo_id}/comments", json={"text": "lovely"})
+    bob.put(f"/api/v1/photos/{photo_id}/like")
+
+    listing = "/api/v1/notifications"
+    page = alice.get(listing, params={"limit": 1})
+    check(document, "get", listing, page)
+    assert len(page.json()["items"]) == 1 and page.json()["next_cursor"]
+    check(document, "get", listing, bob.get(listing))  # empty
+    read = "/api/v1/notifications/read"
+    first = page.json()["items"][0]["id"]
+    check(document, "post", read, alice.post(read, json={"ids": [first]}))
+    check(document, "post", read, alice.post(read, json={}))
+
+    plain = {"Content-Type": "text/plain"}
+    for method, path, response, status in (
+        ("get", listing, server.client().get(listing), 401),
+        ("get", listing, alice.get(listing, params={"limit": 0}), 400),
+        ("post", read, alice.post(read, json={"ids": [0]}), 400),
+        ("post", read, alice.post(read, content=b"ids", headers=plain), 415),
+    ):
+        assert response.status_code == status, response.text
+        check(document, method, path, response)
+    cookie = sign_up(server, "carol")  # signed in by cookie, without the CSRF header
+    refused = cookie.post(read, json={})
+    assert refused.status_code == 403
+    check(document, "post", read, refused)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Request, Response, delete, get, patch, post, put
@@ -10,7 +10,8 @@ from litestar.openapi import ResponseSpec
 from litestar.params import Parameter
 
 from photoarchive.accounts import sessions, throttle, users
-from photoarchive.library import comments, likes, photos
+from photoarchive.db import MAX_ROWID
+from photoarchive.library import comments, likes, notifications, photos
 from photoarchive.web.admission import GUEST_BODY
 from photoarchive.web.params import RowId
 from photoarchive.web.schemas import (
@@ -23,11 +24,14 @@ from photoarchive.web.schemas import (
     LikeState,
     LoginOut,
     MeOut,
+    NotificationOut,
+    NotificationPage,
     PhotoOut,
     PhotoPage,
     ProfileCounts,
     ProfileOut,
     SignupOut,
+    UnreadOut,
     UploadedPhotoOut,
     UploadError,
     UploadOut,
@@ -66,6 +70,15 @@ class CaptionBody(msgspec.Struct, forbid_unknown_fields=True):
 
 class CommentBody(msgspec.Struct, forbid_unknown_fields=True):
     text: str
+
+
+NotificationId = Annotated[int, msgspec.Meta(ge=1, le=MAX_ROWID)]
+NotificationIds = Annotated[list[NotificationId], msgspec.Meta(max_length=notifications.MARK_MAX)]
+
+
+class ReadBody(msgspec.Struct, forbid_unknown_fields=True):
+    # The notifications to mark read; left out or null: all of them.
+    ids: NotificationIds | None = None
 
 
 # What each refusal means, for the OpenAPI document; every one has ErrorOut's shape.
@@ -318,4 +331,34 @@ class UsersApi(Controller):
         return PhotoPage.of(items, next_cursor)
 
 
-API_HANDLERS = [AuthApi, MeApi, PhotosApi, CommentsApi, UsersApi]
+NotificationLimit = Parameter(default=notifications.PAGE_DEFAULT, ge=1, le=notifications.PAGE_MAX)
+
+
+class NotificationsApi(Controller):
+    path = "/api/v1/notifications"
+    tags = ["notifications"]
+
+    @get("/", responses=refusals(READ))
+    async def list_notifications(
+        self,
+        request: Request[Any, Any, Any],
+        cursor: str | None = Cursor,
+        limit: int = NotificationLimit,
+    ) -> NotificationPage:
+        user = await require_user(request)
+        svc = services(request)
+        items, next_cursor, _ = await notifications.page(svc, user, cursor=cursor, limit=limit)
+        return NotificationPage(
+            items=[NotificationOut.of(item) for item in items],
+            unread=await notifications.unread_count(svc, user),
+            next_cursor=next_cursor,
+        )
+
+    @post("/read", status_code=200, responses=refusals(400, 401, 403, 413, 415))
+    async def mark_read(self, request: Request[Any, Any, Any], data: ReadBody) -> UnreadOut:
+        user = await require_user(request)
+        unread = await notifications.mark_read(services(request), user, data.ids)
+        return UnreadOut(unread=unread)
+
+
+API_HANDLERS = [AuthApi, MeApi, PhotosApi, CommentsApi, UsersApi, NotificationsApi]

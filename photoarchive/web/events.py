@@ -27,7 +27,7 @@ from litestar.response import ServerSentEvent, ServerSentEventMessage
 
 from photoarchive.accounts.users import User
 from photoarchive.errors import NotAuthenticated
-from photoarchive.library import access, photos
+from photoarchive.library import access, notifications, photos
 from photoarchive.services import Services
 from photoarchive.web.viewer import current_session, resolve_session, services
 
@@ -37,7 +37,7 @@ RETRY_MS = 3000
 # Events held for one slow client before the oldest are dropped: a stalled browser costs a
 # bounded amount of memory, and on its next page load it is up to date anyway.
 BACKLOG = 100
-KINDS = ("photo", "photo-deleted", "like", "comment", "comment-deleted")
+KINDS = ("photo", "photo-deleted", "like", "comment", "comment-deleted", notifications.EVENT)
 
 
 def channels_plugin() -> ChannelsPlugin:
@@ -73,10 +73,15 @@ def connect(svc: Services, plugin: ChannelsPlugin) -> None:
     svc.listeners.append(forward)
 
 
-def may_see(viewer: User | None, public_view: bool, kind: str) -> bool:
-    """Every photo in the archive is visible to its readers, so an event (only ever about a
-    photo) goes to whoever may read the archive: the one decision in library/access.py."""
-    return kind in KINDS and access.may_read_archive(access.Viewer(viewer, public_view))
+def may_see(viewer: User | None, public_view: bool, kind: str, data: dict[str, Any]) -> bool:
+    """Every photo in the archive is visible to its readers, so an event about a photo goes to
+    whoever may read the archive: the one decision in library/access.py. An event addressed to
+    one person (their notifications changed: `user_id`) goes to that person alone."""
+    asking = access.Viewer(viewer, public_view)
+    if kind not in KINDS or not access.may_read_archive(asking):
+        return False
+    addressee = data.get("user_id")
+    return addressee is None or (asking.account is not None and asking.account.id == addressee)
 
 
 async def _still_reading(request: Request[Any, Any, Any], viewer: User | None) -> bool:
@@ -132,7 +137,7 @@ async def _messages(
                     yield ServerSentEventMessage(comment="keepalive", data=None)
                 for raw in batch:
                     event = json.loads(raw)
-                    if may_see(viewer, settings.public_view, event["kind"]):
+                    if may_see(viewer, settings.public_view, event["kind"], event["data"]):
                         yield ServerSentEventMessage(
                             event=event["kind"],
                             data=json.dumps(event["data"], separators=(",", ":")),

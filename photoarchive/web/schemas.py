@@ -15,6 +15,7 @@ from msgspec import UNSET, UnsetType
 
 if TYPE_CHECKING:
     from photoarchive.accounts.users import User
+    from photoarchive.library.notifications import Notification
     from photoarchive.library.photos import Comment, Photo
     from photoarchive.web.uploads import FileOutcome
 
@@ -213,6 +214,42 @@ class CommentList(msgspec.Struct):
 class LikeState(msgspec.Struct):
     liked: bool
     like_count: int
+
+
+class ActorOut(msgspec.Struct):
+    username: str
+
+
+class NotificationOut(msgspec.Struct):
+    id: int
+    kind: Literal["comment", "like"]
+    actor: ActorOut
+    photo_id: int
+    created_at: str
+    read: bool
+
+    @classmethod
+    def of(cls, item: Notification) -> NotificationOut:
+        return cls(
+            id=item.id,
+            kind=item.kind,
+            actor=ActorOut(item.actor),
+            photo_id=item.photo_id,
+            created_at=item.created_at,
+            read=item.read,
+        )
+
+
+class NotificationPage(msgspec.Struct):
+    items: list[NotificationOut]
+    # Unread notifications in all (not only on this page) that the person may see.
+    unread: int
+    # Pass as `cursor` for the next page; null on the last page.
+    next_cursor: str | None
+
+
+class UnreadOut(msgspec.Struct):
+    unread: int
 
 
 class UploadedPhotoOut(PhotoOut, kw_only=True):

@@ -1,5 +1,5 @@
 """The HTML pages, one module per area: feed, photos, comments, upload, auth (sign-in, sign-up
-and emailed codes), resets (password-reset links), settings, admin, health. Each names its handlers in `HANDLERS`."""
+and emailed codes), resets (password-reset links), settings, admin, notifications, health. Each names its handlers in `HANDLERS`."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from photoarchive.web.routes import (
     feed,
     health,
     icons,
+    notifications,
     photos,
     resets,
     settings,
@@ -27,4 +28,5 @@ PAGE_HANDLERS = [
     *resets.HANDLERS,
     *settings.HANDLERS,
     *admin.HANDLERS,
+    *notifications.HANDLERS,
 ]

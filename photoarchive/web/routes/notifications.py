@@ -1,0 +1,54 @@
+"""The person's notifications: the page (opening it marks them read) and the navigation's
+badge alone, which the page asks for once loaded and again when the live stream says the
+person's notifications changed."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from litestar import get
+from litestar.response import Template
+
+from photoarchive.library import notifications
+from photoarchive.web.render import Req, render
+from photoarchive.web.viewer import require_user, services
+
+PATH = "/notifications"
+
+
+@get(PATH, name="notifications")
+async def notifications_page(request: Req, cursor: str | None = None) -> Template:
+    user = await require_user(request)
+    svc = services(request)
+    items, next_cursor, newest = await notifications.page(
+        svc, user, cursor=cursor, with_photos=True
+    )
+    if cursor is None and newest is not None:
+        # Read now: everything up to the newest shown (not one that arrived since the query).
+        await notifications.mark_read(svc, user, up_to=newest)
+    return render(
+        request,
+        "notifications.html",
+        user=user,
+        items=items,
+        next_cursor=next_cursor,
+        nav_unread=await notifications.unread_count(svc, user),
+    )
+
+
+@get(f"{PATH}/badge", name="notifications-badge", cache=False)
+async def badge(request: Req) -> Template:
+    """The navigation's link with the unread count (the same partial base.html includes)."""
+    user = await require_user(request)
+    # The page the badge sits on, for aria-current: htmx names it in HX-Current-URL.
+    here = urlsplit(request.headers.get("hx-current-url", "")).path
+    return render(
+        request,
+        "_notifications_badge.html",
+        user=user,
+        path=here,
+        nav_unread=await notifications.unread_count(services(request), user),
+    )
+
+
+HANDLERS = [notifications_page, badge]

@@ -1,0 +1,162 @@
+"""Notifications through a real server: the JSON API, the page and its navigation badge, and
+the live event that goes to the person told and to nobody else."""
+
+from __future__ import annotations
+
+import httpx
+
+from tests.support import PHOTOS, LiveServer, api_login, csrf, form_post, parse, sign_up, upload
+from tests.test_events import listen
+
+PHOTO = PHOTOS / "gps" / "DSCN0010.jpg"
+
+
+def alices_photo(server: LiveServer) -> tuple[httpx.Client, int]:
+    alice = sign_up(server, "alice")
+    return alice, upload(alice, PHOTO, caption="harbour").json()["items"][0]["id"]
+
+
+def link_name(html: str) -> str:
+    """The accessible name of the navigation's notifications link: its label, else its text."""
+    (link,) = parse(html).find_all("a", id="nav-notifications")
+    if link.get("aria-label"):
+        return str(link["aria-label"])
+    assert "nav-count" not in html  # no count shown without the label that says it in words
+    return "Notifications"
+
+
+def badge_label(client: httpx.Client, page: str = "/") -> str:
+    """The navigation's notifications link as the badge request gives it."""
+    response = client.get(
+        "/notifications/badge",
+        headers={"HX-Request": "true", "HX-Current-URL": f"http://127.0.0.1{page}"},
+    )
+    assert response.status_code == 200, response.text
+    return link_name(response.text)
+
+
+def test_the_api_lists_newest_first_and_marks_read(server: LiveServer) -> None:
+    alice, photo_id = alices_photo(server)
+    sign_up(server, "bob"), sign_up(server, "carol")
+    bob, carol, owner = (
+        api_login(server, "bob"),
+        api_login(server, "carol"),
+        api_login(server, "alice"),
+    )
+    assert (
+        bob.post(f"/api/v1/photos/{photo_id}/comments", json={"text": "lovely"}).status_code == 201
+    )
+    assert carol.put(f"/api/v1/photos/{photo_id}/like").status_code == 200
+    owner.post(f"/api/v1/photos/{photo_id}/comments", json={"text": "thanks"})  # not told of own
+
+    answer = owner.get("/api/v1/notifications")
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert [(i["kind"], i["actor"], i["photo_id"], i["read"]) for i in body["items"]] == [
+        ("like", {"username": "carol"}, photo_id, False),
+        ("comment", {"username": "bob"}, photo_id, False),
+    ]
+    assert body["unread"] == 2 and body["next_cursor"] is None
+    assert all(item["created_at"] for item in body["items"])
+    first = owner.get("/api/v1/notifications", params={"limit": 1}).json()
+    assert len(first["items"]) == 1 and first["unread"] == 2
+    rest = owner.get("/api/v1/notifications", params={"cursor": first["next_cursor"]}).json()
+    assert [i["kind"] for i in rest["items"]] == ["comment"]
+    assert bob.get("/api/v1/notifications").json() == {
+        "items": [],
+        "unread": 0,
+        "next_cursor": None,
+    }
+
+    comment_id = body["items"][1]["id"]
+    read = owner.post("/api/v1/notifications/read", json={"ids": [comment_id]})
+    assert read.status_code == 200 and read.json() == {"unread": 1}
+    assert owner.get("/api/v1/notifications").json()["items"][1]["read"] is True
+    # Someone else's notifications are not theirs to mark.
+    assert bob.post(
+        "/api/v1/notifications/read", json={"ids": [body["items"][0]["id"]]}
+    ).json() == {"unread": 0}
+    assert owner.get("/api/v1/notifications").json()["unread"] == 1
+    assert owner.post("/api/v1/notifications/read", json={"ids": None}).json() == {"unread": 0}
+
+    # An unlike takes back an unread like; the cookie-signed page form works the same way.
+    form_post(sign_up(server, "dave"), f"/photos/{photo_id}/like", {"liked": "1"})
+    assert owner.get("/api/v1/notifications").json()["unread"] == 1
+    assert alice.post(
+        "/api/v1/notifications/read", json={}, headers={"x-csrftoken": csrf(alice)}
+    ).json() == {"unread": 0}
+
+
+def test_the_api_refuses_what_it_should(server: LiveServer) -> None:
+    alice, _ = alices_photo(server)
+    owner = api_login(server, "alice")
+    guest = server.client()
+    assert guest.get("/api/v1/notifications").status_code == 401
+    assert guest.post("/api/v1/notifications/read", json={}).status_code in (401, 403)
+    assert owner.get("/api/v1/notifications", params={"limit": 0}).status_code == 400
+    assert owner.get("/api/v1/notifications", params={"cursor": "x"}).status_code == 400
+    for ids in ([0], ["one"], list(range(1, 200)), [2**63]):
+        refused = owner.post("/api/v1/notifications/read", json={"ids": ids})
+        assert refused.status_code == 400, (ids, refused.text)
+    assert owner.post("/api/v1/notifications/read", json={"all": True}).status_code == 400
+    # A cookie session without its CSRF token changes nothing.
+    assert alice.post("/api/v1/notifications/read", json={}).status_code == 403
+
+
+def test_the_page_lists_links_and_marks_read_and_the_badge_counts(server: LiveServer) -> None:
+    alice, photo_id = alices_photo(server)
+    bob, carol = sign_up(server, "bob"), sign_up(server, "carol")
+    assert badge_label(alice) == "Notifications"
+    form_post(bob, f"/photos/{photo_id}/comments", {"text": "lovely"})
+    form_post(carol, f"/photos/{photo_id}/like", {"liked": "1"})
+    assert badge_label(alice) == "Notifications, 2 unread"
+
+    # Every page's navigation has the link, asking for its count once loaded.
+    feed = parse(alice.get("/").text)
+    (link,) = feed.find_all("a", id="nav-notifications")
+    assert link["href"] == "/notifications" and link["hx-get"] == "/notifications/badge"
+    assert feed.find_all("span", **{"hx-trigger": "sse:notification"})
+
+    page = alice.get("/notifications")
+    assert page.status_code == 200
+    html = parse(page.text)
+    assert "carol liked your photo" in html.text
+    assert "bob commented on your photo: “lovely”" in html.text
+    items = html.find_all("li", class_="notification")
+    assert len(items) == 2 and all("unread" in (i["class"] or "") for i in items)
+    assert [a["href"] for a in html.find_all("a", class_="notification-link")] == [
+        f"/photos/{photo_id}"
+    ] * 2
+    assert len(html.find_all("img", class_="notification-thumb")) == 2
+    assert all(t["datetime"] for t in html.find_all("time"))
+    # Opened, they are read: this page's badge shows none, nor does the next page's.
+    (here,) = html.find_all("a", id="nav-notifications")
+    assert link_name(page.text) == "Notifications" and here["aria-current"] == "page"
+    assert "hx-get" not in here
+    assert badge_label(alice) == "Notifications"
+    again = parse(alice.get("/notifications").text)
+    assert not any(
+        "unread" in (i["class"] or "") for i in again.find_all("li", class_="notification")
+    )
+
+    assert badge_label(bob, "/notifications") == "Notifications"
+    assert "Nothing yet" in parse(bob.get("/notifications").text).text
+    guest = server.client().get("/notifications")
+    assert guest.status_code == 303 and guest.headers["location"].startswith("/login")
+
+
+def test_the_live_event_goes_to_the_person_told_alone(server: LiveServer) -> None:
+    alice, photo_id = alices_photo(server)
+    bob = sign_up(server, "bob")
+    alice_id = server.db().execute("SELECT id FROM users WHERE username = 'alice'").fetchone()[0]
+    with listen(alice) as alices, listen(bob) as bobs:
+        form_post(bob, f"/photos/{photo_id}/comments", {"text": "lovely"})
+        assert alices.next_named("notification") == {"user_id": alice_id}
+        # Bob's stream has the comment, then the like, and no notification of Alice's between.
+        form_post(bob, f"/photos/{photo_id}/like", {"liked": "1"})
+        while (block := bobs.next_event()).get("event") != "like":
+            assert block.get("event") != "notification", block
+        assert alices.next_named("notification") == {"user_id": alice_id}
+        # Reading them tells Alice's other tabs too.
+        alice.get("/notifications")
+        assert alices.next_named("notification") == {"user_id": alice_id}
