@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.e2e.conftest import VIEWPORTS, Server, photo_files, sign_in
+from tests.e2e.conftest import VIEWPORTS, Server, photo_files, sign_in, wait_until
 
 viewports = pytest.mark.parametrize("viewport", list(VIEWPORTS), ids=list(VIEWPORTS))
 
@@ -108,3 +108,25 @@ def test_account_and_device_tables_fit_a_phone_and_disabling_asks_first(
     page.wait_for_url(f"{server.url}/admin")
     assert bob.get("/api/v1/me").status_code == 401
     bob.close()
+
+
+@viewports
+def test_the_new_photos_pill_does_not_cover_the_first_card(
+    server: Server, new_context: Any, viewport: str
+) -> None:
+    alice = server.api("alice")
+    first, second = photo_files("gps/DSCN0010.jpg", "gps/DSCN0012.jpg")
+    assert alice.post("/api/v1/photos", files=[("file", (first.name, first.read_bytes()))])
+    server.api("bob").close()
+    page = new_context(VIEWPORTS[viewport]).new_page()
+    sign_in(page, server.url, "bob")
+    page.locator(".card-head").first.wait_for()
+    wait_until(page, "document.documentElement.dataset.live === 'open'")
+    sent = alice.post("/api/v1/photos", files=[("file", (second.name, second.read_bytes()))])
+    assert sent.status_code == 201
+    alice.close()
+    page.locator("#new-photos button").wait_for(state="visible")
+    pill = page.locator("#new-photos button").bounding_box()
+    head = page.locator(".card-head").first.bounding_box()
+    assert pill is not None and head is not None
+    assert pill["y"] + pill["height"] <= head["y"], (pill, head)
