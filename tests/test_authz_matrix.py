@@ -290,6 +290,7 @@ def body(world: World, method: str, path: str, role: str) -> dict[str, Any]:
         "/password-reset/{token:str}": {"password": "a brand new passphrase"},
         "/settings/time-zone": {"time_zone": "Europe/Paris"},
         "/api/v1/notifications/read": {"ids": None},
+        "/admin/users/{username:str}/{action:str}": {"confirmed": "1"},
     }
     if method in ("POST", "PATCH") and path in forms:
         return {"data": forms[path]}
