@@ -48,13 +48,16 @@ def _imports(name: str, path: Path) -> set[str]:
         if isinstance(node, ast.Import):
             out.update(alias.name for alias in node.names if alias.name in MODULES)
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            if node.module in MODULES and node.module != name:
-                out.add(node.module)
-            out.update(
+            submodules = {
                 f"{node.module}.{alias.name}"
                 for alias in node.names
                 if f"{node.module}.{alias.name}" in MODULES
-            )
+            }
+            out.update(submodules)
+            # `from package import submodule` depends on that submodule, not on whatever else
+            # the package's __init__ gathers (the routes package lists every route module).
+            if node.module in MODULES and node.module != name and len(submodules) < len(node.names):
+                out.add(node.module)
     return out
 
 

@@ -7,7 +7,7 @@ called by comments.py and likes.py), so it exists exactly when its cause does:
   again tells the owner once. An unlike takes back a like notification not yet read; one
   already read stays, as what happened;
 - deleting a comment deletes its notification, read or not (`comment_deleted`); deleting the
-  photo, or the account that acted, deletes theirs (ON DELETE CASCADE, migration 0012). A
+  photo, or the account that acted, deletes theirs (ON DELETE CASCADE, migration 0011). A
   disabled account's notifications stay, as its comments do.
 
 What a person is shown and counted is decided per photo by library/access.py, the same
