@@ -20,7 +20,7 @@ from photoarchive.accounts.mail import Mailer
 from photoarchive.accounts.passwords import Passwords
 from photoarchive.accounts.provider import AccountsUnavailable, build_accounts
 from photoarchive.db import Database
-from photoarchive.library import rechecks
+from photoarchive.library import digests, rechecks
 from photoarchive.paths import static_dir, templates_dir
 from photoarchive.services import DecodeSlots, Services
 from photoarchive.settings import Settings
@@ -64,7 +64,7 @@ def create_app(settings: Settings) -> Litestar:
         mail=Mailer(settings.smtp),
     )
 
-    background: set[asyncio.Task[int]] = set()
+    background: set[asyncio.Task[object]] = set()
     live = events.channels_plugin()
     events.connect(svc, live)
 
@@ -80,6 +80,7 @@ def create_app(settings: Settings) -> Litestar:
         await db.open()
         await svc.mail.start()
         background.add(asyncio.create_task(rechecks.run(svc), name="location re-check"))
+        background.add(asyncio.create_task(digests.run(svc), name="daily digests"))
 
     async def stop() -> None:
         for task in background:

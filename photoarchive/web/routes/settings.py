@@ -1,4 +1,5 @@
-"""/settings: one's own profile, password, time zone, and the sessions signed in as oneself."""
+"""/settings: one's own profile, password, time zone, the daily e-mail digest (where the
+archive can send mail), and the sessions signed in as oneself."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from litestar.response import Redirect, Template
 
 from photoarchive.accounts import sessions, throttle, users
 from photoarchive.accounts.sessions import Session
-from photoarchive.errors import AppError, Forbidden, Invalid, NotAuthenticated
+from photoarchive.errors import AppError, Conflict, Forbidden, Invalid, NotAuthenticated
+from photoarchive.library import digests
 from photoarchive.web import devices
 from photoarchive.web.params import RowId
 from photoarchive.web.render import Req, form_fields, render
@@ -23,10 +25,13 @@ PROVIDER_KEEPS_PASSWORDS = (
 NOTICES = {
     "profile": "Your profile is saved.",
     "time-zone": "Your time zone is saved.",
+    "digest-on": "You will get a daily e-mail summary when there is something new.",
+    "digest-off": "You will get no more e-mail summaries.",
     "password": "Your password is changed, and you are signed out everywhere else.",
     "others": "You are signed out everywhere else.",
     "session": "That session has ended.",
 }
+NO_MAIL = "This archive cannot send e-mail, so there is no daily summary to turn on."
 
 
 async def _session(request: Req) -> Session:
@@ -73,6 +78,9 @@ async def _page(
         # With an identity provider, the password and the email (the sign-in name) are its.
         local_account=settings.auth == "local",
         provider_note=PROVIDER_KEEPS_PASSWORDS,
+        # The digest's setting is shown only where a mail could be sent.
+        can_mail=svc.mail.configured,
+        digest_on=svc.mail.configured and await digests.is_on(svc.db, user.id),
     )
 
 
@@ -132,6 +140,17 @@ async def save_time_zone(request: Req) -> Response[Any]:
     return _done("time-zone")
 
 
+@post("/settings/digest")
+async def save_digest(request: Req) -> Response[Any]:
+    session = await _session(request)
+    svc = services(request)
+    if not svc.mail.configured:
+        raise Conflict(NO_MAIL)
+    on = (await form_fields(request)).get("digest", "") == "on"
+    await digests.set_on(svc, session.user, on)
+    return _done("digest-on" if on else "digest-off")
+
+
 @post("/settings/password")
 async def change_password(request: Req) -> Response[Any]:
     session = await _session(request)
@@ -179,6 +198,7 @@ HANDLERS = [
     settings_page,
     save_profile,
     save_time_zone,
+    save_digest,
     change_password,
     end_session,
     end_other_sessions,
