@@ -68,96 +68,6 @@
     });
   }
 
-  // --- Photo modal on profile pages ----------------------------------------------------
-  // Grid links load the photo into #modal and htmx pushes /photos/{id} (hx-push-url), so the
-  // address can be shared or reloaded (the server then renders the full photo page). Esc,
-  // the close button, the backdrop and the browser's back button all close it; focus stays
-  // inside while it is open and goes back to the photo in the grid afterwards.
-  var opener = null;
-  var pushed = false;       // the open modal added a history entry
-  var closedByBack = false; // the popstate that just closed it must not reload the page
-
-  function modal() { return $("#modal [data-modal]"); }
-
-  function setBackgroundInert(on) {
-    $$("body > *").forEach(function (el) {
-      if (el.id === "modal" || el.tagName === "SCRIPT") return;
-      if (on) el.setAttribute("inert", ""); else el.removeAttribute("inert");
-    });
-  }
-
-  function closeModal() {
-    if (!modal()) return;
-    $("#modal").innerHTML = "";
-    pushed = false;
-    document.body.classList.remove("modal-open");
-    setBackgroundInert(false);
-    if (opener && document.body.contains(opener)) opener.focus();
-    opener = null;
-  }
-
-  function requestClose() {
-    // Going back closes it (popstate) and puts the profile's address back.
-    if (pushed) history.back();
-    else closeModal();
-  }
-
-  function openedModal() {
-    var m = modal();
-    if (!m) return;
-    pushed = !!(opener && opener.getAttribute("hx-push-url") === "true");
-    document.body.classList.add("modal-open");
-    setBackgroundInert(true);
-    var close = $(".modal-close", m);
-    if (close) close.focus();
-  }
-
-  function focusables(el) {
-    return $$("a[href], button:not([disabled]), input:not([type=hidden]):not([disabled]), textarea:not([disabled]), select, summary, [tabindex]:not([tabindex='-1'])", el)
-      .filter(function (n) { return n.offsetParent !== null || n === document.activeElement; });
-  }
-
-  document.addEventListener("keydown", function (event) {
-    var m = modal();
-    if (!m) return;
-    if (event.key === "Escape") { event.preventDefault(); requestClose(); return; }
-    if (event.key === "Tab") {
-      var items = focusables(m);
-      if (!items.length) return;
-      var first = items[0], last = items[items.length - 1];
-      if (event.shiftKey && (document.activeElement === first || !m.contains(document.activeElement))) {
-        event.preventDefault(); last.focus();
-      } else if (!event.shiftKey && (document.activeElement === last || !m.contains(document.activeElement))) {
-        event.preventDefault(); first.focus();
-      }
-    }
-  });
-
-  document.addEventListener("click", function (event) {
-    var target = event.target;
-    if (!(target instanceof Element)) return;
-    if (target.closest("[data-close-modal]")) { event.preventDefault(); requestClose(); return; }
-    var link = target.closest("[data-opens-modal]");
-    if (link) opener = link;
-  });
-
-  window.addEventListener("popstate", function () {
-    if (!modal()) return;
-    closedByBack = true;
-    closeModal();
-    // htmx handles the same popstate synchronously; never let the flag outlive it.
-    setTimeout(function () { closedByBack = false; }, 0);
-  });
-  // htmx would now fetch the profile page again to "restore" it (its history cache is off);
-  // the page under the modal never went away, so there is nothing to restore.
-  document.addEventListener("htmx:historyCacheMiss", function (event) {
-    if (closedByBack || modal()) {
-      event.preventDefault();
-      closedByBack = false;
-      closeModal();
-    }
-  });
-
   // --- Delete forms without htmx still ask first ------------------------------------------
   document.addEventListener("submit", function (event) {
     var question = event.target.getAttribute && event.target.getAttribute("data-confirm");
@@ -264,7 +174,17 @@
   });
 
   // --- Start -------------------------------------------------------------------------------
+  // The photo viewer (the modal, previous and next, full screen) has a file of its own; it
+  // is asked for here, by the one script every page loads, so that any page showing photos
+  // (or getting them later through htmx) has it. The window's load event waits for it.
+  function loadViewer() {
+    var script = document.createElement("script");
+    script.src = "/static/js/viewer.js";
+    document.head.appendChild(script);
+  }
+
   function start() {
+    loadViewer();
     placeholders(document);
     localTimes(document);
     var button = $("#new-photos-button");
@@ -278,8 +198,5 @@
   document.addEventListener("htmx:load", function (event) {
     placeholders(event.target);
     localTimes(event.target);
-  });
-  document.addEventListener("htmx:afterSwap", function (event) {
-    if (event.target.id === "modal") openedModal();
   });
 })();

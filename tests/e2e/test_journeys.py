@@ -207,7 +207,7 @@ def test_profile_modal_keyboard_escape_back_and_reload(
     page.keyboard.press("Enter")
     dialog = page.locator("#modal [role=dialog]")
     dialog.wait_for()
-    page.wait_for_url(f"{server.url}/photos/{ids[1]}")
+    page.wait_for_url(f"{server.url}/photos/{ids[1]}?from=user:alice")
     assert dialog.get_attribute("aria-modal") == "true"
     assert page.evaluate("document.activeElement.classList.contains('modal-close')")
     for _ in range(25):  # focus never leaves the dialog
@@ -223,7 +223,7 @@ def test_profile_modal_keyboard_escape_back_and_reload(
     # Mouse: open another, close it with the browser's back button.
     page.locator(f"#grid-{ids[0]} a").click()
     dialog.wait_for()
-    page.wait_for_url(f"{server.url}/photos/{ids[0]}")
+    page.wait_for_url(f"{server.url}/photos/{ids[0]}?from=user:alice")
     requests.clear()
     page.go_back()
     dialog.wait_for(state="detached")
@@ -232,7 +232,7 @@ def test_profile_modal_keyboard_escape_back_and_reload(
     assert same_page(page)
     # Forward again shows that photo (htmx restores the page from the server).
     page.go_forward()
-    page.wait_for_url(f"{server.url}/photos/{ids[0]}")
+    page.wait_for_url(f"{server.url}/photos/{ids[0]}?from=user:alice")
     page.locator(f"article.viewer#photo-{ids[0]}").wait_for()
     page.go_back()
     page.locator(f"#grid-{ids[2]} a").wait_for()
@@ -241,7 +241,7 @@ def test_profile_modal_keyboard_escape_back_and_reload(
     page.locator(f"#grid-{ids[2]} a").click()
     dialog.wait_for()
     page.reload()
-    assert page.url == f"{server.url}/photos/{ids[2]}"
+    assert page.url == f"{server.url}/photos/{ids[2]}?from=user:alice"
     assert page.locator("main article.viewer").is_visible()
     assert page.locator("[role=dialog]").count() == 0
     image = page.locator("main article.viewer img")
