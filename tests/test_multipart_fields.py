@@ -144,10 +144,10 @@ def crashing_decoder(monkeypatch: pytest.MonkeyPatch) -> None:
     """A file whose ingestion fails in a way nobody foresaw (a decoder crashing on it)."""
     real_add = ingest.add
 
-    async def add(svc: Any, owner: Any, incoming: Any, caption: str) -> Any:
+    async def add(svc: Any, owner: Any, incoming: Any, caption: str, adding: Any = None) -> Any:
         if "crash" in incoming.filename:
             raise RuntimeError("the decoder fell over")
-        return await real_add(svc, owner, incoming, caption)
+        return await real_add(svc, owner, incoming, caption, adding)
 
     monkeypatch.setattr(ingest, "add", add)
 

@@ -390,10 +390,12 @@ def crashing_decoder(monkeypatch: pytest.MonkeyPatch) -> None:
 
     real_add = ingest.add
 
-    async def add(svc: object, owner: object, incoming: object, caption: str) -> object:
+    async def add(
+        svc: object, owner: object, incoming: object, caption: str, adding: object = None
+    ) -> object:
         if "crash" in getattr(incoming, "filename", ""):
             raise RuntimeError("the decoder fell over")
-        return await real_add(svc, owner, incoming, caption)  # type: ignore[arg-type]
+        return await real_add(svc, owner, incoming, caption, adding)  # type: ignore[arg-type]
 
     monkeypatch.setattr(ingest, "add", add)
 

@@ -20,7 +20,8 @@ from photoarchive.errors import (
     Unavailable,
     UnsupportedMedia,
 )
-from photoarchive.library import blobs, photos
+from photoarchive.library import batches, blobs, photos
+from photoarchive.library.batches import Adding
 from photoarchive.library.originals import encode_patches
 from photoarchive.library.photos import Photo
 from photoarchive.media import images
@@ -58,11 +59,16 @@ async def _again(svc: Services, owner: User, photo_id: int, caption: str) -> Pho
 
 
 async def add(
-    svc: Services, owner: User, incoming: IncomingFile, caption: str
+    svc: Services,
+    owner: User,
+    incoming: IncomingFile,
+    caption: str,
+    adding: Adding | None = None,
 ) -> tuple[Photo, bool]:
     """Store an uploaded file as a photo of `owner`. Returns (photo, duplicate).
 
-    A duplicate is the owner's photo of the same bytes, given `caption` only if it had none.
+    A duplicate is the owner's photo of the same bytes, given `caption` only if it had none;
+    it joins no batch (it was added before). A new photo joins the batch of `adding`, if any.
 
     The temp file is always consumed. On any failure nothing is left: no row, no new blob.
     """
@@ -81,7 +87,7 @@ async def add(
             raise UnsupportedMedia(str(exc)) from None
         except images.ImageError as exc:
             raise Invalid(str(exc)) from None
-        photo_id = await _store_and_insert(svc, owner, incoming, caption, ingested)
+        photo_id = await _store_and_insert(svc, owner, incoming, caption, ingested, adding)
     finally:
         incoming.path.unlink(missing_ok=True)
     if photo_id is None:  # the same bytes arrived twice at once: the other request won
@@ -95,7 +101,12 @@ async def add(
 
 
 async def _store_and_insert(
-    svc: Services, owner: User, incoming: IncomingFile, caption: str, ingested: images.Ingested
+    svc: Services,
+    owner: User,
+    incoming: IncomingFile,
+    caption: str,
+    ingested: images.Ingested,
+    adding: Adding | None,
 ) -> int | None:
     """The new photo's id; None when the owner's same bytes were saved meanwhile.
 
@@ -112,7 +123,10 @@ async def _store_and_insert(
                 if await svc.store.stat(key) is None:
                     await svc.store.put_bytes(key, rendition.data)
             async with svc.db.transaction() as tx:
-                return await _insert(tx, svc, owner, incoming, caption, ingested)
+                photo_id = await _insert(tx, svc, owner, incoming, caption, ingested)
+                if photo_id is not None and adding is not None:
+                    await batches.join(tx, owner, adding, photo_id)
+                return photo_id
         except StorageError as exc:
             await blobs.discard_while_locked(svc.db, svc.store, digest)
             if isinstance(exc, StorageFull):

@@ -114,6 +114,8 @@ _PHOTO_COLUMNS = (
 
 
 _PHOTO_WIDTH = _PHOTO_COLUMNS.count(",") + 1
+# For the other lists of photos (the feed's entries, a batch: library/batches.py).
+PHOTO_COLUMNS = _PHOTO_COLUMNS
 
 
 def _photo(row: Row | Sequence[Any], viewer: User | None) -> Photo:
@@ -125,6 +127,11 @@ def _photo(row: Row | Sequence[Any], viewer: User | None) -> Photo:
     photo.can_edit = allowed.edit
     photo.can_delete = allowed.delete
     return photo
+
+
+def from_row(row: Row | Sequence[Any], viewer: User | None) -> Photo:
+    """A photo of a row that starts with `PHOTO_COLUMNS`, as `viewer` may see it."""
+    return _photo(row, viewer)
 
 
 def parse_cursor(cursor: str | None) -> int | None:
@@ -174,13 +181,14 @@ async def page(
     rows = await svc.db.fetch_indexed(sql, [*params, size + 1])
     photos = [_photo(row, viewer) for row in rows[:size]]
     next_cursor = str(photos[-1].id) if len(rows) > size else None
-    await _decorate(svc, photos, viewer, with_comments=with_comments)
+    await decorate(svc, photos, viewer, with_comments=with_comments)
     return photos, next_cursor
 
 
-async def _decorate(
+async def decorate(
     svc: Services, photos: list[Photo], viewer: User | None, *, with_comments: bool
 ) -> None:
+    """The viewer's likes and, with `with_comments`, the latest comments of each photo."""
     if not photos:
         return
     ids = [p.id for p in photos]
@@ -281,7 +289,7 @@ async def get(
     svc: Services, photo_id: int, viewer: User | None, *, all_comments: bool = False
 ) -> Photo:
     photo = await find(svc, photo_id, viewer)
-    await _decorate(svc, [photo], viewer, with_comments=not all_comments)
+    await decorate(svc, [photo], viewer, with_comments=not all_comments)
     if all_comments:
         photo.comments = await comments_of(svc, photo, viewer)
     return photo

@@ -42,7 +42,8 @@ from photoarchive.accounts.passwords import Passwords
 from photoarchive.accounts.users import User
 from photoarchive.db import Database
 from photoarchive.errors import AppError
-from photoarchive.library import ingest, photos
+from photoarchive.library import batches, ingest, photos
+from photoarchive.library.batches import Adding
 from photoarchive.library.ingest import IncomingFile
 from photoarchive.media import images
 from photoarchive.services import DecodeSlots, Services
@@ -113,7 +114,12 @@ def caption_for(path: Path) -> str:
 
 
 async def import_one(
-    svc: Services, owner: User, path: Path, *, caption_from_filename: bool
+    svc: Services,
+    owner: User,
+    path: Path,
+    *,
+    caption_from_filename: bool,
+    adding: Adding | None = None,
 ) -> tuple[str, str]:
     """("imported" | "duplicate" | "refused", reason) for one file; never raises an AppError."""
     try:
@@ -138,7 +144,7 @@ async def import_one(
                 copy, path.name, digest, size, file_date=images.file_date(stat.st_mtime)
             )
             caption = caption_for(path) if caption_from_filename else ""
-            _photo, duplicate = await ingest.add(svc, owner, incoming, caption)
+            _photo, duplicate = await ingest.add(svc, owner, incoming, caption, adding)
         finally:
             await asyncio.to_thread(copy.unlink, missing_ok=True)  # consumed, or left over
     except AppError as exc:
@@ -198,6 +204,7 @@ async def import_files(
     """
     console = console or Console(stderr=True)
     report = Report()
+    adding = batches.new_adding()  # the run's photos are one batch in the feed
     queue: asyncio.Queue[Path | None] = asyncio.Queue(maxsize=2 * jobs)
     progress = Progress(
         TextColumn("importing"),
@@ -223,7 +230,7 @@ async def import_files(
     async def worker(task_id: TaskID) -> None:
         while (path := await queue.get()) is not None:
             outcome, reason = await import_one(
-                svc, owner, path, caption_from_filename=caption_from_filename
+                svc, owner, path, caption_from_filename=caption_from_filename, adding=adding
             )
             if outcome == "imported":
                 report.imported += 1

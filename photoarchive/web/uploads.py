@@ -33,7 +33,7 @@ from photoarchive.errors import (
     Unavailable,
     UnsupportedMedia,
 )
-from photoarchive.library import ingest, photos
+from photoarchive.library import batches, ingest, photos
 from photoarchive.library.ingest import IncomingFile
 from photoarchive.web.csrf import deferred_check
 from photoarchive.web.forms import decode_field
@@ -283,11 +283,16 @@ async def receive_photos(request: Request[Any, Any, Any], user: User) -> UploadR
         caption = photos.check_caption(form.fields.get("caption"))
         if not form.files:
             raise BadRequest("Choose at least one photo to upload.", field="file")
+        # The upload page names its batch (its files come in several requests); without a
+        # name, the files of one request are added together.
+        adding = batches.client_adding(form.fields.get("batch"))
+        if adding is None and len(form.files) > 1:
+            adding = batches.new_adding()
         for incoming in form.files:
             # One file's failure, foreseen or not, is that file's answer: the files before it
             # are kept and those after it are still tried, and the client is told of each.
             try:
-                photo, duplicate = await ingest.add(svc, user, incoming, caption)
+                photo, duplicate = await ingest.add(svc, user, incoming, caption, adding)
             except AppError as exc:
                 result.refused(incoming.filename, exc.status, exc.message)
             except Exception:

@@ -112,11 +112,20 @@
     return whole < 120 ? whole + " s" : Math.round(whole / 60) + " min";
   }
 
+  // A batch token names one Upload: every file of it (and every try of a file, and "Retry
+  // failed" later) carries it, so the archive shows the photos together as one post.
+  function batchToken() {
+    var bytes = new Uint8Array(16);
+    window.crypto.getRandomValues(bytes);
+    return Array.prototype.map.call(bytes, function (b) { return (b < 16 ? "0" : "") + b.toString(16); }).join("");
+  }
+
   // One try: resolves {outcome: sent | duplicate | refused | failed, detail, photo, wait}.
-  function send(file, caption, onProgress) {
+  function send(file, caption, batch, onProgress) {
     return new Promise(function (resolve) {
       var data = new FormData();
       data.append("caption", caption);
+      data.append("batch", batch);
       data.append("file", file, file.name);
       var xhr = new XMLHttpRequest();
       xhr.open("POST", "/api/v1/photos");
@@ -245,7 +254,7 @@
         meter.setAttribute("aria-label", "Upload of " + file.name);
         var entry = {
           file: file, item: item, status: state, meter: meter, caption: null,
-          valid: true, outcome: null, sentCaption: "",
+          valid: true, outcome: null, sentCaption: "", batch: "",
         };
         var problem = problemWith(file, maxBytes);
         thumb.appendChild(icon("image"));
@@ -319,7 +328,7 @@
     function deliver(entry, caption, onProgress) {
       function attempt(number) {
         status(entry, number === 1 ? "Uploading…" : "Uploading, try " + number + " of " + ATTEMPTS + "…", "sending");
-        return send(entry.file, caption, onProgress).then(function (answer) {
+        return send(entry.file, caption, entry.batch, onProgress).then(function (answer) {
           if (answer.outcome !== "failed" || number >= ATTEMPTS) return answer;
           var wait = answer.wait !== null ? answer.wait : backoff(number);
           if (wait > LONGEST_WAIT) {
@@ -411,6 +420,7 @@
 
     function run(entries) {
       busy = true;
+      var batch = batchToken();
       window.addEventListener("beforeunload", holdOn);
       form.setAttribute("data-finished", "false");
       var total = entries.reduce(function (sum, e) { return sum + e.file.size; }, 0) || 1;
@@ -422,6 +432,7 @@
       percent.textContent = "0%";
       entries.forEach(function (entry) {
         entry.outcome = null;
+        entry.batch = entry.batch || batch;  // a file sent again stays in its first batch
         entry.item.removeAttribute("data-outcome");
         entry.remove.hidden = true;
         entry.meter.value = 0;

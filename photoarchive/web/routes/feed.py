@@ -1,4 +1,5 @@
-"""The feed and a person's profile: pages of photos, newest first, scrolled by cursor. On a
+"""The feed and a person's profile: pages of photos, newest first, scrolled by cursor (the feed
+shows a batch of photos added together as one entry, and /batches/{id} shows all of it). On a
 fresh install the feed sends its visitor to make the first account, and greets that
 administrator with what to do next until there are photos or they hide the greeting."""
 
@@ -13,7 +14,8 @@ from litestar.response import Redirect, Template
 from photoarchive.accounts import invites, users
 from photoarchive.accounts.provider import awaits_first_admin
 from photoarchive.accounts.users import User
-from photoarchive.library import photos
+from photoarchive.library import batches, photos
+from photoarchive.web.params import RowId
 from photoarchive.web.render import Req, is_htmx, render
 from photoarchive.web.viewer import require_reader, require_user, services, viewer
 
@@ -40,14 +42,14 @@ async def feed(request: Req, cursor: str | None = None) -> Response[Any]:
     if await viewer(request) is None and await awaits_first_admin(services(request)):
         return Redirect("/signup", status_code=303)
     user = await require_reader(request)
-    items, next_cursor = await photos.page(services(request), user, cursor=cursor)
+    items, next_cursor = await batches.feed_page(services(request), user, cursor=cursor)
     if is_htmx(request) and cursor:
-        return render(request, "_feed_page.html", user=user, photos=items, next_cursor=next_cursor)
+        return render(request, "_feed_page.html", user=user, entries=items, next_cursor=next_cursor)
     return render(
         request,
         "feed.html",
         user=user,
-        photos=items,
+        entries=items,
         next_cursor=next_cursor,
         welcome=_welcomes(request, user, items, cursor),
         invite_days=invites.INVITE_DAYS,
@@ -106,4 +108,12 @@ async def profile(request: Req, username: str, cursor: str | None = None) -> Tem
     )
 
 
-HANDLERS = [feed, hide_welcome, profile]
+@get("/batches/{batch_id:int}", name="batch")
+async def batch(request: Req, batch_id: RowId) -> Template:
+    """Every photo of a batch the viewer may see, in a grid (the feed's entry shows a few)."""
+    user = await require_reader(request)
+    found = await batches.get(services(request), batch_id, user)
+    return render(request, "batch.html", user=user, batch=found)
+
+
+HANDLERS = [feed, hide_welcome, profile, batch]

@@ -1,0 +1,207 @@
+"""Upload batches: the photos one person added together, shown in the feed as one entry.
+
+A batch is made by an adding, not by the clock: one Upload on the upload page (its files come
+in several requests, and again when retried, all carrying the page's token), one API request
+with several files, one `photoarchive import` run. A photo joins its batch in the transaction
+that inserts it (`ingest.add`); a duplicate joins nothing. A client's token is only ever
+matched for the same owner and for `TOKEN_WINDOW_SECONDS` after its batch began, so an old
+or guessed token can attach photos to nobody else's batch, nor to a batch of long ago.
+
+The feed lists entries newest first: a photo added alone, or a batch, placed where its newest
+photo is. It pages by that place (keyset), so a batch is never split across pages and no photo
+shows twice. Each photo keeps its own page, likes and comments; only the photos the viewer may
+see (`access`) count and show, and a batch with one of those is shown as that photo alone.
+No HTTP here.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from photoarchive import clock
+from photoarchive.accounts.users import User
+from photoarchive.db import MAX_ROWID, Transaction
+from photoarchive.errors import Invalid, NotFound
+from photoarchive.library import access, photos
+from photoarchive.library.photos import Photo
+from photoarchive.services import Services
+
+TOKEN_MAX = 64
+TOKEN_WINDOW_SECONDS = 6 * 3600
+MOSAIC = 4  # the photos a batch's feed entry shows; the rest are counted ("+21")
+BATCH_GONE = "That batch does not exist (or none of its photos are left)."
+_TOKEN_RE = re.compile(rf"[A-Za-z0-9_-]{{1,{TOKEN_MAX}}}")
+_CLIENT, _SERVER = "c:", "s:"
+
+
+@dataclass(frozen=True, slots=True)
+class Adding:
+    """The photos being added together: the batch they join is found or begun by its token."""
+
+    token: str  # as stored: a client's token and a server-made one never meet
+
+    @property
+    def from_client(self) -> bool:
+        return self.token.startswith(_CLIENT)
+
+
+def client_adding(raw: str | None) -> Adding | None:
+    """The adding a client's token names (None without one); a malformed token is refused."""
+    if raw is None or raw == "":
+        return None
+    if not _TOKEN_RE.fullmatch(raw):
+        raise Invalid(
+            f"The batch token must be 1 to {TOKEN_MAX} letters, digits, '-' or '_'.",
+            field="batch",
+        )
+    return Adding(_CLIENT + raw)
+
+
+def new_adding() -> Adding:
+    """A batch of the server's own: one API request, one import run."""
+    return Adding(_SERVER + secrets.token_hex(16))
+
+
+def _iso(moment: float) -> str:
+    return datetime.fromtimestamp(moment, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+async def join(tx: Transaction, owner: User, adding: Adding, photo_id: int) -> int:
+    """Put the new photo `photo_id` of `owner` in the batch of `adding`; its id."""
+    # Two requests of one Upload may arrive together: the second must find the first's batch.
+    await tx.lock(f"batch:{owner.id}:{adding.token}")
+    now = clock.now()
+    since = _iso(now - TOKEN_WINDOW_SECONDS) if adding.from_client else ""
+    batch_id = await tx.fetchval(
+        "SELECT id FROM photo_batches WHERE owner_id = ? AND token = ? AND created_at >= ?"
+        " ORDER BY created_at DESC LIMIT 1",
+        (owner.id, adding.token, since),
+    )
+    if batch_id is None:
+        batch_id = await tx.fetchval(
+            "INSERT INTO photo_batches (owner_id, token, created_at) VALUES (?, ?, ?) RETURNING id",
+            (owner.id, adding.token, _iso(now)),
+        )
+    await tx.execute(
+        "INSERT INTO batch_photos (photo_id, batch_id) VALUES (?, ?)", (photo_id, batch_id)
+    )
+    return int(batch_id)
+
+
+@dataclass
+class Entry:
+    """One item of the feed: a photo added alone, or the visible photos of a batch (newest
+    first, more than one)."""
+
+    key: int  # its place in the feed: the id of its newest photo
+    photos: list[Photo] = field(default_factory=list)
+    batch_id: int | None = None
+
+    @property
+    def photo(self) -> Photo:
+        return self.photos[0]
+
+    @property
+    def is_batch(self) -> bool:
+        return len(self.photos) > 1
+
+    @property
+    def mosaic(self) -> list[Photo]:
+        return self.photos[:MOSAIC]
+
+    @property
+    def more(self) -> int:
+        return max(0, len(self.photos) - MOSAIC)
+
+    @property
+    def like_count(self) -> int:
+        return sum(p.like_count for p in self.photos)
+
+    @property
+    def comment_count(self) -> int:
+        return sum(p.comment_count for p in self.photos)
+
+
+def feed_sql() -> str:
+    """The photos of the entries placed at or before a photo id: `(key, batch_id, photo...)` rows,
+    entry by entry, newest first. An entry's place is a photo of no batch, or the newest
+    photo of a batch; the scan by id steps over a batch's other photos, which come with it."""
+    # A fixed column list; the cursor and the limit are bound.
+    return (
+        "WITH entries (key, batch_id) AS ("  # noqa: S608
+        " SELECT p.id, bp.batch_id FROM photos p"
+        " LEFT JOIN batch_photos bp ON bp.photo_id = p.id"
+        " WHERE p.id <= ? AND (bp.batch_id IS NULL OR p.id ="
+        " (SELECT MAX(x.photo_id) FROM batch_photos x WHERE x.batch_id = bp.batch_id))"
+        " ORDER BY p.id DESC LIMIT ?)"
+        f" SELECT e.key, e.batch_id, {photos.PHOTO_COLUMNS} FROM entries e"
+        " JOIN photos p ON p.id = e.key JOIN users u ON u.id = p.owner_id"
+        " WHERE e.batch_id IS NULL"
+        " UNION ALL"
+        f" SELECT e.key, e.batch_id, {photos.PHOTO_COLUMNS} FROM entries e"
+        " JOIN batch_photos bp ON bp.batch_id = e.batch_id"
+        " JOIN photos p ON p.id = bp.photo_id JOIN users u ON u.id = p.owner_id"
+        " ORDER BY 1 DESC, 3 DESC"
+    )
+
+
+async def feed_page(
+    svc: Services, viewer: User | None, *, cursor: str | None = None, limit: int | None = None
+) -> tuple[list[Entry], str | None]:
+    """One page of the feed's entries, newest first, in a fixed number of queries."""
+    size = photos.check_limit(limit)
+    before = photos.parse_cursor(cursor)
+    rows = await svc.db.fetch_indexed(
+        feed_sql(), [MAX_ROWID if before is None else before - 1, size + 1]
+    )
+    who = access.Viewer(viewer, svc.settings.public_view)
+    places: list[int] = []
+    found: dict[int, Entry] = {}
+    for row in rows:
+        key = row[0]
+        if key not in found:
+            places.append(key)
+            found[key] = Entry(key, batch_id=row[1])
+        photo = photos.from_row(row[2:], viewer)
+        if access.can_view(who, photo):
+            found[key].photos.append(photo)
+    shown = places[:size]
+    next_cursor = str(shown[-1]) if len(places) > size else None
+    entries = [found[key] for key in shown if found[key].photos]
+    # Likes and the latest comments for the cards of single photos; a batch shows totals.
+    await photos.decorate(
+        svc, [e.photo for e in entries if not e.is_batch], viewer, with_comments=True
+    )
+    return entries, next_cursor
+
+
+@dataclass
+class Batch:
+    id: int
+    owner: str
+    owner_display: str
+    created_at: str
+    photos: list[Photo]
+
+
+async def get(svc: Services, batch_id: int, viewer: User | None) -> Batch:
+    """The batch with the photos of it `viewer` may see, newest first (NotFound: none)."""
+    rows = await svc.db.fetchall(
+        # A fixed column list; the id is bound.
+        f"SELECT b.created_at, {photos.PHOTO_COLUMNS} FROM batch_photos bp"  # noqa: S608
+        " JOIN photo_batches b ON b.id = bp.batch_id"
+        " JOIN photos p ON p.id = bp.photo_id JOIN users u ON u.id = p.owner_id"
+        " WHERE bp.batch_id = ? ORDER BY p.id DESC",
+        (batch_id,),
+    )
+    who = access.Viewer(viewer, svc.settings.public_view)
+    shown = [
+        p for p in (photos.from_row(row[1:], viewer) for row in rows) if access.can_view(who, p)
+    ]
+    if not shown:
+        raise NotFound(BATCH_GONE)
+    first = shown[0]
+    return Batch(batch_id, first.owner, first.owner_display, rows[0][0], shown)
