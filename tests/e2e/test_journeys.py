@@ -42,8 +42,10 @@ def test_sign_up_sign_in_and_sign_out(server: Server, new_context: Any, viewport
     assert page.locator(".nav").get_by_text("alice").count() == 1
     assert page.locator("#welcome").is_visible()  # the administrator's empty feed
 
+    page.locator("#nav-menu summary").click()  # Sign out sits in the menu, away from Upload
     page.get_by_role("button", name="Sign out").click()
-    page.wait_for_url(f"{server.url}/login")
+    page.wait_for_url(f"{server.url}/login?notice=signed-out")
+    assert "You are signed out" in page.locator("[role=status]").first.inner_text()
     page.fill("#login", "alice")
     page.fill("#password", "wrong password")
     page.click("form.stack button[type=submit]")
@@ -54,8 +56,9 @@ def test_sign_up_sign_in_and_sign_out(server: Server, new_context: Any, viewport
     page.fill("#password", PASSWORD)
     page.click("form.stack button[type=submit]")
     page.wait_for_url(f"{server.url}/")
+    page.locator("#nav-menu summary").click()
     page.get_by_role("button", name="Sign out").click()
-    page.wait_for_url(f"{server.url}/login")
+    page.wait_for_url(f"{server.url}/login?notice=signed-out")
     page.goto(f"{server.url}/upload")
     page.wait_for_url(re.compile(r"/login\?next=/upload$"))
 

@@ -130,3 +130,38 @@ def test_the_new_photos_pill_does_not_cover_the_first_card(
     head = page.locator(".card-head").first.bounding_box()
     assert pill is not None and head is not None
     assert pill["y"] + pill["height"] <= head["y"], (pill, head)
+
+
+@viewports
+def test_the_navigation_says_what_each_entry_is_and_keeps_sign_out_in_a_menu(
+    server: Server, new_context: Any, axe_source: str, viewport: str
+) -> None:
+    from tests.e2e.test_quality import violations
+
+    server.api("alice").close()
+    page = new_context(VIEWPORTS[viewport]).new_page()
+    sign_in(page, server.url, "alice")
+    nav = page.locator("nav.nav")
+    for word in ("Feed", "Notifications", "Upload", "Menu"):
+        label = nav.get_by_text(word, exact=True).first
+        assert label.is_visible(), f"{word} is not shown as a word on a {viewport}"
+        box = label.bounding_box()
+        assert box is not None and box["width"] > 8 and box["height"] > 6, (word, box)
+    sign_out = page.get_by_role("button", name="Sign out")
+    assert not sign_out.is_visible()  # not one tap away next to Upload
+    page.locator("#nav-menu summary").click()
+    assert sign_out.is_visible()
+    for entry in ("alice", "Settings"):
+        assert page.locator(".nav-menu-items").get_by_text(entry, exact=True).is_visible()
+    fits_the_screen(page)
+    assert violations(page, axe_source) == []
+    page.keyboard.press("Escape")
+    assert not sign_out.is_visible()
+    assert page.evaluate("document.activeElement.closest('summary') !== null")
+    page.locator("#nav-menu summary").click()
+    page.locator("main").click(position={"x": 5, "y": 5})  # a click elsewhere closes it
+    assert not sign_out.is_visible()
+    page.locator("#nav-menu summary").click()
+    sign_out.click()
+    page.wait_for_url(f"{server.url}/login?notice=signed-out")
+    assert page.get_by_text("You are signed out.").is_visible()

@@ -39,6 +39,7 @@ from photoarchive.web.viewer import (
 LOGIN_NOTICES = {
     "confirmed": "Your email address is confirmed. Sign in to start.",
     "reset": "Your password has been changed. Sign in with the new one.",
+    "signed-out": "You are signed out. Sign in again whenever you like.",
 }
 
 
@@ -198,7 +199,7 @@ async def logout(request: Req) -> Response[Any]:
         svc = services(request)
         await svc.accounts.sign_out(svc, session)
         await sessions.end_by_id(svc.db, session.id)
-    response: Response[Any] = Redirect("/login", status_code=303)
+    response: Response[Any] = Redirect("/login?notice=signed-out", status_code=303)
     clear_session_cookie(response)
     return response
 
