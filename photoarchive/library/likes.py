@@ -43,3 +43,14 @@ async def set_like(svc: Services, actor: User, photo_id: int, liked: bool) -> Ph
     if noticed:
         await notifications.announce(svc, photo.owner_id)
     return photo
+
+
+async def likers(svc: Services, photo: Photo, limit: int = 12) -> tuple[list[tuple[str, str]], int]:
+    """Who liked `photo` (already read through the access decision by the caller), most recent
+    first: up to `limit` (username, display name) pairs and how many there are in all."""
+    rows = await svc.db.fetchall(
+        "SELECT u.username, u.display_name FROM likes l JOIN users u ON u.id = l.user_id"
+        " WHERE l.photo_id = ? ORDER BY l.created_at DESC, u.username LIMIT ?",
+        (photo.id, limit),
+    )
+    return [(row["username"], row["display_name"]) for row in rows], photo.like_count

@@ -17,7 +17,7 @@ from photoarchive.library import likes, neighbours, photos
 from photoarchive.library.neighbours import Neighbours
 from photoarchive.library.photos import Photo
 from photoarchive.web.params import RowId
-from photoarchive.web.render import Req, back_to, form_fields, is_htmx, render
+from photoarchive.web.render import Req, back_to, form_fields, is_htmx, render, safe_next
 from photoarchive.web.viewer import require_reader, require_user, services
 
 
@@ -42,6 +42,16 @@ class Navigation:
         query = "" if self.around.on_first_page else f"?cursor={self.photo.id + 1}"
         return f"{path}{query}#{anchor}-{self.photo.id}"
 
+    @property
+    def after_delete(self) -> str:
+        """Where deleting this photo leaves the person: its list, at the photo that takes its
+        place (the next older one, else the newer one)."""
+        owner = self.around.within.owner
+        path, anchor = ("/", "photo") if owner is None else (f"/u/{owner.username}", "grid")
+        query = "" if self.around.on_first_page else f"?cursor={self.photo.id + 1}"
+        instead = self.around.older or self.around.newer
+        return f"{path}{query}" + (f"#{anchor}-{instead.id}" if instead else "")
+
 
 @get("/photos/{photo_id:int}", name="photo")
 async def photo_page(
@@ -55,9 +65,20 @@ async def photo_page(
     within = await neighbours.parse_list(svc, from_list)
     around = None if within is None else await neighbours.around(svc, photo, user, within)
     nav = None if around is None else Navigation(around, photo)
+    liked_by = await likes.likers(svc, photo)
     if is_htmx(request) and request.headers.get("hx-target") == "modal":
-        return render(request, "_photo_modal.html", user=user, photo=photo, nav=nav, modal=True)
-    return render(request, "photo.html", user=user, photo=photo, nav=nav, modal=False)
+        return render(
+            request,
+            "_photo_modal.html",
+            user=user,
+            photo=photo,
+            nav=nav,
+            modal=True,
+            liked_by=liked_by,
+        )
+    return render(
+        request, "photo.html", user=user, photo=photo, nav=nav, modal=False, liked_by=liked_by
+    )
 
 
 @post("/photos/{photo_id:int}/like", status_code=200)
@@ -83,8 +104,10 @@ async def edit_caption(request: Req, photo_id: RowId) -> Response[Any]:
 @post("/photos/{photo_id:int}/delete", status_code=200)
 async def delete_photo(request: Req, photo_id: RowId) -> Response[Any]:
     user = await require_user(request)
+    wanted = (await form_fields(request)).get("next")
     await photos.delete(services(request), user, photo_id)
-    target = f"/u/{user.username}"
+    # Back to the list the photo was opened from (a same-site path only), else one's profile.
+    target = safe_next(wanted) if wanted else f"/u/{user.username}"
     if is_htmx(request):
         return ClientRedirect(target)
     return Redirect(target, status_code=303)
