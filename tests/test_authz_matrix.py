@@ -45,6 +45,7 @@ MATRIX: dict[tuple[str, str], tuple[int, int, int, int, int]] = {
     ("GET", "/"): (303, 200, 200, 200, 200),
     ("POST", "/welcome/hide"): (401, 401, 303, 303, 303),
     ("GET", "/photos/{photo_id:int}"): (303, 200, 200, 200, 200),
+    ("GET", "/batches/{batch_id:int}"): (303, 200, 200, 200, 200),
     ("GET", "/photos/{photo_id:int}/comments"): (303, 200, 200, 200, 200),
     ("GET", "/u/{username:str}"): (303, 200, 200, 200, 200),
     ("GET", "/media/{photo_id:int}/{name:str}"): (401, 200, 200, 200, 200),
@@ -193,6 +194,15 @@ class World:
         assert response.status_code == 201, response.text
         return response.json()["items"][0]["id"]
 
+    def new_batch(self) -> int:
+        """Two photos sent in one request: one batch of the owner's."""
+        files = [("file", ("a.jpg", jpeg())), ("file", ("b.jpg", jpeg()))]
+        response = self.owner().post("/api/v1/photos", files=files)
+        assert response.status_code == 201, response.text
+        with self.server.db() as conn:
+            batch: int = conn.execute("SELECT MAX(id) FROM photo_batches").fetchone()[0]
+        return batch
+
     def new_comment(self) -> int:
         response = self.owner().post(
             f"/api/v1/photos/{self.photo_id}/comments", json={"text": "the owner's comment"}
@@ -240,6 +250,8 @@ def path_values(world: World, path: str) -> dict[str, str]:
         "path": "swagger",
         "action": "disable",
     }
+    if "{batch_id" in path:
+        values["batch_id"] = str(world.new_batch())
     if "{comment_id" in path:
         values["comment_id"] = str(world.new_comment())
     if "{session_id" in path:
