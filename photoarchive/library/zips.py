@@ -1,0 +1,178 @@
+"""Zip downloads of many originals (an album, a share link), streamed as they are read.
+
+The standard library's zipfile writes to any object with `write` and `tell`: without `seek` it
+puts each file's sizes and CRC in a data descriptor after its bytes, so nothing is held back
+and memory stays at one chunk whatever the album's size. Entries are stored, not deflated
+(JPEG, HEIC and WebP do not shrink), and ZIP64 is used where sizes or counts need it. No
+dependency was worth adding for this: zipfile is exactly the tool, and it is CRC-checked by
+every unzip there is (tests read the result back with zipfile itself).
+
+Each original goes out as this viewer may have it: location blanked for anyone but its owner
+(see originals.py), or left out, with a note in the zip saying why, when it cannot be blanked.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+import zipfile
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import PurePosixPath
+
+from photoarchive.accounts.users import User
+from photoarchive.errors import Forbidden
+from photoarchive.library import originals
+from photoarchive.library.photos import Photo
+from photoarchive.services import Services
+from photoarchive.storage import original_key
+
+LEFT_OUT = "NOT INCLUDED.txt"
+_UNSAFE = re.compile(r"[\x00-\x1f\x7f/\\:*?\"<>|]+")
+_EXTENSIONS = {
+    "image/jpeg": ".jpg",
+    "image/png": ".png",
+    "image/webp": ".webp",
+    "image/gif": ".gif",
+    "image/heic": ".heic",
+    "image/heif": ".heif",
+    "image/avif": ".avif",
+}
+
+
+@dataclass(frozen=True)
+class Member:
+    """One file of the zip: its name, its time, its size as stored, and its bytes (opened only
+    when its turn comes)."""
+
+    name: str
+    modified: datetime
+    size: int
+    chunks: Callable[[], AsyncIterator[bytes]]
+
+
+class _Sink:
+    """Where zipfile writes: bytes are taken out as soon as they are written. It can tell its
+    position but not seek, which makes zipfile stream (data descriptors)."""
+
+    def __init__(self) -> None:
+        self._parts: list[bytes] = []
+        self._position = 0
+
+    def write(self, data: bytes) -> int:
+        self._parts.append(bytes(data))
+        self._position += len(data)
+        return len(data)
+
+    def tell(self) -> int:
+        return self._position
+
+    def flush(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+    def take(self) -> bytes:
+        data = b"".join(self._parts)
+        self._parts.clear()
+        return data
+
+
+async def stream(members: Iterable[Member]) -> AsyncIterator[bytes]:
+    """The zip of `members`, chunk by chunk."""
+    sink = _Sink()
+    with zipfile.ZipFile(sink, mode="w", compression=zipfile.ZIP_STORED, allowZip64=True) as zf:
+        for member in members:
+            info = zipfile.ZipInfo(member.name, _zip_time(member.modified))
+            info.compress_type = zipfile.ZIP_STORED
+            info.file_size = member.size  # lets zipfile choose ZIP64 for a file over 4 GiB
+            info.external_attr = 0o644 << 16
+            with zf.open(info, mode="w") as entry:
+                async for chunk in member.chunks():
+                    entry.write(chunk)
+                    if data := sink.take():
+                        yield data
+            if data := sink.take():
+                yield data
+    if data := sink.take():  # the central directory
+        yield data
+
+
+def _zip_time(moment: datetime) -> tuple[int, int, int, int, int, int]:
+    """A zip's time of day (no zone, two-second steps, 1980-2107)."""
+    year = min(max(moment.year, 1980), 2107)
+    return (year, moment.month, moment.day, moment.hour, moment.minute, moment.second)
+
+
+def unique_names(names: Sequence[str]) -> list[str]:
+    """Names safe inside a zip (no folders, no control characters) and each used once:
+    a second "IMG_1.jpg" becomes "IMG_1 (2).jpg"."""
+    taken: set[str] = set()
+    out = []
+    for raw in names:
+        name = _UNSAFE.sub("_", unicodedata.normalize("NFC", raw)).strip(" .") or "photo"
+        path = PurePosixPath(name[:180])
+        stem, suffix = path.stem or "photo", path.suffix
+        candidate, number = f"{stem}{suffix}", 1
+        while candidate.lower() in taken or candidate == LEFT_OUT:
+            number += 1
+            candidate = f"{stem} ({number}){suffix}"
+        taken.add(candidate.lower())
+        out.append(candidate)
+    return out
+
+
+def _taken_or_uploaded(photo: Photo) -> datetime:
+    for stamp in (photo.taken_at, photo.created_at):
+        if stamp:
+            try:
+                return datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+            except ValueError:
+                continue
+    return datetime(1980, 1, 1)
+
+
+def _filename(photo: Photo) -> str:
+    if photo.filename:
+        return photo.filename
+    return f"photo-{photo.id}{_EXTENSIONS.get(photo.content_type, '')}"
+
+
+async def originals_of(svc: Services, photos: Sequence[Photo], viewer: User | None) -> list[Member]:
+    """The members for `photos` (each already allowed to `viewer` by the caller), originals
+    as the viewer may have them; a note lists those that could not go out."""
+    names = unique_names([_filename(photo) for photo in photos])
+    members: list[Member] = []
+    missing: list[str] = []
+    for photo, name in zip(photos, names, strict=True):
+        try:
+            patches = await originals.location_patches(svc, photo, viewer)
+        except Forbidden as exc:
+            missing.append(f"{name}: {exc.message}")
+            continue
+        members.append(
+            Member(name, _taken_or_uploaded(photo), photo.bytes, _reader(svc, photo, patches))
+        )
+    if missing:
+        note = ("These photos are not in this download:\n\n" + "\n".join(missing) + "\n").encode()
+        members.append(Member(LEFT_OUT, datetime.now(), len(note), _constant(note)))
+    return members
+
+
+def _reader(
+    svc: Services, photo: Photo, patches: list[tuple[int, bytes]]
+) -> Callable[[], AsyncIterator[bytes]]:
+    def open_() -> AsyncIterator[bytes]:
+        chunks = svc.store.stream(original_key(photo.sha256))
+        return originals.patched(chunks, 0, patches) if patches else chunks
+
+    return open_
+
+
+def _constant(data: bytes) -> Callable[[], AsyncIterator[bytes]]:
+    async def chunks() -> AsyncIterator[bytes]:
+        yield data
+
+    return chunks
