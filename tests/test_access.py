@@ -9,7 +9,10 @@ import pytest
 
 from photoarchive.accounts.users import User
 from photoarchive.library.access import (
+    LOOK,
+    NONE,
     Access,
+    Grant,
     Viewer,
     can_view,
     decide,
@@ -21,9 +24,13 @@ from photoarchive.library.access import (
 @dataclass
 class _Photo:
     owner_id: int
+    id: int = 10
+    private: bool = False
+    album_member: int | None = None
 
 
 PHOTO = _Photo(owner_id=1)
+PRIVATE = _Photo(owner_id=1, private=True)
 
 
 def _user(user_id: int, *, admin: bool = False, disabled: bool = False) -> User:
@@ -87,3 +94,29 @@ def test_a_comment_goes_by_its_author_or_the_photos_owner_and_nobody_else() -> N
         (None, False),
     ):
         assert may_delete_comment(Viewer(viewer, True), PHOTO, author.id) is allowed, viewer
+
+
+def test_a_private_photo_is_its_owners_and_its_album_members_only() -> None:
+    assert decide(Viewer(OWNER, False), PRIVATE) == decide(Viewer(OWNER, False), PHOTO)
+    assert decide(Viewer(MEMBER, False), PRIVATE) == NONE
+    # Privacy inside the family: an administrator does not see it, so cannot delete it either.
+    assert decide(Viewer(ADMIN, False), PRIVATE) == NONE
+    assert decide(Viewer(None, True), PRIVATE) == NONE
+    assert decide(Viewer(DISABLED_OWNER, True), PRIVATE) == NONE
+    in_album = _Photo(owner_id=1, private=True, album_member=MEMBER.id)
+    assert decide(Viewer(MEMBER, False), in_album) == Access(
+        view=True, location=False, edit=False, delete=False, react=True
+    )
+    # The album fact names the viewer it was read for: it admits nobody else.
+    assert decide(Viewer(_user(5), False), in_album) == NONE
+    admin_in_album = _Photo(owner_id=1, private=True, album_member=ADMIN.id)
+    assert decide(Viewer(ADMIN, False), admin_in_album).delete  # an admin deletes what they see
+
+
+def test_a_share_links_holder_sees_only_what_the_link_grants_and_only_looks() -> None:
+    granted = Viewer(None, False, Grant(frozenset({PRIVATE.id})))
+    assert decide(granted, PRIVATE) == LOOK
+    assert decide(granted, _Photo(owner_id=1, id=11)) == NONE
+    # A link opened by a signed-in member is still only the link.
+    assert decide(Viewer(MEMBER, True, Grant(frozenset())), PHOTO) == NONE
+    assert not may_read_archive(granted)

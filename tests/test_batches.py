@@ -14,8 +14,8 @@ from rich.console import Console
 
 from photoarchive import clock
 from photoarchive.accounts.users import User
-from photoarchive.errors import Invalid
-from photoarchive.library import access, batches, ingest
+from photoarchive.errors import Invalid, NotFound
+from photoarchive.library import batches, ingest, visibility
 from photoarchive.library.batches import Adding
 from photoarchive.library.ingest import IncomingFile
 from photoarchive.ops import importer
@@ -35,6 +35,12 @@ async def added(svc: Services, owner: User, adding: Adding | None) -> int:
     return photo_id
 
 
+async def make_private(svc: Services, *photo_ids: int) -> None:
+    async with svc.db.transaction() as tx:
+        for photo_id in photo_ids:
+            await visibility.mark(tx, photo_id, "private")
+
+
 async def batch_of(svc: Services, photo_id: int) -> int | None:
     return await svc.db.fetchval(
         "SELECT batch_id FROM batch_photos WHERE photo_id = ?", (photo_id,)
@@ -46,7 +52,7 @@ async def all_entries(svc: Services, viewer: User, size: int) -> list[list[list[
     pages, cursor = [], None
     while True:
         entries, cursor = await batches.feed_page(svc, viewer, cursor=cursor, limit=size)
-        pages.append([[p.id for p in e.photos] for e in entries])
+        pages.append([[p.id for p in e.photos] + [-e.count] for e in entries])
         if cursor is None:
             return pages
 
@@ -153,7 +159,9 @@ def test_pages_never_split_a_batch_nor_show_a_photo_twice(tmp_path: Path) -> Non
         between = await added(svc, bob, None)
         batch += [await added(svc, alice, upload) for _ in range(2)]
         newest = await added(svc, bob, None)
-        expected = [[newest], sorted(batch, reverse=True), [between], [oldest]]
+        # Each entry: the photos it shows (a batch its newest four) and, negated, its count.
+        mosaic = sorted(batch, reverse=True)[: batches.MOSAIC]
+        expected = [[newest, -1], [*mosaic, -5], [between, -1], [oldest, -1]]
         for size in (1, 2, 3, 30):
             pages = await all_entries(svc, alice, size)
             entries = [entry for page in pages for entry in page]
@@ -161,7 +169,7 @@ def test_pages_never_split_a_batch_nor_show_a_photo_twice(tmp_path: Path) -> Non
             assert all(len(page) <= size for page in pages)
         # Page size 2: the batch of five comes whole on the first page, beside the newest.
         first, cursor = await batches.feed_page(svc, alice, limit=2)
-        assert [len(e.photos) for e in first] == [1, 5] and cursor == str(max(batch))
+        assert [e.count for e in first] == [1, 5] and cursor == str(max(batch))
         entry = first[1]
         assert entry.is_batch and [p.id for p in entry.mosaic] == sorted(batch, reverse=True)[:4]
         assert entry.more == 1
@@ -169,34 +177,36 @@ def test_pages_never_split_a_batch_nor_show_a_photo_twice(tmp_path: Path) -> Non
     scenario(tmp_path, body)
 
 
-def test_only_photos_the_viewer_may_see_count_and_show(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    hidden: set[int] = set()
-    can_view = access.can_view
-
-    def private_aware(viewer: access.Viewer, photo: access.Owned) -> bool:
-        return getattr(photo, "id", None) not in hidden and can_view(viewer, photo)
-
-    # Private photos are coming; the batch must ask the same question as everything else.
-    monkeypatch.setattr(access, "can_view", private_aware)
-
+def test_only_photos_the_viewer_may_see_count_and_show(tmp_path: Path) -> None:
     async def body(svc: Services) -> None:
         alice, bob = await person(svc, "alice"), await person(svc, "bob")
         upload = batches.client_adding("u")
-        batch = [await added(svc, alice, upload) for _ in range(3)]
+        batch = [await added(svc, alice, upload) for _ in range(6)]
+        await svc.db.execute("UPDATE photos SET like_count = 1, comment_count = 2")
         entries, _ = await batches.feed_page(svc, bob)
-        assert [len(e.photos) for e in entries] == [3]
-        hidden.update(batch[1:])  # one left: shown as that photo alone
+        assert [(e.count, e.more, e.like_count, e.comment_count) for e in entries] == [
+            (6, 2, 6, 12)
+        ]
+        assert [p.id for p in entries[0].mosaic] == sorted(batch, reverse=True)[:4]
+        await make_private(svc, batch[5], batch[3])  # the newest and one of the mosaic
+        entries, _ = await batches.feed_page(svc, bob)
+        assert entries[0].key == batch[4]  # placed at its newest photo bob may see
+        assert [p.id for p in entries[0].mosaic] == [batch[4], batch[2], batch[1], batch[0]]
+        assert (entries[0].count, entries[0].more, entries[0].like_count) == (4, 0, 4)
+        await make_private(svc, *batch[1:5])  # one left: shown as that photo alone
         entries, _ = await batches.feed_page(svc, bob)
         assert len(entries) == 1 and not entries[0].is_batch
         assert entries[0].photo.id == batch[0]
         batch_id = await batch_of(svc, batch[0])
         assert batch_id is not None
         assert [p.id for p in (await batches.get(svc, batch_id, bob)).photos] == [batch[0]]
-        hidden.add(batch[0])  # none left: no entry, no batch page
+        # The owner's feed is the family's too: their private photos are on their profile.
+        entries, _ = await batches.feed_page(svc, alice)
+        assert [p.id for e in entries for p in e.photos] == [batch[0]]
+        assert len((await batches.get(svc, batch_id, alice)).photos) == 6
+        await make_private(svc, batch[0])  # none left: no entry, no batch page
         assert (await batches.feed_page(svc, bob))[0] == []
-        with pytest.raises(Exception, match="batch"):
+        with pytest.raises(NotFound, match="batch"):
             await batches.get(svc, batch_id, bob)
 
     scenario(tmp_path, body)

@@ -391,11 +391,17 @@ def crashing_decoder(monkeypatch: pytest.MonkeyPatch) -> None:
     real_add = ingest.add
 
     async def add(
-        svc: object, owner: object, incoming: object, caption: str, adding: object = None
+        svc: object,
+        owner: object,
+        incoming: object,
+        caption: str,
+        adding: object = None,
+        *,
+        private: bool = False,
     ) -> object:
         if "crash" in getattr(incoming, "filename", ""):
             raise RuntimeError("the decoder fell over")
-        return await real_add(svc, owner, incoming, caption, adding)  # type: ignore[arg-type]
+        return await real_add(svc, owner, incoming, caption, adding, private=private)  # type: ignore[arg-type]
 
     monkeypatch.setattr(ingest, "add", add)
 

@@ -257,16 +257,6 @@ async def by_id(db: Backend, user_id: int) -> User | None:
     return None if row is None else user_from_row(row)
 
 
-async def profile_counts(db: Backend, user_id: int) -> dict[str, int]:
-    row = await db.fetchone(
-        "SELECT COUNT(*) AS photos, COALESCE(SUM(like_count), 0) AS likes,"
-        " COALESCE(SUM(comment_count), 0) AS comments FROM photos WHERE owner_id = ?",
-        (user_id,),
-    )
-    assert row is not None
-    return {"photos": row["photos"], "likes": row["likes"], "comments": row["comments"]}
-
-
 async def list_all(db: Backend) -> list[User]:
     return [user_from_row(r) for r in await db.fetchall("SELECT * FROM users ORDER BY id")]
 

@@ -161,6 +161,7 @@ def cmd_import(args: argparse.Namespace) -> int:
                 username=args.user,
                 jobs=jobs,
                 caption_from_filename=args.caption_from_filename,
+                private=args.visibility == "private",
                 files_from=listing,
                 separator=b"\0" if args.null else b"\n",
             )
@@ -189,6 +190,13 @@ def register(sub: Any) -> None:
     imp.add_argument("--user", required=True, help="the account that will own the photos")
     imp.add_argument(
         "--caption-from-filename", action="store_true", help="caption each photo with its name"
+    )
+    imp.add_argument(
+        "--visibility",
+        choices=("family", "private"),
+        default="private",
+        help="who sees the imported photos: the family (in the feed) or only you (default:"
+        " private, so that a whole camera roll does not flood the family feed)",
     )
     imp.add_argument(
         "--jobs", type=int, default=0, help="photos processed at once (default: all cores)"

@@ -2,37 +2,75 @@
 API answer goes through. No HTTP here, and no cache in front of it: a cache may keep what was
 decided (see RenditionBodies in web/mediacache.py), never decide.
 
-A viewer is a signed-in account or a guest; the archive says whether guests may look at all.
-A disabled account is treated as a guest (its sessions no longer resolve either). A share-link
-holder will be a third kind of viewer, decided here like the others.
+A viewer is a signed-in account, a guest (the archive says whether guests may look at all), or
+the holder of a share link (it sees the photos its link grants, and nothing else). A disabled
+account is treated as a guest (its sessions no longer resolve either).
+
+A photo is "family" (every member sees it; guests too when the archive lets them look) or
+"private": its owner, and the members of an album holding it, see it; nobody else does, an
+administrator included (privacy inside the family). Lists ask the same rule of the database:
+`visible_sql` is `decide(...).view` written as SQL, and a test holds the two to agreeing.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Literal, Protocol
 
 from photoarchive.accounts.users import User
 
+Visibility = Literal["family", "private"]
+VISIBILITIES: tuple[Visibility, ...] = ("family", "private")
+
 
 class Owned(Protocol):
-    """Anything with an owner: a Photo, or the row a photo's media is looked up by."""
+    """Anything with an owner: a comment's photo, say, when only the owner matters."""
 
     @property
     def owner_id(self) -> int: ...
 
 
+class Seen(Owned, Protocol):
+    """The facts a photo is decided by, read with it for one viewer: a Photo, the row a
+    photo's media is looked up by, a notification's photo."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def private(self) -> bool: ...
+
+    @property
+    def album_member(self) -> int | None:
+        """The id of the account the photo was read for, when that account is a member of an
+        album holding it; else None. Naming the account (not a bare yes) keeps a photo read
+        for one person from admitting another."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class Grant:
+    """What a share link lets its holder see: the photos it holds (filled in by the share
+    links' module when it reads a valid, unexpired, unrevoked link)."""
+
+    photo_ids: frozenset[int]
+
+
 @dataclass(frozen=True, slots=True)
 class Viewer:
     """Who is asking. `user` is None for a guest; `public_view` is the archive's setting that
-    lets guests look."""
+    lets guests look; `grant` makes the viewer a share link's holder."""
 
     user: User | None
     public_view: bool
+    grant: Grant | None = None
 
     @property
     def account(self) -> User | None:
         """The account acting, if any: a disabled one acts as nobody."""
+        if self.grant is not None:
+            return None  # a link's holder acts as nobody, whoever else they may be
         return None if self.user is None or self.user.disabled else self.user
 
 
@@ -40,7 +78,7 @@ class Viewer:
 class Access:
     view: bool  # the photo, its media and its comments
     location: bool  # where it was taken, and the digest of its original (which would confirm it)
-    edit: bool  # its caption
+    edit: bool  # its caption and visibility
     delete: bool
     react: bool  # like it, comment on it
 
@@ -51,15 +89,19 @@ LOOK = Access(view=True, location=False, edit=False, delete=False, react=False)
 
 def may_read_archive(viewer: Viewer) -> bool:
     """Whether the viewer may see the archive's pages at all (the feed, profiles)."""
-    return viewer.account is not None or viewer.public_view
+    return viewer.grant is None and (viewer.account is not None or viewer.public_view)
 
 
-def decide(viewer: Viewer, photo: Owned) -> Access:
+def decide(viewer: Viewer, photo: Seen) -> Access:
     """What `viewer` may do with `photo`."""
+    if viewer.grant is not None:
+        return LOOK if photo.id in viewer.grant.photo_ids else NONE
     account = viewer.account
     if account is None:
-        return LOOK if viewer.public_view else NONE
+        return LOOK if viewer.public_view and not photo.private else NONE
     is_owner = account.id == photo.owner_id
+    if photo.private and not is_owner and photo.album_member != account.id:
+        return NONE
     return Access(
         view=True,
         location=is_owner,
@@ -75,5 +117,55 @@ def may_delete_comment(viewer: Viewer, photo: Owned, author_id: int) -> bool:
     return account is not None and account.id in (author_id, photo.owner_id)
 
 
-def can_view(viewer: Viewer, photo: Owned) -> bool:
+def can_view(viewer: Viewer, photo: Seen) -> bool:
     return decide(viewer, photo).view
+
+
+@dataclass(frozen=True, slots=True)
+class _Facts:
+    id: int
+    owner_id: int
+    private: bool
+    album_member: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Audience:
+    """Who may see one photo, read once for a message that goes to many (a live event: see
+    web/events.py): its owner, whether it is private, the members of the albums holding it.
+    `admits` is `can_view` for each of them."""
+
+    photo_id: int
+    owner_id: int
+    private: bool
+    album_members: frozenset[int]
+
+    def admits(self, viewer: Viewer) -> bool:
+        account = viewer.account
+        member = account.id if account and account.id in self.album_members else None
+        return can_view(viewer, _Facts(self.photo_id, self.owner_id, self.private, member))
+
+
+_ALIAS = re.compile(r"[a-z_][a-z0-9_]*")
+
+
+def visible_sql(viewer: Viewer, photo: str = "p") -> tuple[str, list[object]]:
+    """`decide(viewer, photo).view` as a condition on the photos row named `photo` (an alias
+    written in the code, never a value), and the parameters it binds, in order."""
+    if not _ALIAS.fullmatch(photo):
+        raise ValueError(f"not a table alias: {photo!r}")
+    if viewer.grant is not None:
+        ids = sorted(viewer.grant.photo_ids)
+        if not ids:
+            return "1 = 0", []
+        return f"{photo}.id IN ({', '.join('?' for _ in ids)})", list(ids)
+    # Constant strings around the alias checked above; every value is bound.
+    family = f"NOT EXISTS (SELECT 1 FROM private_photos pp WHERE pp.photo_id = {photo}.id)"  # noqa: S608
+    account = viewer.account
+    if account is None:
+        return (family, []) if viewer.public_view else ("1 = 0", [])
+    member = (
+        "EXISTS (SELECT 1 FROM album_photos ap JOIN album_members am"  # noqa: S608
+        f" ON am.album_id = ap.album_id AND am.user_id = ? WHERE ap.photo_id = {photo}.id)"
+    )
+    return f"({photo}.owner_id = ? OR {family} OR {member})", [account.id, account.id]

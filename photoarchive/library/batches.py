@@ -10,7 +10,8 @@ or guessed token can attach photos to nobody else's batch, nor to a batch of lon
 The feed lists entries newest first: a photo added alone, or a batch, placed where its newest
 photo is. It pages by that place (keyset), so a batch is never split across pages and no photo
 shows twice. Each photo keeps its own page, likes and comments; only the photos the viewer may
-see (`access`) count and show, and a batch with one of those is shown as that photo alone.
+see in the feed (`access.visible_sql`, family photos) count and show, chosen and counted by the
+database, and a batch with one of those is shown as that photo alone.
 No HTTP here.
 """
 
@@ -93,12 +94,15 @@ async def join(tx: Transaction, owner: User, adding: Adding, photo_id: int) -> i
 
 @dataclass
 class Entry:
-    """One item of the feed: a photo added alone, or the visible photos of a batch (newest
-    first, more than one)."""
+    """One item of the feed: a photo added alone, or a batch of which the viewer may see more
+    than one photo: its newest few (`MOSAIC`, newest first) and the totals of all of those."""
 
     key: int  # its place in the feed: the id of its newest photo
-    photos: list[Photo] = field(default_factory=list)
+    photos: list[Photo] = field(default_factory=list)  # a batch's: the first `MOSAIC`
     batch_id: int | None = None
+    count: int = 1  # the photos of it the viewer may see
+    likes: int = 0  # on those photos, for a batch
+    comments: int = 0
 
     @property
     def photo(self) -> Photo:
@@ -106,7 +110,7 @@ class Entry:
 
     @property
     def is_batch(self) -> bool:
-        return len(self.photos) > 1
+        return self.count > 1
 
     @property
     def mosaic(self) -> list[Photo]:
@@ -114,38 +118,72 @@ class Entry:
 
     @property
     def more(self) -> int:
-        return max(0, len(self.photos) - MOSAIC)
+        return max(0, self.count - MOSAIC)
 
     @property
     def like_count(self) -> int:
-        return sum(p.like_count for p in self.photos)
+        return self.likes if self.is_batch else self.photo.like_count
 
     @property
     def comment_count(self) -> int:
-        return sum(p.comment_count for p in self.photos)
+        return self.comments if self.is_batch else self.photo.comment_count
 
 
-def feed_sql() -> str:
-    """The photos of the entries placed at or before a photo id: `(key, batch_id, photo...)` rows,
-    entry by entry, newest first. An entry's place is a photo of no batch, or the newest
-    photo of a batch; the scan by id steps over a batch's other photos, which come with it."""
-    # A fixed column list; the cursor and the limit are bound.
-    return (
+def _in_feed(who: access.Viewer, photo: str) -> tuple[str, list[object]]:
+    """The feed is the family's: family photos the viewer may see. Private photos are on their
+    owner's profile and in albums; a camera roll imported privately floods no feed."""
+    visible, params = access.visible_sql(who, photo)
+    # The alias is a constant of this module (checked by visible_sql); nothing else is text.
+    family = f" AND NOT EXISTS (SELECT 1 FROM private_photos fp WHERE fp.photo_id = {photo}.id)"  # noqa: S608
+    return visible + family, params
+
+
+def feed_sql(who: access.Viewer, start: int, size: int) -> tuple[str, list[object]]:
+    """The first `size` entries placed at or before photo id `start`, and the parameters:
+    `(key, batch_id, count, likes, comments, photo...)` rows, entry by entry, newest first. An entry's place is a photo of no batch, or
+    the newest photo of a batch the viewer sees in the feed; the scan by id steps over a
+    batch's other photos. A batch brings its newest `MOSAIC` photos and its totals, counted
+    in the database: a batch of thousands reads no more rows than one of five."""
+    p_cond, p_params = _in_feed(who, "p")
+    q_cond, q_params = _in_feed(who, "q")
+    # Conditions from access.visible_sql and a fixed column list; every value is bound.
+    sql = (
         "WITH entries (key, batch_id) AS ("  # noqa: S608
         " SELECT p.id, bp.batch_id FROM photos p"
         " LEFT JOIN batch_photos bp ON bp.photo_id = p.id"
-        " WHERE p.id <= ? AND (bp.batch_id IS NULL OR p.id ="
-        " (SELECT MAX(x.photo_id) FROM batch_photos x WHERE x.batch_id = bp.batch_id))"
-        " ORDER BY p.id DESC LIMIT ?)"
-        f" SELECT e.key, e.batch_id, {photos.PHOTO_COLUMNS} FROM entries e"
+        f" WHERE p.id <= ? AND {p_cond} AND (bp.batch_id IS NULL OR p.id ="
+        " (SELECT x.photo_id FROM batch_photos x JOIN photos q ON q.id = x.photo_id"
+        f" WHERE x.batch_id = bp.batch_id AND {q_cond} ORDER BY x.photo_id DESC LIMIT 1))"
+        " ORDER BY p.id DESC LIMIT ?),"
+        " totals (batch_id, n, likes, comments) AS ("
+        " SELECT e.batch_id, COUNT(*), SUM(q.like_count), SUM(q.comment_count) FROM entries e"
+        " JOIN batch_photos x ON x.batch_id = e.batch_id JOIN photos q ON q.id = x.photo_id"
+        f" WHERE {q_cond} GROUP BY e.batch_id)"
+        f" SELECT e.key, e.batch_id, 1, 0, 0, {photos.PHOTO_COLUMNS} FROM entries e"
         " JOIN photos p ON p.id = e.key JOIN users u ON u.id = p.owner_id"
         " WHERE e.batch_id IS NULL"
         " UNION ALL"
-        f" SELECT e.key, e.batch_id, {photos.PHOTO_COLUMNS} FROM entries e"
-        " JOIN batch_photos bp ON bp.batch_id = e.batch_id"
-        " JOIN photos p ON p.id = bp.photo_id JOIN users u ON u.id = p.owner_id"
-        " ORDER BY 1 DESC, 3 DESC"
+        f" SELECT e.key, e.batch_id, t.n, t.likes, t.comments, {photos.PHOTO_COLUMNS}"
+        " FROM entries e JOIN totals t ON t.batch_id = e.batch_id"
+        " JOIN photos p ON p.id IN (SELECT x.photo_id FROM batch_photos x"
+        f" JOIN photos q ON q.id = x.photo_id WHERE x.batch_id = e.batch_id AND {q_cond}"
+        " ORDER BY x.photo_id DESC LIMIT ?)"
+        " JOIN users u ON u.id = p.owner_id"
+        " ORDER BY 1 DESC, 6 DESC"
     )
+    reading = photos.reading_for(who.user)
+    # In the order the statement binds them.
+    return sql, [
+        start,
+        *p_params,
+        *q_params,
+        size,
+        *q_params,
+        *reading,
+        *reading,
+        *q_params,
+        MOSAIC,
+    ]
 
 
 async def feed_page(
@@ -154,23 +192,20 @@ async def feed_page(
     """One page of the feed's entries, newest first, in a fixed number of queries."""
     size = photos.check_limit(limit)
     before = photos.parse_cursor(cursor)
-    rows = await svc.db.fetch_indexed(
-        feed_sql(), [MAX_ROWID if before is None else before - 1, size + 1]
-    )
     who = access.Viewer(viewer, svc.settings.public_view)
+    start = MAX_ROWID if before is None else before - 1
+    rows = await svc.db.fetch_indexed(*feed_sql(who, start, size + 1))
     places: list[int] = []
     found: dict[int, Entry] = {}
     for row in rows:
         key = row[0]
         if key not in found:
             places.append(key)
-            found[key] = Entry(key, batch_id=row[1])
-        photo = photos.from_row(row[2:], viewer)
-        if access.can_view(who, photo):
-            found[key].photos.append(photo)
+            found[key] = Entry(key, batch_id=row[1], count=row[2], likes=row[3], comments=row[4])
+        found[key].photos.append(photos.from_row(row[5:], viewer))
     shown = places[:size]
     next_cursor = str(shown[-1]) if len(places) > size else None
-    entries = [found[key] for key in shown if found[key].photos]
+    entries = [found[key] for key in shown]
     # Likes and the latest comments for the cards of single photos; a batch shows totals.
     await photos.decorate(
         svc, [e.photo for e in entries if not e.is_batch], viewer, with_comments=True
@@ -189,19 +224,17 @@ class Batch:
 
 async def get(svc: Services, batch_id: int, viewer: User | None) -> Batch:
     """The batch with the photos of it `viewer` may see, newest first (NotFound: none)."""
+    visible, params = access.visible_sql(access.Viewer(viewer, svc.settings.public_view))
     rows = await svc.db.fetchall(
-        # A fixed column list; the id is bound.
+        # A fixed column list and a condition from access.visible_sql; every value is bound.
         f"SELECT b.created_at, {photos.PHOTO_COLUMNS} FROM batch_photos bp"  # noqa: S608
         " JOIN photo_batches b ON b.id = bp.batch_id"
         " JOIN photos p ON p.id = bp.photo_id JOIN users u ON u.id = p.owner_id"
-        " WHERE bp.batch_id = ? ORDER BY p.id DESC",
-        (batch_id,),
+        f" WHERE bp.batch_id = ? AND {visible} ORDER BY p.id DESC",
+        (*photos.reading_for(viewer), batch_id, *params),
     )
-    who = access.Viewer(viewer, svc.settings.public_view)
-    shown = [
-        p for p in (photos.from_row(row[1:], viewer) for row in rows) if access.can_view(who, p)
-    ]
-    if not shown:
+    if not rows:
         raise NotFound(BATCH_GONE)
+    shown = [photos.from_row(row[1:], viewer) for row in rows]
     first = shown[0]
     return Batch(batch_id, first.owner, first.owner_display, rows[0][0], shown)

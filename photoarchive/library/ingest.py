@@ -20,7 +20,7 @@ from photoarchive.errors import (
     Unavailable,
     UnsupportedMedia,
 )
-from photoarchive.library import batches, blobs, photos
+from photoarchive.library import batches, blobs, photos, visibility
 from photoarchive.library.batches import Adding
 from photoarchive.library.originals import encode_patches
 from photoarchive.library.photos import Photo
@@ -64,11 +64,15 @@ async def add(
     incoming: IncomingFile,
     caption: str,
     adding: Adding | None = None,
+    *,
+    private: bool = False,
 ) -> tuple[Photo, bool]:
     """Store an uploaded file as a photo of `owner`. Returns (photo, duplicate).
 
     A duplicate is the owner's photo of the same bytes, given `caption` only if it had none;
-    it joins no batch (it was added before). A new photo joins the batch of `adding`, if any.
+    it joins no batch (it was added before), and keeps its visibility. A new photo joins the
+    batch of `adding`, if any, and is private with `private` (from its first moment: no event,
+    page or count shows it to anyone else).
 
     The temp file is always consumed. On any failure nothing is left: no row, no new blob.
     """
@@ -87,7 +91,7 @@ async def add(
             raise UnsupportedMedia(str(exc)) from None
         except images.ImageError as exc:
             raise Invalid(str(exc)) from None
-        photo_id = await _store_and_insert(svc, owner, incoming, caption, ingested, adding)
+        photo_id = await _store_and_insert(svc, owner, incoming, caption, ingested, adding, private)
     finally:
         incoming.path.unlink(missing_ok=True)
     if photo_id is None:  # the same bytes arrived twice at once: the other request won
@@ -107,6 +111,7 @@ async def _store_and_insert(
     caption: str,
     ingested: images.Ingested,
     adding: Adding | None,
+    private: bool,
 ) -> int | None:
     """The new photo's id; None when the owner's same bytes were saved meanwhile.
 
@@ -126,6 +131,8 @@ async def _store_and_insert(
                 photo_id = await _insert(tx, svc, owner, incoming, caption, ingested)
                 if photo_id is not None and adding is not None:
                     await batches.join(tx, owner, adding, photo_id)
+                if photo_id is not None and private:
+                    await visibility.mark(tx, photo_id, "private")
                 return photo_id
         except StorageError as exc:
             await blobs.discard_while_locked(svc.db, svc.store, digest)

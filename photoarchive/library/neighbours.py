@@ -4,8 +4,9 @@ A photo is opened from a list: the feed, or one person's photos. The list travel
 web layer carries its `key` in the address, `feed` or `user:alice`), so that previous and next
 follow the order the person was looking at, and a reload or a shared address keeps that order.
 Every list is newest first by photo id, as `photos.page` pages it; the neighbours are found the
-same way, by keyset (a step along an index each side), and every candidate is read through
-`photos.find` and judged by `access`, so a photo the viewer may not see is never a neighbour.
+same way, by keyset (a step along an index each side) filtered by the viewer's access
+(`access.visible_sql`), and the neighbour is read through `photos.find` (the same decision),
+so a photo the viewer may not see is never a neighbour. The feed holds family photos only.
 
 Albums and search results will be further kinds of PhotoList: a filter on the same keyset (an
 album with an order of its own would bring its own sort key). No HTTP here.
@@ -24,8 +25,6 @@ from photoarchive.services import Services
 
 FEED = "feed"
 _USER = "user:"
-# Candidates read at a time when stepping past photos the viewer may not see.
-_STEP = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,11 +43,14 @@ class PhotoList:
         return "the feed" if self.owner is None else f"{self.owner.username}'s photos"
 
     def holds(self, photo: Photo) -> bool:
-        return self.owner is None or photo.owner_id == self.owner.id
+        # The feed is the family's (see batches._in_feed): a private photo is on its profile.
+        return not photo.private if self.owner is None else photo.owner_id == self.owner.id
 
     def where(self) -> tuple[str, list[int]]:
         # Constant strings only: every value is bound.
-        return ("", []) if self.owner is None else (" AND p.owner_id = ?", [self.owner.id])
+        if self.owner is None:
+            return " AND NOT EXISTS (SELECT 1 FROM private_photos fp WHERE fp.photo_id = p.id)", []
+        return " AND p.owner_id = ?", [self.owner.id]
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,42 +92,44 @@ async def around(
         within,
         newer=await _step(svc, who, within, photo.id, older=False),
         older=await _step(svc, who, within, photo.id, older=True),
-        on_first_page=await _on_first_page(svc, within, photo.id),
+        on_first_page=await _on_first_page(svc, who, within, photo.id),
     )
 
 
 async def _step(
     svc: Services, who: access.Viewer, within: PhotoList, start: int, *, older: bool
 ) -> Photo | None:
-    """The nearest photo past `start` in one direction that `who` may see."""
+    """The nearest photo past `start` in one direction that `who` may see, found by the
+    database (access.visible_sql) and read through `photos.find` (the same decision)."""
     extra, params = within.where()
-    # Two constant statements; the filter is a constant string and every value is bound.
+    visible, allowed = access.visible_sql(who)
+    # Two constant statements; the filters are constant strings and every value is bound.
     sql = (
-        f"SELECT p.id FROM photos p WHERE p.id < ?{extra} ORDER BY p.id DESC LIMIT ?"  # noqa: S608
+        f"SELECT p.id FROM photos p WHERE p.id < ?{extra} AND {visible} ORDER BY p.id DESC LIMIT 1"  # noqa: S608
         if older
-        else f"SELECT p.id FROM photos p WHERE p.id > ?{extra} ORDER BY p.id ASC LIMIT ?"  # noqa: S608
+        else f"SELECT p.id FROM photos p WHERE p.id > ?{extra} AND {visible} ORDER BY p.id LIMIT 1"  # noqa: S608
     )
     cursor = start
     while True:
-        rows = await svc.db.fetch_indexed(sql, [cursor, *params, _STEP])
-        for row in rows:
-            try:
-                candidate = await photos.find(svc, row[0], who.user)
-            except NotFound:  # deleted since the step above
-                continue
-            if access.can_view(who, candidate):
-                return candidate
-        if len(rows) < _STEP:
+        row = await svc.db.fetch_by_key(sql, [cursor, *params, *allowed])
+        if row is None:
             return None
-        cursor = rows[-1][0]
+        try:
+            return await photos.find(svc, row[0], who.user)
+        except NotFound:  # deleted (or made private) since the step above
+            cursor = row[0]
 
 
-async def _on_first_page(svc: Services, within: PhotoList, photo_id: int) -> bool:
+async def _on_first_page(
+    svc: Services, who: access.Viewer, within: PhotoList, photo_id: int
+) -> bool:
     """Whether fewer photos than a page come before it, so the list's first page shows it."""
     extra, params = within.where()
+    visible, allowed = access.visible_sql(who)
     row = await svc.db.fetch_by_key(
-        # A constant filter string; every value is bound. At most a page of index steps.
-        f"SELECT p.id FROM photos p WHERE p.id > ?{extra} ORDER BY p.id LIMIT 1 OFFSET ?",  # noqa: S608
-        [photo_id, *params, photos.PAGE_DEFAULT - 1],
+        # Constant filter strings; every value is bound. At most a page of index steps.
+        f"SELECT p.id FROM photos p WHERE p.id > ?{extra} AND {visible}"  # noqa: S608
+        " ORDER BY p.id LIMIT 1 OFFSET ?",
+        [photo_id, *params, *allowed, photos.PAGE_DEFAULT - 1],
     )
     return row is None

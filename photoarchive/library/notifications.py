@@ -66,11 +66,22 @@ class _PhotoRef:
 
     id: int
     owner_id: int
+    private: bool
+    album_member: int | None
+
+
+# What access.decide asks of the photo, for the person told (bound first: `?`).
+_FACTS = (
+    "EXISTS (SELECT 1 FROM private_photos pp WHERE pp.photo_id = p.id) AS private,"
+    " (SELECT am.user_id FROM album_photos ap JOIN album_members am ON am.album_id = ap.album_id"
+    " AND am.user_id = ? WHERE ap.photo_id = p.id LIMIT 1) AS album_member"
+)
 
 
 def _visible(svc: Services, user: User, row: Row) -> bool:
     viewer = access.Viewer(user, public_view=svc.settings.public_view)
-    return access.can_view(viewer, _PhotoRef(row["photo_id"], row["owner_id"]))
+    photo = _PhotoRef(row["photo_id"], row["owner_id"], bool(row["private"]), row["album_member"])
+    return access.can_view(viewer, photo)
 
 
 # --- written with their cause ------------------------------------------------------------
@@ -163,12 +174,13 @@ async def page(
     size = check_limit(limit)
     before = photos.parse_cursor(cursor)
     rows = await svc.db.fetchall(
-        "SELECT n.id, n.kind, n.photo_id, n.created_at, n.read_at, u.username, u.display_name,"
-        " c.text, p.owner_id FROM notifications n"
+        # A constant column list; every value is bound.
+        "SELECT n.id, n.kind, n.photo_id, n.created_at, n.read_at, u.username, u.display_name,"  # noqa: S608
+        f" c.text, p.owner_id, {_FACTS} FROM notifications n"
         " JOIN users u ON u.id = n.actor_id JOIN photos p ON p.id = n.photo_id"
         " LEFT JOIN comments c ON c.id = n.comment_id"
         " WHERE n.user_id = ? AND n.id <= ? ORDER BY n.id DESC LIMIT ?",
-        (user.id, MAX_ROWID if before is None else before - 1, size + 1),
+        (user.id, user.id, MAX_ROWID if before is None else before - 1, size + 1),
     )
     looked_at = rows[:size]
     next_cursor = str(looked_at[-1]["id"]) if len(rows) > size else None
@@ -194,10 +206,11 @@ async def _with_photos(svc: Services, user: User, items: list[Notification]) -> 
 async def unread_count(svc: Services, user: User) -> int:
     """How many unread notifications the person may see."""
     rows = await svc.db.fetchall(
-        "SELECT n.photo_id, p.owner_id, COUNT(*) AS unread FROM notifications n"
+        # A constant column list; every value is bound.
+        f"SELECT n.photo_id, p.owner_id, {_FACTS}, COUNT(*) AS unread FROM notifications n"  # noqa: S608
         " JOIN photos p ON p.id = n.photo_id"
-        " WHERE n.user_id = ? AND n.read_at IS NULL GROUP BY n.photo_id, p.owner_id",
-        (user.id,),
+        " WHERE n.user_id = ? AND n.read_at IS NULL GROUP BY n.photo_id, p.id, p.owner_id",
+        (user.id, user.id),
     )
     return sum(row["unread"] for row in rows if _visible(svc, user, row))
 

@@ -10,18 +10,12 @@ from collections.abc import AsyncIterator
 
 from photoarchive.accounts.users import User
 from photoarchive.errors import Forbidden, NotFound
-from photoarchive.library import access, photos
+from photoarchive.library import access
 from photoarchive.library.blobs import RENDITIONS
 from photoarchive.library.photos import Photo
 from photoarchive.media import redaction
 from photoarchive.services import Services
 from photoarchive.storage import original_key, rendition_key
-
-
-async def blob_key(svc: Services, photo_id: int, name: str) -> tuple[Photo, str]:
-    """The storage key of one of a photo's files; the caller has checked the viewer may see it."""
-    photo = await photos.find(svc, photo_id, None)
-    return photo, key_of(photo, name)
 
 
 def key_of(photo: Photo, name: str) -> str:

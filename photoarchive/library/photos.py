@@ -7,13 +7,13 @@ No HTTP here.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from photoarchive.accounts import sessions
 from photoarchive.accounts.sessions import Session
 from photoarchive.accounts.users import User
-from photoarchive.db import MAX_ROWID, Row, placeholders
+from photoarchive.db import MAX_ROWID, Backend, Row, placeholders
 from photoarchive.errors import BadRequest, Forbidden, Invalid, NotFound
 from photoarchive.library import access, blobs
 from photoarchive.media import images
@@ -66,10 +66,16 @@ class Photo:
     placeholder: str
     like_count: int
     comment_count: int
+    private: bool  # see library/access.py: its owner's, and its albums' members', only
+    album_member: int | None  # the viewer it was read for, if in an album of theirs holding it
     liked_by_me: bool = False
     can_edit: bool = False
     can_delete: bool = False
     comments: list[Comment] = field(default_factory=list)
+
+    @property
+    def visibility(self) -> access.Visibility:
+        return "private" if self.private else "family"
 
     @property
     def camera(self) -> str | None:
@@ -104,22 +110,41 @@ class Photo:
 
 
 # A Photo's columns in the order of its fields, so that a row becomes a photo positionally:
-# looking thirty values up by name, for thirty photos a page, cost more than the query.
-_PHOTO_COLUMNS = (
-    "p.id, u.username, u.display_name, p.owner_id, p.caption, p.created_at, p.taken_at,"
-    " p.camera_make, p.camera_model, p.lens, p.focal_length, p.aperture, p.exposure_time,"
-    " p.iso, p.gps_lat, p.gps_lon, p.width, p.height, p.preview_width, p.bytes,"
-    " p.content_type, p.filename, p.sha256, p.tag, p.placeholder, p.like_count, p.comment_count"
-)
+# looking thirty values up by name, for thirty photos a page, cost more than the query. The last
+# two are what library/access.py decides by: whether the photo is private, and the viewer's id
+# when they are a member of an album holding it (the viewer is `?`, bound by `reading_for`).
+def _columns(viewer: str) -> str:
+    # Two constant expressions for the viewer ("?" or the media lookup's session column).
+    assert viewer in ("?", "s.user_id")
+    return (
+        "p.id, u.username, u.display_name, p.owner_id, p.caption, p.created_at, p.taken_at,"  # noqa: S608 (fixed text)
+        " p.camera_make, p.camera_model, p.lens, p.focal_length, p.aperture, p.exposure_time,"
+        " p.iso, p.gps_lat, p.gps_lon, p.width, p.height, p.preview_width, p.bytes,"
+        " p.content_type, p.filename, p.sha256, p.tag, p.placeholder, p.like_count, p.comment_count,"
+        " EXISTS (SELECT 1 FROM private_photos pp WHERE pp.photo_id = p.id),"
+        " (SELECT am.user_id FROM album_photos ap JOIN album_members am"
+        f" ON am.album_id = ap.album_id AND am.user_id = {viewer} WHERE ap.photo_id = p.id LIMIT 1)"
+    )
 
 
-_PHOTO_WIDTH = _PHOTO_COLUMNS.count(",") + 1
-# For the other lists of photos (the feed's entries, a batch: library/batches.py).
+_PHOTO_COLUMNS = _columns("?")
+# For the other lists of photos (the feed's entries, a batch: library/batches.py). Its one
+# parameter comes first in a statement that selects it: bind `reading_for(viewer)` there.
 PHOTO_COLUMNS = _PHOTO_COLUMNS
+
+
+# The columns above are the fields before the first one filled in after the read.
+_PHOTO_WIDTH = [f.name for f in fields(Photo)].index("liked_by_me")
+
+
+def reading_for(viewer: User | None) -> list[object]:
+    """The parameters of `PHOTO_COLUMNS` for photos read for `viewer`."""
+    return [None if viewer is None else viewer.id]
 
 
 def _photo(row: Row | Sequence[Any], viewer: User | None) -> Photo:
     photo = Photo(*row)
+    photo.private = bool(photo.private)
     # Reading was allowed before the read (access.may_read_archive); the rest is per photo.
     allowed = access.decide(access.Viewer(viewer, public_view=True), photo)
     if not allowed.location:  # where a photo was taken is its owner's to know
@@ -166,7 +191,9 @@ async def page(
     """One page of photos, newest first, in a fixed number of queries (keyset pagination)."""
     size = check_limit(limit)
     before = parse_cursor(cursor)
-    where, params = [], []
+    # Only what the viewer may see (reading was allowed before: see access.may_read_archive).
+    visible, params = access.visible_sql(access.Viewer(viewer, public_view=True))
+    where = [visible]
     if owner_id is not None:
         where.append("p.owner_id = ?")
         params.append(owner_id)
@@ -175,10 +202,8 @@ async def page(
         params.append(before)
     # A fixed column list, and WHERE parts that are constant strings: every value is bound.
     sql = f"SELECT {_PHOTO_COLUMNS} FROM photos p JOIN users u ON u.id = p.owner_id"  # noqa: S608
-    if where:
-        sql += " WHERE " + " AND ".join(where)
-    sql += " ORDER BY p.id DESC LIMIT ?"
-    rows = await svc.db.fetch_indexed(sql, [*params, size + 1])
+    sql += " WHERE " + " AND ".join(where) + " ORDER BY p.id DESC LIMIT ?"
+    rows = await svc.db.fetch_indexed(sql, [*reading_for(viewer), *params, size + 1])
     photos = [_photo(row, viewer) for row in rows[:size]]
     next_cursor = str(photos[-1].id) if len(rows) > size else None
     await decorate(svc, photos, viewer, with_comments=with_comments)
@@ -239,14 +264,19 @@ def _comment(row: Row, photo: Photo, viewer: User | None) -> Comment:
 
 
 async def find(svc: Services, photo_id: int, viewer: User | None) -> Photo:
-    """The photo as `viewer` may see it, without its likes and comments."""
+    """The photo as `viewer` may see it, without its likes and comments: NotFound when it is
+    not there or not theirs to see (a private photo is not there, for others). Reading the
+    archive was allowed before (access.may_read_archive)."""
     row = await svc.db.fetch_by_key(
         f"SELECT {_PHOTO_COLUMNS} FROM photos p JOIN users u ON u.id = p.owner_id WHERE p.id = ?",  # noqa: S608 (a fixed column list)
-        (photo_id,),
+        (*reading_for(viewer), photo_id),
     )
     if row is None:
         raise NotFound(PHOTO_GONE)
-    return _photo(row, viewer)
+    photo = _photo(row, viewer)
+    if not access.can_view(access.Viewer(viewer, public_view=True), photo):
+        raise NotFound(PHOTO_GONE)
+    return photo
 
 
 def media_lookup_sql() -> str:
@@ -255,7 +285,7 @@ def media_lookup_sql() -> str:
     key whatever the statistics say (a LEFT JOIN chain let SQLite scan a small users table)."""
     # Fixed column lists; the token's hash and the id are bound.
     return (
-        f"SELECT {sessions.COLUMNS}, {_PHOTO_COLUMNS} FROM (SELECT 1)"  # noqa: S608
+        f"SELECT {sessions.COLUMNS}, {_columns('s.user_id')} FROM (SELECT 1)"  # noqa: S608
         " LEFT JOIN (sessions s JOIN users su ON su.id = s.user_id)"
         " ON s.token_hash = ? AND s.kind = ?"
         " LEFT JOIN (photos p JOIN users u ON u.id = p.owner_id) ON p.id = ?"
@@ -265,8 +295,8 @@ def media_lookup_sql() -> str:
 async def find_with_session(
     svc: Services, photo_id: int, token: str, kind: str
 ) -> tuple[Session | None, Photo | None]:
-    """The live session `token` names and the photo (as nobody in particular sees it, like
-    `find(svc, photo_id, None)`), in one query: a photo's media is asked for thirty times a
+    """The live session `token` names and the photo read for that session's account (not yet
+    decided: the caller asks access.decide once it knows who the viewer is), in one query: a photo's media is asked for thirty times a
     feed page, and a second trip to a reader thread cost about as much as SQLite's work."""
     row = await svc.db.fetch_by_key(
         media_lookup_sql(), (sessions.lookup_hash(token), kind, photo_id)
@@ -329,10 +359,30 @@ async def delete(svc: Services, actor: User, photo_id: int) -> None:
     photo = await get(svc, photo_id, actor)
     if not photo.can_delete:
         raise Forbidden("Only the photo's owner or an administrator can delete it.")
+    heard_by = await audience(svc.db, photo_id)  # read while the albums holding it are known
     await svc.db.execute("DELETE FROM photos WHERE id = ?", (photo_id,))
     # After the commit, outside any transaction: deleting the files may be slow.
     await blobs.discard_unreferenced(svc.db, svc.store, photo.sha256)
-    await svc.publish("photo-deleted", {"id": photo_id})
+    await svc.publish("photo-deleted", {"id": photo_id, AUDIENCE: heard_by})
+
+
+# The key of a published event's data that carries its photo's audience when the photo can no
+# longer be read (it was deleted); the event stream takes it out before sending.
+AUDIENCE = "_audience"
+
+
+async def audience(db: Backend, photo_id: int) -> access.Audience | None:
+    """Who may see the photo as it is now (for a live event); None once it is deleted."""
+    rows = await db.fetchall(
+        "SELECT p.owner_id, EXISTS (SELECT 1 FROM private_photos pp WHERE pp.photo_id = p.id),"
+        " am.user_id FROM photos p LEFT JOIN album_photos ap ON ap.photo_id = p.id"
+        " LEFT JOIN album_members am ON am.album_id = ap.album_id WHERE p.id = ?",
+        (photo_id,),
+    )
+    if not rows:
+        return None
+    members = frozenset(row[2] for row in rows if row[2] is not None)
+    return access.Audience(photo_id, rows[0][0], bool(rows[0][1]), members)
 
 
 async def counts(svc: Services, photo_id: int) -> tuple[int, int] | None:

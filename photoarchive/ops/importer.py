@@ -120,6 +120,7 @@ async def import_one(
     *,
     caption_from_filename: bool,
     adding: Adding | None = None,
+    private: bool = False,
 ) -> tuple[str, str]:
     """("imported" | "duplicate" | "refused", reason) for one file; never raises an AppError."""
     try:
@@ -144,7 +145,9 @@ async def import_one(
                 copy, path.name, digest, size, file_date=images.file_date(stat.st_mtime)
             )
             caption = caption_for(path) if caption_from_filename else ""
-            _photo, duplicate = await ingest.add(svc, owner, incoming, caption, adding)
+            _photo, duplicate = await ingest.add(
+                svc, owner, incoming, caption, adding, private=private
+            )
         finally:
             await asyncio.to_thread(copy.unlink, missing_ok=True)  # consumed, or left over
     except AppError as exc:
@@ -167,6 +170,7 @@ async def import_paths(
     *,
     jobs: int,
     caption_from_filename: bool = False,
+    private: bool = False,
     console: Console | None = None,
 ) -> Report:
     """Import every file under `paths` for `owner` with `jobs` files in flight at once."""
@@ -178,6 +182,7 @@ async def import_paths(
         total=len(files),
         jobs=jobs,
         caption_from_filename=caption_from_filename,
+        private=private,
         console=console,
     )
 
@@ -195,6 +200,7 @@ async def import_files(
     total: int | None,
     jobs: int,
     caption_from_filename: bool = False,
+    private: bool = False,
     console: Console | None = None,
 ) -> Report:
     """Import the files `source` yields, as they come, with `jobs` files in flight at once.
@@ -230,7 +236,12 @@ async def import_files(
     async def worker(task_id: TaskID) -> None:
         while (path := await queue.get()) is not None:
             outcome, reason = await import_one(
-                svc, owner, path, caption_from_filename=caption_from_filename, adding=adding
+                svc,
+                owner,
+                path,
+                caption_from_filename=caption_from_filename,
+                adding=adding,
+                private=private,
             )
             if outcome == "imported":
                 report.imported += 1
@@ -302,6 +313,7 @@ async def run(
     username: str,
     jobs: int,
     caption_from_filename: bool,
+    private: bool = True,
     files_from: int | None = None,
     separator: bytes = b"\n",
     out: TextIO = sys.stdout,
@@ -358,6 +370,7 @@ async def run(
             total=total,
             jobs=jobs,
             caption_from_filename=caption_from_filename,
+            private=private,
         )
     except asyncio.CancelledError:
         if not terminated or main is None:

@@ -8,10 +8,13 @@ import msgspec
 from litestar import Controller, Request, Response, delete, get, patch, post, put
 from litestar.openapi import ResponseSpec
 from litestar.params import Parameter
+from msgspec import UNSET, UnsetType
 
 from photoarchive.accounts import sessions, throttle, users
 from photoarchive.db import MAX_ROWID
-from photoarchive.library import comments, likes, notifications, photos
+from photoarchive.errors import Invalid
+from photoarchive.library import access, comments, likes, notifications, photos, visibility
+from photoarchive.library.access import VISIBILITIES
 from photoarchive.web.admission import GUEST_BODY
 from photoarchive.web.params import RowId
 from photoarchive.web.schemas import (
@@ -64,8 +67,12 @@ class LoginBody(msgspec.Struct, forbid_unknown_fields=True):
     password: str
 
 
-class CaptionBody(msgspec.Struct, forbid_unknown_fields=True):
-    caption: str
+class PhotoEditBody(msgspec.Struct, forbid_unknown_fields=True):
+    """Either or both: what is left out stays as it is."""
+
+    caption: str | UnsetType = UNSET
+    # "family" or "private" (checked by the domain: another value is 422).
+    visibility: Annotated[str, msgspec.Meta(examples=list(VISIBILITIES))] | UnsetType = UNSET
 
 
 class CommentBody(msgspec.Struct, forbid_unknown_fields=True):
@@ -252,12 +259,20 @@ class PhotosApi(Controller):
 
     @patch("/{photo_id:int}", responses=refusals(WRITE, JSON_BODY))
     async def edit_photo(
-        self, request: Request[Any, Any, Any], photo_id: RowId, data: CaptionBody
+        self, request: Request[Any, Any, Any], photo_id: RowId, data: PhotoEditBody
     ) -> PhotoOut:
         user = await require_user(request)
-        return PhotoOut.of(
-            await photos.set_caption(services(request), user, photo_id, data.caption)
-        )
+        svc = services(request)
+        caption = None if data.caption is UNSET else photos.check_caption(data.caption)
+        wanted = None if data.visibility is UNSET else visibility.check(data.visibility)
+        if caption is None and wanted is None:
+            raise Invalid("Send a caption, a visibility, or both.")
+        photo = await photos.get(svc, photo_id, user)  # 404 for a photo the caller may not see
+        if wanted is not None:
+            photo = await visibility.set_visibility(svc, user, photo_id, wanted)
+        if caption is not None:
+            photo = await photos.set_caption(svc, user, photo_id, caption)
+        return PhotoOut.of(photo)
 
     @delete("/{photo_id:int}", status_code=204, responses=refusals(WRITE))
     async def delete_photo(self, request: Request[Any, Any, Any], photo_id: RowId) -> None:
@@ -308,10 +323,12 @@ class UsersApi(Controller):
 
     @get("/{username:str}", responses=refusals(OBJECT_READ))
     async def profile(self, request: Request[Any, Any, Any], username: str) -> ProfileOut:
-        await require_reader(request)
+        viewer = await require_reader(request)
         svc = services(request)
         user = await users.by_username(svc.db, username)
-        counts = await users.profile_counts(svc.db, user.id)
+        counts = await visibility.profile_counts(
+            svc, user.id, access.Viewer(viewer, svc.settings.public_view)
+        )
         return ProfileOut(user=UserOut.of(user), counts=ProfileCounts(**counts))
 
     @get("/{username:str}/photos", responses=refusals(OBJECT_READ))

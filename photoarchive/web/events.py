@@ -61,27 +61,67 @@ def connect(svc: Services, plugin: ChannelsPlugin) -> None:
         if kind not in KINDS:
             return
         payload = dict(data)
+        heard_by = payload.pop(photos.AUDIENCE, None)  # a deleted photo's, read before
         # Likes name their photo by "id", comments by "photo_id"; new and deleted photos need no counts.
         photo_id = data.get("id") if kind == "like" else data.get("photo_id")
         if photo_id is not None:
             counts = await photos.counts(svc, photo_id)
             if counts is not None:
                 payload["like_count"], payload["comment_count"] = counts
+        about = data.get("id") if kind in _BY_ID else photo_id
+        if about is not None and heard_by is None:
+            heard_by = await photos.audience(svc.db, about)
+            if heard_by is None:  # deleted meanwhile: whoever could see it is not known
+                return
+        message = {"kind": kind, "data": payload, "audience": _audience_data(heard_by)}
         with contextlib.suppress(RuntimeError):  # not started (a CLI command): nobody listens
-            plugin.publish({"kind": kind, "data": payload}, CHANNEL)
+            plugin.publish(message, CHANNEL)
 
     svc.listeners.append(forward)
 
 
-def may_see(viewer: User | None, public_view: bool, kind: str, data: dict[str, Any]) -> bool:
-    """Every photo in the archive is visible to its readers, so an event about a photo goes to
-    whoever may read the archive: the one decision in library/access.py. An event addressed to
-    one person (their notifications changed: `user_id`) goes to that person alone."""
+# Events that name their photo by "id" (the others by "photo_id", or name none).
+_BY_ID = ("photo", "photo-deleted", "like")
+
+
+def _audience_data(heard_by: access.Audience | None) -> dict[str, Any] | None:
+    if heard_by is None:
+        return None
+    return {
+        "photo_id": heard_by.photo_id,
+        "owner_id": heard_by.owner_id,
+        "private": heard_by.private,
+        "album_members": sorted(heard_by.album_members),
+    }
+
+
+def audience_of(data: dict[str, Any] | None) -> access.Audience | None:
+    if data is None:
+        return None
+    return access.Audience(
+        data["photo_id"], data["owner_id"], data["private"], frozenset(data["album_members"])
+    )
+
+
+def may_see(
+    viewer: User | None,
+    public_view: bool,
+    kind: str,
+    data: dict[str, Any],
+    heard_by: access.Audience | None = None,
+) -> bool:
+    """Whether one subscriber gets one event, decided by library/access.py for that
+    subscriber: an event about a photo goes to those who may see the photo (its `Audience`,
+    read when the event was published), an event addressed to one person (their
+    notifications changed: `user_id`) to that person alone. An event about a photo whose
+    audience is not known goes to nobody."""
     asking = access.Viewer(viewer, public_view)
     if kind not in KINDS or not access.may_read_archive(asking):
         return False
     addressee = data.get("user_id")
-    return addressee is None or (asking.account is not None and asking.account.id == addressee)
+    if addressee is not None:
+        return asking.account is not None and asking.account.id == addressee
+    return heard_by is not None and heard_by.admits(asking)
 
 
 async def _still_reading(request: Request[Any, Any, Any], viewer: User | None) -> bool:
@@ -137,7 +177,9 @@ async def _messages(
                     yield ServerSentEventMessage(comment="keepalive", data=None)
                 for raw in batch:
                     event = json.loads(raw)
-                    if may_see(viewer, settings.public_view, event["kind"], event["data"]):
+                    heard_by = audience_of(event.get("audience"))
+                    kind, data = event["kind"], event["data"]
+                    if may_see(viewer, settings.public_view, kind, data, heard_by):
                         yield ServerSentEventMessage(
                             event=event["kind"],
                             data=json.dumps(event["data"], separators=(",", ":")),

@@ -12,7 +12,7 @@ from litestar import Request, Response, get
 from litestar.exceptions import HTTPException
 from litestar.response import Redirect, Stream
 
-from photoarchive.errors import NotAuthenticated, NotFound, Unavailable
+from photoarchive.errors import NotFound, Unavailable
 from photoarchive.library import access, originals, photos
 from photoarchive.media.images import RENDITION_CONTENT_TYPE
 from photoarchive.storage import BlobNotFound, SignedURL, StorageError
@@ -72,7 +72,8 @@ async def media(request: Request[Any, Any, Any], photo_id: RowId, name: str) -> 
         raise NotFound(photos.PHOTO_GONE)
     photo, key = found, originals.key_of(found, name)
     if not access.can_view(access.Viewer(viewer, svc.settings.public_view), photo):
-        raise NotAuthenticated("Sign in to see this archive.")
+        # A reader was let in above: a photo they may not see is, for them, not there.
+        raise NotFound(photos.PHOTO_GONE)
     is_original = name == "original"
     # Anyone but the owner gets the original with its location blanked (same length).
     patches = await originals.location_patches(svc, photo, viewer) if is_original else []

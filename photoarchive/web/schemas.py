@@ -125,6 +125,8 @@ class PhotoOut(msgspec.Struct):
     liked_by_me: bool
     comment_count: int
     urls: PhotoUrls
+    # "family": every member sees it; "private": its owner and the members of albums holding it.
+    visibility: Literal["family", "private"]
     # The digest of the original (location included) and the location itself are the owner's
     # alone: the digest would let others test guesses of the location.
     sha256: str | UnsetType = UNSET
@@ -161,6 +163,7 @@ class PhotoOut(msgspec.Struct):
                 thumbnail=photo.url("thumbnail"),
                 preview=photo.url("preview"),
             ),
+            "visibility": photo.visibility,
         }
         if photo.can_edit:
             fields["sha256"] = photo.sha256

@@ -33,7 +33,7 @@ from photoarchive.errors import (
     Unavailable,
     UnsupportedMedia,
 )
-from photoarchive.library import batches, ingest, photos
+from photoarchive.library import batches, ingest, photos, visibility
 from photoarchive.library.ingest import IncomingFile
 from photoarchive.web.csrf import deferred_check
 from photoarchive.web.forms import decode_field
@@ -281,6 +281,11 @@ async def receive_photos(request: Request[Any, Any, Any], user: User) -> UploadR
     result = UploadResult()
     try:
         caption = photos.check_caption(form.fields.get("caption"))
+        # New photos only: a duplicate keeps the visibility it has (as it keeps its caption).
+        sent = form.fields.get("visibility")
+        private = (
+            await visibility.default_of(svc.db, user) if not sent else visibility.check(sent)
+        ) == "private"
         if not form.files:
             raise BadRequest("Choose at least one photo to upload.", field="file")
         # The upload page names its batch (its files come in several requests); without a
@@ -292,7 +297,9 @@ async def receive_photos(request: Request[Any, Any, Any], user: User) -> UploadR
             # One file's failure, foreseen or not, is that file's answer: the files before it
             # are kept and those after it are still tried, and the client is told of each.
             try:
-                photo, duplicate = await ingest.add(svc, user, incoming, caption, adding)
+                photo, duplicate = await ingest.add(
+                    svc, user, incoming, caption, adding, private=private
+                )
             except AppError as exc:
                 result.refused(incoming.filename, exc.status, exc.message)
             except Exception:

@@ -14,7 +14,7 @@ from litestar.response import Redirect, Template
 from photoarchive.accounts import invites, users
 from photoarchive.accounts.provider import awaits_first_admin
 from photoarchive.accounts.users import User
-from photoarchive.library import batches, photos
+from photoarchive.library import access, batches, photos, visibility
 from photoarchive.web.params import RowId
 from photoarchive.web.render import Req, is_htmx, render
 from photoarchive.web.viewer import require_reader, require_user, services, viewer
@@ -96,7 +96,9 @@ async def profile(request: Req, username: str, cursor: str | None = None) -> Tem
             photos=items,
             next_cursor=next_cursor,
         )
-    counts = await users.profile_counts(svc.db, owner.id)
+    counts = await visibility.profile_counts(
+        svc, owner.id, access.Viewer(user, svc.settings.public_view)
+    )
     return render(
         request,
         "profile.html",
