@@ -58,6 +58,7 @@ MATRIX: dict[tuple[str, str], tuple[int, int, int, int, int]] = {
     ("POST", "/photos/{photo_id:int}/comments"): (401, 401, 303, 303, 303),
     ("POST", "/comments/{comment_id:int}/delete"): (401, 401, 403, 303, 403),
     ("POST", "/photos/{photo_id:int}/caption"): (401, 401, 403, 303, 403),
+    ("POST", "/photos/{photo_id:int}/visibility"): (401, 401, 403, 303, 403),
     ("POST", "/photos/{photo_id:int}/delete"): (401, 401, 403, 303, 303),
     ("GET", "/upload"): (303, 303, 200, 200, 200),
     ("POST", "/upload"): (401, 401, 201, 201, 201),
@@ -78,6 +79,7 @@ MATRIX: dict[tuple[str, str], tuple[int, int, int, int, int]] = {
     ("GET", "/settings"): (303, 303, 200, 200, 200),
     ("POST", "/settings/profile"): (401, 401, 303, 303, 303),
     ("POST", "/settings/time-zone"): (401, 401, 303, 303, 303),
+    ("POST", "/settings/visibility"): (401, 401, 303, 303, 303),
     # the daily digest is offered only with a mail server, which this matrix's archive lacks
     ("POST", "/settings/digest"): (401, 401, 409, 409, 409),
     ("POST", "/settings/password"): (401, 401, 422, 422, 422),
@@ -111,6 +113,30 @@ MATRIX: dict[tuple[str, str], tuple[int, int, int, int, int]] = {
     ("GET", "/api/v1/users/{username:str}/photos"): (401, 200, 200, 200, 200),
     ("GET", "/api/v1/notifications"): (401, 401, 200, 200, 200),
     ("POST", "/api/v1/notifications/read"): (401, 401, 200, 200, 200),
+}
+
+# The same routes, on a private photo of the owner's (its batch, a comment on it): nobody else
+# may learn it is there, an administrator included, so every one of them is 404 but for the
+# owner; the sign-in checks still come first (303 and 401 for a guest of a closed archive).
+PRIVATE_MATRIX: dict[tuple[str, str], tuple[int, int, int, int, int]] = {
+    ("GET", "/photos/{photo_id:int}"): (303, 404, 404, 200, 404),
+    ("GET", "/batches/{batch_id:int}"): (303, 404, 404, 200, 404),
+    ("GET", "/photos/{photo_id:int}/comments"): (303, 404, 404, 200, 404),
+    ("GET", "/media/{photo_id:int}/{name:str}"): (401, 404, 404, 200, 404),
+    ("POST", "/photos/{photo_id:int}/like"): (401, 401, 404, 303, 404),
+    ("POST", "/photos/{photo_id:int}/comments"): (401, 401, 404, 303, 404),
+    ("POST", "/comments/{comment_id:int}/delete"): (401, 401, 404, 303, 404),
+    ("POST", "/photos/{photo_id:int}/caption"): (401, 401, 404, 303, 404),
+    ("POST", "/photos/{photo_id:int}/visibility"): (401, 401, 404, 303, 404),
+    ("POST", "/photos/{photo_id:int}/delete"): (401, 401, 404, 303, 404),
+    ("GET", "/api/v1/photos/{photo_id:int}"): (401, 404, 404, 200, 404),
+    ("PATCH", "/api/v1/photos/{photo_id:int}"): (401, 401, 404, 200, 404),
+    ("DELETE", "/api/v1/photos/{photo_id:int}"): (401, 401, 404, 204, 404),
+    ("GET", "/api/v1/photos/{photo_id:int}/comments"): (401, 404, 404, 200, 404),
+    ("POST", "/api/v1/photos/{photo_id:int}/comments"): (401, 401, 404, 201, 404),
+    ("PUT", "/api/v1/photos/{photo_id:int}/like"): (401, 401, 404, 200, 404),
+    ("DELETE", "/api/v1/photos/{photo_id:int}/like"): (401, 401, 404, 200, 404),
+    ("DELETE", "/api/v1/comments/{comment_id:int}"): (401, 401, 404, 204, 404),
 }
 
 # Requests that end sessions: made by a client of their own, after which the role's shared
@@ -149,7 +175,9 @@ def app_routes(settings: Any) -> set[tuple[str, str]]:
 class World:
     server: LiveServer
     public_view: bool
-    photo_id: int = 0
+    family_photo_id: int = 0
+    private_photo_id: int = 0
+    private: bool = False  # acting on the owner's private photos (PRIVATE_MATRIX)
     names: Iterator[int] = field(default_factory=lambda: itertools.count(1))
     clients: dict[tuple[str, bool], httpx.Client] = field(default_factory=dict)
 
@@ -189,15 +217,24 @@ class World:
 
     # --- things to act on --------------------------------------------------------------
 
+    @property
+    def photo_id(self) -> int:
+        return self.private_photo_id if self.private else self.family_photo_id
+
+    def visibility(self) -> dict[str, str]:
+        return {"visibility": "private" if self.private else "family"}
+
     def new_photo(self) -> int:
-        response = self.owner().post("/api/v1/photos", files=[("file", ("p.jpg", jpeg()))])
+        response = self.owner().post(
+            "/api/v1/photos", files=[("file", ("p.jpg", jpeg()))], data=self.visibility()
+        )
         assert response.status_code == 201, response.text
         return response.json()["items"][0]["id"]
 
     def new_batch(self) -> int:
         """Two photos sent in one request: one batch of the owner's."""
         files = [("file", ("a.jpg", jpeg())), ("file", ("b.jpg", jpeg()))]
-        response = self.owner().post("/api/v1/photos", files=files)
+        response = self.owner().post("/api/v1/photos", files=files, data=self.visibility())
         assert response.status_code == 201, response.text
         with self.server.db() as conn:
             batch: int = conn.execute("SELECT MAX(id) FROM photo_batches").fetchone()[0]
@@ -294,6 +331,8 @@ def body(world: World, method: str, path: str, role: str) -> dict[str, Any]:
         "/photos/{photo_id:int}/like": {"liked": "1"},
         "/photos/{photo_id:int}/comments": {"text": "a comment"},
         "/photos/{photo_id:int}/caption": {"caption": "a caption"},
+        "/photos/{photo_id:int}/visibility": world.visibility(),
+        "/settings/visibility": {"visibility": "family"},
         "/api/v1/photos/{photo_id:int}/comments": {"text": "a comment"},
         "/api/v1/photos/{photo_id:int}": {"caption": "a caption"},
         "/confirm": {"login": "owner", "code": "123456"},
@@ -349,8 +388,12 @@ def world(
             )
             assert response.status_code == 201, response.text
         live = World(server, public_view)
-        live.photo_id = live.new_photo()
+        live.family_photo_id = live.new_photo()
         live.new_comment()
+        live.private = True
+        live.private_photo_id = live.new_photo()
+        live.new_comment()
+        live.private = False
         yield live
 
 
@@ -370,4 +413,30 @@ def test_matrix(world: World, method: str, path: str) -> None:
         **dict(zip(ROLES[1:], signed_in, strict=True)),
     }
     actual = {role: perform(world, role, method, path) for role in ROLES}
+    assert actual == expected
+
+
+def test_every_photo_route_has_a_private_row() -> None:
+    photo_routes = {
+        (method, path)
+        for method, path in MATRIX
+        if "{photo_id" in path or "{batch_id" in path or "{comment_id" in path
+    }
+    assert photo_routes == set(PRIVATE_MATRIX)
+
+
+@pytest.mark.parametrize(
+    ("method", "path"), list(PRIVATE_MATRIX), ids=[f"{m} {p}" for m, p in PRIVATE_MATRIX]
+)
+def test_private_matrix(world: World, method: str, path: str) -> None:
+    guest_private, guest_public, *signed_in = PRIVATE_MATRIX[(method, path)]
+    expected = {
+        "guest": guest_public if world.public_view else guest_private,
+        **dict(zip(ROLES[1:], signed_in, strict=True)),
+    }
+    world.private = True
+    try:
+        actual = {role: perform(world, role, method, path) for role in ROLES}
+    finally:
+        world.private = False
     assert actual == expected

@@ -170,8 +170,9 @@ def test_a_digest_names_who_and_which_photo_once_a_day_at_most(
 def test_a_comment_on_a_photo_access_hides_is_left_out(
     settings: Settings, mailbox: Mailbox, frozen_clock: FrozenClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A photo its owner may no longer see (private or trashed, once those exist) is decided by
-    library/access.py alone: here the decision is made to hide one photo."""
+    """A photo its owner may no longer see (trashed, once that exists: an owner always sees
+    their private photos) is decided by library/access.py alone: here the decision is made to
+    hide one photo, after the comments on it were made."""
 
     async def body_(svc: Services) -> None:
         alice, bob = await person(svc, "alice"), await person(svc, "bob")
@@ -182,11 +183,13 @@ def test_a_comment_on_a_photo_access_hides_is_left_out(
         def hiding(viewer: access.Viewer, photo: access.Owned) -> access.Access:
             return access.NONE if getattr(photo, "id", 0) == hidden else decide(viewer, photo)
 
-        monkeypatch.setattr(access, "decide", hiding)
         await digests.set_on(svc, alice, True)
         await comments.add(svc, bob, hidden, "on the hidden one")
+        monkeypatch.setattr(access, "decide", hiding)
         assert await digests.send_due(svc) == 0
+        monkeypatch.setattr(access, "decide", decide)
         await comments.add(svc, bob, shown, "on the shown one")
+        monkeypatch.setattr(access, "decide", hiding)
         assert await digests.send_due(svc) == 1
 
     scenario(settings, body_)

@@ -144,10 +144,12 @@ def crashing_decoder(monkeypatch: pytest.MonkeyPatch) -> None:
     """A file whose ingestion fails in a way nobody foresaw (a decoder crashing on it)."""
     real_add = ingest.add
 
-    async def add(svc: Any, owner: Any, incoming: Any, caption: str, adding: Any = None) -> Any:
+    async def add(
+        svc: Any, owner: Any, incoming: Any, caption: str, adding: Any = None, **kw: Any
+    ) -> Any:
         if "crash" in incoming.filename:
             raise RuntimeError("the decoder fell over")
-        return await real_add(svc, owner, incoming, caption, adding)
+        return await real_add(svc, owner, incoming, caption, adding, **kw)
 
     monkeypatch.setattr(ingest, "add", add)
 

@@ -60,6 +60,7 @@ async def delete(svc: Services, actor: User, comment_id: int) -> int:
     )
     if row is None:
         raise NotFound("That comment does not exist (or was deleted).")
+    await photos.find(svc, row["photo_id"], actor)  # NotFound for a photo they may not see
     if actor.id not in (row["author_id"], row["owner_id"]):
         raise Forbidden("Only the comment's author or the photo's owner can delete it.")
     async with svc.db.transaction() as tx:

@@ -126,6 +126,9 @@
       var data = new FormData();
       data.append("caption", caption);
       data.append("batch", batch);
+      // Who sees the photos: the choice on the page as the file is sent.
+      var chosen = document.querySelector('#upload-form input[name="visibility"]:checked');
+      if (chosen) data.append("visibility", chosen.value);
       data.append("file", file, file.name);
       var xhr = new XMLHttpRequest();
       xhr.open("POST", "/api/v1/photos");

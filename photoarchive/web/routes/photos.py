@@ -13,7 +13,7 @@ from litestar.params import QueryParameter
 from litestar.plugins.htmx import ClientRedirect
 from litestar.response import Redirect, Template
 
-from photoarchive.library import likes, neighbours, photos
+from photoarchive.library import likes, neighbours, photos, visibility
 from photoarchive.library.neighbours import Neighbours
 from photoarchive.library.photos import Photo
 from photoarchive.web.params import RowId
@@ -101,6 +101,17 @@ async def edit_caption(request: Req, photo_id: RowId) -> Response[Any]:
     return back_to(request, f"/photos/{photo_id}")
 
 
+@post("/photos/{photo_id:int}/visibility", status_code=200)
+async def edit_visibility(request: Req, photo_id: RowId) -> Response[Any]:
+    """The owner makes the photo family or private (a plain form: no script needed)."""
+    user = await require_user(request)
+    form = await form_fields(request)
+    await visibility.set_visibility(services(request), user, photo_id, form.get("visibility"))
+    if is_htmx(request):
+        return ClientRedirect(f"/photos/{photo_id}")
+    return back_to(request, f"/photos/{photo_id}")
+
+
 @post("/photos/{photo_id:int}/delete", status_code=200)
 async def delete_photo(request: Req, photo_id: RowId) -> Response[Any]:
     user = await require_user(request)
@@ -113,4 +124,4 @@ async def delete_photo(request: Req, photo_id: RowId) -> Response[Any]:
     return Redirect(target, status_code=303)
 
 
-HANDLERS = [photo_page, like, edit_caption, delete_photo]
+HANDLERS = [photo_page, like, edit_caption, edit_visibility, delete_photo]

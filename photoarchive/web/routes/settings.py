@@ -12,7 +12,7 @@ from litestar.response import Redirect, Template
 from photoarchive.accounts import sessions, throttle, users
 from photoarchive.accounts.sessions import Session
 from photoarchive.errors import AppError, Conflict, Forbidden, Invalid, NotAuthenticated
-from photoarchive.library import digests
+from photoarchive.library import digests, visibility
 from photoarchive.web import devices
 from photoarchive.web.params import RowId
 from photoarchive.web.render import Req, form_fields, render
@@ -25,6 +25,7 @@ PROVIDER_KEEPS_PASSWORDS = (
 NOTICES = {
     "profile": "Your profile is saved.",
     "time-zone": "Your time zone is saved.",
+    "visibility": "Your choice for new photos is saved.",
     "digest-on": "You will get a daily e-mail summary when there is something new.",
     "digest-off": "You will get no more e-mail summaries.",
     "password": "Your password is changed, and you are signed out everywhere else.",
@@ -81,6 +82,7 @@ async def _page(
         # The digest's setting is shown only where a mail could be sent.
         can_mail=svc.mail.configured,
         digest_on=svc.mail.configured and await digests.is_on(svc.db, user.id),
+        new_photos=await visibility.default_of(svc.db, user),
     )
 
 
@@ -138,6 +140,15 @@ async def save_time_zone(request: Req) -> Response[Any]:
             time_zone=form.get("time_zone", "")[:100],
         )
     return _done("time-zone")
+
+
+@post("/settings/visibility")
+async def save_visibility(request: Req) -> Response[Any]:
+    """Who sees one's new photos unless the upload says otherwise."""
+    session = await _session(request)
+    wanted = (await form_fields(request)).get("visibility", "")
+    await visibility.set_default(services(request).db, session.user, wanted)
+    return _done("visibility")
 
 
 @post("/settings/digest")
@@ -198,6 +209,7 @@ HANDLERS = [
     settings_page,
     save_profile,
     save_time_zone,
+    save_visibility,
     save_digest,
     change_password,
     end_session,
