@@ -231,3 +231,15 @@ def test_import_is_private_unless_told_otherwise(tmp_path: Path, env: dict[str, 
     assert told.returncode == 0, told.stderr
     assert rows(env, "SELECT COUNT(*) FROM photos") == [(2,)]
     assert rows(env, "SELECT COUNT(*) FROM private_photos") == [(1,)]
+
+
+def test_the_openapi_document_promises_the_visibility_of_every_photo(archive: LiveServer) -> None:
+    doc = archive.client().get("/schema/openapi.json").json()
+    photo = doc["components"]["schemas"]["PhotoOut"]
+    assert "visibility" in photo["required"]
+    assert photo["properties"]["visibility"]["enum"] == ["family", "private"]
+    patch = doc["paths"]["/api/v1/photos/{photo_id}"]["patch"]["requestBody"]["content"]
+    body = patch["application/json"]["schema"]
+    while "$ref" in body:
+        body = doc["components"]["schemas"][body["$ref"].rsplit("/", 1)[1]]
+    assert {"caption", "visibility"} <= set(body["properties"])
