@@ -165,3 +165,23 @@ def test_the_navigation_says_what_each_entry_is_and_keeps_sign_out_in_a_menu(
     sign_out.click()
     page.wait_for_url(f"{server.url}/login?notice=signed-out")
     assert page.get_by_text("You are signed out.").is_visible()
+
+
+@viewports
+def test_the_upload_area_shows_where_the_keyboard_is(
+    server: Server, new_context: Any, viewport: str
+) -> None:
+    server.api("alice").close()
+    page = new_context(VIEWPORTS[viewport]).new_page()
+    sign_in(page, server.url, "alice")
+    page.goto(f"{server.url}/upload")
+    ring = "getComputedStyle(document.getElementById('dropzone')).outlineStyle"
+    assert page.evaluate(ring) == "none"
+    for _ in range(40):  # Tab through the page until the file chooser has the focus
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.id") == "file":
+            break
+    assert page.evaluate("document.activeElement.id") == "file"
+    assert page.evaluate(ring) == "solid"
+    width = page.evaluate("getComputedStyle(document.getElementById('dropzone')).outlineWidth")
+    assert float(width.removesuffix("px")) >= 2
