@@ -32,6 +32,12 @@ class Conflict(AppError):
     status = 409
 
 
+class Gone(AppError):
+    """It was there and will not be again (an expired share link)."""
+
+    status = 410
+
+
 class PayloadTooLarge(AppError):
     status = 413
 

@@ -87,16 +87,16 @@ def _wait(failures: list[float], limits: Limits, moment: float) -> int:
 
 
 async def _begin_attempt(
-    db: Backend, limits: Limits, login: str, client_ip: str
+    db: Backend, limits: Limits, login: str, client_ip: str, key: str | None = None
 ) -> tuple[int, str]:
     """Refuse when either budget is spent; else count this attempt as a failure for now.
-    Returns the attempt's row id and the account key."""
+    Returns the attempt's row id and the account key (`key` when given: see `guarded`)."""
     moment = clock.now()
     since = moment - limits.window_seconds
     client_ip = client_key(client_ip)
     async with db.transaction() as tx:
         await _forget_old(tx, limits, moment)
-        account = await _account_key(tx, login)
+        account = key if key is not None else await _account_key(tx, login)
         for budget in sorted((f"sign-in:{account}", f"sign-in:client:{client_ip}")):
             await tx.lock(budget)  # always in the same order: two attempts cannot deadlock
         by_account = await tx.fetchall(
@@ -124,13 +124,22 @@ async def _begin_attempt(
 
 
 async def guarded(
-    svc: Services, login: str, client_ip: str, check: Callable[[], Awaitable[T]]
+    svc: Services,
+    login: str,
+    client_ip: str,
+    check: Callable[[], Awaitable[T]],
+    *,
+    key: str | None = None,
 ) -> T:
     """Run `check` (a password check for `login`) under the throttle: a NotAuthenticated
-    from it stays counted as a failure; success forgives the account's failures."""
+    from it stays counted as a failure; success forgives the account's failures.
+
+    `key` names another thing a password guards, in place of an account (a share link's
+    "share:<id>": see library/shares.py); the client's budget is sign-in's either way, so a
+    client guessing cannot spend one budget on accounts and a fresh one on links."""
     login = login if isinstance(login, str) else ""
     limits = Limits.from_settings(svc.settings)
-    attempt, account = await _begin_attempt(svc.db, limits, login, client_ip)
+    attempt, account = await _begin_attempt(svc.db, limits, login, client_ip, key)
     try:
         result = await check()
     except NotAuthenticated:

@@ -95,6 +95,7 @@ REFUSALS = {
     403: "Not allowed: someone else's object, a disabled account, or a missing CSRF token.",
     404: "No such object, or not one this viewer may see.",
     409: "Taken already (a username or an e-mail address).",
+    410: "Gone for good: a share link past its expiry.",
     413: "The body is larger than this operation accepts.",
     415: "The body is not JSON (Content-Type: application/json).",
     422: "A value is refused; `field` names it and `detail` says why.",

@@ -25,6 +25,7 @@ TITLES = {
     404: "Not found",
     405: "Not allowed this way",
     409: "Already taken",
+    410: "No longer available",
     413: "Too large",
     415: "Not a supported image",
     416: "Outside the file",
@@ -136,7 +137,9 @@ def handle_error(request: Request[Any, Any, Any], exc: Exception) -> Response[An
             body["field"] = field
         return Response(body, status_code=status, headers=headers, media_type=MediaType.JSON)
     is_htmx = request.headers.get("hx-request") == "true"
-    if isinstance(exc, NotAuthenticated) and request.method in ("GET", "HEAD"):
+    # A share link's holder has no account to sign in with: a locked link is a plain 401.
+    signs_in = not path.startswith("/s/")
+    if isinstance(exc, NotAuthenticated) and signs_in and request.method in ("GET", "HEAD"):
         target = "/login?next=" + quote(
             request.url.path + (f"?{request.url.query}" if request.url.query else "")
         )

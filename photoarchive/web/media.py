@@ -12,6 +12,7 @@ from litestar import Request, Response, get
 from litestar.exceptions import HTTPException
 from litestar.response import Redirect, Stream
 
+from photoarchive.accounts.users import User
 from photoarchive.errors import NotFound, Unavailable
 from photoarchive.library import access, originals, photos
 from photoarchive.media.images import RENDITION_CONTENT_TYPE
@@ -70,20 +71,39 @@ async def media(request: Request[Any, Any, Any], photo_id: RowId, name: str) -> 
     viewer = await require_reader(request, session)
     if found is None:
         raise NotFound(photos.PHOTO_GONE)
-    photo, key = found, originals.key_of(found, name)
-    if not access.can_view(access.Viewer(viewer, svc.settings.public_view), photo):
+    if not access.can_view(access.Viewer(viewer, svc.settings.public_view), found):
         # A reader was let in above: a photo they may not see is, for them, not there.
         raise NotFound(photos.PHOTO_GONE)
+    return await send_file(request, found, name, viewer, cache_control=IMMUTABLE, redirect=True)
+
+
+async def send_file(
+    request: Request[Any, Any, Any],
+    photo: photos.Photo,
+    name: str,
+    viewer: User | None,
+    *,
+    cache_control: str,
+    redirect: bool,
+    digest_etag: bool = True,
+) -> Response[Any]:
+    """The file `name` of `photo`, which the caller has already let the viewer see (the one
+    decision is the caller's: access.decide). `viewer` is the account the bytes are for
+    (None: nobody's, so the location is blanked); `redirect` lets a store that serves its own
+    files have the browser sent there (with a URL valid for a while); without `digest_etag`
+    an original's ETag is not its digest (a share link's holder is never told it)."""
+    svc = services(request)
+    key = originals.key_of(photo, name)
     is_original = name == "original"
     # Anyone but the owner gets the original with its location blanked (same length).
     patches = await originals.location_patches(svc, photo, viewer) if is_original else []
     # The digest names only bytes the viewer gets whole; see Photo.tag.
-    etag = f'"{photo.sha256}"' if is_original else f'"{photo.tag}-{name}"'
+    etag = f'"{photo.sha256}"' if is_original and digest_etag else f'"{photo.tag}-{name}"'
     if patches:
         etag = f'"{photo.tag}-nolocation"'
     headers = {
         "ETag": etag,
-        "Cache-Control": IMMUTABLE,
+        "Cache-Control": cache_control,
         "X-Content-Type-Options": "nosniff",
         "Accept-Ranges": "bytes",
     }
@@ -97,7 +117,7 @@ async def media(request: Request[Any, Any, Any], photo_id: RowId, name: str) -> 
         # A store that serves its own files gets the browser sent there, unless the bytes
         # must be changed on the way (a location blanked for this viewer), or the stored
         # file's name (the original's digest) is not this viewer's to see.
-        if not patches:
+        if redirect and not patches:
             signed = await svc.store.signed_url(
                 key, content_type=content_type, disposition=headers.get("Content-Disposition")
             )

@@ -25,6 +25,10 @@ NO_STORE = "no-store"
 STATIC = "/static/"
 # The API documentation page: a policy of its own, stricter than the pages' (no script at all).
 DOCS_PATHS = frozenset({"/schema", "/schema/swagger"})
+# Everything under a share link (library/shares.py), errors included: the link's token is in
+# the address, so no Referer may carry it away, and no search engine may list it.
+SHARE_PREFIXES = ("/s/", "/api/v1/s/")
+SHARE_HEADERS = {"Referrer-Policy": "no-referrer", "X-Robots-Tag": "noindex, nofollow"}
 
 
 def _policy(directives: Iterable[tuple[str, Iterable[str]]]) -> str:
@@ -95,6 +99,7 @@ def security_headers_hook(settings: Settings) -> Callable[[Message, Scope], Any]
     docs_headers = _encoded(
         {**security_headers(settings), "Content-Security-Policy": docs_policy()}
     )
+    share_headers = _encoded({**security_headers(settings), **SHARE_HEADERS})
     no_store = (b"cache-control", NO_STORE.encode())
 
     async def add_headers(message: Message, scope: Scope) -> None:
@@ -102,6 +107,8 @@ def security_headers_hook(settings: Settings) -> Callable[[Message, Scope], Any]
             return
         path = scope.get("path", "")
         wanted = docs_headers if path.rstrip("/") in DOCS_PATHS else headers
+        if path.startswith(SHARE_PREFIXES):
+            wanted = share_headers
         # Raw (name, value) pairs, each name lowered once: this runs for every response.
         raw = list(message.get("headers") or ())
         present = {name.lower() for name, _ in raw}

@@ -10,7 +10,7 @@ from markupsafe import Markup
 
 from photoarchive import __version__
 from photoarchive.accounts import cognito, users
-from photoarchive.library import comments, photos
+from photoarchive.library import comments, photos, shares
 from photoarchive.media.images import UPLOAD_FORMATS
 from photoarchive.web import dates
 from photoarchive.web.cards import CardCache
@@ -34,6 +34,8 @@ class Limits:
     # A sign-in field takes a username or an email address.
     login_max: int = max(users.USERNAME_MAX, users.EMAIL_MAX)
     code_max: int = cognito.CODE_MAX
+    share_password_min: int = shares.PASSWORD_MIN
+    share_password_max: int = shares.PASSWORD_MAX
 
     @property
     def upload_accept(self) -> str:

@@ -1,5 +1,6 @@
 """The HTML pages, one module per area: feed, photos, comments, upload, auth (sign-in, sign-up
-and emailed codes), resets (password-reset links), settings, admin, notifications, health. Each names its handlers in `HANDLERS`."""
+and emailed codes), resets (password-reset links), settings, admin, notifications, health, shares (links for people
+with no account). Each names its handlers in `HANDLERS`."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from photoarchive.web.routes import (
     photos,
     resets,
     settings,
+    shares,
     upload,
 )
 
@@ -29,4 +31,5 @@ PAGE_HANDLERS = [
     *settings.HANDLERS,
     *admin.HANDLERS,
     *notifications.HANDLERS,
+    *shares.HANDLERS,
 ]

@@ -12,7 +12,7 @@ from litestar.response import Redirect, Template
 from photoarchive.accounts import sessions, throttle, users
 from photoarchive.accounts.sessions import Session
 from photoarchive.errors import AppError, Conflict, Forbidden, Invalid, NotAuthenticated
-from photoarchive.library import digests, visibility
+from photoarchive.library import digests, shares, visibility
 from photoarchive.web import devices
 from photoarchive.web.params import RowId
 from photoarchive.web.render import Req, form_fields, render
@@ -31,6 +31,8 @@ NOTICES = {
     "password": "Your password is changed, and you are signed out everywhere else.",
     "others": "You are signed out everywhere else.",
     "session": "That session has ended.",
+    "share": "Your link is made: copy it below and send it.",
+    "share-revoked": "That link is turned off.",
 }
 NO_MAIL = "This archive cannot send e-mail, so there is no daily summary to turn on."
 
@@ -83,6 +85,8 @@ async def _page(
         can_mail=svc.mail.configured,
         digest_on=svc.mail.configured and await digests.is_on(svc.db, user.id),
         new_photos=await visibility.default_of(svc.db, user),
+        shared_links=await shares.mine(svc, user),
+        public_url=settings.public_url.rstrip("/"),
     )
 
 

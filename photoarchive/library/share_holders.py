@@ -1,0 +1,105 @@
+"""What a share link's holder gets, once library/shares.py has opened the link: its photos
+page by page (decided by library/access.py on the link's grant), the password check behind
+the sign-in throttle, the unlock cookie's value, and the count of views. No HTTP here."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from typing import Any
+
+from photoarchive.accounts import throttle
+from photoarchive.db import placeholders
+from photoarchive.errors import BadRequest, NotAuthenticated, NotFound
+from photoarchive.library import access, photos
+from photoarchive.library.photos import Photo
+from photoarchive.library.shares import (
+    NOT_SHARED,
+    PAGE_DEFAULT,
+    PAGE_MAX,
+    PASSWORD_MAX,
+    Link,
+    Share,
+)
+from photoarchive.services import Services
+
+
+def unlock_value(secret: str, share: Share) -> str:
+    """The unlock cookie's value: bound to this link and to its password as it is now."""
+    message = f"share-unlock\0{share.id}\0{share.password_hash or ''}".encode()
+    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+
+
+def is_unlocked(secret: str, link: Link, cookie: str | None) -> bool:
+    if not link.share.has_password:
+        return True
+    return bool(cookie) and hmac.compare_digest(
+        (cookie or "").encode(), unlock_value(secret, link.share).encode()
+    )
+
+
+async def try_password(svc: Services, link: Link, password: Any, client_ip: str) -> None:
+    """Check a holder's password under the sign-in throttle (per link, per client):
+    NotAuthenticated when wrong, TooManyRequests when guessing too often."""
+    if not isinstance(password, str) or len(password) > PASSWORD_MAX:
+        password = ""
+
+    async def check() -> None:
+        matches, _ = await svc.passwords.verify(link.share.password_hash, password)
+        if not matches:
+            raise NotAuthenticated("That is not this link's password.", field="password")
+
+    await throttle.guarded(svc, "", client_ip, check, key=f"share:{link.share.id}")
+
+
+async def count_view(svc: Services, link: Link) -> None:
+    await svc.db.execute(
+        "UPDATE shares SET view_count = view_count + 1 WHERE id = ?", (link.share.id,)
+    )
+
+
+def parse_cursor(cursor: str | None) -> int:
+    if cursor in (None, ""):
+        return 0
+    if not cursor.isdigit() or len(cursor) > 9:
+        raise BadRequest("The cursor is not valid.", field="cursor")
+    return int(cursor)
+
+
+async def page(
+    svc: Services, link: Link, *, cursor: str | None = None, limit: int = PAGE_DEFAULT
+) -> tuple[list[Photo], str | None]:
+    """One page of the link's photos, in its order, as its holder may see them."""
+    if not 1 <= limit <= PAGE_MAX:
+        raise BadRequest(f"limit must be between 1 and {PAGE_MAX}.", field="limit")
+    start = parse_cursor(cursor)
+    ids = link.photo_ids[start : start + limit]
+    found = await _read(svc, link, ids)
+    more = start + limit < len(link.photo_ids)
+    return found, str(start + limit) if more else None
+
+
+async def photo(svc: Services, link: Link, photo_id: int) -> Photo:
+    """A photo of the link (NotFound for any other)."""
+    found = await _read(svc, link, [photo_id])
+    if not found:
+        raise NotFound(NOT_SHARED)
+    return found[0]
+
+
+async def _read(svc: Services, link: Link, ids: list[int]) -> list[Photo]:
+    if not ids:
+        return []
+    rows = await svc.db.fetchall(
+        # A fixed column list, and one "?" per id: every value is bound.
+        f"SELECT {photos.PHOTO_COLUMNS} FROM photos p JOIN users u ON u.id = p.owner_id"  # noqa: S608
+        f" WHERE p.id IN ({placeholders(len(ids))})",
+        [*photos.reading_for(None), *ids],
+    )
+    viewer = link.viewer
+    by_id = {}
+    for row in rows:
+        seen = photos.from_row(row, None)  # read for nobody: no location, no edit rights
+        if access.can_view(viewer, seen):  # the one decision, on the link's grant
+            by_id[seen.id] = seen
+    return [by_id[i] for i in ids if i in by_id]

@@ -1,0 +1,184 @@
+"""Share links as pages: what a link's holder gets with no account (/s/{token}: the gallery or
+its password form, its media, its zip), and one's own links' forms (make one, turn it off).
+
+Every URL under a link opens the link afresh (library/shares.py): revoked or unknown is 404,
+expired 410, from the next request on. Link media is never stored by a shared cache, and is
+revalidated by the browser each time (`private, no-cache` with an ETag): an answer kept
+anywhere would go on showing a photo after its link was turned off, a cheap 304 does not.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Response, get, post
+from litestar.datastructures import Cookie
+from litestar.response import Redirect, Stream, Template
+
+from photoarchive.errors import Forbidden, NotAuthenticated, NotFound, TooManyRequests
+from photoarchive.library import share_holders, shares, zips
+from photoarchive.library.photos import Photo
+from photoarchive.library.shares import Link
+from photoarchive.web.admission import GUEST_BODY
+from photoarchive.web.media import attachment_header, send_file
+from photoarchive.web.params import RowId
+from photoarchive.web.render import Req, form_fields, render
+from photoarchive.web.viewer import client_ip, require_user, services
+
+UNLOCK_COOKIE = "share_unlock"
+UNLOCK_SECONDS = 30 * 24 * 3600
+LINK_MEDIA = "private, no-cache"
+MEDIA_NAMES = ("thumbnail", "preview", "original")
+LOCKED = "This link needs its password."
+
+
+def _unlocked(request: Req, link: Link) -> bool:
+    secret = services(request).settings.secret_key
+    return share_holders.is_unlocked(secret, link, request.cookies.get(UNLOCK_COOKIE))
+
+
+async def _open(request: Req, token: str) -> Link:
+    """The link, for a browser: a protected one needs the cookie its password form sets."""
+    link = await shares.open_link(services(request), token)
+    if not _unlocked(request, link):
+        raise NotAuthenticated(LOCKED)
+    return link
+
+
+def _password_form(
+    request: Req, link: Link, *, status: int = 200, error: str | None = None
+) -> Template:
+    return render(
+        request, "share_locked.html", user=None, status=status, share=link.share, error=error
+    )
+
+
+@get("/s/{share_token:str}")
+async def shared_page(request: Req, share_token: str, cursor: str | None = None) -> Template:
+    svc = services(request)
+    link = await shares.open_link(svc, share_token)
+    if not _unlocked(request, link):
+        return _password_form(request, link)
+    items, next_cursor = await share_holders.page(svc, link, cursor=cursor, limit=shares.PAGE_MAX)
+    await share_holders.count_view(svc, link)
+    share = link.share
+    base = str(request.base_url).rstrip("/")
+    return render(
+        request,
+        "share.html",
+        user=None,
+        share=share,
+        photos=items,
+        next_cursor=next_cursor,
+        total=len(link.photo_ids),
+        media=lambda photo, name: f"{share.path}/media/{photo.id}/{name}",
+        # A preview where the link is pasted (a chat): only of a link anyone holding it sees.
+        og_image=f"{base}{share.path}/media/{items[0].id}/thumbnail" if items else None,
+        og_url=f"{base}{share.path}",
+    )
+
+
+@post(
+    "/s/{share_token:str}/unlock",
+    opt=GUEST_BODY,
+    request_max_body_size=8 * 1024,
+)
+async def unlock(request: Req, share_token: str) -> Response[Any]:
+    svc = services(request)
+    link = await shares.open_link(svc, share_token)
+    form = await form_fields(request)
+    try:
+        await share_holders.try_password(svc, link, form.get("password", ""), client_ip(request))
+    except NotAuthenticated as exc:
+        return _password_form(request, link, status=401, error=exc.message)
+    except TooManyRequests as exc:
+        page = _password_form(request, link, status=429, error=exc.message)
+        page.headers["Retry-After"] = str(exc.retry_after)
+        return page
+    cookie = Cookie(
+        key=UNLOCK_COOKIE,
+        value=share_holders.unlock_value(svc.settings.secret_key, link.share),
+        path=link.share.path,  # this link only: one unlock never opens another
+        httponly=True,
+        samesite="lax",
+        secure=svc.settings.secure_cookies,
+        max_age=UNLOCK_SECONDS,
+    )
+    return Redirect(link.share.path, status_code=303, cookies=[cookie])
+
+
+@get("/s/{share_token:str}/media/{photo_id:int}/{name:str}")
+async def shared_media(request: Req, share_token: str, photo_id: RowId, name: str) -> Response[Any]:
+    link = await _open(request, share_token)
+    if name not in MEDIA_NAMES:
+        raise NotFound("There is no such file.")
+    photo = await share_holders.photo(services(request), link, photo_id)
+    if name == "original" and not link.share.allow_download:
+        raise Forbidden("This link does not allow downloading the originals.")
+    # Read for nobody: the original's location is blanked, as for any non-owner.
+    return await send_file(
+        request, photo, name, None, cache_control=LINK_MEDIA, redirect=False, digest_etag=False
+    )
+
+
+@get("/s/{share_token:str}/download")
+async def shared_download(request: Req, share_token: str) -> Stream:
+    svc = services(request)
+    link = await _open(request, share_token)
+    if not link.share.allow_download:
+        raise Forbidden("This link does not allow downloading the originals.")
+    everything: list[Photo] = []
+    cursor: str | None = None
+    while True:
+        items, cursor = await share_holders.page(svc, link, cursor=cursor, limit=shares.PAGE_MAX)
+        everything += items
+        if cursor is None:
+            break
+    members = await zips.originals_of(svc, everything, None)
+    name = (link.share.title or "photos")[:100] + ".zip"
+    return Stream(
+        zips.stream(members),
+        media_type="application/zip",
+        headers={
+            "Content-Disposition": attachment_header(name),
+            "Cache-Control": "private, no-store",
+        },
+    )
+
+
+# --- one's own links ------------------------------------------------------------------------
+
+
+def _flag(form: dict[str, str], name: str) -> bool:
+    return form.get(name) in ("1", "on", "true")
+
+
+@post("/shares", request_max_body_size=64 * 1024)
+async def create_share(request: Req) -> Redirect:
+    """The share form (templates/_share_form.html): an album of one's own, or photos."""
+    user = await require_user(request)
+    form = await form_fields(request)
+    album = form.get("album_id", "")
+    photo_ids = [int(part) for part in form.get("photo_ids", "").split(",") if part.isdigit()]
+    expires = form.get("expires_at", "").strip()
+    await shares.create(
+        services(request),
+        user,
+        album_id=int(album) if album.isdigit() else None,
+        photo_ids=None if album else photo_ids,
+        expires_at=f"{expires}T23:59:59Z" if len(expires) == 10 else (expires or None),
+        password=form.get("password") or None,
+        allow_download=_flag(form, "allow_download"),
+        show_metadata=_flag(form, "show_metadata"),
+    )
+    return Redirect("/settings?saved=share#shared-links", status_code=303)
+
+
+@post("/shares/{share_id:int}/revoke")
+async def revoke_share(request: Req, share_id: RowId) -> Redirect:
+    user = await require_user(request)
+    await shares.revoke(services(request), user, share_id)
+    return Redirect("/settings?saved=share-revoked#shared-links", status_code=303)
+
+
+HANDLERS = [shared_page, unlock, shared_media, shared_download, create_share, revoke_share]

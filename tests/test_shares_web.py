@@ -1,0 +1,293 @@
+"""Share links over HTTP, through a real server, the holder always a guest with no session:
+every URL under a link for a valid, expired (410), revoked and unknown (404) link, media
+included; the password flow; downloads; what a photo through a link shows and hides."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.support import (
+    PHOTOS,
+    FrozenClock,
+    LiveServer,
+    api_login,
+    csrf,
+    live_server,
+    make_settings,
+    parse,
+    sign_up,
+    upload,
+)
+
+GPS = PHOTOS / "gps" / "DSCN0010.jpg"
+CAMERAS = sorted((PHOTOS / "cameras").glob("*.jpg"))
+SECRET = "a family secret"
+
+
+@pytest.fixture
+def archive(tmp_path: Path) -> Iterator[LiveServer]:
+    settings = make_settings(tmp_path / "data", login_max_failures=3)
+    with live_server(settings) as server:
+        for name in ("admin", "owner", "other"):
+            sign_up(server, name)
+        yield server
+
+
+def share(client: httpx.Client, **body: object) -> dict[str, object]:
+    made = client.post("/api/v1/shares", json=body)
+    assert made.status_code == 201, made.text
+    return made.json()
+
+
+def urls_under(token: str, photo_id: int) -> list[str]:
+    return [
+        f"/s/{token}",
+        f"/api/v1/s/{token}",
+        f"/s/{token}/media/{photo_id}/thumbnail",
+        f"/s/{token}/media/{photo_id}/preview",
+        f"/s/{token}/media/{photo_id}/original",
+        f"/s/{token}/download",
+    ]
+
+
+def test_a_link_shows_its_photos_to_a_guest_and_dies_when_revoked(archive: LiveServer) -> None:
+    owner = api_login(archive, "owner")
+    photo_id = upload(owner, GPS, caption="Grandma's garden").json()["items"][0]["id"]
+    other_id = upload(owner, CAMERAS[0]).json()["items"][0]["id"]
+    made = share(owner, photo_ids=[photo_id], allow_download=True)
+    token = str(made["token"])
+    assert len(token) >= 22 and made["url"] == f"http://localhost:8000/s/{token}"
+    assert made["kind"] == "photos" and made["photo_count"] == 1 and not made["has_password"]
+
+    guest = archive.client()
+    digest = hashlib.sha256(GPS.read_bytes()).hexdigest()
+    for url in urls_under(token, photo_id):
+        response = guest.get(url)
+        assert response.status_code == 200, (url, response.text[:200])
+        assert response.headers["referrer-policy"] == "no-referrer"
+        assert "noindex" in response.headers["x-robots-tag"]
+        if "/media/" in url:
+            assert response.headers["cache-control"] == "private, no-cache"
+            assert digest not in response.headers["etag"]
+    page = guest.get(f"/api/v1/s/{token}").json()
+    (item,) = page["items"]
+    assert item["urls"]["thumbnail"] == f"/s/{token}/media/{photo_id}/thumbnail"
+    for hidden in ("location", "sha256", "owner", "comment_count", "like_count", "exif"):
+        assert hidden not in item
+    # A photo not in the link is not there, nor is a file name it has no file by.
+    assert guest.get(f"/s/{token}/media/{other_id}/thumbnail").status_code == 404
+    assert guest.get(f"/s/{token}/media/{photo_id}/secret").status_code == 404
+    # The owner's own media URL stays closed to the guest.
+    assert guest.get(f"/media/{photo_id}/thumbnail").status_code == 401
+
+    # An ETag answered once: revalidation after revocation is a 404, not a 304.
+    etag = guest.get(f"/s/{token}/media/{photo_id}/preview").headers["etag"]
+    assert owner.delete(f"/api/v1/shares/{made['id']}").status_code == 204
+    for url in urls_under(token, photo_id):
+        response = guest.get(url, headers={"if-none-match": etag})
+        assert response.status_code == 404, url
+        assert response.headers["referrer-policy"] == "no-referrer"
+    assert owner.get("/api/v1/shares").json()["items"] == []
+    unknown = "A" * 32
+    for url in urls_under(unknown, photo_id):
+        assert guest.get(url).status_code == 404, url
+
+
+def test_an_expired_link_is_gone_everywhere(archive: LiveServer, frozen_clock: FrozenClock) -> None:
+    owner = api_login(archive, "owner")
+    photo_id = upload(owner, CAMERAS[0]).json()["items"][0]["id"]
+    soon = frozen_clock.moment + 3600
+    from datetime import UTC, datetime
+
+    when = datetime.fromtimestamp(soon, UTC).isoformat()
+    made = share(owner, photo_ids=[photo_id], expires_at=when, allow_download=True)
+    guest = archive.client()
+    assert guest.get(f"/s/{made['token']}").status_code == 200
+    frozen_clock.advance(3601)
+    for url in urls_under(str(made["token"]), photo_id):
+        assert guest.get(url).status_code == 410, url
+    past = owner.post("/api/v1/shares", json={"photo_ids": [photo_id], "expires_at": when})
+    assert past.status_code == 422 and past.json()["field"] == "expires_at"
+
+
+def test_the_password_flow(archive: LiveServer) -> None:
+    owner = api_login(archive, "owner")
+    photo_id = upload(owner, CAMERAS[1]).json()["items"][0]["id"]
+    made = share(owner, photo_ids=[photo_id], password=SECRET)
+    token, path = str(made["token"]), f"/s/{made['token']}"
+    assert made["has_password"]
+    guest = archive.client()
+    form = guest.get(path)
+    assert form.status_code == 200
+    (action,) = [f["action"] for f in parse(form.text).find_all("form")]
+    assert action == f"{path}/unlock" and SECRET not in form.text
+    for url in urls_under(token, photo_id)[1:]:
+        assert guest.get(url).status_code in (401, 403), url  # the original: no downloads
+    assert guest.get(f"/api/v1/s/{token}").status_code == 401
+    api = guest.get(f"/api/v1/s/{token}", headers={"X-Share-Password": SECRET})
+    assert api.status_code == 200 and api.json()["items"][0]["id"] == photo_id
+
+    wrong = guest.post(f"{path}/unlock", data={"password": "not it", "_csrf_token": csrf(guest)})
+    assert wrong.status_code == 401 and guest.cookies.get("share_unlock") is None
+    right = guest.post(f"{path}/unlock", data={"password": SECRET, "_csrf_token": csrf(guest)})
+    assert right.status_code == 303 and right.headers["location"] == path
+    cookie = right.headers["set-cookie"]
+    assert f"Path={path}" in cookie and "HttpOnly" in cookie and "samesite=lax" in cookie.lower()
+    assert "Secure" not in cookie  # the archive's public URL is http here
+    assert SECRET not in right.headers["location"]
+    opened = guest.get(path)
+    assert opened.status_code == 200 and parse(opened.text).find_all("ul", id="share-grid")
+    assert guest.get(f"{path}/media/{photo_id}/thumbnail").status_code == 200
+
+    # A new password locks out every cookie of the old one; removing it opens the link.
+    assert owner.patch(f"/api/v1/shares/{made['id']}", json={"password": "another one"}).json()[
+        "has_password"
+    ]
+    assert guest.get(f"{path}/media/{photo_id}/thumbnail").status_code == 401
+    assert parse(guest.get(path).text).find_all("form", id="unlock-form")
+    assert not owner.patch(f"/api/v1/shares/{made['id']}", json={"password": None}).json()[
+        "has_password"
+    ]
+    assert archive.client().get(f"{path}/media/{photo_id}/thumbnail").status_code == 200
+
+
+def test_wrong_passwords_are_throttled(archive: LiveServer) -> None:
+    owner = api_login(archive, "owner")
+    photo_id = upload(owner, CAMERAS[1]).json()["items"][0]["id"]
+    path = f"/s/{share(owner, photo_ids=[photo_id], password=SECRET)['token']}"
+    guest = archive.client()
+    statuses = [
+        guest.post(f"{path}/unlock", data={"password": "guess", "_csrf_token": csrf(guest)})
+        .status_code
+        for _ in range(4)
+    ]
+    assert statuses == [401, 401, 401, 429]
+    late = guest.post(f"{path}/unlock", data={"password": SECRET, "_csrf_token": csrf(guest)})
+    assert late.status_code == 429 and int(late.headers["retry-after"]) > 0
+
+
+def test_download_zip_blanks_the_location(archive: LiveServer) -> None:
+    owner = api_login(archive, "owner")
+    first = upload(owner, GPS).json()["items"][0]["id"]
+    second = upload(owner, CAMERAS[2]).json()["items"][0]["id"]
+    allowed = share(owner, photo_ids=[first, second], allow_download=True)
+    guest = archive.client()
+    response = guest.get(f"/s/{allowed['token']}/download")
+    assert response.status_code == 200 and response.headers["content-type"] == "application/zip"
+    with zipfile.ZipFile(io.BytesIO(response.content)) as archive_zip:
+        assert archive_zip.testzip() is None
+        names = archive_zip.namelist()
+        assert names == [GPS.name, CAMERAS[2].name]
+        blanked = archive_zip.read(GPS.name)
+    owners_copy = owner.get(f"/media/{first}/original").content
+    assert owners_copy == GPS.read_bytes()
+    assert len(blanked) == len(owners_copy) and blanked != owners_copy
+    single = guest.get(f"/s/{allowed['token']}/media/{first}/original")
+    assert single.status_code == 200 and single.content == blanked
+
+    closed = share(owner, photo_ids=[first])
+    assert guest.get(f"/s/{closed['token']}/download").status_code == 403
+    assert guest.get(f"/s/{closed['token']}/media/{first}/original").status_code == 403
+    assert "original" not in guest.get(f"/api/v1/s/{closed['token']}").json()["items"][0]["urls"]
+
+
+def test_metadata_only_when_the_link_shows_it(archive: LiveServer) -> None:
+    owner = api_login(archive, "owner")
+    photo_id = upload(owner, CAMERAS[0]).json()["items"][0]["id"]
+    plain = share(owner, photo_ids=[photo_id])
+    shown = share(owner, photo_ids=[photo_id], show_metadata=True)
+    guest = archive.client()
+    assert "exif" not in guest.get(f"/api/v1/s/{plain['token']}").json()["items"][0]
+    exif = guest.get(f"/api/v1/s/{shown['token']}").json()["items"][0]["exif"]
+    assert exif["make"] or exif["model"]
+    assert not parse(guest.get(f"/s/{plain['token']}").text).find_all("p", class_="share-meta")
+
+
+def test_photos_leave_the_link_when_deleted_or_taken_out_of_the_album(
+    archive: LiveServer,
+) -> None:
+    owner = api_login(archive, "owner")
+    ids = [upload(owner, path).json()["items"][0]["id"] for path in CAMERAS[:3]]
+    with archive.db() as conn:
+        user_id = conn.execute("SELECT id FROM users WHERE username = 'owner'").fetchone()[0]
+        album_id = conn.execute(
+            "INSERT INTO albums (owner_id, title, description, created_at, updated_at)"
+            " VALUES (?, ?, ?, 'now', 'now') RETURNING id",
+            (user_id, "<script>alert(1)</script> \"Summer\" & 'co'", "<b>bold</b>"),
+        ).fetchone()[0]
+        conn.execute(
+            "INSERT INTO album_members VALUES (?, ?, 'owner', 'now')", (album_id, user_id)
+        )
+        for photo_id in ids:
+            conn.execute(
+                "INSERT INTO album_photos VALUES (?, ?, ?, 'now')", (album_id, photo_id, user_id)
+            )
+    made = share(owner, album_id=album_id)
+    assert made["kind"] == "album" and made["photo_count"] == 3
+    # Only the album's owner shares it.
+    other = api_login(archive, "other")
+    assert other.post("/api/v1/shares", json={"album_id": album_id}).status_code == 404
+    assert other.post("/api/v1/shares", json={"photo_ids": [ids[0]]}).status_code == 422
+
+    token = str(made["token"])
+    guest = archive.client()
+    page = guest.get(f"/s/{token}")
+    html = page.text
+    assert "<script>alert(1)</script>" not in html and "<b>bold</b>" not in html
+    metas = {m["property"]: m["content"] for m in parse(html).find_all("meta") if m.get("property")}
+    assert metas["og:title"] == "<script>alert(1)</script> \"Summer\" & 'co'"
+    assert metas["og:description"] == "<b>bold</b>"
+    assert metas["og:image"].endswith(f"/s/{token}/media/{ids[2]}/thumbnail") or "/s/" in str(
+        metas["og:image"]
+    )
+    assert api_title(guest, token) == "<script>alert(1)</script> \"Summer\" & 'co'"
+
+    assert owner.delete(f"/api/v1/photos/{ids[0]}").status_code == 204
+    with archive.db() as conn:
+        conn.execute("DELETE FROM album_photos WHERE photo_id = ?", (ids[1],))
+    left = [item["id"] for item in guest.get(f"/api/v1/s/{token}").json()["items"]]
+    assert left == [ids[2]]
+    assert guest.get(f"/s/{token}/media/{ids[1]}/thumbnail").status_code == 404
+    assert guest.get(f"/s/{token}/media/{ids[0]}/thumbnail").status_code == 404
+
+
+def api_title(guest: httpx.Client, token: str) -> str:
+    return str(guest.get(f"/api/v1/s/{token}").json()["share"]["title"])
+
+
+def test_views_are_counted_and_listed_on_settings(archive: LiveServer) -> None:
+    owner = api_login(archive, "owner")
+    photo_id = upload(owner, CAMERAS[0]).json()["items"][0]["id"]
+    made = share(owner, photo_ids=[photo_id])
+    guest = archive.client()
+    guest.get(f"/s/{made['token']}")
+    guest.get(f"/api/v1/s/{made['token']}")
+    guest.get(f"/s/{made['token']}/media/{photo_id}/thumbnail")  # a file is not a view
+    (listed,) = owner.get("/api/v1/shares").json()["items"]
+    assert listed["view_count"] == 2 and listed["token"] == made["token"]
+
+    browser = archive.client()
+    from tests.support import PASSWORD, form_post
+
+    assert form_post(browser, "/login", {"login": "owner", "password": PASSWORD}).status_code == 303
+    settings = parse(browser.get("/settings").text)
+    (url,) = settings.find_all("input", id=f"shared-link-url-{made['id']}")
+    assert url["value"] == made["url"]
+    revoked = form_post(browser, f"/shares/{made['id']}/revoke")
+    assert revoked.status_code == 303
+    assert guest.get(f"/s/{made['token']}").status_code == 404
+    # Someone else's link is not theirs to turn off.
+    again = share(owner, photo_ids=[photo_id])
+    other = api_login(archive, "other")
+    assert other.delete(f"/api/v1/shares/{again['id']}").status_code == 404
+    assert other.patch(f"/api/v1/shares/{again['id']}", json={"show_metadata": True}).status_code == 404
+    made_by_form = form_post(browser, "/shares", {"photo_ids": str(photo_id), "password": SECRET})
+    assert made_by_form.status_code == 303
+    assert len(owner.get("/api/v1/shares").json()["items"]) == 2
