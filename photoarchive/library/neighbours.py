@@ -8,8 +8,9 @@ same way, by keyset (a step along an index each side) filtered by the viewer's a
 (`access.visible_sql`), and the neighbour is read through `photos.find` (the same decision),
 so a photo the viewer may not see is never a neighbour. The feed holds family photos only.
 
-Albums and search results will be further kinds of PhotoList: a filter on the same keyset (an
-album with an order of its own would bring its own sort key). No HTTP here.
+An album (`album:12`) is a list of its own order: its neighbours come from album_photos.py, by
+the album's sort key, and only its members may walk it. Search results will be a further kind.
+No HTTP here.
 """
 
 from __future__ import annotations
@@ -19,27 +20,35 @@ from dataclasses import dataclass
 from photoarchive.accounts import users
 from photoarchive.accounts.users import User
 from photoarchive.errors import NotFound
-from photoarchive.library import access, photos
+from photoarchive.library import access, album_photos, albums, photos
+from photoarchive.library.albums import Album
 from photoarchive.library.photos import Photo
 from photoarchive.services import Services
 
 FEED = "feed"
 _USER = "user:"
+_ALBUM = "album:"
 
 
 @dataclass(frozen=True, slots=True)
 class PhotoList:
-    """A list photos are shown in: everyone's (the feed) or one owner's (a profile)."""
+    """A list photos are shown in: everyone's (the feed), one owner's (a profile) or an
+    album's (read for the person walking it)."""
 
     owner: User | None = None
+    album: Album | None = None
 
     @property
     def key(self) -> str:
         """What names this list in an address: `parse_list(key)` gives it back."""
+        if self.album is not None:
+            return f"{_ALBUM}{self.album.id}"
         return FEED if self.owner is None else _USER + self.owner.username
 
     @property
     def title(self) -> str:
+        if self.album is not None:
+            return self.album.title
         return "the feed" if self.owner is None else f"{self.owner.username}'s photos"
 
     def holds(self, photo: Photo) -> bool:
@@ -62,11 +71,23 @@ class Neighbours:
     newer: Photo | None
     older: Photo | None
     on_first_page: bool
+    page_cursor: str | None = None  # an album's: the cursor of the page it starts
 
 
-async def parse_list(svc: Services, key: str | None) -> PhotoList | None:
-    """The list `key` names; None for none, an unknown kind or a user who is not there (the
-    photo is then shown on its own: an old or mistyped address still shows it)."""
+async def parse_list(
+    svc: Services, key: str | None, viewer: User | None = None
+) -> PhotoList | None:
+    """The list `key` names as `viewer` may walk it; None for none, an unknown kind, a user
+    who is not there or an album they are not a member of (the photo is then shown on its
+    own: an old or mistyped address still shows it)."""
+    if key and key.startswith(_ALBUM):
+        number = key.removeprefix(_ALBUM)
+        if not number.isdigit() or len(number) > 19:
+            return None
+        try:
+            return PhotoList(album=await albums.find(svc.db, int(number), viewer))
+        except NotFound:
+            return None
     if key == FEED:
         return PhotoList()
     if key and key.startswith(_USER):
@@ -85,6 +106,15 @@ async def around(
 ) -> Neighbours | None:
     """The neighbours of `photo` in `within` as `viewer` sees that list; None when the photo is
     not in it (another person's photo under a profile's key)."""
+    if within.album is not None:
+        if viewer is None:
+            return None
+        step = await album_photos.around(svc, within.album, photo, viewer)
+        if step is None:
+            return None
+        return Neighbours(
+            within, step.newer, step.older, step.page_cursor is None, step.page_cursor
+        )
     if not within.holds(photo):
         return None
     who = access.Viewer(viewer, svc.settings.public_view)

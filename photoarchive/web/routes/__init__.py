@@ -1,11 +1,11 @@
-"""The HTML pages, one module per area: feed, photos, comments, upload, auth (sign-in, sign-up
-and emailed codes), resets (password-reset links), settings, admin, notifications, health, shares (links for people
-with no account). Each names its handlers in `HANDLERS`."""
+"""The HTML pages, one module per area: feed, photos, albums, comments, upload, auth (sign-in,
+sign-up and emailed codes), resets (password-reset links), settings, admin, notifications, health. Each names its handlers in `HANDLERS`."""
 
 from __future__ import annotations
 
 from photoarchive.web.routes import (
     admin,
+    albums,
     auth,
     comments,
     feed,
@@ -24,6 +24,7 @@ PAGE_HANDLERS = [
     *icons.HANDLERS,
     *feed.HANDLERS,
     *photos.HANDLERS,
+    *albums.HANDLERS,
     *comments.HANDLERS,
     *upload.HANDLERS,
     *auth.HANDLERS,

@@ -1,7 +1,7 @@
 """One photo: its page (or modal), and what can be done to it: like, caption, delete.
 
-Opened from a list (`?from=feed`, `?from=user:alice`), the photo links to its neighbours in that
-list and back to the list where it stands in it."""
+Opened from a list (`?from=feed`, `?from=user:alice`, `?from=album:12`), the photo links to
+its neighbours in that list and back to the list where it stands in it."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from litestar.params import QueryParameter
 from litestar.plugins.htmx import ClientRedirect
 from litestar.response import Redirect, Template
 
-from photoarchive.library import likes, neighbours, photos, visibility
+from photoarchive.library import albums, likes, neighbours, photos, visibility
 from photoarchive.library.neighbours import Neighbours
 from photoarchive.library.photos import Photo
 from photoarchive.web.params import RowId
@@ -29,14 +29,19 @@ class Navigation:
     photo: Photo
 
     def href(self, photo: Photo) -> str:
-        # List keys are "feed" or "user:" and a username (letters, digits, _ . -): all of it
-        # may stand in a query string as it is.
+        # List keys are "feed", "album:" and a number, or "user:" and a username (letters,
+        # digits, _ . -): all of it may stand in a query string as it is.
         return f"/photos/{photo.id}?from={self.around.within.key}"
 
     @property
     def back(self) -> str:
         """The list, scrolled to this photo: from its first page when that page shows it,
         else from the photo on (the list's cursor is the id the page starts below)."""
+        album = self.around.within.album
+        if album is not None:
+            start = self.around.page_cursor
+            query = "" if start is None else f"?cursor={start}"
+            return f"/albums/{album.id}{query}#grid-{self.photo.id}"
         owner = self.around.within.owner
         path, anchor = ("/", "photo") if owner is None else (f"/u/{owner.username}", "grid")
         query = "" if self.around.on_first_page else f"?cursor={self.photo.id + 1}"
@@ -46,6 +51,9 @@ class Navigation:
     def after_delete(self) -> str:
         """Where deleting this photo leaves the person: its list, at the photo that takes its
         place (the next older one, else the newer one)."""
+        album = self.around.within.album
+        if album is not None:
+            return f"/albums/{album.id}"
         owner = self.around.within.owner
         path, anchor = ("/", "photo") if owner is None else (f"/u/{owner.username}", "grid")
         query = "" if self.around.on_first_page else f"?cursor={self.photo.id + 1}"
@@ -62,10 +70,12 @@ async def photo_page(
     user = await require_reader(request)
     svc = services(request)
     photo = await photos.get(svc, photo_id, user, all_comments=True)
-    within = await neighbours.parse_list(svc, from_list)
+    within = await neighbours.parse_list(svc, from_list, user)
     around = None if within is None else await neighbours.around(svc, photo, user, within)
     nav = None if around is None else Navigation(around, photo)
     liked_by = await likes.likers(svc, photo)
+    # Its owner may put it in an album of theirs (or one they contribute to).
+    album_choices = await albums.to_add_to(svc, user) if user and photo.can_edit else []
     if is_htmx(request) and request.headers.get("hx-target") == "modal":
         return render(
             request,
@@ -75,9 +85,17 @@ async def photo_page(
             nav=nav,
             modal=True,
             liked_by=liked_by,
+            album_choices=album_choices,
         )
     return render(
-        request, "photo.html", user=user, photo=photo, nav=nav, modal=False, liked_by=liked_by
+        request,
+        "photo.html",
+        user=user,
+        photo=photo,
+        nav=nav,
+        modal=False,
+        liked_by=liked_by,
+        album_choices=album_choices,
     )
 
 

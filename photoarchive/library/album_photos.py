@@ -1,0 +1,265 @@
+"""The photos an album holds, in its order: adding and removing them, paging through them, the
+neighbours of one of them, and all of their ids (for a download or a share link).
+
+An album's order is its `sort`: `taken_desc` (newest taken first; a photo without a date goes
+by its upload time), `taken_asc`, or `added_desc` (last added first). Each is a keyset on
+(sort key, photo id), so a page never repeats or skips a photo while others are added. Every
+read asks access.visible_sql as well (a member sees every photo of the album: the rule says
+so, and the count and the pages agree with it). No HTTP here.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from photoarchive import clock
+from photoarchive.accounts.users import User
+from photoarchive.db import MAX_ROWID, placeholders
+from photoarchive.errors import BadRequest, Forbidden, Invalid
+from photoarchive.library import access, photos
+from photoarchive.library.albums import Album
+from photoarchive.library.photos import Photo
+from photoarchive.services import Services
+
+IDS_MAX = 1000  # photo ids in one request to add or remove
+
+# Why a photo was not added (the `reason` of a skipped id).
+NOT_FOUND = "not_found"  # not there, or not one the person may see
+NOT_YOURS = "not_yours"  # only a photo's owner puts it in an album
+ALREADY_IN = "already_in_album"
+
+
+@dataclass(frozen=True, slots=True)
+class _Order:
+    key: str  # the sort key, an SQL expression over photos p and album_photos ap
+    descending: bool
+
+    def by(self, *, reverse: bool = False) -> str:
+        way = "DESC" if self.descending != reverse else "ASC"
+        return f" ORDER BY {self.key} {way}, p.id {way}"
+
+    def past(self, *, reverse: bool = False) -> str:
+        """The condition "after (key, id) in this order" (three values bound)."""
+        op = "<" if self.descending != reverse else ">"
+        return f" AND ({self.key} {op} ? OR ({self.key} = ? AND p.id {op} ?))"
+
+
+_TAKEN = "COALESCE(p.taken_at, p.created_at)"
+ORDERS = {
+    "taken_desc": _Order(_TAKEN, descending=True),
+    "taken_asc": _Order(_TAKEN, descending=False),
+    "added_desc": _Order("ap.added_at", descending=True),
+}
+
+
+def _cursor(key: str, photo_id: int) -> str:
+    raw = json.dumps([key, photo_id], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _parse_cursor(cursor: str | None) -> tuple[str, int] | None:
+    if cursor in (None, ""):
+        return None
+    assert cursor is not None
+    try:
+        key, photo_id = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    except (ValueError, TypeError):
+        raise BadRequest("The cursor is not valid.", field="cursor") from None
+    if not isinstance(key, str) or not isinstance(photo_id, int) or not 0 < photo_id <= MAX_ROWID:
+        raise BadRequest("The cursor is not valid.", field="cursor")
+    return key, photo_id
+
+
+def _select(order: _Order) -> str:
+    # Fixed column lists and a sort key from ORDERS; every value is bound.
+    return (
+        f"SELECT {photos.PHOTO_COLUMNS}, {order.key} AS sort_key FROM album_photos ap"  # noqa: S608
+        " JOIN photos p ON p.id = ap.photo_id JOIN users u ON u.id = p.owner_id"
+        " WHERE ap.album_id = ?"
+    )
+
+
+async def page(
+    svc: Services,
+    album: Album,
+    viewer: User,
+    *,
+    cursor: str | None = None,
+    limit: int | None = None,
+) -> tuple[list[Photo], str | None]:
+    """One page of the album's photos in its order (`album` was read for `viewer`)."""
+    size = photos.check_limit(limit)
+    after = _parse_cursor(cursor)
+    order = ORDERS[album.sort]
+    visible, allowed = access.visible_sql(access.Viewer(viewer, public_view=False))
+    sql = _select(order) + f" AND {visible}"
+    params: list[object] = [*photos.reading_for(viewer), album.id, *allowed]
+    if after is not None:
+        sql += order.past()
+        params += [after[0], after[0], after[1]]
+    rows = await svc.db.fetchall(sql + order.by() + " LIMIT ?", [*params, size + 1])
+    items = [photos.from_row(list(row)[:-1], viewer) for row in rows[:size]]
+    next_cursor = _cursor(rows[size - 1][-1], items[-1].id) if len(rows) > size else None
+    await photos.decorate(svc, items, viewer, with_comments=False)
+    return items, next_cursor
+
+
+async def all_of(svc: Services, album: Album, viewer: User) -> list[Photo]:
+    """Every photo of the album `viewer` may see, in its order (for a download)."""
+    found: list[Photo] = []
+    cursor: str | None = None
+    while True:
+        items, cursor = await page(svc, album, viewer, cursor=cursor, limit=photos.PAGE_MAX)
+        found += items
+        if cursor is None:
+            return found
+
+
+async def ids_in_order(svc: Services, album_id: int, sort: str) -> list[int]:
+    """The ids of every photo in the album, in the order `sort` (its `albums.sort`), for a
+    caller that decides access itself (a share link grants exactly these)."""
+    order = ORDERS[sort]
+    rows = await svc.db.fetchall(
+        # A sort key from ORDERS; the album's id is bound.
+        "SELECT p.id FROM album_photos ap JOIN photos p ON p.id = ap.photo_id"  # noqa: S608
+        " WHERE ap.album_id = ?" + order.by(),
+        (album_id,),
+    )
+    return [row[0] for row in rows]
+
+
+@dataclass(frozen=True, slots=True)
+class Around:
+    """The photos either side of one in its album's order, and the cursor of the album page
+    that starts with it (None when it is on the first page)."""
+
+    newer: Photo | None
+    older: Photo | None
+    page_cursor: str | None
+
+
+async def around(svc: Services, album: Album, photo: Photo, viewer: User) -> Around | None:
+    """None when the photo is not in the album."""
+    order = ORDERS[album.sort]
+    key = await svc.db.fetchval(
+        # A sort key from ORDERS; the ids are bound.
+        f"SELECT {order.key} FROM album_photos ap JOIN photos p ON p.id = ap.photo_id"  # noqa: S608
+        " WHERE ap.album_id = ? AND ap.photo_id = ?",
+        (album.id, photo.id),
+    )
+    if key is None:
+        return None
+    visible, allowed = access.visible_sql(access.Viewer(viewer, public_view=False))
+    found: list[list[Any]] = []
+    for reverse, count in ((True, photos.PAGE_DEFAULT), (False, 1)):
+        rows = await svc.db.fetchall(
+            _select(order)
+            + f" AND {visible}"
+            + order.past(reverse=reverse)
+            + order.by(reverse=reverse)
+            + " LIMIT ?",
+            [*photos.reading_for(viewer), album.id, *allowed, key, key, photo.id, count],
+        )
+        found.append([list(row) for row in rows])
+    before, after = found
+    newer = photos.from_row(before[0][:-1], viewer) if before else None
+    older = photos.from_row(after[0][:-1], viewer) if after else None
+    # A whole page before it: the page that starts with it follows the one just before it.
+    start = _cursor(before[0][-1], before[0][0]) if len(before) >= photos.PAGE_DEFAULT else None
+    return Around(newer, older, start)
+
+
+def _check_ids(photo_ids: Sequence[Any]) -> list[int]:
+    if len(photo_ids) > IDS_MAX:
+        raise Invalid(f"At most {IDS_MAX} photos at a time.", field="photo_ids")
+    if not photo_ids:
+        raise Invalid("Name at least one photo.", field="photo_ids")
+    out: list[int] = []
+    for value in photo_ids:
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= MAX_ROWID:
+            raise Invalid("Photo ids are positive whole numbers.", field="photo_ids")
+        if value not in out:
+            out.append(value)
+    return out
+
+
+async def add(
+    svc: Services, album: Album, actor: User, photo_ids: Sequence[Any]
+) -> tuple[list[int], list[tuple[int, str]]]:
+    """The owner and contributors add photos of their own (family or private); (added,
+    skipped with why). A photo they may not see is `not_found`, whoever owns it."""
+    if not album.may_add:
+        raise Forbidden("Only the album's owner and contributors can add photos.")
+    wanted = _check_ids(photo_ids)
+    visible, allowed = access.visible_sql(access.Viewer(actor, public_view=False))
+    rows = await svc.db.fetchall(
+        # "?" placeholders and a condition from access.visible_sql; every value is bound.
+        f"SELECT p.id, p.owner_id, EXISTS (SELECT 1 FROM album_photos ap WHERE ap.album_id = ?"  # noqa: S608
+        f" AND ap.photo_id = p.id) FROM photos p WHERE p.id IN ({placeholders(len(wanted))})"
+        f" AND {visible}",
+        [album.id, *wanted, *allowed],
+    )
+    seen = {row[0]: (row[1], bool(row[2])) for row in rows}
+    added: list[int] = []
+    skipped: list[tuple[int, str]] = []
+    for photo_id in wanted:
+        if photo_id not in seen:
+            skipped.append((photo_id, NOT_FOUND))
+        elif seen[photo_id][0] != actor.id:
+            skipped.append((photo_id, NOT_YOURS))
+        elif seen[photo_id][1]:
+            skipped.append((photo_id, ALREADY_IN))
+        else:
+            added.append(photo_id)
+    if added:
+        now = clock.now_iso()
+        async with svc.db.transaction() as tx:
+            for photo_id in added:
+                await tx.execute(
+                    "INSERT INTO album_photos (album_id, photo_id, added_by, added_at)"
+                    " VALUES (?, ?, ?, ?) ON CONFLICT (album_id, photo_id) DO NOTHING",
+                    (album.id, photo_id, actor.id, now),
+                )
+            await tx.execute("UPDATE albums SET updated_at = ? WHERE id = ?", (now, album.id))
+    return added, skipped
+
+
+async def remove(svc: Services, album: Album, actor: User, photo_ids: Sequence[Any]) -> list[int]:
+    """The owner removes any photo, a contributor those they added; the photos themselves
+    stay. The ids actually removed (others are left as they were)."""
+    if not album.may_add:
+        raise Forbidden("Only the album's owner and contributors can remove photos.")
+    wanted = _check_ids(photo_ids)
+    # "?" placeholders only; every value is bound.
+    sql = (
+        "SELECT photo_id FROM album_photos WHERE album_id = ?"  # noqa: S608
+        f" AND photo_id IN ({placeholders(len(wanted))})"
+    )
+    params: list[object] = [album.id, *wanted]
+    if not album.is_owner:
+        sql += " AND added_by = ?"
+        params.append(actor.id)
+    removable = {row[0] for row in await svc.db.fetchall(sql, params)}
+    removed = [photo_id for photo_id in wanted if photo_id in removable]
+    if removed:
+        async with svc.db.transaction() as tx:
+            for photo_id in removed:
+                await tx.execute(
+                    "DELETE FROM album_photos WHERE album_id = ? AND photo_id = ?",
+                    (album.id, photo_id),
+                )
+            await tx.execute(
+                "UPDATE albums SET updated_at = ? WHERE id = ?", (clock.now_iso(), album.id)
+            )
+            # A cover taken out of the album goes back to the automatic one.
+            await tx.execute(
+                "UPDATE albums SET cover_photo_id = NULL WHERE id = ? AND NOT EXISTS"
+                " (SELECT 1 FROM album_photos ap WHERE ap.album_id = albums.id"
+                " AND ap.photo_id = albums.cover_photo_id)",
+                (album.id,),
+            )
+    return removed

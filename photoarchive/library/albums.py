@@ -1,0 +1,336 @@
+"""Albums: a title, an owner and some members, each with a role (`owner`, `contributor`,
+`viewer`). The photos an album holds are album_photos.py's; who may see them is access.py's
+(a member of an album holding a private photo sees it).
+
+An album is there only for its members: to anyone else, an administrator included, it is
+NotFound, never Forbidden (a 403 would tell them it exists). Among members, what only the
+owner may do is Forbidden. No HTTP here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from photoarchive import clock
+from photoarchive.accounts import users
+from photoarchive.accounts.users import User
+from photoarchive.db import MAX_ROWID, Reader, placeholders
+from photoarchive.errors import BadRequest, Forbidden, Invalid, NotFound
+from photoarchive.library import access
+from photoarchive.services import Services
+
+TITLE_MAX = 200
+DESCRIPTION_MAX = 2000
+PAGE_DEFAULT = 30
+PAGE_MAX = 100
+Sort = Literal["taken_desc", "taken_asc", "added_desc"]
+SORTS: tuple[Sort, ...] = ("taken_desc", "taken_asc", "added_desc")
+SORT_LABELS = {
+    "taken_desc": "Newest first (date taken)",
+    "taken_asc": "Oldest first (date taken)",
+    "added_desc": "Recently added first",
+}
+Role = Literal["owner", "contributor", "viewer"]
+MEMBER_ROLES: tuple[Role, ...] = ("viewer", "contributor")  # what the owner may give
+ALBUM_GONE = "That album does not exist (or you are not one of its members)."
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    username: str
+    role: Role
+
+
+@dataclass
+class Album:
+    id: int
+    owner_id: int
+    owner: str
+    title: str
+    description: str
+    cover_photo_id: int | None
+    sort: Sort
+    created_at: str
+    updated_at: str
+    role: Role  # the role of the person it was read for
+    photo_count: int = 0
+    cover: str | None = None  # the cover's thumbnail URL
+    members: list[Member] = field(default_factory=list)
+
+    @property
+    def is_owner(self) -> bool:
+        return self.role == "owner"
+
+    @property
+    def may_add(self) -> bool:
+        return self.role in ("owner", "contributor")
+
+
+def check_title(value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise Invalid("An album needs a title.", field="title")
+    title = " ".join(value.split())
+    if len(title) > TITLE_MAX:
+        raise Invalid(f"Titles can be at most {TITLE_MAX} characters.", field="title")
+    return title
+
+
+def check_description(value: Any) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise Invalid("The description must be text.", field="description")
+    text = value.replace("\r\n", "\n").strip()
+    if len(text) > DESCRIPTION_MAX:
+        raise Invalid(
+            f"Descriptions can be at most {DESCRIPTION_MAX:,} characters.", field="description"
+        )
+    return text
+
+
+def check_sort(value: Any) -> Sort:
+    for known in SORTS:
+        if value == known:
+            return known
+    raise Invalid(f"sort must be one of: {', '.join(SORTS)}.", field="sort")
+
+
+def check_role(value: Any) -> Role:
+    for known in MEMBER_ROLES:
+        if value == known:
+            return known
+    raise Invalid(f"role must be one of: {', '.join(MEMBER_ROLES)}.", field="role")
+
+
+# The album as one member sees it: their role, its owner, and the cover photo shown (the one
+# chosen while it is still in the album, else the photo added last).
+_SELECT = (
+    "SELECT a.id, a.owner_id, o.username AS owner, a.title, a.description, a.cover_photo_id,"
+    " a.sort, a.created_at, a.updated_at, m.role, c.id AS cover_id, c.tag AS cover_tag"
+    " FROM albums a JOIN album_members m ON m.album_id = a.id AND m.user_id = ?"
+    " JOIN users o ON o.id = a.owner_id"
+    " LEFT JOIN photos c ON c.id = COALESCE("
+    " (SELECT cp.photo_id FROM album_photos cp"
+    "  WHERE cp.album_id = a.id AND cp.photo_id = a.cover_photo_id),"
+    " (SELECT lp.photo_id FROM album_photos lp WHERE lp.album_id = a.id"
+    "  ORDER BY lp.added_at DESC, lp.photo_id DESC LIMIT 1))"
+)
+
+
+def _album(row: Any) -> Album:
+    cover = None if row["cover_id"] is None else thumbnail_url(row["cover_id"], row["cover_tag"])
+    return Album(
+        id=row["id"],
+        owner_id=row["owner_id"],
+        owner=row["owner"],
+        title=row["title"],
+        description=row["description"],
+        cover_photo_id=row["cover_photo_id"],
+        sort=check_sort(row["sort"]),
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+        role=row["role"],
+        cover=cover,
+    )
+
+
+def thumbnail_url(photo_id: int, tag: str) -> str:
+    """The same address as `Photo.url("thumbnail")`, for a photo known by its id and tag."""
+    return f"/media/{photo_id}/thumbnail?v={tag}"
+
+
+async def _complete(db: Reader, albums: list[Album], actor: User) -> list[Album]:
+    """Fill in members and photo counts, in two queries for any number of albums."""
+    if not albums:
+        return albums
+    ids = [a.id for a in albums]
+    by_id = {a.id: a for a in albums}
+    rows = await db.fetchall(
+        # Only "?" placeholders, one per id.
+        "SELECT am.album_id, u.username, am.role FROM album_members am"  # noqa: S608
+        f" JOIN users u ON u.id = am.user_id WHERE am.album_id IN ({placeholders(len(ids))})"
+        " ORDER BY am.role = 'owner' DESC, u.username_key",
+        ids,
+    )
+    for row in rows:
+        by_id[row[0]].members.append(Member(row[1], row[2]))
+    # Only what the person may see (every photo, for a member; the rule is asked all the same).
+    visible, params = access.visible_sql(access.Viewer(actor, public_view=False))
+    counts = await db.fetchall(
+        # A condition from access.visible_sql and "?" placeholders; every value is bound.
+        "SELECT ap.album_id, COUNT(*) FROM album_photos ap JOIN photos p ON p.id = ap.photo_id"  # noqa: S608
+        f" WHERE ap.album_id IN ({placeholders(len(ids))}) AND {visible} GROUP BY ap.album_id",
+        [*ids, *params],
+    )
+    for row in counts:
+        by_id[row[0]].photo_count = row[1]
+    return albums
+
+
+async def find(db: Reader, album_id: int, actor: User | None) -> Album:
+    """The album as `actor` (a member) sees it; NotFound for anyone else."""
+    if actor is None or actor.disabled or not 0 < album_id <= MAX_ROWID:
+        raise NotFound(ALBUM_GONE)
+    row = await db.fetchone(_SELECT + " WHERE a.id = ?", (actor.id, album_id))
+    if row is None:
+        raise NotFound(ALBUM_GONE)
+    return (await _complete(db, [_album(row)], actor))[0]
+
+
+def _owned(album: Album, what: str) -> None:
+    if not album.is_owner:
+        raise Forbidden(f"Only the album's owner can {what}.")
+
+
+def parse_cursor(cursor: str | None) -> int | None:
+    if cursor in (None, ""):
+        return None
+    try:
+        value = int(cursor)
+    except (TypeError, ValueError):
+        raise BadRequest("The cursor is not valid.", field="cursor") from None
+    if not 0 < value <= MAX_ROWID:
+        raise BadRequest("The cursor is not valid.", field="cursor")
+    return value
+
+
+async def page(
+    svc: Services, actor: User, *, cursor: str | None = None, limit: int | None = None
+) -> tuple[list[Album], str | None]:
+    """The albums `actor` belongs to (theirs and those shared with them), newest first."""
+    size = PAGE_DEFAULT if limit is None else limit
+    if not 1 <= size <= PAGE_MAX:
+        raise BadRequest(f"limit must be between 1 and {PAGE_MAX}.", field="limit")
+    before = parse_cursor(cursor)
+    rows = await svc.db.fetchall(
+        _SELECT + " WHERE a.id < ? ORDER BY a.id DESC LIMIT ?",
+        (actor.id, MAX_ROWID if before is None else before, size + 1),
+    )
+    albums = await _complete(svc.db, [_album(row) for row in rows[:size]], actor)
+    return albums, (str(albums[-1].id) if len(rows) > size else None)
+
+
+async def to_add_to(svc: Services, actor: User) -> list[Album]:
+    """The albums `actor` may add photos to (as owner or contributor), by title."""
+    rows = await svc.db.fetchall(
+        _SELECT + " WHERE m.role IN ('owner', 'contributor') ORDER BY a.title, a.id", (actor.id,)
+    )
+    return [_album(row) for row in rows]
+
+
+async def create(svc: Services, actor: User, title: Any, description: Any = None) -> Album:
+    clean_title, clean_description = check_title(title), check_description(description)
+    now = clock.now_iso()
+    async with svc.db.transaction() as tx:
+        album_id = await tx.fetchval(
+            "INSERT INTO albums (owner_id, title, description, created_at, updated_at)"
+            " VALUES (?, ?, ?, ?, ?) RETURNING id",
+            (actor.id, clean_title, clean_description, now, now),
+        )
+        await tx.execute(
+            "INSERT INTO album_members (album_id, user_id, role, added_at)"
+            " VALUES (?, ?, 'owner', ?)",
+            (album_id, actor.id, now),
+        )
+    return await find(svc.db, album_id, actor)
+
+
+_UNCHANGED: Any = object()
+
+
+async def update(
+    svc: Services,
+    actor: User,
+    album_id: int,
+    *,
+    title: Any = _UNCHANGED,
+    description: Any = _UNCHANGED,
+    cover_photo_id: Any = _UNCHANGED,
+    sort: Any = _UNCHANGED,
+) -> Album:
+    """The owner changes what they send; `cover_photo_id` None goes back to the automatic
+    cover, and any other value must be a photo in the album."""
+    album = await find(svc.db, album_id, actor)
+    _owned(album, "change it")
+    changes: dict[str, object] = {}
+    if title is not _UNCHANGED:
+        changes["title"] = check_title(title)
+    if description is not _UNCHANGED:
+        changes["description"] = check_description(description)
+    if sort is not _UNCHANGED:
+        changes["sort"] = check_sort(sort)
+    if cover_photo_id is not _UNCHANGED:
+        changes["cover_photo_id"] = await _check_cover(svc.db, album_id, cover_photo_id)
+    if not changes:
+        raise Invalid("Send at least one of: title, description, cover_photo_id, sort.")
+    changes["updated_at"] = clock.now_iso()
+    # Column names from the fixed keys above; every value is bound.
+    assignments = ", ".join(f"{name} = ?" for name in changes)
+    await svc.db.execute(
+        f"UPDATE albums SET {assignments} WHERE id = ?",  # noqa: S608
+        (*changes.values(), album_id),
+    )
+    return await find(svc.db, album_id, actor)
+
+
+async def _check_cover(db: Reader, album_id: int, value: Any) -> int | None:
+    if value is None:
+        return None
+    held = (
+        isinstance(value, int)
+        and not isinstance(value, bool)
+        and 0 < value <= MAX_ROWID
+        and await db.fetchval(
+            "SELECT 1 FROM album_photos WHERE album_id = ? AND photo_id = ?", (album_id, value)
+        )
+    )
+    if not held:
+        raise Invalid("The cover must be a photo in this album.", field="cover_photo_id")
+    return int(value)
+
+
+async def delete(svc: Services, actor: User, album_id: int) -> None:
+    """The owner deletes the album; its photos stay where they are, their owners'."""
+    album = await find(svc.db, album_id, actor)
+    _owned(album, "delete it")
+    await svc.db.execute("DELETE FROM albums WHERE id = ?", (album_id,))
+
+
+async def set_member(svc: Services, actor: User, album_id: int, username: str, role: Any) -> Album:
+    """The owner adds someone as a viewer or contributor, or changes their role."""
+    album = await find(svc.db, album_id, actor)
+    _owned(album, "choose its members")
+    wanted = check_role(role)
+    person = await users.by_username(svc.db, username)
+    if person.id == album.owner_id:
+        raise Invalid("The owner's role cannot change.", field="role")
+    if person.disabled:
+        raise NotFound(f"There is no user called {username!r}.")
+    async with svc.db.transaction() as tx:
+        await tx.execute(
+            "INSERT INTO album_members (album_id, user_id, role, added_at) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (album_id, user_id) DO UPDATE SET role = excluded.role",
+            (album_id, person.id, wanted, clock.now_iso()),
+        )
+        await tx.execute(
+            "UPDATE albums SET updated_at = ? WHERE id = ?", (clock.now_iso(), album_id)
+        )
+    return await find(svc.db, album_id, actor)
+
+
+async def remove_member(svc: Services, actor: User, album_id: int, username: str) -> None:
+    """The owner removes a member, or a member leaves; the owner cannot leave (they delete
+    the album instead). Photos a member added stay in the album."""
+    album = await find(svc.db, album_id, actor)
+    leaving = username.lower() == actor.username.lower()
+    if not leaving:
+        _owned(album, "remove its members")
+    person = await users.by_username(svc.db, username)
+    if person.id == album.owner_id:
+        raise Invalid("The owner cannot leave the album; delete it instead.", field="username")
+    removed = await svc.db.execute(
+        "DELETE FROM album_members WHERE album_id = ? AND user_id = ?", (album_id, person.id)
+    )
+    if not removed:
+        raise NotFound(f"{username} is not a member of this album.")

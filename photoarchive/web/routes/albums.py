@@ -1,0 +1,146 @@
+"""Albums as pages: the list of mine and those shared with me, one album (its grid in the
+album's order, its members, and the owner's controls), and "Add to album" from a photo's page.
+Plain forms that work without scripts; each answers with a redirect to the page it changed.
+The zip of an album is the API's (GET /api/v1/albums/{id}/download): a link, signed in by
+the session cookie like any page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Response, get, post
+from litestar.response import Redirect, Template
+
+from photoarchive.db import MAX_ROWID
+from photoarchive.errors import Invalid
+from photoarchive.library import album_photos, albums, photos
+from photoarchive.web.params import RowId
+from photoarchive.web.render import Req, form_fields, is_htmx, render
+from photoarchive.web.viewer import require_user, services
+
+LIMITS = {"title_max": albums.TITLE_MAX, "description_max": albums.DESCRIPTION_MAX}
+
+
+def _to(path: str) -> Redirect:
+    return Redirect(path, status_code=303)
+
+
+def _row_id(value: str | None, field: str) -> int:
+    if not value or not value.isdigit() or len(value) > 19 or not 0 < int(value) <= MAX_ROWID:
+        raise Invalid("Choose one from the list.", field=field)
+    return int(value)
+
+
+@get("/albums", name="albums")
+async def album_list(request: Req, cursor: str | None = None) -> Template:
+    user = await require_user(request)
+    items, next_cursor = await albums.page(services(request), user, cursor=cursor)
+    return render(
+        request, "albums.html", user=user, albums=items, next_cursor=next_cursor, limits=LIMITS
+    )
+
+
+@post("/albums")
+async def create_album(request: Req) -> Redirect:
+    user = await require_user(request)
+    form = await form_fields(request)
+    album = await albums.create(
+        services(request), user, form.get("title", ""), form.get("description", "")
+    )
+    return _to(f"/albums/{album.id}")
+
+
+@get("/albums/{album_id:int}", name="album")
+async def album_page(request: Req, album_id: RowId, cursor: str | None = None) -> Template:
+    user = await require_user(request)
+    svc = services(request)
+    album = await albums.find(svc.db, album_id, user)
+    items, next_cursor = await album_photos.page(svc, album, user, cursor=cursor)
+    context: dict[str, Any] = {
+        "album": album,
+        "photos": items,
+        "next_cursor": next_cursor,
+        "cursor": cursor,
+    }
+    if is_htmx(request) and cursor:
+        return render(request, "_album_grid.html", user=user, **context)
+    return render(
+        request,
+        "album.html",
+        user=user,
+        sorts=albums.SORT_LABELS,
+        roles=albums.MEMBER_ROLES,
+        limits=LIMITS,
+        **context,
+    )
+
+
+@post("/albums/{album_id:int}/edit")
+async def edit_album(request: Req, album_id: RowId) -> Redirect:
+    """The owner's settings form: title, description, order and cover in one."""
+    user = await require_user(request)
+    form = await form_fields(request)
+    cover = form.get("cover_photo_id") or None
+    await albums.update(
+        services(request),
+        user,
+        album_id,
+        title=form.get("title", ""),
+        description=form.get("description", ""),
+        sort=form.get("sort", ""),
+        cover_photo_id=None if cover is None else _row_id(cover, "cover_photo_id"),
+    )
+    return _to(f"/albums/{album_id}")
+
+
+@post("/albums/{album_id:int}/delete")
+async def delete_album(request: Req, album_id: RowId) -> Redirect:
+    user = await require_user(request)
+    await albums.delete(services(request), user, album_id)
+    return _to("/albums")
+
+
+@post("/albums/{album_id:int}/members")
+async def add_member(request: Req, album_id: RowId) -> Redirect:
+    user = await require_user(request)
+    form = await form_fields(request)
+    username = str(form.get("username", "")).strip()
+    if not username:
+        raise Invalid("Whom should the album be shared with?", field="username")
+    await albums.set_member(services(request), user, album_id, username, form.get("role"))
+    return _to(f"/albums/{album_id}#members")
+
+
+@post("/albums/{album_id:int}/members/{username:str}/remove")
+async def remove_member(request: Req, album_id: RowId, username: str) -> Redirect:
+    """The owner removes a member, or a member leaves (and goes back to their albums)."""
+    user = await require_user(request)
+    await albums.remove_member(services(request), user, album_id, username)
+    leaving = username.lower() == user.username.lower()
+    return _to("/albums" if leaving else f"/albums/{album_id}#members")
+
+
+@post("/photos/{photo_id:int}/albums")
+async def add_to_album(request: Req, photo_id: RowId) -> Response[Any]:
+    """ "Add to album" on a photo's page: its owner puts it in an album of theirs."""
+    user = await require_user(request)
+    svc = services(request)
+    form = await form_fields(request)
+    photo = await photos.find(svc, photo_id, user)  # 404 for a photo they may not see
+    album = await albums.find(svc.db, _row_id(form.get("album_id"), "album_id"), user)
+    _, skipped = await album_photos.add(svc, album, user, [photo.id])
+    if skipped and skipped[0][1] == album_photos.NOT_YOURS:
+        raise Invalid("Only the photo's owner can put it in an album.", field="album_id")
+    return _to(f"/albums/{album.id}#grid-{photo.id}")
+
+
+HANDLERS = [
+    album_list,
+    create_album,
+    album_page,
+    edit_album,
+    delete_album,
+    add_member,
+    remove_member,
+    add_to_album,
+]
