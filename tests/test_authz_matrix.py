@@ -26,7 +26,7 @@ from tests.state import snapshot
 from tests.support import PASSWORD, LiveServer, csrf, live_server, make_settings, parse
 
 ROLES = ("guest", "other", "owner", "admin")
-SHARE_PASSWORD = "the matrix's link"  # noqa: S105
+SHARE_PASSWORD = "the matrix's link"
 SKIPPED_METHODS = {"OPTIONS", "HEAD"}  # answered by the framework itself
 
 # Columns: guest with public view off, guest with public view on, another signed-in user,
