@@ -164,8 +164,9 @@ def test_wrong_passwords_are_throttled(archive: LiveServer) -> None:
     path = f"/s/{share(owner, photo_ids=[photo_id], password=SECRET)['token']}"
     guest = archive.client()
     statuses = [
-        guest.post(f"{path}/unlock", data={"password": "guess", "_csrf_token": csrf(guest)})
-        .status_code
+        guest.post(
+            f"{path}/unlock", data={"password": "guess", "_csrf_token": csrf(guest)}
+        ).status_code
         for _ in range(4)
     ]
     assert statuses == [401, 401, 401, 429]
@@ -222,9 +223,7 @@ def test_photos_leave_the_link_when_deleted_or_taken_out_of_the_album(
             " VALUES (?, ?, ?, 'now', 'now') RETURNING id",
             (user_id, "<script>alert(1)</script> \"Summer\" & 'co'", "<b>bold</b>"),
         ).fetchone()[0]
-        conn.execute(
-            "INSERT INTO album_members VALUES (?, ?, 'owner', 'now')", (album_id, user_id)
-        )
+        conn.execute("INSERT INTO album_members VALUES (?, ?, 'owner', 'now')", (album_id, user_id))
         for photo_id in ids:
             conn.execute(
                 "INSERT INTO album_photos VALUES (?, ?, ?, 'now')", (album_id, photo_id, user_id)
@@ -287,7 +286,10 @@ def test_views_are_counted_and_listed_on_settings(archive: LiveServer) -> None:
     again = share(owner, photo_ids=[photo_id])
     other = api_login(archive, "other")
     assert other.delete(f"/api/v1/shares/{again['id']}").status_code == 404
-    assert other.patch(f"/api/v1/shares/{again['id']}", json={"show_metadata": True}).status_code == 404
+    assert (
+        other.patch(f"/api/v1/shares/{again['id']}", json={"show_metadata": True}).status_code
+        == 404
+    )
     made_by_form = form_post(browser, "/shares", {"photo_ids": str(photo_id), "password": SECRET})
     assert made_by_form.status_code == 303
     assert len(owner.get("/api/v1/shares").json()["items"]) == 2
