@@ -129,6 +129,27 @@ MATRIX: dict[tuple[str, str], tuple[int, int, int, int, int]] = {
     ("GET", "/s/{share_token:str}/media/{photo_id:int}/{name:str}"): (401, 401, 401, 401, 401),
     ("GET", "/s/{share_token:str}/download"): (401, 401, 401, 401, 401),
     ("GET", "/api/v1/s/{share_token:str}"): (401, 401, 401, 401, 401),
+    # albums: signed in only; an album is 404 to anyone but its members, an admin included
+    # ("owner" owns the album in the path; tests/test_authz_albums.py adds its other roles)
+    ("GET", "/albums"): (303, 303, 200, 200, 200),
+    ("POST", "/albums"): (401, 401, 303, 303, 303),
+    ("GET", "/albums/{album_id:int}"): (303, 303, 404, 200, 404),
+    ("POST", "/albums/{album_id:int}/edit"): (401, 401, 404, 303, 404),
+    ("POST", "/albums/{album_id:int}/delete"): (401, 401, 404, 303, 404),
+    ("POST", "/albums/{album_id:int}/members"): (401, 401, 404, 303, 404),
+    ("POST", "/albums/{album_id:int}/members/{username:str}/remove"): (401, 401, 404, 303, 404),
+    ("POST", "/photos/{photo_id:int}/albums"): (401, 401, 404, 303, 404),
+    ("POST", "/api/v1/albums"): (401, 401, 201, 201, 201),
+    ("GET", "/api/v1/albums"): (401, 401, 200, 200, 200),
+    ("GET", "/api/v1/albums/{album_id:int}"): (401, 401, 404, 200, 404),
+    ("PATCH", "/api/v1/albums/{album_id:int}"): (401, 401, 404, 200, 404),
+    ("DELETE", "/api/v1/albums/{album_id:int}"): (401, 401, 404, 204, 404),
+    ("GET", "/api/v1/albums/{album_id:int}/photos"): (401, 401, 404, 200, 404),
+    ("POST", "/api/v1/albums/{album_id:int}/photos"): (401, 401, 404, 200, 404),
+    ("POST", "/api/v1/albums/{album_id:int}/photos/remove"): (401, 401, 404, 200, 404),
+    ("PUT", "/api/v1/albums/{album_id:int}/members/{username:str}"): (401, 401, 404, 200, 404),
+    ("DELETE", "/api/v1/albums/{album_id:int}/members/{username:str}"): (401, 401, 404, 204, 404),
+    ("GET", "/api/v1/albums/{album_id:int}/download"): (401, 401, 404, 200, 404),
 }
 
 # The same routes, on a private photo of the owner's (its batch, a comment on it): nobody else
@@ -154,6 +175,7 @@ PRIVATE_MATRIX: dict[tuple[str, str], tuple[int, int, int, int, int]] = {
     ("DELETE", "/api/v1/photos/{photo_id:int}/like"): (401, 401, 404, 200, 404),
     ("DELETE", "/api/v1/comments/{comment_id:int}"): (401, 401, 404, 204, 404),
     ("GET", "/s/{share_token:str}/media/{photo_id:int}/{name:str}"): (401, 401, 401, 401, 401),
+    ("POST", "/photos/{photo_id:int}/albums"): (401, 401, 404, 303, 404),
 }
 
 # Requests that end sessions: made by a client of their own, after which the role's shared
@@ -169,6 +191,12 @@ SESSION_ENDERS = {
 # Requests that take a fresh target each time, because an allowed one destroys it.
 FRESH_PHOTO = {"/photos/{photo_id:int}/delete", "/api/v1/photos/{photo_id:int}"}
 FRESH_COMMENT = {"/comments/{comment_id:int}/delete", "/api/v1/comments/{comment_id:int}"}
+FRESH_ALBUM = {"/albums/{album_id:int}/delete", "/api/v1/albums/{album_id:int}"}
+# A member of the album to remove (or to give a role): a new account each time.
+FRESH_MEMBER = {
+    "/albums/{album_id:int}/members/{username:str}/remove",
+    "/api/v1/albums/{album_id:int}/members/{username:str}",
+}
 
 
 def jpeg() -> bytes:
@@ -195,6 +223,8 @@ class World:
     family_photo_id: int = 0
     private_photo_id: int = 0
     private: bool = False  # acting on the owner's private photos (PRIVATE_MATRIX)
+    album_id: int = 0  # the owner's album, with `album_members` in it
+    album_members: tuple[tuple[str, str], ...] = ()  # (username, role)
     names: Iterator[int] = field(default_factory=lambda: itertools.count(1))
     clients: dict[tuple[str, bool], httpx.Client] = field(default_factory=dict)
 
@@ -256,6 +286,19 @@ class World:
         with self.server.db() as conn:
             batch: int = conn.execute("SELECT MAX(id) FROM photo_batches").fetchone()[0]
         return batch
+
+    def new_album(self) -> int:
+        made = self.owner().post("/api/v1/albums", json={"title": "the owner's album"})
+        assert made.status_code == 201, made.text
+        album_id: int = made.json()["id"]
+        for name, role in self.album_members:
+            self.add_member(album_id, name, role)
+        return album_id
+
+    def add_member(self, album_id: int, name: str, role: str = "viewer") -> str:
+        put = self.owner().put(f"/api/v1/albums/{album_id}/members/{name}", json={"role": role})
+        assert put.status_code == 200, put.text
+        return name
 
     def new_share(self) -> tuple[int, str]:
         """A new password link of the owner's to the photo in the path: (id, token)."""
@@ -325,6 +368,10 @@ def path_values(world: World, path: str) -> dict[str, str]:
         values["share_id"], values["share_token"] = (str(v) for v in world.new_share())
     if "{token" in path:
         values["token"] = world.new_reset_token()
+    if "{album_id" in path:
+        values["album_id"] = str(world.new_album() if path in FRESH_ALBUM else world.album_id)
+    if path in FRESH_MEMBER:
+        values["username"] = world.add_member(world.album_id, world.new_user())
     return values
 
 
@@ -375,11 +422,22 @@ def body(world: World, method: str, path: str, role: str) -> dict[str, Any]:
         "/admin/users/{username:str}/{action:str}": {"confirmed": "1"},
         "/s/{share_token:str}/unlock": {"password": SHARE_PASSWORD},
         "/api/v1/shares/{share_id:int}": {"show_metadata": True},
+        "/albums": {"title": "an album"},
+        "/api/v1/albums": {"title": "an album"},
+        "/albums/{album_id:int}/edit": {"title": "renamed", "sort": "taken_asc"},
+        "/api/v1/albums/{album_id:int}": {"title": "renamed"},
+        "/api/v1/albums/{album_id:int}/photos": {"photo_ids": [world.family_photo_id]},
+        "/api/v1/albums/{album_id:int}/photos/remove": {"photo_ids": [world.family_photo_id]},
+        "/photos/{photo_id:int}/albums": {"album_id": str(world.album_id)},
     }
+    if path == "/albums/{album_id:int}/members":
+        return {"data": {"username": world.new_user(), "role": "viewer"}}
+    if path == "/api/v1/albums/{album_id:int}/members/{username:str}" and method == "PUT":
+        return {"data": {"role": "contributor"}}
     if path in ("/shares", "/api/v1/shares") and method == "POST":
         ids = str(world.photo_id) if path == "/shares" else [world.photo_id]
         return {"data": {"photo_ids": ids}}
-    if method in ("POST", "PATCH") and path in forms:
+    if method in ("POST", "PATCH", "PUT") and path in forms:
         return {"data": forms[path]}
     return {}
 
@@ -427,6 +485,7 @@ def world(
         live.private_photo_id = live.new_photo()
         live.new_comment()
         live.private = False
+        live.album_id = live.new_album()
         yield live
 
 
