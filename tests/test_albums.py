@@ -1,0 +1,125 @@
+"""The album rules on the domain functions (library/albums.py, album_photos.py, neighbours.py),
+against a real SQLite file: who finds an album, who may change it, the order and its steps."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import pytest
+
+from photoarchive.accounts import users
+from photoarchive.accounts.passwords import Passwords
+from photoarchive.db import Database
+from photoarchive.errors import Forbidden, Invalid, NotFound
+from photoarchive.library import album_photos, albums, neighbours, photos
+from photoarchive.services import DecodeSlots, Services
+from photoarchive.storage.local import LocalBlobStore
+from tests.support import PHOTOS, api_login, live_server, make_settings, sign_up, upload
+
+CAMERAS = sorted((PHOTOS / "cameras").glob("*.jpg"))
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory: pytest.TempPathFactory) -> Callable[[Any], Any]:
+    """Runs `body(svc, people, photo_ids)` on the archive: alice owns four photos, bob one."""
+    settings = make_settings(tmp_path_factory.mktemp("albums-domain") / "data")
+    with live_server(settings) as server:
+        for name in ("admin", "alice", "bob", "carol"):
+            sign_up(server, name)
+        alice = api_login(server, "alice")
+        ids = [upload(alice, path).json()["items"][0]["id"] for path in CAMERAS[:4]]
+        ids.append(upload(api_login(server, "bob"), CAMERAS[4]).json()["items"][0]["id"])
+
+    def runner(body: Callable[..., Awaitable[None]]) -> None:
+        async def main() -> None:
+            db = Database(settings.database_path, readers=1)
+            await db.open()
+            svc = Services(
+                settings=settings,
+                db=db,
+                store=LocalBlobStore(settings.blob_dir, settings.tmp_dir),
+                passwords=Passwords(memory_kib=1024, time_cost=1),
+                image_slots=DecodeSlots(1),
+            )
+            try:
+                people = {
+                    n: await users.by_username(db, n) for n in ("admin", "alice", "bob", "carol")
+                }
+                await body(svc, people, ids)
+            finally:
+                await db.close()
+
+        asyncio.run(main())
+
+    return runner
+
+
+def test_only_members_find_an_album_and_only_its_owner_changes_it(run: Any) -> None:
+    async def body(svc: Services, p: dict[str, Any], ids: list[int]) -> None:
+        album = await albums.create(svc, p["alice"], "  Trip   north ", "notes")
+        assert album.title == "Trip north" and album.role == "owner"
+        for outsider in (p["admin"], p["carol"], None):
+            with pytest.raises(NotFound):
+                await albums.find(svc.db, album.id, outsider)
+        await albums.set_member(svc, p["alice"], album.id, "bob", "contributor")
+        bobs = await albums.find(svc.db, album.id, p["bob"])
+        assert bobs.role == "contributor" and bobs.may_add and not bobs.is_owner
+        with pytest.raises(Forbidden):
+            await albums.update(svc, p["bob"], album.id, title="mine")
+        with pytest.raises(Forbidden):
+            await albums.set_member(svc, p["bob"], album.id, "carol", "viewer")
+        with pytest.raises(Invalid):
+            await albums.set_member(svc, p["alice"], album.id, "alice", "viewer")
+        with pytest.raises(Invalid):
+            await albums.remove_member(svc, p["alice"], album.id, "alice")
+        await albums.remove_member(svc, p["bob"], album.id, "bob")  # leaving
+        with pytest.raises(NotFound):
+            await albums.find(svc.db, album.id, p["bob"])
+        await albums.delete(svc, p["alice"], album.id)
+        assert (await photos.find(svc, ids[0], p["alice"])).id == ids[0]  # photos stay
+
+    run(body)
+
+
+def test_contributors_add_their_own_and_remove_what_they_added(run: Any) -> None:
+    async def body(svc: Services, p: dict[str, Any], ids: list[int]) -> None:
+        album = await albums.create(svc, p["alice"], "Shared")
+        await albums.set_member(svc, p["alice"], album.id, "bob", "contributor")
+        bobs = await albums.find(svc.db, album.id, p["bob"])
+        added, skipped = await album_photos.add(svc, bobs, p["bob"], [ids[4], ids[0]])
+        assert added == [ids[4]] and skipped == [(ids[0], album_photos.NOT_YOURS)]
+        mine = await albums.find(svc.db, album.id, p["alice"])
+        assert (await album_photos.add(svc, mine, p["alice"], ids[:2]))[0] == ids[:2]
+        assert await album_photos.remove(svc, bobs, p["bob"], [ids[0], ids[4]]) == [ids[4]]
+        assert (await albums.find(svc.db, album.id, p["alice"])).photo_count == 2
+        with pytest.raises(Invalid):
+            await album_photos.add(svc, mine, p["alice"], list(range(1, 1002)))
+
+    run(body)
+
+
+def test_an_album_is_walked_in_its_own_order(run: Any) -> None:
+    async def body(svc: Services, p: dict[str, Any], ids: list[int]) -> None:
+        album = await albums.create(svc, p["alice"], "Walk")
+        for photo_id in ids[:4]:
+            await album_photos.add(svc, album, p["alice"], [photo_id])
+        for sort in albums.SORTS:
+            album = await albums.update(svc, p["alice"], album.id, sort=sort)
+            order = [ph.id for ph in (await album_photos.page(svc, album, p["alice"]))[0]]
+            assert order == await album_photos.ids_in_order(svc, album.id, sort)
+            within = await neighbours.parse_list(svc, f"album:{album.id}", p["alice"])
+            assert within is not None and within.key == f"album:{album.id}"
+            for at, photo_id in enumerate(order):
+                photo = await photos.find(svc, photo_id, p["alice"])
+                around = await neighbours.around(svc, photo, p["alice"], within)
+                assert around is not None
+                assert (around.newer.id if around.newer else None) == (
+                    order[at - 1] if at else None
+                )
+                after = order[at + 1] if at + 1 < len(order) else None
+                assert (around.older.id if around.older else None) == after
+        assert await neighbours.parse_list(svc, f"album:{album.id}", p["carol"]) is None
+
+    run(body)
