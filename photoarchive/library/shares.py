@@ -23,7 +23,7 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from photoarchive import clock
@@ -148,13 +148,16 @@ def check_expiry(value: Any) -> str | None:
         raise Invalid("expires_at must be an ISO 8601 date and time.", field="expires_at")
     try:
         moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        moment = moment.astimezone(UTC)
+        # Stored to the second: rounded up, so a future moment is never stored as a past one.
+        stored = moment.replace(microsecond=0) + timedelta(seconds=bool(moment.microsecond))
+    except (ValueError, OverflowError):  # OverflowError: past the calendar's end once in UTC
         raise Invalid("expires_at must be an ISO 8601 date and time.", field="expires_at") from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
     if moment.timestamp() <= clock.now():
         raise Invalid("expires_at must be in the future.", field="expires_at")
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return stored.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def check_password(value: Any) -> str:

@@ -86,6 +86,8 @@ async def shared_page(request: Req, share_token: str, cursor: str | None = None)
 async def unlock(request: Req, share_token: str) -> Response[Any]:
     svc = services(request)
     link = await shares.open_link(svc, share_token)
+    if not link.share.has_password:  # removed since the form was shown: nothing to unlock
+        return Redirect(link.share.path, status_code=303)
     form = await form_fields(request)
     try:
         await share_holders.try_password(svc, link, form.get("password", ""), client_ip(request))
