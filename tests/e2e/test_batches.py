@@ -55,6 +55,14 @@ def test_six_photos_uploaded_together_are_one_feed_entry(
     )
     more = entry.locator("a.mosaic-more")
     assert more.locator(".mosaic-count").inner_text().strip() == "+2"
+    # "+2" lies over the whole last tile, its count in the middle.
+    cover, tile = more.bounding_box(), entry.locator(".mosaic-tile").last.bounding_box()
+    count = more.locator(".mosaic-count").bounding_box()
+    assert cover is not None and tile is not None and count is not None
+    assert abs(cover["width"] - tile["width"]) < 2 and abs(cover["height"] - tile["height"]) < 2
+    middle = (count["x"] + count["width"] / 2, count["y"] + count["height"] / 2)
+    assert abs(middle[0] - (tile["x"] + tile["width"] / 2)) < tile["width"] / 10
+    assert abs(middle[1] - (tile["y"] + tile["height"] / 2)) < tile["height"] / 10
     assert violations(page, axe_source) == []
 
     # A photo of the mosaic opens as any feed photo does, and steps on in the feed's order.
