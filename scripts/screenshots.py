@@ -112,6 +112,17 @@ def seed(base: str) -> dict[str, object]:
             people[liker].put(f"/api/v1/photos/{photo_id}/like")
     for author, index, text in COMMENTS:
         people[author].post(f"/api/v1/photos/{ids[index]}/comments", json={"text": text})
+    # Photos sent together are one post in the feed: a mosaic, "+N", and a page of their own.
+    together = [PHOTOS / "orientation" / f"landscape_{n}.jpg" for n in range(1, 7)]
+    sent = people["bob"].post(
+        "/api/v1/photos",
+        files=[("file", (p.name, p.read_bytes(), "application/octet-stream")) for p in together],
+        data={"caption": "Holiday at the lake"},
+    )
+    sent.raise_for_status()
+    batch = [item["id"] for item in sent.json()["items"]]
+    people["carol"].put(f"/api/v1/photos/{batch[0]}/like")
+    people["carol"].post(f"/api/v1/photos/{batch[1]}/comments", json={"text": "Take me there!"})
     for client in people.values():
         client.close()
     return {"ids": ids}
@@ -173,6 +184,10 @@ def shoot(browser: Browser, base: str, ids: list[int], out: Path) -> list[Path]:
     settle(page)
     save(page, "profile-modal")
 
+    page.goto(f"{base}/notifications")
+    settle(page)
+    save(page, "notifications")
+
     desktop.close()
 
     phone = browser.new_context(
@@ -186,6 +201,9 @@ def shoot(browser: Browser, base: str, ids: list[int], out: Path) -> list[Path]:
     sign_in(page, base, "bob")
     settle(page)
     save(page, "phone-feed")
+    page.locator("#nav-menu summary").click()
+    page.mouse.move(0, 0)
+    save(page, "phone-menu")
     phone.close()
 
     dark = browser.new_context(viewport={"width": 1280, "height": 800}, color_scheme="dark")
