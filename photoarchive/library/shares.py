@@ -30,7 +30,7 @@ from photoarchive import clock
 from photoarchive.accounts.users import User
 from photoarchive.db import Row, placeholders
 from photoarchive.errors import Forbidden, Gone, Invalid, NotFound
-from photoarchive.library import access
+from photoarchive.library import access, album_photos
 from photoarchive.services import Services
 
 PASSWORD_MIN = 8
@@ -44,13 +44,6 @@ EXPIRED = "This link has expired."
 NOT_SHARED = "That photo is not part of this link."
 KEEP: Any = object()  # for `update`: leave this setting as it is
 
-# An album's order, as its page shows it. NOTE for the albums module: once it exposes the
-# album's photo order, read it from there instead (these three mirror the issue's `sort`).
-_ALBUM_ORDER = {
-    "taken_desc": "COALESCE(p.taken_at, p.created_at) DESC, p.id DESC",
-    "taken_asc": "COALESCE(p.taken_at, p.created_at) ASC, p.id ASC",
-    "added_desc": "ap.added_at DESC, p.id DESC",
-}
 _COLUMNS = (
     "s.id, s.creator_id, s.kind, s.album_id, s.token_seed, s.token_hash, s.expires_at,"
     " s.password_hash, s.allow_download, s.show_metadata, s.view_count, s.revoked_at,"
@@ -327,17 +320,11 @@ async def open_link(svc: Services, token: str) -> Link:
 
 
 async def _photo_ids(svc: Services, share: Share) -> list[int]:
-    if share.kind == "album":
-        order = _ALBUM_ORDER.get(share.sort or "", _ALBUM_ORDER["taken_desc"])
-        rows = await svc.db.fetchall(
-            "SELECT p.id FROM album_photos ap JOIN photos p ON p.id = ap.photo_id"  # noqa: S608 (a fixed order)
-            f" WHERE ap.album_id = ? ORDER BY {order}",
-            (share.album_id,),
-        )
-    else:
-        rows = await svc.db.fetchall(
-            "SELECT sp.photo_id FROM share_photos sp JOIN photos p ON p.id = sp.photo_id"
-            " WHERE sp.share_id = ? AND p.owner_id = ? ORDER BY sp.position",
-            (share.id, share.creator_id),
-        )
+    if share.album_id is not None:  # the album's own order, as its page shows it
+        return await album_photos.ids_in_order(svc, share.album_id, share.sort or "taken_desc")
+    rows = await svc.db.fetchall(
+        "SELECT sp.photo_id FROM share_photos sp JOIN photos p ON p.id = sp.photo_id"
+        " WHERE sp.share_id = ? AND p.owner_id = ? ORDER BY sp.position",
+        (share.id, share.creator_id),
+    )
     return [row[0] for row in rows]
