@@ -147,12 +147,17 @@ class CSRFGuard(CSRFMiddleware):
     # --- origins ----------------------------------------------------------------------------
 
     def same_origin(self, headers: Headers) -> bool:
-        if headers.get("sec-fetch-site", "").strip().lower() == "cross-site":
+        fetch_site = headers.get("sec-fetch-site", "").strip().lower()
+        if fetch_site == "cross-site":
             return False
         origin = headers.get("origin")
         if origin is None:
             return True  # not a browser, or one too old to say: the token decides
         origin = origin.strip().lower()
+        if origin == "null":
+            # A page sent with `Referrer-Policy: no-referrer` (a share link's password form)
+            # posts with `Origin: null`; the browser's own Sec-Fetch-Site still says whence.
+            return fetch_site == "same-origin"
         if origin == self.public_origin:
             return True
         scheme, _, host = origin.partition("://")

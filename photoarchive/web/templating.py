@@ -10,7 +10,7 @@ from markupsafe import Markup
 
 from photoarchive import __version__
 from photoarchive.accounts import cognito, users
-from photoarchive.library import comments, photos, shares
+from photoarchive.library import albums, comments, photos, shares
 from photoarchive.media.images import UPLOAD_FORMATS
 from photoarchive.web import dates
 from photoarchive.web.cards import CardCache
@@ -36,6 +36,8 @@ class Limits:
     code_max: int = cognito.CODE_MAX
     share_password_min: int = shares.PASSWORD_MIN
     share_password_max: int = shares.PASSWORD_MAX
+    album_title_max: int = albums.TITLE_MAX
+    album_description_max: int = albums.DESCRIPTION_MAX
 
     @property
     def upload_accept(self) -> str:

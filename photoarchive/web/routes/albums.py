@@ -13,12 +13,10 @@ from litestar.response import Redirect, Template
 
 from photoarchive.db import MAX_ROWID
 from photoarchive.errors import Invalid
-from photoarchive.library import album_photos, albums, photos
+from photoarchive.library import album_photos, albums, photos, shares
 from photoarchive.web.params import RowId
 from photoarchive.web.render import Req, form_fields, is_htmx, render
 from photoarchive.web.viewer import require_user, services
-
-LIMITS = {"title_max": albums.TITLE_MAX, "description_max": albums.DESCRIPTION_MAX}
 
 
 def _to(path: str) -> Redirect:
@@ -35,9 +33,7 @@ def _row_id(value: str | None, field: str) -> int:
 async def album_list(request: Req, cursor: str | None = None) -> Template:
     user = await require_user(request)
     items, next_cursor = await albums.page(services(request), user, cursor=cursor)
-    return render(
-        request, "albums.html", user=user, albums=items, next_cursor=next_cursor, limits=LIMITS
-    )
+    return render(request, "albums.html", user=user, albums=items, next_cursor=next_cursor)
 
 
 @post("/albums")
@@ -64,13 +60,16 @@ async def album_page(request: Req, album_id: RowId, cursor: str | None = None) -
     }
     if is_htmx(request) and cursor:
         return render(request, "_album_grid.html", user=user, **context)
+    if album.is_owner:  # only the owner shares an album, and sees its links
+        mine = await shares.mine(svc, user)
+        context["album_links"] = [link for link in mine if link.album_id == album.id]
+        context["public_url"] = svc.settings.public_url.rstrip("/")
     return render(
         request,
         "album.html",
         user=user,
         sorts=albums.SORT_LABELS,
         roles=albums.MEMBER_ROLES,
-        limits=LIMITS,
         **context,
     )
 

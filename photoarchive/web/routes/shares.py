@@ -163,7 +163,7 @@ async def create_share(request: Req) -> Redirect:
     album = form.get("album_id", "")
     photo_ids = [int(part) for part in form.get("photo_ids", "").split(",") if part.isdigit()]
     expires = form.get("expires_at", "").strip()
-    await shares.create(
+    made = await shares.create(
         services(request),
         user,
         album_id=int(album) if album.isdigit() else None,
@@ -173,13 +173,21 @@ async def create_share(request: Req) -> Redirect:
         allow_download=_flag(form, "allow_download"),
         show_metadata=_flag(form, "show_metadata"),
     )
+    if made.album_id is not None:  # made on the album's page: back there, the link listed
+        return Redirect(f"/albums/{made.album_id}#shared-link-{made.id}", status_code=303)
     return Redirect("/settings?saved=share#shared-links", status_code=303)
 
 
 @post("/shares/{share_id:int}/revoke")
 async def revoke_share(request: Req, share_id: RowId) -> Redirect:
+    """Turning a link off, from Settings or (with `back=album`) from its album's page: back there."""
     user = await require_user(request)
-    await shares.revoke(services(request), user, share_id)
+    svc = services(request)
+    form = await form_fields(request)
+    link = await shares.get(svc, user, share_id)
+    await shares.revoke(svc, user, share_id)
+    if form.get("back") == "album" and link.album_id is not None:
+        return Redirect(f"/albums/{link.album_id}#album-share", status_code=303)
     return Redirect("/settings?saved=share-revoked#shared-links", status_code=303)
 
 
