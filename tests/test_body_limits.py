@@ -196,6 +196,9 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, object]
             "username": "alice",
             "action": "disable",
             "token": "no-such-token",
+            "album_id": "1",
+            "share_id": "1",
+            "share_token": "no-such-link",
         }
         yield {"server": server, "client": client, "token": token, "values": values}
 

@@ -70,6 +70,9 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, object
             "action": "disable",
             "token": "no-such-token",
             "session_id": str(session_id),
+            "album_id": "1",
+            "share_id": "1",
+            "share_token": "no-such-link",
         }
         yield {"server": server, "alice": alice, "values": values}
 

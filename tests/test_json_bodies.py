@@ -25,6 +25,13 @@ BODIES = {
     "edit_photo": {"caption": "forged"},
     "add_comment": {"text": "forged"},
     "mark_read": {"ids": None},
+    "create_album": {"title": "forged"},
+    "edit_album": {"title": "forged"},
+    "add_photos": {"photo_ids": [1]},
+    "remove_photos": {"photo_ids": [1]},
+    "set_member": {"role": "viewer"},
+    "create_share": {"photo_ids": [1]},
+    "edit_share": {"allow_download": True},
 }
 NOT_JSON = [
     "text/plain",
