@@ -7,8 +7,10 @@ import asyncio
 import sqlite3
 from pathlib import Path
 
+from photoarchive.accounts.users import User
 from photoarchive.db import Database, migrations
-from photoarchive.library import photos
+from photoarchive.db.sqlite import MAX_ROWID
+from photoarchive.library import access, batches, photos
 
 FEED = (
     f"SELECT {photos._PHOTO_COLUMNS} FROM photos p JOIN users u ON u.id = p.owner_id"
@@ -108,3 +110,17 @@ def test_a_media_request_looks_its_session_and_photo_up_by_key(tmp_path: Path) -
     assert not [step for step in plan if step.split()[1] in tables and step.startswith("SCAN")], (
         plan
     )
+
+
+def test_a_feed_page_counts_only_its_own_batches(tmp_path: Path) -> None:
+    """The feed's entries (a photo, or a batch at its newest photo) are read newest first by id;
+    a batch's totals are counted from the page's batches outwards. Joined the other way round,
+    SQLite scanned every photo of the archive for every feed page."""
+    path = tmp_path / "archive.sqlite3"
+    analyzed_archive(path)
+    viewer = access.Viewer(User(1, "u1", "u1@x.org", "", False, False, ""), public_view=False)
+    sql, params = batches.feed_sql(viewer, MAX_ROWID, 31)
+    plan = plan_of(path, sql, params)
+    assert "SEARCH p USING INTEGER PRIMARY KEY (rowid<?)" in plan, plan  # the walk by id
+    scans = [step for step in plan if step.startswith("SCAN")]
+    assert not [step for step in scans if step.split()[1] in ("p", "q", "x", "photos")], plan

@@ -155,10 +155,13 @@ def feed_sql(who: access.Viewer, start: int, size: int) -> tuple[str, list[objec
         " (SELECT x.photo_id FROM batch_photos x JOIN photos q ON q.id = x.photo_id"
         f" WHERE x.batch_id = bp.batch_id AND {q_cond} ORDER BY x.photo_id DESC LIMIT 1))"
         " ORDER BY p.id DESC LIMIT ?),"
+        # Counted from the page's batches outwards: joined from `entries`, SQLite chose to
+        # scan every photo of the archive (bench: 10,600 steps a page, now 4,600).
         " totals (batch_id, n, likes, comments) AS ("
-        " SELECT e.batch_id, COUNT(*), SUM(q.like_count), SUM(q.comment_count) FROM entries e"
-        " JOIN batch_photos x ON x.batch_id = e.batch_id JOIN photos q ON q.id = x.photo_id"
-        f" WHERE {q_cond} GROUP BY e.batch_id)"
+        " SELECT x.batch_id, COUNT(*), SUM(q.like_count), SUM(q.comment_count)"
+        " FROM batch_photos x JOIN photos q ON q.id = x.photo_id"
+        f" WHERE {q_cond} AND x.batch_id IN"
+        " (SELECT batch_id FROM entries WHERE batch_id IS NOT NULL) GROUP BY x.batch_id)"
         f" SELECT e.key, e.batch_id, 1, 0, 0, {photos.PHOTO_COLUMNS} FROM entries e"
         " JOIN photos p ON p.id = e.key JOIN users u ON u.id = p.owner_id"
         " WHERE e.batch_id IS NULL"
