@@ -133,3 +133,57 @@ def test_an_upgrade_that_fails_stops_the_server_and_changes_nothing(tmp_path: Pa
     with sqlite3.connect(database) as conn:  # the half-run migration was rolled back
         assert conn.execute("PRAGMA user_version").fetchone()[0] == 4
         assert conn.execute("SELECT username FROM users").fetchall() == [("root",)]
+
+
+def test_the_access_log_keeps_links_and_tokens_out(tmp_path: Path) -> None:
+    """`serve --access-log` logs every request, with the secret part of a share link, a
+    password-reset link or an invite replaced: a log file must not open the archive."""
+    sock = free_socket()
+    port = sock.getsockname()[1]
+    sock.close()
+    env = {**os.environ, "PHOTOARCHIVE_DATA_DIR": str(tmp_path / "data"), "PYTHONUNBUFFERED": "1"}
+    log_path = tmp_path / "serve.log"
+    command = ["serve", "--host", "127.0.0.1", "--port", str(port), "--access-log"]
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "photoarchive", *command],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    secrets = ["ShareTokenAbc123", "ResetTokenDef456", "InviteTokenGhi789", "ApiTokenJkl012"]
+    paths = [
+        f"/s/{secrets[0]}/media/1/thumbnail",
+        f"/password-reset/{secrets[1]}",
+        f"/signup?invite={secrets[2]}",
+        f"/api/v1/s/{secrets[3]}?limit=5",
+        "/healthz",
+    ]
+    try:
+        deadline = time.monotonic() + START_TIMEOUT
+        while f"Uvicorn running on http://127.0.0.1:{port}" not in log_path.read_text():
+            assert process.poll() is None, log_path.read_text()
+            assert time.monotonic() < deadline, f"server did not come up: {log_path.read_text()}"
+            time.sleep(0.05)
+        for path in paths:
+            httpx.get(f"http://127.0.0.1:{port}{path}", timeout=30)
+        # uvicorn writes a line as each answer starts: wait for the last one.
+        while '"GET /healthz HTTP/1.1" 200' not in log_path.read_text():
+            assert time.monotonic() < deadline, log_path.read_text()
+            time.sleep(0.05)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+    output = log_path.read_text()
+    assert not [secret for secret in secrets if secret in output], output
+    for logged in (
+        "/s/(hidden)/media/1/thumbnail",
+        "/password-reset/(hidden)",
+        "/signup?invite=(hidden)",
+        "/api/v1/s/(hidden)?limit=5",
+    ):
+        assert logged in output, output

@@ -11,6 +11,8 @@ business (it bounds them per route, after deciding who is asking).
 from __future__ import annotations
 
 import asyncio
+import logging
+import re
 from typing import Any
 
 import httptools
@@ -139,6 +141,27 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         self.parser = httptools.HttpRequestParser(self)  # drop what it buffered of the head
 
 
+# Paths and query fields that carry a secret: whoever holds one may open a share link, set a
+# password or join the archive. The access log (`serve --access-log`) writes them without it.
+_SECRETS = re.compile(r"(?P<keep>/s/|/api/v1/s/|/password-reset/|[?&](?:invite|token)=)[^/?&#\s]+")
+HIDDEN = "(hidden)"
+
+
+def without_secrets(path: str) -> str:
+    return _SECRETS.sub(lambda match: match["keep"] + HIDDEN, path)
+
+
+class SecretsOutOfAccessLog(logging.Filter):
+    """Rewrites the path of uvicorn's access log records (client, method, path, version,
+    status) so that no token reaches a log file."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if isinstance(args, tuple) and len(args) >= 3 and isinstance(args[2], str):
+            record.args = (*args[:2], without_secrets(args[2]), *args[3:])
+        return True
+
+
 def server_config(app: Any, settings: Settings, **options: Any) -> uvicorn.Config:
     """uvicorn's configuration for the app, as `photoarchive serve` and the tests use it."""
     protocol = type(
@@ -155,4 +178,8 @@ def server_config(app: Any, settings: Settings, **options: Any) -> uvicorn.Confi
         "timeout_graceful_shutdown": 10,
     }
     values.update(options)
-    return uvicorn.Config(app, **values)
+    config = uvicorn.Config(app, **values)  # sets up uvicorn's loggers: the filter comes after
+    access = logging.getLogger("uvicorn.access")
+    if not any(isinstance(f, SecretsOutOfAccessLog) for f in access.filters):
+        access.addFilter(SecretsOutOfAccessLog())
+    return config
