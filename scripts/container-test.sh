@@ -324,12 +324,15 @@ request() {
 }
 
 step "pages"
-# Templates and static files come from inside the installed wheel.
-request GET /login 200
+# Templates and static files come from inside the installed wheel. A fresh archive sends
+# sign-in to the page that makes its first account.
+request GET /login 303
+request GET /signup 200
+[[ $RESP == *"first account"* ]] || fail "the fresh archive's sign-up page does not say it makes the first account"
 css=$(grep -oE '/static/[^"]+\.css' <<<"$RESP" | head -n1)
-[[ -n $css ]] || fail "the login page links no stylesheet"
+[[ -n $css ]] || fail "the sign-up page links no stylesheet"
 request GET "$css" 200
-log "GET /login and $css: 200"
+log "GET /login (303), /signup and $css: 200"
 
 step "api"
 PASSWORD="ct-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
