@@ -12,3 +12,8 @@ def now() -> float:
 
 def now_iso() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def iso(moment: float) -> str:
+    """A moment of `now()` as `now_iso` writes it (so that a test's frozen clock holds it)."""
+    return datetime.fromtimestamp(moment, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")

@@ -10,7 +10,7 @@ from photoarchive import clock
 from photoarchive.accounts import users
 from photoarchive.accounts.users import User
 from photoarchive.errors import NotFound
-from photoarchive.library import access, photos, visibility
+from photoarchive.library import access, live, photos, visibility
 from photoarchive.services import Services
 from tests.test_neighbours import person, photo_of, scenario
 
@@ -101,7 +101,7 @@ def test_the_decision_and_the_sql_condition_agree_for_every_viewer_and_photo(
             assert in_sql == decided == expected[label], label
             # The audience a live event is sent to says the same.
             for name, photo_id in ids.items():
-                heard_by = await photos.audience(svc.db, photo_id)
+                heard_by = await live.audience(svc.db, photo_id)
                 assert heard_by is not None
                 assert heard_by.admits(viewer) == (name in expected[label]), (label, name)
 

@@ -10,8 +10,6 @@ so, and the count and the pages agree with it). No HTTP here.
 
 from __future__ import annotations
 
-import base64
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -19,8 +17,8 @@ from typing import Any
 from photoarchive import clock
 from photoarchive.accounts.users import User
 from photoarchive.db import MAX_ROWID, placeholders
-from photoarchive.errors import BadRequest, Forbidden, Invalid
-from photoarchive.library import access, photos
+from photoarchive.errors import Forbidden, Invalid
+from photoarchive.library import access, cursors, photos
 from photoarchive.library.albums import Album
 from photoarchive.library.photos import Photo
 from photoarchive.services import Services
@@ -56,22 +54,8 @@ ORDERS = {
 }
 
 
-def _cursor(key: str, photo_id: int) -> str:
-    raw = json.dumps([key, photo_id], separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def _parse_cursor(cursor: str | None) -> tuple[str, int] | None:
-    if cursor in (None, ""):
-        return None
-    assert cursor is not None
-    try:
-        key, photo_id = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-    except (ValueError, TypeError):
-        raise BadRequest("The cursor is not valid.", field="cursor") from None
-    if not isinstance(key, str) or not isinstance(photo_id, int) or not 0 < photo_id <= MAX_ROWID:
-        raise BadRequest("The cursor is not valid.", field="cursor")
-    return key, photo_id
+_cursor = cursors.encode
+_parse_cursor = cursors.decode
 
 
 def _select(order: _Order) -> str:

@@ -130,12 +130,13 @@ class Entry:
 
 
 def _in_feed(who: access.Viewer, photo: str) -> tuple[str, list[object]]:
-    """The feed is the family's: family photos the viewer may see. Private photos are on their
-    owner's profile and in albums; a camera roll imported privately floods no feed."""
+    """The feed is the family's: family photos the viewer may see, not archived. Private photos
+    are on their owner's profile and in albums; a camera roll imported privately floods no
+    feed; an archived photo is in its albums and on its owner's /archive."""
     visible, params = access.visible_sql(who, photo)
     # The alias is a constant of this module (checked by visible_sql); nothing else is text.
     family = f" AND NOT EXISTS (SELECT 1 FROM private_photos fp WHERE fp.photo_id = {photo}.id)"  # noqa: S608
-    return visible + family, params
+    return visible + family + " AND " + photos.not_archived(photo), params
 
 
 def feed_sql(who: access.Viewer, start: int, size: int) -> tuple[str, list[object]]:
@@ -226,14 +227,15 @@ class Batch:
 
 
 async def get(svc: Services, batch_id: int, viewer: User | None) -> Batch:
-    """The batch with the photos of it `viewer` may see, newest first (NotFound: none)."""
+    """The batch with the photos of it `viewer` may see and its owner has not archived (as the
+    feed's entry counts them), newest first (NotFound: none)."""
     visible, params = access.visible_sql(access.Viewer(viewer, svc.settings.public_view))
     rows = await svc.db.fetchall(
         # A fixed column list and a condition from access.visible_sql; every value is bound.
         f"SELECT b.created_at, {photos.PHOTO_COLUMNS} FROM batch_photos bp"  # noqa: S608
         " JOIN photo_batches b ON b.id = bp.batch_id"
         " JOIN photos p ON p.id = bp.photo_id JOIN users u ON u.id = p.owner_id"
-        f" WHERE bp.batch_id = ? AND {visible} ORDER BY p.id DESC",
+        f" WHERE bp.batch_id = ? AND {visible} AND {photos.not_archived('p')} ORDER BY p.id DESC",
         (*photos.reading_for(viewer), batch_id, *params),
     )
     if not rows:

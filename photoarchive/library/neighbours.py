@@ -9,7 +9,10 @@ same way, by keyset (a step along an index each side) filtered by the viewer's a
 so a photo the viewer may not see is never a neighbour. The feed holds family photos only.
 
 An album (`album:12`) is a list of its own order: its neighbours come from album_photos.py, by
-the album's sort key, and only its members may walk it. Search results will be a further kind.
+the album's sort key, and only its members may walk it. A person's favorites (`favorites`) are
+in the order they were marked (favorites.py); their archive (`archive`) is newest first by id.
+Both are the walker's own: the same key is another list for another person. The feed and
+profiles leave archived photos out (photos.not_archived). Search results will be a further kind.
 No HTTP here.
 """
 
@@ -20,46 +23,63 @@ from dataclasses import dataclass
 from photoarchive.accounts import users
 from photoarchive.accounts.users import User
 from photoarchive.errors import NotFound
-from photoarchive.library import access, album_photos, albums, photos
+from photoarchive.library import access, album_photos, albums, favorites, photos
 from photoarchive.library.albums import Album
 from photoarchive.library.photos import Photo
 from photoarchive.services import Services
 
 FEED = "feed"
+FAVORITES = "favorites"
+ARCHIVE = "archive"
 _USER = "user:"
 _ALBUM = "album:"
 
 
 @dataclass(frozen=True, slots=True)
 class PhotoList:
-    """A list photos are shown in: everyone's (the feed), one owner's (a profile) or an
-    album's (read for the person walking it)."""
+    """A list photos are shown in: everyone's (the feed), one owner's (a profile), an
+    album's (read for the person walking it), or the walker's own `FAVORITES` or `ARCHIVE`
+    (`mine`, with `owner` the walker)."""
 
     owner: User | None = None
     album: Album | None = None
+    mine: str | None = None
 
     @property
     def key(self) -> str:
         """What names this list in an address: `parse_list(key)` gives it back."""
         if self.album is not None:
             return f"{_ALBUM}{self.album.id}"
+        if self.mine is not None:
+            return self.mine
         return FEED if self.owner is None else _USER + self.owner.username
 
     @property
     def title(self) -> str:
         if self.album is not None:
             return self.album.title
+        if self.mine is not None:
+            return f"your {self.mine}"
         return "the feed" if self.owner is None else f"{self.owner.username}'s photos"
 
     def holds(self, photo: Photo) -> bool:
+        if self.mine == ARCHIVE:
+            return photo.archived and self.owner is not None and photo.owner_id == self.owner.id
+        if photo.archived:
+            return False
         # The feed is the family's (see batches._in_feed): a private photo is on its profile.
         return not photo.private if self.owner is None else photo.owner_id == self.owner.id
 
     def where(self) -> tuple[str, list[int]]:
         # Constant strings only: every value is bound.
+        if self.mine == ARCHIVE and self.owner is not None:
+            archived = "EXISTS (SELECT 1 FROM archived_photos ar WHERE ar.photo_id = p.id)"
+            return f" AND p.owner_id = ? AND {archived}", [self.owner.id]
+        shown = " AND " + photos.not_archived("p")
         if self.owner is None:
-            return " AND NOT EXISTS (SELECT 1 FROM private_photos fp WHERE fp.photo_id = p.id)", []
-        return " AND p.owner_id = ?", [self.owner.id]
+            family = " AND NOT EXISTS (SELECT 1 FROM private_photos fp WHERE fp.photo_id = p.id)"
+            return family + shown, []
+        return " AND p.owner_id = ?" + shown, [self.owner.id]
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +110,8 @@ async def parse_list(
             return None
     if key == FEED:
         return PhotoList()
+    if key in (FAVORITES, ARCHIVE):
+        return None if viewer is None else PhotoList(owner=viewer, mine=key)
     if key and key.startswith(_USER):
         username = key.removeprefix(_USER)
         if not users.USERNAME_RE.fullmatch(username):
@@ -115,6 +137,13 @@ async def around(
         return Neighbours(
             within, step.newer, step.older, step.page_cursor is None, step.page_cursor
         )
+    if within.mine == FAVORITES:
+        assert viewer is not None  # parse_list names no one's favorites for a guest
+        marked = await favorites.around(svc, viewer, photo)
+        if marked is None:
+            return None
+        start = marked.page_cursor
+        return Neighbours(within, marked.newer, marked.older, start is None, start)
     if not within.holds(photo):
         return None
     who = access.Viewer(viewer, svc.settings.public_view)

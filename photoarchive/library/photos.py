@@ -1,6 +1,7 @@
 """Photos: the Photo and its JSON shape, the feed and profile pages, captions, deletion.
 
-Adding a photo is `ingest`, its stored files `blobs`, serving them `originals`, likes `likes`.
+Adding a photo is `ingest`, its stored files `blobs`, serving them `originals`, likes `likes`,
+what a live event needs of it `live`.
 No HTTP here.
 """
 
@@ -13,9 +14,9 @@ from typing import Any
 from photoarchive.accounts import sessions
 from photoarchive.accounts.sessions import Session
 from photoarchive.accounts.users import User
-from photoarchive.db import MAX_ROWID, Backend, Row, placeholders
+from photoarchive.db import MAX_ROWID, Row, placeholders
 from photoarchive.errors import BadRequest, Forbidden, Invalid, NotFound
-from photoarchive.library import access, blobs
+from photoarchive.library import access, blobs, live
 from photoarchive.media import images
 from photoarchive.services import Services
 
@@ -68,7 +69,9 @@ class Photo:
     comment_count: int
     private: bool  # see library/access.py: its owner's, and its albums' members', only
     album_member: int | None  # the viewer it was read for, if in an album of theirs holding it
+    archived: bool  # by its owner: out of the feed and profile grid (see library/archive.py)
     liked_by_me: bool = False
+    favorite: bool = False  # the viewer's own (see library/favorites.py)
     can_edit: bool = False
     can_delete: bool = False
     comments: list[Comment] = field(default_factory=list)
@@ -111,8 +114,9 @@ class Photo:
 
 # A Photo's columns in the order of its fields, so that a row becomes a photo positionally:
 # looking thirty values up by name, for thirty photos a page, cost more than the query. The last
-# two are what library/access.py decides by: whether the photo is private, and the viewer's id
-# when they are a member of an album holding it (the viewer is `?`, bound by `reading_for`).
+# two but one are what library/access.py decides by: whether the photo is private, and the
+# viewer's id when they are a member of an album holding it (the viewer is `?`, bound by
+# `reading_for`); the last, whether its owner archived it.
 def _columns(viewer: str) -> str:
     # Two constant expressions for the viewer ("?" or the media lookup's session column).
     assert viewer in ("?", "s.user_id")
@@ -123,7 +127,8 @@ def _columns(viewer: str) -> str:
         " p.content_type, p.filename, p.sha256, p.tag, p.placeholder, p.like_count, p.comment_count,"
         " EXISTS (SELECT 1 FROM private_photos pp WHERE pp.photo_id = p.id),"
         " (SELECT am.user_id FROM album_photos ap JOIN album_members am"
-        f" ON am.album_id = ap.album_id AND am.user_id = {viewer} WHERE ap.photo_id = p.id LIMIT 1)"
+        f" ON am.album_id = ap.album_id AND am.user_id = {viewer} WHERE ap.photo_id = p.id LIMIT 1),"
+        " EXISTS (SELECT 1 FROM archived_photos ar WHERE ar.photo_id = p.id)"
     )
 
 
@@ -137,6 +142,13 @@ PHOTO_COLUMNS = _PHOTO_COLUMNS
 _PHOTO_WIDTH = [f.name for f in fields(Photo)].index("liked_by_me")
 
 
+def not_archived(photo: str) -> str:
+    """The condition that the photos row named `photo` (an alias written in the code) is not
+    archived: archived photos leave the feed, profiles and their counts for everyone."""
+    assert photo in ("p", "q")
+    return f"NOT EXISTS (SELECT 1 FROM archived_photos ar WHERE ar.photo_id = {photo}.id)"  # noqa: S608
+
+
 def reading_for(viewer: User | None) -> list[object]:
     """The parameters of `PHOTO_COLUMNS` for photos read for `viewer`."""
     return [None if viewer is None else viewer.id]
@@ -145,6 +157,7 @@ def reading_for(viewer: User | None) -> list[object]:
 def _photo(row: Row | Sequence[Any], viewer: User | None) -> Photo:
     photo = Photo(*row)
     photo.private = bool(photo.private)
+    photo.archived = bool(photo.archived)
     # Reading was allowed before the read (access.may_read_archive); the rest is per photo.
     allowed = access.decide(access.Viewer(viewer, public_view=True), photo)
     if not allowed.location:  # where a photo was taken is its owner's to know
@@ -193,7 +206,7 @@ async def page(
     before = parse_cursor(cursor)
     # Only what the viewer may see (reading was allowed before: see access.may_read_archive).
     visible, params = access.visible_sql(access.Viewer(viewer, public_view=True))
-    where = [visible]
+    where = [visible, not_archived("p")]  # archived: out for everyone (see library/archive.py)
     if owner_id is not None:
         where.append("p.owner_id = ?")
         params.append(owner_id)
@@ -213,19 +226,22 @@ async def page(
 async def decorate(
     svc: Services, photos: list[Photo], viewer: User | None, *, with_comments: bool
 ) -> None:
-    """The viewer's likes and, with `with_comments`, the latest comments of each photo."""
+    """The viewer's likes and favorites, and with `with_comments` each photo's latest comments."""
     if not photos:
         return
     ids = [p.id for p in photos]
     by_id = {p.id: p for p in photos}
     if viewer is not None:
-        liked = await svc.db.fetch_indexed(
-            # Only "?" placeholders, one per id; the ids are bound.
-            f"SELECT photo_id FROM likes WHERE user_id = ? AND photo_id IN ({placeholders(len(ids))})",  # noqa: S608
-            [viewer.id, *ids],
+        # Likes and favorites in one trip: a page's count of queries stays what it was.
+        marks = placeholders(len(ids))
+        rows = await svc.db.fetch_indexed(
+            # Only "?" placeholders, one per id; every value is bound.
+            f"SELECT photo_id, 0 FROM likes WHERE user_id = ? AND photo_id IN ({marks})"  # noqa: S608
+            f" UNION ALL SELECT photo_id, 1 FROM favorites WHERE user_id = ? AND photo_id IN ({marks})",
+            [viewer.id, *ids, viewer.id, *ids],
         )
-        for row in liked:
-            by_id[row["photo_id"]].liked_by_me = True
+        for photo_id, is_favorite in rows:
+            setattr(by_id[photo_id], "favorite" if is_favorite else "liked_by_me", True)
     if with_comments:
         # The latest few of each photo, each photo's taken from the end of its index entry:
         # a window over all of a page's comments cost more as they piled up.
@@ -359,35 +375,8 @@ async def delete(svc: Services, actor: User, photo_id: int) -> None:
     photo = await get(svc, photo_id, actor)
     if not photo.can_delete:
         raise Forbidden("Only the photo's owner or an administrator can delete it.")
-    heard_by = await audience(svc.db, photo_id)  # read while the albums holding it are known
+    heard_by = await live.audience(svc.db, photo_id)  # read while the albums holding it are known
     await svc.db.execute("DELETE FROM photos WHERE id = ?", (photo_id,))
     # After the commit, outside any transaction: deleting the files may be slow.
     await blobs.discard_unreferenced(svc.db, svc.store, photo.sha256)
-    await svc.publish("photo-deleted", {"id": photo_id, AUDIENCE: heard_by})
-
-
-# The key of a published event's data that carries its photo's audience when the photo can no
-# longer be read (it was deleted); the event stream takes it out before sending.
-AUDIENCE = "_audience"
-
-
-async def audience(db: Backend, photo_id: int) -> access.Audience | None:
-    """Who may see the photo as it is now (for a live event); None once it is deleted."""
-    rows = await db.fetchall(
-        "SELECT p.owner_id, EXISTS (SELECT 1 FROM private_photos pp WHERE pp.photo_id = p.id),"
-        " am.user_id FROM photos p LEFT JOIN album_photos ap ON ap.photo_id = p.id"
-        " LEFT JOIN album_members am ON am.album_id = ap.album_id WHERE p.id = ?",
-        (photo_id,),
-    )
-    if not rows:
-        return None
-    members = frozenset(row[2] for row in rows if row[2] is not None)
-    return access.Audience(photo_id, rows[0][0], bool(rows[0][1]), members)
-
-
-async def counts(svc: Services, photo_id: int) -> tuple[int, int] | None:
-    """(likes, comments) of the photo as they are now; None once it is deleted."""
-    row = await svc.db.fetchone(
-        "SELECT like_count, comment_count FROM photos WHERE id = ?", (photo_id,)
-    )
-    return None if row is None else (row["like_count"], row["comment_count"])
+    await svc.publish("photo-deleted", {"id": photo_id, live.AUDIENCE: heard_by})

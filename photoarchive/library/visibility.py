@@ -71,13 +71,14 @@ async def set_default(db: Backend, user: User, value: Any) -> Visibility:
 
 
 async def profile_counts(svc: Services, owner_id: int, viewer: access.Viewer) -> dict[str, int]:
-    """The owner's photos, and the likes and comments on them, that `viewer` may see."""
+    """The owner's photos, and the likes and comments on them, that `viewer` may see on the
+    profile's grid (archived photos are not counted, as they are not shown)."""
     visible, params = access.visible_sql(viewer)
     row = await svc.db.fetchone(
         # A condition from access.visible_sql (constant text); every value is bound.
         "SELECT COUNT(*) AS photos, COALESCE(SUM(p.like_count), 0) AS likes,"  # noqa: S608
         " COALESCE(SUM(p.comment_count), 0) AS comments FROM photos p"
-        f" WHERE p.owner_id = ? AND {visible}",
+        f" WHERE p.owner_id = ? AND {visible} AND {photos.not_archived('p')}",
         (owner_id, *params),
     )
     assert row is not None

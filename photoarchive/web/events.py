@@ -27,7 +27,7 @@ from litestar.response import ServerSentEvent, ServerSentEventMessage
 
 from photoarchive.accounts.users import User
 from photoarchive.errors import NotAuthenticated
-from photoarchive.library import access, notifications, photos
+from photoarchive.library import access, live, notifications
 from photoarchive.services import Services
 from photoarchive.web.viewer import current_session, resolve_session, services
 
@@ -61,16 +61,16 @@ def connect(svc: Services, plugin: ChannelsPlugin) -> None:
         if kind not in KINDS:
             return
         payload = dict(data)
-        heard_by = payload.pop(photos.AUDIENCE, None)  # a deleted photo's, read before
+        heard_by = payload.pop(live.AUDIENCE, None)  # a deleted photo's, read before
         # Likes name their photo by "id", comments by "photo_id"; new and deleted photos need no counts.
         photo_id = data.get("id") if kind == "like" else data.get("photo_id")
         if photo_id is not None:
-            counts = await photos.counts(svc, photo_id)
+            counts = await live.counts(svc.db, photo_id)
             if counts is not None:
                 payload["like_count"], payload["comment_count"] = counts
         about = data.get("id") if kind in _BY_ID else photo_id
         if about is not None and heard_by is None:
-            heard_by = await photos.audience(svc.db, about)
+            heard_by = await live.audience(svc.db, about)
             if heard_by is None:  # deleted meanwhile: whoever could see it is not known
                 return
         message = {"kind": kind, "data": payload, "audience": _audience_data(heard_by)}

@@ -1,0 +1,29 @@
+"""The cursor of a list kept in an order of its own (an album's, a person's favorites): the sort
+key and the photo id of the last row shown, opaque to the client. No HTTP here."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+from photoarchive.db import MAX_ROWID
+from photoarchive.errors import BadRequest
+
+
+def encode(key: str, photo_id: int) -> str:
+    raw = json.dumps([key, photo_id], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode(cursor: str | None) -> tuple[str, int] | None:
+    """None for no cursor; BadRequest for one this module did not write."""
+    if cursor in (None, ""):
+        return None
+    assert cursor is not None
+    try:
+        key, photo_id = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    except (ValueError, TypeError):
+        raise BadRequest("The cursor is not valid.", field="cursor") from None
+    if not isinstance(key, str) or not isinstance(photo_id, int) or not 0 < photo_id <= MAX_ROWID:
+        raise BadRequest("The cursor is not valid.", field="cursor")
+    return key, photo_id
