@@ -61,6 +61,11 @@ MATRIX: dict[tuple[str, str], tuple[int, int, int, int, int]] = {
     ("POST", "/photos/{photo_id:int}/caption"): (401, 401, 403, 303, 403),
     ("POST", "/photos/{photo_id:int}/visibility"): (401, 401, 403, 303, 403),
     ("POST", "/photos/{photo_id:int}/delete"): (401, 401, 403, 303, 303),
+    # favorites are anyone's own, of any photo they may see; archiving is the owner's
+    ("POST", "/photos/{photo_id:int}/favorite"): (401, 401, 303, 303, 303),
+    ("POST", "/photos/{photo_id:int}/archive"): (401, 401, 403, 303, 403),
+    ("GET", "/favorites"): (303, 303, 200, 200, 200),
+    ("GET", "/archive"): (303, 303, 200, 200, 200),
     ("GET", "/upload"): (303, 303, 200, 200, 200),
     ("POST", "/upload"): (401, 401, 201, 201, 201),
     # accounts
@@ -109,6 +114,9 @@ MATRIX: dict[tuple[str, str], tuple[int, int, int, int, int]] = {
     ("POST", "/api/v1/photos/{photo_id:int}/comments"): (401, 401, 201, 201, 201),
     ("PUT", "/api/v1/photos/{photo_id:int}/like"): (401, 401, 200, 200, 200),
     ("DELETE", "/api/v1/photos/{photo_id:int}/like"): (401, 401, 200, 200, 200),
+    ("PUT", "/api/v1/photos/{photo_id:int}/favorite"): (401, 401, 200, 200, 200),
+    ("DELETE", "/api/v1/photos/{photo_id:int}/favorite"): (401, 401, 200, 200, 200),
+    ("GET", "/api/v1/favorites"): (401, 401, 200, 200, 200),
     ("DELETE", "/api/v1/comments/{comment_id:int}"): (401, 401, 403, 204, 403),
     ("GET", "/api/v1/users/{username:str}"): (401, 200, 200, 200, 200),
     ("GET", "/api/v1/users/{username:str}/photos"): (401, 200, 200, 200, 200),
@@ -173,6 +181,10 @@ PRIVATE_MATRIX: dict[tuple[str, str], tuple[int, int, int, int, int]] = {
     ("POST", "/api/v1/photos/{photo_id:int}/comments"): (401, 401, 404, 201, 404),
     ("PUT", "/api/v1/photos/{photo_id:int}/like"): (401, 401, 404, 200, 404),
     ("DELETE", "/api/v1/photos/{photo_id:int}/like"): (401, 401, 404, 200, 404),
+    ("PUT", "/api/v1/photos/{photo_id:int}/favorite"): (401, 401, 404, 200, 404),
+    ("DELETE", "/api/v1/photos/{photo_id:int}/favorite"): (401, 401, 404, 200, 404),
+    ("POST", "/photos/{photo_id:int}/favorite"): (401, 401, 404, 303, 404),
+    ("POST", "/photos/{photo_id:int}/archive"): (401, 401, 404, 303, 404),
     ("DELETE", "/api/v1/comments/{comment_id:int}"): (401, 401, 404, 204, 404),
     ("GET", "/s/{share_token:str}/media/{photo_id:int}/{name:str}"): (401, 401, 401, 401, 401),
     ("POST", "/photos/{photo_id:int}/albums"): (401, 401, 404, 303, 404),
@@ -404,6 +416,8 @@ def body(world: World, method: str, path: str, role: str) -> dict[str, Any]:
         }
     forms = {
         "/photos/{photo_id:int}/like": {"liked": "1"},
+        "/photos/{photo_id:int}/favorite": {"favorite": "1"},
+        "/photos/{photo_id:int}/archive": {"archived": "1"},
         "/photos/{photo_id:int}/comments": {"text": "a comment"},
         "/photos/{photo_id:int}/caption": {"caption": "a caption"},
         "/photos/{photo_id:int}/visibility": world.visibility(),

@@ -132,6 +132,21 @@ def test_real_answers_match_the_document(server: LiveServer, document: dict[str,
     check(document, "put", like, bob.put(f"/api/v1/photos/{photo_id}/like"))
     check(document, "delete", like, bob.delete(f"/api/v1/photos/{photo_id}/like"))
 
+    # A favorite is the caller's own; `archived` is in the owner's copy only.
+    favorite = "/api/v1/photos/{photo_id}/favorite"
+    check(document, "put", favorite, bob.put(f"/api/v1/photos/{photo_id}/favorite"))
+    favorites = bob.get("/api/v1/favorites", params={"limit": 1})
+    check(document, "get", "/api/v1/favorites", favorites)
+    assert favorites.json()["items"][0]["favorite"] is True
+    assert "archived" not in favorites.json()["items"][0]
+    check(document, "delete", favorite, bob.delete(f"/api/v1/photos/{photo_id}/favorite"))
+    archived = alice.patch(f"/api/v1/photos/{photo_id}", json={"archived": True})
+    check(document, "patch", one, archived)
+    assert archived.json()["archived"] is True and archived.json()["favorite"] is False
+    check(
+        document, "patch", one, alice.patch(f"/api/v1/photos/{photo_id}", json={"archived": False})
+    )
+
     feed = bob.get("/api/v1/photos", params={"limit": 1})
     check(document, "get", "/api/v1/photos", feed)
     assert len(feed.json()["items"]) == 1

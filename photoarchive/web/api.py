@@ -13,7 +13,15 @@ from msgspec import UNSET, UnsetType
 from photoarchive.accounts import sessions, throttle, users
 from photoarchive.db import MAX_ROWID
 from photoarchive.errors import Invalid
-from photoarchive.library import access, comments, likes, notifications, photos, visibility
+from photoarchive.library import (
+    access,
+    archive,
+    comments,
+    likes,
+    notifications,
+    photos,
+    visibility,
+)
 from photoarchive.library.access import VISIBILITIES
 from photoarchive.web.admission import GUEST_BODY
 from photoarchive.web.params import RowId
@@ -68,11 +76,13 @@ class LoginBody(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class PhotoEditBody(msgspec.Struct, forbid_unknown_fields=True):
-    """Either or both: what is left out stays as it is."""
+    """Any of them: what is left out stays as it is."""
 
     caption: str | UnsetType = UNSET
     # "family" or "private" (checked by the domain: another value is 422).
     visibility: Annotated[str, msgspec.Meta(examples=list(VISIBILITIES))] | UnsetType = UNSET
+    # True takes it out of the feed and the profile (it stays in albums and share links).
+    archived: bool | UnsetType = UNSET
 
 
 class CommentBody(msgspec.Struct, forbid_unknown_fields=True):
@@ -266,9 +276,11 @@ class PhotosApi(Controller):
         svc = services(request)
         caption = None if data.caption is UNSET else photos.check_caption(data.caption)
         wanted = None if data.visibility is UNSET else visibility.check(data.visibility)
-        if caption is None and wanted is None:
-            raise Invalid("Send a caption, a visibility, or both.")
+        if caption is None and wanted is None and data.archived is UNSET:
+            raise Invalid("Send a caption, a visibility, archived, or more than one.")
         photo = await photos.get(svc, photo_id, user)  # 404 for a photo the caller may not see
+        if data.archived is not UNSET:
+            photo = await archive.set_archived(svc, user, photo_id, data.archived)
         if wanted is not None:
             photo = await visibility.set_visibility(svc, user, photo_id, wanted)
         if caption is not None:

@@ -123,6 +123,8 @@ class PhotoOut(msgspec.Struct):
     placeholder: str
     like_count: int
     liked_by_me: bool
+    # The viewer's own mark, seen by nobody else (false for a guest).
+    favorite: bool
     comment_count: int
     urls: PhotoUrls
     # "family": every member sees it; "private": its owner and the members of albums holding it.
@@ -131,6 +133,8 @@ class PhotoOut(msgspec.Struct):
     # alone: the digest would let others test guesses of the location.
     sha256: str | UnsetType = UNSET
     location: LocationOut | UnsetType = UNSET
+    # Whether its owner took it out of the feed and their profile (the owner's copy only).
+    archived: bool | UnsetType = UNSET
 
     @classmethod
     def fields_of(cls, photo: Photo) -> dict[str, object]:
@@ -157,6 +161,7 @@ class PhotoOut(msgspec.Struct):
             "placeholder": photo.placeholder,
             "like_count": photo.like_count,
             "liked_by_me": photo.liked_by_me,
+            "favorite": photo.favorite,
             "comment_count": photo.comment_count,
             "urls": PhotoUrls(
                 original=photo.url("original"),
@@ -167,6 +172,7 @@ class PhotoOut(msgspec.Struct):
         }
         if photo.can_edit:
             fields["sha256"] = photo.sha256
+            fields["archived"] = photo.archived
             if photo.gps_lat is not None:
                 fields["location"] = LocationOut(lat=photo.gps_lat, lon=photo.gps_lon)
         return fields
@@ -217,6 +223,10 @@ class CommentList(msgspec.Struct):
 class LikeState(msgspec.Struct):
     liked: bool
     like_count: int
+
+
+class FavoriteState(msgspec.Struct):
+    favorite: bool
 
 
 class ActorOut(msgspec.Struct):

@@ -1,5 +1,6 @@
-"""The HTML pages, one module per area: feed, photos, albums, comments, upload, auth (sign-in,
-sign-up and emailed codes), resets (password-reset links), settings, admin, notifications, health. Each names its handlers in `HANDLERS`."""
+"""The HTML pages, one module per area: feed, photos, albums, collections (one's favorites and
+archive), comments, upload, auth (sign-in, sign-up and emailed codes), resets (password-reset
+links), settings, admin, notifications, health. Each names its handlers in `HANDLERS`."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from photoarchive.web.routes import (
     admin,
     albums,
     auth,
+    collections,
     comments,
     feed,
     health,
@@ -25,6 +27,7 @@ PAGE_HANDLERS = [
     *feed.HANDLERS,
     *photos.HANDLERS,
     *albums.HANDLERS,
+    *collections.HANDLERS,
     *comments.HANDLERS,
     *upload.HANDLERS,
     *auth.HANDLERS,

@@ -1,6 +1,7 @@
 """One photo: its page (or modal), and what can be done to it: like, caption, delete.
 
-Opened from a list (`?from=feed`, `?from=user:alice`, `?from=album:12`), the photo links to
+Opened from a list (`?from=feed`, `?from=user:alice`, `?from=album:12`, `?from=favorites`,
+`?from=archive`), the photo links to
 its neighbours in that list and back to the list where it stands in it."""
 
 from __future__ import annotations
@@ -29,21 +30,30 @@ class Navigation:
     photo: Photo
 
     def href(self, photo: Photo) -> str:
-        # List keys are "feed", "album:" and a number, or "user:" and a username (letters,
-        # digits, _ . -): all of it may stand in a query string as it is.
+        # List keys are "feed", "favorites", "archive", "album:" and a number, or "user:" and a
+        # username (letters, digits, _ . -): all of it may stand in a query string as it is.
         return f"/photos/{photo.id}?from={self.around.within.key}"
+
+    def _place(self) -> tuple[str, str]:
+        """The list's page and the prefix of a photo's anchor on it."""
+        within = self.around.within
+        if within.mine is not None:
+            return f"/{within.mine}", "grid"
+        owner = within.owner
+        return ("/", "photo") if owner is None else (f"/u/{owner.username}", "grid")
 
     @property
     def back(self) -> str:
         """The list, scrolled to this photo: from its first page when that page shows it,
-        else from the photo on (the list's cursor is the id the page starts below)."""
+        else from the photo on (a list by id: its cursor is the id the page starts below;
+        an album's or the favorites' own order: the cursor the neighbours gave)."""
         album = self.around.within.album
-        if album is not None:
+        if album is not None or self.around.within.mine == neighbours.FAVORITES:
             start = self.around.page_cursor
             query = "" if start is None else f"?cursor={start}"
-            return f"/albums/{album.id}{query}#grid-{self.photo.id}"
-        owner = self.around.within.owner
-        path, anchor = ("/", "photo") if owner is None else (f"/u/{owner.username}", "grid")
+            path = f"/albums/{album.id}" if album is not None else "/favorites"
+            return f"{path}{query}#grid-{self.photo.id}"
+        path, anchor = self._place()
         query = "" if self.around.on_first_page else f"?cursor={self.photo.id + 1}"
         return f"{path}{query}#{anchor}-{self.photo.id}"
 
@@ -54,8 +64,9 @@ class Navigation:
         album = self.around.within.album
         if album is not None:
             return f"/albums/{album.id}"
-        owner = self.around.within.owner
-        path, anchor = ("/", "photo") if owner is None else (f"/u/{owner.username}", "grid")
+        if self.around.within.mine == neighbours.FAVORITES:
+            return "/favorites"
+        path, anchor = self._place()
         query = "" if self.around.on_first_page else f"?cursor={self.photo.id + 1}"
         instead = self.around.older or self.around.newer
         return f"{path}{query}" + (f"#{anchor}-{instead.id}" if instead else "")
