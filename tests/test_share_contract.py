@@ -125,7 +125,8 @@ def test_share_refusals_match_the_document(
             assert response.json()["status"] == status and response.json()["detail"]
             seen.add((f"{method} {path}", status))
 
-        now = datetime.fromtimestamp(frozen_clock.moment, UTC).isoformat()
+        # A second ago: "now" itself, rounded to microseconds, can land a hair in the future.
+        now = datetime.fromtimestamp(frozen_clock.moment - 1, UTC).isoformat()
         soon = datetime.fromtimestamp(frozen_clock.moment + 60, UTC).isoformat()
         as_json = {"Content-Type": "application/json"}
         as_text = {"Content-Type": "text/plain"}
