@@ -17,7 +17,7 @@ from photoarchive.accounts import users
 from photoarchive.accounts.users import User
 from photoarchive.db import MAX_ROWID, Reader, placeholders
 from photoarchive.errors import BadRequest, Forbidden, Invalid, NotFound
-from photoarchive.library import access
+from photoarchive.library import access, photos
 from photoarchive.services import Services
 
 TITLE_MAX = 200
@@ -183,18 +183,6 @@ def _owned(album: Album, what: str) -> None:
         raise Forbidden(f"Only the album's owner can {what}.")
 
 
-def parse_cursor(cursor: str | None) -> int | None:
-    if cursor in (None, ""):
-        return None
-    try:
-        value = int(cursor)
-    except (TypeError, ValueError):
-        raise BadRequest("The cursor is not valid.", field="cursor") from None
-    if not 0 < value <= MAX_ROWID:
-        raise BadRequest("The cursor is not valid.", field="cursor")
-    return value
-
-
 async def page(
     svc: Services, actor: User, *, cursor: str | None = None, limit: int | None = None
 ) -> tuple[list[Album], str | None]:
@@ -202,7 +190,7 @@ async def page(
     size = PAGE_DEFAULT if limit is None else limit
     if not 1 <= size <= PAGE_MAX:
         raise BadRequest(f"limit must be between 1 and {PAGE_MAX}.", field="limit")
-    before = parse_cursor(cursor)
+    before = photos.parse_cursor(cursor)
     rows = await svc.db.fetchall(
         _SELECT + " WHERE a.id < ? ORDER BY a.id DESC LIMIT ?",
         (actor.id, MAX_ROWID if before is None else before, size + 1),

@@ -57,9 +57,12 @@ async def album_page(request: Req, album_id: RowId, cursor: str | None = None) -
         "photos": items,
         "next_cursor": next_cursor,
         "cursor": cursor,
+        # The grid partial every photo grid shares; opened photos step through the album.
+        "list_key": f"album:{album.id}",
+        "list_path": f"/albums/{album.id}",
     }
     if is_htmx(request) and cursor:
-        return render(request, "_album_grid.html", user=user, **context)
+        return render(request, "_grid_page.html", user=user, **context)
     if album.is_owner:  # only the owner shares an album, and sees its links
         mine = await shares.mine(svc, user)
         context["album_links"] = [link for link in mine if link.album_id == album.id]
