@@ -104,7 +104,7 @@ def check_role(value: Any) -> Role:
 
 
 # The album as one member sees it: their role, its owner, and the cover photo shown (the one
-# chosen while it is still in the album, else the photo added last).
+# chosen while it is still in the album, else the photo added last; never one in the trash).
 _SELECT = (
     "SELECT a.id, a.owner_id, o.username AS owner, a.title, a.description, a.cover_photo_id,"
     " a.sort, a.created_at, a.updated_at, m.role, c.id AS cover_id, c.tag AS cover_tag"
@@ -112,8 +112,10 @@ _SELECT = (
     " JOIN users o ON o.id = a.owner_id"
     " LEFT JOIN photos c ON c.id = COALESCE("
     " (SELECT cp.photo_id FROM album_photos cp"
-    "  WHERE cp.album_id = a.id AND cp.photo_id = a.cover_photo_id),"
+    "  WHERE cp.album_id = a.id AND cp.photo_id = a.cover_photo_id"
+    "  AND NOT EXISTS (SELECT 1 FROM trashed_photos tp WHERE tp.photo_id = cp.photo_id)),"
     " (SELECT lp.photo_id FROM album_photos lp WHERE lp.album_id = a.id"
+    "  AND NOT EXISTS (SELECT 1 FROM trashed_photos tp WHERE tp.photo_id = lp.photo_id)"
     "  ORDER BY lp.added_at DESC, lp.photo_id DESC LIMIT 1))"
 )
 
