@@ -20,12 +20,12 @@ from photoarchive.accounts.mail import Mailer
 from photoarchive.accounts.passwords import Passwords
 from photoarchive.accounts.provider import AccountsUnavailable, build_accounts
 from photoarchive.db import Database
-from photoarchive.library import digests, rechecks
+from photoarchive.library import digests, rechecks, trash
 from photoarchive.paths import static_dir, templates_dir
 from photoarchive.services import DecodeSlots, Services
 from photoarchive.settings import Settings
 from photoarchive.storage import StorageError, build_store
-from photoarchive.web import albums_api, api, events, favorites_api, media, shares_api
+from photoarchive.web import albums_api, api, events, favorites_api, media, shares_api, trash_api
 from photoarchive.web.admission import BodyGate
 from photoarchive.web.apidocs import ApiDocs
 from photoarchive.web.cards import CardCache
@@ -81,6 +81,7 @@ def create_app(settings: Settings) -> Litestar:
         await svc.mail.start()
         background.add(asyncio.create_task(rechecks.run(svc), name="location re-check"))
         background.add(asyncio.create_task(digests.run(svc), name="daily digests"))
+        background.add(asyncio.create_task(trash.run(svc), name="trash purge"))
 
     async def stop() -> None:
         for task in background:
@@ -106,6 +107,7 @@ def create_app(settings: Settings) -> Litestar:
             *shares_api.SHARE_API_HANDLERS,
             *albums_api.HANDLERS,
             *favorites_api.HANDLERS,
+            *trash_api.HANDLERS,
             media.media,
             events.events,
             create_static_files_router(

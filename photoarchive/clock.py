@@ -17,3 +17,8 @@ def now_iso() -> str:
 def iso(moment: float) -> str:
     """A moment of `now()` as `now_iso` writes it (so that a test's frozen clock holds it)."""
     return datetime.fromtimestamp(moment, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def parse(stamp: str) -> float:
+    """The moment of a time stamp `now_iso` or `iso` wrote."""
+    return datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC).timestamp()

@@ -53,6 +53,8 @@ class Settings:
     max_upload_mb: int = 100
     max_pixels: int = 100_000_000
     max_files_per_upload: int = 50
+    # Days a deleted photo waits in its owner's trash before it goes for good (0: at once).
+    trash_days: int = 30
     strip_location: bool = False
     # argon2id cost; the defaults are OWASP's minimum (19 MiB, t=2, p=1)
     argon2_memory_kib: int = 19 * 1024
@@ -150,6 +152,7 @@ class Settings:
             "max_upload_mb": reader.integer("MAX_UPLOAD_MB", 100, 1, 1_000_000),
             "max_pixels": reader.integer("MAX_PIXELS", 100_000_000, 1, 10**10),
             "strip_location": reader.boolean("STRIP_LOCATION", False),
+            "trash_days": reader.integer("TRASH_DAYS", 30, 0, 36_500),
             "image_workers": reader.integer("IMAGE_WORKERS", 2, 1, 64),
             "media_cache_mb": reader.integer("MEDIA_CACHE_MB", 32, 0, 4096),
             "card_cache_mb": reader.integer("CARD_CACHE_MB", 8, 0, 4096),

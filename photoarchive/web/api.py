@@ -20,6 +20,7 @@ from photoarchive.library import (
     likes,
     notifications,
     photos,
+    trash,
     visibility,
 )
 from photoarchive.library.access import VISIBILITIES
@@ -290,7 +291,7 @@ class PhotosApi(Controller):
     @delete("/{photo_id:int}", status_code=204, responses=refusals(WRITE))
     async def delete_photo(self, request: Request[Any, Any, Any], photo_id: RowId) -> None:
         user = await require_user(request)
-        await photos.delete(services(request), user, photo_id)
+        await trash.move(services(request), user, photo_id)  # for good when trash_days is 0
 
     @get("/{photo_id:int}/comments", responses=refusals(OBJECT_READ))
     async def list_comments(self, request: Request[Any, Any, Any], photo_id: RowId) -> CommentList:

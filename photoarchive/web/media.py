@@ -71,7 +71,8 @@ async def media(request: Request[Any, Any, Any], photo_id: RowId, name: str) -> 
     viewer = await require_reader(request, session)
     if found is None:
         raise NotFound(photos.PHOTO_GONE)
-    if not access.can_view(access.Viewer(viewer, svc.settings.public_view), found):
+    allowed = access.decide(access.Viewer(viewer, svc.settings.public_view), found)
+    if not (allowed.view or allowed.trash):  # the owner sees their trash's photos there
         # A reader was let in above: a photo they may not see is, for them, not there.
         raise NotFound(photos.PHOTO_GONE)
     return await send_file(request, found, name, viewer, cache_control=IMMUTABLE, redirect=True)

@@ -1,6 +1,6 @@
 """The HTML pages, one module per area: feed, photos, albums, collections (one's favorites and
 archive), comments, upload, auth (sign-in, sign-up and emailed codes), resets (password-reset
-links), settings, admin, notifications, health. Each names its handlers in `HANDLERS`."""
+links), settings, admin, notifications, trash, health. Each names its handlers in `HANDLERS`."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from photoarchive.web.routes import (
     resets,
     settings,
     shares,
+    trash,
     upload,
 )
 
@@ -36,4 +37,5 @@ PAGE_HANDLERS = [
     *admin.HANDLERS,
     *notifications.HANDLERS,
     *shares.HANDLERS,
+    *trash.HANDLERS,
 ]
