@@ -117,6 +117,8 @@ MATRIX: dict[tuple[str, str], tuple[int, int, int, int, int]] = {
     ("PUT", "/api/v1/photos/{photo_id:int}/favorite"): (401, 401, 200, 200, 200),
     ("DELETE", "/api/v1/photos/{photo_id:int}/favorite"): (401, 401, 200, 200, 200),
     ("GET", "/api/v1/favorites"): (401, 401, 200, 200, 200),
+    # one action on many photos: each photo decided alone, as in tests/test_authz_bulk.py
+    ("POST", "/api/v1/photos/bulk"): (401, 401, 200, 200, 200),
     ("DELETE", "/api/v1/comments/{comment_id:int}"): (401, 401, 403, 204, 403),
     ("GET", "/api/v1/users/{username:str}"): (401, 200, 200, 200, 200),
     ("GET", "/api/v1/users/{username:str}/photos"): (401, 200, 200, 200, 200),
@@ -424,6 +426,7 @@ def body(world: World, method: str, path: str, role: str) -> dict[str, Any]:
         "/settings/visibility": {"visibility": "family"},
         "/api/v1/photos/{photo_id:int}/comments": {"text": "a comment"},
         "/api/v1/photos/{photo_id:int}": {"caption": "a caption"},
+        "/api/v1/photos/bulk": {"photo_ids": [world.photo_id], "action": "favorite"},
         "/confirm": {"login": "owner", "code": "123456"},
         "/confirm/resend": {"login": "owner"},
         "/forgot": {"login": "owner"},
