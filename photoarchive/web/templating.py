@@ -12,7 +12,7 @@ from photoarchive import __version__
 from photoarchive.accounts import cognito, users
 from photoarchive.library import albums, comments, photos, shares
 from photoarchive.media.images import UPLOAD_FORMATS
-from photoarchive.web import dates
+from photoarchive.web import dates, selection
 from photoarchive.web.cards import CardCache
 from photoarchive.web.cards import install as install_cards
 
@@ -91,4 +91,5 @@ def configure_environment(engine: object, cards: CardCache) -> None:
     env.filters["time"] = time_filter
     env.globals["version"] = __version__
     env.globals["limits"] = LIMITS
+    env.globals["default_selection"] = selection.DEFAULT
     install_cards(env, cards)
