@@ -78,6 +78,19 @@ def test_each_grid_offers_what_fits_it(tmp_path: Path) -> None:
         assert "unarchive" in actions and "archive" not in actions
         assert page.find_all("div", class_="select-bar")[0]["data-drops"] == "unarchive"
 
+        together = alice.post(
+            "/api/v1/photos",
+            files=[("file", ("a.jpg", jpeg())), ("file", ("b.jpg", jpeg()))],
+            headers={"x-csrftoken": csrf(alice)},
+        )
+        assert together.status_code == 201, together.text
+        with server.db() as conn:
+            batch_id = conn.execute("SELECT MAX(id) FROM photo_batches").fetchone()[0]
+        page, actions = bar_of(alice, f"/batches/{batch_id}")
+        assert "archive" in actions
+        assert page.find_all("div", class_="select-bar")[0]["data-drops"] == "archive"
+        assert bar_of(bob, f"/batches/{batch_id}")[1] == ["favorite", "unfavorite"]
+
         guest = server.client()
         page, actions = bar_of(guest, "/u/alice")
         assert actions == [] and not page.find_all("div", class_="select-bar")

@@ -146,17 +146,30 @@
         });
       });
     }, Promise.resolve()).then(function () {
-      finish(grid, button, done, failed);
+      finish(grid, button, params, done, failed);
     }).catch(function (error) {
-      if (done.length || failed.length) finish(grid, button, done, failed);
+      if (done.length || failed.length) finish(grid, button, params, done, failed);
       say(grid, error.message);
     }).then(function () { button.removeAttribute("aria-busy"); });
   }
 
-  function finish(grid, button, done, failed) {
+  // The lock badge of the photos whose visibility changed, as the server would render them.
+  function markPrivate(grid, ids, on) {
+    var badge = $("template[data-private-badge]", grid);
+    ids.forEach(function (id) {
+      var a = $(".grid-item[data-photo-id='" + id + "'] a", grid);
+      if (!a || !badge) return;
+      var shown = $(".private-badge", a);
+      if (on && !shown) a.appendChild(badge.content.cloneNode(true));
+      if (!on && shown) shown.remove();
+    });
+  }
+
+  function finish(grid, button, params, done, failed) {
     var s = stateOf(grid);
     var action = button.getAttribute("data-bulk");
     var drops = (($("[data-select-bar]", grid).getAttribute("data-drops")) || "").split(" ");
+    if (action === "set_visibility") markPrivate(grid, done, params.visibility === "private");
     if (drops.indexOf(action) >= 0) {
       // Those photos no longer belong in this list (an archived photo leaves a profile).
       done.forEach(function (id) {

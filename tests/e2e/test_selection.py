@@ -1,7 +1,8 @@
 """Selecting photos in a grid, in a real browser on a laptop and a phone: Select enters select
 mode, a click and Space toggle a photo (no viewer opens), Shift+click selects a range, Ctrl+A
 everything loaded, Esc leaves; the bar counts aloud and is axe clean while open; Archive on a
-selection takes those photos out of the profile's grid and says how many it archived."""
+selection takes those photos out of the profile's grid and says how many it archived; Make
+private puts the lock on the photo where it is."""
 
 from __future__ import annotations
 
@@ -95,4 +96,11 @@ def test_select_toggle_range_all_escape_then_archive(
     archived = api.get("/api/v1/photos").json()["items"]
     assert sorted(p["id"] for p in archived) == sorted(set(ids) - {ids[0], ids[2]})
     assert violations(page, axe_source) == []
+
+    # Made private, a photo stays on its owner's profile, with the lock at once.
+    page.click(tile(0))
+    page.click("#grid-items-bar button[data-bulk='set_visibility']:text-is('Make private')")
+    page.locator(f"#grid-{ids[1]} .private-badge").wait_for()
+    assert api.get(f"/api/v1/photos/{ids[1]}").json()["visibility"] == "private"
+    assert page.inner_text("#grid-items-bar [data-select-status]") == "1 made private"
     api.close()

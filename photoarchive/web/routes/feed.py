@@ -123,8 +123,17 @@ async def profile(request: Req, username: str, cursor: str | None = None) -> Tem
 async def batch(request: Req, batch_id: RowId) -> Template:
     """Every photo of a batch the viewer may see, in a grid (the feed's entry shows a few)."""
     user = await require_reader(request)
-    found = await batches.get(services(request), batch_id, user)
-    return render(request, "batch.html", user=user, batch=found)
+    svc = services(request)
+    found = await batches.get(svc, batch_id, user)
+    # Archived photos leave batches: the owner's leave this grid when archived here.
+    offer = await selection.for_grid(
+        svc,
+        user,
+        buttons=("favorite", "unfavorite", "archive"),
+        drops=("archive",),
+        owns=any(photo.can_edit for photo in found.photos),
+    )
+    return render(request, "batch.html", user=user, batch=found, selection=offer)
 
 
 HANDLERS = [feed, hide_welcome, profile, batch]
