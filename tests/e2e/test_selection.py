@@ -2,11 +2,12 @@
 mode, a click and Space toggle a photo (no viewer opens), Shift+click selects a range, Ctrl+A
 everything loaded, Esc leaves; the bar counts aloud and is axe clean while open; Archive on a
 selection takes those photos out of the profile's grid and says how many it archived; Make
-private puts the lock on the photo where it is."""
+private puts the lock on the photo where it is; Download posts the selected ids."""
 
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import parse_qs
 
 import pytest
 
@@ -104,3 +105,11 @@ def test_select_toggle_range_all_escape_then_archive(
     assert api.get(f"/api/v1/photos/{ids[1]}").json()["visibility"] == "private"
     assert page.inner_text("#grid-items-bar [data-select-status]") == "1 made private"
     api.close()
+
+    # Download: a plain form post of the selected ids, one field each, with the form's token.
+    page.click(tile(1))
+    with page.expect_request(f"{server.url}/downloads") as sent:
+        page.click("#grid-items-bar [data-select-download] button")
+    fields = parse_qs(sent.value.post_data or "")
+    assert fields["photo_ids"] == [str(ids[1]), str(ids[3])]
+    assert fields["_csrf_token"] and sent.value.method == "POST"
