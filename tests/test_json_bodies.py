@@ -32,6 +32,7 @@ BODIES = {
     "set_member": {"role": "viewer"},
     "create_share": {"photo_ids": [1]},
     "edit_share": {"allow_download": True},
+    "download_photos": {"photo_ids": [1]},
 }
 NOT_JSON = [
     "text/plain",
