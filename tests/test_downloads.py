@@ -19,6 +19,7 @@ import pytest
 from photoarchive.errors import Invalid
 from photoarchive.library import downloads, zips
 from photoarchive.settings import Settings, SettingsError
+from tests.cloud import S3Server
 from tests.support import (
     PASSWORD,
     PHOTOS,
@@ -312,3 +313,32 @@ def test_a_private_photo_in_an_album_goes_to_its_members(archive: Archive) -> No
         assert zipped.read("album-only.jpg") == data
     with opened(api_login(archive.server, "admin").post("/api/v1/downloads", json=ask)) as zipped:
         assert zipped.namelist() == [zips.LEFT_OUT]  # not an administrator's to have
+
+
+def test_from_a_bucket_the_zip_streams_through_the_server_even_in_presign_mode(
+    rclone: S3Server, tmp_path: Path
+) -> None:
+    """Originals in S3 (rclone checks every signature): the zip is made by the server, which
+    blanks others' location on the way, never a redirect to the store."""
+    exiftool = _exiftool()
+    bucket = rclone.new_bucket()
+    settings = make_settings(tmp_path / "data", **rclone.settings(bucket, s3_serve="presign"))
+    with live_server(settings) as server:
+        sign_up(server, "alice")
+        sign_up(server, "bob")
+        alice = api_login(server, "alice")
+        twin = jpeg()
+        ids = [
+            upload(alice, GPS).json()["items"][0]["id"],
+            upload_bytes(alice, "DSCN0010.jpg", twin).json()["items"][0]["id"],
+        ]
+        with opened(alice.post("/api/v1/downloads", json={"photo_ids": ids})) as zipped:
+            assert zipped.namelist() == ["DSCN0010.jpg", "DSCN0010 (2).jpg"]
+            assert zipped.read("DSCN0010.jpg") == GPS.read_bytes()
+            assert zipped.read("DSCN0010 (2).jpg") == twin
+        bob = api_login(server, "bob")
+        with opened(bob.post("/api/v1/downloads", json={"photo_ids": ids})) as zipped:
+            copy = tmp_path / "bob.jpg"
+            copy.write_bytes(zipped.read("DSCN0010.jpg"))
+        assert copy.stat().st_size == GPS.stat().st_size
+        assert gps_tags(exiftool, copy) == []
