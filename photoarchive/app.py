@@ -25,7 +25,16 @@ from photoarchive.paths import static_dir, templates_dir
 from photoarchive.services import DecodeSlots, Services
 from photoarchive.settings import Settings
 from photoarchive.storage import StorageError, build_store
-from photoarchive.web import albums_api, api, bulk_api, events, favorites_api, media, shares_api
+from photoarchive.web import (
+    albums_api,
+    api,
+    bulk_api,
+    downloads_api,
+    events,
+    favorites_api,
+    media,
+    shares_api,
+)
 from photoarchive.web.admission import BodyGate
 from photoarchive.web.apidocs import ApiDocs
 from photoarchive.web.cards import CardCache
@@ -107,6 +116,7 @@ def create_app(settings: Settings) -> Litestar:
             *albums_api.HANDLERS,
             *favorites_api.HANDLERS,
             *bulk_api.HANDLERS,
+            *downloads_api.HANDLERS,
             media.media,
             events.events,
             create_static_files_router(

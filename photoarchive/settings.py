@@ -53,6 +53,8 @@ class Settings:
     max_upload_mb: int = 100
     max_pixels: int = 100_000_000
     max_files_per_upload: int = 50
+    # Photos in one zip of chosen photos (POST /downloads, /api/v1/downloads).
+    max_download_items: int = 5000
     strip_location: bool = False
     # argon2id cost; the defaults are OWASP's minimum (19 MiB, t=2, p=1)
     argon2_memory_kib: int = 19 * 1024
@@ -149,6 +151,7 @@ class Settings:
             "public_view": reader.boolean("PUBLIC_VIEW", False),
             "max_upload_mb": reader.integer("MAX_UPLOAD_MB", 100, 1, 1_000_000),
             "max_pixels": reader.integer("MAX_PIXELS", 100_000_000, 1, 10**10),
+            "max_download_items": reader.integer("MAX_DOWNLOAD_ITEMS", 5000, 1, 50_000),
             "strip_location": reader.boolean("STRIP_LOCATION", False),
             "image_workers": reader.integer("IMAGE_WORKERS", 2, 1, 64),
             "media_cache_mb": reader.integer("MEDIA_CACHE_MB", 32, 0, 4096),

@@ -33,6 +33,7 @@ BODIES = {
     "create_share": {"photo_ids": [1]},
     "edit_share": {"allow_download": True},
     "bulk_photos": {"photo_ids": [1], "action": "favorite"},
+    "download_photos": {"photo_ids": [1]},
 }
 NOT_JSON = [
     "text/plain",
