@@ -53,6 +53,8 @@ class Settings:
     max_upload_mb: int = 100
     max_pixels: int = 100_000_000
     max_files_per_upload: int = 50
+    # The quota of each account made from now on; 0: no limit.
+    default_quota_mb: int = 0
     strip_location: bool = False
     # argon2id cost; the defaults are OWASP's minimum (19 MiB, t=2, p=1)
     argon2_memory_kib: int = 19 * 1024
@@ -114,6 +116,10 @@ class Settings:
         return self.max_upload_mb * 1024 * 1024
 
     @property
+    def default_quota_bytes(self) -> int | None:
+        return self.default_quota_mb * 1024 * 1024 or None
+
+    @property
     def database_path(self) -> Path:
         return self.data_dir / "photoarchive.sqlite3"
 
@@ -149,6 +155,7 @@ class Settings:
             "public_view": reader.boolean("PUBLIC_VIEW", False),
             "max_upload_mb": reader.integer("MAX_UPLOAD_MB", 100, 1, 1_000_000),
             "max_pixels": reader.integer("MAX_PIXELS", 100_000_000, 1, 10**10),
+            "default_quota_mb": reader.integer("DEFAULT_QUOTA_MB", 0, 0, 1_000_000_000),
             "strip_location": reader.boolean("STRIP_LOCATION", False),
             "image_workers": reader.integer("IMAGE_WORKERS", 2, 1, 64),
             "media_cache_mb": reader.integer("MEDIA_CACHE_MB", 32, 0, 4096),
