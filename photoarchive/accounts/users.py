@@ -151,6 +151,7 @@ async def create(
         registration=registration,
         invite=invite,
         is_admin=is_admin,
+        quota_bytes=quota_bytes,
     )
 
 
