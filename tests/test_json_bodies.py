@@ -32,6 +32,7 @@ BODIES = {
     "set_member": {"role": "viewer"},
     "create_share": {"photo_ids": [1]},
     "edit_share": {"allow_download": True},
+    "edit_user": {"quota_mb": 5},
 }
 NOT_JSON = [
     "text/plain",

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from photoarchive.accounts import quotas, users
 from photoarchive.accounts.users import User
 from photoarchive.db import Backend, Reader, Transaction
-from photoarchive.errors import Forbidden, InsufficientStorage
+from photoarchive.errors import Forbidden, OverQuota
 
 
 @dataclass(frozen=True)
@@ -61,7 +61,7 @@ async def standing(db: Reader, owner_id: int) -> tuple[Usage, int | None]:
     return await usage_of(db, owner_id), await quotas.quota_of(db, owner_id)
 
 
-def over_quota(needed: int, used: int, quota: int) -> InsufficientStorage:
+def over_quota(needed: int, used: int, quota: int) -> OverQuota:
     """The refusal of a photo of `needed` bytes to someone with `used` of `quota` bytes."""
     left = quota - used
     room = (
@@ -69,7 +69,7 @@ def over_quota(needed: int, used: int, quota: int) -> InsufficientStorage:
         if left > 0
         else f"your {size_text(quota)} is used up"
     )
-    return InsufficientStorage(
+    return OverQuota(
         f"This photo needs {size_text(needed)} but {room}. Delete some photos, or ask an"
         " administrator for more space.",
         field="file",
