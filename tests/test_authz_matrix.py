@@ -96,6 +96,7 @@ MATRIX: dict[tuple[str, str], tuple[int, int, int, int, int]] = {
     ("POST", "/admin/invites"): (401, 401, 403, 403, 200),
     ("POST", "/admin/users/{username:str}/{action:str}"): (401, 401, 403, 403, 303),
     ("POST", "/admin/reset-links/{username:str}"): (401, 401, 403, 403, 200),
+    ("POST", "/admin/quotas/{username:str}"): (401, 401, 403, 403, 303),
     ("GET", "/api/v1/admin/users"): (401, 401, 403, 403, 200),
     ("PATCH", "/api/v1/admin/users/{username:str}"): (401, 401, 403, 403, 200),
     # a password-reset link: its holder may use it, signed in or not (it signs them out)
@@ -436,6 +437,7 @@ def body(world: World, method: str, path: str, role: str) -> dict[str, Any]:
         "/settings/digest": {"digest": "on"},
         "/api/v1/notifications/read": {"ids": None},
         "/admin/users/{username:str}/{action:str}": {"confirmed": "1"},
+        "/admin/quotas/{username:str}": {"quota_mb": "100"},
         "/api/v1/admin/users/{username:str}": {"quota_mb": 100},
         "/s/{share_token:str}/unlock": {"password": SHARE_PASSWORD},
         "/api/v1/shares/{share_id:int}": {"show_metadata": True},
