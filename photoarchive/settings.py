@@ -41,6 +41,11 @@ class MailServer:
         return not self.implicit_tls and bool(self.username)
 
 
+# The largest quota, in MB, set here or by an administrator: far beyond any disk, and still a
+# 64-bit integer once counted in bytes.
+QUOTA_MB_MAX = 1_000_000_000
+
+
 @dataclass(frozen=True)
 class Settings:
     data_dir: Path = Path("data")
@@ -155,7 +160,7 @@ class Settings:
             "public_view": reader.boolean("PUBLIC_VIEW", False),
             "max_upload_mb": reader.integer("MAX_UPLOAD_MB", 100, 1, 1_000_000),
             "max_pixels": reader.integer("MAX_PIXELS", 100_000_000, 1, 10**10),
-            "default_quota_mb": reader.integer("DEFAULT_QUOTA_MB", 0, 0, 1_000_000_000),
+            "default_quota_mb": reader.integer("DEFAULT_QUOTA_MB", 0, 0, QUOTA_MB_MAX),
             "strip_location": reader.boolean("STRIP_LOCATION", False),
             "image_workers": reader.integer("IMAGE_WORKERS", 2, 1, 64),
             "media_cache_mb": reader.integer("MEDIA_CACHE_MB", 32, 0, 4096),

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from photoarchive.db import Backend, Reader, Transaction
 from photoarchive.errors import Invalid
+from photoarchive.settings import QUOTA_MB_MAX
 
 MB = 1024 * 1024
-# Far beyond any disk, and still a 64-bit integer once counted in bytes.
-QUOTA_MB_MAX = 1_000_000_000
 QUOTA_FIELD = "quota_mb"
 
 
