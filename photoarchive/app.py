@@ -26,6 +26,7 @@ from photoarchive.services import DecodeSlots, Services
 from photoarchive.settings import Settings
 from photoarchive.storage import StorageError, build_store
 from photoarchive.web import (
+    admin_api,
     albums_api,
     api,
     bulk_api,
@@ -117,6 +118,7 @@ def create_app(settings: Settings) -> Litestar:
             *favorites_api.HANDLERS,
             *bulk_api.HANDLERS,
             *downloads_api.HANDLERS,
+            *admin_api.HANDLERS,
             media.media,
             events.events,
             create_static_files_router(

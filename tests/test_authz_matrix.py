@@ -96,6 +96,9 @@ MATRIX: dict[tuple[str, str], tuple[int, int, int, int, int]] = {
     ("POST", "/admin/invites"): (401, 401, 403, 403, 200),
     ("POST", "/admin/users/{username:str}/{action:str}"): (401, 401, 403, 403, 303),
     ("POST", "/admin/reset-links/{username:str}"): (401, 401, 403, 403, 200),
+    ("POST", "/admin/quotas/{username:str}"): (401, 401, 403, 403, 303),
+    ("GET", "/api/v1/admin/users"): (401, 401, 403, 403, 200),
+    ("PATCH", "/api/v1/admin/users/{username:str}"): (401, 401, 403, 403, 200),
     # a password-reset link: its holder may use it, signed in or not (it signs them out)
     ("GET", "/password-reset/{token:str}"): (200, 200, 200, 200, 200),
     ("POST", "/password-reset/{token:str}"): (303, 303, 303, 303, 303),
@@ -380,7 +383,7 @@ def path_values(world: World, path: str) -> dict[str, str]:
         values["comment_id"] = str(world.new_comment())
     if "{session_id" in path:
         values["session_id"] = str(world.new_owner_session())
-    if path.startswith("/admin/users/"):
+    if path.startswith(("/admin/users/", "/admin/quotas/", "/api/v1/admin/users/")):
         values["username"] = world.new_user()
     if "{share_id" in path or "{share_token" in path:
         values["share_id"], values["share_token"] = (str(v) for v in world.new_share())
@@ -441,6 +444,8 @@ def body(world: World, method: str, path: str, role: str) -> dict[str, Any]:
         "/settings/digest": {"digest": "on"},
         "/api/v1/notifications/read": {"ids": None},
         "/admin/users/{username:str}/{action:str}": {"confirmed": "1"},
+        "/admin/quotas/{username:str}": {"quota_mb": "100"},
+        "/api/v1/admin/users/{username:str}": {"quota_mb": 100},
         "/s/{share_token:str}/unlock": {"password": SHARE_PASSWORD},
         "/api/v1/shares/{share_id:int}": {"show_metadata": True},
         "/albums": {"title": "an album"},

@@ -34,6 +34,7 @@ BODIES = {
     "edit_share": {"allow_download": True},
     "bulk_photos": {"photo_ids": [1], "action": "favorite"},
     "download_photos": {"photo_ids": [1]},
+    "edit_user": {"quota_mb": 5},
 }
 NOT_JSON = [
     "text/plain",
