@@ -25,7 +25,18 @@ from photoarchive.paths import static_dir, templates_dir
 from photoarchive.services import DecodeSlots, Services
 from photoarchive.settings import Settings
 from photoarchive.storage import StorageError, build_store
-from photoarchive.web import albums_api, api, events, favorites_api, media, shares_api, trash_api
+from photoarchive.web import (
+    admin_api,
+    albums_api,
+    api,
+    bulk_api,
+    downloads_api,
+    events,
+    favorites_api,
+    media,
+    shares_api,
+    trash_api,
+)
 from photoarchive.web.admission import BodyGate
 from photoarchive.web.apidocs import ApiDocs
 from photoarchive.web.cards import CardCache
@@ -108,6 +119,9 @@ def create_app(settings: Settings) -> Litestar:
             *albums_api.HANDLERS,
             *favorites_api.HANDLERS,
             *trash_api.HANDLERS,
+            *bulk_api.HANDLERS,
+            *downloads_api.HANDLERS,
+            *admin_api.HANDLERS,
             media.media,
             events.events,
             create_static_files_router(

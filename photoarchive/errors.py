@@ -64,3 +64,7 @@ class Unavailable(AppError):
 
 class InsufficientStorage(AppError):
     status = 507
+
+
+class OverQuota(InsufficientStorage):
+    """Past the person's quota: sending the same again will not help until they make room."""

@@ -41,6 +41,11 @@ class MailServer:
         return not self.implicit_tls and bool(self.username)
 
 
+# The largest quota, in MB, set here or by an administrator: far beyond any disk, and still a
+# 64-bit integer once counted in bytes.
+QUOTA_MB_MAX = 1_000_000_000
+
+
 @dataclass(frozen=True)
 class Settings:
     data_dir: Path = Path("data")
@@ -55,6 +60,10 @@ class Settings:
     max_files_per_upload: int = 50
     # Days a deleted photo waits in its owner's trash before it goes for good (0: at once).
     trash_days: int = 30
+    # Photos in one zip of chosen photos (POST /downloads, /api/v1/downloads).
+    max_download_items: int = 5000
+    # The quota of each account made from now on; 0: no limit.
+    default_quota_mb: int = 0
     strip_location: bool = False
     # argon2id cost; the defaults are OWASP's minimum (19 MiB, t=2, p=1)
     argon2_memory_kib: int = 19 * 1024
@@ -116,6 +125,10 @@ class Settings:
         return self.max_upload_mb * 1024 * 1024
 
     @property
+    def default_quota_bytes(self) -> int | None:
+        return self.default_quota_mb * 1024 * 1024 or None
+
+    @property
     def database_path(self) -> Path:
         return self.data_dir / "photoarchive.sqlite3"
 
@@ -151,6 +164,8 @@ class Settings:
             "public_view": reader.boolean("PUBLIC_VIEW", False),
             "max_upload_mb": reader.integer("MAX_UPLOAD_MB", 100, 1, 1_000_000),
             "max_pixels": reader.integer("MAX_PIXELS", 100_000_000, 1, 10**10),
+            "max_download_items": reader.integer("MAX_DOWNLOAD_ITEMS", 5000, 1, 50_000),
+            "default_quota_mb": reader.integer("DEFAULT_QUOTA_MB", 0, 0, QUOTA_MB_MAX),
             "strip_location": reader.boolean("STRIP_LOCATION", False),
             "trash_days": reader.integer("TRASH_DAYS", 30, 0, 36_500),
             "image_workers": reader.integer("IMAGE_WORKERS", 2, 1, 64),

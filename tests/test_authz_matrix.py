@@ -96,6 +96,9 @@ MATRIX: dict[tuple[str, str], tuple[int, int, int, int, int]] = {
     ("POST", "/admin/invites"): (401, 401, 403, 403, 200),
     ("POST", "/admin/users/{username:str}/{action:str}"): (401, 401, 403, 403, 303),
     ("POST", "/admin/reset-links/{username:str}"): (401, 401, 403, 403, 200),
+    ("POST", "/admin/quotas/{username:str}"): (401, 401, 403, 403, 303),
+    ("GET", "/api/v1/admin/users"): (401, 401, 403, 403, 200),
+    ("PATCH", "/api/v1/admin/users/{username:str}"): (401, 401, 403, 403, 200),
     # a password-reset link: its holder may use it, signed in or not (it signs them out)
     ("GET", "/password-reset/{token:str}"): (200, 200, 200, 200, 200),
     ("POST", "/password-reset/{token:str}"): (303, 303, 303, 303, 303),
@@ -117,6 +120,8 @@ MATRIX: dict[tuple[str, str], tuple[int, int, int, int, int]] = {
     ("PUT", "/api/v1/photos/{photo_id:int}/favorite"): (401, 401, 200, 200, 200),
     ("DELETE", "/api/v1/photos/{photo_id:int}/favorite"): (401, 401, 200, 200, 200),
     ("GET", "/api/v1/favorites"): (401, 401, 200, 200, 200),
+    # one action on many photos: each photo decided alone, as in tests/test_authz_bulk.py
+    ("POST", "/api/v1/photos/bulk"): (401, 401, 200, 200, 200),
     ("DELETE", "/api/v1/comments/{comment_id:int}"): (401, 401, 403, 204, 403),
     ("GET", "/api/v1/users/{username:str}"): (401, 200, 200, 200, 200),
     ("GET", "/api/v1/users/{username:str}/photos"): (401, 200, 200, 200, 200),
@@ -168,6 +173,10 @@ MATRIX: dict[tuple[str, str], tuple[int, int, int, int, int]] = {
     ("POST", "/api/v1/trash/restore"): (401, 401, 200, 200, 200),
     ("POST", "/api/v1/trash/empty"): (401, 401, 200, 200, 200),
     ("DELETE", "/api/v1/trash/{photo_id:int}"): (401, 401, 404, 204, 404),
+    # a zip of chosen photos: a read, so a guest's too under public view; a photo the asker
+    # may not see is left out of it (tests/test_downloads.py reads what is inside)
+    ("POST", "/downloads"): (401, 200, 200, 200, 200),
+    ("POST", "/api/v1/downloads"): (401, 200, 200, 200, 200),
 }
 
 # The same routes, on a private photo of the owner's (its batch, a comment on it): nobody else
@@ -403,7 +412,7 @@ def path_values(world: World, path: str) -> dict[str, str]:
         values["comment_id"] = str(world.new_comment())
     if "{session_id" in path:
         values["session_id"] = str(world.new_owner_session())
-    if path.startswith("/admin/users/"):
+    if path.startswith(("/admin/users/", "/admin/quotas/", "/api/v1/admin/users/")):
         values["username"] = world.new_user()
     if "{share_id" in path or "{share_token" in path:
         values["share_id"], values["share_token"] = (str(v) for v in world.new_share())
@@ -453,6 +462,7 @@ def body(world: World, method: str, path: str, role: str) -> dict[str, Any]:
         "/settings/visibility": {"visibility": "family"},
         "/api/v1/photos/{photo_id:int}/comments": {"text": "a comment"},
         "/api/v1/photos/{photo_id:int}": {"caption": "a caption"},
+        "/api/v1/photos/bulk": {"photo_ids": [world.photo_id], "action": "favorite"},
         "/confirm": {"login": "owner", "code": "123456"},
         "/confirm/resend": {"login": "owner"},
         "/forgot": {"login": "owner"},
@@ -463,6 +473,8 @@ def body(world: World, method: str, path: str, role: str) -> dict[str, Any]:
         "/settings/digest": {"digest": "on"},
         "/api/v1/notifications/read": {"ids": None},
         "/admin/users/{username:str}/{action:str}": {"confirmed": "1"},
+        "/admin/quotas/{username:str}": {"quota_mb": "100"},
+        "/api/v1/admin/users/{username:str}": {"quota_mb": 100},
         "/s/{share_token:str}/unlock": {"password": SHARE_PASSWORD},
         "/api/v1/shares/{share_id:int}": {"show_metadata": True},
         "/albums": {"title": "an album"},
@@ -473,6 +485,8 @@ def body(world: World, method: str, path: str, role: str) -> dict[str, Any]:
         "/api/v1/albums/{album_id:int}/photos/remove": {"photo_ids": [world.family_photo_id]},
         "/api/v1/trash/restore": {"photo_ids": [world.family_photo_id]},
         "/photos/{photo_id:int}/albums": {"album_id": str(world.album_id)},
+        "/downloads": {"photo_ids": str(world.photo_id)},
+        "/api/v1/downloads": {"photo_ids": [world.photo_id]},
     }
     if path == "/albums/{album_id:int}/members":
         return {"data": {"username": world.new_user(), "role": "viewer"}}

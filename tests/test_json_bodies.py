@@ -33,6 +33,9 @@ BODIES = {
     "create_share": {"photo_ids": [1]},
     "restore": {"photo_ids": [1]},
     "edit_share": {"allow_download": True},
+    "bulk_photos": {"photo_ids": [1], "action": "favorite"},
+    "download_photos": {"photo_ids": [1]},
+    "edit_user": {"quota_mb": 5},
 }
 NOT_JSON = [
     "text/plain",

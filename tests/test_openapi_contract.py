@@ -174,9 +174,10 @@ def test_closed_schemas_refuse_an_undocumented_key(document: dict[str, Any]) -> 
         "is_admin": False,
         "created_at": "2024-01-01T00:00:00Z",
     }
-    assert validator.is_valid({"user": me})
-    assert not validator.is_valid({"user": {**me, "password_hash": "x"}})
-    assert not validator.is_valid({"user": {k: v for k, v in me.items() if k != "email"}})
+    space = {"usage": {"photos": 0, "bytes": 0}, "quota_bytes": None}
+    assert validator.is_valid({"user": me, **space})
+    assert not validator.is_valid({"user": {**me, "password_hash": "x"}, **space})
+    assert not validator.is_valid({"user": {k: v for k, v in me.items() if k != "email"}, **space})
 
 
 def test_every_refusal_is_documented_in_the_api_s_own_shape(document: dict[str, Any]) -> None:
@@ -259,3 +260,28 @@ def test_notification_answers_match_the_document(
     refused = cookie.post(read, json={})
     assert refused.status_code == 403
     check(document, "post", read, refused)
+
+
+def test_admin_answers_match_the_document(server: LiveServer, document: dict[str, Any]) -> None:
+    sign_up(server, "alice")  # the first account: an administrator
+    sign_up(server, "bob")
+    alice = api_login(server, "alice")
+    bob = api_login(server, "bob")
+    upload(bob, PHOTOS / "gps" / "DSCN0010.jpg")
+    listing, one = "/api/v1/admin/users", "/api/v1/admin/users/{username}"
+    check(document, "get", listing, alice.get(listing))
+    check(document, "get", "/api/v1/me", bob.get("/api/v1/me"))
+    check(document, "patch", one, alice.patch("/api/v1/admin/users/bob", json={"quota_mb": 9}))
+    check(document, "patch", one, alice.patch("/api/v1/admin/users/bob", json={"quota_mb": None}))
+    check(document, "get", "/api/v1/me", bob.get("/api/v1/me"))
+    plain = {"Content-Type": "text/plain"}
+    for method, path, response, status in (
+        ("get", listing, server.client().get(listing), 401),
+        ("get", listing, bob.get(listing), 403),
+        ("patch", one, bob.patch("/api/v1/admin/users/bob", json={"quota_mb": 9}), 403),
+        ("patch", one, alice.patch("/api/v1/admin/users/nobody", json={"quota_mb": 9}), 404),
+        ("patch", one, alice.patch("/api/v1/admin/users/bob", json={"quota_mb": -9}), 422),
+        ("patch", one, alice.patch("/api/v1/admin/users/bob", content=b"x", headers=plain), 415),
+    ):
+        assert response.status_code == status, response.text
+        check(document, method, path, response)

@@ -97,7 +97,7 @@ def test_originals_go_out_as_the_viewer_may_have_them(tmp_path: Path) -> None:
         try:
             viewer = await users.by_username(db, name)
             photo = await photos.find(svc, photo_id, viewer)
-            members = await zips.originals_of(svc, [photo], viewer)
+            members = zips.originals_of(svc, [photo], viewer)
             return b"".join([chunk async for chunk in zips.stream(members)])
         finally:
             await db.close()

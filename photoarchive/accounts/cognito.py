@@ -129,6 +129,7 @@ class CognitoAccounts:
             invite=invite,
             external_id=str(answer["UserSub"]),
             first_is_admin=False,  # granted at the first sign-in, see _grant_admin
+            quota_bytes=svc.settings.default_quota_bytes,
         )
         if not answer.get("UserConfirmed"):
             return SignedUp(user, confirmation_required=True)
@@ -318,6 +319,7 @@ class CognitoAccounts:
                 registration=svc.settings.registration,
                 external_id=sub,
                 first_is_admin=False,
+                quota_bytes=svc.settings.default_quota_bytes,
             )
         if user.disabled:
             raise Forbidden("This account is disabled.")

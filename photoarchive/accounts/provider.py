@@ -98,6 +98,7 @@ class LocalAccounts:
             password=password,
             registration=svc.settings.registration,
             invite=invite,
+            quota_bytes=svc.settings.default_quota_bytes,
         )
         return SignedUp(user)
 

@@ -10,7 +10,7 @@ from functools import lru_cache
 from typing import Any
 
 from photoarchive import clock
-from photoarchive.accounts import invites
+from photoarchive.accounts import invites, quotas
 from photoarchive.accounts.passwords import Passwords
 from photoarchive.db import Backend, Reader, Row
 from photoarchive.errors import Conflict, Forbidden, Invalid, NotAuthenticated, NotFound
@@ -132,6 +132,7 @@ async def create(
     registration: str = "open",
     invite: str | None = None,
     is_admin: bool = False,
+    quota_bytes: int | None = None,
 ) -> User:
     """Create an account under the registration policy; the very first account becomes admin."""
     check_username(username)
@@ -150,6 +151,7 @@ async def create(
         registration=registration,
         invite=invite,
         is_admin=is_admin,
+        quota_bytes=quota_bytes,
     )
 
 
@@ -164,6 +166,7 @@ async def insert(
     is_admin: bool = False,
     external_id: str | None = None,
     first_is_admin: bool = True,
+    quota_bytes: int | None = None,  # no limit; else PHOTOARCHIVE_DEFAULT_QUOTA_MB's bytes
 ) -> User:
     async with db.transaction() as tx:
         await tx.lock(SIGN_UP_LOCK)
@@ -184,6 +187,7 @@ async def insert(
                 clock.now_iso(),
             ),
         )
+        await quotas.write(tx, user_id, quota_bytes)
         if invite and not first and registration == "invite":
             await invites.mark_used(tx, invite, user_id)
         row = await tx.fetchone("SELECT * FROM users WHERE id = ?", (user_id,))

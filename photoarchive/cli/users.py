@@ -49,6 +49,7 @@ def cmd_users_create(args: argparse.Namespace) -> int:
                 password=password,
                 registration="open",
                 is_admin=args.admin,
+                quota_bytes=settings.default_quota_bytes,
             )
         except AppError as exc:
             print(f"photoarchive: {exc.message}", file=sys.stderr)

@@ -158,7 +158,8 @@ async def around(svc: Services, album: Album, photo: Photo, viewer: User) -> Aro
     return Around(newer, older, start)
 
 
-def _check_ids(photo_ids: Sequence[Any]) -> list[int]:
+def check_ids(photo_ids: Sequence[Any]) -> list[int]:
+    """1 to IDS_MAX positive ids, each once, in the order given (422 otherwise)."""
     if len(photo_ids) > IDS_MAX:
         raise Invalid(f"At most {IDS_MAX} photos at a time.", field="photo_ids")
     if not photo_ids:
@@ -179,7 +180,7 @@ async def add(
     skipped with why). A photo they may not see is `not_found`, whoever owns it."""
     if not album.may_add:
         raise Forbidden("Only the album's owner and contributors can add photos.")
-    wanted = _check_ids(photo_ids)
+    wanted = check_ids(photo_ids)
     visible, allowed = access.visible_sql(access.Viewer(actor, public_view=False))
     rows = await svc.db.fetchall(
         # "?" placeholders and a condition from access.visible_sql; every value is bound.
@@ -218,7 +219,7 @@ async def remove(svc: Services, album: Album, actor: User, photo_ids: Sequence[A
     stay. The ids actually removed (others are left as they were)."""
     if not album.may_add:
         raise Forbidden("Only the album's owner and contributors can remove photos.")
-    wanted = _check_ids(photo_ids)
+    wanted = check_ids(photo_ids)
     # "?" placeholders only; every value is bound.
     sql = (
         "SELECT photo_id FROM album_photos WHERE album_id = ?"  # noqa: S608

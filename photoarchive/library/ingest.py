@@ -20,7 +20,7 @@ from photoarchive.errors import (
     Unavailable,
     UnsupportedMedia,
 )
-from photoarchive.library import batches, blobs, photos, trash, visibility
+from photoarchive.library import batches, blobs, photos, trash, usage, visibility
 from photoarchive.library.batches import Adding
 from photoarchive.library.originals import encode_patches
 from photoarchive.library.photos import Photo
@@ -69,13 +69,15 @@ async def add(
     adding: Adding | None = None,
     *,
     private: bool = False,
+    quota: bool = True,
 ) -> tuple[Photo, bool]:
     """Store an uploaded file as a photo of `owner`. Returns (photo, duplicate).
 
     A duplicate is the owner's photo of the same bytes, given `caption` only if it had none;
     it joins no batch (it was added before), and keeps its visibility. A new photo joins the
     batch of `adding`, if any, and is private with `private` (from its first moment: no event,
-    page or count shows it to anyone else).
+    page or count shows it to anyone else). With `quota`, a new photo that would take its owner
+    past their quota is refused (507) before anything is decoded or stored.
 
     The temp file is always consumed. On any failure nothing is left: no row, no new blob.
     """
@@ -85,6 +87,8 @@ async def add(
             return await _again(svc, owner, existing, caption), True
         if incoming.size == 0:
             raise Invalid("The file is empty.")
+        if quota:
+            await usage.check_room(svc.db, owner.id, incoming.size)
         try:
             async with svc.image_slots.held_by(owner.id):
                 ingested = await asyncio.to_thread(
@@ -94,7 +98,9 @@ async def add(
             raise UnsupportedMedia(str(exc)) from None
         except images.ImageError as exc:
             raise Invalid(str(exc)) from None
-        photo_id = await _store_and_insert(svc, owner, incoming, caption, ingested, adding, private)
+        photo_id = await _store_and_insert(
+            svc, owner, incoming, caption, ingested, adding, private, quota
+        )
     finally:
         incoming.path.unlink(missing_ok=True)
     if photo_id is None:  # the same bytes arrived twice at once: the other request won
@@ -115,6 +121,7 @@ async def _store_and_insert(
     ingested: images.Ingested,
     adding: Adding | None,
     private: bool,
+    quota: bool,
 ) -> int | None:
     """The new photo's id; None when the owner's same bytes were saved meanwhile.
 
@@ -131,7 +138,13 @@ async def _store_and_insert(
                 if await svc.store.stat(key) is None:
                     await svc.store.put_bytes(key, rendition.data)
             async with svc.db.transaction() as tx:
+                if quota:
+                    await tx.lock(usage.lock_name(owner.id))
                 photo_id = await _insert(tx, svc, owner, incoming, caption, ingested)
+                if photo_id is not None and quota:
+                    # Again, now that no other upload of this owner's can come between: one
+                    # that won a race since `check_room` is counted (a refusal rolls back).
+                    await usage.check_after_insert(tx, owner.id, incoming.size)
                 if photo_id is not None and adding is not None:
                     await batches.join(tx, owner, adding, photo_id)
                 if photo_id is not None and private:

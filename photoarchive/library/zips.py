@@ -9,6 +9,9 @@ every unzip there is (tests read the result back with zipfile itself).
 
 Each original goes out as this viewer may have it: location blanked for anyone but its owner
 (see originals.py), or left out, with a note in the zip saying why, when it cannot be blanked.
+Albums, share links and chosen photos (downloads.py) all go through `originals_of` and
+`stream`; members are made as their turn comes, so the first bytes leave before the last
+photo is even looked at.
 """
 
 from __future__ import annotations
@@ -16,10 +19,11 @@ from __future__ import annotations
 import re
 import unicodedata
 import zipfile
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import PurePosixPath
+from typing import TypeVar
 
 from photoarchive.accounts.users import User
 from photoarchive.errors import Forbidden
@@ -28,6 +32,7 @@ from photoarchive.library.photos import Photo
 from photoarchive.services import Services
 from photoarchive.storage import original_key
 
+T = TypeVar("T")
 LEFT_OUT = "NOT INCLUDED.txt"
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f/\\:*?\"<>|]+")
 _EXTENSIONS = {
@@ -80,11 +85,11 @@ class _Sink:
         return data
 
 
-async def stream(members: Iterable[Member]) -> AsyncIterator[bytes]:
+async def stream(members: Iterable[Member] | AsyncIterable[Member]) -> AsyncIterator[bytes]:
     """The zip of `members`, chunk by chunk."""
     sink = _Sink()
     with zipfile.ZipFile(sink, mode="w", compression=zipfile.ZIP_STORED, allowZip64=True) as zf:
-        for member in members:
+        async for member in _each(members):
             info = zipfile.ZipInfo(member.name, _zip_time(member.modified))
             info.compress_type = zipfile.ZIP_STORED
             info.file_size = member.size  # lets zipfile choose ZIP64 for a file over 4 GiB
@@ -100,28 +105,44 @@ async def stream(members: Iterable[Member]) -> AsyncIterator[bytes]:
         yield data
 
 
+async def _each(items: Iterable[T] | AsyncIterable[T]) -> AsyncIterator[T]:
+    if isinstance(items, AsyncIterable):
+        async for item in items:
+            yield item
+    else:
+        for item in items:
+            yield item
+
+
 def _zip_time(moment: datetime) -> tuple[int, int, int, int, int, int]:
     """A zip's time of day (no zone, two-second steps, 1980-2107)."""
     year = min(max(moment.year, 1980), 2107)
     return (year, moment.month, moment.day, moment.hour, moment.minute, moment.second)
 
 
-def unique_names(names: Sequence[str]) -> list[str]:
-    """Names safe inside a zip (no folders, no control characters) and each used once:
-    a second "IMG_1.jpg" becomes "IMG_1 (2).jpg"."""
-    taken: set[str] = set()
-    out = []
-    for raw in names:
+class Names:
+    """Names safe inside a zip (no folders, no control characters), each given once: a second
+    "IMG_1.jpg" becomes "IMG_1 (2).jpg". Kept as the zip is written: only the names so far."""
+
+    def __init__(self) -> None:
+        self._taken: set[str] = set()
+
+    def give(self, raw: str) -> str:
         name = _UNSAFE.sub("_", unicodedata.normalize("NFC", raw)).strip(" .") or "photo"
         path = PurePosixPath(name[:180])
         stem, suffix = path.stem or "photo", path.suffix
         candidate, number = f"{stem}{suffix}", 1
-        while candidate.lower() in taken or candidate == LEFT_OUT:
+        while candidate.lower() in self._taken or candidate == LEFT_OUT:
             number += 1
             candidate = f"{stem} ({number}){suffix}"
-        taken.add(candidate.lower())
-        out.append(candidate)
-    return out
+        self._taken.add(candidate.lower())
+        return candidate
+
+
+def unique_names(names: Sequence[str]) -> list[str]:
+    """`Names` for a list known in advance."""
+    given = Names()
+    return [given.give(raw) for raw in names]
 
 
 def _taken_or_uploaded(photo: Photo) -> datetime:
@@ -140,25 +161,42 @@ def _filename(photo: Photo) -> str:
     return f"photo-{photo.id}{_EXTENSIONS.get(photo.content_type, '')}"
 
 
-async def originals_of(svc: Services, photos: Sequence[Photo], viewer: User | None) -> list[Member]:
+async def originals_of(
+    svc: Services,
+    photos: Iterable[Photo | None] | AsyncIterable[Photo | None],
+    viewer: User | None,
+) -> AsyncIterator[Member]:
     """The members for `photos` (each already allowed to `viewer` by the caller), originals
-    as the viewer may have them; a note lists those that could not go out."""
-    names = unique_names([_filename(photo) for photo in photos])
-    members: list[Member] = []
+    as the viewer may have them, made one at a time as the zip asks; a note at the end lists
+    those that could not go out. A None in `photos` stands for a photo the viewer may not
+    have at all: it is only counted, never named (its name would tell it is there)."""
+    names = Names()
     missing: list[str] = []
-    for photo, name in zip(photos, names, strict=True):
+    unseen = 0
+    async for photo in _each(photos):
+        if photo is None:
+            unseen += 1
+            continue
+        name = names.give(_filename(photo))
         try:
             patches = await originals.location_patches(svc, photo, viewer)
         except Forbidden as exc:
             missing.append(f"{name}: {exc.message}")
             continue
-        members.append(
-            Member(name, _taken_or_uploaded(photo), photo.bytes, _reader(svc, photo, patches))
-        )
+        yield Member(name, _taken_or_uploaded(photo), photo.bytes, _reader(svc, photo, patches))
+    if missing or unseen:
+        note = _note(missing, unseen).encode()
+        yield Member(LEFT_OUT, datetime.now(), len(note), _constant(note))
+
+
+def _note(missing: list[str], unseen: int) -> str:
+    lines = []
+    if unseen:
+        # No reason and no name: that would tell whether the photo exists.
+        lines.append(f"{unseen} {'photo' if unseen == 1 else 'photos'} could not be included.")
     if missing:
-        note = ("These photos are not in this download:\n\n" + "\n".join(missing) + "\n").encode()
-        members.append(Member(LEFT_OUT, datetime.now(), len(note), _constant(note)))
-    return members
+        lines.append("These photos are not in this download:\n\n" + "\n".join(missing))
+    return "\n\n".join(lines) + "\n"
 
 
 def _reader(

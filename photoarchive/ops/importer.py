@@ -145,8 +145,10 @@ async def import_one(
                 copy, path.name, digest, size, file_date=images.file_date(stat.st_mtime)
             )
             caption = caption_for(path) if caption_from_filename else ""
+            # No quota: an import is the server's operator bringing files on its own disks in;
+            # the quota limits what people upload themselves (imports still count towards it).
             _photo, duplicate = await ingest.add(
-                svc, owner, incoming, caption, adding, private=private
+                svc, owner, incoming, caption, adding, private=private, quota=False
             )
         finally:
             await asyncio.to_thread(copy.unlink, missing_ok=True)  # consumed, or left over

@@ -11,7 +11,8 @@ middleware, which sits outside the CSRF one, answers first:
   reader, which also checks the announced length before reading.
 * who: an unsafe request needs a live session or a valid Bearer token, judged by the same
   `require_user` the handler calls (its answer is kept for the handler), unless the route takes
-  bodies from guests (`opt=GUEST_BODY`: signing in, signing up, account recovery).
+  bodies from guests (`opt=GUEST_BODY`: signing in, signing up, account recovery, and the zip
+  of chosen photos, a read that guests may make when the archive is public).
 
 A stranger's body thus costs nothing, and a guest's at most the small bound of those routes.
 """

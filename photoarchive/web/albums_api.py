@@ -148,7 +148,7 @@ class AlbumsApi(Controller):
         user = await require_user(request)
         svc = services(request)
         album = await albums.find(svc.db, album_id, user)
-        members = await zips.originals_of(svc, await album_photos.all_of(svc, album, user), user)
+        members = zips.originals_of(svc, await album_photos.all_of(svc, album, user), user)
         (name,) = zips.unique_names([f"{album.title}.zip"])
         return Stream(
             zips.stream(members),

@@ -21,6 +21,7 @@ from photoarchive.library import (
     notifications,
     photos,
     trash,
+    usage,
     visibility,
 )
 from photoarchive.library.access import VISIBILITIES
@@ -47,6 +48,7 @@ from photoarchive.web.schemas import (
     UploadedPhotoOut,
     UploadError,
     UploadOut,
+    UsageOut,
     UserOut,
 )
 from photoarchive.web.uploads import receive_photos
@@ -114,7 +116,7 @@ REFUSALS = {
 }
 UPLOAD_REFUSALS = {
     503: "Too many photos are being decoded; `Retry-After` says when to send again.",
-    507: "The photo store has no room left.",
+    507: "The photo store has no room left, or the photo would pass its owner's quota.",
 }
 READ = (400, 401)
 OBJECT_READ = (400, 401, 404)
@@ -213,7 +215,8 @@ class MeApi(Controller):
     @get("/", responses=refusals(READ))
     async def me(self, request: Request[Any, Any, Any]) -> MeOut:
         user = await require_user(request)
-        return MeOut(user=AccountOut.of(user))
+        used, quota = await usage.standing(services(request).db, user.id)
+        return MeOut(user=AccountOut.of(user), usage=UsageOut.of(used), quota_bytes=quota)
 
 
 class PhotosApi(Controller):

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from photoarchive.accounts.users import User
     from photoarchive.library.notifications import Notification
     from photoarchive.library.photos import Comment, Photo
+    from photoarchive.library.usage import Usage
     from photoarchive.web.uploads import FileOutcome
 
 
@@ -68,8 +69,22 @@ class LoginOut(msgspec.Struct):
     user: AccountOut
 
 
+class UsageOut(msgspec.Struct):
+    """What a person's photos take up: how many, and their originals' bytes (trash included)."""
+
+    photos: int
+    bytes: int
+
+    @classmethod
+    def of(cls, usage: Usage) -> UsageOut:
+        return cls(photos=usage.photos, bytes=usage.bytes)
+
+
 class MeOut(msgspec.Struct):
     user: AccountOut
+    usage: UsageOut
+    # How many bytes of originals this person may keep; null: no limit.
+    quota_bytes: int | None
 
 
 class ProfileCounts(msgspec.Struct):

@@ -9,10 +9,10 @@ from jinja2.runtime import Context
 from markupsafe import Markup
 
 from photoarchive import __version__
-from photoarchive.accounts import cognito, users
-from photoarchive.library import albums, comments, photos, shares
+from photoarchive.accounts import cognito, quotas, users
+from photoarchive.library import albums, comments, photos, shares, usage
 from photoarchive.media.images import UPLOAD_FORMATS
-from photoarchive.web import dates
+from photoarchive.web import dates, selection
 from photoarchive.web.cards import CardCache
 from photoarchive.web.cards import install as install_cards
 
@@ -38,6 +38,8 @@ class Limits:
     share_password_max: int = shares.PASSWORD_MAX
     album_title_max: int = albums.TITLE_MAX
     album_description_max: int = albums.DESCRIPTION_MAX
+    quota_mb_max: int = quotas.QUOTA_MB_MAX
+    bytes_per_mb: int = quotas.MB  # a quota is set in MB
 
     @property
     def upload_accept(self) -> str:
@@ -87,8 +89,10 @@ def configure_environment(engine: object, cards: CardCache) -> None:
     # Templates change only with a new release: no stat() of every included file per render.
     env.auto_reload = False
     env.filters["bytes"] = human_bytes
+    env.filters["size"] = usage.size_text  # a quota and what is used of it: "100 MB"
     env.filters["date"] = date_filter
     env.filters["time"] = time_filter
     env.globals["version"] = __version__
     env.globals["limits"] = LIMITS
+    env.globals["default_selection"] = selection.DEFAULT
     install_cards(env, cards)

@@ -29,6 +29,7 @@ from photoarchive.errors import (
     BadRequest,
     Forbidden,
     InsufficientStorage,
+    OverQuota,
     PayloadTooLarge,
     Unavailable,
     UnsupportedMedia,
@@ -217,6 +218,7 @@ class FileOutcome:
     status: int  # 201 kept, 200 already there, else why it was refused
     detail: str
     photo: Any = None
+    passing: bool = True  # False: refused for the person's quota, which a retry does not change
 
     @property
     def outcome(self) -> str:
@@ -226,7 +228,11 @@ class FileOutcome:
     def retryable(self) -> bool:
         """Not kept for a passing reason (our error, a busy or full server): sending the same
         file again may work, unlike a refusal for what the file is."""
-        return self.photo is None and (self.status >= 500 or self.status in (408, 429))
+        return (
+            self.passing
+            and self.photo is None
+            and (self.status >= 500 or self.status in (408, 429))
+        )
 
 
 @dataclass
@@ -248,9 +254,9 @@ class UploadResult:
         detail = duplicate_detail(photo.caption, caption) if duplicate else "Uploaded."
         self.files.append(FileOutcome(filename, 200 if duplicate else 201, detail, photo))
 
-    def refused(self, filename: str, status: int, detail: str) -> None:
+    def refused(self, filename: str, status: int, detail: str, *, passing: bool = True) -> None:
         self.errors.append({"filename": filename, "status": status, "detail": detail})
-        self.files.append(FileOutcome(filename, status, detail))
+        self.files.append(FileOutcome(filename, status, detail, passing=passing))
 
 
 async def receive_photos(request: Request[Any, Any, Any], user: User) -> UploadResult:
@@ -301,7 +307,8 @@ async def receive_photos(request: Request[Any, Any, Any], user: User) -> UploadR
                     svc, user, incoming, caption, adding, private=private
                 )
             except AppError as exc:
-                result.refused(incoming.filename, exc.status, exc.message)
+                passing = not isinstance(exc, OverQuota)
+                result.refused(incoming.filename, exc.status, exc.message, passing=passing)
             except Exception:
                 log.exception("upload of %r failed", incoming.filename)
                 result.refused(incoming.filename, 500, FILE_FAILED)

@@ -98,9 +98,10 @@
   }
 
   // Whether an answer that kept nothing may keep the file when it is sent again unchanged:
-  // the connection, a busy server, an error on its side. Any other answer is about the file.
+  // the connection, a busy server, an error on its side. Any other answer is about the file,
+  // or about room (507: a quota, a full disk), which a try moments later does not make.
   function passing(status) {
-    return status === 0 || status === 408 || status === 429 || status >= 500;
+    return status === 0 || status === 408 || status === 429 || (status >= 500 && status !== 507);
   }
 
   function sleep(milliseconds) {

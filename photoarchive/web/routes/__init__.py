@@ -1,6 +1,7 @@
 """The HTML pages, one module per area: feed, photos, albums, collections (one's favorites and
-archive), comments, upload, auth (sign-in, sign-up and emailed codes), resets (password-reset
-links), settings, admin, notifications, trash, health. Each names its handlers in `HANDLERS`."""
+archive), comments, downloads (a zip of chosen photos), upload, auth (sign-in, sign-up and
+emailed codes), resets (password-reset links), settings, admin, notifications, trash, health.
+Each names its handlers in `HANDLERS`."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from photoarchive.web.routes import (
     auth,
     collections,
     comments,
+    downloads,
     feed,
     health,
     icons,
@@ -38,4 +40,5 @@ PAGE_HANDLERS = [
     *notifications.HANDLERS,
     *shares.HANDLERS,
     *trash.HANDLERS,
+    *downloads.HANDLERS,
 ]

@@ -1,5 +1,5 @@
-"""/admin: the accounts of the archive, invitations to join it (mailed, when the archive can
-send mail), and password-reset links."""
+"""/admin: the accounts of the archive (what each keeps, and their quotas), invitations to join
+it (mailed, when the archive can send mail), and password-reset links."""
 
 from __future__ import annotations
 
@@ -10,9 +10,10 @@ from typing import Any
 from litestar import Response, get, post
 from litestar.response import Redirect, Template
 
-from photoarchive.accounts import invites, mail, resets, users
+from photoarchive.accounts import invites, mail, quotas, resets, users
 from photoarchive.accounts.users import User
 from photoarchive.errors import AppError, Invalid, NotFound
+from photoarchive.library import usage
 from photoarchive.web.render import Req, form_fields, render
 from photoarchive.web.viewer import require_admin, services
 
@@ -37,13 +38,14 @@ async def _admin_page(
     invite: InviteOutcome | None = None,
     reset: tuple[str, str] | None = None,
     status: int = 200,
+    quota_error: tuple[str, str, str] | None = None,
 ) -> Template:
     svc = services(request)
     return render(
         request,
         "admin.html",
         user=user,
-        users=await users.list_all(svc.db),
+        accounts=await usage.accounts(svc.db),  # (user, usage, quota) of each
         invites=await invites.pending(svc.db),
         invite=invite or InviteOutcome(),
         invite_days=invites.INVITE_DAYS,
@@ -51,6 +53,7 @@ async def _admin_page(
         reset_links=resets.offered(svc.settings),
         reset_hours=resets.RESET_HOURS,
         reset=reset,  # (username, url) of the link just made, shown this once
+        quota_error=quota_error,  # (username, why, the value sent) of a refused quota
         status=status,
     )
 
@@ -121,4 +124,17 @@ async def set_user_state(request: Req, username: str, action: str) -> Response[A
     return Redirect("/admin", status_code=303)
 
 
-HANDLERS = [admin, create_invite, create_reset_link, set_user_state]
+@post("/admin/quotas/{username:str}", status_code=200)
+async def set_quota(request: Req, username: str) -> Response[Any]:
+    """A person's quota in MB, from the form on their row; empty for no limit."""
+    user = await require_admin(request)
+    sent = (await form_fields(request)).get("quota_mb", "")
+    try:
+        await usage.set_quota(services(request).db, user, username, quotas.parse_quota_mb(sent))
+    except Invalid as exc:
+        refused = (username, exc.message, sent.strip()[:20])
+        return await _admin_page(request, user, quota_error=refused, status=exc.status)
+    return Redirect("/admin", status_code=303)
+
+
+HANDLERS = [admin, create_invite, create_reset_link, set_user_state, set_quota]

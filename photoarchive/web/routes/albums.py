@@ -14,6 +14,7 @@ from litestar.response import Redirect, Template
 from photoarchive.db import MAX_ROWID
 from photoarchive.errors import Invalid
 from photoarchive.library import album_photos, albums, photos, shares
+from photoarchive.web import selection
 from photoarchive.web.params import RowId
 from photoarchive.web.render import Req, form_fields, is_htmx, render
 from photoarchive.web.viewer import require_user, services
@@ -67,6 +68,10 @@ async def album_page(request: Req, album_id: RowId, cursor: str | None = None) -
         mine = await shares.mine(svc, user)
         context["album_links"] = [link for link in mine if link.album_id == album.id]
         context["public_url"] = svc.settings.public_url.rstrip("/")
+    # Archived or private, a photo stays in the album: nothing leaves this grid.
+    context["selection"] = await selection.for_grid(
+        svc, user, buttons=("favorite", "unfavorite", "archive", "unarchive"), owns=album.may_add
+    )
     return render(
         request,
         "album.html",

@@ -13,10 +13,16 @@ from litestar.response import Template
 from photoarchive.accounts.users import User
 from photoarchive.library import archive, favorites, neighbours, photos
 from photoarchive.library.photos import Photo
+from photoarchive.web import selection
 from photoarchive.web.params import RowId
 from photoarchive.web.render import Req, back_to, form_fields, is_htmx, render
 from photoarchive.web.viewer import require_user, services
 
+# What each list's selection bar offers, and the action after which a photo leaves the list.
+_SELECTIONS = {
+    neighbours.FAVORITES: (("unfavorite", "archive", "unarchive"), ("unfavorite",)),
+    neighbours.ARCHIVE: (("favorite", "unfavorite", "unarchive"), ("unarchive",)),
+}
 _PAGES = {
     neighbours.FAVORITES: (
         "Favorites",
@@ -33,7 +39,7 @@ _PAGES = {
 }
 
 
-def _grid(
+async def _grid(
     request: Req, user: User, key: str, items: list[Photo], cursor: str | None, more: bool
 ) -> Template:
     shown: dict[str, Any] = {
@@ -45,6 +51,10 @@ def _grid(
     if is_htmx(request) and more:  # the next page of the grid, scrolled into view
         return render(request, "_grid_page.html", user=user, **shown)
     heading, about, icon, empty = _PAGES[key]
+    buttons, drops = _SELECTIONS[key]
+    offer = await selection.for_grid(
+        services(request), user, buttons=buttons, drops=drops, owns=True
+    )
     return render(
         request,
         "my_photos.html",
@@ -53,6 +63,7 @@ def _grid(
         about=about,
         list_icon=icon,
         empty=empty,
+        selection=offer,
         **shown,
     )
 
@@ -61,14 +72,14 @@ def _grid(
 async def favorites_page(request: Req, cursor: str | None = None) -> Template:
     user = await require_user(request)
     items, next_cursor = await favorites.page(services(request), user, cursor=cursor)
-    return _grid(request, user, neighbours.FAVORITES, items, next_cursor, bool(cursor))
+    return await _grid(request, user, neighbours.FAVORITES, items, next_cursor, bool(cursor))
 
 
 @get("/archive", name="archive")
 async def archive_page(request: Req, cursor: str | None = None) -> Template:
     user = await require_user(request)
     items, next_cursor = await archive.page(services(request), user, cursor=cursor)
-    return _grid(request, user, neighbours.ARCHIVE, items, next_cursor, bool(cursor))
+    return await _grid(request, user, neighbours.ARCHIVE, items, next_cursor, bool(cursor))
 
 
 @post("/photos/{photo_id:int}/favorite", status_code=200)

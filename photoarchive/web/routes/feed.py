@@ -15,6 +15,7 @@ from photoarchive.accounts import invites, users
 from photoarchive.accounts.provider import awaits_first_admin
 from photoarchive.accounts.users import User
 from photoarchive.library import access, batches, photos, visibility
+from photoarchive.web import selection
 from photoarchive.web.params import RowId
 from photoarchive.web.render import Req, is_htmx, render
 from photoarchive.web.viewer import require_reader, require_user, services, viewer
@@ -107,6 +108,14 @@ async def profile(request: Req, username: str, cursor: str | None = None) -> Tem
         photos=items,
         next_cursor=next_cursor,
         counts=counts,
+        # Archived photos leave the profile: one's own leave this grid when archived here.
+        selection=await selection.for_grid(
+            svc,
+            user,
+            buttons=("favorite", "unfavorite", "archive"),
+            drops=("archive",),
+            owns=user is not None and user.id == owner.id,
+        ),
     )
 
 
@@ -114,8 +123,17 @@ async def profile(request: Req, username: str, cursor: str | None = None) -> Tem
 async def batch(request: Req, batch_id: RowId) -> Template:
     """Every photo of a batch the viewer may see, in a grid (the feed's entry shows a few)."""
     user = await require_reader(request)
-    found = await batches.get(services(request), batch_id, user)
-    return render(request, "batch.html", user=user, batch=found)
+    svc = services(request)
+    found = await batches.get(svc, batch_id, user)
+    # Archived photos leave batches: the owner's leave this grid when archived here.
+    offer = await selection.for_grid(
+        svc,
+        user,
+        buttons=("favorite", "unfavorite", "archive"),
+        drops=("archive",),
+        owns=any(photo.can_edit for photo in found.photos),
+    )
+    return render(request, "batch.html", user=user, batch=found, selection=offer)
 
 
 HANDLERS = [feed, hide_welcome, profile, batch]

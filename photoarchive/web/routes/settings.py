@@ -12,7 +12,7 @@ from litestar.response import Redirect, Template
 from photoarchive.accounts import sessions, throttle, users
 from photoarchive.accounts.sessions import Session
 from photoarchive.errors import AppError, Conflict, Forbidden, Invalid, NotAuthenticated
-from photoarchive.library import digests, shares, visibility
+from photoarchive.library import digests, shares, usage, visibility
 from photoarchive.web import devices
 from photoarchive.web.params import RowId
 from photoarchive.web.render import Req, form_fields, render
@@ -63,6 +63,7 @@ async def _page(
     )
     active.sort(key=lambda item: item.id != session.id)  # this device first
     names = await devices.describe_all([item.user_agent for item in active])
+    used, quota = await usage.standing(svc.db, user.id)
     return render(
         request,
         "settings.html",
@@ -87,6 +88,8 @@ async def _page(
         new_photos=await visibility.default_of(svc.db, user),
         shared_links=await shares.mine(svc, user),
         public_url=settings.public_url.rstrip("/"),
+        usage=used,
+        quota=quota,
     )
 
 

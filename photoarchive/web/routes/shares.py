@@ -136,7 +136,7 @@ async def shared_download(request: Req, share_token: str) -> Stream:
         everything += items
         if cursor is None:
             break
-    members = await zips.originals_of(svc, everything, None)
+    members = zips.originals_of(svc, everything, None)
     name = (link.share.title or "photos")[:100] + ".zip"
     return Stream(
         zips.stream(members),

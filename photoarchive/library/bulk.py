@@ -1,0 +1,167 @@
+"""One action on many photos at once: favorite, archive, make private, add to an album...
+
+Each photo goes through the very domain call a request about that photo alone would make, so it
+is decided exactly as it would be alone (library/access.py, through that call): a photo the
+person may not see fails with the same NotFound, another person's photo with the same
+Forbidden. One refusal does not stop the rest; the answer lists what was done and what failed,
+and why. What a whole request needs (the album to add to) is decided once, before any photo.
+
+An action is a row of ACTIONS: the dataclass of its parameters and its step for one photo (and,
+when it needs one, what it makes of its parameters first). No HTTP here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, fields
+from typing import Any
+
+from photoarchive.accounts.users import User
+from photoarchive.errors import AppError, Forbidden, Invalid
+from photoarchive.library import album_photos, albums, archive, favorites, photos, visibility
+from photoarchive.library.access import Visibility
+from photoarchive.library.albums import Album
+from photoarchive.services import Services
+
+IDS_MAX = album_photos.IDS_MAX  # photos in one request
+NOT_YOURS = "Only the photo's owner can put it in an album."
+
+
+@dataclass(frozen=True, slots=True)
+class NoParams:
+    """An action that needs nothing but the photos."""
+
+
+@dataclass(frozen=True, slots=True)
+class VisibilityParams:
+    visibility: Visibility
+
+    def __post_init__(self) -> None:
+        visibility.check(self.visibility)  # a wrong value fails the request, not each photo
+
+
+@dataclass(frozen=True, slots=True)
+class AlbumParams:
+    album_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class Failure:
+    id: int
+    status: int
+    detail: str
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    done: list[int]
+    failed: list[Failure]
+
+
+# One photo's step: (services, the person acting, the photo's id, what `prepare` made of the
+# parameters). It raises the refusal a request about that photo alone would get.
+Step = Callable[[Services, User, int, Any], Awaitable[object]]
+# Once per request, before any photo: the parameters made ready (an album found and allowed).
+Prepare = Callable[[Services, User, Any], Awaitable[Any]]
+
+
+async def _as_given(svc: Services, actor: User, params: Any) -> Any:
+    return params
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    params: type[Any]
+    step: Step
+    prepare: Prepare = _as_given
+
+
+async def _favorite(svc: Services, actor: User, photo_id: int, _: NoParams) -> None:
+    await favorites.set_favorite(svc, actor, photo_id, True)
+
+
+async def _unfavorite(svc: Services, actor: User, photo_id: int, _: NoParams) -> None:
+    await favorites.set_favorite(svc, actor, photo_id, False)
+
+
+async def _archive(svc: Services, actor: User, photo_id: int, _: NoParams) -> None:
+    await archive.set_archived(svc, actor, photo_id, True)
+
+
+async def _unarchive(svc: Services, actor: User, photo_id: int, _: NoParams) -> None:
+    await archive.set_archived(svc, actor, photo_id, False)
+
+
+async def _set_visibility(
+    svc: Services, actor: User, photo_id: int, params: VisibilityParams
+) -> None:
+    await visibility.set_visibility(svc, actor, photo_id, params.visibility)
+
+
+async def _album_to_add_to(svc: Services, actor: User, params: AlbumParams) -> Album:
+    """The album, for the whole request: NotFound to anyone not a member, Forbidden to a
+    member who may not add."""
+    album = await albums.find(svc.db, params.album_id, actor)
+    if not album.may_add:
+        raise Forbidden("Only the album's owner and contributors can add photos.")
+    return album
+
+
+async def _add_to_album(svc: Services, actor: User, photo_id: int, album: Album) -> None:
+    # As "Add to album" on the photo's page: NotFound for a photo they may not see first.
+    await photos.find(svc, photo_id, actor)
+    _, skipped = await album_photos.add(svc, album, actor, [photo_id])
+    if skipped and skipped[0][1] == album_photos.NOT_YOURS:
+        raise Forbidden(NOT_YOURS)
+    # Already in the album is done: the photo is where it was asked to be.
+
+
+ACTIONS: dict[str, Action] = {
+    "favorite": Action(NoParams, _favorite),
+    "unfavorite": Action(NoParams, _unfavorite),
+    "archive": Action(NoParams, _archive),
+    "unarchive": Action(NoParams, _unarchive),
+    "set_visibility": Action(VisibilityParams, _set_visibility),
+    "add_to_album": Action(AlbumParams, _add_to_album, _album_to_add_to),
+}
+
+
+def parse(action: str, given: Mapping[str, object]) -> tuple[Action, Any]:
+    """The action and its parameters, or Invalid naming the field at fault: an unknown action,
+    a parameter it needs and did not get, or one it does not take."""
+    found = ACTIONS.get(action)
+    if found is None:
+        raise Invalid(f"action must be one of: {', '.join(ACTIONS)}.", field="action")
+    wanted = [f.name for f in fields(found.params)]
+    for name in given:
+        if name not in wanted:
+            raise Invalid(f"{action} takes no {name}.", field=name)
+    for name in wanted:
+        if name not in given:
+            raise Invalid(f"{action} needs {name}.", field=name)
+    return found, found.params(**given)
+
+
+async def apply(
+    svc: Services,
+    actor: User,
+    action: str,
+    photo_ids: Sequence[Any],
+    given: Mapping[str, object] | None = None,
+) -> Outcome:
+    """`action` on each photo (each id once, in the order given); what was done and what failed."""
+    chosen, params = parse(action, given or {})
+    ids = album_photos.check_ids(photo_ids)
+    prepared = await chosen.prepare(svc, actor, params)
+    done: list[int] = []
+    failed: list[Failure] = []
+    for photo_id in ids:
+        try:
+            await chosen.step(svc, actor, photo_id, prepared)
+        except AppError as refusal:
+            if refusal.status >= 500:  # the archive's trouble, not this photo's: stop here
+                raise
+            failed.append(Failure(photo_id, refusal.status, refusal.message))
+        else:
+            done.append(photo_id)
+    return Outcome(done, failed)

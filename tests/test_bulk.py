@@ -1,0 +1,150 @@
+"""One action on many photos, on the domain functions with a real SQLite file: each photo is
+decided as a request about it alone would be (the same status and words), one refusal stops
+none of the rest, an id sent twice counts once, and a wrong action, parameter or count of ids
+is refused before any photo changes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from photoarchive.errors import Forbidden, Invalid, NotFound
+from photoarchive.library import album_photos, albums, archive, bulk, favorites, photos, visibility
+from photoarchive.library.bulk import Failure
+from photoarchive.services import Services
+from tests.test_neighbours import person, photo_of, scenario
+
+GONE = Failure(0, 404, photos.PHOTO_GONE)
+
+
+def gone(photo_id: int) -> Failure:
+    return Failure(photo_id, GONE.status, GONE.detail)
+
+
+def test_favorite_and_unfavorite_each_photo_the_person_may_see(tmp_path: Path) -> None:
+    async def body(svc: Services) -> None:
+        alice, bob = await person(svc, "alice"), await person(svc, "bob")
+        family = await photo_of(svc, alice)
+        hidden = await photo_of(svc, alice)
+        await visibility.set_visibility(svc, alice, hidden, "private")
+        outcome = await bulk.apply(svc, bob, "favorite", [family, hidden, 999_999, family])
+        assert outcome.done == [family]
+        assert outcome.failed == [gone(hidden), gone(999_999)]
+        # The same words as the single request's refusal.
+        with pytest.raises(NotFound) as single:
+            await favorites.set_favorite(svc, bob, hidden, True)
+        assert single.value.message == outcome.failed[0].detail
+        assert [p.id for p in (await favorites.page(svc, bob))[0]] == [family]
+        again = await bulk.apply(svc, bob, "unfavorite", [family, family])
+        assert (again.done, again.failed) == ([family], [])
+        assert (await favorites.page(svc, bob))[0] == []
+
+    scenario(tmp_path, body)
+
+
+def test_archive_visibility_are_the_owners_and_the_others_fail_alone(tmp_path: Path) -> None:
+    async def body(svc: Services) -> None:
+        alice, bob = await person(svc, "alice"), await person(svc, "bob")
+        mine = [await photo_of(svc, alice) for _ in range(3)]
+        theirs = await photo_of(svc, bob)
+        outcome = await bulk.apply(svc, alice, "archive", [mine[0], theirs, mine[1]])
+        assert outcome.done == [mine[0], mine[1]]
+        with pytest.raises(Forbidden) as single:
+            await archive.set_archived(svc, alice, theirs, True)
+        assert outcome.failed == [Failure(theirs, 403, single.value.message)]
+        assert [p.id for p in (await archive.page(svc, alice))[0]] == [mine[1], mine[0]]
+        assert not (await photos.find(svc, theirs, bob)).archived
+        back = await bulk.apply(svc, alice, "unarchive", [mine[0]])
+        assert back.done == [mine[0]]
+        assert [p.id for p in (await archive.page(svc, alice))[0]] == [mine[1]]
+
+        private = await bulk.apply(
+            svc, alice, "set_visibility", [*mine, theirs], {"visibility": "private"}
+        )
+        assert private.done == mine
+        assert [(f.id, f.status) for f in private.failed] == [(theirs, 403)]
+        for photo_id in mine:
+            assert (await photos.find(svc, photo_id, alice)).private
+            with pytest.raises(NotFound):
+                await photos.find(svc, photo_id, bob)
+        assert not (await photos.find(svc, theirs, bob)).private
+        # Now private, they are not there for bob at all: 404, not 403.
+        family = await bulk.apply(svc, bob, "set_visibility", mine, {"visibility": "family"})
+        assert family.done == [] and family.failed == [gone(i) for i in mine]
+
+    scenario(tmp_path, body)
+
+
+def test_add_to_album_decides_the_album_once_and_each_photo_alone(tmp_path: Path) -> None:
+    async def body(svc: Services) -> None:
+        alice, bob, carol = [await person(svc, n) for n in ("alice", "bob", "carol")]
+        album = await albums.create(svc, alice, "Summer")
+        await albums.set_member(svc, alice, album.id, "bob", "viewer")
+        mine = [await photo_of(svc, alice) for _ in range(2)]
+        bobs = await photo_of(svc, bob)
+        hidden = await photo_of(svc, bob)
+        await visibility.set_visibility(svc, bob, hidden, "private")
+        await bulk.apply(svc, alice, "add_to_album", [mine[0]], {"album_id": album.id})
+        outcome = await bulk.apply(
+            svc, alice, "add_to_album", [*mine, bobs, hidden], {"album_id": album.id}
+        )
+        # Already in it is done: it is where it was asked to be.
+        assert outcome.done == mine
+        assert outcome.failed == [Failure(bobs, 403, bulk.NOT_YOURS), gone(hidden)]
+        found = await albums.find(svc.db, album.id, alice)
+        assert sorted(p.id for p in await album_photos.all_of(svc, found, alice)) == mine
+        # The album, for the whole request: a viewer may not add, a stranger does not see it.
+        with pytest.raises(Forbidden):
+            await bulk.apply(svc, bob, "add_to_album", [bobs], {"album_id": album.id})
+        for album_id in (album.id, 999_999):
+            with pytest.raises(NotFound):
+                await bulk.apply(svc, carol, "add_to_album", [bobs], {"album_id": album_id})
+        found = await albums.find(svc.db, album.id, alice)
+        assert found.photo_count == 2
+
+    scenario(tmp_path, body)
+
+
+@pytest.mark.parametrize(
+    ("action", "given", "ids", "field"),
+    [
+        ("delete_everything", {}, [1], "action"),
+        ("favorite", {"visibility": "private"}, [1], "visibility"),
+        ("archive", {"album_id": 1}, [1], "album_id"),
+        ("set_visibility", {}, [1], "visibility"),
+        ("set_visibility", {"visibility": "public"}, [1], "visibility"),
+        ("add_to_album", {}, [1], "album_id"),
+        ("favorite", {}, [], "photo_ids"),
+        ("favorite", {}, list(range(1, bulk.IDS_MAX + 2)), "photo_ids"),
+        ("favorite", {}, [0], "photo_ids"),
+    ],
+)
+def test_a_wrong_request_is_refused_whole_naming_its_field(
+    tmp_path: Path, action: str, given: dict[str, object], ids: list[int], field: str
+) -> None:
+    async def body(svc: Services) -> None:
+        alice = await person(svc, "alice")
+        photo = await photo_of(svc, alice)
+        assert photo == 1
+        with pytest.raises(Invalid) as refused:
+            await bulk.apply(svc, alice, action, ids, given)
+        assert refused.value.field == field
+        assert (await favorites.page(svc, alice))[0] == []
+        assert (await archive.page(svc, alice))[0] == []
+        assert not (await photos.find(svc, photo, alice)).private
+
+    scenario(tmp_path, body)
+
+
+def test_a_thousand_photos_is_the_most_and_is_allowed(tmp_path: Path) -> None:
+    async def body(svc: Services) -> None:
+        alice = await person(svc, "alice")
+        photo = await photo_of(svc, alice)
+        ids = [photo, *range(photo + 1, photo + bulk.IDS_MAX)]
+        outcome = await bulk.apply(svc, alice, "favorite", ids)
+        assert outcome.done == [photo]
+        assert len(outcome.failed) == bulk.IDS_MAX - 1
+        assert {f.status for f in outcome.failed} == {404}
+
+    scenario(tmp_path, body)
