@@ -62,3 +62,35 @@ def test_delete_restore_and_delete_forever(
     assert "for good" in questions[-1]
     assert "The trash is empty." in page.inner_text("main")
     assert page.goto(f"{server.url}/photos/{photo_id}").status == 404
+
+
+def test_restore_a_selection_from_the_trash(
+    server: Server, new_context: Any, axe_source: str
+) -> None:
+    api = server.api("alice")
+    ids = []
+    for name in (
+        "cameras/Canon_40D.jpg",
+        "cameras/Nikon_D70.jpg",
+        "cameras/Fujifilm_FinePix_E500.jpg",
+    ):
+        path = photo_files(name)[0]
+        sent = api.post("/api/v1/photos", files=[("file", (path.name, path.read_bytes()))])
+        ids.append(sent.json()["items"][0]["id"])
+        assert api.delete(f"/api/v1/photos/{ids[-1]}").status_code == 204
+    api.close()
+    page = new_context(VIEWPORTS["desktop"]).new_page()
+    sign_in(page, server.url, "alice")
+    page.goto(f"{server.url}/trash")
+    page.get_by_role("button", name="Select").click()
+    page.click(f"#trash-{ids[0]} .trash-look")
+    page.click(f"#trash-{ids[2]} .trash-look")
+    page.get_by_text("2 selected").wait_for()
+    assert violations(page, axe_source) == []
+    page.locator("[data-select-bar]").get_by_role("button", name="Restore").click()
+    page.get_by_text("2 restored").wait_for()
+    assert page.locator(f"#trash-{ids[0]}").count() == 0
+    assert page.locator(f"#trash-{ids[1]}").count() == 1
+    page.goto(f"{server.url}/u/alice")
+    for photo_id, back in ((ids[0], 1), (ids[1], 0), (ids[2], 1)):
+        assert page.locator(f"#grid-{photo_id}").count() == back

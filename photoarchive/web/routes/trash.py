@@ -9,6 +9,7 @@ from litestar import Response, get, post
 from litestar.response import Redirect, Template
 
 from photoarchive.library import trash
+from photoarchive.web import selection
 from photoarchive.web.params import RowId
 from photoarchive.web.render import Req, is_htmx, render
 from photoarchive.web.viewer import require_user, services
@@ -20,7 +21,11 @@ async def trash_page(
 ) -> Template:
     user = await require_user(request)
     items, next_cursor = await trash.page(services(request), user, cursor=cursor)
-    shown: dict[str, Any] = {"items": items, "next_cursor": next_cursor}
+    shown: dict[str, Any] = {
+        "items": items,
+        "next_cursor": next_cursor,
+        "selection": selection.TRASH,
+    }
     if is_htmx(request) and cursor:  # the next page of the grid, scrolled into view
         return render(request, "_trash_page.html", user=user, **shown)
     notes = {"restored": "Restored.", "deleted": "Deleted for good.", "emptied": "Trash emptied."}
