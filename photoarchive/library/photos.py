@@ -70,6 +70,7 @@ class Photo:
     private: bool  # see library/access.py: its owner's, and its albums' members', only
     album_member: int | None  # the viewer it was read for, if in an album of theirs holding it
     archived: bool  # by its owner: out of the feed and profile grid (see library/archive.py)
+    rotation: int  # clockwise, by its owner, on top of EXIF (library/rotations.py); width follows
     liked_by_me: bool = False
     favorite: bool = False  # the viewer's own (see library/favorites.py)
     can_edit: bool = False
@@ -106,17 +107,28 @@ class Photo:
     def preview_size(self) -> tuple[int, int]:
         return images.rendition_size(self.width, self.height, images.PREVIEW_EDGE)
 
+    @property
+    def version(self) -> str:
+        """What names this photo's pictures as they are now: see `url`."""
+        return version(self.tag, self.rotation)
+
     def url(self, name: str) -> str:
         # Media is cached as immutable, and SQLite can hand a deleted photo's id to the next
-        # upload: the photo's tag in the URL keeps browsers from showing the old picture.
-        return f"/media/{self.id}/{name}?v={self.tag}"
+        # upload: the photo's tag in the URL keeps browsers from showing the old picture, and
+        # its turn keeps them from showing it turned the old way.
+        return f"/media/{self.id}/{name}?v={self.version}"
+
+
+def version(tag: str, rotation: int) -> str:
+    """The `?v=` of a photo's media URLs (`Photo.url`), for lists that know only these two."""
+    return f"{tag}-r{rotation}" if rotation else tag
 
 
 # A Photo's columns in the order of its fields, so that a row becomes a photo positionally:
 # looking thirty values up by name, for thirty photos a page, cost more than the query. The last
-# two but one are what library/access.py decides by: whether the photo is private, and the
+# three but two are what library/access.py decides by: whether the photo is private, and the
 # viewer's id when they are a member of an album holding it (the viewer is `?`, bound by
-# `reading_for`); the last, whether its owner archived it.
+# `reading_for`); then whether its owner archived it, and how far they turned it.
 def _columns(viewer: str) -> str:
     # Two constant expressions for the viewer ("?" or the media lookup's session column).
     assert viewer in ("?", "s.user_id")
@@ -128,7 +140,8 @@ def _columns(viewer: str) -> str:
         " EXISTS (SELECT 1 FROM private_photos pp WHERE pp.photo_id = p.id),"
         " (SELECT am.user_id FROM album_photos ap JOIN album_members am"
         f" ON am.album_id = ap.album_id AND am.user_id = {viewer} WHERE ap.photo_id = p.id LIMIT 1),"
-        " EXISTS (SELECT 1 FROM archived_photos ar WHERE ar.photo_id = p.id)"
+        " EXISTS (SELECT 1 FROM archived_photos ar WHERE ar.photo_id = p.id),"
+        " COALESCE((SELECT ro.rotation FROM photo_rotations ro WHERE ro.photo_id = p.id), 0)"
     )
 
 
@@ -378,5 +391,5 @@ async def delete(svc: Services, actor: User, photo_id: int) -> None:
     heard_by = await live.audience(svc.db, photo_id)  # read while the albums holding it are known
     await svc.db.execute("DELETE FROM photos WHERE id = ?", (photo_id,))
     # After the commit, outside any transaction: deleting the files may be slow.
-    await blobs.discard_unreferenced(svc.db, svc.store, photo.sha256)
+    await blobs.discard_unreferenced(svc.db, svc.store, photo.sha256, (photo.rotation,))
     await svc.publish("photo-deleted", {"id": photo_id, live.AUDIENCE: heard_by})
