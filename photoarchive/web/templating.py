@@ -11,7 +11,7 @@ from markupsafe import Markup
 from photoarchive import __version__
 from photoarchive.accounts import cognito, users
 from photoarchive.library import albums, comments, photos, shares
-from photoarchive.media.images import UPLOAD_FORMATS
+from photoarchive.media.images import EARLIEST_YEAR, UPLOAD_FORMATS
 from photoarchive.web import dates
 from photoarchive.web.cards import CardCache
 from photoarchive.web.cards import install as install_cards
@@ -38,6 +38,7 @@ class Limits:
     share_password_max: int = shares.PASSWORD_MAX
     album_title_max: int = albums.TITLE_MAX
     album_description_max: int = albums.DESCRIPTION_MAX
+    taken_at_min: str = f"{EARLIEST_YEAR}-01-01T00:00"
 
     @property
     def upload_accept(self) -> str:
