@@ -170,6 +170,10 @@ def test_the_photo_page_turns_it_and_edits_its_date(archive: LiveServer) -> None
     )
     assert form_post(owner, f"{page_url}/taken", {"taken_at": ""}).status_code == 303
     assert owner.get(f"/api/v1/photos/{photo['id']}").json()["taken_at"] is None
+    # On its page htmx swaps the photo in; in the modal the form opens the page instead.
+    assert parse(owner.get(page_url).text).find_all("form", class_="rotate-form")[0]["hx-post"]
+    in_modal = owner.get(page_url, headers={"HX-Request": "true", "HX-Target": "modal"}).text
+    assert "hx-post" not in str(parse(in_modal).find_all("form", class_="rotate-form")[0])
     # Another member's page of it has no such controls.
     theirs = sign_up_client(archive, "other").get(page_url).text
     assert "Rotate right" not in theirs and "Edit date taken" not in theirs

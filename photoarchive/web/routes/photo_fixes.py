@@ -1,7 +1,8 @@
 """Setting a photo right from its page: its owner turns it, or says when it was taken.
 
-Plain forms beside the photo's other owner forms (who sees it, archive): they work without
-scripts, and the photo's page comes back with the change, opened from the same list."""
+Forms beside the photo's other owner forms (who sees it, archive): without scripts the photo's
+page comes back with the change, opened from the same list; with them, on the photo's page,
+htmx follows the same redirect and swaps the photo in from it (templates/_photo_fixes.html)."""
 
 from __future__ import annotations
 
