@@ -6,22 +6,30 @@ shift moves it keeping its offset, or refuses."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import io
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PIL import Image
 
+from photoarchive.accounts.passwords import Passwords
 from photoarchive.accounts.users import User
+from photoarchive.db import Database
 from photoarchive.errors import Forbidden, Invalid, NotFound
-from photoarchive.library import ingest, photos, rotations, taken_dates, visibility
+from photoarchive.library import blobs, ingest, photos, rotations, taken_dates, visibility
 from photoarchive.library.ingest import IncomingFile
 from photoarchive.media import images
-from photoarchive.services import Services
+from photoarchive.services import DecodeSlots, Services
+from photoarchive.settings import Settings
 from photoarchive.storage import original_key, rendition_key
-from tests.support import PHOTOS, FrozenClock
+from photoarchive.storage.local import LocalBlobStore
+from tests.support import PHOTOS, FrozenClock, make_settings
 from tests.test_neighbours import person, photo_of, scenario
+from tests.test_write_rules import ControlledStore, Pause, WatchedDatabase
+from tests.test_write_rules import scenario as write_scenario
 
 SIDEWAYS = PHOTOS / "orientation" / "landscape_6.jpg"  # 450x600 stored, EXIF 6: 600x450 upright
 RED = (255, 0, 0)
@@ -243,3 +251,97 @@ def test_shift_date_moves_it_keeping_its_offset_or_refuses(tmp_path: Path) -> No
         assert cleared.taken_at is None and cleared.dated_by[0] == "Uploaded"
 
     scenario(tmp_path, body)
+
+
+def test_a_photo_deleted_while_it_is_turned_leaves_no_files(settings: Settings) -> None:
+    """The turn stops inside the digest's lock with its renditions made; the owner deletes the
+    photo meanwhile (its row goes at once, its files wait for the lock); the turn then finds
+    no photo, and the files it stored go with the rest."""
+    data = marked_jpeg()
+    digest = hashlib.sha256(data).hexdigest()
+
+    async def body(svc: Services) -> None:
+        assert isinstance(svc.store, ControlledStore) and isinstance(svc.db, WatchedDatabase)
+        alice = await person(svc, "alice")
+        photo_id = await added(svc, alice, data)
+        svc.db.done_with(blobs.lock_name(digest))  # the upload's turn at the lock is over
+        stop = svc.store.after_stat[rendition_key(digest, "preview", 90)] = Pause()
+        turning = asyncio.create_task(rotations.set_rotation(svc, alice, photo_id, 90))
+        await stop.reached.wait()
+        deleting = asyncio.create_task(photos.delete(svc, alice, photo_id))
+        await svc.db.asked_again.wait()  # the deletion committed, and waits for the lock
+        stop.go.set()
+        with pytest.raises(NotFound):
+            await turning
+        await deleting
+        assert [info.key async for info in svc.store.list()] == []
+
+    write_scenario(settings, body)
+
+
+def test_turns_asked_at_once_end_with_the_renditions_of_the_last(tmp_path: Path) -> None:
+    data = marked_jpeg()
+    digest = hashlib.sha256(data).hexdigest()
+
+    async def body(svc: Services) -> None:
+        alice = await person(svc, "alice")
+        photo_id = await added(svc, alice, data)
+        await asyncio.gather(
+            *(rotations.set_rotation(svc, alice, photo_id, turn) for turn in (90, 180, 270))
+        )
+        final = (await photos.get(svc, photo_id, alice)).rotation
+        assert final in (90, 180, 270)
+        for turn in (0, 90, 180, 270):
+            present = await stored(svc, rendition_key(digest, "thumbnail", turn)) is not None
+            assert present == (turn == final), turn
+
+    scenario(tmp_path, body)
+
+
+class DeletionPausingDatabase(Database):
+    """The real database, stopping a photo's deletion just before its row goes (after the
+    deleter read the photo), while the test's `before_delete` is set."""
+
+    before_delete: Pause | None = None
+
+    async def execute(self, sql: str, params: Any = ()) -> int:
+        if self.before_delete is not None and sql.startswith("DELETE FROM photos WHERE"):
+            pause, self.before_delete = self.before_delete, None
+            await pause.stop()
+        return await super().execute(sql, params)
+
+
+def test_a_photo_turned_after_its_deleter_read_it_leaves_no_renditions(tmp_path: Path) -> None:
+    data = marked_jpeg()
+
+    async def body(svc: Services) -> None:
+        assert isinstance(svc.db, DeletionPausingDatabase)
+        alice = await person(svc, "alice")
+        photo_id = await added(svc, alice, data)
+        stop = svc.db.before_delete = Pause()
+        deleting = asyncio.create_task(photos.delete(svc, alice, photo_id))
+        await stop.reached.wait()  # it read the photo unturned
+        await rotations.set_rotation(svc, alice, photo_id, 90)
+        stop.go.set()
+        await deleting
+        assert [info.key async for info in svc.store.list()] == []
+
+    settings = make_settings(tmp_path / "data")
+
+    async def run() -> None:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        db = DeletionPausingDatabase(settings.database_path)
+        await db.open()
+        svc = Services(
+            settings=settings,
+            db=db,
+            store=LocalBlobStore(settings.blob_dir, settings.tmp_dir),
+            passwords=Passwords(memory_kib=1024, time_cost=1),
+            image_slots=DecodeSlots(1),
+        )
+        try:
+            await asyncio.wait_for(body(svc), 60)
+        finally:
+            await db.close()
+
+    asyncio.run(run())

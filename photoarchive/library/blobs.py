@@ -10,7 +10,6 @@ the uploads and deletions of those bytes alone, not every write of the archive.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable
 
 from photoarchive.db import Backend
 from photoarchive.storage import BlobStore, StorageError, original_key, rendition_key
@@ -47,25 +46,23 @@ async def rotations_in_use(db: Backend, digest: str) -> set[int]:
     return {row["rotation"] for row in rows}
 
 
-async def discard_unreferenced(
-    db: Backend, store: BlobStore, digest: str, turns: Iterable[int] = (0,)
-) -> None:
+async def discard_unreferenced(db: Backend, store: BlobStore, digest: str) -> None:
     """Delete the files of `digest` unless a photo still refers to them, and its renditions
-    turned any of `turns` (the ways a photo just deleted or turned was shown) unless a photo
-    is still shown that way."""
+    turned a way no photo of them is turned any more."""
     async with db.lock(lock_name(digest)):
-        await discard_while_locked(db, store, digest, turns)
+        await discard_while_locked(db, store, digest)
 
 
-async def discard_while_locked(
-    db: Backend, store: BlobStore, digest: str, turns: Iterable[int] = (0,)
-) -> None:
+async def discard_while_locked(db: Backend, store: BlobStore, digest: str) -> None:
     """`discard_unreferenced` for a caller that holds the digest's lock already.
 
     A photo of these bytes is only ever inserted, or turned, under that lock: none can be
-    committed between the check and the deletes."""
+    committed between the check and the deletes. Every turn is looked at, not only the one a
+    caller read: a photo turned after its deleter read it must not leave its renditions."""
     in_use = await rotations_in_use(db, digest)
-    unused = [key for turn in {0, *turns} - in_use for key in rendition_keys(digest, turn)]
+    unused = [
+        key for turn in ROTATIONS if turn not in in_use for key in rendition_keys(digest, turn)
+    ]
     if not in_use:
         unused.append(original_key(digest))
     for key in unused:

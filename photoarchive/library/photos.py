@@ -391,5 +391,5 @@ async def delete(svc: Services, actor: User, photo_id: int) -> None:
     heard_by = await live.audience(svc.db, photo_id)  # read while the albums holding it are known
     await svc.db.execute("DELETE FROM photos WHERE id = ?", (photo_id,))
     # After the commit, outside any transaction: deleting the files may be slow.
-    await blobs.discard_unreferenced(svc.db, svc.store, photo.sha256, (photo.rotation,))
+    await blobs.discard_unreferenced(svc.db, svc.store, photo.sha256)
     await svc.publish("photo-deleted", {"id": photo_id, live.AUDIENCE: heard_by})

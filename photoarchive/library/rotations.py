@@ -29,7 +29,13 @@ from photoarchive.library.blobs import ROTATIONS
 from photoarchive.library.photos import Photo
 from photoarchive.media import images
 from photoarchive.services import Services
-from photoarchive.storage import StorageError, StorageFull, original_key, rendition_key
+from photoarchive.storage import (
+    BlobNotFound,
+    StorageError,
+    StorageFull,
+    original_key,
+    rendition_key,
+)
 
 
 def check_rotation(value: Any) -> int:
@@ -53,13 +59,22 @@ async def set_rotation(svc: Services, actor: User, photo_id: int, rotation: Any)
         raise Forbidden("Only the photo's owner can rotate it.")
     if wanted != photo.rotation:
         # A whole original is decoded: it takes turns with the uploads, as one more would.
-        async with svc.image_slots.held_by(actor.id), _original_file(svc, photo.sha256) as path:
-            try:
+        try:
+            async with (
+                svc.image_slots.held_by(actor.id),
+                _original_file(svc, photo.sha256) as path,
+            ):
                 turned = await asyncio.to_thread(
                     images.turned, path, svc.settings.max_pixels, wanted
                 )
-            except images.ImageError as exc:
-                raise Invalid(f"The original could not be turned: {exc}") from None
+        except images.ImageError as exc:
+            raise Invalid(f"The original could not be turned: {exc}") from None
+        except (FileNotFoundError, BlobNotFound):
+            await photos.find(svc, photo_id, actor)  # NotFound: deleted meanwhile
+            raise Unavailable(
+                "The photo's original is missing from the store (photoarchive verify reports"
+                " it); it was not rotated."
+            ) from None
         await _store(svc, photo, wanted, turned)
     return await photos.get(svc, photo_id, actor)
 
@@ -80,6 +95,8 @@ async def _original_file(svc: Services, digest: str) -> AsyncIterator[Path]:
             try:
                 async for chunk in svc.store.stream(key):
                     await asyncio.to_thread(handle.write, chunk)
+            except BlobNotFound:
+                raise
             except StorageError as exc:
                 raise Unavailable(f"{exc} The photo was not rotated; try again later.") from None
         yield copy
@@ -99,22 +116,21 @@ async def _store(svc: Services, photo: Photo, rotation: int, turned: images.Turn
                 if await svc.store.stat(key) is None:
                     await svc.store.put_bytes(key, rendition.data)
             async with svc.db.transaction() as tx:
-                before = await _turn(tx, photo.id, rotation, turned)
+                await _turn(tx, photo.id, rotation, turned)
         except StorageError as exc:
-            await blobs.discard_while_locked(svc.db, svc.store, digest, (rotation,))
+            await blobs.discard_while_locked(svc.db, svc.store, digest)
             if isinstance(exc, StorageFull):
                 raise InsufficientStorage(f"{exc} The photo was not rotated.") from None
             raise Unavailable(f"{exc} The photo was not rotated; try again later.") from None
         except BaseException:
-            await blobs.discard_while_locked(svc.db, svc.store, digest, (rotation,))
+            await blobs.discard_while_locked(svc.db, svc.store, digest)
             raise
         # The renditions of the way it was shown, unless another photo of them is shown so.
-        await blobs.discard_while_locked(svc.db, svc.store, digest, (before,))
+        await blobs.discard_while_locked(svc.db, svc.store, digest)
 
 
-async def _turn(tx: Transaction, photo_id: int, rotation: int, turned: images.Turned) -> int:
-    """Record the turn and the turned size; the turn it had (read under the digest's lock,
-    so that of the last one committed)."""
+async def _turn(tx: Transaction, photo_id: int, rotation: int, turned: images.Turned) -> None:
+    """Record the turn and the turned size (NotFound for a photo deleted meanwhile)."""
     preview = next(r for r in turned.renditions if r.name == "preview")
     found = await tx.fetchval(
         "UPDATE photos SET width = ?, height = ?, preview_width = ?, placeholder = ?"
@@ -123,9 +139,6 @@ async def _turn(tx: Transaction, photo_id: int, rotation: int, turned: images.Tu
     )
     if found is None:
         raise NotFound(photos.PHOTO_GONE)
-    before = await tx.fetchval(
-        "SELECT rotation FROM photo_rotations WHERE photo_id = ?", (photo_id,)
-    )
     if rotation:
         await tx.execute(
             "INSERT INTO photo_rotations (photo_id, rotation, rotated_at) VALUES (?, ?, ?)"
@@ -135,4 +148,3 @@ async def _turn(tx: Transaction, photo_id: int, rotation: int, turned: images.Tu
         )
     else:
         await tx.execute("DELETE FROM photo_rotations WHERE photo_id = ?", (photo_id,))
-    return int(before or 0)
