@@ -6,6 +6,8 @@ a folder and from a bucket); the photo page's Rotate and date taken forms; verif
 from __future__ import annotations
 
 import hashlib
+import os
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -206,3 +208,23 @@ def test_a_turn_in_a_bucket_keeps_the_original_and_removes_the_old_renditions(
     assert original_key(digest) in keys
     assert rendition_key(digest, "preview", 180) in keys
     assert rendition_key(digest, "preview") not in keys
+
+
+def test_verify_deletes_a_rendition_of_a_turn_no_photo_is_shown_at(archive: LiveServer) -> None:
+    """A rendition left over from a turn (its delete failed) is a leftover, though the photo
+    and its original are still there."""
+    owner = api_login(archive, "owner")
+    photo = uploaded(owner)
+    owner.patch(f"/api/v1/photos/{photo['id']}", json={"rotation": 90})
+    digest = str(photo["sha256"])
+    left = archive.settings.blob_dir / rendition_key(digest, "thumbnail")
+    left.write_bytes(
+        (archive.settings.blob_dir / rendition_key(digest, "thumbnail", 90)).read_bytes()
+    )
+    hours_ago = time.time() - 2 * 3600
+    os.utime(left, (hours_ago, hours_ago))
+    found = run_cli(archive.settings.data_dir, "verify")
+    assert found.returncode != 0 and rendition_key(digest, "thumbnail") in found.stdout
+    repaired = run_cli(archive.settings.data_dir, "verify", "--repair")
+    assert "deleted" in repaired.stdout and not left.exists()
+    assert (archive.settings.blob_dir / rendition_key(digest, "thumbnail", 90)).is_file()

@@ -38,7 +38,7 @@ GRACE_DEFAULT = 3600.0
 PARALLEL = 4
 
 # A stored file's digest: an original, or a rendition (turned: "-r90" before its ending).
-_DIGEST = re.compile(r"(?:^|/)([0-9a-f]{64})(?:-r\d+)?(?:\.webp)?$")
+_DIGEST = re.compile(r"(?:^|/)([0-9a-f]{64})(?:-r(\d+))?(\.webp)?$")
 
 
 async def verify(
@@ -307,6 +307,15 @@ async def _check_leftover_blobs(
                 report.add(REPAIRED, f"{text}; deleted")
 
 
+async def _still_wanted(db: Database, key: str, digest: str) -> bool:
+    """Whether a photo uses the file now: an original while any photo has its bytes, a
+    rendition while one of them is shown turned its way (library/rotations.py)."""
+    match = _DIGEST.search(key)
+    if match is None or match.group(3) is None:  # an original
+        return await blobs.referenced(db, digest)
+    return int(match.group(2) or 0) in await blobs.rotations_in_use(db, digest)
+
+
 async def _delete_leftover(
     db: Database, store: BlobStore, key: str, digest: str | None, grace: float
 ) -> tuple[str, str] | None:
@@ -320,7 +329,7 @@ async def _delete_leftover(
         async with contextlib.AsyncExitStack() as held:
             if digest is not None:
                 await held.enter_async_context(db.lock(blobs.lock_name(digest)))
-                if await blobs.referenced(db, digest):
+                if await _still_wanted(db, key, digest):
                     return LEFT_ALONE, f"stored file {key} now belongs to a new photo"
             current = await store.stat(key)
             if current is not None:
