@@ -107,20 +107,14 @@ class Photo:
     def preview_size(self) -> tuple[int, int]:
         return images.rendition_size(self.width, self.height, images.PREVIEW_EDGE)
 
-    @property
-    def version(self) -> str:
-        """What names this photo's pictures as they are now: see `url`."""
-        return version(self.tag, self.rotation)
-
     def url(self, name: str) -> str:
         # Media is cached as immutable, and SQLite can hand a deleted photo's id to the next
-        # upload: the photo's tag in the URL keeps browsers from showing the old picture, and
-        # its turn keeps them from showing it turned the old way.
-        return f"/media/{self.id}/{name}?v={self.version}"
+        # upload: the photo's tag (and turn) in the URL keep browsers from showing an old picture.
+        return f"/media/{self.id}/{name}?v={version(self.tag, self.rotation)}"
 
 
 def version(tag: str, rotation: int) -> str:
-    """The `?v=` of a photo's media URLs (`Photo.url`), for lists that know only these two."""
+    """The `?v=` of a photo's media URLs (and their ETags), for what knows only these two."""
     return f"{tag}-r{rotation}" if rotation else tag
 
 
