@@ -1,7 +1,8 @@
 """Setting a photo right over HTTP: PATCH taken_at and rotation (their shapes and refusals,
 owner only, nothing half done), a turn that leaves the original's bytes alone, swaps the
 served renditions' size, changes the media URLs and ETags and removes the old renditions (from
-a folder and from a bucket); the photo page's Rotate and date taken forms; verify clean."""
+a folder and from a bucket); a full disk refusing a turn with 507 and changing nothing; the photo page's Rotate
+and date taken forms; verify clean, and repairing a turn's renditions."""
 
 from __future__ import annotations
 
@@ -17,11 +18,12 @@ import pytest
 from photoarchive.media.images import describe
 from photoarchive.storage import original_key, rendition_key
 from tests.cloud import S3Server
-from tests.processes import run_cli
+from tests.processes import ServerProcess, run_cli
 from tests.support import (
     PHOTOS,
     LiveServer,
     api_login,
+    fill,
     form_post,
     live_server,
     make_settings,
@@ -29,8 +31,10 @@ from tests.support import (
     sign_up,
     upload,
 )
+from tests.test_store_failure import server_on_small_disk  # noqa: F401  # a fixture
 
 PHOTO = PHOTOS / "cameras" / "Nikon_D70.jpg"
+FULL_DISK_PHOTO = PHOTOS / "cameras" / "Reconyx_HC500_Hyperfire.jpg"  # a preview of ~180 KiB
 
 
 @pytest.fixture
@@ -228,3 +232,24 @@ def test_verify_deletes_a_rendition_of_a_turn_no_photo_is_shown_at(archive: Live
     repaired = run_cli(archive.settings.data_dir, "verify", "--repair")
     assert "deleted" in repaired.stdout and not left.exists()
     assert (archive.settings.blob_dir / rendition_key(digest, "thumbnail", 90)).is_file()
+
+
+def test_a_full_disk_refuses_a_turn_with_507_and_changes_nothing(
+    request: pytest.FixtureRequest,
+) -> None:
+    small: tuple[ServerProcess, Path] = request.getfixturevalue("server_on_small_disk")
+    server, disk = small
+    owner = api_login(server, "alice")
+    data = FULL_DISK_PHOTO.read_bytes()
+    photo = owner.post("/api/v1/photos", files=[("file", ("big.jpg", data))]).json()["items"][0]
+    files = {path: path.read_bytes() for path in server.blobs()}
+    ballast = fill(disk, 4 * 4096)  # less room than a preview
+    refused = owner.patch(f"/api/v1/photos/{photo['id']}", json={"rotation": 90})
+    assert refused.status_code == 507, refused.text
+    assert "not rotated" in refused.json()["detail"]
+    assert owner.get(f"/api/v1/photos/{photo['id']}").json()["rotation"] == 0
+    assert {path: path.read_bytes() for path in server.blobs()} == files
+    assert server.temp_files() == []
+    ballast.unlink()
+    turned = owner.patch(f"/api/v1/photos/{photo['id']}", json={"rotation": 90})
+    assert turned.status_code == 200 and turned.json()["rotation"] == 90

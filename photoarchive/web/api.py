@@ -256,7 +256,9 @@ class PhotosApi(Controller):
         viewer = await require_reader(request)
         return PhotoOut.of(await photos.get(services(request), photo_id, viewer))
 
-    @patch("/{photo_id:int}", responses=refusals(WRITE, JSON_BODY))
+    @patch(
+        "/{photo_id:int}", responses={**refusals(WRITE, JSON_BODY), **photo_edits.STORE_REFUSALS}
+    )
     async def edit_photo(
         self, request: Request[Any, Any, Any], photo_id: RowId, data: PhotoEditBody
     ) -> PhotoOut:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import msgspec
+from litestar.openapi import ResponseSpec
 from msgspec import UNSET, UnsetType
 
 from photoarchive.accounts.users import User
@@ -14,6 +15,16 @@ from photoarchive.library.access import VISIBILITIES
 from photoarchive.library.blobs import ROTATIONS
 from photoarchive.library.photos import Photo
 from photoarchive.services import Services
+from photoarchive.web.schemas import ErrorOut
+
+# A turn stores renditions made again: the refusals of the store, beside the API's usual ones.
+STORE_REFUSALS = {
+    code: ResponseSpec(data_container=ErrorOut, description=text, generate_examples=False)
+    for code, text in (
+        (503, "The photo store could not be reached: the photo was not rotated; try again."),
+        (507, "The photo store has no room left: the photo was not rotated."),
+    )
+}
 
 
 class PhotoEditBody(msgspec.Struct, forbid_unknown_fields=True):
