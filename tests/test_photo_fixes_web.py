@@ -1,8 +1,8 @@
 """Setting a photo right over HTTP: PATCH taken_at and rotation (their shapes and refusals,
 owner only, nothing half done), a turn that leaves the original's bytes alone, swaps the
 served renditions' size, changes the media URLs and ETags and removes the old renditions (from
-a folder and from a bucket); a full disk refusing a turn with 507 and changing nothing; the photo page's Rotate
-and date taken forms; verify clean, and repairing a turn's renditions."""
+a folder and from a bucket); a full disk refusing a turn with 507 and changing nothing; the
+photo page's Rotate and date taken forms; verify clean, and repairing a turn's renditions."""
 
 from __future__ import annotations
 
