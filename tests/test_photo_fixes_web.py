@@ -253,3 +253,22 @@ def test_a_full_disk_refuses_a_turn_with_507_and_changes_nothing(
     ballast.unlink()
     turned = owner.patch(f"/api/v1/photos/{photo['id']}", json={"rotation": 90})
     assert turned.status_code == 200 and turned.json()["rotation"] == 90
+
+
+def test_a_link_holder_gets_the_turned_photo(archive: LiveServer) -> None:
+    owner = api_login(archive, "owner")
+    photo = uploaded(owner)
+    owner.patch(f"/api/v1/photos/{photo['id']}", json={"rotation": 270})
+    made = owner.post("/api/v1/shares", json={"photo_ids": [photo["id"]]})
+    assert made.status_code == 201, made.text
+    guest = archive.client()
+    held = guest.get(f"/api/v1/s/{made.json()['token']}").json()["items"][0]
+    assert (held["rotation"], held["width"], held["height"]) == (
+        270,
+        photo["height"],
+        photo["width"],
+    )
+    thumbnail = guest.get(held["urls"]["thumbnail"])
+    assert thumbnail.status_code == 200
+    shown = describe(thumbnail.content)[1]
+    assert shown[0] < shown[1]  # the landscape photo, turned upright
