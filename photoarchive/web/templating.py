@@ -10,7 +10,7 @@ from markupsafe import Markup
 
 from photoarchive import __version__
 from photoarchive.accounts import cognito, users
-from photoarchive.library import albums, comments, photos, shares
+from photoarchive.library import albums, comments, photos, rotations, shares
 from photoarchive.media.images import EARLIEST_YEAR, UPLOAD_FORMATS
 from photoarchive.web import dates
 from photoarchive.web.cards import CardCache
@@ -90,6 +90,7 @@ def configure_environment(engine: object, cards: CardCache) -> None:
     env.filters["bytes"] = human_bytes
     env.filters["date"] = date_filter
     env.filters["time"] = time_filter
+    env.filters["turned_by"] = rotations.turned_by
     env.globals["version"] = __version__
     env.globals["limits"] = LIMITS
     install_cards(env, cards)
