@@ -64,6 +64,9 @@ MATRIX: dict[tuple[str, str], tuple[int, int, int, int, int]] = {
     # favorites are anyone's own, of any photo they may see; archiving is the owner's
     ("POST", "/photos/{photo_id:int}/favorite"): (401, 401, 303, 303, 303),
     ("POST", "/photos/{photo_id:int}/archive"): (401, 401, 403, 303, 403),
+    # turning a photo and setting its date taken are the owner's
+    ("POST", "/photos/{photo_id:int}/rotation"): (401, 401, 403, 303, 403),
+    ("POST", "/photos/{photo_id:int}/taken"): (401, 401, 403, 303, 403),
     ("GET", "/favorites"): (303, 303, 200, 200, 200),
     ("GET", "/archive"): (303, 303, 200, 200, 200),
     ("GET", "/upload"): (303, 303, 200, 200, 200),
@@ -204,6 +207,8 @@ PRIVATE_MATRIX: dict[tuple[str, str], tuple[int, int, int, int, int]] = {
     ("DELETE", "/api/v1/photos/{photo_id:int}/favorite"): (401, 401, 404, 200, 404),
     ("POST", "/photos/{photo_id:int}/favorite"): (401, 401, 404, 303, 404),
     ("POST", "/photos/{photo_id:int}/archive"): (401, 401, 404, 303, 404),
+    ("POST", "/photos/{photo_id:int}/rotation"): (401, 401, 404, 303, 404),
+    ("POST", "/photos/{photo_id:int}/taken"): (401, 401, 404, 303, 404),
     ("DELETE", "/api/v1/comments/{comment_id:int}"): (401, 401, 404, 204, 404),
     ("GET", "/s/{share_token:str}/media/{photo_id:int}/{name:str}"): (401, 401, 401, 401, 401),
     ("POST", "/photos/{photo_id:int}/albums"): (401, 401, 404, 303, 404),
@@ -456,6 +461,8 @@ def body(world: World, method: str, path: str, role: str) -> dict[str, Any]:
         "/photos/{photo_id:int}/like": {"liked": "1"},
         "/photos/{photo_id:int}/favorite": {"favorite": "1"},
         "/photos/{photo_id:int}/archive": {"archived": "1"},
+        "/photos/{photo_id:int}/rotation": {"rotation": "90"},
+        "/photos/{photo_id:int}/taken": {"taken_at": "2024-07-01T14:03"},
         "/photos/{photo_id:int}/comments": {"text": "a comment"},
         "/photos/{photo_id:int}/caption": {"caption": "a caption"},
         "/photos/{photo_id:int}/visibility": world.visibility(),

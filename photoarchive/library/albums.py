@@ -107,7 +107,9 @@ def check_role(value: Any) -> Role:
 # chosen while it is still in the album, else the photo added last; never one in the trash).
 _SELECT = (
     "SELECT a.id, a.owner_id, o.username AS owner, a.title, a.description, a.cover_photo_id,"
-    " a.sort, a.created_at, a.updated_at, m.role, c.id AS cover_id, c.tag AS cover_tag"
+    " a.sort, a.created_at, a.updated_at, m.role, c.id AS cover_id, c.tag AS cover_tag,"
+    " COALESCE((SELECT ro.rotation FROM photo_rotations ro WHERE ro.photo_id = c.id), 0)"
+    " AS cover_rotation"
     " FROM albums a JOIN album_members m ON m.album_id = a.id AND m.user_id = ?"
     " JOIN users o ON o.id = a.owner_id"
     " LEFT JOIN photos c ON c.id = COALESCE("
@@ -121,7 +123,11 @@ _SELECT = (
 
 
 def _album(row: Any) -> Album:
-    cover = None if row["cover_id"] is None else thumbnail_url(row["cover_id"], row["cover_tag"])
+    cover = (
+        None
+        if row["cover_id"] is None
+        else thumbnail_url(row["cover_id"], photos.version(row["cover_tag"], row["cover_rotation"]))
+    )
     return Album(
         id=row["id"],
         owner_id=row["owner_id"],
@@ -137,9 +143,9 @@ def _album(row: Any) -> Album:
     )
 
 
-def thumbnail_url(photo_id: int, tag: str) -> str:
-    """The same address as `Photo.url("thumbnail")`, for a photo known by its id and tag."""
-    return f"/media/{photo_id}/thumbnail?v={tag}"
+def thumbnail_url(photo_id: int, version: str) -> str:
+    """The same address as `Photo.url("thumbnail")`, for a photo known by its id and version."""
+    return f"/media/{photo_id}/thumbnail?v={version}"
 
 
 async def _complete(db: Reader, albums: list[Album], actor: User) -> list[Album]:

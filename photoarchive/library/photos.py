@@ -71,6 +71,7 @@ class Photo:
     album_member: int | None  # the viewer it was read for, if in an album of theirs holding it
     archived: bool  # by its owner: out of the feed and profile grid (see library/archive.py)
     trashed: bool  # in its owner's trash: nobody sees it but them, there (library/trash.py)
+    rotation: int  # clockwise, by its owner, on top of EXIF (library/rotations.py); width follows
     liked_by_me: bool = False
     favorite: bool = False  # the viewer's own (see library/favorites.py)
     can_edit: bool = False
@@ -109,16 +110,21 @@ class Photo:
 
     def url(self, name: str) -> str:
         # Media is cached as immutable, and SQLite can hand a deleted photo's id to the next
-        # upload: the photo's tag in the URL keeps browsers from showing the old picture.
-        return f"/media/{self.id}/{name}?v={self.tag}"
+        # upload: the photo's tag (and turn) in the URL keep browsers from showing an old picture.
+        return f"/media/{self.id}/{name}?v={version(self.tag, self.rotation)}"
+
+
+def version(tag: str, rotation: int) -> str:
+    """The `?v=` of a photo's media URLs (and their ETags), for what knows only these two."""
+    return f"{tag}-r{rotation}" if rotation else tag
 
 
 # A Photo's columns in the order of its fields, so that a row becomes a photo positionally:
 # looking thirty values up by name, for thirty photos a page, cost more than the query. The last
-# four but two are what library/access.py decides by: whether the photo is private, and the
+# five but three are what library/access.py decides by: whether the photo is private, and the
 # viewer's id when they are a member of an album holding it (the viewer is `?`, bound by
-# `reading_for`); then whether its owner archived it, and whether it is in their trash (which
-# access.py decides by too).
+# `reading_for`); then whether its owner archived it, whether it is in their trash (which
+# access.py decides by too), and how far they turned it.
 def _columns(viewer: str) -> str:
     # Two constant expressions for the viewer ("?" or the media lookup's session column).
     assert viewer in ("?", "s.user_id")
@@ -131,7 +137,8 @@ def _columns(viewer: str) -> str:
         " (SELECT am.user_id FROM album_photos ap JOIN album_members am"
         f" ON am.album_id = ap.album_id AND am.user_id = {viewer} WHERE ap.photo_id = p.id LIMIT 1),"
         " EXISTS (SELECT 1 FROM archived_photos ar WHERE ar.photo_id = p.id),"
-        " EXISTS (SELECT 1 FROM trashed_photos tp WHERE tp.photo_id = p.id)"
+        " EXISTS (SELECT 1 FROM trashed_photos tp WHERE tp.photo_id = p.id),"
+        " COALESCE((SELECT ro.rotation FROM photo_rotations ro WHERE ro.photo_id = p.id), 0)"
     )
 
 

@@ -98,8 +98,13 @@ async def send_file(
     is_original = name == "original"
     # Anyone but the owner gets the original with its location blanked (same length).
     patches = await originals.location_patches(svc, photo, viewer) if is_original else []
-    # The digest names only bytes the viewer gets whole; see Photo.tag.
-    etag = f'"{photo.sha256}"' if is_original and digest_etag else f'"{photo.tag}-{name}"'
+    # The digest names only bytes the viewer gets whole; see Photo.tag (and photos.version: a
+    # rendition turned another way is other bytes).
+    etag = (
+        f'"{photo.sha256}"'
+        if is_original and digest_etag
+        else f'"{photos.version(photo.tag, photo.rotation)}-{name}"'
+    )
     if patches:
         etag = f'"{photo.tag}-nolocation"'
     headers = {
