@@ -9,7 +9,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from email.utils import parseaddr
 from pathlib import Path
-from urllib.parse import SplitResult, unquote, urlsplit
+from urllib.parse import unquote, urlsplit
+
+from photoarchive.database_url import parse_database_url, redacted, sqlite_path
 
 PREFIX = "PHOTOARCHIVE_"
 REGISTRATION_MODES = ("open", "invite", "closed")
@@ -49,6 +51,8 @@ QUOTA_MB_MAX = 1_000_000_000
 @dataclass(frozen=True)
 class Settings:
     data_dir: Path = Path("data")
+    database_url: str = field(default="", repr=False)  # "": the data dir's SQLite file
+    database_pool: int = 10  # PostgreSQL connections per instance
     host: str = "127.0.0.1"
     port: int = 8000
     public_url: str = "http://localhost:8000"
@@ -130,7 +134,7 @@ class Settings:
 
     @property
     def database_path(self) -> Path:
-        return self.data_dir / "photoarchive.sqlite3"
+        return sqlite_path(self.database_url) or self.data_dir / "photoarchive.sqlite3"
 
     @property
     def blob_dir(self) -> Path:
@@ -156,6 +160,8 @@ class Settings:
         reader = _Reader(env)
         values: dict[str, object] = {
             "data_dir": Path(reader.text("DATA_DIR", "./data")),
+            "database_url": parse_database_url(reader.text("DATABASE_URL", ""), SettingsError),
+            "database_pool": reader.integer("DATABASE_POOL", 10, 1, 1000),
             "host": reader.text("HOST", "127.0.0.1"),
             "port": reader.integer("PORT", 8000, 1, 65535),
             "public_url": reader.url("PUBLIC_URL", "http://localhost:8000"),
@@ -244,14 +250,6 @@ def _mail_values(reader: _Reader) -> dict[str, object]:
     }
 
 
-def _redacted(parts: SplitResult) -> str:
-    """The URL as it may be shown: any password replaced."""
-    if parts.password is None:
-        return parts.geturl()
-    host = parts.netloc.rpartition("@")[2]
-    return parts._replace(netloc=f"{parts.username}:***@{host}").geturl()
-
-
 def parse_smtp_url(value: str) -> MailServer:
     """`smtp://` (port 25, or 587 with credentials) or `smtps://` (port 465). Reserved
     characters in the user or password are percent-encoded (`%40` for `@`)."""
@@ -262,7 +260,7 @@ def parse_smtp_url(value: str) -> MailServer:
 
     def wrong(why: str) -> SettingsError:
         return SettingsError(
-            f"{PREFIX}SMTP_URL {why}; expected {SMTP_URL_FORM}, got {_redacted(parts)!r}"
+            f"{PREFIX}SMTP_URL {why}; expected {SMTP_URL_FORM}, got {redacted(parts)!r}"
         )
 
     if parts.scheme not in ("smtp", "smtps"):
