@@ -19,7 +19,7 @@ from photoarchive import __version__
 from photoarchive.accounts.mail import Mailer
 from photoarchive.accounts.passwords import Passwords
 from photoarchive.accounts.provider import AccountsUnavailable, build_accounts
-from photoarchive.db import Database
+from photoarchive.db import DatabaseUnavailable, build_database
 from photoarchive.library import digests, rechecks, trash
 from photoarchive.paths import static_dir, templates_dir
 from photoarchive.services import DecodeSlots, Services
@@ -63,7 +63,7 @@ class App(Litestar):
 
 def create_app(settings: Settings) -> Litestar:
     settings = settings.with_secret()
-    db = Database(settings.database_path)
+    db = build_database(settings)
     store = build_store(settings)
     svc = Services(
         settings=settings,
@@ -88,7 +88,11 @@ def create_app(settings: Settings) -> Litestar:
         except (StorageError, AccountsUnavailable) as exc:
             log.error("photoarchive cannot start: %s", exc)
             raise
-        await db.open()
+        try:
+            await db.open()
+        except DatabaseUnavailable as exc:
+            log.error("photoarchive cannot start: %s", exc)
+            raise
         await svc.mail.start()
         background.add(asyncio.create_task(rechecks.run(svc), name="location re-check"))
         background.add(asyncio.create_task(digests.run(svc), name="daily digests"))

@@ -12,7 +12,7 @@ from typing import Any
 from photoarchive.accounts.mail import Mailer
 from photoarchive.accounts.passwords import Passwords
 from photoarchive.accounts.provider import Accounts, LocalAccounts
-from photoarchive.db import Database
+from photoarchive.db import AppDatabase
 from photoarchive.settings import Settings
 from photoarchive.storage import BlobStore
 
@@ -81,7 +81,7 @@ class DecodeSlots:
 @dataclass
 class Services:
     settings: Settings
-    db: Database
+    db: AppDatabase
     store: BlobStore
     passwords: Passwords
     # Decoding is memory-hungry: at most this many images are decoded at once.

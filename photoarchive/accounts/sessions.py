@@ -11,7 +11,7 @@ from typing import Any
 
 from photoarchive import clock
 from photoarchive.accounts.users import TIME_ZONE_AUTOMATIC, User
-from photoarchive.db import Backend, Database, Row, Transaction
+from photoarchive.db import Backend, Row, Transaction
 from photoarchive.errors import NotFound
 
 COOKIE_NAME = "session"
@@ -40,7 +40,7 @@ class Session:
 
 
 async def create(
-    db: Database,
+    db: Backend,
     user_id: int,
     kind: str,
     *,
@@ -91,7 +91,7 @@ def lookup_hash(token: str) -> bytes | None:
 
 
 async def resolve(
-    db: Database, token: str, kind: str, idle_seconds: float, max_seconds: float
+    db: Backend, token: str, kind: str, idle_seconds: float, max_seconds: float
 ) -> Session | None:
     """The live session for `token`, or None if unknown, expired or its user is disabled."""
     wanted = lookup_hash(token)
@@ -106,7 +106,7 @@ async def resolve(
 
 
 async def live(
-    db: Database, row: Row | Mapping[str, Any] | None, idle_seconds: float, max_seconds: float
+    db: Backend, row: Row | Mapping[str, Any] | None, idle_seconds: float, max_seconds: float
 ) -> Session | None:
     """The session a row of `COLUMNS` describes (None: no session), if it is still live: ended
     here when it has expired; its last use noted now and then."""
@@ -141,11 +141,11 @@ async def live(
     return session
 
 
-async def end(db: Database, token: str) -> None:
+async def end(db: Backend, token: str) -> None:
     await db.execute("DELETE FROM sessions WHERE token_hash = ?", (token_hash(token),))
 
 
-async def end_by_id(db: Database, session_id: int) -> None:
+async def end_by_id(db: Backend, session_id: int) -> None:
     await db.execute("DELETE FROM sessions WHERE id = ?", (session_id,))
 
 
@@ -175,7 +175,7 @@ def _iso(stamp: float) -> str:
 
 
 async def active_for_user(
-    db: Database, user_id: int, idle_seconds: float, max_seconds: float
+    db: Backend, user_id: int, idle_seconds: float, max_seconds: float
 ) -> list[SessionInfo]:
     """The user's sessions that have not expired, most recently used first."""
     moment = clock.now()
@@ -198,7 +198,7 @@ async def active_for_user(
     ]
 
 
-async def end_for_user(db: Database, user_id: int, session_id: int) -> None:
+async def end_for_user(db: Backend, user_id: int, session_id: int) -> None:
     """End one of the user's own sessions; anybody else's is 'not found'."""
     deleted = await db.execute(
         "DELETE FROM sessions WHERE id = ? AND user_id = ?", (session_id, user_id)

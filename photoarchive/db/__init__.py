@@ -1,11 +1,15 @@
 """The database seam: everything above it talks to the archive's database through these names.
 
 `protocol.py` says what may be asked of any backend (reads, a write transaction, named locks,
-a change counter, engine-neutral integrity errors). `sqlite.py` is the engine today (one writer
+a change counter, engine-neutral integrity errors). `sqlite.py` is the default engine (one writer
 under a lock, a pool of readers, WAL), with its migrations in `migrations/`; `locks.py` gives it
-named locks that other processes on the same file honour too.
+named locks that other processes on the same file honour too. `postgres.py` is the other (a
+connection pool, advisory locks; `pg_sql.py` adapts the SQL, `pg_migrations.py` runs
+`migrations_pg/`). `engine.py` picks one from the settings.
 """
 
+from photoarchive.db.engine import AppDatabase, build_database
+from photoarchive.db.postgres import DatabaseUnavailable, PostgresDatabase, SQLiteOnly
 from photoarchive.db.protocol import (
     Backend,
     ForeignKeyViolation,
@@ -20,16 +24,21 @@ from photoarchive.db.sqlite import MAX_ROWID, Database, SQLiteTransaction, migra
 
 __all__ = [
     "MAX_ROWID",
+    "AppDatabase",
     "Backend",
     "Database",
+    "DatabaseUnavailable",
     "ForeignKeyViolation",
     "IntegrityError",
     "Params",
+    "PostgresDatabase",
     "Reader",
     "Row",
+    "SQLiteOnly",
     "SQLiteTransaction",
     "Transaction",
     "UniqueViolation",
+    "build_database",
     "migrations",
     "placeholders",
 ]

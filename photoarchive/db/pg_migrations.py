@@ -1,0 +1,50 @@
+"""PostgreSQL's migrations: the numbered files of `migrations_pg/`, each applied once, in its own
+transaction, by whichever instance starts first (the others wait on an advisory lock, then find
+nothing left to do). The versions applied are rows of `schema_migrations`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from importlib import resources
+from typing import Any
+
+import psycopg
+
+from photoarchive.db.pg_sql import lock_key
+
+_LOCK = "photoarchive: migrations"
+
+
+def migrations() -> Iterable[tuple[int, str]]:
+    """Numbered SQL files in `photoarchive/db/migrations_pg`, in order."""
+    folder = resources.files("photoarchive.db") / "migrations_pg"
+    found = []
+    for entry in folder.iterdir():
+        name = entry.name
+        if name.endswith(".sql") and name[:4].isdigit():
+            found.append((int(name[:4]), entry.read_text(encoding="utf-8")))
+    return sorted(found)
+
+
+async def migrate(conn: psycopg.AsyncConnection[Any]) -> None:
+    """Bring the schema up to date; `conn` is in autocommit mode and left as it was found."""
+    key = lock_key(_LOCK)
+    await conn.execute("SELECT pg_advisory_lock(%s)", (key,))
+    try:
+        await conn.execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at"
+            " TIMESTAMPTZ NOT NULL DEFAULT now())"
+        )
+        cursor = await conn.execute("SELECT COALESCE(MAX(version), 0) FROM schema_migrations")
+        row = await cursor.fetchone()
+        current = row[0] if row else 0
+        for version, sql in migrations():
+            if version <= current:
+                continue
+            async with conn.transaction():
+                await conn.execute(sql.encode())  # as written: no parameters, `%` is itself
+                await conn.execute(
+                    "INSERT INTO schema_migrations (version) VALUES (%s)", (version,)
+                )
+    finally:
+        await conn.execute("SELECT pg_advisory_unlock(%s)", (key,))

@@ -1,0 +1,246 @@
+"""The door to PostgreSQL: a pool of connections shared by reads and write transactions,
+advisory locks for the seam's named locks, and migrations run once however many instances
+start together. Several instances may share one database."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator, Sequence
+from contextlib import asynccontextmanager, contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
+
+import psycopg
+from psycopg import errors as pg_errors
+from psycopg_pool import AsyncConnectionPool
+
+from photoarchive.db import pg_migrations
+from photoarchive.db.pg_sql import PgRow, adapt, lock_key, pg_rows, rewrite
+from photoarchive.db.protocol import (
+    Backend,
+    ForeignKeyViolation,
+    IntegrityError,
+    Params,
+    Transaction,
+    UniqueViolation,
+)
+from photoarchive.errors import InsufficientStorage
+
+DISK_FULL = (
+    "The database server's disk is full, so this was not saved. Whoever runs the archive needs"
+    " to free some space; everything saved before is safe."
+)
+# Seconds to wait for a connection from the pool before a request fails, rather than hangs.
+POOL_TIMEOUT = 30.0
+
+
+class DatabaseUnavailable(RuntimeError):
+    """The server could not be reached or refused us; the message names it without a password."""
+
+
+class SQLiteOnly(RuntimeError):
+    """Asked of PostgreSQL what only the SQLite backend does (a file copy, PRAGMA checks)."""
+
+
+@contextmanager
+def _neutral_errors() -> Iterator[None]:
+    """psycopg's errors as the seam's own, so nobody above `db/` imports psycopg."""
+    try:
+        yield
+    except pg_errors.UniqueViolation as exc:
+        raise UniqueViolation(_why(exc)) from exc
+    except pg_errors.ForeignKeyViolation as exc:
+        raise ForeignKeyViolation(_why(exc)) from exc
+    except psycopg.IntegrityError as exc:
+        raise IntegrityError(_why(exc)) from exc
+    except pg_errors.DiskFull:
+        raise InsufficientStorage(DISK_FULL) from None
+
+
+def _why(exc: psycopg.Error) -> str:
+    return exc.diag.message_primary or type(exc).__name__
+
+
+def _bound(sql: str, params: Params) -> tuple[str, Params]:
+    # Parameters always go along, even none: psycopg then reads `%%` as the `%` it stands for.
+    return rewrite(sql, isinstance(params, dict)), params
+
+
+async def _fetch(conn: psycopg.AsyncConnection[Any], sql: str, params: Params) -> list[PgRow]:
+    query, values = _bound(sql, params)
+    with _neutral_errors():
+        async with conn.cursor(row_factory=pg_rows) as cursor:
+            await cursor.execute(query, values)
+            return await cursor.fetchall() if cursor.description is not None else []
+
+
+class PostgresDatabase:
+    """All SQL goes through here when `PHOTOARCHIVE_DATABASE_URL` names PostgreSQL.
+
+    Satisfies `photoarchive.db.protocol.Backend`."""
+
+    def __init__(self, url: str, pool_size: int = 10, shown_as: str = "PostgreSQL") -> None:
+        self._url = url  # holds the password: never logged, never part of a message
+        self.shown_as = shown_as
+        self._pool_size = pool_size
+        self._pool: AsyncConnectionPool[psycopg.AsyncConnection[Any]] | None = None
+        self.query_count = 0  # observed by tests that check pages cost a fixed number of queries
+
+    def __repr__(self) -> str:
+        return f"PostgresDatabase({self.shown_as!r})"
+
+    async def open(self) -> None:
+        # One connection first, for the migrations: a wrong address or password then fails at
+        # once with the server's reason, rather than after the pool's patient retries.
+        try:
+            first = await psycopg.AsyncConnection.connect(self._url, autocommit=True)
+        except psycopg.OperationalError as exc:
+            reason = " ".join(str(exc).split()) or type(exc).__name__
+            raise DatabaseUnavailable(f"cannot use {self.shown_as}: {reason}") from None
+        async with first:
+            await pg_migrations.migrate(first)
+
+        async def configure(conn: psycopg.AsyncConnection[Any]) -> None:
+            adapt(conn.adapters)
+
+        pool: AsyncConnectionPool[psycopg.AsyncConnection[Any]] = AsyncConnectionPool(
+            self._url,
+            min_size=min(2, self._pool_size),
+            max_size=self._pool_size,
+            kwargs={"autocommit": True},
+            configure=configure,
+            timeout=POOL_TIMEOUT,
+            open=False,
+            name="photoarchive",
+        )
+        try:
+            await pool.open(wait=True, timeout=POOL_TIMEOUT)
+        except BaseException:
+            await pool.close()
+            raise
+        self._pool = pool
+
+    async def close(self) -> None:
+        if self._pool is not None:
+            await self._pool.close()
+            self._pool = None
+
+    def _opened(self) -> AsyncConnectionPool[psycopg.AsyncConnection[Any]]:
+        assert self._pool is not None, "database is not open"
+        return self._pool
+
+    def data_version(self) -> int | None:
+        """Never known here: another instance may have committed a moment ago, and telling
+        that takes a trip to the server, which this synchronous question cannot wait for. So
+        a cache keyed by it never answers with PostgreSQL; each read asks the server."""
+        return None
+
+    async def fetchall(self, sql: str, params: Params = ()) -> list[PgRow]:
+        self.query_count += 1
+        async with self._opened().connection() as conn:
+            return await _fetch(conn, sql, params)
+
+    async def fetchone(self, sql: str, params: Params = ()) -> PgRow | None:
+        rows = await self.fetchall(sql, params)
+        return rows[0] if rows else None
+
+    async def fetchval(self, sql: str, params: Params = ()) -> Any:
+        row = await self.fetchone(sql, params)
+        return None if row is None else row[0]
+
+    async def fetch_indexed(self, sql: str, params: Params = ()) -> list[PgRow]:
+        """See `Backend.fetch_indexed`: the server answers either way, so a plain read."""
+        return await self.fetchall(sql, params)
+
+    async def fetch_by_key(self, sql: str, params: Params = ()) -> PgRow | None:
+        return await self.fetchone(sql, params)
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Transaction]:
+        """A write transaction on a connection of its own; rolled back if the block raises.
+        Writers do not exclude each other here: a rule that needs one at a time says so with
+        `Transaction.lock`."""
+        async with self._opened().connection() as conn:
+            with _neutral_errors():  # a deferred constraint is checked at COMMIT
+                async with conn.transaction():
+                    yield PostgresTransaction(self, conn)
+
+    async def execute(self, sql: str, params: Params = ()) -> int:
+        async with self.transaction() as tx:
+            return await tx.execute(sql, params)
+
+    @asynccontextmanager
+    async def lock(self, name: str) -> AsyncIterator[None]:
+        """The named lock (see `Backend.lock`): a session advisory lock, on a connection kept
+        for the block. A connection whose lock could not be given back cleanly is closed, not
+        returned to the pool: closing its session is what releases every lock it held."""
+        key = lock_key(name)
+        async with self._opened().connection() as conn:
+            clean = False
+            try:
+                await conn.execute("SELECT pg_advisory_lock(%s)", (key,))
+                try:
+                    yield
+                finally:
+                    await conn.execute("SELECT pg_advisory_unlock(%s)", (key,))
+                    clean = True
+            finally:
+                if not clean:
+                    await conn.close()
+
+    async def schema_version(self) -> int:
+        """The number of the last migration applied."""
+        return int(await self.fetchval("SELECT MAX(version) FROM schema_migrations") or 0)
+
+    async def integrity_check(self) -> NoReturn:
+        raise SQLiteOnly(
+            "The database check of `verify` is SQLite's; PostgreSQL checks its own pages and"
+            " keys (use amcheck or pg_dump to look at it)."
+        )
+
+    async def missing_references(self) -> NoReturn:
+        raise SQLiteOnly("PostgreSQL enforces every reference; there is nothing to look for.")
+
+    async def backup_to(self, dest: Path) -> NoReturn:
+        raise SQLiteOnly(
+            "`photoarchive backup` copies a SQLite file; back PostgreSQL up with pg_dump."
+        )
+
+
+class PostgresTransaction:
+    """Satisfies `photoarchive.db.protocol.Transaction`."""
+
+    def __init__(self, db: PostgresDatabase, conn: psycopg.AsyncConnection[Any]) -> None:
+        self._db = db
+        self._conn = conn
+
+    async def execute(self, sql: str, params: Params = ()) -> int:
+        self._db.query_count += 1
+        query, values = _bound(sql, params)
+        with _neutral_errors():
+            cursor = await self._conn.execute(query, values)
+            return cursor.rowcount
+
+    async def fetchall(self, sql: str, params: Params = ()) -> Sequence[PgRow]:
+        self._db.query_count += 1
+        return await _fetch(self._conn, sql, params)
+
+    async def fetchone(self, sql: str, params: Params = ()) -> PgRow | None:
+        rows = await self.fetchall(sql, params)
+        return rows[0] if rows else None
+
+    async def fetchval(self, sql: str, params: Params = ()) -> Any:
+        row = await self.fetchone(sql, params)
+        return None if row is None else row[0]
+
+    async def lock(self, name: str) -> None:
+        """Held until this transaction commits or rolls back (see `Transaction.lock`)."""
+        await self._conn.execute("SELECT pg_advisory_xact_lock(%s)", (lock_key(name),))
+
+
+if TYPE_CHECKING:  # checked by mypy: the PostgreSQL classes keep the seam's promises
+
+    def _is_backend(db: PostgresDatabase) -> Backend:
+        return db
+
+    def _is_transaction(tx: PostgresTransaction) -> Transaction:
+        return tx
