@@ -35,6 +35,9 @@ SQLITE_ONLY = {
     "IS / IS NOT with a value (use IS [NOT] DISTINCT FROM)": r"\bIS\s+(NOT\s+)?\?",
     "group_concat (string_agg differs)": r"\bgroup_concat\s*\(",
     "ifnull (use COALESCE)": r"\bifnull\s*\(",
+    "a subquery in FROM without a name (PostgreSQL before 16 wants one: AS x)": (
+        r"\bFROM\s*\(SELECT\b[^()]*\)\s*(LEFT|JOIN|INNER|CROSS|WHERE|ORDER|GROUP|LIMIT|,|\)|$)"
+    ),
 }
 
 
@@ -101,6 +104,8 @@ def test_the_scan_finds_what_it_is_meant_to(tmp_path: Path) -> None:
         "    d = \"SELECT rowid FROM photos WHERE created_at < datetime('now')\"\n"
         '    e = "Select the photos you want; the INSERT OR key adds one."\n'
         '    g = "SELECT id FROM photos WHERE id = ? ON CONFLICT DO NOTHING RETURNING id"\n'
+        '    h = "SELECT s.id FROM (SELECT 1) LEFT JOIN sessions s ON s.id = ?"\n'
+        '    i = "SELECT s.id FROM (SELECT 1) AS one LEFT JOIN sessions s ON s.id = ?"\n'
     )
     problems = sqlite_only_constructs(package, package / "db")
     assert [p.split(": ")[0] for p in problems] == [
@@ -109,4 +114,5 @@ def test_the_scan_finds_what_it_is_meant_to(tmp_path: Path) -> None:
         "app/domain.py:4",
         "app/domain.py:6",
         "app/domain.py:6",
+        "app/domain.py:9",
     ], problems

@@ -312,7 +312,7 @@ def media_lookup_sql() -> str:
     key whatever the statistics say (a LEFT JOIN chain let SQLite scan a small users table)."""
     # Fixed column lists; the token's hash and the id are bound.
     return (
-        f"SELECT {sessions.COLUMNS}, {_columns('s.user_id')} FROM (SELECT 1)"  # noqa: S608
+        f"SELECT {sessions.COLUMNS}, {_columns('s.user_id')} FROM (SELECT 1) AS one"  # noqa: S608
         " LEFT JOIN (sessions s JOIN users su ON su.id = s.user_id)"
         " ON s.token_hash = ? AND s.kind = ?"
         " LEFT JOIN (photos p JOIN users u ON u.id = p.owner_id) ON p.id = ?"
