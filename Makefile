@@ -39,6 +39,7 @@ run: $(STAMP)
 test: $(STAMP)
 	bash scripts/ensure-browser.sh
 	bash scripts/ensure-exiftool.sh
+	bash scripts/ensure-postgres.sh
 	$(BIN)/python -m pytest
 
 # docs/screenshots/*.png from a demo archive built out of ../shared/testdata/photos.

@@ -10,13 +10,26 @@ from PIL import ImageFile
 from photoarchive import clock
 from photoarchive.settings import Settings
 from tests.cloud import moto, rclone  # noqa: F401  # session-wide S3/Cognito servers
-from tests.support import FrozenClock, LiveServer, live_server, make_settings
+from tests.postgres import postgres, postgres_url  # noqa: F401  # a session-wide PostgreSQL
+from tests.support import FrozenClock, LiveServer, database_url, live_server, make_settings
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Browser tests run last: they are the slowest, and a failure elsewhere shows sooner."""
     e2e = Path(__file__).parent / "e2e"
     items.sort(key=lambda item: e2e in Path(str(item.fspath)).parents)
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def engine(request: pytest.FixtureRequest) -> Iterator[str]:
+    """Runs a test once on each database engine: settings made with `make_settings` (and so the
+    `settings` fixture) name a fresh PostgreSQL database in the second run. A module opts in
+    with `pytestmark = pytest.mark.usefixtures("engine")`."""
+    if request.param == "postgres":
+        with database_url(request.getfixturevalue("postgres_url")):
+            yield request.param
+    else:
+        yield request.param
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import psycopg
 import pytest
 import uvicorn
 
@@ -34,9 +35,26 @@ def all_test_photos() -> list[Path]:
     return sorted(p for p in PHOTOS.rglob("*") if p.is_file())
 
 
+# The database of the test that runs now, for tests that run on both engines (the `engine`
+# fixture of conftest.py sets it): "" is the SQLite file in the data dir.
+_database_url = ""
+
+
+@contextmanager
+def database_url(url: str) -> Iterator[None]:
+    """Settings made inside name the database at `url`."""
+    global _database_url
+    _database_url, before = url, _database_url
+    try:
+        yield
+    finally:
+        _database_url = before
+
+
 def make_settings(data_dir: Path, **overrides: Any) -> Settings:
     values: dict[str, Any] = {
         "data_dir": data_dir,
+        "database_url": _database_url,
         "argon2_memory_kib": 1024,
         "argon2_time_cost": 1,
         "registration": "open",
@@ -76,6 +94,10 @@ class LiveServer:
         return conn
 
     def count(self, table: str) -> int:
+        if self.settings.database_url.startswith("postgresql:"):
+            with psycopg.connect(self.settings.database_url) as pg:
+                row = pg.execute(f"SELECT COUNT(*) FROM {table}").fetchone()
+                return row[0] if row else 0
         with self.db() as conn:
             return conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
 

@@ -1,5 +1,6 @@
 """The core flow over HTTP in every set-up the configuration can choose: local disk and local
-accounts; an S3 store (rclone, which checks signatures; moto); S3 and Cognito accounts (moto)."""
+accounts; an S3 store (rclone, which checks signatures; moto); S3 and Cognito accounts (moto);
+local disk and accounts with the records in PostgreSQL."""
 
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ from tests.support import (
     upload,
 )
 
-MODES = ["local", "s3-rclone", "s3-moto", "s3-moto+cognito"]
+MODES = ["local", "s3-rclone", "s3-moto", "s3-moto+cognito", "local+postgres"]
 FIRST = PHOTOS / "orientation" / "landscape_1.jpg"
 SECOND = PHOTOS / "cameras" / "Canon_PowerShot_S40.jpg"
 THIRD = PHOTOS / "cameras" / "Nikon_D70.jpg"
@@ -93,6 +94,8 @@ def mode(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Mode]:
         overrides.update(s3.settings(bucket))
     if name.endswith("cognito"):
         overrides.update(make_pool(request.getfixturevalue("moto")).settings())
+    if name.endswith("postgres"):
+        overrides["database_url"] = request.getfixturevalue("postgres_url")
     with live_server(make_settings(tmp_path / "data", **overrides)) as server:
         yield Mode(name, server, s3, bucket)
 

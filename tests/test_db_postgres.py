@@ -1,0 +1,196 @@
+"""The database seam's promises on PostgreSQL: the SQL the app writes for SQLite runs as it is,
+rows read like sqlite3.Row, errors come as the seam's own, named locks hold across instances,
+and instances starting together migrate once."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+
+import pytest
+
+from photoarchive.db import (
+    DatabaseUnavailable,
+    ForeignKeyViolation,
+    IntegrityError,
+    PostgresDatabase,
+    SQLiteOnly,
+    UniqueViolation,
+)
+from photoarchive.db.pg_migrations import migrations
+from photoarchive.db.pg_sql import rewrite
+from tests.postgres import PASSWORD, PostgresServer
+
+HANG = 60  # seconds before a stuck scenario fails instead of stalling the run
+
+
+def run(url: str, body: Callable[[PostgresDatabase], Awaitable[None]], pool: int = 4) -> None:
+    async def scenario() -> None:
+        db = PostgresDatabase(url, pool)
+        await db.open()
+        try:
+            await asyncio.wait_for(body(db), HANG)
+        finally:
+            await db.close()
+
+    asyncio.run(scenario())
+
+
+def test_question_marks_become_parameters_outside_quotes_only() -> None:
+    sql = "SELECT '?', \"a?\", x::text FROM t WHERE a = ? AND b LIKE '10%' -- why?\n AND c = ?"
+    assert rewrite(sql) == (
+        "SELECT '?', \"a?\", x::text FROM t WHERE a = %s AND b LIKE '10%%' -- why?\n AND c = %s"
+    )
+    assert rewrite("SELECT :a, :b::int", named=True) == "SELECT %(a)s, %(b)s::int"
+
+
+def test_rows_read_by_position_and_by_name(postgres_url: str) -> None:
+    async def body(db: PostgresDatabase) -> None:
+        row = await db.fetchone(
+            "SELECT ? AS id, 'it''s 100%' AS said, ? AS again, 2 AS id", (7, "x?")
+        )
+        assert row is not None
+        assert (row[0], row["said"], row["again"], len(row)) == (7, "it's 100%", "x?", 4)
+        assert row["id"] == 7  # a name twice: the first, as sqlite3.Row reads it
+        assert list(row) == [7, "it's 100%", "x?", 2] and row.keys()[:2] == ["id", "said"]
+        # SQLite's numbers: a sum of integers is an int, a flag compares with a bool.
+        assert await db.fetchval("SELECT SUM(x) FROM (VALUES (2), (3)) AS v (x)") == 5
+        assert await db.fetchval("SELECT 1 = ?", (True,)) is True
+        assert await db.fetchall("SELECT 1 WHERE 1 = 0") == []
+
+    run(postgres_url, body)
+
+
+def test_constraint_failures_come_as_the_seams_own_errors(postgres_url: str) -> None:
+    async def body(db: PostgresDatabase) -> None:
+        async with db.transaction() as tx:
+            await tx.execute("CREATE TABLE parent (id BIGSERIAL PRIMARY KEY, name TEXT UNIQUE)")
+            await tx.execute("CREATE TABLE child (parent_id BIGINT NOT NULL REFERENCES parent)")
+        assert await db.execute("INSERT INTO parent (name) VALUES ('a')") == 1
+        with pytest.raises(UniqueViolation):
+            await db.execute("INSERT INTO parent (name) VALUES ('a')")
+        with pytest.raises(ForeignKeyViolation):
+            await db.execute("INSERT INTO child (parent_id) VALUES (42)")
+        with pytest.raises(IntegrityError) as refused:
+            await db.execute("INSERT INTO child (parent_id) VALUES (NULL)")
+        assert type(refused.value) is IntegrityError
+        with pytest.raises(UniqueViolation):  # the whole transaction goes
+            async with db.transaction() as tx:
+                await tx.execute("INSERT INTO parent (name) VALUES ('b')")
+                await tx.execute("INSERT INTO parent (name) VALUES ('a')")
+        assert await db.fetchval("SELECT COUNT(*) FROM parent WHERE name = 'b'") == 0
+        async with db.transaction() as tx:
+            new = await tx.fetchval("INSERT INTO parent (name) VALUES ('c') RETURNING id")
+        assert new == await db.fetchval("SELECT id FROM parent WHERE name = 'c'")
+
+    run(postgres_url, body)
+
+
+def test_transaction_locks_keep_writers_of_one_name_apart(postgres_url: str) -> None:
+    """Two transactions locking the same name run one after the other: a count read and then
+    added to never loses an update, though PostgreSQL lets both writers in at once."""
+
+    async def body(db: PostgresDatabase) -> None:
+        await db.execute("CREATE TABLE counter (n BIGINT NOT NULL)")
+        await db.execute("INSERT INTO counter VALUES (0)")
+        first_in = asyncio.Event()
+
+        async def add(wait: bool) -> None:
+            async with db.transaction() as tx:
+                await tx.lock("counter")
+                n = await tx.fetchval("SELECT n FROM counter")
+                first_in.set()
+                if wait:
+                    await asyncio.sleep(0.2)  # the other is now waiting on the lock
+                await tx.execute("UPDATE counter SET n = ?", (n + 1,))
+
+        first = asyncio.create_task(add(wait=True))
+        await first_in.wait()
+        await asyncio.gather(first, add(wait=False))
+        assert await db.fetchval("SELECT n FROM counter") == 2
+
+    run(postgres_url, body)
+
+
+def test_named_locks_hold_across_instances(postgres_url: str) -> None:
+    async def body(db: PostgresDatabase) -> None:
+        other = PostgresDatabase(postgres_url, 2)  # a second instance of the app
+        await other.open()
+        try:
+            order: list[str] = []
+            async with db.lock("photo 1"):
+                waiting = asyncio.create_task(_hold(other, "photo 1", order))
+                async with other.lock("photo 2"):  # another name is free
+                    order.append("other name")
+                await asyncio.sleep(0.2)
+                order.append("first done")
+            await waiting
+            assert order == ["other name", "first done", "second in"]
+            # A holder cancelled while it waits leaves nothing held behind.
+            async with db.lock("photo 1"):
+                stuck = asyncio.create_task(_hold(other, "photo 1", order))
+                await asyncio.sleep(0.1)
+                stuck.cancel()
+                with pytest.raises(asyncio.CancelledError):
+                    await stuck
+            await asyncio.wait_for(_hold(other, "photo 1", order), 5)
+        finally:
+            await other.close()
+
+    run(postgres_url, body)
+
+
+async def _hold(db: PostgresDatabase, name: str, order: list[str]) -> None:
+    async with db.lock(name):
+        order.append("second in")
+
+
+def test_instances_starting_together_migrate_once(postgres_url: str) -> None:
+    async def scenario() -> None:
+        instances = [PostgresDatabase(postgres_url, 1) for _ in range(4)]
+        await asyncio.gather(*(db.open() for db in instances))
+        try:
+            latest = max(version for version, _sql in migrations())
+            for db in instances:
+                assert await db.schema_version() == latest
+            applied = await instances[0].fetchall("SELECT version FROM schema_migrations")
+            assert sorted(row[0] for row in applied) == [v for v, _ in migrations()]
+            # A photo stored without a tag gets one of its own (as on SQLite).
+            async with instances[1].transaction() as tx:
+                owner = await tx.fetchval(
+                    "INSERT INTO users (username, username_key, email, email_key, created_at)"
+                    " VALUES ('a', 'a', 'a@x', 'a@x', '2026') RETURNING id"
+                )
+                await tx.execute(
+                    "INSERT INTO photos (owner_id, sha256, bytes, content_type, width, height,"
+                    " preview_width, created_at) VALUES (?, 'ab', 1, 'image/jpeg', 1, 1, 1, '')",
+                    (owner,),
+                )
+            tag = await instances[2].fetchval("SELECT tag FROM photos")
+            assert len(tag) == 16 and int(tag, 16) >= 0
+        finally:
+            await asyncio.gather(*(db.close() for db in instances))
+
+    asyncio.run(scenario())
+
+
+def test_what_only_sqlite_does_fails_clearly(postgres_url: str, tmp_path: object) -> None:
+    async def body(db: PostgresDatabase) -> None:
+        with pytest.raises(SQLiteOnly, match="pg_dump"):
+            await db.backup_to(tmp_path)  # type: ignore[arg-type]
+        with pytest.raises(SQLiteOnly):
+            await db.integrity_check()
+        assert db.data_version() is None  # caches keyed by it never answer here
+
+    run(postgres_url, body)
+
+
+def test_a_refused_password_is_never_shown(postgres: PostgresServer) -> None:
+    url = postgres.url("postgres").replace(PASSWORD, "Not-The-Password-9")
+    db = PostgresDatabase(url, 1, shown_as="the test server")
+
+    with pytest.raises(DatabaseUnavailable) as refused:
+        asyncio.run(asyncio.wait_for(db.open(), HANG))
+    assert "the test server" in str(refused.value)
+    assert "Not-The-Password" not in str(refused.value)
+    assert "Not-The-Password" not in repr(db)
