@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from photoarchive import clock
 from photoarchive.accounts import users
 from photoarchive.accounts.users import User
@@ -13,6 +15,8 @@ from photoarchive.errors import NotFound
 from photoarchive.library import access, live, photos, visibility
 from photoarchive.services import Services
 from tests.test_neighbours import person, photo_of, scenario
+
+pytestmark = pytest.mark.usefixtures("engine")  # on SQLite and on PostgreSQL
 
 
 async def album(svc: Services, owner: User, members: list[User], photo_ids: list[int]) -> int:

@@ -26,6 +26,8 @@ from photoarchive.services import Services
 from tests.support import FrozenClock
 from tests.test_neighbours import person, photo_of, scenario, sides, walk
 
+pytestmark = pytest.mark.usefixtures("engine")  # on SQLite and on PostgreSQL
+
 
 def test_a_favorite_is_its_persons_alone_and_marking_twice_is_marking_once(
     tmp_path: Path,

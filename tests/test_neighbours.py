@@ -13,12 +13,14 @@ import pytest
 from photoarchive.accounts import users
 from photoarchive.accounts.passwords import Passwords
 from photoarchive.accounts.users import User
-from photoarchive.db import Database
+from photoarchive.db import build_database
 from photoarchive.library import access, neighbours, photos
 from photoarchive.library.neighbours import PhotoList
 from photoarchive.services import DecodeSlots, Services
 from photoarchive.storage.local import LocalBlobStore
 from tests.support import make_settings
+
+pytestmark = pytest.mark.usefixtures("engine")  # on SQLite and on PostgreSQL
 
 Body = Callable[[Services], Awaitable[None]]
 HANG = 60  # seconds: a stuck scenario fails instead of stalling the run
@@ -29,7 +31,7 @@ def scenario(tmp_path: Path, body: Body, **settings_overrides: object) -> None:
 
     async def run() -> None:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        db = Database(settings.database_path, readers=1)
+        db = build_database(settings, readers=1)
         await db.open()
         svc = Services(
             settings=settings,

@@ -20,6 +20,8 @@ from tests.support import FrozenClock
 from tests.test_access_sql import album
 from tests.test_neighbours import person, photo_of, scenario
 
+pytestmark = pytest.mark.usefixtures("engine")  # on SQLite and on PostgreSQL
+
 SECRET_KEY = "the archive's secret key, for these tests"
 PASSWORD = "a family secret"
 
