@@ -23,6 +23,8 @@ from photoarchive.services import Services
 from tests.support import PHOTOS, FrozenClock
 from tests.test_neighbours import person, photo_of, scenario
 
+pytestmark = pytest.mark.usefixtures("engine")  # on SQLite and on PostgreSQL
+
 CAMERAS = sorted((PHOTOS / "cameras").glob("*.jpg"))
 
 

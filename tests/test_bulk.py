@@ -15,6 +15,8 @@ from photoarchive.library.bulk import Failure
 from photoarchive.services import Services
 from tests.test_neighbours import person, photo_of, scenario
 
+pytestmark = pytest.mark.usefixtures("engine")  # on SQLite and on PostgreSQL
+
 GONE = Failure(0, 404, photos.PHOTO_GONE)
 
 

@@ -25,6 +25,8 @@ from photoarchive.services import Services
 from photoarchive.settings import Settings, SettingsError
 from tests.test_neighbours import person, scenario
 
+pytestmark = pytest.mark.usefixtures("engine")  # on SQLite and on PostgreSQL
+
 MB = 1024 * 1024
 
 
