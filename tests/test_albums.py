@@ -4,14 +4,14 @@ against a real SQLite file: who finds an album, who may change it, the order and
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
 import pytest
 
 from photoarchive.accounts import users
 from photoarchive.accounts.passwords import Passwords
-from photoarchive.db import Database
+from photoarchive.db import build_database
 from photoarchive.errors import Forbidden, Invalid, NotFound
 from photoarchive.library import album_photos, albums, neighbours, photos
 from photoarchive.services import DecodeSlots, Services
@@ -21,10 +21,15 @@ from tests.support import PHOTOS, api_login, live_server, make_settings, sign_up
 CAMERAS = sorted((PHOTOS / "cameras").glob("*.jpg"))
 
 
-@pytest.fixture(scope="module")
-def run(tmp_path_factory: pytest.TempPathFactory) -> Callable[[Any], Any]:
-    """Runs `body(svc, people, photo_ids)` on the archive: alice owns four photos, bob one."""
-    settings = make_settings(tmp_path_factory.mktemp("albums-domain") / "data")
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def run(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Callable[[Any], Any]]:
+    """Runs `body(svc, people, photo_ids)` on the archive: alice owns four photos, bob one.
+    Once on each engine (one archive per module and engine, so not the `engine` fixture)."""
+    postgres = request.getfixturevalue("postgres") if request.param == "postgres" else None
+    url = postgres.new_database() if postgres else ""
+    settings = make_settings(tmp_path_factory.mktemp("albums-domain") / "data", database_url=url)
     with live_server(settings) as server:
         for name in ("admin", "alice", "bob", "carol"):
             sign_up(server, name)
@@ -34,7 +39,7 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Callable[[Any], Any]:
 
     def runner(body: Callable[..., Awaitable[None]]) -> None:
         async def main() -> None:
-            db = Database(settings.database_path, readers=1)
+            db = build_database(settings, readers=1)
             await db.open()
             svc = Services(
                 settings=settings,
@@ -53,7 +58,9 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Callable[[Any], Any]:
 
         asyncio.run(main())
 
-    return runner
+    yield runner
+    if postgres:
+        postgres.drop(url)
 
 
 def test_only_members_find_an_album_and_only_its_owner_changes_it(run: Any) -> None:
