@@ -60,3 +60,16 @@ def test_a_wrong_url_is_refused_without_showing_its_password(url: str, why: str)
 def test_the_pool_size_is_checked() -> None:
     with pytest.raises(SettingsError, match="PHOTOARCHIVE_DATABASE_POOL"):
         from_env("", PHOTOARCHIVE_DATABASE_POOL="0")
+
+
+@pytest.mark.parametrize("command", ["verify", "backup", "restore"])
+def test_sqlite_only_commands_refuse_clearly_with_postgresql(tmp_path: Path, command: str) -> None:
+    from tests.processes import run_cli
+
+    args = [command, str(tmp_path / "copy")] if command != "verify" else [command]
+    url = f"postgresql://archive:{SECRET}@127.0.0.1:9/photos"
+    done = run_cli(tmp_path / "data", *args, PHOTOARCHIVE_DATABASE_URL=url)
+    assert done.returncode == 2
+    assert f"`{command}` works on a SQLite archive" in done.stderr
+    assert "s3cr" not in done.stderr + done.stdout
+    assert not (tmp_path / "data" / "photoarchive.sqlite3").exists()

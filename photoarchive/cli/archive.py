@@ -11,6 +11,7 @@ from typing import Any
 
 from photoarchive.cli.common import open_archive as _open_archive
 from photoarchive.cli.common import settings as _settings
+from photoarchive.cli.common import sqlite_only as _sqlite_only
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
@@ -19,6 +20,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
     from photoarchive.storage import StorageError
 
     settings = _settings()
+    _sqlite_only(settings, "verify")
     db, store = _open_archive(settings)
 
     async def run() -> int:
@@ -52,6 +54,7 @@ def cmd_backup(args: argparse.Namespace) -> int:
     from photoarchive.storage import StorageError, original_key
 
     settings = _settings()
+    _sqlite_only(settings, "backup")
     db, store = _open_archive(settings)
     # Local originals are copied; a remote store (S3) keeps them, backed up by its own means.
     local = store.local_path(original_key("0" * 64)) is not None
@@ -100,6 +103,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
     from photoarchive.storage import StorageError, build_store
 
     settings = _settings()
+    _sqlite_only(settings, "restore")
     store = build_store(settings)
 
     async def run() -> int:

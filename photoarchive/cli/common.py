@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from typing import Any, NoReturn
 
+from photoarchive.database_url import is_postgres
 from photoarchive.settings import Settings, SettingsError
 
 
@@ -21,14 +22,26 @@ def fail(message: str) -> NoReturn:
     raise SystemExit(2)
 
 
+def sqlite_only(settings: Settings, command: str) -> None:
+    """Refuse, rather than quietly open a SQLite file nobody uses, a command that works on the
+    SQLite database alone when the archive's records are in PostgreSQL."""
+    if is_postgres(settings.database_url):
+        fail(
+            f"`{command}` works on a SQLite archive; with PHOTOARCHIVE_DATABASE_URL naming"
+            " PostgreSQL it is not available yet (back the database up with pg_dump)"
+        )
+
+
 def open_archive(settings: Settings) -> tuple[Any, Any]:
     """The database and blob store of an existing archive, for the operator commands."""
-    from photoarchive.db import Database
+    from photoarchive.db import build_database
     from photoarchive.storage import build_store
 
+    if is_postgres(settings.database_url):
+        return build_database(settings, readers=2), build_store(settings)
     if not settings.database_path.is_file():
         fail(
             f"no archive at {settings.data_dir} (no {settings.database_path.name});"
             " set PHOTOARCHIVE_DATA_DIR"
         )
-    return Database(settings.database_path, readers=2), build_store(settings)
+    return build_database(settings, readers=2), build_store(settings)

@@ -24,7 +24,7 @@ def _read_password() -> str:
 def cmd_users_create(args: argparse.Namespace) -> int:
     from photoarchive.accounts import users
     from photoarchive.accounts.passwords import Passwords
-    from photoarchive.db import Database
+    from photoarchive.db import build_database
     from photoarchive.errors import AppError
 
     settings = _settings()
@@ -38,7 +38,7 @@ def cmd_users_create(args: argparse.Namespace) -> int:
     password = _read_password()
 
     async def run() -> int:
-        db = Database(settings.database_path, readers=1)
+        db = build_database(settings, readers=1)
         await db.open()
         try:
             user = await users.create(
@@ -76,11 +76,11 @@ def cmd_users_reset_link(args: argparse.Namespace) -> int:
         )
 
     async def run() -> int:
-        from photoarchive.db import Database
+        from photoarchive.db import build_database
 
-        if not settings.database_path.is_file():
+        if not settings.database_url and not settings.database_path.is_file():
             _fail(f"no archive at {settings.data_dir}; set PHOTOARCHIVE_DATA_DIR")
-        db = Database(settings.database_path, readers=1)
+        db = build_database(settings, readers=1)
         await db.open()
         try:
             token, _expires = await resets.create(db, args.username, created_by=None)

@@ -40,7 +40,7 @@ from rich.text import Text
 from photoarchive.accounts import users
 from photoarchive.accounts.passwords import Passwords
 from photoarchive.accounts.users import User
-from photoarchive.db import Database
+from photoarchive.db import build_database
 from photoarchive.errors import AppError
 from photoarchive.library import batches, ingest, photos
 from photoarchive.library.batches import Adding
@@ -331,7 +331,7 @@ async def run(
         print(f"photoarchive: no such file or folder: {', '.join(missing)}", file=sys.stderr)
         return 2
     settings.tmp_dir.mkdir(parents=True, exist_ok=True)
-    db = Database(settings.database_path, readers=2)
+    db = build_database(settings, readers=2)
     await store.check()
     await db.open()
     svc = Services(
