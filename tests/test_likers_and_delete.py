@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.support import PHOTOS, LiveServer, form_post, parse, sign_up, upload
+
+pytestmark = pytest.mark.usefixtures("engine")  # on SQLite and on PostgreSQL
 
 CAMERAS = sorted((PHOTOS / "cameras").glob("*.jpg"))
 

@@ -13,7 +13,7 @@ import pytest
 
 from photoarchive.accounts import resets, sessions, users
 from photoarchive.accounts.passwords import Passwords
-from photoarchive.db import Database
+from photoarchive.db import Database, build_database
 from photoarchive.errors import Conflict, Invalid, NotAuthenticated, NotFound
 from tests.cloud import Pool, S3Server, cognito_sign_up, make_pool
 from tests.processes import run_cli
@@ -28,6 +28,8 @@ from tests.support import (
     sign_up,
 )
 
+pytestmark = pytest.mark.usefixtures("engine")  # on SQLite and on PostgreSQL
+
 NEW_PASSWORD = "a brand new passphrase"
 HOUR = 3600.0
 PASSWORDS = Passwords(memory_kib=1024, time_cost=1)
@@ -40,7 +42,7 @@ def with_archive(tmp_path: Path, scenario: Callable[[Database], Awaitable[None]]
     """Run `scenario` on a fresh archive holding alice (the administrator) and bob."""
 
     async def run() -> None:
-        db = Database(tmp_path / "archive.sqlite3")
+        db = build_database(make_settings(tmp_path))
         await db.open()
         try:
             for name in ("alice", "bob"):
@@ -312,6 +314,7 @@ def test_the_command_prints_a_link_that_works(server: LiveServer) -> None:
         "reset-link",
         "bob",
         PHOTOARCHIVE_PUBLIC_URL=server.url,
+        PHOTOARCHIVE_DATABASE_URL=server.settings.database_url,
     )
     assert done.returncode == 0, done.stderr
     link = done.stdout.strip()
@@ -321,7 +324,13 @@ def test_the_command_prints_a_link_that_works(server: LiveServer) -> None:
     assert bob.get("/api/v1/me").status_code == 401
     assert signs_in(server, NEW_PASSWORD)
 
-    nobody = run_cli(server.settings.data_dir, "users", "reset-link", "nobody")
+    nobody = run_cli(
+        server.settings.data_dir,
+        "users",
+        "reset-link",
+        "nobody",
+        PHOTOARCHIVE_DATABASE_URL=server.settings.database_url,
+    )
     assert nobody.returncode == 1 and "nobody" in nobody.stderr
 
 

@@ -11,12 +11,14 @@ import pytest
 
 from photoarchive.accounts import sessions, users
 from photoarchive.accounts.passwords import Passwords
-from photoarchive.db import Database
+from photoarchive.db import Database, build_database
 from photoarchive.errors import NotFound
 from photoarchive.library import photos
 from photoarchive.services import DecodeSlots, Services
 from photoarchive.storage.local import LocalBlobStore
 from tests.support import PASSWORD, FrozenClock, make_settings
+
+pytestmark = pytest.mark.usefixtures("engine")  # on SQLite and on PostgreSQL
 
 IDLE, MAX = 7 * 86400.0, 30 * 86400.0
 
@@ -25,7 +27,7 @@ Scenario = Callable[[Database, users.User, users.User], Awaitable[None]]
 
 def run(tmp_path: Path, scenario: Scenario) -> None:
     async def main() -> None:
-        db = Database(tmp_path / "archive.sqlite3")
+        db = build_database(make_settings(tmp_path))
         await db.open()
         try:
             passwords = Passwords(1024, 1)

@@ -10,12 +10,14 @@ import pytest
 
 from photoarchive.accounts import throttle, users
 from photoarchive.accounts.passwords import Passwords
-from photoarchive.db import Database
+from photoarchive.db import build_database
 from photoarchive.errors import Conflict, Forbidden, TooManyRequests
 from photoarchive.services import DecodeSlots, Services
 from photoarchive.settings import Settings
 from photoarchive.storage.local import LocalBlobStore
 from tests.support import PASSWORD, form_post, live_server, make_settings
+
+pytestmark = pytest.mark.usefixtures("engine")  # on SQLite and on PostgreSQL
 
 
 class CountingPasswords(Passwords):
@@ -36,7 +38,7 @@ def run(coroutine: Coroutine[object, object, None]) -> None:
 
 async def open_services(settings: Settings) -> Services:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    db = Database(settings.database_path)
+    db = build_database(settings)
     await db.open()
     return Services(
         settings=settings,
