@@ -24,6 +24,8 @@ from tests.support import (
     upload,
 )
 
+pytestmark = pytest.mark.usefixtures("engine")  # on SQLite and on PostgreSQL
+
 CAMERA = PHOTOS / "cameras" / "Canon_40D.jpg"
 SECRET = "a family secret"
 

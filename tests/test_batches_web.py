@@ -5,8 +5,11 @@ as one entry, with the rest of it on /batches/{id}; the profile and the API stay
 from __future__ import annotations
 
 import httpx
+import pytest
 
 from tests.support import PHOTOS, LiveServer, api_login, csrf, parse, sign_up, upload
+
+pytestmark = pytest.mark.usefixtures("engine")  # on SQLite and on PostgreSQL
 
 CAMERAS = sorted((PHOTOS / "cameras").glob("*.jpg"))
 

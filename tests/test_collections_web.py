@@ -23,6 +23,8 @@ from tests.support import (
 )
 from tests.test_private_photos import browser, ids_in
 
+pytestmark = pytest.mark.usefixtures("engine")  # on SQLite and on PostgreSQL
+
 CAMERAS = sorted((PHOTOS / "cameras").glob("*.jpg"))
 
 

@@ -30,6 +30,8 @@ from tests.support import (
 )
 from tests.test_digests import process
 
+pytestmark = pytest.mark.usefixtures("engine")  # on SQLite and on PostgreSQL
+
 PHOTO = PHOTOS / "gps" / "DSCN0010.jpg"
 CHECKBOX = {"type": "checkbox", "name": "digest"}
 
