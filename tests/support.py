@@ -21,6 +21,7 @@ import pytest
 import uvicorn
 
 from photoarchive.app import create_app
+from photoarchive.db.pg_sql import rewrite
 from photoarchive.settings import Settings
 from photoarchive.web.server import server_config
 
@@ -108,6 +109,17 @@ class LiveServer:
     def temp_files(self) -> list[Path]:
         root = self.settings.tmp_dir
         return sorted(p for p in root.rglob("*") if p.is_file()) if root.exists() else []
+
+
+def run_sql(settings: Settings, statement: str, params: tuple[Any, ...] = ()) -> list[Any]:
+    """One statement (with ? parameters) on the archive's database, whichever engine keeps it,
+    committed; its rows, if any. For a test that sets up what no request can (an old date)."""
+    if settings.database_url.startswith("postgresql:"):
+        with psycopg.connect(settings.database_url) as pg:
+            cursor = pg.execute(rewrite(statement), params)
+            return cursor.fetchall() if cursor.description else []
+    with sqlite3.connect(settings.database_path) as conn:
+        return conn.execute(statement, params).fetchall()
 
 
 @dataclass
