@@ -140,6 +140,19 @@ def test_named_locks_hold_across_instances(postgres_url: str) -> None:
     run(postgres_url, body)
 
 
+def test_a_lock_holder_still_gets_a_connection_for_its_writes(postgres_url: str) -> None:
+    """A pool of one: the lock's connection is not the one the holder's transaction needs."""
+
+    async def body(db: PostgresDatabase) -> None:
+        async with db.lock("digest ab"):
+            await db.execute("CREATE TABLE t (x BIGINT)")
+            async with db.transaction() as tx:
+                await tx.execute("INSERT INTO t VALUES (?)", (1,))
+            assert await db.fetchval("SELECT COUNT(*) FROM t") == 1
+
+    run(postgres_url, body, pool=1)
+
+
 async def _hold(db: PostgresDatabase, name: str, order: list[str]) -> None:
     async with db.lock(name):
         order.append("second in")

@@ -31,6 +31,7 @@ DISK_FULL = (
 )
 # Seconds to wait for a connection from the pool before a request fails, rather than hangs.
 POOL_TIMEOUT = 30.0
+Pool = AsyncConnectionPool[psycopg.AsyncConnection[Any]]
 
 
 class DatabaseUnavailable(RuntimeError):
@@ -82,7 +83,10 @@ class PostgresDatabase:
         self._url = url  # holds the password: never logged, never part of a message
         self.shown_as = shown_as
         self._pool_size = pool_size
-        self._pool: AsyncConnectionPool[psycopg.AsyncConnection[Any]] | None = None
+        self._pool: Pool | None = None
+        # Named locks hold connections of their own: a holder goes on to open transactions,
+        # which must never wait for a connection that another holder keeps (see `lock`).
+        self._lock_pool: Pool | None = None
         self.query_count = 0  # observed by tests that check pages cost a fixed number of queries
 
     def __repr__(self) -> str:
@@ -102,29 +106,34 @@ class PostgresDatabase:
         async def configure(conn: psycopg.AsyncConnection[Any]) -> None:
             adapt(conn.adapters)
 
-        pool: AsyncConnectionPool[psycopg.AsyncConnection[Any]] = AsyncConnectionPool(
-            self._url,
-            min_size=min(2, self._pool_size),
-            max_size=self._pool_size,
-            kwargs={"autocommit": True},
-            configure=configure,
-            timeout=POOL_TIMEOUT,
-            open=False,
-            name="photoarchive",
-        )
+        def pool(name: str, min_size: int) -> Pool:
+            return AsyncConnectionPool(
+                self._url,
+                min_size=min_size,
+                max_size=self._pool_size,
+                kwargs={"autocommit": True},
+                configure=configure,
+                timeout=POOL_TIMEOUT,
+                open=False,
+                name=name,
+            )
+
+        self._pool = pool("photoarchive", min(2, self._pool_size))
+        self._lock_pool = pool("photoarchive-locks", 0)
         try:
-            await pool.open(wait=True, timeout=POOL_TIMEOUT)
+            await self._pool.open(wait=True, timeout=POOL_TIMEOUT)
+            await self._lock_pool.open()
         except BaseException:
-            await pool.close()
+            await self.close()
             raise
-        self._pool = pool
 
     async def close(self) -> None:
-        if self._pool is not None:
-            await self._pool.close()
-            self._pool = None
+        for pool in (self._lock_pool, self._pool):
+            if pool is not None:
+                await pool.close()
+        self._pool = self._lock_pool = None
 
-    def _opened(self) -> AsyncConnectionPool[psycopg.AsyncConnection[Any]]:
+    def _opened(self) -> Pool:
         assert self._pool is not None, "database is not open"
         return self._pool
 
@@ -171,10 +180,13 @@ class PostgresDatabase:
     @asynccontextmanager
     async def lock(self, name: str) -> AsyncIterator[None]:
         """The named lock (see `Backend.lock`): a session advisory lock, on a connection kept
-        for the block. A connection whose lock could not be given back cleanly is closed, not
-        returned to the pool: closing its session is what releases every lock it held."""
+        for the block, from a pool of their own: holders that all wait for a transaction's
+        connection while keeping the ones transactions need would wait for ever. A connection
+        whose lock could not be given back cleanly is closed, not returned to the pool:
+        closing its session is what releases every lock it held."""
         key = lock_key(name)
-        async with self._opened().connection() as conn:
+        assert self._lock_pool is not None, "database is not open"
+        async with self._lock_pool.connection() as conn:
             clean = False
             try:
                 await conn.execute("SELECT pg_advisory_lock(%s)", (key,))
