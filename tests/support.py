@@ -21,7 +21,7 @@ import pytest
 import uvicorn
 
 from photoarchive.app import create_app
-from photoarchive.db.pg_sql import rewrite
+from photoarchive.db.pg_sql import pg_rows, rewrite
 from photoarchive.settings import Settings
 from photoarchive.web.server import server_config
 
@@ -89,16 +89,16 @@ class LiveServer:
         self.clients.append(client)
         return client
 
-    def db(self) -> sqlite3.Connection:
+    def db(self) -> Any:
+        """The archive's database, whichever engine: `execute` with ? parameters, rows by
+        position and by name, committed at the end of a `with` block."""
+        if self.settings.database_url.startswith("postgresql:"):
+            return PgConnection(self.settings.database_url)
         conn = sqlite3.connect(self.settings.database_path)
         conn.row_factory = sqlite3.Row
         return conn
 
     def count(self, table: str) -> int:
-        if self.settings.database_url.startswith("postgresql:"):
-            with psycopg.connect(self.settings.database_url) as pg:
-                row = pg.execute(f"SELECT COUNT(*) FROM {table}").fetchone()
-                return row[0] if row else 0
         with self.db() as conn:
             return conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
 
@@ -109,6 +109,24 @@ class LiveServer:
     def temp_files(self) -> list[Path]:
         root = self.settings.tmp_dir
         return sorted(p for p in root.rglob("*") if p.is_file()) if root.exists() else []
+
+
+class PgConnection:
+    """A PostgreSQL connection that speaks like sqlite3's to the tests (? parameters)."""
+
+    def __init__(self, url: str) -> None:
+        self._conn = psycopg.connect(url)
+
+    def execute(self, statement: str, params: Any = ()) -> Any:
+        return self._conn.cursor(row_factory=pg_rows).execute(rewrite(statement), params)
+
+    def __enter__(self) -> PgConnection:
+        return self
+
+    def __exit__(self, kind: object, *rest: object) -> None:
+        if kind is None:
+            self._conn.commit()
+        self._conn.close()
 
 
 def run_sql(settings: Settings, statement: str, params: tuple[Any, ...] = ()) -> list[Any]:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.support import PHOTOS, LiveServer, api_login, csrf, form_post, sign_up, upload
+
+pytestmark = pytest.mark.usefixtures("engine")  # on SQLite and on PostgreSQL
 
 PHOTO = PHOTOS / "cameras" / "Canon_40D.jpg"
 

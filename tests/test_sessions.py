@@ -23,6 +23,8 @@ from tests.support import (
     upload,
 )
 
+pytestmark = pytest.mark.usefixtures("engine")  # on SQLite and on PostgreSQL
+
 DAY = 86400.0
 NEW_PASSWORD = "a much better passphrase"
 
