@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-import sqlite3
+from dataclasses import replace
 from html.parser import HTMLParser
 from pathlib import Path
+
+import pytest
 
 from tests.support import (
     PHOTOS,
@@ -18,18 +20,18 @@ from tests.support import (
     upload,
 )
 
+pytestmark = pytest.mark.usefixtures("engine")  # on SQLite and on PostgreSQL
+
 CAMERAS = sorted((PHOTOS / "cameras").glob("*.jpg"))
 
 
 def _seed_rows(server: LiveServer, owner: str, count: int, template_id: int) -> None:
     """Many photo rows sharing one stored blob: pagination cost does not depend on blobs."""
-    with sqlite3.connect(server.settings.database_path) as conn:
+    with server.db() as conn:
         owner_id = conn.execute("SELECT id FROM users WHERE username = ?", (owner,)).fetchone()[0]
-        columns = [r[1] for r in conn.execute("PRAGMA table_info(photos)") if r[1] != "id"]
-        row = conn.execute(
-            f"SELECT {', '.join(columns)} FROM photos WHERE id = ?", (template_id,)
-        ).fetchone()
-        values = dict(zip(columns, row, strict=True))
+        row = conn.execute("SELECT * FROM photos WHERE id = ?", (template_id,)).fetchone()
+        values = dict(zip(row.keys(), row, strict=True))  # a row iterates its values
+        del values["id"]
         for n in range(count):
             values.update(owner_id=owner_id, sha256=f"{n:064x}", caption=f"seeded {n}")
             conn.execute(
@@ -211,9 +213,16 @@ def test_caption_edit_and_delete_by_owner(server: LiveServer) -> None:
     assert server.count("photos") == 0 and server.blobs() == []
 
 
-def test_guests_need_public_view(tmp_path: Path) -> None:
+def test_guests_need_public_view(
+    tmp_path: Path, engine: str, request: pytest.FixtureRequest
+) -> None:
     for public in (False, True):
-        with live_server(make_settings(tmp_path / str(public), public_view=public)) as server:
+        settings = make_settings(tmp_path / str(public), public_view=public)
+        if engine == "postgres":  # two archives: a database each
+            settings = replace(
+                settings, database_url=request.getfixturevalue("postgres").new_database()
+            )
+        with live_server(settings) as server:
             alice = sign_up(server, "alice")
             photo = upload(alice, CAMERAS[0]).json()["items"][0]
             guest = server.client()

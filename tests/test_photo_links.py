@@ -6,7 +6,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.support import PHOTOS, LiveServer, parse, sign_up, upload
+
+pytestmark = pytest.mark.usefixtures("engine")  # on SQLite and on PostgreSQL
 
 CAMERAS = sorted((PHOTOS / "cameras").glob("*.jpg"))
 MODAL = {"HX-Request": "true", "HX-Target": "modal"}
