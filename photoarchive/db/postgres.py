@@ -20,6 +20,7 @@ from photoarchive.db.protocol import (
     ForeignKeyViolation,
     IntegrityError,
     Params,
+    Reader,
     Transaction,
     UniqueViolation,
 )
@@ -172,6 +173,14 @@ class PostgresDatabase:
             with _neutral_errors():  # a deferred constraint is checked at COMMIT
                 async with conn.transaction():
                     yield PostgresTransaction(self, conn)
+
+    @asynccontextmanager
+    async def snapshot(self) -> AsyncIterator[Reader]:
+        """Reads that all see the database as it was at the first of them, while other
+        instances go on writing: one read-only REPEATABLE READ transaction."""
+        async with self._opened().connection() as conn, conn.transaction():
+            await conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            yield PostgresTransaction(self, conn)
 
     async def execute(self, sql: str, params: Params = ()) -> int:
         async with self.transaction() as tx:

@@ -19,6 +19,7 @@ from photoarchive.db.protocol import (
     ForeignKeyViolation,
     IntegrityError,
     Params,
+    Reader,
     Transaction,
     UniqueViolation,
 )
@@ -217,6 +218,17 @@ class Database:
     async def fetch_by_key(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
         rows = await self.fetch_indexed(sql, params)
         return rows[0] if rows else None
+
+    @asynccontextmanager
+    async def snapshot(self) -> AsyncIterator[Reader]:
+        """Reads that all see the database as it was at the first of them, while writers go
+        on (a read transaction on a reader: WAL keeps its pages), for a copy of the whole."""
+        async with self._reader() as conn:
+            await conn.execute("BEGIN")
+            try:
+                yield SQLiteTransaction(self, conn)  # a reader: query_only refuses writes
+            finally:
+                await conn.execute("ROLLBACK")
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Transaction]:

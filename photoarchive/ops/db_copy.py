@@ -1,0 +1,193 @@
+"""`photoarchive db copy`: an archive's whole database into an empty one, SQLite or PostgreSQL
+either way, so an archive can move from one box to many and back. The blobs stay where they
+are: both databases name the same files.
+
+The tables come from the source's own catalog (db/catalog.py), so a table a later migration
+adds is copied without being named here. The source is read in one snapshot, so a server
+still running meanwhile costs nothing but what it writes after the snapshot; the target is
+written in one transaction, so a copy that fails leaves it as empty as it was. Tables the
+target keeps by itself from the others (SQLite's full-text index) are left to it: its
+triggers fill them as the rows arrive.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from photoarchive.db import AppDatabase, Reader, Transaction
+from photoarchive.db.catalog import Table, catalog, in_reference_order, quoted, reset_identities
+from photoarchive.ops.progress import Progress
+
+# Rows read from the source at a time, and bound values in one INSERT: within what both
+# engines take in one statement (SQLite, as some builds still have it: 999).
+BATCH_ROWS = 1000
+MAX_VALUES = 900
+
+
+class CopyError(Exception):
+    """The copy cannot be made; the message tells the operator why and what to do."""
+
+
+@dataclass(frozen=True)
+class Counted:
+    table: str
+    source: int
+    target: int
+
+
+@dataclass
+class CopySummary:
+    schema_version: int
+    counts: list[Counted] = field(default_factory=list)
+    # Derived tables (a full-text index): not copied; a target that keeps one fills its own.
+    derived: list[str] = field(default_factory=list)
+
+    def lines(self) -> list[str]:
+        width = max((len(c.table) for c in self.counts), default=0)
+        lines = [f"  {c.table:<{width}}  {c.target:>8} rows" for c in self.counts]
+        lines += [
+            f"  {name:<{width}}  derived: not copied, the target keeps its own"
+            for name in self.derived
+        ]
+        return lines
+
+
+async def copy_database(
+    source: AppDatabase,
+    target: AppDatabase,
+    *,
+    source_name: str = "the source",
+    target_name: str = "the target",
+    progress: Progress | None = None,
+) -> CopySummary:
+    """Copy every row of `source` into `target`, both open (and so migrated). Refuses a target
+    that holds any row, or whose schema is not the source's."""
+    progress = progress or Progress(enabled=False)
+    version = await source.schema_version()
+    if await target.schema_version() != version:
+        raise CopyError(
+            f"{source_name} is at schema version {version} and {target_name} at"
+            f" {await target.schema_version()}: run the same photoarchive on both."
+        )
+    summary = CopySummary(version)
+    async with source.snapshot() as snapshot:
+        plan = await _plan(source, snapshot, target, summary)
+        async with target.transaction() as tx:
+            await _refuse_rows(tx, plan, target_name)
+            for table in plan:
+                total = int(await snapshot.fetchval(_count(table)))
+                progress.start(table.name, total)
+                await _copy_rows(snapshot, tx, table, progress)
+                progress.finish()
+                copied = int(await tx.fetchval(_count(table)))
+                summary.counts.append(Counted(table.name, total, copied))
+            wrong = [c for c in summary.counts if c.source != c.target]
+            if wrong:  # rolls the whole copy back
+                raise CopyError(
+                    "the row counts differ, so nothing was kept: "
+                    + ", ".join(f"{c.table} {c.source} read, {c.target} written" for c in wrong)
+                )
+            await reset_identities(target, tx, plan)
+    return summary
+
+
+async def _plan(
+    source: AppDatabase, snapshot: Reader, target: AppDatabase, summary: CopySummary
+) -> list[Table]:
+    """The tables to copy, in an order that writes each after those it refers to."""
+    found = await catalog(source, snapshot)
+    wanted = await catalog(target, target)
+    plan = []
+    for table in found.tables.values():
+        into = wanted.tables.get(table.name)
+        if into is None:
+            # The schema versions match, so a table of one engine only is one that engine
+            # derives from the rest (as SQLite's full-text index): the target has its own.
+            summary.derived.append(table.name)
+            continue
+        lost = [column for column in table.columns if column not in into.columns]
+        if lost:
+            raise CopyError(
+                f"the target's {table.name} has no column {', '.join(lost)}: its schema is"
+                " not the source's, so the copy would lose them."
+            )
+        plan.append(Table(table.name, table.columns, table.key, into.refers_to, into.identity))
+    summary.derived = sorted({*summary.derived, *found.derived, *wanted.derived})
+    return in_reference_order(plan)
+
+
+async def _refuse_rows(tx: Transaction, plan: Sequence[Table], target_name: str) -> None:
+    full = [
+        table.name
+        for table in plan
+        # S608: the name comes from the catalog, quoted.
+        if await tx.fetchval(f"SELECT 1 FROM {quoted(table.name)} LIMIT 1") is not None  # noqa: S608
+    ]
+    if full:
+        raise CopyError(
+            f"{target_name} is not empty (it has rows in {', '.join(full)}): copy only into a"
+            " new, empty database, so that nothing of another archive is mixed in."
+        )
+
+
+def _count(table: Table) -> str:
+    return f"SELECT COUNT(*) FROM {quoted(table.name)}"  # noqa: S608  # name from the catalog
+
+
+async def _copy_rows(snapshot: Reader, tx: Transaction, table: Table, progress: Progress) -> None:
+    per_statement = max(1, MAX_VALUES // len(table.columns))
+    async for rows in _batches(snapshot, table):
+        for start in range(0, len(rows), per_statement):
+            await _insert(tx, table, rows[start : start + per_statement])
+        progress.advance(len(rows))
+
+
+async def _batches(snapshot: Reader, table: Table) -> AsyncIterator[list[tuple[Any, ...]]]:
+    """The table's rows, BATCH_ROWS at a time, in the order of its primary key: each batch
+    starts after the last key of the one before (by row value, as both engines compare)."""
+    columns = ", ".join(quoted(column) for column in table.columns)
+    name = quoted(table.name)
+    if not table.key:  # no key to walk by (none today): every column orders, an offset pages
+        order = columns
+        offset = 0
+        while page := await snapshot.fetchall(
+            f"SELECT {columns} FROM {name} ORDER BY {order} LIMIT ? OFFSET ?",  # noqa: S608
+            (BATCH_ROWS, offset),
+        ):
+            offset += len(page)
+            yield [tuple(row) for row in page]
+        return
+    # S608 here and below: identifiers from the catalog, quoted; every value bound.
+    key = ", ".join(quoted(column) for column in table.key)
+    at = [table.columns.index(column) for column in table.key]
+    marks = ", ".join("?" * len(table.key))
+    last: tuple[Any, ...] | None = None
+    while True:
+        if last is None:
+            found = await snapshot.fetchall(
+                f"SELECT {columns} FROM {name} ORDER BY {key} LIMIT ?",  # noqa: S608
+                (BATCH_ROWS,),
+            )
+        else:
+            found = await snapshot.fetchall(
+                f"SELECT {columns} FROM {name} WHERE ({key}) > ({marks})"  # noqa: S608
+                f" ORDER BY {key} LIMIT ?",
+                (*last, BATCH_ROWS),
+            )
+        if not found:
+            return
+        rows = [tuple(row) for row in found]
+        yield rows
+        last = tuple(rows[-1][i] for i in at)
+
+
+async def _insert(tx: Transaction, table: Table, rows: Sequence[tuple[Any, ...]]) -> None:
+    columns = ", ".join(quoted(column) for column in table.columns)
+    one = "(" + ", ".join("?" * len(table.columns)) + ")"
+    await tx.execute(
+        f"INSERT INTO {quoted(table.name)} ({columns}) VALUES "  # noqa: S608  # as above
+        + ", ".join([one] * len(rows)),
+        [value for row in rows for value in row],
+    )
