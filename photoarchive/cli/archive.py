@@ -11,21 +11,20 @@ from typing import Any
 
 from photoarchive.cli.common import open_archive as _open_archive
 from photoarchive.cli.common import settings as _settings
-from photoarchive.cli.common import sqlite_only as _sqlite_only
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
+    from photoarchive.db import DatabaseUnavailable
     from photoarchive.ops.progress import Progress
     from photoarchive.ops.verify import verify
     from photoarchive.storage import StorageError
 
     settings = _settings()
-    _sqlite_only(settings, "verify")
     db, store = _open_archive(settings)
 
     async def run() -> int:
-        await db.open()
         try:
+            await db.open()
             report = await verify(
                 db,
                 store,
@@ -39,6 +38,9 @@ def cmd_verify(args: argparse.Namespace) -> int:
         except StorageError as exc:
             print(f"photoarchive: the photo store cannot be read: {exc}", file=sys.stderr)
             return 2
+        except DatabaseUnavailable as exc:
+            print(f"photoarchive: {exc}", file=sys.stderr)
+            return 2
         finally:
             await db.close()
             await store.close()
@@ -49,20 +51,21 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
+    from photoarchive.db import DatabaseUnavailable
     from photoarchive.ops.backup import BackupError, backup
+    from photoarchive.ops.db_copy import CopyError
     from photoarchive.ops.progress import Progress
     from photoarchive.storage import StorageError, original_key
 
     settings = _settings()
-    _sqlite_only(settings, "backup")
     db, store = _open_archive(settings)
     # Local originals are copied; a remote store (S3) keeps them, backed up by its own means.
     local = store.local_path(original_key("0" * 64)) is not None
     started = time.monotonic()
 
     async def run() -> int:
-        await db.open()
         try:
+            await db.open()
             summary = await backup(
                 db,
                 store,
@@ -71,7 +74,7 @@ def cmd_backup(args: argparse.Namespace) -> int:
                 include_originals=local,
                 progress=Progress(),
             )
-        except (BackupError, StorageError) as exc:
+        except (BackupError, CopyError, DatabaseUnavailable, StorageError) as exc:
             print(f"photoarchive: {exc}", file=sys.stderr)
             return 2
         finally:
@@ -97,17 +100,25 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
+    from photoarchive.database_url import is_postgres, shown
+    from photoarchive.db import DatabaseUnavailable, PostgresDatabase
     from photoarchive.ops.backup import BackupError, restore
+    from photoarchive.ops.db_copy import CopyError
     from photoarchive.ops.findings import REPAIRED
     from photoarchive.ops.progress import Progress
     from photoarchive.storage import StorageError, build_store
 
     settings = _settings()
-    _sqlite_only(settings, "restore")
     store = build_store(settings)
+    # With PostgreSQL the records go into its database, which must be empty (`db copy`).
+    into = None
+    if is_postgres(settings.database_url):
+        into = PostgresDatabase(settings.database_url, 2, shown_as=shown(settings.database_url))
 
     async def run() -> int:
         try:
+            if into is not None:
+                await into.open()
             summary = await restore(
                 args.src,
                 settings.data_dir,
@@ -116,14 +127,18 @@ def cmd_restore(args: argparse.Namespace) -> int:
                 store,
                 max_pixels=settings.max_pixels,
                 progress=Progress(),
+                into=into,
             )
-        except (BackupError, StorageError) as exc:
+        except (BackupError, CopyError, DatabaseUnavailable, StorageError) as exc:
             print(f"photoarchive: {exc}", file=sys.stderr)
             return 2
         finally:
+            if into is not None:
+                await into.close()
             await store.close()
         made = summary.manifest.get("created_at", "?")
-        print(f"Restored the backup taken {made} into {settings.data_dir}")
+        where = into.shown_as if into is not None else settings.data_dir
+        print(f"Restored the backup taken {made} into {where}")
         print(f"Originals restored: {summary.originals}")
         for path in summary.damaged:
             print(f"PROBLEM: damaged in the backup, not restored: {path}")

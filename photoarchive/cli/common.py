@@ -22,16 +22,6 @@ def fail(message: str) -> NoReturn:
     raise SystemExit(2)
 
 
-def sqlite_only(settings: Settings, command: str) -> None:
-    """Refuse, rather than quietly open a SQLite file nobody uses, a command that works on the
-    SQLite database alone when the archive's records are in PostgreSQL."""
-    if is_postgres(settings.database_url):
-        fail(
-            f"`{command}` works on a SQLite archive; with PHOTOARCHIVE_DATABASE_URL naming"
-            " PostgreSQL it is not available yet (back the database up with pg_dump)"
-        )
-
-
 def open_archive(settings: Settings) -> tuple[Any, Any]:
     """The database and blob store of an existing archive, for the operator commands."""
     from photoarchive.db import build_database

@@ -1,7 +1,9 @@
 """`photoarchive backup DEST` and `photoarchive restore SRC`.
 
-A backup is a folder holding the database as one consistent snapshot (SQLite's online backup
-API: the server keeps answering and writing meanwhile), the originals that snapshot refers to
+A backup is a folder holding the database as one consistent SQLite snapshot (SQLite's online
+backup API; from PostgreSQL, a `db copy` of one REPEATABLE READ snapshot into a new SQLite
+file, so that any archive can come home to one box: the server keeps answering and writing
+meanwhile either way), the originals that snapshot refers to
 (renditions are derived data and are regenerated on restore), the secret key, and
 `manifest.json`, written last: a folder without it is an unfinished backup and is refused.
 """
@@ -19,7 +21,8 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from photoarchive import __version__, clock
-from photoarchive.db import Database
+from photoarchive.db import AppDatabase, Database, PostgresDatabase
+from photoarchive.ops.db_copy import copy_database, refuse_rows
 from photoarchive.ops.findings import Report
 from photoarchive.ops.progress import Progress
 from photoarchive.ops.verify import GRACE_DEFAULT, verify
@@ -86,7 +89,7 @@ async def _count(db: Database) -> dict[str, int]:
 
 
 async def backup(
-    db: Database,
+    db: AppDatabase,
     store: BlobStore,
     data_dir: Path,
     dest: Path,
@@ -99,10 +102,13 @@ async def backup(
     await asyncio.to_thread(_prepare, dest, "backup folder")
     summary = BackupSummary(originals_included=include_originals)
     snapshot_path = dest / DATABASE
-    await db.backup_to(snapshot_path)
+    if isinstance(db, Database):
+        await db.backup_to(snapshot_path)
     snapshot = Database(snapshot_path, readers=1)
     await snapshot.open()
     try:
+        if isinstance(db, PostgresDatabase):
+            await copy_database(db, snapshot, source_name=db.shown_as, target_name="the backup")
         rows = await snapshot.fetchall(
             "SELECT sha256, MAX(bytes) AS bytes FROM photos GROUP BY sha256 ORDER BY MIN(id)"
         )
@@ -148,7 +154,7 @@ def _finish(data_dir: Path, dest: Path, manifest: dict[str, Any]) -> None:
 
 
 async def _back_up_original(
-    live: Database,
+    live: AppDatabase,
     snapshot: Database,
     store: BlobStore,
     dest: Path,
@@ -222,9 +228,14 @@ async def restore(
     *,
     max_pixels: int,
     progress: Progress | None = None,
+    into: PostgresDatabase | None = None,
 ) -> RestoreSummary:
-    """Restore the backup in `src` into an empty data dir, then regenerate the renditions."""
+    """Restore the backup in `src` into an empty data dir, then regenerate the renditions.
+    The records go into the SQLite file at `database_path`, or into `into`: an open and
+    empty PostgreSQL database (checked before anything is stored)."""
     progress = progress or Progress(enabled=False)
+    if into is not None:
+        await refuse_rows(into, into.shown_as)
     manifest, files = await asyncio.to_thread(_prepare_restore, src, data_dir, tmp_dir)
     damaged = []
     progress.start("restoring originals", len(files))
@@ -237,9 +248,13 @@ async def restore(
         progress.advance()
     progress.finish()
     # The database goes in last: a data dir with a database is one the server may use.
-    await asyncio.to_thread(_install_database, src / DATABASE, database_path)
-    db = Database(database_path, readers=1)
-    await db.open()  # migrations run here, so an older backup is brought up to date
+    if into is None:
+        await asyncio.to_thread(_install_database, src / DATABASE, database_path)
+        db: AppDatabase = Database(database_path, readers=1)
+        await db.open()  # migrations run here, so an older backup is brought up to date
+    else:
+        await _copy_snapshot(src / DATABASE, tmp_dir, into)
+        db = into
     try:
         report = await verify(
             db,
@@ -251,8 +266,32 @@ async def restore(
             progress=progress,
         )
     finally:
-        await db.close()
+        if into is None:
+            await db.close()
     return RestoreSummary(manifest, len(files) - len(damaged), report, damaged)
+
+
+async def _copy_snapshot(snapshot: Path, tmp_dir: Path, into: PostgresDatabase) -> None:
+    """The backup's SQLite snapshot into PostgreSQL, by way of a temp copy: opening it brings
+    it up to the current schema, which must not change the backup itself."""
+    work = Path(await asyncio.to_thread(_temp_name, tmp_dir))
+    try:
+        await asyncio.to_thread(_install_database, snapshot, work)
+        source = Database(work, readers=1)
+        await source.open()
+        try:
+            await copy_database(source, into, source_name="the backup", target_name=into.shown_as)
+        finally:
+            await source.close()
+    finally:
+        for path in (work, *(work.with_name(work.name + end) for end in ("-wal", "-shm"))):
+            await asyncio.to_thread(path.unlink, missing_ok=True)
+
+
+def _temp_name(tmp_dir: Path) -> str:
+    fd, name = tempfile.mkstemp(dir=tmp_dir, prefix="restore-", suffix=".sqlite3")
+    os.close(fd)
+    return name
 
 
 def _prepare_restore(src: Path, data_dir: Path, tmp_dir: Path) -> tuple[dict[str, Any], list[Path]]:

@@ -118,12 +118,19 @@ async def _plan(
     return in_reference_order(plan)
 
 
-async def _refuse_rows(tx: Transaction, plan: Sequence[Table], target_name: str) -> None:
+async def refuse_rows(target: AppDatabase, target_name: str = "the target") -> None:
+    """Raise CopyError unless every table of `target` is empty: for a caller that checks
+    before work of its own (a restore, before it stores any original)."""
+    found = await catalog(target, target)
+    await _refuse_rows(target, list(found.tables.values()), target_name)
+
+
+async def _refuse_rows(reader: Reader, tables: Sequence[Table], target_name: str) -> None:
     full = [
         table.name
-        for table in plan
+        for table in tables
         # S608: the name comes from the catalog, quoted.
-        if await tx.fetchval(f"SELECT 1 FROM {quoted(table.name)} LIMIT 1") is not None  # noqa: S608
+        if await reader.fetchval(f"SELECT 1 FROM {quoted(table.name)} LIMIT 1") is not None  # noqa: S608
     ]
     if full:
         raise CopyError(

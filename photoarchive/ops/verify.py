@@ -1,6 +1,7 @@
 """`photoarchive verify`: is every photo's file there and intact, and is anything left over?
 
-Only the BlobStore protocol is used, so local and S3 storage are checked alike. It is safe to
+Only the BlobStore protocol is used, so local and S3 storage are checked alike; and only the
+database seam, so a SQLite archive and a PostgreSQL one are checked alike. It is safe to
 run while the server is up: a missing file is stat-ed again before it is reported (an upload
 may have finished after the listing), and a leftover is deleted only when it is older than the
 grace period and, under the lock uploads of the same bytes take, still belongs to no photo.
@@ -18,7 +19,7 @@ from collections.abc import Awaitable, Callable, Iterable, Sequence
 from pathlib import Path
 from typing import IO, Any
 
-from photoarchive.db import Database, Row
+from photoarchive.db import AppDatabase, Row
 from photoarchive.library import blobs
 from photoarchive.library.blobs import RENDITIONS
 from photoarchive.media import images
@@ -42,7 +43,7 @@ _DIGEST = re.compile(r"(?:^|/)([0-9a-f]{64})(?:-r(\d+))?(\.webp)?$")
 
 
 async def verify(
-    db: Database,
+    db: AppDatabase,
     store: BlobStore,
     tmp_dir: Path,
     *,
@@ -98,7 +99,7 @@ def _by_digest(photos: Sequence[Row]) -> list[dict[str, Any]]:
     return list(grouped.values())
 
 
-async def _check_database(db: Database, report: Report, *, repair: bool) -> None:
+async def _check_database(db: AppDatabase, report: Report, *, repair: bool) -> None:
     messages = await db.integrity_check()
     if messages != ["ok"]:
         for message in messages[:20]:
@@ -110,7 +111,7 @@ async def _check_database(db: Database, report: Report, *, repair: bool) -> None
         "SELECT id, like_count, comment_count, likes, comments FROM (SELECT p.id, p.like_count,"
         " p.comment_count, (SELECT COUNT(*) FROM likes l WHERE l.photo_id = p.id) AS likes,"
         " (SELECT COUNT(*) FROM comments c WHERE c.photo_id = p.id) AS comments FROM photos p)"
-        " WHERE like_count != likes OR comment_count != comments"
+        " AS counted WHERE like_count != likes OR comment_count != comments"
     )
     for row in wrong:
         text = (
@@ -165,7 +166,7 @@ async def _bounded(
 class _PhotoChecker:
     def __init__(
         self,
-        db: Database,
+        db: AppDatabase,
         store: BlobStore,
         tmp_dir: Path,
         report: Report,
@@ -283,7 +284,7 @@ def _young(grace: float) -> str:
 
 
 async def _check_leftover_blobs(
-    db: Database,
+    db: AppDatabase,
     store: BlobStore,
     leftovers: list[BlobInfo],
     report: Report,
@@ -307,7 +308,7 @@ async def _check_leftover_blobs(
                 report.add(REPAIRED, f"{text}; deleted")
 
 
-async def _still_wanted(db: Database, key: str, digest: str) -> bool:
+async def _still_wanted(db: AppDatabase, key: str, digest: str) -> bool:
     """Whether a photo uses the file now: an original while any photo has its bytes, a
     rendition while one of them is shown turned its way (library/rotations.py)."""
     match = _DIGEST.search(key)
@@ -317,7 +318,7 @@ async def _still_wanted(db: Database, key: str, digest: str) -> bool:
 
 
 async def _delete_leftover(
-    db: Database, store: BlobStore, key: str, digest: str | None, grace: float
+    db: AppDatabase, store: BlobStore, key: str, digest: str | None, grace: float
 ) -> tuple[str, str] | None:
     """Delete an unreferenced blob; None when done, else the finding to report instead.
 
