@@ -148,10 +148,11 @@ def test_rows_past_one_batch_and_derived_tables(tmp_path: Path, postgres_url: st
 
             there = await copy_database(source, middle)
             assert {c.table: c.target for c in there.counts}["likes"] == rows
-            assert there.derived == ["words"]  # its shadow tables are not even listed
+            assert "words" in there.derived  # and its shadow tables are not even listed
+            assert not [name for name in there.derived if name.startswith("words_")]
             back = await copy_database(middle, home)
             assert {c.table: c.target for c in back.counts}["photos"] == rows
-            assert back.derived == ["words"]
+            assert "words" in back.derived
             assert await home.fetchval("SELECT COUNT(*) FROM words") == rows
             hit = await home.fetchval("SELECT caption FROM words WHERE words MATCH 'number 1234'")
             assert hit == "photo number 1234"

@@ -77,6 +77,9 @@ async def copy_database(
         async with target.transaction() as tx:
             await _refuse_rows(tx, plan, target_name)
             for table in plan:
+                if await _has_rows(tx, table):  # filled by the target's triggers on the way
+                    summary.derived.append(table.name)
+                    continue
                 total = int(await snapshot.fetchval(_count(table)))
                 progress.start(table.name, total)
                 await _copy_rows(snapshot, tx, table, progress)
@@ -126,17 +129,18 @@ async def refuse_rows(target: AppDatabase, target_name: str = "the target") -> N
 
 
 async def _refuse_rows(reader: Reader, tables: Sequence[Table], target_name: str) -> None:
-    full = [
-        table.name
-        for table in tables
-        # S608: the name comes from the catalog, quoted.
-        if await reader.fetchval(f"SELECT 1 FROM {quoted(table.name)} LIMIT 1") is not None  # noqa: S608
-    ]
+    full = [table.name for table in tables if await _has_rows(reader, table)]
     if full:
         raise CopyError(
             f"{target_name} is not empty (it has rows in {', '.join(full)}): copy only into a"
             " new, empty database, so that nothing of another archive is mixed in."
         )
+
+
+async def _has_rows(reader: Reader, table: Table) -> bool:
+    # S608: the name comes from the catalog, quoted.
+    found = await reader.fetchval(f"SELECT 1 FROM {quoted(table.name)} LIMIT 1")  # noqa: S608
+    return found is not None
 
 
 def _count(table: Table) -> str:
