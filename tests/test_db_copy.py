@@ -4,6 +4,7 @@ back, then served from the copy: the same answers, the same files, and new rows 
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -191,3 +192,16 @@ def test_a_target_at_another_schema_version_is_refused(tmp_path: Path) -> None:
                 await db.close()
 
     asyncio.run(scenario())
+
+
+def test_a_failed_copy_leaves_no_new_file_behind(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    with live_server(make_settings(data)) as server:
+        make_archive(server)
+    # An archive from a newer photoarchive than this one: its schema is ahead.
+    with sqlite3.connect(data / "photoarchive.sqlite3") as conn:
+        conn.execute("PRAGMA user_version = 999")
+    target = tmp_path / "new" / "archive.sqlite3"
+    refused = copy(data, "--to", f"sqlite://{target}")
+    assert refused.returncode == 2 and "schema version 999" in refused.stderr
+    assert not [p.name for p in target.parent.iterdir()]

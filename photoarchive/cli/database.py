@@ -7,10 +7,13 @@ import argparse
 import asyncio
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from photoarchive.cli.common import fail as _fail
 from photoarchive.cli.common import settings as _settings
+
+if TYPE_CHECKING:
+    from photoarchive.db import AppDatabase
 
 # What a SQLite database leaves beside its file (WAL, shared memory, named locks).
 _SIDE_FILES = ("-wal", "-shm", "-locks")
@@ -19,7 +22,7 @@ _SIDE_FILES = ("-wal", "-shm", "-locks")
 class _Side:
     """One end of a copy: the database, how it is shown, and the SQLite file it may create."""
 
-    def __init__(self, db: Any, shown_as: str, new_file: Path | None = None) -> None:
+    def __init__(self, db: AppDatabase, shown_as: str, new_file: Path | None = None) -> None:
         self.db = db
         self.shown_as = shown_as
         self.new_file = new_file  # created by this copy: removed again if the copy fails
