@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+import pytest
 
 from tests.processes import distinct_jpeg, photoarchive_env, run_cli, server_process
 from tests.support import PASSWORD, LiveServer, api_login, upload_bytes
@@ -91,13 +92,21 @@ def _write_until(stop: threading.Event, client: httpx.Client, who: str, ledger: 
             ledger.likes.append((time.monotonic(), target, who))
 
 
+@pytest.mark.parametrize("database", ["sqlite", "postgres"])
 def test_backup_while_writing_then_restore_keeps_everything_committed_before(
-    tmp_path: Path,
+    tmp_path: Path, request: pytest.FixtureRequest, database: str
 ) -> None:
+    """With PostgreSQL too: its snapshot is copied into the backup's SQLite file, which then
+    restores onto one box."""
     data_dir, dest, restored = tmp_path / "data", tmp_path / "backup", tmp_path / "restored"
     ledger = Ledger()
     stop = threading.Event()
-    with server_process(data_dir) as server:
+    pg = (
+        {"PHOTOARCHIVE_DATABASE_URL": request.getfixturevalue("postgres_url")}
+        if database == "postgres"
+        else {}
+    )
+    with server_process(data_dir, **pg) as server:
         for who in PEOPLE:
             response = server.client().post(
                 "/api/v1/auth/signup",
@@ -120,7 +129,7 @@ def test_backup_while_writing_then_restore_keeps_everything_committed_before(
             started = time.monotonic()
             backup = subprocess.Popen(
                 [*HELD_AT_START, "backup", str(dest)],
-                env=photoarchive_env(data_dir),
+                env=photoarchive_env(data_dir, **pg),
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
                 text=True,
