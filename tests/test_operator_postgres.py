@@ -6,10 +6,12 @@ PostgreSQL."""
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
+import time
 from pathlib import Path
 
-from photoarchive.storage import rendition_key
+from photoarchive.storage import original_key, rendition_key
 from tests.archives import TABLES, answers, make_archive
 from tests.processes import run_cli
 from tests.support import live_server, make_settings, run_sql
@@ -35,15 +37,22 @@ def test_verify_finds_and_repairs_on_postgresql(tmp_path: Path, postgres_url: st
     (sha,) = run_sql(settings, "SELECT sha256 FROM photos WHERE id = ?", (first,))[0]
     thumbnail = settings.blob_dir / rendition_key(sha, "thumbnail")
     thumbnail.unlink()
+    # And a file no photo refers to, older than the grace period (deleted under a named lock).
+    leftover = settings.blob_dir / original_key("ab" * 32)
+    leftover.parent.mkdir(parents=True, exist_ok=True)
+    leftover.write_bytes(b"left over")
+    os.utime(leftover, (time.time() - 7200, time.time() - 7200))
     found = run_cli(data, "verify", **pg)
     assert found.returncode == 1
     problems = _lines(found.stdout, "PROBLEM")
     assert any(f"photo {first}: counted 7 likes" in line for line in problems), problems
     assert any("rendition missing" in line for line in problems), problems
+    assert any("stored file no photo refers to" in line for line in problems), problems
 
     repaired = run_cli(data, "verify", "--repair", **pg)
     assert repaired.returncode == 0, repaired.stdout + repaired.stderr
-    assert len(_lines(repaired.stdout, "REPAIRED")) == 2
+    assert len(_lines(repaired.stdout, "REPAIRED")) == 3
+    assert not leftover.exists()
     assert run_sql(settings, "SELECT like_count FROM photos WHERE id = ?", (first,)) == [(1,)]
     assert thumbnail.is_file()
     assert "pg-Secret" not in found.stdout + repaired.stdout
