@@ -5,7 +5,8 @@ a change counter, engine-neutral integrity errors). `sqlite.py` is the default e
 under a lock, a pool of readers, WAL), with its migrations in `migrations/`; `locks.py` gives it
 named locks that other processes on the same file honour too. `postgres.py` is the other (a
 connection pool, advisory locks; `pg_sql.py` adapts the SQL, `pg_migrations.py` runs
-`migrations_pg/`). `engine.py` picks one from the settings.
+`migrations_pg/`). `engine.py` picks one from the settings. `catalog.py` lists the tables,
+keys and references of either, for tools that handle every table alike (`db copy`).
 """
 
 from photoarchive.db.engine import AppDatabase, build_database
