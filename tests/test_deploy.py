@@ -81,6 +81,11 @@ def test_the_postgres_profile_shares_one_database_and_one_bucket() -> None:
     caddyfile = proxy["entrypoint"][-1]
     assert all(f"{name}:8000" in caddyfile for name in replicas)
     assert "health_uri /healthz" in caddyfile
+    # The client's address reaches the login throttle through both proxies.
+    assert "trusted_proxies static private_ranges" in caddyfile
+    for name in replicas:
+        trusted = services[name]["environment"]["PHOTOARCHIVE_TRUSTED_PROXIES"].split(",")
+        assert "172.16.0.0/12" in trusted and "10.0.0.0/8" in trusted
     # Where the single service listened: the proxy takes its place.
     assert proxy["ports"] == services["photoarchive"]["ports"]
 
