@@ -118,7 +118,10 @@ async def _plan(
             )
         plan.append(Table(table.name, table.columns, table.key, into.refers_to, into.identity))
     summary.derived = sorted({*summary.derived, *found.derived, *wanted.derived})
-    return in_reference_order(plan)
+    try:
+        return in_reference_order(plan)
+    except ValueError as exc:  # tables that refer to each other: no order writes them
+        raise CopyError(str(exc)) from None
 
 
 async def refuse_rows(target: AppDatabase, target_name: str = "the target") -> None:
