@@ -34,6 +34,7 @@ from photoarchive.web import (
     events,
     favorites_api,
     media,
+    search_api,
     shares_api,
 )
 from photoarchive.web.admission import BodyGate
@@ -118,6 +119,7 @@ def create_app(settings: Settings) -> Litestar:
             *favorites_api.HANDLERS,
             *bulk_api.HANDLERS,
             *downloads_api.HANDLERS,
+            *search_api.HANDLERS,
             *admin_api.HANDLERS,
             media.media,
             events.events,

@@ -18,6 +18,7 @@ from photoarchive.web.routes import (
     notifications,
     photos,
     resets,
+    search,
     settings,
     shares,
     upload,
@@ -39,4 +40,5 @@ PAGE_HANDLERS = [
     *notifications.HANDLERS,
     *shares.HANDLERS,
     *downloads.HANDLERS,
+    *search.HANDLERS,
 ]
