@@ -12,7 +12,7 @@ from contextlib import AbstractAsyncContextManager
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
-    from photoarchive.db.search import Field, Phrase
+    from photoarchive.db.search import Phrase
 
 # Bound parameters, `?` in the SQL text: a backend that spells them otherwise rewrites them.
 Params = Sequence[Any] | dict[str, Any]
@@ -76,7 +76,7 @@ class TextSearch(Protocol):
     `tsvector` columns or tables kept up the same way, `unaccent` and `:*` for prefixes."""
 
     def photos_with(
-        self, phrase: Phrase, field: Field | None = None
+        self, phrases: Sequence[Phrase], without: Sequence[Phrase] = ()
     ) -> tuple[str, list[object]]: ...
 
     def albums_titled(self, phrase: Phrase) -> tuple[str, list[object]]: ...

@@ -9,6 +9,7 @@ Every phrase reaches the engine as one quoted FTS5 string, bound: whatever a per
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -19,27 +20,33 @@ Field = Literal["camera", "lens"]
 @dataclass(frozen=True, slots=True)
 class Phrase:
     """Words to find in this order; with `prefix`, the last may be the start of a longer word
-    (`birth` finds `birthday`). Case and accents never matter."""
+    (`birth` finds `birthday`). Case and accents never matter. `field`: only in that part of a
+    photo (its camera, its lens); None: anywhere a word of a photo is kept."""
 
     text: str
     prefix: bool = True
+    field: Field | None = None
 
 
 def _fts_string(phrase: Phrase) -> str:
     # A NUL would end the string early for the engine's parser: never part of a word anyway.
     quoted = '"' + phrase.text.replace("\x00", " ").replace('"', '""') + '"'
-    return quoted + "*" if phrase.prefix else quoted
+    quoted = quoted + "*" if phrase.prefix else quoted
+    return f"{phrase.field} : {quoted}" if phrase.field is not None else quoted
 
 
 class FTS5Search:
     """Satisfies `photoarchive.db.protocol.TextSearch`."""
 
-    def photos_with(self, phrase: Phrase, field: Field | None = None) -> tuple[str, list[object]]:
+    def photos_with(
+        self, phrases: Sequence[Phrase], without: Sequence[Phrase] = ()
+    ) -> tuple[str, list[object]]:
         """A subquery of the ids of the photos whose caption, comments, original file name,
-        camera or lens (or only `field`) hold `phrase`, and its parameters."""
-        query = _fts_string(phrase)
-        if field is not None:
-            query = f"{field} : {query}"
+        camera and lens hold every one of `phrases` (at least one) and none of `without`, and
+        its parameters."""
+        query = " AND ".join(_fts_string(phrase) for phrase in phrases)
+        if without:
+            query = f"({query}) NOT (" + " OR ".join(_fts_string(p) for p in without) + ")"
         return "SELECT rowid FROM photo_text WHERE photo_text MATCH ?", [query]
 
     def albums_titled(self, phrase: Phrase) -> tuple[str, list[object]]:

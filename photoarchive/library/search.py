@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from photoarchive.accounts.users import User
 from photoarchive.db import Phrase
-from photoarchive.db.search import Field
 from photoarchive.library import access, cursors, photos
 from photoarchive.library.photos import Photo
 from photoarchive.library.search_query import Filter, Query, parse
@@ -22,6 +21,10 @@ from photoarchive.services import Services
 
 _DATE = "COALESCE(p.taken_at, p.created_at)"
 _NOTHING: tuple[str, list[object]] = ("1 = 0", [])
+# At least this many photos hold the words: results are then found by walking photos newest
+# first and keeping those that match (a page fills within a few thousand steps); fewer, and
+# the matching photos are read by id and put in order (never more than this many to sort).
+MANY = 1000
 _ALBUMS_OF_MEMBER = (
     "SELECT ap.photo_id FROM album_photos ap JOIN album_members am"
     " ON am.album_id = ap.album_id AND am.user_id = ? WHERE ap.album_id IN ({})"
@@ -41,11 +44,13 @@ def _in_albums(svc: Services, account: User | None, phrase: Phrase) -> tuple[str
     return "p.id IN (" + _ALBUMS_OF_MEMBER.format(titled) + ")", [account.id, *params]
 
 
-def _words(svc: Services, account: User | None, phrase: Phrase) -> tuple[str, list[object]]:
-    text, params = svc.db.search.photos_with(phrase)
-    titles, more = _in_albums(svc, account, phrase)
-    if titles == _NOTHING[0]:
+def _matches(svc: Services, account: User | None, phrase: Phrase) -> tuple[str, list[object]]:
+    """Photos whose own words hold `phrase`, or that are in an album of the viewer's whose
+    title does."""
+    text, params = svc.db.search.photos_with([phrase])
+    if account is None or phrase.field is not None:
         return f"p.id IN ({text})", params
+    titles, more = _in_albums(svc, account, phrase)
     return f"(p.id IN ({text}) OR {titles})", [*params, *more]
 
 
@@ -59,12 +64,9 @@ def _filter(svc: Services, account: User | None, f: Filter) -> tuple[str, list[o
     me = None if account is None else account.id
     if f.name == "from":
         return "p.owner_id IN (SELECT id FROM users WHERE username_key = ?)", [f.value]
-    if f.name in ("camera", "lens"):
-        field: Field = "camera" if f.name == "camera" else "lens"
-        text, params = svc.db.search.photos_with(Phrase(f.value), field)
-        return f"p.id IN ({text})", params
     if f.name in ("year", "month", "after", "before"):
-        parts, params = [], []
+        parts: list[str] = []
+        params: list[object] = []
         if f.since:
             parts.append(f"{_DATE} >= ?")
             params.append(f.since)
@@ -91,7 +93,51 @@ def _filter(svc: Services, account: User | None, f: Filter) -> tuple[str, list[o
     return f"((p.owner_id = ? OR {shown}) AND {_PLACE})", [me, _like_word(f.value)]
 
 
-def _where(svc: Services, viewer: User | None, query: Query) -> tuple[list[str], list[object]]:
+def _phrases(query: Query, negated: bool) -> list[Phrase]:
+    """The words and phrases (not) left out, and `camera:` and `lens:` (which only a photo's
+    own words can hold)."""
+    found = [term.phrase for term in query.terms if term.negated == negated]
+    for f in query.filters:
+        if f.name in ("camera", "lens") and f.negated == negated:
+            found.append(Phrase(f.value, field="camera" if f.name == "camera" else "lens"))
+    return found
+
+
+async def _candidates(
+    svc: Services, account: User | None, wanted: list[Phrase], unwanted: list[Phrase]
+) -> tuple[str, list[object]]:
+    """One condition that holds for every photo that has all of `wanted` and none of
+    `unwanted`: the photos whose own words say so (one question to the index), or else (a
+    word may be in an album's title instead) those in the viewer's albums titled with any of
+    the words wanted that hold each. Written so that the database starts from the matching
+    photos when they are few, and walks photos newest first when they are many (see MANY).
+    What is left out by an album's title is left out by the caller."""
+    text, params = svc.db.search.photos_with(wanted, unwanted)
+    # A bound LIMIT around the index's own subquery: counting stops at MANY.
+    found = await svc.db.fetchval(f"SELECT COUNT(*) FROM ({text} LIMIT ?) m", [*params, MANY])  # noqa: S608
+    driver = "p.id" if found < MANY else "+p.id"  # a unary plus keeps the planner off the id
+    titled = [] if account is None else [p for p in wanted if p.field is None]
+    if not titled:
+        return f"{driver} IN ({text})", params
+    anywhere = [_in_albums(svc, account, p) for p in titled]
+    each = [_matches(svc, account, p) for p in wanted]
+    if unwanted:
+        left_out, more = svc.db.search.photos_with(unwanted)  # any of them
+        each.append((f"NOT p.id IN ({left_out})", more))
+    condition = (
+        f"({driver} IN ({text}) OR (("
+        + " OR ".join(c for c, _ in anywhere)
+        + ") AND "
+        + " AND ".join(c for c, _ in each)
+        + "))"
+    )
+    values = [*params, *(v for _, m in anywhere for v in m), *(v for _, m in each for v in m)]
+    return condition, values
+
+
+async def _where(
+    svc: Services, viewer: User | None, query: Query
+) -> tuple[list[str], list[object]]:
     who = access.Viewer(viewer, public_view=svc.settings.public_view)
     visible, params = access.visible_sql(who)
     account = who.account
@@ -102,10 +148,24 @@ def _where(svc: Services, viewer: User | None, query: Query) -> tuple[list[str],
     else:
         where.append(f"(p.owner_id = ? OR {photos.not_archived('p')})")
         params.append(account.id)
-    parts = [(term.negated, *_words(svc, account, term.phrase)) for term in query.terms]
-    parts += [(f.negated, *_filter(svc, account, f)) for f in query.filters]
-    for negated, condition, more in parts:
-        where.append(f"NOT {condition}" if negated else condition)
+    wanted, unwanted = _phrases(query, negated=False), _phrases(query, negated=True)
+    parts: list[tuple[str, list[object]]] = []
+    if wanted:
+        parts.append(await _candidates(svc, account, wanted, unwanted))
+        # A photo whose words lack a word left out may still be in an album titled with it.
+        parts += [
+            (f"NOT {c}", m)
+            for c, m in (_in_albums(svc, account, p) for p in unwanted if p.field is None)
+            if c != _NOTHING[0]
+        ]
+    else:
+        parts += [(f"NOT {c}", m) for c, m in (_matches(svc, account, p) for p in unwanted)]
+    for f in query.filters:
+        if f.name not in ("camera", "lens"):
+            condition, more = _filter(svc, account, f)
+            parts.append((f"NOT {condition}" if f.negated else condition, more))
+    for condition, more in parts:
+        where.append(condition)
         params.extend(more)
     return where, params
 
@@ -125,9 +185,10 @@ async def page(
     after = cursors.decode(cursor)
     if query.empty:
         return [], None
-    where, params = _where(svc, viewer, query)
+    where, params = await _where(svc, viewer, query)
     if after is not None:
-        where.append(f"({_DATE} < ? OR ({_DATE} = ? AND p.id < ?))")
+        # The first part lets an index on the date start where the last page ended.
+        where.append(f"{_DATE} <= ? AND ({_DATE} < ? OR p.id < ?)")
         params += [after[0], after[0], after[1]]
     # A fixed column list, and conditions that are constant strings around subqueries from
     # the database seam and access.visible_sql: every value is bound.
