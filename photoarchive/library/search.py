@@ -120,15 +120,16 @@ async def _candidates(
     if not titled:
         return f"{driver} IN ({text})", params
     anywhere = [_in_albums(svc, account, p) for p in titled]
-    each = [_matches(svc, account, p) for p in wanted]
+    # With one word, being in an album titled with it is all the second branch asks.
+    each = [] if len(wanted) == 1 else [_matches(svc, account, p) for p in wanted]
     if unwanted:
         left_out, more = svc.db.search.photos_with(unwanted)  # any of them
         each.append((f"NOT p.id IN ({left_out})", more))
     condition = (
         f"({driver} IN ({text}) OR (("
         + " OR ".join(c for c, _ in anywhere)
-        + ") AND "
-        + " AND ".join(c for c, _ in each)
+        + ")"
+        + "".join(f" AND {c}" for c, _ in each)
         + "))"
     )
     values = [*params, *(v for _, m in anywhere for v in m), *(v for _, m in each for v in m)]
