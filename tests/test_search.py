@@ -57,12 +57,15 @@ async def found(svc: Services, viewer: User | None, q: str) -> list[int]:
     return [p.id for p in items]
 
 
-@pytest.fixture(params=["few", "many"])
+@pytest.fixture(params=["few", "many", "windows"])
 def walk(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    """Both ways of finding results: from the matching photos, and (as when many photos
-    match) by walking photos newest first; they must agree."""
-    if request.param == "many":
+    """Every way of finding results: from the matching photos; (as when many photos match)
+    by walking photos newest first; and that walk in windows that widen from one photo
+    (as they do from thousands in a large archive). They must agree."""
+    if request.param in ("many", "windows"):
         monkeypatch.setattr(search, "MANY", 0)
+    if request.param == "windows":
+        monkeypatch.setattr(search, "WINDOW", 1)
     return str(request.param)
 
 

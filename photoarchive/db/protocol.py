@@ -76,7 +76,10 @@ class TextSearch(Protocol):
     `tsvector` columns or tables kept up the same way, `unaccent` and `:*` for prefixes."""
 
     def photos_with(
-        self, phrases: Sequence[Phrase], without: Sequence[Phrase] = ()
+        self,
+        phrases: Sequence[Phrase],
+        without: Sequence[Phrase] = (),
+        ids: tuple[int, int] | None = None,
     ) -> tuple[str, list[object]]: ...
 
     def albums_titled(self, phrase: Phrase) -> tuple[str, list[object]]: ...

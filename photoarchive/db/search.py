@@ -39,15 +39,22 @@ class FTS5Search:
     """Satisfies `photoarchive.db.protocol.TextSearch`."""
 
     def photos_with(
-        self, phrases: Sequence[Phrase], without: Sequence[Phrase] = ()
+        self,
+        phrases: Sequence[Phrase],
+        without: Sequence[Phrase] = (),
+        ids: tuple[int, int] | None = None,
     ) -> tuple[str, list[object]]:
         """A subquery of the ids of the photos whose caption, comments, original file name,
-        camera and lens hold every one of `phrases` (at least one) and none of `without`, and
-        its parameters."""
+        camera and lens hold every one of `phrases` (at least one) and none of `without`
+        (with `ids`, only those from the first id to the second), and its parameters."""
         query = " AND ".join(_fts_string(phrase) for phrase in phrases)
         if without:
             query = f"({query}) NOT (" + " OR ".join(_fts_string(p) for p in without) + ")"
-        return "SELECT rowid FROM photo_text WHERE photo_text MATCH ?", [query]
+        sql = "SELECT rowid FROM photo_text WHERE photo_text MATCH ?"
+        if ids is None:
+            return sql, [query]
+        # FTS5 seeks to a rowid range in each word's list rather than reading all of it.
+        return sql + " AND rowid BETWEEN ? AND ?", [query, *ids]
 
     def albums_titled(self, phrase: Phrase) -> tuple[str, list[object]]:
         """A subquery of the ids of the albums whose title holds `phrase`, and its parameters."""

@@ -12,8 +12,10 @@ someone else's photo was taken is never told, not even by which photos a filter 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from photoarchive.accounts.users import User
-from photoarchive.db import Phrase
+from photoarchive.db import Phrase, Row
 from photoarchive.library import access, cursors, photos
 from photoarchive.library.photos import Photo
 from photoarchive.library.search_query import Filter, Query, parse
@@ -25,6 +27,8 @@ _NOTHING: tuple[str, list[object]] = ("1 = 0", [])
 # first and keeping those that match (a page fills within a few thousand steps); fewer, and
 # the matching photos are read by id and put in order (never more than this many to sort).
 MANY = 1000
+# The first window of photos looked through when many match (see `_windowed`).
+WINDOW = 2000
 _ALBUMS_OF_MEMBER = (
     "SELECT ap.photo_id FROM album_photos ap JOIN album_members am"
     " ON am.album_id = ap.album_id AND am.user_id = ? WHERE ap.album_id IN ({})"
@@ -104,21 +108,29 @@ def _phrases(query: Query, negated: bool) -> list[Phrase]:
 
 
 async def _candidates(
-    svc: Services, account: User | None, wanted: list[Phrase], unwanted: list[Phrase]
-) -> tuple[str, list[object]]:
+    svc: Services,
+    account: User | None,
+    wanted: list[Phrase],
+    unwanted: list[Phrase],
+    ids: tuple[int, int] | None,
+) -> tuple[str, list[object], bool]:
     """One condition that holds for every photo that has all of `wanted` and none of
     `unwanted`: the photos whose own words say so (one question to the index), or else (a
     word may be in an album's title instead) those in the viewer's albums titled with any of
     the words wanted that hold each. Written so that the database starts from the matching
     photos when they are few, and walks photos newest first when they are many (see MANY).
-    What is left out by an album's title is left out by the caller."""
-    text, params = svc.db.search.photos_with(wanted, unwanted)
-    # A bound LIMIT around the index's own subquery: counting stops at MANY.
-    found = await svc.db.fetchval(f"SELECT COUNT(*) FROM ({text} LIMIT ?) m", [*params, MANY])  # noqa: S608
-    driver = "p.id" if found < MANY else "+p.id"  # a unary plus keeps the planner off the id
+    What is left out by an album's title is left out by the caller. With `ids` (many match),
+    only the photos' own words between those ids are asked for. The last value: many match."""
+    text, params = svc.db.search.photos_with(wanted, unwanted, ids)
+    many = True
+    if ids is None:
+        # A bound LIMIT around the index's own subquery: counting stops at MANY.
+        found = await svc.db.fetchval(f"SELECT COUNT(*) FROM ({text} LIMIT ?) m", [*params, MANY])  # noqa: S608
+        many = found >= MANY
+    driver = "+p.id" if many else "p.id"  # a unary plus keeps the planner off the id
     titled = [] if account is None else [p for p in wanted if p.field is None]
     if not titled:
-        return f"{driver} IN ({text})", params
+        return f"{driver} IN ({text})", params, many
     anywhere = [_in_albums(svc, account, p) for p in titled]
     # With one word, being in an album titled with it is all the second branch asks.
     each = [] if len(wanted) == 1 else [_matches(svc, account, p) for p in wanted]
@@ -133,12 +145,14 @@ async def _candidates(
         + "))"
     )
     values = [*params, *(v for _, m in anywhere for v in m), *(v for _, m in each for v in m)]
-    return condition, values
+    return condition, values, many
 
 
 async def _where(
-    svc: Services, viewer: User | None, query: Query
-) -> tuple[list[str], list[object]]:
+    svc: Services, viewer: User | None, query: Query, ids: tuple[int, int] | None = None
+) -> tuple[list[str], list[object], bool]:
+    """The conditions a result meets, their parameters, and whether many photos' own words
+    match (see `_candidates`)."""
     who = access.Viewer(viewer, public_view=svc.settings.public_view)
     visible, params = access.visible_sql(who)
     account = who.account
@@ -151,8 +165,10 @@ async def _where(
         params.append(account.id)
     wanted, unwanted = _phrases(query, negated=False), _phrases(query, negated=True)
     parts: list[tuple[str, list[object]]] = []
+    many = False
     if wanted:
-        parts.append(await _candidates(svc, account, wanted, unwanted))
+        condition, more, many = await _candidates(svc, account, wanted, unwanted, ids)
+        parts.append((condition, more))
         # A photo whose words lack a word left out may still be in an album titled with it.
         parts += [
             (f"NOT {c}", m)
@@ -168,7 +184,76 @@ async def _where(
     for condition, more in parts:
         where.append(condition)
         params.extend(more)
-    return where, params
+    return where, params, many
+
+
+def _after(after: tuple[str, int] | None) -> tuple[list[str], list[object]]:
+    """The keyset condition of the rows after a cursor's."""
+    if after is None:
+        return [], []
+    # The first part lets an index on the date start where the last page ended.
+    return [f"{_DATE} <= ? AND ({_DATE} < ? OR p.id < ?)"], [after[0], after[0], after[1]]
+
+
+async def _rows(
+    svc: Services, viewer: User | None, where: list[str], params: list[object], size: int
+) -> Sequence[Row]:
+    # A fixed column list, and conditions that are constant strings around subqueries from
+    # the database seam and access.visible_sql: every value is bound.
+    sql = (
+        f"SELECT {photos.PHOTO_COLUMNS}, {_DATE} FROM photos p"  # noqa: S608
+        " JOIN users u ON u.id = p.owner_id WHERE " + " AND ".join(where)
+    )
+    sql += f" ORDER BY {_DATE} DESC, p.id DESC LIMIT ?"
+    return await svc.db.fetchall(sql, [*photos.reading_for(viewer), *params, size + 1])
+
+
+async def _window(
+    svc: Services, after: tuple[str, int] | None, until: str | None, width: int
+) -> tuple[int, int, str, int] | None:
+    """The next `width` photos in the results' order (dated before `until`, if given),
+    whoever may see them: their smallest and largest ids, and the date and id of the last;
+    None when fewer are left."""
+    keyset, params = _after(after)
+    if until is not None:
+        keyset.append(f"{_DATE} < ?")
+        params.append(until)
+    where = (" WHERE " + " AND ".join(keyset)) if keyset else ""
+    # Constant strings; every value is bound.
+    ordered = f"FROM photos p{where} ORDER BY {_DATE} DESC, p.id DESC LIMIT ?"
+    last_sql = f"SELECT p.id, {_DATE} {ordered} OFFSET ?"
+    last = await svc.db.fetchone(last_sql, [*params, 1, width - 1])
+    if last is None:
+        return None
+    span_sql = f"SELECT MIN(w.id), MAX(w.id) FROM (SELECT p.id {ordered}) w"  # noqa: S608
+    span = await svc.db.fetchone(span_sql, [*params, width])
+    assert span is not None  # an aggregate: one row always
+    return int(span[0]), int(span[1]), str(last[1]), int(last[0])
+
+
+async def _windowed(
+    svc: Services, viewer: User | None, query: Query, after: tuple[str, int] | None, size: int
+) -> Sequence[Row] | None:
+    """When many photos match: the page from the next photos in order alone, a window that
+    widens until it holds a page. Where ids follow dates (photos uploaded as they are taken)
+    the index then reads only the ids of the window, not every match in the archive. None
+    when the window grew to all that is left (the caller asks the whole question)."""
+    # Results are dated before the earliest `until` of the date filters: the window starts there.
+    bounds = [f.until for f in query.filters if f.until and not f.negated]
+    until = min(bounds) if bounds else None
+    width = WINDOW
+    while (edge := await _window(svc, after, until, width)) is not None:
+        low, high, last_date, last_id = edge
+        where, params, _ = await _where(svc, viewer, query, ids=(low, high))
+        keyset, more = _after(after)
+        where += [*keyset, f"({_DATE} > ? OR ({_DATE} = ? AND p.id >= ?))"]
+        rows = await _rows(
+            svc, viewer, where, [*params, *more, last_date, last_date, last_id], size
+        )
+        if len(rows) > size:
+            return rows
+        width *= 4
+    return None
 
 
 async def page(
@@ -186,19 +271,11 @@ async def page(
     after = cursors.decode(cursor)
     if query.empty:
         return [], None
-    where, params = await _where(svc, viewer, query)
-    if after is not None:
-        # The first part lets an index on the date start where the last page ended.
-        where.append(f"{_DATE} <= ? AND ({_DATE} < ? OR p.id < ?)")
-        params += [after[0], after[0], after[1]]
-    # A fixed column list, and conditions that are constant strings around subqueries from
-    # the database seam and access.visible_sql: every value is bound.
-    sql = (
-        f"SELECT {photos.PHOTO_COLUMNS}, {_DATE} FROM photos p"  # noqa: S608
-        " JOIN users u ON u.id = p.owner_id WHERE " + " AND ".join(where)
-    )
-    sql += f" ORDER BY {_DATE} DESC, p.id DESC LIMIT ?"
-    rows = await svc.db.fetchall(sql, [*photos.reading_for(viewer), *params, size + 1])
+    where, params, many = await _where(svc, viewer, query)
+    rows = await _windowed(svc, viewer, query, after, size) if many else None
+    if rows is None:
+        keyset, more = _after(after)
+        rows = await _rows(svc, viewer, [*where, *keyset], [*params, *more], size)
     items = [photos.from_row(list(row)[:-1], viewer) for row in rows[:size]]
     next_cursor = cursors.encode(rows[size - 1][-1], items[-1].id) if len(rows) > size else None
     await photos.decorate(svc, items, viewer, with_comments=False)
