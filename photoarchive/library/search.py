@@ -48,10 +48,12 @@ def _in_albums(svc: Services, account: User | None, phrase: Phrase) -> tuple[str
     return "p.id IN (" + _ALBUMS_OF_MEMBER.format(titled) + ")", [account.id, *params]
 
 
-def _matches(svc: Services, account: User | None, phrase: Phrase) -> tuple[str, list[object]]:
-    """Photos whose own words hold `phrase`, or that are in an album of the viewer's whose
-    title does."""
-    text, params = svc.db.search.photos_with([phrase])
+def _matches(
+    svc: Services, account: User | None, phrase: Phrase, ids: tuple[int, int] | None = None
+) -> tuple[str, list[object]]:
+    """Photos whose own words hold `phrase` (of those between `ids`, if given), or that are
+    in an album of the viewer's whose title does."""
+    text, params = svc.db.search.photos_with([phrase], ids=ids)
     if account is None or phrase.field is not None:
         return f"p.id IN ({text})", params
     titles, more = _in_albums(svc, account, phrase)
@@ -133,9 +135,9 @@ async def _candidates(
         return f"{driver} IN ({text})", params, many
     anywhere = [_in_albums(svc, account, p) for p in titled]
     # With one word, being in an album titled with it is all the second branch asks.
-    each = [] if len(wanted) == 1 else [_matches(svc, account, p) for p in wanted]
-    if unwanted:
-        left_out, more = svc.db.search.photos_with(unwanted)  # any of them
+    each = [] if len(wanted) == 1 else [_matches(svc, account, p, ids) for p in wanted]
+    for phrase in unwanted:  # the index's own answer left these out already
+        left_out, more = svc.db.search.photos_with([phrase], ids=ids)
         each.append((f"NOT p.id IN ({left_out})", more))
     condition = (
         f"({driver} IN ({text}) OR (("
