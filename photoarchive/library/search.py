@@ -26,7 +26,7 @@ _NOTHING: tuple[str, list[object]] = ("1 = 0", [])
 # At least this many photos hold the words: results are then found by walking photos newest
 # first and keeping those that match (a page fills within a few thousand steps); fewer, and
 # the matching photos are read by id and put in order (never more than this many to sort).
-MANY = 1000
+MANY = 2000
 # The first window of photos looked through when many match (see `_windowed`).
 WINDOW = 2000
 _ALBUMS_OF_MEMBER = (
