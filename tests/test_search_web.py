@@ -177,3 +177,11 @@ def test_the_page_without_words_shows_what_the_box_understands(archive: LiveServ
     answer = browser(archive, "other").get("/search")
     assert answer.status_code == 200
     assert "is:favorite" in parse(answer.text).text
+
+
+def test_what_was_typed_is_shown_escaped(archive: LiveServer) -> None:
+    typed = '<img src=x onerror=alert(1)>"'
+    answer = browser(archive, "other").get("/search", params={"q": typed})
+    assert answer.status_code == 200
+    assert "<img src=x" not in answer.text
+    assert _header_form(answer.text)["value"] == typed  # the parser unescapes it again
