@@ -125,6 +125,9 @@ def test_the_index_follows_every_write(tmp_path: Path, walk: str) -> None:
         assert await found(svc, bob, "picnic -winter") == [photo]  # not bob's album
         await album_photos.remove(svc, album, ann, [photo])
         assert await found(svc, ann, "winter") == []
+        async with svc.db.transaction() as tx:  # the engine's own check of its index
+            await tx.execute("INSERT INTO photo_text (photo_text) VALUES ('integrity-check')")
+            await tx.execute("INSERT INTO album_text (album_text) VALUES ('integrity-check')")
         await photos.delete(svc, ann, photo)
         assert await found(svc, ann, "picnic") == []
         rows = await svc.db.fetchval("SELECT COUNT(*) FROM photo_text")
