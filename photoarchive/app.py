@@ -34,6 +34,7 @@ from photoarchive.web import (
     events,
     favorites_api,
     media,
+    search_api,
     shares_api,
     trash_api,
 )
@@ -121,6 +122,7 @@ def create_app(settings: Settings) -> Litestar:
             *trash_api.HANDLERS,
             *bulk_api.HANDLERS,
             *downloads_api.HANDLERS,
+            *search_api.HANDLERS,
             *admin_api.HANDLERS,
             media.media,
             events.events,

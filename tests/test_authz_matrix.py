@@ -123,6 +123,9 @@ MATRIX: dict[tuple[str, str], tuple[int, int, int, int, int]] = {
     ("PUT", "/api/v1/photos/{photo_id:int}/favorite"): (401, 401, 200, 200, 200),
     ("DELETE", "/api/v1/photos/{photo_id:int}/favorite"): (401, 401, 200, 200, 200),
     ("GET", "/api/v1/favorites"): (401, 401, 200, 200, 200),
+    # search: a read, of what each viewer may see (tests/test_search.py says what matches)
+    ("GET", "/search"): (303, 200, 200, 200, 200),
+    ("GET", "/api/v1/search"): (401, 200, 200, 200, 200),
     # one action on many photos: each photo decided alone, as in tests/test_authz_bulk.py
     ("POST", "/api/v1/photos/bulk"): (401, 401, 200, 200, 200),
     ("DELETE", "/api/v1/comments/{comment_id:int}"): (401, 401, 403, 204, 403),
@@ -512,6 +515,8 @@ def perform(world: World, role: str, method: str, path: str) -> int:
     server = world.server
     is_api = path.startswith("/api/")
     url = fill(path, path_values(world, path))
+    if path in ("/search", "/api/v1/search"):
+        url += "?q=matrix"
     kwargs = body(world, method, path, role)
     client = world.client(role, api=is_api, fresh=(method, path) in SESSION_ENDERS)
     if is_api and "data" in kwargs and "files" not in kwargs:

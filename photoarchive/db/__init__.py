@@ -13,9 +13,11 @@ from photoarchive.db.protocol import (
     Params,
     Reader,
     Row,
+    TextSearch,
     Transaction,
     UniqueViolation,
 )
+from photoarchive.db.search import Phrase
 from photoarchive.db.sqlite import MAX_ROWID, Database, SQLiteTransaction, migrations, placeholders
 
 __all__ = [
@@ -25,9 +27,11 @@ __all__ = [
     "ForeignKeyViolation",
     "IntegrityError",
     "Params",
+    "Phrase",
     "Reader",
     "Row",
     "SQLiteTransaction",
+    "TextSearch",
     "Transaction",
     "UniqueViolation",
     "migrations",

@@ -19,6 +19,7 @@ from photoarchive.web.routes import (
     photo_fixes,
     photos,
     resets,
+    search,
     settings,
     shares,
     trash,
@@ -43,4 +44,5 @@ PAGE_HANDLERS = [
     *shares.HANDLERS,
     *trash.HANDLERS,
     *downloads.HANDLERS,
+    *search.HANDLERS,
 ]
