@@ -63,6 +63,7 @@ class Settings:
     # The quota of each account made from now on; 0: no limit.
     default_quota_mb: int = 0
     strip_location: bool = False
+    map_tiles: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"  # or "off": no map
     # argon2id cost; the defaults are OWASP's minimum (19 MiB, t=2, p=1)
     argon2_memory_kib: int = 19 * 1024
     argon2_time_cost: int = 2
@@ -150,8 +151,9 @@ class Settings:
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:
-        env = os.environ if environ is None else environ
-        reader = _Reader(env)
+        from photoarchive import tiles  # the map's own rules (which need these settings' error)
+
+        reader = _Reader(os.environ if environ is None else environ)
         values: dict[str, object] = {
             "data_dir": Path(reader.text("DATA_DIR", "./data")),
             "host": reader.text("HOST", "127.0.0.1"),
@@ -165,6 +167,7 @@ class Settings:
             "max_download_items": reader.integer("MAX_DOWNLOAD_ITEMS", 5000, 1, 50_000),
             "default_quota_mb": reader.integer("DEFAULT_QUOTA_MB", 0, 0, QUOTA_MB_MAX),
             "strip_location": reader.boolean("STRIP_LOCATION", False),
+            "map_tiles": tiles.parse(reader.text("MAP_TILES", tiles.OPENSTREETMAP), SettingsError),
             "image_workers": reader.integer("IMAGE_WORKERS", 2, 1, 64),
             "media_cache_mb": reader.integer("MEDIA_CACHE_MB", 32, 0, 4096),
             "card_cache_mb": reader.integer("CARD_CACHE_MB", 8, 0, 4096),

@@ -17,6 +17,7 @@ from photoarchive.accounts.users import User
 from photoarchive.db import MAX_ROWID, Row, placeholders
 from photoarchive.errors import BadRequest, Forbidden, Invalid, NotFound
 from photoarchive.library import access, blobs, live
+from photoarchive.library.geocoder import Place
 from photoarchive.media import images
 from photoarchive.services import Services
 
@@ -70,6 +71,12 @@ class Photo:
     private: bool  # see library/access.py: its owner's, and its albums' members', only
     album_member: int | None  # the viewer it was read for, if in an album of theirs holding it
     archived: bool  # by its owner: out of the feed and profile grid (see library/archive.py)
+    city: str | None  # where it was taken, as a town (library/places.py), before the decision
+    region: str | None
+    country: str | None
+    country_code: str | None
+    places_shared: bool  # its owner shows their photos' places to others
+    place: Place | None = None  # the town and country, as the viewer may see them
     liked_by_me: bool = False
     favorite: bool = False  # the viewer's own (see library/favorites.py)
     can_edit: bool = False
@@ -113,10 +120,11 @@ class Photo:
 
 
 # A Photo's columns in the order of its fields, so that a row becomes a photo positionally:
-# looking thirty values up by name, for thirty photos a page, cost more than the query. The last
-# two but one are what library/access.py decides by: whether the photo is private, and the
+# looking thirty values up by name, for thirty photos a page, cost more than the query. Two are
+# what library/access.py decides by: whether the photo is private, and the
 # viewer's id when they are a member of an album holding it (the viewer is `?`, bound by
-# `reading_for`); the last, whether its owner archived it.
+# `reading_for`); then whether its owner archived it, its place, and whether its
+# owner shows places to others.
 def _columns(viewer: str) -> str:
     # Two constant expressions for the viewer ("?" or the media lookup's session column).
     assert viewer in ("?", "s.user_id")
@@ -128,7 +136,12 @@ def _columns(viewer: str) -> str:
         " EXISTS (SELECT 1 FROM private_photos pp WHERE pp.photo_id = p.id),"
         " (SELECT am.user_id FROM album_photos ap JOIN album_members am"
         f" ON am.album_id = ap.album_id AND am.user_id = {viewer} WHERE ap.photo_id = p.id LIMIT 1),"
-        " EXISTS (SELECT 1 FROM archived_photos ar WHERE ar.photo_id = p.id)"
+        " EXISTS (SELECT 1 FROM archived_photos ar WHERE ar.photo_id = p.id),"
+        " (SELECT pl.city FROM photo_places pl WHERE pl.photo_id = p.id),"
+        " (SELECT pl.region FROM photo_places pl WHERE pl.photo_id = p.id),"
+        " (SELECT pl.country FROM photo_places pl WHERE pl.photo_id = p.id),"
+        " (SELECT pl.country_code FROM photo_places pl WHERE pl.photo_id = p.id),"
+        " EXISTS (SELECT 1 FROM place_sharing ps WHERE ps.user_id = p.owner_id)"
     )
 
 
@@ -139,7 +152,7 @@ PHOTO_COLUMNS = _PHOTO_COLUMNS
 
 
 # The columns above are the fields before the first one filled in after the read.
-_PHOTO_WIDTH = [f.name for f in fields(Photo)].index("liked_by_me")
+_PHOTO_WIDTH = [f.name for f in fields(Photo)].index("place")
 
 
 def not_archived(photo: str) -> str:
@@ -159,7 +172,11 @@ def _photo(row: Row | Sequence[Any], viewer: User | None) -> Photo:
     photo.private = bool(photo.private)
     photo.archived = bool(photo.archived)
     # Reading was allowed before the read (access.may_read_archive); the rest is per photo.
-    allowed = access.decide(access.Viewer(viewer, public_view=True), photo)
+    allowed = access.decide(
+        access.Viewer(viewer, public_view=True), photo, places_shared=bool(photo.places_shared)
+    )
+    if allowed.place and photo.country_code is not None:
+        photo.place = Place(photo.city, photo.region, photo.country, photo.country_code)
     if not allowed.location:  # where a photo was taken is its owner's to know
         photo.gps_lat = photo.gps_lon = None
     photo.can_edit = allowed.edit

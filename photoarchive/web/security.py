@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 from litestar.types import Message, Scope
 
+from photoarchive import tiles
 from photoarchive.settings import Settings
 from photoarchive.web.apidocs import docs_policy
 
@@ -56,13 +57,14 @@ def media_origins(settings: Settings) -> list[str]:
 
 def content_security_policy(settings: Settings) -> str:
     media = media_origins(settings)
+    tile_host = tiles.origin(settings.map_tiles)  # the map page's tiles (none when it is off)
     return _policy(
         [
             ("default-src", ["'self'"]),
             ("script-src", ["'self'"]),
             ("style-src", ["'self'"]),
             # Placeholders are data: URIs shown as background images while a photo loads.
-            ("img-src", ["'self'", "data:", *media]),
+            ("img-src", ["'self'", "data:", *media, *([tile_host] if tile_host else [])]),
             ("media-src", ["'self'", *media]),
             ("connect-src", ["'self'"]),
             ("font-src", ["'self'"]),

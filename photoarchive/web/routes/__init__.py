@@ -1,7 +1,7 @@
 """The HTML pages, one module per area: feed, photos, albums, collections (one's favorites and
 archive), comments, downloads (a zip of chosen photos), upload, auth (sign-in, sign-up and
-emailed codes), resets (password-reset links), settings, admin, notifications, health. Each
-names its handlers in `HANDLERS`."""
+emailed codes), resets (password-reset links), settings, admin, notifications, health, places
+(and the map). Each names its handlers in `HANDLERS`."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from photoarchive.web.routes import (
     icons,
     notifications,
     photos,
+    places,
     resets,
     settings,
     shares,
@@ -39,4 +40,5 @@ PAGE_HANDLERS = [
     *notifications.HANDLERS,
     *shares.HANDLERS,
     *downloads.HANDLERS,
+    *places.HANDLERS,
 ]
