@@ -41,6 +41,7 @@ def test_a_real_photos_coordinates_become_its_town_and_country(path: Path) -> No
         (64.1466, -21.9426, "Reykjavík", "IS"),  # north and west
         (78.2232, 15.6267, "Longyearbyen", "SJ"),  # far north, where degrees of longitude shrink
         (-17.8277, 31.0534, "Harare", "ZW"),
+        (45.7597, 4.8422, "Lyon", "FR"),  # an arrondissement is named after its city
     ],
 )
 def test_towns_around_the_world(lat: float, lon: float, city: str, code: str) -> None:

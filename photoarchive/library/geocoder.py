@@ -22,6 +22,7 @@ DATA = Path(__file__).resolve().parent / "geonames"
 # one an ocean away.
 MAX_KM = 100.0
 _EARTH_KM = 6371.0
+_DEGREE_KM = 111.0  # of latitude, everywhere (and of longitude at the equator)
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,14 +50,19 @@ class _Table:
 
     def nearest(self, lat: float, lon: float) -> Place | None:
         row, col = _cell(lat, lon)
+        # Cells are searched in square rings around the point's own, within MAX_KM: one row
+        # north and south (a degree of latitude is ~111 km), and as many columns as MAX_KM
+        # spans at the band's latitude nearest the pole (degrees of longitude shrink there).
+        rows = math.ceil(MAX_KM / _DEGREE_KM)
+        shrink = max(math.cos(math.radians(min(90.0, abs(lat) + rows))), 1e-3)
+        cols = min(180, 1 + math.ceil(MAX_KM / (_DEGREE_KM * shrink)))
         best: tuple[float, _Entry] | None = None
-        for ring in range(181):
-            # Every cell of ring r is at least r - 1 cells away, north-south or east-west: a
-            # degree of latitude is ~111 km, one of longitude less toward the poles.
-            shrink = math.cos(math.radians(min(89.0, abs(lat) + ring)))
-            if (ring - 1) * 111.0 * shrink > (MAX_KM if best is None else best[0]):
+        for ring in range(max(rows, cols) + 1):
+            # Every cell of this ring is at least ring - 1 degrees away east or west (or beyond
+            # `rows` north or south, and skipped): none can beat a place found nearer.
+            if best is not None and (ring - 1) * _DEGREE_KM * shrink > best[0]:
                 break
-            for cell in _ring(row, col, ring):
+            for cell in _ring(row, col, ring, rows):
                 for entry in self.cells.get(cell, ()):
                     km = _km(lat, lon, entry[0], entry[1])
                     if best is None or km < best[0]:
@@ -71,13 +77,14 @@ def _cell(lat: float, lon: float) -> tuple[int, int]:
     return math.floor(lat), math.floor(lon) % 360
 
 
-def _ring(row: int, col: int, ring: int) -> set[tuple[int, int]]:
+def _ring(row: int, col: int, ring: int, rows: int) -> set[tuple[int, int]]:
+    """The cells `ring` steps around (row, col), at most `rows` rows away."""
     if ring == 0:
         return {(row, col)}
     cells = set()
-    for dr in range(-ring, ring + 1):
-        for dc in range(-ring, ring + 1):
-            if max(abs(dr), abs(dc)) == ring and -90 <= row + dr < 90:
+    for dr in range(-min(ring, rows), min(ring, rows) + 1):
+        for dc in range(-ring, ring + 1) if abs(dr) == ring else (-ring, ring):
+            if -90 <= row + dr < 90:
                 cells.add((row + dr, (col + dc) % 360))
     return cells
 
