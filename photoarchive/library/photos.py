@@ -177,6 +177,7 @@ def _photo(row: Row | Sequence[Any], viewer: User | None) -> Photo:
     )
     if allowed.place and photo.country_code is not None:
         photo.place = Place(photo.city, photo.region, photo.country, photo.country_code)
+    photo.city = photo.region = photo.country = photo.country_code = None  # `place` says it
     if not allowed.location:  # where a photo was taken is its owner's to know
         photo.gps_lat = photo.gps_lon = None
     photo.can_edit = allowed.edit
