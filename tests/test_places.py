@@ -194,3 +194,17 @@ def test_the_map_holds_only_the_owners_own_photos(tmp_path: Path) -> None:
         assert not await places.shares(svc, bob)
 
     scenario(tmp_path, body)
+
+
+@pytest.mark.parametrize("strip", [False, True])
+def test_the_start_up_pass_fills_in_older_photos_unless_locations_are_stripped(
+    tmp_path: Path, strip: bool
+) -> None:
+    async def body(svc: Services) -> None:
+        alice = await person(svc, "alice")
+        photo_id = await _placed(svc, alice)  # as if uploaded before places existed
+        await places.run(svc)
+        found = await svc.db.fetchall("SELECT photo_id FROM photo_places")
+        assert [row[0] for row in found] == ([] if strip else [photo_id])
+
+    scenario(tmp_path, body, strip_location=strip)
