@@ -20,7 +20,7 @@ from photoarchive.accounts.mail import Mailer
 from photoarchive.accounts.passwords import Passwords
 from photoarchive.accounts.provider import AccountsUnavailable, build_accounts
 from photoarchive.db import Database
-from photoarchive.library import digests, rechecks, trash
+from photoarchive.library import digests, places, rechecks, trash
 from photoarchive.paths import static_dir, templates_dir
 from photoarchive.services import DecodeSlots, Services
 from photoarchive.settings import Settings
@@ -34,6 +34,7 @@ from photoarchive.web import (
     events,
     favorites_api,
     media,
+    places_api,
     search_api,
     shares_api,
     trash_api,
@@ -94,6 +95,7 @@ def create_app(settings: Settings) -> Litestar:
         background.add(asyncio.create_task(rechecks.run(svc), name="location re-check"))
         background.add(asyncio.create_task(digests.run(svc), name="daily digests"))
         background.add(asyncio.create_task(trash.run(svc), name="trash purge"))
+        background.add(asyncio.create_task(places.run(svc), name="places of older photos"))
 
     async def stop() -> None:
         for task in background:
@@ -124,6 +126,7 @@ def create_app(settings: Settings) -> Litestar:
             *downloads_api.HANDLERS,
             *search_api.HANDLERS,
             *admin_api.HANDLERS,
+            *places_api.HANDLERS,
             media.media,
             events.events,
             create_static_files_router(

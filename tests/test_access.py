@@ -48,7 +48,7 @@ DISABLED_OWNER = _user(1, disabled=True)
 @pytest.mark.parametrize("public_view", [False, True])
 def test_the_owner_may_do_everything(public_view: bool) -> None:
     assert decide(Viewer(OWNER, public_view), PHOTO) == Access(
-        view=True, location=True, edit=True, delete=True, react=True
+        view=True, location=True, edit=True, delete=True, react=True, place=True
     )
 
 

@@ -92,6 +92,12 @@ MATRIX: dict[tuple[str, str], tuple[int, int, int, int, int]] = {
     # the daily digest is offered only with a mail server, which this matrix's archive lacks
     ("POST", "/settings/digest"): (401, 401, 409, 409, 409),
     ("POST", "/settings/password"): (401, 401, 422, 422, 422),
+    # places: a guest reads the places others show, where guests may look; the map is one's own
+    ("POST", "/settings/places"): (401, 401, 303, 303, 303),
+    ("GET", "/places"): (303, 200, 200, 200, 200),
+    ("GET", "/map"): (303, 303, 200, 200, 200),
+    ("GET", "/api/v1/places"): (401, 200, 200, 200, 200),
+    ("GET", "/api/v1/map"): (401, 401, 200, 200, 200),
     ("POST", "/settings/sessions/{session_id:int}/end"): (401, 401, 404, 303, 404),
     ("POST", "/settings/sessions/end-others"): (401, 401, 303, 303, 303),
     # administration
@@ -481,6 +487,7 @@ def body(world: World, method: str, path: str, role: str) -> dict[str, Any]:
         "/password-reset/{token:str}": {"password": "a brand new passphrase"},
         "/settings/time-zone": {"time_zone": "Europe/Paris"},
         "/settings/digest": {"digest": "on"},
+        "/settings/places": {"place_sharing": "on"},
         "/api/v1/notifications/read": {"ids": None},
         "/admin/users/{username:str}/{action:str}": {"confirmed": "1"},
         "/admin/quotas/{username:str}": {"quota_mb": "100"},

@@ -20,7 +20,7 @@ from photoarchive.errors import (
     Unavailable,
     UnsupportedMedia,
 )
-from photoarchive.library import batches, blobs, photos, trash, usage, visibility
+from photoarchive.library import batches, blobs, geocoder, photos, places, trash, usage, visibility
 from photoarchive.library.batches import Adding
 from photoarchive.library.originals import encode_patches
 from photoarchive.library.photos import Photo
@@ -129,6 +129,9 @@ async def _store_and_insert(
     them can slip between that finding and the insert. The store is called outside any
     database transaction."""
     digest = incoming.sha256
+    meta = ingested.metadata
+    located = not svc.settings.strip_location and None not in (meta.gps_lat, meta.gps_lon)
+    place = await geocoder.lookup(meta.gps_lat or 0, meta.gps_lon or 0) if located else None
     async with svc.db.lock(blobs.lock_name(digest)):
         try:
             if await svc.store.stat(original_key(digest)) is None:
@@ -149,6 +152,8 @@ async def _store_and_insert(
                     await batches.join(tx, owner, adding, photo_id)
                 if photo_id is not None and private:
                     await visibility.mark(tx, photo_id, "private")
+                if photo_id is not None and located:
+                    await places.record(tx, photo_id, place)
                 return photo_id
         except StorageError as exc:
             await blobs.discard_while_locked(svc.db, svc.store, digest)

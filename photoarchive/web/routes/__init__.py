@@ -1,7 +1,7 @@
 """The HTML pages, one module per area: feed, photos, albums, collections (one's favorites and
 archive), comments, downloads (a zip of chosen photos), upload, auth (sign-in, sign-up and
-emailed codes), resets (password-reset links), settings, admin, notifications, trash, health.
-Each names its handlers in `HANDLERS`."""
+emailed codes), resets (password-reset links), settings, admin, notifications, trash, search,
+places (and the map), health. Each names its handlers in `HANDLERS`."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from photoarchive.web.routes import (
     notifications,
     photo_fixes,
     photos,
+    places,
     resets,
     search,
     settings,
@@ -45,4 +46,5 @@ PAGE_HANDLERS = [
     *trash.HANDLERS,
     *downloads.HANDLERS,
     *search.HANDLERS,
+    *places.HANDLERS,
 ]
