@@ -128,7 +128,7 @@ def test_a_share_links_holder_sees_only_what_the_link_grants_and_only_looks() ->
 def test_a_trashed_photo_is_nobodys_but_its_owners_in_the_trash(public_view: bool) -> None:
     in_album = _Photo(owner_id=1, trashed=True, album_member=2)
     assert decide(Viewer(OWNER, public_view), TRASHED) == Access(
-        view=False, location=True, edit=False, delete=False, react=False, trash=True
+        view=False, location=True, edit=False, delete=False, react=False, trash=True, place=True
     )
     for viewer in (MEMBER, ADMIN, DISABLED_OWNER, None):
         assert decide(Viewer(viewer, public_view), TRASHED) == NONE

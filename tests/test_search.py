@@ -22,6 +22,7 @@ from photoarchive.library import (
     favorites,
     photos,
     search,
+    trash,
     visibility,
 )
 from photoarchive.library.search_query import Q_MAX, parse
@@ -128,8 +129,9 @@ def test_the_index_follows_every_write(tmp_path: Path, walk: str) -> None:
         async with svc.db.transaction() as tx:  # the engine's own check of its index
             await tx.execute("INSERT INTO photo_text (photo_text) VALUES ('integrity-check')")
             await tx.execute("INSERT INTO album_text (album_text) VALUES ('integrity-check')")
-        await photos.delete(svc, ann, photo)
-        assert await found(svc, ann, "picnic") == []
+        await trash.move(svc, ann, photo)
+        assert await found(svc, ann, "picnic") == []  # in the trash: found by nobody
+        await trash.purge(svc, ann, photo)
         rows = await svc.db.fetchval("SELECT COUNT(*) FROM photo_text")
         assert rows == 0
 
