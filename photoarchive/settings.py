@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import ipaddress
 import os
-import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from email.utils import parseaddr
 from pathlib import Path
 from urllib.parse import SplitResult, unquote, urlsplit
+from zoneinfo import available_timezones
+
+from photoarchive.secret_key import load_or_create_secret
 
 PREFIX = "PHOTOARCHIVE_"
 REGISTRATION_MODES = ("open", "invite", "closed")
@@ -63,6 +65,7 @@ class Settings:
     # The quota of each account made from now on; 0: no limit.
     default_quota_mb: int = 0
     strip_location: bool = False
+    timezone: str = ""  # whose today memories recall (an IANA name); "": the server's zone
     # argon2id cost; the defaults are OWASP's minimum (19 MiB, t=2, p=1)
     argon2_memory_kib: int = 19 * 1024
     argon2_time_cost: int = 2
@@ -150,8 +153,7 @@ class Settings:
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:
-        env = os.environ if environ is None else environ
-        reader = _Reader(env)
+        reader = _Reader(os.environ if environ is None else environ)
         values: dict[str, object] = {
             "data_dir": Path(reader.text("DATA_DIR", "./data")),
             "host": reader.text("HOST", "127.0.0.1"),
@@ -165,6 +167,7 @@ class Settings:
             "max_download_items": reader.integer("MAX_DOWNLOAD_ITEMS", 5000, 1, 50_000),
             "default_quota_mb": reader.integer("DEFAULT_QUOTA_MB", 0, 0, QUOTA_MB_MAX),
             "strip_location": reader.boolean("STRIP_LOCATION", False),
+            "timezone": reader.zone("TIMEZONE"),
             "image_workers": reader.integer("IMAGE_WORKERS", 2, 1, 64),
             "media_cache_mb": reader.integer("MEDIA_CACHE_MB", 32, 0, 4096),
             "card_cache_mb": reader.integer("CARD_CACHE_MB", 8, 0, 4096),
@@ -376,22 +379,15 @@ class _Reader:
                 ) from None
         return tuple(found)
 
+    def zone(self, name: str) -> str:
+        value = self.text(name, "")
+        if value and value not in available_timezones():
+            raise SettingsError(f"{PREFIX}{name} must be an IANA zone like Europe/Paris: {value!r}")
+        return value
+
     def url(self, name: str, default: str) -> str:
         value = self.text(name, default).rstrip("/")
         parts = urlsplit(value)
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise SettingsError(f"{PREFIX}{name} must be an http:// or https:// URL, got {value!r}")
         return value
-
-
-def load_or_create_secret(data_dir: Path) -> str:
-    """Read the secret kept in the data dir, creating it (mode 0600) on first start."""
-    path = data_dir / "secret_key"
-    if path.exists():
-        return path.read_text().strip()
-    data_dir.mkdir(parents=True, exist_ok=True)
-    secret = secrets.token_hex(32)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(secret + "\n")
-    return secret
