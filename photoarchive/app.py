@@ -35,6 +35,7 @@ from photoarchive.web import (
     favorites_api,
     media,
     shares_api,
+    timeline_api,
 )
 from photoarchive.web.admission import BodyGate
 from photoarchive.web.apidocs import ApiDocs
@@ -119,6 +120,7 @@ def create_app(settings: Settings) -> Litestar:
             *bulk_api.HANDLERS,
             *downloads_api.HANDLERS,
             *admin_api.HANDLERS,
+            *timeline_api.HANDLERS,
             media.media,
             events.events,
             create_static_files_router(

@@ -5,6 +5,7 @@ memories on today's date in the archive's zone, Feb 29 included."""
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -13,11 +14,12 @@ import pytest
 from photoarchive import clock
 from photoarchive.accounts.users import User
 from photoarchive.errors import BadRequest, Invalid
-from photoarchive.library import album_photos, albums, archive, timeline, visibility
+from photoarchive.library import album_photos, albums, archive, photos, timeline, visibility
 from photoarchive.services import Services
 from photoarchive.settings import Settings, SettingsError
 from tests.support import FrozenClock
 from tests.test_neighbours import person, scenario
+from tests.test_query_plans import analyzed_archive, plan_of
 
 
 async def dated(svc: Services, owner: User, taken: str | None, uploaded: str = "") -> int:
@@ -197,3 +199,43 @@ def test_the_time_zone_setting_is_an_iana_name_checked_at_start() -> None:
     for wrong in ("Mars/Olympus", "CEST", "../etc/passwd"):
         with pytest.raises(SettingsError, match="PHOTOARCHIVE_TIMEZONE"):
             Settings.from_env({"PHOTOARCHIVE_TIMEZONE": wrong})
+
+
+def test_a_month_is_read_down_its_index_and_the_months_counted_from_theirs(
+    tmp_path: Path,
+) -> None:
+    """Pages start at a month and go on by an index range (never sorting the archive); the
+    month list reads the month index, not the photos; memories look the day up."""
+    path = tmp_path / "archive.sqlite3"
+    analyzed_archive(path)
+    with sqlite3.connect(path) as conn:  # dates taken over a year, one in ten without one
+        conn.execute(
+            "UPDATE photos SET taken_at = CASE WHEN id % 10 = 0 THEN NULL"
+            " ELSE printf('2024-%02d-%02dT10:00:00', id % 12 + 1, id % 28 + 1) END"
+        )
+        conn.execute("ANALYZE")
+    alice = User(1, "u1", "u1@x.org", "", False, False, "")
+    where, params = timeline.condition(alice)
+    key = timeline.KEY
+    page = (
+        f"SELECT {photos.PHOTO_COLUMNS}, {key} FROM photos p JOIN users u ON u.id = p.owner_id"
+        f" WHERE {where} AND {key} < ? AND {key} <= ? AND ({key} < ? OR p.id < ?)"
+        f" ORDER BY {key} DESC, p.id DESC LIMIT 31"
+    )
+    plan = plan_of(path, page, [1, *params, "2024-08", "2024-07-09", "2024-07-09", 9])
+    assert "SEARCH p USING INDEX photos_timeline (<expr><?)" in plan, plan
+    assert not [step for step in plan if "TEMP B-TREE" in step or step.startswith("SCAN")], plan
+    months = plan_of(
+        path,
+        f"SELECT {timeline.MONTH} AS month, COUNT(*) FROM photos p WHERE {where}"
+        " GROUP BY month ORDER BY month DESC",
+        params,
+    )
+    assert "SCAN p USING INDEX photos_months" in months, months
+    assert not [step for step in months if "TEMP B-TREE" in step], months
+    day = plan_of(
+        path,
+        f"SELECT p.id FROM photos p WHERE substr(p.taken_at, 6, 5) IN (?, ?) AND {where}",
+        ["07-04", "02-29", *params],
+    )
+    assert "SEARCH p USING INDEX photos_taken_day (<expr>=?)" in day, day

@@ -1,6 +1,6 @@
 """The HTML pages, one module per area: feed, photos, albums, collections (one's favorites and
 archive), comments, downloads (a zip of chosen photos), upload, auth (sign-in, sign-up and
-emailed codes), resets (password-reset links), settings, admin, notifications, health. Each
+emailed codes), resets (password-reset links), settings, admin, notifications, timeline, health. Each
 names its handlers in `HANDLERS`."""
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from photoarchive.web.routes import (
     resets,
     settings,
     shares,
+    timeline,
     upload,
 )
 
@@ -39,4 +40,5 @@ PAGE_HANDLERS = [
     *notifications.HANDLERS,
     *shares.HANDLERS,
     *downloads.HANDLERS,
+    *timeline.HANDLERS,
 ]
