@@ -212,3 +212,25 @@ def test_memories_strip_on_the_feed_and_the_timeline(archive: LiveServer) -> Non
     # No memories: no strip at all.
     taken(archive, remembered, "2016-07-05T09:00:00")
     assert not parse(bob.get("/").text).find_all("section", class_="memories")
+
+
+def test_no_answer_tells_another_member_where_a_photo_was_taken(archive: LiveServer) -> None:
+    located = uploaded(archive, "bob", GPS, "2020-07-03T12:00:00")  # a memory today, too
+    bob = api_login(archive, "bob")
+    own = bob.get("/api/v1/timeline").json()["items"][0]
+    assert own["id"] == located and own["location"]  # bob's own copy has it
+    digits = [f"{abs(value):.4f}"[:6] for value in own["location"].values()]
+    alice, alice_pages = api_login(archive, "alice"), browser(archive, "alice")
+    answers = [
+        alice.get("/api/v1/timeline").text,
+        alice.get("/api/v1/timeline", params={"month": "2020-07"}).text,
+        alice.get("/api/v1/timeline/buckets").text,
+        alice.get("/api/v1/memories").text,
+        archive.client().get("/api/v1/memories").text,  # a guest, under public view
+        alice_pages.get("/timeline").text,
+        alice_pages.get("/").text,
+    ]
+    assert str(located) in answers[3]  # the memory is there, without its place
+    for text in answers:
+        assert '"location"' not in text and '"sha256"' not in text
+        assert not [d for d in digits if d in text], digits

@@ -1,5 +1,5 @@
 """The timeline in a real browser, on a laptop and a phone: the memories strip shows a photo
-taken on today's date years ago; the list of years and months jumps to an older month, whose
+taken on today's date years ago; a selection spans the months of the one grid; the list of years and months jumps to an older month, whose
 heading and photos are then on screen, that month marked as the current one; axe finds
 nothing on either page."""
 
@@ -43,6 +43,12 @@ def test_jump_to_an_older_month_and_see_todays_memories(
     assert "4 years ago" in strip.inner_text()
     assert strip.locator(f"a[href='/photos/{ids[0]}'] img").is_visible()
     assert violations(page, axe_source) == []
+    # One grid across the months: a selection spans them.
+    page.click("#grid-items-select")
+    page.click(f"#grid-{ids[2]} a")
+    page.click(f"#grid-{ids[1]} a", modifiers=["Shift"])
+    assert page.locator("[data-select-count]").inner_text() == "3 selected"
+    page.keyboard.press("Escape")
 
     march = page.locator("nav.timeline-scrubber a[href^='/timeline?month=2019-03']")
     march.scroll_into_view_if_needed()
