@@ -1,5 +1,5 @@
 """The timeline in a real browser, on a laptop and a phone: the memories strip shows a photo
-taken on today's date years ago; a selection spans the months of the one grid; the list of years and months jumps to an older month, whose
+taken on today's date years ago; a selection spans the months of the one grid; scrolling marks the month reached; the list of years and months jumps to an older month, whose
 heading and photos are then on screen, that month marked as the current one; axe finds
 nothing on either page."""
 
@@ -34,6 +34,15 @@ def test_jump_to_an_older_month_and_see_todays_memories(
             ids, (remembered, "2019-03-10T10:00:00", "2025-01-05T10:00:00+01:00"), strict=True
         ):
             conn.execute("UPDATE photos SET taken_at = ? WHERE id = ?", (stamp, photo_id))
+        # More rows of the same picture in January 2025, so that the page scrolls.
+        conn.executemany(
+            "INSERT INTO photos (owner_id, sha256, bytes, content_type, width, height,"
+            " preview_width, taken_at, created_at, tag, placeholder)"
+            " SELECT owner_id, printf('%064x', 1000 + ?), bytes, content_type, width, height,"
+            " preview_width, printf('2025-01-%02dT10:00:00', ?), created_at, tag, placeholder"
+            " FROM photos WHERE id = ?",
+            [(n, n % 28 + 1, ids[2]) for n in range(20)],
+        )
     page = new_context(VIEWPORTS[viewport]).new_page()
     sign_in(page, server.url, "alice")
 
@@ -45,10 +54,17 @@ def test_jump_to_an_older_month_and_see_todays_memories(
     assert violations(page, axe_source) == []
     # One grid across the months: a selection spans them.
     page.click("#grid-items-select")
-    page.click(f"#grid-{ids[2]} a")
+    page.click(f"#grid-{ids[0]} a")
     page.click(f"#grid-{ids[1]} a", modifiers=["Shift"])
-    assert page.locator("[data-select-count]").inner_text() == "3 selected"
+    assert page.locator("[data-select-count]").inner_text() == "2 selected"
     page.keyboard.press("Escape")
+    # Scrolled down to the oldest month, the list marks it (static/js/timeline.js).
+    marked = "document.querySelector(\"nav.timeline-scrubber a[aria-current='true']\")"
+    page.evaluate("window.scrollTo(0, 0)")
+    wait_until(page, f"{marked}.dataset.month === '2025-01'")
+    page.evaluate("document.querySelector('#month-2019-03').scrollIntoView()")
+    wait_until(page, f"{marked}.dataset.month === '2019-03'")
+    assert page.locator("nav.timeline-scrubber a[aria-current]").count() == 1
 
     march = page.locator("nav.timeline-scrubber a[href^='/timeline?month=2019-03']")
     march.scroll_into_view_if_needed()
