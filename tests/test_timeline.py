@@ -239,3 +239,10 @@ def test_a_month_is_read_down_its_index_and_the_months_counted_from_theirs(
         ["07-04", "02-29", *params],
     )
     assert "SEARCH p USING INDEX photos_taken_day (<expr>=?)" in day, day
+
+
+def test_a_stamp_of_another_shape_is_shown_as_it_is() -> None:
+    assert timeline.month_label("2024-07") == "July 2024"
+    assert timeline.month_label("1999-12") == "December 1999"
+    assert timeline.month_label("garbage") == "garbage"
+    assert [timeline.month_after(m) for m in ("2024-07", "2024-12")] == ["2024-08", "2025-01"]

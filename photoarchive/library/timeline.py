@@ -70,7 +70,9 @@ class Memory:
 
 
 def month_label(month: str) -> str:
-    """ "2024-07" as people say it: "July 2024"."""
+    """ "2024-07" as people say it: "July 2024" (a stamp of some other shape, as it is)."""
+    if not MONTH_RE.fullmatch(month):
+        return month
     return f"{MONTH_NAMES[int(month[5:7]) - 1]} {month[:4]}"
 
 
@@ -219,8 +221,10 @@ async def memories(svc: Services, viewer: User | None, today: date) -> list[Memo
     found: dict[int, list[Photo]] = {}
     for row in rows:
         photo = photos.from_row(row, viewer)
-        assert photo.taken_at is not None
-        years = today.year - int(photo.taken_at[:4])
+        year = (photo.taken_at or "")[:4]
+        if not year.isdigit():  # not a date as ingest writes them: nothing to count from
+            continue
+        years = today.year - int(year)
         found.setdefault(years, []).append(photo)
     shown = [photo for group in found.values() for photo in group]
     await photos.decorate(svc, shown, viewer, with_comments=False)
