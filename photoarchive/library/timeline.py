@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import date
 from weakref import WeakKeyDictionary
 
+from photoarchive import clock
 from photoarchive.accounts.users import User
 from photoarchive.db import Backend
 from photoarchive.errors import Invalid
@@ -229,3 +230,8 @@ async def memories(svc: Services, viewer: User | None, today: date) -> list[Memo
     shown = [photo for group in found.values() for photo in group]
     await photos.decorate(svc, shown, viewer, with_comments=False)
     return [Memory(years, group) for years, group in found.items()]
+
+
+async def memories_today(svc: Services, viewer: User | None) -> list[Memory]:
+    """`memories` of today in the archive's zone (PHOTOARCHIVE_TIMEZONE)."""
+    return await memories(svc, viewer, clock.today(svc.settings.timezone))

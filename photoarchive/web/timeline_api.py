@@ -10,7 +10,6 @@ import msgspec
 from litestar import Request, get
 from litestar.params import Parameter
 
-from photoarchive import clock
 from photoarchive.library import timeline
 from photoarchive.library.timeline import Bucket, Memory
 from photoarchive.web.api import READ, Limit, refusals
@@ -75,8 +74,7 @@ async def timeline_photos(
 @get("/api/v1/memories", tags=["photos"], responses=refusals(READ))
 async def memories(request: Request[Any, Any, Any]) -> MemoryList:
     viewer = await require_reader(request)
-    svc = services(request)
-    found = await timeline.memories(svc, viewer, clock.today(svc.settings.timezone))
+    found = await timeline.memories_today(services(request), viewer)
     return MemoryList(items=[MemoryOut.of(memory) for memory in found])
 
 

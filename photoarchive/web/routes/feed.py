@@ -14,11 +14,10 @@ from litestar.response import Redirect, Template
 from photoarchive.accounts import invites, users
 from photoarchive.accounts.provider import awaits_first_admin
 from photoarchive.accounts.users import User
-from photoarchive.library import access, batches, photos, visibility
+from photoarchive.library import access, batches, photos, timeline, visibility
 from photoarchive.web import selection
 from photoarchive.web.params import RowId
 from photoarchive.web.render import Req, is_htmx, render
-from photoarchive.web.routes import timeline
 from photoarchive.web.viewer import require_reader, require_user, services, viewer
 
 # Hiding the welcome is remembered by the browser: it asks for no schema of its own, and the
@@ -55,7 +54,7 @@ async def feed(request: Req, cursor: str | None = None) -> Response[Any]:
         next_cursor=next_cursor,
         welcome=_welcomes(request, user, items, cursor),
         invite_days=invites.INVITE_DAYS,
-        memories=await timeline.memories_of(services(request), user),
+        memories=await timeline.memories_today(services(request), user),
     )
 
 

@@ -10,21 +10,12 @@ from typing import Any
 from litestar import get
 from litestar.response import Template
 
-from photoarchive import clock
-from photoarchive.accounts.users import User
 from photoarchive.library import timeline
-from photoarchive.library.timeline import Memory
-from photoarchive.services import Services
 from photoarchive.web import selection
 from photoarchive.web.render import Req, is_htmx, render
 from photoarchive.web.viewer import require_reader, services
 
 LIST = "timeline"  # the grid's list (a photo opened from it is shown on its own)
-
-
-async def memories_of(svc: Services, viewer: User | None) -> list[Memory]:
-    """The memories strip for `viewer`, today being today in PHOTOARCHIVE_TIMEZONE."""
-    return await timeline.memories(svc, viewer, clock.today(svc.settings.timezone))
 
 
 @get("/timeline", name="timeline")
@@ -58,7 +49,7 @@ async def timeline_page(
         years=[(year, list(group)) for year, group in groupby(months, key=lambda b: b.year)],
         current=current,
         newer=bool(month or cursor),
-        memories=await memories_of(svc, user),
+        memories=await timeline.memories_today(svc, user),
         selection=await selection.for_grid(
             svc, user, buttons=("favorite", "unfavorite", "archive"), drops=("archive",)
         ),
