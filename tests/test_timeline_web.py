@@ -209,9 +209,14 @@ def test_memories_strip_on_the_feed_and_the_timeline(archive: LiveServer) -> Non
         assert html.find_all("a", href=f"/photos/{remembered}")
     mine = parse(browser(archive, "alice").get("/").text)
     assert "7 years ago" in mine.text and "10 years ago" in mine.text
-    # No memories: no strip at all.
+    before = archive.queries()
+    bob.get("/")
+    with_memories = archive.queries() - before
+    # No memories: no strip at all, and the feed costs the same queries as with them.
     taken(archive, remembered, "2016-07-05T09:00:00")
+    before = archive.queries()
     assert not parse(bob.get("/").text).find_all("section", class_="memories")
+    assert archive.queries() - before == with_memories
 
 
 def test_no_answer_tells_another_member_where_a_photo_was_taken(archive: LiveServer) -> None:

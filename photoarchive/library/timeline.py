@@ -205,10 +205,14 @@ def _days(today: date) -> list[str]:
     return days
 
 
-async def memories(svc: Services, viewer: User | None, today: date) -> list[Memory]:
+async def memories(
+    svc: Services, viewer: User | None, today: date, *, with_marks: bool = True
+) -> list[Memory]:
     """The photos `viewer` may see that were taken on `today`'s month and day in an earlier
     year (by the camera's own date, as the timeline reads it), grouped by how many years ago,
-    the most recent year first; at most MEMORIES_MAX photos."""
+    the most recent year first; at most MEMORIES_MAX photos. Without `with_marks`, the
+    viewer's likes and favorites are not read (a strip of thumbnails shows neither, and the
+    feed then costs the same query count whatever the date)."""
     where, params = condition(viewer)
     days = _days(today)
     marks = ", ".join("?" for _ in days)
@@ -227,11 +231,15 @@ async def memories(svc: Services, viewer: User | None, today: date) -> list[Memo
             continue
         years = today.year - int(year)
         found.setdefault(years, []).append(photo)
-    shown = [photo for group in found.values() for photo in group]
-    await photos.decorate(svc, shown, viewer, with_comments=False)
+    if with_marks:
+        shown = [photo for group in found.values() for photo in group]
+        await photos.decorate(svc, shown, viewer, with_comments=False)
     return [Memory(years, group) for years, group in found.items()]
 
 
-async def memories_today(svc: Services, viewer: User | None) -> list[Memory]:
+async def memories_today(
+    svc: Services, viewer: User | None, *, with_marks: bool = True
+) -> list[Memory]:
     """`memories` of today in the archive's zone (PHOTOARCHIVE_TIMEZONE)."""
-    return await memories(svc, viewer, clock.today(svc.settings.timezone))
+    today = clock.today(svc.settings.timezone)
+    return await memories(svc, viewer, today, with_marks=with_marks)

@@ -54,7 +54,7 @@ async def feed(request: Req, cursor: str | None = None) -> Response[Any]:
         next_cursor=next_cursor,
         welcome=_welcomes(request, user, items, cursor),
         invite_days=invites.INVITE_DAYS,
-        memories=await timeline.memories_today(services(request), user),
+        memories=await timeline.memories_today(services(request), user, with_marks=False),
     )
 
 

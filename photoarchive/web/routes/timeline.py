@@ -49,7 +49,7 @@ async def timeline_page(
         years=[(year, list(group)) for year, group in groupby(months, key=lambda b: b.year)],
         current=current,
         newer=bool(month or cursor),
-        memories=await timeline.memories_today(svc, user),
+        memories=await timeline.memories_today(svc, user, with_marks=False),
         selection=await selection.for_grid(
             svc, user, buttons=("favorite", "unfavorite", "archive"), drops=("archive",)
         ),
