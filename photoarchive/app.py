@@ -20,7 +20,7 @@ from photoarchive.accounts.mail import Mailer
 from photoarchive.accounts.passwords import Passwords
 from photoarchive.accounts.provider import AccountsUnavailable, build_accounts
 from photoarchive.db import Database
-from photoarchive.library import digests, rechecks
+from photoarchive.library import digests, rechecks, trash
 from photoarchive.paths import static_dir, templates_dir
 from photoarchive.services import DecodeSlots, Services
 from photoarchive.settings import Settings
@@ -36,6 +36,7 @@ from photoarchive.web import (
     media,
     shares_api,
     timeline_api,
+    trash_api,
 )
 from photoarchive.web.admission import BodyGate
 from photoarchive.web.apidocs import ApiDocs
@@ -92,6 +93,7 @@ def create_app(settings: Settings) -> Litestar:
         await svc.mail.start()
         background.add(asyncio.create_task(rechecks.run(svc), name="location re-check"))
         background.add(asyncio.create_task(digests.run(svc), name="daily digests"))
+        background.add(asyncio.create_task(trash.run(svc), name="trash purge"))
 
     async def stop() -> None:
         for task in background:
@@ -117,6 +119,7 @@ def create_app(settings: Settings) -> Litestar:
             *shares_api.SHARE_API_HANDLERS,
             *albums_api.HANDLERS,
             *favorites_api.HANDLERS,
+            *trash_api.HANDLERS,
             *bulk_api.HANDLERS,
             *downloads_api.HANDLERS,
             *admin_api.HANDLERS,

@@ -20,6 +20,11 @@ def iso(moment: float) -> str:
     return datetime.fromtimestamp(moment, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+def parse(stamp: str) -> float:
+    """The moment of a time stamp `now_iso` or `iso` wrote."""
+    return datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC).timestamp()
+
+
 def today(zone_name: str) -> date:
     """The date it is now in the zone called `zone_name` (an IANA name, checked when the
     settings were read); "": the server's own zone."""

@@ -60,6 +60,8 @@ class Settings:
     max_upload_mb: int = 100
     max_pixels: int = 100_000_000
     max_files_per_upload: int = 50
+    # Days a deleted photo waits in its owner's trash before it goes for good (0: at once).
+    trash_days: int = 30
     # Photos in one zip of chosen photos (POST /downloads, /api/v1/downloads).
     max_download_items: int = 5000
     # The quota of each account made from now on; 0: no limit.
@@ -168,6 +170,7 @@ class Settings:
             "default_quota_mb": reader.integer("DEFAULT_QUOTA_MB", 0, 0, QUOTA_MB_MAX),
             "strip_location": reader.boolean("STRIP_LOCATION", False),
             "timezone": reader.zone("TIMEZONE"),
+            "trash_days": reader.integer("TRASH_DAYS", 30, 0, 36_500),
             "image_workers": reader.integer("IMAGE_WORKERS", 2, 1, 64),
             "media_cache_mb": reader.integer("MEDIA_CACHE_MB", 32, 0, 4096),
             "card_cache_mb": reader.integer("CARD_CACHE_MB", 8, 0, 4096),

@@ -27,10 +27,12 @@ class _Photo:
     id: int = 10
     private: bool = False
     album_member: int | None = None
+    trashed: bool = False
 
 
 PHOTO = _Photo(owner_id=1)
 PRIVATE = _Photo(owner_id=1, private=True)
+TRASHED = _Photo(owner_id=1, trashed=True)
 
 
 def _user(user_id: int, *, admin: bool = False, disabled: bool = False) -> User:
@@ -120,3 +122,16 @@ def test_a_share_links_holder_sees_only_what_the_link_grants_and_only_looks() ->
     # A link opened by a signed-in member is still only the link.
     assert decide(Viewer(MEMBER, True, Grant(frozenset())), PHOTO) == NONE
     assert not may_read_archive(granted)
+
+
+@pytest.mark.parametrize("public_view", [False, True])
+def test_a_trashed_photo_is_nobodys_but_its_owners_in_the_trash(public_view: bool) -> None:
+    in_album = _Photo(owner_id=1, trashed=True, album_member=2)
+    assert decide(Viewer(OWNER, public_view), TRASHED) == Access(
+        view=False, location=True, edit=False, delete=False, react=False, trash=True
+    )
+    for viewer in (MEMBER, ADMIN, DISABLED_OWNER, None):
+        assert decide(Viewer(viewer, public_view), TRASHED) == NONE
+    assert decide(Viewer(MEMBER, public_view), in_album) == NONE
+    granted = Viewer(None, public_view, Grant(frozenset({TRASHED.id})))
+    assert decide(granted, TRASHED) == NONE

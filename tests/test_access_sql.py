@@ -54,10 +54,17 @@ def test_the_decision_and_the_sql_condition_agree_for_every_viewer_and_photo(
         names = ("family", "private", "family in album", "private in album", "mate's own")
         ids = dict(zip(names, [await photo_of(svc, owner) for _ in range(4)], strict=False))
         ids["mate's own"] = await photo_of(svc, mate)
+        # In the owner's trash (and in the album, and in the link): nobody sees it any more.
+        ids["trashed"] = await photo_of(svc, owner)
+        await svc.db.execute(
+            "INSERT INTO trashed_photos (photo_id, trashed_at) VALUES (?, ?)",
+            (ids["trashed"], clock.now_iso()),
+        )
         for name in ("private", "private in album", "mate's own"):
             await private(svc, ids[name])
         # The mate (and the disabled account) are members of the owner's album holding two.
-        await album(svc, owner, [mate, gone], [ids["family in album"], ids["private in album"]])
+        in_album = [ids["family in album"], ids["private in album"], ids["trashed"]]
+        await album(svc, owner, [mate, gone], in_album)
         viewers = {
             "owner": access.Viewer(owner, False),
             "other member": access.Viewer(other, False),
@@ -67,7 +74,9 @@ def test_the_decision_and_the_sql_condition_agree_for_every_viewer_and_photo(
             "guest": access.Viewer(None, False),
             "guest, public view": access.Viewer(None, True),
             "link holder": access.Viewer(
-                None, False, access.Grant(frozenset({ids["private"], ids["mate's own"]}))
+                None,
+                False,
+                access.Grant(frozenset({ids["private"], ids["mate's own"], ids["trashed"]})),
             ),
         }
         expected = {
@@ -99,6 +108,15 @@ def test_the_decision_and_the_sql_condition_agree_for_every_viewer_and_photo(
                 if access.can_view(viewer, photos.from_row(row, viewer.user)):
                     decided.add(name)
             assert in_sql == decided == expected[label], label
+            # The trashed photo is its owner's to find in the trash, and nobody else's.
+            row = await svc.db.fetch_by_key(
+                f"SELECT {photos.PHOTO_COLUMNS} FROM photos p"
+                " JOIN users u ON u.id = p.owner_id WHERE p.id = ?",
+                (*photos.reading_for(viewer.user), ids["trashed"]),
+            )
+            assert row is not None
+            in_trash = access.decide(viewer, photos.from_row(row, viewer.user))
+            assert in_trash.trash == (label == "owner") and not in_trash.view, label
             # The audience a live event is sent to says the same.
             for name, photo_id in ids.items():
                 heard_by = await live.audience(svc.db, photo_id)

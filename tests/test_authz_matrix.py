@@ -64,6 +64,9 @@ MATRIX: dict[tuple[str, str], tuple[int, int, int, int, int]] = {
     # favorites are anyone's own, of any photo they may see; archiving is the owner's
     ("POST", "/photos/{photo_id:int}/favorite"): (401, 401, 303, 303, 303),
     ("POST", "/photos/{photo_id:int}/archive"): (401, 401, 403, 303, 403),
+    # turning a photo and setting its date taken are the owner's
+    ("POST", "/photos/{photo_id:int}/rotation"): (401, 401, 403, 303, 403),
+    ("POST", "/photos/{photo_id:int}/taken"): (401, 401, 403, 303, 403),
     ("GET", "/favorites"): (303, 303, 200, 200, 200),
     ("GET", "/archive"): (303, 303, 200, 200, 200),
     ("GET", "/upload"): (303, 303, 200, 200, 200),
@@ -168,6 +171,16 @@ MATRIX: dict[tuple[str, str], tuple[int, int, int, int, int]] = {
     ("PUT", "/api/v1/albums/{album_id:int}/members/{username:str}"): (401, 401, 404, 200, 404),
     ("DELETE", "/api/v1/albums/{album_id:int}/members/{username:str}"): (401, 401, 404, 204, 404),
     ("GET", "/api/v1/albums/{album_id:int}/download"): (401, 401, 404, 200, 404),
+    # the trash: everyone's own; a photo in the path is in the owner's trash, so it is 404 to
+    # anyone else, an administrator who deleted it included
+    ("GET", "/trash"): (303, 303, 200, 200, 200),
+    ("POST", "/trash/empty"): (401, 401, 303, 303, 303),
+    ("POST", "/trash/{photo_id:int}/restore"): (401, 401, 404, 303, 404),
+    ("POST", "/trash/{photo_id:int}/delete"): (401, 401, 404, 303, 404),
+    ("GET", "/api/v1/trash"): (401, 401, 200, 200, 200),
+    ("POST", "/api/v1/trash/restore"): (401, 401, 200, 200, 200),
+    ("POST", "/api/v1/trash/empty"): (401, 401, 200, 200, 200),
+    ("DELETE", "/api/v1/trash/{photo_id:int}"): (401, 401, 404, 204, 404),
     # a zip of chosen photos: a read, so a guest's too under public view; a photo the asker
     # may not see is left out of it (tests/test_downloads.py reads what is inside)
     ("POST", "/downloads"): (401, 200, 200, 200, 200),
@@ -199,9 +212,14 @@ PRIVATE_MATRIX: dict[tuple[str, str], tuple[int, int, int, int, int]] = {
     ("DELETE", "/api/v1/photos/{photo_id:int}/favorite"): (401, 401, 404, 200, 404),
     ("POST", "/photos/{photo_id:int}/favorite"): (401, 401, 404, 303, 404),
     ("POST", "/photos/{photo_id:int}/archive"): (401, 401, 404, 303, 404),
+    ("POST", "/photos/{photo_id:int}/rotation"): (401, 401, 404, 303, 404),
+    ("POST", "/photos/{photo_id:int}/taken"): (401, 401, 404, 303, 404),
     ("DELETE", "/api/v1/comments/{comment_id:int}"): (401, 401, 404, 204, 404),
     ("GET", "/s/{share_token:str}/media/{photo_id:int}/{name:str}"): (401, 401, 401, 401, 401),
     ("POST", "/photos/{photo_id:int}/albums"): (401, 401, 404, 303, 404),
+    ("POST", "/trash/{photo_id:int}/restore"): (401, 401, 404, 303, 404),
+    ("POST", "/trash/{photo_id:int}/delete"): (401, 401, 404, 303, 404),
+    ("DELETE", "/api/v1/trash/{photo_id:int}"): (401, 401, 404, 204, 404),
 }
 
 # Requests that end sessions: made by a client of their own, after which the role's shared
@@ -216,6 +234,12 @@ SESSION_ENDERS = {
 }
 # Requests that take a fresh target each time, because an allowed one destroys it.
 FRESH_PHOTO = {"/photos/{photo_id:int}/delete", "/api/v1/photos/{photo_id:int}"}
+# A new photo of the owner's, in their trash (an allowed request restores or purges it).
+FRESH_TRASHED = {
+    "/trash/{photo_id:int}/restore",
+    "/trash/{photo_id:int}/delete",
+    "/api/v1/trash/{photo_id:int}",
+}
 FRESH_COMMENT = {"/comments/{comment_id:int}/delete", "/api/v1/comments/{comment_id:int}"}
 FRESH_ALBUM = {"/albums/{album_id:int}/delete", "/api/v1/albums/{album_id:int}"}
 # A member of the album to remove (or to give a role): a new account each time.
@@ -304,6 +328,11 @@ class World:
         assert response.status_code == 201, response.text
         return response.json()["items"][0]["id"]
 
+    def new_trashed(self) -> int:
+        photo_id = self.new_photo()
+        assert self.owner().delete(f"/api/v1/photos/{photo_id}").status_code == 204
+        return photo_id
+
     def new_batch(self) -> int:
         """Two photos sent in one request: one batch of the owner's."""
         files = [("file", ("a.jpg", jpeg())), ("file", ("b.jpg", jpeg()))]
@@ -374,8 +403,13 @@ class World:
 
 
 def path_values(world: World, path: str) -> dict[str, str]:
+    photo_id = world.photo_id
+    if path in FRESH_PHOTO:
+        photo_id = world.new_photo()
+    elif path in FRESH_TRASHED:
+        photo_id = world.new_trashed()
     values = {
-        "photo_id": str(world.new_photo() if path in FRESH_PHOTO else world.photo_id),
+        "photo_id": str(photo_id),
         "username": "owner",
         "name": "original",
         "file_path": "css/app.css",
@@ -432,6 +466,8 @@ def body(world: World, method: str, path: str, role: str) -> dict[str, Any]:
         "/photos/{photo_id:int}/like": {"liked": "1"},
         "/photos/{photo_id:int}/favorite": {"favorite": "1"},
         "/photos/{photo_id:int}/archive": {"archived": "1"},
+        "/photos/{photo_id:int}/rotation": {"rotation": "90"},
+        "/photos/{photo_id:int}/taken": {"taken_at": "2024-07-01T14:03"},
         "/photos/{photo_id:int}/comments": {"text": "a comment"},
         "/photos/{photo_id:int}/caption": {"caption": "a caption"},
         "/photos/{photo_id:int}/visibility": world.visibility(),
@@ -459,6 +495,7 @@ def body(world: World, method: str, path: str, role: str) -> dict[str, Any]:
         "/api/v1/albums/{album_id:int}": {"title": "renamed"},
         "/api/v1/albums/{album_id:int}/photos": {"photo_ids": [world.family_photo_id]},
         "/api/v1/albums/{album_id:int}/photos/remove": {"photo_ids": [world.family_photo_id]},
+        "/api/v1/trash/restore": {"photo_ids": [world.family_photo_id]},
         "/photos/{photo_id:int}/albums": {"album_id": str(world.album_id)},
         "/downloads": {"photo_ids": str(world.photo_id)},
         "/api/v1/downloads": {"photo_ids": [world.photo_id]},

@@ -190,3 +190,35 @@ def test_guests_and_link_holders_are_refused(world: World) -> None:
     forged = world.bulk(holder, {"photo_ids": [photo], "action": "favorite"}, headers=headers)
     assert forged.status_code == 401
     assert not before.diff(snapshot(world.server))
+
+
+def test_trash_and_restore_many_each_photo_decided_alone(world: World) -> None:
+    mine = [world.photo(world.alice) for _ in range(3)]
+    theirs = world.photo(world.bob)
+    private = world.photo(world.bob, "private")
+    moved = world.bulk(
+        world.alice, {"photo_ids": [*mine, theirs, private, mine[0]], "action": "trash"}
+    )
+    assert moved.status_code == 200, moved.text
+    # alice is the administrator (the first account): bob's family photo goes to his trash;
+    # his private one is not hers to see.
+    assert moved.json()["done"] == [*mine, theirs]
+    assert [(f["id"], f["status"]) for f in moved.json()["failed"]] == [(private, 404)]
+    trashed = {item["id"] for item in world.alice.get("/api/v1/trash").json()["items"]}
+    assert trashed >= set(mine)  # (other tests of this module trash photos of theirs too)
+    assert world.bob.get(f"/api/v1/photos/{mine[0]}").status_code == 404
+    # Only the owner restores, each photo on its own; one not in the trash fails alone.
+    refused = world.bulk(world.bob, {"photo_ids": mine[:1], "action": "restore"})
+    assert refused.json() == {
+        "done": [],
+        "failed": [{"id": mine[0], "status": 404, "detail": "That photo is not in your trash."}],
+    }
+    back = world.bulk(world.alice, {"photo_ids": [mine[0], mine[1], theirs], "action": "restore"})
+    assert back.json()["done"] == mine[:2]
+    assert [f["id"] for f in back.json()["failed"]] == [theirs]
+    assert world.bob.get(f"/api/v1/photos/{mine[0]}").status_code == 200
+    assert world.bulk(world.bob, {"photo_ids": [theirs], "action": "restore"}).json()["done"] == [
+        theirs
+    ]
+    left = {item["id"] for item in world.alice.get("/api/v1/trash").json()["items"]}
+    assert mine[2] in left and not left & set(mine[:2])

@@ -205,6 +205,9 @@ def test_caption_edit_and_delete_by_owner(server: LiveServer) -> None:
     deleted = form_post(alice, f"/photos/{pid}/delete", headers={"HX-Request": "true"})
     assert deleted.status_code == 200 and deleted.headers["hx-redirect"] == "/u/alice"
     assert alice.get(f"/photos/{pid}").status_code == 404
+    # In the trash until it is emptied: then the row and the files are gone.
+    assert server.count("photos") == 1 and server.blobs() != []
+    assert form_post(alice, "/trash/empty").status_code == 303
     assert server.count("photos") == 0 and server.blobs() == []
 
 

@@ -31,6 +31,7 @@ BODIES = {
     "remove_photos": {"photo_ids": [1]},
     "set_member": {"role": "viewer"},
     "create_share": {"photo_ids": [1]},
+    "restore": {"photo_ids": [1]},
     "edit_share": {"allow_download": True},
     "bulk_photos": {"photo_ids": [1], "action": "favorite"},
     "download_photos": {"photo_ids": [1]},

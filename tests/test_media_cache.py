@@ -95,6 +95,8 @@ def test_a_deleted_photo_is_gone_at_once(server: LiveServer) -> None:
     assert bob.get(url).status_code == 200
     assert form_post(alice, f"/photos/{photo_id}/delete").status_code in (200, 303)
     assert bob.get(url).status_code == 404
+    assert alice.get(url).status_code == 200  # its owner's trash page shows it
+    assert form_post(alice, f"/trash/{photo_id}/delete").status_code == 303
     assert alice.get(url).status_code == 404
 
 

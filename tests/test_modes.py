@@ -179,10 +179,16 @@ def test_core_flow(mode: Mode) -> None:
     assert alice.get(f"/api/v1/photos/{first}").json()["like_count"] == 1
     assert bob.delete(f"/api/v1/photos/{first}/like").json()["like_count"] == 0
 
-    # delete: bob may not, alice may; the photo's blobs leave the store
+    # delete: bob may not, alice may; the photo waits in her trash with its files (bob sees
+    # it no more), and leaves the store when she empties the trash
     assert bob.delete(f"/api/v1/photos/{first}").status_code == 403
+    everything = mode.stored()
     gone = form_post(alice, f"/photos/{first}/delete")
     assert gone.status_code in (200, 303)
+    assert bob.get(f"/media/{first}/original").status_code == 404
+    assert alice.get(f"/api/v1/photos/{first}").status_code == 404
+    assert mode.stored() == everything and server.count("photos") == 3
+    assert form_post(alice, "/trash/empty").status_code == 303
     assert alice.get(f"/media/{first}/original").status_code == 404
     kept = [digests[SECOND.name], digests[THIRD.name]]
     assert mode.stored() == sorted(k for d in kept for k in blob_keys(d))

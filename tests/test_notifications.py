@@ -16,7 +16,7 @@ from photoarchive.accounts import users
 from photoarchive.accounts.passwords import Passwords
 from photoarchive.accounts.users import User
 from photoarchive.db import Database
-from photoarchive.library import access, comments, likes, notifications, photos
+from photoarchive.library import access, comments, likes, notifications, trash
 from photoarchive.services import DecodeSlots, Services
 from photoarchive.storage.local import LocalBlobStore
 from tests.support import make_settings
@@ -160,7 +160,7 @@ def test_a_deleted_photo_or_account_takes_its_notifications(tmp_path: Path) -> N
         await comments.add(svc, bob, deleted, "on the deleted photo")
         await likes.set_like(svc, bob, kept, True)
         await likes.set_like(svc, carol, kept, True)
-        await photos.delete(svc, alice, deleted)
+        await trash.move(svc, alice, deleted)
         # No command deletes an account today; the database promises what happens when one is.
         await svc.db.execute("DELETE FROM users WHERE id = ?", (bob.id,))
         items, _, _ = await notifications.page(svc, alice)

@@ -53,7 +53,8 @@ def test_admin_may_delete_any_photo_but_not_edit_its_caption(server: LiveServer)
     pid = upload(alice, PHOTO).json()["items"][0]["id"]
     assert admin.patch(f"/api/v1/photos/{pid}", json={"caption": "x"}).status_code == 403
     assert admin.delete(f"/api/v1/photos/{pid}").status_code == 204
-    assert server.count("photos") == 0
+    assert alice.get(f"/api/v1/photos/{pid}").status_code == 404
+    assert [p["id"] for p in alice.get("/api/v1/trash").json()["items"]] == [pid]
 
 
 def test_unknown_ids_and_malformed_bodies(server: LiveServer) -> None:

@@ -105,8 +105,9 @@ def test_a_media_request_looks_its_session_and_photo_up_by_key(tmp_path: Path) -
     searched = {step.split()[1] for step in plan if step.startswith("SEARCH")}
     # up: the viewer's preferences (their time zone), read with the session; pp, ap, am: what
     # the access decision asks (private? in an album of the viewer's?); ar: archived (a
-    # photo's column like any other, one key lookup).
-    tables = {"s", "su", "up", "p", "u", "pp", "ap", "am", "ar"}
+    # photo's column like any other, one key lookup); tp: in the trash, ro: its rotation (the
+    # same).
+    tables = {"s", "su", "up", "p", "u", "pp", "ap", "am", "ar", "tp", "ro"}
     assert searched == tables, plan
     assert not [step for step in plan if step.split()[1] in tables and step.startswith("SCAN")], (
         plan

@@ -50,10 +50,11 @@ def test_each_grid_offers_what_fits_it(tmp_path: Path) -> None:
             "archive",
             "set_visibility",
             "set_visibility",
+            "trash",
             "add_to_album",
         ]
         (bar,) = page.find_all("div", class_="select-bar")
-        assert "hidden" in bar and bar["data-drops"] == "archive"
+        assert "hidden" in bar and bar["data-drops"] == "archive trash"
         assert bar["data-max"] == str(bulk.IDS_MAX)
         (toggle,) = page.find_all("button", id="grid-items-select")
         assert "hidden" in toggle  # the script shows it; without it, nothing
@@ -73,10 +74,10 @@ def test_each_grid_offers_what_fits_it(tmp_path: Path) -> None:
         ]
         page, actions = bar_of(alice, "/favorites")
         assert actions[0] == "unfavorite"
-        assert page.find_all("div", class_="select-bar")[0]["data-drops"] == "unfavorite"
+        assert page.find_all("div", class_="select-bar")[0]["data-drops"] == "unfavorite trash"
         page, actions = bar_of(alice, "/archive")
         assert "unarchive" in actions and "archive" not in actions
-        assert page.find_all("div", class_="select-bar")[0]["data-drops"] == "unarchive"
+        assert page.find_all("div", class_="select-bar")[0]["data-drops"] == "unarchive trash"
 
         together = alice.post(
             "/api/v1/photos",
@@ -88,8 +89,19 @@ def test_each_grid_offers_what_fits_it(tmp_path: Path) -> None:
             batch_id = conn.execute("SELECT MAX(id) FROM photo_batches").fetchone()[0]
         page, actions = bar_of(alice, f"/batches/{batch_id}")
         assert "archive" in actions
-        assert page.find_all("div", class_="select-bar")[0]["data-drops"] == "archive"
+        assert page.find_all("div", class_="select-bar")[0]["data-drops"] == "archive trash"
         assert bar_of(bob, f"/batches/{batch_id}")[1] == ["favorite", "unfavorite"]
+
+        # The trash offers Restore alone, and nothing to download.
+        assert (
+            alice.delete(
+                f"/api/v1/photos/{photo(alice)}", headers={"x-csrftoken": csrf(alice)}
+            ).status_code
+            == 204
+        )
+        page, actions = bar_of(alice, "/trash")
+        assert actions == ["restore"] and not page.find_all("form", action="/downloads")
+        assert page.find_all("div", class_="select-bar")[0]["data-drops"] == "restore"
 
         guest = server.client()
         page, actions = bar_of(guest, "/u/alice")

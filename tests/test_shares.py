@@ -14,7 +14,7 @@ import pytest
 
 from photoarchive.accounts.users import User
 from photoarchive.errors import Forbidden, Gone, Invalid, NotAuthenticated, NotFound
-from photoarchive.library import access, photos, share_holders, shares, visibility
+from photoarchive.library import access, photos, share_holders, shares, trash, visibility
 from photoarchive.services import Services
 from tests.support import FrozenClock
 from tests.test_access_sql import album
@@ -340,7 +340,7 @@ def test_a_link_grants_exactly_the_photos_it_holds_now(tmp_path: Path) -> None:
         await svc.db.execute(
             "DELETE FROM album_photos WHERE album_id = ? AND photo_id = ?", (album_id, in_album[1])
         )
-        await photos.delete(svc, owner, in_album[0])
+        await trash.move(svc, owner, in_album[0])
         assert await granted(svc, album_link) == {in_album[2], private_in, theirs}
         assert await granted(svc, photo_link) == {private_out}
         assert (await shares.get(svc, owner, photo_link.id)).photo_count == 1

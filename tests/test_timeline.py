@@ -14,7 +14,15 @@ import pytest
 from photoarchive import clock
 from photoarchive.accounts.users import User
 from photoarchive.errors import BadRequest, Invalid
-from photoarchive.library import album_photos, albums, archive, photos, timeline, visibility
+from photoarchive.library import (
+    album_photos,
+    albums,
+    archive,
+    photos,
+    timeline,
+    trash,
+    visibility,
+)
 from photoarchive.services import Services
 from photoarchive.settings import Settings, SettingsError
 from tests.support import FrozenClock
@@ -135,6 +143,14 @@ def test_only_what_the_viewer_may_see_now_is_listed_or_counted(tmp_path: Path) -
         assert await months(svc, carol) == []
         await archive.set_archived(svc, alice, archived, False)
         assert await months(svc, carol) == [("2024-05", 1)]
+        # A photo in its owner's trash is gone for everyone, the owner too, memories included.
+        await trash.move(svc, alice, archived)
+        assert await months(svc, carol) == [] and await walk(svc, alice) == [
+            private,
+            family,
+            shared,
+        ]
+        assert await timeline.memories(svc, alice, date(2025, 5, 2)) == []
 
     scenario(tmp_path, body)
 

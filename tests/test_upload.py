@@ -90,10 +90,14 @@ def test_same_user_same_bytes_is_a_duplicate_other_user_shares_the_blob(server: 
     )
     assert server.count("photos") == 2
     assert len(server.blobs()) == blobs_before  # one stored original and renditions, shared
-    # deleting one owner's photo keeps the blob the other still uses
-    assert alice.delete(f"/api/v1/photos/{first.json()['items'][0]['id']}").status_code == 204
-    assert bob.get(bobs.json()["items"][0]["urls"]["original"]).content == path.read_bytes()
-    assert bob.delete(f"/api/v1/photos/{bobs.json()['items'][0]['id']}").status_code == 204
+    # deleting one owner's photo for good keeps the blob the other still uses
+    for client, made in ((alice, first), (bob, bobs)):
+        photo_id = made.json()["items"][0]["id"]
+        assert client.delete(f"/api/v1/photos/{photo_id}").status_code == 204
+        assert len(server.blobs()) == blobs_before  # waiting in the trash
+        assert client.delete(f"/api/v1/trash/{photo_id}").status_code == 204
+        if client is alice:
+            assert bob.get(bobs.json()["items"][0]["urls"]["original"]).content == path.read_bytes()
     assert server.blobs() == []
 
 
@@ -267,6 +271,7 @@ def test_media_urls_change_when_a_deleted_photos_id_is_reused(server: LiveServer
     client = api_login(server, "alice")
     first = upload(client, PHOTOS / "cameras" / "Canon_40D.jpg").json()["items"][0]
     assert client.delete(f"/api/v1/photos/{first['id']}").status_code == 204
+    assert client.delete(f"/api/v1/trash/{first['id']}").status_code == 204  # for good
     second = upload(client, PHOTOS / "cameras" / "Nikon_D70.jpg").json()["items"][0]
     # renditions are cached as immutable: the same URL must never show other bytes
     assert second["id"] == first["id"]  # SQLite reuses the highest rowid once it is free
@@ -274,6 +279,7 @@ def test_media_urls_change_when_a_deleted_photos_id_is_reused(server: LiveServer
     assert client.get(second["urls"]["thumbnail"]).status_code == 200
     # and a re-upload of the very same bytes is a new photo with URLs of its own
     assert client.delete(f"/api/v1/photos/{second['id']}").status_code == 204
+    assert client.delete(f"/api/v1/trash/{second['id']}").status_code == 204
     third = upload(client, PHOTOS / "cameras" / "Nikon_D70.jpg").json()["items"][0]
     assert third["id"] == second["id"]
     assert third["urls"]["thumbnail"] != second["urls"]["thumbnail"]

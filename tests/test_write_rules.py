@@ -20,7 +20,7 @@ from photoarchive.accounts.passwords import Passwords
 from photoarchive.accounts.users import User
 from photoarchive.db import Database
 from photoarchive.errors import NotAuthenticated, TooManyRequests
-from photoarchive.library import blobs, ingest, photos
+from photoarchive.library import blobs, ingest, photos, trash
 from photoarchive.library.ingest import IncomingFile
 from photoarchive.services import DecodeSlots, Services
 from photoarchive.settings import Settings
@@ -107,7 +107,7 @@ def scenario(settings: Settings, body: Callable[[Services], Coroutine[Any, Any, 
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return make_settings(tmp_path / "data", login_max_failures=3)
+    return make_settings(tmp_path / "data", login_max_failures=3, trash_days=0)
 
 
 _names = itertools.count()
@@ -156,7 +156,7 @@ def test_an_upload_reusing_files_keeps_them_from_a_deletion_of_the_last_other_ph
         found = svc.store.after_stat[blobs.keys(digest)[0]] = Pause()
         upload = asyncio.create_task(ingest.add(svc, bob, incoming(settings, data), ""))
         await found.reached.wait()  # Bob's upload has seen the original is stored already
-        deletion = asyncio.create_task(photos.delete(svc, alice, first.id))
+        deletion = asyncio.create_task(trash.move(svc, alice, first.id))
         await svc.db.asked_again.wait()  # Alice's row is gone; her deletion wants the files
         found.go.set()
         (photo, duplicate), _ = await asyncio.gather(upload, deletion)
@@ -182,7 +182,7 @@ def test_an_upload_waits_for_a_deletion_of_the_same_files_and_stores_them_again(
         svc.db.done_with(blobs.lock_name(digest))
 
         removing = svc.store.in_delete[blobs.keys(digest)[-1]] = Pause()  # the last file
-        deletion = asyncio.create_task(photos.delete(svc, alice, first.id))
+        deletion = asyncio.create_task(trash.move(svc, alice, first.id))
         await removing.reached.wait()  # original and thumbnail gone, preview going
         upload = asyncio.create_task(ingest.add(svc, bob, incoming(settings, data), ""))
         await svc.db.asked_again.wait()
@@ -205,7 +205,7 @@ def test_a_slow_store_does_not_hold_up_unrelated_writes(settings: Settings) -> N
         other, _ = await ingest.add(svc, alice, incoming(settings, distinct_jpeg()), "")
 
         stuck = svc.store.in_delete[blobs.keys(digest_of(data))[0]] = Pause()
-        deletion = asyncio.create_task(photos.delete(svc, alice, photo.id))
+        deletion = asyncio.create_task(trash.move(svc, alice, photo.id))
         await stuck.reached.wait()
         # Would wait for `stuck.go` forever if the store were called inside a transaction.
         captioned = await photos.set_caption(svc, alice, other.id, "still writable")

@@ -1,4 +1,4 @@
-"""The operator's commands on a whole archive: import, verify, backup, restore."""
+"""The operator's commands on a whole archive: import, verify, backup, restore, purge."""
 
 from __future__ import annotations
 
@@ -131,6 +131,27 @@ def cmd_restore(args: argparse.Namespace) -> int:
     return asyncio.run(run())
 
 
+def cmd_purge(args: argparse.Namespace) -> int:
+    from photoarchive.library import trash
+
+    settings = _settings()
+    db, store = _open_archive(settings)
+
+    async def run() -> int:
+        await db.open()
+        try:
+            purged = await trash.purge_expired(db, store, settings.trash_days)
+        finally:
+            await db.close()
+            await store.close()
+        print(
+            f"Deleted for good: {purged} photos in the trash for {settings.trash_days} days or more"
+        )
+        return 0
+
+    return asyncio.run(run())
+
+
 def cmd_import(args: argparse.Namespace) -> int:
     import os
     from pathlib import Path
@@ -172,7 +193,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def register(sub: Any) -> None:
-    """import, verify, backup and restore."""
+    """import, verify, backup, restore and purge."""
     imp = sub.add_parser(
         "import", help="import photos from files and folders (recursively) for one account"
     )
@@ -229,6 +250,13 @@ def register(sub: Any) -> None:
     restore = sub.add_parser("restore", help="restore a backup into an empty data folder")
     restore.add_argument("src", type=Path, help="a folder made by `photoarchive backup`")
     restore.set_defaults(func=cmd_restore)
+
+    purge = sub.add_parser(
+        "purge",
+        help="delete for good the photos in the trash for PHOTOARCHIVE_TRASH_DAYS (the server"
+        " does it by itself, at start and hourly)",
+    )
+    purge.set_defaults(func=cmd_purge)
 
 
 def _seconds(text: str) -> float:

@@ -8,7 +8,8 @@ account is treated as a guest (its sessions no longer resolve either).
 
 A photo is "family" (every member sees it; guests too when the archive lets them look) or
 "private": its owner, and the members of an album holding it, see it; nobody else does, an
-administrator included (privacy inside the family). Lists ask the same rule of the database:
+administrator included (privacy inside the family). A photo in the trash is nobody's to see:
+its owner finds it in their trash, and nowhere else (library/trash.py). Lists ask the same rule of the database:
 `visible_sql` is `decide(...).view` written as SQL, and a test holds the two to agreeing.
 """
 
@@ -48,6 +49,11 @@ class Seen(Owned, Protocol):
         for one person from admitting another."""
         ...
 
+    @property
+    def trashed(self) -> bool:
+        """In its owner's trash: nobody sees it any more, its owner only in the trash."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class Grant:
@@ -81,10 +87,13 @@ class Access:
     edit: bool  # its caption and visibility
     delete: bool
     react: bool  # like it, comment on it
+    trash: bool = False  # it is in the viewer's own trash: see it there, restore it, purge it
 
 
 NONE = Access(view=False, location=False, edit=False, delete=False, react=False)
 LOOK = Access(view=True, location=False, edit=False, delete=False, react=False)
+# A trashed photo, for its owner: nowhere but in their trash (library/trash.py).
+IN_TRASH = Access(view=False, location=True, edit=False, delete=False, react=False, trash=True)
 
 
 def may_read_archive(viewer: Viewer) -> bool:
@@ -94,6 +103,9 @@ def may_read_archive(viewer: Viewer) -> bool:
 
 def decide(viewer: Viewer, photo: Seen) -> Access:
     """What `viewer` may do with `photo`."""
+    if photo.trashed:  # gone for everyone, its owner aside, who finds it in their trash
+        account = viewer.account
+        return IN_TRASH if account is not None and account.id == photo.owner_id else NONE
     if viewer.grant is not None:
         return LOOK if photo.id in viewer.grant.photo_ids else NONE
     account = viewer.account
@@ -127,6 +139,7 @@ class _Facts:
     owner_id: int
     private: bool
     album_member: int | None
+    trashed: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,11 +152,14 @@ class Audience:
     owner_id: int
     private: bool
     album_members: frozenset[int]
+    trashed: bool = False
 
     def admits(self, viewer: Viewer) -> bool:
         account = viewer.account
         member = account.id if account and account.id in self.album_members else None
-        return can_view(viewer, _Facts(self.photo_id, self.owner_id, self.private, member))
+        return can_view(
+            viewer, _Facts(self.photo_id, self.owner_id, self.private, member, self.trashed)
+        )
 
 
 _ALIAS = re.compile(r"[a-z_][a-z0-9_]*")
@@ -154,18 +170,19 @@ def visible_sql(viewer: Viewer, photo: str = "p") -> tuple[str, list[object]]:
     written in the code, never a value), and the parameters it binds, in order."""
     if not _ALIAS.fullmatch(photo):
         raise ValueError(f"not a table alias: {photo!r}")
+    # Constant strings around the alias checked above; every value is bound.
+    kept = f"NOT EXISTS (SELECT 1 FROM trashed_photos tp WHERE tp.photo_id = {photo}.id)"  # noqa: S608
     if viewer.grant is not None:
         ids = sorted(viewer.grant.photo_ids)
         if not ids:
             return "1 = 0", []
-        return f"{photo}.id IN ({', '.join('?' for _ in ids)})", list(ids)
-    # Constant strings around the alias checked above; every value is bound.
+        return f"{photo}.id IN ({', '.join('?' for _ in ids)}) AND {kept}", list(ids)
     family = f"NOT EXISTS (SELECT 1 FROM private_photos pp WHERE pp.photo_id = {photo}.id)"  # noqa: S608
     account = viewer.account
     if account is None:
-        return (family, []) if viewer.public_view else ("1 = 0", [])
+        return (f"{family} AND {kept}", []) if viewer.public_view else ("1 = 0", [])
     member = (
         "EXISTS (SELECT 1 FROM album_photos ap JOIN album_members am"  # noqa: S608
         f" ON am.album_id = ap.album_id AND am.user_id = ? WHERE ap.photo_id = {photo}.id)"
     )
-    return f"({photo}.owner_id = ? OR {family} OR {member})", [account.id, account.id]
+    return f"({photo}.owner_id = ? OR {family} OR {member}) AND {kept}", [account.id, account.id]

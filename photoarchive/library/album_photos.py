@@ -104,13 +104,14 @@ async def all_of(svc: Services, album: Album, viewer: User) -> list[Photo]:
 
 
 async def ids_in_order(svc: Services, album_id: int, sort: str) -> list[int]:
-    """The ids of every photo in the album, in the order `sort` (its `albums.sort`), for a
-    caller that decides access itself (a share link grants exactly these)."""
+    """The ids of every photo in the album but those in the trash, in the order `sort` (its
+    `albums.sort`), for a caller that decides access itself (a share link grants these)."""
     order = ORDERS[sort]
     rows = await svc.db.fetchall(
         # A sort key from ORDERS; the album's id is bound.
         "SELECT p.id FROM album_photos ap JOIN photos p ON p.id = ap.photo_id"  # noqa: S608
-        " WHERE ap.album_id = ?" + order.by(),
+        " WHERE ap.album_id = ?"
+        " AND NOT EXISTS (SELECT 1 FROM trashed_photos tp WHERE tp.photo_id = p.id)" + order.by(),
         (album_id,),
     )
     return [row[0] for row in rows]

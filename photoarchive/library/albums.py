@@ -104,22 +104,30 @@ def check_role(value: Any) -> Role:
 
 
 # The album as one member sees it: their role, its owner, and the cover photo shown (the one
-# chosen while it is still in the album, else the photo added last).
+# chosen while it is still in the album, else the photo added last; never one in the trash).
 _SELECT = (
     "SELECT a.id, a.owner_id, o.username AS owner, a.title, a.description, a.cover_photo_id,"
-    " a.sort, a.created_at, a.updated_at, m.role, c.id AS cover_id, c.tag AS cover_tag"
+    " a.sort, a.created_at, a.updated_at, m.role, c.id AS cover_id, c.tag AS cover_tag,"
+    " COALESCE((SELECT ro.rotation FROM photo_rotations ro WHERE ro.photo_id = c.id), 0)"
+    " AS cover_rotation"
     " FROM albums a JOIN album_members m ON m.album_id = a.id AND m.user_id = ?"
     " JOIN users o ON o.id = a.owner_id"
     " LEFT JOIN photos c ON c.id = COALESCE("
     " (SELECT cp.photo_id FROM album_photos cp"
-    "  WHERE cp.album_id = a.id AND cp.photo_id = a.cover_photo_id),"
+    "  WHERE cp.album_id = a.id AND cp.photo_id = a.cover_photo_id"
+    "  AND NOT EXISTS (SELECT 1 FROM trashed_photos tp WHERE tp.photo_id = cp.photo_id)),"
     " (SELECT lp.photo_id FROM album_photos lp WHERE lp.album_id = a.id"
+    "  AND NOT EXISTS (SELECT 1 FROM trashed_photos tp WHERE tp.photo_id = lp.photo_id)"
     "  ORDER BY lp.added_at DESC, lp.photo_id DESC LIMIT 1))"
 )
 
 
 def _album(row: Any) -> Album:
-    cover = None if row["cover_id"] is None else thumbnail_url(row["cover_id"], row["cover_tag"])
+    cover = (
+        None
+        if row["cover_id"] is None
+        else thumbnail_url(row["cover_id"], photos.version(row["cover_tag"], row["cover_rotation"]))
+    )
     return Album(
         id=row["id"],
         owner_id=row["owner_id"],
@@ -135,9 +143,9 @@ def _album(row: Any) -> Album:
     )
 
 
-def thumbnail_url(photo_id: int, tag: str) -> str:
-    """The same address as `Photo.url("thumbnail")`, for a photo known by its id and tag."""
-    return f"/media/{photo_id}/thumbnail?v={tag}"
+def thumbnail_url(photo_id: int, version: str) -> str:
+    """The same address as `Photo.url("thumbnail")`, for a photo known by its id and version."""
+    return f"/media/{photo_id}/thumbnail?v={version}"
 
 
 async def _complete(db: Reader, albums: list[Album], actor: User) -> list[Album]:

@@ -15,6 +15,8 @@ from photoarchive.db import Backend
 from photoarchive.storage import BlobStore, StorageError, original_key, rendition_key
 
 RENDITIONS = ("thumbnail", "preview")
+# How far an owner may turn a photo, clockwise (library/rotations.py); 0 is as it came.
+ROTATIONS = (0, 90, 180, 270)
 
 
 def lock_name(digest: str) -> str:
@@ -23,15 +25,30 @@ def lock_name(digest: str) -> str:
 
 
 def keys(digest: str) -> tuple[str, ...]:
-    return (original_key(digest), *(rendition_key(digest, name) for name in RENDITIONS))
+    return (original_key(digest), *rendition_keys(digest, 0))
+
+
+def rendition_keys(digest: str, rotation: int) -> tuple[str, ...]:
+    return tuple(rendition_key(digest, name, rotation) for name in RENDITIONS)
 
 
 async def referenced(db: Backend, digest: str) -> bool:
     return await db.fetchone("SELECT 1 FROM photos WHERE sha256 = ? LIMIT 1", (digest,)) is not None
 
 
+async def rotations_in_use(db: Backend, digest: str) -> set[int]:
+    """The turns the photos of these bytes are shown at: the renditions that must stay."""
+    rows = await db.fetchall(
+        "SELECT DISTINCT COALESCE(r.rotation, 0) AS rotation FROM photos p"
+        " LEFT JOIN photo_rotations r ON r.photo_id = p.id WHERE p.sha256 = ?",
+        (digest,),
+    )
+    return {row["rotation"] for row in rows}
+
+
 async def discard_unreferenced(db: Backend, store: BlobStore, digest: str) -> None:
-    """Delete the files of `digest` unless a photo still refers to them."""
+    """Delete the files of `digest` unless a photo still refers to them, and its renditions
+    turned a way no photo of them is turned any more."""
     async with db.lock(lock_name(digest)):
         await discard_while_locked(db, store, digest)
 
@@ -39,10 +56,15 @@ async def discard_unreferenced(db: Backend, store: BlobStore, digest: str) -> No
 async def discard_while_locked(db: Backend, store: BlobStore, digest: str) -> None:
     """`discard_unreferenced` for a caller that holds the digest's lock already.
 
-    A photo of these bytes is only ever inserted under that lock: none can be committed
-    between the check and the deletes."""
-    if await referenced(db, digest):
-        return
-    for key in keys(digest):
+    A photo of these bytes is only ever inserted, or turned, under that lock: none can be
+    committed between the check and the deletes. Every turn is looked at, not only the one a
+    caller read: a photo turned after its deleter read it must not leave its renditions."""
+    in_use = await rotations_in_use(db, digest)
+    unused = [
+        key for turn in ROTATIONS if turn not in in_use for key in rendition_keys(digest, turn)
+    ]
+    if not in_use:
+        unused.append(original_key(digest))
+    for key in unused:
         with contextlib.suppress(StorageError):  # else left for `photoarchive verify --repair`
             await store.delete(key)

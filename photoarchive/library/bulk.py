@@ -18,7 +18,7 @@ from typing import Any
 
 from photoarchive.accounts.users import User
 from photoarchive.errors import AppError, Forbidden, Invalid
-from photoarchive.library import album_photos, albums, archive, favorites, photos, visibility
+from photoarchive.library import album_photos, albums, archive, favorites, photos, trash, visibility
 from photoarchive.library.access import Visibility
 from photoarchive.library.albums import Album
 from photoarchive.services import Services
@@ -116,6 +116,14 @@ async def _add_to_album(svc: Services, actor: User, photo_id: int, album: Album)
     # Already in the album is done: the photo is where it was asked to be.
 
 
+async def _trash(svc: Services, actor: User, photo_id: int, _: NoParams) -> None:
+    await trash.move(svc, actor, photo_id)
+
+
+async def _restore(svc: Services, actor: User, photo_id: int, _: NoParams) -> None:
+    await trash.restore_one(svc, actor, photo_id)
+
+
 ACTIONS: dict[str, Action] = {
     "favorite": Action(NoParams, _favorite),
     "unfavorite": Action(NoParams, _unfavorite),
@@ -123,6 +131,8 @@ ACTIONS: dict[str, Action] = {
     "unarchive": Action(NoParams, _unarchive),
     "set_visibility": Action(VisibilityParams, _set_visibility),
     "add_to_album": Action(AlbumParams, _add_to_album, _album_to_add_to),
+    "trash": Action(NoParams, _trash),
+    "restore": Action(NoParams, _restore),
 }
 
 

@@ -20,7 +20,7 @@ from photoarchive.errors import (
     Unavailable,
     UnsupportedMedia,
 )
-from photoarchive.library import batches, blobs, photos, usage, visibility
+from photoarchive.library import batches, blobs, photos, trash, usage, visibility
 from photoarchive.library.batches import Adding
 from photoarchive.library.originals import encode_patches
 from photoarchive.library.photos import Photo
@@ -50,7 +50,10 @@ async def _own_copy(svc: Services, owner: User, digest: str) -> int | None:
 async def _again(svc: Services, owner: User, photo_id: int, caption: str) -> Photo:
     """The owner's photo of bytes uploaded once more. A caption sent with them fills an empty
     caption but never replaces one the photo has: someone chose those words, maybe long ago,
-    and a batch caption meant for new photos should not overwrite them."""
+    and a batch caption meant for new photos should not overwrite them. A photo in the owner's
+    trash comes back from it."""
+    # Bytes that wait in the owner's trash bring their photo back, as it was.
+    await trash.restore(svc, owner, [photo_id])
     if caption:
         await svc.db.execute(
             "UPDATE photos SET caption = ? WHERE id = ? AND caption = ''", (caption, photo_id)

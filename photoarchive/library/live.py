@@ -15,14 +15,15 @@ async def audience(db: Backend, photo_id: int) -> access.Audience | None:
     """Who may see the photo as it is now (for a live event); None once it is deleted."""
     rows = await db.fetchall(
         "SELECT p.owner_id, EXISTS (SELECT 1 FROM private_photos pp WHERE pp.photo_id = p.id),"
-        " am.user_id FROM photos p LEFT JOIN album_photos ap ON ap.photo_id = p.id"
+        " am.user_id, EXISTS (SELECT 1 FROM trashed_photos tp WHERE tp.photo_id = p.id)"
+        " FROM photos p LEFT JOIN album_photos ap ON ap.photo_id = p.id"
         " LEFT JOIN album_members am ON am.album_id = ap.album_id WHERE p.id = ?",
         (photo_id,),
     )
     if not rows:
         return None
     members = frozenset(row[2] for row in rows if row[2] is not None)
-    return access.Audience(photo_id, rows[0][0], bool(rows[0][1]), members)
+    return access.Audience(photo_id, rows[0][0], bool(rows[0][1]), members, bool(rows[0][3]))
 
 
 async def counts(db: Backend, photo_id: int) -> tuple[int, int] | None:

@@ -68,19 +68,27 @@ class _PhotoRef:
     owner_id: int
     private: bool
     album_member: int | None
+    trashed: bool
 
 
 # What access.decide asks of the photo, for the person told (bound first: `?`).
 _FACTS = (
     "EXISTS (SELECT 1 FROM private_photos pp WHERE pp.photo_id = p.id) AS private,"
     " (SELECT am.user_id FROM album_photos ap JOIN album_members am ON am.album_id = ap.album_id"
-    " AND am.user_id = ? WHERE ap.photo_id = p.id LIMIT 1) AS album_member"
+    " AND am.user_id = ? WHERE ap.photo_id = p.id LIMIT 1) AS album_member,"
+    " EXISTS (SELECT 1 FROM trashed_photos tp WHERE tp.photo_id = p.id) AS trashed"
 )
 
 
 def _visible(svc: Services, user: User, row: Row) -> bool:
     viewer = access.Viewer(user, public_view=svc.settings.public_view)
-    photo = _PhotoRef(row["photo_id"], row["owner_id"], bool(row["private"]), row["album_member"])
+    photo = _PhotoRef(
+        row["photo_id"],
+        row["owner_id"],
+        bool(row["private"]),
+        row["album_member"],
+        bool(row["trashed"]),
+    )
     return access.can_view(viewer, photo)
 
 

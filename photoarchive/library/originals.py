@@ -23,7 +23,7 @@ def key_of(photo: Photo, name: str) -> str:
     if name == "original":
         return original_key(photo.sha256)
     if name in RENDITIONS:
-        return rendition_key(photo.sha256, name)
+        return rendition_key(photo.sha256, name, photo.rotation)
     raise NotFound("There is no such file.")
 
 

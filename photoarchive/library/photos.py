@@ -70,6 +70,8 @@ class Photo:
     private: bool  # see library/access.py: its owner's, and its albums' members', only
     album_member: int | None  # the viewer it was read for, if in an album of theirs holding it
     archived: bool  # by its owner: out of the feed and profile grid (see library/archive.py)
+    trashed: bool  # in its owner's trash: nobody sees it but them, there (library/trash.py)
+    rotation: int  # clockwise, by its owner, on top of EXIF (library/rotations.py); width follows
     liked_by_me: bool = False
     favorite: bool = False  # the viewer's own (see library/favorites.py)
     can_edit: bool = False
@@ -108,15 +110,21 @@ class Photo:
 
     def url(self, name: str) -> str:
         # Media is cached as immutable, and SQLite can hand a deleted photo's id to the next
-        # upload: the photo's tag in the URL keeps browsers from showing the old picture.
-        return f"/media/{self.id}/{name}?v={self.tag}"
+        # upload: the photo's tag (and turn) in the URL keep browsers from showing an old picture.
+        return f"/media/{self.id}/{name}?v={version(self.tag, self.rotation)}"
+
+
+def version(tag: str, rotation: int) -> str:
+    """The `?v=` of a photo's media URLs (and their ETags), for what knows only these two."""
+    return f"{tag}-r{rotation}" if rotation else tag
 
 
 # A Photo's columns in the order of its fields, so that a row becomes a photo positionally:
 # looking thirty values up by name, for thirty photos a page, cost more than the query. The last
-# two but one are what library/access.py decides by: whether the photo is private, and the
+# five but three are what library/access.py decides by: whether the photo is private, and the
 # viewer's id when they are a member of an album holding it (the viewer is `?`, bound by
-# `reading_for`); the last, whether its owner archived it.
+# `reading_for`); then whether its owner archived it, whether it is in their trash (which
+# access.py decides by too), and how far they turned it.
 def _columns(viewer: str) -> str:
     # Two constant expressions for the viewer ("?" or the media lookup's session column).
     assert viewer in ("?", "s.user_id")
@@ -128,7 +136,9 @@ def _columns(viewer: str) -> str:
         " EXISTS (SELECT 1 FROM private_photos pp WHERE pp.photo_id = p.id),"
         " (SELECT am.user_id FROM album_photos ap JOIN album_members am"
         f" ON am.album_id = ap.album_id AND am.user_id = {viewer} WHERE ap.photo_id = p.id LIMIT 1),"
-        " EXISTS (SELECT 1 FROM archived_photos ar WHERE ar.photo_id = p.id)"
+        " EXISTS (SELECT 1 FROM archived_photos ar WHERE ar.photo_id = p.id),"
+        " EXISTS (SELECT 1 FROM trashed_photos tp WHERE tp.photo_id = p.id),"
+        " COALESCE((SELECT ro.rotation FROM photo_rotations ro WHERE ro.photo_id = p.id), 0)"
     )
 
 
@@ -158,6 +168,7 @@ def _photo(row: Row | Sequence[Any], viewer: User | None) -> Photo:
     photo = Photo(*row)
     photo.private = bool(photo.private)
     photo.archived = bool(photo.archived)
+    photo.trashed = bool(photo.trashed)
     # Reading was allowed before the read (access.may_read_archive); the rest is per photo.
     allowed = access.decide(access.Viewer(viewer, public_view=True), photo)
     if not allowed.location:  # where a photo was taken is its owner's to know
@@ -371,12 +382,11 @@ async def set_caption(svc: Services, actor: User, photo_id: int, caption: Any) -
     return await get(svc, photo_id, actor)
 
 
-async def delete(svc: Services, actor: User, photo_id: int) -> None:
-    photo = await get(svc, photo_id, actor)
-    if not photo.can_delete:
-        raise Forbidden("Only the photo's owner or an administrator can delete it.")
-    heard_by = await live.audience(svc.db, photo_id)  # read while the albums holding it are known
-    await svc.db.execute("DELETE FROM photos WHERE id = ?", (photo_id,))
+async def remove(svc: Services, photo: Photo) -> None:
+    """Delete the photo for good (the caller decided it may: see library/trash.py), and its
+    files unless another photo uses them."""
+    heard_by = await live.audience(svc.db, photo.id)  # read while the albums holding it are known
+    await svc.db.execute("DELETE FROM photos WHERE id = ?", (photo.id,))
     # After the commit, outside any transaction: deleting the files may be slow.
     await blobs.discard_unreferenced(svc.db, svc.store, photo.sha256)
-    await svc.publish("photo-deleted", {"id": photo_id, live.AUDIENCE: heard_by})
+    await svc.publish("photo-deleted", {"id": photo.id, live.AUDIENCE: heard_by})

@@ -50,8 +50,11 @@ _COLUMNS = (
     " s.created_at, u.disabled AS creator_disabled, u.display_name, u.username,"
     " a.owner_id AS album_owner, a.title, a.description, a.sort,"
     " CASE s.kind WHEN 'album'"
-    " THEN (SELECT COUNT(*) FROM album_photos ap WHERE ap.album_id = s.album_id)"
-    " ELSE (SELECT COUNT(*) FROM share_photos sp WHERE sp.share_id = s.id) END AS photo_count"
+    " THEN (SELECT COUNT(*) FROM album_photos ap WHERE ap.album_id = s.album_id"
+    " AND NOT EXISTS (SELECT 1 FROM trashed_photos tp WHERE tp.photo_id = ap.photo_id))"
+    " ELSE (SELECT COUNT(*) FROM share_photos sp WHERE sp.share_id = s.id"
+    " AND NOT EXISTS (SELECT 1 FROM trashed_photos tp WHERE tp.photo_id = sp.photo_id))"
+    " END AS photo_count"
 )
 _FROM = " FROM shares s JOIN users u ON u.id = s.creator_id LEFT JOIN albums a ON a.id = s.album_id"
 
@@ -324,7 +327,9 @@ async def _photo_ids(svc: Services, share: Share) -> list[int]:
         return await album_photos.ids_in_order(svc, share.album_id, share.sort or "taken_desc")
     rows = await svc.db.fetchall(
         "SELECT sp.photo_id FROM share_photos sp JOIN photos p ON p.id = sp.photo_id"
-        " WHERE sp.share_id = ? AND p.owner_id = ? ORDER BY sp.position",
+        " WHERE sp.share_id = ? AND p.owner_id = ?"
+        " AND NOT EXISTS (SELECT 1 FROM trashed_photos tp WHERE tp.photo_id = p.id)"
+        " ORDER BY sp.position",
         (share.id, share.creator_id),
     )
     return [row[0] for row in rows]

@@ -17,7 +17,7 @@ import pillow_heif
 from PIL import Image, UnidentifiedImageError
 
 from photoarchive.media import decode_budget, redaction
-from photoarchive.media.metadata import Metadata, file_date, read_metadata
+from photoarchive.media.metadata import EARLIEST_YEAR, Metadata, file_date, read_metadata
 from photoarchive.media.renditions import (
     PLACEHOLDER_EDGE,
     PREVIEW_EDGE,
@@ -29,9 +29,11 @@ from photoarchive.media.renditions import (
     placeholder,
     rendition_size,
     to_srgb,
+    turn,
 )
 
 __all__ = [
+    "EARLIEST_YEAR",
     "FORMATS",
     "MAX_FRAMES",
     "MAX_JPEG_SCANS",
@@ -46,6 +48,7 @@ __all__ = [
     "Rendition",
     "TooManyPixels",
     "TooMuchWork",
+    "Turned",
     "UndecodableImage",
     "UnsupportedImage",
     "derive_renditions",
@@ -57,6 +60,7 @@ __all__ = [
     "rendition_size",
     "stored_location_patches",
     "to_srgb",
+    "turned",
 ]
 
 pillow_heif.register_heif_opener()
@@ -212,26 +216,7 @@ def ingest(path: Path, max_pixels: int) -> Ingested:
     with image:
         fmt = image.format or ""
         metadata = read_metadata(image, redaction.xmp_packets(path))
-        orientation = _orientation(image)
-        width, height = image.size
-        if orientation in (5, 6, 7, 8):
-            width, height = height, width
-        try:
-            preview = decode_preview(image, orientation, (width, height))
-        except ImageError:
-            raise
-        except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-            raise TooManyPixels("The image is a decompression bomb.") from None
-        except (
-            OSError,
-            SyntaxError,
-            ValueError,
-            EOFError,
-            MemoryError,
-            RuntimeError,  # libheif's decoding errors, through pillow-heif
-            struct.error,
-        ) as exc:
-            raise UndecodableImage(f"The image data is damaged or truncated ({exc}).") from None
+        preview, (width, height) = _upright_preview(image)
     renditions = derive_renditions(preview, (width, height))
     result = Ingested(
         format=fmt,
@@ -245,6 +230,56 @@ def ingest(path: Path, max_pixels: int) -> Ingested:
     )
     preview.close()
     return result
+
+
+@dataclass
+class Turned:
+    """A photo's renditions made again, turned by its owner: what its row says of them."""
+
+    width: int  # upright, then turned
+    height: int
+    renditions: list[Rendition]
+    placeholder: str
+
+
+def turned(path: Path, max_pixels: int, rotation: int) -> Turned:
+    """The renditions of the original at `path` turned `rotation` degrees clockwise on top of
+    its EXIF orientation. The file is only read: an original's bytes never change."""
+    image = _open(path, max_pixels)
+    with image:
+        preview, (width, height) = _upright_preview(image)
+    preview = turn(preview, rotation)
+    if rotation in (90, 270):
+        width, height = height, width
+    result = Turned(
+        width, height, derive_renditions(preview, (width, height)), placeholder(preview)
+    )
+    preview.close()
+    return result
+
+
+def _upright_preview(image: Image.Image) -> tuple[Image.Image, tuple[int, int]]:
+    """The preview stood upright by the EXIF orientation, and the full frame's upright size."""
+    orientation = _orientation(image)
+    width, height = image.size
+    if orientation in (5, 6, 7, 8):
+        width, height = height, width
+    try:
+        return decode_preview(image, orientation, (width, height)), (width, height)
+    except ImageError:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise TooManyPixels("The image is a decompression bomb.") from None
+    except (
+        OSError,
+        SyntaxError,
+        ValueError,
+        EOFError,
+        MemoryError,
+        RuntimeError,  # libheif's decoding errors, through pillow-heif
+        struct.error,
+    ) as exc:
+        raise UndecodableImage(f"The image data is damaged or truncated ({exc}).") from None
 
 
 def _blanking_patches(path: Path, metadata: Metadata) -> list[tuple[int, bytes]] | None:

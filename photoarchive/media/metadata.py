@@ -16,6 +16,9 @@ from PIL import Image
 
 from photoarchive.media import xmp
 
+# No camera date, or date set by hand (library/taken_dates.py), before photography.
+EARLIEST_YEAR = 1800
+
 
 @dataclass
 class Metadata:
@@ -130,7 +133,7 @@ def _taken_at(value: Any, offset: Any) -> str | None:
         moment = datetime.strptime(text[:19], "%Y:%m:%d %H:%M:%S")
     except ValueError:
         return None
-    if not 1800 <= moment.year <= 2200:
+    if not EARLIEST_YEAR <= moment.year <= 2200:
         return None
     stamp = moment.isoformat()
     zone = _text(offset)

@@ -33,6 +33,13 @@ _TRANSPOSE = {
     8: Image.Transpose.ROTATE_90,
 }
 
+# Clockwise turns as Pillow names them (its ROTATE_90 turns counter-clockwise).
+_CLOCKWISE = {
+    90: Image.Transpose.ROTATE_270,
+    180: Image.Transpose.ROTATE_180,
+    270: Image.Transpose.ROTATE_90,
+}
+
 
 @dataclass(frozen=True)
 class Rendition:
@@ -69,6 +76,16 @@ def decode_preview(image: Image.Image, orientation: int, upright: tuple[int, int
     if orientation in _TRANSPOSE:
         decoded = decoded.transpose(_TRANSPOSE[orientation])
     return to_srgb(decoded, icc)
+
+
+def turn(image: Image.Image, rotation: int) -> Image.Image:
+    """`image` turned `rotation` degrees clockwise (0, 90, 180 or 270), after it was shrunk:
+    the turn touches the preview's pixels, never the full frame's."""
+    if rotation not in _CLOCKWISE:
+        return image
+    turned = image.transpose(_CLOCKWISE[rotation])
+    image.close()
+    return turned
 
 
 def _has_alpha(image: Image.Image) -> bool:

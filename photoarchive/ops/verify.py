@@ -37,7 +37,8 @@ GRACE_DEFAULT = 3600.0
 # Files checked at once: enough to hide a remote store's latency, few enough to bound memory.
 PARALLEL = 4
 
-_DIGEST = re.compile(r"(?:^|/)([0-9a-f]{64})(?:\.webp)?$")
+# A stored file's digest: an original, or a rendition (turned: "-r90" before its ending).
+_DIGEST = re.compile(r"(?:^|/)([0-9a-f]{64})(?:-r(\d+))?(\.webp)?$")
 
 
 async def verify(
@@ -59,17 +60,22 @@ async def verify(
     # is stat-ed again before it is reported missing.
     listed = await _list_store(store)
     report.blobs = len(listed)
-    rows = _by_digest(await db.fetchall("SELECT id, sha256, bytes FROM photos ORDER BY id"))
+    rows = _by_digest(
+        await db.fetchall(
+            "SELECT p.id, p.sha256, p.bytes, COALESCE((SELECT r.rotation FROM photo_rotations r"
+            " WHERE r.photo_id = p.id), 0) AS rotation FROM photos p ORDER BY p.id"
+        )
+    )
     report.photos = sum(row["n"] for row in rows)
     report.files = len(rows)
     checker = _PhotoChecker(db, store, tmp_dir, report, checksums, repair, max_pixels, listed)
     progress.start("checking photos", len(rows))
     await _bounded(
-        (checker.check(row["sha256"], row["bytes"], row["ids"]) for row in rows),
+        (checker.check(row["sha256"], row["bytes"], row["ids"], row["turns"]) for row in rows),
         after_each=progress.advance,
     )
     progress.finish()
-    expected = {key for row in rows for key in _keys_of(row["sha256"])}
+    expected = {key for row in rows for key in _keys_of(row["sha256"], row["turns"])}
     leftovers = [info for key, info in sorted(listed.items()) if key not in expected]
     await _check_leftover_blobs(db, store, leftovers, report, repair=repair, grace=grace)
     _check_temp_files(tmp_dir, report, repair=repair, grace=grace)
@@ -78,10 +84,14 @@ async def verify(
 
 def _by_digest(photos: Sequence[Row]) -> list[dict[str, Any]]:
     """One entry per stored original, in the order of its first photo: the photos of the same
-    bytes grouped here rather than by an aggregate each database spells its own way."""
+    bytes grouped here rather than by an aggregate each database spells its own way, with the
+    turns they are shown at (each a set of renditions)."""
     grouped: dict[str, dict[str, Any]] = {}
     for photo in photos:
-        entry = grouped.setdefault(photo["sha256"], {"sha256": photo["sha256"], "bytes": 0, "n": 0})
+        entry = grouped.setdefault(
+            photo["sha256"], {"sha256": photo["sha256"], "bytes": 0, "n": 0, "turns": set()}
+        )
+        entry["turns"].add(photo["rotation"])
         entry["bytes"] = max(entry["bytes"], photo["bytes"])
         entry["n"] += 1
         entry["ids"] = f"{entry['ids']},{photo['id']}" if "ids" in entry else str(photo["id"])
@@ -125,8 +135,12 @@ async def _list_store(store: BlobStore) -> dict[str, BlobInfo]:
     return listed
 
 
-def _keys_of(digest: str) -> list[str]:
-    return [original_key(digest), *(rendition_key(digest, name) for name in RENDITIONS)]
+def _keys_of(digest: str, turns: set[int]) -> list[str]:
+    return [original_key(digest), *(key for turn in turns for key in _renditions(digest, turn))]
+
+
+def _renditions(digest: str, turn: int) -> list[str]:
+    return [rendition_key(digest, name, turn) for name in RENDITIONS]
 
 
 async def _bounded(
@@ -177,7 +191,7 @@ class _PhotoChecker:
         found = await self.db.fetchval("SELECT 1 FROM photos WHERE sha256 = ? LIMIT 1", (digest,))
         return found is not None
 
-    async def check(self, digest: str, size: int, ids: str) -> None:
+    async def check(self, digest: str, size: int, ids: str, turns: set[int]) -> None:
         whose = f"(photo {ids.replace(',', ', ')})"
         key = original_key(digest)
         try:
@@ -200,11 +214,14 @@ class _PhotoChecker:
                         PROBLEM, f"original's SHA-256 is wrong ({actual}): {key} {whose}"
                     )
                     return
-            missing = [
-                n for n in RENDITIONS if await self._present(rendition_key(digest, n)) is None
-            ]
-            if missing and await self._still_used(digest):
-                await self._missing_renditions(digest, missing, whose)
+            for turn in sorted(turns):
+                missing = [
+                    name
+                    for name in RENDITIONS
+                    if await self._present(rendition_key(digest, name, turn)) is None
+                ]
+                if missing and await self._still_used(digest):
+                    await self._missing_renditions(digest, missing, turn, whose)
         except StorageError as exc:
             self.report.add(PROBLEM, f"could not read {key}: {exc} {whose}")
 
@@ -217,31 +234,34 @@ class _PhotoChecker:
             return None
         return hasher.hexdigest()
 
-    async def _missing_renditions(self, digest: str, missing: list[str], whose: str) -> None:
-        keys = ", ".join(rendition_key(digest, name) for name in missing)
+    async def _missing_renditions(
+        self, digest: str, missing: list[str], turn: int, whose: str
+    ) -> None:
+        keys = ", ".join(rendition_key(digest, name, turn) for name in missing)
         if not self.repair:
             self.report.add(PROBLEM, f"rendition missing: {keys} {whose}")
             return
         try:
-            await self._regenerate(digest, missing)
+            await self._regenerate(digest, missing, turn)
         except images.ImageError as exc:
             self.report.add(PROBLEM, f"rendition missing, could not regenerate ({exc}): {keys}")
         else:
             self.report.add(REPAIRED, f"rendition regenerated from the original: {keys} {whose}")
 
-    async def _regenerate(self, digest: str, missing: list[str]) -> None:
+    async def _regenerate(self, digest: str, missing: list[str], turn: int) -> None:
         handle = await asyncio.to_thread(_temp_file, self.tmp_dir)
         path = Path(handle.name)
         try:
             with handle:
                 async for chunk in self.store.stream(original_key(digest)):
                     await asyncio.to_thread(handle.write, chunk)
-            ingested = await asyncio.to_thread(images.ingest, path, self.max_pixels)
+            made = await asyncio.to_thread(images.turned, path, self.max_pixels, turn)
         finally:
             await asyncio.to_thread(path.unlink, missing_ok=True)
-        for rendition in ingested.renditions:
+        for rendition in made.renditions:
             if rendition.name in missing:
-                await self.store.put_bytes(rendition_key(digest, rendition.name), rendition.data)
+                key = rendition_key(digest, rendition.name, turn)
+                await self.store.put_bytes(key, rendition.data)
 
 
 def _temp_file(tmp_dir: Path) -> IO[bytes]:
@@ -287,6 +307,15 @@ async def _check_leftover_blobs(
                 report.add(REPAIRED, f"{text}; deleted")
 
 
+async def _still_wanted(db: Database, key: str, digest: str) -> bool:
+    """Whether a photo uses the file now: an original while any photo has its bytes, a
+    rendition while one of them is shown turned its way (library/rotations.py)."""
+    match = _DIGEST.search(key)
+    if match is None or match.group(3) is None:  # an original
+        return await blobs.referenced(db, digest)
+    return int(match.group(2) or 0) in await blobs.rotations_in_use(db, digest)
+
+
 async def _delete_leftover(
     db: Database, store: BlobStore, key: str, digest: str | None, grace: float
 ) -> tuple[str, str] | None:
@@ -300,7 +329,7 @@ async def _delete_leftover(
         async with contextlib.AsyncExitStack() as held:
             if digest is not None:
                 await held.enter_async_context(db.lock(blobs.lock_name(digest)))
-                if await blobs.referenced(db, digest):
+                if await _still_wanted(db, key, digest):
                     return LEFT_ALONE, f"stored file {key} now belongs to a new photo"
             current = await store.stat(key)
             if current is not None:

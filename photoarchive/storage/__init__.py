@@ -82,8 +82,11 @@ def original_key(sha256: str) -> str:
     return f"originals/{_fanout(sha256)}"
 
 
-def rendition_key(sha256: str, name: str) -> str:
-    return f"{name}s/{_fanout(sha256)}.webp"
+def rendition_key(sha256: str, name: str, rotation: int = 0) -> str:
+    """A rendition of the original of `sha256`, turned `rotation` degrees clockwise by its
+    owner: photos of the same bytes share their renditions only when turned alike."""
+    turned = f"-r{rotation}" if rotation else ""
+    return f"{name}s/{_fanout(sha256)}{turned}.webp"
 
 
 def build_store(settings: Settings) -> BlobStore:

@@ -8,24 +8,23 @@ import msgspec
 from litestar import Controller, Request, Response, delete, get, patch, post, put
 from litestar.openapi import ResponseSpec
 from litestar.params import Parameter
-from msgspec import UNSET, UnsetType
 
 from photoarchive.accounts import sessions, throttle, users
 from photoarchive.db import MAX_ROWID
-from photoarchive.errors import Invalid
 from photoarchive.library import (
     access,
-    archive,
     comments,
     likes,
     notifications,
     photos,
+    trash,
     usage,
     visibility,
 )
-from photoarchive.library.access import VISIBILITIES
+from photoarchive.web import photo_edits
 from photoarchive.web.admission import GUEST_BODY
 from photoarchive.web.params import RowId
+from photoarchive.web.photo_edits import PhotoEditBody
 from photoarchive.web.schemas import (
     AccountOut,
     CommentList,
@@ -75,16 +74,6 @@ class ConfirmBody(msgspec.Struct, forbid_unknown_fields=True):
 class LoginBody(msgspec.Struct, forbid_unknown_fields=True):
     login: str
     password: str
-
-
-class PhotoEditBody(msgspec.Struct, forbid_unknown_fields=True):
-    """Any of them: what is left out stays as it is."""
-
-    caption: str | UnsetType = UNSET
-    # "family" or "private" (checked by the domain: another value is 422).
-    visibility: Annotated[str, msgspec.Meta(examples=list(VISIBILITIES))] | UnsetType = UNSET
-    # True takes it out of the feed and the profile (it stays in albums and share links).
-    archived: bool | UnsetType = UNSET
 
 
 class CommentBody(msgspec.Struct, forbid_unknown_fields=True):
@@ -271,29 +260,19 @@ class PhotosApi(Controller):
         viewer = await require_reader(request)
         return PhotoOut.of(await photos.get(services(request), photo_id, viewer))
 
-    @patch("/{photo_id:int}", responses=refusals(WRITE, JSON_BODY))
+    @patch(
+        "/{photo_id:int}", responses={**refusals(WRITE, JSON_BODY), **photo_edits.STORE_REFUSALS}
+    )
     async def edit_photo(
         self, request: Request[Any, Any, Any], photo_id: RowId, data: PhotoEditBody
     ) -> PhotoOut:
         user = await require_user(request)
-        svc = services(request)
-        caption = None if data.caption is UNSET else photos.check_caption(data.caption)
-        wanted = None if data.visibility is UNSET else visibility.check(data.visibility)
-        if caption is None and wanted is None and data.archived is UNSET:
-            raise Invalid("Send a caption, a visibility, archived, or more than one.")
-        photo = await photos.get(svc, photo_id, user)  # 404 for a photo the caller may not see
-        if data.archived is not UNSET:
-            photo = await archive.set_archived(svc, user, photo_id, data.archived)
-        if wanted is not None:
-            photo = await visibility.set_visibility(svc, user, photo_id, wanted)
-        if caption is not None:
-            photo = await photos.set_caption(svc, user, photo_id, caption)
-        return PhotoOut.of(photo)
+        return PhotoOut.of(await photo_edits.apply(services(request), user, photo_id, data))
 
     @delete("/{photo_id:int}", status_code=204, responses=refusals(WRITE))
     async def delete_photo(self, request: Request[Any, Any, Any], photo_id: RowId) -> None:
         user = await require_user(request)
-        await photos.delete(services(request), user, photo_id)
+        await trash.move(services(request), user, photo_id)  # for good when trash_days is 0
 
     @get("/{photo_id:int}/comments", responses=refusals(OBJECT_READ))
     async def list_comments(self, request: Request[Any, Any, Any], photo_id: RowId) -> CommentList:

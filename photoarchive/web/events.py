@@ -92,6 +92,7 @@ def _audience_data(heard_by: access.Audience | None) -> dict[str, Any] | None:
         "owner_id": heard_by.owner_id,
         "private": heard_by.private,
         "album_members": sorted(heard_by.album_members),
+        "trashed": heard_by.trashed,
     }
 
 
@@ -99,7 +100,11 @@ def audience_of(data: dict[str, Any] | None) -> access.Audience | None:
     if data is None:
         return None
     return access.Audience(
-        data["photo_id"], data["owner_id"], data["private"], frozenset(data["album_members"])
+        data["photo_id"],
+        data["owner_id"],
+        data["private"],
+        frozenset(data["album_members"]),
+        data.get("trashed", False),
     )
 
 

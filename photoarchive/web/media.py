@@ -71,7 +71,8 @@ async def media(request: Request[Any, Any, Any], photo_id: RowId, name: str) -> 
     viewer = await require_reader(request, session)
     if found is None:
         raise NotFound(photos.PHOTO_GONE)
-    if not access.can_view(access.Viewer(viewer, svc.settings.public_view), found):
+    allowed = access.decide(access.Viewer(viewer, svc.settings.public_view), found)
+    if not (allowed.view or allowed.trash):  # the owner sees their trash's photos there
         # A reader was let in above: a photo they may not see is, for them, not there.
         raise NotFound(photos.PHOTO_GONE)
     return await send_file(request, found, name, viewer, cache_control=IMMUTABLE, redirect=True)
@@ -97,8 +98,13 @@ async def send_file(
     is_original = name == "original"
     # Anyone but the owner gets the original with its location blanked (same length).
     patches = await originals.location_patches(svc, photo, viewer) if is_original else []
-    # The digest names only bytes the viewer gets whole; see Photo.tag.
-    etag = f'"{photo.sha256}"' if is_original and digest_etag else f'"{photo.tag}-{name}"'
+    # The digest names only bytes the viewer gets whole; see Photo.tag (and photos.version: a
+    # rendition turned another way is other bytes).
+    etag = (
+        f'"{photo.sha256}"'
+        if is_original and digest_etag
+        else f'"{photos.version(photo.tag, photo.rotation)}-{name}"'
+    )
     if patches:
         etag = f'"{photo.tag}-nolocation"'
     headers = {

@@ -31,6 +31,7 @@ def render(
         max_upload_bytes=settings.max_upload_bytes,
         email_codes=services(request).accounts.uses_email_codes,
         password_recovery=resets.recovery(settings),
+        trash_days=settings.trash_days,
     )
     if is_htmx(request):
         return HTMXTemplate(template_name=template, context=context, status_code=status)

@@ -144,6 +144,9 @@ class PhotoOut(msgspec.Struct):
     urls: PhotoUrls
     # "family": every member sees it; "private": its owner and the members of albums holding it.
     visibility: Literal["family", "private"]
+    # Degrees clockwise its owner turned it, on top of its EXIF orientation (0, 90, 180, 270);
+    # width, height and the renditions are of the turned picture already.
+    rotation: int
     # The digest of the original (location included) and the location itself are the owner's
     # alone: the digest would let others test guesses of the location.
     sha256: str | UnsetType = UNSET
@@ -184,6 +187,7 @@ class PhotoOut(msgspec.Struct):
                 preview=photo.url("preview"),
             ),
             "visibility": photo.visibility,
+            "rotation": photo.rotation,
         }
         if photo.can_edit:
             fields["sha256"] = photo.sha256

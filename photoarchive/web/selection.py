@@ -31,10 +31,12 @@ BUTTONS = {
     "unarchive": Button("unarchive", "Unarchive", "unarchived"),
     "private": Button("set_visibility", "Make private", "made private", {"visibility": "private"}),
     "family": Button("set_visibility", "Family", "shown to the family", {"visibility": "family"}),
+    "trash": Button("trash", "Delete", "moved to the trash"),
+    "restore": Button("restore", "Restore", "restored"),
 }
 ADD_TO_ALBUM = Button("add_to_album", "Add", "added to the album")
 # Only for one's own photos: a grid that can hold none of the viewer's offers none of these.
-OWNERS_ONLY = ("archive", "unarchive", "private", "family")
+OWNERS_ONLY = ("archive", "unarchive", "private", "family", "trash", "restore")
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +45,7 @@ class Selection:
     drops: tuple[str, ...] = ()  # bulk actions after which a photo leaves this grid
     albums: tuple[Album, ...] = ()  # where Add to album may put photos (none: no such control)
     max_ids: int = bulk.IDS_MAX  # photos in one request; the script sends more in turns
+    download: bool = True  # offer Download (not in the trash, whose photos nobody may have)
 
     @property
     def offered(self) -> list[Button]:
@@ -72,7 +75,11 @@ async def for_grid(
     if not owns:
         return Selection(buttons=tuple(b for b in buttons if b not in OWNERS_ONLY), drops=drops)
     return Selection(
-        buttons=(*buttons, "private", "family"),
-        drops=drops,
+        buttons=(*buttons, "private", "family", "trash"),
+        drops=(*drops, "trash"),  # a photo in the trash is in no grid but the trash's
         albums=tuple(await albums.to_add_to(svc, viewer)),
     )
+
+
+# The trash's own bar: restore what is chosen; it leaves the trash.
+TRASH = Selection(buttons=("restore",), drops=("restore",), download=False)

@@ -98,8 +98,9 @@ class SharedPhotoOut(msgspec.Struct):
     caption: str
     taken_at: str | None
     created_at: str
-    width: int
+    width: int  # of the picture as its owner turned it (`rotation`, degrees clockwise)
     height: int
+    rotation: int
     content_type: str
     placeholder: str
     urls: SharedUrls
@@ -118,6 +119,7 @@ class SharedPhotoOut(msgspec.Struct):
             created_at=photo.created_at,
             width=photo.width,
             height=photo.height,
+            rotation=photo.rotation,
             content_type=photo.content_type,
             placeholder=photo.placeholder,
             urls=urls,

@@ -10,8 +10,8 @@ from markupsafe import Markup
 
 from photoarchive import __version__
 from photoarchive.accounts import cognito, quotas, users
-from photoarchive.library import albums, comments, photos, shares, usage
-from photoarchive.media.images import UPLOAD_FORMATS
+from photoarchive.library import albums, comments, photos, rotations, shares, usage
+from photoarchive.media.images import EARLIEST_YEAR, UPLOAD_FORMATS
 from photoarchive.web import dates, selection
 from photoarchive.web.cards import CardCache
 from photoarchive.web.cards import install as install_cards
@@ -40,6 +40,7 @@ class Limits:
     album_description_max: int = albums.DESCRIPTION_MAX
     quota_mb_max: int = quotas.QUOTA_MB_MAX
     bytes_per_mb: int = quotas.MB  # a quota is set in MB
+    taken_at_min: str = f"{EARLIEST_YEAR}-01-01T00:00"
 
     @property
     def upload_accept(self) -> str:
@@ -92,6 +93,7 @@ def configure_environment(engine: object, cards: CardCache) -> None:
     env.filters["size"] = usage.size_text  # a quota and what is used of it: "100 MB"
     env.filters["date"] = date_filter
     env.filters["time"] = time_filter
+    env.filters["turned_by"] = rotations.turned_by
     env.globals["version"] = __version__
     env.globals["limits"] = LIMITS
     env.globals["default_selection"] = selection.DEFAULT

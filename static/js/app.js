@@ -68,10 +68,12 @@
     });
   }
 
-  // --- Delete forms without htmx still ask first ------------------------------------------
+  // --- Delete forms ask first: htmx asks for its own (hx-confirm), this for the rest --------
   document.addEventListener("submit", function (event) {
-    var question = event.target.getAttribute && event.target.getAttribute("data-confirm");
-    if (question && !window.htmx && !window.confirm(question)) event.preventDefault();
+    var form = event.target;
+    var question = form.getAttribute && form.getAttribute("data-confirm");
+    var htmxAsks = window.htmx && form.hasAttribute("hx-confirm");
+    if (question && !htmxAsks && !window.confirm(question)) event.preventDefault();
   });
 
   // --- Messages ---------------------------------------------------------------------------

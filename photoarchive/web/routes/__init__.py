@@ -1,7 +1,7 @@
 """The HTML pages, one module per area: feed, photos, albums, collections (one's favorites and
 archive), comments, downloads (a zip of chosen photos), upload, auth (sign-in, sign-up and
-emailed codes), resets (password-reset links), settings, admin, notifications, timeline, health. Each
-names its handlers in `HANDLERS`."""
+emailed codes), resets (password-reset links), settings, admin, notifications, trash, timeline,
+health. Each names its handlers in `HANDLERS`."""
 
 from __future__ import annotations
 
@@ -16,11 +16,13 @@ from photoarchive.web.routes import (
     health,
     icons,
     notifications,
+    photo_fixes,
     photos,
     resets,
     settings,
     shares,
     timeline,
+    trash,
     upload,
 )
 
@@ -29,6 +31,7 @@ PAGE_HANDLERS = [
     *icons.HANDLERS,
     *feed.HANDLERS,
     *photos.HANDLERS,
+    *photo_fixes.HANDLERS,
     *albums.HANDLERS,
     *collections.HANDLERS,
     *comments.HANDLERS,
@@ -39,6 +42,7 @@ PAGE_HANDLERS = [
     *admin.HANDLERS,
     *notifications.HANDLERS,
     *shares.HANDLERS,
+    *trash.HANDLERS,
     *downloads.HANDLERS,
     *timeline.HANDLERS,
 ]

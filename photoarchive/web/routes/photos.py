@@ -14,7 +14,7 @@ from litestar.params import QueryParameter
 from litestar.plugins.htmx import ClientRedirect
 from litestar.response import Redirect, Template
 
-from photoarchive.library import albums, likes, neighbours, photos, visibility
+from photoarchive.library import albums, likes, neighbours, photos, trash, visibility
 from photoarchive.library.neighbours import Neighbours
 from photoarchive.library.photos import Photo
 from photoarchive.web.params import RowId
@@ -145,7 +145,7 @@ async def edit_visibility(request: Req, photo_id: RowId) -> Response[Any]:
 async def delete_photo(request: Req, photo_id: RowId) -> Response[Any]:
     user = await require_user(request)
     wanted = (await form_fields(request)).get("next")
-    await photos.delete(services(request), user, photo_id)
+    await trash.move(services(request), user, photo_id)
     # Back to the list the photo was opened from (a same-site path only), else one's profile.
     target = safe_next(wanted) if wanted else f"/u/{user.username}"
     if is_htmx(request):

@@ -1,0 +1,150 @@
+"""Turning a photo: its owner stands a sideways picture up, clockwise, on top of the way its
+EXIF orientation already stood it.
+
+The original's bytes never change. Its renditions are made again from it, turned, and stored
+under keys that name the turn (storage.rendition_key): photos of the same bytes turned alike
+share them, as they share the untouched ones. The photo's row then says the turned size and
+placeholder, and its media URLs carry the turn (Photo.version), so that no browser shows a
+copy it kept of the other way. Renditions no photo is shown at any more are deleted.
+
+How far it is turned lives in `photo_rotations` (migration 0019); no row is 0. No HTTP here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import tempfile
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from photoarchive import clock
+from photoarchive.accounts.users import User
+from photoarchive.db import Transaction
+from photoarchive.errors import Forbidden, InsufficientStorage, Invalid, NotFound, Unavailable
+from photoarchive.library import blobs, photos
+from photoarchive.library.blobs import ROTATIONS
+from photoarchive.library.photos import Photo
+from photoarchive.media import images
+from photoarchive.services import Services
+from photoarchive.storage import (
+    BlobNotFound,
+    StorageError,
+    StorageFull,
+    original_key,
+    rendition_key,
+)
+
+
+def check_rotation(value: Any) -> int:
+    """A turn as asked for: 0, 90, 180 or 270 degrees clockwise, and nothing else."""
+    if isinstance(value, int) and not isinstance(value, bool) and value in ROTATIONS:
+        return value
+    raise Invalid("rotation must be 0, 90, 180 or 270 (degrees clockwise).", field="rotation")
+
+
+def turned_by(rotation: int, quarter_turns: int) -> int:
+    """`rotation` turned by that many quarter turns more (negative: counter-clockwise)."""
+    return (rotation + 90 * quarter_turns) % 360
+
+
+async def set_rotation(svc: Services, actor: User, photo_id: int, rotation: Any) -> Photo:
+    """The owner turns their photo to `rotation` degrees clockwise (from how it came): NotFound
+    for a photo they may not see, Forbidden for another person's. The photo as it is now."""
+    wanted = check_rotation(rotation)
+    photo = await photos.find(svc, photo_id, actor)
+    if not photo.can_edit:
+        raise Forbidden("Only the photo's owner can rotate it.")
+    if wanted != photo.rotation:
+        # A whole original is decoded: it takes turns with the uploads, as one more would.
+        try:
+            async with (
+                svc.image_slots.held_by(actor.id),
+                _original_file(svc, photo.sha256) as path,
+            ):
+                turned = await asyncio.to_thread(
+                    images.turned, path, svc.settings.max_pixels, wanted
+                )
+        except images.ImageError as exc:
+            raise Invalid(f"The original could not be turned: {exc}") from None
+        except (FileNotFoundError, BlobNotFound):
+            await photos.find(svc, photo_id, actor)  # NotFound: deleted meanwhile
+            raise Unavailable(
+                "The photo's original is missing from the store (photoarchive verify reports"
+                " it); it was not rotated."
+            ) from None
+        await _store(svc, photo, wanted, turned)
+    return await photos.get(svc, photo_id, actor)
+
+
+@asynccontextmanager
+async def _original_file(svc: Services, digest: str) -> AsyncIterator[Path]:
+    """A path to read the stored original from: the store's own file, or a temp copy of it
+    (a bucket) that is gone afterwards, whatever happens."""
+    key = original_key(digest)
+    local = svc.store.local_path(key)
+    if local is not None:
+        yield local
+        return
+    fd, name = tempfile.mkstemp(dir=svc.settings.tmp_dir, prefix="rotate-")
+    copy = Path(name)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            try:
+                async for chunk in svc.store.stream(key):
+                    await asyncio.to_thread(handle.write, chunk)
+            except BlobNotFound:
+                raise
+            except StorageError as exc:
+                raise Unavailable(f"{exc} The photo was not rotated; try again later.") from None
+        yield copy
+    finally:
+        await asyncio.to_thread(copy.unlink, missing_ok=True)
+
+
+async def _store(svc: Services, photo: Photo, rotation: int, turned: images.Turned) -> None:
+    """Store the turned renditions, then say the turn, under the digest's lock (see `blobs`):
+    no deletion of the photo's bytes, and no other turn of them, slips in between. The store
+    is called outside any database transaction."""
+    digest = photo.sha256
+    async with svc.db.lock(blobs.lock_name(digest)):
+        try:
+            for rendition in turned.renditions:
+                key = rendition_key(digest, rendition.name, rotation)
+                if await svc.store.stat(key) is None:
+                    await svc.store.put_bytes(key, rendition.data)
+            async with svc.db.transaction() as tx:
+                await _turn(tx, photo.id, rotation, turned)
+        except StorageError as exc:
+            await blobs.discard_while_locked(svc.db, svc.store, digest)
+            if isinstance(exc, StorageFull):
+                raise InsufficientStorage(f"{exc} The photo was not rotated.") from None
+            raise Unavailable(f"{exc} The photo was not rotated; try again later.") from None
+        except BaseException:
+            await blobs.discard_while_locked(svc.db, svc.store, digest)
+            raise
+        # The renditions of the way it was shown, unless another photo of them is shown so.
+        await blobs.discard_while_locked(svc.db, svc.store, digest)
+
+
+async def _turn(tx: Transaction, photo_id: int, rotation: int, turned: images.Turned) -> None:
+    """Record the turn and the turned size (NotFound for a photo deleted meanwhile)."""
+    preview = next(r for r in turned.renditions if r.name == "preview")
+    found = await tx.fetchval(
+        "UPDATE photos SET width = ?, height = ?, preview_width = ?, placeholder = ?"
+        " WHERE id = ? RETURNING id",
+        (turned.width, turned.height, preview.width, turned.placeholder, photo_id),
+    )
+    if found is None:
+        raise NotFound(photos.PHOTO_GONE)
+    if rotation:
+        await tx.execute(
+            "INSERT INTO photo_rotations (photo_id, rotation, rotated_at) VALUES (?, ?, ?)"
+            " ON CONFLICT (photo_id) DO UPDATE SET rotation = excluded.rotation,"
+            " rotated_at = excluded.rotated_at",
+            (photo_id, rotation, clock.now_iso()),
+        )
+    else:
+        await tx.execute("DELETE FROM photo_rotations WHERE photo_id = ?", (photo_id,))

@@ -1,0 +1,60 @@
+"""The trash page: the viewer's deleted photos, restored or deleted for good one by one, or
+all at once (plain forms: no script needed). See library/trash.py."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Response, get, post
+from litestar.response import Redirect, Template
+
+from photoarchive.library import trash
+from photoarchive.web import selection
+from photoarchive.web.params import RowId
+from photoarchive.web.render import Req, is_htmx, render
+from photoarchive.web.viewer import require_user, services
+
+
+@get("/trash", name="trash")
+async def trash_page(
+    request: Req, cursor: str | None = None, notice: str | None = None
+) -> Template:
+    user = await require_user(request)
+    items, next_cursor = await trash.page(services(request), user, cursor=cursor)
+    shown: dict[str, Any] = {
+        "items": items,
+        "next_cursor": next_cursor,
+        "selection": selection.TRASH,
+    }
+    if is_htmx(request) and cursor:  # the next page of the grid, scrolled into view
+        return render(request, "_trash_page.html", user=user, **shown)
+    notes = {"restored": "Restored.", "deleted": "Deleted for good.", "emptied": "Trash emptied."}
+    return render(request, "trash.html", user=user, notice=notes.get(notice or ""), **shown)
+
+
+def _back(notice: str) -> Response[Any]:
+    return Redirect(f"/trash?notice={notice}", status_code=303)
+
+
+@post("/trash/{photo_id:int}/restore", status_code=303)
+async def restore(request: Req, photo_id: RowId) -> Response[Any]:
+    user = await require_user(request)
+    await trash.restore_one(services(request), user, photo_id)
+    return _back("restored")
+
+
+@post("/trash/{photo_id:int}/delete", status_code=303)
+async def purge(request: Req, photo_id: RowId) -> Response[Any]:
+    user = await require_user(request)
+    await trash.purge(services(request), user, photo_id)
+    return _back("deleted")
+
+
+@post("/trash/empty", status_code=303)
+async def empty(request: Req) -> Response[Any]:
+    user = await require_user(request)
+    await trash.empty(services(request), user)
+    return _back("emptied")
+
+
+HANDLERS = [trash_page, restore, purge, empty]
