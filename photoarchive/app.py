@@ -37,6 +37,7 @@ from photoarchive.web import (
     places_api,
     search_api,
     shares_api,
+    timeline_api,
     trash_api,
 )
 from photoarchive.web.admission import BodyGate
@@ -127,6 +128,7 @@ def create_app(settings: Settings) -> Litestar:
             *search_api.HANDLERS,
             *admin_api.HANDLERS,
             *places_api.HANDLERS,
+            *timeline_api.HANDLERS,
             media.media,
             events.events,
             create_static_files_router(

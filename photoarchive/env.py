@@ -6,6 +6,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Mapping
 from urllib.parse import urlsplit
+from zoneinfo import available_timezones
 
 PREFIX = "PHOTOARCHIVE_"
 # A trusted proxy's address or range (PHOTOARCHIVE_TRUSTED_PROXIES).
@@ -91,6 +92,12 @@ class EnvReader:
                     f" got {item.strip()!r}"
                 ) from None
         return tuple(found)
+
+    def zone(self, name: str) -> str:
+        value = self.text(name, "")
+        if value and value not in available_timezones():
+            raise SettingsError(f"{PREFIX}{name} must be an IANA zone like Europe/Paris: {value!r}")
+        return value
 
     def url(self, name: str, default: str) -> str:
         value = self.text(name, default).rstrip("/")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from email.utils import parseaddr
@@ -11,6 +10,7 @@ from pathlib import Path
 from urllib.parse import SplitResult, unquote, urlsplit
 
 from photoarchive.env import PREFIX, EnvReader, Network, SettingsError
+from photoarchive.secret_key import load_or_create_secret
 
 REGISTRATION_MODES = ("open", "invite", "closed")
 STORAGE_KINDS = ("local", "s3")
@@ -61,6 +61,7 @@ class Settings:
     default_quota_mb: int = 0
     strip_location: bool = False
     map_tiles: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"  # or "off": no map
+    timezone: str = ""  # whose today memories recall (an IANA name); "": the server's zone
     # argon2id cost; the defaults are OWASP's minimum (19 MiB, t=2, p=1)
     argon2_memory_kib: int = 19 * 1024
     argon2_time_cost: int = 2
@@ -164,6 +165,7 @@ class Settings:
             "max_download_items": reader.integer("MAX_DOWNLOAD_ITEMS", 5000, 1, 50_000),
             "default_quota_mb": reader.integer("DEFAULT_QUOTA_MB", 0, 0, QUOTA_MB_MAX),
             "strip_location": reader.boolean("STRIP_LOCATION", False),
+            "timezone": reader.zone("TIMEZONE"),
             "trash_days": reader.integer("TRASH_DAYS", 30, 0, 36_500),
             "map_tiles": tiles.parse(reader.text("MAP_TILES", tiles.OPENSTREETMAP), SettingsError),
             "image_workers": reader.integer("IMAGE_WORKERS", 2, 1, 64),
@@ -299,16 +301,3 @@ def _mail_from(value: str) -> str:
             f" 'Family photos <photos@example.org>', got {value!r}"
         )
     return value
-
-
-def load_or_create_secret(data_dir: Path) -> str:
-    """Read the secret kept in the data dir, creating it (mode 0600) on first start."""
-    path = data_dir / "secret_key"
-    if path.exists():
-        return path.read_text().strip()
-    data_dir.mkdir(parents=True, exist_ok=True)
-    secret = secrets.token_hex(32)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(secret + "\n")
-    return secret

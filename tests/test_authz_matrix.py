@@ -132,6 +132,11 @@ MATRIX: dict[tuple[str, str], tuple[int, int, int, int, int]] = {
     # search: a read, of what each viewer may see (tests/test_search.py says what matches)
     ("GET", "/search"): (303, 200, 200, 200, 200),
     ("GET", "/api/v1/search"): (401, 200, 200, 200, 200),
+    # the timeline and memories: what the viewer may see, as the feed
+    ("GET", "/timeline"): (303, 200, 200, 200, 200),
+    ("GET", "/api/v1/timeline"): (401, 200, 200, 200, 200),
+    ("GET", "/api/v1/timeline/buckets"): (401, 200, 200, 200, 200),
+    ("GET", "/api/v1/memories"): (401, 200, 200, 200, 200),
     # one action on many photos: each photo decided alone, as in tests/test_authz_bulk.py
     ("POST", "/api/v1/photos/bulk"): (401, 401, 200, 200, 200),
     ("DELETE", "/api/v1/comments/{comment_id:int}"): (401, 401, 403, 204, 403),

@@ -1,7 +1,7 @@
 """The HTML pages, one module per area: feed, photos, albums, collections (one's favorites and
 archive), comments, downloads (a zip of chosen photos), upload, auth (sign-in, sign-up and
 emailed codes), resets (password-reset links), settings, admin, notifications, trash, search,
-places (and the map), health. Each names its handlers in `HANDLERS`."""
+timeline, places (and the map), health. Each names its handlers in `HANDLERS`."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ from photoarchive.web.routes import (
     search,
     settings,
     shares,
+    timeline,
     trash,
     upload,
 )
@@ -47,4 +48,5 @@ PAGE_HANDLERS = [
     *downloads.HANDLERS,
     *search.HANDLERS,
     *places.HANDLERS,
+    *timeline.HANDLERS,
 ]
