@@ -8,16 +8,13 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
-import pytest
 
 from photoarchive.settings import Settings
 from tests.processes import run_cli
 from tests.support import (
-    PHOTOS,
     LiveServer,
     api_login,
     form_post,
@@ -26,18 +23,10 @@ from tests.support import (
     sign_up,
     upload,
 )
+from tests.test_collections_web import CAMERAS, archive
 from tests.test_private_photos import browser, ids_in
 
-CAMERAS = sorted((PHOTOS / "cameras").glob("*.jpg"))
-
-
-@pytest.fixture
-def archive(tmp_path: Path) -> Iterator[LiveServer]:
-    settings = make_settings(tmp_path / "data", public_view=True, registration="open")
-    with live_server(settings) as server:
-        for name in ("admin", "owner", "other"):
-            sign_up(server, name)
-        yield server
+__all__ = ["archive"]  # the fixture: admin, owner and other signed up on a public archive
 
 
 def blob_files(settings: Settings) -> set[str]:

@@ -100,17 +100,3 @@ SELECT p.id, p.caption,
 FROM photos p;
 DELETE FROM album_text;
 INSERT INTO album_text (rowid, title) SELECT id, title FROM albums;
-
-CREATE TABLE IF NOT EXISTS photo_places (
-    photo_id      INTEGER PRIMARY KEY REFERENCES photos(id) ON DELETE CASCADE,
-    city          TEXT,
-    region        TEXT,
-    country       TEXT,
-    country_code  TEXT
-);
-CREATE INDEX IF NOT EXISTS photo_places_country ON photo_places(country_code, city);
--- People who chose to show the town and country of their photos to others (off by default).
-CREATE TABLE IF NOT EXISTS place_sharing (
-    user_id  INTEGER PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
-    since    TEXT NOT NULL
-);
