@@ -273,3 +273,23 @@ def test_verify_and_backup_count_the_trash_as_part_of_the_archive(tmp_path: Path
         assert owner.post("/api/v1/trash/restore", json={"photo_ids": [trashed]}).is_success
         photo = owner.get(f"/api/v1/photos/{trashed}").json()
         assert owner.get(photo["urls"]["original"]).content == CAMERAS[1].read_bytes()
+
+
+def test_a_private_upload_of_bytes_in_the_trash_brings_the_photo_back_private(
+    archive: LiveServer,
+) -> None:
+    owner, other = api_login(archive, "owner"), api_login(archive, "other")
+    photo = upload(owner, CAMERAS[0]).json()["items"][0]["id"]
+    assert owner.delete(f"/api/v1/photos/{photo}").status_code == 204
+    again = owner.post(
+        "/api/v1/photos",
+        files=[("file", (CAMERAS[0].name, CAMERAS[0].read_bytes()))],
+        data={"visibility": "private"},
+    )
+    assert again.status_code == 200, again.text
+    item = again.json()["items"][0]
+    assert item["id"] == photo and item["duplicate"] is True and item["visibility"] == "private"
+    # Back for its owner, and no longer a family photo: nobody else sees it.
+    assert owner.get(f"/api/v1/photos/{photo}").json()["visibility"] == "private"
+    assert other.get(f"/api/v1/photos/{photo}").status_code == 404
+    assert photo not in [p["id"] for p in other.get("/api/v1/photos").json()["items"]]
