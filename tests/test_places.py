@@ -11,7 +11,7 @@ import pytest
 from PIL import Image
 
 from photoarchive.accounts.users import User
-from photoarchive.library import access, geocoder, photos, places
+from photoarchive.library import access, archive, geocoder, photos, places
 from photoarchive.media.metadata import read_metadata
 from photoarchive.services import Services
 from tests.support import PHOTOS
@@ -157,6 +157,13 @@ def test_the_place_decision_and_the_sql_condition_agree(tmp_path: Path) -> None:
             # The places list counts exactly those.
             listed = await places.countries(svc, viewer)
             assert sum(c.count for c in listed) == len(expected[label]), label
+        # Bob archives his family photo: it leaves everyone's places list but his own, as it
+        # leaves the feed and searches.
+        await archive.set_archived(svc, bob, ids["bob family"], True)
+        for label, viewer in viewers.items():
+            listed = await places.countries(svc, viewer)
+            still = expected[label] - ({"bob family"} if label != "bob" else set())
+            assert sum(c.count for c in listed) == len(still), label
 
     scenario(tmp_path, body)
 

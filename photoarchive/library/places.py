@@ -86,11 +86,18 @@ async def countries(svc: Services, viewer: access.Viewer) -> list[Country]:
     """The countries and towns of the photos whose places the viewer may see (their own, and
     others' that they may see and whose owners show them), most photos first."""
     allowed, params = access.place_sql(viewer, "p")
+    # Others' archived photos are out of every list (as in the feed and search); one's own
+    # count, as in one's searches.
+    shown = "NOT EXISTS (SELECT 1 FROM archived_photos ar WHERE ar.photo_id = p.id)"
+    account = viewer.account
+    if account is not None:
+        shown = f"(p.owner_id = ? OR {shown})"
+        params = [*params, account.id]
     rows = await svc.db.fetchall(
-        # A condition from access.place_sql; every value is bound.
+        # Conditions from access.place_sql and constant text; every value is bound.
         "SELECT pl.country_code, pl.country, pl.city, COUNT(*) AS n"  # noqa: S608
         " FROM photo_places pl JOIN photos p ON p.id = pl.photo_id"
-        f" WHERE pl.country_code IS NOT NULL AND {allowed}"
+        f" WHERE pl.country_code IS NOT NULL AND {allowed} AND {shown}"
         " GROUP BY pl.country_code, pl.country, pl.city",
         params,
     )
