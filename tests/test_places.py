@@ -5,6 +5,7 @@ agree), and the backfill of older photos (run twice at once, as two instances wo
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -215,3 +216,19 @@ def test_the_start_up_pass_fills_in_older_photos_unless_locations_are_stripped(
         assert [row[0] for row in found] == ([] if strip else [photo_id])
 
     scenario(tmp_path, body, strip_location=strip)
+
+
+def test_places_kept_from_before_locations_were_stripped_go_at_start(tmp_path: Path) -> None:
+    async def body(svc: Services) -> None:
+        alice, bob = await person(svc, "alice"), await person(svc, "bob")
+        photo_id = await _placed(svc, alice)
+        assert await places.backfill(svc.db) == 1  # found before the setting was turned on
+        await places.set_sharing(svc, alice, True)
+        stripped = replace(svc, settings=replace(svc.settings, strip_location=True))
+        await places.run(stripped)
+        assert await svc.db.fetchall("SELECT photo_id FROM photo_places") == []
+        # So nobody is told the town any more, whatever alice chose.
+        assert (await photos.get(svc, photo_id, bob)).place is None
+        assert await places.countries(svc, access.Viewer(bob, False)) == []
+
+    scenario(tmp_path, body)

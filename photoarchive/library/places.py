@@ -162,8 +162,11 @@ async def backfill(db: Database, *, batch: int = BACKFILL_BATCH) -> int:
 
 
 async def run(svc: Services) -> None:
-    """The start-up backfill: the places of photos uploaded before places existed."""
+    """The start-up backfill: the places of photos uploaded before places existed. With
+    locations stripped, places kept from before the setting was turned on go instead: the
+    archive then keeps none, as the setting says, and none can be shown or searched."""
     if svc.settings.strip_location:
+        await svc.db.execute("DELETE FROM photo_places")
         return
     try:
         found = await backfill(svc.db)
