@@ -12,7 +12,15 @@ import pytest
 from PIL import Image
 
 from photoarchive.accounts.users import User
-from photoarchive.library import access, archive, geocoder, photos, places
+from photoarchive.library import (
+    access,
+    archive,
+    geocoder,
+    photos,
+    places,
+    share_holders,
+    shares,
+)
 from photoarchive.media.metadata import read_metadata
 from photoarchive.services import Services
 from tests.support import PHOTOS
@@ -232,3 +240,18 @@ def test_places_kept_from_before_locations_were_stripped_go_at_start(tmp_path: P
         assert await places.countries(svc, access.Viewer(bob, False)) == []
 
     scenario(tmp_path, body)
+
+
+def test_a_share_links_holder_is_told_no_place(tmp_path: Path) -> None:
+    async def body(svc: Services) -> None:
+        alice = await person(svc, "alice")
+        photo_id = await _placed(svc, alice)
+        assert await places.backfill(svc.db) == 1
+        await places.set_sharing(svc, alice, True)  # members and guests may know the town
+        assert (await photos.get(svc, photo_id, None)).place is not None
+        share = await shares.create(svc, alice, photo_ids=[photo_id])
+        link = await shares.open_link(svc, share.token)
+        shown = await share_holders.photo(svc, link, photo_id)
+        assert shown.place is None and shown.gps_lat is None
+
+    scenario(tmp_path, body, public_view=True)
