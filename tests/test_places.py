@@ -18,6 +18,7 @@ from photoarchive.library import (
     geocoder,
     photos,
     places,
+    search,
     share_holders,
     shares,
 )
@@ -253,5 +254,21 @@ def test_a_share_links_holder_is_told_no_place(tmp_path: Path) -> None:
         link = await shares.open_link(svc, share.token)
         shown = await share_holders.photo(svc, link, photo_id)
         assert shown.place is None and shown.gps_lat is None
+
+    scenario(tmp_path, body, public_view=True)
+
+
+def test_a_place_search_finds_what_the_places_list_shows(tmp_path: Path) -> None:
+    async def body(svc: Services) -> None:
+        alice, bob = await person(svc, "alice"), await person(svc, "bob")
+        photo_id = await _placed(svc, alice)
+        assert await places.backfill(svc.db) == 1
+        for viewer in (bob, None):  # alice does not show her places yet
+            assert (await search.page(svc, viewer, "place:arezzo"))[0] == []
+        await places.set_sharing(svc, alice, True)
+        for viewer in (alice, bob, None):  # a guest too, as /places lists it for them
+            listed = await places.countries(svc, access.Viewer(viewer, True))
+            found, _ = await search.page(svc, viewer, "place:arezzo")
+            assert [c.count for c in listed] == [1] and [p.id for p in found] == [photo_id]
 
     scenario(tmp_path, body, public_view=True)

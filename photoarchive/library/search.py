@@ -86,17 +86,20 @@ def _filter(svc: Services, account: User | None, f: Filter) -> tuple[str, list[o
         return _in_albums(svc, account, Phrase(f.value, prefix=False))
     if f.name == "is" and f.value == "private":
         return "EXISTS (SELECT 1 FROM private_photos pp WHERE pp.photo_id = p.id)", []
+    if f.name == "place" and not svc.settings.strip_location:
+        # Whose places the viewer may know is access.place_sql's to say, as on /places.
+        allowed, params = access.place_sql(access.Viewer(account, svc.settings.public_view))
+        return f"({allowed} AND {_PLACE})", [*params, _like_word(f.value)]
     if me is None:  # the rest are about the viewer's own: a guest has none
         return _NOTHING
     if f.name == "is":  # favorite: the viewer's own marks
         return "EXISTS (SELECT 1 FROM favorites f WHERE f.user_id = ? AND f.photo_id = p.id)", [me]
     if f.name == "has":  # location: coordinates are their owner's alone to know
         return "(p.owner_id = ? AND p.gps_lat IS NOT NULL)", [me]
+    # place: with locations stripped: none are kept after start (places.run); those an
+    # archive still holds until then are their owner's alone.
     assert f.name == "place"
-    if svc.settings.strip_location:
-        return f"(p.owner_id = ? AND {_PLACE})", [me, _like_word(f.value)]
-    shown = "EXISTS (SELECT 1 FROM place_sharing ps WHERE ps.user_id = p.owner_id)"
-    return f"((p.owner_id = ? OR {shown}) AND {_PLACE})", [me, _like_word(f.value)]
+    return f"(p.owner_id = ? AND {_PLACE})", [me, _like_word(f.value)]
 
 
 def _phrases(query: Query, negated: bool) -> list[Phrase]:
