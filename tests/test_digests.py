@@ -182,8 +182,14 @@ def test_a_comment_on_a_photo_access_hides_is_left_out(
         hidden = await captioned_photo(svc, alice, "hidden")
         decide = access.decide
 
-        def hiding(viewer: access.Viewer, photo: access.Owned) -> access.Access:
-            return access.NONE if getattr(photo, "id", 0) == hidden else decide(viewer, photo)
+        def hiding(
+            viewer: access.Viewer, photo: access.Owned, *, places_shared: bool = False
+        ) -> access.Access:
+            return (
+                access.NONE
+                if getattr(photo, "id", 0) == hidden
+                else decide(viewer, photo, places_shared=places_shared)
+            )
 
         await digests.set_on(svc, alice, True)
         await comments.add(svc, bob, hidden, "on the hidden one")

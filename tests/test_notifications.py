@@ -187,9 +187,15 @@ def test_what_access_hides_is_neither_shown_nor_counted(
         decide = access.decide
         asked: list[int] = []
 
-        def hiding(viewer: access.Viewer, photo: access.Owned) -> access.Access:
+        def hiding(
+            viewer: access.Viewer, photo: access.Owned, *, places_shared: bool = False
+        ) -> access.Access:
             asked.append(getattr(photo, "id", 0))
-            return access.NONE if getattr(photo, "id", 0) == hidden else decide(viewer, photo)
+            return (
+                access.NONE
+                if getattr(photo, "id", 0) == hidden
+                else decide(viewer, photo, places_shared=places_shared)
+            )
 
         monkeypatch.setattr(access, "decide", hiding)
         items, _, _ = await notifications.page(svc, alice, with_photos=True)
