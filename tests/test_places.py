@@ -28,6 +28,8 @@ from tests.support import PHOTOS
 from tests.test_access_sql import album, private
 from tests.test_neighbours import person, photo_of, scenario
 
+pytestmark = pytest.mark.usefixtures("engine")  # on SQLite and on PostgreSQL
+
 GPS_PHOTOS = sorted((PHOTOS / "gps").glob("*.jpg"))
 
 

@@ -27,6 +27,8 @@ from tests.support import (
 )
 from tests.test_openapi_contract import check, document  # noqa: F401 (a fixture)
 
+pytestmark = pytest.mark.usefixtures("engine")  # on SQLite and on PostgreSQL
+
 AREZZO = PHOTOS / "gps" / "DSCN0010.jpg"
 PLACE = {"city": "Arezzo", "region": "Tuscany", "country": "Italy", "country_code": "IT"}
 # The photo's coordinates as any answer would write them (43.467448, 11.885127).
@@ -190,8 +192,11 @@ def test_the_backfill_command_fills_in_older_photos(server: LiveServer) -> None:
     alice, _, _, photo_id = _people(server)
     with server.db() as db:  # as if uploaded before places existed
         db.execute("DELETE FROM photo_places")
-        db.commit()
-    env = {**os.environ, "PHOTOARCHIVE_DATA_DIR": str(server.settings.data_dir)}
+    env = {
+        **os.environ,
+        "PHOTOARCHIVE_DATA_DIR": str(server.settings.data_dir),
+        "PHOTOARCHIVE_DATABASE_URL": server.settings.database_url,
+    }
     command = [sys.executable, "-m", "photoarchive", "places", "--backfill"]
     done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr

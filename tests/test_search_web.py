@@ -31,10 +31,16 @@ CAMERAS = sorted((PHOTOS / "cameras").glob("*.jpg"))
 ODD = ['"', '"unclosed', "*", "AND", "NEAR(a b", "^x", "[x]", "(", "🎂", "a\x00b", "x:y:z"]
 
 
-@pytest.fixture(scope="module")
-def archive(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def archive(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LiveServer]:
+    """One archive per module and engine (so not the `engine` fixture)."""
+    postgres = request.getfixturevalue("postgres") if request.param == "postgres" else None
+    url = postgres.new_database() if postgres else ""
     data = tmp_path_factory.mktemp("search") / "data"
-    with live_server(make_settings(data, public_view=True, registration="open")) as server:
+    settings = make_settings(data, public_view=True, registration="open", database_url=url)
+    with live_server(settings) as server:
         for name in ("admin", "owner", "other"):
             sign_up(server, name)
         owner = api_login(server, "owner")
@@ -145,6 +151,7 @@ def test_the_page_shows_results_in_the_grid_and_scrolls_by_cursor(archive: LiveS
     assert "No photos match" in empty.text
 
 
+@pytest.mark.usefixtures("engine")  # on SQLite and on PostgreSQL
 def test_the_next_page_link_keeps_the_query(tmp_path: Path) -> None:
     settings = make_settings(tmp_path / "data", registration="open")
     with live_server(settings) as server:

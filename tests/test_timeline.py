@@ -1,4 +1,4 @@
-"""The timeline and memories on the domain functions, with a real SQLite file: months by the
+"""The timeline and memories on the domain functions, with a real database: months by the
 camera's own date (else the upload's), newest first, pages that run on across months, only what
 the viewer may see now (private, albums, archived, guests), the month refused when malformed;
 memories on today's date in the archive's zone, Feb 29 included."""
@@ -25,9 +25,11 @@ from photoarchive.library import (
 )
 from photoarchive.services import Services
 from photoarchive.settings import Settings, SettingsError
-from tests.support import FrozenClock
+from tests.support import FrozenClock, sqlite_only
 from tests.test_neighbours import person, scenario
 from tests.test_query_plans import analyzed_archive, plan_of
+
+pytestmark = pytest.mark.usefixtures("engine")  # on SQLite and on PostgreSQL
 
 
 async def dated(svc: Services, owner: User, taken: str | None, uploaded: str = "") -> int:
@@ -217,6 +219,7 @@ def test_the_time_zone_setting_is_an_iana_name_checked_at_start() -> None:
             Settings.from_env({"PHOTOARCHIVE_TIMEZONE": wrong})
 
 
+@sqlite_only  # SQLite's query planner, on a file of its own
 def test_a_month_is_read_down_its_index_and_the_months_counted_from_theirs(
     tmp_path: Path,
 ) -> None:

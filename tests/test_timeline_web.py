@@ -5,7 +5,6 @@ timeline, and nothing of another member's private photos or location in any of i
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,6 +26,8 @@ from tests.support import (
 from tests.test_openapi_contract import check
 from tests.test_private_photos import browser, ids_in
 
+pytestmark = pytest.mark.usefixtures("engine")  # on SQLite and on PostgreSQL
+
 CAMERAS = sorted((PHOTOS / "cameras").glob("*.jpg"))
 GPS = PHOTOS / "gps" / "DSCN0010.jpg"
 
@@ -46,7 +47,7 @@ def archive(tmp_path: Path, frozen_clock: FrozenClock) -> Iterator[LiveServer]:
 
 def taken(server: LiveServer, photo_id: int, stamp: str | None) -> None:
     """Set a photo's date taken as ingest would have written it (the cameras' own differ)."""
-    with sqlite3.connect(server.settings.database_path) as conn:
+    with server.db() as conn:
         conn.execute("UPDATE photos SET taken_at = ? WHERE id = ?", (stamp, photo_id))
 
 
@@ -143,7 +144,7 @@ def test_the_page_works_without_script(archive: LiveServer) -> None:
             strict=True,
         )
     ]
-    with sqlite3.connect(archive.settings.database_path) as conn:
+    with archive.db() as conn:
         conn.execute(
             "UPDATE photos SET created_at = '2026-07-02T10:00:00.000000Z' WHERE id = ?", (ids[3],)
         )
@@ -175,14 +176,15 @@ def test_the_page_works_without_script(archive: LiveServer) -> None:
     assert [a["href"] for a in current] == ["/timeline?month=2023-12#month-2023-12"]
     assert jumped_html.find_all("a", href="/timeline")
     # The next page is a plain link that also works as a page of its own.
-    with sqlite3.connect(archive.settings.database_path) as conn:
-        conn.executemany(
-            "INSERT INTO photos (owner_id, sha256, bytes, content_type, width, height,"
-            " preview_width, taken_at, created_at, tag)"
-            " SELECT owner_id, printf('%064x', 1000 + ?), bytes, content_type, width, height,"
-            " preview_width, '2022-01-0' || ?, created_at, tag FROM photos WHERE id = ?",
-            [(n, n % 9 + 1, ids[0]) for n in range(40)],
-        )
+    with archive.db() as conn:
+        for n in range(40):
+            conn.execute(
+                "INSERT INTO photos (owner_id, sha256, bytes, content_type, width, height,"
+                " preview_width, taken_at, created_at, tag)"
+                " SELECT owner_id, ?, bytes, content_type, width, height,"
+                " preview_width, ?, created_at, tag FROM photos WHERE id = ?",
+                (f"{1000 + n:064x}", f"2022-01-0{n % 9 + 1}", ids[0]),
+            )
     full = parse(alice.get("/timeline").text)
     more = [a["href"] for a in full.find_all("a", class_="more") if "cursor=" in (a["href"] or "")]
     assert len(more) == 1
