@@ -22,6 +22,7 @@ from tests.support import (
     make_settings,
     run_sql,
     sign_up,
+    sqlite_only,
     upload,
 )
 from tests.test_collections_web import CAMERAS, archive
@@ -247,11 +248,8 @@ def test_expired_trash_is_purged_by_the_command_and_by_the_server(tmp_path: Path
         }
 
 
-def test_verify_and_backup_count_the_trash_as_part_of_the_archive(
-    tmp_path: Path, engine: str
-) -> None:
-    if engine == "postgres":
-        pytest.skip("verify and backup work on a SQLite archive only, for now")
+@sqlite_only  # verify and backup work on a SQLite archive only, for now
+def test_verify_and_backup_count_the_trash_as_part_of_the_archive(tmp_path: Path) -> None:
     data = tmp_path / "data"
     settings = make_settings(data, registration="open")
     with live_server(settings) as server:
