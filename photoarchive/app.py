@@ -20,7 +20,7 @@ from photoarchive.accounts.mail import Mailer
 from photoarchive.accounts.passwords import Passwords
 from photoarchive.accounts.provider import AccountsUnavailable, build_accounts
 from photoarchive.db import DatabaseUnavailable, build_database
-from photoarchive.library import digests, rechecks, trash
+from photoarchive.library import digests, places, rechecks, trash
 from photoarchive.paths import static_dir, templates_dir
 from photoarchive.services import DecodeSlots, Services
 from photoarchive.settings import Settings
@@ -34,7 +34,10 @@ from photoarchive.web import (
     events,
     favorites_api,
     media,
+    places_api,
+    search_api,
     shares_api,
+    timeline_api,
     trash_api,
 )
 from photoarchive.web.admission import BodyGate
@@ -97,6 +100,7 @@ def create_app(settings: Settings) -> Litestar:
         background.add(asyncio.create_task(rechecks.run(svc), name="location re-check"))
         background.add(asyncio.create_task(digests.run(svc), name="daily digests"))
         background.add(asyncio.create_task(trash.run(svc), name="trash purge"))
+        background.add(asyncio.create_task(places.run(svc), name="places of older photos"))
 
     async def stop() -> None:
         for task in background:
@@ -125,7 +129,10 @@ def create_app(settings: Settings) -> Litestar:
             *trash_api.HANDLERS,
             *bulk_api.HANDLERS,
             *downloads_api.HANDLERS,
+            *search_api.HANDLERS,
             *admin_api.HANDLERS,
+            *places_api.HANDLERS,
+            *timeline_api.HANDLERS,
             media.media,
             events.events,
             create_static_files_router(

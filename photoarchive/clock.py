@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 
 def now() -> float:
@@ -22,3 +23,10 @@ def iso(moment: float) -> str:
 def parse(stamp: str) -> float:
     """The moment of a time stamp `now_iso` or `iso` wrote."""
     return datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC).timestamp()
+
+
+def today(zone_name: str) -> date:
+    """The date it is now in the zone called `zone_name` (an IANA name, checked when the
+    settings were read); "": the server's own zone."""
+    moment = datetime.fromtimestamp(now(), UTC)
+    return (moment.astimezone(ZoneInfo(zone_name)) if zone_name else moment.astimezone()).date()

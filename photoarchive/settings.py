@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import ipaddress
 import os
-import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from email.utils import parseaddr
@@ -12,17 +10,13 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from photoarchive.database_url import parse_database_url, redacted, sqlite_path
+from photoarchive.env import PREFIX, EnvReader, Network, SettingsError
+from photoarchive.secret_key import load_or_create_secret
 
-PREFIX = "PHOTOARCHIVE_"
 REGISTRATION_MODES = ("open", "invite", "closed")
-Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 STORAGE_KINDS = ("local", "s3")
 S3_SERVE_MODES = ("proxy", "presign")
 AUTH_KINDS = ("local", "cognito")
-
-
-class SettingsError(ValueError):
-    """A configuration value is missing or wrong; the message names the variable."""
 
 
 @dataclass(frozen=True)
@@ -69,6 +63,8 @@ class Settings:
     # The quota of each account made from now on; 0: no limit.
     default_quota_mb: int = 0
     strip_location: bool = False
+    map_tiles: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"  # or "off": no map
+    timezone: str = ""  # whose today memories recall (an IANA name); "": the server's zone
     # argon2id cost; the defaults are OWASP's minimum (19 MiB, t=2, p=1)
     argon2_memory_kib: int = 19 * 1024
     argon2_time_cost: int = 2
@@ -156,8 +152,9 @@ class Settings:
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:
-        env = os.environ if environ is None else environ
-        reader = _Reader(env)
+        from photoarchive import tiles  # the map's own rules (which need these settings' error)
+
+        reader = EnvReader(os.environ if environ is None else environ)
         values: dict[str, object] = {
             "data_dir": Path(reader.text("DATA_DIR", "./data")),
             "database_url": parse_database_url(reader.text("DATABASE_URL", ""), SettingsError),
@@ -173,7 +170,9 @@ class Settings:
             "max_download_items": reader.integer("MAX_DOWNLOAD_ITEMS", 5000, 1, 50_000),
             "default_quota_mb": reader.integer("DEFAULT_QUOTA_MB", 0, 0, QUOTA_MB_MAX),
             "strip_location": reader.boolean("STRIP_LOCATION", False),
+            "timezone": reader.zone("TIMEZONE"),
             "trash_days": reader.integer("TRASH_DAYS", 30, 0, 36_500),
+            "map_tiles": tiles.parse(reader.text("MAP_TILES", tiles.OPENSTREETMAP), SettingsError),
             "image_workers": reader.integer("IMAGE_WORKERS", 2, 1, 64),
             "media_cache_mb": reader.integer("MEDIA_CACHE_MB", 32, 0, 4096),
             "card_cache_mb": reader.integer("CARD_CACHE_MB", 8, 0, 4096),
@@ -192,7 +191,7 @@ class Settings:
         return cls(**values)  # type: ignore[arg-type]
 
 
-def _cloud_values(reader: _Reader) -> dict[str, object]:
+def _cloud_values(reader: EnvReader) -> dict[str, object]:
     """The S3 and Cognito settings; what a chosen backend cannot do without is required."""
     values: dict[str, object] = {
         "storage": reader.choice("STORAGE", "local", STORAGE_KINDS),
@@ -240,7 +239,7 @@ def _cloud_values(reader: _Reader) -> dict[str, object]:
 SMTP_URL_FORM = "smtp://[user:password@]host[:port] or smtps://user:password@host[:port]"
 
 
-def _mail_values(reader: _Reader) -> dict[str, object]:
+def _mail_values(reader: EnvReader) -> dict[str, object]:
     """The mail server and sender; the sender is required once there is a server."""
     if reader.text("SMTP_URL", "") == "":
         return {}
@@ -299,100 +298,3 @@ def _mail_from(value: str) -> str:
             f" 'Family photos <photos@example.org>', got {value!r}"
         )
     return value
-
-
-class _Reader:
-    def __init__(self, env: Mapping[str, str]) -> None:
-        self.env = env
-
-    def _raw(self, name: str) -> str | None:
-        value = self.env.get(PREFIX + name)
-        return None if value is None or value.strip() == "" else value.strip()
-
-    def text(self, name: str, default: str) -> str:
-        value = self._raw(name)
-        return default if value is None else value
-
-    def required(self, name: str, because: str) -> str:
-        value = self._raw(name)
-        if value is None:
-            raise SettingsError(f"{PREFIX}{name} must be set when {because}.")
-        return value
-
-    def integer(self, name: str, default: int, low: int, high: int) -> int:
-        value = self._raw(name)
-        if value is None:
-            return default
-        try:
-            number = int(value)
-        except ValueError:
-            raise SettingsError(f"{PREFIX}{name} must be a whole number, got {value!r}") from None
-        if not low <= number <= high:
-            raise SettingsError(f"{PREFIX}{name} must be between {low} and {high}, got {number}")
-        return number
-
-    def number(self, name: str, default: float) -> float:
-        value = self._raw(name)
-        if value is None:
-            return default
-        try:
-            number = float(value)
-        except ValueError:
-            raise SettingsError(f"{PREFIX}{name} must be a number, got {value!r}") from None
-        if number <= 0:
-            raise SettingsError(f"{PREFIX}{name} must be positive, got {value!r}")
-        return number
-
-    def boolean(self, name: str, default: bool) -> bool:
-        value = self._raw(name)
-        if value is None:
-            return default
-        lowered = value.lower()
-        if lowered in ("1", "true", "yes", "on"):
-            return True
-        if lowered in ("0", "false", "no", "off"):
-            return False
-        raise SettingsError(f"{PREFIX}{name} must be true or false, got {value!r}")
-
-    def choice(self, name: str, default: str, choices: tuple[str, ...]) -> str:
-        value = self.text(name, default).lower()
-        if value not in choices:
-            raise SettingsError(
-                f"{PREFIX}{name} must be one of {', '.join(choices)}; got {value!r}"
-            )
-        return value
-
-    def networks(self, name: str) -> tuple[Network, ...]:
-        """Comma-separated IP addresses or CIDR ranges."""
-        found = []
-        for item in (self._raw(name) or "").split(","):
-            if not item.strip():
-                continue
-            try:
-                found.append(ipaddress.ip_network(item.strip(), strict=False))
-            except ValueError:
-                raise SettingsError(
-                    f"{PREFIX}{name} must be comma-separated IP addresses or CIDR ranges,"
-                    f" got {item.strip()!r}"
-                ) from None
-        return tuple(found)
-
-    def url(self, name: str, default: str) -> str:
-        value = self.text(name, default).rstrip("/")
-        parts = urlsplit(value)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise SettingsError(f"{PREFIX}{name} must be an http:// or https:// URL, got {value!r}")
-        return value
-
-
-def load_or_create_secret(data_dir: Path) -> str:
-    """Read the secret kept in the data dir, creating it (mode 0600) on first start."""
-    path = data_dir / "secret_key"
-    if path.exists():
-        return path.read_text().strip()
-    data_dir.mkdir(parents=True, exist_ok=True)
-    secret = secrets.token_hex(32)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(secret + "\n")
-    return secret

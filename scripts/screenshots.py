@@ -64,6 +64,8 @@ def start_server(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
         PHOTOARCHIVE_DATA_DIR=str(data_dir),
         PHOTOARCHIVE_REGISTRATION="open",
         PHOTOARCHIVE_PUBLIC_URL=f"http://127.0.0.1:{port}",
+        # The map's tiles would come from the internet: not for these pictures.
+        PHOTOARCHIVE_MAP_TILES="off",
     )
     log = open(data_dir.parent / "server.log", "wb")  # noqa: SIM115 - lives as long as the server
     process = subprocess.Popen(
@@ -121,6 +123,15 @@ def seed(base: str) -> dict[str, object]:
     )
     sent.raise_for_status()
     batch = [item["id"] for item in sent.json()["items"]]
+    # One of alice's photos waits in her trash.
+    kept = PHOTOS / "cameras" / "Kodak_CX7530.jpg"
+    trashed = people["alice"].post(
+        "/api/v1/photos",
+        files=[("file", (kept.name, kept.read_bytes(), "application/octet-stream"))],
+        data={"caption": "Blurry, again."},
+    )
+    trashed.raise_for_status()
+    people["alice"].delete(f"/api/v1/photos/{trashed.json()['items'][0]['id']}").raise_for_status()
     people["carol"].put(f"/api/v1/photos/{batch[0]}/like")
     people["carol"].post(f"/api/v1/photos/{batch[1]}/comments", json={"text": "Take me there!"})
     for client in people.values():
@@ -187,6 +198,30 @@ def shoot(browser: Browser, base: str, ids: list[int], out: Path) -> list[Path]:
     page.goto(f"{base}/notifications")
     settle(page)
     save(page, "notifications")
+
+    page.goto(f"{base}/u/alice")
+    settle(page)
+    page.click("#grid-items-select")
+    for photo_id in ids[-3:-1]:
+        page.click(f"#grid-{photo_id} a")
+    page.get_by_text("2 selected").wait_for()
+    save(page, "select")
+
+    page.goto(f"{base}/search?q=trail")
+    settle(page)
+    save(page, "search")
+
+    page.goto(f"{base}/timeline")
+    settle(page)
+    save(page, "timeline")
+
+    page.goto(f"{base}/places")
+    settle(page)
+    save(page, "places")
+
+    page.goto(f"{base}/trash")
+    settle(page)
+    save(page, "trash")
 
     desktop.close()
 

@@ -41,6 +41,11 @@ def all_test_photos() -> list[Path]:
 _database_url = ""
 
 
+# A test of what only SQLite has (its file, PRAGMA user_version, its query plans) in a module
+# that runs on both engines: the `engine` fixture's SQLite run alone, rather than a skip.
+sqlite_only = pytest.mark.parametrize("engine", ["sqlite"], indirect=True)
+
+
 @contextmanager
 def database_url(url: str) -> Iterator[None]:
     """Settings made inside name the database at `url`."""

@@ -48,7 +48,7 @@ DISABLED_OWNER = _user(1, disabled=True)
 @pytest.mark.parametrize("public_view", [False, True])
 def test_the_owner_may_do_everything(public_view: bool) -> None:
     assert decide(Viewer(OWNER, public_view), PHOTO) == Access(
-        view=True, location=True, edit=True, delete=True, react=True
+        view=True, location=True, edit=True, delete=True, react=True, place=True
     )
 
 
@@ -128,7 +128,7 @@ def test_a_share_links_holder_sees_only_what_the_link_grants_and_only_looks() ->
 def test_a_trashed_photo_is_nobodys_but_its_owners_in_the_trash(public_view: bool) -> None:
     in_album = _Photo(owner_id=1, trashed=True, album_member=2)
     assert decide(Viewer(OWNER, public_view), TRASHED) == Access(
-        view=False, location=True, edit=False, delete=False, react=False, trash=True
+        view=False, location=True, edit=False, delete=False, react=False, trash=True, place=True
     )
     for viewer in (MEMBER, ADMIN, DISABLED_OWNER, None):
         assert decide(Viewer(viewer, public_view), TRASHED) == NONE

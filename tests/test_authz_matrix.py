@@ -92,6 +92,12 @@ MATRIX: dict[tuple[str, str], tuple[int, int, int, int, int]] = {
     # the daily digest is offered only with a mail server, which this matrix's archive lacks
     ("POST", "/settings/digest"): (401, 401, 409, 409, 409),
     ("POST", "/settings/password"): (401, 401, 422, 422, 422),
+    # places: a guest reads the places others show, where guests may look; the map is one's own
+    ("POST", "/settings/places"): (401, 401, 303, 303, 303),
+    ("GET", "/places"): (303, 200, 200, 200, 200),
+    ("GET", "/map"): (303, 303, 200, 200, 200),
+    ("GET", "/api/v1/places"): (401, 200, 200, 200, 200),
+    ("GET", "/api/v1/map"): (401, 401, 200, 200, 200),
     ("POST", "/settings/sessions/{session_id:int}/end"): (401, 401, 404, 303, 404),
     ("POST", "/settings/sessions/end-others"): (401, 401, 303, 303, 303),
     # administration
@@ -123,6 +129,14 @@ MATRIX: dict[tuple[str, str], tuple[int, int, int, int, int]] = {
     ("PUT", "/api/v1/photos/{photo_id:int}/favorite"): (401, 401, 200, 200, 200),
     ("DELETE", "/api/v1/photos/{photo_id:int}/favorite"): (401, 401, 200, 200, 200),
     ("GET", "/api/v1/favorites"): (401, 401, 200, 200, 200),
+    # search: a read, of what each viewer may see (tests/test_search.py says what matches)
+    ("GET", "/search"): (303, 200, 200, 200, 200),
+    ("GET", "/api/v1/search"): (401, 200, 200, 200, 200),
+    # the timeline and memories: what the viewer may see, as the feed
+    ("GET", "/timeline"): (303, 200, 200, 200, 200),
+    ("GET", "/api/v1/timeline"): (401, 200, 200, 200, 200),
+    ("GET", "/api/v1/timeline/buckets"): (401, 200, 200, 200, 200),
+    ("GET", "/api/v1/memories"): (401, 200, 200, 200, 200),
     # one action on many photos: each photo decided alone, as in tests/test_authz_bulk.py
     ("POST", "/api/v1/photos/bulk"): (401, 401, 200, 200, 200),
     ("DELETE", "/api/v1/comments/{comment_id:int}"): (401, 401, 403, 204, 403),
@@ -478,6 +492,7 @@ def body(world: World, method: str, path: str, role: str) -> dict[str, Any]:
         "/password-reset/{token:str}": {"password": "a brand new passphrase"},
         "/settings/time-zone": {"time_zone": "Europe/Paris"},
         "/settings/digest": {"digest": "on"},
+        "/settings/places": {"place_sharing": "on"},
         "/api/v1/notifications/read": {"ids": None},
         "/admin/users/{username:str}/{action:str}": {"confirmed": "1"},
         "/admin/quotas/{username:str}": {"quota_mb": "100"},
@@ -512,6 +527,8 @@ def perform(world: World, role: str, method: str, path: str) -> int:
     server = world.server
     is_api = path.startswith("/api/")
     url = fill(path, path_values(world, path))
+    if path in ("/search", "/api/v1/search"):
+        url += "?q=matrix"
     kwargs = body(world, method, path, role)
     client = world.client(role, api=is_api, fresh=(method, path) in SESSION_ENDERS)
     if is_api and "data" in kwargs and "files" not in kwargs:

@@ -222,3 +222,31 @@ def test_trash_and_restore_many_each_photo_decided_alone(world: World) -> None:
     ]
     left = {item["id"] for item in world.alice.get("/api/v1/trash").json()["items"]}
     assert mine[2] in left and not left & set(mine[:2])
+
+
+def test_shift_date_moves_each_dated_photo_of_ones_own(world: World) -> None:
+    dated = world.photo(world.alice)
+    assert world.alice.patch(
+        f"/api/v1/photos/{dated}", json={"taken_at": "2019-07-01T14:00:00"}
+    ).is_success
+    undated = world.photo(world.alice)
+    theirs = world.photo(world.bob)
+    assert world.bob.patch(
+        f"/api/v1/photos/{theirs}", json={"taken_at": "2019-07-01T14:00:00"}
+    ).is_success
+    body = {"photo_ids": [dated, undated, theirs], "action": "shift_date", "seconds": -3600}
+    shifted = world.bulk(world.alice, body)
+    assert shifted.status_code == 200, shifted.text
+    assert shifted.json()["done"] == [dated]
+    assert [f["id"] for f in shifted.json()["failed"]] == [undated, theirs]
+    assert (
+        world.alice.get(f"/api/v1/photos/{dated}").json()["taken_at"].startswith("2019-07-01T13:00")
+    )
+    assert (
+        world.bob.get(f"/api/v1/photos/{theirs}").json()["taken_at"].startswith("2019-07-01T14:00")
+    )
+    for wrong in (10**12, "an hour", None):
+        refused = world.bulk(world.alice, {**body, "seconds": wrong})
+        assert refused.status_code in (400, 422), refused.text
+    missing = world.bulk(world.alice, {"photo_ids": [dated], "action": "shift_date"})
+    assert missing.status_code == 422 and missing.json()["field"] == "seconds"

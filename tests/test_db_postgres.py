@@ -153,6 +153,55 @@ def test_a_lock_holder_still_gets_a_connection_for_its_writes(postgres_url: str)
     run(postgres_url, body, pool=1)
 
 
+def test_two_writers_of_one_photos_words_both_reach_the_search_index(postgres_url: str) -> None:
+    """Comments added to one photo at once, by two instances: the second writer's trigger
+    waits for the first to commit and then reads its comment too, rather than writing the
+    photo's words without it (as READ COMMITTED would let it, were the photo not locked)."""
+
+    async def body(db: PostgresDatabase) -> None:
+        other = PostgresDatabase(postgres_url, 2)  # a second instance of the app
+        await other.open()
+        try:
+            owner = await db.fetchval(
+                "INSERT INTO users (username, username_key, email, email_key, created_at)"
+                " VALUES ('ann', 'ann', 'a@x.org', 'a@x.org', '2025') RETURNING id"
+            )
+            photo = await db.fetchval(
+                "INSERT INTO photos (owner_id, sha256, bytes, content_type, width, height,"
+                " preview_width, created_at) VALUES (?, ?, 1, 'image/jpeg', 1, 1, 1, '2025')"
+                " RETURNING id",
+                (owner, "ab" * 32),
+            )
+            comment = (
+                "INSERT INTO comments (photo_id, author_id, text, created_at)"
+                " VALUES (?, ?, ?, '2025')"
+            )
+            async with db.transaction() as first:
+                await first.execute(comment, (photo, owner, "alpha"))
+                second = asyncio.create_task(other.execute(comment, (photo, owner, "beta")))
+                await _until_a_writer_waits_on_a_lock(db)
+            await second
+            for word in ("alpha", "beta"):
+                sql = "SELECT photo_id FROM photo_text WHERE words @@ search_phrase(?, FALSE)"
+                assert await db.fetchval(sql, (word,)) == photo
+        finally:
+            await other.close()
+
+    run(postgres_url, body)
+
+
+async def _until_a_writer_waits_on_a_lock(db: PostgresDatabase) -> None:
+    for _ in range(HANG * 100):
+        waiting = await db.fetchval(
+            "SELECT COUNT(*) FROM pg_stat_activity"
+            " WHERE wait_event_type = 'Lock' AND datname = current_database()"
+        )
+        if waiting:
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("no writer waited on a lock")
+
+
 async def _hold(db: PostgresDatabase, name: str, order: list[str]) -> None:
     async with db.lock(name):
         order.append("second in")

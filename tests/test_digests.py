@@ -27,7 +27,7 @@ from photoarchive.services import DecodeSlots, Services
 from photoarchive.settings import Settings, parse_smtp_url
 from photoarchive.storage.local import LocalBlobStore
 from tests.mailbox import LINK, Mailbox, body, smtp_server
-from tests.support import FrozenClock, free_socket, make_settings
+from tests.support import FrozenClock, free_socket, make_settings, sqlite_only
 from tests.test_notifications import person, photo_of
 
 pytestmark = pytest.mark.usefixtures("engine")  # on SQLite and on PostgreSQL
@@ -182,8 +182,14 @@ def test_a_comment_on_a_photo_access_hides_is_left_out(
         hidden = await captioned_photo(svc, alice, "hidden")
         decide = access.decide
 
-        def hiding(viewer: access.Viewer, photo: access.Owned) -> access.Access:
-            return access.NONE if getattr(photo, "id", 0) == hidden else decide(viewer, photo)
+        def hiding(
+            viewer: access.Viewer, photo: access.Owned, *, places_shared: bool = False
+        ) -> access.Access:
+            return (
+                access.NONE
+                if getattr(photo, "id", 0) == hidden
+                else decide(viewer, photo, places_shared=places_shared)
+            )
 
         await digests.set_on(svc, alice, True)
         await comments.add(svc, bob, hidden, "on the hidden one")
@@ -293,9 +299,8 @@ def test_turning_it_on_twice_keeps_what_was_covered(
     assert "lovely" in body(only_mail(mailbox))
 
 
-def test_the_migration_runs_again_on_a_rewound_archive(settings: Settings, engine: str) -> None:
-    if engine == "postgres":
-        pytest.skip("rewinds SQLite's PRAGMA user_version; PostgreSQL starts at the final schema")
+@sqlite_only  # rewinds PRAGMA user_version; PostgreSQL's migrations are applied once each
+def test_the_migration_runs_again_on_a_rewound_archive(settings: Settings) -> None:
 
     async def turn_on(svc: Services) -> None:
         await digests.set_on(svc, await person(svc, "alice"), True)

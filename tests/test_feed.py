@@ -82,7 +82,7 @@ def test_feed_page_and_profile_cost_a_fixed_number_of_queries(server: LiveServer
     before = server.queries()
     alice.get("/?cursor=50")
     assert server.queries() - before == feed_cost
-    assert feed_cost <= 4
+    assert feed_cost <= 5  # one of them the memories strip (library/timeline.py)
     for path in ("/u/alice", "/api/v1/users/alice/photos"):
         per_size = set()
         for limit in (5, 100):

@@ -150,10 +150,12 @@ def test_a_photo_the_viewer_may_not_see_is_never_a_neighbour(
         hidden = set(ids[1:11])
         decide = access.decide
 
-        def stricter(viewer: access.Viewer, photo: access.Owned) -> access.Access:
+        def stricter(
+            viewer: access.Viewer, photo: access.Owned, *, places_shared: bool = False
+        ) -> access.Access:
             if getattr(photo, "id", None) in hidden and viewer.user == bob:
                 return access.NONE
-            return decide(viewer, photo)
+            return decide(viewer, photo, places_shared=places_shared)
 
         monkeypatch.setattr(access, "decide", stricter)
         for within in (PhotoList(), PhotoList(alice)):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import io
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,15 @@ from photoarchive.accounts.passwords import Passwords
 from photoarchive.accounts.users import User
 from photoarchive.db import Database
 from photoarchive.errors import Forbidden, Invalid, NotFound
-from photoarchive.library import blobs, ingest, photos, rotations, taken_dates, visibility
+from photoarchive.library import (
+    blobs,
+    ingest,
+    photos,
+    rotations,
+    taken_dates,
+    trash,
+    visibility,
+)
 from photoarchive.library.ingest import IncomingFile
 from photoarchive.media import images
 from photoarchive.services import DecodeSlots, Services
@@ -140,6 +149,12 @@ def test_a_turn_goes_on_top_of_the_exif_orientation(tmp_path: Path) -> None:
     scenario(tmp_path, body)
 
 
+async def delete_for_good(svc: Services, actor: User, photo_id: int) -> None:
+    """Into the trash, and out of it for good (its files go with the last photo using them)."""
+    await trash.move(svc, actor, photo_id)
+    await trash.purge(svc, actor, photo_id)
+
+
 def test_photos_of_the_same_bytes_keep_the_renditions_they_are_shown_at(tmp_path: Path) -> None:
     data = marked_jpeg()
     digest = hashlib.sha256(data).hexdigest()
@@ -155,10 +170,10 @@ def test_photos_of_the_same_bytes_keep_the_renditions_they_are_shown_at(tmp_path
         assert await stored(svc, rendition_key(digest, "thumbnail")) is None
         await rotations.set_rotation(svc, alice, alices, 0)
         assert await stored(svc, rendition_key(digest, "thumbnail", 90)) is not None  # bob's
-        await photos.delete(svc, bob, bobs)
+        await delete_for_good(svc, bob, bobs)
         assert await stored(svc, rendition_key(digest, "thumbnail", 90)) is None
         assert await stored(svc, rendition_key(digest, "thumbnail")) is not None
-        await photos.delete(svc, alice, alices)
+        await delete_for_good(svc, alice, alices)
         assert [info.key async for info in svc.store.list()] == []
 
     scenario(tmp_path, body)
@@ -268,7 +283,7 @@ def test_a_photo_deleted_while_it_is_turned_leaves_no_files(settings: Settings) 
         stop = svc.store.after_stat[rendition_key(digest, "preview", 90)] = Pause()
         turning = asyncio.create_task(rotations.set_rotation(svc, alice, photo_id, 90))
         await stop.reached.wait()
-        deleting = asyncio.create_task(photos.delete(svc, alice, photo_id))
+        deleting = asyncio.create_task(trash.move(svc, alice, photo_id))
         await svc.db.asked_again.wait()  # the deletion committed, and waits for the lock
         stop.go.set()
         with pytest.raises(NotFound):
@@ -276,7 +291,7 @@ def test_a_photo_deleted_while_it_is_turned_leaves_no_files(settings: Settings) 
         await deleting
         assert [info.key async for info in svc.store.list()] == []
 
-    write_scenario(settings, body)
+    write_scenario(replace(settings, trash_days=0), body)  # deleted for good at once
 
 
 def test_turns_asked_at_once_end_with_the_renditions_of_the_last(tmp_path: Path) -> None:
@@ -319,14 +334,14 @@ def test_a_photo_turned_after_its_deleter_read_it_leaves_no_renditions(tmp_path:
         alice = await person(svc, "alice")
         photo_id = await added(svc, alice, data)
         stop = svc.db.before_delete = Pause()
-        deleting = asyncio.create_task(photos.delete(svc, alice, photo_id))
+        deleting = asyncio.create_task(trash.move(svc, alice, photo_id))
         await stop.reached.wait()  # it read the photo unturned
         await rotations.set_rotation(svc, alice, photo_id, 90)
         stop.go.set()
         await deleting
         assert [info.key async for info in svc.store.list()] == []
 
-    settings = make_settings(tmp_path / "data")
+    settings = make_settings(tmp_path / "data", trash_days=0)
 
     async def run() -> None:
         settings.data_dir.mkdir(parents=True, exist_ok=True)

@@ -10,7 +10,7 @@ from pathlib import Path
 from photoarchive.accounts.users import User
 from photoarchive.db import Database, migrations
 from photoarchive.db.sqlite import MAX_ROWID
-from photoarchive.library import access, batches, photos
+from photoarchive.library import access, batches, media_lookup, photos
 
 FEED = (
     f"SELECT {photos._PHOTO_COLUMNS} FROM photos p JOIN users u ON u.id = p.owner_id"
@@ -101,13 +101,13 @@ def test_a_feed_pages_latest_comments_are_read_photo_by_photo(tmp_path: Path) ->
 def test_a_media_request_looks_its_session_and_photo_up_by_key(tmp_path: Path) -> None:
     path = tmp_path / "archive.sqlite3"
     analyzed_archive(path)
-    plan = plan_of(path, photos.media_lookup_sql(), [b"\0" * 32, "cookie", 7])
+    plan = plan_of(path, media_lookup.media_lookup_sql(), [b"\0" * 32, "cookie", 7])
     searched = {step.split()[1] for step in plan if step.startswith("SEARCH")}
     # up: the viewer's preferences (their time zone), read with the session; pp, ap, am: what
     # the access decision asks (private? in an album of the viewer's?); ar: archived (a
-    # photo's column like any other, one key lookup); tp: in the trash, ro: its rotation (the
-    # same).
-    tables = {"s", "su", "up", "p", "u", "pp", "ap", "am", "ar", "tp", "ro"}
+    # photo's column like any other, one key lookup); tp: in the trash, ro: its rotation, pl,
+    # ps: its place and whether its owner shows places (key lookups too).
+    tables = {"s", "su", "up", "p", "u", "pp", "ap", "am", "ar", "tp", "ro", "pl", "ps"}
     assert searched == tables, plan
     assert not [step for step in plan if step.split()[1] in tables and step.startswith("SCAN")], (
         plan

@@ -13,7 +13,7 @@ from photoarchive.accounts import sessions, users
 from photoarchive.accounts.passwords import Passwords
 from photoarchive.db import Database, build_database
 from photoarchive.errors import NotFound
-from photoarchive.library import photos
+from photoarchive.library import media_lookup
 from photoarchive.services import DecodeSlots, Services
 from photoarchive.storage.local import LocalBlobStore
 from tests.support import PASSWORD, FrozenClock, make_settings
@@ -151,11 +151,11 @@ def test_the_media_lookup_reads_the_viewer_from_the_session_not_the_photo(
             image_slots=DecodeSlots(1),
         )
         for photo_id in (1, 2, 3):
-            session, photo = await photos.find_with_session(svc, photo_id, token, "cookie")
+            session, photo = await media_lookup.find_with_session(svc, photo_id, token, "cookie")
             assert session is not None and photo is not None
             assert (session.user.id, session.user.username) == (bob.id, "bob")
             assert (photo.id, photo.owner_id, photo.owner) == (photo_id, alice.id, "alice")
-        nobody, photo = await photos.find_with_session(svc, 2, "", "cookie")
+        nobody, photo = await media_lookup.find_with_session(svc, 2, "", "cookie")
         assert nobody is None and photo is not None and photo.owner == "alice"
 
     run(tmp_path, scenario)

@@ -7,7 +7,6 @@ forms; the purge by the server and by `photoarchive purge`."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -16,7 +15,6 @@ import pytest
 from photoarchive.settings import Settings
 from tests.processes import run_cli
 from tests.support import (
-    PHOTOS,
     LiveServer,
     api_login,
     form_post,
@@ -24,22 +22,15 @@ from tests.support import (
     make_settings,
     run_sql,
     sign_up,
+    sqlite_only,
     upload,
 )
+from tests.test_collections_web import CAMERAS, archive
 from tests.test_private_photos import browser, ids_in
 
 pytestmark = pytest.mark.usefixtures("engine")  # on SQLite and on PostgreSQL
 
-CAMERAS = sorted((PHOTOS / "cameras").glob("*.jpg"))
-
-
-@pytest.fixture
-def archive(tmp_path: Path) -> Iterator[LiveServer]:
-    settings = make_settings(tmp_path / "data", public_view=True, registration="open")
-    with live_server(settings) as server:
-        for name in ("admin", "owner", "other"):
-            sign_up(server, name)
-        yield server
+__all__ = ["archive"]  # the fixture: admin, owner and other signed up on a public archive
 
 
 def blob_files(settings: Settings) -> set[str]:
@@ -257,11 +248,8 @@ def test_expired_trash_is_purged_by_the_command_and_by_the_server(tmp_path: Path
         }
 
 
-def test_verify_and_backup_count_the_trash_as_part_of_the_archive(
-    tmp_path: Path, engine: str
-) -> None:
-    if engine == "postgres":
-        pytest.skip("verify and backup work on a SQLite archive only, for now")
+@sqlite_only  # verify and backup work on a SQLite archive only, for now
+def test_verify_and_backup_count_the_trash_as_part_of_the_archive(tmp_path: Path) -> None:
     data = tmp_path / "data"
     settings = make_settings(data, registration="open")
     with live_server(settings) as server:
@@ -290,3 +278,23 @@ def test_verify_and_backup_count_the_trash_as_part_of_the_archive(
         assert owner.post("/api/v1/trash/restore", json={"photo_ids": [trashed]}).is_success
         photo = owner.get(f"/api/v1/photos/{trashed}").json()
         assert owner.get(photo["urls"]["original"]).content == CAMERAS[1].read_bytes()
+
+
+def test_a_private_upload_of_bytes_in_the_trash_brings_the_photo_back_private(
+    archive: LiveServer,
+) -> None:
+    owner, other = api_login(archive, "owner"), api_login(archive, "other")
+    photo = upload(owner, CAMERAS[0]).json()["items"][0]["id"]
+    assert owner.delete(f"/api/v1/photos/{photo}").status_code == 204
+    again = owner.post(
+        "/api/v1/photos",
+        files=[("file", (CAMERAS[0].name, CAMERAS[0].read_bytes()))],
+        data={"visibility": "private"},
+    )
+    assert again.status_code == 200, again.text
+    item = again.json()["items"][0]
+    assert item["id"] == photo and item["duplicate"] is True and item["visibility"] == "private"
+    # Back for its owner, and no longer a family photo: nobody else sees it.
+    assert owner.get(f"/api/v1/photos/{photo}").json()["visibility"] == "private"
+    assert other.get(f"/api/v1/photos/{photo}").status_code == 404
+    assert photo not in [p["id"] for p in other.get("/api/v1/photos").json()["items"]]

@@ -71,7 +71,7 @@ async def create(
 # What a session is made of, from `sessions s JOIN users su ON su.id = s.user_id`: another
 # module's query may look a session up together with what it reads (one trip, not two).
 # Every column named explicitly and the user's prefixed: joined with other tables (a photo and
-# its owner, see photos.find_with_session) no name may stand for two columns, or a lookup by
+# its owner, see media_lookup.find_with_session) no name may stand for two columns, or a lookup by
 # name could read the viewer from somebody else's row.
 COLUMNS = (
     "s.id AS session_id, s.kind, s.created_at AS session_created, s.last_seen_at,"

@@ -6,14 +6,14 @@ import argparse
 from collections.abc import Sequence
 
 from photoarchive import __version__
-from photoarchive.cli import archive, database, server, users
+from photoarchive.cli import archive, database, places, server, users
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="photoarchive", description="The photoarchive command.")
     parser.add_argument("--version", action="version", version=f"photoarchive {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
-    for group in (server, users, archive, database):
+    for group in (server, users, archive, places, database):
         group.register(sub)
     return parser
 

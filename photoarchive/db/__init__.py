@@ -1,12 +1,13 @@
 """The database seam: everything above it talks to the archive's database through these names.
 
 `protocol.py` says what may be asked of any backend (reads, a write transaction, named locks,
-a change counter, engine-neutral integrity errors). `sqlite.py` is the default engine (one writer
-under a lock, a pool of readers, WAL), with its migrations in `migrations/`; `locks.py` gives it
-named locks that other processes on the same file honour too. `postgres.py` is the other (a
-connection pool, advisory locks; `pg_sql.py` adapts the SQL, `pg_migrations.py` runs
-`migrations_pg/`). `engine.py` picks one from the settings. `catalog.py` lists the tables,
-keys and references of either, for tools that handle every table alike (`db copy`).
+a change counter, engine-neutral integrity errors, full-text search). `sqlite.py` is the default
+engine (one writer under a lock, a pool of readers, WAL), with its migrations in `migrations/`
+and its search in `search.py`; `locks.py` gives it named locks that other processes on the same
+file honour too. `postgres.py` is the other (a connection pool, advisory locks; `pg_sql.py`
+adapts the SQL, `pg_search.py` searches, `pg_migrations.py` runs `migrations_pg/`).
+`engine.py` picks one from the settings. `catalog.py` lists the tables, keys and references
+of either, for tools that handle every table alike (`db copy`).
 """
 
 from photoarchive.db.engine import AppDatabase, build_database
@@ -18,9 +19,11 @@ from photoarchive.db.protocol import (
     Params,
     Reader,
     Row,
+    TextSearch,
     Transaction,
     UniqueViolation,
 )
+from photoarchive.db.search import Phrase
 from photoarchive.db.sqlite import MAX_ROWID, Database, SQLiteTransaction, migrations, placeholders
 
 __all__ = [
@@ -32,11 +35,13 @@ __all__ = [
     "ForeignKeyViolation",
     "IntegrityError",
     "Params",
+    "Phrase",
     "PostgresDatabase",
     "Reader",
     "Row",
     "SQLiteOnly",
     "SQLiteTransaction",
+    "TextSearch",
     "Transaction",
     "UniqueViolation",
     "build_database",

@@ -14,6 +14,7 @@ from psycopg import errors as pg_errors
 from psycopg_pool import AsyncConnectionPool
 
 from photoarchive.db import pg_migrations
+from photoarchive.db.pg_search import PostgresSearch
 from photoarchive.db.pg_sql import PgRow, adapt, lock_key, pg_rows, rewrite
 from photoarchive.db.protocol import (
     Backend,
@@ -88,6 +89,7 @@ class PostgresDatabase:
         # Named locks hold connections of their own: a holder goes on to open transactions,
         # which must never wait for a connection that another holder keeps (see `lock`).
         self._lock_pool: Pool | None = None
+        self.search = PostgresSearch()
         self.query_count = 0  # observed by tests that check pages cost a fixed number of queries
 
     def __repr__(self) -> str:

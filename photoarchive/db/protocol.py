@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractAsyncContextManager
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from photoarchive.db.search import Phrase
 
 # Bound parameters, `?` in the SQL text: a backend that spells them otherwise rewrites them.
 Params = Sequence[Any] | dict[str, Any]
@@ -67,8 +70,28 @@ class Transaction(Reader, Protocol):
         ...
 
 
+class TextSearch(Protocol):
+    """Full-text search: subqueries of the ids that hold a phrase, for the domain to combine
+    (library/search.py). SQLite: FTS5 tables kept up by triggers (db/search.py). PostgreSQL:
+    `tsvector` columns or tables kept up the same way, `unaccent` and `:*` for prefixes."""
+
+    def photos_with(
+        self,
+        phrases: Sequence[Phrase],
+        without: Sequence[Phrase] = (),
+        ids: tuple[int, int] | None = None,
+    ) -> tuple[str, list[object]]: ...
+
+    def albums_titled(self, phrase: Phrase) -> tuple[str, list[object]]: ...
+
+
 class Backend(Reader, Protocol):
     """The database as the domain sees it."""
+
+    @property
+    def search(self) -> TextSearch:
+        """Full-text search, in this engine's own words."""
+        ...
 
     async def fetch_indexed(self, sql: str, params: Params = ()) -> Sequence[Row]:
         """The rows of a read that an index answers at once (a row by its key, the few rows

@@ -23,6 +23,7 @@ from photoarchive.db.protocol import (
     Transaction,
     UniqueViolation,
 )
+from photoarchive.db.search import FTS5Search
 from photoarchive.errors import InsufficientStorage
 
 BUSY_TIMEOUT_MS = 10_000
@@ -96,6 +97,7 @@ class Database:
         self._write_lock = asyncio.Lock()
         self._watcher: sqlite3.Connection | None = None
         self._keyed: _KeyLookups | None = None
+        self.search = FTS5Search()
         self.query_count = 0  # observed by tests that check pages cost a fixed number of queries
 
     async def _connect(self) -> aiosqlite.Connection:

@@ -88,12 +88,20 @@ class Access:
     delete: bool
     react: bool  # like it, comment on it
     trash: bool = False  # it is in the viewer's own trash: see it there, restore it, purge it
+    # Its town and country (never its coordinates): the owner's, and others' when the owner
+    # chose to show them (library/places.py); a link's holder never.
+    place: bool = False
 
 
 NONE = Access(view=False, location=False, edit=False, delete=False, react=False)
 LOOK = Access(view=True, location=False, edit=False, delete=False, react=False)
 # A trashed photo, for its owner: nowhere but in their trash (library/trash.py).
-IN_TRASH = Access(view=False, location=True, edit=False, delete=False, react=False, trash=True)
+IN_TRASH = Access(
+    view=False, location=True, edit=False, delete=False, react=False, trash=True, place=True
+)
+LOOK_WITH_PLACE = Access(
+    view=True, location=False, edit=False, delete=False, react=False, place=True
+)
 
 
 def may_read_archive(viewer: Viewer) -> bool:
@@ -101,8 +109,9 @@ def may_read_archive(viewer: Viewer) -> bool:
     return viewer.grant is None and (viewer.account is not None or viewer.public_view)
 
 
-def decide(viewer: Viewer, photo: Seen) -> Access:
-    """What `viewer` may do with `photo`."""
+def decide(viewer: Viewer, photo: Seen, *, places_shared: bool = False) -> Access:
+    """What `viewer` may do with `photo`; `places_shared`: its owner shows their photos'
+    places to others (read with the photo)."""
     if photo.trashed:  # gone for everyone, its owner aside, who finds it in their trash
         account = viewer.account
         return IN_TRASH if account is not None and account.id == photo.owner_id else NONE
@@ -110,7 +119,9 @@ def decide(viewer: Viewer, photo: Seen) -> Access:
         return LOOK if photo.id in viewer.grant.photo_ids else NONE
     account = viewer.account
     if account is None:
-        return LOOK if viewer.public_view and not photo.private else NONE
+        if not viewer.public_view or photo.private:
+            return NONE
+        return LOOK if not places_shared else LOOK_WITH_PLACE
     is_owner = account.id == photo.owner_id
     if photo.private and not is_owner and photo.album_member != account.id:
         return NONE
@@ -120,6 +131,7 @@ def decide(viewer: Viewer, photo: Seen) -> Access:
         edit=is_owner,
         delete=is_owner or account.is_admin,
         react=True,
+        place=is_owner or places_shared,
     )
 
 
@@ -186,3 +198,18 @@ def visible_sql(viewer: Viewer, photo: str = "p") -> tuple[str, list[object]]:
         f" ON am.album_id = ap.album_id AND am.user_id = ? WHERE ap.photo_id = {photo}.id)"
     )
     return f"({photo}.owner_id = ? OR {family} OR {member}) AND {kept}", [account.id, account.id]
+
+
+def place_sql(viewer: Viewer, photo: str = "p") -> tuple[str, list[object]]:
+    """`decide(viewer, photo, places_shared=...).place` as a condition on the photos row named
+    `photo` (the places list, a `place:` search): `visible_sql`, and the photo is the viewer's
+    own or its owner shows their photos' places."""
+    if viewer.grant is not None:
+        return "1 = 0", []
+    visible, params = visible_sql(viewer, photo)
+    # Constant strings around the alias visible_sql checked; the viewer's id is bound.
+    shared = f"EXISTS (SELECT 1 FROM place_sharing ps WHERE ps.user_id = {photo}.owner_id)"  # noqa: S608
+    account = viewer.account
+    if account is None:
+        return f"{visible} AND {shared}", params
+    return f"{visible} AND ({photo}.owner_id = ? OR {shared})", [*params, account.id]

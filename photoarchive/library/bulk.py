@@ -18,7 +18,16 @@ from typing import Any
 
 from photoarchive.accounts.users import User
 from photoarchive.errors import AppError, Forbidden, Invalid
-from photoarchive.library import album_photos, albums, archive, favorites, photos, trash, visibility
+from photoarchive.library import (
+    album_photos,
+    albums,
+    archive,
+    favorites,
+    photos,
+    taken_dates,
+    trash,
+    visibility,
+)
 from photoarchive.library.access import Visibility
 from photoarchive.library.albums import Album
 from photoarchive.services import Services
@@ -43,6 +52,14 @@ class VisibilityParams:
 @dataclass(frozen=True, slots=True)
 class AlbumParams:
     album_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class ShiftParams:
+    seconds: int
+
+    def __post_init__(self) -> None:
+        taken_dates.check_seconds(self.seconds)  # a wrong amount fails the request, not each photo
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +141,10 @@ async def _restore(svc: Services, actor: User, photo_id: int, _: NoParams) -> No
     await trash.restore_one(svc, actor, photo_id)
 
 
+async def _shift_date(svc: Services, actor: User, photo_id: int, params: ShiftParams) -> None:
+    await taken_dates.shift_date(svc, actor, photo_id, params.seconds)
+
+
 ACTIONS: dict[str, Action] = {
     "favorite": Action(NoParams, _favorite),
     "unfavorite": Action(NoParams, _unfavorite),
@@ -133,6 +154,7 @@ ACTIONS: dict[str, Action] = {
     "add_to_album": Action(AlbumParams, _add_to_album, _album_to_add_to),
     "trash": Action(NoParams, _trash),
     "restore": Action(NoParams, _restore),
+    "shift_date": Action(ShiftParams, _shift_date),
 }
 
 

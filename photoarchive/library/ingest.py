@@ -20,7 +20,7 @@ from photoarchive.errors import (
     Unavailable,
     UnsupportedMedia,
 )
-from photoarchive.library import batches, blobs, photos, trash, usage, visibility
+from photoarchive.library import batches, blobs, geocoder, photos, places, trash, usage, visibility
 from photoarchive.library.batches import Adding
 from photoarchive.library.originals import encode_patches
 from photoarchive.library.photos import Photo
@@ -47,13 +47,19 @@ async def _own_copy(svc: Services, owner: User, digest: str) -> int | None:
     )
 
 
-async def _again(svc: Services, owner: User, photo_id: int, caption: str) -> Photo:
+async def _again(svc: Services, owner: User, photo_id: int, caption: str, private: bool) -> Photo:
     """The owner's photo of bytes uploaded once more. A caption sent with them fills an empty
     caption but never replaces one the photo has: someone chose those words, maybe long ago,
     and a batch caption meant for new photos should not overwrite them. A photo in the owner's
-    trash comes back from it."""
-    # Bytes that wait in the owner's trash bring their photo back, as it was.
-    await trash.restore(svc, owner, [photo_id])
+    trash comes back from it, as it was, but private when this upload asks for that."""
+    in_trash = await svc.db.fetchval("SELECT 1 FROM trashed_photos WHERE photo_id = ?", (photo_id,))
+    if in_trash and private:
+        # Made private while still in the trash: not a moment visible to anyone else (its
+        # owner may well have forgotten the albums and links that hold it).
+        async with svc.db.transaction() as tx:
+            await visibility.mark(tx, photo_id, "private")
+    if in_trash:
+        await trash.restore(svc, owner, [photo_id])
     if caption:
         await svc.db.execute(
             "UPDATE photos SET caption = ? WHERE id = ? AND caption = ''", (caption, photo_id)
@@ -84,7 +90,7 @@ async def add(
     try:
         existing = await _own_copy(svc, owner, incoming.sha256)
         if existing is not None:
-            return await _again(svc, owner, existing, caption), True
+            return await _again(svc, owner, existing, caption, private), True
         if incoming.size == 0:
             raise Invalid("The file is empty.")
         if quota:
@@ -107,7 +113,7 @@ async def add(
         winner = await _own_copy(svc, owner, incoming.sha256)
         if winner is None:  # and was deleted already
             raise NotFound(photos.PHOTO_GONE)
-        return await _again(svc, owner, winner, caption), True
+        return await _again(svc, owner, winner, caption, private), True
     photo = await photos.get(svc, photo_id, owner)
     await svc.publish("photo", {"id": photo.id, "owner": photo.owner})
     return photo, False
@@ -129,6 +135,9 @@ async def _store_and_insert(
     them can slip between that finding and the insert. The store is called outside any
     database transaction."""
     digest = incoming.sha256
+    meta = ingested.metadata
+    located = not svc.settings.strip_location and None not in (meta.gps_lat, meta.gps_lon)
+    place = await geocoder.lookup(meta.gps_lat or 0, meta.gps_lon or 0) if located else None
     async with svc.db.lock(blobs.lock_name(digest)):
         try:
             if await svc.store.stat(original_key(digest)) is None:
@@ -149,6 +158,8 @@ async def _store_and_insert(
                     await batches.join(tx, owner, adding, photo_id)
                 if photo_id is not None and private:
                     await visibility.mark(tx, photo_id, "private")
+                if photo_id is not None and located:
+                    await places.record(tx, photo_id, place)
                 return photo_id
         except StorageError as exc:
             await blobs.discard_while_locked(svc.db, svc.store, digest)

@@ -11,12 +11,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any
 
-from photoarchive.accounts import sessions
-from photoarchive.accounts.sessions import Session
 from photoarchive.accounts.users import User
 from photoarchive.db import MAX_ROWID, Row, placeholders
 from photoarchive.errors import BadRequest, Forbidden, Invalid, NotFound
 from photoarchive.library import access, blobs, live
+from photoarchive.library.geocoder import Place
 from photoarchive.media import images
 from photoarchive.services import Services
 
@@ -72,6 +71,12 @@ class Photo:
     archived: bool  # by its owner: out of the feed and profile grid (see library/archive.py)
     trashed: bool  # in its owner's trash: nobody sees it but them, there (library/trash.py)
     rotation: int  # clockwise, by its owner, on top of EXIF (library/rotations.py); width follows
+    city: str | None  # where it was taken, as a town (library/places.py), before the decision
+    region: str | None
+    country: str | None
+    country_code: str | None
+    places_shared: bool  # its owner shows their photos' places to others
+    place: Place | None = None  # the town and country, as the viewer may see them
     liked_by_me: bool = False
     favorite: bool = False  # the viewer's own (see library/favorites.py)
     can_edit: bool = False
@@ -120,11 +125,11 @@ def version(tag: str, rotation: int) -> str:
 
 
 # A Photo's columns in the order of its fields, so that a row becomes a photo positionally:
-# looking thirty values up by name, for thirty photos a page, cost more than the query. The last
-# five but three are what library/access.py decides by: whether the photo is private, and the
-# viewer's id when they are a member of an album holding it (the viewer is `?`, bound by
-# `reading_for`); then whether its owner archived it, whether it is in their trash (which
-# access.py decides by too), and how far they turned it.
+# looking thirty values up by name, for thirty photos a page, cost more than the query. Some are
+# what library/access.py decides by: whether the photo is private, and the viewer's id when
+# they are a member of an album holding it (the viewer is `?`, bound by `reading_for`); then
+# whether its owner archived it, whether it is in their trash (decided by too), how far they
+# turned it, its place, and whether its owner shows places to others.
 def _columns(viewer: str) -> str:
     # Two constant expressions for the viewer ("?" or the media lookup's session column).
     assert viewer in ("?", "s.user_id")
@@ -138,7 +143,12 @@ def _columns(viewer: str) -> str:
         f" ON am.album_id = ap.album_id AND am.user_id = {viewer} WHERE ap.photo_id = p.id LIMIT 1),"
         " EXISTS (SELECT 1 FROM archived_photos ar WHERE ar.photo_id = p.id),"
         " EXISTS (SELECT 1 FROM trashed_photos tp WHERE tp.photo_id = p.id),"
-        " COALESCE((SELECT ro.rotation FROM photo_rotations ro WHERE ro.photo_id = p.id), 0)"
+        " COALESCE((SELECT ro.rotation FROM photo_rotations ro WHERE ro.photo_id = p.id), 0),"
+        " (SELECT pl.city FROM photo_places pl WHERE pl.photo_id = p.id),"
+        " (SELECT pl.region FROM photo_places pl WHERE pl.photo_id = p.id),"
+        " (SELECT pl.country FROM photo_places pl WHERE pl.photo_id = p.id),"
+        " (SELECT pl.country_code FROM photo_places pl WHERE pl.photo_id = p.id),"
+        " EXISTS (SELECT 1 FROM place_sharing ps WHERE ps.user_id = p.owner_id)"
     )
 
 
@@ -149,7 +159,11 @@ PHOTO_COLUMNS = _PHOTO_COLUMNS
 
 
 # The columns above are the fields before the first one filled in after the read.
-_PHOTO_WIDTH = [f.name for f in fields(Photo)].index("liked_by_me")
+_PHOTO_WIDTH = [f.name for f in fields(Photo)].index("place")
+# The same columns read for the account of a session (`s`) looked up with the photo (see
+# library/media_lookup.py), and how many there are.
+SESSION_PHOTO_COLUMNS = _columns("s.user_id")
+PHOTO_WIDTH = _PHOTO_WIDTH
 
 
 def not_archived(photo: str) -> str:
@@ -170,7 +184,12 @@ def _photo(row: Row | Sequence[Any], viewer: User | None) -> Photo:
     photo.archived = bool(photo.archived)
     photo.trashed = bool(photo.trashed)
     # Reading was allowed before the read (access.may_read_archive); the rest is per photo.
-    allowed = access.decide(access.Viewer(viewer, public_view=True), photo)
+    allowed = access.decide(
+        access.Viewer(viewer, public_view=True), photo, places_shared=bool(photo.places_shared)
+    )
+    if allowed.place and photo.country_code is not None:
+        photo.place = Place(photo.city, photo.region, photo.country, photo.country_code)
+    photo.city = photo.region = photo.country = photo.country_code = None  # `place` says it
     if not allowed.location:  # where a photo was taken is its owner's to know
         photo.gps_lat = photo.gps_lon = None
     photo.can_edit = allowed.edit
@@ -304,42 +323,6 @@ async def find(svc: Services, photo_id: int, viewer: User | None) -> Photo:
     if not access.can_view(access.Viewer(viewer, public_view=True), photo):
         raise NotFound(PHOTO_GONE)
     return photo
-
-
-def media_lookup_sql() -> str:
-    """A session by token hash and kind, and a photo by id: one row always (NULLs for either
-    that is not there). Each side is an inner join of its own, so that both are looked up by
-    key whatever the statistics say (a LEFT JOIN chain let SQLite scan a small users table)."""
-    # Fixed column lists; the token's hash and the id are bound.
-    return (
-        f"SELECT {sessions.COLUMNS}, {_columns('s.user_id')} FROM (SELECT 1) AS one"  # noqa: S608
-        " LEFT JOIN (sessions s JOIN users su ON su.id = s.user_id)"
-        " ON s.token_hash = ? AND s.kind = ?"
-        " LEFT JOIN (photos p JOIN users u ON u.id = p.owner_id) ON p.id = ?"
-    )
-
-
-async def find_with_session(
-    svc: Services, photo_id: int, token: str, kind: str
-) -> tuple[Session | None, Photo | None]:
-    """The live session `token` names and the photo read for that session's account (not yet
-    decided: the caller asks access.decide once it knows who the viewer is), in one query: a photo's media is asked for thirty times a
-    feed page, and a second trip to a reader thread cost about as much as SQLite's work."""
-    row = await svc.db.fetch_by_key(
-        media_lookup_sql(), (sessions.lookup_hash(token), kind, photo_id)
-    )
-    assert row is not None  # one row always: every table is joined to the constant one
-    # The two halves share column names (id, username, created_at...): a name must never be
-    # looked up across the whole row, or the viewer could be read from the photo's columns.
-    values = list(row)
-    cut = len(values) - _PHOTO_WIDTH
-    session_part = dict(zip(row.keys()[:cut], values[:cut], strict=True))
-    settings = svc.settings
-    session = await sessions.live(
-        svc.db, session_part, settings.session_idle_seconds, settings.session_max_seconds
-    )
-    photo_part = values[cut:]
-    return session, None if photo_part[0] is None else _photo(photo_part, None)
 
 
 async def get(

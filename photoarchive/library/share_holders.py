@@ -100,6 +100,9 @@ async def _read(svc: Services, link: Link, ids: list[int]) -> list[Photo]:
     by_id = {}
     for row in rows:
         seen = photos.from_row(row, None)  # read for nobody: no location, no edit rights
-        if access.can_view(viewer, seen):  # the one decision, on the link's grant
+        allowed = access.decide(viewer, seen, places_shared=seen.places_shared)
+        if allowed.view:  # the one decision, on the link's grant
+            if not allowed.place:  # read as a guest's; a link's holder is told no place
+                seen.place = None
             by_id[seen.id] = seen
     return [by_id[i] for i in ids if i in by_id]

@@ -27,6 +27,9 @@ class BulkBody(msgspec.Struct, forbid_unknown_fields=True):
     visibility: Annotated[str, msgspec.Meta(examples=list(VISIBILITIES))] | UnsetType = UNSET
     # add_to_album: an album the caller owns or contributes to (404 or 403 for the request).
     album_id: int | UnsetType = UNSET
+    # shift_date: seconds to move each photo's date taken by (negative: earlier; at most a
+    # hundred years either way), for a camera whose clock was wrong.
+    seconds: int | UnsetType = UNSET
 
 
 # The body's fields that are an action's parameters.

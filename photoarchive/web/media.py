@@ -14,7 +14,7 @@ from litestar.response import Redirect, Stream
 
 from photoarchive.accounts.users import User
 from photoarchive.errors import NotFound, Unavailable
-from photoarchive.library import access, originals, photos
+from photoarchive.library import access, media_lookup, originals, photos
 from photoarchive.media.images import RENDITION_CONTENT_TYPE
 from photoarchive.storage import BlobNotFound, SignedURL, StorageError
 from photoarchive.web.mediacache import RenditionBodies
@@ -67,7 +67,7 @@ def _redirect_to(signed: SignedURL) -> Response[Any]:
 @get("/media/{photo_id:int}/{name:str}", name="media", include_in_schema=False)
 async def media(request: Request[Any, Any, Any], photo_id: RowId, name: str) -> Response[Any]:
     svc = services(request)
-    session, found = await photos.find_with_session(svc, photo_id, *credentials(request))
+    session, found = await media_lookup.find_with_session(svc, photo_id, *credentials(request))
     viewer = await require_reader(request, session)
     if found is None:
         raise NotFound(photos.PHOTO_GONE)

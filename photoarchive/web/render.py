@@ -32,6 +32,7 @@ def render(
         email_codes=services(request).accounts.uses_email_codes,
         password_recovery=resets.recovery(settings),
         trash_days=settings.trash_days,
+        map_shown=settings.map_tiles != "off",  # see photoarchive/tiles.py
     )
     if is_htmx(request):
         return HTMXTemplate(template_name=template, context=context, status_code=status)

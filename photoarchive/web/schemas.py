@@ -8,6 +8,7 @@ not required.
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import TYPE_CHECKING, Literal
 
 import msgspec
@@ -123,6 +124,13 @@ class LocationOut(msgspec.Struct):
     lon: float | None
 
 
+class PlaceOut(msgspec.Struct):
+    city: str | None
+    region: str | None
+    country: str | None
+    country_code: str | None
+
+
 class PhotoOut(msgspec.Struct):
     id: int
     owner: OwnerOut
@@ -153,6 +161,8 @@ class PhotoOut(msgspec.Struct):
     location: LocationOut | UnsetType = UNSET
     # Whether its owner took it out of the feed and their profile (the owner's copy only).
     archived: bool | UnsetType = UNSET
+    # Its town and country: null when unknown, or not the caller's to see (see library/places.py).
+    place: PlaceOut | None = None
 
     @classmethod
     def fields_of(cls, photo: Photo) -> dict[str, object]:
@@ -188,6 +198,7 @@ class PhotoOut(msgspec.Struct):
             ),
             "visibility": photo.visibility,
             "rotation": photo.rotation,
+            "place": None if photo.place is None else PlaceOut(**asdict(photo.place)),
         }
         if photo.can_edit:
             fields["sha256"] = photo.sha256

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 from litestar.types import Message, Scope
 
+from photoarchive import tiles
 from photoarchive.settings import Settings
 from photoarchive.web.apidocs import docs_policy
 
@@ -29,6 +30,8 @@ DOCS_PATHS = frozenset({"/schema", "/schema/swagger"})
 # the address, so no Referer may carry it away, and no search engine may list it.
 SHARE_PREFIXES = ("/s/", "/api/v1/s/")
 SHARE_HEADERS = {"Referrer-Policy": "no-referrer", "X-Robots-Tag": "noindex, nofollow"}
+# The one page that shows map tiles (web/routes/places.py).
+MAP_PAGE = "/map"
 
 
 def _policy(directives: Iterable[tuple[str, Iterable[str]]]) -> str:
@@ -54,15 +57,18 @@ def media_origins(settings: Settings) -> list[str]:
     return [f"https://{bucket}.{host}" if virtual else f"https://{host}" for host in hosts]
 
 
-def content_security_policy(settings: Settings) -> str:
+def content_security_policy(settings: Settings, *, map_tiles: bool = False) -> str:
+    """The pages' policy; `map_tiles`: the map page's, whose pictures also come from the tile
+    server (PHOTOARCHIVE_MAP_TILES), and no other page's."""
     media = media_origins(settings)
+    tile_host = tiles.origin(settings.map_tiles) if map_tiles else None
     return _policy(
         [
             ("default-src", ["'self'"]),
             ("script-src", ["'self'"]),
             ("style-src", ["'self'"]),
             # Placeholders are data: URIs shown as background images while a photo loads.
-            ("img-src", ["'self'", "data:", *media]),
+            ("img-src", ["'self'", "data:", *media, *([tile_host] if tile_host else [])]),
             ("media-src", ["'self'", *media]),
             ("connect-src", ["'self'"]),
             ("font-src", ["'self'"]),
@@ -100,6 +106,8 @@ def security_headers_hook(settings: Settings) -> Callable[[Message, Scope], Any]
         {**security_headers(settings), "Content-Security-Policy": docs_policy()}
     )
     share_headers = _encoded({**security_headers(settings), **SHARE_HEADERS})
+    map_policy = content_security_policy(settings, map_tiles=True)
+    map_headers = _encoded({**security_headers(settings), "Content-Security-Policy": map_policy})
     no_store = (b"cache-control", NO_STORE.encode())
 
     async def add_headers(message: Message, scope: Scope) -> None:
@@ -109,6 +117,8 @@ def security_headers_hook(settings: Settings) -> Callable[[Message, Scope], Any]
         wanted = docs_headers if path.rstrip("/") in DOCS_PATHS else headers
         if path.startswith(SHARE_PREFIXES):
             wanted = share_headers
+        elif path == MAP_PAGE:
+            wanted = map_headers
         # Raw (name, value) pairs, each name lowered once: this runs for every response.
         raw = list(message.get("headers") or ())
         present = {name.lower() for name, _ in raw}

@@ -1,7 +1,7 @@
 """The HTML pages, one module per area: feed, photos, albums, collections (one's favorites and
 archive), comments, downloads (a zip of chosen photos), upload, auth (sign-in, sign-up and
-emailed codes), resets (password-reset links), settings, admin, notifications, trash, health.
-Each names its handlers in `HANDLERS`."""
+emailed codes), resets (password-reset links), settings, admin, notifications, trash, search,
+timeline, places (and the map), health. Each names its handlers in `HANDLERS`."""
 
 from __future__ import annotations
 
@@ -18,9 +18,12 @@ from photoarchive.web.routes import (
     notifications,
     photo_fixes,
     photos,
+    places,
     resets,
+    search,
     settings,
     shares,
+    timeline,
     trash,
     upload,
 )
@@ -43,4 +46,7 @@ PAGE_HANDLERS = [
     *shares.HANDLERS,
     *trash.HANDLERS,
     *downloads.HANDLERS,
+    *search.HANDLERS,
+    *places.HANDLERS,
+    *timeline.HANDLERS,
 ]

@@ -14,7 +14,7 @@ from litestar.response import Redirect, Template
 from photoarchive.accounts import invites, users
 from photoarchive.accounts.provider import awaits_first_admin
 from photoarchive.accounts.users import User
-from photoarchive.library import access, batches, photos, visibility
+from photoarchive.library import access, batches, photos, timeline, visibility
 from photoarchive.web import selection
 from photoarchive.web.params import RowId
 from photoarchive.web.render import Req, is_htmx, render
@@ -54,6 +54,7 @@ async def feed(request: Req, cursor: str | None = None) -> Response[Any]:
         next_cursor=next_cursor,
         welcome=_welcomes(request, user, items, cursor),
         invite_days=invites.INVITE_DAYS,
+        memories=await timeline.memories_today(services(request), user, with_marks=False),
     )
 
 

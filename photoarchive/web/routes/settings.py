@@ -12,7 +12,7 @@ from litestar.response import Redirect, Template
 from photoarchive.accounts import sessions, throttle, users
 from photoarchive.accounts.sessions import Session
 from photoarchive.errors import AppError, Conflict, Forbidden, Invalid, NotAuthenticated
-from photoarchive.library import digests, shares, usage, visibility
+from photoarchive.library import digests, places, shares, usage, visibility
 from photoarchive.web import devices
 from photoarchive.web.params import RowId
 from photoarchive.web.render import Req, form_fields, render
@@ -28,6 +28,8 @@ NOTICES = {
     "visibility": "Your choice for new photos is saved.",
     "digest-on": "You will get a daily e-mail summary when there is something new.",
     "digest-off": "You will get no more e-mail summaries.",
+    "places-on": "Others now see the town and country of your photos.",
+    "places-off": "Only you see the town and country of your photos.",
     "password": "Your password is changed, and you are signed out everywhere else.",
     "others": "You are signed out everywhere else.",
     "session": "That session has ended.",
@@ -86,6 +88,7 @@ async def _page(
         can_mail=svc.mail.configured,
         digest_on=svc.mail.configured and await digests.is_on(svc.db, user.id),
         new_photos=await visibility.default_of(svc.db, user),
+        place_sharing=await places.shares(svc, user),
         shared_links=await shares.mine(svc, user),
         public_url=settings.public_url.rstrip("/"),
         usage=used,
@@ -169,6 +172,14 @@ async def save_digest(request: Req) -> Response[Any]:
     return _done("digest-on" if on else "digest-off")
 
 
+@post("/settings/places")
+async def save_place_sharing(request: Req) -> Response[Any]:
+    session = await _session(request)
+    on = (await form_fields(request)).get("place_sharing", "") == "on"
+    await places.set_sharing(services(request), session.user, on)
+    return _done("places-on" if on else "places-off")
+
+
 @post("/settings/password")
 async def change_password(request: Req) -> Response[Any]:
     session = await _session(request)
@@ -218,6 +229,7 @@ HANDLERS = [
     save_time_zone,
     save_visibility,
     save_digest,
+    save_place_sharing,
     change_password,
     end_session,
     end_other_sessions,

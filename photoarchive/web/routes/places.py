@@ -1,0 +1,49 @@
+"""/places: the towns and countries of the photos the viewer may know the places of, each a
+link to a search; /map: the viewer's own photos on a map (not there when the archive's
+PHOTOARCHIVE_MAP_TILES is off). Who may know what is library/access.py's (see places_api)."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from litestar import get
+from litestar.response import Template
+
+from photoarchive import tiles
+from photoarchive.errors import NotFound
+from photoarchive.web.places_api import place_list
+from photoarchive.web.render import Req, render
+from photoarchive.web.viewer import require_user, services, viewer
+
+NO_MAP = "This archive shows no map."
+
+
+def search_link(name: str) -> str:
+    """The search for photos taken in `name` (a town or a country)."""
+    term = f'place:"{name}"' if any(ch.isspace() for ch in name) else f"place:{name}"
+    return "/search?q=" + quote(term, safe="")
+
+
+@get("/places")
+async def places_page(request: Req) -> Template:
+    found = await place_list(request)
+    return render(
+        request, "places.html", user=await viewer(request), countries=found, search=search_link
+    )
+
+
+@get("/map")
+async def map_page(request: Req) -> Template:
+    user = await require_user(request)
+    template = services(request).settings.map_tiles
+    if template == tiles.OFF:
+        raise NotFound(NO_MAP)
+    credit = (
+        {"text": tiles.OPENSTREETMAP_CREDIT, "href": tiles.OPENSTREETMAP_COPYRIGHT}
+        if template == tiles.OPENSTREETMAP
+        else None
+    )
+    return render(request, "map.html", user=user, tiles=template, credit=credit)
+
+
+HANDLERS = [places_page, map_page]

@@ -1,0 +1,52 @@
+"""The search page: the header's search box sends its words here (a plain GET form, so it
+works without script), and the results are the same grid as every list of photos, scrolled
+by cursor."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+from litestar import get
+from litestar.response import Template
+
+from photoarchive.errors import Invalid
+from photoarchive.library import search
+from photoarchive.library.search_query import Q_MAX
+from photoarchive.web import selection
+from photoarchive.web.render import Req, is_htmx, render
+from photoarchive.web.viewer import require_reader, services
+
+
+@get("/search", name="search")
+async def search_page(request: Req, q: str | None = None, cursor: str | None = None) -> Template:
+    user = await require_reader(request)
+    svc = services(request)
+    shown: dict[str, Any] = {"q": q or "", "q_max": Q_MAX, "list_key": "search"}
+    if not (q or "").strip():  # the box alone, with what it understands
+        return render(request, "search.html", user=user, photos=[], asked=False, **shown)
+    try:
+        items, next_cursor = await search.page(svc, user, q, cursor=cursor)
+    except Invalid as exc:
+        return render(
+            request,
+            "search.html",
+            user=user,
+            photos=[],
+            asked=False,
+            error=exc.message,
+            status=exc.status,
+            **shown,
+        )
+    more: dict[str, Any] = {
+        "photos": items,
+        "next_cursor": next_cursor,
+        "list_path": "/search?q=" + quote(q or ""),
+    }
+    if is_htmx(request) and cursor:  # the next page of the grid, scrolled into view
+        return render(request, "_grid_page.html", user=user, **shown, **more)
+    offer = await selection.for_grid(svc, user, owns=True)
+    return render(request, "search.html", user=user, asked=True, selection=offer, **shown, **more)
+
+
+HANDLERS = [search_page]

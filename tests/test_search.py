@@ -1,0 +1,452 @@
+"""Search on the domain functions with a real database (SQLite and PostgreSQL): the language (search_query.parse),
+what words match (accents, prefixes, phrases, exclusions, every field), each filter, and who
+may find what (visibility, albums, archive, and where someone else's photo was taken)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from photoarchive.accounts.users import User
+from photoarchive.db import Database
+from photoarchive.errors import Invalid
+from photoarchive.library import (
+    album_photos,
+    albums,
+    archive,
+    comments,
+    favorites,
+    photos,
+    search,
+    trash,
+    visibility,
+)
+from photoarchive.library.search_query import Q_MAX, parse
+from photoarchive.services import Services
+from tests.support import sqlite_only
+from tests.test_neighbours import person, scenario
+
+pytestmark = pytest.mark.usefixtures("engine")  # on SQLite and on PostgreSQL
+
+_COUNT = [0]
+
+
+async def shot(svc: Services, owner: User, **facts: Any) -> int:
+    """A photo row with the given columns (its files do not matter to search)."""
+    _COUNT[0] += 1
+    row = {
+        "owner_id": owner.id,
+        "sha256": f"{_COUNT[0]:064x}",
+        "bytes": 1,
+        "content_type": "image/jpeg",
+        "width": 640,
+        "height": 480,
+        "preview_width": 640,
+        "created_at": "2025-01-01T10:00:00.000000Z",
+        **facts,
+    }
+    names = ", ".join(row)
+    marks = ", ".join("?" for _ in row)
+    sql = f"INSERT INTO photos ({names}) VALUES ({marks}) RETURNING id"
+    async with svc.db.transaction() as tx:
+        return int(await tx.fetchval(sql, list(row.values())))
+
+
+async def found(svc: Services, viewer: User | None, q: str) -> list[int]:
+    items, _ = await search.page(svc, viewer, q, limit=100)
+    return [p.id for p in items]
+
+
+async def index_check(svc: Services) -> None:
+    """The engine's own check that the index says what the rows do: FTS5's integrity-check on
+    SQLite; on PostgreSQL, every row made afresh by the migration's own functions is the same."""
+    if isinstance(svc.db, Database):
+        async with svc.db.transaction() as tx:
+            await tx.execute("INSERT INTO photo_text (photo_text) VALUES ('integrity-check')")
+            await tx.execute("INSERT INTO album_text (album_text) VALUES ('integrity-check')")
+        return
+    kept = "SELECT photo_id, words::text, camera::text, lens::text FROM photo_text ORDER BY 1"
+    titles = "SELECT album_id, title::text FROM album_text ORDER BY 1"
+    before = [list(r) for r in await svc.db.fetchall(kept)]
+    titled = [list(r) for r in await svc.db.fetchall(titles)]
+    async with svc.db.transaction() as tx:
+        await tx.execute("DELETE FROM photo_text")
+        await tx.execute("SELECT photo_text_refresh(id) FROM photos")
+        await tx.execute("DELETE FROM album_text")
+        await tx.execute(
+            "INSERT INTO album_text (album_id, title) SELECT id, search_vector(title) FROM albums"
+        )
+    assert [list(r) for r in await svc.db.fetchall(kept)] == before
+    assert [list(r) for r in await svc.db.fetchall(titles)] == titled
+
+
+@pytest.fixture(params=["few", "many", "windows"])
+def walk(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every way of finding results: from the matching photos; (as when many photos match)
+    by walking photos newest first; and that walk in windows that widen from one photo
+    (as they do from thousands in a large archive). They must agree."""
+    if request.param in ("many", "windows"):
+        monkeypatch.setattr(search, "MANY", 0)
+    if request.param == "windows":
+        monkeypatch.setattr(search, "WINDOW", 1)
+    return str(request.param)
+
+
+def test_words_match_captions_comments_files_cameras_and_lenses(tmp_path: Path, walk: str) -> None:
+    async def body(svc: Services) -> None:
+        ann, bob = await person(svc, "ann"), await person(svc, "bob")
+        cafe = await shot(svc, ann, caption="Breakfast at the Café Müller")
+        birthday = await shot(
+            svc, ann, caption="Grandma's birthday party", filename="IMG_2041.HEIC"
+        )
+        camera = await shot(
+            svc, ann, camera_make="FUJIFILM", camera_model="X-T3", lens="XF35mmF1.4 R"
+        )
+        chatted = await shot(svc, ann)
+        await comments.add(svc, bob, chatted, "What a lovely sunset over Lisboa")
+        assert await found(svc, bob, "cafe") == [cafe]  # accents and case folded
+        assert await found(svc, bob, "MULLER") == [cafe]
+        assert await found(svc, bob, "birth") == [birthday]  # the start of a word
+        assert await found(svc, bob, "img_2041") == [birthday]  # the original's file name
+        assert await found(svc, bob, "2041") == [birthday]
+        assert await found(svc, bob, "fujifilm") == [camera]
+        assert await found(svc, bob, "xf35mmf1") == [camera]
+        assert await found(svc, bob, "lisboa sunset") == [chatted]  # from a comment
+        assert await found(svc, bob, "sunset breakfast") == []  # every word must match
+        assert await found(svc, bob, '"birthday party"') == [birthday]
+        assert await found(svc, bob, '"party birthday"') == []  # a phrase keeps its order
+        assert await found(svc, bob, '"birth"') == []  # a quoted word is whole
+        assert await found(svc, bob, '"party img"') == []  # a phrase stays in one part
+        assert await found(svc, bob, "party -grandma") == []
+        assert sorted(await found(svc, bob, "-grandma -lisboa")) == sorted([cafe, camera])
+
+    scenario(tmp_path, body)
+
+
+def test_the_index_follows_every_write(tmp_path: Path, walk: str) -> None:
+    async def body(svc: Services) -> None:
+        ann, bob = await person(svc, "ann"), await person(svc, "bob")
+        photo = await shot(svc, ann, caption="old words")
+        await photos.set_caption(svc, ann, photo, "Picnic by the lake")
+        assert await found(svc, bob, "old") == []
+        assert await found(svc, bob, "picnic") == [photo]
+        said = await comments.add(svc, bob, photo, "the swans again")
+        assert await found(svc, bob, "swans picnic") == [photo]
+        await comments.delete(svc, bob, said.id)
+        assert await found(svc, bob, "swans") == []
+        album = await albums.create(svc, ann, "Holiday in Åre")
+        await album_photos.add(svc, album, ann, [photo])
+        assert await found(svc, ann, "are") == [photo]  # a title of the viewer's album
+        await albums.update(svc, ann, album.id, title="Winter week")
+        assert await found(svc, ann, "are") == []
+        assert await found(svc, ann, "winter picnic") == [photo]  # title and caption together
+        assert await found(svc, ann, "picnic -winter") == []  # left out by its album's title
+        assert await found(svc, ann, "winter -picnic") == []
+        assert await found(svc, ann, "winter -lake") == []
+        assert await found(svc, ann, "winter -zebra -lake") == []
+        assert await found(svc, ann, "winter -zebra -gnu") == [photo]
+        assert await found(svc, ann, "winter -swans") == [photo]
+        assert await found(svc, bob, "picnic -winter") == [photo]  # not bob's album
+        await album_photos.remove(svc, album, ann, [photo])
+        assert await found(svc, ann, "winter") == []
+        await index_check(svc)
+        await trash.move(svc, ann, photo)
+        assert await found(svc, ann, "picnic") == []  # in the trash: found by nobody
+        await trash.purge(svc, ann, photo)
+        rows = await svc.db.fetchval("SELECT COUNT(*) FROM photo_text")
+        assert rows == 0
+
+    scenario(tmp_path, body)
+
+
+def test_results_are_newest_taken_first_and_pages_follow_the_cursor(
+    tmp_path: Path, walk: str
+) -> None:
+    async def body(svc: Services) -> None:
+        ann = await person(svc, "ann")
+        old = await shot(svc, ann, caption="tree", taken_at="2019-06-01T12:00:00")
+        unknown = await shot(svc, ann, caption="tree", created_at="2023-03-03T10:00:00.000000Z")
+        new = await shot(svc, ann, caption="tree", taken_at="2024-07-14T09:00:00+02:00")
+        twin = await shot(svc, ann, caption="tree", taken_at="2024-07-14T09:00:00+02:00")
+        assert await found(svc, ann, "tree") == [twin, new, unknown, old]
+        first, cursor = await search.page(svc, ann, "tree", limit=3)
+        assert [p.id for p in first] == [twin, new, unknown] and cursor
+        rest, end = await search.page(svc, ann, "tree", limit=3, cursor=cursor)
+        assert [p.id for p in rest] == [old] and end is None
+
+    scenario(tmp_path, body)
+
+
+def test_each_filter(tmp_path: Path, walk: str) -> None:
+    async def body(svc: Services) -> None:
+        ann, bob = await person(svc, "ann"), await person(svc, "bob")
+        a = await shot(
+            svc,
+            ann,
+            caption="x",
+            camera_make="Canon",
+            camera_model="EOS R6",
+            lens="RF 50mm",
+            taken_at="2024-07-10T10:00:00",
+        )
+        b = await shot(
+            svc, bob, caption="x", content_type="image/png", taken_at="2024-08-01T00:00:00"
+        )
+        c = await shot(
+            svc,
+            bob,
+            caption="x",
+            content_type="image/heic",
+            created_at="2023-12-31T23:00:00.000000Z",
+        )
+        assert await found(svc, ann, "from:ANN") == [a]
+        assert await found(svc, ann, "x -from:ann") == [b, c]
+        assert await found(svc, ann, "camera:canon") == [a]
+        assert await found(svc, ann, "camera:eos") == [a]
+        assert await found(svc, ann, "lens:50mm") == [a]
+        assert await found(svc, ann, "lens:canon") == []  # only the lens
+        assert await found(svc, ann, "x -camera:canon") == [b, c]
+        assert await found(svc, ann, "-lens:50mm") == [b, c]
+        assert await found(svc, ann, "year:2024") == [b, a]
+        assert await found(svc, ann, "year:2023") == [c]
+        assert await found(svc, ann, "month:2024-07") == [a]
+        assert await found(svc, ann, "after:2024-07-11") == [b]
+        assert await found(svc, ann, "after:2024-07-01 before:2024-08-01") == [a]
+        assert await found(svc, ann, "type:png") == [b]
+        assert await found(svc, ann, "type:HEIC") == [c]
+        assert await found(svc, ann, "type:jpeg x year:2024") == [a]
+        assert await found(svc, ann, "from:nobody") == []
+        album = await albums.create(svc, ann, "Summer Trips")
+        await album_photos.add(svc, album, ann, [a])
+        assert await found(svc, ann, 'album:"summer trips"') == [a]
+        assert await found(svc, ann, "album:summer") == [a]
+        assert await found(svc, bob, "album:summer") == []  # not a member
+        await favorites.set_favorite(svc, bob, a, True)
+        assert await found(svc, bob, "is:favorite") == [a]
+        assert await found(svc, ann, "is:favorite") == []  # bob's marks are bob's
+        await visibility.set_visibility(svc, bob, c, "private")
+        assert await found(svc, bob, "is:private") == [c]
+        assert await found(svc, ann, "is:private") == []
+
+    scenario(tmp_path, body)
+
+
+def test_only_what_the_viewer_may_see(tmp_path: Path, walk: str) -> None:
+    async def body(svc: Services) -> None:
+        ann, bob, cy = await person(svc, "ann"), await person(svc, "bob"), await person(svc, "cy")
+        open_ = await shot(svc, ann, caption="secret garden")
+        private = await shot(svc, ann, caption="secret diary")
+        await visibility.set_visibility(svc, ann, private, "private")
+        shelved = await shot(svc, ann, caption="secret shelf")
+        await archive.set_archived(svc, ann, shelved, True)
+        assert sorted(await found(svc, ann, "secret")) == sorted([open_, private, shelved])
+        assert await found(svc, bob, "secret") == [open_]
+        assert await found(svc, None, "secret") == []  # guests, when the archive keeps them out
+        album = await albums.create(svc, ann, "Family secrets")
+        await album_photos.add(svc, album, ann, [private])
+        await albums.set_member(svc, ann, album.id, "bob", "viewer")
+        assert sorted(await found(svc, bob, "secret")) == sorted([open_, private])
+        # Album titles match for the album's members only: cy sees the photo, not the title.
+        other = await shot(svc, ann, caption="plain")
+        await album_photos.add(svc, album, ann, [other])
+        assert await found(svc, bob, "plain secrets") == [other]
+        assert await found(svc, cy, "plain secrets") == []
+        assert await found(svc, cy, "plain") == [other]
+
+    scenario(tmp_path, body)
+
+
+def test_guests_find_family_photos_when_the_archive_lets_them_look(tmp_path: Path) -> None:
+    async def body(svc: Services) -> None:
+        ann = await person(svc, "ann")
+        shown = await shot(svc, ann, caption="meadow")
+        hidden = await shot(svc, ann, caption="meadow")
+        await visibility.set_visibility(svc, ann, hidden, "private")
+        assert await found(svc, None, "meadow") == [shown]
+        assert await found(svc, None, "is:favorite") == []
+        assert await found(svc, None, "has:location") == []
+
+    scenario(tmp_path, body, public_view=True)
+
+
+async def _placed(svc: Services, photo_id: int, city: str, country: str) -> None:
+    async with svc.db.transaction() as tx:
+        await tx.execute(
+            "INSERT INTO photo_places (photo_id, city, country, country_code) VALUES (?, ?, ?, ?)",
+            (photo_id, city, country, country[:2].upper()),
+        )
+
+
+async def _shares_places(svc: Services, user: User) -> None:
+    await svc.db.execute(
+        "INSERT INTO place_sharing (user_id, since) VALUES (?, '2025-01-01')", (user.id,)
+    )
+
+
+@pytest.mark.parametrize("strip", [False, True])
+def test_nobody_learns_where_someone_elses_photo_was_taken(tmp_path: Path, strip: bool) -> None:
+    async def body(svc: Services) -> None:
+        ann, bob, cy = await person(svc, "ann"), await person(svc, "bob"), await person(svc, "cy")
+        anns = await shot(svc, ann, caption="x", gps_lat=38.7, gps_lon=-9.1)
+        bobs = await shot(svc, bob, caption="x", gps_lat=38.7, gps_lon=-9.1)
+        cys = await shot(svc, cy, caption="x", gps_lat=38.7, gps_lon=-9.1)
+        for photo_id in (anns, bobs, cys):
+            await _placed(svc, photo_id, "New Lisbon", "Portugal")
+        await _shares_places(svc, cy)  # cy chose to show her places; bob did not
+        assert await found(svc, ann, "has:location") == [anns]
+        assert await found(svc, bob, "has:location") == [bobs]
+        # Leaving out where a photo was taken tells nothing either: all of the others' stay.
+        assert sorted(await found(svc, ann, "x -has:location")) == sorted([bobs, cys])
+        shown = [cys] if not strip else []
+        assert sorted(await found(svc, ann, "place:lisbon")) == sorted([anns, *shown])
+        assert sorted(await found(svc, ann, "place:portugal")) == sorted([anns, *shown])
+        assert sorted(await found(svc, ann, "x -place:lisbon")) == sorted(
+            [bobs] + ([] if not strip else [cys])
+        )
+        assert await found(svc, ann, "place:porto") == []
+        assert await found(svc, None, "place:lisbon") == []
+        # And no photo of someone else's comes back with its coordinates.
+        for viewer in (ann, bob, cy):
+            items, _ = await search.page(svc, viewer, "x", limit=100)
+            for item in items:
+                assert (item.gps_lat is None) == (item.owner_id != viewer.id)
+
+    scenario(tmp_path, body, strip_location=strip)
+
+
+@pytest.mark.parametrize(
+    ("q", "says"),
+    [
+        ("", "Type something"),
+        ("   ", "Type something"),
+        ("x" * (Q_MAX + 1), f"at most {Q_MAX}"),
+        ("colour:red", 'no filter "colour:"'),
+        ("year:24", "year:"),
+        ("month:2024-13", "month:"),
+        ("after:2024-02-30", "after:"),
+        ("before:yesterday", "before:"),
+        ("type:bmp", "type:"),
+        ("is:shared", "is:"),
+        ("has:faces", "has:"),
+        ("from:", "needs a value"),
+        ("camera:!!!", "needs a word"),
+    ],
+)
+def test_what_the_parser_refuses(q: str, says: str) -> None:
+    with pytest.raises(Invalid) as refused:
+        parse(q)
+    assert refused.value.field == "q"
+    assert says in refused.value.message
+
+
+def test_what_the_parser_reads() -> None:
+    query = parse('birth -"big party" from:Ann album:"Summer 24" -is:favorite 12:30 ***')
+    assert [(t.phrase.text, t.phrase.prefix, t.negated) for t in query.terms] == [
+        ("birth", True, False),
+        ("big party", False, True),
+        ("12:30", True, False),
+    ]
+    assert [(f.name, f.value, f.negated) for f in query.filters] == [
+        ("from", "ann", False),
+        ("album", "Summer 24", False),
+        ("is", "favorite", True),
+    ]
+    assert parse("month:2024-12").filters[0].until == "2025-01"
+    assert parse("🎉 * ^").empty
+
+
+ODD = [
+    '"',
+    '""',
+    '"unclosed',
+    "*",
+    "**",
+    "a*",
+    "AND",
+    "OR NOT",
+    "NEAR(a b)",
+    "NEAR(",
+    "^x",
+    "x^",
+    "(",
+    ")",
+    "[x]",
+    "{camera}",
+    "camera : x",
+    "col:x",
+    "🎂",
+    "😀 cake",
+    "'; DROP TABLE photos;--",
+    "\x00",
+    "a\x00b",
+    "-",
+    "--",
+    "- -x",
+    '-"',
+    "%_%",
+    "\\",
+    "+x",
+    "x:y:z",
+    "Ω≈ç√",
+]
+
+
+def test_nothing_a_person_types_breaks_the_engine(tmp_path: Path) -> None:
+    async def body(svc: Services) -> None:
+        ann = await person(svc, "ann")
+        await shot(svc, ann, caption="cake AND candles (NEAR the window)")
+        for q in ODD:
+            try:
+                await found(svc, ann, q)
+            except Invalid as refused:  # a filter name refused, never an engine error
+                assert refused.field == "q"
+        assert len(await found(svc, ann, "near")) == 1
+
+    scenario(tmp_path, body)
+
+
+def test_arbitrary_text_is_searched_or_refused_never_an_error(tmp_path: Path) -> None:
+    async def body(svc: Services) -> None:
+        ann = await person(svc, "ann")
+        await shot(svc, ann, caption="Straße 東京 café")
+
+        @settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+        @given(st.text(max_size=80))
+        def check(q: str) -> None:
+            try:
+                parse(q)
+            except Invalid as refused:
+                assert refused.field == "q"
+                return
+            texts.append(q)
+
+        texts: list[str] = []
+        check()
+        for q in texts:
+            await found(svc, ann, q)  # raises on any engine error
+
+    scenario(tmp_path, body)
+
+
+@sqlite_only  # PostgreSQL's migrations are applied once each, recorded in schema_migrations
+def test_migration_runs_again_without_doubling_the_index(tmp_path: Path) -> None:
+    async def body(svc: Services) -> None:
+        ann = await person(svc, "ann")
+        photo = await shot(svc, ann, caption="lighthouse")
+        await comments.add(svc, ann, photo, "windy")
+        await albums.create(svc, ann, "Coast")
+        async with svc.db.transaction() as tx:
+            await tx.execute("PRAGMA user_version = 19")
+        db = svc.db
+        assert isinstance(db, Database)
+        await db.close()
+        await db.open()
+        assert await db.fetchval("SELECT COUNT(*) FROM photo_text") == 1
+        assert await db.fetchval("SELECT COUNT(*) FROM album_text") == 1
+        assert await found(svc, ann, "lighthouse windy") == [photo]
+
+    scenario(tmp_path, body)
