@@ -89,4 +89,11 @@ def answers(server: LiveServer, archive: Archive) -> dict[str, Any]:
         "trash": alice.get("/api/v1/trash").json(),
         "share": guest.get(f"/api/v1/s/{archive.share_token}").json(),
         "favorites": [p["id"] for p in alice.get("/api/v1/favorites").json()["items"]],
+        # Derived data each engine keeps itself: the search index (captions and comments),
+        # and the timeline's months.
+        "search": {
+            q: [p["id"] for p in bob.get("/api/v1/search", params={"q": q}).json()["items"]]
+            for q in ("garden", "green", "lake", "rain")
+        },
+        "months": alice.get("/api/v1/timeline/buckets").json(),
     }

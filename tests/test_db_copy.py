@@ -41,6 +41,14 @@ def test_an_archive_copied_to_the_other_engine_answers_the_same(
     with live_server(source) as server:
         archive = make_archive(server)
         before = answers(server, archive)
+    first, second, third = archive.photos[:3]
+    # Found by caption and by a comment; the private one through the album Bob is in.
+    assert before["search"] == {
+        "garden": [second],
+        "green": [first],
+        "lake": [first],
+        "rain": [third],
+    }
 
     done = copy(data, "--to", target_url, database_url=configured)
     assert done.returncode == 0, done.stderr
