@@ -25,6 +25,7 @@ from tests.support import PASSWORD, free_socket, make_settings, parse
 from tests.test_events import listen
 
 MAX_FAILURES = 4
+ADMIN = "admin"
 HEAR_WITHIN = 20.0  # seconds: bounds a failure, never what passing takes
 
 
@@ -81,6 +82,7 @@ def pair(
     url = postgres.new_database()
     try:
         with two_instances(tmp_path_factory.mktemp("instances"), url, rclone) as started:
+            _sign_up(started[0], ADMIN)  # the first account: the administrator
             yield started
     finally:
         postgres.drop(url)
@@ -127,7 +129,7 @@ def _upload(client: httpx.Client, caption: str) -> dict[str, object]:
         data={"caption": caption},
         headers={"x-csrftoken": _csrf(client)},
     )
-    return check_status(response, 201)["items"][0]  # type: ignore[no-any-return]
+    return check_status(response, 201)["items"][0]
 
 
 def _username() -> str:
@@ -151,6 +153,26 @@ def test_a_session_made_on_one_instance_is_valid_on_the_other_until_signed_out_a
     bearer_a = a.client(headers={"Authorization": f"Bearer {token}"})
     check_status(bearer_b.post("/api/v1/auth/logout"), 204)
     assert bearer_a.get("/api/v1/me").status_code == 401
+
+
+def test_disabling_an_account_on_one_instance_ends_its_session_and_stream_on_the_other(
+    pair: tuple[ServerProcess, ServerProcess],
+) -> None:
+    a, b = pair
+    admin = a.client()
+    token = check_status(_api_login(a, ADMIN), 200)["token"]
+    admin.headers["Authorization"] = f"Bearer {token}"
+    name = _username()
+    member_on_b = _same_browser(_sign_up(a, name), b)
+    with listen(member_on_b) as stream:
+        disabled = admin.patch(f"/api/v1/admin/users/{name}", json={"disabled": True})
+        assert check_status(disabled, 200)["disabled"] is True
+        assert member_on_b.get("/api/v1/me").status_code == 401
+        # The stream ends at its next wake-up (a keep-alive each second), not at its next event.
+        with pytest.raises(EOFError):
+            deadline = time.monotonic() + HEAR_WITHIN
+            while time.monotonic() < deadline:
+                stream.next_event()
 
 
 def test_an_upload_through_one_instance_shows_through_the_other_on_the_next_request(

@@ -4,23 +4,30 @@ while another goes on serving. A cluster of this module's own, as it is stopped.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
+from typing import TypeVar
 
 import httpx
 import psycopg
 import pytest
 
+from photoarchive.db import PostgresDatabase
+from photoarchive.db.pg_notices import Notices
+from photoarchive.db.postgres import POOL_TIMEOUT
+from photoarchive.errors import Unavailable
 from tests.cloud import S3Server
 from tests.postgres import PostgresServer, _start
 from tests.processes import ServerProcess, check_status, distinct_jpeg, server_process
 from tests.support import PASSWORD, parse
 from tests.test_multi_instance import _csrf, _sign_up, _upload, two_instances
 
+T = TypeVar("T")
 # Bounds a failure (a server that never comes back), never what passing takes.
 BACK_WITHIN = 30.0
 
@@ -36,6 +43,84 @@ def database(cluster: PostgresServer) -> Iterator[str]:
     url = cluster.new_database()
     yield url
     cluster.drop(url)
+
+
+async def _until_back(read: Callable[[], Awaitable[T]]) -> T:
+    deadline = time.monotonic() + BACK_WITHIN
+    while True:
+        try:
+            return await read()
+        except Unavailable:
+            assert time.monotonic() < deadline, "the database did not come back by itself"
+            await asyncio.sleep(0.1)
+
+
+def test_the_backend_refuses_at_once_while_the_server_is_down_and_reconnects_by_itself(
+    cluster: PostgresServer, database: str
+) -> None:
+    async def scenario() -> None:
+        db = PostgresDatabase(database, 4)
+        await db.open()
+        try:
+            await db.execute("CREATE TABLE kept (n INTEGER)")
+            await db.execute("INSERT INTO kept (n) VALUES (?)", (1,))
+            await asyncio.to_thread(cluster.stop)
+            try:
+                for attempt in range(3):
+                    began = time.monotonic()
+                    with pytest.raises(Unavailable) as refused:
+                        await db.fetchval("SELECT COUNT(*) FROM kept")
+                    assert refused.value.retry_after is not None and refused.value.retry_after > 0
+                    # Not the pool's timeout: an outage is told at once.
+                    assert time.monotonic() - began < POOL_TIMEOUT / 2, attempt
+                with pytest.raises(Unavailable):
+                    async with db.transaction() as tx:
+                        await tx.execute("INSERT INTO kept (n) VALUES (?)", (2,))
+                with pytest.raises(Unavailable):
+                    async with db.lock("some job"):
+                        pass
+            finally:
+                await asyncio.to_thread(cluster.start)
+            assert await _until_back(lambda: db.fetchval("SELECT SUM(n) FROM kept")) == 1
+            await db.execute("INSERT INTO kept (n) VALUES (?)", (2,))
+            async with db.lock("some job"):
+                assert await db.fetchval("SELECT SUM(n) FROM kept") == 3
+        finally:
+            await db.close()
+
+    asyncio.run(asyncio.wait_for(scenario(), 4 * BACK_WITHIN))
+
+
+def test_notices_reach_every_listener_and_listening_resumes_after_a_restart(
+    cluster: PostgresServer, database: str
+) -> None:
+    async def scenario() -> None:
+        sender, receiver = Notices(database), Notices(database)
+        heard: asyncio.Queue[str] = asyncio.Queue()
+        listening = asyncio.Event()
+
+        async def listen() -> None:
+            async for payload in receiver.listen("faults_test", listening):
+                heard.put_nowait(payload)
+
+        listener = asyncio.create_task(listen())
+        try:
+            await listening.wait()
+            assert await sender.send("faults_test", "before")
+            assert await asyncio.wait_for(heard.get(), BACK_WITHIN) == "before"
+            assert not await sender.send("faults_test", "x" * 8000)  # too long: refused, logged
+            await asyncio.to_thread(cluster.stop)
+            assert not await sender.send("faults_test", "lost")  # told, never raised
+            listening.clear()
+            await asyncio.to_thread(cluster.start)
+            await asyncio.wait_for(listening.wait(), BACK_WITHIN)
+            assert await sender.send("faults_test", "after")
+            assert await asyncio.wait_for(heard.get(), BACK_WITHIN) == "after"
+        finally:
+            listener.cancel()
+            await sender.close()
+
+    asyncio.run(asyncio.wait_for(scenario(), 4 * BACK_WITHIN))
 
 
 def _photo_ids(client: httpx.Client) -> list[int]:
