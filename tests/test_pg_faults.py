@@ -25,6 +25,7 @@ from tests.cloud import S3Server
 from tests.postgres import PostgresServer, _start
 from tests.processes import ServerProcess, check_status, distinct_jpeg, server_process
 from tests.support import PASSWORD, parse
+from tests.test_events import listen
 from tests.test_multi_instance import _csrf, _sign_up, _upload, two_instances
 
 T = TypeVar("T")
@@ -110,10 +111,12 @@ def test_notices_reach_every_listener_and_listening_resumes_after_a_restart(
             assert await asyncio.wait_for(heard.get(), BACK_WITHIN) == "before"
             assert not await sender.send("faults_test", "x" * 8000)  # too long: refused, logged
             await asyncio.to_thread(cluster.stop)
-            assert not await sender.send("faults_test", "lost")  # told, never raised
+            during = Notices(database)
+            assert not await during.send("faults_test", "lost")  # told, never raised
             listening.clear()
             await asyncio.to_thread(cluster.start)
             await asyncio.wait_for(listening.wait(), BACK_WITHIN)
+            # Its connection is from before the restart: the first event after is sent anyway.
             assert await sender.send("faults_test", "after")
             assert await asyncio.wait_for(heard.get(), BACK_WITHIN) == "after"
         finally:
@@ -130,11 +133,21 @@ def _photo_ids(client: httpx.Client) -> list[int]:
 def test_requests_during_an_outage_answer_503_and_the_app_comes_back_by_itself(
     cluster: PostgresServer, database: str, tmp_path: Path
 ) -> None:
-    with server_process(tmp_path / "data", PHOTOARCHIVE_DATABASE_URL=database) as server:
+    with server_process(
+        tmp_path / "data",
+        PHOTOARCHIVE_DATABASE_URL=database,
+        PHOTOARCHIVE_EVENT_KEEPALIVE_SECONDS="1",
+    ) as server:
         owner = _sign_up(server, "alice")
         kept = _upload(owner, "before the outage")
-        cluster.stop()
         try:
+            with listen(owner) as stream:
+                cluster.stop()
+                # The live stream ends cleanly at its next wake-up (the browser reconnects).
+                with pytest.raises(EOFError):
+                    deadline = time.monotonic() + BACK_WITHIN
+                    while time.monotonic() < deadline:
+                        stream.next_event()
             api = owner.get("/api/v1/photos")
             assert api.status_code == 503, api.text
             assert int(api.headers["Retry-After"]) > 0

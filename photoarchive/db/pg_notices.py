@@ -41,17 +41,22 @@ class Notices:
         if len(payload.encode()) > MAX_PAYLOAD:
             log.warning("a live update of %d bytes was too long to send", len(payload))
             return False
-        try:
-            if self._sender is None or self._sender.closed:
-                self._sender = await self._connect()
-            await self._sender.execute("SELECT pg_notify(%s, %s)", (channel, payload))
-        except psycopg.Error as exc:
-            log.warning("a live update was not sent: %s", type(exc).__name__)
-            if self._sender is not None:
-                await self._sender.close()
-            self._sender = None
-            return False
-        return True
+        # A connection kept from before a restart fails once: then a new one is tried.
+        for _attempt in range(2):
+            fresh = self._sender is None or self._sender.closed
+            try:
+                if self._sender is None or self._sender.closed:
+                    self._sender = await self._connect()
+                await self._sender.execute("SELECT pg_notify(%s, %s)", (channel, payload))
+                return True
+            except psycopg.Error as exc:
+                if self._sender is not None:
+                    await self._sender.close()
+                self._sender = None
+                if fresh:
+                    log.warning("a live update was not sent: %s", type(exc).__name__)
+                    return False
+        return False
 
     async def listen(
         self, channel: str, listening: asyncio.Event | None = None
@@ -59,20 +64,26 @@ class Notices:
         """Every payload sent on `channel` from now on, by any instance, until cancelled; the
         connection is opened again whenever it breaks. `listening` is set once the first
         connection listens: from then on nothing sent is missed, outages aside."""
+        deaf = False  # told once an outage, not at every attempt
         while True:
             try:
                 async with await self._connect() as conn:
                     await conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(channel)))
+                    if deaf:
+                        log.warning("hearing live updates again from %s", self._shown_as)
+                    deaf = False
                     if listening is not None:
                         listening.set()
                     async for notice in conn.notifies():
                         yield notice.payload
             except psycopg.Error as exc:
-                log.warning(
-                    "not hearing live updates from %s (%s); trying again",
-                    self._shown_as,
-                    type(exc).__name__,
-                )
+                if not deaf:
+                    log.warning(
+                        "not hearing live updates from %s (%s); trying again",
+                        self._shown_as,
+                        type(exc).__name__,
+                    )
+                deaf = True
             await asyncio.sleep(PROBE_SECONDS)
 
     async def close(self) -> None:

@@ -30,7 +30,7 @@ from litestar.response import ServerSentEvent, ServerSentEventMessage
 from photoarchive.accounts.users import User
 from photoarchive.database_url import is_postgres, shown
 from photoarchive.db.pg_notices import Notices
-from photoarchive.errors import NotAuthenticated
+from photoarchive.errors import NotAuthenticated, Unavailable
 from photoarchive.library import access, live, notifications
 from photoarchive.services import Services
 from photoarchive.settings import Settings
@@ -72,6 +72,12 @@ def connect(svc: Services, plugin: ChannelsPlugin) -> None:
     async def forward(kind: str, data: dict[str, Any]) -> None:
         if kind not in KINDS:
             return
+        # The database may go away just after the change was saved: the change stands and its
+        # request succeeds; only this live update is lost (a page load shows it).
+        with contextlib.suppress(Unavailable):
+            await _forward(kind, data)
+
+    async def _forward(kind: str, data: dict[str, Any]) -> None:
         payload = dict(data)
         heard_by = payload.pop(live.AUDIENCE, None)  # a deleted photo's, read before
         # Likes name their photo by "id", comments by "photo_id"; new and deleted photos need no counts.
@@ -152,6 +158,8 @@ async def _still_reading(request: Request[Any, Any, Any], viewer: User | None) -
     try:
         session = await resolve_session(request)
     except NotAuthenticated:
+        return False
+    except Unavailable:  # the database is away: the stream ends, the browser reconnects later
         return False
     return session is not None
 
