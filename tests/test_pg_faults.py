@@ -17,7 +17,7 @@ import httpx
 import psycopg
 import pytest
 
-from photoarchive.db import PostgresDatabase
+from photoarchive.db import PostgresDatabase, postgres
 from photoarchive.db.pg_notices import Notices
 from photoarchive.db.postgres import POOL_TIMEOUT
 from photoarchive.errors import Unavailable
@@ -90,6 +90,27 @@ def test_the_backend_refuses_at_once_while_the_server_is_down_and_reconnects_by_
             await db.close()
 
     asyncio.run(asyncio.wait_for(scenario(), 4 * BACK_WITHIN))
+
+
+def test_a_pool_busy_for_its_whole_timeout_is_a_503_but_no_outage(
+    database: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(postgres, "POOL_TIMEOUT", 0.5)
+
+    async def scenario() -> None:
+        db = PostgresDatabase(database, 1)
+        await db.open()
+        try:
+            async with db.transaction() as tx:  # holds the pool's one connection
+                await tx.fetchval("SELECT 1")
+                with pytest.raises(Unavailable) as refused:
+                    await db.fetchval("SELECT 2")
+                assert refused.value.retry_after is not None
+            assert await db.fetchval("SELECT 3") == 3  # at once: nothing to reconnect
+        finally:
+            await db.close()
+
+    asyncio.run(asyncio.wait_for(scenario(), BACK_WITHIN))
 
 
 def test_notices_reach_every_listener_and_listening_resumes_after_a_restart(

@@ -17,12 +17,14 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import psycopg
+from psycopg_pool import PoolTimeout
 
 from photoarchive.errors import Unavailable
 
 log = logging.getLogger("photoarchive")
 
-# Seconds between two attempts to reach a server that went away; also what `Retry-After` says.
+# Seconds between two attempts to reach a server that went away, and the wait `Retry-After`
+# suggests (a probe or two later).
 PROBE_SECONDS = 1.0
 RETRY_AFTER = 2
 # How long a probe waits for the server to answer (libpq's connect_timeout, whole seconds).
@@ -31,15 +33,17 @@ DOWN = (
     "The archive's database cannot be reached just now. Nothing saved before is lost;"
     " try again in a moment."
 )
+BUSY = "The archive is too busy to answer just now; try again in a moment."
 
 
-def unavailable(kind: type[Unavailable] = Unavailable) -> Unavailable:
-    return kind(DOWN, retry_after=RETRY_AFTER)
+def unavailable(kind: type[Unavailable] = Unavailable, message: str = DOWN) -> Unavailable:
+    return kind(message, retry_after=RETRY_AFTER)
 
 
 def connection_lost(exc: BaseException) -> bool:
-    """Whether `exc` means the server is out of reach (rather than a statement it refused)."""
-    if isinstance(exc, psycopg.errors.DiskFull | psycopg.errors.QueryCanceled):
+    """Whether `exc` means the server is out of reach (rather than a statement it refused, or
+    every connection of the pool being in use: `PoolTimeout`)."""
+    if isinstance(exc, psycopg.errors.DiskFull | psycopg.errors.QueryCanceled | PoolTimeout):
         return False
     return isinstance(exc, psycopg.OperationalError | psycopg.InterfaceError)
 
@@ -53,6 +57,17 @@ class Outage:
         self.down = False
         self._next_probe = 0.0
         self._probing = asyncio.Lock()
+
+    async def reachable(self) -> bool:
+        """Whether the server takes a new connection now (one short attempt)."""
+        try:
+            conn: psycopg.AsyncConnection[Any] = await psycopg.AsyncConnection.connect(
+                self._url, autocommit=True, connect_timeout=CONNECT_TIMEOUT
+            )
+        except psycopg.OperationalError:
+            return False
+        await conn.close()
+        return True
 
     def lost(self, exc: BaseException) -> None:
         """A connection failed: the next request probes at once, and if the server is gone
@@ -72,13 +87,13 @@ class Outage:
             if not self.down:
                 return  # another request saw it come back meanwhile
             try:
-                conn: psycopg.AsyncConnection[Any] = await psycopg.AsyncConnection.connect(
-                    self._url, autocommit=True, connect_timeout=CONNECT_TIMEOUT
-                )
-                await conn.close()
-                await renew()
-            except psycopg.OperationalError:
+                answers = await self.reachable()
+                if answers:
+                    await renew()
+            except psycopg.OperationalError:  # gone again while the pools were starting
+                answers = False
+            if not answers:
                 self._next_probe = time.monotonic() + PROBE_SECONDS
-                raise unavailable() from None
+                raise unavailable()
             self.down = False
             log.warning("%s answers again", self._shown_as)

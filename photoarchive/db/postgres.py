@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import psycopg
 from psycopg import errors as pg_errors
-from psycopg_pool import AsyncConnectionPool
+from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
 from photoarchive.db import pg_migrations
-from photoarchive.db.pg_outage import Outage, connection_lost, unavailable
+from photoarchive.db.pg_outage import BUSY, Outage, connection_lost, unavailable
 from photoarchive.db.pg_sql import PgRow, adapt, lock_key, pg_rows, rewrite
 from photoarchive.db.protocol import (
     Backend,
@@ -168,6 +168,12 @@ class PostgresDatabase:
         try:
             async with pool.connection() as conn:
                 yield conn
+        except PoolTimeout as exc:
+            # Every connection in use for the whole timeout, or none could be opened.
+            if await self._outage.reachable():
+                raise unavailable(message=BUSY) from None
+            self._outage.lost(exc)
+            raise unavailable() from None
         except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
             if not connection_lost(exc):
                 raise
