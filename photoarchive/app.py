@@ -79,7 +79,7 @@ def create_app(settings: Settings) -> Litestar:
     )
 
     background: set[asyncio.Task[object]] = set()
-    live = events.channels_plugin()
+    live = events.channels_plugin(settings)
     events.connect(svc, live)
 
     async def start() -> None:

@@ -61,6 +61,10 @@ class TooManyRequests(AppError):
 class Unavailable(AppError):
     status = 503
 
+    def __init__(self, message: str, *, retry_after: int | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after  # seconds, when it is known to be worth trying again
+
 
 class InsufficientStorage(AppError):
     status = 507

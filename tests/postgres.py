@@ -10,7 +10,7 @@ import shutil
 import subprocess
 import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import count
 from pathlib import Path
 from typing import Any
@@ -42,6 +42,15 @@ def _as_owner(command: list[str]) -> list[str]:
 class PostgresServer:
     port: int
     socket_dir: Path
+    # How the cluster was started, to stop and start it again (tests of an outage).
+    pg_ctl: list[str] = field(default_factory=list)
+
+    def stop(self) -> None:
+        """Shut the server down now (`pg_ctl stop -m fast`: sessions are ended)."""
+        subprocess.run([*self.pg_ctl, "-m", "fast", "stop"], check=True, capture_output=True)
+
+    def start(self) -> None:
+        subprocess.run([*self.pg_ctl, "-w", "-t", "60", "start"], check=True, capture_output=True)
 
     def admin(self, dbname: str = "postgres") -> psycopg.Connection[Any]:
         """A superuser connection over the cluster's own socket."""
@@ -103,26 +112,11 @@ def _start(root: Path) -> Iterator[PostgresServer]:
         f"-c listen_addresses=127.0.0.1 -c port={port} -c unix_socket_directories={sockets}"
         " -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
     )
-    subprocess.run(
-        _as_owner(
-            [
-                str(binaries / "pg_ctl"),
-                "-D",
-                str(data),
-                "-o",
-                options,
-                "-l",
-                str(root / "server.log"),
-                "-w",
-                "-t",
-                "60",
-                "start",
-            ]
-        ),
-        check=True,
-        capture_output=True,
+    pg_ctl = _as_owner(
+        [str(binaries / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(root / "server.log")]
     )
-    server = PostgresServer(port, sockets)
+    server = PostgresServer(port, sockets, pg_ctl)
+    server.start()
     try:
         with server.admin() as conn:
             conn.execute(f"CREATE ROLE {ROLE} LOGIN PASSWORD '{PASSWORD}'")

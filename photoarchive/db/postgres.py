@@ -1,9 +1,12 @@
 """The door to PostgreSQL: a pool of connections shared by reads and write transactions,
 advisory locks for the seam's named locks, and migrations run once however many instances
-start together. Several instances may share one database."""
+start together. Several instances may share one database. While the server cannot be reached,
+every query fails at once with a 503 and the pools are started afresh once it is back
+(pg_outage.py)."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
@@ -11,9 +14,10 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import psycopg
 from psycopg import errors as pg_errors
-from psycopg_pool import AsyncConnectionPool
+from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
 from photoarchive.db import pg_migrations
+from photoarchive.db.pg_outage import BUSY, Outage, connection_lost, unavailable
 from photoarchive.db.pg_search import PostgresSearch
 from photoarchive.db.pg_sql import PgRow, adapt, lock_key, pg_rows, rewrite
 from photoarchive.db.protocol import (
@@ -25,7 +29,7 @@ from photoarchive.db.protocol import (
     Transaction,
     UniqueViolation,
 )
-from photoarchive.errors import InsufficientStorage
+from photoarchive.errors import InsufficientStorage, Unavailable
 
 DISK_FULL = (
     "The database server's disk is full, so this was not saved. Whoever runs the archive needs"
@@ -38,6 +42,11 @@ Pool = AsyncConnectionPool[psycopg.AsyncConnection[Any]]
 
 class DatabaseUnavailable(RuntimeError):
     """The server could not be reached or refused us; the message names it without a password."""
+
+
+class _Lost(Unavailable):
+    """This very query found the connection gone (rather than being refused during an outage
+    already known): a read may be tried once more, after a probe."""
 
 
 class SQLiteOnly(RuntimeError):
@@ -91,6 +100,8 @@ class PostgresDatabase:
         self._lock_pool: Pool | None = None
         self.search = PostgresSearch()
         self.query_count = 0  # observed by tests that check pages cost a fixed number of queries
+        self._outage = Outage(url, shown_as)
+        self._retired: set[asyncio.Task[None]] = set()  # pools of a server that went away
 
     def __repr__(self) -> str:
         return f"PostgresDatabase({self.shown_as!r})"
@@ -105,7 +116,13 @@ class PostgresDatabase:
             raise DatabaseUnavailable(f"cannot use {self.shown_as}: {reason}") from None
         async with first:
             await pg_migrations.migrate(first)
+        try:
+            await self._start_pools()
+        except BaseException:
+            await self.close()
+            raise
 
+    async def _start_pools(self) -> None:
         async def configure(conn: psycopg.AsyncConnection[Any]) -> None:
             adapt(conn.adapters)
 
@@ -123,22 +140,48 @@ class PostgresDatabase:
 
         self._pool = pool("photoarchive", min(2, self._pool_size))
         self._lock_pool = pool("photoarchive-locks", 0)
-        try:
-            await self._pool.open(wait=True, timeout=POOL_TIMEOUT)
-            await self._lock_pool.open()
-        except BaseException:
-            await self.close()
-            raise
+        await self._pool.open(wait=True, timeout=POOL_TIMEOUT)
+        await self._lock_pool.open()
+
+    async def _renew_pools(self) -> None:
+        """New pools in place of those whose connections went with the server; the old ones
+        close in the background, each connection as its request gives it back."""
+        for old in (self._pool, self._lock_pool):
+            if old is not None:
+                task = asyncio.create_task(old.close())
+                self._retired.add(task)
+                task.add_done_callback(self._retired.discard)
+        await self._start_pools()
 
     async def close(self) -> None:
         for pool in (self._lock_pool, self._pool):
             if pool is not None:
                 await pool.close()
         self._pool = self._lock_pool = None
+        await asyncio.gather(*self._retired, return_exceptions=True)
 
-    def _opened(self) -> Pool:
-        assert self._pool is not None, "database is not open"
-        return self._pool
+    @asynccontextmanager
+    async def _connection(self, locks: bool = False) -> AsyncIterator[psycopg.AsyncConnection[Any]]:
+        """A connection from a pool (the named locks' own if `locks`); `Unavailable` (503) at
+        once while the server is out of reach, and when it goes while the connection is used."""
+        if self._outage.down:
+            await self._outage.back(self._renew_pools)
+        pool = self._lock_pool if locks else self._pool
+        assert pool is not None, "database is not open"
+        try:
+            async with pool.connection() as conn:
+                yield conn
+        except PoolTimeout as exc:
+            # Every connection in use for the whole timeout, or none could be opened.
+            if await self._outage.reachable():
+                raise unavailable(message=BUSY) from None
+            self._outage.lost(exc)
+            raise unavailable() from None
+        except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
+            if not connection_lost(exc):
+                raise
+            self._outage.lost(exc)
+            raise unavailable(_Lost) from None
 
     def data_version(self) -> int | None:
         """Never known here: another instance may have committed a moment ago, and telling
@@ -148,8 +191,14 @@ class PostgresDatabase:
 
     async def fetchall(self, sql: str, params: Params = ()) -> list[PgRow]:
         self.query_count += 1
-        async with self._opened().connection() as conn:
-            return await _fetch(conn, sql, params)
+        try:
+            async with self._connection() as conn:
+                return await _fetch(conn, sql, params)
+        except _Lost:
+            # A connection the pool kept from before a restart: once more, on a new one. A
+            # read changes nothing, so asking twice is safe; a write is never asked twice.
+            async with self._connection() as conn:
+                return await _fetch(conn, sql, params)
 
     async def fetchone(self, sql: str, params: Params = ()) -> PgRow | None:
         rows = await self.fetchall(sql, params)
@@ -171,7 +220,7 @@ class PostgresDatabase:
         """A write transaction on a connection of its own; rolled back if the block raises.
         Writers do not exclude each other here: a rule that needs one at a time says so with
         `Transaction.lock`."""
-        async with self._opened().connection() as conn:
+        async with self._connection() as conn:
             with _neutral_errors():  # a deferred constraint is checked at COMMIT
                 async with conn.transaction():
                     yield PostgresTransaction(self, conn)
@@ -196,8 +245,7 @@ class PostgresDatabase:
         whose lock could not be given back cleanly is closed, not returned to the pool:
         closing its session is what releases every lock it held."""
         key = lock_key(name)
-        assert self._lock_pool is not None, "database is not open"
-        async with self._lock_pool.connection() as conn:
+        async with self._connection(locks=True) as conn:
             clean = False
             try:
                 await conn.execute("SELECT pg_advisory_lock(%s)", (key,))

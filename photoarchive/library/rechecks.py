@@ -5,7 +5,8 @@ When the redactor learns to find positions it used to miss (XMP in unusual forms
 patches stored by the older code may leave a position in what other members download. A
 migration then marks every photo RECHECK; until its patches are computed again, its original
 goes to its owner only (the photo itself stays visible as usual). The server works through
-the marked photos in the background, a few at a time, from its start.
+the marked photos in the background, a few at a time, from its start; of several instances
+started together, one does (the others wait for its named lock, then find nothing left).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ log = logging.getLogger("photoarchive")
 # The value of photos.location_patches (JSON) while a photo waits for its re-check.
 RECHECK = json.dumps("recheck")
 BATCH = 16
+RECHECK_LOCK = "job: location re-check"
 
 
 async def pending(svc: Services) -> int:
@@ -64,6 +66,11 @@ async def recheck_one(svc: Services, photo_id: int, sha256: str) -> None:
 
 async def run(svc: Services) -> int:
     """Re-check every marked photo; returns how many were done. Safe to stop at any point."""
+    async with svc.db.lock(RECHECK_LOCK):
+        return await _recheck_all(svc)
+
+
+async def _recheck_all(svc: Services) -> int:
     done = 0
     after = 0
     while True:

@@ -6,7 +6,9 @@ row away (migration 0017). Purging removes it for good, and its files when no ot
 uses them. With `trash_days` 0 a delete is for good at once. No HTTP here.
 
 Several instances may purge at once: each photo's row goes once (the DELETE says whether it
-did), and its files are removed under their digest's lock (library/blobs.py).
+did), and its files are removed under their digest's lock (library/blobs.py). The hourly pass
+itself runs under a named lock, so that instances started together take turns rather than
+each reading the same expired photos.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ NOT_IN_TRASH = "That photo is not in your trash."
 DAY_SECONDS = 86_400
 WAKE_SECONDS = 3600  # the server purges what has waited long enough at start, then hourly
 RESTORE_MAX = 1000
+PURGE_LOCK = "job: trash purge"
 
 _OLDER = " AND (tp.trashed_at < ? OR (tp.trashed_at = ? AND tp.photo_id < ?))"
 
@@ -130,29 +133,43 @@ async def purge_expired(
     """Delete for good every photo that has been in a trash for `trash_days`; how many. (Not
     of Services: `photoarchive purge` runs it without a server.)"""
     cutoff = clock.iso((clock.now() if now is None else now) - trash_days * DAY_SECONDS)
-    rows = await db.fetchall(
-        "SELECT p.id, p.sha256 FROM trashed_photos tp JOIN photos p ON p.id = tp.photo_id"
-        " WHERE tp.trashed_at <= ?",
-        (cutoff,),
-    )
-    return await _purge_rows(db, store, [(row[0], row[1]) for row in rows])
+    # The rows under the lock, the files after it: a digest's lock is never taken inside it.
+    async with db.lock(PURGE_LOCK):
+        rows = await db.fetchall(
+            "SELECT p.id, p.sha256 FROM trashed_photos tp JOIN photos p ON p.id = tp.photo_id"
+            " WHERE tp.trashed_at <= ?",
+            (cutoff,),
+        )
+        digests = await _delete_rows(db, [(row[0], row[1]) for row in rows])
+    await _discard_files(db, store, digests)
+    return len(digests)
 
 
 async def _purge_rows(db: Backend, store: BlobStore, found: list[tuple[int, str]]) -> int:
-    purged = 0
+    digests = await _delete_rows(db, found)
+    await _discard_files(db, store, digests)
+    return len(digests)
+
+
+async def _delete_rows(db: Backend, found: list[tuple[int, str]]) -> list[str]:
+    """The digests of the photos this call deleted."""
+    gone = []
     for photo_id, digest in found:
         # Only a photo still in a trash (never one restored meanwhile); once, whoever else
         # purges at the same moment.
-        gone = await db.execute(
+        if await db.execute(
             "DELETE FROM photos WHERE id = ?"
             " AND EXISTS (SELECT 1 FROM trashed_photos tp WHERE tp.photo_id = photos.id)",
             (photo_id,),
-        )
-        if gone:
-            purged += 1
-            # After the commit, outside any transaction: deleting the files may be slow.
-            await blobs.discard_unreferenced(db, store, digest)
-    return purged
+        ):
+            gone.append(digest)
+    return gone
+
+
+async def _discard_files(db: Backend, store: BlobStore, digests: list[str]) -> None:
+    # After the commits, outside any transaction: deleting the files may be slow.
+    for digest in digests:
+        await blobs.discard_unreferenced(db, store, digest)
 
 
 def _trashed(svc: Services, row: Row, owner: User) -> Trashed:

@@ -13,7 +13,7 @@ from litestar.plugins.htmx import ClientRedirect, HTMXTemplate
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
-from photoarchive.errors import AppError, NotAuthenticated, TooManyRequests
+from photoarchive.errors import AppError, NotAuthenticated, TooManyRequests, Unavailable
 from photoarchive.web.methods import allowed_methods
 
 log = logging.getLogger("photoarchive")
@@ -40,7 +40,7 @@ TITLES = {
 def _describe(exc: Exception) -> tuple[int, str, str | None, dict[str, str]]:
     headers: dict[str, str] = {}
     if isinstance(exc, AppError):
-        if isinstance(exc, TooManyRequests):
+        if isinstance(exc, TooManyRequests | Unavailable) and exc.retry_after is not None:
             headers["Retry-After"] = str(exc.retry_after)
         return exc.status, exc.message, exc.field, headers
     if isinstance(exc, ValidationException):

@@ -1,7 +1,8 @@
 """Live updates: domain events fan out through Litestar's channels plugin to one SSE stream each.
 
 The domain calls `Services.publish(kind, data)`; the listener registered by `connect` adds the
-photo's current counts and hands the event to the channels plugin (in-memory backend). Every
+photo's current counts and hands the event to the channels plugin (in memory with SQLite; with
+PostgreSQL through the database, so that every instance's streams hear it: pg_channels.py). Every
 `GET /events` client holds one subscriber for as long as it is connected and gets only the events
 it may see. Events carry ids and counts, never markup: the browser fetches anything it shows with
 its own credentials, so a live update can never show more than a page load would.
@@ -22,13 +23,18 @@ from typing import Any
 import anyio
 from litestar import MediaType, Request, Response, get
 from litestar.channels import ChannelsPlugin
+from litestar.channels.backends.base import ChannelsBackend
 from litestar.channels.backends.memory import MemoryChannelsBackend
 from litestar.response import ServerSentEvent, ServerSentEventMessage
 
 from photoarchive.accounts.users import User
-from photoarchive.errors import NotAuthenticated
+from photoarchive.database_url import is_postgres, shown
+from photoarchive.db.pg_notices import Notices
+from photoarchive.errors import NotAuthenticated, Unavailable
 from photoarchive.library import access, live, notifications
 from photoarchive.services import Services
+from photoarchive.settings import Settings
+from photoarchive.web.pg_channels import PostgresChannelsBackend
 from photoarchive.web.viewer import current_session, resolve_session, services
 
 CHANNEL = "archive"
@@ -40,9 +46,15 @@ BACKLOG = 100
 KINDS = ("photo", "photo-deleted", "like", "comment", "comment-deleted", notifications.EVENT)
 
 
-def channels_plugin() -> ChannelsPlugin:
+def channels_plugin(settings: Settings) -> ChannelsPlugin:
+    url = settings.database_url
+    backend: ChannelsBackend = (
+        PostgresChannelsBackend(Notices(url, shown(url)))
+        if is_postgres(url)
+        else MemoryChannelsBackend()
+    )
     return ChannelsPlugin(
-        backend=MemoryChannelsBackend(),
+        backend=backend,
         channels=[CHANNEL],
         subscriber_max_backlog=BACKLOG,
         subscriber_backlog_strategy="dropleft",
@@ -60,6 +72,12 @@ def connect(svc: Services, plugin: ChannelsPlugin) -> None:
     async def forward(kind: str, data: dict[str, Any]) -> None:
         if kind not in KINDS:
             return
+        # The database may go away just after the change was saved: the change stands and its
+        # request succeeds; only this live update is lost (a page load shows it).
+        with contextlib.suppress(Unavailable):
+            await _forward(kind, data)
+
+    async def _forward(kind: str, data: dict[str, Any]) -> None:
         payload = dict(data)
         heard_by = payload.pop(live.AUDIENCE, None)  # a deleted photo's, read before
         # Likes name their photo by "id", comments by "photo_id"; new and deleted photos need no counts.
@@ -140,6 +158,8 @@ async def _still_reading(request: Request[Any, Any, Any], viewer: User | None) -
     try:
         session = await resolve_session(request)
     except NotAuthenticated:
+        return False
+    except Unavailable:  # the database is away: the stream ends, the browser reconnects later
         return False
     return session is not None
 

@@ -1,0 +1,99 @@
+"""What the PostgreSQL backend does while the server cannot be reached: answer at once that the
+archive is briefly unavailable (503 with `Retry-After`) instead of letting every request wait
+for the pool's timeout, and find out by itself when the server is back.
+
+After a connection fails, the backend counts as down. While down, a request either probes the
+server with one short connection attempt (at most one probe at a time, one a `PROBE_SECONDS`)
+or, between probes, is refused at once. A probe that connects ends the outage; the backend
+then starts its pools afresh, as the connections they held belong to the server that went away.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import psycopg
+from psycopg_pool import PoolTimeout
+
+from photoarchive.errors import Unavailable
+
+log = logging.getLogger("photoarchive")
+
+# Seconds between two attempts to reach a server that went away, and the wait `Retry-After`
+# suggests (a probe or two later).
+PROBE_SECONDS = 1.0
+RETRY_AFTER = 2
+# How long a probe waits for the server to answer (libpq's connect_timeout, whole seconds).
+CONNECT_TIMEOUT = 2
+DOWN = (
+    "The archive's database cannot be reached just now. Nothing saved before is lost;"
+    " try again in a moment."
+)
+BUSY = "The archive is too busy to answer just now; try again in a moment."
+
+
+def unavailable(kind: type[Unavailable] = Unavailable, message: str = DOWN) -> Unavailable:
+    return kind(message, retry_after=RETRY_AFTER)
+
+
+def connection_lost(exc: BaseException) -> bool:
+    """Whether `exc` means the server is out of reach (rather than a statement it refused, or
+    every connection of the pool being in use: `PoolTimeout`)."""
+    if isinstance(exc, psycopg.errors.DiskFull | psycopg.errors.QueryCanceled | PoolTimeout):
+        return False
+    return isinstance(exc, psycopg.OperationalError | psycopg.InterfaceError)
+
+
+class Outage:
+    """The backend's view of whether the server is reachable (see the module's text)."""
+
+    def __init__(self, url: str, shown_as: str) -> None:
+        self._url = url
+        self._shown_as = shown_as
+        self.down = False
+        self._next_probe = 0.0
+        self._probing = asyncio.Lock()
+
+    async def reachable(self) -> bool:
+        """Whether the server takes a new connection now (one short attempt)."""
+        try:
+            conn: psycopg.AsyncConnection[Any] = await psycopg.AsyncConnection.connect(
+                self._url, autocommit=True, connect_timeout=CONNECT_TIMEOUT
+            )
+        except psycopg.OperationalError:
+            return False
+        await conn.close()
+        return True
+
+    def lost(self, exc: BaseException) -> None:
+        """A connection failed: the next request probes at once, and if the server is gone
+        the ones after it are refused until a probe gets through."""
+        if not self.down:
+            reason = " ".join(str(exc).split()) or type(exc).__name__
+            log.warning("%s cannot be reached (%s)", self._shown_as, reason)
+            self._next_probe = time.monotonic()
+        self.down = True
+
+    async def back(self, renew: Callable[[], Awaitable[None]]) -> None:
+        """Returns once the server answers again, after `renew` has started the caller's pools
+        afresh; raises `Unavailable` while it does not. Call only while `down`."""
+        if self._probing.locked() or time.monotonic() < self._next_probe:
+            raise unavailable()
+        async with self._probing:
+            if not self.down:
+                return  # another request saw it come back meanwhile
+            try:
+                answers = await self.reachable()
+                if answers:
+                    await renew()
+            except psycopg.OperationalError:  # gone again while the pools were starting
+                answers = False
+            if not answers:
+                self._next_probe = time.monotonic() + PROBE_SECONDS
+                raise unavailable()
+            self.down = False
+            log.warning("%s answers again", self._shown_as)

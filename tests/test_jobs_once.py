@@ -1,0 +1,82 @@
+"""Background jobs run once however many instances share the archive: a pass waits while
+another instance's pass holds the job's named lock, then finds nothing left to do."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from photoarchive import clock
+from photoarchive.accounts.passwords import Passwords
+from photoarchive.db import build_database
+from photoarchive.library import rechecks, trash
+from photoarchive.services import DecodeSlots, Services
+from photoarchive.settings import Settings
+from photoarchive.storage.local import LocalBlobStore
+from tests.support import PHOTOS, LiveServer, api_login, sign_up, upload
+
+pytestmark = pytest.mark.usefixtures("engine")
+
+CAMERAS = sorted((PHOTOS / "cameras").glob("*.jpg"))
+# While the other instance holds the lock the pass cannot end, however long this is: it only
+# gives a pass that ignored the lock the time to show it.
+HELD_SECONDS = 0.3
+
+
+def test_the_trash_purge_of_one_instance_waits_for_the_others_then_finds_nothing(
+    server: LiveServer, settings: Settings
+) -> None:
+    sign_up(server, "owner")
+    owner = api_login(server, "owner")
+    ids = [upload(owner, path).json()["items"][0]["id"] for path in CAMERAS[:2]]
+    for photo_id in ids:
+        assert owner.delete(f"/api/v1/photos/{photo_id}").status_code == 204
+    later = clock.now() + (settings.trash_days + 1) * trash.DAY_SECONDS
+
+    async def main() -> None:
+        this, other = build_database(settings, readers=1), build_database(settings, readers=1)
+        await this.open()
+        await other.open()
+        store = LocalBlobStore(settings.blob_dir, settings.tmp_dir)
+        try:
+            async with other.lock(trash.PURGE_LOCK):
+                purging = asyncio.create_task(
+                    trash.purge_expired(this, store, settings.trash_days, now=later)
+                )
+                await asyncio.sleep(HELD_SECONDS)
+                assert not purging.done()
+                assert await other.fetchval("SELECT COUNT(*) FROM trashed_photos") == 2
+            assert await purging == 2
+            assert await trash.purge_expired(other, store, settings.trash_days, now=later) == 0
+        finally:
+            await this.close()
+            await other.close()
+
+    asyncio.run(main())
+    assert server.count("photos") == 0
+
+
+def test_the_location_recheck_of_one_instance_waits_for_the_others(settings: Settings) -> None:
+    async def main() -> None:
+        this, other = build_database(settings, readers=1), build_database(settings, readers=1)
+        await this.open()
+        await other.open()
+        svc = Services(
+            settings=settings,
+            db=this,
+            store=LocalBlobStore(settings.blob_dir, settings.tmp_dir),
+            passwords=Passwords(memory_kib=1024, time_cost=1),
+            image_slots=DecodeSlots(1),
+        )
+        try:
+            async with other.lock(rechecks.RECHECK_LOCK):
+                checking = asyncio.create_task(rechecks.run(svc))
+                await asyncio.sleep(HELD_SECONDS)
+                assert not checking.done()
+            assert await checking == 0
+        finally:
+            await this.close()
+            await other.close()
+
+    asyncio.run(main())
