@@ -229,7 +229,7 @@ class PostgresDatabase:
     async def snapshot(self) -> AsyncIterator[Reader]:
         """Reads that all see the database as it was at the first of them, while other
         instances go on writing: one read-only REPEATABLE READ transaction."""
-        async with self._opened().connection() as conn, conn.transaction():
+        async with self._connection() as conn, conn.transaction():
             await conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
             yield PostgresTransaction(self, conn)
 
