@@ -1,0 +1,199 @@
+-- The timeline's month list (library/month_counts.py) as counts kept up to date, so that a
+-- viewer's list is a sum of a few hundred rows, not a pass over every photo with the access
+-- rule asked of each. Only photos every list shows are counted: neither in the trash nor
+-- archived (timeline.condition). A photo's month is the leading YYYY-MM of its date taken,
+-- else its upload time (migration 0022's expression).
+--
+--   family_months: family photos (no private_photos row), everyone's together, by month.
+--   private_months: private photos, by owner and month.
+--
+-- Triggers keep both in the transaction of every write that changes what is counted: a photo
+-- added, deleted, re-dated or given to another owner; a private_photos, trashed_photos or
+-- archived_photos row added or taken away. A photo's own delete is counted before it happens
+-- (its side rows are still there to say how it was counted); the side rows that then go with it
+-- find no photo and change nothing. Months that fall to zero keep their row (at most one per
+-- month, per owner); readers leave them out.
+CREATE TABLE IF NOT EXISTS family_months (
+    month   TEXT PRIMARY KEY,
+    photos  INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS private_months (
+    owner_id  INTEGER NOT NULL,
+    month     TEXT NOT NULL,
+    photos    INTEGER NOT NULL,
+    PRIMARY KEY (owner_id, month)
+);
+
+-- A photo added: counted where its (usually absent) side rows put it.
+CREATE TRIGGER IF NOT EXISTS timeline_counts_photo_insert AFTER INSERT ON photos BEGIN
+  INSERT INTO family_months (month, photos)
+  SELECT substr(COALESCE(NEW.taken_at, NEW.created_at), 1, 7), 1
+  WHERE NOT EXISTS (SELECT 1 FROM private_photos s WHERE s.photo_id = NEW.id)
+    AND NOT EXISTS (SELECT 1 FROM trashed_photos s WHERE s.photo_id = NEW.id)
+    AND NOT EXISTS (SELECT 1 FROM archived_photos s WHERE s.photo_id = NEW.id)
+  ON CONFLICT (month) DO UPDATE SET photos = family_months.photos + 1;
+  INSERT INTO private_months (owner_id, month, photos)
+  SELECT NEW.owner_id, substr(COALESCE(NEW.taken_at, NEW.created_at), 1, 7), 1
+  WHERE EXISTS (SELECT 1 FROM private_photos s WHERE s.photo_id = NEW.id)
+    AND NOT EXISTS (SELECT 1 FROM trashed_photos s WHERE s.photo_id = NEW.id)
+    AND NOT EXISTS (SELECT 1 FROM archived_photos s WHERE s.photo_id = NEW.id)
+  ON CONFLICT (owner_id, month) DO UPDATE SET photos = private_months.photos + 1;
+END;
+
+CREATE TRIGGER IF NOT EXISTS timeline_counts_photo_delete BEFORE DELETE ON photos BEGIN
+  UPDATE family_months SET photos = photos - 1
+  WHERE month = substr(COALESCE(OLD.taken_at, OLD.created_at), 1, 7)
+    AND NOT EXISTS (SELECT 1 FROM private_photos s WHERE s.photo_id = OLD.id)
+    AND NOT EXISTS (SELECT 1 FROM trashed_photos s WHERE s.photo_id = OLD.id)
+    AND NOT EXISTS (SELECT 1 FROM archived_photos s WHERE s.photo_id = OLD.id);
+  UPDATE private_months SET photos = photos - 1
+  WHERE owner_id = OLD.owner_id
+    AND month = substr(COALESCE(OLD.taken_at, OLD.created_at), 1, 7)
+    AND EXISTS (SELECT 1 FROM private_photos s WHERE s.photo_id = OLD.id)
+    AND NOT EXISTS (SELECT 1 FROM trashed_photos s WHERE s.photo_id = OLD.id)
+    AND NOT EXISTS (SELECT 1 FROM archived_photos s WHERE s.photo_id = OLD.id);
+END;
+
+-- A new date taken (or upload time, or owner): out of the old month, into the new one.
+CREATE TRIGGER IF NOT EXISTS timeline_counts_photo_update
+AFTER UPDATE OF taken_at, created_at, owner_id ON photos BEGIN
+  UPDATE family_months SET photos = photos - 1
+  WHERE month = substr(COALESCE(OLD.taken_at, OLD.created_at), 1, 7)
+    AND NOT EXISTS (SELECT 1 FROM private_photos s WHERE s.photo_id = OLD.id)
+    AND NOT EXISTS (SELECT 1 FROM trashed_photos s WHERE s.photo_id = OLD.id)
+    AND NOT EXISTS (SELECT 1 FROM archived_photos s WHERE s.photo_id = OLD.id);
+  UPDATE private_months SET photos = photos - 1
+  WHERE owner_id = OLD.owner_id
+    AND month = substr(COALESCE(OLD.taken_at, OLD.created_at), 1, 7)
+    AND EXISTS (SELECT 1 FROM private_photos s WHERE s.photo_id = OLD.id)
+    AND NOT EXISTS (SELECT 1 FROM trashed_photos s WHERE s.photo_id = OLD.id)
+    AND NOT EXISTS (SELECT 1 FROM archived_photos s WHERE s.photo_id = OLD.id);
+  INSERT INTO family_months (month, photos)
+  SELECT substr(COALESCE(NEW.taken_at, NEW.created_at), 1, 7), 1
+  WHERE NOT EXISTS (SELECT 1 FROM private_photos s WHERE s.photo_id = NEW.id)
+    AND NOT EXISTS (SELECT 1 FROM trashed_photos s WHERE s.photo_id = NEW.id)
+    AND NOT EXISTS (SELECT 1 FROM archived_photos s WHERE s.photo_id = NEW.id)
+  ON CONFLICT (month) DO UPDATE SET photos = family_months.photos + 1;
+  INSERT INTO private_months (owner_id, month, photos)
+  SELECT NEW.owner_id, substr(COALESCE(NEW.taken_at, NEW.created_at), 1, 7), 1
+  WHERE EXISTS (SELECT 1 FROM private_photos s WHERE s.photo_id = NEW.id)
+    AND NOT EXISTS (SELECT 1 FROM trashed_photos s WHERE s.photo_id = NEW.id)
+    AND NOT EXISTS (SELECT 1 FROM archived_photos s WHERE s.photo_id = NEW.id)
+  ON CONFLICT (owner_id, month) DO UPDATE SET photos = private_months.photos + 1;
+END;
+
+-- Made private: a counted photo moves from the family's month to its owner's.
+CREATE TRIGGER IF NOT EXISTS timeline_counts_private_insert AFTER INSERT ON private_photos BEGIN
+  UPDATE family_months SET photos = photos - 1
+  WHERE month = (SELECT substr(COALESCE(p.taken_at, p.created_at), 1, 7)
+                 FROM photos p WHERE p.id = NEW.photo_id)
+    AND NOT EXISTS (SELECT 1 FROM trashed_photos s WHERE s.photo_id = NEW.photo_id)
+    AND NOT EXISTS (SELECT 1 FROM archived_photos s WHERE s.photo_id = NEW.photo_id);
+  INSERT INTO private_months (owner_id, month, photos)
+  SELECT p.owner_id, substr(COALESCE(p.taken_at, p.created_at), 1, 7), 1
+  FROM photos p
+  WHERE p.id = NEW.photo_id
+    AND NOT EXISTS (SELECT 1 FROM trashed_photos s WHERE s.photo_id = NEW.photo_id)
+    AND NOT EXISTS (SELECT 1 FROM archived_photos s WHERE s.photo_id = NEW.photo_id)
+  ON CONFLICT (owner_id, month) DO UPDATE SET photos = private_months.photos + 1;
+END;
+
+-- Made family again: back from its owner's month to the family's.
+CREATE TRIGGER IF NOT EXISTS timeline_counts_private_delete AFTER DELETE ON private_photos BEGIN
+  UPDATE private_months SET photos = photos - 1
+  WHERE owner_id = (SELECT p.owner_id FROM photos p WHERE p.id = OLD.photo_id)
+    AND month = (SELECT substr(COALESCE(p.taken_at, p.created_at), 1, 7)
+                 FROM photos p WHERE p.id = OLD.photo_id)
+    AND NOT EXISTS (SELECT 1 FROM trashed_photos s WHERE s.photo_id = OLD.photo_id)
+    AND NOT EXISTS (SELECT 1 FROM archived_photos s WHERE s.photo_id = OLD.photo_id);
+  INSERT INTO family_months (month, photos)
+  SELECT substr(COALESCE(p.taken_at, p.created_at), 1, 7), 1
+  FROM photos p
+  WHERE p.id = OLD.photo_id
+    AND NOT EXISTS (SELECT 1 FROM trashed_photos s WHERE s.photo_id = OLD.photo_id)
+    AND NOT EXISTS (SELECT 1 FROM archived_photos s WHERE s.photo_id = OLD.photo_id)
+  ON CONFLICT (month) DO UPDATE SET photos = family_months.photos + 1;
+END;
+
+-- Into the trash, or archived: no longer counted (if the other did not already keep it out).
+CREATE TRIGGER IF NOT EXISTS timeline_counts_trashed_insert AFTER INSERT ON trashed_photos BEGIN
+  UPDATE family_months SET photos = photos - 1
+  WHERE month = (SELECT substr(COALESCE(p.taken_at, p.created_at), 1, 7)
+                 FROM photos p WHERE p.id = NEW.photo_id)
+    AND NOT EXISTS (SELECT 1 FROM private_photos s WHERE s.photo_id = NEW.photo_id)
+    AND NOT EXISTS (SELECT 1 FROM archived_photos s WHERE s.photo_id = NEW.photo_id);
+  UPDATE private_months SET photos = photos - 1
+  WHERE owner_id = (SELECT p.owner_id FROM photos p WHERE p.id = NEW.photo_id)
+    AND month = (SELECT substr(COALESCE(p.taken_at, p.created_at), 1, 7)
+                 FROM photos p WHERE p.id = NEW.photo_id)
+    AND EXISTS (SELECT 1 FROM private_photos s WHERE s.photo_id = NEW.photo_id)
+    AND NOT EXISTS (SELECT 1 FROM archived_photos s WHERE s.photo_id = NEW.photo_id);
+END;
+
+CREATE TRIGGER IF NOT EXISTS timeline_counts_archived_insert AFTER INSERT ON archived_photos BEGIN
+  UPDATE family_months SET photos = photos - 1
+  WHERE month = (SELECT substr(COALESCE(p.taken_at, p.created_at), 1, 7)
+                 FROM photos p WHERE p.id = NEW.photo_id)
+    AND NOT EXISTS (SELECT 1 FROM private_photos s WHERE s.photo_id = NEW.photo_id)
+    AND NOT EXISTS (SELECT 1 FROM trashed_photos s WHERE s.photo_id = NEW.photo_id);
+  UPDATE private_months SET photos = photos - 1
+  WHERE owner_id = (SELECT p.owner_id FROM photos p WHERE p.id = NEW.photo_id)
+    AND month = (SELECT substr(COALESCE(p.taken_at, p.created_at), 1, 7)
+                 FROM photos p WHERE p.id = NEW.photo_id)
+    AND EXISTS (SELECT 1 FROM private_photos s WHERE s.photo_id = NEW.photo_id)
+    AND NOT EXISTS (SELECT 1 FROM trashed_photos s WHERE s.photo_id = NEW.photo_id);
+END;
+
+-- Restored from the trash, or unarchived: counted again (unless the other still keeps it out).
+CREATE TRIGGER IF NOT EXISTS timeline_counts_trashed_delete AFTER DELETE ON trashed_photos BEGIN
+  INSERT INTO family_months (month, photos)
+  SELECT substr(COALESCE(p.taken_at, p.created_at), 1, 7), 1
+  FROM photos p
+  WHERE p.id = OLD.photo_id
+    AND NOT EXISTS (SELECT 1 FROM private_photos s WHERE s.photo_id = OLD.photo_id)
+    AND NOT EXISTS (SELECT 1 FROM archived_photos s WHERE s.photo_id = OLD.photo_id)
+  ON CONFLICT (month) DO UPDATE SET photos = family_months.photos + 1;
+  INSERT INTO private_months (owner_id, month, photos)
+  SELECT p.owner_id, substr(COALESCE(p.taken_at, p.created_at), 1, 7), 1
+  FROM photos p
+  WHERE p.id = OLD.photo_id
+    AND EXISTS (SELECT 1 FROM private_photos s WHERE s.photo_id = OLD.photo_id)
+    AND NOT EXISTS (SELECT 1 FROM archived_photos s WHERE s.photo_id = OLD.photo_id)
+  ON CONFLICT (owner_id, month) DO UPDATE SET photos = private_months.photos + 1;
+END;
+
+CREATE TRIGGER IF NOT EXISTS timeline_counts_archived_delete AFTER DELETE ON archived_photos BEGIN
+  INSERT INTO family_months (month, photos)
+  SELECT substr(COALESCE(p.taken_at, p.created_at), 1, 7), 1
+  FROM photos p
+  WHERE p.id = OLD.photo_id
+    AND NOT EXISTS (SELECT 1 FROM private_photos s WHERE s.photo_id = OLD.photo_id)
+    AND NOT EXISTS (SELECT 1 FROM trashed_photos s WHERE s.photo_id = OLD.photo_id)
+  ON CONFLICT (month) DO UPDATE SET photos = family_months.photos + 1;
+  INSERT INTO private_months (owner_id, month, photos)
+  SELECT p.owner_id, substr(COALESCE(p.taken_at, p.created_at), 1, 7), 1
+  FROM photos p
+  WHERE p.id = OLD.photo_id
+    AND EXISTS (SELECT 1 FROM private_photos s WHERE s.photo_id = OLD.photo_id)
+    AND NOT EXISTS (SELECT 1 FROM trashed_photos s WHERE s.photo_id = OLD.photo_id)
+  ON CONFLICT (owner_id, month) DO UPDATE SET photos = private_months.photos + 1;
+END;
+
+-- What was there before this migration, counted afresh: emptied first, so that running this
+-- file again (user_version rewound) counts every photo once.
+DELETE FROM family_months;
+DELETE FROM private_months;
+INSERT INTO family_months (month, photos)
+SELECT substr(COALESCE(p.taken_at, p.created_at), 1, 7), COUNT(*)
+FROM photos p
+WHERE NOT EXISTS (SELECT 1 FROM private_photos s WHERE s.photo_id = p.id)
+  AND NOT EXISTS (SELECT 1 FROM trashed_photos s WHERE s.photo_id = p.id)
+  AND NOT EXISTS (SELECT 1 FROM archived_photos s WHERE s.photo_id = p.id)
+GROUP BY substr(COALESCE(p.taken_at, p.created_at), 1, 7);
+INSERT INTO private_months (owner_id, month, photos)
+SELECT p.owner_id, substr(COALESCE(p.taken_at, p.created_at), 1, 7), COUNT(*)
+FROM photos p
+WHERE EXISTS (SELECT 1 FROM private_photos s WHERE s.photo_id = p.id)
+  AND NOT EXISTS (SELECT 1 FROM trashed_photos s WHERE s.photo_id = p.id)
+  AND NOT EXISTS (SELECT 1 FROM archived_photos s WHERE s.photo_id = p.id)
+GROUP BY p.owner_id, substr(COALESCE(p.taken_at, p.created_at), 1, 7);
