@@ -9,6 +9,7 @@ Every phrase reaches the engine as one quoted FTS5 string, bound: whatever a per
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -35,6 +36,57 @@ def _fts_string(phrase: Phrase) -> str:
     return f"{phrase.field} : {quoted}" if phrase.field is not None else quoted
 
 
+# Words of a plain ASCII text as the index's tokenizer (unicode61) splits and folds them.
+_ASCII_WORD = re.compile(r"[a-z0-9]+")
+# At most this many indexed words are asked for in place of a prefix; a shorter prefix that
+# more words begin with is asked as a prefix (the engine then reads all of their lists).
+WORDS_MAX = 32
+# The words a prefix may be, from search_words (migration 0023), as an FTS5 OR of phrases, each
+# with the phrase's words before its last; NULL when there are none or too many.
+_EXPANDED = (
+    "(SELECT '(' || group_concat('\"' || ? || w.term || '\"', ' OR ') || ')'"
+    " FROM (SELECT term FROM search_words WHERE term >= ? AND term < ? ORDER BY term LIMIT ?) w"
+    " HAVING COUNT(*) <= ?)"
+)
+
+
+def _fts_expression(phrase: Phrase) -> tuple[str, list[object]]:
+    """An SQL expression whose value is `phrase` as an FTS5 query, and its parameters. A prefix
+    is asked as the indexed words it may be (see migration 0023) when its text is plain ASCII,
+    which the tokenizer splits as `_ASCII_WORD` does; otherwise as the prefix itself."""
+    words = _ASCII_WORD.findall(phrase.text.lower()) if phrase.text.isascii() else []
+    if not phrase.prefix or not words:
+        return "?", [_fts_string(phrase)]
+    head = "".join(word + " " for word in words[:-1])
+    last = words[-1]
+    upper = last[:-1] + chr(ord(last[-1]) + 1)  # every word that begins with `last` is below
+    expanded = f"COALESCE({_EXPANDED}, ?)"
+    anywhere = _fts_string(Phrase(phrase.text, prefix=True))  # the field goes before both
+    params: list[object] = [head, last, upper, WORDS_MAX + 1, WORDS_MAX, anywhere]
+    if phrase.field is not None:
+        return f"'{phrase.field} : ' || {expanded}", params
+    return expanded, params
+
+
+def _fts_query(phrases: Sequence[Phrase], without: Sequence[Phrase]) -> tuple[str, list[object]]:
+    """An SQL expression whose value is the FTS5 query of all `phrases` and none of `without`."""
+    parts: list[str] = []
+    params: list[object] = []
+
+    def joined(group: Sequence[Phrase], operator: str) -> str:
+        found = []
+        for phrase in group:
+            expression, more = _fts_expression(phrase)
+            found.append(expression)
+            params.extend(more)
+        return f" || ' {operator} ' || ".join(found)
+
+    parts.append(joined(phrases, "AND"))
+    if without:
+        parts = ["'(' || " + parts[0] + " || ') NOT (' || " + joined(without, "OR") + " || ')'"]
+    return parts[0], params
+
+
 class FTS5Search:
     """Satisfies `photoarchive.db.protocol.TextSearch`."""
 
@@ -47,14 +99,14 @@ class FTS5Search:
         """A subquery of the ids of the photos whose caption, comments, original file name,
         camera and lens hold every one of `phrases` (at least one) and none of `without`
         (with `ids`, only those from the first id to the second), and its parameters."""
-        query = " AND ".join(_fts_string(phrase) for phrase in phrases)
-        if without:
-            query = f"({query}) NOT (" + " OR ".join(_fts_string(p) for p in without) + ")"
-        sql = "SELECT rowid FROM photo_text WHERE photo_text MATCH ?"
+        query, params = _fts_query(phrases, without)
+        # An expression of constant strings and bound values: the words typed are only ever
+        # values, quoted as FTS5 strings.
+        sql = f"SELECT rowid FROM photo_text WHERE photo_text MATCH {query}"  # noqa: S608
         if ids is None:
-            return sql, [query]
+            return sql, params
         # FTS5 seeks to a rowid range in each word's list rather than reading all of it.
-        return sql + " AND rowid BETWEEN ? AND ?", [query, *ids]
+        return sql + " AND rowid BETWEEN ? AND ?", [*params, *ids]
 
     def albums_titled(self, phrase: Phrase) -> tuple[str, list[object]]:
         """A subquery of the ids of the albums whose title holds `phrase`, and its parameters."""

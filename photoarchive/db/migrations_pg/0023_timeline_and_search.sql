@@ -1,4 +1,4 @@
--- The timeline's month counts: migration 0023 of SQLite (../migrations/0023_timeline_counts.sql),
+-- The timeline's month counts: migration 0023 of SQLite (../migrations/0023_timeline_and_search.sql),
 -- which says what is counted and why. The same tables, and its triggers as plpgsql functions
 -- doing the same statements; the photo's own delete is counted BEFORE it (its side rows still
 -- say how it was counted), so that function hands the row on (RETURN OLD).

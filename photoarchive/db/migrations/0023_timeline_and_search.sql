@@ -197,3 +197,62 @@ WHERE EXISTS (SELECT 1 FROM private_photos s WHERE s.photo_id = p.id)
   AND NOT EXISTS (SELECT 1 FROM trashed_photos s WHERE s.photo_id = p.id)
   AND NOT EXISTS (SELECT 1 FROM archived_photos s WHERE s.photo_id = p.id)
 GROUP BY p.owner_id, substr(COALESCE(p.taken_at, p.created_at), 1, 7);
+
+-- Search (db/search.py): every word ever indexed for photos, as the index's tokenizer folds it.
+-- A word typed as the start of a longer one ("birth") is asked of the index as the words it
+-- may be ("birth" OR "birthday"): FTS5 answers a prefix by merging every matching word's whole
+-- list first, which grows with the archive; a plain word's list is read only as far as needed.
+-- Kept by triggers from search_scratch, an empty index of the same tokenizer: a new text is
+-- put in, its words copied out, and it is emptied again. A word is never taken away (one no
+-- longer in any photo finds nothing), so the list only grows with the archive's vocabulary.
+CREATE TABLE IF NOT EXISTS search_words (
+    term  TEXT PRIMARY KEY
+);
+CREATE VIRTUAL TABLE IF NOT EXISTS search_scratch USING fts5(
+    words, content = '', tokenize = 'unicode61 remove_diacritics 2'
+);
+CREATE VIRTUAL TABLE IF NOT EXISTS search_scratch_terms USING fts5vocab(search_scratch, 'row');
+
+CREATE TRIGGER IF NOT EXISTS search_words_photo_insert AFTER INSERT ON photos BEGIN
+  INSERT INTO search_scratch (rowid, words)
+  VALUES (1, COALESCE(NEW.caption, '') || ' ' || COALESCE(NEW.filename, '') || ' '
+             || COALESCE(NEW.camera_make, '') || ' ' || COALESCE(NEW.camera_model, '') || ' '
+             || COALESCE(NEW.lens, ''));
+  INSERT INTO search_words (term) SELECT term FROM search_scratch_terms WHERE true
+  ON CONFLICT (term) DO NOTHING;
+  INSERT INTO search_scratch (search_scratch) VALUES ('delete-all');
+END;
+
+CREATE TRIGGER IF NOT EXISTS search_words_photo_update
+AFTER UPDATE OF caption, filename, camera_make, camera_model, lens ON photos BEGIN
+  INSERT INTO search_scratch (rowid, words)
+  VALUES (1, COALESCE(NEW.caption, '') || ' ' || COALESCE(NEW.filename, '') || ' '
+             || COALESCE(NEW.camera_make, '') || ' ' || COALESCE(NEW.camera_model, '') || ' '
+             || COALESCE(NEW.lens, ''));
+  INSERT INTO search_words (term) SELECT term FROM search_scratch_terms WHERE true
+  ON CONFLICT (term) DO NOTHING;
+  INSERT INTO search_scratch (search_scratch) VALUES ('delete-all');
+END;
+
+CREATE TRIGGER IF NOT EXISTS search_words_comment_insert AFTER INSERT ON comments BEGIN
+  INSERT INTO search_scratch (rowid, words) VALUES (1, COALESCE(NEW.text, ''));
+  INSERT INTO search_words (term) SELECT term FROM search_scratch_terms WHERE true
+  ON CONFLICT (term) DO NOTHING;
+  INSERT INTO search_scratch (search_scratch) VALUES ('delete-all');
+END;
+
+CREATE TRIGGER IF NOT EXISTS search_words_comment_update AFTER UPDATE OF text ON comments BEGIN
+  INSERT INTO search_scratch (rowid, words) VALUES (1, COALESCE(NEW.text, ''));
+  INSERT INTO search_words (term) SELECT term FROM search_scratch_terms WHERE true
+  ON CONFLICT (term) DO NOTHING;
+  INSERT INTO search_scratch (search_scratch) VALUES ('delete-all');
+END;
+
+-- The words of what is indexed already (the index's own copy of each photo's text).
+INSERT INTO search_scratch (search_scratch) VALUES ('delete-all');
+INSERT INTO search_scratch (rowid, words)
+SELECT rowid, caption || ' ' || comments || ' ' || filename || ' ' || camera || ' ' || lens
+FROM photo_text;
+INSERT INTO search_words (term) SELECT term FROM search_scratch_terms WHERE true
+ON CONFLICT (term) DO NOTHING;
+INSERT INTO search_scratch (search_scratch) VALUES ('delete-all');
