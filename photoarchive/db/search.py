@@ -87,6 +87,30 @@ def _fts_query(phrases: Sequence[Phrase], without: Sequence[Phrase]) -> tuple[st
     return parts[0], params
 
 
+# A photo's row in photo_words (migration 0023) is numbered by its day, then its id: the day
+# (YYYYMMDD of its date taken, else its upload time) times DAY, plus the id. The index's own
+# order is then the results' order by day, newest first.
+DAY = 4294967296
+_DAY_STAMP = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
+_MONTH_OR_YEAR = re.compile(r"([0-9]{4})(?:-([0-9]{2}))?()")
+
+
+def day_of(stamp: str) -> int | None:
+    """The day a photo dated `stamp` is indexed under (as the migration's GLOB reads it). For
+    the start of a stamp (`2022-07`, `2023`: the date filters' bounds), the day before any
+    day it begins: 20220700, 20230000, so that a bound on stamps is one on days. None for a
+    stamp of another shape."""
+    found = _DAY_STAMP.match(stamp) or _MONTH_OR_YEAR.fullmatch(stamp)
+    if found is None:
+        return None
+    year, month, day = found.groups()
+    return int(year + (month or "00") + (day or "00"))
+
+
+def _rows_of(days: tuple[int, int]) -> list[object]:
+    return [days[0] * DAY, (days[1] + 1) * DAY - 1]
+
+
 class FTS5Search:
     """Satisfies `photoarchive.db.protocol.TextSearch`."""
 
@@ -94,19 +118,43 @@ class FTS5Search:
         self,
         phrases: Sequence[Phrase],
         without: Sequence[Phrase] = (),
-        ids: tuple[int, int] | None = None,
+        days: tuple[int, int] | None = None,
     ) -> tuple[str, list[object]]:
         """A subquery of the ids of the photos whose caption, comments, original file name,
         camera and lens hold every one of `phrases` (at least one) and none of `without`
-        (with `ids`, only those from the first id to the second), and its parameters."""
+        (with `days`, only those indexed from the first day to the second, YYYYMMDD), and its
+        parameters."""
         query, params = _fts_query(phrases, without)
         # An expression of constant strings and bound values: the words typed are only ever
         # values, quoted as FTS5 strings.
-        sql = f"SELECT rowid FROM photo_text WHERE photo_text MATCH {query}"  # noqa: S608
-        if ids is None:
+        sql = f"SELECT rowid % {DAY} FROM photo_words WHERE photo_words MATCH {query}"  # noqa: S608
+        if days is None:
             return sql, params
         # FTS5 seeks to a rowid range in each word's list rather than reading all of it.
-        return sql + " AND rowid BETWEEN ? AND ?", [*params, *ids]
+        return sql + " AND rowid BETWEEN ? AND ?", [*params, *_rows_of(days)]
+
+    def newest_first(
+        self, phrases: Sequence[Phrase], without: Sequence[Phrase], days: tuple[int, int]
+    ) -> tuple[str, list[object]]:
+        """A subquery of the photos `photos_with` finds between `days`, with columns
+        `photo_id`, `day` and `code`: ordered by `code` descending (newest day first), the
+        index hands them over in that order, and reads no further than the caller's LIMIT."""
+        query, params = _fts_query(phrases, without)
+        # As in photos_with: constant strings and bound values.
+        sql = (
+            f"SELECT rowid % {DAY} AS photo_id, rowid / {DAY} AS day, rowid AS code"  # noqa: S608
+            f" FROM photo_words WHERE photo_words MATCH {query} AND rowid BETWEEN ? AND ?"
+        )
+        return sql, [*params, *_rows_of(days)]
+
+    def day_of(self, stamp: str) -> int | None:
+        """The day (YYYYMMDD) a photo dated `stamp` is indexed under, for `days`."""
+        return day_of(stamp)
+
+    def day_ordered(self) -> str:
+        """A query of one value: whether every photo is indexed under its day (none has a
+        stamp of another shape, which `newest_first` could not place)."""
+        return f"SELECT NOT EXISTS (SELECT 1 FROM photo_words WHERE rowid < {DAY})"  # noqa: S608
 
     def albums_titled(self, phrase: Phrase) -> tuple[str, list[object]]:
         """A subquery of the ids of the albums whose title holds `phrase`, and its parameters."""

@@ -198,6 +198,117 @@ WHERE EXISTS (SELECT 1 FROM private_photos s WHERE s.photo_id = p.id)
   AND NOT EXISTS (SELECT 1 FROM archived_photos s WHERE s.photo_id = p.id)
 GROUP BY p.owner_id, substr(COALESCE(p.taken_at, p.created_at), 1, 7);
 
+-- Search's index again (replacing photo_text of 0020), with each photo's row numbered so that
+-- the index's own order is the results' order, newest first, by day: rowid = the day of the
+-- photo's date taken, else its upload time (YYYYMMDD, 0 for a stamp of another shape), times
+-- 2^32, plus the photo's id. A search then reads the index newest first and stops when a page
+-- is full (library/search.py), instead of reading every match and sorting it. A photo given
+-- another date takes another rowid: its row is moved.
+DROP TRIGGER IF EXISTS photo_text_insert;
+DROP TRIGGER IF EXISTS photo_text_update;
+DROP TRIGGER IF EXISTS photo_text_delete;
+DROP TRIGGER IF EXISTS photo_text_comment_insert;
+DROP TRIGGER IF EXISTS photo_text_comment_update;
+DROP TRIGGER IF EXISTS photo_text_comment_delete;
+DROP TABLE IF EXISTS photo_text;
+CREATE VIRTUAL TABLE IF NOT EXISTS photo_words USING fts5(
+    caption, comments, filename, camera, lens,
+    tokenize = 'unicode61 remove_diacritics 2'
+);
+
+CREATE TRIGGER IF NOT EXISTS photo_words_insert AFTER INSERT ON photos BEGIN
+  INSERT INTO photo_words (rowid, caption, comments, filename, camera, lens)
+  VALUES ((CASE WHEN COALESCE(NEW.taken_at, NEW.created_at) GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]*'
+        THEN CAST(substr(COALESCE(NEW.taken_at, NEW.created_at), 1, 4) || substr(COALESCE(NEW.taken_at, NEW.created_at), 6, 2) || substr(COALESCE(NEW.taken_at, NEW.created_at), 9, 2) AS INTEGER)
+        ELSE 0 END) * 4294967296 + NEW.id,
+          NEW.caption, '', NEW.filename,
+          COALESCE(NEW.camera_make, '') || ' ' || COALESCE(NEW.camera_model, ''),
+          COALESCE(NEW.lens, ''));
+END;
+
+CREATE TRIGGER IF NOT EXISTS photo_words_update
+AFTER UPDATE OF caption, filename, camera_make, camera_model, lens, taken_at, created_at
+ON photos BEGIN
+  DELETE FROM photo_words WHERE rowid = (CASE WHEN COALESCE(OLD.taken_at, OLD.created_at) GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]*'
+        THEN CAST(substr(COALESCE(OLD.taken_at, OLD.created_at), 1, 4) || substr(COALESCE(OLD.taken_at, OLD.created_at), 6, 2) || substr(COALESCE(OLD.taken_at, OLD.created_at), 9, 2) AS INTEGER)
+        ELSE 0 END) * 4294967296 + OLD.id;
+  INSERT INTO photo_words (rowid, caption, comments, filename, camera, lens)
+  SELECT (CASE WHEN COALESCE(p.taken_at, p.created_at) GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]*'
+        THEN CAST(substr(COALESCE(p.taken_at, p.created_at), 1, 4) || substr(COALESCE(p.taken_at, p.created_at), 6, 2) || substr(COALESCE(p.taken_at, p.created_at), 9, 2) AS INTEGER)
+        ELSE 0 END) * 4294967296 + p.id,
+         p.caption,
+         COALESCE((SELECT group_concat(c.text, ' ') FROM comments c WHERE c.photo_id = p.id), ''),
+         p.filename,
+         COALESCE(p.camera_make, '') || ' ' || COALESCE(p.camera_model, ''),
+         COALESCE(p.lens, '') FROM photos p WHERE p.id = NEW.id;
+END;
+
+CREATE TRIGGER IF NOT EXISTS photo_words_delete AFTER DELETE ON photos BEGIN
+  DELETE FROM photo_words WHERE rowid = (CASE WHEN COALESCE(OLD.taken_at, OLD.created_at) GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]*'
+        THEN CAST(substr(COALESCE(OLD.taken_at, OLD.created_at), 1, 4) || substr(COALESCE(OLD.taken_at, OLD.created_at), 6, 2) || substr(COALESCE(OLD.taken_at, OLD.created_at), 9, 2) AS INTEGER)
+        ELSE 0 END) * 4294967296 + OLD.id;
+END;
+
+-- A comment added, changed or removed: its photo's row again, with all of its comments.
+-- (When the photo itself is being deleted, its row is gone already and nothing is re-added.)
+CREATE TRIGGER IF NOT EXISTS photo_words_comment_insert AFTER INSERT ON comments BEGIN
+  DELETE FROM photo_words WHERE rowid = (SELECT (CASE WHEN COALESCE(p.taken_at, p.created_at) GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]*'
+        THEN CAST(substr(COALESCE(p.taken_at, p.created_at), 1, 4) || substr(COALESCE(p.taken_at, p.created_at), 6, 2) || substr(COALESCE(p.taken_at, p.created_at), 9, 2) AS INTEGER)
+        ELSE 0 END) * 4294967296 + p.id FROM photos p WHERE p.id = NEW.photo_id);
+  INSERT INTO photo_words (rowid, caption, comments, filename, camera, lens)
+  SELECT (CASE WHEN COALESCE(p.taken_at, p.created_at) GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]*'
+        THEN CAST(substr(COALESCE(p.taken_at, p.created_at), 1, 4) || substr(COALESCE(p.taken_at, p.created_at), 6, 2) || substr(COALESCE(p.taken_at, p.created_at), 9, 2) AS INTEGER)
+        ELSE 0 END) * 4294967296 + p.id,
+         p.caption,
+         COALESCE((SELECT group_concat(c.text, ' ') FROM comments c WHERE c.photo_id = p.id), ''),
+         p.filename,
+         COALESCE(p.camera_make, '') || ' ' || COALESCE(p.camera_model, ''),
+         COALESCE(p.lens, '') FROM photos p WHERE p.id = NEW.photo_id;
+END;
+
+CREATE TRIGGER IF NOT EXISTS photo_words_comment_update AFTER UPDATE OF text ON comments BEGIN
+  DELETE FROM photo_words WHERE rowid = (SELECT (CASE WHEN COALESCE(p.taken_at, p.created_at) GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]*'
+        THEN CAST(substr(COALESCE(p.taken_at, p.created_at), 1, 4) || substr(COALESCE(p.taken_at, p.created_at), 6, 2) || substr(COALESCE(p.taken_at, p.created_at), 9, 2) AS INTEGER)
+        ELSE 0 END) * 4294967296 + p.id FROM photos p WHERE p.id = NEW.photo_id);
+  INSERT INTO photo_words (rowid, caption, comments, filename, camera, lens)
+  SELECT (CASE WHEN COALESCE(p.taken_at, p.created_at) GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]*'
+        THEN CAST(substr(COALESCE(p.taken_at, p.created_at), 1, 4) || substr(COALESCE(p.taken_at, p.created_at), 6, 2) || substr(COALESCE(p.taken_at, p.created_at), 9, 2) AS INTEGER)
+        ELSE 0 END) * 4294967296 + p.id,
+         p.caption,
+         COALESCE((SELECT group_concat(c.text, ' ') FROM comments c WHERE c.photo_id = p.id), ''),
+         p.filename,
+         COALESCE(p.camera_make, '') || ' ' || COALESCE(p.camera_model, ''),
+         COALESCE(p.lens, '') FROM photos p WHERE p.id = NEW.photo_id;
+END;
+
+CREATE TRIGGER IF NOT EXISTS photo_words_comment_delete AFTER DELETE ON comments BEGIN
+  DELETE FROM photo_words WHERE rowid = (SELECT (CASE WHEN COALESCE(p.taken_at, p.created_at) GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]*'
+        THEN CAST(substr(COALESCE(p.taken_at, p.created_at), 1, 4) || substr(COALESCE(p.taken_at, p.created_at), 6, 2) || substr(COALESCE(p.taken_at, p.created_at), 9, 2) AS INTEGER)
+        ELSE 0 END) * 4294967296 + p.id FROM photos p WHERE p.id = OLD.photo_id);
+  INSERT INTO photo_words (rowid, caption, comments, filename, camera, lens)
+  SELECT (CASE WHEN COALESCE(p.taken_at, p.created_at) GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]*'
+        THEN CAST(substr(COALESCE(p.taken_at, p.created_at), 1, 4) || substr(COALESCE(p.taken_at, p.created_at), 6, 2) || substr(COALESCE(p.taken_at, p.created_at), 9, 2) AS INTEGER)
+        ELSE 0 END) * 4294967296 + p.id,
+         p.caption,
+         COALESCE((SELECT group_concat(c.text, ' ') FROM comments c WHERE c.photo_id = p.id), ''),
+         p.filename,
+         COALESCE(p.camera_make, '') || ' ' || COALESCE(p.camera_model, ''),
+         COALESCE(p.lens, '') FROM photos p WHERE p.id = OLD.photo_id;
+END;
+
+-- Every photo indexed afresh: emptied first, so that running this file again (user_version
+-- rewound) leaves one row per photo.
+DELETE FROM photo_words;
+INSERT INTO photo_words (rowid, caption, comments, filename, camera, lens)
+  SELECT (CASE WHEN COALESCE(p.taken_at, p.created_at) GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]*'
+        THEN CAST(substr(COALESCE(p.taken_at, p.created_at), 1, 4) || substr(COALESCE(p.taken_at, p.created_at), 6, 2) || substr(COALESCE(p.taken_at, p.created_at), 9, 2) AS INTEGER)
+        ELSE 0 END) * 4294967296 + p.id,
+         p.caption,
+         COALESCE((SELECT group_concat(c.text, ' ') FROM comments c WHERE c.photo_id = p.id), ''),
+         p.filename,
+         COALESCE(p.camera_make, '') || ' ' || COALESCE(p.camera_model, ''),
+         COALESCE(p.lens, '') FROM photos p;
+
 -- Search (db/search.py): every word ever indexed for photos, as the index's tokenizer folds it.
 -- A word typed as the start of a longer one ("birth") is asked of the index as the words it
 -- may be ("birth" OR "birthday"): FTS5 answers a prefix by merging every matching word's whole
@@ -252,7 +363,7 @@ END;
 INSERT INTO search_scratch (search_scratch) VALUES ('delete-all');
 INSERT INTO search_scratch (rowid, words)
 SELECT rowid, caption || ' ' || comments || ' ' || filename || ' ' || camera || ' ' || lens
-FROM photo_text;
+FROM photo_words;
 INSERT INTO search_words (term) SELECT term FROM search_scratch_terms WHERE true
 ON CONFLICT (term) DO NOTHING;
 INSERT INTO search_scratch (search_scratch) VALUES ('delete-all');

@@ -2,6 +2,11 @@
 -- which says what is counted and why. The same tables, and its triggers as plpgsql functions
 -- doing the same statements; the photo's own delete is counted BEFORE it (its side rows still
 -- say how it was counted), so that function hands the row on (RETURN OLD).
+--
+-- The search half of SQLite's 0023 (photo_words numbered by day, search_words for prefixes) is
+-- how FTS5 is made to hand matches over newest first and to read a prefix lazily; PostgreSQL's
+-- own full-text search answers those questions its own way, behind the same seam
+-- (db/search.py's TextSearch), so nothing of it is repeated here.
 CREATE TABLE family_months (
     month   TEXT PRIMARY KEY,
     photos  BIGINT NOT NULL
