@@ -16,6 +16,7 @@ from collections.abc import Sequence
 
 from photoarchive.accounts.users import User
 from photoarchive.db import Phrase, Row
+from photoarchive.errors import Invalid
 from photoarchive.library import access, cursors, photos
 from photoarchive.library.photos import Photo
 from photoarchive.library.search_query import Filter, Query, parse
@@ -283,3 +284,14 @@ async def page(
     next_cursor = cursors.encode(rows[size - 1][-1], items[-1].id) if len(rows) > size else None
     await photos.decorate(svc, items, viewer, with_comments=False)
     return items, next_cursor
+
+
+def conditions(svc: Services, viewer: User | None, q: str) -> tuple[list[str], list[object]]:
+    """What a photo meets to be a result of `q` for `viewer` (on the photos row `p`), and the
+    parameters: a list that walks the results another way (library/neighbours.py) asks this.
+    Invalid (field `q`) for a query that cannot be read or asks for nothing."""
+    query = parse(q)
+    if query.empty:
+        raise Invalid("Type something to search for.", field="q")
+    parts, candidates = _where(svc, viewer, query)
+    return _joined([*parts, *([candidates] if candidates else [])])
