@@ -24,6 +24,9 @@ from photoarchive.services import Services
 
 _DATE = "COALESCE(p.taken_at, p.created_at)"
 _NOTHING: tuple[str, list[object]] = ("1 = 0", [])
+# Fewer photos than this on the days a page can come from: they are walked by date when a word
+# may be in an album's title (rather than every photo of the viewer's albums so titled read).
+DATE_WALK = 500
 _ALBUMS_OF_MEMBER = (
     "SELECT ap.photo_id FROM album_photos ap JOIN album_members am"
     " ON am.album_id = ap.album_id AND am.user_id = ? WHERE ap.album_id IN ({})"
@@ -113,17 +116,20 @@ def _candidates(
     wanted: list[Phrase],
     unwanted: list[Phrase],
     days: tuple[int, int] | None,
+    by_date: bool = False,
 ) -> tuple[str, list[object]]:
     """One condition that holds for every photo that has all of `wanted` and none of
     `unwanted`: the photos whose own words say so (one question to the index), or else (a
     word may be in an album's title instead) those in the viewer's albums titled with any of
     the words wanted that hold each. What is left out by an album's title is left out by the
     caller. With `days`, only photos indexed on those days are asked of the index: the caller
-    keeps every photo it may find to those days."""
+    keeps every photo it may find to those days. Written so that the database starts from the
+    matching photos, or with `by_date` walks photos by date (the caller bounds the dates)."""
     text, params = svc.db.search.photos_with(wanted, unwanted, days)
+    driver = "+p.id" if by_date else "p.id"  # a unary plus keeps the planner off the id
     titled = [] if account is None else [p for p in wanted if p.field is None]
     if not titled:
-        return f"p.id IN ({text})", params
+        return f"{driver} IN ({text})", params
     anywhere = [_in_albums(svc, account, p) for p in titled]
     # With one word, being in an album titled with it is all the second branch asks.
     each = [] if len(wanted) == 1 else [_matches(svc, account, p, days) for p in wanted]
@@ -131,7 +137,7 @@ def _candidates(
         left_out, more = svc.db.search.photos_with([phrase], days=days)
         each.append((f"NOT p.id IN ({left_out})", more))
     condition = (
-        f"(p.id IN ({text}) OR (("
+        f"({driver} IN ({text}) OR (("
         + " OR ".join(c for c, _ in anywhere)
         + ")"
         + "".join(f" AND {c}" for c, _ in each)
@@ -145,7 +151,11 @@ Part = tuple[str, list[object]]
 
 
 def _where(
-    svc: Services, viewer: User | None, query: Query, days: tuple[int, int] | None = None
+    svc: Services,
+    viewer: User | None,
+    query: Query,
+    days: tuple[int, int] | None = None,
+    by_date: bool = False,
 ) -> tuple[list[Part], Part | None]:
     """The conditions a result meets, with their parameters: all but the words wanted, and
     the condition of the words wanted (see `_candidates`), if any."""
@@ -160,7 +170,7 @@ def _where(
     wanted, unwanted = _phrases(query, negated=False), _phrases(query, negated=True)
     candidates = None
     if wanted:
-        candidates = _candidates(svc, account, wanted, unwanted, days)
+        candidates = _candidates(svc, account, wanted, unwanted, days, by_date)
         # A photo whose words lack a word left out may still be in an album titled with it.
         parts += [
             (f"NOT {c}", m)
@@ -245,14 +255,27 @@ async def _by_day(
         + " ORDER BY w.code DESC LIMIT ?"
     )
     found = await svc.db.fetchall(counted, [*first, *params, *more, size + 1])
+    since: list[str] = []
     if len(found) > size:
         low = int(found[-1][0])
-    parts, candidates = _where(svc, viewer, query, days=(low, high))
+        since = [f"{low // 10000:04d}-{low // 100 % 100:02d}-{low % 100:02d}"]
+    # Few photos of any kind on those days: walk them by date (the photos in the viewer's
+    # albums whose title holds a word are then asked of each, not read all); else start from
+    # the matching photos.
+    by_date = False
+    titled = viewer is not None and any(p.field is None for p in wanted)
+    if since and titled:
+        # A constant condition (the cursor's); values bound. At most DATE_WALK index steps.
+        few = f"SELECT COUNT(*) FROM (SELECT 1 FROM photos p WHERE {_DATE} >= ?"  # noqa: S608
+        few += "".join(f" AND {c}" for c in keyset) + " LIMIT ?) w"
+        counted_days = await svc.db.fetch_indexed(few, [*since, *more, DATE_WALK])
+        by_date = counted_days[0][0] < DATE_WALK
+    parts, candidates = _where(svc, viewer, query, (low, high), by_date)
     assert candidates is not None  # words are wanted
     conditions, params = _joined([*parts, candidates])
-    if low > 0:  # every result found by an album's title too is kept to those days
+    if since:  # every result found by an album's title too is kept to those days
         conditions.append(f"{_DATE} >= ?")
-        params.append(f"{low // 10000:04d}-{low // 100 % 100:02d}-{low % 100:02d}")
+        params += since
     return await _rows(svc, viewer, [*conditions, *keyset], [*params, *more], size)
 
 
