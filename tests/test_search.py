@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from photoarchive.accounts.users import User
 from photoarchive.db import Database
+from photoarchive.db.search import FTS5Search
 from photoarchive.errors import Invalid
 from photoarchive.library import (
     album_photos,
@@ -53,20 +54,32 @@ async def shot(svc: Services, owner: User, **facts: Any) -> int:
         return int(await tx.fetchval(sql, list(row.values())))
 
 
+_PAGE = {"size": 100}
+
+
 async def found(svc: Services, viewer: User | None, q: str) -> list[int]:
-    items, _ = await search.page(svc, viewer, q, limit=100)
-    return [p.id for p in items]
+    """Every result, page after page (of `_PAGE`)."""
+    ids, cursor = [], None
+    while True:
+        items, cursor = await search.page(svc, viewer, q, cursor=cursor, limit=_PAGE["size"])
+        ids += [p.id for p in items]
+        if cursor is None:
+            return ids
 
 
-@pytest.fixture(params=["few", "many", "windows"])
+@pytest.fixture(params=["by day", "by day, pages of one", "by day, pages of two", "sorted"])
 def walk(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    """Every way of finding results: from the matching photos; (as when many photos match)
-    by walking photos newest first; and that walk in windows that widen from one photo
-    (as they do from thousands in a large archive). They must agree."""
-    if request.param in ("many", "windows"):
-        monkeypatch.setattr(search, "MANY", 0)
-    if request.param == "windows":
-        monkeypatch.setattr(search, "WINDOW", 1)
+    """Every way of finding results: the index's matches newest day first, then a page among
+    those days (with pages of one and two, every page ends inside a day's results, where a
+    later one begins); and every match sorted (as when a stamp of another shape is there).
+    They must agree."""
+    monkeypatch.setitem(
+        _PAGE,
+        "size",
+        {"by day, pages of one": 1, "by day, pages of two": 2}.get(request.param, 100),
+    )
+    if request.param == "sorted":
+        monkeypatch.setattr(FTS5Search, "day_ordered", lambda self: "SELECT 0")
     return str(request.param)
 
 
@@ -126,13 +139,19 @@ def test_the_index_follows_every_write(tmp_path: Path, walk: str) -> None:
         assert await found(svc, bob, "picnic -winter") == [photo]  # not bob's album
         await album_photos.remove(svc, album, ann, [photo])
         assert await found(svc, ann, "winter") == []
+        # A new date taken moves the photo's row to its day (the index's order is the results').
+        await svc.db.execute(
+            "UPDATE photos SET taken_at = '2001-02-03T04:05:06' WHERE id = ?", (photo,)
+        )
+        assert await svc.db.fetchval("SELECT rowid FROM photo_words") == 20010203 * 2**32 + photo
+        assert await found(svc, bob, "picnic") == [photo]
         async with svc.db.transaction() as tx:  # the engine's own check of its index
-            await tx.execute("INSERT INTO photo_text (photo_text) VALUES ('integrity-check')")
+            await tx.execute("INSERT INTO photo_words (photo_words) VALUES ('integrity-check')")
             await tx.execute("INSERT INTO album_text (album_text) VALUES ('integrity-check')")
         await trash.move(svc, ann, photo)
         assert await found(svc, ann, "picnic") == []  # in the trash: found by nobody
         await trash.purge(svc, ann, photo)
-        rows = await svc.db.fetchval("SELECT COUNT(*) FROM photo_text")
+        rows = await svc.db.fetchval("SELECT COUNT(*) FROM photo_words")
         assert rows == 0
 
     scenario(tmp_path, body)
@@ -419,7 +438,7 @@ def test_migration_runs_again_without_doubling_the_index(tmp_path: Path) -> None
         assert isinstance(db, Database)
         await db.close()
         await db.open()
-        assert await db.fetchval("SELECT COUNT(*) FROM photo_text") == 1
+        assert await db.fetchval("SELECT COUNT(*) FROM photo_words") == 1
         assert await db.fetchval("SELECT COUNT(*) FROM album_text") == 1
         assert await found(svc, ann, "lighthouse windy") == [photo]
 
