@@ -349,7 +349,7 @@ def sizes(path: Path) -> tuple[int, int]:
     page = conn.execute("PRAGMA page_size").fetchone()[0]
     try:
         index = conn.execute(
-            "SELECT SUM(pgsize) FROM dbstat WHERE name LIKE 'photo_text%' OR name LIKE 'album_text%'"
+            "SELECT SUM(pgsize) FROM dbstat WHERE name LIKE 'photo_words%' OR name LIKE 'album_text%' OR name LIKE 'search_%'"
         ).fetchone()[0]
     except sqlite3.OperationalError:  # no dbstat in this build: count pages another way
         index = 0
@@ -443,7 +443,7 @@ def report(
         )
     lines += [
         "",
-        "Index size (photo_text and album_text, all their shadow tables) over the database:",
+        "Index size (photo_words, album_text, search_words and search_scratch, with their shadow tables) over the database:",
         "",
     ]
     for size in sizes_:

@@ -133,10 +133,9 @@ class Archive:
 
     def cases(self) -> dict[str, Callable[[], Awaitable[object]]]:
         svc, viewer = self.svc, self.viewer
-        where, params = timeline.condition(viewer)
         return {
             # As after any commit (a like, a comment): counted, not kept.
-            "month list, counted": lambda: timeline.count_months(svc, where, params),
+            "month list, counted": lambda: timeline.count_months(svc, viewer),
             "month list": lambda: timeline.buckets(svc, viewer),
             "a month's first page": lambda: timeline.page(svc, viewer, month=self.month),
             "the page after it": lambda: timeline.page(svc, viewer, cursor=self.cursor),

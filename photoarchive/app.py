@@ -45,6 +45,7 @@ from photoarchive.web.apidocs import ApiDocs
 from photoarchive.web.cards import CardCache
 from photoarchive.web.csrf import CSRFGuard, csrf_config
 from photoarchive.web.errors import handle_error
+from photoarchive.web.media_door import MediaDoor
 from photoarchive.web.mediacache import RenditionBodies
 from photoarchive.web.methods import AllowedMethods, head_as_get
 from photoarchive.web.request import AppRequest
@@ -56,10 +57,15 @@ log = logging.getLogger("photoarchive")
 
 
 class App(Litestar):
-    """Litestar with a front door for HEAD requests (see methods). Nothing answers here: who
-    may see what is decided in the handlers, through library.access."""
+    """Litestar with two front doors: HEAD requests become GETs (see methods), and a plain
+    request for a thumbnail is answered by web/media_door, which asks library.access as the
+    media route does. Nothing is answered from memory here."""
+
+    media_door: MediaDoor | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:  # type: ignore[override]
+        if self.media_door is not None and await self.media_door.answer(scope, send):
+            return
         scope, send = head_as_get(scope, send)  # before routing, which knows no HEAD
         await super().__call__(scope, receive, send)
 
@@ -111,6 +117,7 @@ def create_app(settings: Settings) -> Litestar:
         await store.close()
         await svc.accounts.close()
 
+    add_headers = security_headers_hook(settings)
     template_config = TemplateConfig(
         directory=templates_dir(),
         engine=JinjaTemplateEngine,
@@ -155,7 +162,7 @@ def create_app(settings: Settings) -> Litestar:
         template_config=template_config,
         plugins=[HTMXPlugin(), live],
         exception_handlers={Exception: handle_error},
-        before_send=[security_headers_hook(settings)],
+        before_send=[add_headers],
         request_class=AppRequest,
         on_startup=[start],
         on_shutdown=[stop],
@@ -170,5 +177,7 @@ def create_app(settings: Settings) -> Litestar:
         debug=False,
     )
     app.state.services = svc
-    app.state.rendition_bodies = RenditionBodies(settings.media_cache_mb * 1024 * 1024)
+    bodies = RenditionBodies(settings.media_cache_mb * 1024 * 1024)
+    app.state.rendition_bodies = bodies
+    app.media_door = MediaDoor(svc, bodies, add_headers)
     return app

@@ -5,9 +5,11 @@ is tested on the domain function in test_neighbours.py."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from photoarchive.library.search_query import Q_MAX
 from tests.support import PHOTOS, LiveServer, parse, sign_up, upload
 
 pytestmark = pytest.mark.usefixtures("engine")  # on SQLite and on PostgreSQL
@@ -119,3 +121,42 @@ def test_the_way_back_starts_the_list_at_a_photo_past_its_first_page(
     assert back == f"/?cursor={first + 1}#photo-{first}"
     listed = parse(alice.get(back.split("#")[0]).text)
     assert listed.find_all("article", id=f"photo-{first}")
+
+
+def test_search_results_and_the_timeline_open_photos_that_walk_them(server: LiveServer) -> None:
+    alice = sign_up(server, "alice")
+    ids = [
+        upload(alice, path, caption=f"Tom & Jerry {'beach' if n != 2 else 'hill'}").json()["items"][
+            0
+        ]["id"]
+        for n, path in enumerate(CAMERAS[:4])
+    ]
+    q = "beach & tom"  # words that must be quoted in an address
+    results = parse(alice.get("/search", params={"q": q}).text)
+    openers = _openers(results)
+    found = [int(str(href).split("?")[0].rsplit("/", 1)[1]) for href in openers]
+    assert sorted(found) == sorted(i for n, i in enumerate(ids) if n != 2)
+    assert all(href.endswith("?from=search:beach%20%26%20tom") for href in openers)
+    middle = found[1]
+    page = alice.get(openers[1])
+    nav = _nav(page.text)
+    assert nav["prev"]["href"] == f"/photos/{found[0]}?from=search:beach%20%26%20tom"
+    assert nav["next"]["href"] == f"/photos/{found[2]}?from=search:beach%20%26%20tom"
+    back = [a["href"] for a in parse(page.text).find_all("a", **{"class": "muted-link"})]
+    assert f"/search?q=beach%20%26%20tom#grid-{middle}" in back
+    # The timeline holds all four, in its own order; its grid's links walk it.
+    timeline = parse(alice.get("/timeline").text)
+    order = [int(href.split("?")[0].rsplit("/", 1)[1]) for href in _openers(timeline)]
+    assert sorted(order) == sorted(ids)
+    nav = _nav(alice.get(f"/photos/{order[0]}?from=timeline").text)
+    assert "prev" not in nav and nav["next"]["href"] == f"/photos/{order[1]}?from=timeline"
+    # The longest words a search may be still name the list; longer is refused by name.
+    long_key = "search:" + "a" * Q_MAX
+    assert alice.get(f"/photos/{order[0]}", params={"from": long_key}).status_code == 200
+    too_long = alice.get(f"/photos/{order[0]}", params={"from": long_key + "a"})
+    assert too_long.status_code == 400
+
+
+def _openers(page: Any) -> list[str]:
+    """The links of a grid that open its photos."""
+    return [str(a["href"]) for a in page.find_all("a") if "data-opens-modal" in a]

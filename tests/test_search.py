@@ -13,6 +13,8 @@ from hypothesis import strategies as st
 
 from photoarchive.accounts.users import User
 from photoarchive.db import Database
+from photoarchive.db.pg_search import PostgresSearch
+from photoarchive.db.search import FTS5Search
 from photoarchive.errors import Invalid
 from photoarchive.library import (
     album_photos,
@@ -56,9 +58,17 @@ async def shot(svc: Services, owner: User, **facts: Any) -> int:
         return int(await tx.fetchval(sql, list(row.values())))
 
 
+_PAGE = {"size": 100}
+
+
 async def found(svc: Services, viewer: User | None, q: str) -> list[int]:
-    items, _ = await search.page(svc, viewer, q, limit=100)
-    return [p.id for p in items]
+    """Every result, page after page (of `_PAGE`)."""
+    ids, cursor = [], None
+    while True:
+        items, cursor = await search.page(svc, viewer, q, cursor=cursor, limit=_PAGE["size"])
+        ids += [p.id for p in items]
+        if cursor is None:
+            return ids
 
 
 async def index_check(svc: Services) -> None:
@@ -66,7 +76,7 @@ async def index_check(svc: Services) -> None:
     SQLite; on PostgreSQL, every row made afresh by the migration's own functions is the same."""
     if isinstance(svc.db, Database):
         async with svc.db.transaction() as tx:
-            await tx.execute("INSERT INTO photo_text (photo_text) VALUES ('integrity-check')")
+            await tx.execute("INSERT INTO photo_words (photo_words) VALUES ('integrity-check')")
             await tx.execute("INSERT INTO album_text (album_text) VALUES ('integrity-check')")
         return
     kept = "SELECT photo_id, words::text, camera::text, lens::text FROM photo_text ORDER BY 1"
@@ -84,15 +94,20 @@ async def index_check(svc: Services) -> None:
     assert [list(r) for r in await svc.db.fetchall(titles)] == titled
 
 
-@pytest.fixture(params=["few", "many", "windows"])
+@pytest.fixture(params=["by day", "by day, pages of one", "by day, pages of two", "sorted"])
 def walk(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    """Every way of finding results: from the matching photos; (as when many photos match)
-    by walking photos newest first; and that walk in windows that widen from one photo
-    (as they do from thousands in a large archive). They must agree."""
-    if request.param in ("many", "windows"):
-        monkeypatch.setattr(search, "MANY", 0)
-    if request.param == "windows":
-        monkeypatch.setattr(search, "WINDOW", 1)
+    """Every way of finding results: the index's matches newest day first, then a page among
+    those days (with pages of one and two, every page ends inside a day's results, where a
+    later one begins); and every match sorted (as when a stamp of another shape is there).
+    They must agree."""
+    monkeypatch.setitem(
+        _PAGE,
+        "size",
+        {"by day, pages of one": 1, "by day, pages of two": 2}.get(request.param, 100),
+    )
+    if request.param == "sorted":
+        for engine in (FTS5Search, PostgresSearch):
+            monkeypatch.setattr(engine, "day_ordered", lambda self: "SELECT 0")
     return str(request.param)
 
 
@@ -153,12 +168,21 @@ def test_the_index_follows_every_write(tmp_path: Path, walk: str) -> None:
         assert await found(svc, bob, "picnic -winter") == [photo]  # not bob's album
         await album_photos.remove(svc, album, ann, [photo])
         assert await found(svc, ann, "winter") == []
+        # A new date taken moves the photo to its day (the index's order is the results').
+        await svc.db.execute(
+            "UPDATE photos SET taken_at = '2001-02-03T04:05:06' WHERE id = ?", (photo,)
+        )
+        if isinstance(svc.db, Database):  # FTS5's row: numbered by the day
+            assert (
+                await svc.db.fetchval("SELECT rowid FROM photo_words") == 20010203 * 2**32 + photo
+            )
+        assert await found(svc, bob, "picnic") == [photo]
         await index_check(svc)
         await trash.move(svc, ann, photo)
         assert await found(svc, ann, "picnic") == []  # in the trash: found by nobody
         await trash.purge(svc, ann, photo)
-        rows = await svc.db.fetchval("SELECT COUNT(*) FROM photo_text")
-        assert rows == 0
+        index = "photo_words" if isinstance(svc.db, Database) else "photo_text"
+        assert await svc.db.fetchval(f"SELECT COUNT(*) FROM {index}") == 0
 
     scenario(tmp_path, body)
 
@@ -445,7 +469,7 @@ def test_migration_runs_again_without_doubling_the_index(tmp_path: Path) -> None
         assert isinstance(db, Database)
         await db.close()
         await db.open()
-        assert await db.fetchval("SELECT COUNT(*) FROM photo_text") == 1
+        assert await db.fetchval("SELECT COUNT(*) FROM photo_words") == 1
         assert await db.fetchval("SELECT COUNT(*) FROM album_text") == 1
         assert await found(svc, ann, "lighthouse windy") == [photo]
 

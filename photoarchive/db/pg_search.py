@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from photoarchive.db.search import Phrase
+from photoarchive.db.search import DAY, Phrase, day_of
 
 # Each phrase's query is made once per statement (an InitPlan), not once per row it is
 # compared with, and the index can still be asked with it.
 _QUERY = {True: "(SELECT search_phrase(?, TRUE))", False: "(SELECT search_phrase(?, FALSE))"}
-_COLUMN = {None: "words", "camera": "camera", "lens": "lens"}
+_COLUMN = {None: "pt.words", "camera": "pt.camera", "lens": "pt.lens"}
 
 
 def _holds(phrase: Phrase) -> str:
@@ -29,27 +29,73 @@ def _text(phrase: Phrase) -> str:
     return phrase.text.replace("\x00", " ")
 
 
+# The day a photo is indexed under (YYYYMMDD of its date taken, else its upload time; 0 for a
+# stamp of another shape), as migrations_pg/0023 reads it: the same day SQLite numbers its row by.
+_DAY = "search_day(COALESCE(sp.taken_at, sp.created_at))"
+
+
 class PostgresSearch:
     """Satisfies `photoarchive.db.protocol.TextSearch`."""
 
-    def photos_with(
-        self,
-        phrases: Sequence[Phrase],
-        without: Sequence[Phrase] = (),
-        ids: tuple[int, int] | None = None,
-    ) -> tuple[str, list[object]]:
-        """See db/search.py: the ids of the photos whose words hold every one of `phrases` and
-        none of `without` (with `ids`, only those from the first id to the second)."""
+    def _matching(
+        self, phrases: Sequence[Phrase], without: Sequence[Phrase]
+    ) -> tuple[list[str], list[object]]:
         where = [_holds(phrase) for phrase in phrases]
         params: list[object] = [_text(phrase) for phrase in phrases]
         if without:
             where.append("NOT (" + " OR ".join(_holds(phrase) for phrase in without) + ")")
             params += [_text(phrase) for phrase in without]
-        if ids is not None:
-            where.append("photo_id BETWEEN ? AND ?")
-            params += ids
-        # Conditions made of constant strings (see _holds); every value is bound.
-        return "SELECT photo_id FROM photo_text WHERE " + " AND ".join(where), params  # noqa: S608
+        return where, params
+
+    def photos_with(
+        self,
+        phrases: Sequence[Phrase],
+        without: Sequence[Phrase] = (),
+        days: tuple[int, int] | None = None,
+    ) -> tuple[str, list[object]]:
+        """See db/search.py: the ids of the photos whose words hold every one of `phrases` and
+        none of `without` (with `days`, only those indexed from the first day to the second,
+        YYYYMMDD)."""
+        where, params = self._matching(phrases, without)
+        if days is None:
+            # Conditions made of constant strings (see _holds); every value is bound.
+            sql = "SELECT pt.photo_id FROM photo_text pt WHERE " + " AND ".join(where)  # noqa: S608
+            return sql, params
+        where.append(f"{_DAY} BETWEEN ? AND ?")
+        # As above, and the day's expression is a constant.
+        sql = (
+            "SELECT sp.id FROM photo_text pt JOIN photos sp ON sp.id = pt.photo_id WHERE "  # noqa: S608
+            + " AND ".join(where)
+        )
+        return sql, [*params, *days]
+
+    def newest_first(
+        self, phrases: Sequence[Phrase], without: Sequence[Phrase], days: tuple[int, int]
+    ) -> tuple[str, list[object]]:
+        """See db/search.py: the photos `photos_with` finds between `days`, with columns
+        `photo_id`, `day` and `code` (the day, then the id, in one number: descending, newest
+        day first). The server sorts the matches (the index holds no order of its own)."""
+        where, params = self._matching(phrases, without)
+        where.append(f"{_DAY} BETWEEN ? AND ?")
+        # As in photos_with: constant strings and bound values.
+        sql = (
+            f"SELECT sp.id AS photo_id, {_DAY} AS day,"  # noqa: S608
+            f" {_DAY}::BIGINT * {DAY} + sp.id AS code"
+            " FROM photo_text pt JOIN photos sp ON sp.id = pt.photo_id WHERE " + " AND ".join(where)
+        )
+        return sql, [*params, *days]
+
+    def day_of(self, stamp: str) -> int | None:
+        """The day (YYYYMMDD) a photo dated `stamp` is indexed under, for `days`: as on SQLite."""
+        return day_of(stamp)
+
+    def day_ordered(self) -> str:
+        """A query of one value: whether every photo has a day (none a stamp of another shape);
+        a partial index of those that do not (migration 0023) answers it at once."""
+        return (
+            "SELECT NOT EXISTS (SELECT 1 FROM photos"
+            " WHERE search_day(COALESCE(taken_at, created_at)) = 0)"
+        )
 
     def albums_titled(self, phrase: Phrase) -> tuple[str, list[object]]:
         """The ids of the albums whose title holds `phrase`."""

@@ -79,8 +79,16 @@ class TextSearch(Protocol):
         self,
         phrases: Sequence[Phrase],
         without: Sequence[Phrase] = (),
-        ids: tuple[int, int] | None = None,
+        days: tuple[int, int] | None = None,
     ) -> tuple[str, list[object]]: ...
+
+    def newest_first(
+        self, phrases: Sequence[Phrase], without: Sequence[Phrase], days: tuple[int, int]
+    ) -> tuple[str, list[object]]: ...
+
+    def day_of(self, stamp: str) -> int | None: ...
+
+    def day_ordered(self) -> str: ...
 
     def albums_titled(self, phrase: Phrase) -> tuple[str, list[object]]: ...
 

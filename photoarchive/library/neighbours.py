@@ -12,7 +12,9 @@ An album (`album:12`) is a list of its own order: its neighbours come from album
 the album's sort key, and only its members may walk it. A person's favorites (`favorites`) are
 in the order they were marked (favorites.py); their archive (`archive`) is newest first by id.
 Both are the walker's own: the same key is another list for another person. The feed and
-profiles leave archived photos out (photos.not_archived). Search results will be a further kind.
+profiles leave archived photos out (photos.not_archived). The timeline (`timeline`) and a
+search's results (`search:` and the words) are newest taken first, by (date taken, id): their
+neighbours walk that order under the very conditions their pages are read by.
 No HTTP here.
 """
 
@@ -22,8 +24,17 @@ from dataclasses import dataclass
 
 from photoarchive.accounts import users
 from photoarchive.accounts.users import User
-from photoarchive.errors import NotFound
-from photoarchive.library import access, album_photos, albums, favorites, photos
+from photoarchive.errors import Invalid, NotFound
+from photoarchive.library import (
+    access,
+    album_photos,
+    albums,
+    cursors,
+    favorites,
+    photos,
+    search,
+    timeline,
+)
 from photoarchive.library.albums import Album
 from photoarchive.library.photos import Photo
 from photoarchive.services import Services
@@ -31,6 +42,8 @@ from photoarchive.services import Services
 FEED = "feed"
 FAVORITES = "favorites"
 ARCHIVE = "archive"
+TIMELINE = "timeline"
+SEARCH = "search:"
 _USER = "user:"
 _ALBUM = "album:"
 
@@ -44,10 +57,16 @@ class PhotoList:
     owner: User | None = None
     album: Album | None = None
     mine: str | None = None
+    timeline: bool = False
+    search: str | None = None  # the words of a search
 
     @property
     def key(self) -> str:
         """What names this list in an address: `parse_list(key)` gives it back."""
+        if self.timeline:
+            return TIMELINE
+        if self.search is not None:
+            return SEARCH + self.search
         if self.album is not None:
             return f"{_ALBUM}{self.album.id}"
         if self.mine is not None:
@@ -56,6 +75,10 @@ class PhotoList:
 
     @property
     def title(self) -> str:
+        if self.timeline:
+            return "the timeline"
+        if self.search is not None:
+            return f"the search for “{self.search}”"
         if self.album is not None:
             return self.album.title
         if self.mine is not None:
@@ -110,6 +133,10 @@ async def parse_list(
             return None
     if key == FEED:
         return PhotoList()
+    if key == TIMELINE:
+        return PhotoList(timeline=True)
+    if key and key.startswith(SEARCH) and key.removeprefix(SEARCH).strip():
+        return PhotoList(search=key.removeprefix(SEARCH))
     if key in (FAVORITES, ARCHIVE):
         return None if viewer is None else PhotoList(owner=viewer, mine=key)
     if key and key.startswith(_USER):
@@ -137,6 +164,8 @@ async def around(
         return Neighbours(
             within, step.newer, step.older, step.page_cursor is None, step.page_cursor
         )
+    if within.timeline or within.search is not None:
+        return await _by_date_taken(svc, photo, viewer, within)
     if within.mine == FAVORITES:
         assert viewer is not None  # parse_list names no one's favorites for a guest
         marked = await favorites.around(svc, viewer, photo)
@@ -192,3 +221,53 @@ async def _on_first_page(
         [photo_id, *params, *allowed, photos.PAGE_DEFAULT - 1],
     )
     return row is None
+
+
+async def _by_date_taken(
+    svc: Services, photo: Photo, viewer: User | None, within: PhotoList
+) -> Neighbours | None:
+    """The neighbours in the timeline or a search's results: newest taken first, by (date
+    taken, else upload time; id), as timeline.page and search.page read them. The older one
+    is the first of the page after this photo; the newer ones are walked the other way under
+    the same conditions, each read through `photos.find` (the access decision). None when the
+    photo is not in the list (archived, say, or not matching the words)."""
+    if within.search is not None:
+        try:
+            where, params = search.conditions(svc, viewer, within.search)
+        except Invalid:
+            return None
+    else:
+        condition, params = timeline.condition(viewer)
+        where = [condition]
+    held = " AND ".join(where)
+    # Conditions from access.visible_sql and search's own (constant strings): values bound.
+    if not await svc.db.fetchval(
+        f"SELECT EXISTS (SELECT 1 FROM photos p WHERE p.id = ? AND {held})",  # noqa: S608
+        [photo.id, *params],
+    ):
+        return None
+    key = photo.taken_at or photo.created_at
+    after = cursors.encode(key, photo.id)
+    if within.search is not None:
+        next_page, _ = await search.page(svc, viewer, within.search, cursor=after, limit=1)
+    else:
+        next_page, _ = await timeline.page(svc, viewer, cursor=after, limit=1)
+    date = timeline.KEY
+    # A page's worth of the newer ones, nearest first (the same fixed expressions).
+    rows = await svc.db.fetchall(
+        f"SELECT p.id, {date} FROM photos p WHERE {held} AND {date} >= ?"  # noqa: S608
+        f" AND ({date} > ? OR p.id > ?) ORDER BY {date}, p.id LIMIT ?",
+        [*params, key, key, photo.id, photos.PAGE_DEFAULT],
+    )
+    newer = None
+    for row in rows:
+        try:
+            newer = await photos.find(svc, row[0], viewer)
+            break
+        except NotFound:  # gone since the step above
+            continue
+    # Fewer newer than a page: the list's first page shows it; else the page after the
+    # nearest newer one starts with it.
+    start = None if len(rows) < photos.PAGE_DEFAULT else cursors.encode(rows[0][1], rows[0][0])
+    older = next_page[0] if next_page else None
+    return Neighbours(within, newer, older, start is None, start)

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 
 from photoarchive.accounts.users import User
 from photoarchive.db import Phrase, Row
+from photoarchive.errors import Invalid
 from photoarchive.library import access, cursors, photos
 from photoarchive.library.photos import Photo
 from photoarchive.library.search_query import Filter, Query, parse
@@ -23,12 +24,9 @@ from photoarchive.services import Services
 
 _DATE = "COALESCE(p.taken_at, p.created_at)"
 _NOTHING: tuple[str, list[object]] = ("1 = 0", [])
-# At least this many photos hold the words: results are then found by walking photos newest
-# first and keeping those that match (a page fills within a few thousand steps); fewer, and
-# the matching photos are read by id and put in order (never more than this many to sort).
-MANY = 2000
-# The first window of photos looked through when many match (see `_windowed`).
-WINDOW = 2000
+# Fewer photos than this on the days a page can come from: they are walked by date when a word
+# may be in an album's title (rather than every photo of the viewer's albums so titled read).
+DATE_WALK = 500
 _ALBUMS_OF_MEMBER = (
     "SELECT ap.photo_id FROM album_photos ap JOIN album_members am"
     " ON am.album_id = ap.album_id AND am.user_id = ? WHERE ap.album_id IN ({})"
@@ -49,11 +47,11 @@ def _in_albums(svc: Services, account: User | None, phrase: Phrase) -> tuple[str
 
 
 def _matches(
-    svc: Services, account: User | None, phrase: Phrase, ids: tuple[int, int] | None = None
+    svc: Services, account: User | None, phrase: Phrase, days: tuple[int, int] | None = None
 ) -> tuple[str, list[object]]:
-    """Photos whose own words hold `phrase` (of those between `ids`, if given), or that are
-    in an album of the viewer's whose title does."""
-    text, params = svc.db.search.photos_with([phrase], ids=ids)
+    """Photos whose own words hold `phrase` (of those indexed on `days`, if given), or that
+    are in an album of the viewer's whose title does."""
+    text, params = svc.db.search.photos_with([phrase], days=days)
     if account is None or phrase.field is not None:
         return f"p.id IN ({text})", params
     titles, more = _in_albums(svc, account, phrase)
@@ -112,35 +110,31 @@ def _phrases(query: Query, negated: bool) -> list[Phrase]:
     return found
 
 
-async def _candidates(
+def _candidates(
     svc: Services,
     account: User | None,
     wanted: list[Phrase],
     unwanted: list[Phrase],
-    ids: tuple[int, int] | None,
-) -> tuple[str, list[object], bool]:
+    days: tuple[int, int] | None,
+    by_date: bool = False,
+) -> tuple[str, list[object]]:
     """One condition that holds for every photo that has all of `wanted` and none of
     `unwanted`: the photos whose own words say so (one question to the index), or else (a
     word may be in an album's title instead) those in the viewer's albums titled with any of
-    the words wanted that hold each. Written so that the database starts from the matching
-    photos when they are few, and walks photos newest first when they are many (see MANY).
-    What is left out by an album's title is left out by the caller. With `ids` (many match),
-    only the photos' own words between those ids are asked for. The last value: many match."""
-    text, params = svc.db.search.photos_with(wanted, unwanted, ids)
-    many = True
-    if ids is None:
-        # A bound LIMIT around the index's own subquery: counting stops at MANY.
-        found = await svc.db.fetchval(f"SELECT COUNT(*) FROM ({text} LIMIT ?) m", [*params, MANY])  # noqa: S608
-        many = found >= MANY
-    driver = "+p.id" if many else "p.id"  # a unary plus keeps the planner off the id
+    the words wanted that hold each. What is left out by an album's title is left out by the
+    caller. With `days`, only photos indexed on those days are asked of the index: the caller
+    keeps every photo it may find to those days. Written so that the database starts from the
+    matching photos, or with `by_date` walks photos by date (the caller bounds the dates)."""
+    text, params = svc.db.search.photos_with(wanted, unwanted, days)
+    driver = "+p.id" if by_date else "p.id"  # a unary plus keeps the planner off the id
     titled = [] if account is None else [p for p in wanted if p.field is None]
     if not titled:
-        return f"{driver} IN ({text})", params, many
+        return f"{driver} IN ({text})", params
     anywhere = [_in_albums(svc, account, p) for p in titled]
     # With one word, being in an album titled with it is all the second branch asks.
-    each = [] if len(wanted) == 1 else [_matches(svc, account, p, ids) for p in wanted]
+    each = [] if len(wanted) == 1 else [_matches(svc, account, p, days) for p in wanted]
     for phrase in unwanted:  # the index's own answer left these out already
-        left_out, more = svc.db.search.photos_with([phrase], ids=ids)
+        left_out, more = svc.db.search.photos_with([phrase], days=days)
         each.append((f"NOT p.id IN ({left_out})", more))
     condition = (
         f"({driver} IN ({text}) OR (("
@@ -150,30 +144,33 @@ async def _candidates(
         + "))"
     )
     values = [*params, *(v for _, m in anywhere for v in m), *(v for _, m in each for v in m)]
-    return condition, values, many
+    return condition, values
 
 
-async def _where(
-    svc: Services, viewer: User | None, query: Query, ids: tuple[int, int] | None = None
-) -> tuple[list[str], list[object], bool]:
-    """The conditions a result meets, their parameters, and whether many photos' own words
-    match (see `_candidates`)."""
+Part = tuple[str, list[object]]
+
+
+def _where(
+    svc: Services,
+    viewer: User | None,
+    query: Query,
+    days: tuple[int, int] | None = None,
+    by_date: bool = False,
+) -> tuple[list[Part], Part | None]:
+    """The conditions a result meets, with their parameters: all but the words wanted, and
+    the condition of the words wanted (see `_candidates`), if any."""
     who = access.Viewer(viewer, public_view=svc.settings.public_view)
-    visible, params = access.visible_sql(who)
+    parts = [access.visible_sql(who)]
     account = who.account
     # Archived photos are out of every list but their owner's (see library/archive.py).
-    where = [visible]
     if account is None:
-        where.append(photos.not_archived("p"))
+        parts.append((photos.not_archived("p"), []))
     else:
-        where.append(f"(p.owner_id = ? OR {photos.not_archived('p')})")
-        params.append(account.id)
+        parts.append((f"(p.owner_id = ? OR {photos.not_archived('p')})", [account.id]))
     wanted, unwanted = _phrases(query, negated=False), _phrases(query, negated=True)
-    parts: list[tuple[str, list[object]]] = []
-    many = False
+    candidates = None
     if wanted:
-        condition, more, many = await _candidates(svc, account, wanted, unwanted, ids)
-        parts.append((condition, more))
+        candidates = _candidates(svc, account, wanted, unwanted, days, by_date)
         # A photo whose words lack a word left out may still be in an album titled with it.
         parts += [
             (f"NOT {c}", m)
@@ -186,10 +183,11 @@ async def _where(
         if f.name not in ("camera", "lens"):
             condition, more = _filter(svc, account, f)
             parts.append((f"NOT {condition}" if f.negated else condition, more))
-    for condition, more in parts:
-        where.append(condition)
-        params.extend(more)
-    return where, params, many
+    return parts, candidates
+
+
+def _joined(parts: list[Part]) -> tuple[list[str], list[object]]:
+    return [c for c, _ in parts], [v for _, m in parts for v in m]
 
 
 def _after(after: tuple[str, int] | None) -> tuple[list[str], list[object]]:
@@ -203,62 +201,82 @@ def _after(after: tuple[str, int] | None) -> tuple[list[str], list[object]]:
 async def _rows(
     svc: Services, viewer: User | None, where: list[str], params: list[object], size: int
 ) -> Sequence[Row]:
+    # The page's ids are chosen and put in order first, and only the page's photos are read in
+    # full: the columns (a dozen lookups each) are not worked out for every match sorted.
     # A fixed column list, and conditions that are constant strings around subqueries from
     # the database seam and access.visible_sql: every value is bound.
+    chosen = (
+        "SELECT p.id FROM photos p WHERE "  # noqa: S608
+        + " AND ".join(where)
+        + f" ORDER BY {_DATE} DESC, p.id DESC LIMIT ?"
+    )
     sql = (
         f"SELECT {photos.PHOTO_COLUMNS}, {_DATE} FROM photos p"  # noqa: S608
-        " JOIN users u ON u.id = p.owner_id WHERE " + " AND ".join(where)
+        f" JOIN users u ON u.id = p.owner_id WHERE p.id IN ({chosen})"
+        f" ORDER BY {_DATE} DESC, p.id DESC"
     )
-    sql += f" ORDER BY {_DATE} DESC, p.id DESC LIMIT ?"
     return await svc.db.fetchall(sql, [*photos.reading_for(viewer), *params, size + 1])
 
 
-async def _window(
-    svc: Services, after: tuple[str, int] | None, until: str | None, width: int
-) -> tuple[int, int, str, int] | None:
-    """The next `width` photos in the results' order (dated before `until`, if given),
-    whoever may see them: their smallest and largest ids, and the date and id of the last;
-    None when fewer are left."""
-    keyset, params = _after(after)
-    if until is not None:
-        keyset.append(f"{_DATE} < ?")
-        params.append(until)
-    where = (" WHERE " + " AND ".join(keyset)) if keyset else ""
-    # Constant strings; every value is bound.
-    ordered = f"FROM photos p{where} ORDER BY {_DATE} DESC, p.id DESC LIMIT ?"
-    last_sql = f"SELECT p.id, {_DATE} {ordered} OFFSET ?"
-    last = await svc.db.fetchone(last_sql, [*params, 1, width - 1])
-    if last is None:
-        return None
-    span_sql = f"SELECT MIN(w.id), MAX(w.id) FROM (SELECT p.id {ordered}) w"  # noqa: S608
-    span = await svc.db.fetchone(span_sql, [*params, width])
-    assert span is not None  # an aggregate: one row always
-    return int(span[0]), int(span[1]), str(last[1]), int(last[0])
+def _days(svc: Services, query: Query, after: tuple[str, int] | None) -> tuple[int, int]:
+    """The days (YYYYMMDD, both included) the results can be on, by the date filters and the
+    cursor: a stamp of another shape bounds nothing."""
+    low, high = 0, 99991231
+    for f in query.filters:
+        if f.negated:
+            continue
+        since = svc.db.search.day_of(f.since) if f.since else None
+        until = svc.db.search.day_of(f.until) if f.until else None
+        low = max(low, since) if since is not None else low
+        high = min(high, until) if until is not None else high
+    last = svc.db.search.day_of(after[0]) if after is not None else None
+    return low, min(high, last) if last is not None else high
 
 
-async def _windowed(
+async def _by_day(
     svc: Services, viewer: User | None, query: Query, after: tuple[str, int] | None, size: int
-) -> Sequence[Row] | None:
-    """When many photos match: the page from the next photos in order alone, a window that
-    widens until it holds a page. Where ids follow dates (photos uploaded as they are taken)
-    the index then reads only the ids of the window, not every match in the archive. None
-    when the window grew to all that is left (the caller asks the whole question)."""
-    # Results are dated before the earliest `until` of the date filters: the window starts there.
-    bounds = [f.until for f in query.filters if f.until and not f.negated]
-    until = min(bounds) if bounds else None
-    width = WINDOW
-    while (edge := await _window(svc, after, until, width)) is not None:
-        low, high, last_date, last_id = edge
-        where, params, _ = await _where(svc, viewer, query, ids=(low, high))
-        keyset, more = _after(after)
-        where += [*keyset, f"({_DATE} > ? OR ({_DATE} = ? AND p.id >= ?))"]
-        rows = await _rows(
-            svc, viewer, where, [*params, *more, last_date, last_date, last_id], size
-        )
-        if len(rows) > size:
-            return rows
-        width *= 4
-    return None
+) -> Sequence[Row]:
+    """The page when words are wanted, in two short questions whatever the archive's size.
+    First the index hands over the photos whose own words match, newest day first, and those
+    that are results are counted until a page and one more: all of a page's results are then
+    from that last one's day or later (a result found only by an album's title as well: the
+    photos found by their words are enough to fill it). Then the page itself is read among
+    the results of those days alone, in the exact order."""
+    low, high = _days(svc, query, after)
+    wanted, unwanted = _phrases(query, negated=False), _phrases(query, negated=True)
+    others, _ = _where(svc, viewer, query)
+    keyset, more = _after(after)
+    conditions, params = _joined(others)
+    driver, first = svc.db.search.newest_first(wanted, unwanted, (low, high))
+    # A subquery from the database seam and conditions as in `_rows`: every value is bound.
+    counted = (
+        f"SELECT w.day FROM ({driver}) w JOIN photos p ON p.id = w.photo_id WHERE "  # noqa: S608
+        + " AND ".join([*conditions, *keyset])
+        + " ORDER BY w.code DESC LIMIT ?"
+    )
+    found = await svc.db.fetchall(counted, [*first, *params, *more, size + 1])
+    since: list[str] = []
+    if len(found) > size:
+        low = int(found[-1][0])
+        since = [f"{low // 10000:04d}-{low // 100 % 100:02d}-{low % 100:02d}"]
+    # Few photos of any kind on those days: walk them by date (the photos in the viewer's
+    # albums whose title holds a word are then asked of each, not read all); else start from
+    # the matching photos.
+    by_date = False
+    titled = viewer is not None and any(p.field is None for p in wanted)
+    if since and titled:
+        # A constant condition (the cursor's); values bound. At most DATE_WALK index steps.
+        few = f"SELECT COUNT(*) FROM (SELECT 1 FROM photos p WHERE {_DATE} >= ?"  # noqa: S608
+        few += "".join(f" AND {c}" for c in keyset) + " LIMIT ?) w"
+        counted_days = await svc.db.fetch_indexed(few, [*since, *more, DATE_WALK])
+        by_date = counted_days[0][0] < DATE_WALK
+    parts, candidates = _where(svc, viewer, query, (low, high), by_date)
+    assert candidates is not None  # words are wanted
+    conditions, params = _joined([*parts, candidates])
+    if since:  # every result found by an album's title too is kept to those days
+        conditions.append(f"{_DATE} >= ?")
+        params += since
+    return await _rows(svc, viewer, [*conditions, *keyset], [*params, *more], size)
 
 
 async def page(
@@ -276,12 +294,27 @@ async def page(
     after = cursors.decode(cursor)
     if query.empty:
         return [], None
-    where, params, many = await _where(svc, viewer, query)
-    rows = await _windowed(svc, viewer, query, after, size) if many else None
+    rows = None
+    # The index gives matches in the results' order, unless a stamp of another shape is there.
+    if _phrases(query, negated=False) and await svc.db.fetchval(svc.db.search.day_ordered()):
+        rows = await _by_day(svc, viewer, query, after, size)
     if rows is None:
+        parts, candidates = _where(svc, viewer, query)
+        where, params = _joined([*parts, *([candidates] if candidates else [])])
         keyset, more = _after(after)
         rows = await _rows(svc, viewer, [*where, *keyset], [*params, *more], size)
     items = [photos.from_row(list(row)[:-1], viewer) for row in rows[:size]]
     next_cursor = cursors.encode(rows[size - 1][-1], items[-1].id) if len(rows) > size else None
     await photos.decorate(svc, items, viewer, with_comments=False)
     return items, next_cursor
+
+
+def conditions(svc: Services, viewer: User | None, q: str) -> tuple[list[str], list[object]]:
+    """What a photo meets to be a result of `q` for `viewer` (on the photos row `p`), and the
+    parameters: a list that walks the results another way (library/neighbours.py) asks this.
+    Invalid (field `q`) for a query that cannot be read or asks for nothing."""
+    query = parse(q)
+    if query.empty:
+        raise Invalid("Type something to search for.", field="q")
+    parts, candidates = _where(svc, viewer, query)
+    return _joined([*parts, *([candidates] if candidates else [])])

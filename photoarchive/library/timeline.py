@@ -110,10 +110,9 @@ class _Kept:
         self.lists: dict[tuple[str, tuple[object, ...]], list[Bucket]] = {}
 
 
-# Counting the months reads every photo's row and asks the access rule of each (about 50 ms at
-# 100,000 photos); a list is kept per database for as long as nothing at all has been
-# committed since it was counted, under the very condition and parameters access.visible_sql
-# gave. It is then the answer the query would give again: the same question of the same data.
+# A list is kept per database for as long as nothing at all has been committed since it was
+# counted, under the very condition and parameters access.visible_sql gave: it is then the
+# answer counting would give again, the same question of the same data.
 _kept: WeakKeyDictionary[Backend, _Kept] = WeakKeyDictionary()
 _KEPT_MAX = 256  # viewers' lists kept per database version
 
@@ -129,21 +128,45 @@ async def buckets(svc: Services, viewer: User | None) -> list[Bucket]:
     key = (where, tuple(params))
     if version is not None and key in kept.lists:
         return list(kept.lists[key])
-    found = await count_months(svc, where, params)
+    found = await count_months(svc, viewer)
     if version is not None and len(kept.lists) < _KEPT_MAX:
         kept.lists[key] = found
     return list(found)
 
 
-async def count_months(svc: Services, where: str, params: list[object]) -> list[Bucket]:
-    """The month list under `where` (from `condition`), counted afresh."""
-    rows = await svc.db.fetchall(
-        # Fixed expressions and a condition from access.visible_sql; every value is bound.
-        f"SELECT {MONTH} AS month, COUNT(*) FROM photos p WHERE {where}"  # noqa: S608
-        " GROUP BY month ORDER BY month DESC",
-        params,
+# The months of the photos a viewer sees only as a member of an album holding them: others'
+# private photos (the viewer's own and every family photo are in the kept counts).
+_SHARED = (  # a fixed expression; the viewer's id is bound
+    f"SELECT {MONTH}, 1 FROM photos p WHERE p.id IN (SELECT ap.photo_id FROM album_members am"  # noqa: S608
+    " JOIN album_photos ap ON ap.album_id = am.album_id WHERE am.user_id = ?)"
+    " AND p.owner_id <> ? AND EXISTS (SELECT 1 FROM private_photos pp WHERE pp.photo_id = p.id)"
+)
+
+
+def months_sql(viewer: User | None) -> tuple[str, list[object]]:
+    """The query of `count_months`, and its parameters."""
+    account = access.Viewer(viewer, public_view=True).account
+    if account is None:  # family photos alone (access.visible_sql for a guest)
+        return "SELECT month, photos FROM family_months WHERE photos > 0 ORDER BY month DESC", []
+    where, params = condition(viewer)
+    # Fixed expressions and a condition from access.visible_sql; every value is bound.
+    sql = (
+        "SELECT month, SUM(photos) FROM (SELECT month, photos FROM family_months"  # noqa: S608
+        " UNION ALL SELECT month, photos FROM private_months WHERE owner_id = ?"
+        f" UNION ALL {_SHARED} AND {where}) m"
+        " GROUP BY month HAVING SUM(photos) > 0 ORDER BY month DESC"
     )
-    return [Bucket(row[0], row[1]) for row in rows if row[0]]
+    return sql, [account.id, account.id, account.id, *params]
+
+
+async def count_months(svc: Services, viewer: User | None) -> list[Bucket]:
+    """The month list of `viewer`, counted afresh: `condition(viewer)`'s photos by month, from
+    the counts migration 0023 keeps in step with every write (family photos by month, private
+    ones by owner and month: neither trashed nor archived), and the private photos of others
+    the viewer sees through an album, read under the condition itself. A test holds this to
+    counting `condition` over the photos for every kind of viewer."""
+    sql, params = months_sql(viewer)
+    return [Bucket(row[0], row[1]) for row in await svc.db.fetchall(sql, params) if row[0]]
 
 
 async def page(

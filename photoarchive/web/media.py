@@ -64,6 +64,40 @@ def _redirect_to(signed: SignedURL) -> Response[Any]:
     )
 
 
+def grants(viewer: User | None, public_view: bool, photo: photos.Photo) -> bool:
+    """Whether `viewer` may have the files of `photo`: its access decision, where its owner
+    also gets the files of the photos in their trash (for the trash page)."""
+    allowed = access.decide(access.Viewer(viewer, public_view), photo)
+    return allowed.view or allowed.trash
+
+
+def file_headers(
+    photo: photos.Photo, name: str, *, cache_control: str, digest_etag: bool, patched: bool
+) -> dict[str, str]:
+    """The headers of the file `name` of `photo` (`patched`: its location blanked on the way),
+    whoever sends it: this route, or the renditions' front door (web/media_door.py)."""
+    is_original = name == "original"
+    # The digest names only bytes the viewer gets whole; see Photo.tag (and photos.version: a
+    # rendition turned another way is other bytes).
+    etag = (
+        f'"{photo.sha256}"'
+        if is_original and digest_etag
+        else f'"{photos.version(photo.tag, photo.rotation)}-{name}"'
+    )
+    if patched:
+        etag = f'"{photo.tag}-nolocation"'
+    headers = {
+        "ETag": etag,
+        "Cache-Control": cache_control,
+        "X-Content-Type-Options": "nosniff",
+        "Accept-Ranges": "bytes",
+    }
+    if is_original:
+        headers["Content-Disposition"] = attachment_header(photo.filename or f"photo-{photo.id}")
+        headers["Content-Security-Policy"] = "sandbox"
+    return headers
+
+
 @get("/media/{photo_id:int}/{name:str}", name="media", include_in_schema=False)
 async def media(request: Request[Any, Any, Any], photo_id: RowId, name: str) -> Response[Any]:
     svc = services(request)
@@ -71,8 +105,7 @@ async def media(request: Request[Any, Any, Any], photo_id: RowId, name: str) -> 
     viewer = await require_reader(request, session)
     if found is None:
         raise NotFound(photos.PHOTO_GONE)
-    allowed = access.decide(access.Viewer(viewer, svc.settings.public_view), found)
-    if not (allowed.view or allowed.trash):  # the owner sees their trash's photos there
+    if not grants(viewer, svc.settings.public_view, found):
         # A reader was let in above: a photo they may not see is, for them, not there.
         raise NotFound(photos.PHOTO_GONE)
     return await send_file(request, found, name, viewer, cache_control=IMMUTABLE, redirect=True)
@@ -98,25 +131,11 @@ async def send_file(
     is_original = name == "original"
     # Anyone but the owner gets the original with its location blanked (same length).
     patches = await originals.location_patches(svc, photo, viewer) if is_original else []
-    # The digest names only bytes the viewer gets whole; see Photo.tag (and photos.version: a
-    # rendition turned another way is other bytes).
-    etag = (
-        f'"{photo.sha256}"'
-        if is_original and digest_etag
-        else f'"{photos.version(photo.tag, photo.rotation)}-{name}"'
+    headers = file_headers(
+        photo, name, cache_control=cache_control, digest_etag=digest_etag, patched=bool(patches)
     )
-    if patches:
-        etag = f'"{photo.tag}-nolocation"'
-    headers = {
-        "ETag": etag,
-        "Cache-Control": cache_control,
-        "X-Content-Type-Options": "nosniff",
-        "Accept-Ranges": "bytes",
-    }
+    etag = headers["ETag"]
     content_type = photo.content_type if is_original else RENDITION_CONTENT_TYPE
-    if is_original:
-        headers["Content-Disposition"] = attachment_header(photo.filename or f"photo-{photo.id}")
-        headers["Content-Security-Policy"] = "sandbox"
     if etag in (request.headers.get("if-none-match") or ""):
         return Response(b"", status_code=304, headers=headers)
     try:

@@ -79,13 +79,13 @@ async def resolve_session(
             session = await sessions.resolve(
                 svc.db, token, kind, settings.session_idle_seconds, settings.session_max_seconds
             )
-        session = await _vouched(svc, session, token)
+        session = await vouched(svc, session, token)
     if session is None and kind == "bearer":
         raise NotAuthenticated("The Bearer token is not valid or has expired.")
     return session
 
 
-async def _vouched(svc: Services, session: Session | None, token: str) -> Session | None:
+async def vouched(svc: Services, session: Session | None, token: str) -> Session | None:
     """The session, unless the account provider no longer vouches for its user (then it ends)."""
     if session is None or await svc.accounts.still_valid(svc, session):
         return session

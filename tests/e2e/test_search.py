@@ -52,3 +52,39 @@ def test_type_in_the_header_press_enter_see_results(
     page.wait_for_url("**/search?q=year%3Asoon")
     assert "year:" in page.locator("#search-error").inner_text()
     assert violations(page, axe_source) == []
+
+
+@pytest.mark.parametrize("viewport", list(VIEWPORTS), ids=list(VIEWPORTS))
+def test_a_result_opens_and_steps_through_the_results(
+    server: Server, new_context: Any, axe_source: str, viewport: str
+) -> None:
+    api = server.api("alice")
+    names = ("cameras/Canon_40D.jpg", "cameras/Nikon_D70.jpg", "cameras/Canon_40D.jpg")
+    ids = []
+    for n, path in enumerate(photo_files(*names)):
+        caption = "Dusk at the harbour" if n != 1 else "Noon in the garden"
+        answer = api.post(
+            "/api/v1/photos",
+            files=[("file", (f"{n}{path.name}", path.read_bytes() + bytes([n])))],
+            data={"caption": caption},
+        )
+        ids.append(answer.json()["items"][0]["id"])
+    api.close()
+    page = new_context(VIEWPORTS[viewport]).new_page()
+    sign_in(page, server.url, "alice")
+    page.goto(f"{server.url}/search?q=dusk")
+    results = [
+        int(str(i).removeprefix("grid-"))
+        for i in page.locator(".grid-item").evaluate_all("items => items.map((item) => item.id)")
+    ]
+    assert sorted(results) == sorted([ids[0], ids[2]])
+    page.locator(f"#grid-{results[0]} a").click()
+    key = "search:dusk"
+    page.locator(f"#modal article.viewer#photo-{results[0]}").wait_for()
+    page.wait_for_url(f"{server.url}/photos/{results[0]}?from={key}")
+    assert violations(page, axe_source) == []
+    page.keyboard.press("ArrowRight")  # the next result, not the garden photo between them
+    page.locator(f"#modal article.viewer#photo-{results[1]}").wait_for()
+    page.wait_for_url(f"{server.url}/photos/{results[1]}?from={key}")
+    assert page.get_by_role("dialog").get_by_role("link", name="Next photo").count() == 0
+    assert violations(page, axe_source) == []

@@ -1,13 +1,14 @@
 """One photo: its page (or modal), and what can be done to it: like, caption, delete.
 
 Opened from a list (`?from=feed`, `?from=user:alice`, `?from=album:12`, `?from=favorites`,
-`?from=archive`), the photo links to
+`?from=archive`, `?from=timeline`, `?from=search:` and the words, quoted), the photo links to
 its neighbours in that list and back to the list where it stands in it."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from litestar import Response, get, post
 from litestar.params import QueryParameter
@@ -17,9 +18,13 @@ from litestar.response import Redirect, Template
 from photoarchive.library import albums, likes, neighbours, photos, trash, visibility
 from photoarchive.library.neighbours import Neighbours
 from photoarchive.library.photos import Photo
+from photoarchive.library.search_query import Q_MAX
 from photoarchive.web.params import RowId
 from photoarchive.web.render import Req, back_to, form_fields, is_htmx, render, safe_next
 from photoarchive.web.viewer import require_reader, require_user, services
+
+# The longest list key: a search's, "search:" and the longest words a search may be.
+FROM_MAX = len(neighbours.SEARCH) + Q_MAX
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,17 +35,25 @@ class Navigation:
     photo: Photo
 
     def href(self, photo: Photo) -> str:
-        # List keys are "feed", "favorites", "archive", "album:" and a number, or "user:" and a
-        # username (letters, digits, _ . -): all of it may stand in a query string as it is.
-        return f"/photos/{photo.id}?from={self.around.within.key}"
+        # List keys are "feed", "favorites", "archive", "timeline", "album:" and a number,
+        # "user:" and a username (letters, digits, _ . -), or "search:" and any words: quoted.
+        return f"/photos/{photo.id}?from={quote(self.around.within.key, safe=':')}"
 
     def _place(self) -> tuple[str, str]:
         """The list's page and the prefix of a photo's anchor on it."""
         within = self.around.within
+        if within.timeline:
+            return "/timeline", "grid"
+        if within.search is not None:
+            return f"/search?q={quote(within.search)}", "grid"
         if within.mine is not None:
             return f"/{within.mine}", "grid"
         owner = within.owner
         return ("/", "photo") if owner is None else (f"/u/{owner.username}", "grid")
+
+    @property
+    def _by_date_taken(self) -> bool:
+        return self.around.within.timeline or self.around.within.search is not None
 
     @property
     def back(self) -> str:
@@ -54,6 +67,10 @@ class Navigation:
             path = f"/albums/{album.id}" if album is not None else "/favorites"
             return f"{path}{query}#grid-{self.photo.id}"
         path, anchor = self._place()
+        if self._by_date_taken:  # its own order: the cursor the neighbours gave
+            start = self.around.page_cursor
+            query = "" if start is None else ("&" if "?" in path else "?") + f"cursor={start}"
+            return f"{path}{query}#{anchor}-{self.photo.id}"
         query = "" if self.around.on_first_page else f"?cursor={self.photo.id + 1}"
         return f"{path}{query}#{anchor}-{self.photo.id}"
 
@@ -67,6 +84,9 @@ class Navigation:
         if self.around.within.mine == neighbours.FAVORITES:
             return "/favorites"
         path, anchor = self._place()
+        if self._by_date_taken:
+            instead = self.around.older or self.around.newer
+            return path + (f"#{anchor}-{instead.id}" if instead else "")
         query = "" if self.around.on_first_page else f"?cursor={self.photo.id + 1}"
         instead = self.around.older or self.around.newer
         return f"{path}{query}" + (f"#{anchor}-{instead.id}" if instead else "")
@@ -76,7 +96,7 @@ class Navigation:
 async def photo_page(
     request: Req,
     photo_id: RowId,
-    from_list: Annotated[str | None, QueryParameter(name="from", max_length=64)] = None,
+    from_list: Annotated[str | None, QueryParameter(name="from", max_length=FROM_MAX)] = None,
 ) -> Template:
     user = await require_reader(request)
     svc = services(request)

@@ -11,7 +11,7 @@ from litestar import get
 from litestar.response import Template
 
 from photoarchive.errors import Invalid
-from photoarchive.library import search
+from photoarchive.library import neighbours, search
 from photoarchive.library.search_query import Q_MAX
 from photoarchive.web import selection
 from photoarchive.web.render import Req, is_htmx, render
@@ -22,7 +22,10 @@ from photoarchive.web.viewer import require_reader, services
 async def search_page(request: Req, q: str | None = None, cursor: str | None = None) -> Template:
     user = await require_reader(request)
     svc = services(request)
-    shown: dict[str, Any] = {"q": q or "", "q_max": Q_MAX, "list_key": "search"}
+    # A photo opened from the results walks them (library/neighbours.py): the key holds the
+    # words, quoted for the address.
+    key = quote(neighbours.SEARCH + (q or ""), safe=":")
+    shown: dict[str, Any] = {"q": q or "", "q_max": Q_MAX, "list_key": key}
     if not (q or "").strip():  # the box alone, with what it understands
         return render(request, "search.html", user=user, photos=[], asked=False, **shown)
     try:

@@ -10,12 +10,12 @@ from typing import Any
 from litestar import get
 from litestar.response import Template
 
-from photoarchive.library import timeline
+from photoarchive.library import neighbours, timeline
 from photoarchive.web import selection
 from photoarchive.web.render import Req, is_htmx, render
 from photoarchive.web.viewer import require_reader, services
 
-LIST = "timeline"  # the grid's list (a photo opened from it is shown on its own)
+LIST = neighbours.TIMELINE  # the grid's list: a photo opened from it walks it
 
 
 @get("/timeline", name="timeline")
