@@ -119,9 +119,15 @@ async def _plan(
         plan.append(Table(table.name, table.columns, table.key, into.refers_to, into.identity))
     summary.derived = sorted({*summary.derived, *found.derived, *wanted.derived})
     try:
-        return in_reference_order(plan)
+        ordered = in_reference_order(plan)
     except ValueError as exc:  # tables that refer to each other: no order writes them
         raise CopyError(str(exc)) from None
+    # Tables with no reference either way go last: one the target's triggers keep from the
+    # others (the timeline's month counts) is then found filled, and left to the target,
+    # rather than copied and counted a second time by those triggers.
+    referred = {name for table in plan for name in table.refers_to}
+    alone = [t for t in ordered if not t.refers_to and t.name not in referred]
+    return [t for t in ordered if t not in alone] + alone
 
 
 async def refuse_rows(target: AppDatabase, target_name: str = "the target") -> None:
