@@ -24,6 +24,8 @@ from tests.support import (
     upload,
 )
 
+pytestmark = pytest.mark.usefixtures("engine")  # on SQLite and on PostgreSQL
+
 CAMERA = PHOTOS / "cameras" / "Canon_40D.jpg"
 # Headers that differ by nature between a whole answer and the same one as a range or HEAD;
 # and the form token's cookie, which the first answer a browser gets without one sets.

@@ -8,12 +8,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from photoarchive.accounts.users import User
 from photoarchive.library import archive, neighbours, photos, search, timeline, visibility
 from photoarchive.library.neighbours import PhotoList
 from photoarchive.services import Services
 from tests.test_neighbours import person, scenario
 from tests.test_search import shot
+
+pytestmark = pytest.mark.usefixtures("engine")  # on SQLite and on PostgreSQL
 
 
 async def _pages(svc: Services, viewer: User | None, within: PhotoList) -> list[int]:

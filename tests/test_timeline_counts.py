@@ -13,6 +13,8 @@ import sqlite3
 from contextlib import suppress
 from pathlib import Path
 
+import pytest
+
 from photoarchive import clock
 from photoarchive.accounts import users
 from photoarchive.accounts.users import User
@@ -20,7 +22,10 @@ from photoarchive.db import Database
 from photoarchive.errors import NotFound
 from photoarchive.library import archive, taken_dates, timeline, trash, visibility
 from photoarchive.services import Services
+from tests.support import sqlite_only
 from tests.test_neighbours import person, scenario
+
+pytestmark = pytest.mark.usefixtures("engine")  # on SQLite and on PostgreSQL
 
 STEPS = 250
 
@@ -180,6 +185,7 @@ def test_the_kept_counts_are_the_rules_count_for_every_viewer_after_every_write(
     scenario(tmp_path, body)
 
 
+@sqlite_only  # PostgreSQL's migrations are applied once each, recorded in schema_migrations
 def test_the_migration_counts_what_was_there_and_runs_again(tmp_path: Path) -> None:
     async def body(svc: Services) -> None:
         rng = random.Random(7)
