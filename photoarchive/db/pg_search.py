@@ -30,8 +30,15 @@ def _text(phrase: Phrase) -> str:
 
 
 # The day a photo is indexed under (YYYYMMDD of its date taken, else its upload time; 0 for a
-# stamp of another shape), as migrations_pg/0023 reads it: the same day SQLite numbers its row by.
+# stamp of another shape), as migrations_pg/0023 reads it, and the number SQLite gives its row:
+# that day, then its id. An index of migration 0023 holds the number, so that matches can be
+# walked newest day first and a range of days is a range of it.
 _DAY = "search_day(COALESCE(sp.taken_at, sp.created_at))"
+_CODE = f"({_DAY}::BIGINT * {DAY} + sp.id)"
+
+
+def _codes_of(days: tuple[int, int]) -> list[object]:
+    return [days[0] * DAY, (days[1] + 1) * DAY - 1]
 
 
 class PostgresSearch:
@@ -61,29 +68,30 @@ class PostgresSearch:
             # Conditions made of constant strings (see _holds); every value is bound.
             sql = "SELECT pt.photo_id FROM photo_text pt WHERE " + " AND ".join(where)  # noqa: S608
             return sql, params
-        where.append(f"{_DAY} BETWEEN ? AND ?")
-        # As above, and the day's expression is a constant.
+        where.append(f"{_CODE} BETWEEN ? AND ?")
+        # As above, and the number's expression is a constant.
         sql = (
             "SELECT sp.id FROM photo_text pt JOIN photos sp ON sp.id = pt.photo_id WHERE "  # noqa: S608
             + " AND ".join(where)
         )
-        return sql, [*params, *days]
+        return sql, [*params, *_codes_of(days)]
 
     def newest_first(
         self, phrases: Sequence[Phrase], without: Sequence[Phrase], days: tuple[int, int]
     ) -> tuple[str, list[object]]:
         """See db/search.py: the photos `photos_with` finds between `days`, with columns
         `photo_id`, `day` and `code` (the day, then the id, in one number: descending, newest
-        day first). The server sorts the matches (the index holds no order of its own)."""
+        day first). The server walks the photos by that number or sorts the matches, as it
+        judges cheaper."""
         where, params = self._matching(phrases, without)
-        where.append(f"{_DAY} BETWEEN ? AND ?")
+        where.append(f"{_CODE} BETWEEN ? AND ?")
         # As in photos_with: constant strings and bound values.
         sql = (
             f"SELECT sp.id AS photo_id, {_DAY} AS day,"  # noqa: S608
-            f" {_DAY}::BIGINT * {DAY} + sp.id AS code"
+            f" {_CODE} AS code"
             " FROM photo_text pt JOIN photos sp ON sp.id = pt.photo_id WHERE " + " AND ".join(where)
         )
-        return sql, [*params, *days]
+        return sql, [*params, *_codes_of(days)]
 
     def day_of(self, stamp: str) -> int | None:
         """The day (YYYYMMDD) a photo dated `stamp` is indexed under, for `days`: as on SQLite."""

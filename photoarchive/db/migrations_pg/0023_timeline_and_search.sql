@@ -14,7 +14,10 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
     THEN (substr(stamp, 1, 4) || substr(stamp, 6, 2) || substr(stamp, 9, 2))::INTEGER
     ELSE 0 END
 $$;
-CREATE INDEX photos_search_day ON photos (search_day(COALESCE(taken_at, created_at)), id);
+-- Each photo's number as SQLite numbers its index row (the day times 2^32, plus the id): search
+-- walks it newest first, and a range of days is a range of it.
+CREATE INDEX photos_search_code
+  ON photos ((search_day(COALESCE(taken_at, created_at))::BIGINT * 4294967296 + id));
 -- The few photos without a day (if any): whether there are is asked before every search.
 CREATE INDEX photos_without_day ON photos (id)
   WHERE search_day(COALESCE(taken_at, created_at)) = 0;
