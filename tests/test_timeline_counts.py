@@ -18,7 +18,7 @@ import pytest
 from photoarchive import clock
 from photoarchive.accounts import users
 from photoarchive.accounts.users import User
-from photoarchive.db import Database
+from photoarchive.db import Database, PostgresDatabase, pg_migrations
 from photoarchive.errors import NotFound
 from photoarchive.library import archive, taken_dates, timeline, trash, visibility
 from photoarchive.services import Services
@@ -204,6 +204,37 @@ def test_the_migration_counts_what_was_there_and_runs_again(tmp_path: Path) -> N
             conn.execute("PRAGMA user_version = 22")
         await db.open()
         for viewer in (None, ann, bob):
+            assert await reference(svc, viewer)  # there is something to count
+            assert await counted(svc, viewer) == await reference(svc, viewer)
+
+    scenario(tmp_path, body)
+
+
+@pytest.mark.parametrize("engine", ["postgres"], indirect=True)
+def test_the_postgresql_migration_counts_what_was_there(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    every = list(pg_migrations.migrations())
+    monkeypatch.setattr(pg_migrations, "migrations", lambda: [m for m in every if m[0] < 23])
+
+    async def body(svc: Services) -> None:
+        rng = random.Random(7)
+        ann, bob = await person(svc, "ann"), await person(svc, "bob")
+        for _ in range(40):  # written with no counts kept, as before the migration
+            owner = rng.choice([ann, bob])
+            photo_id = await add_photo(svc, rng, owner)
+            if rng.random() < 0.4:
+                async with svc.db.transaction() as tx:
+                    await visibility.mark(tx, photo_id, "private")
+            if rng.random() < 0.2:
+                await trash.move(svc, owner, photo_id)
+        db = svc.db
+        assert isinstance(db, PostgresDatabase)
+        await db.close()
+        monkeypatch.undo()  # the archive is brought up to date, 0023 with it
+        await db.open()
+        for viewer in (None, ann, bob):
+            assert await reference(svc, viewer)  # there is something to count
             assert await counted(svc, viewer) == await reference(svc, viewer)
 
     scenario(tmp_path, body)
