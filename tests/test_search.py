@@ -187,6 +187,24 @@ def test_the_index_follows_every_write(tmp_path: Path, walk: str) -> None:
     scenario(tmp_path, body)
 
 
+def test_a_stamp_of_another_shape_has_every_match_sorted(tmp_path: Path) -> None:
+    """A date the index cannot place by day (as an old import may have kept) turns the walk by
+    day off for everyone, and the results are still in the order of the stamps."""
+
+    async def body(svc: Services) -> None:
+        ann = await person(svc, "ann")
+        new = await shot(svc, ann, caption="kite", taken_at="2024-05-01T10:00:00")
+        odd = await shot(svc, ann, caption="kite", taken_at="sometime in May")
+        old = await shot(svc, ann, caption="kite", taken_at="2023-01-01T00:00:00")
+        assert not await svc.db.fetchval(svc.db.search.day_ordered())
+        assert await found(svc, ann, "kite") == [odd, new, old]  # as text, letters last
+        await svc.db.execute("DELETE FROM photos WHERE id = ?", (odd,))
+        assert await svc.db.fetchval(svc.db.search.day_ordered())
+        assert await found(svc, ann, "kite") == [new, old]
+
+    scenario(tmp_path, body)
+
+
 def test_results_are_newest_taken_first_and_pages_follow_the_cursor(
     tmp_path: Path, walk: str
 ) -> None:
