@@ -7,6 +7,8 @@
 -- punctuation, symbols, emoji) separates them. The 'simple' configuration then keeps every
 -- word as it is, unstemmed, so "parties" never finds "party" here either. The separators are
 -- listed rather than asked of the server's locale, so that every server reads them alike.
+-- One difference remains: unaccent also spells out letters that FTS5 keeps as they are (ß as
+-- ss, æ as ae, œ as oe, the ligature ﬁ as fi, ½ as 1/2), so here "strasse" finds "Straße" too.
 CREATE EXTENSION IF NOT EXISTS unaccent;
 
 CREATE FUNCTION search_text(value TEXT) RETURNS TEXT
