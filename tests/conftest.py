@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +10,11 @@ from PIL import ImageFile
 from photoarchive import clock
 from photoarchive.settings import Settings
 from tests.cloud import moto, rclone  # noqa: F401  # session-wide S3/Cognito servers
-from tests.postgres import postgres, postgres_url  # noqa: F401  # a session-wide PostgreSQL
+from tests.postgres import (  # noqa: F401  # a session-wide PostgreSQL
+    PostgresServer,
+    postgres,
+    postgres_url,
+)
 from tests.support import FrozenClock, LiveServer, database_url, live_server, make_settings
 
 
@@ -30,6 +34,18 @@ def engine(request: pytest.FixtureRequest) -> Iterator[str]:
             yield request.param
     else:
         yield request.param
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def module_database(request: pytest.FixtureRequest) -> Callable[[], str]:
+    """For archives that a module's tests share (module-scoped fixtures, which the `engine`
+    fixture cannot serve): makes the URL of a fresh database, on each engine in turn ("": the
+    SQLite file in the data dir). A module opts in by passing `database_url=module_database()`
+    to make_settings in its shared fixture."""
+    if request.param == "postgres":
+        server: PostgresServer = request.getfixturevalue("postgres")
+        return server.new_database
+    return lambda: ""
 
 
 @pytest.fixture

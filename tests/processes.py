@@ -18,14 +18,15 @@ from typing import Any
 
 import httpx
 
-from tests.support import PHOTOS, LiveServer, free_socket, make_settings
+from tests.support import PHOTOS, LiveServer, current_database_url, free_socket, make_settings
 
 START_TIMEOUT = 60.0
 
 
 def photoarchive_env(data_dir: Path, **extra: str) -> dict[str, str]:
     """The environment for a `photoarchive` process: this one's, minus any PHOTOARCHIVE_* of
-    the machine, plus the data dir, open registration and whatever the test adds."""
+    the machine, plus the data dir (and the engine's database, in a test run on PostgreSQL),
+    open registration and whatever the test adds."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("PHOTOARCHIVE_")}
     env.update(
         {
@@ -35,6 +36,8 @@ def photoarchive_env(data_dir: Path, **extra: str) -> dict[str, str]:
             "PYTHONUNBUFFERED": "1",
         }
     )
+    if current_database_url():
+        env["PHOTOARCHIVE_DATABASE_URL"] = current_database_url()
     env.update(extra)
     return env
 

@@ -36,21 +36,32 @@ class State:
         return found
 
 
+def _columns(server: LiveServer, conn: Any) -> dict[str, list[str]]:
+    """Each table's columns, from whichever engine keeps the archive."""
+    if server.settings.database_url.startswith("postgresql:"):
+        found: dict[str, list[str]] = {}
+        for table, column in conn.execute(
+            "SELECT table_name, column_name FROM information_schema.columns"
+            " WHERE table_schema = current_schema() ORDER BY table_name, ordinal_position"
+        ).fetchall():
+            found.setdefault(table, []).append(column)
+        return found
+    tables = [
+        r[0]
+        for r in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+        )
+    ]
+    return {table: [r[1] for r in conn.execute(f"PRAGMA table_info({table})")] for table in tables}
+
+
 def snapshot(server: LiveServer) -> State:
     rows: dict[str, list[tuple[Any, ...]]] = {}
     with server.db() as conn:
-        tables = [
-            r[0]
-            for r in conn.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
-            )
-        ]
-        for table in (t for t in tables if t not in IGNORED_TABLES):
-            columns = [
-                r[1]
-                for r in conn.execute(f"PRAGMA table_info({table})")
-                if (table, r[1]) not in IGNORED_COLUMNS
-            ]
+        for table, all_columns in _columns(server, conn).items():
+            if table in IGNORED_TABLES:
+                continue
+            columns = [c for c in all_columns if (table, c) not in IGNORED_COLUMNS]
             listed = ", ".join(columns)
             rows[table] = sorted(
                 (tuple(r) for r in conn.execute(f"SELECT {listed} FROM {table}").fetchall()),

@@ -57,6 +57,11 @@ def database_url(url: str) -> Iterator[None]:
         _database_url = before
 
 
+def current_database_url() -> str:
+    """The database of the test that runs now: "" for the data dir's SQLite file."""
+    return _database_url
+
+
 def make_settings(data_dir: Path, **overrides: Any) -> Settings:
     values: dict[str, Any] = {
         "data_dir": data_dir,

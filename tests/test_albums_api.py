@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import io
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,8 +24,15 @@ MEMBER = "/api/v1/albums/{album_id}/members/{username}"
 
 
 @pytest.fixture(scope="module")
-def archive(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    settings = make_settings(tmp_path_factory.mktemp("albums") / "data", registration="open")
+def archive(
+    tmp_path_factory: pytest.TempPathFactory,
+    module_database: Callable[[], str],
+) -> Iterator[LiveServer]:
+    settings = make_settings(
+        tmp_path_factory.mktemp("albums") / "data",
+        registration="open",
+        database_url=module_database(),
+    )
     with live_server(settings) as server:
         for name in ("admin", "owner", "helper", "looker", "stranger"):
             sign_up(server, name)  # the first account is the administrator

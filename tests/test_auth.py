@@ -18,6 +18,8 @@ from tests.support import (
     sign_up,
 )
 
+pytestmark = pytest.mark.usefixtures("engine")  # on SQLite and on PostgreSQL
+
 
 def test_signup_signs_in_and_first_user_is_admin(server: LiveServer) -> None:
     alice = sign_up(server, "alice")

@@ -10,7 +10,7 @@ not add it (422: only a photo's owner puts it in an album).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -69,10 +69,14 @@ ALBUM_MATRIX: dict[tuple[str, str], tuple[int, int, int, int, int, int, int]] = 
 
 @pytest.fixture(scope="module", params=[False, True], ids=["private", "public"])
 def world(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    module_database: Callable[[], str],
 ) -> Iterator[World]:
     data_dir: Path = tmp_path_factory.mktemp("albums-matrix") / "data"
-    settings = make_settings(data_dir, public_view=request.param, registration="open")
+    settings = make_settings(
+        data_dir, public_view=request.param, registration="open", database_url=module_database()
+    )
     with live_server(settings) as server:
         for name in ("admin", "owner", "other", "viewer", "contributor"):
             response = server.client().post(

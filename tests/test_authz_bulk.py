@@ -10,7 +10,7 @@ with public view off or on, and share links' holders get 401 for the whole reque
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -63,10 +63,14 @@ def body(world: World, role: str, action: str, photo_id: int) -> dict[str, Any]:
 
 @pytest.fixture(scope="module", params=[False, True], ids=["private", "public"])
 def world(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    module_database: Callable[[], str],
 ) -> Iterator[World]:
     data_dir: Path = tmp_path_factory.mktemp("bulk-matrix") / "data"
-    settings = make_settings(data_dir, public_view=request.param, registration="open")
+    settings = make_settings(
+        data_dir, public_view=request.param, registration="open", database_url=module_database()
+    )
     with live_server(settings) as server:
         for name in ("admin", "owner", "other"):  # the first account becomes the admin
             response = server.client().post(

@@ -12,7 +12,7 @@ from __future__ import annotations
 import io
 import itertools
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -548,11 +548,15 @@ def perform(world: World, role: str, method: str, path: str) -> int:
 
 @pytest.fixture(scope="module", params=[False, True], ids=["private", "public"])
 def world(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    module_database: Callable[[], str],
 ) -> Iterator[World]:
     public_view = request.param
     data_dir: Path = tmp_path_factory.mktemp("matrix") / "data"
-    settings = make_settings(data_dir, public_view=public_view, registration="open")
+    settings = make_settings(
+        data_dir, public_view=public_view, registration="open", database_url=module_database()
+    )
     with live_server(settings) as server:
         for name in ("admin", "owner", "other"):  # the first account becomes the admin
             response = server.client().post(

@@ -12,7 +12,7 @@ import socket
 import struct
 import time
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
@@ -153,8 +153,12 @@ def refused_bytes(case: str) -> tuple[str, bytes, int, str]:
 
 
 @pytest.fixture(scope="module")
-def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    with live_server(make_settings(tmp_path_factory.mktemp("bad") / "data")) as server:
+def live(
+    tmp_path_factory: pytest.TempPathFactory,
+    module_database: Callable[[], str],
+) -> Iterator[LiveServer]:
+    data = tmp_path_factory.mktemp("bad") / "data"
+    with live_server(make_settings(data, database_url=module_database())) as server:
         sign_up(server, "alice")
         sign_up(server, "bob")
         yield server

@@ -17,7 +17,7 @@ import json
 import re
 import select
 import socket
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,7 +27,7 @@ from PIL import Image
 
 from photoarchive.app import create_app
 from tests.processes import ServerProcess, distinct_jpeg, server_process
-from tests.support import PASSWORD
+from tests.support import PASSWORD, database_url
 
 MIB = 1024 * 1024
 PLANNED = 320 * MIB  # what each hostile request offers to send
@@ -171,9 +171,14 @@ STRANGERS: list[tuple[dict[str, str], bytes]] = [
 
 
 @pytest.fixture(scope="module")
-def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, object]]:
+def live(
+    tmp_path_factory: pytest.TempPathFactory, module_database: Callable[[], str]
+) -> Iterator[dict[str, object]]:
     data_dir = tmp_path_factory.mktemp("bodies") / "data"
-    with server_process(data_dir, PHOTOARCHIVE_MAX_UPLOAD_MB=str(UPLOAD_LIMIT_MB)) as server:
+    with (
+        database_url(module_database()),
+        server_process(data_dir, PHOTOARCHIVE_MAX_UPLOAD_MB=str(UPLOAD_LIMIT_MB)) as server,
+    ):
         client = server.client()
         signup = client.post(
             "/api/v1/auth/signup",

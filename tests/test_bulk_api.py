@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import io
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -52,8 +52,13 @@ class World:
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    settings = make_settings(tmp_path_factory.mktemp("bulk") / "data")
+def world(
+    tmp_path_factory: pytest.TempPathFactory,
+    module_database: Callable[[], str],
+) -> Iterator[World]:
+    settings = make_settings(
+        tmp_path_factory.mktemp("bulk") / "data", database_url=module_database()
+    )
     with live_server(settings) as server:
         alice_page = sign_up(server, "alice")
         sign_up(server, "bob")

@@ -6,6 +6,7 @@ from dataclasses import fields
 from pathlib import Path
 
 import httpx
+import pytest
 from jinja2 import DictLoader, Environment
 
 from photoarchive.library.photos import Photo
@@ -20,6 +21,8 @@ from tests.support import (
     sign_up,
     upload,
 )
+
+pytestmark = pytest.mark.usefixtures("engine")  # on SQLite and on PostgreSQL
 
 PHOTO = PHOTOS / "cameras" / "Canon_40D.jpg"
 OTHERS = ("Canon_40D.jpg", "Fujifilm_FinePix_E500.jpg", "Nikon_D70.jpg")

@@ -21,6 +21,8 @@ from tests.support import PASSWORD, LiveServer, form_post, live_server, make_set
 
 NEW_PASSWORD = "a brand new passphrase"
 
+pytestmark = pytest.mark.usefixtures("engine")  # on SQLite and on PostgreSQL
+
 
 @pytest.fixture
 def pool(moto: S3Server) -> Pool:

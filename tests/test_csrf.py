@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -50,8 +50,13 @@ def concrete(path: str, values: dict[str, str]) -> str:
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, object]]:
-    settings = make_settings(tmp_path_factory.mktemp("csrf") / "data")
+def world(
+    tmp_path_factory: pytest.TempPathFactory,
+    module_database: Callable[[], str],
+) -> Iterator[dict[str, object]]:
+    settings = make_settings(
+        tmp_path_factory.mktemp("csrf") / "data", database_url=module_database()
+    )
     with live_server(settings) as server:
         alice = sign_up(server, "alice")  # the first account: an administrator
         sign_up(server, "bob")

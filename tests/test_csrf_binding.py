@@ -7,7 +7,7 @@ victim's session cookie.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -28,8 +28,12 @@ from tests.test_csrf import CSRF_MESSAGE, jpeg
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, object]]:
-    with live_server(make_settings(tmp_path_factory.mktemp("binding") / "data")) as server:
+def world(
+    tmp_path_factory: pytest.TempPathFactory,
+    module_database: Callable[[], str],
+) -> Iterator[dict[str, object]]:
+    data = tmp_path_factory.mktemp("binding") / "data"
+    with live_server(make_settings(data, database_url=module_database())) as server:
         alice = sign_up(server, "alice")
         bob = sign_up(server, "bob")
         photo = upload_bytes(alice, "a.jpg", jpeg((10, 20, 30))).json()["items"][0]["id"]

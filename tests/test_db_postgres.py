@@ -190,6 +190,33 @@ def test_two_writers_of_one_photos_words_both_reach_the_search_index(postgres_ur
     run(postgres_url, body)
 
 
+def test_comments_past_what_a_tsvector_holds_are_still_taken(postgres_url: str) -> None:
+    """A tsvector holds 1 MB of words; a photo's comments, each short, can say more. The
+    comment is still saved, and the words that fit (from the start) are still found."""
+
+    async def body(db: PostgresDatabase) -> None:
+        owner = await db.fetchval(
+            "INSERT INTO users (username, username_key, email, email_key, created_at)"
+            " VALUES ('ann', 'ann', 'a@x.org', 'a@x.org', '2025') RETURNING id"
+        )
+        photo = await db.fetchval(
+            "INSERT INTO photos (owner_id, sha256, bytes, content_type, width, height,"
+            " preview_width, created_at, caption) VALUES (?, ?, 1, 'image/jpeg', 1, 1, 1, '2025',"
+            " 'lighthouse') RETURNING id",
+            (owner, "cd" * 32),
+        )
+        words = " ".join(f"w{n:07x}{n * 7919:09x}" for n in range(120_000))  # 2 MB, all distinct
+        await db.execute(
+            "INSERT INTO comments (photo_id, author_id, text, created_at) VALUES (?, ?, ?, '2025')",
+            (photo, owner, words),
+        )
+        found = "SELECT photo_id FROM photo_text WHERE words @@ search_phrase(?, FALSE)"
+        for word in ("lighthouse", words.split()[0], words.split()[1000]):
+            assert await db.fetchval(found, (word,)) == photo
+
+    run(postgres_url, body)
+
+
 async def _until_a_writer_waits_on_a_lock(db: PostgresDatabase) -> None:
     for _ in range(HANG * 100):
         waiting = await db.fetchval(

@@ -195,8 +195,11 @@ def test_a_heif_the_decoder_refuses_is_undecodable(tmp_path: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    with live_server(make_settings(tmp_path_factory.mktemp("budget") / "data")) as server:
+def live(
+    tmp_path_factory: pytest.TempPathFactory, module_database: Callable[[], str]
+) -> Iterator[LiveServer]:
+    data = tmp_path_factory.mktemp("budget") / "data"
+    with live_server(make_settings(data, database_url=module_database())) as server:
         yield server
 
 

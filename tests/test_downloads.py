@@ -8,7 +8,7 @@ import io
 import json
 import subprocess
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -50,9 +50,12 @@ class Archive:
 
 
 @pytest.fixture(scope="module")
-def archive(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Archive]:
+def archive(
+    tmp_path_factory: pytest.TempPathFactory, module_database: Callable[[], str]
+) -> Iterator[Archive]:
     data_dir = tmp_path_factory.mktemp("downloads") / "data"
-    with live_server(make_settings(data_dir, max_download_items=LIMIT)) as server:
+    settings = make_settings(data_dir, max_download_items=LIMIT, database_url=module_database())
+    with live_server(settings) as server:
         sign_up(server, "admin")  # the first account is the administrator
         sign_up(server, "alice")
         sign_up(server, "bob")

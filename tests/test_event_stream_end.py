@@ -31,6 +31,8 @@ from tests.support import (
 )
 from tests.test_events import HANG_TIMEOUT, Stream, listen, wait_for
 
+pytestmark = pytest.mark.usefixtures("engine")  # on SQLite and on PostgreSQL
+
 # Short, so that the stream's scheduled checks come often; the test never times them.
 KEEPALIVE_SECONDS = 0.2
 CAMERA = sorted((PHOTOS / "cameras").glob("*.jpg"))[0]

@@ -23,6 +23,8 @@ from tests.support import (
     upload,
 )
 
+pytestmark = pytest.mark.usefixtures("engine")  # on SQLite and on PostgreSQL
+
 CAMERAS = sorted((PHOTOS / "cameras").glob("*.jpg"))
 # Bounds a hang (an event that never comes, a stream that never ends); never what is tested.
 HANG_TIMEOUT = 60.0

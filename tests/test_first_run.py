@@ -27,6 +27,8 @@ from tests.support import (
     upload,
 )
 
+pytestmark = pytest.mark.usefixtures("engine")  # on SQLite and on PostgreSQL
+
 DAY = 86400.0
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import httpx
 import pytest
@@ -25,8 +25,12 @@ COMPARED = ("content-type", "content-length", "etag", "cache-control", "content-
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, object]]:
-    with live_server(make_settings(tmp_path_factory.mktemp("http") / "data")) as server:
+def world(
+    tmp_path_factory: pytest.TempPathFactory,
+    module_database: Callable[[], str],
+) -> Iterator[dict[str, object]]:
+    data = tmp_path_factory.mktemp("http") / "data"
+    with live_server(make_settings(data, database_url=module_database())) as server:
         alice = sign_up(server, "alice")  # the first account: an administrator
         photo = upload_bytes(alice, "a.jpg", jpeg((90, 30, 30))).json()["items"][0]
         yield {"server": server, "alice": alice, "photo": photo}

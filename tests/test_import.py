@@ -16,7 +16,9 @@ import pytest
 from PIL import Image
 
 from tests.cloud import REGION, S3Server
-from tests.support import PASSWORD, PHOTOS
+from tests.support import PASSWORD, PHOTOS, current_database_url, make_settings, run_sql
+
+pytestmark = pytest.mark.usefixtures("engine")  # on SQLite and on PostgreSQL
 
 CLI = [sys.executable, "-m", "photoarchive"]
 
@@ -26,6 +28,7 @@ def env(tmp_path: Path) -> dict[str, str]:
     values = {
         **{k: v for k, v in os.environ.items() if not k.startswith("PHOTOARCHIVE_")},
         "PHOTOARCHIVE_DATA_DIR": str(tmp_path / "data"),
+        "PHOTOARCHIVE_DATABASE_URL": current_database_url(),
         "PHOTOARCHIVE_ARGON2_MEMORY_KIB": "1024",
         "PHOTOARCHIVE_ARGON2_TIME_COST": "1",
     }
@@ -47,8 +50,8 @@ def run_import(env: dict[str, str], *args: str | Path) -> subprocess.CompletedPr
 
 
 def rows(env: dict[str, str], sql: str) -> list[tuple]:
-    with sqlite3.connect(Path(env["PHOTOARCHIVE_DATA_DIR"]) / "photoarchive.sqlite3") as conn:
-        return conn.execute(sql).fetchall()
+    archive = make_settings(Path(env["PHOTOARCHIVE_DATA_DIR"]))
+    return [tuple(row) for row in run_sql(archive, sql)]
 
 
 def leftovers(env: dict[str, str]) -> list[Path]:
@@ -182,6 +185,8 @@ def test_an_interrupted_import_resumes_where_it_stopped(
 
 def photo_count(env: dict[str, str]) -> int:
     """Photos stored so far, read without waiting on the importer's write lock."""
+    if env["PHOTOARCHIVE_DATABASE_URL"]:  # PostgreSQL's reads never wait for a writer
+        return int(rows(env, "SELECT COUNT(*) FROM photos")[0][0])
     database = Path(env["PHOTOARCHIVE_DATA_DIR"]) / "photoarchive.sqlite3"
     try:
         with sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=0.2) as conn:

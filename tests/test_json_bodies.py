@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 
@@ -49,8 +49,12 @@ NOT_JSON = [
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    with live_server(make_settings(tmp_path_factory.mktemp("json") / "data")) as live:
+def server(
+    tmp_path_factory: pytest.TempPathFactory,
+    module_database: Callable[[], str],
+) -> Iterator[LiveServer]:
+    data = tmp_path_factory.mktemp("json") / "data"
+    with live_server(make_settings(data, database_url=module_database())) as live:
         client = live.client()
         alice = {"username": "alice", "email": "alice@example.org", "password": PASSWORD}
         signed = client.post("/api/v1/auth/signup", json=alice)

@@ -27,6 +27,8 @@ from tests.support import (
     upload_bytes,
 )
 
+pytestmark = pytest.mark.usefixtures("engine")  # on SQLite and on PostgreSQL
+
 SOURCES = sorted([*(REPO / "templates").rglob("*.html"), *(REPO / "static" / "js").glob("*.js")])
 UPLOAD_LABELS = [label for labels in UPLOAD_FORMATS.values() for label in labels]
 

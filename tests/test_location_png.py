@@ -9,6 +9,8 @@ from PIL import Image, PngImagePlugin
 
 from tests.support import LiveServer, api_login, sign_up, upload_bytes
 
+pytestmark = pytest.mark.usefixtures("engine")  # on SQLite and on PostgreSQL
+
 
 def _exif_with_gps() -> bytes:
     exif = Image.Exif()

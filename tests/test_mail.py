@@ -30,6 +30,8 @@ from tests.support import (
     sign_up,
 )
 
+pytestmark = pytest.mark.usefixtures("engine")  # on SQLite and on PostgreSQL
+
 NEW_PASSWORD = "a brand new passphrase"
 SENDER = "Family photos <photos@example.org>"
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import httpx
+import pytest
 
 from photoarchive.web.mediacache import RenditionBodies
 from tests.support import (
@@ -18,6 +19,8 @@ from tests.support import (
     sign_up,
     upload,
 )
+
+pytestmark = pytest.mark.usefixtures("engine")  # on SQLite and on PostgreSQL
 
 PHOTO = PHOTOS / "cameras" / "Canon_40D.jpg"
 

@@ -29,8 +29,11 @@ from tests.support import (
     make_settings,
     parse,
     sign_up,
+    sqlite_only,
     upload,
 )
+
+pytestmark = pytest.mark.usefixtures("engine")  # on SQLite and on PostgreSQL
 
 GEOTAGGED = [PHOTOS / "gps" / "DSCN0010.jpg", PHOTOS / "heic" / "IMG_5195.HEIC"]
 
@@ -101,6 +104,7 @@ def test_location_is_the_owners_alone(tmp_path: Path) -> None:
                 _check_original_without_location(client, pid, path, who)
 
 
+@sqlite_only  # rewinds PRAGMA user_version; PostgreSQL's migrations are applied once each
 def test_an_archive_from_older_code_has_its_location_patches_worked_out_again(
     tmp_path: Path,
 ) -> None:

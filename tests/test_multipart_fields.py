@@ -4,7 +4,7 @@ fails: every answer is the client's error with a message, and every file gets a 
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -63,8 +63,11 @@ def detail(response: httpx.Response) -> str:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    with live_server(make_settings(tmp_path_factory.mktemp("fields") / "data")) as live:
+def server(
+    tmp_path_factory: pytest.TempPathFactory, module_database: Callable[[], str]
+) -> Iterator[LiveServer]:
+    data = tmp_path_factory.mktemp("fields") / "data"
+    with live_server(make_settings(data, database_url=module_database())) as live:
         sign_up(live, "alice")
         yield live
 

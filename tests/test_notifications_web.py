@@ -4,9 +4,12 @@ the live event that goes to the person told and to nobody else."""
 from __future__ import annotations
 
 import httpx
+import pytest
 
 from tests.support import PHOTOS, LiveServer, api_login, csrf, form_post, parse, sign_up, upload
 from tests.test_events import listen
+
+pytestmark = pytest.mark.usefixtures("engine")  # on SQLite and on PostgreSQL
 
 PHOTO = PHOTOS / "gps" / "DSCN0010.jpg"
 

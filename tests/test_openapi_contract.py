@@ -17,6 +17,8 @@ from jsonschema import Draft202012Validator
 
 from tests.support import PHOTOS, LiveServer, api_login, sign_up, upload
 
+pytestmark = pytest.mark.usefixtures("engine")  # on SQLite and on PostgreSQL
+
 METHODS = ("get", "put", "post", "delete", "patch")
 
 

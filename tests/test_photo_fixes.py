@@ -18,7 +18,7 @@ from PIL import Image
 
 from photoarchive.accounts.passwords import Passwords
 from photoarchive.accounts.users import User
-from photoarchive.db import Database
+from photoarchive.db import Database, PostgresDatabase
 from photoarchive.errors import Forbidden, Invalid, NotFound
 from photoarchive.library import (
     blobs,
@@ -39,6 +39,8 @@ from tests.support import PHOTOS, FrozenClock, make_settings
 from tests.test_neighbours import person, photo_of, scenario
 from tests.test_write_rules import ControlledStore, Pause, WatchedDatabase
 from tests.test_write_rules import scenario as write_scenario
+
+pytestmark = pytest.mark.usefixtures("engine")  # on SQLite and on PostgreSQL
 
 SIDEWAYS = PHOTOS / "orientation" / "landscape_6.jpg"  # 450x600 stored, EXIF 6: 600x450 upright
 RED = (255, 0, 0)
@@ -313,7 +315,7 @@ def test_turns_asked_at_once_end_with_the_renditions_of_the_last(tmp_path: Path)
     scenario(tmp_path, body)
 
 
-class DeletionPausingDatabase(Database):
+class DeletionPausingDatabase:
     """The real database, stopping a photo's deletion just before its row goes (after the
     deleter read the photo), while the test's `before_delete` is set."""
 
@@ -323,7 +325,15 @@ class DeletionPausingDatabase(Database):
         if self.before_delete is not None and sql.startswith("DELETE FROM photos WHERE"):
             pause, self.before_delete = self.before_delete, None
             await pause.stop()
-        return await super().execute(sql, params)
+        return await super().execute(sql, params)  # type: ignore[misc]
+
+
+class DeletionPausingSQLite(DeletionPausingDatabase, Database):
+    pass
+
+
+class DeletionPausingPostgres(DeletionPausingDatabase, PostgresDatabase):
+    pass
 
 
 def test_a_photo_turned_after_its_deleter_read_it_leaves_no_renditions(tmp_path: Path) -> None:
@@ -345,7 +355,8 @@ def test_a_photo_turned_after_its_deleter_read_it_leaves_no_renditions(tmp_path:
 
     async def run() -> None:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        db = DeletionPausingDatabase(settings.database_path)
+        url = settings.database_url
+        db = DeletionPausingPostgres(url) if url else DeletionPausingSQLite(settings.database_path)
         await db.open()
         svc = Services(
             settings=settings,

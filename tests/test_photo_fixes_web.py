@@ -29,9 +29,12 @@ from tests.support import (
     make_settings,
     parse,
     sign_up,
+    sqlite_only,
     upload,
 )
 from tests.test_store_failure import server_on_small_disk  # noqa: F401  # a fixture
+
+pytestmark = pytest.mark.usefixtures("engine")  # on SQLite and on PostgreSQL
 
 PHOTO = PHOTOS / "cameras" / "Nikon_D70.jpg"
 FULL_DISK_PHOTO = PHOTOS / "cameras" / "Reconyx_HC500_Hyperfire.jpg"  # a preview of ~180 KiB
@@ -88,11 +91,13 @@ def test_a_turn_keeps_the_original_and_serves_turned_renditions_under_new_urls(
     # Everyone who sees the photo sees it turned.
     seen = api_login(archive, "other").get(f"/api/v1/photos/{photo_id}").json()
     assert seen["rotation"] == 90 and seen["urls"]["thumbnail"] == urls["thumbnail"]
-    checked = run_cli(archive.settings.data_dir, "verify", "--checksums")
-    assert checked.returncode == 0, checked.stdout + checked.stderr
-    assert "0 problems" in checked.stdout
+    if not archive.settings.database_url:  # verify reads a SQLite archive only, for now
+        checked = run_cli(archive.settings.data_dir, "verify", "--checksums")
+        assert checked.returncode == 0, checked.stdout + checked.stderr
+        assert "0 problems" in checked.stdout
 
 
+@sqlite_only  # verify reads a SQLite archive only, for now
 def test_verify_regenerates_a_lost_turned_rendition_turned(archive: LiveServer) -> None:
     owner = api_login(archive, "owner")
     photo = uploaded(owner)
@@ -214,6 +219,7 @@ def test_a_turn_in_a_bucket_keeps_the_original_and_removes_the_old_renditions(
     assert rendition_key(digest, "preview") not in keys
 
 
+@sqlite_only  # verify reads a SQLite archive only, for now
 def test_verify_deletes_a_rendition_of_a_turn_no_photo_is_shown_at(archive: LiveServer) -> None:
     """A rendition left over from a turn (its delete failed) is a leftover, though the photo
     and its original are still there."""

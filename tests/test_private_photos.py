@@ -29,6 +29,8 @@ from tests.support import (
 from tests.test_import import env as env
 from tests.test_import import rows, run_import
 
+pytestmark = pytest.mark.usefixtures("engine")  # on SQLite and on PostgreSQL
+
 CAMERAS = sorted((PHOTOS / "cameras").glob("*.jpg"))
 
 

@@ -26,6 +26,8 @@ from tests.support import (
 )
 from tests.test_quotas import noise_jpeg
 
+pytestmark = pytest.mark.usefixtures("engine")  # on SQLite and on PostgreSQL
+
 MB = 1024 * 1024
 
 

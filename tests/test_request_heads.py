@@ -9,7 +9,7 @@ from __future__ import annotations
 import select
 import socket
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -17,18 +17,24 @@ import pytest
 
 from photoarchive.web.server import MAX_HEAD_BYTES, MAX_HEADERS
 from tests.processes import ServerProcess, server_process
+from tests.support import database_url
 
 HANG = 60.0  # bounds a hang; never the thing measured
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+def server(
+    tmp_path_factory: pytest.TempPathFactory, module_database: Callable[[], str]
+) -> Iterator[ServerProcess]:
     data_dir = Path(tmp_path_factory.mktemp("heads")) / "data"
-    with server_process(
-        data_dir,
-        PHOTOARCHIVE_REQUEST_HEAD_TIMEOUT_SECONDS="2",
-        PHOTOARCHIVE_EVENT_KEEPALIVE_SECONDS="0.5",
-    ) as live:
+    with (
+        database_url(module_database()),
+        server_process(
+            data_dir,
+            PHOTOARCHIVE_REQUEST_HEAD_TIMEOUT_SECONDS="2",
+            PHOTOARCHIVE_EVENT_KEEPALIVE_SECONDS="0.5",
+        ) as live,
+    ):
         yield live
 
 

@@ -8,7 +8,6 @@ import hashlib
 import io
 import os
 import socket
-import sqlite3
 import subprocess
 import sys
 import threading
@@ -28,9 +27,12 @@ from tests.support import (
     api_login,
     live_server,
     make_settings,
+    run_sql,
     sign_up,
     upload,
 )
+
+pytestmark = pytest.mark.usefixtures("engine")  # on SQLite and on PostgreSQL
 
 
 def test_wrong_credentials_stop_start_up_with_a_clear_message(
@@ -230,9 +232,10 @@ def test_location_patches_are_worked_out_again_from_originals_in_a_bucket(
         photo_id = upload(alice, path).json()["items"][0]["id"]
         blanked = api_login(server, "bob").get(f"/media/{photo_id}/original").content
     assert blanked != path.read_bytes()
-    with sqlite3.connect(settings.database_path) as conn:  # as the upgrade's migration leaves it
-        stored = conn.execute("SELECT location_patches FROM photos").fetchone()[0]
-        conn.execute("UPDATE photos SET location_patches = ?", (rechecks.RECHECK,))
+    stored = _patches(settings)
+    run_sql(  # as the upgrade's migration leaves it
+        settings, "UPDATE photos SET location_patches = ?", (rechecks.RECHECK,)
+    )
     with live_server(settings) as server:  # its start works through what is marked
         deadline = time.monotonic() + 60  # bounds a hang; the wait is for the re-check
         while (now := _patches(settings)) == rechecks.RECHECK:
@@ -244,5 +247,4 @@ def test_location_patches_are_worked_out_again_from_originals_in_a_bucket(
 
 
 def _patches(settings: Settings) -> str:
-    with sqlite3.connect(settings.database_path) as conn:
-        return conn.execute("SELECT location_patches FROM photos").fetchone()[0]
+    return str(run_sql(settings, "SELECT location_patches FROM photos")[0][0])

@@ -12,12 +12,15 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+import pytest
 import schemathesis
 from PIL import Image
 from schemathesis.config import SchemathesisConfig
 from schemathesis.engine import events
 
 from tests.support import api_login, live_server, make_settings, sign_up
+
+pytestmark = pytest.mark.usefixtures("engine")  # on SQLite and on PostgreSQL
 
 MAX_EXAMPLES = 12
 # Requests that would end the very token the run signs its requests with.

@@ -26,6 +26,8 @@ from tests.support import (
     upload_bytes,
 )
 
+pytestmark = pytest.mark.usefixtures("engine")  # on SQLite and on PostgreSQL
+
 
 def policy(response: httpx.Response) -> dict[str, list[str]]:
     header = response.headers.get("content-security-policy")

@@ -8,10 +8,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import httpx
+import pytest
 
 from photoarchive.library import bulk
 from tests.support import LiveServer, Page, csrf, live_server, make_settings, parse, sign_up
 from tests.test_bulk_api import jpeg
+
+pytestmark = pytest.mark.usefixtures("engine")  # on SQLite and on PostgreSQL
 
 
 def bar_of(client: httpx.Client, url: str) -> tuple[Page, list[str]]:

@@ -11,16 +11,29 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 from tests.processes import START_TIMEOUT
-from tests.support import free_socket
+from tests.support import current_database_url, free_socket, sqlite_only
+
+pytestmark = pytest.mark.usefixtures("engine")  # on SQLite and on PostgreSQL
+
+
+def archive_env(data_dir: Path, **more: str) -> dict[str, str]:
+    """This process's environment, with the data dir and the engine's database."""
+    return {
+        **os.environ,
+        "PHOTOARCHIVE_DATA_DIR": str(data_dir),
+        "PHOTOARCHIVE_DATABASE_URL": current_database_url(),
+        **more,
+    }
 
 
 def test_serve_process_answers_healthz(tmp_path: Path) -> None:
     sock = free_socket()
     port = sock.getsockname()[1]
     sock.close()
-    env = {**os.environ, "PHOTOARCHIVE_DATA_DIR": str(tmp_path / "data")}
+    env = archive_env(tmp_path / "data")
     log_path = tmp_path / "serve.log"
     command = ["serve", "--host", "127.0.0.1", "--port", str(port)]
     with log_path.open("wb") as log:  # a file, not a pipe nobody reads until the end
@@ -48,7 +61,8 @@ def test_serve_process_answers_healthz(tmp_path: Path) -> None:
         assert response.json() == {"status": "ok"}
         secret = tmp_path / "data" / "secret_key"
         assert secret.stat().st_mode & 0o777 == 0o600
-        assert (tmp_path / "data" / "photoarchive.sqlite3").exists()
+        sqlite_file = (tmp_path / "data" / "photoarchive.sqlite3").exists()
+        assert sqlite_file == (not current_database_url())  # no file made beside PostgreSQL
         health = subprocess.run(
             [sys.executable, "-m", "photoarchive", "healthcheck"],
             env={**env, "PHOTOARCHIVE_PORT": str(port)},
@@ -103,7 +117,7 @@ def photoarchive(env: dict[str, str], *args: str, stdin: str = "") -> subprocess
 
 
 def test_users_create_reads_the_password_from_stdin(tmp_path: Path) -> None:
-    env = {**os.environ, "PHOTOARCHIVE_DATA_DIR": str(tmp_path)}
+    env = archive_env(tmp_path)
     command = ["users", "create", "root", "--email", "root@example.org", "--admin"]
     made = photoarchive(env, *command, stdin=PASSWORD_LINE)
     assert made.returncode == 0, made.stderr
@@ -114,6 +128,7 @@ def test_users_create_reads_the_password_from_stdin(tmp_path: Path) -> None:
     assert version.stdout.strip() == "photoarchive 0.1.0"
 
 
+@sqlite_only  # rewinds PRAGMA user_version; PostgreSQL's migrations are applied once each
 def test_an_upgrade_that_fails_stops_the_server_and_changes_nothing(tmp_path: Path) -> None:
     data = tmp_path / "data"
     env = {**os.environ, "PHOTOARCHIVE_DATA_DIR": str(data)}
@@ -141,7 +156,7 @@ def test_the_access_log_keeps_links_and_tokens_out(tmp_path: Path) -> None:
     sock = free_socket()
     port = sock.getsockname()[1]
     sock.close()
-    env = {**os.environ, "PHOTOARCHIVE_DATA_DIR": str(tmp_path / "data"), "PYTHONUNBUFFERED": "1"}
+    env = archive_env(tmp_path / "data", PYTHONUNBUFFERED="1")
     log_path = tmp_path / "serve.log"
     command = ["serve", "--host", "127.0.0.1", "--port", str(port), "--access-log"]
     with log_path.open("wb") as log:

@@ -23,6 +23,8 @@ from tests.support import (
 )
 from tests.test_openapi_contract import check
 
+pytestmark = pytest.mark.usefixtures("engine")  # on SQLite and on PostgreSQL
+
 CAMERAS = sorted((PHOTOS / "cameras").glob("*.jpg"))
 SHARES = "/api/v1/shares"
 ONE = "/api/v1/shares/{share_id}"

@@ -26,6 +26,8 @@ from tests.support import (
     upload,
 )
 
+pytestmark = pytest.mark.usefixtures("engine")  # on SQLite and on PostgreSQL
+
 GPS = PHOTOS / "gps" / "DSCN0010.jpg"
 CAMERAS = sorted((PHOTOS / "cameras").glob("*.jpg"))
 SECRET = "a family secret"

@@ -13,6 +13,8 @@ import pytest
 from tests.processes import ServerProcess, run_cli, server_process
 from tests.support import PASSWORD, PHOTOS, api_login, fill, small_filesystem, upload_bytes
 
+pytestmark = pytest.mark.usefixtures("engine")  # on SQLite and on PostgreSQL
+
 PHOTO = PHOTOS / "cameras" / "Reconyx_HC500_Hyperfire.jpg"  # 416 KiB; its preview is ~180 KiB
 PAGE = 4096
 
@@ -69,5 +71,6 @@ def test_a_full_disk_answers_507_and_leaves_nothing(
     assert accepted.status_code == 201, accepted.text
     photo_id = accepted.json()["items"][0]["id"]
     assert alice.get(f"/media/{photo_id}/original").content == data
-    check = run_cli(server.settings.data_dir, "verify", "--grace", "0")
-    assert check.returncode == 0, check.stdout
+    if not server.settings.database_url:  # verify reads a SQLite archive only, for now
+        check = run_cli(server.settings.data_dir, "verify", "--grace", "0")
+        assert check.returncode == 0, check.stdout

@@ -21,6 +21,8 @@ from tests.support import (
     sign_up,
 )
 
+pytestmark = pytest.mark.usefixtures("engine")  # on SQLite and on PostgreSQL
+
 LOGIN = "/api/v1/auth/login"
 WRONG = "wrong-password"
 

@@ -4,12 +4,14 @@ browser to rewrite when the setting is automatic)."""
 
 from __future__ import annotations
 
-import sqlite3
 from html.parser import HTMLParser
 
 import httpx
+import pytest
 
 from tests.support import PHOTOS, LiveServer, form_post, sign_up, upload
+
+pytestmark = pytest.mark.usefixtures("engine")  # on SQLite and on PostgreSQL
 
 LA = "America/Los_Angeles"
 CANON = PHOTOS / "cameras" / "Canon_40D.jpg"  # DateTimeOriginal 2008:05:30 15:56:01, no offset
@@ -70,7 +72,7 @@ def one_photo(server: LiveServer) -> tuple[httpx.Client, int]:
     photo_id = upload(alice, CANON).json()["items"][0]["id"]
     comment = form_post(alice, f"/photos/{photo_id}/comments", {"text": "Nice"})
     assert comment.status_code == 303
-    with sqlite3.connect(server.settings.database_path) as conn:  # a known moment for each
+    with server.db() as conn:  # a known moment for each
         conn.execute("UPDATE photos SET created_at = ?", (UPLOADED,))
         conn.execute("UPDATE comments SET created_at = ?", (COMMENTED,))
     return alice, photo_id
@@ -158,5 +160,4 @@ def test_the_setting_needs_a_signed_in_person(server: LiveServer) -> None:
     guest = server.client()
     response = form_post(guest, "/settings/time-zone", {"time_zone": LA})
     assert response.status_code in (303, 401)
-    with sqlite3.connect(server.settings.database_path) as conn:
-        assert conn.execute("SELECT COUNT(*) FROM user_preferences").fetchone()[0] == 0
+    assert server.count("user_preferences") == 0

@@ -12,14 +12,18 @@ from collections.abc import AsyncIterator
 from datetime import datetime
 from pathlib import Path
 
+import pytest
+
 from photoarchive.accounts import users
 from photoarchive.accounts.passwords import Passwords
-from photoarchive.db import Database
+from photoarchive.db import build_database
 from photoarchive.library import photos, zips
 from photoarchive.services import DecodeSlots, Services
 from photoarchive.storage.local import LocalBlobStore
 from tests.support import PHOTOS, api_login, live_server, make_settings, sign_up, upload
 from tests.test_redaction_xmp import _exiftool
+
+pytestmark = pytest.mark.usefixtures("engine")  # on SQLite and on PostgreSQL
 
 WHEN = datetime(2019, 7, 14, 16, 30, 2)
 
@@ -85,7 +89,7 @@ def test_originals_go_out_as_the_viewer_may_have_them(tmp_path: Path) -> None:
         photo_id = upload(api_login(server, "alice"), source).json()["items"][0]["id"]
 
     async def zip_for(name: str) -> bytes:
-        db = Database(settings.database_path, readers=1)
+        db = build_database(settings, readers=1)
         await db.open()
         svc = Services(
             settings=settings,

@@ -1,6 +1,6 @@
 """Full-text search as PostgreSQL answers it (see migrations_pg/0020_search.sql): the same
-questions as db/search.py asks of SQLite's FTS5, with the same answers, from tsvector columns
-kept in step by triggers.
+questions as db/search.py asks of SQLite's FTS5, with the same answers (but for the few letters
+that unaccent spells out, see there), from tsvector columns kept in step by triggers.
 
 A phrase reaches the server as bound text and becomes a query there, by `search_phrase`, from
 the words the index's own reading finds in it: whatever a person typed (quotes, `*`, `&`, `!`,

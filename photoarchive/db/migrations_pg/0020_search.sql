@@ -7,6 +7,8 @@
 -- punctuation, symbols, emoji) separates them. The 'simple' configuration then keeps every
 -- word as it is, unstemmed, so "parties" never finds "party" here either. The separators are
 -- listed rather than asked of the server's locale, so that every server reads them alike.
+-- One difference remains: unaccent also spells out letters that FTS5 keeps as they are (ß as
+-- ss, æ as ae, œ as oe, the ligature ﬁ as fi, ½ as 1/2), so here "strasse" finds "Straße" too.
 CREATE EXTENSION IF NOT EXISTS unaccent;
 
 CREATE FUNCTION search_text(value TEXT) RETURNS TEXT
@@ -27,6 +29,10 @@ $$;
 
 -- Several texts as one vector, as FTS5 keeps a row's columns: a phrase never runs from the end
 -- of one into the start of the next (a gap of one position, left by a lexeme taken out again).
+-- A tsvector holds at most 1 MB, which only a photo's comments can outgrow (each is short, their
+-- number is not): a part that does not fit is read from its start, as much of it as fits, so
+-- that a comment is never refused for the index's sake. Only a long part can overflow, so only
+-- a long one pays for the exception block.
 CREATE FUNCTION search_columns(VARIADIC parts TEXT[]) RETURNS tsvector
 LANGUAGE plpgsql STABLE PARALLEL SAFE AS $$
 DECLARE
@@ -34,7 +40,19 @@ DECLARE
   part TEXT;
 BEGIN
   FOREACH part IN ARRAY parts LOOP
-    joined := joined || ''' '':1'::tsvector || search_vector(part);
+    part := COALESCE(part, '');
+    IF length(part) <= 100000 THEN
+      joined := joined || ''' '':1'::tsvector || search_vector(part);
+      CONTINUE;
+    END IF;
+    LOOP
+      BEGIN
+        joined := joined || ''' '':1'::tsvector || search_vector(part);
+        EXIT;
+      EXCEPTION WHEN program_limit_exceeded THEN
+        part := left(part, LEAST(length(part) * 3 / 4, 1000000));
+      END;
+    END LOOP;
   END LOOP;
   RETURN ts_delete(joined, ' ');
 END
