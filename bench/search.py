@@ -12,6 +12,10 @@ signed-in member, the first page of 30) runs each query `--rounds` times, the tw
 alternating, and every call is timed. Rows: a common word, a word of middling frequency, a rare
 word, a prefix, two words, a filtered search (`year:` and a word), a phrase, an exclusion.
 
+With `--postgres URL` (a server's, whose user may create databases) each archive is then copied
+into a fresh PostgreSQL database of that server (`bench_search_<size>`, replaced) by the app's own
+`db copy`, analysed, and searched there.
+
 Targets: p50 under 20 ms at 100,000 photos; p99 at 100,000 within 1.5x of p99 at 1,000.
 Prints the table and writes it to bench/results/search.md. Not a test: nothing is asserted.
 """
@@ -36,7 +40,10 @@ from photoarchive.accounts import users  # noqa: E402
 from photoarchive.accounts.passwords import Passwords  # noqa: E402
 from photoarchive.accounts.users import User  # noqa: E402
 from photoarchive.db import Database  # noqa: E402
+from photoarchive.db.engine import build_database  # noqa: E402
+from photoarchive.db.postgres import PostgresDatabase  # noqa: E402
 from photoarchive.library import search  # noqa: E402
+from photoarchive.ops.db_copy import copy_database  # noqa: E402
 from photoarchive.services import DecodeSlots, Services  # noqa: E402
 from photoarchive.settings import Settings  # noqa: E402
 from photoarchive.storage.local import LocalBlobStore  # noqa: E402
@@ -373,9 +380,32 @@ def queries() -> dict[str, str]:
     }
 
 
-async def _services(path: Path) -> Services:
-    settings = Settings(data_dir=path.parent, argon2_memory_kib=1024, argon2_time_cost=1)
-    db = Database(path)
+async def to_postgres(path: Path, server: str, count: int) -> str:
+    """The URL of a new database on `server` holding a copy of the archive at `path`."""
+    import psycopg
+
+    name = f"bench_search_{count}"
+    async with await psycopg.AsyncConnection.connect(server, autocommit=True) as conn:
+        await conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        await conn.execute(f"CREATE DATABASE {name}")
+    url = server.rsplit("/", 1)[0] + "/" + name
+    source, target = Database(path, readers=1), PostgresDatabase(url, 2)
+    await source.open()
+    await target.open()
+    try:
+        await copy_database(source, target)
+        await target.execute("ANALYZE")
+    finally:
+        await source.close()
+        await target.close()
+    return url
+
+
+async def _services(path: Path, url: str = "") -> Services:
+    settings = Settings(
+        data_dir=path.parent, database_url=url, argon2_memory_kib=1024, argon2_time_cost=1
+    )
+    db = build_database(settings)
     await db.open()
     return Services(
         settings=settings,
@@ -386,8 +416,10 @@ async def _services(path: Path) -> Services:
     )
 
 
-async def measure(paths: dict[int, Path], rounds: int) -> dict[tuple[str, int], list[float]]:
-    by_size = {size: await _services(path) for size, path in paths.items()}
+async def measure(
+    paths: dict[int, Path], rounds: int, urls: dict[int, str]
+) -> dict[tuple[str, int], list[float]]:
+    by_size = {size: await _services(path, urls.get(size, "")) for size, path in paths.items()}
     timings: dict[tuple[str, int], list[float]] = {}
     viewers: dict[int, User] = {}
     try:
@@ -410,17 +442,23 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
 
 
+def engine_note(engine: str) -> str:
+    return "" if engine == "SQLite" else f" on {engine} (`--postgres URL`)"
+
+
 def report(
     timings: dict[tuple[str, int], list[float]],
     sizes_: list[int],
     space: dict[int, tuple[int, int]],
     rounds: int,
+    engine: str = "SQLite",
 ) -> str:
     small, large = sizes_[0], sizes_[-1]
     lines = [
         "# Search: cost of a search at two archive sizes",
         "",
-        f"`.venv/bin/python bench/search.py --rounds {rounds}`, {datetime.now(UTC):%Y-%m-%d}, "
+        f"`.venv/bin/python bench/search.py --rounds {rounds}`{engine_note(engine)},"
+        f" {datetime.now(UTC):%Y-%m-%d}, "
         f"{os.cpu_count()} cores (load average {os.getloadavg()[0]:.1f} at the end: "
         "other work shares the machine); `library.search.page` in process, first page of 30, "
         "for one member (user01), the two archives alternating.",
@@ -467,6 +505,7 @@ def main() -> None:
     parser.add_argument("--scales", default="1000,100000")
     parser.add_argument("--rounds", type=int, default=200)
     parser.add_argument("--output", type=Path, default=RESULTS)
+    parser.add_argument("--postgres", metavar="URL", help="search copies on this server")
     args = parser.parse_args()
     scales = [int(s) for s in args.scales.split(",")]
     with tempfile.TemporaryDirectory(prefix="search-bench-") as tmp:
@@ -479,8 +518,13 @@ def main() -> None:
             print(f"seeded {count:,} photos in {time.perf_counter() - began:.1f} s", flush=True)
             paths[count] = path
         space = {count: sizes(path) for count, path in paths.items()}
-        timings = asyncio.run(measure(paths, args.rounds))
-    table = report(timings, scales, space, args.rounds)
+        urls = {}
+        if args.postgres:
+            for count, path in paths.items():
+                urls[count] = asyncio.run(to_postgres(path, args.postgres, count))
+        timings = asyncio.run(measure(paths, args.rounds, urls))
+    engine = "PostgreSQL" if args.postgres else "SQLite"
+    table = report(timings, scales, space, args.rounds, engine)
     print(table)
     args.output.write_text(table, encoding="utf-8")
 
