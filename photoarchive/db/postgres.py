@@ -131,7 +131,14 @@ class PostgresDatabase:
                 self._url,
                 min_size=min_size,
                 max_size=self._pool_size,
-                kwargs={"autocommit": True},
+                # Every statement planned with its values (never a generic plan, which guesses
+                # how common a search's words are: see db/pg_search.py), and by one process:
+                # a page wants its first rows at once, which parallel workers only delay.
+                kwargs={
+                    "autocommit": True,
+                    "prepare_threshold": None,
+                    "options": "-c max_parallel_workers_per_gather=0",
+                },
                 configure=configure,
                 timeout=POOL_TIMEOUT,
                 open=False,
