@@ -95,7 +95,7 @@ def cluster_ticks(postmaster: int) -> int:
 
 def archive(
     data: Path, plan: argparse.Namespace, sources: list, pg: postgres.PostgresServer | None
-):
+) -> dict[str, str]:
     """A seeded data dir; with `pg`, its database copied into a new PostgreSQL database, whose
     settings are returned."""
     data.mkdir()
@@ -142,7 +142,12 @@ def run_mix(
     before = sum(c.requests for c in clients)
     for member in members:
         member.start()
-    timer = threading.Timer(seconds, lambda: [m.stop.set() for m in members])
+
+    def stop() -> None:
+        for member in members:
+            member.stop.set()
+
+    timer = threading.Timer(seconds, stop)
 
     def db() -> int:
         return 0 if postmaster is None else cluster_ticks(postmaster)
@@ -370,11 +375,14 @@ def instances_section(rows: list[Row]) -> tuple[str, list[str]]:
     ]
 
 
-def report(plan: argparse.Namespace, engines: list[Row], instances: list[Row], minutes: float):
+def report(
+    plan: argparse.Namespace, engines: list[Row], instances: list[Row], minutes: float
+) -> str:
     about = "\n".join(f"- {key}: {value}" for key, value in family.machine().items())
     command = " ".join([".venv/bin/python bench/instances.py", *map(shlex.quote, plan.argv)])
+    binaries = postgres._binaries() or Path("/usr/bin")
     version = subprocess.run(
-        [str(postgres._binaries() / "postgres"), "--version"], capture_output=True, text=True
+        [str(binaries / "postgres"), "--version"], capture_output=True, text=True
     ).stdout.strip()
     parts, verdicts = [], []
     if engines:
