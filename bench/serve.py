@@ -339,9 +339,10 @@ def _status_kib(pid: int, key: str) -> int:
 
 @contextmanager
 def photoarchive_server(
-    data_dir: Path, cpu: int | None, settings: dict[str, str] | None = None
+    data_dir: Path, cpu: int | None, settings: dict[str, str] | None = None, name: str = "server"
 ) -> Iterator[Server]:
-    """`photoarchive serve` exactly as an operator starts it, on a free loopback port."""
+    """`photoarchive serve` exactly as an operator starts it, on a free loopback port (`name`
+    tells the logs of several instances on one data dir apart)."""
     port = free_port()
     command = Path(sys.executable).with_name("photoarchive")
     env = {
@@ -352,7 +353,7 @@ def photoarchive_server(
         "PHOTOARCHIVE_PUBLIC_URL": f"http://127.0.0.1:{port}",
         **(settings or {}),
     }
-    log = data_dir / "server.log"
+    log = data_dir / f"{name}.log"
     with open(log, "wb") as out:
         process = subprocess.Popen(
             [str(command), "serve"], env=env, stdout=out, stderr=out, preexec_fn=pin(cpu)

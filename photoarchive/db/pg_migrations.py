@@ -5,11 +5,11 @@ nothing left to do). The versions applied are rows of `schema_migrations`."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from importlib import resources
 from typing import Any
 
 import psycopg
 
+from photoarchive.db.migration_files import numbered
 from photoarchive.db.pg_sql import lock_key
 
 _LOCK = "photoarchive: migrations"
@@ -17,13 +17,7 @@ _LOCK = "photoarchive: migrations"
 
 def migrations() -> Iterable[tuple[int, str]]:
     """Numbered SQL files in `photoarchive/db/migrations_pg`, in order."""
-    folder = resources.files("photoarchive.db") / "migrations_pg"
-    found = []
-    for entry in folder.iterdir():
-        name = entry.name
-        if name.endswith(".sql") and name[:4].isdigit():
-            found.append((int(name[:4]), entry.read_text(encoding="utf-8")))
-    return sorted(found)
+    return numbered("migrations_pg")
 
 
 async def migrate(conn: psycopg.AsyncConnection[Any]) -> None:

@@ -7,13 +7,13 @@ import contextlib
 import sqlite3
 from collections.abc import AsyncIterator, Iterable, Iterator
 from contextlib import asynccontextmanager, contextmanager
-from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import aiosqlite
 
 from photoarchive.db.locks import named_lock
+from photoarchive.db.migration_files import numbered
 from photoarchive.db.protocol import (
     Backend,
     ForeignKeyViolation,
@@ -320,13 +320,7 @@ class SQLiteTransaction:
 
 def migrations() -> Iterable[tuple[int, str]]:
     """Numbered SQL files in `photoarchive/db/migrations`, in order."""
-    folder = resources.files("photoarchive.db") / "migrations"
-    found = []
-    for entry in folder.iterdir():
-        name = entry.name
-        if name.endswith(".sql") and name[:4].isdigit():
-            found.append((int(name[:4]), entry.read_text(encoding="utf-8")))
-    return sorted(found)
+    return numbered("migrations")
 
 
 def placeholders(count: int) -> str:

@@ -287,7 +287,9 @@ def latest_comments_sql(count: int) -> str:
     return (
         f"WITH page (photo_id) AS (VALUES {', '.join('(?)' for _ in range(count))})"  # noqa: S608
         " SELECT c.id, c.photo_id, c.author_id, c.text, c.created_at, u.username, u.display_name"
-        " FROM page JOIN comments c ON c.id IN"
+        # The photo's own comments first: joined on the id alone, PostgreSQL asked the
+        # subquery for every comment of the archive against every photo of the page.
+        " FROM page JOIN comments c ON c.photo_id = page.photo_id AND c.id IN"
         " (SELECT id FROM comments WHERE photo_id = page.photo_id ORDER BY id DESC LIMIT ?)"
         " JOIN users u ON u.id = c.author_id ORDER BY c.id"
     )

@@ -19,7 +19,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.support import PHOTOS, free_socket
+from tests.support import PHOTOS, current_database_url, free_socket
 
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
@@ -180,6 +180,8 @@ def server(tmp_path: Path) -> Iterator[Server]:
         PHOTOARCHIVE_PUBLIC_URL=f"http://127.0.0.1:{port}",
         PYTHONUNBUFFERED="1",
     )
+    if current_database_url():  # a module that runs on both engines (the `engine` fixture)
+        env["PHOTOARCHIVE_DATABASE_URL"] = current_database_url()
     live = Server(f"http://127.0.0.1:{port}", port, data_dir, env, tmp_path / "server.log")
     live.start()
     try:

@@ -22,6 +22,8 @@ from tests.e2e.conftest import (
 from tests.support import REPO
 
 viewports = pytest.mark.parametrize("viewport", list(VIEWPORTS), ids=list(VIEWPORTS))
+# The journeys on both engines: the same pages over SQLite and over PostgreSQL.
+pytestmark = pytest.mark.usefixtures("engine")
 
 
 def mark_page(page: Any) -> None:

@@ -12,6 +12,9 @@ from tests.e2e.conftest import VIEWPORTS, Server, photo_files, sign_in
 from tests.e2e.test_long_names import no_sideways_scroll
 from tests.e2e.test_quality import violations
 
+# The journeys on both engines: the same pages over SQLite and over PostgreSQL.
+pytestmark = pytest.mark.usefixtures("engine")
+
 
 @pytest.mark.parametrize("viewport", list(VIEWPORTS), ids=list(VIEWPORTS))
 def test_type_in_the_header_press_enter_see_results(
