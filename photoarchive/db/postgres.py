@@ -18,7 +18,7 @@ from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
 from photoarchive.db import pg_migrations
 from photoarchive.db.pg_outage import BUSY, Outage, connection_lost, unavailable
-from photoarchive.db.pg_search import PostgresSearch
+from photoarchive.db.pg_search import SEARCH_MARK, PostgresSearch
 from photoarchive.db.pg_sql import PgRow, adapt, lock_key, pg_rows, rewrite
 from photoarchive.db.protocol import (
     Backend,
@@ -79,9 +79,13 @@ def _bound(sql: str, params: Params) -> tuple[str, Params]:
 
 async def _fetch(conn: psycopg.AsyncConnection[Any], sql: str, params: Params) -> list[PgRow]:
     query, values = _bound(sql, params)
+    # A search is planned with its words every time: a prepared statement would in time switch
+    # to a generic plan, which guesses how common they are (see db/pg_search.py). Every other
+    # statement is prepared once it has run a few times, which saves planning it again.
+    prepare = False if SEARCH_MARK in query else None
     with _neutral_errors():
         async with conn.cursor(row_factory=pg_rows) as cursor:
-            await cursor.execute(query, values)
+            await cursor.execute(query, values, prepare=prepare)
             return await cursor.fetchall() if cursor.description is not None else []
 
 
@@ -131,12 +135,10 @@ class PostgresDatabase:
                 self._url,
                 min_size=min_size,
                 max_size=self._pool_size,
-                # Every statement planned with its values (never a generic plan, which guesses
-                # how common a search's words are: see db/pg_search.py), and by one process:
-                # a page wants its first rows at once, which parallel workers only delay.
+                # Statements run by one process: a page wants its first rows at once, which
+                # parallel workers only delay. (Searches are never prepared: see _fetch.)
                 kwargs={
                     "autocommit": True,
-                    "prepare_threshold": None,
                     "options": "-c max_parallel_workers_per_gather=0",
                 },
                 configure=configure,
