@@ -31,6 +31,13 @@ _ALBUMS_OF_MEMBER = (
     "SELECT ap.photo_id FROM album_photos ap JOIN album_members am"
     " ON am.album_id = ap.album_id AND am.user_id = ? WHERE ap.album_id IN ({})"
 )
+# The same asked of one photo: its albums (a photo is in few) rather than every photo of every
+# album so titled, which grows with the archive.
+_IN_ALBUM_OF_MEMBER = (
+    "EXISTS (SELECT 1 FROM album_photos ap JOIN album_members am"
+    " ON am.album_id = ap.album_id AND am.user_id = ?"
+    " WHERE ap.photo_id = p.id AND +ap.album_id IN ({}))"
+)
 _PLACE = (
     "p.id IN (SELECT pl.photo_id FROM photo_places pl WHERE ' ' || LOWER(COALESCE(pl.city, '')"
     " || ' ' || COALESCE(pl.region, '') || ' ' || COALESCE(pl.country, '') || ' '"
@@ -38,23 +45,32 @@ _PLACE = (
 )
 
 
-def _in_albums(svc: Services, account: User | None, phrase: Phrase) -> tuple[str, list[object]]:
-    """Photos in an album the viewer is a member of whose title holds `phrase`."""
+def _in_albums(
+    svc: Services, account: User | None, phrase: Phrase, by_date: bool = False
+) -> tuple[str, list[object]]:
+    """Photos in an album the viewer is a member of whose title holds `phrase`; with
+    `by_date`, asked of each photo walked (see `_candidates`)."""
     if account is None:
         return _NOTHING
     titled, params = svc.db.search.albums_titled(phrase)
+    if by_date:
+        return _IN_ALBUM_OF_MEMBER.format(titled), [account.id, *params]
     return "p.id IN (" + _ALBUMS_OF_MEMBER.format(titled) + ")", [account.id, *params]
 
 
 def _matches(
-    svc: Services, account: User | None, phrase: Phrase, days: tuple[int, int] | None = None
+    svc: Services,
+    account: User | None,
+    phrase: Phrase,
+    days: tuple[int, int] | None = None,
+    by_date: bool = False,
 ) -> tuple[str, list[object]]:
     """Photos whose own words hold `phrase` (of those indexed on `days`, if given), or that
     are in an album of the viewer's whose title does."""
     text, params = svc.db.search.photos_with([phrase], days=days)
     if account is None or phrase.field is not None:
         return f"p.id IN ({text})", params
-    titles, more = _in_albums(svc, account, phrase)
+    titles, more = _in_albums(svc, account, phrase, by_date)
     return f"(p.id IN ({text}) OR {titles})", [*params, *more]
 
 
@@ -130,9 +146,9 @@ def _candidates(
     titled = [] if account is None else [p for p in wanted if p.field is None]
     if not titled:
         return f"{driver} IN ({text})", params
-    anywhere = [_in_albums(svc, account, p) for p in titled]
+    anywhere = [_in_albums(svc, account, p, by_date) for p in titled]
     # With one word, being in an album titled with it is all the second branch asks.
-    each = [] if len(wanted) == 1 else [_matches(svc, account, p, days) for p in wanted]
+    each = [] if len(wanted) == 1 else [_matches(svc, account, p, days, by_date) for p in wanted]
     for phrase in unwanted:  # the index's own answer left these out already
         left_out, more = svc.db.search.photos_with([phrase], days=days)
         each.append((f"NOT p.id IN ({left_out})", more))
@@ -174,7 +190,7 @@ def _where(
         # A photo whose words lack a word left out may still be in an album titled with it.
         parts += [
             (f"NOT {c}", m)
-            for c, m in (_in_albums(svc, account, p) for p in unwanted if p.field is None)
+            for c, m in (_in_albums(svc, account, p, by_date) for p in unwanted if p.field is None)
             if c != _NOTHING[0]
         ]
     else:
