@@ -12,6 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.cloud import S3Server
 from tests.support import (
     PASSWORD,
     PHOTOS,
@@ -160,3 +161,49 @@ def test_a_missing_rendition_is_the_frameworks_to_answer(archive: LiveServer) ->
     missing = owner.get(f"/media/{photo_id}/thumbnail")
     assert missing.status_code == 404
     assert missing.json()["detail"] == "This file is missing from the store."
+
+
+def test_a_store_that_signs_urls_leaves_every_request_to_the_framework(
+    rclone: S3Server, tmp_path: Path
+) -> None:
+    """The door settles once, when it is built, that such a store's files are the framework's
+    to send: it asks nothing per request, and the framework's answers come as before, a
+    redirect to the store after its own access check (or the bytes, when the stored file's
+    name would tell another viewer of a location kept in the original)."""
+    bucket = rclone.new_bucket()
+    settings = make_settings(tmp_path / "data", **rclone.settings(bucket, s3_serve="presign"))
+    with live_server(settings) as server:
+        for name in ("admin", "owner", "member"):
+            sign_up(server, name)
+        owner = browser(server, "owner")
+        plain = upload(owner, PHOTOS / "cameras" / "Nikon_D70.jpg").json()["items"][0]["id"]
+        located = upload(owner, CAMERA).json()["items"][0]["id"]  # it has a GPS block
+        member, guest = browser(server, "member"), browser(server, None)
+        expected = [
+            (owner, plain, 302),
+            (owner, located, 302),
+            (member, plain, 302),
+            (member, located, 200),
+            (guest, plain, 401),
+        ]
+        for client, photo_id, status in expected:
+            for name in ("thumbnail", "preview"):
+                sent = client.get(f"/media/{photo_id}/{name}")  # a plain GET with the cookie
+                assert sent.status_code == status, (photo_id, name, sent.text[:200])
+                if status != 302:
+                    assert "location" not in sent.headers
+                    continue
+                assert sent.headers["location"].startswith(f"{rclone.endpoint}/")
+                with httpx.Client() as store:
+                    fetched = store.get(sent.headers["location"])
+                assert fetched.status_code == 200
+                assert fetched.headers["content-type"] == "image/webp"
+        # Nor did it look anything up first: a plain GET costs what one it never reads does.
+        url = f"/media/{plain}/thumbnail"
+        costs = []
+        for headers in ({}, {"Range": "bytes=0-"}, {}):
+            before = server.queries()
+            assert member.get(url, headers=headers).status_code == 302
+            costs.append(server.queries() - before)
+        assert costs[0] == costs[1] == costs[2] > 0, costs
+        assert server.app.media_door.answered == 0
