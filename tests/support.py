@@ -8,7 +8,7 @@ import sqlite3
 import subprocess
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -257,6 +257,34 @@ def upload_bytes(client: httpx.Client, name: str, data: bytes, caption: str = ""
         data={"caption": caption},
         headers=headers,
     )
+
+
+def uploaded(client: httpx.Client, path: Path, *, caption: str = "") -> int:
+    """The id of the photo `client` uploads from `path`: a new one, or the one of the same
+    bytes that the person has already."""
+    made = upload(client, path, caption=caption)
+    assert made.is_success, made.text
+    return int(made.json()["items"][0]["id"])
+
+
+@contextmanager
+def archive_of(data_dir: Path, names: Iterable[str], **overrides: Any) -> Iterator[LiveServer]:
+    """A live server (settings as `make_settings` makes them) on which `names` have signed up
+    in that order: the first is the administrator."""
+    with live_server(make_settings(data_dir, **overrides)) as server:
+        for name in names:
+            sign_up(server, name)
+        yield server
+
+
+def browser(server: LiveServer, name: str | None = None) -> httpx.Client:
+    """A browser-like client, signed in with the form as `name` (a session cookie, which the
+    pages and the media door read), or a guest's for None."""
+    client = server.client()
+    if name is not None:
+        signed_in = form_post(client, "/login", {"login": name, "password": PASSWORD})
+        assert signed_in.status_code == 303, signed_in.text
+    return client
 
 
 class _Collector(HTMLParser):

@@ -16,7 +16,7 @@ from photoarchive.errors import Forbidden, Invalid, NotFound
 from photoarchive.library import album_photos, albums, neighbours, photos
 from photoarchive.services import DecodeSlots, Services
 from photoarchive.storage.local import LocalBlobStore
-from tests.support import PHOTOS, api_login, live_server, make_settings, sign_up, upload
+from tests.support import PHOTOS, api_login, archive_of, uploaded
 
 CAMERAS = sorted((PHOTOS / "cameras").glob("*.jpg"))
 
@@ -29,13 +29,12 @@ def run(
     Once on each engine (one archive per module and engine, so not the `engine` fixture)."""
     postgres = request.getfixturevalue("postgres") if request.param == "postgres" else None
     url = postgres.new_database() if postgres else ""
-    settings = make_settings(tmp_path_factory.mktemp("albums-domain") / "data", database_url=url)
-    with live_server(settings) as server:
-        for name in ("admin", "alice", "bob", "carol"):
-            sign_up(server, name)
+    data = tmp_path_factory.mktemp("albums-domain") / "data"
+    with archive_of(data, ("admin", "alice", "bob", "carol"), database_url=url) as server:
+        settings = server.settings
         alice = api_login(server, "alice")
-        ids = [upload(alice, path).json()["items"][0]["id"] for path in CAMERAS[:4]]
-        ids.append(upload(api_login(server, "bob"), CAMERAS[4]).json()["items"][0]["id"])
+        ids = [uploaded(alice, path) for path in CAMERAS[:4]]
+        ids.append(uploaded(api_login(server, "bob"), CAMERAS[4]))
 
     def runner(body: Callable[..., Awaitable[None]]) -> None:
         async def main() -> None:

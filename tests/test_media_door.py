@@ -13,17 +13,7 @@ import httpx
 import pytest
 
 from tests.cloud import S3Server
-from tests.support import (
-    PASSWORD,
-    PHOTOS,
-    LiveServer,
-    api_login,
-    form_post,
-    live_server,
-    make_settings,
-    sign_up,
-    upload,
-)
+from tests.support import PHOTOS, LiveServer, api_login, archive_of, browser, uploaded
 
 pytestmark = pytest.mark.usefixtures("engine")  # on SQLite and on PostgreSQL
 
@@ -35,18 +25,8 @@ VARYING = {"date", "content-range", "set-cookie"}
 
 @pytest.fixture
 def archive(tmp_path: Path) -> Iterator[LiveServer]:
-    with live_server(make_settings(tmp_path / "data", registration="open")) as server:
-        for name in ("admin", "owner", "member", "viewer"):
-            sign_up(server, name)  # the first to sign up is the administrator
+    with archive_of(tmp_path / "data", ("admin", "owner", "member", "viewer")) as server:
         yield server
-
-
-def browser(archive: LiveServer, name: str | None) -> httpx.Client:
-    client = archive.client()
-    if name is not None:
-        signed_in = form_post(client, "/login", {"login": name, "password": PASSWORD})
-        assert signed_in.status_code == 303
-    return client
 
 
 def photos_in_every_state(archive: LiveServer) -> dict[str, int]:
@@ -54,7 +34,7 @@ def photos_in_every_state(archive: LiveServer) -> dict[str, int]:
     `viewer` is a member of, one in the trash, one archived."""
     owner = api_login(archive, "owner")
     sources = sorted((PHOTOS / "cameras").glob("*.jpg"))[:5]
-    ids = [upload(owner, path).json()["items"][0]["id"] for path in sources]
+    ids = [uploaded(owner, path) for path in sources]
     family, private, in_album, trashed, archived = ids
     for photo_id in (private, in_album):
         made = owner.patch(f"/api/v1/photos/{photo_id}", json={"visibility": "private"})
@@ -120,7 +100,7 @@ def test_the_door_answers_as_the_framework_would_for_every_viewer_and_photo(
 
 def test_a_change_is_seen_by_the_very_next_thumbnail(archive: LiveServer) -> None:
     owner = api_login(archive, "owner")
-    photo_id = upload(owner, CAMERA).json()["items"][0]["id"]
+    photo_id = uploaded(owner, CAMERA)
     member = browser(archive, "member")
     url = f"/media/{photo_id}/thumbnail"
     assert member.get(url).status_code == 200
@@ -134,7 +114,7 @@ def test_a_change_is_seen_by_the_very_next_thumbnail(archive: LiveServer) -> Non
 
 def test_what_the_door_passes_on_is_still_answered(archive: LiveServer) -> None:
     owner = api_login(archive, "owner")  # a Bearer token: the framework's
-    photo_id = upload(owner, CAMERA).json()["items"][0]["id"]
+    photo_id = uploaded(owner, CAMERA)
     url = f"/media/{photo_id}/thumbnail"
     door = archive.app.media_door
     before = door.answered
@@ -154,7 +134,7 @@ def test_what_the_door_passes_on_is_still_answered(archive: LiveServer) -> None:
 
 def test_a_missing_rendition_is_the_frameworks_to_answer(archive: LiveServer) -> None:
     owner = browser(archive, "owner")  # nothing asked for the thumbnail yet: none kept
-    photo_id = upload(owner, CAMERA).json()["items"][0]["id"]
+    photo_id = uploaded(owner, CAMERA)
     for path in archive.blobs():
         if "thumbnails" in path.parts:
             path.unlink()
@@ -171,13 +151,13 @@ def test_a_store_that_signs_urls_leaves_every_request_to_the_framework(
     redirect to the store after its own access check (or the bytes, when the stored file's
     name would tell another viewer of a location kept in the original)."""
     bucket = rclone.new_bucket()
-    settings = make_settings(tmp_path / "data", **rclone.settings(bucket, s3_serve="presign"))
-    with live_server(settings) as server:
-        for name in ("admin", "owner", "member"):
-            sign_up(server, name)
+    names = ("admin", "owner", "member")
+    with archive_of(
+        tmp_path / "data", names, **rclone.settings(bucket, s3_serve="presign")
+    ) as server:
         owner = browser(server, "owner")
-        plain = upload(owner, PHOTOS / "cameras" / "Nikon_D70.jpg").json()["items"][0]["id"]
-        located = upload(owner, CAMERA).json()["items"][0]["id"]  # it has a GPS block
+        plain = uploaded(owner, PHOTOS / "cameras" / "Nikon_D70.jpg")
+        located = uploaded(owner, CAMERA)  # it has a GPS block
         member, guest = browser(server, "member"), browser(server, None)
         expected = [
             (owner, plain, 302),
