@@ -10,13 +10,10 @@ from typing import Any
 import pytest
 
 from photoarchive.accounts import users
-from photoarchive.accounts.passwords import Passwords
-from photoarchive.db import build_database
 from photoarchive.errors import Forbidden, Invalid, NotFound
 from photoarchive.library import album_photos, albums, neighbours, photos
-from photoarchive.services import DecodeSlots, Services
-from photoarchive.storage.local import LocalBlobStore
-from tests.support import PHOTOS, api_login, archive_of, uploaded
+from photoarchive.services import Services
+from tests.support import PHOTOS, api_login, archive_of, services, uploaded
 
 CAMERAS = sorted((PHOTOS / "cameras").glob("*.jpg"))
 
@@ -38,22 +35,10 @@ def run(
 
     def runner(body: Callable[..., Awaitable[None]]) -> None:
         async def main() -> None:
-            db = build_database(settings, readers=1)
-            await db.open()
-            svc = Services(
-                settings=settings,
-                db=db,
-                store=LocalBlobStore(settings.blob_dir, settings.tmp_dir),
-                passwords=Passwords(memory_kib=1024, time_cost=1),
-                image_slots=DecodeSlots(1),
-            )
-            try:
-                people = {
-                    n: await users.by_username(db, n) for n in ("admin", "alice", "bob", "carol")
-                }
+            async with services(settings) as svc:
+                names = ("admin", "alice", "bob", "carol")
+                people = {n: await users.by_username(svc.db, n) for n in names}
                 await body(svc, people, ids)
-            finally:
-                await db.close()
 
         asyncio.run(main())
 
