@@ -8,8 +8,8 @@ import sqlite3
 import subprocess
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
@@ -20,9 +20,15 @@ import psycopg
 import pytest
 import uvicorn
 
+from photoarchive.accounts.mail import Mailer
+from photoarchive.accounts.passwords import Passwords
 from photoarchive.app import create_app
+from photoarchive.db import AppDatabase, build_database
 from photoarchive.db.pg_sql import pg_rows, rewrite
+from photoarchive.services import DecodeSlots, Services
 from photoarchive.settings import Settings
+from photoarchive.storage import BlobStore
+from photoarchive.storage.local import LocalBlobStore
 from photoarchive.web.server import server_config
 
 REPO = Path(__file__).resolve().parents[1]
@@ -74,6 +80,34 @@ def make_settings(data_dir: Path, **overrides: Any) -> Settings:
     }
     values.update(overrides)
     return Settings(**values)
+
+
+@asynccontextmanager
+async def services(
+    settings: Settings,
+    *,
+    db: AppDatabase | None = None,
+    store: BlobStore | None = None,
+    image_slots: int = 1,
+    mail: Mailer | None = None,
+) -> AsyncIterator[Services]:
+    """What one process of the app has, for tests of the domain below the web: the database
+    the settings name (or `db`), opened here and closed after; the data dir's store (or
+    `store`); quick password hashing; `image_slots` decodes at once; no mail (or `mail`)."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    db = build_database(settings, readers=1) if db is None else db
+    await db.open()
+    try:
+        yield Services(
+            settings=settings,
+            db=db,
+            store=LocalBlobStore(settings.blob_dir, settings.tmp_dir) if store is None else store,
+            passwords=Passwords(memory_kib=1024, time_cost=1),
+            image_slots=DecodeSlots(image_slots),
+            mail=Mailer() if mail is None else mail,
+        )
+    finally:
+        await db.close()
 
 
 def free_socket() -> socket.socket:
@@ -257,6 +291,34 @@ def upload_bytes(client: httpx.Client, name: str, data: bytes, caption: str = ""
         data={"caption": caption},
         headers=headers,
     )
+
+
+def uploaded(client: httpx.Client, path: Path, *, caption: str = "") -> int:
+    """The id of the photo `client` uploads from `path`: a new one, or the one of the same
+    bytes that the person has already."""
+    made = upload(client, path, caption=caption)
+    assert made.is_success, made.text
+    return int(made.json()["items"][0]["id"])
+
+
+@contextmanager
+def archive_of(data_dir: Path, names: Iterable[str], **overrides: Any) -> Iterator[LiveServer]:
+    """A live server (settings as `make_settings` makes them) on which `names` have signed up
+    in that order: the first is the administrator."""
+    with live_server(make_settings(data_dir, **overrides)) as server:
+        for name in names:
+            sign_up(server, name)
+        yield server
+
+
+def browser(server: LiveServer, name: str | None = None) -> httpx.Client:
+    """A browser-like client, signed in with the form as `name` (a session cookie, which the
+    pages and the media door read), or a guest's for None."""
+    client = server.client()
+    if name is not None:
+        signed_in = form_post(client, "/login", {"login": name, "password": PASSWORD})
+        assert signed_in.status_code == 303, signed_in.text
+    return client
 
 
 class _Collector(HTMLParser):

@@ -7,21 +7,18 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
 from tests.support import (
-    PASSWORD,
     PHOTOS,
     LiveServer,
     api_login,
+    archive_of,
+    browser,
     csrf,
     form_post,
-    live_server,
-    make_settings,
     parse,
-    sign_up,
-    upload,
+    uploaded,
 )
 
 pytestmark = pytest.mark.usefixtures("engine")  # on SQLite and on PostgreSQL
@@ -32,17 +29,8 @@ SECRET = "a family secret"
 
 @pytest.fixture
 def archive(tmp_path: Path) -> Iterator[LiveServer]:
-    with live_server(make_settings(tmp_path / "data", registration="open")) as server:
-        for name in ("owner", "helper", "looker"):
-            sign_up(server, name)
+    with archive_of(tmp_path / "data", ("owner", "helper", "looker")) as server:
         yield server
-
-
-def browser_of(archive: LiveServer, name: str) -> httpx.Client:
-    client = archive.client()
-    signed_in = form_post(client, "/login", {"login": name, "password": PASSWORD})
-    assert signed_in.status_code == 303
-    return client
 
 
 def shared_album(archive: LiveServer) -> tuple[int, dict[str, object]]:
@@ -50,7 +38,7 @@ def shared_album(archive: LiveServer) -> tuple[int, dict[str, object]]:
     password link to it."""
     owner = api_login(archive, "owner")
     album_id = owner.post("/api/v1/albums", json={"title": "Summer"}).json()["id"]
-    photo_id = upload(owner, CAMERA).json()["items"][0]["id"]
+    photo_id = uploaded(owner, CAMERA)
     owner.post(f"/api/v1/albums/{album_id}/photos", json={"photo_ids": [photo_id]})
     for name, role in (("helper", "contributor"), ("looker", "viewer")):
         joined = owner.put(f"/api/v1/albums/{album_id}/members/{name}", json={"role": role})
@@ -71,7 +59,7 @@ def share_controls(html: str) -> tuple[list[object], list[object], list[object]]
 
 def test_only_the_owner_sees_the_share_controls(archive: LiveServer) -> None:
     album_id, link = shared_album(archive)
-    page = browser_of(archive, "owner").get(f"/albums/{album_id}")
+    page = browser(archive, "owner").get(f"/albums/{album_id}")
     assert page.status_code == 200
     made_form, urls, turn_off = share_controls(page.text)
     assert len(made_form) == 1 and len(turn_off) == 1
@@ -79,7 +67,7 @@ def test_only_the_owner_sees_the_share_controls(archive: LiveServer) -> None:
     assert url["value"] == link["url"] and "readonly" in url
 
     for name in ("helper", "looker"):
-        member = browser_of(archive, name)
+        member = browser(archive, name)
         page = member.get(f"/albums/{album_id}")
         assert page.status_code == 200  # they see the album
         assert share_controls(page.text) == ([], [], [])
@@ -96,7 +84,7 @@ def test_only_the_owner_sees_the_share_controls(archive: LiveServer) -> None:
 
 def test_the_album_page_makes_and_turns_off_links_and_comes_back(archive: LiveServer) -> None:
     album_id, link = shared_album(archive)
-    owner = browser_of(archive, "owner")
+    owner = browser(archive, "owner")
     made = form_post(owner, "/shares", {"album_id": str(album_id), "allow_download": "1"})
     assert made.status_code == 303
     assert made.headers["location"].startswith(f"/albums/{album_id}#shared-link-")

@@ -10,13 +10,10 @@ from typing import Any
 import pytest
 
 from photoarchive.accounts import users
-from photoarchive.accounts.passwords import Passwords
-from photoarchive.db import build_database
 from photoarchive.errors import Forbidden, Invalid, NotFound
 from photoarchive.library import album_photos, albums, neighbours, photos
-from photoarchive.services import DecodeSlots, Services
-from photoarchive.storage.local import LocalBlobStore
-from tests.support import PHOTOS, api_login, live_server, make_settings, sign_up, upload
+from photoarchive.services import Services
+from tests.support import PHOTOS, api_login, archive_of, services, uploaded
 
 CAMERAS = sorted((PHOTOS / "cameras").glob("*.jpg"))
 
@@ -29,32 +26,19 @@ def run(
     Once on each engine (one archive per module and engine, so not the `engine` fixture)."""
     postgres = request.getfixturevalue("postgres") if request.param == "postgres" else None
     url = postgres.new_database() if postgres else ""
-    settings = make_settings(tmp_path_factory.mktemp("albums-domain") / "data", database_url=url)
-    with live_server(settings) as server:
-        for name in ("admin", "alice", "bob", "carol"):
-            sign_up(server, name)
+    data = tmp_path_factory.mktemp("albums-domain") / "data"
+    with archive_of(data, ("admin", "alice", "bob", "carol"), database_url=url) as server:
+        settings = server.settings
         alice = api_login(server, "alice")
-        ids = [upload(alice, path).json()["items"][0]["id"] for path in CAMERAS[:4]]
-        ids.append(upload(api_login(server, "bob"), CAMERAS[4]).json()["items"][0]["id"])
+        ids = [uploaded(alice, path) for path in CAMERAS[:4]]
+        ids.append(uploaded(api_login(server, "bob"), CAMERAS[4]))
 
     def runner(body: Callable[..., Awaitable[None]]) -> None:
         async def main() -> None:
-            db = build_database(settings, readers=1)
-            await db.open()
-            svc = Services(
-                settings=settings,
-                db=db,
-                store=LocalBlobStore(settings.blob_dir, settings.tmp_dir),
-                passwords=Passwords(memory_kib=1024, time_cost=1),
-                image_slots=DecodeSlots(1),
-            )
-            try:
-                people = {
-                    n: await users.by_username(db, n) for n in ("admin", "alice", "bob", "carol")
-                }
+            async with services(settings) as svc:
+                names = ("admin", "alice", "bob", "carol")
+                people = {n: await users.by_username(svc.db, n) for n in names}
                 await body(svc, people, ids)
-            finally:
-                await db.close()
 
         asyncio.run(main())
 

@@ -13,7 +13,13 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.support import PHOTOS, LiveServer, api_login, live_server, make_settings, sign_up, upload
+from tests.support import (
+    PHOTOS,
+    LiveServer,
+    api_login,
+    archive_of,
+    uploaded,
+)
 from tests.test_openapi_contract import check
 
 CAMERAS = sorted((PHOTOS / "cameras").glob("*.jpg"))
@@ -28,14 +34,9 @@ def archive(
     tmp_path_factory: pytest.TempPathFactory,
     module_database: Callable[[], str],
 ) -> Iterator[LiveServer]:
-    settings = make_settings(
-        tmp_path_factory.mktemp("albums") / "data",
-        registration="open",
-        database_url=module_database(),
-    )
-    with live_server(settings) as server:
-        for name in ("admin", "owner", "helper", "looker", "stranger"):
-            sign_up(server, name)  # the first account is the administrator
+    data = tmp_path_factory.mktemp("albums") / "data"
+    names = ("admin", "owner", "helper", "looker", "stranger")
+    with archive_of(data, names, database_url=module_database()) as server:
         yield server
 
 
@@ -53,7 +54,7 @@ def people(archive: LiveServer) -> dict[str, httpx.Client]:
 
 
 def new_photo(client: httpx.Client, path: Path, *, private: bool = False) -> int:
-    photo_id: int = upload(client, path).json()["items"][0]["id"]
+    photo_id: int = uploaded(client, path)
     if private:
         made = client.patch(f"/api/v1/photos/{photo_id}", json={"visibility": "private"})
         assert made.status_code == 200

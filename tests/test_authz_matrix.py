@@ -50,6 +50,9 @@ MATRIX: dict[tuple[str, str], tuple[int, int, int, int, int]] = {
     ("GET", "/photos/{photo_id:int}/comments"): (303, 200, 200, 200, 200),
     ("GET", "/u/{username:str}"): (303, 200, 200, 200, 200),
     ("GET", "/media/{photo_id:int}/{name:str}"): (401, 200, 200, 200, 200),
+    # the same route's renditions (RENDITION_ROWS), which web/media_door.py answers first
+    ("GET", "/media/{photo_id:int}/thumbnail"): (401, 200, 200, 200, 200),
+    ("GET", "/media/{photo_id:int}/preview"): (401, 200, 200, 200, 200),
     ("GET", "/events"): (401, 200, 200, 200, 200),
     # one's own notifications: signed in only, whatever the archive shows guests
     ("GET", "/notifications"): (303, 303, 200, 200, 200),
@@ -204,6 +207,8 @@ PRIVATE_MATRIX: dict[tuple[str, str], tuple[int, int, int, int, int]] = {
     ("GET", "/batches/{batch_id:int}"): (303, 404, 404, 200, 404),
     ("GET", "/photos/{photo_id:int}/comments"): (303, 404, 404, 200, 404),
     ("GET", "/media/{photo_id:int}/{name:str}"): (401, 404, 404, 200, 404),
+    ("GET", "/media/{photo_id:int}/thumbnail"): (401, 404, 404, 200, 404),
+    ("GET", "/media/{photo_id:int}/preview"): (401, 404, 404, 200, 404),
     ("POST", "/photos/{photo_id:int}/like"): (401, 401, 404, 303, 404),
     ("POST", "/photos/{photo_id:int}/comments"): (401, 401, 404, 303, 404),
     ("POST", "/comments/{comment_id:int}/delete"): (401, 401, 404, 303, 404),
@@ -229,6 +234,15 @@ PRIVATE_MATRIX: dict[tuple[str, str], tuple[int, int, int, int, int]] = {
     ("POST", "/trash/{photo_id:int}/restore"): (401, 401, 404, 303, 404),
     ("POST", "/trash/{photo_id:int}/delete"): (401, 401, 404, 303, 404),
     ("DELETE", "/api/v1/trash/{photo_id:int}"): (401, 401, 404, 204, 404),
+}
+
+# Rows of one route for some of its paths: a photo's thumbnail and preview, asked for as a
+# browser does (a plain GET with the session cookie), which the renditions' front door
+# (web/media_door.py) answers before the framework when it may; the route's own row asks for
+# the original, which only the framework answers. The same answers show that both decide alike.
+RENDITION_ROWS = {
+    ("GET", "/media/{photo_id:int}/thumbnail"): ("GET", "/media/{photo_id:int}/{name:str}"),
+    ("GET", "/media/{photo_id:int}/preview"): ("GET", "/media/{photo_id:int}/{name:str}"),
 }
 
 # Requests that end sessions: made by a client of their own, after which the role's shared
@@ -577,8 +591,9 @@ def world(
 
 def test_every_route_has_a_row(tmp_path: Path) -> None:
     routes = app_routes(make_settings(tmp_path))
-    missing = sorted(routes - set(MATRIX), key=lambda r: (r[1], r[0]))
-    stale = sorted(set(MATRIX) - routes, key=lambda r: (r[1], r[0]))
+    rows = {RENDITION_ROWS.get(row, row) for row in MATRIX}
+    missing = sorted(routes - rows, key=lambda r: (r[1], r[0]))
+    stale = sorted(rows - routes, key=lambda r: (r[1], r[0]))
     assert not missing, f"routes without a row in MATRIX: {missing}"
     assert not stale, f"rows for routes that do not exist: {stale}"
 
@@ -590,8 +605,13 @@ def test_matrix(world: World, method: str, path: str) -> None:
         "guest": guest_public if world.public_view else guest_private,
         **dict(zip(ROLES[1:], signed_in, strict=True)),
     }
+    door = world.server.app.media_door
+    before = door.answered
     actual = {role: perform(world, role, method, path) for role in ROLES}
     assert actual == expected
+    answered = door.answered - before
+    # The door answers every rendition that may be seen, and nothing else.
+    assert answered == (list(actual.values()).count(200) if (method, path) in RENDITION_ROWS else 0)
 
 
 def test_every_photo_route_has_a_private_row() -> None:
@@ -612,9 +632,13 @@ def test_private_matrix(world: World, method: str, path: str) -> None:
         "guest": guest_public if world.public_view else guest_private,
         **dict(zip(ROLES[1:], signed_in, strict=True)),
     }
+    door = world.server.app.media_door
+    before = door.answered
     world.private = True
     try:
         actual = {role: perform(world, role, method, path) for role in ROLES}
     finally:
         world.private = False
     assert actual == expected
+    answered = door.answered - before
+    assert answered == (list(actual.values()).count(200) if (method, path) in RENDITION_ROWS else 0)

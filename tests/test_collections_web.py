@@ -5,36 +5,21 @@ keeps it in albums and share links; /archive is its owner's; PATCH archived is t
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import httpx
 import pytest
 
 from tests.support import (
-    PHOTOS,
     LiveServer,
     api_login,
+    browser,
     form_post,
-    live_server,
-    make_settings,
-    sign_up,
-    upload,
+    uploaded,
 )
-from tests.test_private_photos import browser, ids_in
+from tests.test_private_photos import CAMERAS, archive, ids_in
 
 pytestmark = pytest.mark.usefixtures("engine")  # on SQLite and on PostgreSQL
 
-CAMERAS = sorted((PHOTOS / "cameras").glob("*.jpg"))
-
-
-@pytest.fixture
-def archive(tmp_path: Path) -> Iterator[LiveServer]:
-    settings = make_settings(tmp_path / "data", public_view=True, registration="open")
-    with live_server(settings) as server:
-        for name in ("admin", "owner", "other"):
-            sign_up(server, name)
-        yield server
+__all__ = ["CAMERAS", "archive"]  # the fixture: admin, owner and other on a public archive
 
 
 def favorite_ids(client: httpx.Client) -> list[int]:
@@ -45,7 +30,7 @@ def favorite_ids(client: httpx.Client) -> list[int]:
 
 def test_favorites_are_toggled_and_private_to_their_person(archive: LiveServer) -> None:
     owner, other = api_login(archive, "owner"), api_login(archive, "other")
-    first, second = (upload(owner, path).json()["items"][0]["id"] for path in CAMERAS[:2])
+    first, second = (uploaded(owner, path) for path in CAMERAS[:2])
     for _ in range(2):  # idempotent
         marked = other.put(f"/api/v1/photos/{first}/favorite")
         assert marked.status_code == 200 and marked.json() == {"favorite": True}
@@ -73,7 +58,7 @@ def test_favorites_are_toggled_and_private_to_their_person(archive: LiveServer) 
 
 
 def test_the_photo_page_favorite_form_works_with_and_without_htmx(archive: LiveServer) -> None:
-    photo_id = upload(api_login(archive, "owner"), CAMERAS[0]).json()["items"][0]["id"]
+    photo_id = uploaded(api_login(archive, "owner"), CAMERAS[0])
     page = browser(archive, "other")
     done = form_post(page, f"/photos/{photo_id}/favorite", {"favorite": "1"})
     assert done.status_code == 303
@@ -93,7 +78,7 @@ def test_archived_photos_leave_feed_and_profile_but_stay_in_albums_and_links(
     archive: LiveServer,
 ) -> None:
     owner = api_login(archive, "owner")
-    kept, hidden = (upload(owner, path).json()["items"][0]["id"] for path in CAMERAS[:2])
+    kept, hidden = (uploaded(owner, path) for path in CAMERAS[:2])
     album = owner.post("/api/v1/albums", json={"title": "Trip"}).json()["id"]
     assert owner.post(f"/api/v1/albums/{album}/photos", json={"photo_ids": [hidden]}).is_success
     link = owner.post("/api/v1/shares", json={"photo_ids": [hidden]})
@@ -135,7 +120,7 @@ def test_archived_photos_leave_feed_and_profile_but_stay_in_albums_and_links(
 
 def test_patching_archived_on_a_photo_one_may_not_see_is_404(archive: LiveServer) -> None:
     owner, other = api_login(archive, "owner"), api_login(archive, "other")
-    photo_id = upload(owner, CAMERAS[0]).json()["items"][0]["id"]
+    photo_id = uploaded(owner, CAMERAS[0])
     assert owner.patch(f"/api/v1/photos/{photo_id}", json={"visibility": "private"}).is_success
     assert other.patch(f"/api/v1/photos/{photo_id}", json={"archived": True}).status_code == 404
     assert archive.client().get(f"/api/v1/photos/{photo_id}").status_code == 404

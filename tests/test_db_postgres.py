@@ -217,6 +217,26 @@ def test_comments_past_what_a_tsvector_holds_are_still_taken(postgres_url: str) 
     run(postgres_url, body)
 
 
+def test_a_read_asked_to_be_replanned_is_never_prepared(postgres_url: str) -> None:
+    """psycopg prepares a statement once it has run five times on a connection; one read by
+    `fetch_replanned` never is, whatever its text, and the same text by `fetchall` is."""
+
+    async def body(db: PostgresDatabase) -> None:
+        words = "SELECT photo_id FROM photo_text WHERE words @@ search_phrase(?, FALSE)"
+        count = "SELECT COUNT(*) FROM photos WHERE id > ?"
+        for n in range(8):
+            assert await db.fetch_replanned(words, ("lighthouse",)) == []
+            assert (await db.fetch_replanned(count, (n,)))[0][0] == 0
+        prepared = "SELECT statement FROM pg_prepared_statements"
+        assert await db.fetchall(prepared) == []  # the pool's one connection
+        for n in range(8):
+            assert await db.fetchall(words, (f"w{n}",)) == []
+        statements = [row[0] for row in await db.fetchall(prepared)]
+        assert [s for s in statements if "search_phrase" in s] == [rewrite(words) % ("$1",)]
+
+    run(postgres_url, body, pool=1)
+
+
 async def _until_a_writer_waits_on_a_lock(db: PostgresDatabase) -> None:
     for _ in range(HANG * 100):
         waiting = await db.fetchval(

@@ -20,14 +20,11 @@ import pytest
 
 from photoarchive.accounts import users
 from photoarchive.accounts.mail import Mailer
-from photoarchive.accounts.passwords import Passwords
-from photoarchive.db import build_database
 from photoarchive.library import access, comments, digests, likes, notifications
-from photoarchive.services import DecodeSlots, Services
+from photoarchive.services import Services
 from photoarchive.settings import Settings, parse_smtp_url
-from photoarchive.storage.local import LocalBlobStore
 from tests.mailbox import LINK, Mailbox, body, smtp_server
-from tests.support import FrozenClock, free_socket, make_settings, sqlite_only
+from tests.support import FrozenClock, free_socket, make_settings, services, sqlite_only
 from tests.test_notifications import person, photo_of
 
 pytestmark = pytest.mark.usefixtures("engine")  # on SQLite and on PostgreSQL
@@ -56,20 +53,9 @@ def settings(tmp_path: Path, mailbox: Mailbox) -> Settings:
 @asynccontextmanager
 async def process(settings: Settings, smtp_url: str | None = None) -> AsyncIterator[Services]:
     """What one app process has: its own connections to the archive's file, its own mailer."""
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    db = build_database(settings, readers=1)
-    await db.open()
-    try:
-        yield Services(
-            settings=settings,
-            db=db,
-            store=LocalBlobStore(settings.blob_dir, settings.tmp_dir),
-            passwords=Passwords(memory_kib=1024, time_cost=1),
-            image_slots=DecodeSlots(1),
-            mail=Mailer(parse_smtp_url(smtp_url) if smtp_url else settings.smtp),
-        )
-    finally:
-        await db.close()
+    mail = Mailer(parse_smtp_url(smtp_url) if smtp_url else settings.smtp)
+    async with services(settings, mail=mail) as svc:
+        yield svc
 
 
 def scenario(settings: Settings, body: Body) -> None:

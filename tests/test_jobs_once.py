@@ -8,13 +8,11 @@ import asyncio
 import pytest
 
 from photoarchive import clock
-from photoarchive.accounts.passwords import Passwords
 from photoarchive.db import build_database
 from photoarchive.library import rechecks, trash
-from photoarchive.services import DecodeSlots, Services
 from photoarchive.settings import Settings
 from photoarchive.storage.local import LocalBlobStore
-from tests.support import PHOTOS, LiveServer, api_login, sign_up, upload
+from tests.support import PHOTOS, LiveServer, api_login, services, sign_up, upload
 
 pytestmark = pytest.mark.usefixtures("engine")
 
@@ -59,24 +57,16 @@ def test_the_trash_purge_of_one_instance_waits_for_the_others_then_finds_nothing
 
 def test_the_location_recheck_of_one_instance_waits_for_the_others(settings: Settings) -> None:
     async def main() -> None:
-        this, other = build_database(settings, readers=1), build_database(settings, readers=1)
-        await this.open()
+        other = build_database(settings, readers=1)
         await other.open()
-        svc = Services(
-            settings=settings,
-            db=this,
-            store=LocalBlobStore(settings.blob_dir, settings.tmp_dir),
-            passwords=Passwords(memory_kib=1024, time_cost=1),
-            image_slots=DecodeSlots(1),
-        )
         try:
-            async with other.lock(rechecks.RECHECK_LOCK):
-                checking = asyncio.create_task(rechecks.run(svc))
-                await asyncio.sleep(HELD_SECONDS)
-                assert not checking.done()
-            assert await checking == 0
+            async with services(settings) as svc:
+                async with other.lock(rechecks.RECHECK_LOCK):
+                    checking = asyncio.create_task(rechecks.run(svc))
+                    await asyncio.sleep(HELD_SECONDS)
+                    assert not checking.done()
+                assert await checking == 0
         finally:
-            await this.close()
             await other.close()
 
     asyncio.run(main())

@@ -12,17 +12,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.support import (
-    PASSWORD,
-    PHOTOS,
-    LiveServer,
-    api_login,
-    form_post,
-    live_server,
-    make_settings,
-    sign_up,
-    upload,
-)
+from tests.cloud import S3Server
+from tests.support import PHOTOS, LiveServer, api_login, archive_of, browser, uploaded
 
 pytestmark = pytest.mark.usefixtures("engine")  # on SQLite and on PostgreSQL
 
@@ -34,18 +25,8 @@ VARYING = {"date", "content-range", "set-cookie"}
 
 @pytest.fixture
 def archive(tmp_path: Path) -> Iterator[LiveServer]:
-    with live_server(make_settings(tmp_path / "data", registration="open")) as server:
-        for name in ("admin", "owner", "member", "viewer"):
-            sign_up(server, name)  # the first to sign up is the administrator
+    with archive_of(tmp_path / "data", ("admin", "owner", "member", "viewer")) as server:
         yield server
-
-
-def browser(archive: LiveServer, name: str | None) -> httpx.Client:
-    client = archive.client()
-    if name is not None:
-        signed_in = form_post(client, "/login", {"login": name, "password": PASSWORD})
-        assert signed_in.status_code == 303
-    return client
 
 
 def photos_in_every_state(archive: LiveServer) -> dict[str, int]:
@@ -53,7 +34,7 @@ def photos_in_every_state(archive: LiveServer) -> dict[str, int]:
     `viewer` is a member of, one in the trash, one archived."""
     owner = api_login(archive, "owner")
     sources = sorted((PHOTOS / "cameras").glob("*.jpg"))[:5]
-    ids = [upload(owner, path).json()["items"][0]["id"] for path in sources]
+    ids = [uploaded(owner, path) for path in sources]
     family, private, in_album, trashed, archived = ids
     for photo_id in (private, in_album):
         made = owner.patch(f"/api/v1/photos/{photo_id}", json={"visibility": "private"})
@@ -119,7 +100,7 @@ def test_the_door_answers_as_the_framework_would_for_every_viewer_and_photo(
 
 def test_a_change_is_seen_by_the_very_next_thumbnail(archive: LiveServer) -> None:
     owner = api_login(archive, "owner")
-    photo_id = upload(owner, CAMERA).json()["items"][0]["id"]
+    photo_id = uploaded(owner, CAMERA)
     member = browser(archive, "member")
     url = f"/media/{photo_id}/thumbnail"
     assert member.get(url).status_code == 200
@@ -133,7 +114,7 @@ def test_a_change_is_seen_by_the_very_next_thumbnail(archive: LiveServer) -> Non
 
 def test_what_the_door_passes_on_is_still_answered(archive: LiveServer) -> None:
     owner = api_login(archive, "owner")  # a Bearer token: the framework's
-    photo_id = upload(owner, CAMERA).json()["items"][0]["id"]
+    photo_id = uploaded(owner, CAMERA)
     url = f"/media/{photo_id}/thumbnail"
     door = archive.app.media_door
     before = door.answered
@@ -153,10 +134,56 @@ def test_what_the_door_passes_on_is_still_answered(archive: LiveServer) -> None:
 
 def test_a_missing_rendition_is_the_frameworks_to_answer(archive: LiveServer) -> None:
     owner = browser(archive, "owner")  # nothing asked for the thumbnail yet: none kept
-    photo_id = upload(owner, CAMERA).json()["items"][0]["id"]
+    photo_id = uploaded(owner, CAMERA)
     for path in archive.blobs():
         if "thumbnails" in path.parts:
             path.unlink()
     missing = owner.get(f"/media/{photo_id}/thumbnail")
     assert missing.status_code == 404
     assert missing.json()["detail"] == "This file is missing from the store."
+
+
+def test_a_store_that_signs_urls_leaves_every_request_to_the_framework(
+    rclone: S3Server, tmp_path: Path
+) -> None:
+    """The door settles once, when it is built, that such a store's files are the framework's
+    to send: it asks nothing per request, and the framework's answers come as before, a
+    redirect to the store after its own access check (or the bytes, when the stored file's
+    name would tell another viewer of a location kept in the original)."""
+    bucket = rclone.new_bucket()
+    names = ("admin", "owner", "member")
+    with archive_of(
+        tmp_path / "data", names, **rclone.settings(bucket, s3_serve="presign")
+    ) as server:
+        owner = browser(server, "owner")
+        plain = uploaded(owner, PHOTOS / "cameras" / "Nikon_D70.jpg")
+        located = uploaded(owner, CAMERA)  # it has a GPS block
+        member, guest = browser(server, "member"), browser(server, None)
+        expected = [
+            (owner, plain, 302),
+            (owner, located, 302),
+            (member, plain, 302),
+            (member, located, 200),
+            (guest, plain, 401),
+        ]
+        for client, photo_id, status in expected:
+            for name in ("thumbnail", "preview"):
+                sent = client.get(f"/media/{photo_id}/{name}")  # a plain GET with the cookie
+                assert sent.status_code == status, (photo_id, name, sent.text[:200])
+                if status != 302:
+                    assert "location" not in sent.headers
+                    continue
+                assert sent.headers["location"].startswith(f"{rclone.endpoint}/")
+                with httpx.Client() as store:
+                    fetched = store.get(sent.headers["location"])
+                assert fetched.status_code == 200
+                assert fetched.headers["content-type"] == "image/webp"
+        # Nor did it look anything up first: a plain GET costs what one it never reads does.
+        url = f"/media/{plain}/thumbnail"
+        costs = []
+        for headers in ({}, {"Range": "bytes=0-"}, {}):
+            before = server.queries()
+            assert member.get(url, headers=headers).status_code == 302
+            costs.append(server.queries() - before)
+        assert costs[0] == costs[1] == costs[2] > 0, costs
+        assert server.app.media_door.answered == 0

@@ -11,14 +11,11 @@ from pathlib import Path
 import pytest
 
 from photoarchive.accounts import users
-from photoarchive.accounts.passwords import Passwords
 from photoarchive.accounts.users import User
-from photoarchive.db import build_database
 from photoarchive.library import access, neighbours, photos
 from photoarchive.library.neighbours import PhotoList
-from photoarchive.services import DecodeSlots, Services
-from photoarchive.storage.local import LocalBlobStore
-from tests.support import make_settings
+from photoarchive.services import Services
+from tests.support import make_settings, services
 
 pytestmark = pytest.mark.usefixtures("engine")  # on SQLite and on PostgreSQL
 
@@ -30,20 +27,8 @@ def scenario(tmp_path: Path, body: Body, **settings_overrides: object) -> None:
     settings = make_settings(tmp_path / "data", **settings_overrides)
 
     async def run() -> None:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-        db = build_database(settings, readers=1)
-        await db.open()
-        svc = Services(
-            settings=settings,
-            db=db,
-            store=LocalBlobStore(settings.blob_dir, settings.tmp_dir),
-            passwords=Passwords(memory_kib=1024, time_cost=1),
-            image_slots=DecodeSlots(1),
-        )
-        try:
+        async with services(settings) as svc:
             await asyncio.wait_for(body(svc), HANG)
-        finally:
-            await db.close()
 
     asyncio.run(run())
 

@@ -13,13 +13,10 @@ from typing import Any
 import pytest
 
 from photoarchive.accounts import users
-from photoarchive.accounts.passwords import Passwords
 from photoarchive.accounts.users import User
-from photoarchive.db import build_database
 from photoarchive.library import access, comments, likes, notifications, trash
-from photoarchive.services import DecodeSlots, Services
-from photoarchive.storage.local import LocalBlobStore
-from tests.support import make_settings, sqlite_only
+from photoarchive.services import Services
+from tests.support import make_settings, services, sqlite_only
 
 pytestmark = pytest.mark.usefixtures("engine")  # on SQLite and on PostgreSQL
 
@@ -33,26 +30,14 @@ def scenario(tmp_path: Path, body: Body) -> None:
     settings = make_settings(tmp_path / "data")
 
     async def run() -> None:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-        db = build_database(settings, readers=1)
-        await db.open()
-        svc = Services(
-            settings=settings,
-            db=db,
-            store=LocalBlobStore(settings.blob_dir, settings.tmp_dir),
-            passwords=Passwords(memory_kib=1024, time_cost=1),
-            image_slots=DecodeSlots(1),
-        )
         events: Events = []
 
         async def record(kind: str, data: dict[str, Any]) -> None:
             events.append((kind, data))
 
-        svc.listeners.append(record)
-        try:
+        async with services(settings) as svc:
+            svc.listeners.append(record)
             await asyncio.wait_for(body(svc, events), HANG)
-        finally:
-            await db.close()
 
     asyncio.run(run())
 

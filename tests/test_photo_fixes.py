@@ -16,7 +16,6 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from photoarchive.accounts.passwords import Passwords
 from photoarchive.accounts.users import User
 from photoarchive.db import Database, PostgresDatabase
 from photoarchive.errors import Forbidden, Invalid, NotFound
@@ -31,11 +30,10 @@ from photoarchive.library import (
 )
 from photoarchive.library.ingest import IncomingFile
 from photoarchive.media import images
-from photoarchive.services import DecodeSlots, Services
+from photoarchive.services import Services
 from photoarchive.settings import Settings
 from photoarchive.storage import original_key, rendition_key
-from photoarchive.storage.local import LocalBlobStore
-from tests.support import PHOTOS, FrozenClock, make_settings
+from tests.support import PHOTOS, FrozenClock, make_settings, services
 from tests.test_neighbours import person, photo_of, scenario
 from tests.test_write_rules import ControlledStore, Pause, WatchedDatabase
 from tests.test_write_rules import scenario as write_scenario
@@ -354,20 +352,9 @@ def test_a_photo_turned_after_its_deleter_read_it_leaves_no_renditions(tmp_path:
     settings = make_settings(tmp_path / "data", trash_days=0)
 
     async def run() -> None:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
         url = settings.database_url
         db = DeletionPausingPostgres(url) if url else DeletionPausingSQLite(settings.database_path)
-        await db.open()
-        svc = Services(
-            settings=settings,
-            db=db,
-            store=LocalBlobStore(settings.blob_dir, settings.tmp_dir),
-            passwords=Passwords(memory_kib=1024, time_cost=1),
-            image_slots=DecodeSlots(1),
-        )
-        try:
+        async with services(settings, db=db) as svc:
             await asyncio.wait_for(body(svc), 60)
-        finally:
-            await db.close()
 
     asyncio.run(run())

@@ -23,6 +23,7 @@ from tests.support import (
     PHOTOS,
     LiveServer,
     api_login,
+    archive_of,
     fill,
     form_post,
     live_server,
@@ -42,9 +43,7 @@ FULL_DISK_PHOTO = PHOTOS / "cameras" / "Reconyx_HC500_Hyperfire.jpg"  # a previe
 
 @pytest.fixture
 def archive(tmp_path: Path) -> Iterator[LiveServer]:
-    with live_server(make_settings(tmp_path / "data")) as server:
-        for name in ("owner", "other"):
-            sign_up(server, name)
+    with archive_of(tmp_path / "data", ("owner", "other")) as server:
         yield server
 
 

@@ -24,6 +24,7 @@ from tests.support import (
     parse,
     sign_up,
     upload,
+    uploaded,
 )
 from tests.test_openapi_contract import check, document  # noqa: F401 (a fixture)
 
@@ -39,8 +40,7 @@ def _people(server: LiveServer) -> tuple[httpx.Client, httpx.Client, httpx.Clien
     """Alice (a browser) with a photo taken in Arezzo; Bob (a browser) and his API client."""
     alice = sign_up(server, "alice")
     bob = sign_up(server, "bob")
-    photo = upload(alice, AREZZO).json()["items"][0]
-    return alice, bob, api_login(server, "bob"), photo["id"]
+    return alice, bob, api_login(server, "bob"), uploaded(alice, AREZZO)
 
 
 def _share(client: httpx.Client, on: bool) -> httpx.Response:

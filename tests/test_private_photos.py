@@ -8,23 +8,21 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
 from photoarchive.library import access
 from photoarchive.web import events
 from tests.support import (
-    PASSWORD,
     PHOTOS,
     LiveServer,
     api_login,
+    archive_of,
+    browser,
     csrf,
     form_post,
-    live_server,
-    make_settings,
     parse,
-    sign_up,
     upload,
+    uploaded,
 )
 from tests.test_import import env as env
 from tests.test_import import rows, run_import
@@ -36,10 +34,7 @@ CAMERAS = sorted((PHOTOS / "cameras").glob("*.jpg"))
 
 @pytest.fixture
 def archive(tmp_path: Path) -> Iterator[LiveServer]:
-    settings = make_settings(tmp_path / "data", public_view=True, registration="open")
-    with live_server(settings) as server:
-        for name in ("admin", "owner", "other"):  # the first account is the administrator
-            sign_up(server, name)
+    with archive_of(tmp_path / "data", ("admin", "owner", "other"), public_view=True) as server:
         yield server
 
 
@@ -53,17 +48,10 @@ def ids_in(html: str, prefix: str) -> set[int]:
     return found
 
 
-def browser(server: LiveServer, name: str) -> httpx.Client:
-    client = server.client()
-    response = form_post(client, "/login", {"login": name, "password": PASSWORD})
-    assert response.status_code == 303, response.text
-    return client
-
-
 def test_a_private_photo_is_not_there_for_anyone_but_its_owner(archive: LiveServer) -> None:
     owner = api_login(archive, "owner")
     other_api = api_login(archive, "other")
-    older, middle, newer = (upload(owner, path).json()["items"][0]["id"] for path in CAMERAS[:3])
+    older, middle, newer = (uploaded(owner, path) for path in CAMERAS[:3])
     assert other_api.put(f"/api/v1/photos/{middle}/like").status_code == 200
     made = owner.patch(f"/api/v1/photos/{middle}", json={"visibility": "private"})
     assert made.status_code == 200 and made.json()["visibility"] == "private"

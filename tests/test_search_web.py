@@ -16,6 +16,8 @@ from tests.support import (
     PHOTOS,
     LiveServer,
     api_login,
+    archive_of,
+    browser,
     live_server,
     make_settings,
     parse,
@@ -25,7 +27,6 @@ from tests.support import (
 )
 from tests.test_authz_matrix import jpeg
 from tests.test_openapi_contract import check
-from tests.test_private_photos import browser
 
 CAMERAS = sorted((PHOTOS / "cameras").glob("*.jpg"))
 ODD = ['"', '"unclosed', "*", "AND", "NEAR(a b", "^x", "[x]", "(", "🎂", "a\x00b", "x:y:z"]
@@ -39,10 +40,9 @@ def archive(
     postgres = request.getfixturevalue("postgres") if request.param == "postgres" else None
     url = postgres.new_database() if postgres else ""
     data = tmp_path_factory.mktemp("search") / "data"
-    settings = make_settings(data, public_view=True, registration="open", database_url=url)
-    with live_server(settings) as server:
-        for name in ("admin", "owner", "other"):
-            sign_up(server, name)
+    with archive_of(
+        data, ("admin", "owner", "other"), public_view=True, database_url=url
+    ) as server:
         owner = api_login(server, "owner")
         for path in CAMERAS[:4]:
             assert upload(owner, path, caption="Café by the river").status_code == 201

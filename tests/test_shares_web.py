@@ -18,12 +18,10 @@ from tests.support import (
     FrozenClock,
     LiveServer,
     api_login,
+    archive_of,
     csrf,
-    live_server,
-    make_settings,
     parse,
-    sign_up,
-    upload,
+    uploaded,
 )
 
 pytestmark = pytest.mark.usefixtures("engine")  # on SQLite and on PostgreSQL
@@ -35,10 +33,7 @@ SECRET = "a family secret"
 
 @pytest.fixture
 def archive(tmp_path: Path) -> Iterator[LiveServer]:
-    settings = make_settings(tmp_path / "data", login_max_failures=3)
-    with live_server(settings) as server:
-        for name in ("admin", "owner", "other"):
-            sign_up(server, name)
+    with archive_of(tmp_path / "data", ("admin", "owner", "other"), login_max_failures=3) as server:
         yield server
 
 
@@ -61,8 +56,8 @@ def urls_under(token: str, photo_id: int) -> list[str]:
 
 def test_a_link_shows_its_photos_to_a_guest_and_dies_when_revoked(archive: LiveServer) -> None:
     owner = api_login(archive, "owner")
-    photo_id = upload(owner, GPS, caption="Grandma's garden").json()["items"][0]["id"]
-    other_id = upload(owner, CAMERAS[0]).json()["items"][0]["id"]
+    photo_id = uploaded(owner, GPS, caption="Grandma's garden")
+    other_id = uploaded(owner, CAMERAS[0])
     made = share(owner, photo_ids=[photo_id], allow_download=True)
     token = str(made["token"])
     assert len(token) >= 22 and made["url"] == f"http://localhost:8000/s/{token}"
@@ -104,7 +99,7 @@ def test_a_link_shows_its_photos_to_a_guest_and_dies_when_revoked(archive: LiveS
 
 def test_an_expired_link_is_gone_everywhere(archive: LiveServer, frozen_clock: FrozenClock) -> None:
     owner = api_login(archive, "owner")
-    photo_id = upload(owner, CAMERAS[0]).json()["items"][0]["id"]
+    photo_id = uploaded(owner, CAMERAS[0])
     soon = frozen_clock.moment + 3600
     from datetime import UTC, datetime
 
@@ -121,7 +116,7 @@ def test_an_expired_link_is_gone_everywhere(archive: LiveServer, frozen_clock: F
 
 def test_the_password_flow(archive: LiveServer) -> None:
     owner = api_login(archive, "owner")
-    photo_id = upload(owner, CAMERAS[1]).json()["items"][0]["id"]
+    photo_id = uploaded(owner, CAMERAS[1])
     made = share(owner, photo_ids=[photo_id], password=SECRET)
     token, path = str(made["token"]), f"/s/{made['token']}"
     assert made["has_password"]
@@ -162,7 +157,7 @@ def test_the_password_flow(archive: LiveServer) -> None:
 
 def test_wrong_passwords_are_throttled(archive: LiveServer) -> None:
     owner = api_login(archive, "owner")
-    photo_id = upload(owner, CAMERAS[1]).json()["items"][0]["id"]
+    photo_id = uploaded(owner, CAMERAS[1])
     path = f"/s/{share(owner, photo_ids=[photo_id], password=SECRET)['token']}"
     guest = archive.client()
     statuses = [
@@ -178,8 +173,8 @@ def test_wrong_passwords_are_throttled(archive: LiveServer) -> None:
 
 def test_download_zip_blanks_the_location(archive: LiveServer) -> None:
     owner = api_login(archive, "owner")
-    first = upload(owner, GPS).json()["items"][0]["id"]
-    second = upload(owner, CAMERAS[2]).json()["items"][0]["id"]
+    first = uploaded(owner, GPS)
+    second = uploaded(owner, CAMERAS[2])
     allowed = share(owner, photo_ids=[first, second], allow_download=True)
     guest = archive.client()
     response = guest.get(f"/s/{allowed['token']}/download")
@@ -203,7 +198,7 @@ def test_download_zip_blanks_the_location(archive: LiveServer) -> None:
 
 def test_metadata_only_when_the_link_shows_it(archive: LiveServer) -> None:
     owner = api_login(archive, "owner")
-    photo_id = upload(owner, CAMERAS[0]).json()["items"][0]["id"]
+    photo_id = uploaded(owner, CAMERAS[0])
     plain = share(owner, photo_ids=[photo_id])
     shown = share(owner, photo_ids=[photo_id], show_metadata=True)
     guest = archive.client()
@@ -217,7 +212,7 @@ def test_photos_leave_the_link_when_deleted_or_taken_out_of_the_album(
     archive: LiveServer,
 ) -> None:
     owner = api_login(archive, "owner")
-    ids = [upload(owner, path).json()["items"][0]["id"] for path in CAMERAS[:3]]
+    ids = [uploaded(owner, path) for path in CAMERAS[:3]]
     with archive.db() as conn:
         user_id = conn.execute("SELECT id FROM users WHERE username = 'owner'").fetchone()[0]
         album_id = conn.execute(
@@ -265,7 +260,7 @@ def api_title(guest: httpx.Client, token: str) -> str:
 
 def test_views_are_counted_and_listed_on_settings(archive: LiveServer) -> None:
     owner = api_login(archive, "owner")
-    photo_id = upload(owner, CAMERAS[0]).json()["items"][0]["id"]
+    photo_id = uploaded(owner, CAMERAS[0])
     made = share(owner, photo_ids=[photo_id])
     guest = archive.client()
     guest.get(f"/s/{made['token']}")

@@ -210,6 +210,44 @@ def test_the_migration_counts_what_was_there_and_runs_again(tmp_path: Path) -> N
     scenario(tmp_path, body)
 
 
+async def _photo_indexes(svc: Services) -> set[str]:
+    if isinstance(svc.db, Database):
+        names = "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'photos'"
+    else:
+        names = "SELECT indexname FROM pg_indexes WHERE tablename = 'photos'"
+    return {row[0] for row in await svc.db.fetchall(names)}
+
+
+def test_the_month_index_the_counts_replaced_is_gone(tmp_path: Path) -> None:
+    """Migration 0024 drops 0022's photos_months, which nothing reads since the counts."""
+
+    async def body(svc: Services) -> None:
+        found = await _photo_indexes(svc)
+        assert "photos_timeline" in found and "photos_taken_day" in found  # 0022's others
+        assert "photos_months" not in found
+
+    scenario(tmp_path, body)
+
+
+@sqlite_only  # PostgreSQL's migrations are applied once each, recorded in schema_migrations
+def test_dropping_the_month_index_runs_again(tmp_path: Path) -> None:
+    async def body(svc: Services) -> None:
+        ann, rng = await person(svc, "ann"), random.Random(3)
+        for _ in range(5):
+            await add_photo(svc, rng, ann)
+        db = svc.db
+        assert isinstance(db, Database)
+        for version in (23, 21):  # 0024 alone again; then 0022 (which makes it) and on
+            await db.close()
+            with sqlite3.connect(db.path) as conn:
+                conn.execute(f"PRAGMA user_version = {version}")
+            await db.open()
+            assert "photos_months" not in await _photo_indexes(svc)
+            assert await counted(svc, ann) == await reference(svc, ann)
+
+    scenario(tmp_path, body)
+
+
 @pytest.mark.parametrize("engine", ["postgres"], indirect=True)
 def test_the_postgresql_migration_counts_what_was_there(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch

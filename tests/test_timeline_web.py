@@ -17,14 +17,15 @@ from tests.support import (
     FrozenClock,
     LiveServer,
     api_login,
+    archive_of,
+    browser,
     live_server,
     make_settings,
     parse,
-    sign_up,
     upload,
 )
 from tests.test_openapi_contract import check
-from tests.test_private_photos import browser, ids_in
+from tests.test_private_photos import ids_in
 
 pytestmark = pytest.mark.usefixtures("engine")  # on SQLite and on PostgreSQL
 
@@ -36,12 +37,9 @@ GPS = PHOTOS / "gps" / "DSCN0010.jpg"
 def archive(tmp_path: Path, frozen_clock: FrozenClock) -> Iterator[LiveServer]:
     # 4 July 2026, 01:00 UTC: still 3 July in New York, the archive's zone.
     frozen_clock.moment = datetime(2026, 7, 4, 1, 0, tzinfo=UTC).timestamp()
-    settings = make_settings(
-        tmp_path / "data", registration="open", public_view=True, timezone="America/New_York"
-    )
-    with live_server(settings) as server:
-        for name in ("alice", "bob"):
-            sign_up(server, name)
+    with archive_of(
+        tmp_path / "data", ("alice", "bob"), public_view=True, timezone="America/New_York"
+    ) as server:
         yield server
 
 

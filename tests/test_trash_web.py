@@ -17,6 +17,7 @@ from tests.processes import run_cli
 from tests.support import (
     LiveServer,
     api_login,
+    browser,
     form_post,
     live_server,
     make_settings,
@@ -24,9 +25,10 @@ from tests.support import (
     sign_up,
     sqlite_only,
     upload,
+    uploaded,
 )
 from tests.test_collections_web import CAMERAS, archive
-from tests.test_private_photos import browser, ids_in
+from tests.test_private_photos import ids_in
 
 pytestmark = pytest.mark.usefixtures("engine")  # on SQLite and on PostgreSQL
 
@@ -49,7 +51,7 @@ def test_a_trashed_photo_is_gone_for_everyone_and_restored_exactly_as_it_was(
     archive: LiveServer,
 ) -> None:
     owner, other = api_login(archive, "owner"), api_login(archive, "other")
-    kept, gone = (upload(owner, path).json()["items"][0]["id"] for path in CAMERAS[:2])
+    kept, gone = (uploaded(owner, path) for path in CAMERAS[:2])
     album = owner.post("/api/v1/albums", json={"title": "Trip"}).json()["id"]
     assert owner.post(f"/api/v1/albums/{album}/photos", json={"photo_ids": [gone]}).is_success
     link = owner.post("/api/v1/shares", json={"photo_ids": [kept, gone]})
@@ -113,7 +115,7 @@ def test_a_trashed_photo_is_gone_for_everyone_and_restored_exactly_as_it_was(
 
 def test_an_administrator_deletes_into_the_owners_trash(archive: LiveServer) -> None:
     owner, admin = api_login(archive, "owner"), api_login(archive, "admin")
-    photo = upload(owner, CAMERAS[0]).json()["items"][0]["id"]
+    photo = uploaded(owner, CAMERAS[0])
     assert admin.delete(f"/api/v1/photos/{photo}").status_code == 204
     assert trash_ids(admin) == [] and trash_ids(owner) == [photo]
     assert admin.delete(f"/api/v1/trash/{photo}").status_code == 404
@@ -130,10 +132,10 @@ def test_deleting_for_good_frees_storage_unless_another_photo_uses_the_bytes(
     settings = archive.settings
     empty = blob_files(settings)
     shared_bytes, own_bytes, third = CAMERAS[:3]
-    mine = upload(owner, shared_bytes).json()["items"][0]["id"]
-    theirs = upload(other, shared_bytes).json()["items"][0]["id"]
-    solo = upload(owner, own_bytes).json()["items"][0]["id"]
-    last = upload(owner, third).json()["items"][0]["id"]
+    mine = uploaded(owner, shared_bytes)
+    theirs = uploaded(other, shared_bytes)
+    solo = uploaded(owner, own_bytes)
+    last = uploaded(owner, third)
     with_all = blob_files(settings)
     for photo_id in (mine, solo, last):
         assert owner.delete(f"/api/v1/photos/{photo_id}").status_code == 204
@@ -176,7 +178,7 @@ def test_with_no_trash_days_a_delete_is_for_good_at_once(tmp_path: Path) -> None
         sign_up(server, "owner")
         owner = api_login(server, "owner")
         empty = blob_files(settings)
-        photo = upload(owner, CAMERAS[0]).json()["items"][0]["id"]
+        photo = uploaded(owner, CAMERAS[0])
         assert owner.delete(f"/api/v1/photos/{photo}").status_code == 204
         assert trash_ids(owner) == []
         assert blob_files(settings) == empty
@@ -186,7 +188,7 @@ def test_with_no_trash_days_a_delete_is_for_good_at_once(tmp_path: Path) -> None
 
 def test_the_trash_page_restores_deletes_and_empties(archive: LiveServer) -> None:
     owner = api_login(archive, "owner")
-    ids = [upload(owner, path).json()["items"][0]["id"] for path in CAMERAS[:3]]
+    ids = [uploaded(owner, path) for path in CAMERAS[:3]]
     page = browser(archive, "owner")
     deleted = form_post(page, f"/photos/{ids[0]}/delete", {})
     assert deleted.status_code == 303
@@ -216,7 +218,7 @@ def test_expired_trash_is_purged_by_the_command_and_by_the_server(tmp_path: Path
     with live_server(settings) as server:
         sign_up(server, "owner")
         owner = api_login(server, "owner")
-        old, new = (upload(owner, path).json()["items"][0]["id"] for path in CAMERAS[:2])
+        old, new = (uploaded(owner, path) for path in CAMERAS[:2])
         for photo_id in (old, new):
             assert owner.delete(f"/api/v1/photos/{photo_id}").status_code == 204
     # One of the two deleted two days ago (written as the server would have).
@@ -255,7 +257,7 @@ def test_verify_and_backup_count_the_trash_as_part_of_the_archive(tmp_path: Path
     with live_server(settings) as server:
         sign_up(server, "owner")
         owner = api_login(server, "owner")
-        kept, trashed = (upload(owner, path).json()["items"][0]["id"] for path in CAMERAS[:2])
+        kept, trashed = (uploaded(owner, path) for path in CAMERAS[:2])
         assert owner.delete(f"/api/v1/photos/{trashed}").status_code == 204
         digest = owner.get("/api/v1/trash").json()["items"][0]["sha256"]
     stored = blob_files(settings)
@@ -284,7 +286,7 @@ def test_a_private_upload_of_bytes_in_the_trash_brings_the_photo_back_private(
     archive: LiveServer,
 ) -> None:
     owner, other = api_login(archive, "owner"), api_login(archive, "other")
-    photo = upload(owner, CAMERAS[0]).json()["items"][0]["id"]
+    photo = uploaded(owner, CAMERAS[0])
     assert owner.delete(f"/api/v1/photos/{photo}").status_code == 204
     again = owner.post(
         "/api/v1/photos",

@@ -16,18 +16,17 @@ from typing import Any
 import pytest
 
 from photoarchive.accounts import throttle, users
-from photoarchive.accounts.passwords import Passwords
 from photoarchive.accounts.users import User
 from photoarchive.db import Database, PostgresDatabase
 from photoarchive.errors import NotAuthenticated, TooManyRequests
 from photoarchive.library import blobs, ingest, photos, trash
 from photoarchive.library.ingest import IncomingFile
-from photoarchive.services import DecodeSlots, Services
+from photoarchive.services import Services
 from photoarchive.settings import Settings
 from photoarchive.storage import BlobInfo
 from photoarchive.storage.local import LocalBlobStore
 from tests.processes import distinct_jpeg
-from tests.support import make_settings
+from tests.support import make_settings, services
 
 pytestmark = pytest.mark.usefixtures("engine")  # on SQLite and on PostgreSQL
 
@@ -97,24 +96,14 @@ class WatchedPostgres(WatchedDatabase, PostgresDatabase):
 
 def scenario(settings: Settings, body: Callable[[Services], Coroutine[Any, Any, None]]) -> None:
     async def run() -> None:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
         db = (
             WatchedPostgres(settings.database_url)
             if settings.database_url
             else WatchedSQLite(settings.database_path)
         )
-        await db.open()
-        svc = Services(
-            settings=settings,
-            db=db,
-            store=ControlledStore(settings.blob_dir, settings.tmp_dir),
-            passwords=Passwords(memory_kib=1024, time_cost=1),
-            image_slots=DecodeSlots(2),
-        )
-        try:
+        store = ControlledStore(settings.blob_dir, settings.tmp_dir)
+        async with services(settings, db=db, store=store, image_slots=2) as svc:
             await asyncio.wait_for(body(svc), HANG)
-        finally:
-            await db.close()
 
     asyncio.run(run())
 

@@ -15,12 +15,8 @@ from pathlib import Path
 import pytest
 
 from photoarchive.accounts import users
-from photoarchive.accounts.passwords import Passwords
-from photoarchive.db import build_database
 from photoarchive.library import photos, zips
-from photoarchive.services import DecodeSlots, Services
-from photoarchive.storage.local import LocalBlobStore
-from tests.support import PHOTOS, api_login, live_server, make_settings, sign_up, upload
+from tests.support import PHOTOS, api_login, live_server, make_settings, services, sign_up, upload
 from tests.test_redaction_xmp import _exiftool
 
 pytestmark = pytest.mark.usefixtures("engine")  # on SQLite and on PostgreSQL
@@ -89,22 +85,11 @@ def test_originals_go_out_as_the_viewer_may_have_them(tmp_path: Path) -> None:
         photo_id = upload(api_login(server, "alice"), source).json()["items"][0]["id"]
 
     async def zip_for(name: str) -> bytes:
-        db = build_database(settings, readers=1)
-        await db.open()
-        svc = Services(
-            settings=settings,
-            db=db,
-            store=LocalBlobStore(settings.blob_dir, settings.tmp_dir),
-            passwords=Passwords(memory_kib=1024, time_cost=1),
-            image_slots=DecodeSlots(1),
-        )
-        try:
-            viewer = await users.by_username(db, name)
+        async with services(settings) as svc:
+            viewer = await users.by_username(svc.db, name)
             photo = await photos.find(svc, photo_id, viewer)
             members = zips.originals_of(svc, [photo], viewer)
             return b"".join([chunk async for chunk in zips.stream(members)])
-        finally:
-            await db.close()
 
     for name, keeps_location in (("alice", True), ("bob", False)):
         with zipfile.ZipFile(io.BytesIO(asyncio.run(zip_for(name)))) as archive:

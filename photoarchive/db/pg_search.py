@@ -21,8 +21,8 @@ from photoarchive.db.search import DAY, Phrase, day_of
 # nearly every photo for one page). And made once per statement by a sub-select (an InitPlan),
 # checked first on each photo walked: working the expression out again costs a few
 # microseconds a photo, which only the photos that match then pay.
-# In every search statement, and in no other: such statements are never prepared (postgres.py).
-SEARCH_MARK = "search_phrase("
+# The domain runs search statements by `fetch_replanned`, which never prepares them: a generic
+# plan would guess how common the words are.
 _PLANNED = {True: "search_phrase(?::TEXT, TRUE)", False: "search_phrase(?::TEXT, FALSE)"}
 _ONCE = {True: "(SELECT search_phrase(?, TRUE))", False: "(SELECT search_phrase(?, FALSE))"}
 _COLUMN = {None: "pt.words", "camera": "pt.camera", "lens": "pt.lens"}

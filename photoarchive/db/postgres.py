@@ -18,7 +18,7 @@ from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
 from photoarchive.db import pg_migrations
 from photoarchive.db.pg_outage import BUSY, Outage, connection_lost, unavailable
-from photoarchive.db.pg_search import SEARCH_MARK, PostgresSearch
+from photoarchive.db.pg_search import PostgresSearch
 from photoarchive.db.pg_sql import PgRow, adapt, lock_key, pg_rows, rewrite
 from photoarchive.db.protocol import (
     Backend,
@@ -77,12 +77,13 @@ def _bound(sql: str, params: Params) -> tuple[str, Params]:
     return rewrite(sql, isinstance(params, dict)), params
 
 
-async def _fetch(conn: psycopg.AsyncConnection[Any], sql: str, params: Params) -> list[PgRow]:
+async def _fetch(
+    conn: psycopg.AsyncConnection[Any], sql: str, params: Params, replanned: bool = False
+) -> list[PgRow]:
     query, values = _bound(sql, params)
-    # A search is planned with its words every time: a prepared statement would in time switch
-    # to a generic plan, which guesses how common they are (see db/pg_search.py). Every other
-    # statement is prepared once it has run a few times, which saves planning it again.
-    prepare = False if SEARCH_MARK in query else None
+    # A statement is prepared once it has run a few times (psycopg's default), which saves
+    # planning it again; one `replanned` (a search: see Backend.fetch_replanned) never is.
+    prepare = False if replanned else None
     with _neutral_errors():
         async with conn.cursor(row_factory=pg_rows) as cursor:
             await cursor.execute(query, values, prepare=prepare)
@@ -199,15 +200,18 @@ class PostgresDatabase:
         return None
 
     async def fetchall(self, sql: str, params: Params = ()) -> list[PgRow]:
+        return await self._read(sql, params, replanned=False)
+
+    async def _read(self, sql: str, params: Params, *, replanned: bool) -> list[PgRow]:
         self.query_count += 1
         try:
             async with self._connection() as conn:
-                return await _fetch(conn, sql, params)
+                return await _fetch(conn, sql, params, replanned)
         except _Lost:
             # A connection the pool kept from before a restart: once more, on a new one. A
             # read changes nothing, so asking twice is safe; a write is never asked twice.
             async with self._connection() as conn:
-                return await _fetch(conn, sql, params)
+                return await _fetch(conn, sql, params, replanned)
 
     async def fetchone(self, sql: str, params: Params = ()) -> PgRow | None:
         rows = await self.fetchall(sql, params)
@@ -223,6 +227,10 @@ class PostgresDatabase:
 
     async def fetch_by_key(self, sql: str, params: Params = ()) -> PgRow | None:
         return await self.fetchone(sql, params)
+
+    async def fetch_replanned(self, sql: str, params: Params = ()) -> list[PgRow]:
+        """See `Backend.fetch_replanned`: never prepared, so planned with its values."""
+        return await self._read(sql, params, replanned=True)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Transaction]:

@@ -116,6 +116,15 @@ class Backend(Reader, Protocol):
         """The first row of `fetch_indexed`, for a lookup by key."""
         ...
 
+    async def fetch_replanned(self, sql: str, params: Params = ()) -> Sequence[Row]:
+        """The rows of a read whose best plan depends on its values, as `fetchall` gives them,
+        planned with those values each time it runs: a search, whose words may be in a few
+        photos or in nearly all (which the planner reads from the engine's statistics).
+
+        SQLite: `fetchall`. PostgreSQL: never a prepared statement, which would in time switch
+        to a generic plan that guesses how common the words are."""
+        ...
+
     def transaction(self) -> AbstractAsyncContextManager[Transaction]:
         """A write transaction, rolled back if the block raises."""
         ...

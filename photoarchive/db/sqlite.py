@@ -221,6 +221,10 @@ class Database:
         rows = await self.fetch_indexed(sql, params)
         return rows[0] if rows else None
 
+    async def fetch_replanned(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
+        """See `Backend.fetch_replanned`: SQLite plans a statement as it prepares it."""
+        return await self.fetchall(sql, params)
+
     @asynccontextmanager
     async def snapshot(self) -> AsyncIterator[Reader]:
         """Reads that all see the database as it was at the first of them, while writers go

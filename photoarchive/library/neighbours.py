@@ -240,11 +240,14 @@ async def _by_date_taken(
         condition, params = timeline.condition(viewer)
         where = [condition]
     held = " AND ".join(where)
+    # A search's words are planned with, every time (see Backend.fetch_replanned).
+    read = svc.db.fetchall if within.search is None else svc.db.fetch_replanned
     # Conditions from access.visible_sql and search's own (constant strings): values bound.
-    if not await svc.db.fetchval(
+    held_here = await read(
         f"SELECT EXISTS (SELECT 1 FROM photos p WHERE p.id = ? AND {held})",  # noqa: S608
         [photo.id, *params],
-    ):
+    )
+    if not held_here[0][0]:
         return None
     key = photo.taken_at or photo.created_at
     after = cursors.encode(key, photo.id)
@@ -254,7 +257,7 @@ async def _by_date_taken(
         next_page, _ = await timeline.page(svc, viewer, cursor=after, limit=1)
     date = timeline.KEY
     # A page's worth of the newer ones, nearest first (the same fixed expressions).
-    rows = await svc.db.fetchall(
+    rows = await read(
         f"SELECT p.id, {date} FROM photos p WHERE {held} AND {date} >= ?"  # noqa: S608
         f" AND ({date} > ? OR p.id > ?) ORDER BY {date}, p.id LIMIT ?",
         [*params, key, key, photo.id, photos.PAGE_DEFAULT],

@@ -231,7 +231,7 @@ async def _rows(
         f" JOIN users u ON u.id = p.owner_id WHERE p.id IN ({chosen})"
         f" ORDER BY {_DATE} DESC, p.id DESC"
     )
-    return await svc.db.fetchall(sql, [*photos.reading_for(viewer), *params, size + 1])
+    return await svc.db.fetch_replanned(sql, [*photos.reading_for(viewer), *params, size + 1])
 
 
 def _days(svc: Services, query: Query, after: tuple[str, int] | None) -> tuple[int, int]:
@@ -270,7 +270,7 @@ async def _by_day(
         + " AND ".join([*conditions, *keyset])
         + " ORDER BY w.code DESC LIMIT ?"
     )
-    found = await svc.db.fetchall(counted, [*first, *params, *more, size + 1])
+    found = await svc.db.fetch_replanned(counted, [*first, *params, *more, size + 1])
     since: list[str] = []
     if len(found) > size:
         low = int(found[-1][0])

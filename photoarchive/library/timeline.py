@@ -44,7 +44,7 @@ MONTH_NAMES = (
 )
 MEMORIES_MAX = 30  # photos in the memories strip, the most recent years first
 
-# The stamp a photo is placed by, and its month: the expressions migration 0022 indexes.
+# The stamp a photo is placed by (migration 0022 indexes it), and its month (0023 counts by it).
 KEY = "COALESCE(p.taken_at, p.created_at)"
 MONTH = f"substr({KEY}, 1, 7)"
 _DAY = "substr(p.taken_at, 6, 5)"  # "07-04" of a date taken

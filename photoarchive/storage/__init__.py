@@ -56,6 +56,12 @@ class BlobStore(Protocol):
 
     def list(self, prefix: str = "") -> AsyncIterator[BlobInfo]: ...
 
+    @property
+    def signs_urls(self) -> bool:
+        """Whether `signed_url` hands out URLs, so that the app sends browsers to the store for
+        the bytes; settled when the store is built, for whoever decides once how to serve."""
+        ...
+
     async def signed_url(
         self, key: str, *, content_type: str, disposition: str | None = None
     ) -> SignedURL | None:

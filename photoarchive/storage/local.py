@@ -28,6 +28,10 @@ class LocalBlobStore:
     def local_path(self, key: str) -> Path | None:
         return self._path(key)
 
+    @property
+    def signs_urls(self) -> bool:
+        return False
+
     async def signed_url(
         self, key: str, *, content_type: str, disposition: str | None = None
     ) -> SignedURL | None:

@@ -337,6 +337,10 @@ class S3BlobStore:
         except (BotoCoreError, ClientError, aiohttp.ClientError, OSError, TimeoutError) as exc:
             raise self._failure(exc) from exc
 
+    @property
+    def signs_urls(self) -> bool:
+        return self.presign_seconds > 0
+
     async def signed_url(
         self, key: str, *, content_type: str, disposition: str | None = None
     ) -> SignedURL | None:
