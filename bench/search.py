@@ -418,9 +418,11 @@ async def _services(path: Path, url: str = "") -> Services:
 
 async def measure(
     paths: dict[int, Path], rounds: int, urls: dict[int, str]
-) -> dict[tuple[str, int], list[float]]:
+) -> tuple[dict[tuple[str, int], list[float]], dict[tuple[str, int], int]]:
+    """Every call's time, and how many photos each query's page held."""
     by_size = {size: await _services(path, urls.get(size, "")) for size, path in paths.items()}
     timings: dict[tuple[str, int], list[float]] = {}
+    found: dict[tuple[str, int], int] = {}
     viewers: dict[int, User] = {}
     try:
         for size, svc in by_size.items():
@@ -429,12 +431,13 @@ async def measure(
             for _ in range(rounds):
                 for size, svc in by_size.items():
                     began = time.perf_counter()
-                    await search.page(svc, viewers[size], q)
+                    items, _ = await search.page(svc, viewers[size], q)
                     timings.setdefault((label, size), []).append(time.perf_counter() - began)
+                    found[(label, size)] = len(items)
     finally:
         for svc in by_size.values():
             await svc.db.close()
-    return timings
+    return timings, found
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -448,6 +451,7 @@ def engine_note(engine: str) -> str:
 
 def report(
     timings: dict[tuple[str, int], list[float]],
+    found: dict[tuple[str, int], int],
     sizes_: list[int],
     space: dict[int, tuple[int, int]],
     rounds: int,
@@ -463,8 +467,8 @@ def report(
         "other work shares the machine); `library.search.page` in process, first page of 30, "
         "for one member (user01), the two archives alternating.",
         "",
-        f"| query | p50 ms {small:,} | p99 ms {small:,} | p50 ms {large:,} | p99 ms {large:,} | p99 {large:,} / {small:,} |",
-        "|---|---|---|---|---|---|",
+        f"| query | p50 ms {small:,} | p99 ms {small:,} | p50 ms {large:,} | p99 ms {large:,} | p99 {large:,} / {small:,} | photos on the page |",
+        "|---|---|---|---|---|---|---|",
     ]
     worst_p50, worst_ratio = 0.0, 0.0
     for label in queries():
@@ -477,7 +481,8 @@ def report(
         )
         worst_p50, worst_ratio = max(worst_p50, p50b), max(worst_ratio, p99b / p99a)
         lines.append(
-            f"| {label} | {p50a:.2f} | {p99a:.2f} | {p50b:.2f} | {p99b:.2f} | {p99b / p99a:.2f} |"
+            f"| {label} | {p50a:.2f} | {p99a:.2f} | {p50b:.2f} | {p99b:.2f} | {p99b / p99a:.2f}"
+            f" | {found[(label, small)]} / {found[(label, large)]} |"
         )
     lines += [
         "",
@@ -522,9 +527,9 @@ def main() -> None:
         if args.postgres:
             for count, path in paths.items():
                 urls[count] = asyncio.run(to_postgres(path, args.postgres, count))
-        timings = asyncio.run(measure(paths, args.rounds, urls))
+        timings, found = asyncio.run(measure(paths, args.rounds, urls))
     engine = "PostgreSQL" if args.postgres else "SQLite"
-    table = report(timings, scales, space, args.rounds, engine)
+    table = report(timings, found, scales, space, args.rounds, engine)
     print(table)
     args.output.write_text(table, encoding="utf-8")
 
