@@ -434,6 +434,20 @@ async def measure(
                     items, _ = await search.page(svc, viewers[size], q)
                     timings.setdefault((label, size), []).append(time.perf_counter() - began)
                     found[(label, size)] = len(items)
+        # A page the small archive cannot fill, asked again of both at the length it held:
+        # the same work on the page itself, so that only the archive's size differs.
+        small, large = min(by_size), max(by_size)
+        for label, q in queries().items():
+            held = found[(label, small)]
+            if not 0 < held < found[(label, large)]:
+                continue
+            same = f"{label}, page of {held}"
+            for _ in range(rounds):
+                for size in (small, large):
+                    began = time.perf_counter()
+                    items, _ = await search.page(by_size[size], viewers[size], q, limit=held)
+                    timings.setdefault((same, size), []).append(time.perf_counter() - began)
+                    found[(same, size)] = len(items)
     finally:
         for svc in by_size.values():
             await svc.db.close()
@@ -470,8 +484,10 @@ def report(
         f"| query | p50 ms {small:,} | p99 ms {small:,} | p50 ms {large:,} | p99 ms {large:,} | p99 {large:,} / {small:,} | photos on the page |",
         "|---|---|---|---|---|---|---|",
     ]
-    worst_p50, worst_ratio = 0.0, 0.0
-    for label in queries():
+    worst_p50, worst_ratio, worst_same = 0.0, 0.0, 0.0
+    labels = list(queries())
+    labels += [label for label, size in timings if size == small and label not in labels]
+    for label in labels:
         a, b = timings[(label, small)], timings[(label, large)]
         p50a, p99a, p50b, p99b = (
             percentile(a, 0.5),
@@ -479,7 +495,10 @@ def report(
             percentile(b, 0.5),
             percentile(b, 0.99),
         )
-        worst_p50, worst_ratio = max(worst_p50, p50b), max(worst_ratio, p99b / p99a)
+        if label in queries():
+            worst_p50, worst_ratio = max(worst_p50, p50b), max(worst_ratio, p99b / p99a)
+        if found[(label, small)] == found[(label, large)]:
+            worst_same = max(worst_same, p99b / p99a)
         lines.append(
             f"| {label} | {p50a:.2f} | {p99a:.2f} | {p50b:.2f} | {p99b:.2f} | {p99b / p99a:.2f}"
             f" | {found[(label, small)]} / {found[(label, large)]} |"
@@ -501,6 +520,9 @@ def report(
         + ("met" if worst_p50 < 20 else "MISSED"),
         f"- p99 at {large:,} within 1.5x of p99 at {small:,}: worst ratio {worst_ratio:.2f}, "
         + ("met" if worst_ratio <= 1.5 else "MISSED"),
+        f"- the same, over the rows whose pages held as many photos at both sizes (the rows"
+        f" 'page of N' ask the large archive for a page as long as the small one's):"
+        f" worst ratio {worst_same:.2f}",
     ]
     return "\n".join(lines) + "\n"
 
