@@ -202,6 +202,32 @@ def test_requests_during_an_outage_answer_503_and_the_app_comes_back_by_itself(
         check_status(signed_in, 200)
 
 
+def test_readiness_fails_while_the_server_is_stopped_and_returns_after(
+    cluster: PostgresServer, database: str, tmp_path: Path
+) -> None:
+    with server_process(tmp_path / "data", PHOTOARCHIVE_DATABASE_URL=database) as server:
+        probe = server.client()
+        assert check_status(probe.get("/readyz"), 200) == {"status": "ready"}
+        try:
+            cluster.stop()
+            answer = probe.get("/readyz")
+            assert answer.status_code == 503
+            assert int(answer.headers["Retry-After"]) > 0
+            # The probe's whole story: nothing of the server, its address or the driver's words.
+            assert answer.json() == {
+                "status": "unreachable",
+                "detail": "The database is not reachable.",
+            }
+            assert probe.get("/healthz").status_code == 200  # alive: no reason to restart it
+        finally:
+            cluster.start()
+        deadline = time.monotonic() + BACK_WITHIN
+        while (answer := probe.get("/readyz")).status_code == 503:
+            assert time.monotonic() < deadline, "never ready again"
+            time.sleep(0.2)
+        assert check_status(answer, 200) == {"status": "ready"}
+
+
 def _slow_upload(client: httpx.Client, sent: threading.Event, stop: threading.Event) -> None:
     """An upload whose body stops half-way (as a phone's on a slow line does) until `stop`."""
     boundary = "half-sent-boundary"
