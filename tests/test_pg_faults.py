@@ -18,7 +18,7 @@ import psycopg
 import pytest
 
 from photoarchive.db import PostgresDatabase, postgres
-from photoarchive.db.pg_notices import Notices
+from photoarchive.db.pg_notices import MAX_PARTS, NOTICE_BYTES, Notices
 from photoarchive.db.postgres import POOL_TIMEOUT
 from photoarchive.errors import Unavailable
 from tests.cloud import S3Server
@@ -130,7 +130,8 @@ def test_notices_reach_every_listener_and_listening_resumes_after_a_restart(
             await listening.wait()
             assert await sender.send("faults_test", "before")
             assert await asyncio.wait_for(heard.get(), BACK_WITHIN) == "before"
-            assert not await sender.send("faults_test", "x" * 8000)  # too long: refused, logged
+            too_long = "x" * (MAX_PARTS * NOTICE_BYTES)
+            assert not await sender.send("faults_test", too_long)  # refused, logged
             await asyncio.to_thread(cluster.stop)
             during = Notices(database)
             assert not await during.send("faults_test", "lost")  # told, never raised
