@@ -36,6 +36,7 @@ SKIPPED_METHODS = {"OPTIONS", "HEAD"}  # answered by the framework itself
 MATRIX: dict[tuple[str, str], tuple[int, int, int, int, int]] = {
     # health, static files, API documentation: public by nature
     ("GET", "/healthz"): (200, 200, 200, 200, 200),
+    ("GET", "/readyz"): (200, 200, 200, 200, 200),
     ("GET", "/favicon.ico"): (200, 200, 200, 200, 200),
     ("GET", "/static/{file_path:path}"): (200, 200, 200, 200, 200),
     ("GET", "/schema"): (200, 200, 200, 200, 200),

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+import pytest
 
 from tests.processes import distinct_jpeg, run_cli, server_process
 from tests.support import PASSWORD
@@ -21,6 +22,8 @@ CLIENTS = 50
 COMMENTS_EACH = 3
 LIKES_EACH = 2
 DEADLINE = 180  # seconds for the whole crowd; a hang fails the test instead of stalling CI
+
+pytestmark = pytest.mark.usefixtures("engine")  # on SQLite and on PostgreSQL
 
 
 @dataclass

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+import pytest
 
 from photoarchive.storage import original_key, rendition_key
 from tests.processes import ServerProcess, distinct_jpeg, run_cli, server_process
@@ -21,6 +22,8 @@ UPLOADERS = 3
 BIG = PHOTOS / "cameras" / "Reconyx_HC500_Hyperfire.jpg"  # 400 KB: long enough to cut in half
 SMALL = PHOTOS / "orientation" / "landscape_2.jpg"  # 130 KB: what the other uploaders send
 BOUNDARY = "crash-test-boundary"
+
+pytestmark = pytest.mark.usefixtures("engine")  # on SQLite and on PostgreSQL
 
 
 def _upload_forever(

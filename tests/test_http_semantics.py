@@ -87,6 +87,7 @@ def head_urls(photo: dict[str, dict[str, str]]) -> list[str]:
         "/login",
         "/signup",
         "/healthz",
+        "/readyz",
         "/schema",
         "/schema/openapi.json",
         "/static/css/app.css",

@@ -18,11 +18,12 @@ import psycopg
 import pytest
 
 from photoarchive.db import pg_migrations
+from photoarchive.db.pg_notices import NOTICE_BYTES
 from tests.cloud import S3Server
 from tests.postgres import PostgresServer
 from tests.processes import ServerProcess, check_status, distinct_jpeg, photoarchive_env
 from tests.support import PASSWORD, free_socket, make_settings, parse
-from tests.test_events import listen
+from tests.test_events import Stream, listen
 
 MAX_FAILURES = 4
 ADMIN = "admin"
@@ -216,6 +217,67 @@ def test_a_like_on_one_instance_reaches_a_stream_held_by_the_other(
         while (block := stream.next_event()).get("event") != "like":
             assert time.monotonic() < deadline, "the like made on A never reached B's stream"
     assert json.loads(block["data"]) == {"id": photo["id"], "like_count": 1, "comment_count": 0}
+
+
+def _next_like(stream: Stream) -> dict[str, object]:
+    deadline = time.monotonic() + HEAR_WITHIN  # keep-alives each second bound the wait
+    while (block := stream.next_event()).get("event") != "like":
+        assert time.monotonic() < deadline, "the like never arrived"
+    return dict(json.loads(block["data"]))
+
+
+def test_a_like_on_a_photo_of_a_large_album_reaches_its_members_on_the_other_instance(
+    pair: tuple[ServerProcess, ServerProcess],
+) -> None:
+    a, b = pair
+    owner, member, outsider = (
+        _sign_up(a, _username()),
+        _sign_up(b, _username()),
+        _sign_up(b, _username()),
+    )
+    token = {"x-csrftoken": _csrf(owner)}
+    photo = _upload(owner, "")
+    made = owner.patch(
+        f"/api/v1/photos/{photo['id']}", json={"visibility": "private"}, headers=token
+    )
+    check_status(made, 200)
+    album = check_status(owner.post("/api/v1/albums", json={"title": "All"}, headers=token), 201)
+    url = f"/api/v1/albums/{album['id']}"
+    check_status(owner.post(f"{url}/photos", json={"photo_ids": [photo["id"]]}, headers=token), 200)
+    name = check_status(member.get("/api/v1/me"), 200)["user"]["username"]
+    check_status(owner.put(f"{url}/members/{name}", json={"role": "viewer"}, headers=token), 200)
+    # The rest of the family, written directly: signing 1,200 people up would take minutes.
+    first, members = 1_000_000, 1_200
+    with psycopg.connect(a.env["PHOTOARCHIVE_DATABASE_URL"]) as conn:
+        conn.execute(
+            "INSERT INTO users (id, username, username_key, email, email_key, created_at)"
+            " SELECT n, 'm' || n, 'm' || n, 'm' || n || '@example.org',"
+            " 'm' || n || '@example.org', '2026-01-01T00:00:00Z'"
+            " FROM generate_series(%s::bigint, %s::bigint) AS n",
+            (first, first + members - 3),
+        )
+        conn.execute(
+            "INSERT INTO album_members (album_id, user_id, role, added_at)"
+            " SELECT %s, id, 'viewer', '2026-01-01T00:00:00Z' FROM users"
+            " WHERE id BETWEEN %s AND %s",
+            (album["id"], first, first + members),
+        )
+        row = conn.execute(
+            "SELECT COUNT(*) FROM album_members WHERE album_id = %s", (album["id"],)
+        ).fetchone()
+    assert row is not None and row[0] == members
+    # The event names every member: more than one notice holds.
+    assert len(",".join(str(first + n) for n in range(members))) > NOTICE_BYTES
+
+    with listen(member) as heard, listen(outsider) as not_heard:
+        liked = owner.put(f"/api/v1/photos/{photo['id']}/like", headers=token)
+        check_status(liked, 200)
+        assert _next_like(heard) == {"id": photo["id"], "like_count": 1, "comment_count": 0}
+        # Once: what follows is the quiet stream's keep-alive, not the same like again.
+        assert heard.next_event() == {"comment": "keepalive"}
+        # The private photo's like is not for someone outside the album.
+        for _ in range(2):
+            assert not_heard.next_event() == {"comment": "keepalive"}
 
 
 def test_failed_sign_ins_are_counted_across_instances(

@@ -18,7 +18,7 @@ import psycopg
 import pytest
 
 from photoarchive.db import PostgresDatabase, postgres
-from photoarchive.db.pg_notices import Notices
+from photoarchive.db.pg_notices import MAX_PARTS, NOTICE_BYTES, Notices
 from photoarchive.db.postgres import POOL_TIMEOUT
 from photoarchive.errors import Unavailable
 from tests.cloud import S3Server
@@ -130,7 +130,8 @@ def test_notices_reach_every_listener_and_listening_resumes_after_a_restart(
             await listening.wait()
             assert await sender.send("faults_test", "before")
             assert await asyncio.wait_for(heard.get(), BACK_WITHIN) == "before"
-            assert not await sender.send("faults_test", "x" * 8000)  # too long: refused, logged
+            too_long = "x" * (MAX_PARTS * NOTICE_BYTES)
+            assert not await sender.send("faults_test", too_long)  # refused, logged
             await asyncio.to_thread(cluster.stop)
             during = Notices(database)
             assert not await during.send("faults_test", "lost")  # told, never raised
@@ -200,6 +201,32 @@ def test_requests_during_an_outage_answer_503_and_the_app_comes_back_by_itself(
             "/api/v1/auth/login", json={"login": "alice", "password": PASSWORD}
         )
         check_status(signed_in, 200)
+
+
+def test_readiness_fails_while_the_server_is_stopped_and_returns_after(
+    cluster: PostgresServer, database: str, tmp_path: Path
+) -> None:
+    with server_process(tmp_path / "data", PHOTOARCHIVE_DATABASE_URL=database) as server:
+        probe = server.client()
+        assert check_status(probe.get("/readyz"), 200) == {"status": "ready"}
+        try:
+            cluster.stop()
+            answer = probe.get("/readyz")
+            assert answer.status_code == 503
+            assert int(answer.headers["Retry-After"]) > 0
+            # The probe's whole story: nothing of the server, its address or the driver's words.
+            assert answer.json() == {
+                "status": "unreachable",
+                "detail": "The database is not reachable.",
+            }
+            assert probe.get("/healthz").status_code == 200  # alive: no reason to restart it
+        finally:
+            cluster.start()
+        deadline = time.monotonic() + BACK_WITHIN
+        while (answer := probe.get("/readyz")).status_code == 503:
+            assert time.monotonic() < deadline, "never ready again"
+            time.sleep(0.2)
+        assert check_status(answer, 200) == {"status": "ready"}
 
 
 def _slow_upload(client: httpx.Client, sent: threading.Event, stop: threading.Event) -> None:

@@ -16,6 +16,9 @@ from tests.e2e.conftest import VIEWPORTS, Server, sign_up
 from tests.e2e.test_quality import violations
 from tests.support import PHOTOS
 
+# Albums and their members, read and written through either backend: both engines.
+pytestmark = pytest.mark.usefixtures("engine")
+
 NAMES = ("Canon_40D.jpg", "Nikon_D70.jpg", "Pentax_K10D.jpg")
 
 

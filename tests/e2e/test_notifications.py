@@ -10,6 +10,9 @@ import pytest
 from tests.e2e.conftest import VIEWPORTS, Server, photo_files, sign_up, wait_until
 from tests.e2e.test_quality import violations
 
+# Live events travel differently on each engine (NOTIFY with PostgreSQL): both engines.
+pytestmark = pytest.mark.usefixtures("engine")
+
 BADGE_SETTLED = "document.querySelector('#nav-notifications:not([hx-get])') !== null"
 
 

@@ -19,6 +19,9 @@ from tests.e2e.conftest import VIEWPORTS, Server, sign_up
 from tests.e2e.test_quality import violations
 from tests.support import PHOTOS
 
+# Share links, read and written through either backend: both engines.
+pytestmark = pytest.mark.usefixtures("engine")
+
 LINK_PASSWORD = "grandma's secret"
 GPS = PHOTOS / "gps" / "DSCN0010.jpg"
 FILES = (GPS, PHOTOS / "cameras" / "Canon_40D.jpg", PHOTOS / "cameras" / "Nikon_D70.jpg")

@@ -12,6 +12,9 @@ import pytest
 from tests.e2e.conftest import VIEWPORTS, Server, photo_files, sign_in
 from tests.e2e.test_quality import violations
 
+# The trash, read and written through either backend: both engines.
+pytestmark = pytest.mark.usefixtures("engine")
+
 
 @pytest.mark.parametrize("viewport", list(VIEWPORTS), ids=list(VIEWPORTS))
 def test_delete_restore_and_delete_forever(
