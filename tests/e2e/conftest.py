@@ -19,7 +19,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.support import PHOTOS, current_database_url, free_socket
+from tests.support import PHOTOS, current_database_url, free_socket, make_settings, run_sql
 
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
@@ -151,6 +151,12 @@ class Server:
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
+
+    def sql(self, statement: str, params: tuple[Any, ...] = ()) -> list[Any]:
+        """One statement (? parameters) on this server's database, whichever engine keeps it:
+        for what no request can set up (an old date)."""
+        url = self.env.get("PHOTOARCHIVE_DATABASE_URL", "")
+        return run_sql(make_settings(self.data_dir, database_url=url), statement, params)
 
     def api(self, username: str) -> httpx.Client:
         """A script-like client signed in as `username` (signed up first if needed)."""

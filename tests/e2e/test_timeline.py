@@ -5,7 +5,6 @@ nothing on either page."""
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import datetime
 from typing import Any
 
@@ -13,6 +12,9 @@ import pytest
 
 from tests.e2e.conftest import VIEWPORTS, Server, photo_files, sign_in, wait_until
 from tests.e2e.test_quality import violations
+
+# Months, memories and their order, read through either backend: both engines.
+pytestmark = pytest.mark.usefixtures("engine")
 
 
 @pytest.mark.parametrize("viewport", list(VIEWPORTS), ids=list(VIEWPORTS))
@@ -29,19 +31,19 @@ def test_jump_to_an_older_month_and_see_todays_memories(
     # February has one then too).
     today = datetime.now().astimezone().date()
     remembered = f"{today.year - 4:04d}-{today.month:02d}-{today.day:02d}T09:30:00"
-    with sqlite3.connect(server.data_dir / "photoarchive.sqlite3") as conn:
-        for photo_id, stamp in zip(
-            ids, (remembered, "2019-03-10T10:00:00", "2025-01-05T10:00:00+01:00"), strict=True
-        ):
-            conn.execute("UPDATE photos SET taken_at = ? WHERE id = ?", (stamp, photo_id))
-        # More rows of the same picture in January 2025, so that the page scrolls.
-        conn.executemany(
+    for photo_id, stamp in zip(
+        ids, (remembered, "2019-03-10T10:00:00", "2025-01-05T10:00:00+01:00"), strict=True
+    ):
+        server.sql("UPDATE photos SET taken_at = ? WHERE id = ?", (stamp, photo_id))
+    # More rows of the same picture in January 2025, so that the page scrolls.
+    for n in range(20):
+        server.sql(
             "INSERT INTO photos (owner_id, sha256, bytes, content_type, width, height,"
             " preview_width, taken_at, created_at, tag, placeholder)"
-            " SELECT owner_id, printf('%064x', 1000 + ?), bytes, content_type, width, height,"
-            " preview_width, printf('2025-01-%02dT10:00:00', ?), created_at, tag, placeholder"
+            " SELECT owner_id, ?, bytes, content_type, width, height,"
+            " preview_width, ?, created_at, tag, placeholder"
             " FROM photos WHERE id = ?",
-            [(n, n % 28 + 1, ids[2]) for n in range(20)],
+            (f"{1000 + n:064x}", f"2025-01-{n % 28 + 1:02d}T10:00:00", ids[2]),
         )
     page = new_context(VIEWPORTS[viewport]).new_page()
     sign_in(page, server.url, "alice")
