@@ -14,7 +14,10 @@ import pytest
 from tests.e2e.conftest import VIEWPORTS, Server, sign_up
 from tests.e2e.test_quality import violations
 from tests.mailbox import Mailbox, link_in, smtp_server
-from tests.support import free_socket
+from tests.support import current_database_url, free_socket
+
+# Reset tokens and new passwords, kept by either backend: both engines.
+pytestmark = pytest.mark.usefixtures("engine")
 
 NEW_PASSWORD = "a brand new passphrase"
 
@@ -42,6 +45,8 @@ def mailing_server(tmp_path: Path, mailbox: Mailbox) -> Iterator[Server]:
         PHOTOARCHIVE_MAIL_FROM="Family photos <photos@example.org>",
         PYTHONUNBUFFERED="1",
     )
+    if current_database_url():
+        env["PHOTOARCHIVE_DATABASE_URL"] = current_database_url()
     live = Server(f"http://127.0.0.1:{port}", port, data_dir, env, tmp_path / "server.log")
     live.start()
     try:
