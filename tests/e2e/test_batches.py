@@ -11,6 +11,9 @@ from tests.e2e.conftest import VIEWPORTS, Server, photo_files, sign_up, wait_unt
 from tests.e2e.test_quality import violations
 from tests.e2e.test_viewer import shown
 
+# Upload batches and the feed's posts, kept by either backend: both engines.
+pytestmark = pytest.mark.usefixtures("engine")
+
 SIX = [
     f"cameras/{name}"
     for name in (

@@ -11,6 +11,9 @@ import pytest
 from tests.e2e.conftest import VIEWPORTS, Server, photo_files, sign_in, wait_until
 from tests.e2e.test_quality import violations
 
+# Favorites and the archive, read and written through either backend: both engines.
+pytestmark = pytest.mark.usefixtures("engine")
+
 
 @pytest.mark.parametrize("viewport", list(VIEWPORTS), ids=list(VIEWPORTS))
 def test_favorite_by_keyboard_then_archive_and_unarchive(

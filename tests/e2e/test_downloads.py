@@ -16,6 +16,9 @@ import pytest
 from tests.e2e.conftest import VIEWPORTS, Server, photo_files, sign_in
 from tests.e2e.test_quality import violations
 
+# The selection's zip, its photos read through either backend: both engines.
+pytestmark = pytest.mark.usefixtures("engine")
+
 SUBMIT = """([ids]) => {
   const form = document.createElement('form');
   form.method = 'post';

@@ -11,6 +11,9 @@ import pytest
 from tests.e2e.conftest import VIEWPORTS, Server, photo_files, sign_up, wait_until
 from tests.e2e.test_quality import violations
 
+# Who may see a private photo, decided over either backend: both engines.
+pytestmark = pytest.mark.usefixtures("engine")
+
 
 @pytest.mark.parametrize("viewport", list(VIEWPORTS), ids=list(VIEWPORTS))
 def test_a_private_upload_is_hidden_until_its_owner_shares_it_with_the_family(

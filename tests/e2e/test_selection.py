@@ -15,6 +15,9 @@ from tests.e2e.conftest import VIEWPORTS, Server, sign_in, wait_until
 from tests.e2e.test_quality import violations
 from tests.test_bulk_api import jpeg
 
+# Selections archived, made private and downloaded through either backend: both engines.
+pytestmark = pytest.mark.usefixtures("engine")
+
 COUNT = "#grid-items-bar [data-select-count]"
 
 

@@ -12,6 +12,9 @@ import pytest
 from tests.e2e.conftest import VIEWPORTS, Server, photo_files, sign_in, wait_until
 from tests.e2e.test_quality import violations
 
+# The order of the lists the viewer steps through, over either backend: both engines.
+pytestmark = pytest.mark.usefixtures("engine")
+
 viewports = pytest.mark.parametrize("viewport", list(VIEWPORTS), ids=list(VIEWPORTS))
 CAMERAS = [
     "cameras/Canon_40D.jpg",
