@@ -11,6 +11,9 @@ import pytest
 from tests.e2e.conftest import PASSWORD, VIEWPORTS, Server
 from tests.e2e.test_quality import violations
 
+# The first account and invites, kept by either backend: both engines.
+pytestmark = pytest.mark.usefixtures("engine")
+
 
 @pytest.fixture
 def fresh(server: Server) -> Server:

@@ -11,6 +11,9 @@ from photoarchive.accounts.users import DISPLAY_NAME_MAX, USERNAME_MAX
 from photoarchive.library.comments import TEXT_MAX
 from tests.e2e.conftest import VIEWPORTS, Server, photo_files, sign_in
 
+# The longest names stored and shown back through either backend: both engines.
+pytestmark = pytest.mark.usefixtures("engine")
+
 viewports = pytest.mark.parametrize("viewport", list(VIEWPORTS), ids=list(VIEWPORTS))
 
 USERNAME = ("Bartholomew_Featherstonehaugh_" + "W" * USERNAME_MAX)[:USERNAME_MAX]

@@ -9,6 +9,9 @@ import pytest
 from tests.e2e.conftest import VIEWPORTS, Server, sign_up
 from tests.e2e.test_quality import violations
 
+# Reset links and new passwords, kept by either backend: both engines.
+pytestmark = pytest.mark.usefixtures("engine")
+
 NEW_PASSWORD = "a brand new passphrase"
 
 

@@ -10,6 +10,9 @@ import pytest
 
 from tests.e2e.conftest import VIEWPORTS, Server, photo_files, sign_in, wait_until
 
+# The pages and likes, read and written through either backend: both engines.
+pytestmark = pytest.mark.usefixtures("engine")
+
 viewports = pytest.mark.parametrize("viewport", list(VIEWPORTS), ids=list(VIEWPORTS))
 
 

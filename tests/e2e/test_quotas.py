@@ -13,6 +13,9 @@ from tests.e2e.conftest import VIEWPORTS, Server, photo_files, sign_in, wait_unt
 from tests.e2e.test_quality import violations
 from tests.test_quotas import noise_jpeg
 
+# Quotas and the space used, counted by either backend: both engines.
+pytestmark = pytest.mark.usefixtures("engine")
+
 
 @pytest.mark.parametrize("viewport", list(VIEWPORTS), ids=list(VIEWPORTS))
 def test_admin_sets_a_quota_and_the_person_sees_it(
