@@ -11,6 +11,9 @@ import pytest
 from tests.e2e.conftest import VIEWPORTS, Server, photo_files, sign_in, wait_until
 from tests.e2e.test_quality import violations
 
+# Turns and dates written through either backend: both engines.
+pytestmark = pytest.mark.usefixtures("engine")
+
 SHOWN = ".viewer-image img"
 PORTRAIT = (
     "(() => { const img = document.querySelector('.viewer-image img');"

@@ -13,6 +13,9 @@ from PIL import Image
 from tests.e2e.conftest import VIEWPORTS, Server, photo_files, sign_in, wait_until
 from tests.e2e.test_quality import violations
 
+# Places and map markers, read through either backend: both engines.
+pytestmark = pytest.mark.usefixtures("engine")
+
 TILES = "https://tile.openstreetmap.org/**"
 
 

@@ -8,6 +8,9 @@ import pytest
 
 from tests.e2e.conftest import DESKTOP, Server, photo_files, sign_in, wait_until
 
+# The pages measured over either backend: both engines.
+pytestmark = pytest.mark.usefixtures("engine")
+
 SERIOUS = ("serious", "critical")
 
 

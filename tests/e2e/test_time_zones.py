@@ -13,6 +13,9 @@ import pytest
 from tests.e2e.conftest import VIEWPORTS, Server, photo_files, sign_in, wait_until
 from tests.e2e.test_quality import violations
 
+# Dates and zones stored and read back through either backend: both engines.
+pytestmark = pytest.mark.usefixtures("engine")
+
 viewports = pytest.mark.parametrize("viewport", list(VIEWPORTS), ids=list(VIEWPORTS))
 LA = "America/Los_Angeles"
 # DateTimeOriginal 2002:04:21 00:30:33 without an offset: shifted into Los Angeles as if it were

@@ -28,6 +28,9 @@ from tests.e2e.conftest import (
 )
 from tests.e2e.test_quality import violations
 
+# Uploads tried again and their captions, kept by either backend: both engines.
+pytestmark = pytest.mark.usefixtures("engine")
+
 viewports = pytest.mark.parametrize("viewport", list(VIEWPORTS), ids=list(VIEWPORTS))
 
 FINISHED = "document.getElementById('upload-form').dataset.finished === 'true'"
