@@ -1,4 +1,5 @@
-"""The database door keeps working when a writer is cancelled or fails half-way."""
+"""The database door keeps working when a writer is cancelled or fails half-way, on either
+engine; and SQLite's own open, which must close what it opened when a migration fails."""
 
 from __future__ import annotations
 
@@ -9,18 +10,23 @@ from pathlib import Path
 
 import pytest
 
-from photoarchive.db import Database, UniqueViolation
+from photoarchive.db import AppDatabase, Database, UniqueViolation, build_database
+from tests.support import make_settings, sqlite_only
+
+# A writer cancelled or failed on a pooled PostgreSQL connection, as on SQLite's: both engines.
+pytestmark = pytest.mark.usefixtures("engine")
 
 
-async def _open(path: Path) -> Database:
-    db = Database(path)
+async def _open(tmp_path: Path) -> AppDatabase:
+    (tmp_path / "data").mkdir()
+    db = build_database(make_settings(tmp_path / "data"), readers=1)
     await db.open()
     return db
 
 
 def test_cancelled_writer_leaves_no_open_transaction(tmp_path: Path) -> None:
     async def scenario() -> list[int]:
-        db = await _open(tmp_path / "db.sqlite3")
+        db = await _open(tmp_path)
         try:
             # Cancel writers at every point: before BEGIN ran, inside the block, around COMMIT.
             for delay in (0, 0, 0.0005, 0.001, 0.002):
@@ -48,7 +54,7 @@ def test_cancelled_writer_leaves_no_open_transaction(tmp_path: Path) -> None:
 
 def test_failed_statement_rolls_back_and_the_next_write_works(tmp_path: Path) -> None:
     async def scenario() -> int:
-        db = await _open(tmp_path / "db.sqlite3")
+        db = await _open(tmp_path)
         try:
             await db.execute("CREATE TABLE t (n INTEGER UNIQUE)")
             with pytest.raises(UniqueViolation):  # the seam's error, not sqlite3's
@@ -63,6 +69,7 @@ def test_failed_statement_rolls_back_and_the_next_write_works(tmp_path: Path) ->
     assert asyncio.run(scenario()) == 1
 
 
+@sqlite_only
 def test_a_failed_open_leaves_no_connection_behind(tmp_path: Path) -> None:
     """Each connection has a thread of its own that keeps the process alive until closed; an
     open that fails must close what it opened, not leave that to the garbage collector (a
