@@ -399,6 +399,7 @@ def test_a_dtd_is_refused_not_expanded() -> None:
     assert xmp.location_spans(bomb) is None
 
 
+@pytest.mark.usefixtures("engine")  # the patches are kept in the database: both engines
 def test_another_member_downloads_no_position_and_the_owner_sees_it(
     server: LiveServer,
 ) -> None:
