@@ -1,6 +1,8 @@
 """The access decision for every kind of viewer, without HTTP: the one function every read of a
 photo, its media, a page or an API answer goes through."""
 
+# On no engine: no database here, the decision is a function of the facts it is given.
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -2,6 +2,8 @@
 ballast file fills. A write that no longer fits is answered with 507 and a message a person
 understands, leaves nothing half-saved, and works again once space is freed."""
 
+# SQLite only: it fills the disk under the data dir's SQLite file; PostgreSQL's disk is its own.
+
 from __future__ import annotations
 
 from pathlib import Path
