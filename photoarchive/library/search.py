@@ -146,6 +146,8 @@ def _candidates(
     titled = [] if account is None else [p for p in wanted if p.field is None]
     if not titled:
         return f"{driver} IN ({text})", params
+    if len(wanted) == 1 and not by_date:
+        return _one_of_two(svc, account, wanted[0], unwanted, days, (text, params))
     anywhere = [_in_albums(svc, account, p, by_date) for p in titled]
     # With one word, being in an album titled with it is all the second branch asks.
     each = [] if len(wanted) == 1 else [_matches(svc, account, p, days, by_date) for p in wanted]
@@ -161,6 +163,29 @@ def _candidates(
     )
     values = [*params, *(v for _, m in anywhere for v in m), *(v for _, m in each for v in m)]
     return condition, values
+
+
+def _one_of_two(
+    svc: Services,
+    account: User | None,
+    phrase: Phrase,
+    unwanted: list[Phrase],
+    days: tuple[int, int] | None,
+    own: tuple[str, list[object]],
+) -> tuple[str, list[object]]:
+    """`_candidates` of one word: the photos whose own words say so (`own`) and those in the
+    viewer's albums titled with it (less those whose words hold a word left out), as one list
+    of ids, from which the database can start: of an OR of two lists PostgreSQL can only ask
+    each photo of the days a page may come from."""
+    assert account is not None
+    titled, params = svc.db.search.albums_titled(phrase)
+    albums = _ALBUMS_OF_MEMBER.format(titled)
+    values: list[object] = [*own[1], account.id, *params]
+    for left_out in unwanted:  # the index's own answer left these out already
+        text, more = svc.db.search.photos_with([left_out], days=days)
+        albums += f" AND NOT ap.photo_id IN ({text})"
+        values += more
+    return f"p.id IN ({own[0]} UNION {albums})", values
 
 
 Part = tuple[str, list[object]]
