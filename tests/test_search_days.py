@@ -44,6 +44,9 @@ def test_the_day_follows_every_change_of_the_date_taken(tmp_path: Path, walk: st
         await taken_dates.shift_date(svc, ann, first, 3600)
         assert (await _days(svc))[first] == 20240715
         assert await found(svc, ann, "owl after:2024-07-15") == [first]
+        # A filter's days are exact: `before:` a day leaves that day out, the month's end is in.
+        assert await found(svc, ann, "owl before:2024-07-15") == [third, second]
+        assert await found(svc, ann, "owl month:2024-07 -after:2024-07-12") == [second]
         # The same moment written with another offset: another wall-clock day.
         await taken_dates.set_taken_at(svc, ann, second, "2024-07-09T22:00:00-00:00")
         assert (await _days(svc))[second] == 20240709
