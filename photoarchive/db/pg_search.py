@@ -97,8 +97,8 @@ class PostgresSearch:
     ) -> tuple[str, list[object]]:
         """See db/search.py: the photos `photos_with` finds between `days`, with columns
         `photo_id`, `day` and `code` (the day, then the id, in one number: descending, newest
-        day first). The server walks the photos by that number or sorts the matches, as it
-        judges cheaper."""
+        day first), from photo_text alone. The server walks its index of that number or sorts
+        the words' index's matches, as it judges cheaper."""
         where, params = self._matching(phrases, without)
         where.append(f"{_CODE} BETWEEN ? AND ?")
         # As in photos_with: constant strings and bound values.
