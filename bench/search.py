@@ -380,15 +380,19 @@ def queries() -> dict[str, str]:
     }
 
 
-async def to_postgres(path: Path, server: str, count: int) -> str:
-    """The URL of a new database on `server` holding a copy of the archive at `path`."""
+async def to_postgres(path: Path, server: str, count: int, reuse: bool = False) -> str:
+    """The URL of a new database on `server` holding a copy of the archive at `path`; with
+    `reuse`, the copy made before if there is one (the app's migrations bring it up to date)."""
     import psycopg
 
     name = f"bench_search_{count}"
+    url = server.rsplit("/", 1)[0] + "/" + name
     async with await psycopg.AsyncConnection.connect(server, autocommit=True) as conn:
+        found = await conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,))
+        if reuse and await found.fetchone() is not None:
+            return url
         await conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
         await conn.execute(f"CREATE DATABASE {name}")
-    url = server.rsplit("/", 1)[0] + "/" + name
     source, target = Database(path, readers=1), PostgresDatabase(url, 2)
     await source.open()
     await target.open()
@@ -533,22 +537,34 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=200)
     parser.add_argument("--output", type=Path, default=RESULTS)
     parser.add_argument("--postgres", metavar="URL", help="search copies on this server")
+    parser.add_argument(
+        "--archives",
+        metavar="DIR",
+        type=Path,
+        help="keep the archives (and PostgreSQL copies) built here and reuse them next time",
+    )
     args = parser.parse_args()
     scales = [int(s) for s in args.scales.split(",")]
     with tempfile.TemporaryDirectory(prefix="search-bench-") as tmp:
         paths = {}
         for count in scales:
-            path = Path(tmp) / str(count) / "photoarchive.sqlite3"
-            path.parent.mkdir()
-            began = time.perf_counter()
-            seed(path, count)
-            print(f"seeded {count:,} photos in {time.perf_counter() - began:.1f} s", flush=True)
+            path = (args.archives or Path(tmp)) / str(count) / "photoarchive.sqlite3"
             paths[count] = path
+            if path.exists():
+                continue
+            path.parent.mkdir(parents=True, exist_ok=True)
+            began = time.perf_counter()
+            building = path.with_name("building.sqlite3")  # a run stopped half-way is not kept
+            building.unlink(missing_ok=True)
+            seed(building, count)
+            building.rename(path)
+            print(f"seeded {count:,} photos in {time.perf_counter() - began:.1f} s", flush=True)
         space = {count: sizes(path) for count, path in paths.items()}
         urls = {}
         if args.postgres:
+            reuse = args.archives is not None
             for count, path in paths.items():
-                urls[count] = asyncio.run(to_postgres(path, args.postgres, count))
+                urls[count] = asyncio.run(to_postgres(path, args.postgres, count, reuse))
         timings, found = asyncio.run(measure(paths, args.rounds, urls))
     engine = "PostgreSQL" if args.postgres else "SQLite"
     table = report(timings, found, scales, space, args.rounds, engine)

@@ -79,7 +79,7 @@ async def index_check(svc: Services) -> None:
             await tx.execute("INSERT INTO photo_words (photo_words) VALUES ('integrity-check')")
             await tx.execute("INSERT INTO album_text (album_text) VALUES ('integrity-check')")
         return
-    kept = "SELECT photo_id, words::text, camera::text, lens::text FROM photo_text ORDER BY 1"
+    kept = "SELECT photo_id, words::text, camera::text, lens::text, code FROM photo_text ORDER BY 1"
     titles = "SELECT album_id, title::text FROM album_text ORDER BY 1"
     before = [list(r) for r in await svc.db.fetchall(kept)]
     titled = [list(r) for r in await svc.db.fetchall(titles)]

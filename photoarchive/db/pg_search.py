@@ -13,41 +13,49 @@ from collections.abc import Sequence
 
 from photoarchive.db.search import DAY, Phrase, day_of
 
-# A phrase's query appears twice. As an expression of its bound text, which the planner works
-# out while planning: it then reads how many photos hold those words from the column's
-# statistics (the commonest words and their shares, kept by ANALYZE), walks the photos newest
-# first when they are common and sorts the index's few matches when they are not (behind a
-# sub-select alone it guessed few matches for every word, and sorted every match of a word in
-# nearly every photo for one page). And made once per statement by a sub-select (an InitPlan),
-# checked first on each photo walked: working the expression out again costs a few
-# microseconds a photo, which only the photos that match then pay.
-# The domain runs search statements by `fetch_replanned`, which never prepares them: a generic
-# plan would guess how common the words are.
-_PLANNED = {True: "search_phrase(?::TEXT, TRUE)", False: "search_phrase(?::TEXT, FALSE)"}
-_ONCE = {True: "(SELECT search_phrase(?, TRUE))", False: "(SELECT search_phrase(?, FALSE))"}
+# A phrase's query is an expression of its bound text that the planner folds into a constant
+# while planning (search_phrase_folded, migration 0025), since every search statement is
+# planned with its values (the domain runs them by `fetch_replanned`, never prepared: a generic
+# plan would guess how common the words are). The planner then reads how many photos hold those
+# words from the column's statistics (the commonest words and their shares, kept by ANALYZE):
+# it walks the matches newest first when they are common and sorts the index's few when they
+# are not; and no photo walked pays for working the query out again.
+# A prefix is asked of a camera or a lens as the word itself or a word it begins: the same
+# photos, but the planner then weighs the whole word by its own share of the column. For a
+# prefix alone it sums the shares of the commonest words it begins, and where fewer than a
+# hundred are listed (a camera's or a lens's few words) it guesses 2 %: the 20 % of photos of
+# one camera were then read from the index to be intersected with a month's few thousand.
+# A photo's other words are many: there the prefix alone is weighed well, and cheaper to ask.
+_QUERY = {
+    True: "search_phrase_folded(?::TEXT, TRUE)",
+    False: "search_phrase_folded(?::TEXT, FALSE)",
+}
+_FIELD_PREFIX = "(search_phrase_folded(?::TEXT, FALSE) || search_phrase_folded(?::TEXT, TRUE))"
 _COLUMN = {None: "pt.words", "camera": "pt.camera", "lens": "pt.lens"}
 
 
 def _holds(phrase: Phrase) -> str:
     # Column names and the query's form come from the tables above, never from the text. The
     # function form of @@ is not one the index can answer: the operator's is.
-    column = _COLUMN[phrase.field]
-    once, planned = _ONCE[phrase.prefix], _PLANNED[phrase.prefix]
-    return f"(ts_match_vq({column}, {once}) AND {column} @@ {planned})"
+    query = _FIELD_PREFIX if _twice(phrase) else _QUERY[phrase.prefix]
+    return f"{_COLUMN[phrase.field]} @@ {query}"
+
+
+def _twice(phrase: Phrase) -> bool:
+    return phrase.prefix and phrase.field is not None
 
 
 def _text(phrase: Phrase) -> list[object]:
-    # PostgreSQL text holds no NUL: never part of a word anyway. Once for each form of _holds.
+    # PostgreSQL text holds no NUL: never part of a word anyway. Twice for _FIELD_PREFIX.
     text = phrase.text.replace("\x00", " ")
-    return [text, text]
+    return [text, text] if _twice(phrase) else [text]
 
 
-# The day a photo is indexed under (YYYYMMDD of its date taken, else its upload time; 0 for a
-# stamp of another shape), as migrations_pg/0023 reads it, and the number SQLite gives its row:
-# that day, then its id. An index of migration 0023 holds the number, so that matches can be
-# walked newest day first and a range of days is a range of it.
-_DAY = "search_day(COALESCE(sp.taken_at, sp.created_at))"
-_CODE = f"({_DAY}::BIGINT * {DAY} + sp.id)"
+# Each photo's search row keeps the number SQLite gives its row (migration 0025): the day it is
+# indexed under (YYYYMMDD of its date taken, else its upload time; 0 for a stamp of another
+# shape), then its id. Its index walks matches newest day first, and a range of days is a
+# range of it, without the photo's own row.
+_CODE = "pt.code"
 
 
 def _codes_of(days: tuple[int, int]) -> list[object]:
@@ -77,32 +85,26 @@ class PostgresSearch:
         none of `without` (with `days`, only those indexed from the first day to the second,
         YYYYMMDD)."""
         where, params = self._matching(phrases, without)
-        if days is None:
-            # Conditions made of constant strings (see _holds); every value is bound.
-            sql = "SELECT pt.photo_id FROM photo_text pt WHERE " + " AND ".join(where)  # noqa: S608
-            return sql, params
-        where.append(f"{_CODE} BETWEEN ? AND ?")
-        # As above, and the number's expression is a constant.
-        sql = (
-            "SELECT sp.id FROM photo_text pt JOIN photos sp ON sp.id = pt.photo_id WHERE "  # noqa: S608
-            + " AND ".join(where)
-        )
-        return sql, [*params, *_codes_of(days)]
+        if days is not None:
+            where.append(f"{_CODE} BETWEEN ? AND ?")
+            params += _codes_of(days)
+        # Conditions made of constant strings (see _holds); every value is bound.
+        sql = "SELECT pt.photo_id FROM photo_text pt WHERE " + " AND ".join(where)  # noqa: S608
+        return sql, params
 
     def newest_first(
         self, phrases: Sequence[Phrase], without: Sequence[Phrase], days: tuple[int, int]
     ) -> tuple[str, list[object]]:
         """See db/search.py: the photos `photos_with` finds between `days`, with columns
         `photo_id`, `day` and `code` (the day, then the id, in one number: descending, newest
-        day first). The server walks the photos by that number or sorts the matches, as it
-        judges cheaper."""
+        day first), from photo_text alone. The server walks its index of that number or sorts
+        the words' index's matches, as it judges cheaper."""
         where, params = self._matching(phrases, without)
         where.append(f"{_CODE} BETWEEN ? AND ?")
         # As in photos_with: constant strings and bound values.
         sql = (
-            f"SELECT sp.id AS photo_id, {_DAY} AS day,"  # noqa: S608
-            f" {_CODE} AS code"
-            " FROM photo_text pt JOIN photos sp ON sp.id = pt.photo_id WHERE " + " AND ".join(where)
+            f"SELECT pt.photo_id, {_CODE} / {DAY} AS day, {_CODE} AS code"  # noqa: S608
+            " FROM photo_text pt WHERE " + " AND ".join(where)
         )
         return sql, [*params, *_codes_of(days)]
 
@@ -120,6 +122,6 @@ class PostgresSearch:
 
     def albums_titled(self, phrase: Phrase) -> tuple[str, list[object]]:
         """The ids of the albums whose title holds `phrase`."""
-        query = _ONCE[phrase.prefix]
+        query = _QUERY[phrase.prefix]
         sql = f"SELECT album_id FROM album_text WHERE title @@ {query}"  # noqa: S608  # constant
-        return sql, _text(phrase)[:1]
+        return sql, _text(phrase)

@@ -146,6 +146,8 @@ def _candidates(
     titled = [] if account is None else [p for p in wanted if p.field is None]
     if not titled:
         return f"{driver} IN ({text})", params
+    if len(wanted) == 1 and not by_date:
+        return _one_of_two(svc, account, wanted[0], unwanted, days, (text, params))
     anywhere = [_in_albums(svc, account, p, by_date) for p in titled]
     # With one word, being in an album titled with it is all the second branch asks.
     each = [] if len(wanted) == 1 else [_matches(svc, account, p, days, by_date) for p in wanted]
@@ -163,6 +165,29 @@ def _candidates(
     return condition, values
 
 
+def _one_of_two(
+    svc: Services,
+    account: User | None,
+    phrase: Phrase,
+    unwanted: list[Phrase],
+    days: tuple[int, int] | None,
+    own: tuple[str, list[object]],
+) -> tuple[str, list[object]]:
+    """`_candidates` of one word: the photos whose own words say so (`own`) and those in the
+    viewer's albums titled with it (less those whose words hold a word left out), as one list
+    of ids, from which the database can start: of an OR of two lists PostgreSQL can only ask
+    each photo of the days a page may come from."""
+    assert account is not None
+    titled, params = svc.db.search.albums_titled(phrase)
+    albums = _ALBUMS_OF_MEMBER.format(titled)
+    values: list[object] = [*own[1], account.id, *params]
+    for left_out in unwanted:  # the index's own answer left these out already
+        text, more = svc.db.search.photos_with([left_out], days=days)
+        albums += f" AND NOT ap.photo_id IN ({text})"
+        values += more
+    return f"p.id IN ({own[0]} UNION {albums})", values
+
+
 Part = tuple[str, list[object]]
 
 
@@ -172,9 +197,11 @@ def _where(
     query: Query,
     days: tuple[int, int] | None = None,
     by_date: bool = False,
+    dated: bool = True,
 ) -> tuple[list[Part], Part | None]:
     """The conditions a result meets, with their parameters: all but the words wanted, and
-    the condition of the words wanted (see `_candidates`), if any."""
+    the condition of the words wanted (see `_candidates`), if any. Without `dated`, not the
+    date filters that `_days` says exactly: for a caller whose photos all come from there."""
     who = access.Viewer(viewer, public_view=svc.settings.public_view)
     parts = [access.visible_sql(who)]
     account = who.account
@@ -196,7 +223,7 @@ def _where(
     else:
         parts += [(f"NOT {c}", m) for c, m in (_matches(svc, account, p) for p in unwanted)]
     for f in query.filters:
-        if f.name not in ("camera", "lens"):
+        if f.name not in ("camera", "lens") and (dated or not _on_days(svc, f)):
             condition, more = _filter(svc, account, f)
             parts.append((f"NOT {condition}" if f.negated else condition, more))
     return parts, candidates
@@ -234,9 +261,21 @@ async def _rows(
     return await svc.db.fetch_replanned(sql, [*photos.reading_for(viewer), *params, size + 1])
 
 
+def _on_days(svc: Services, f: Filter) -> bool:
+    """Whether `f` is a date filter that `_days` turns into days exactly: a photo dated by a
+    stamp of the usual shape meets it exactly when it is on those days."""
+    bounds = [b for b in (f.since, f.until) if b]
+    return (
+        f.name in ("year", "month", "after", "before")
+        and not f.negated
+        and all(svc.db.search.day_of(b) is not None for b in bounds)
+    )
+
+
 def _days(svc: Services, query: Query, after: tuple[str, int] | None) -> tuple[int, int]:
     """The days (YYYYMMDD, both included) the results can be on, by the date filters and the
-    cursor: a stamp of another shape bounds nothing."""
+    cursor: a stamp of another shape bounds nothing. `until` is left out (`before:` a day is
+    not on it; the next month's start, 20220800, is no day)."""
     low, high = 0, 99991231
     for f in query.filters:
         if f.negated:
@@ -244,7 +283,7 @@ def _days(svc: Services, query: Query, after: tuple[str, int] | None) -> tuple[i
         since = svc.db.search.day_of(f.since) if f.since else None
         until = svc.db.search.day_of(f.until) if f.until else None
         low = max(low, since) if since is not None else low
-        high = min(high, until) if until is not None else high
+        high = min(high, until - 1) if until is not None else high
     last = svc.db.search.day_of(after[0]) if after is not None else None
     return low, min(high, last) if last is not None else high
 
@@ -260,7 +299,9 @@ async def _by_day(
     the results of those days alone, in the exact order."""
     low, high = _days(svc, query, after)
     wanted, unwanted = _phrases(query, negated=False), _phrases(query, negated=True)
-    others, _ = _where(svc, viewer, query)
+    # The driver hands over photos of those days alone, which meet the date filters: the
+    # planner, asked them again, would count them twice and misjudge how many are found.
+    others, _ = _where(svc, viewer, query, dated=False)
     keyset, more = _after(after)
     conditions, params = _joined(others)
     driver, first = svc.db.search.newest_first(wanted, unwanted, (low, high))
