@@ -24,7 +24,7 @@ from photoarchive.accounts.mail import Mailer
 from photoarchive.accounts.passwords import Passwords
 from photoarchive.app import create_app
 from photoarchive.db import AppDatabase, build_database
-from photoarchive.db.pg_sql import pg_rows, rewrite
+from photoarchive.db.pg_sql import has_rows, pg_rows, rewrite
 from photoarchive.services import DecodeSlots, Services
 from photoarchive.settings import Settings
 from photoarchive.storage import BlobStore
@@ -179,7 +179,7 @@ def run_sql(settings: Settings, statement: str, params: tuple[Any, ...] = ()) ->
     if settings.database_url.startswith("postgresql:"):
         with psycopg.connect(settings.database_url) as pg:
             cursor = pg.execute(rewrite(statement), params)
-            return cursor.fetchall() if cursor.description else []
+            return cursor.fetchall() if has_rows(cursor) else []
     with sqlite3.connect(settings.database_path) as conn:
         return conn.execute(statement, params).fetchall()
 

@@ -57,6 +57,17 @@ def test_rows_read_by_position_and_by_name(postgres_url: str) -> None:
         assert await db.fetchval("SELECT SUM(x) FROM (VALUES (2), (3)) AS v (x)") == 5
         assert await db.fetchval("SELECT 1 = ?", (True,)) is True
         assert await db.fetchall("SELECT 1 WHERE 1 = 0") == []
+        # Names as the server spells them, whatever the letters; a statement without rows
+        # answers none (the names come from the result, not the cursor's description).
+        row = await db.fetchone('SELECT 1 AS "Café", 2 AS "Café"')
+        assert row is not None and row["Café"] == 1 and row.keys() == ["Café", "Café"]
+        async with db.transaction() as tx:
+            await tx.execute("CREATE TEMP TABLE t (x integer)")
+            assert await tx.fetchall("INSERT INTO t VALUES (1), (2)") == []
+            assert [tuple(r) for r in await tx.fetchall("UPDATE t SET x = x + 1 RETURNING x")] == [
+                (2,),
+                (3,),
+            ]
 
     run(postgres_url, body)
 

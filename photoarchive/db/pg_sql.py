@@ -8,10 +8,11 @@ import re
 from collections.abc import Iterator, Sequence
 from decimal import Decimal
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
-from psycopg import AsyncCursor
+from psycopg import AsyncCursor, Cursor
 from psycopg.adapt import AdaptersMap, Loader
+from psycopg.pq import ExecStatus
 from psycopg.rows import RowMaker
 from psycopg.types.numeric import Int8Dumper
 
@@ -55,15 +56,15 @@ class PgRow:
     """One row, by position (`row[0]`, `Photo(*row)`) or by column name (`row["id"]`), as
     sqlite3.Row reads: satisfies `photoarchive.db.protocol.Row`."""
 
-    __slots__ = ("_index", "_values")
+    __slots__ = ("_columns", "_values")
 
-    def __init__(self, values: Sequence[Any], index: dict[str, int]) -> None:
+    def __init__(self, values: Sequence[Any], columns: Columns) -> None:
         self._values = tuple(values)
-        self._index = index  # shared by every row of one result
+        self._columns = columns  # shared by every row of one result
 
     def __getitem__(self, key: int | str | slice, /) -> Any:
         if isinstance(key, str):
-            return self._values[self._index[key]]
+            return self._values[self._columns.position[key]]
         return self._values[key]
 
     def __len__(self) -> int:
@@ -81,19 +82,45 @@ class PgRow:
         return hash(self._values)
 
     def __repr__(self) -> str:
-        return f"PgRow({dict(zip(self.keys(), self._values, strict=True))!r})"
+        return f"PgRow({list(zip(self._columns.names, self._values, strict=True))!r})"
 
     def keys(self) -> list[str]:
-        return list(self._index)
+        return list(self._columns.names)
 
 
-def pg_rows(cursor: AsyncCursor[Any]) -> RowMaker[PgRow]:
-    """psycopg's row factory for PgRow."""
-    names = [column.name for column in cursor.description or ()]
+def pg_rows(cursor: AsyncCursor[Any] | Cursor[Any]) -> RowMaker[PgRow]:
+    """psycopg's row factory for PgRow. The names are read from the result itself: the cursor's
+    `description` makes an object of every column of every result, which cost more than the
+    rest of a key lookup (a photo's media request reads some fifty columns)."""
+    result = cursor.pgresult
+    names = () if result is None else tuple(map(result.fname, range(result.nfields)))
+    columns = _columns(names, cursor.connection.info.encoding)
+    return lambda values: PgRow(values, columns)
+
+
+class Columns(NamedTuple):
+    """The names of a result's columns, in order, and where each is (a name twice: the first,
+    as sqlite3.Row reads it)."""
+
+    names: tuple[str, ...]
+    position: dict[str, int]
+
+
+@lru_cache(maxsize=1024)
+def _columns(fnames: tuple[bytes | None, ...], encoding: str) -> Columns:
+    # The same for every result with these columns: a statement's, each time it runs.
+    names = tuple("" if name is None else name.decode(encoding) for name in fnames)
     index: dict[str, int] = {}
     for position, name in enumerate(names):
-        index.setdefault(name, position)  # a name twice: the first, as sqlite3.Row reads it
-    return lambda values: PgRow(values, index)
+        index.setdefault(name, position)
+    return Columns(names, index)
+
+
+def has_rows(cursor: AsyncCursor[Any] | Cursor[Any]) -> bool:
+    """Whether the statement just run answered with rows (a SELECT, or RETURNING), without
+    asking for the cursor's `description` (see pg_rows)."""
+    result = cursor.pgresult
+    return result is not None and result.status == ExecStatus.TUPLES_OK
 
 
 class _BoolAsInteger(Int8Dumper):

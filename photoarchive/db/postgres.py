@@ -19,7 +19,7 @@ from psycopg_pool import AsyncConnectionPool, PoolTimeout
 from photoarchive.db import pg_migrations
 from photoarchive.db.pg_outage import BUSY, Outage, connection_lost, unavailable
 from photoarchive.db.pg_search import PostgresSearch
-from photoarchive.db.pg_sql import PgRow, adapt, lock_key, pg_rows, rewrite
+from photoarchive.db.pg_sql import PgRow, adapt, has_rows, lock_key, pg_rows, rewrite
 from photoarchive.db.protocol import (
     Backend,
     ForeignKeyViolation,
@@ -87,7 +87,7 @@ async def _fetch(
     with _neutral_errors():
         async with conn.cursor(row_factory=pg_rows) as cursor:
             await cursor.execute(query, values, prepare=prepare)
-            return await cursor.fetchall() if cursor.description is not None else []
+            return await cursor.fetchall() if has_rows(cursor) else []
 
 
 class PostgresDatabase:
