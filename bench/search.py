@@ -485,10 +485,10 @@ def report(
         "other work shares the machine); `library.search.page` in process, first page of 30, "
         "for one member (user01), the two archives alternating.",
         "",
-        f"| query | p50 ms {small:,} | p99 ms {small:,} | p50 ms {large:,} | p99 ms {large:,} | p99 {large:,} / {small:,} | photos on the page |",
-        "|---|---|---|---|---|---|---|",
+        f"| query | p50 ms {small:,} | p99 ms {small:,} | p50 ms {large:,} | p99 ms {large:,} | p99 {large:,} / {small:,} | fastest {large:,} / {small:,} | photos on the page |",
+        "|---|---|---|---|---|---|---|---|",
     ]
-    worst_p50, worst_ratio, worst_same = 0.0, 0.0, 0.0
+    worst_p50, worst_ratio, worst_same, worst_fastest = 0.0, 0.0, 0.0, 0.0
     labels = list(queries())
     labels += [label for label, size in timings if size == small and label not in labels]
     for label in labels:
@@ -499,13 +499,16 @@ def report(
             percentile(b, 0.5),
             percentile(b, 0.99),
         )
+        # The fastest call of each: what the query costs with no pause from the machine.
+        fastest = min(b) / min(a)
         if label in queries():
             worst_p50, worst_ratio = max(worst_p50, p50b), max(worst_ratio, p99b / p99a)
         if found[(label, small)] == found[(label, large)]:
             worst_same = max(worst_same, p99b / p99a)
+            worst_fastest = max(worst_fastest, fastest)
         lines.append(
             f"| {label} | {p50a:.2f} | {p99a:.2f} | {p50b:.2f} | {p99b:.2f} | {p99b / p99a:.2f}"
-            f" | {found[(label, small)]} / {found[(label, large)]} |"
+            f" | {fastest:.2f} | {found[(label, small)]} / {found[(label, large)]} |"
         )
     lines += [
         "",
@@ -526,7 +529,8 @@ def report(
         + ("met" if worst_ratio <= 1.5 else "MISSED"),
         f"- the same, over the rows whose pages held as many photos at both sizes (the rows"
         f" 'page of N' ask the large archive for a page as long as the small one's):"
-        f" worst ratio {worst_same:.2f}",
+        f" worst ratio {worst_same:.2f}; of their fastest calls, which no pause of the machine"
+        f" lengthens: {worst_fastest:.2f}",
     ]
     return "\n".join(lines) + "\n"
 
