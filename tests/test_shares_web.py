@@ -171,6 +171,7 @@ def test_wrong_passwords_are_throttled(archive: LiveServer) -> None:
     assert statuses == [401, 401, 401, 429]
     late = guest.post(f"{path}/unlock", data={"password": SECRET, "_csrf_token": csrf(guest)})
     assert late.status_code == 429 and int(late.headers["retry-after"]) > 0
+    assert "Too many wrong passwords for this link." in parse(late.text).text
 
 
 def test_a_links_guesses_do_not_lock_out_the_family_or_other_links(archive: LiveServer) -> None:

@@ -72,10 +72,14 @@ async def _forget_old(tx: Transaction, limits: Limits, moment: float) -> None:
     await tx.execute("DELETE FROM login_failures WHERE failed_at <= ?", (oldest,))
 
 
-def _wait_message(seconds: int) -> str:
+SIGN_INS = "Too many failed sign-ins."
+LINK_GUESSES = "Too many wrong passwords for this link."
+
+
+def _wait_message(seconds: int, what: str = SIGN_INS) -> str:
     minutes = max(1, math.ceil(seconds / 60))
     unit = "minute" if minutes == 1 else "minutes"
-    return f"Too many failed sign-ins. Try again in {minutes} {unit}."
+    return f"{what} Try again in {minutes} {unit}."
 
 
 def _wait(failures: list[float], limits: Limits, moment: float) -> int:
@@ -94,6 +98,7 @@ async def _begin_attempt(
     *,
     key: str | None = None,
     client_counts: bool = True,
+    what: str = SIGN_INS,
 ) -> tuple[int, str]:
     """Refuse when a budget the attempt draws on is spent; else count this attempt as a
     failure for now. Returns the attempt's row id and the account key (`key` when given).
@@ -125,7 +130,7 @@ async def _begin_attempt(
             waits.append(_wait([r["failed_at"] for r in by_client], limits, moment))
         wait = max(waits)
         if wait:
-            raise TooManyRequests(_wait_message(wait), retry_after=wait)
+            raise TooManyRequests(_wait_message(wait, what), retry_after=wait)
         attempt = await tx.fetchval(
             "INSERT INTO login_failures (account_key, client_ip, failed_at) VALUES (?, ?, ?)"
             " RETURNING id",
@@ -142,10 +147,11 @@ async def _guarded(
     *,
     key: str | None = None,
     client_counts: bool = True,
+    what: str = SIGN_INS,
 ) -> T:
     limits = Limits.from_settings(svc.settings)
     attempt, account = await _begin_attempt(
-        svc.db, limits, login, client, key=key, client_counts=client_counts
+        svc.db, limits, login, client, key=key, client_counts=client_counts, what=what
     )
     try:
         result = await check()
@@ -177,7 +183,7 @@ async def guarding_link(
     the sign-in budget of the household behind the same address, nor another link's.
     Guessing from one client stays as slow as guessing an account's password."""
     key = f"share:{share_id}:{client_key(client_ip)}"
-    return await _guarded(svc, check, "", key, key=key, client_counts=False)
+    return await _guarded(svc, check, "", key, key=key, client_counts=False, what=LINK_GUESSES)
 
 
 async def sign_in(svc: Services, login: str, password: str, client_ip: str) -> User:
