@@ -281,7 +281,9 @@ def _names(html: str, username: str) -> list[tuple[str, str]]:
 def test_display_name_names_the_person_on_cards_comments_and_the_nav(server: LiveServer) -> None:
     name = 'Zoë <b>"&amp;</b>'
     alice = sign_up(server, "alice")
-    saved = form_post(alice, "/settings/profile", {"display_name": name, "email": "a@example.org"})
+    saved = form_post(
+        alice, "/settings/profile", {"display_name": name, "email": "alice@example.org"}
+    )
     assert saved.status_code == 303
     pid = upload(alice, CAMERAS[0], caption="by the sea").json()["items"][0]["id"]
     assert form_post(alice, f"/photos/{pid}/comments", {"text": "mine"}).status_code == 303

@@ -313,7 +313,13 @@ def test_profile_change_and_refusals(server: LiveServer) -> None:
     alice = sign_up(server, "alice")
     sign_up(server, "bob")
     saved = form_post(
-        alice, "/settings/profile", {"display_name": "  Alice <i>Liddell</i> ", "email": "A@ex.org"}
+        alice,
+        "/settings/profile",
+        {
+            "display_name": "  Alice <i>Liddell</i> ",
+            "email": "A@ex.org",
+            "current_password": PASSWORD,
+        },
     )
     assert saved.status_code == 303
     me = alice.get("/api/v1/me").json()["user"]
@@ -325,11 +331,15 @@ def test_profile_change_and_refusals(server: LiveServer) -> None:
 
     api_login(server, "a@EX.org")  # the new email signs in
 
-    taken = form_post(alice, "/settings/profile", {"display_name": "", "email": "bob@example.org"})
+    taken = form_post(
+        alice,
+        "/settings/profile",
+        {"display_name": "", "email": "bob@example.org", "current_password": PASSWORD},
+    )
     assert taken.status_code == 409
     assert "An account with that email already exists." in parse(taken.text).text
     long_name = form_post(
-        alice, "/settings/profile", {"display_name": "x" * 65, "email": "a@ex.org"}
+        alice, "/settings/profile", {"display_name": "x" * 65, "email": "A@ex.org"}
     )
     assert long_name.status_code == 422
     assert "at most 64 characters" in parse(long_name.text).text

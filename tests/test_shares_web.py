@@ -14,12 +14,14 @@ import httpx
 import pytest
 
 from tests.support import (
+    PASSWORD,
     PHOTOS,
     FrozenClock,
     LiveServer,
     api_login,
     archive_of,
     csrf,
+    form_post,
     parse,
     uploaded,
 )
@@ -169,6 +171,25 @@ def test_wrong_passwords_are_throttled(archive: LiveServer) -> None:
     assert statuses == [401, 401, 401, 429]
     late = guest.post(f"{path}/unlock", data={"password": SECRET, "_csrf_token": csrf(guest)})
     assert late.status_code == 429 and int(late.headers["retry-after"]) > 0
+    assert "Too many wrong passwords for this link." in parse(late.text).text
+
+
+def test_a_links_guesses_do_not_lock_out_the_family_or_other_links(archive: LiveServer) -> None:
+    owner = api_login(archive, "owner")
+    photo_id = uploaded(owner, CAMERAS[1])
+    guessed = f"/s/{share(owner, photo_ids=[photo_id], password=SECRET)['token']}/unlock"
+    other = f"/s/{share(owner, photo_ids=[photo_id], password=SECRET)['token']}/unlock"
+    outsider = archive.client()  # behind the family's address (127.0.0.1), with only a link
+    for _ in range(4):
+        form_post(outsider, guessed, {"password": "guess"})
+    assert form_post(outsider, guessed, {"password": SECRET}).status_code == 429
+    api_login(archive, "other")  # members still sign in ...
+    member = archive.client()
+    assert form_post(member, "/login", {"login": "admin", "password": PASSWORD}).status_code == 303
+    new = {"new_password": "new-password", "new_password_again": "new-password"}
+    changed = form_post(member, "/settings/password", {"current_password": PASSWORD, **new})
+    assert changed.status_code == 303  # ... and change their password
+    assert form_post(archive.client(), other, {"password": SECRET}).status_code == 303
 
 
 def test_download_zip_blanks_the_location(archive: LiveServer) -> None:

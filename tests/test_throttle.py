@@ -225,3 +225,17 @@ def test_unknown_user_and_wrong_password_cost_the_same(
         assert answers == {(401, '{"status":401,"detail":"Wrong username or password."}')}
         production = (argon2.Type.ID, 19 * 1024, 2, 1)
         assert costs == {"alice": [production], "nobody": [production]}
+
+
+def test_a_members_password_change_is_not_refused_for_others_failed_sign_ins(
+    tmp_path: Path,
+) -> None:
+    with live_server(make_settings(tmp_path, login_max_failures=3)) as server:
+        alice = sign_up(server, "alice")
+        client = server.client()  # someone else in the house, from the same address
+        for number in range(3):
+            assert attempt(client, f"cousin{number}").status_code == 401
+        assert attempt(client, "alice", PASSWORD).status_code == 429
+        new = {"new_password": "a new passphrase", "new_password_again": "a new passphrase"}
+        changed = form_post(alice, "/settings/password", {"current_password": PASSWORD, **new})
+        assert changed.status_code == 303

@@ -1,5 +1,6 @@
 """The mail this archive sends, and the sending: a password-reset link to whoever asks on
-/forgot, and an invite link an administrator addresses to someone. Plain text, in our words.
+/forgot, an invite link an administrator addresses to someone, and a word to the old address
+when an account's email is changed. Plain text, in our words.
 
 Mail a visitor asks for goes through the outbox: a queue that one task works through in
 order, after the answer has gone out. How long the answer takes then never tells whether an
@@ -103,6 +104,23 @@ is made.
 The photo archive at {site}
 """
     return compose(settings, email, f"{inviter} invites you to {site}", body)
+
+
+def email_changed_mail(
+    settings: Settings, *, old: str, new: str, name: str, username: str
+) -> EmailMessage:
+    site = site_name(settings)
+    body = f"""Hello {name},
+
+the email address of the account "{username}" on the photo archive at {site}
+was changed from this address to {new}. Links for a new password now go there.
+
+If that was you, there is nothing to do. If not, sign in and change your password
+and your email back, or ask the archive's administrator to help at once.
+
+The photo archive at {site}
+"""
+    return compose(settings, old, f"Your email address on {site} was changed", body)
 
 
 # --- sending ------------------------------------------------------------------------------

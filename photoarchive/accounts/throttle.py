@@ -1,5 +1,5 @@
-"""Throttles kept in the database: sign-in failures per account and per client, sign-ups per
-client; over the budget -> 429 with the wait.
+"""Throttles kept in the database: sign-in failures per account and per client, share-link
+password failures per link and client, sign-ups per client; over the budget -> 429 with the wait.
 
 Each sign-in attempt is counted as a failure *before* the password is checked and forgiven
 after a success, so a burst of parallel guesses cannot slip past the limit while argon2 is busy.
@@ -72,10 +72,14 @@ async def _forget_old(tx: Transaction, limits: Limits, moment: float) -> None:
     await tx.execute("DELETE FROM login_failures WHERE failed_at <= ?", (oldest,))
 
 
-def _wait_message(seconds: int) -> str:
+SIGN_INS = "Too many failed sign-ins."
+LINK_GUESSES = "Too many wrong passwords for this link."
+
+
+def _wait_message(seconds: int, what: str = SIGN_INS) -> str:
     minutes = max(1, math.ceil(seconds / 60))
     unit = "minute" if minutes == 1 else "minutes"
-    return f"Too many failed sign-ins. Try again in {minutes} {unit}."
+    return f"{what} Try again in {minutes} {unit}."
 
 
 def _wait(failures: list[float], limits: Limits, moment: float) -> int:
@@ -87,59 +91,68 @@ def _wait(failures: list[float], limits: Limits, moment: float) -> int:
 
 
 async def _begin_attempt(
-    db: Backend, limits: Limits, login: str, client_ip: str, key: str | None = None
+    db: Backend,
+    limits: Limits,
+    login: str,
+    client: str,
+    *,
+    key: str | None = None,
+    client_counts: bool = True,
+    what: str = SIGN_INS,
 ) -> tuple[int, str]:
-    """Refuse when either budget is spent; else count this attempt as a failure for now.
-    Returns the attempt's row id and the account key (`key` when given: see `guarded`)."""
+    """Refuse when a budget the attempt draws on is spent; else count this attempt as a
+    failure for now. Returns the attempt's row id and the account key (`key` when given).
+
+    `client` is the key the attempt is kept under as a client; with `client_counts` false the
+    client's budget is neither asked nor spent by this row (see `confirm_password`)."""
     moment = clock.now()
     since = moment - limits.window_seconds
-    client_ip = client_key(client_ip)
     async with db.transaction() as tx:
         await _forget_old(tx, limits, moment)
         account = key if key is not None else await _account_key(tx, login)
-        for budget in sorted((f"sign-in:{account}", f"sign-in:client:{client_ip}")):
+        budgets = [f"sign-in:{account}"]
+        if client_counts:
+            budgets.append(f"sign-in:client:{client}")
+        for budget in sorted(budgets):
             await tx.lock(budget)  # always in the same order: two attempts cannot deadlock
         by_account = await tx.fetchall(
             "SELECT failed_at FROM login_failures WHERE account_key = ? AND failed_at > ?"
             " ORDER BY failed_at",
             (account, since),
         )
-        by_client = await tx.fetchall(
-            "SELECT failed_at FROM login_failures WHERE client_ip = ? AND failed_at > ?"
-            " ORDER BY failed_at",
-            (client_ip, since),
-        )
-        wait = max(
-            _wait([r["failed_at"] for r in by_account], limits, moment),
-            _wait([r["failed_at"] for r in by_client], limits, moment),
-        )
+        waits = [_wait([r["failed_at"] for r in by_account], limits, moment)]
+        if client_counts:
+            by_client = await tx.fetchall(
+                "SELECT failed_at FROM login_failures WHERE client_ip = ? AND failed_at > ?"
+                " ORDER BY failed_at",
+                (client, since),
+            )
+            waits.append(_wait([r["failed_at"] for r in by_client], limits, moment))
+        wait = max(waits)
         if wait:
-            raise TooManyRequests(_wait_message(wait), retry_after=wait)
+            raise TooManyRequests(_wait_message(wait, what), retry_after=wait)
         attempt = await tx.fetchval(
             "INSERT INTO login_failures (account_key, client_ip, failed_at) VALUES (?, ?, ?)"
             " RETURNING id",
-            (account, client_ip, moment),
+            (account, client, moment),
         )
     return attempt, account
 
 
-async def guarded(
+async def _guarded(
     svc: Services,
-    login: str,
-    client_ip: str,
     check: Callable[[], Awaitable[T]],
+    login: str,
+    client: str,
     *,
     key: str | None = None,
+    client_counts: bool = True,
+    what: str = SIGN_INS,
 ) -> T:
-    """Run `check` (a password check for `login`) under the throttle: a NotAuthenticated
-    from it stays counted as a failure; success forgives the account's failures.
-
-    `key` names another thing a password guards, in place of an account (a share link's
-    "share:<id>": see library/shares.py); the client's budget is sign-in's either way, so a
-    client guessing cannot spend one budget on accounts and a fresh one on links."""
-    login = login if isinstance(login, str) else ""
     limits = Limits.from_settings(svc.settings)
-    attempt, account = await _begin_attempt(svc.db, limits, login, client_ip, key)
+    attempt, account = await _begin_attempt(
+        svc.db, limits, login, client, key=key, client_counts=client_counts, what=what
+    )
     try:
         result = await check()
     except NotAuthenticated:
@@ -153,6 +166,26 @@ async def guarded(
     return result
 
 
+async def guarded(
+    svc: Services, login: str, client_ip: str, check: Callable[[], Awaitable[T]]
+) -> T:
+    """Run `check` (a password check for `login`) under the throttle: a NotAuthenticated
+    from it stays counted as a failure; success forgives the account's failures."""
+    login = login if isinstance(login, str) else ""
+    return await _guarded(svc, check, login, client_key(client_ip))
+
+
+async def guarding_link(
+    svc: Services, share_id: int, client_ip: str, check: Callable[[], Awaitable[T]]
+) -> T:
+    """Run `check` (a share link's password check) on a budget of that link and that client
+    alone: guesses at one link's password, by someone who holds only the link, never spend
+    the sign-in budget of the household behind the same address, nor another link's.
+    Guessing from one client stays as slow as guessing an account's password."""
+    key = f"share:{share_id}:{client_key(client_ip)}"
+    return await _guarded(svc, check, "", key, key=key, client_counts=False, what=LINK_GUESSES)
+
+
 async def sign_in(svc: Services, login: str, password: str, client_ip: str) -> User:
     """A local account's password check behind the throttle."""
     return await guarded(
@@ -161,10 +194,24 @@ async def sign_in(svc: Services, login: str, password: str, client_ip: str) -> U
 
 
 async def confirm_password(svc: Services, user: User, password: str, client_ip: str) -> None:
-    """Check a signed-in user's current password (before a change), on the same budget as
-    sign-in, so a stolen session cannot be used to guess the password."""
+    """Check a signed-in user's current password (before a change of password or email).
+
+    Failures count on the account's sign-in budget, so a stolen session cannot be used to
+    guess the password; the client's budget is not asked: a member at home is not refused
+    for what others behind the same address got wrong, nor do their slips count for others."""
+
+    async def check() -> User:
+        return await users.authenticate(svc.db, svc.passwords, user.username, password)
+
     try:
-        await sign_in(svc, user.username, password, client_ip)
+        await _guarded(
+            svc,
+            check,
+            user.username,
+            f"confirm:{client_key(client_ip)}",
+            key=f"user:{user.id}",
+            client_counts=False,
+        )
     except NotAuthenticated:
         raise Invalid("That is not your current password.", field="current_password") from None
 

@@ -39,7 +39,7 @@ def is_unlocked(secret: str, link: Link, cookie: str | None) -> bool:
 
 
 async def try_password(svc: Services, link: Link, password: Any, client_ip: str) -> None:
-    """Check a holder's password under the sign-in throttle (per link, per client):
+    """Check a holder's password under the throttle (a budget per link and client):
     NotAuthenticated when wrong, TooManyRequests when guessing too often."""
     if not isinstance(password, str) or len(password) > PASSWORD_MAX:
         password = ""
@@ -49,7 +49,7 @@ async def try_password(svc: Services, link: Link, password: Any, client_ip: str)
         if not matches:
             raise NotAuthenticated("That is not this link's password.", field="password")
 
-    await throttle.guarded(svc, "", client_ip, check, key=f"share:{link.share.id}")
+    await throttle.guarding_link(svc, link.share.id, client_ip, check)
 
 
 async def count_view(svc: Services, link: Link) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 from litestar import Response, get, post
 from litestar.response import Redirect, Template
 
-from photoarchive.accounts import sessions, throttle, users
+from photoarchive.accounts import profiles, sessions, throttle, users
 from photoarchive.accounts.sessions import Session
 from photoarchive.errors import AppError, Conflict, Forbidden, Invalid, NotAuthenticated
 from photoarchive.library import digests, places, shares, usage, visibility
@@ -105,6 +105,12 @@ def _zone_groups() -> tuple[tuple[str, tuple[str, ...]], ...]:
     return tuple((region, tuple(names)) for region, names in groups.items())
 
 
+def _retry_after(page: Template, exc: AppError) -> None:
+    retry_after = getattr(exc, "retry_after", None)
+    if retry_after is not None:
+        page.headers["Retry-After"] = str(retry_after)
+
+
 def _done(what: str) -> Redirect:
     return Redirect(f"/settings?saved={what}", status_code=303)
 
@@ -118,19 +124,22 @@ async def settings_page(request: Req, saved: str | None = None) -> Template:
 async def save_profile(request: Req) -> Response[Any]:
     session = await _session(request)
     form = await form_fields(request)
-    local = services(request).settings.auth == "local"
     try:
-        await users.update_profile(
-            services(request).db,
+        await profiles.save(
+            services(request),
             session.user,
-            email=form.get("email", "") if local else session.user.email,
+            email=form.get("email", ""),
             display_name=form.get("display_name", ""),
+            current_password=form.get("current_password", ""),
+            client_ip=client_ip(request),
         )
     except AppError as exc:
         values = {k: form.get(k, "")[:320] for k in ("display_name", "email")}
-        return await _page(
+        page = await _page(
             request, session, status=exc.status, section="profile", error=exc, values=values
         )
+        _retry_after(page, exc)
+        return page
     return _done("profile")
 
 
@@ -198,9 +207,7 @@ async def change_password(request: Req) -> Response[Any]:
         await users.set_password(svc.db, svc.passwords, session.user, new, keep_session=session.id)
     except AppError as exc:
         page = await _page(request, session, status=exc.status, section="password", error=exc)
-        retry_after = getattr(exc, "retry_after", None)
-        if retry_after is not None:
-            page.headers["Retry-After"] = str(retry_after)
+        _retry_after(page, exc)
         return page
     return _done("password")
 
