@@ -83,7 +83,7 @@ def test_contributors_add_their_own_and_remove_what_they_added(run: Any) -> None
         assert added == [ids[4]] and skipped == [(ids[0], album_photos.NOT_YOURS)]
         mine = await albums.find(svc.db, album.id, p["alice"])
         assert (await album_photos.add(svc, mine, p["alice"], ids[:2]))[0] == ids[:2]
-        assert await album_photos.remove(svc, bobs, p["bob"], [ids[0], ids[4]]) == [ids[4]]
+        assert await album_photos.remove(svc, bobs.id, p["bob"], [ids[0], ids[4]]) == [ids[4]]
         assert (await albums.find(svc.db, album.id, p["alice"])).photo_count == 2
         with pytest.raises(Invalid):
             await album_photos.add(svc, mine, p["alice"], list(range(1, 1002)))

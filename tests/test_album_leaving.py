@@ -1,0 +1,101 @@
+"""A member who leaves an album, or is removed from it, takes their photos with them; and a
+photo's owner may always take their own photo out of an album, whatever their role in it.
+Over HTTP, as a family would: a private photo put in a shared album stops being shown (to
+the album's members and to its link's holders) once its owner is no longer in it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.support import PHOTOS, LiveServer, api_login, archive_of, uploaded
+
+pytestmark = pytest.mark.usefixtures("engine")  # on SQLite and on PostgreSQL
+
+CAMERAS = sorted((PHOTOS / "cameras").glob("*.jpg"))
+
+
+@pytest.fixture
+def archive(tmp_path: Path) -> Iterator[LiveServer]:
+    with archive_of(tmp_path / "data", ("admin", "bob", "carol", "dave")) as server:
+        yield server
+
+
+def shared_with_carol(archive: LiveServer) -> tuple[httpx.Client, httpx.Client, int, int, str]:
+    """Bob's album with Carol contributing and a private photo of hers in it, and a share
+    link to the album: (bob, carol, album id, photo id, link token)."""
+    bob, carol = api_login(archive, "bob"), api_login(archive, "carol")
+    album_id = bob.post("/api/v1/albums", json={"title": "Cousins"}).json()["id"]
+    joined = bob.put(f"/api/v1/albums/{album_id}/members/carol", json={"role": "contributor"})
+    assert joined.status_code == 200, joined.text
+    photo_id = uploaded(carol, CAMERAS[0])
+    made = carol.patch(f"/api/v1/photos/{photo_id}", json={"visibility": "private"})
+    assert made.status_code == 200 and made.json()["visibility"] == "private"
+    added = carol.post(f"/api/v1/albums/{album_id}/photos", json={"photo_ids": [photo_id]})
+    assert added.json()["added"] == [photo_id]
+    link = bob.post("/api/v1/shares", json={"album_id": album_id})
+    assert link.status_code == 201, link.text
+    token = link.json()["url"].rsplit("/", 1)[1]
+    return bob, carol, album_id, photo_id, token
+
+
+def album_ids(client: httpx.Client, album_id: int) -> list[int]:
+    return [p["id"] for p in client.get(f"/api/v1/albums/{album_id}/photos").json()["items"]]
+
+
+def link_ids(guest: httpx.Client, token: str) -> list[int]:
+    return [p["id"] for p in guest.get(f"/api/v1/s/{token}").json()["items"]]
+
+
+@pytest.mark.parametrize("how", ["removed", "leaving"])
+def test_a_member_s_photos_leave_the_album_with_them(archive: LiveServer, how: str) -> None:
+    bob, carol, album_id, photo_id, token = shared_with_carol(archive)
+    guest = archive.client()
+    assert album_ids(bob, album_id) == [photo_id]
+    assert link_ids(guest, token) == [photo_id]
+    who = bob if how == "removed" else carol
+    assert who.delete(f"/api/v1/albums/{album_id}/members/carol").status_code == 204
+    assert album_ids(bob, album_id) == []
+    assert bob.get(f"/api/v1/albums/{album_id}").json()["photo_count"] == 0
+    assert bob.get(f"/api/v1/photos/{photo_id}").status_code == 404
+    assert bob.get(f"/media/{photo_id}/thumbnail").status_code == 404
+    assert link_ids(guest, token) == []
+    assert guest.get(f"/s/{token}/media/{photo_id}/thumbnail").status_code == 404
+    # The photo itself is still Carol's, and private.
+    mine = carol.get(f"/api/v1/photos/{photo_id}")
+    assert mine.status_code == 200 and mine.json()["visibility"] == "private"
+
+
+def test_photos_of_the_members_who_stay_stay(archive: LiveServer) -> None:
+    bob, _carol, album_id, photo_id, _ = shared_with_carol(archive)
+    bobs = uploaded(bob, CAMERAS[1])
+    bob.post(f"/api/v1/albums/{album_id}/photos", json={"photo_ids": [bobs]})
+    bob.put(f"/api/v1/albums/{album_id}/members/dave", json={"role": "viewer"})
+    assert bob.delete(f"/api/v1/albums/{album_id}/members/dave").status_code == 204
+    assert sorted(album_ids(bob, album_id)) == sorted([bobs, photo_id])
+
+
+def test_a_photo_s_owner_takes_it_out_whatever_their_role(archive: LiveServer) -> None:
+    bob, carol, album_id, photo_id, token = shared_with_carol(archive)
+    other = uploaded(bob, CAMERAS[1])
+    bob.post(f"/api/v1/albums/{album_id}/photos", json={"photo_ids": [other]})
+    # Demoted to a viewer, Carol may no longer add, but her own photo is still hers to withdraw.
+    bob.put(f"/api/v1/albums/{album_id}/members/carol", json={"role": "viewer"})
+    out = carol.post(f"/api/v1/albums/{album_id}/photos/remove", json={"photo_ids": [other]})
+    assert out.status_code == 200 and out.json() == {"removed": []}
+    out = carol.post(
+        f"/api/v1/albums/{album_id}/photos/remove", json={"photo_ids": [photo_id, other]}
+    )
+    assert out.status_code == 200 and out.json() == {"removed": [photo_id]}
+    assert album_ids(bob, album_id) == [other]
+    assert link_ids(archive.client(), token) == [other]
+    assert carol.get(f"/api/v1/photos/{photo_id}").status_code == 200  # only out of the album
+    # A viewer with no photo in the album still may not remove any.
+    refused = carol.post(f"/api/v1/albums/{album_id}/photos/remove", json={"photo_ids": [other]})
+    assert refused.status_code == 403
+    dave = api_login(archive, "dave")
+    gone = dave.post(f"/api/v1/albums/{album_id}/photos/remove", json={"photo_ids": [other]})
+    assert gone.status_code == 404
