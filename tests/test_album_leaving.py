@@ -6,12 +6,21 @@ the album's members and to its link's holders) once its owner is no longer in it
 from __future__ import annotations
 
 from collections.abc import Iterator
+from html.parser import HTMLParser
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.support import PHOTOS, LiveServer, api_login, archive_of, uploaded
+from tests.support import (
+    PHOTOS,
+    LiveServer,
+    api_login,
+    archive_of,
+    browser,
+    parse,
+    uploaded,
+)
 
 pytestmark = pytest.mark.usefixtures("engine")  # on SQLite and on PostgreSQL
 
@@ -40,6 +49,53 @@ def shared_with_carol(archive: LiveServer) -> tuple[httpx.Client, httpx.Client, 
     assert link.status_code == 201, link.text
     token = link.json()["url"].rsplit("/", 1)[1]
     return bob, carol, album_id, photo_id, token
+
+
+class _Texts(HTMLParser):
+    """The text of every element with an id, and of every label (keyed by the value of the
+    input it holds): enough to read what a page says without guessing at its markup."""
+
+    VOID = frozenset({"input", "img", "br", "meta", "link", "hr", "source"})
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.open: list[tuple[str, str | None]] = []  # (tag, key) of elements being read
+        self.texts: dict[str, list[str]] = {}
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = dict(attrs)
+        if tag == "input" and self.open and self.open[-1][0] == "label":
+            label_key = f"label:{found.get('name')}={found.get('value')}"
+            self.texts[label_key] = self.texts.pop(self.open[-1][1] or "", [])
+            self.open[-1] = ("label", label_key)
+        if tag in self.VOID:
+            return
+        key = (
+            f"#{found['id']}"
+            if found.get("id")
+            else (f"label@{self.getpos()}" if tag == "label" else None)
+        )
+        self.open.append((tag, key))
+        if key:
+            self.texts.setdefault(key, [])
+
+    def handle_endtag(self, tag: str) -> None:
+        while self.open:
+            if self.open.pop()[0] == tag:
+                return
+
+    def handle_data(self, data: str) -> None:
+        for _, key in self.open:
+            if key:
+                self.texts[key].append(data)
+
+
+def said(html: str, key: str) -> str | None:
+    """The text of `#id`, or of the label holding the input `label:name=value`; None if absent."""
+    reader = _Texts()
+    reader.feed(html)
+    found = reader.texts.get(key)
+    return None if found is None else " ".join("".join(found).split())
 
 
 def album_ids(client: httpx.Client, album_id: int) -> list[int]:
@@ -99,3 +155,28 @@ def test_a_photo_s_owner_takes_it_out_whatever_their_role(archive: LiveServer) -
     dave = api_login(archive, "dave")
     gone = dave.post(f"/api/v1/albums/{album_id}/photos/remove", json={"photo_ids": [other]})
     assert gone.status_code == 404
+
+
+def test_the_photo_page_tells_its_owner_who_sees_a_private_photo(archive: LiveServer) -> None:
+    bob, _carol, album_id, photo_id, _ = shared_with_carol(archive)
+    carol = browser(archive, "carol")
+    html = carol.get(f"/photos/{photo_id}").text
+    chosen = parse(html).find_all("input", name="visibility", value="private")
+    assert len(chosen) == 1 and "checked" in chosen[0]
+    private = "label:visibility=private"
+    assert said(html, private) == "Private: only me, and the albums I put it in"
+    assert said(html, f"#held-in-{photo_id}") == (
+        "Also seen by the members of Cousins, and by anyone with a share link to “Cousins”."
+    )
+    assert parse(html).find_all("a", href=f"/albums/{album_id}")
+    # Its members see it, but only its owner is told who else does.
+    bob_page = browser(archive, "bob").get(f"/photos/{photo_id}")
+    assert bob_page.status_code == 200 and said(bob_page.text, f"#held-in-{photo_id}") is None
+    # Once out of the album, nothing more to tell.
+    carol_api = api_login(archive, "carol")
+    carol_api.post(f"/api/v1/albums/{album_id}/photos/remove", json={"photo_ids": [photo_id]})
+    assert said(carol.get(f"/photos/{photo_id}").text, f"#held-in-{photo_id}") is None
+    assert said(carol.get("/upload").text, private) == (
+        "Private: only me, and the albums I put them in"
+    )
+    assert bob.get(f"/api/v1/photos/{photo_id}").status_code == 404

@@ -248,6 +248,33 @@ async def remove(svc: Services, album_id: int, actor: User, photo_ids: Sequence[
     return removed
 
 
+@dataclass(frozen=True, slots=True)
+class Holding:
+    """An album holding a photo, as its owner is told (who else sees a private photo)."""
+
+    album_id: int
+    title: str
+    member: bool  # the photo's owner is one of its members (its page is theirs to open)
+    shared: bool  # it has a share link that still opens
+
+
+async def holding(svc: Services, photo: Photo, owner: User) -> list[Holding]:
+    """The albums holding `owner`'s photo, by title; [] for anyone else's photo."""
+    if photo.owner_id != owner.id:
+        return []
+    rows = await svc.db.fetchall(
+        "SELECT a.id, a.title,"
+        " EXISTS (SELECT 1 FROM album_members m WHERE m.album_id = a.id AND m.user_id = ?),"
+        " EXISTS (SELECT 1 FROM shares s WHERE s.album_id = a.id AND s.creator_id = a.owner_id"
+        " AND s.revoked_at IS NULL"
+        " AND (s.expires_at IS NULL OR s.expires_at > ?))"
+        " FROM album_photos ap JOIN albums a ON a.id = ap.album_id WHERE ap.photo_id = ?"
+        " ORDER BY a.title, a.id",
+        (owner.id, clock.now_iso(), photo.id),
+    )
+    return [Holding(row[0], row[1], bool(row[2]), bool(row[3])) for row in rows]
+
+
 async def _standing(svc: Services, album_id: int, actor: User) -> tuple[str | None, bool]:
     """`actor`'s role in the album (None: not a member), and whether a photo of theirs is in it."""
     if actor.disabled or not 0 < album_id <= MAX_ROWID:
