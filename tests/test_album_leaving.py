@@ -18,6 +18,7 @@ from tests.support import (
     api_login,
     archive_of,
     browser,
+    form_post,
     parse,
     uploaded,
 )
@@ -180,3 +181,54 @@ def test_the_photo_page_tells_its_owner_who_sees_a_private_photo(archive: LiveSe
         "Private: only me, and the albums I put them in"
     )
     assert bob.get(f"/api/v1/photos/{photo_id}").status_code == 404
+
+
+def test_remove_from_album_is_a_plain_form_that_says_how_many_left(archive: LiveServer) -> None:
+    bob_api, carol_api, album_id, carols, _ = shared_with_carol(archive)
+    bobs = [uploaded(bob_api, path) for path in CAMERAS[1:3]]
+    bob_api.post(f"/api/v1/albums/{album_id}/photos", json={"photo_ids": bobs})
+    bob, carol = browser(archive, "bob"), browser(archive, "carol")
+
+    def remove_form(client: httpx.Client, path: str) -> object:
+        action = f"/albums/{album_id}/photos/remove"
+        forms = parse(client.get(path).text).find_all("form", action=action)
+        return forms[0] if forms else None
+
+    # The album's owner, and a contributor with a photo of their own in it, are offered it.
+    assert remove_form(bob, f"/albums/{album_id}") is not None
+    assert remove_form(carol, f"/albums/{album_id}") is not None
+    assert remove_form(carol, f"/photos/{carols}?from=album:{album_id}") is not None
+    assert remove_form(carol, f"/photos/{bobs[0]}?from=album:{album_id}") is None
+    assert remove_form(carol, f"/photos/{carols}") is None  # not opened from the album
+    # Carol chooses Bob's photos and her own: only hers leaves, and the notice says so.
+    url = f"/albums/{album_id}/photos/remove"
+    done = form_post(carol, url, {"photo_ids": [str(carols), str(bobs[0])]})
+    assert done.status_code == 303
+    assert done.headers["location"] == f"/albums/{album_id}?removed=1&kept=1"
+    assert said(carol.get(done.headers["location"]).text, "#album-notice") == (
+        "1 photo removed from the album. 1 left in: only the album's owner or a photo's owner"
+        " can take it out."
+    )
+    done = form_post(bob, url, {"photo_ids": [str(i) for i in bobs]})
+    assert done.headers["location"] == f"/albums/{album_id}?removed=2&kept=0"
+    notice = said(bob.get(done.headers["location"]).text, "#album-notice")
+    assert notice == "2 photos removed from the album."
+    assert album_ids(bob_api, album_id) == []
+    # Out of the album, never out of the archive.
+    for owner, photo_id in ((carol_api, carols), (bob_api, bobs[0]), (bob_api, bobs[1])):
+        assert owner.get(f"/api/v1/photos/{photo_id}").status_code == 200
+    # A viewer with nothing of theirs in the album is not offered it, and is refused.
+    bob_api.put(f"/api/v1/albums/{album_id}/members/dave", json={"role": "viewer"})
+    bob_api.post(f"/api/v1/albums/{album_id}/photos", json={"photo_ids": bobs})
+    dave = browser(archive, "dave")
+    assert remove_form(dave, f"/albums/{album_id}") is None
+    assert form_post(dave, url, {"photo_ids": [str(bobs[0])]}).status_code == 403
+    for bad in ({"photo_ids": "x1"}, {}):
+        refused = form_post(bob, url, bad)
+        assert refused.status_code == 422
+    assert sorted(album_ids(bob_api, album_id)) == sorted(bobs)
+    assert client_without_token_refused(bob, url, bobs[0])
+
+
+def client_without_token_refused(client: httpx.Client, url: str, photo_id: int) -> bool:
+    return client.post(url, data={"photo_ids": str(photo_id)}).status_code == 403

@@ -36,6 +36,7 @@ ALBUM_MATRIX: dict[tuple[str, str], tuple[int, int, int, int, int, int, int]] = 
         303,
         404,
     ),
+    ("POST", "/albums/{album_id:int}/photos/remove"): (401, 401, 404, 403, 303, 303, 404),
     ("POST", "/photos/{photo_id:int}/albums"): (401, 401, 404, 403, 422, 303, 404),
     ("POST", "/api/v1/albums"): (401, 401, 201, 201, 201, 201, 201),
     ("GET", "/api/v1/albums"): (401, 401, 200, 200, 200, 200, 200),

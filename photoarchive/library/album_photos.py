@@ -248,6 +248,12 @@ async def remove(svc: Services, album_id: int, actor: User, photo_ids: Sequence[
     return removed
 
 
+async def may_take_out_some(svc: Services, album: Album, actor: User) -> bool:
+    """Whether `actor` (a member: `album` was read for them) may take any photo out of it,
+    to offer "Remove from album": its owner and contributors, and a member whose photo it holds."""
+    return album.may_add or (await _standing(svc, album.id, actor))[1]
+
+
 @dataclass(frozen=True, slots=True)
 class Holding:
     """An album holding a photo, as its owner is told (who else sees a private photo)."""

@@ -16,6 +16,7 @@ from litestar.plugins.htmx import ClientRedirect
 from litestar.response import Redirect, Template
 
 from photoarchive.library import (
+    access,
     album_photos,
     albums,
     likes,
@@ -117,9 +118,18 @@ async def photo_page(
     album_choices = await albums.to_add_to(svc, user) if user and photo.can_edit else []
     # Who else sees a private photo: its albums' members (and their links' holders).
     held_in = await album_photos.holding(svc, photo, user) if user and photo.private else []
+    # Opened from an album: "Remove from album", for its owner and the photo's (only a
+    # photo's owner adds it to an album, so they are the one who added it).
+    album = None if nav is None else nav.around.within.album
+    removable_from = (
+        album
+        if album and user and access.may_take_out(user, album.role, photo.owner_id, photo.owner_id)
+        else None
+    )
     shown: dict[str, Any] = {
         "album_choices": album_choices,
         "held_in": held_in,
+        "removable_from": removable_from,
     }
     if is_htmx(request) and request.headers.get("hx-target") == "modal":
         return render(
