@@ -19,6 +19,7 @@ from tests.support import (
     archive_of,
     browser,
     form_post,
+    live_server,
     parse,
     uploaded,
 )
@@ -232,3 +233,34 @@ def test_remove_from_album_is_a_plain_form_that_says_how_many_left(archive: Live
 
 def client_without_token_refused(client: httpx.Client, url: str, photo_id: int) -> bool:
     return client.post(url, data={"photo_ids": str(photo_id)}).status_code == 403
+
+
+def test_photos_left_behind_before_the_fix_leave_on_upgrade(tmp_path: Path) -> None:
+    """Migration 0026: an archive where removing a member left their photos in the album."""
+    with archive_of(tmp_path / "data", ("admin", "bob", "carol")) as server:
+        bob, _carol, album_id, photo_id, token = shared_with_carol(server)
+        bobs = uploaded(bob, CAMERAS[1])
+        bob.post(f"/api/v1/albums/{album_id}/photos", json={"photo_ids": [bobs]})
+        bob.patch(f"/api/v1/albums/{album_id}", json={"cover_photo_id": photo_id})
+        settings = server.settings
+        postgres = settings.database_url.startswith("postgresql:")
+        with server.db() as conn:  # as the old code left it, and as its schema was
+            conn.execute(
+                "DELETE FROM album_members WHERE album_id = ? AND user_id ="
+                " (SELECT id FROM users WHERE username = 'carol')",
+                (album_id,),
+            )
+            if postgres:
+                conn.execute("DELETE FROM schema_migrations WHERE version = 26")
+            else:
+                conn.execute("PRAGMA user_version = 25")
+        assert sorted(album_ids(bob, album_id)) == sorted([photo_id, bobs])
+        cover = bob.get(f"/api/v1/albums/{album_id}").json()["cover"]
+        assert cover.startswith(f"/media/{photo_id}/")
+    with live_server(settings) as upgraded:
+        bob = api_login(upgraded, "bob")
+        assert album_ids(bob, album_id) == [bobs]
+        cover = bob.get(f"/api/v1/albums/{album_id}").json()["cover"]
+        assert cover.startswith(f"/media/{bobs}/")  # the automatic cover again
+        assert link_ids(upgraded.client(), token) == [bobs]
+        assert api_login(upgraded, "carol").get(f"/api/v1/photos/{photo_id}").status_code == 200
