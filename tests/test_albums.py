@@ -114,3 +114,30 @@ def test_an_album_is_walked_in_its_own_order(run: Any) -> None:
         assert await neighbours.parse_list(svc, f"album:{album.id}", p["carol"]) is None
 
     run(body)
+
+
+def test_a_member_s_photos_leave_with_them_and_an_owner_takes_theirs_out(run: Any) -> None:
+    async def body(svc: Services, p: dict[str, Any], ids: list[int]) -> None:
+        album = await albums.create(svc, p["alice"], "Leaving")
+        await albums.set_member(svc, p["alice"], album.id, "bob", "contributor")
+        bobs = await albums.find(svc.db, album.id, p["bob"])
+        assert (await album_photos.add(svc, bobs, p["bob"], [ids[4]]))[0] == [ids[4]]
+        await album_photos.add(svc, album, p["alice"], [ids[0]])
+        await albums.update(svc, p["alice"], album.id, cover_photo_id=ids[4])
+        # Demoted, Bob still takes his own photo out, and nothing else.
+        await albums.set_member(svc, p["alice"], album.id, "bob", "viewer")
+        assert await album_photos.remove(svc, album.id, p["bob"], [ids[0], ids[4]]) == [ids[4]]
+        with pytest.raises(Forbidden):  # nothing of his left in it
+            await album_photos.remove(svc, album.id, p["bob"], [ids[0]])
+        with pytest.raises(NotFound):
+            await album_photos.remove(svc, album.id, p["carol"], [ids[0]])
+        # Back as a contributor with his photo as the cover, he leaves: it leaves with him.
+        await albums.set_member(svc, p["alice"], album.id, "bob", "contributor")
+        await album_photos.add(svc, bobs, p["bob"], [ids[4]])
+        await albums.update(svc, p["alice"], album.id, cover_photo_id=ids[4])
+        await albums.remove_member(svc, p["bob"], album.id, "bob")
+        left = await albums.find(svc.db, album.id, p["alice"])
+        assert left.photo_count == 1 and left.cover_photo_id is None
+        assert (await photos.find(svc, ids[4], p["bob"])).id == ids[4]  # still his
+
+    run(body)
