@@ -83,7 +83,7 @@ def test_contributors_add_their_own_and_remove_what_they_added(run: Any) -> None
         assert added == [ids[4]] and skipped == [(ids[0], album_photos.NOT_YOURS)]
         mine = await albums.find(svc.db, album.id, p["alice"])
         assert (await album_photos.add(svc, mine, p["alice"], ids[:2]))[0] == ids[:2]
-        assert await album_photos.remove(svc, bobs, p["bob"], [ids[0], ids[4]]) == [ids[4]]
+        assert await album_photos.remove(svc, bobs.id, p["bob"], [ids[0], ids[4]]) == [ids[4]]
         assert (await albums.find(svc.db, album.id, p["alice"])).photo_count == 2
         with pytest.raises(Invalid):
             await album_photos.add(svc, mine, p["alice"], list(range(1, 1002)))
@@ -112,5 +112,32 @@ def test_an_album_is_walked_in_its_own_order(run: Any) -> None:
                 after = order[at + 1] if at + 1 < len(order) else None
                 assert (around.older.id if around.older else None) == after
         assert await neighbours.parse_list(svc, f"album:{album.id}", p["carol"]) is None
+
+    run(body)
+
+
+def test_a_member_s_photos_leave_with_them_and_an_owner_takes_theirs_out(run: Any) -> None:
+    async def body(svc: Services, p: dict[str, Any], ids: list[int]) -> None:
+        album = await albums.create(svc, p["alice"], "Leaving")
+        await albums.set_member(svc, p["alice"], album.id, "bob", "contributor")
+        bobs = await albums.find(svc.db, album.id, p["bob"])
+        assert (await album_photos.add(svc, bobs, p["bob"], [ids[4]]))[0] == [ids[4]]
+        await album_photos.add(svc, album, p["alice"], [ids[0]])
+        await albums.update(svc, p["alice"], album.id, cover_photo_id=ids[4])
+        # Demoted, Bob still takes his own photo out, and nothing else.
+        await albums.set_member(svc, p["alice"], album.id, "bob", "viewer")
+        assert await album_photos.remove(svc, album.id, p["bob"], [ids[0], ids[4]]) == [ids[4]]
+        with pytest.raises(Forbidden):  # nothing of his left in it
+            await album_photos.remove(svc, album.id, p["bob"], [ids[0]])
+        with pytest.raises(NotFound):
+            await album_photos.remove(svc, album.id, p["carol"], [ids[0]])
+        # Back as a contributor with his photo as the cover, he leaves: it leaves with him.
+        await albums.set_member(svc, p["alice"], album.id, "bob", "contributor")
+        await album_photos.add(svc, bobs, p["bob"], [ids[4]])
+        await albums.update(svc, p["alice"], album.id, cover_photo_id=ids[4])
+        await albums.remove_member(svc, p["bob"], album.id, "bob")
+        left = await albums.find(svc.db, album.id, p["alice"])
+        assert left.photo_count == 1 and left.cover_photo_id is None
+        assert (await photos.find(svc, ids[4], p["bob"])).id == ids[4]  # still his
 
     run(body)

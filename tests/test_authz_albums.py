@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.support import PASSWORD, live_server, make_settings
-from tests.test_authz_matrix import MATRIX, World, perform
+from tests.test_authz_matrix import MATRIX, World, jpeg, perform
 
 ROLES = ("guest", "other", "viewer", "contributor", "owner", "admin")
 
@@ -36,6 +36,7 @@ ALBUM_MATRIX: dict[tuple[str, str], tuple[int, int, int, int, int, int, int]] = 
         303,
         404,
     ),
+    ("POST", "/albums/{album_id:int}/photos/remove"): (401, 401, 404, 403, 303, 303, 404),
     ("POST", "/photos/{photo_id:int}/albums"): (401, 401, 404, 403, 422, 303, 404),
     ("POST", "/api/v1/albums"): (401, 401, 201, 201, 201, 201, 201),
     ("GET", "/api/v1/albums"): (401, 401, 200, 200, 200, 200, 200),
@@ -111,3 +112,30 @@ def test_album_matrix(world: World, method: str, path: str) -> None:
     }
     actual = {role: perform(world, role, method, path) for role in ROLES}
     assert actual == expected
+
+
+@pytest.mark.parametrize("person", ["other", "viewer", "contributor"])
+def test_a_photo_s_owner_may_take_it_out_whatever_their_role(world: World, person: str) -> None:
+    """The table's photo is the album owner's; here the photo is the caller's own. Its owner
+    takes it out of an album holding it as a viewer, a contributor, or no member at all (a
+    photo left behind by someone who is no longer in the album), and nothing else of it."""
+    album_id = world.new_album()
+    client = world.client(person, api=True)
+    made = client.post("/api/v1/photos", files=[("file", ("p.jpg", jpeg()))])
+    assert made.status_code == 201, made.text
+    theirs = made.json()["items"][0]["id"]
+    with world.server.db() as conn:
+        for photo_id, by in ((theirs, person), (world.family_photo_id, "owner")):
+            conn.execute(
+                "INSERT INTO album_photos (album_id, photo_id, added_by, added_at)"
+                " SELECT ?, ?, u.id, '2026-01-01T00:00:00Z' FROM users u WHERE u.username = ?",
+                (album_id, photo_id, by),
+            )
+    url = f"/api/v1/albums/{album_id}/photos/remove"
+    both = {"photo_ids": [world.family_photo_id, theirs]}
+    out = client.post(url, json=both)
+    assert out.status_code == 200 and out.json() == {"removed": [theirs]}, out.text
+    again = client.post(url, json=both)  # nothing of theirs left in it
+    assert again.status_code == {"other": 404, "viewer": 403, "contributor": 200}[person]
+    left = world.owner().get(f"/api/v1/albums/{album_id}/photos").json()["items"]
+    assert [p["id"] for p in left] == [world.family_photo_id]

@@ -166,7 +166,7 @@ def test_the_index_follows_every_write(tmp_path: Path, walk: str) -> None:
         assert await found(svc, ann, "winter -zebra -gnu") == [photo]
         assert await found(svc, ann, "winter -swans") == [photo]
         assert await found(svc, bob, "picnic -winter") == [photo]  # not bob's album
-        await album_photos.remove(svc, album, ann, [photo])
+        await album_photos.remove(svc, album.id, ann, [photo])
         assert await found(svc, ann, "winter") == []
         # A new date taken moves the photo to its day (the index's order is the results').
         await svc.db.execute(

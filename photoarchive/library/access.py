@@ -141,6 +141,17 @@ def may_delete_comment(viewer: Viewer, photo: Owned, author_id: int) -> bool:
     return account is not None and account.id in (author_id, photo.owner_id)
 
 
+def may_take_out(account: User, role: str | None, photo_owner_id: int, added_by: int) -> bool:
+    """Whether `account`, of `role` in an album (None: not a member), may take one of its
+    photos out: its owner any photo, a contributor what they added, and a photo's owner their
+    own photo from any album holding it, member or not (it is theirs to withdraw)."""
+    if account.disabled:
+        return False
+    if account.id == photo_owner_id or role == "owner":
+        return True
+    return role == "contributor" and account.id == added_by
+
+
 def can_view(viewer: Viewer, photo: Seen) -> bool:
     return decide(viewer, photo).view
 

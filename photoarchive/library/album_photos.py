@@ -17,8 +17,8 @@ from typing import Any
 from photoarchive import clock
 from photoarchive.accounts.users import User
 from photoarchive.db import MAX_ROWID, placeholders
-from photoarchive.errors import Forbidden, Invalid
-from photoarchive.library import access, cursors, photos
+from photoarchive.errors import Forbidden, Invalid, NotFound
+from photoarchive.library import access, albums, cursors, photos
 from photoarchive.library.albums import Album
 from photoarchive.library.photos import Photo
 from photoarchive.services import Services
@@ -214,38 +214,81 @@ async def add(
     return added, skipped
 
 
-async def remove(svc: Services, album: Album, actor: User, photo_ids: Sequence[Any]) -> list[int]:
-    """The owner removes any photo, a contributor those they added; the photos themselves
-    stay. The ids actually removed (others are left as they were)."""
-    if not album.may_add:
+async def remove(svc: Services, album_id: int, actor: User, photo_ids: Sequence[Any]) -> list[int]:
+    """Photos taken out of an album (they themselves stay): the owner takes any, a contributor
+    those they added, and a photo's owner their own from any album holding it, member or not
+    (access.may_take_out). The ids actually removed (others are left as they were). The album
+    is NotFound to someone neither a member nor the owner of a photo in it."""
+    role, owns_some = await _standing(svc, album_id, actor)
+    if role is None and not owns_some:
+        raise NotFound(albums.ALBUM_GONE)
+    if role not in ("owner", "contributor") and not owns_some:
         raise Forbidden("Only the album's owner and contributors can remove photos.")
     wanted = check_ids(photo_ids)
-    # "?" placeholders only; every value is bound.
-    sql = (
-        "SELECT photo_id FROM album_photos WHERE album_id = ?"  # noqa: S608
-        f" AND photo_id IN ({placeholders(len(wanted))})"
+    rows = await svc.db.fetchall(
+        # "?" placeholders only; every value is bound.
+        "SELECT ap.photo_id, p.owner_id, ap.added_by FROM album_photos ap"  # noqa: S608
+        " JOIN photos p ON p.id = ap.photo_id"
+        f" WHERE ap.album_id = ? AND ap.photo_id IN ({placeholders(len(wanted))})",
+        [album_id, *wanted],
     )
-    params: list[object] = [album.id, *wanted]
-    if not album.is_owner:
-        sql += " AND added_by = ?"
-        params.append(actor.id)
-    removable = {row[0] for row in await svc.db.fetchall(sql, params)}
+    removable = {row[0] for row in rows if access.may_take_out(actor, role, row[1], row[2])}
     removed = [photo_id for photo_id in wanted if photo_id in removable]
     if removed:
         async with svc.db.transaction() as tx:
             for photo_id in removed:
                 await tx.execute(
                     "DELETE FROM album_photos WHERE album_id = ? AND photo_id = ?",
-                    (album.id, photo_id),
+                    (album_id, photo_id),
                 )
             await tx.execute(
-                "UPDATE albums SET updated_at = ? WHERE id = ?", (clock.now_iso(), album.id)
+                "UPDATE albums SET updated_at = ? WHERE id = ?", (clock.now_iso(), album_id)
             )
-            # A cover taken out of the album goes back to the automatic one.
-            await tx.execute(
-                "UPDATE albums SET cover_photo_id = NULL WHERE id = ? AND NOT EXISTS"
-                " (SELECT 1 FROM album_photos ap WHERE ap.album_id = albums.id"
-                " AND ap.photo_id = albums.cover_photo_id)",
-                (album.id,),
-            )
+            await albums.forget_lost_cover(tx, album_id)
     return removed
+
+
+async def may_take_out_some(svc: Services, album: Album, actor: User) -> bool:
+    """Whether `actor` (a member: `album` was read for them) may take any photo out of it,
+    to offer "Remove from album": its owner and contributors, and a member whose photo it holds."""
+    return album.may_add or (await _standing(svc, album.id, actor))[1]
+
+
+@dataclass(frozen=True, slots=True)
+class Holding:
+    """An album holding a photo, as its owner is told (who else sees a private photo)."""
+
+    album_id: int
+    title: str
+    member: bool  # the photo's owner is one of its members (its page is theirs to open)
+    shared: bool  # it has a share link that still opens
+
+
+async def holding(svc: Services, photo: Photo, owner: User) -> list[Holding]:
+    """The albums holding `owner`'s photo, by title; [] for anyone else's photo."""
+    if photo.owner_id != owner.id:
+        return []
+    rows = await svc.db.fetchall(
+        "SELECT a.id, a.title,"
+        " EXISTS (SELECT 1 FROM album_members m WHERE m.album_id = a.id AND m.user_id = ?),"
+        " EXISTS (SELECT 1 FROM shares s WHERE s.album_id = a.id AND s.creator_id = a.owner_id"
+        " AND s.revoked_at IS NULL"
+        " AND (s.expires_at IS NULL OR s.expires_at > ?))"
+        " FROM album_photos ap JOIN albums a ON a.id = ap.album_id WHERE ap.photo_id = ?"
+        " ORDER BY a.title, a.id",
+        (owner.id, clock.now_iso(), photo.id),
+    )
+    return [Holding(row[0], row[1], bool(row[2]), bool(row[3])) for row in rows]
+
+
+async def _standing(svc: Services, album_id: int, actor: User) -> tuple[str | None, bool]:
+    """`actor`'s role in the album (None: not a member), and whether a photo of theirs is in it."""
+    if actor.disabled or not 0 < album_id <= MAX_ROWID:
+        return None, False
+    row = await svc.db.fetchone(
+        "SELECT (SELECT m.role FROM album_members m WHERE m.album_id = ? AND m.user_id = ?),"
+        " EXISTS (SELECT 1 FROM album_photos ap JOIN photos p ON p.id = ap.photo_id"
+        " WHERE ap.album_id = ? AND p.owner_id = ?)",
+        (album_id, actor.id, album_id, actor.id),
+    )
+    return (None, False) if row is None else (row[0], bool(row[1]))

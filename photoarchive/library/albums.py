@@ -15,7 +15,7 @@ from typing import Any, Literal
 from photoarchive import clock
 from photoarchive.accounts import users
 from photoarchive.accounts.users import User
-from photoarchive.db import MAX_ROWID, Reader, placeholders
+from photoarchive.db import MAX_ROWID, Reader, Transaction, placeholders
 from photoarchive.errors import BadRequest, Forbidden, Invalid, NotFound
 from photoarchive.library import access, photos
 from photoarchive.services import Services
@@ -317,7 +317,8 @@ async def set_member(svc: Services, actor: User, album_id: int, username: str, r
 
 async def remove_member(svc: Services, actor: User, album_id: int, username: str) -> None:
     """The owner removes a member, or a member leaves; the owner cannot leave (they delete
-    the album instead). Photos a member added stay in the album."""
+    the album instead). The photos the member owns leave the album with them (a private one
+    would otherwise stay shown to people its owner no longer shares the album with)."""
     album = await find(svc.db, album_id, actor)
     leaving = username.lower() == actor.username.lower()
     if not leaving:
@@ -325,8 +326,26 @@ async def remove_member(svc: Services, actor: User, album_id: int, username: str
     person = await users.by_username(svc.db, username)
     if person.id == album.owner_id:
         raise Invalid("The owner cannot leave the album; delete it instead.", field="username")
-    removed = await svc.db.execute(
-        "DELETE FROM album_members WHERE album_id = ? AND user_id = ?", (album_id, person.id)
+    async with svc.db.transaction() as tx:
+        removed = await tx.execute(
+            "DELETE FROM album_members WHERE album_id = ? AND user_id = ?", (album_id, person.id)
+        )
+        if not removed:
+            raise NotFound(f"{username} is not a member of this album.")
+        taken = await tx.execute(
+            "DELETE FROM album_photos WHERE album_id = ? AND photo_id IN"
+            " (SELECT p.id FROM photos p WHERE p.owner_id = ?)",
+            (album_id, person.id),
+        )
+        if taken:
+            await forget_lost_cover(tx, album_id)
+
+
+async def forget_lost_cover(tx: Transaction, album_id: int) -> None:
+    """A cover taken out of the album goes back to the automatic one."""
+    await tx.execute(
+        "UPDATE albums SET cover_photo_id = NULL WHERE id = ? AND NOT EXISTS"
+        " (SELECT 1 FROM album_photos ap WHERE ap.album_id = albums.id"
+        " AND ap.photo_id = albums.cover_photo_id)",
+        (album_id,),
     )
-    if not removed:
-        raise NotFound(f"{username} is not a member of this album.")

@@ -110,9 +110,8 @@ class AlbumsApi(Controller):
         self, request: Request[Any, Any, Any], album_id: RowId, data: PhotoIdsBody
     ) -> RemovedOut:
         user = await require_user(request)
-        svc = services(request)
-        album = await albums.find(svc.db, album_id, user)
-        return RemovedOut(removed=await album_photos.remove(svc, album, user, data.photo_ids))
+        removed = await album_photos.remove(services(request), album_id, user, data.photo_ids)
+        return RemovedOut(removed=removed)
 
     @put("/{album_id:int}/members/{username:str}", responses=refusals(WRITE, JSON_BODY))
     async def set_member(

@@ -46,6 +46,7 @@ class Selection:
     albums: tuple[Album, ...] = ()  # where Add to album may put photos (none: no such control)
     max_ids: int = bulk.IDS_MAX  # photos in one request; the script sends more in turns
     download: bool = True  # offer Download (not in the trash, whose photos nobody may have)
+    remove_from: Album | None = None  # offer "Remove from album" (a plain form) for this album
 
     @property
     def offered(self) -> list[Button]:
@@ -67,17 +68,24 @@ async def for_grid(
     buttons: tuple[str, ...] = DEFAULT.buttons,
     drops: tuple[str, ...] = (),
     owns: bool = False,
+    remove_from: Album | None = None,
 ) -> Selection | None:
     """The bar for `viewer` (None for a guest: no bar), with the owner's buttons and the albums
-    to add to when the grid may hold photos of their own (`owns`)."""
+    to add to when the grid may hold photos of their own (`owns`), and "Remove from album"
+    when the grid is an album they may take photos out of (`remove_from`)."""
     if viewer is None:
         return None
     if not owns:
-        return Selection(buttons=tuple(b for b in buttons if b not in OWNERS_ONLY), drops=drops)
+        return Selection(
+            buttons=tuple(b for b in buttons if b not in OWNERS_ONLY),
+            drops=drops,
+            remove_from=remove_from,
+        )
     return Selection(
         buttons=(*buttons, "private", "family", "trash"),
         drops=(*drops, "trash"),  # a photo in the trash is in no grid but the trash's
         albums=tuple(await albums.to_add_to(svc, viewer)),
+        remove_from=remove_from,
     )
 
 

@@ -5,7 +5,8 @@
 // instead of opening it; Shift with either selects the range from the last photo toggled;
 // Ctrl+A (Cmd+A) selects every photo loaded; Esc leaves. The bar says how many are selected
 // and sends an action for all of them to POST /api/v1/photos/bulk (the server decides each
-// photo), then says what happened; Download posts the selected ids to /downloads.
+// photo), then says what happened; Download (to /downloads) and Remove from album (to the
+// album) are plain forms posted with the selected ids.
 (function () {
   "use strict";
 
@@ -56,7 +57,7 @@
     var count = selectedIds(grid).length;
     var bar = $("[data-select-bar]", grid);
     $("[data-select-count]", bar).textContent = count + " selected";
-    $$("[data-bulk], [data-select-download] button", bar).forEach(function (button) {
+    $$("[data-bulk], [data-select-ids] button", bar).forEach(function (button) {
       button.disabled = count === 0;
     });
   }
@@ -185,7 +186,7 @@
     say(grid, text);
   }
 
-  function download(grid, form) {
+  function withIds(grid, form) {
     $$("input[name='photo_ids']", form).forEach(function (input) { input.remove(); });
     selectedIds(grid).forEach(function (id) {
       var input = document.createElement("input");
@@ -225,9 +226,9 @@
 
   document.addEventListener("submit", function (event) {
     var grid = gridOf(event.target);
-    if (!grid || !event.target.matches("[data-select-download]")) return;
+    if (!grid || !event.target.matches("[data-select-ids]")) return;
     if (!selectedIds(grid).length) { event.preventDefault(); return; }
-    download(grid, event.target);
+    withIds(grid, event.target);
   });
 
   function activeGrid() {

@@ -9,10 +9,11 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Response, get, post
+from litestar.params import Parameter
 from litestar.response import Redirect, Template
 
 from photoarchive.db import MAX_ROWID
-from photoarchive.errors import Invalid
+from photoarchive.errors import Invalid, NotFound
 from photoarchive.library import album_photos, albums, photos, shares
 from photoarchive.web import selection
 from photoarchive.web.params import RowId
@@ -47,13 +48,24 @@ async def create_album(request: Req) -> Redirect:
     return _to(f"/albums/{album.id}")
 
 
+# How many photos "Remove from album" took out, and how many it left in (not theirs to take).
+Counted = Parameter(default=None, ge=0, le=album_photos.IDS_MAX)
+
+
 @get("/albums/{album_id:int}", name="album")
-async def album_page(request: Req, album_id: RowId, cursor: str | None = None) -> Template:
+async def album_page(
+    request: Req,
+    album_id: RowId,
+    cursor: str | None = None,
+    removed: int | None = Counted,
+    kept: int | None = Counted,
+) -> Template:
     user = await require_user(request)
     svc = services(request)
     album = await albums.find(svc.db, album_id, user)
     items, next_cursor = await album_photos.page(svc, album, user, cursor=cursor)
     context: dict[str, Any] = {
+        "notice": _removed_notice(removed, kept),
         "album": album,
         "photos": items,
         "next_cursor": next_cursor,
@@ -70,7 +82,11 @@ async def album_page(request: Req, album_id: RowId, cursor: str | None = None) -
         context["public_url"] = svc.settings.public_url.rstrip("/")
     # Archived or private, a photo stays in the album: nothing leaves this grid.
     context["selection"] = await selection.for_grid(
-        svc, user, buttons=("favorite", "unfavorite", "archive", "unarchive"), owns=album.may_add
+        svc,
+        user,
+        buttons=("favorite", "unfavorite", "archive", "unarchive"),
+        owns=album.may_add,
+        remove_from=album if await album_photos.may_take_out_some(svc, album, user) else None,
     )
     return render(
         request,
@@ -80,6 +96,15 @@ async def album_page(request: Req, album_id: RowId, cursor: str | None = None) -
         roles=albums.MEMBER_ROLES,
         **context,
     )
+
+
+def _removed_notice(removed: int | None, kept: int | None) -> str | None:
+    if removed is None:
+        return None
+    text = f"{removed} photo{'' if removed == 1 else 's'} removed from the album."
+    if kept:
+        text += f" {kept} left in: only the album's owner or a photo's owner can take it out."
+    return text
 
 
 @post("/albums/{album_id:int}/edit")
@@ -127,6 +152,27 @@ async def remove_member(request: Req, album_id: RowId, username: str) -> Redirec
     return _to("/albums" if leaving else f"/albums/{album_id}#members")
 
 
+@post("/albums/{album_id:int}/photos/remove")
+async def remove_photos(request: Req, album_id: RowId) -> Redirect:
+    """ "Remove from album": the selection bar's form or a photo's page, one `photo_ids` field
+    per photo. They leave the album, never the archive; back to the album, told how many left
+    it (the rest were not the person's to take out)."""
+    user = await require_user(request)
+    svc = services(request)
+    chosen = []
+    for value in (await request.form()).getall("photo_ids", []):
+        text = value.strip() if isinstance(value, str) else ""
+        if not (text.isascii() and text.isdigit() and len(text) <= 19):
+            raise Invalid("Each chosen photo must be given by its id.", field="photo_ids")
+        chosen.append(int(text))
+    removed = await album_photos.remove(svc, album_id, user, chosen)
+    try:
+        await albums.find(svc.db, album_id, user)
+    except NotFound:  # the owner of a photo left behind in an album they are no longer in
+        return _to("/albums")
+    return _to(f"/albums/{album_id}?removed={len(removed)}&kept={len(set(chosen)) - len(removed)}")
+
+
 @post("/photos/{photo_id:int}/albums")
 async def add_to_album(request: Req, photo_id: RowId) -> Response[Any]:
     """ "Add to album" on a photo's page: its owner puts it in an album of theirs."""
@@ -149,5 +195,6 @@ HANDLERS = [
     delete_album,
     add_member,
     remove_member,
+    remove_photos,
     add_to_album,
 ]

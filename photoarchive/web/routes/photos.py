@@ -15,7 +15,16 @@ from litestar.params import QueryParameter
 from litestar.plugins.htmx import ClientRedirect
 from litestar.response import Redirect, Template
 
-from photoarchive.library import albums, likes, neighbours, photos, trash, visibility
+from photoarchive.library import (
+    access,
+    album_photos,
+    albums,
+    likes,
+    neighbours,
+    photos,
+    trash,
+    visibility,
+)
 from photoarchive.library.neighbours import Neighbours
 from photoarchive.library.photos import Photo
 from photoarchive.library.search_query import Q_MAX
@@ -107,6 +116,21 @@ async def photo_page(
     liked_by = await likes.likers(svc, photo)
     # Its owner may put it in an album of theirs (or one they contribute to).
     album_choices = await albums.to_add_to(svc, user) if user and photo.can_edit else []
+    # Who else sees a private photo: its albums' members (and their links' holders).
+    held_in = await album_photos.holding(svc, photo, user) if user and photo.private else []
+    # Opened from an album: "Remove from album", for its owner and the photo's (only a
+    # photo's owner adds it to an album, so they are the one who added it).
+    album = None if nav is None else nav.around.within.album
+    removable_from = (
+        album
+        if album and user and access.may_take_out(user, album.role, photo.owner_id, photo.owner_id)
+        else None
+    )
+    shown: dict[str, Any] = {
+        "album_choices": album_choices,
+        "held_in": held_in,
+        "removable_from": removable_from,
+    }
     if is_htmx(request) and request.headers.get("hx-target") == "modal":
         return render(
             request,
@@ -116,7 +140,7 @@ async def photo_page(
             nav=nav,
             modal=True,
             liked_by=liked_by,
-            album_choices=album_choices,
+            **shown,
         )
     return render(
         request,
@@ -126,7 +150,7 @@ async def photo_page(
         nav=nav,
         modal=False,
         liked_by=liked_by,
-        album_choices=album_choices,
+        **shown,
     )
 
 
