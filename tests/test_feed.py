@@ -185,7 +185,12 @@ def test_profile_page_counts_grid_and_modal(server: LiveServer) -> None:
     page = parse(bob.get("/u/alice").text)
     counts = {e["data-count"]: e for e in page.find_all("strong") if e.get("data-count")}
     assert set(counts) == {"photos", "likes", "comments"}
-    assert "3 photos 1 likes received 1 comments received" in page.text
+    assert "3 photos 1 like received 1 comment received" in page.text
+    alone = upload(bob, CAMERAS[3]).json()["items"][0]["id"]
+    assert "1 photo 0 likes received 0 comments received" in parse(bob.get("/u/bob").text).text
+    form_post(alice, f"/photos/{alone}/like", {"liked": "1"})
+    form_post(alice, f"/photos/{alone}/comments", {"text": "a"})
+    assert "1 photo 1 like received 1 comment received" in parse(bob.get("/u/bob").text).text
     links = [a for a in page.find_all("a") if a.get("hx-target") == "#modal"]
     assert [a["href"] for a in links] == [f"/photos/{i}?from=user:alice" for i in reversed(ids)]
     assert all(a.get("hx-push-url") == "true" for a in links)
