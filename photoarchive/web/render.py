@@ -20,20 +20,25 @@ def is_htmx(request: Req) -> bool:
     return request.headers.get("hx-request") == "true"
 
 
+def page_context(request: Req, user: User | None) -> dict[str, Any]:
+    """What base.html needs of every page: who is looking, and the archive's settings."""
+    settings = services(request).settings
+    return {
+        "viewer": user,
+        "public_view": settings.public_view,
+        "registration": settings.registration,
+        "max_upload_bytes": settings.max_upload_bytes,
+        "email_codes": services(request).accounts.uses_email_codes,
+        "password_recovery": resets.recovery(settings),
+        "trash_days": settings.trash_days,
+        "map_shown": settings.map_tiles != "off",  # see photoarchive/tiles.py
+    }
+
+
 def render(
     request: Req, template: str, *, user: User | None, status: int = 200, **context: Any
 ) -> Template:
-    settings = services(request).settings
-    context.update(
-        viewer=user,
-        public_view=settings.public_view,
-        registration=settings.registration,
-        max_upload_bytes=settings.max_upload_bytes,
-        email_codes=services(request).accounts.uses_email_codes,
-        password_recovery=resets.recovery(settings),
-        trash_days=settings.trash_days,
-        map_shown=settings.map_tiles != "off",  # see photoarchive/tiles.py
-    )
+    context.update(page_context(request, user))
     if is_htmx(request):
         return HTMXTemplate(template_name=template, context=context, status_code=status)
     return Template(template_name=template, context=context, status_code=status)
