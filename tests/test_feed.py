@@ -210,7 +210,9 @@ def test_caption_edit_and_delete_by_owner(server: LiveServer) -> None:
     )
     assert edited.status_code == 200 and "new words" in parse(edited.text).text
     deleted = form_post(alice, f"/photos/{pid}/delete", headers={"HX-Request": "true"})
-    assert deleted.status_code == 200 and deleted.headers["hx-redirect"] == "/u/alice"
+    assert (
+        deleted.status_code == 200 and deleted.headers["hx-redirect"] == f"/u/alice?trashed={pid}"
+    )
     assert alice.get(f"/photos/{pid}").status_code == 404
     # In the trash until it is emptied: then the row and the files are gone.
     assert server.count("photos") == 1 and server.blobs() != []

@@ -35,10 +35,19 @@ def page_context(request: Req, user: User | None) -> dict[str, Any]:
     }
 
 
+def trashed(request: Req) -> int | None:
+    """The photo the viewer has just moved to the trash (a delete's redirect names it), for the
+    page to say so and offer Undo. Only its id is shown: Undo is decided by the restore route."""
+    value = request.query_params.get("trashed", "")
+    return int(value) if value.isdigit() and len(value) < 19 else None
+
+
 def render(
     request: Req, template: str, *, user: User | None, status: int = 200, **context: Any
 ) -> Template:
     context.update(page_context(request, user))
+    if user is not None:
+        context["trashed"] = trashed(request)
     if is_htmx(request):
         return HTMXTemplate(template_name=template, context=context, status_code=status)
     return Template(template_name=template, context=context, status_code=status)
