@@ -52,6 +52,9 @@ def test_a_signed_in_person_keeps_their_header_on_error_pages(archive: LiveServe
         assert "/login" not in links, status
     signed_out = archive.client().get("/no/such/page")
     assert signed_out.status_code == 404 and "/login" in header_links(signed_out.text)
+    # A lookup that fails (a bad Bearer token is refused by it) leaves the page as it was.
+    refused = archive.client().get("/no/such/page", headers={"Authorization": "Bearer nope"})
+    assert refused.status_code == 404 and "/login" in header_links(refused.text)
 
 
 def test_an_error_page_offers_the_way_back(archive: LiveServer) -> None:
