@@ -185,7 +185,12 @@ def test_profile_page_counts_grid_and_modal(server: LiveServer) -> None:
     page = parse(bob.get("/u/alice").text)
     counts = {e["data-count"]: e for e in page.find_all("strong") if e.get("data-count")}
     assert set(counts) == {"photos", "likes", "comments"}
-    assert "3 photos 1 likes received 1 comments received" in page.text
+    assert "3 photos 1 like received 1 comment received" in page.text
+    alone = upload(bob, CAMERAS[3]).json()["items"][0]["id"]
+    assert "1 photo 0 likes received 0 comments received" in parse(bob.get("/u/bob").text).text
+    form_post(alice, f"/photos/{alone}/like", {"liked": "1"})
+    form_post(alice, f"/photos/{alone}/comments", {"text": "a"})
+    assert "1 photo 1 like received 1 comment received" in parse(bob.get("/u/bob").text).text
     links = [a for a in page.find_all("a") if a.get("hx-target") == "#modal"]
     assert [a["href"] for a in links] == [f"/photos/{i}?from=user:alice" for i in reversed(ids)]
     assert all(a.get("hx-push-url") == "true" for a in links)
@@ -205,7 +210,9 @@ def test_caption_edit_and_delete_by_owner(server: LiveServer) -> None:
     )
     assert edited.status_code == 200 and "new words" in parse(edited.text).text
     deleted = form_post(alice, f"/photos/{pid}/delete", headers={"HX-Request": "true"})
-    assert deleted.status_code == 200 and deleted.headers["hx-redirect"] == "/u/alice"
+    assert (
+        deleted.status_code == 200 and deleted.headers["hx-redirect"] == f"/u/alice?trashed={pid}"
+    )
     assert alice.get(f"/photos/{pid}").status_code == 404
     # In the trash until it is emptied: then the row and the files are gone.
     assert server.count("photos") == 1 and server.blobs() != []

@@ -36,13 +36,15 @@ def test_deleting_goes_back_to_the_list_at_the_photo_that_takes_its_place(
     nexts = [i.get("value") for i in page.find_all("input", name="next")]
     assert nexts == [f"/#photo-{oldest}"]
     gone = form_post(alice, f"/photos/{middle}/delete", {"next": nexts[0]})
-    assert gone.status_code == 303 and gone.headers["location"] == f"/#photo-{oldest}"
+    assert (
+        gone.status_code == 303 and gone.headers["location"] == f"/?trashed={middle}#photo-{oldest}"
+    )
     # From a profile, back to the profile's grid.
     page = parse(alice.get(f"/photos/{newest}?from=user:alice").text)
     target = next(i.get("value") for i in page.find_all("input", name="next"))
     assert target == f"/u/alice#grid-{oldest}"
     # Only a path on this site is followed; without one, one's own profile.
     evil = form_post(alice, f"/photos/{newest}/delete", {"next": "https://example.org/"})
-    assert evil.headers["location"] == "/"
+    assert evil.headers["location"] == f"/?trashed={newest}"
     last = form_post(alice, f"/photos/{oldest}/delete")
-    assert last.headers["location"] == "/u/alice"
+    assert last.headers["location"] == f"/u/alice?trashed={oldest}"

@@ -5,6 +5,8 @@ person's default on /settings, and `photoarchive import --visibility`."""
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -173,6 +175,27 @@ def test_uploads_follow_the_field_else_the_persons_setting(archive: LiveServer) 
     with archive.db() as conn:
         private = conn.execute("SELECT COUNT(*) FROM private_photos").fetchone()[0]
     assert private == 1
+
+
+def test_the_upload_page_offers_again_what_was_sent(archive: LiveServer) -> None:
+    page = browser(archive, "owner")
+
+    def sent(files: list[tuple[str, bytes]], caption: str) -> tuple[str, str]:
+        answer = page.post(
+            "/upload",
+            files=[("file", (name, data)) for name, data in files],
+            data={"visibility": "private", "caption": caption, "_csrf_token": csrf(page)},
+        )
+        form = parse(answer.text)
+        (chosen,) = [i for i in form.find_all("input", name="visibility") if "checked" in i]
+        assert "<day>" not in answer.text  # written back escaped
+        (caption,) = re.findall(r'<textarea id="caption"[^>]*>([^<]*)</textarea>', answer.text)
+        return str(chosen["value"]), html.unescape(caption)
+
+    # Every file refused: the choice and the caption are there to send again.
+    assert sent([("notes.jpg", b"not a photo")], "Beach <day>") == ("private", "Beach <day>")
+    # A file kept: the visibility stays for the next batch; the caption went with the photo.
+    assert sent([(CAMERAS[0].name, CAMERAS[0].read_bytes())], "Beach") == ("private", "")
 
 
 def test_a_private_batch_has_no_page_for_others(archive: LiveServer) -> None:

@@ -21,6 +21,7 @@ from tests.support import (
     form_post,
     live_server,
     make_settings,
+    parse,
     run_sql,
     sign_up,
     sqlite_only,
@@ -300,3 +301,40 @@ def test_a_private_upload_of_bytes_in_the_trash_brings_the_photo_back_private(
     assert owner.get(f"/api/v1/photos/{photo}").json()["visibility"] == "private"
     assert other.get(f"/api/v1/photos/{photo}").status_code == 404
     assert photo not in [p["id"] for p in other.get("/api/v1/photos").json()["items"]]
+
+
+def test_a_delete_says_so_where_it_lands_with_an_undo_that_needs_no_script(
+    archive: LiveServer,
+) -> None:
+    page = browser(archive, "owner")
+    photo = uploaded(api_login(archive, "owner"), CAMERAS[0])
+
+    def notice(html: str) -> tuple[str, list[str]]:
+        found = parse(html)
+        forms = [str(f["action"]) for f in found.find_all("form") if "restore" in str(f["action"])]
+        return ("Moved to the trash." if "Moved to the trash." in found.text else ""), forms
+
+    # A plain form: to one's profile, which says so, with Undo and the trash.
+    deleted = form_post(page, f"/photos/{photo}/delete")
+    assert deleted.status_code == 303
+    assert deleted.headers["location"] == f"/u/owner?trashed={photo}"
+    landed = page.get(deleted.headers["location"]).text
+    assert notice(landed) == ("Moved to the trash.", [f"/trash/{photo}/restore"])
+    assert "/trash" in {a.get("href") for a in parse(landed).find_all("a")}
+    # Undo (the notice's form, with its token and `next`) brings it back, to the photo.
+    fields = {
+        str(i["name"]): str(i["value"])
+        for i in parse(landed).find_all("input")
+        if i.get("type") == "hidden" and i.get("name") in ("next",)
+    }
+    undone = form_post(page, f"/trash/{photo}/restore", fields)
+    assert undone.status_code == 303 and undone.headers["location"] == f"/photos/{photo}"
+    assert page.get(f"/photos/{photo}").status_code == 200
+    # From a list with htmx: back to that list, which says so too.
+    again = form_post(
+        page, f"/photos/{photo}/delete", {"next": "/?cursor=x"}, headers={"HX-Request": "true"}
+    )
+    assert again.headers["hx-redirect"] == f"/?cursor=x&trashed={photo}"
+    assert notice(page.get(f"/?trashed={photo}").text)[0] == "Moved to the trash."
+    # Signed out, there is nothing to undo.
+    assert notice(archive.client().get(f"/?trashed={photo}").text)[0] == ""

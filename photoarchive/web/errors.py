@@ -5,16 +5,21 @@ from __future__ import annotations
 import logging
 import re
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, NotFoundException, ValidationException
 from litestar.plugins.htmx import ClientRedirect, HTMXTemplate
 from litestar.response import Redirect, Template
+from litestar.response.base import ASGIResponse
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+from litestar.types import Receive, Scope, Send
 
+from photoarchive.accounts.users import User
 from photoarchive.errors import AppError, NotAuthenticated, TooManyRequests, Unavailable
 from photoarchive.web.methods import allowed_methods
+from photoarchive.web.render import page_context
+from photoarchive.web.viewer import viewer
 
 log = logging.getLogger("photoarchive")
 
@@ -146,7 +151,10 @@ def handle_error(request: Request[Any, Any, Any], exc: Exception) -> Response[An
         return ClientRedirect(target) if is_htmx else Redirect(target, status_code=303)
     if isinstance(exc, NotAuthenticated) and is_htmx:
         return ClientRedirect("/login")
+    message = _for_people(message, field)
     context = {"status": status, "title": TITLES.get(status, "Error"), "message": message}
+    if not is_htmx:
+        context["came_from"] = came_from(request)
     if is_htmx:
         return HTMXTemplate(
             template_name="_error.html",
@@ -156,6 +164,69 @@ def handle_error(request: Request[Any, Any, Any], exc: Exception) -> Response[An
             re_swap="innerHTML",
             headers=headers,
         )
-    return Template(
+    return ErrorPage(
         template_name="error.html", context=context, status_code=status, headers=headers
     )
+
+
+# What a page's form calls a value the API names by its field: the domain's messages begin with
+# the API's name, which a person on a page never saw.
+FORM_NAMES = {"expires_at": "The expiry date", "taken_at": "The date taken"}
+
+
+def _for_people(message: str, field: str | None) -> str:
+    name = FORM_NAMES.get(field or "")
+    if name and message.startswith(f"{field} "):
+        return name + message[len(field or "") :]
+    return message
+
+
+def came_from(request: Request[Any, Any, Any]) -> str | None:
+    """The page of this site that led here (its Referer), to go back to; None for another site,
+    for none, or for this very address (going back there would only fail again)."""
+    referer = urlsplit(request.headers.get("referer", ""))
+    path = referer.path
+    if not path.startswith("/") or path.startswith("//") or "\\" in path:
+        return None
+    if referer.netloc != request.headers.get("host"):
+        return None
+    back = referer.path + (f"?{referer.query}" if referer.query else "")
+    here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return None if back == here and request.method in ("GET", "HEAD") else back
+
+
+class ErrorPage(Template):
+    """error.html with the header its viewer would see elsewhere: a signed-in person is not made
+    to think they were signed out. Looking them up needs the database, which an exception
+    handler (called synchronously) cannot await: the answer does it as it is sent."""
+
+    def to_asgi_response(self, *args: Any, **kwargs: Any) -> ASGIResponse:
+        return _ViewerFirst(self, args, kwargs)
+
+
+class _ViewerFirst(ASGIResponse):
+    __slots__ = ("_args", "_kwargs", "_page")
+
+    def __init__(self, page: ErrorPage, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+        super().__init__()
+        self._page, self._args, self._kwargs = page, args, kwargs
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        request: Request[Any, Any, Any] = (
+            self._args[1] if len(self._args) > 1 else self._kwargs["request"]
+        )
+        status = self._page.status_code or 500
+        self._page.context.update(page_context(request, await _viewer_or_none(request, status)))
+        answer = Template.to_asgi_response(self._page, *self._args, **self._kwargs)
+        await answer(scope, receive, send)
+
+
+async def _viewer_or_none(request: Request[Any, Any, Any], status: int) -> User | None:
+    """The signed-in viewer, or None: an error page never fails itself, nor waits on a database
+    that is away (503), so any trouble here shows the signed-out header."""
+    if status == 503:
+        return None
+    try:
+        return await viewer(request)
+    except Exception:
+        return None

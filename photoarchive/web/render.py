@@ -20,20 +20,34 @@ def is_htmx(request: Req) -> bool:
     return request.headers.get("hx-request") == "true"
 
 
+def page_context(request: Req, user: User | None) -> dict[str, Any]:
+    """What base.html needs of every page: who is looking, and the archive's settings."""
+    settings = services(request).settings
+    return {
+        "viewer": user,
+        "public_view": settings.public_view,
+        "registration": settings.registration,
+        "max_upload_bytes": settings.max_upload_bytes,
+        "email_codes": services(request).accounts.uses_email_codes,
+        "password_recovery": resets.recovery(settings),
+        "trash_days": settings.trash_days,
+        "map_shown": settings.map_tiles != "off",  # see photoarchive/tiles.py
+    }
+
+
+def trashed(request: Req) -> int | None:
+    """The photo the viewer has just moved to the trash (a delete's redirect names it), for the
+    page to say so and offer Undo. Only its id is shown: Undo is decided by the restore route."""
+    value = request.query_params.get("trashed", "")
+    return int(value) if value.isdigit() and len(value) < 19 else None
+
+
 def render(
     request: Req, template: str, *, user: User | None, status: int = 200, **context: Any
 ) -> Template:
-    settings = services(request).settings
-    context.update(
-        viewer=user,
-        public_view=settings.public_view,
-        registration=settings.registration,
-        max_upload_bytes=settings.max_upload_bytes,
-        email_codes=services(request).accounts.uses_email_codes,
-        password_recovery=resets.recovery(settings),
-        trash_days=settings.trash_days,
-        map_shown=settings.map_tiles != "off",  # see photoarchive/tiles.py
-    )
+    context.update(page_context(request, user))
+    if user is not None:
+        context["trashed"] = trashed(request)
     if is_htmx(request):
         return HTMXTemplate(template_name=template, context=context, status_code=status)
     return Template(template_name=template, context=context, status_code=status)

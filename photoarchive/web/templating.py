@@ -84,6 +84,12 @@ def date_filter(context: Context, stamp: str | float | None, style: str = "datet
     return dates.show(stamp, viewer_zone(context), style)
 
 
+def plural(noun: str, count: int) -> str:
+    """The noun as said of `count` things: "1 photo", "2 photos", "0 photos" (the archive's
+    nouns all take an s)."""
+    return noun if count == 1 else noun + "s"
+
+
 def configure_environment(engine: object, cards: CardCache) -> None:
     env: Environment = engine.engine  # type: ignore[attr-defined]
     env.autoescape = True
@@ -94,6 +100,7 @@ def configure_environment(engine: object, cards: CardCache) -> None:
     env.filters["date"] = date_filter
     env.filters["time"] = time_filter
     env.filters["turned_by"] = rotations.turned_by
+    env.filters["plural"] = plural  # {{ "photo" | plural(n) }}
     env.globals["version"] = __version__
     env.globals["limits"] = LIMITS
     env.globals["default_selection"] = selection.DEFAULT

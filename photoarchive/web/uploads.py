@@ -240,6 +240,9 @@ class UploadResult:
     items: list[tuple[Any, bool]] = field(default_factory=list)  # (photo, duplicate)
     errors: list[dict[str, Any]] = field(default_factory=list)
     files: list[FileOutcome] = field(default_factory=list)  # every file, kept or not
+    # What was asked for, so that a page answering without script can offer it again.
+    visibility: str = "family"
+    caption: str = ""
 
     @property
     def status(self) -> int:
@@ -289,9 +292,11 @@ async def receive_photos(request: Request[Any, Any, Any], user: User) -> UploadR
         caption = photos.check_caption(form.fields.get("caption"))
         # New photos only: a duplicate keeps the visibility it has (as it keeps its caption).
         sent = form.fields.get("visibility")
-        private = (
+        result.caption = caption
+        result.visibility = (
             await visibility.default_of(svc.db, user) if not sent else visibility.check(sent)
-        ) == "private"
+        )
+        private = result.visibility == "private"
         if not form.files:
             raise BadRequest("Choose at least one photo to upload.", field="file")
         # The upload page names its batch (its files come in several requests); without a

@@ -88,6 +88,15 @@
     if (box && event.target instanceof Element && box.contains(event.target)) box.innerHTML = "";
   });
 
+  // An error page's "Go back" returns through the history, so a form comes back as it was
+  // typed; without script its link is the page the person came from.
+  document.addEventListener("click", function (event) {
+    var link = event.target instanceof Element && event.target.closest("[data-go-back]");
+    if (!link || window.history.length < 2) return;
+    event.preventDefault();
+    window.history.back();
+  });
+
   // --- Live updates (Server-Sent Events from /events) -------------------------------------
   var pendingPhotos = {};
 

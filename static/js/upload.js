@@ -296,6 +296,16 @@
       refreshButtons();
     }
 
+    // Where the photos can be seen: the feed never shows private ones, so when any of them is
+    // private the link leads to one's profile, which shows its owner all of theirs.
+    var feedLink = { href: done.getAttribute("href"), text: done.textContent };
+    function pointDone() {
+      var anyPrivate = queue.some(function (entry) { return entry.private; });
+      var profile = done.getAttribute("data-private-href");
+      done.setAttribute("href", anyPrivate && profile ? profile : feedLink.href);
+      done.textContent = anyPrivate && profile ? done.getAttribute("data-private-text") : feedLink.text;
+    }
+
     input.addEventListener("change", function () {
       add(input.files);
       input.value = "";  // choosing the same file again is a new choice
@@ -362,6 +372,7 @@
       entry.item.setAttribute("data-outcome", answer.outcome);
       if (answer.outcome === "sent" || answer.outcome === "duplicate") {
         entry.captionKept = answer.photo.caption || "";
+        entry.private = answer.photo.visibility === "private";
         status(entry, answer.outcome === "sent" ? "Uploaded" : answer.detail, "done");
         openLink(entry, answer.photo);
         // The caption the photo has now replaces the field: it can be edited on the photo.
@@ -478,6 +489,7 @@
         summarize();
         refreshButtons();
         done.hidden = !(count("sent") + count("duplicate"));
+        pointDone();
         form.setAttribute("data-finished", "true");
       });
     }

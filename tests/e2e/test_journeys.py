@@ -279,7 +279,7 @@ def test_edit_caption_then_delete_photo(server: Server, new_context: Any) -> Non
 
     page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="Delete photo").click()
-    page.wait_for_url(f"{server.url}/u/alice")
+    page.wait_for_url(f"{server.url}/u/alice?trashed={photo_id}")
     assert page.locator("#grid-items .grid-item").count() == 0
     assert page.goto(f"{server.url}/photos/{photo_id}").status == 404
 

@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.e2e.conftest import VIEWPORTS, Server, photo_files, sign_in, wait_until
+from tests.e2e.conftest import PHOTOS, VIEWPORTS, Server, photo_files, sign_in, wait_until
 
 # The pages and likes, read and written through either backend: both engines.
 pytestmark = pytest.mark.usefixtures("engine")
@@ -73,10 +73,10 @@ def fits_the_screen(page: Any) -> None:
                 .filter((b) => b.offsetParent !== null)
                 .filter((b) => { const r = b.getBoundingClientRect(); return r.left < 0 || r.right > width; })
                 .map((b) => b.textContent.trim());
-            return {wide, off, scroll: document.documentElement.scrollWidth, width};
+            return {wide, off, scroll: document.documentElement.scrollWidth, width, at: location.pathname};
         }"""
     )
-    assert not overflow["wide"] and not overflow["off"], overflow
+    assert not overflow["wide"] and not overflow["off"], (overflow["at"], overflow)
 
 
 @viewports
@@ -188,3 +188,44 @@ def test_the_upload_area_shows_where_the_keyboard_is(
     assert page.evaluate(ring) == "solid"
     width = page.evaluate("getComputedStyle(document.getElementById('dropzone')).outlineWidth")
     assert float(width.removesuffix("px")) >= 2
+
+
+PHONE_WIDTHS = (320, 390, 412)
+
+
+@pytest.mark.parametrize("width", PHONE_WIDTHS)
+def test_pages_fit_a_phone_of_any_common_width(
+    server: Server, new_context: Any, width: int
+) -> None:
+    admin = server.api("admin")  # the first account administers the archive
+    server.api("bob_with_a_rather_long_name_x").close()
+    # Photos of many months and years: the timeline's scrubber is as long as a real one.
+    for path in sorted((PHOTOS / "cameras").glob("*.jpg")):
+        sent = admin.post("/api/v1/photos", files=[("file", (path.name, path.read_bytes()))])
+        assert sent.is_success, sent.text
+    admin.close()
+    page = new_context({"width": width, "height": 800}).new_page()
+    sign_in(page, server.url, "admin")
+    for path in (
+        "/",
+        "/timeline",
+        "/admin",
+        "/upload",
+        "/u/admin",
+        "/albums",
+        "/trash",
+        "/settings",
+    ):
+        page.goto(f"{server.url}{path}")
+        fits_the_screen(page)
+        # The header's search box keeps room for its placeholder's word.
+        room, needed = page.locator("#nav-search-q").evaluate(
+            """e => {
+                const style = getComputedStyle(e);
+                const pen = document.createElement("canvas").getContext("2d");
+                pen.font = style.font;
+                const padding = parseFloat(style.paddingLeft) + parseFloat(style.paddingRight);
+                return [e.clientWidth - padding, pen.measureText(e.placeholder).width];
+            }"""
+        )
+        assert room >= needed, (path, room, needed)

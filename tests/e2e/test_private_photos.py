@@ -33,6 +33,13 @@ def test_a_private_upload_is_hidden_until_its_owner_shares_it_with_the_family(
     (photo_id,) = server.api("alice").get("/api/v1/users/alice/photos").json()["items"]
     photo_url = f"{server.url}/photos/{photo_id['id']}"
     assert photo_id["visibility"] == "private"
+    # The feed never shows a private photo: the way to see them leads where they are.
+    done = owner.locator("#upload-done")
+    assert done.get_attribute("href") == "/u/alice"
+    assert done.inner_text() == "See them on your profile"
+    done.click()
+    owner.wait_for_url(f"{server.url}/u/alice")
+    assert owner.locator(f"#grid-items a[href^='/photos/{photo_id['id']}?']").count() == 1
 
     other.goto(server.url)
     assert other.locator("#feed-items article.card").count() == 0

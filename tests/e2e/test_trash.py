@@ -1,5 +1,6 @@
 """The trash in a real browser, on a laptop and a phone: a photo deleted from its page (after
 the browser's confirm) leaves the profile and waits on /trash with when it goes for good;
+the page it lands on says so, with an Undo that puts it back;
 Restore brings it back to the profile; Delete forever (confirmed) takes it for good. Axe finds
 nothing on the trash page, full or empty."""
 
@@ -37,9 +38,13 @@ def test_delete_restore_and_delete_forever(
 
     page.on("dialog", accept)
     page.get_by_role("button", name="Delete photo").click()
-    page.wait_for_url(f"{server.url}/u/alice")
+    page.wait_for_url(f"{server.url}/u/alice?trashed={photo_id}")
     assert "trash" in questions[-1] and "30 days" in questions[-1]
     assert page.locator(f"#grid-{photo_id}").count() == 0
+    # The profile says where it went, with Undo and the way to the trash.
+    notice = page.get_by_role("status").filter(has_text="Moved to the trash.")
+    assert notice.get_by_role("link", name="Open the trash").get_attribute("href") == "/trash"
+    assert violations(page, axe_source) == []
 
     page.goto(f"{server.url}/trash")
     item = page.locator(f"#trash-{photo_id}")
@@ -58,7 +63,12 @@ def test_delete_restore_and_delete_forever(
 
     page.goto(f"{server.url}/photos/{photo_id}")
     page.get_by_role("button", name="Delete photo").click()
-    page.wait_for_url(f"{server.url}/u/alice")
+    page.wait_for_url(f"{server.url}/u/alice?trashed={photo_id}")
+    # Undo puts it back at once, and shows it.
+    page.get_by_role("status").get_by_role("button", name="Undo").click()
+    page.wait_for_url(f"{server.url}/photos/{photo_id}")
+    page.get_by_role("button", name="Delete photo").click()
+    page.wait_for_url(f"{server.url}/u/alice?trashed={photo_id}")
     page.goto(f"{server.url}/trash")
     page.locator(f"#trash-{photo_id}").get_by_role("button", name="Delete forever").click()
     page.get_by_role("status").filter(has_text="Deleted for good.").wait_for()

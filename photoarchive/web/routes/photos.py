@@ -192,6 +192,9 @@ async def delete_photo(request: Req, photo_id: RowId) -> Response[Any]:
     await trash.move(services(request), user, photo_id)
     # Back to the list the photo was opened from (a same-site path only), else one's profile.
     target = safe_next(wanted) if wanted else f"/u/{user.username}"
+    # Said there, with an Undo (base.html, _trashed_notice.html).
+    target, hash_, fragment = target.partition("#")
+    target += ("&" if "?" in target else "?") + f"trashed={photo_id}" + hash_ + fragment
     if is_htmx(request):
         return ClientRedirect(target)
     return Redirect(target, status_code=303)

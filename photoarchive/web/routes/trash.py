@@ -11,7 +11,7 @@ from litestar.response import Redirect, Template
 from photoarchive.library import trash
 from photoarchive.web import selection
 from photoarchive.web.params import RowId
-from photoarchive.web.render import Req, is_htmx, render
+from photoarchive.web.render import Req, form_fields, is_htmx, render, safe_next
 from photoarchive.web.viewer import require_user, services
 
 
@@ -39,8 +39,10 @@ def _back(notice: str) -> Response[Any]:
 @post("/trash/{photo_id:int}/restore", status_code=303)
 async def restore(request: Req, photo_id: RowId) -> Response[Any]:
     user = await require_user(request)
+    wanted = (await form_fields(request)).get("next")
     await trash.restore_one(services(request), user, photo_id)
-    return _back("restored")
+    # Undo, from the notice a delete leaves (_trashed_notice.html): back to the photo.
+    return Redirect(safe_next(wanted), status_code=303) if wanted else _back("restored")
 
 
 @post("/trash/{photo_id:int}/delete", status_code=303)

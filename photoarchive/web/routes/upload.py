@@ -22,9 +22,16 @@ async def upload_form(request: Req) -> Template:
 async def upload(request: Req) -> Template:
     user = await require_user(request)
     result = await receive_photos(request, user)
-    chosen = await visibility.default_of(services(request).db, user)
+    # The next batch goes where this one was sent; a caption is offered again only when no
+    # file took it (the kept ones have it already).
     return render(
-        request, "upload.html", user=user, result=result, status=result.status, chosen=chosen
+        request,
+        "upload.html",
+        user=user,
+        result=result,
+        status=result.status,
+        chosen=result.visibility,
+        caption="" if result.items else result.caption,
     )
 
 
