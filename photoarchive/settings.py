@@ -40,6 +40,7 @@ class MailServer:
 # The largest quota, in MB, set here or by an administrator: far beyond any disk, and still a
 # 64-bit integer once counted in bytes.
 QUOTA_MB_MAX = 1_000_000_000
+PORT_MAX = 65535  # a TCP port is 1 to this
 
 
 @dataclass(frozen=True)
@@ -160,7 +161,7 @@ class Settings:
             "database_url": parse_database_url(reader.text("DATABASE_URL", ""), SettingsError),
             "database_pool": reader.integer("DATABASE_POOL", 10, 1, 1000),
             "host": reader.text("HOST", "127.0.0.1"),
-            "port": reader.integer("PORT", 8000, 1, 65535),
+            "port": reader.integer("PORT", 8000, 1, PORT_MAX),
             "public_url": reader.url("PUBLIC_URL", "http://localhost:8000"),
             "secret_key": reader.text("SECRET_KEY", ""),
             "registration": reader.choice("REGISTRATION", "invite", REGISTRATION_MODES),

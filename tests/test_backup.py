@@ -21,7 +21,14 @@ import httpx
 import pytest
 
 from tests.processes import distinct_jpeg, photoarchive_env, run_cli, server_process
-from tests.support import PASSWORD, LiveServer, api_login, upload_bytes
+from tests.support import (
+    PASSWORD,
+    LiveServer,
+    api_login,
+    sign_up,
+    small_filesystem,
+    upload_bytes,
+)
 
 PEOPLE = ("alice", "bob", "carol")
 # `photoarchive`, stopping itself before it begins: the test says when it may go on.
@@ -229,3 +236,31 @@ def test_backup_and_restore_refuse_folders_that_are_not_empty(
     assert unfinished.returncode == 2
     assert "not a finished photoarchive backup" in unfinished.stderr
     assert not (tmp_path / "new").exists()
+
+
+def test_a_backup_that_cannot_be_written_says_why_and_leaves_no_half_backup(
+    server: LiveServer, tmp_path: Path
+) -> None:
+    data_dir = server.settings.data_dir
+    sign_up(server, "alice")
+    client = api_login(server, "alice")
+    for _ in range(3):  # more originals than the small disk below holds
+        made = upload_bytes(client, "big.jpg", distinct_jpeg() + os.urandom(700_000))
+        assert made.status_code == 201, made.text
+    a_file = tmp_path / "a-file"
+    a_file.write_text("not a folder")
+
+    misplaced = run_cli(data_dir, "backup", str(a_file / "backup"))
+
+    assert misplaced.returncode == 2, misplaced.stderr
+    assert "Traceback" not in misplaced.stderr
+    assert f"The backup could not be written to {a_file / 'backup'}" in misplaced.stderr
+
+    # Full while the originals are copied; full before the database's snapshot is.
+    for name, size in (("disk", "1500k"), ("tiny", "64k")):
+        with small_filesystem(tmp_path / name, size) as disk:
+            full = run_cli(data_dir, "backup", str(disk / "backup"))
+            assert full.returncode == 2, full.stdout + full.stderr
+            assert "Traceback" not in full.stderr
+            assert "its disk is full" in full.stderr
+            assert not (disk / "backup").exists()  # nothing half-written to restore by mistake

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import math
 import sys
 import time
 from pathlib import Path
@@ -282,7 +283,9 @@ def _seconds(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+        value = math.nan
+    if math.isnan(value):  # "nan" is a float, older than no age: every leftover would go
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}")
     if value < 0:
         raise argparse.ArgumentTypeError("must be 0 or more")
     return value

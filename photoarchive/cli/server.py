@@ -11,6 +11,7 @@ from typing import Any
 
 from photoarchive import __version__
 from photoarchive.cli.common import settings as _settings
+from photoarchive.settings import PORT_MAX
 
 # glibc's mallopt() parameter for the size from which blocks are mmap()ed (and unmapped on free).
 _M_MMAP_THRESHOLD = -3
@@ -39,7 +40,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     overrides: dict[str, object] = {}
     if args.host:
         overrides["host"] = args.host
-    if args.port:
+    if args.port is not None:
         overrides["port"] = args.port
     settings = _settings(**overrides)
     app = create_app(settings)
@@ -82,9 +83,21 @@ def register(sub: Any) -> None:
     """The server's commands."""
     serve = sub.add_parser("serve", help="run the web server")
     serve.add_argument("--host", help="listen address (default PHOTOARCHIVE_HOST or 127.0.0.1)")
-    serve.add_argument("--port", type=int, help="listen port (default PHOTOARCHIVE_PORT or 8000)")
+    serve.add_argument("--port", type=_port, help="listen port (default PHOTOARCHIVE_PORT or 8000)")
     serve.add_argument("--access-log", action="store_true", help="log every request")
     serve.set_defaults(func=cmd_serve)
 
     health = sub.add_parser("healthcheck", help="exit 0 when the local server answers /healthz")
     health.set_defaults(func=cmd_healthcheck)
+
+
+def _port(text: str) -> int:
+    """A TCP port, as PHOTOARCHIVE_PORT is checked: anything else would be taken modulo 65536
+    by the socket, and the server would listen elsewhere than it says."""
+    try:
+        port = int(text, 10)
+    except ValueError:
+        port = 0
+    if not 1 <= port <= PORT_MAX:
+        raise argparse.ArgumentTypeError(f"must be a port number from 1 to {PORT_MAX}")
+    return port

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import sqlite3
 from collections.abc import AsyncIterator, Iterable, Iterator
 from contextlib import asynccontextmanager, contextmanager
@@ -281,12 +282,17 @@ class Database:
     async def backup_to(self, dest: Path) -> None:
         """Consistent online copy of the database, taken while writers keep going."""
         assert self._writer is not None
-        target = await aiosqlite.connect(dest)
         try:
-            async with self._write_lock:  # never copy a transaction of ours half-way
-                await self._writer.backup(target)
-        finally:
-            await target.close()
+            target = await aiosqlite.connect(dest)
+            try:
+                async with self._write_lock:  # never copy a transaction of ours half-way
+                    await self._writer.backup(target)
+            finally:
+                await target.close()
+        except sqlite3.Error as exc:
+            # The copy's own disk or folder failed: said as the file error it is.
+            full = getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL
+            raise OSError(errno.ENOSPC if full else errno.EIO, str(exc)) from exc
 
 
 class SQLiteTransaction:

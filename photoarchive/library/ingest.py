@@ -6,6 +6,7 @@ No HTTP here: the upload handlers and `photoarchive import` both call `add`.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +27,13 @@ from photoarchive.library.originals import encode_patches
 from photoarchive.library.photos import Photo
 from photoarchive.media import images
 from photoarchive.services import Services
-from photoarchive.storage import StorageError, StorageFull, original_key, rendition_key
+from photoarchive.storage import (
+    BlobInfo,
+    StorageError,
+    StorageFull,
+    original_key,
+    rendition_key,
+)
 
 
 @dataclass(frozen=True)
@@ -90,6 +97,7 @@ async def add(
     try:
         existing = await _own_copy(svc, owner, incoming.sha256)
         if existing is not None:
+            await _put_back_original(svc, incoming)
             return await _again(svc, owner, existing, caption, private), True
         if incoming.size == 0:
             raise Invalid("The file is empty.")
@@ -119,6 +127,24 @@ async def add(
     return photo, False
 
 
+def _whole(stored: BlobInfo | None, incoming: IncomingFile) -> bool:
+    """Whether the stored original of the incoming bytes is there, and not cut short."""
+    return stored is not None and stored.size == incoming.size
+
+
+async def _put_back_original(svc: Services, incoming: IncomingFile) -> None:
+    """A re-upload's bytes stored again when the photo's original went missing or was cut
+    short: its owner may still have the file the archive lost (its digest is the one the
+    stored file is named by, so these are exactly the bytes)."""
+    key = original_key(incoming.sha256)
+    async with svc.db.lock(blobs.lock_name(incoming.sha256)):
+        if _whole(await svc.store.stat(key), incoming):
+            return
+        # The photo is there either way; a store that fails now leaves it for verify to report.
+        with contextlib.suppress(StorageError):
+            await svc.store.put_file(key, incoming.path)
+
+
 async def _store_and_insert(
     svc: Services,
     owner: User,
@@ -140,7 +166,8 @@ async def _store_and_insert(
     place = await geocoder.lookup(meta.gps_lat or 0, meta.gps_lon or 0) if located else None
     async with svc.db.lock(blobs.lock_name(digest)):
         try:
-            if await svc.store.stat(original_key(digest)) is None:
+            # Reused when whole: another photo's damaged copy is replaced by these bytes.
+            if not _whole(await svc.store.stat(original_key(digest)), incoming):
                 await svc.store.put_file(original_key(digest), incoming.path)
             for rendition in ingested.renditions:
                 key = rendition_key(digest, rendition.name)

@@ -13,9 +13,36 @@ from photoarchive.errors import Forbidden, NotFound
 from photoarchive.library import access
 from photoarchive.library.blobs import RENDITIONS
 from photoarchive.library.photos import Photo
-from photoarchive.media import redaction
+from photoarchive.media import images, redaction
 from photoarchive.services import Services
 from photoarchive.storage import original_key, rendition_key
+
+# The ending an original is saved with, by the content type it is served as.
+EXTENSIONS = {
+    "image/jpeg": ".jpg",
+    "image/png": ".png",
+    "image/webp": ".webp",
+    "image/gif": ".gif",
+    "image/heic": ".heic",
+    "image/heif": ".heif",
+    "image/avif": ".avif",
+}
+# Endings a computer opens as an image (of one kind or another, which any viewer sorts out).
+_IMAGE_ENDINGS = frozenset(
+    ending for named in images.UPLOAD_FORMATS.values() for ending in named if ending[0] == "."
+)
+
+
+def download_name(photo: Photo) -> str:
+    """The name the photo's original is saved under: the one it was uploaded with, ending as
+    an image. A file that is a picture may be a web page or a program too (its decoder skips
+    what is not picture), and the computer it is saved on opens it by its name's ending: a
+    `.html` would run its script there, an `.exe` its code."""
+    name = photo.filename or f"photo-{photo.id}"
+    stem, dot, ending = name.rpartition(".")
+    if stem and dot and f".{ending.lower()}" in _IMAGE_ENDINGS:
+        return name
+    return name + EXTENSIONS.get(photo.content_type, ".jpg")
 
 
 def key_of(photo: Photo, name: str) -> str:

@@ -35,15 +35,6 @@ from photoarchive.storage import original_key
 T = TypeVar("T")
 LEFT_OUT = "NOT INCLUDED.txt"
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f/\\:*?\"<>|]+")
-_EXTENSIONS = {
-    "image/jpeg": ".jpg",
-    "image/png": ".png",
-    "image/webp": ".webp",
-    "image/gif": ".gif",
-    "image/heic": ".heic",
-    "image/heif": ".heif",
-    "image/avif": ".avif",
-}
 
 
 @dataclass(frozen=True)
@@ -155,12 +146,6 @@ def _taken_or_uploaded(photo: Photo) -> datetime:
     return datetime(1980, 1, 1)
 
 
-def _filename(photo: Photo) -> str:
-    if photo.filename:
-        return photo.filename
-    return f"photo-{photo.id}{_EXTENSIONS.get(photo.content_type, '')}"
-
-
 async def originals_of(
     svc: Services,
     photos: Iterable[Photo | None] | AsyncIterable[Photo | None],
@@ -177,7 +162,7 @@ async def originals_of(
         if photo is None:
             unseen += 1
             continue
-        name = names.give(_filename(photo))
+        name = names.give(originals.download_name(photo))
         try:
             patches = await originals.location_patches(svc, photo, viewer)
         except Forbidden as exc:

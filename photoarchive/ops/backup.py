@@ -11,6 +11,8 @@ meanwhile either way), the originals that snapshot refers to
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import errno
 import hashlib
 import json
 import os
@@ -97,9 +99,62 @@ async def backup(
     include_originals: bool,
     progress: Progress | None = None,
 ) -> BackupSummary:
-    """Snapshot the database into `dest`, then copy the originals the snapshot refers to."""
+    """Snapshot the database into `dest`, then copy the originals the snapshot refers to.
+
+    A backup that cannot be finished (its disk full, its folder not writable, the archive
+    unreadable) takes away what it wrote: a half-made backup must not wait there to be kept
+    or restored by mistake, nor hold the folder a second attempt wants."""
     progress = progress or Progress(enabled=False)
-    await asyncio.to_thread(_prepare, dest, "backup folder")
+    await asyncio.to_thread(_require_empty, dest, "backup folder")
+    made = not await asyncio.to_thread(dest.exists)
+    try:
+        await asyncio.to_thread(dest.mkdir, parents=True, exist_ok=True)
+        return await _write_backup(
+            db, store, data_dir, dest, include_originals=include_originals, progress=progress
+        )
+    except BaseException as exc:
+        await asyncio.to_thread(_take_away, dest, made)
+        if isinstance(exc, OSError):
+            raise BackupError(_unwritable(dest, exc)) from None
+        raise
+
+
+def _unwritable(dest: Path, exc: OSError) -> str:
+    reason = (
+        "its disk is full"
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT)
+        else (exc.strerror or str(exc)).lower()
+    )
+    return (
+        f"The backup could not be written to {dest}: {reason}. Nothing of it was kept; free"
+        " some space or choose another folder, and run the backup again."
+    )
+
+
+def _take_away(dest: Path, made: bool) -> None:
+    """Remove what an unfinished backup wrote: `dest` was empty (but for lost+found) before."""
+    if made:
+        shutil.rmtree(dest, ignore_errors=True)
+        return
+    with contextlib.suppress(OSError):
+        for path in dest.iterdir():
+            if path.name == "lost+found":
+                continue
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
+
+
+async def _write_backup(
+    db: AppDatabase,
+    store: BlobStore,
+    data_dir: Path,
+    dest: Path,
+    *,
+    include_originals: bool,
+    progress: Progress,
+) -> BackupSummary:
     summary = BackupSummary(originals_included=include_originals)
     snapshot_path = dest / DATABASE
     if isinstance(db, Database):

@@ -93,7 +93,7 @@ def file_headers(
         "Accept-Ranges": "bytes",
     }
     if is_original:
-        headers["Content-Disposition"] = attachment_header(photo.filename or f"photo-{photo.id}")
+        headers["Content-Disposition"] = attachment_header(originals.download_name(photo))
         headers["Content-Security-Policy"] = "sandbox"
     return headers
 
