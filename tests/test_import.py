@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import shutil
@@ -15,8 +16,17 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from photoarchive.accounts import users
+from photoarchive.library import trash
 from tests.cloud import REGION, S3Server
-from tests.support import PASSWORD, PHOTOS, current_database_url, make_settings, run_sql
+from tests.support import (
+    PASSWORD,
+    PHOTOS,
+    current_database_url,
+    make_settings,
+    run_sql,
+    services,
+)
 
 pytestmark = pytest.mark.usefixtures("engine")  # on SQLite and on PostgreSQL
 
@@ -102,7 +112,26 @@ def test_import_walks_folders_skips_duplicates_and_reports_refusals(
 
     second = run_import(env, library, "--user", "alice", "--jobs", "2")
     assert f"imported 0, duplicates {originals + 1}, refused 2" in second.stdout
+    assert "in the trash" not in second.stdout
     assert rows(env, "SELECT COUNT(*) FROM photos")[0][0] == originals
+
+    # Deleted on purpose: a third run leaves it in the trash, and says so.
+    (trashed,) = rows(env, "SELECT id FROM photos WHERE filename = 'phone.HEIC'")[0]
+    asyncio.run(trash_one(env, trashed))
+    third = run_import(env, library, "--user", "alice", "--jobs", "2")
+    assert (
+        f"imported 0, duplicates {originals + 1} (1 in the trash: restore them there), refused 2"
+        in third.stdout
+    )
+    assert rows(env, "SELECT COUNT(*) FROM trashed_photos") == [(1,)]
+
+
+async def trash_one(env: dict[str, str], photo_id: int) -> None:
+    settings = make_settings(
+        Path(env["PHOTOARCHIVE_DATA_DIR"]), database_url=env["PHOTOARCHIVE_DATABASE_URL"]
+    )
+    async with services(settings) as svc:
+        await trash.move(svc, await users.by_username(svc.db, "alice"), photo_id)
 
 
 def test_import_refuses_unknown_user_and_missing_paths(tmp_path: Path, env: dict[str, str]) -> None:

@@ -255,9 +255,19 @@ def test_admin_makes_a_link_and_bob_sets_a_new_password(
     stranger = server.client()
     form = parse(stranger.get(path).text)
     assert form.find_all("form", action=path) and form.find_all("input", name="password")
-    short = form_post(stranger, path, {"password": "short"})
+    assert form.find_all("input", name="password_again")  # asked twice: a typo locks out
+    short = form_post(stranger, path, {"password": "short", "password_again": "short"})
     assert short.status_code == 422
-    changed = form_post(stranger, path, {"password": NEW_PASSWORD})
+    typo = form_post(
+        stranger, path, {"password": NEW_PASSWORD, "password_again": NEW_PASSWORD + "x"}
+    )
+    assert typo.status_code == 422
+    refusal = parse(typo.text)
+    assert "The two passwords are not the same." in refusal.text
+    assert refusal.find_all("input", id="password_again", **{"aria-invalid": "true"})
+    assert signs_in(server, PASSWORD)  # nothing changed, and the link still works
+    both = {"password": NEW_PASSWORD, "password_again": NEW_PASSWORD}
+    changed = form_post(stranger, path, both)
     assert changed.status_code == 303
     assert changed.headers["location"] == "/login?notice=reset"
 

@@ -398,6 +398,13 @@ def test_what_the_parser_reads() -> None:
         ("is", "favorite", True),
     ]
     assert parse("month:2024-12").filters[0].until == "2025-01"
+    # A link pasted in is words to look for, whatever its scheme; a filter still may follow.
+    linked = parse("https://example.org/beach-day?x=1 -Mailto://x year:2024")
+    assert [(t.phrase.text, t.negated) for t in linked.terms] == [
+        ("https://example.org/beach-day?x=1", False),
+        ("Mailto://x", True),
+    ]
+    assert [f.name for f in linked.filters] == ["year"]
     assert parse("🎉 * ^").empty
 
 
@@ -447,6 +454,17 @@ def test_nothing_a_person_types_breaks_the_engine(tmp_path: Path) -> None:
             except Invalid as refused:  # a filter name refused, never an engine error
                 assert refused.field == "q"
         assert len(await found(svc, ann, "near")) == 1
+
+    scenario(tmp_path, body)
+
+
+def test_a_link_pasted_in_finds_the_photo_that_holds_it(tmp_path: Path) -> None:
+    async def body(svc: Services) -> None:
+        ann = await person(svc, "ann")
+        await shot(svc, ann, caption="Tickets: https://example.org/concert-2024 see you there")
+        await shot(svc, ann, caption="https://example.org/other")
+        assert len(await found(svc, ann, "https://example.org/concert-2024")) == 1
+        assert len(await found(svc, ann, "https://example.org")) == 2
 
     scenario(tmp_path, body)
 

@@ -4,7 +4,8 @@ start of a longer word), `"quoted phrases"`, `-word` to leave out, and filters `
 Query into a question for the database.
 
 A filter with an unknown name, or a value it cannot take (a malformed date, an unknown type), is
-Invalid on the field `q`, saying what is wrong; everything else is words, taken literally.
+Invalid on the field `q`, saying what is wrong; everything else is words, taken literally (a
+link pasted in, `https://...`, too: a scheme is no filter).
 """
 
 from __future__ import annotations
@@ -44,7 +45,9 @@ FILTERS = (
     "has",
     "place",
 )
-_FILTER = re.compile(r"([A-Za-z]+):")
+# A filter's name; not when `//` follows the colon: that is a link (`https://...`), whose
+# words are looked for like any others.
+_FILTER = re.compile(r"([A-Za-z]+):(?!//)")
 
 
 @dataclass(frozen=True, slots=True)

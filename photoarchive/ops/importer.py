@@ -59,6 +59,7 @@ SKIPPED_DIRS = frozenset({"@eaDir", "#recycle", "__MACOSX", ".thumbnails"})
 class Report:
     imported: int = 0
     duplicates: int = 0
+    in_trash: int = 0  # of the duplicates: a re-run does not bring back what was deleted
     refused: list[tuple[Path, str]] = field(default_factory=list)
     seconds: float = 0.0
 
@@ -69,8 +70,9 @@ class Report:
     def summary(self) -> str:
         rate = self.total / self.seconds if self.seconds else 0.0
         lines = [
-            f"imported {self.imported}, duplicates {self.duplicates}, refused {len(self.refused)}"
-            f" in {self.seconds:.1f} s ({rate:.2f} files/s)"
+            f"imported {self.imported}, duplicates {self.duplicates}"
+            + (f" ({self.in_trash} in the trash: restore them there)" if self.in_trash else "")
+            + f", refused {len(self.refused)} in {self.seconds:.1f} s ({rate:.2f} files/s)"
         ]
         lines += [f"  refused {path}: {reason}" for path, reason in self.refused]
         return "\n".join(lines)
@@ -122,7 +124,8 @@ async def import_one(
     adding: Adding | None = None,
     private: bool = False,
 ) -> tuple[str, str]:
-    """("imported" | "duplicate" | "refused", reason) for one file; never raises an AppError."""
+    """("imported" | "duplicate" | "refused", reason) for one file; never raises an AppError.
+    A duplicate's reason is "in the trash" when the owner's only copy is there."""
     try:
         stat = await asyncio.to_thread(path.stat)
         if not S_ISREG(stat.st_mode):  # a pipe or a device would block or never end
@@ -130,11 +133,13 @@ async def import_one(
         if stat.st_size > svc.settings.max_upload_bytes:
             return "refused", f"larger than the {svc.settings.max_upload_mb} MB limit"
         digest, size = await asyncio.to_thread(_sha256, path)
-        known = await svc.db.fetchval(
-            "SELECT 1 FROM photos WHERE owner_id = ? AND sha256 = ?", (owner.id, digest)
+        known = await svc.db.fetchval(  # 1: a copy outside the trash; 2: only in the trash
+            "SELECT MIN(CASE WHEN EXISTS (SELECT 1 FROM trashed_photos t WHERE t.photo_id = p.id)"
+            " THEN 2 ELSE 1 END) FROM photos p WHERE p.owner_id = ? AND p.sha256 = ?",
+            (owner.id, digest),
         )
         if known:
-            return "duplicate", ""
+            return "duplicate", "in the trash" if known == 2 else ""
         fd, name = tempfile.mkstemp(dir=svc.settings.tmp_dir, prefix="import-")
         os.close(fd)
         copy = Path(name)
@@ -177,15 +182,9 @@ async def import_paths(
 ) -> Report:
     """Import every file under `paths` for `owner` with `jobs` files in flight at once."""
     files = list(find_files(paths))
+    options = {"caption_from_filename": caption_from_filename, "private": private}
     return await import_files(
-        svc,
-        owner,
-        _listed(files),
-        total=len(files),
-        jobs=jobs,
-        caption_from_filename=caption_from_filename,
-        private=private,
-        console=console,
+        svc, owner, _listed(files), total=len(files), jobs=jobs, console=console, **options
     )
 
 
@@ -249,6 +248,7 @@ async def import_files(
                 report.imported += 1
             elif outcome == "duplicate":
                 report.duplicates += 1
+                report.in_trash += reason == "in the trash"
             else:
                 report.refused.append((path, reason))
                 progress.console.print(

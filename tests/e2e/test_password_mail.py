@@ -81,6 +81,7 @@ def test_a_forgotten_password_is_replaced_through_a_mailed_link(
 
     bob.goto(link)
     bob.fill("#password", NEW_PASSWORD)
+    bob.fill("#password_again", NEW_PASSWORD)
     bob.get_by_role("button", name="Change password").click()
     bob.wait_for_url(f"{server.url}/login?notice=reset")
     assert bob_api.get("/api/v1/me").status_code == 401  # his other sessions ended

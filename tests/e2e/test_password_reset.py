@@ -36,6 +36,7 @@ def test_admin_makes_a_reset_link_and_the_person_signs_in_with_a_new_password(
     bob.goto(url)
     assert violations(bob, axe_source) == []
     bob.fill("#password", NEW_PASSWORD)
+    bob.fill("#password_again", NEW_PASSWORD)
     bob.get_by_role("button", name="Change password").click()
     bob.wait_for_url(f"{server.url}/login?notice=reset")
     assert bob.get_by_role("status").is_visible()

@@ -303,9 +303,8 @@ async def reset(request: Req) -> Response[Any]:
     form = await form_fields(request)
     username = form.get("username", "").strip()
     try:
-        await svc.accounts.reset_password(
-            svc, username, form.get("code", ""), form.get("password", "")
-        )
+        password = reset_pages.typed_twice(form)
+        await svc.accounts.reset_password(svc, username, form.get("code", ""), password)
     except AppError as exc:
         return _code_page(request, "reset.html", username, error=exc)
     return Redirect("/login?notice=reset", status_code=303)
