@@ -82,3 +82,55 @@ def test_an_expiry_more_than_a_hundred_years_away_is_refused_and_makes_no_link(
     assert archive.count("shares") == 1
     with pytest.raises(Invalid):
         shares.check_expiry(CALENDAR_END)
+
+
+# "²" is a digit to str.isdigit() and no number to int(); "٣" (Arabic-Indic three) is both.
+ODD = "²"
+TOO_LONG = "9" * 25  # a whole number no row id can be
+
+
+def test_a_cursor_of_other_digits_is_refused_to_a_link_s_holder(archive: LiveServer) -> None:
+    owner = api_login(archive, "owner")
+    made = owner.post("/api/v1/shares", json={"photo_ids": [uploaded(owner, CAMERA)]})
+    token = made.json()["token"]
+    guest = archive.client()
+    for cursor in (ODD, f"1{ODD}", "٣"):
+        page = guest.get(f"/s/{token}", params={"cursor": cursor})
+        assert page.status_code == 400, (cursor, page.text[:200])
+        answer = guest.get(f"/api/v1/s/{token}", params={"cursor": cursor})
+        assert answer.status_code == 400 and answer.json()["field"] == "cursor", answer.text
+
+
+def test_the_share_form_refuses_ids_it_cannot_read_and_makes_no_link(
+    archive: LiveServer,
+) -> None:
+    album_id, photo_id, _ = album_with_link(archive)
+    owner = browser(archive, "owner")
+    for fields in (
+        {"photo_ids": ODD},
+        {"photo_ids": f"{photo_id},{ODD}"},
+        {"photo_ids": TOO_LONG},
+        {"photo_ids": f"{photo_id},{TOO_LONG}"},
+        {"album_id": ODD},
+        {"album_id": TOO_LONG},
+    ):
+        refused = form_post(owner, "/shares", fields)
+        assert refused.status_code in (404, 422), (fields, refused.status_code)
+        assert parse(refused.text).find_all("h1"), fields  # a page that says why
+    assert archive.count("shares") == 1
+    for fields in ({"photo_ids": f" {photo_id}, "}, {"album_id": str(album_id)}):
+        assert form_post(owner, "/shares", fields).status_code == 303, fields
+    assert archive.count("shares") == 3
+
+
+def test_album_forms_and_a_photo_s_list_refuse_other_digits(archive: LiveServer) -> None:
+    album_id, photo_id, _ = album_with_link(archive)
+    owner = browser(archive, "owner")
+    cover = form_post(owner, f"/albums/{album_id}/edit", {"title": "Summer", "cover_photo_id": ODD})
+    assert cover.status_code == 422, cover.text[:200]
+    added = form_post(owner, f"/photos/{photo_id}/albums", {"album_id": ODD})
+    assert added.status_code == 422, added.text[:200]
+    # An address that names no list, or no photo just trashed, still shows its page.
+    alone = owner.get(f"/photos/{photo_id}", params={"from": f"album:{ODD}"})
+    assert alone.status_code == 200, alone.text[:200]
+    assert owner.get("/", params={"trashed": ODD}).status_code == 200

@@ -15,7 +15,8 @@ from litestar import Response, get, post
 from litestar.datastructures import Cookie
 from litestar.response import Redirect, Stream, Template
 
-from photoarchive.errors import Forbidden, NotAuthenticated, NotFound, TooManyRequests
+from photoarchive.db import MAX_ROWID
+from photoarchive.errors import Forbidden, Invalid, NotAuthenticated, NotFound, TooManyRequests
 from photoarchive.library import share_holders, shares, zips
 from photoarchive.library.photos import Photo
 from photoarchive.library.shares import Link
@@ -155,18 +156,28 @@ def _flag(form: dict[str, str], name: str) -> bool:
     return form.get(name) in ("1", "on", "true")
 
 
+def _form_id(text: str, field: str) -> int:
+    """An id the form sent: ASCII digits that a row id can be (other scripts' digits pass
+    isdigit() yet not int(), and a longer number fits no query), else 422."""
+    text = text.strip()
+    if not (text.isascii() and text.isdigit() and len(text) <= 19 and 0 < int(text) <= MAX_ROWID):
+        raise Invalid("Albums and photos are named by their ids: whole numbers.", field=field)
+    return int(text)
+
+
 @post("/shares", request_max_body_size=64 * 1024)
 async def create_share(request: Req) -> Redirect:
     """The share form (templates/_share_form.html): an album of one's own, or photos."""
     user = await require_user(request)
     form = await form_fields(request)
     album = form.get("album_id", "")
-    photo_ids = [int(part) for part in form.get("photo_ids", "").split(",") if part.isdigit()]
+    parts = form.get("photo_ids", "").split(",")
+    photo_ids = [_form_id(part, "photo_ids") for part in parts if part.strip()]
     expires = form.get("expires_at", "").strip()
     made = await shares.create(
         services(request),
         user,
-        album_id=int(album) if album.isdigit() else None,
+        album_id=_form_id(album, "album_id") if album else None,
         photo_ids=None if album else photo_ids,
         expires_at=f"{expires}T23:59:59Z" if len(expires) == 10 else (expires or None),
         password=form.get("password") or None,
