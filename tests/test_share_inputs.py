@@ -5,7 +5,9 @@ clear 4xx and leaves nothing behind; none breaks a page its owner needs to turn 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -13,6 +15,7 @@ from photoarchive.errors import Invalid
 from photoarchive.library import shares
 from tests.support import (
     PHOTOS,
+    FrozenClock,
     LiveServer,
     api_login,
     archive_of,
@@ -28,6 +31,7 @@ pytestmark = pytest.mark.usefixtures("engine")  # on SQLite and on PostgreSQL
 CAMERA = PHOTOS / "cameras" / "Canon_40D.jpg"
 # A moment the calendar can hold in UTC but not in a zone ahead of it.
 CALENDAR_END = "9999-12-31T23:59:59Z"
+LA, TOKYO = "America/Los_Angeles", "Asia/Tokyo"
 
 
 @pytest.fixture
@@ -134,3 +138,44 @@ def test_album_forms_and_a_photo_s_list_refuse_other_digits(archive: LiveServer)
     alone = owner.get(f"/photos/{photo_id}", params={"from": f"album:{ODD}"})
     assert alone.status_code == 200, alone.text[:200]
     assert owner.get("/", params={"trashed": ODD}).status_code == 200
+
+
+def end_of_day(day: date, zone: str) -> str:
+    """The last second of `day` in `zone`, as links keep their expiry (UTC, with a Z)."""
+    end = datetime.combine(day, time(23, 59, 59), ZoneInfo(zone)).astimezone(UTC)
+    return end.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def test_available_until_a_date_means_the_end_of_that_day_where_the_person_is(
+    archive: LiveServer, frozen_clock: FrozenClock
+) -> None:
+    # 03:00 UTC: still yesterday evening in Los Angeles, already today's noon in Tokyo.
+    now = datetime.fromtimestamp(frozen_clock.moment, UTC)
+    at = now.replace(hour=3, minute=0, second=0, microsecond=0)
+    frozen_clock.moment = (at if at > now else at + timedelta(days=1)).timestamp()
+    moment = datetime.fromtimestamp(frozen_clock.moment, UTC)
+
+    def made(who: str, fields: dict[str, str]) -> str:
+        client = api_login(archive, who)
+        photo_id = uploaded(client, CAMERA)
+        answer = form_post(browser(archive, who), "/shares", {"photo_ids": str(photo_id), **fields})
+        assert answer.status_code == 303, parse(answer.text).text[-300:]
+        return str(client.get("/api/v1/shares").json()["items"][0]["expires_at"])
+
+    # A zone chosen on /settings: "today" there is a day that has not ended yet.
+    owner = browser(archive, "owner")
+    assert form_post(owner, "/settings/time-zone", {"time_zone": LA}).status_code == 303
+    today_there = moment.astimezone(ZoneInfo(LA)).date()
+    assert today_there < moment.date()
+    assert made("owner", {"expires_at": today_there.isoformat()}) == end_of_day(today_there, LA)
+    # Automatic: the zone of the browser, which the form's script sends.
+    album_id, _, _ = album_with_link(archive)
+    form = parse(owner.get(f"/albums/{album_id}").text)
+    assert form.find_all("input", name="time_zone", type="hidden")
+    tokyo_day = moment.astimezone(ZoneInfo(TOKYO)).date()
+    fields = {"expires_at": tokyo_day.isoformat(), "time_zone": TOKYO}
+    assert made("other", fields) == end_of_day(tokyo_day, TOKYO)
+    # No script, or a zone this archive does not know: the day ends in UTC.
+    later = (moment + timedelta(days=2)).date()
+    fields = {"expires_at": later.isoformat(), "time_zone": "Not/A_Zone"}
+    assert made("other", fields) == end_of_day(later, "UTC")
