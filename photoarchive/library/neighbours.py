@@ -125,7 +125,7 @@ async def parse_list(
     own: an old or mistyped address still shows it)."""
     if key and key.startswith(_ALBUM):
         number = key.removeprefix(_ALBUM)
-        if not number.isdigit() or len(number) > 19:
+        if not (number.isascii() and number.isdigit()) or len(number) > 19:
             return None
         try:
             return PhotoList(album=await albums.find(svc.db, int(number), viewer))

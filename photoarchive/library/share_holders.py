@@ -61,7 +61,8 @@ async def count_view(svc: Services, link: Link) -> None:
 def parse_cursor(cursor: str | None) -> int:
     if cursor in (None, ""):
         return 0
-    if not cursor.isdigit() or len(cursor) > 9:
+    # isascii: other scripts' digits pass isdigit(), and some of them int() cannot read.
+    if not (cursor.isascii() and cursor.isdigit()) or len(cursor) > 9:
         raise BadRequest("The cursor is not valid.", field="cursor")
     return int(cursor)
 

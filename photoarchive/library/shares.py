@@ -36,6 +36,7 @@ from photoarchive.services import Services
 PASSWORD_MIN = 8
 PASSWORD_MAX = 1024
 PHOTOS_MAX = 1000
+EXPIRY_YEARS_MAX = 100
 PAGE_DEFAULT = 60
 PAGE_MAX = 200
 SEED_BYTES = 16
@@ -153,6 +154,13 @@ def check_expiry(value: Any) -> str | None:
         raise Invalid("expires_at must be an ISO 8601 date and time.", field="expires_at") from None
     if moment.timestamp() <= clock.now():
         raise Invalid("expires_at must be in the future.", field="expires_at")
+    if moment.timestamp() > clock.now() + EXPIRY_YEARS_MAX * 366 * 86400:
+        # The date picker's "forever" (year 9999) is no date a page can show in every zone.
+        raise Invalid(
+            f"expires_at must be within {EXPIRY_YEARS_MAX} years; without one, the link never"
+            " expires.",
+            field="expires_at",
+        )
     return stored.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 

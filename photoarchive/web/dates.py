@@ -88,7 +88,10 @@ def show(stamp: str | float | None, zone_name: str = "", style: str = "datetime"
     if moment is None:
         return "" if stamp is None else str(stamp)
     if moment.tzinfo is not None:
-        moment = moment.astimezone(zone(zone_name))
+        try:
+            moment = moment.astimezone(zone(zone_name))
+        except OverflowError:  # near the calendar's end, past it in this zone: told in UTC
+            moment = moment.astimezone(UTC)
     return human(moment, style)
 
 

@@ -39,7 +39,7 @@ def trashed(request: Req) -> int | None:
     """The photo the viewer has just moved to the trash (a delete's redirect names it), for the
     page to say so and offer Undo. Only its id is shown: Undo is decided by the restore route."""
     value = request.query_params.get("trashed", "")
-    return int(value) if value.isdigit() and len(value) < 19 else None
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 19 else None
 
 
 def render(

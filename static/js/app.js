@@ -66,6 +66,11 @@
       $("strong", el).textContent = zone;
       el.hidden = false;
     });
+    // The share form's "Available until" is a day: it ends in this device's zone.
+    $$("input[data-browser-zone-field]", root).forEach(function (el) {
+      var zone = new Intl.DateTimeFormat().resolvedOptions().timeZone;
+      if (zone) el.value = zone;
+    });
   }
 
   // --- Delete forms ask first: htmx asks for its own (hx-confirm), this for the rest --------

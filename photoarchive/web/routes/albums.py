@@ -26,7 +26,12 @@ def _to(path: str) -> Redirect:
 
 
 def _row_id(value: str | None, field: str) -> int:
-    if not value or not value.isdigit() or len(value) > 19 or not 0 < int(value) <= MAX_ROWID:
+    if (
+        not value
+        or not (value.isascii() and value.isdigit())
+        or len(value) > 19
+        or not 0 < int(value) <= MAX_ROWID
+    ):
         raise Invalid("Choose one from the list.", field=field)
     return int(value)
 

@@ -9,16 +9,21 @@ anywhere would go on showing a photo after its link was turned off, a cheap 304 
 
 from __future__ import annotations
 
+from datetime import date, datetime, time
 from typing import Any
 
 from litestar import Response, get, post
 from litestar.datastructures import Cookie
 from litestar.response import Redirect, Stream, Template
 
-from photoarchive.errors import Forbidden, NotAuthenticated, NotFound, TooManyRequests
+from photoarchive.accounts import users
+from photoarchive.accounts.users import User
+from photoarchive.db import MAX_ROWID
+from photoarchive.errors import Forbidden, Invalid, NotAuthenticated, NotFound, TooManyRequests
 from photoarchive.library import share_holders, shares, zips
 from photoarchive.library.photos import Photo
 from photoarchive.library.shares import Link
+from photoarchive.web import dates
 from photoarchive.web.admission import GUEST_BODY
 from photoarchive.web.media import attachment_header, send_file
 from photoarchive.web.params import RowId
@@ -155,20 +160,51 @@ def _flag(form: dict[str, str], name: str) -> bool:
     return form.get(name) in ("1", "on", "true")
 
 
+def _form_id(text: str, field: str) -> int:
+    """An id the form sent: ASCII digits that a row id can be (other scripts' digits pass
+    isdigit() yet not int(), and a longer number fits no query), else 422."""
+    text = text.strip()
+    if not (text.isascii() and text.isdigit() and len(text) <= 19 and 0 < int(text) <= MAX_ROWID):
+        raise Invalid("Albums and photos are named by their ids: whole numbers.", field=field)
+    return int(text)
+
+
+def _form_expiry(text: str, zone_name: str) -> str | None:
+    """The form's "Available until": a date is to the end of that day where the person is, in
+    `zone_name` (an IANA name; "": UTC). Anything else goes to the domain's check as typed."""
+    text = text.strip()
+    try:
+        day = date.fromisoformat(text) if len(text) == 10 else None
+    except ValueError:
+        day = None  # the domain's check says what is wrong with it
+    if day is None:
+        return text or None
+    return datetime.combine(day, time(23, 59, 59), dates.zone(zone_name)).isoformat()
+
+
+def _zone_of(user: User, form: dict[str, str]) -> str:
+    """Where the person is: the zone they chose on /settings, else their browser's (which the
+    form's script sends, see static/js/app.js), else "" (UTC: no script, or no zone we know)."""
+    if user.time_zone:
+        return user.time_zone
+    sent = form.get("time_zone", "").strip()
+    return sent if sent in users.time_zone_names() else ""
+
+
 @post("/shares", request_max_body_size=64 * 1024)
 async def create_share(request: Req) -> Redirect:
     """The share form (templates/_share_form.html): an album of one's own, or photos."""
     user = await require_user(request)
     form = await form_fields(request)
     album = form.get("album_id", "")
-    photo_ids = [int(part) for part in form.get("photo_ids", "").split(",") if part.isdigit()]
-    expires = form.get("expires_at", "").strip()
+    parts = form.get("photo_ids", "").split(",")
+    photo_ids = [_form_id(part, "photo_ids") for part in parts if part.strip()]
     made = await shares.create(
         services(request),
         user,
-        album_id=int(album) if album.isdigit() else None,
+        album_id=_form_id(album, "album_id") if album else None,
         photo_ids=None if album else photo_ids,
-        expires_at=f"{expires}T23:59:59Z" if len(expires) == 10 else (expires or None),
+        expires_at=_form_expiry(form.get("expires_at", ""), _zone_of(user, form)),
         password=form.get("password") or None,
         allow_download=_flag(form, "allow_download"),
         show_metadata=_flag(form, "show_metadata"),
