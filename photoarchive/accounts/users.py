@@ -283,6 +283,14 @@ async def update_profile(db: Backend, user: User, *, email: str, display_name: s
                 "Another member is already called that. Choose another display name.",
                 field="display_name",
             )
+        if await tx.fetchval("SELECT email_key FROM users WHERE id = ?", (user.id,)) != (
+            email.lower()
+        ):
+            # A reset link mailed to the old address (or handed out for it) must not let
+            # whoever reads that mailbox take the account the person has just moved away.
+            await tx.execute(
+                "DELETE FROM password_resets WHERE user_id = ? AND used_at IS NULL", (user.id,)
+            )
         await tx.execute(
             "UPDATE users SET email = ?, email_key = ?, display_name = ? WHERE id = ?",
             (email, email.lower(), display_name, user.id),
