@@ -10,7 +10,7 @@ from functools import lru_cache
 from typing import Any
 
 from photoarchive import clock
-from photoarchive.accounts import invites, quotas
+from photoarchive.accounts import invites, names, quotas
 from photoarchive.accounts.passwords import Passwords
 from photoarchive.db import Backend, Reader, Row
 from photoarchive.errors import Conflict, Forbidden, Invalid, NotAuthenticated, NotFound
@@ -223,6 +223,8 @@ async def check_registration(
         if taken["same_name"]:
             raise Conflict("That username is taken.", field="username")
         raise Conflict("An account with that email already exists.", field="email")
+    if await names.taken(db, username):  # another member's display name
+        raise Conflict(f"{names.CALLED_SO} Choose another username.", field="username")
     return first
 
 
@@ -274,15 +276,8 @@ async def update_profile(db: Backend, user: User, *, email: str, display_name: s
         )
         if taken is not None:
             raise Conflict("An account with that email already exists.", field="email")
-        # Cards and comments name people by display name: nobody may take another's name.
-        if display_name and await tx.fetchone(
-            "SELECT 1 FROM users WHERE id != ? AND (username_key = ? OR LOWER(display_name) = ?)",
-            (user.id, display_name.lower(), display_name.lower()),
-        ):
-            raise Conflict(
-                "Another member is already called that. Choose another display name.",
-                field="display_name",
-            )
+        if display_name and await names.taken(tx, display_name, other_than=user.id):
+            raise Conflict(f"{names.CALLED_SO} Choose another display name.", field="display_name")
         if await tx.fetchval("SELECT email_key FROM users WHERE id = ?", (user.id,)) != (
             email.lower()
         ):
