@@ -144,7 +144,7 @@ def test_unsafe_requests_from_another_site_are_refused(world: dict[str, object])
     for headers in (
         {"sec-fetch-site": "cross-site"},
         {"origin": "https://evil.example"},
-        {"origin": "null"},
+        {"origin": "null", "sec-fetch-site": "same-site"},
         {"origin": "http://127.0.0.1.evil.example"},
     ):
         victim = as_browser(server, session, token, **headers)
@@ -178,6 +178,33 @@ def test_this_sites_own_pages_pass_on_any_address_it_is_reached_at(
         browser = as_browser(server, session, token, **headers)
         ok = browser.post(f"/photos/{photo}/like", data={"_csrf_token": token, "liked": "1"})
         assert ok.status_code == 303, (headers, ok.status_code)
+
+
+def test_a_no_referrer_page_on_a_plain_http_address_is_judged_by_its_token(
+    world: dict[str, object],
+) -> None:
+    """A form on a `no-referrer` page (a share link's password form) posts `Origin: null`, and
+    Chromium sends Sec-Fetch-Site only to https or localhost addresses: from a box reached by
+    plain http on the LAN, that is all the browser says. The session-bound token decides then,
+    as for a client that sends no Origin; a browser that does say whence is still believed."""
+    server: LiveServer = world["server"]  # type: ignore[assignment]
+    alice: httpx.Client = world["alice"]  # type: ignore[assignment]
+    bob: httpx.Client = world["bob"]  # type: ignore[assignment]
+    token, session, photo = csrf(alice), alice.cookies["session"], world["photo"]
+    lan = {"host": "photos.lan:8000", "origin": "null"}
+    before = snapshot(server)
+    for planted in (anonymous_token(server), csrf(bob)):
+        victim = as_browser(server, session, planted, **lan)
+        for response in forgeries(victim, planted, photo):  # type: ignore[arg-type]
+            assert response.status_code == 403, (response.request.url, response.status_code)
+    for whence in ("cross-site", "same-site"):
+        victim = as_browser(server, session, token, **lan, **{"sec-fetch-site": whence})
+        for response in forgeries(victim, token, photo):  # type: ignore[arg-type]
+            assert response.status_code == 403, (whence, response.request.url)
+    assert not before.diff(snapshot(server))
+    own = as_browser(server, session, token, **lan)
+    ok = own.post(f"/photos/{photo}/like", data={"_csrf_token": token, "liked": "1"})
+    assert ok.status_code == 303, ok.text
 
 
 def test_the_public_url_is_this_sites_origin_behind_a_proxy(tmp_path: Path) -> None:

@@ -193,6 +193,29 @@ def test_a_password_change_or_disabling_retires_open_links(tmp_path: Path) -> No
     with_archive(tmp_path, scenario)
 
 
+def test_a_new_email_retires_the_links_sent_to_the_old_one(tmp_path: Path) -> None:
+    """Bob moves off a mailbox he no longer trusts: a link already mailed there (or handed out
+    before) must not let whoever reads it take the account. A change of display name alone
+    leaves an open link be."""
+
+    async def scenario(db: Database) -> None:
+        alice = await users.by_username(db, "alice")
+        bob = await users.by_username(db, "bob")
+        kept, _ = await resets.create(db, "bob", created_by=None, replace=False)
+        bob = await users.update_profile(db, bob, email="BOB@example.org", display_name="Bob")
+        assert (await resets.holder(db, kept)).id == bob.id  # the same address, in other case
+        await users.update_profile(db, bob, email="bob@new.example.org", display_name="Bob")
+        with pytest.raises(NotFound):
+            await resets.use(db, PASSWORDS, kept, NEW_PASSWORD)
+        # Alice's own link is hers alone to lose.
+        hers, _ = await resets.create(db, "alice", created_by=None)
+        await users.update_profile(db, bob, email="bob@other.example.org", display_name="Bob")
+        assert (await resets.holder(db, hers)).id == alice.id
+        assert await can_sign_in(db, PASSWORD)
+
+    with_archive(tmp_path, scenario)
+
+
 def test_nobody_takes_another_members_name_as_display_name(tmp_path: Path) -> None:
     """Cards and comments name people by display name: mallory cannot show up as alice."""
 

@@ -10,7 +10,7 @@ from functools import lru_cache
 from typing import Any
 
 from photoarchive import clock
-from photoarchive.accounts import invites, quotas
+from photoarchive.accounts import invites, names, quotas
 from photoarchive.accounts.passwords import Passwords
 from photoarchive.db import Backend, Reader, Row
 from photoarchive.errors import Conflict, Forbidden, Invalid, NotAuthenticated, NotFound
@@ -223,6 +223,8 @@ async def check_registration(
         if taken["same_name"]:
             raise Conflict("That username is taken.", field="username")
         raise Conflict("An account with that email already exists.", field="email")
+    if await names.taken(db, username):  # another member's display name
+        raise Conflict(f"{names.CALLED_SO} Choose another username.", field="username")
     return first
 
 
@@ -274,14 +276,15 @@ async def update_profile(db: Backend, user: User, *, email: str, display_name: s
         )
         if taken is not None:
             raise Conflict("An account with that email already exists.", field="email")
-        # Cards and comments name people by display name: nobody may take another's name.
-        if display_name and await tx.fetchone(
-            "SELECT 1 FROM users WHERE id != ? AND (username_key = ? OR LOWER(display_name) = ?)",
-            (user.id, display_name.lower(), display_name.lower()),
+        if display_name and await names.taken(tx, display_name, other_than=user.id):
+            raise Conflict(f"{names.CALLED_SO} Choose another display name.", field="display_name")
+        if await tx.fetchval("SELECT email_key FROM users WHERE id = ?", (user.id,)) != (
+            email.lower()
         ):
-            raise Conflict(
-                "Another member is already called that. Choose another display name.",
-                field="display_name",
+            # A reset link mailed to the old address (or handed out for it) must not let
+            # whoever reads that mailbox take the account the person has just moved away.
+            await tx.execute(
+                "DELETE FROM password_resets WHERE user_id = ? AND used_at IS NULL", (user.id,)
             )
         await tx.execute(
             "UPDATE users SET email = ?, email_key = ?, display_name = ? WHERE id = ?",

@@ -13,7 +13,8 @@ Two checks, either of which alone would stop a forged request:
   cross-site`, or an `Origin` that is not this site's) is refused. This site is the origin
   of PHOTOARCHIVE_PUBLIC_URL, or the host the request itself was sent to (families reach the
   box at a LAN address or a name of their own, and a browser sends the cookies of exactly
-  that host); clients that send neither header (scripts) are judged by the token alone.
+  that host); clients that send neither header (scripts), and a browser that hides its
+  origin (`null`) without saying whence (no Sec-Fetch-Site), are judged by the token alone.
 
 With the exceptions this app needs:
 
@@ -156,8 +157,10 @@ class CSRFGuard(CSRFMiddleware):
         origin = origin.strip().lower()
         if origin == "null":
             # A page sent with `Referrer-Policy: no-referrer` (a share link's password form)
-            # posts with `Origin: null`; the browser's own Sec-Fetch-Site still says whence.
-            return fetch_site == "same-origin"
+            # posts with `Origin: null`; the browser's own Sec-Fetch-Site still says whence,
+            # but only to https or localhost addresses: from a box reached by plain http on the
+            # LAN it says nothing more, and the token decides, as for a client without Origin.
+            return fetch_site in ("same-origin", "")
         if origin == self.public_origin:
             return True
         scheme, _, host = origin.partition("://")

@@ -16,7 +16,13 @@ from photoarchive.library import digests, places, shares, usage, visibility
 from photoarchive.web import devices
 from photoarchive.web.params import RowId
 from photoarchive.web.render import Req, form_fields, render
-from photoarchive.web.viewer import clear_session_cookie, client_ip, current_session, services
+from photoarchive.web.viewer import (
+    clear_session_cookie,
+    client_ip,
+    current_session,
+    services,
+    session_cookie,
+)
 
 PROVIDER_KEEPS_PASSWORDS = (
     "This archive's sign-in provider keeps your password and email: to change your password,"
@@ -204,12 +210,28 @@ async def change_password(request: Req) -> Response[Any]:
         await throttle.confirm_password(
             svc, session.user, form.get("current_password", ""), client_ip(request)
         )
-        await users.set_password(svc.db, svc.passwords, session.user, new, keep_session=session.id)
+        # A browser goes on under a new session: a copy of its cookie (the reason some change
+        # their password) ends with the others. A Bearer token asking keeps its own.
+        rotate = session.kind == "cookie"
+        await users.set_password(
+            svc.db, svc.passwords, session.user, new, keep_session=None if rotate else session.id
+        )
     except AppError as exc:
         page = await _page(request, session, status=exc.status, section="password", error=exc)
         _retry_after(page, exc)
         return page
-    return _done("password")
+    response = _done("password")
+    if rotate:
+        token = await sessions.create(
+            svc.db,
+            session.user.id,
+            "cookie",
+            user_agent=request.headers.get("user-agent", ""),
+            client_ip=client_ip(request),
+            refresh_token=session.refresh_token,
+        )
+        response.set_cookie(session_cookie(request, token))
+    return response
 
 
 @post("/settings/sessions/{session_id:int}/end")
