@@ -20,6 +20,7 @@ from tests.support import (
     LiveServer,
     api_login,
     archive_of,
+    browser,
     csrf,
     form_post,
     parse,
@@ -109,9 +110,18 @@ def test_an_expired_link_is_gone_everywhere(archive: LiveServer, frozen_clock: F
     made = share(owner, photo_ids=[photo_id], expires_at=when, allow_download=True)
     guest = archive.client()
     assert guest.get(f"/s/{made['token']}").status_code == 200
+    owner_page = browser(archive, "owner")
+    listed = parse(owner_page.get("/settings").text)
+    assert len(listed.find_all("input", class_="share-url")) == 1
+    assert "expired" not in listed.text
     frozen_clock.advance(3601)
     for url in urls_under(str(made["token"]), photo_id):
         assert guest.get(url).status_code == 410, url
+    # Its owner sees it as expired, with nothing to copy, and can still turn it off.
+    listed = parse(owner_page.get("/settings").text)
+    assert not listed.find_all("input", class_="share-url")
+    assert "This link has expired: it opens nothing now." in listed.text
+    assert listed.find_all("form", action=f"/shares/{made['id']}/revoke")
     past = owner.post("/api/v1/shares", json={"photo_ids": [photo_id], "expires_at": when})
     assert past.status_code == 422 and past.json()["field"] == "expires_at"
 
@@ -127,6 +137,9 @@ def test_the_password_flow(archive: LiveServer) -> None:
     assert form.status_code == 200
     (action,) = [f["action"] for f in parse(form.text).find_all("form")]
     assert action == f"{path}/unlock" and SECRET not in form.text
+    # Nothing of what it shares before the password: not even its title.
+    assert "Photos from" not in form.text  # the title of a link to chosen photos
+    assert "A protected link" in parse(form.text).text
     for url in urls_under(token, photo_id)[1:]:
         assert guest.get(url).status_code in (401, 403), url  # the original: no downloads
     assert guest.get(f"/api/v1/s/{token}").status_code == 401

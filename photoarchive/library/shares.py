@@ -86,6 +86,11 @@ class Share:
     def path(self) -> str:
         return f"/s/{self.token}"
 
+    @property
+    def expired(self) -> bool:
+        """Past its expiry: it opens nothing (until its creator gives it a later one)."""
+        return _expired(self.expires_at)
+
 
 @dataclass
 class Link:
