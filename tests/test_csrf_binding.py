@@ -105,6 +105,39 @@ def test_another_accounts_token_is_refused(world: dict[str, object]) -> None:
     assert ok.status_code == 201
 
 
+def test_a_planted_session_cookie_beside_the_victims_is_refused(
+    world: dict[str, object],
+) -> None:
+    """An attacker's own session and its token, planted (a cookie for a narrower path comes
+    first) beside the victim's session, which comes last: the token is judged against the
+    session the request is then served as, so it is refused."""
+    server: LiveServer = world["server"]  # type: ignore[assignment]
+    alice: httpx.Client = world["alice"]  # type: ignore[assignment]
+    bob: httpx.Client = world["bob"]  # type: ignore[assignment]
+    bobs = csrf(bob)
+    victim = server.client()
+    victim.headers.update(
+        {
+            "cookie": f"session={bob.cookies['session']}; csrftoken={bobs};"
+            f" session={alice.cookies['session']}"
+        }
+    )
+    before = snapshot(server)
+    for response in forgeries(victim, bobs, world["photo"]):  # type: ignore[arg-type]
+        assert response.status_code == 403, (response.request.url, response.status_code)
+    assert not before.diff(snapshot(server))
+    # A quoted cookie is the same cookie to the check and to the app.
+    own = server.client()
+    mine = csrf(alice)
+    own.headers.update({"cookie": f'session="{alice.cookies["session"]}"; csrftoken={mine}'})
+    ok = own.post(
+        f"/api/v1/photos/{world['photo']}/comments",
+        json={"text": "mine"},
+        headers={"x-csrftoken": mine},
+    )
+    assert ok.status_code == 201, ok.text
+
+
 def test_signing_in_and_out_renews_the_token(world: dict[str, object]) -> None:
     server: LiveServer = world["server"]  # type: ignore[assignment]
     browser = server.client()

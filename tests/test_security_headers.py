@@ -102,6 +102,19 @@ def test_every_kind_of_response_carries_the_headers(server: LiveServer) -> None:
         assert_page_policy(response)
 
 
+def test_pages_with_a_secret_in_their_address_send_only_the_origin_as_referer(
+    server: LiveServer,
+) -> None:
+    """A reset link's page and an invitation's sign-up page ask for the site's files and post
+    their forms with `Referer` cut to the origin: the token stays out of every log."""
+    guest = server.client()
+    for path in ("/password-reset/" + "x" * 40, "/signup?invite=" + "y" * 40, "/signup"):
+        answer = guest.get(path)
+        assert answer.headers["referrer-policy"] == "strict-origin", path
+    for path in ("/", "/login", "/static/css/app.css"):
+        assert guest.get(path).headers["referrer-policy"] == "same-origin", path
+
+
 def test_original_keeps_its_sandbox_policy_and_is_an_attachment(server: LiveServer) -> None:
     alice = sign_up(server, "alice")
     photo = upload_bytes(alice, "red.jpg", small_jpeg()).json()["items"][0]

@@ -37,6 +37,7 @@ import secrets
 from typing import Any
 from urllib.parse import urlsplit
 
+from litestar._parsers import parse_cookie_string  # what Request.cookies reads them with
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import Cookie, Headers, MutableScopeHeaders
 from litestar.exceptions import PermissionDeniedException
@@ -80,7 +81,7 @@ class CSRFGuard(CSRFMiddleware):
             return
         headers = Headers.from_scope(scope)
         cookies = _cookies(headers.get("cookie", ""))
-        session = cookies.get(COOKIE_NAME, "").strip('"')
+        session = cookies.get(COOKIE_NAME, "")
         cookie = cookies.get(self.config.cookie_name)
         state = ScopeState.from_scope(scope)
         send = self._renewing(send, session)
@@ -231,12 +232,11 @@ def is_bearer(value: bytes) -> bool:
 
 
 def _cookies(header: str) -> dict[str, str]:
-    found: dict[str, str] = {}
-    for part in header.split(";"):
-        name, sep, value = part.strip().partition("=")
-        if sep:
-            found.setdefault(name, value)
-    return found
+    """The cookies as the app will read them (`Request.cookies`): the token must be judged
+    against the session the request is then served as. Read any other way, a name sent twice
+    (a planted cookie for a narrower path comes first) or a quoted value would let the check
+    see one session and the handler act as another."""
+    return parse_cookie_string(header) if header else {}
 
 
 def deferred_check(scope: Scope) -> Any:

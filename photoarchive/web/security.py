@@ -30,6 +30,12 @@ DOCS_PATHS = frozenset({"/schema", "/schema/swagger"})
 # the address, so no Referer may carry it away, and no search engine may list it.
 SHARE_PREFIXES = ("/s/", "/api/v1/s/")
 SHARE_HEADERS = {"Referrer-Policy": "no-referrer", "X-Robots-Tag": "noindex, nofollow"}
+# Pages whose address holds a secret of their own (a password-reset link, an invitation:
+# `/signup?invite=`): their requests for the site's files and their links say only the origin,
+# so no Referer carries it into a proxy's log. Not "no-referrer": a form posted from a page
+# with it says `Origin: null`, which the CSRF check then cannot place.
+TOKEN_PAGES = ("/password-reset/", "/signup")
+TOKEN_HEADERS = {"Referrer-Policy": "strict-origin"}
 # The one page that shows map tiles (web/routes/places.py).
 MAP_PAGE = "/map"
 
@@ -106,6 +112,7 @@ def security_headers_hook(settings: Settings) -> Callable[[Message, Scope], Any]
         {**security_headers(settings), "Content-Security-Policy": docs_policy()}
     )
     share_headers = _encoded({**security_headers(settings), **SHARE_HEADERS})
+    token_headers = _encoded({**security_headers(settings), **TOKEN_HEADERS})
     map_policy = content_security_policy(settings, map_tiles=True)
     map_headers = _encoded({**security_headers(settings), "Content-Security-Policy": map_policy})
     no_store = (b"cache-control", NO_STORE.encode())
@@ -117,6 +124,8 @@ def security_headers_hook(settings: Settings) -> Callable[[Message, Scope], Any]
         wanted = docs_headers if path.rstrip("/") in DOCS_PATHS else headers
         if path.startswith(SHARE_PREFIXES):
             wanted = share_headers
+        elif path.startswith(TOKEN_PAGES):
+            wanted = token_headers
         elif path == MAP_PAGE:
             wanted = map_headers
         # Raw (name, value) pairs, each name lowered once: this runs for every response.
