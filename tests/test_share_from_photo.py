@@ -62,3 +62,38 @@ def test_a_photo_s_owner_shares_it_from_its_page(archive: LiveServer) -> None:
     assert [f["value"] for f in listed.find_all("input", class_="share-url")] == [link["url"]]
     held = archive.client().get(f"/api/v1/s/{link['token']}").json()["items"]
     assert [item["id"] for item in held] == [photo_id]
+
+
+def test_a_private_photo_s_page_tells_its_owner_which_links_still_show_it(
+    archive: LiveServer,
+) -> None:
+    owner = browser(archive, "owner")
+    photo_id = uploaded(api_login(archive, "owner"), CAMERA)
+    for _ in range(2):
+        assert form_post(owner, "/shares", {"photo_ids": str(photo_id)}).status_code == 303
+    made = api_login(archive, "owner").get("/api/v1/shares").json()["items"]
+    family = {"visibility": "family"}
+    assert form_post(owner, f"/photos/{photo_id}/visibility", family).status_code == 303
+    assert "anyone with" not in parse(owner.get(f"/photos/{photo_id}").text).text  # not private
+
+    private = {"visibility": "private"}
+    assert form_post(owner, f"/photos/{photo_id}/visibility", private).status_code == 303
+    page = parse(owner.get(f"/photos/{photo_id}").text)
+    assert "Also seen by anyone with one of your 2 links to it" in page.text
+    assert page.find_all("a", href="/settings#shared-links")
+    # The link still shows it: that is what the sentence warns of.
+    held = archive.client().get(f"/api/v1/s/{made[0]['token']}").json()["items"]
+    assert [item["id"] for item in held] == [photo_id]
+
+    for link in made[1:]:
+        assert form_post(owner, f"/shares/{link['id']}/revoke", {}).status_code == 303
+    assert (
+        "Also seen by anyone with your link to it"
+        in parse(owner.get(f"/photos/{photo_id}").text).text
+    )
+    assert form_post(owner, f"/shares/{made[0]['id']}/revoke", {}).status_code == 303
+    assert "anyone with" not in parse(owner.get(f"/photos/{photo_id}").text).text
+    # Nobody else is told (a private photo is not there for them at all).
+    assert (
+        "anyone with" not in parse(browser(archive, "other").get(f"/photos/{photo_id}").text).text
+    )

@@ -260,6 +260,18 @@ async def mine(svc: Services, actor: User) -> list[Share]:
     return [_share(row, svc.settings.secret_key) for row in rows]
 
 
+async def links_to(svc: Services, photo_id: int, owner: User) -> int:
+    """How many of `owner`'s working links to chosen photos show this photo of theirs: a
+    private photo stays in them (their holder was given it), which its page says."""
+    rows = await svc.db.fetchall(
+        "SELECT s.expires_at FROM share_photos sp JOIN shares s ON s.id = sp.share_id"
+        " WHERE sp.photo_id = ? AND s.creator_id = ? AND s.kind = 'photos'"
+        " AND s.revoked_at IS NULL",
+        (photo_id, owner.id),
+    )
+    return sum(1 for row in rows if not _expired(row[0]))
+
+
 async def get(svc: Services, actor: User, share_id: int) -> Share:
     """One of `actor`'s own links (NotFound for anyone else's: it is not theirs to know of)."""
     row = await svc.db.fetchone(

@@ -22,6 +22,7 @@ from photoarchive.library import (
     likes,
     neighbours,
     photos,
+    shares,
     trash,
     visibility,
 )
@@ -118,6 +119,9 @@ async def photo_page(
     album_choices = await albums.to_add_to(svc, user) if user and photo.can_edit else []
     # Who else sees a private photo: its albums' members (and their links' holders).
     held_in = await album_photos.holding(svc, photo, user) if user and photo.private else []
+    linked = 0
+    if user is not None and photo.owner_id == user.id and photo.private:
+        linked = await shares.links_to(svc, photo.id, user)
     # Opened from an album: "Remove from album", for its owner and the photo's (only a
     # photo's owner adds it to an album, so they are the one who added it).
     album = None if nav is None else nav.around.within.album
@@ -129,6 +133,7 @@ async def photo_page(
     shown: dict[str, Any] = {
         "album_choices": album_choices,
         "held_in": held_in,
+        "photo_links": linked,
         "removable_from": removable_from,
     }
     if is_htmx(request) and request.headers.get("hx-target") == "modal":
