@@ -9,13 +9,24 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from jsonschema import Draft202012Validator
 
-from tests.support import PHOTOS, LiveServer, api_login, sign_up, upload
+from tests.cloud import JwksServer, Key, S3Server, make_pool
+from tests.support import (
+    PASSWORD,
+    PHOTOS,
+    LiveServer,
+    api_login,
+    live_server,
+    make_settings,
+    sign_up,
+    upload,
+)
 
 pytestmark = pytest.mark.usefixtures("engine")  # on SQLite and on PostgreSQL
 
@@ -287,3 +298,43 @@ def test_admin_answers_match_the_document(server: LiveServer, document: dict[str
     ):
         assert response.status_code == status, response.text
         check(document, method, path, response)
+
+
+def test_the_sign_in_routes_document_every_refusal(
+    server: LiveServer, document: dict[str, Any]
+) -> None:
+    guest = server.client()
+    gone = guest.post("/api/v1/auth/logout")
+    assert gone.status_code == 401
+    check(document, "post", "/api/v1/auth/logout", gone)
+    # An archive whose accounts need no emailed code has nothing to confirm.
+    nothing = guest.post("/api/v1/auth/confirm", json={"username": "alice", "code": "123456"})
+    assert nothing.status_code == 404
+    check(document, "post", "/api/v1/auth/confirm", nothing)
+
+
+def test_sign_in_through_a_provider_documents_its_refusals(moto: S3Server, tmp_path: Path) -> None:
+    """With Cognito: a provider whose tokens cannot be verified is a 503, a code for nobody
+    a 401; each is in the document."""
+    pool = make_pool(moto)
+    impostor = JwksServer()
+    impostor.keys = [Key("dummy").jwk()]  # moto's key id, but not moto's key
+    try:
+        settings = make_settings(tmp_path / "data", **pool.settings(cognito_jwks_url=impostor.url))
+        with live_server(settings) as server:
+            document = server.client().get("/schema/openapi.json").json()
+            guest = server.client()
+            body = {"username": "alice", "email": "alice@example.org", "password": PASSWORD}
+            assert guest.post("/api/v1/auth/signup", json=body).status_code == 201
+            code = {"username": "alice", "code": "123456"}
+            assert guest.post("/api/v1/auth/confirm", json=code).status_code == 200
+            login = guest.post("/api/v1/auth/login", json={"login": "alice", "password": PASSWORD})
+            assert login.status_code == 503
+            check(document, "post", "/api/v1/auth/login", login)
+            nobody = guest.post(
+                "/api/v1/auth/confirm", json={"username": "nobody", "code": "123456"}
+            )
+            assert nobody.status_code == 401, nobody.text
+            check(document, "post", "/api/v1/auth/confirm", nobody)
+    finally:
+        impostor.close()

@@ -256,3 +256,22 @@ def test_the_openapi_document_promises_the_visibility_of_every_photo(archive: Li
     while "$ref" in body:
         body = doc["components"]["schemas"][body["$ref"].rsplit("/", 1)[1]]
     assert {"caption", "visibility"} <= set(body["properties"])
+
+
+def test_a_comment_on_a_photo_one_may_not_see_is_not_there_either(archive: LiveServer) -> None:
+    """Deleting it answers exactly as for a comment that never was: the answer must not tell
+    that the hidden photo exists, or that someone wrote on it."""
+    owner, other = api_login(archive, "owner"), api_login(archive, "other")
+    photo = uploaded(owner, CAMERAS[0])
+    hidden = owner.post(f"/api/v1/photos/{photo}/comments", json={"text": "only mine"}).json()
+    assert owner.patch(f"/api/v1/photos/{photo}", json={"visibility": "private"}).is_success
+    never = other.delete(f"/api/v1/comments/{hidden['id'] + 1000}")
+    answer = other.delete(f"/api/v1/comments/{hidden['id']}")
+    assert answer.status_code == never.status_code == 404
+    assert answer.json() == never.json()
+    page = browser(archive, "other")
+    refused = form_post(page, f"/comments/{hidden['id']}/delete")
+    unknown = form_post(page, f"/comments/{hidden['id'] + 1000}/delete")
+    assert refused.status_code == unknown.status_code == 404
+    assert parse(refused.text).text == parse(unknown.text).text
+    assert owner.get(f"/api/v1/photos/{photo}/comments").json()["items"][0]["id"] == hidden["id"]

@@ -338,3 +338,15 @@ def test_a_delete_says_so_where_it_lands_with_an_undo_that_needs_no_script(
     assert notice(page.get(f"/?trashed={photo}").text)[0] == "Moved to the trash."
     # Signed out, there is nothing to undo.
     assert notice(archive.client().get(f"/?trashed={photo}").text)[0] == ""
+
+
+def test_ids_no_photo_can_have_are_refused_by_name_not_a_500(archive: LiveServer) -> None:
+    owner = api_login(archive, "owner")
+    for ids in ([2**63], [2**64], [0], [-1]):
+        answer = owner.post("/api/v1/trash/restore", json={"photo_ids": ids})
+        assert answer.status_code == 422, (ids, answer.text)
+        assert answer.json() == {
+            "status": 422,
+            "detail": "Photo ids are positive whole numbers.",
+            "field": "photo_ids",
+        }

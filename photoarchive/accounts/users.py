@@ -252,7 +252,12 @@ async def authenticate(db: Backend, passwords: Passwords, login: str, password: 
 
 
 async def by_username(db: Backend, username: str) -> User:
-    row = await db.fetchone("SELECT * FROM users WHERE username_key = ?", (username.lower(),))
+    # No name holds a NUL character, and PostgreSQL cannot even compare text holding one.
+    row = (
+        None
+        if "\x00" in username
+        else await db.fetchone("SELECT * FROM users WHERE username_key = ?", (username.lower(),))
+    )
     if row is None:
         raise NotFound(f"There is no user called {username!r}.")
     return user_from_row(row)

@@ -12,6 +12,7 @@ from photoarchive.library import notifications, photos
 from photoarchive.services import Services
 
 TEXT_MAX = 2000
+COMMENT_GONE = "That comment does not exist (or was deleted)."
 
 
 def check_text(text: Any) -> str:
@@ -59,8 +60,13 @@ async def delete(svc: Services, actor: User, comment_id: int) -> int:
         (comment_id,),
     )
     if row is None:
-        raise NotFound("That comment does not exist (or was deleted).")
-    await photos.find(svc, row["photo_id"], actor)  # NotFound for a photo they may not see
+        raise NotFound(COMMENT_GONE)
+    try:
+        await photos.find(svc, row["photo_id"], actor)
+    except NotFound:
+        # On a photo they may not see, it is not there either: the same answer as for none,
+        # which tells nobody that the photo exists or that anybody wrote on it.
+        raise NotFound(COMMENT_GONE) from None
     if actor.id not in (row["author_id"], row["owner_id"]):
         raise Forbidden("Only the comment's author or the photo's owner can delete it.")
     async with svc.db.transaction() as tx:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from photoarchive import clock
 from photoarchive.accounts.users import User
-from photoarchive.db import Backend, Row, placeholders
+from photoarchive.db import MAX_ROWID, Backend, Row, placeholders
 from photoarchive.errors import Forbidden, Invalid, NotFound
 from photoarchive.library import access, blobs, cursors, live, photos
 from photoarchive.library.photos import Photo
@@ -93,6 +93,8 @@ async def restore(svc: Services, owner: User, photo_ids: list[int]) -> list[int]
     wanted = list(dict.fromkeys(photo_ids))
     if not 1 <= len(wanted) <= RESTORE_MAX:
         raise Invalid(f"Name 1 to {RESTORE_MAX} photos to restore.", field="photo_ids")
+    if not all(0 < photo_id <= MAX_ROWID for photo_id in wanted):  # else past what SQL holds
+        raise Invalid("Photo ids are positive whole numbers.", field="photo_ids")
     restored = []
     for photo in await _own_trashed(svc, owner, wanted):
         gone = await svc.db.execute("DELETE FROM trashed_photos WHERE photo_id = ?", (photo.id,))

@@ -101,6 +101,8 @@ REFUSALS = {
     415: "The body is not JSON (Content-Type: application/json).",
     422: "A value is refused; `field` names it and `detail` says why.",
     429: "Too many attempts; `Retry-After` says when to try again.",
+    503: "Out of service for now (the database, the photo store or the sign-in provider);"
+    " `Retry-After`, where it is known, says when to try again.",
 }
 UPLOAD_REFUSALS = {
     503: "Too many photos are being decoded; `Retry-After` says when to send again.",
@@ -138,7 +140,7 @@ class AuthApi(Controller):
         "/signup",
         status_code=201,
         opt=GUEST_BODY,
-        responses=refusals(400, 403, 409, JSON_BODY, 429),
+        responses=refusals(400, 403, 409, JSON_BODY, 429, 503),
     )
     async def signup(self, request: Request[Any, Any, Any], data: SignupBody) -> SignupOut:
         svc = services(request)
@@ -158,14 +160,23 @@ class AuthApi(Controller):
             user=AccountOut.of(signed.user), confirmation_required=signed.confirmation_required
         )
 
-    @post("/confirm", status_code=200, opt=GUEST_BODY, responses=refusals(400, 403, JSON_BODY, 429))
+    # 404 where accounts need no emailed code; 401 for a name the sign-in provider does not know.
+    @post(
+        "/confirm",
+        status_code=200,
+        opt=GUEST_BODY,
+        responses=refusals(400, 401, 403, 404, JSON_BODY, 429, 503),
+    )
     async def confirm(self, request: Request[Any, Any, Any], data: ConfirmBody) -> ConfirmOut:
         svc = services(request)
         await svc.accounts.confirm(svc, data.username, data.code)
         return ConfirmOut(confirmed=True)
 
     @post(
-        "/login", status_code=200, opt=GUEST_BODY, responses=refusals(400, 401, 403, JSON_BODY, 429)
+        "/login",
+        status_code=200,
+        opt=GUEST_BODY,
+        responses=refusals(400, 401, 403, JSON_BODY, 429, 503),
     )
     async def login(self, request: Request[Any, Any, Any], data: LoginBody) -> LoginOut:
         svc = services(request)
@@ -185,7 +196,7 @@ class AuthApi(Controller):
         )
         return LoginOut(token=token, user=AccountOut.of(signed.user))
 
-    @post("/logout", status_code=204, responses=refusals(400, 403))
+    @post("/logout", status_code=204, responses=refusals(400, 401, 403))
     async def logout(self, request: Request[Any, Any, Any]) -> None:
         session = await current_session(request)
         if session is None:
@@ -234,7 +245,7 @@ class PhotosApi(Controller):
             **{
                 code: ResponseSpec(
                     data_container=UploadOut | ErrorOut,  # type: ignore[arg-type]
-                    description=REFUSALS.get(code, UPLOAD_REFUSALS.get(code, "")),
+                    description=UPLOAD_REFUSALS.get(code, REFUSALS.get(code, "")),
                     generate_examples=False,
                 )
                 for code in (400, 413, 415, 422, 503, 507)

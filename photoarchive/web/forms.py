@@ -63,11 +63,24 @@ def decode_field(field: str, data: bytes, label: str | None) -> str:
     """The part's text; BadRequest naming the field when its bytes are not in its charset."""
     charset = charset_of(field, label)
     try:
-        return data.decode(charset)
+        text = data.decode(charset)
     except UnicodeError:
         raise BadRequest(
             f"The form field {field!r} is not valid {charset} text.", field=field
         ) from None
+    return checked_text(field, text, f"The form field {field!r}")
+
+
+def checked_text(field: str | None, text: str, name: str) -> str:
+    """`text`, unless it holds a NUL character: no person types one, and PostgreSQL cannot keep
+    one in a text column, so neither engine is ever sent one (BadRequest naming `field`)."""
+    if "\x00" in text:
+        raise BadRequest(
+            f"{name} contains a NUL character (U+0000), which is not text: remove it and send"
+            " again.",
+            field=field,
+        )
+    return text
 
 
 async def read_text_fields(stream: AsyncIterator[bytes], boundary: str) -> dict[str, Any]:

@@ -9,6 +9,8 @@
   library, on that failure path only, and say in our words what is wrong.
 * A multipart form's text fields are decoded as every form of this app decodes them (see
   `forms`), so a part in a charset that is no text is a 400 naming the field, not a 500.
+* No text of a body, JSON or form, may hold a NUL character (see `forms.checked_text`): a 400
+  naming the field, rather than a 500 from PostgreSQL, which cannot keep one.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from litestar.datastructures import FormMultiDict
 from litestar.types import Empty
 
 from photoarchive.errors import BadRequest, UnsupportedMedia
-from photoarchive.web.forms import read_text_fields
+from photoarchive.web.forms import checked_text, read_text_fields
 
 
 def describe_malformed_json(body: bytes) -> str:
@@ -58,7 +60,11 @@ class AppRequest(Request[Any, Any, Any]):
             if not boundary:
                 raise BadRequest("The form's Content-Type names no multipart boundary.")
             self._connection_state.form = await read_text_fields(self.stream(), boundary)
-        return await super().form()
+        form = await super().form()
+        for name, value in form.multi_items():
+            if isinstance(value, str):
+                checked_text(name, value, f"The form field {name!r}")
+        return form
 
     async def json(self) -> Any:
         if not is_json(self.headers.get("content-type", "")):
@@ -67,6 +73,28 @@ class AppRequest(Request[Any, Any, Any]):
             )
         body = await self.body()  # a body over the size limit or cut short stays that error
         try:
-            return await super().json()
+            document = await super().json()
         except Exception:  # whatever the decoder raised, the body is the client's error
             raise BadRequest(describe_malformed_json(body)) from None
+        if b"\\u0000" in body:  # the only way JSON writes a NUL inside its text
+            refuse_nul(document)
+        return document
+
+
+def refuse_nul(document: Any) -> None:
+    """BadRequest if any text of the JSON `document` holds a NUL character, naming the body's
+    field it is in (a key holding one is named by no field)."""
+    pending: list[tuple[str | None, Any]] = [
+        (key if isinstance(key, str) and "\x00" not in key else None, value)
+        for key, value in (document.items() if isinstance(document, dict) else [(None, document)])
+    ]
+    if isinstance(document, dict):
+        pending += [(None, key) for key in document if isinstance(key, str)]
+    while pending:
+        field, value = pending.pop()
+        if isinstance(value, str):
+            checked_text(field, value, f"`{field}`" if field else "The body")
+        elif isinstance(value, dict):
+            pending += [(field, item) for pair in value.items() for item in pair]
+        elif isinstance(value, list):
+            pending += [(field, item) for item in value]

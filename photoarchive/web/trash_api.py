@@ -44,7 +44,7 @@ class TrashPage(msgspec.Struct):
 
 
 class RestoreBody(msgspec.Struct, forbid_unknown_fields=True):
-    # 1 to 1,000 ids.
+    # 1 to 1,000 ids; one that no photo can have (0, negative, past 2**63 - 1) is 422.
     photo_ids: Annotated[list[int], msgspec.Meta(max_length=trash.RESTORE_MAX)]
 
 
