@@ -16,6 +16,7 @@ from litestar.template import TemplateConfig
 from litestar.types import Receive, Scope, Send
 
 from photoarchive import __version__
+from photoarchive.accounts import sessions
 from photoarchive.accounts.mail import Mailer
 from photoarchive.accounts.passwords import Passwords
 from photoarchive.accounts.provider import AccountsUnavailable, build_accounts
@@ -106,6 +107,9 @@ def create_app(settings: Settings) -> Litestar:
         background.add(asyncio.create_task(rechecks.run(svc), name="location re-check"))
         background.add(asyncio.create_task(digests.run(svc), name="daily digests"))
         background.add(asyncio.create_task(trash.run(svc), name="trash purge"))
+        idle, longest = settings.session_idle_seconds, settings.session_max_seconds
+        pruning = sessions.run(db, idle, longest)
+        background.add(asyncio.create_task(pruning, name="ended sessions"))
         background.add(asyncio.create_task(places.run(svc), name="places of older photos"))
 
     async def stop() -> None:

@@ -95,6 +95,39 @@ def test_lifetimes_are_configurable(tmp_path: Path) -> None:
         assert not signed_in(bob)
 
 
+def test_sessions_that_ended_by_time_are_deleted_without_their_token_coming_back(
+    tmp_path: Path,
+) -> None:
+    """A script that signs in each time it runs leaves a session each time: those that ended
+    by time are deleted when the server starts (and hourly), not only when used again."""
+    settings = make_settings(tmp_path, session_idle_days=1, session_max_days=2)
+    with live_server(settings) as server:
+        clients = {name: sign_up(server, name) for name in ("idle", "old", "fresh")}
+        now = time.time()
+        aged = {"idle": (now - 1.1 * DAY, now - 1.1 * DAY), "old": (now, now - 2.1 * DAY)}
+        with server.db() as conn:
+            for name, (seen, began) in aged.items():
+                conn.execute(
+                    "UPDATE sessions SET last_seen_at = ?, created_at = ? WHERE user_id ="
+                    " (SELECT id FROM users WHERE username = ?)",
+                    (seen, began, name),
+                )
+    with live_server(settings) as server:  # the next start, whose first job it is
+        deadline = time.monotonic() + 30
+        while True:
+            with server.db() as conn:
+                left = conn.execute(
+                    "SELECT u.username FROM sessions s JOIN users u ON u.id = s.user_id"
+                ).fetchall()
+            if len(left) < 3 or time.monotonic() > deadline:
+                break
+            time.sleep(0.05)
+        assert [row[0] for row in left] == ["fresh"]
+        fresh = server.client()
+        fresh.cookies.update(clients["fresh"].cookies)
+        assert signed_in(fresh)
+
+
 IDLE = 50.0  # seconds, under the 60 s after which a use is written down (no write here)
 
 

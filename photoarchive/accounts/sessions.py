@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import logging
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -14,7 +16,11 @@ from photoarchive.accounts.users import TIME_ZONE_AUTOMATIC, User
 from photoarchive.db import Backend, Row, Transaction
 from photoarchive.errors import NotFound
 
+log = logging.getLogger(__name__)
+
 COOKIE_NAME = "session"
+# Sessions that ended by time alone are deleted at start and then this often (see `run`).
+PRUNE_SECONDS = 3600
 # last_seen_at is refreshed at most this often, so reads stay reads.
 TOUCH_INTERVAL = 60.0
 
@@ -139,6 +145,30 @@ async def live(
     if moment - session.last_seen_at > TOUCH_INTERVAL:
         await db.execute("UPDATE sessions SET last_seen_at = ? WHERE id = ?", (moment, session.id))
     return session
+
+
+async def prune(db: Backend, idle_seconds: float, max_seconds: float) -> int:
+    """Delete every session that has ended by time (a session is otherwise deleted only when
+    its token comes back, and a script that signs in each time it runs never comes back);
+    how many. Any instance may run it at any time: it deletes only what no request can use."""
+    moment = clock.now()
+    return await db.execute(
+        "DELETE FROM sessions WHERE last_seen_at < ? OR created_at < ?",
+        (moment - idle_seconds, moment - max_seconds),
+    )
+
+
+async def run(db: Backend, idle_seconds: float, max_seconds: float) -> None:
+    """`prune` from the start of the server until it stops."""
+    while True:
+        try:
+            pruned = await prune(db, idle_seconds, max_seconds)
+        except Exception:
+            log.exception("Deleting ended sessions failed; trying again later.")
+        else:
+            if pruned:
+                log.info("ended sessions deleted: %d", pruned)
+        await asyncio.sleep(PRUNE_SECONDS)
 
 
 async def end(db: Backend, token: str) -> None:
