@@ -383,3 +383,20 @@ def test_a_signed_in_upload_still_streams_and_a_long_text_field_is_refused(
         )
         assert refused.status == 413, refused.body[:300]
         assert re.search(r"form field 'note\d*' is too long", json.loads(refused.body)["detail"])
+
+
+def test_a_chunked_json_body_over_the_bound_is_told_so_in_words_of_a_request(
+    live: dict[str, object],
+) -> None:
+    """No length announced: the framework stops reading at the route's bound, and says the
+    request (not "the upload": this is no upload) is larger than the address accepts."""
+    server: ServerProcess = live["server"]  # type: ignore[assignment]
+    token: str = live["token"]  # type: ignore[assignment]
+    headers = {
+        "Authorization": f"Bearer {token}",
+        "Content-Type": "application/json",
+        "Transfer-Encoding": "chunked",
+    }
+    answer = exchange(server, "POST", "/api/v1/albums", headers, filled(b'{"title": "', PLANNED))
+    assert answer.status == 413, answer.body[:300]
+    assert json.loads(answer.body)["detail"] == "The request is larger than this address accepts."

@@ -185,3 +185,21 @@ def test_an_unsatisfiable_range_is_an_error_in_our_shape(world: dict[str, object
         body = response.json()
         assert body["status"] == 416 and body["detail"]
         assert "immutable" not in response.headers.get("cache-control", "")
+
+
+def test_the_api_answers_in_its_own_shape_at_its_root_and_where_nothing_is(
+    world: dict[str, object],
+) -> None:
+    server: LiveServer = world["server"]  # type: ignore[assignment]
+    guest = server.client()
+    for path in ("/api", "/api/", "/api/v1/nothing"):
+        response = guest.get(path)
+        assert response.status_code == 404, path
+        assert response.headers["content-type"].startswith("application/json"), path
+        assert response.json() == {"status": 404, "detail": "There is nothing at this address."}
+    # An API refusal says what is refused, not which page (there is none).
+    sign_up(server, "bob")
+    bob = api_login(server, "bob")
+    refused = bob.get("/api/v1/admin/users")
+    assert refused.status_code == 403
+    assert refused.json()["detail"] == "Only administrators can do this."

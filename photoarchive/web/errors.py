@@ -57,7 +57,7 @@ def _describe(exc: Exception) -> tuple[int, str, str | None, dict[str, str]]:
         if exc.status_code == 403 and "CSRF" in detail:
             detail = "The form's security token is missing or stale. Reload the page and try again."
         if exc.status_code == 413:
-            detail = "The upload is larger than this archive accepts."
+            detail = "The request is larger than this address accepts."
         headers.update(exc.headers or {})
         if exc.status_code == 405:
             detail = "This address does not accept that kind of request."
@@ -136,7 +136,7 @@ def _validation_message(exc: ValidationException) -> str:
 def handle_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     status, message, field, headers = _describe(exc)
     path = request.url.path
-    if path.startswith("/api/") or path.startswith("/media/"):
+    if path.startswith(("/api/", "/media/")) or path == "/api":
         body: dict[str, Any] = {"status": status, "detail": message}
         if field:
             body["field"] = field

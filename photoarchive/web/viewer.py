@@ -122,7 +122,7 @@ async def require_admin(request: Request[Any, Any, Any]) -> User:
 
     user = await require_user(request)
     if not user.is_admin:
-        raise Forbidden("Only administrators can open this page.")
+        raise Forbidden("Only administrators can do this.")
     return user
 
 
