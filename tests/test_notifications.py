@@ -246,3 +246,27 @@ def test_the_migration_runs_again_on_a_rewound_archive(tmp_path: Path) -> None:
         assert await notifications.unread_count(svc, alice) == 1
 
     scenario(tmp_path, reopen)
+
+
+def test_marking_all_read_leaves_what_was_not_shown_unread(tmp_path: Path) -> None:
+    """Opening the list marks read what it could have shown: a comment on a photo its owner
+    has in the trash is not shown or counted, and is still news when the photo comes back."""
+
+    async def body(svc: Services, events: Events) -> None:
+        alice, bob = await person(svc, "alice"), await person(svc, "bob")
+        kept, binned = await photo_of(svc, alice), await photo_of(svc, alice)
+        await comments.add(svc, bob, binned, "before it went")
+        await comments.add(svc, bob, kept, "on the one kept")
+        await trash.move(svc, alice, binned)
+        items, _, newest = await notifications.page(svc, alice)
+        assert [n.comment_text for n in items] == ["on the one kept"]
+        assert await notifications.mark_read(svc, alice, up_to=newest) == 0
+        await trash.restore(svc, alice, [binned])
+        assert await notifications.unread_count(svc, alice) == 1
+        items, _, _ = await notifications.page(svc, alice)
+        assert [(n.comment_text, n.read) for n in items] == [
+            ("on the one kept", True),
+            ("before it went", False),
+        ]
+
+    scenario(tmp_path, body)

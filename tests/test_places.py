@@ -274,3 +274,33 @@ def test_a_place_search_finds_what_the_places_list_shows(tmp_path: Path) -> None
             assert [c.count for c in listed] == [1] and [p.id for p in found] == [photo_id]
 
     scenario(tmp_path, body, public_view=True)
+
+
+def test_every_town_the_places_list_shows_is_found_by_its_name(tmp_path: Path) -> None:
+    """The places page links each town and country to `place:` and its name: a name that
+    begins with a capital outside ASCII (Évry, Örebro, Île-de-France) is found too, as linked,
+    in lower case, and in capitals."""
+
+    async def body(svc: Services) -> None:
+        alice = await person(svc, "alice")
+        evry = await _placed(svc, alice, 48.6295, 2.4413)  # Évry, Île-de-France
+        orebro = await _placed(svc, alice, 59.2753, 15.2134)  # Örebro
+        assert await places.backfill(svc.db) == 2
+        listed = await places.countries(svc, access.Viewer(alice, True))
+        towns = {city.city for country in listed for city in country.cities}
+        assert towns == {"Évry", "Örebro"}
+        for q, expected in (
+            ('place:"Évry"', [evry]),
+            ("place:évry", [evry]),
+            ("place:Örebro", [orebro]),
+            ("place:örebro", [orebro]),
+            ("place:ÖREBRO", [orebro]),
+            ('place:"Île-de-France"', [evry]),
+            ('place:"île-de-france"', [evry]),
+            ("place:france", [evry]),
+            ("place:50%", []),
+        ):
+            found, _ = await search.page(svc, alice, q)
+            assert [p.id for p in found] == expected, q
+
+    scenario(tmp_path, body)

@@ -127,6 +127,20 @@ def test_the_map_holds_the_callers_own_photos(server: LiveServer, document: dict
     assert "openstreetmap" not in home.headers["content-security-policy"]  # the map page's only
 
 
+def test_a_turned_photo_is_pinned_with_its_new_thumbnail(server: LiveServer) -> None:
+    """Thumbnails are cached as immutable under their address: the map must name the one of
+    the photo as it is turned now (as every other list does), or a map seen before a turn
+    keeps showing the photo on its side."""
+    alice, _, _, photo_id = _people(server)
+    alice_api = api_login(server, "alice")
+    [before] = alice.get("/api/v1/map").json()["items"]
+    turned = alice_api.patch(f"/api/v1/photos/{photo_id}", json={"rotation": 90})
+    assert turned.status_code == 200, turned.text
+    [after] = alice.get("/api/v1/map").json()["items"]
+    assert after["thumbnail"] == turned.json()["urls"]["thumbnail"]
+    assert after["thumbnail"] != before["thumbnail"]
+
+
 def test_no_answer_gives_another_members_coordinates_or_unshared_place(server: LiveServer) -> None:
     alice, bob, bob_api, photo_id = _people(server)
     answers = [

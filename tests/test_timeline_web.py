@@ -5,6 +5,7 @@ timeline, and nothing of another member's private photos or location in any of i
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -239,3 +240,21 @@ def test_no_answer_tells_another_member_where_a_photo_was_taken(archive: LiveSer
     for text in answers:
         assert '"location"' not in text and '"sha256"' not in text
         assert not [d for d in digits if d in text], digits
+
+
+def test_a_tampered_cursor_is_refused_never_an_error(archive: LiveServer) -> None:
+    """A cursor is opaque but decodable: one rewritten to carry text no database can hold
+    (a lone surrogate, a NUL) is a 400 on `cursor` for every list read by its kind, not a 500."""
+    alice = browser(archive, "alice")
+    upload(api_login(archive, "alice"), CAMERAS[0], caption="beach")
+    for key in ('"\\ud800"', '"2024-07\\u0000"'):
+        raw = f"[{key},1]".encode()
+        cursor = base64.urlsafe_b64encode(raw).decode().rstrip("=")
+        for path in ("/api/v1/timeline", "/api/v1/search?q=beach", "/api/v1/favorites"):
+            joined = "&" if "?" in path else "?"
+            refused = alice.get(f"{path}{joined}cursor={cursor}")
+            assert refused.status_code == 400, (path, key, refused.text)
+            assert refused.json()["field"] == "cursor"
+        for path in ("/timeline", "/search?q=beach", "/favorites"):
+            joined = "&" if "?" in path else "?"
+            assert alice.get(f"{path}{joined}cursor={cursor}").status_code == 400, (path, key)

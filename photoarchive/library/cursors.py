@@ -26,4 +26,19 @@ def decode(cursor: str | None) -> tuple[str, int] | None:
         raise BadRequest("The cursor is not valid.", field="cursor") from None
     if not isinstance(key, str) or not isinstance(photo_id, int) or not 0 < photo_id <= MAX_ROWID:
         raise BadRequest("The cursor is not valid.", field="cursor")
+    if not _storable(key):
+        raise BadRequest("The cursor is not valid.", field="cursor")
     return key, photo_id
+
+
+def _storable(key: str) -> bool:
+    """Whether `key` is text a database can be asked about: JSON can spell a lone surrogate
+    (which has no UTF-8) and a NUL (which PostgreSQL text cannot hold); no key written here
+    has either, and either would fail the query rather than find nothing."""
+    if "\x00" in key:
+        return False
+    try:
+        key.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True

@@ -227,8 +227,8 @@ async def mark_read(
     svc: Services, user: User, ids: Sequence[int] | None = None, *, up_to: int | None = None
 ) -> int:
     """Mark the person's notifications read: those of `ids` (others' ids are passed over), or
-    with `ids` None all of them (only those up to id `up_to`, when given: the ones a page
-    showed, not one that arrived since). Returns the unread count after."""
+    with `ids` None all that they may be shown now (only those up to id `up_to`, when given:
+    the ones a page showed, not one that arrived since). Returns the unread count after."""
     if ids is not None and len(ids) > MARK_MAX:
         raise BadRequest(f"At most {MARK_MAX} ids at once.", field="ids")
     if ids is not None and not all(isinstance(i, int) and 0 < i <= MAX_ROWID for i in ids):
@@ -244,10 +244,14 @@ async def mark_read(
             (now, user.id, *ids),
         )
     else:
+        # Only those the person may be shown now (as `page` and `unread_count` decide): one
+        # about a photo hidden from them (in their trash) stays news for when it comes back.
+        seen, params = access.visible_sql(access.Viewer(user, svc.settings.public_view))
         changed = await svc.db.execute(
-            "UPDATE notifications SET read_at = ? WHERE user_id = ? AND read_at IS NULL"
-            " AND id <= ?",
-            (now, user.id, MAX_ROWID if up_to is None else up_to),
+            # A condition from access.visible_sql around constant text; every value is bound.
+            "UPDATE notifications SET read_at = ? WHERE user_id = ? AND read_at IS NULL"  # noqa: S608
+            f" AND id <= ? AND photo_id IN (SELECT p.id FROM photos p WHERE {seen})",
+            (now, user.id, MAX_ROWID if up_to is None else up_to, *params),
         )
     if changed:
         await announce(svc, user.id)  # the person's other tabs and devices

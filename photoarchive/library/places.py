@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from photoarchive import clock
 from photoarchive.accounts.users import User
 from photoarchive.db import Backend, Transaction
-from photoarchive.library import access, geocoder
+from photoarchive.library import access, geocoder, photos
 from photoarchive.library.geocoder import Place
 from photoarchive.services import Services
 
@@ -119,7 +119,9 @@ async def pins(svc: Services, owner: User) -> list[Pin]:
     visible, params = access.visible_sql(access.Viewer(owner, public_view=False))
     rows = await svc.db.fetchall(
         # A condition from access.visible_sql; every value is bound.
-        "SELECT p.id, p.gps_lat, p.gps_lon, p.tag FROM photos p"  # noqa: S608
+        "SELECT p.id, p.gps_lat, p.gps_lon, p.tag,"  # noqa: S608
+        " COALESCE((SELECT ro.rotation FROM photo_rotations ro WHERE ro.photo_id = p.id), 0)"
+        " AS rotation FROM photos p"
         f" WHERE p.owner_id = ? AND p.gps_lat IS NOT NULL AND p.gps_lon IS NOT NULL AND {visible}"
         " ORDER BY p.id DESC LIMIT ?",
         [owner.id, *params, MAP_MAX],
@@ -129,7 +131,8 @@ async def pins(svc: Services, owner: User) -> list[Pin]:
             row["id"],
             row["gps_lat"],
             row["gps_lon"],
-            f"/media/{row['id']}/thumbnail?v={row['tag']}",
+            # As Photo.url names it: the address changes with a turn (media is immutable).
+            f"/media/{row['id']}/thumbnail?v={photos.version(row['tag'], row['rotation'])}",
         )
         for row in rows
     ]

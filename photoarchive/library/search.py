@@ -38,10 +38,18 @@ _IN_ALBUM_OF_MEMBER = (
     " ON am.album_id = ap.album_id AND am.user_id = ?"
     " WHERE ap.photo_id = p.id AND +ap.album_id IN ({}))"
 )
+# A town's words, and its region's and country's, folded by the engine's LOWER, and so is the
+# pattern: SQLite's folds ASCII letters alone, and `Évry` must meet `Évry` (as /places links
+# it), which a pattern folded by Python (`évry`) would not.
+_PLACE_TEXT = (
+    "' ' || LOWER(COALESCE(pl.city, '') || ' ' || COALESCE(pl.region, '') || ' '"
+    " || COALESCE(pl.country, '') || ' ' || COALESCE(pl.country_code, ''))"
+)
+# Constant text, and a pattern for each of the three spellings of `_like_word`, bound.
 _PLACE = (
-    "p.id IN (SELECT pl.photo_id FROM photo_places pl WHERE ' ' || LOWER(COALESCE(pl.city, '')"
-    " || ' ' || COALESCE(pl.region, '') || ' ' || COALESCE(pl.country, '') || ' '"
-    " || COALESCE(pl.country_code, '')) LIKE ? ESCAPE '\\')"
+    "p.id IN (SELECT pl.photo_id FROM photo_places pl WHERE "  # noqa: S608
+    + " OR ".join([f"{_PLACE_TEXT} LIKE LOWER(?) ESCAPE '\\'"] * 3)
+    + ")"
 )
 
 
@@ -74,10 +82,12 @@ def _matches(
     return f"(p.id IN ({text}) OR {titles})", [*params, *more]
 
 
-def _like_word(value: str) -> str:
-    """A LIKE pattern for `value` at the start of a word (escaped: `%` and `_` are literal)."""
-    escaped = value.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"% {escaped}%"
+def _like_word(value: str) -> list[object]:
+    """LIKE patterns for `value` at the start of a word (escaped: `%` and `_` are literal), as
+    typed, in lower case and capitalised as names are (`örebro`, `Örebro`): where the engine
+    folds only ASCII letters, one of them has a name's other letters in the case it has."""
+    escaped = value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return [f"% {spelt}%" for spelt in (escaped, escaped.lower(), escaped.title())]
 
 
 def _filter(svc: Services, account: User | None, f: Filter) -> tuple[str, list[object]]:
@@ -103,7 +113,7 @@ def _filter(svc: Services, account: User | None, f: Filter) -> tuple[str, list[o
     if f.name == "place" and not svc.settings.strip_location:
         # Whose places the viewer may know is access.place_sql's to say, as on /places.
         allowed, params = access.place_sql(access.Viewer(account, svc.settings.public_view))
-        return f"({allowed} AND {_PLACE})", [*params, _like_word(f.value)]
+        return f"({allowed} AND {_PLACE})", [*params, *_like_word(f.value)]
     if me is None:  # the rest are about the viewer's own: a guest has none
         return _NOTHING
     if f.name == "is":  # favorite: the viewer's own marks
@@ -113,7 +123,7 @@ def _filter(svc: Services, account: User | None, f: Filter) -> tuple[str, list[o
     # place: with locations stripped: none are kept after start (places.run); those an
     # archive still holds until then are their owner's alone.
     assert f.name == "place"
-    return f"(p.owner_id = ? AND {_PLACE})", [me, _like_word(f.value)]
+    return f"(p.owner_id = ? AND {_PLACE})", [me, *_like_word(f.value)]
 
 
 def _phrases(query: Query, negated: bool) -> list[Phrase]:
