@@ -219,7 +219,8 @@ def test_a_no_referrer_page_on_a_plain_http_address_is_judged_by_its_token(
     """A form on a `no-referrer` page (a share link's password form) posts `Origin: null`, and
     Chromium sends Sec-Fetch-Site only to https or localhost addresses: from a box reached by
     plain http on the LAN, that is all the browser says. The session-bound token decides then,
-    as for a client that sends no Origin; a browser that does say whence is still believed."""
+    as for a client that sends no Origin, on a share link's pages alone; a browser that does
+    say whence is still believed."""
     server: LiveServer = world["server"]  # type: ignore[assignment]
     alice: httpx.Client = world["alice"]  # type: ignore[assignment]
     bob: httpx.Client = world["bob"]  # type: ignore[assignment]
@@ -235,9 +236,24 @@ def test_a_no_referrer_page_on_a_plain_http_address_is_judged_by_its_token(
         for response in forgeries(victim, token, photo):  # type: ignore[arg-type]
             assert response.status_code == 403, (whence, response.request.url)
     assert not before.diff(snapshot(server))
+    # Only a share link's pages are sent so: anywhere else `null` is a page of another site.
     own = as_browser(server, session, token, **lan)
-    ok = own.post(f"/photos/{photo}/like", data={"_csrf_token": token, "liked": "1"})
-    assert ok.status_code == 303, ok.text
+    refused = own.post(f"/photos/{photo}/like", data={"_csrf_token": token, "liked": "1"})
+    assert refused.status_code == 403, refused.text
+    assert not before.diff(snapshot(server))
+    made = alice.post(
+        "/api/v1/shares",
+        json={"photo_ids": [photo], "password": "a family secret"},
+        headers={"x-csrftoken": token},
+    )
+    assert made.status_code == 201, made.text
+    guest_token = anonymous_token(server)
+    holder = as_browser(server, None, guest_token, **lan)
+    unlocked = holder.post(
+        f"/s/{made.json()['token']}/unlock",
+        data={"_csrf_token": guest_token, "password": "a family secret"},
+    )
+    assert unlocked.status_code == 303, unlocked.text
 
 
 def test_the_public_url_is_this_sites_origin_behind_a_proxy(tmp_path: Path) -> None:

@@ -39,6 +39,25 @@ def with_archive(tmp_path: Path, scenario: Callable[[Database], Awaitable[None]]
     asyncio.run(run())
 
 
+def test_a_name_given_before_the_rule_stays_when_the_email_changes(tmp_path: Path) -> None:
+    """Two names that read alike under today's rule, given when the rule let them be: each
+    member may still change their email (their name is not asked again), but not take
+    another name that reads like a member's."""
+
+    async def scenario(db: Database) -> None:
+        for name, shown in (("alice", "Émile"), ("bob", "ÉMILE")):
+            await db.execute("UPDATE users SET display_name = ? WHERE username = ?", (shown, name))
+        bob = await users.by_username(db, "bob")
+        moved = await users.update_profile(
+            db, bob, email="bob@new.example.org", display_name="ÉMILE"
+        )
+        assert moved.email == "bob@new.example.org" and moved.display_name == "ÉMILE"
+        with pytest.raises(Conflict):
+            await users.update_profile(db, bob, email="bob@new.example.org", display_name="ALICE")
+
+    with_archive(tmp_path, scenario)
+
+
 @pytest.mark.parametrize(
     ("hers", "his"),
     [

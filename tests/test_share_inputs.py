@@ -179,3 +179,11 @@ def test_available_until_a_date_means_the_end_of_that_day_where_the_person_is(
     later = (moment + timedelta(days=2)).date()
     fields = {"expires_at": later.isoformat(), "time_zone": "Not/A_Zone"}
     assert made("other", fields) == end_of_day(later, "UTC")
+
+
+def test_the_calendars_last_day_west_of_utc_is_too_far_not_malformed() -> None:
+    # 9999-12-31 at the end of the day in California is past the calendar's end in UTC.
+    with pytest.raises(Invalid) as refused:
+        shares.check_expiry("9999-12-31T23:59:59-08:00")
+    assert refused.value.field == "expires_at"
+    assert "within" in refused.value.message and "years" in refused.value.message

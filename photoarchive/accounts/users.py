@@ -276,16 +276,22 @@ async def update_profile(db: Backend, user: User, *, email: str, display_name: s
     email = check_email(email)
     display_name = check_display_name(display_name)
     async with db.transaction() as tx:
+        # Names are checked against every account, as at sign-up, under the same lock.
+        await tx.lock(SIGN_UP_LOCK)
         taken = await tx.fetchone(
             "SELECT 1 FROM users WHERE email_key = ? AND id != ?", (email.lower(), user.id)
         )
         if taken is not None:
             raise Conflict("An account with that email already exists.", field="email")
-        if display_name and await names.taken(tx, display_name, other_than=user.id):
+        stored = await tx.fetchone(
+            "SELECT email_key, display_name FROM users WHERE id = ?", (user.id,)
+        )
+        assert stored is not None
+        # A name kept as it was stays (it may read as another's by rules newer than it).
+        renamed = names.name_key(display_name) != names.name_key(stored["display_name"] or "")
+        if display_name and renamed and await names.taken(tx, display_name, other_than=user.id):
             raise Conflict(f"{names.CALLED_SO} Choose another display name.", field="display_name")
-        if await tx.fetchval("SELECT email_key FROM users WHERE id = ?", (user.id,)) != (
-            email.lower()
-        ):
+        if stored["email_key"] != email.lower():
             # A reset link mailed to the old address (or handed out for it) must not let
             # whoever reads that mailbox take the account the person has just moved away.
             await tx.execute(

@@ -126,7 +126,7 @@ def _album(row: Any) -> Album:
     cover = (
         None
         if row["cover_id"] is None
-        else thumbnail_url(row["cover_id"], photos.version(row["cover_tag"], row["cover_rotation"]))
+        else photos.media_url(row["cover_id"], "thumbnail", row["cover_tag"], row["cover_rotation"])
     )
     return Album(
         id=row["id"],
@@ -141,11 +141,6 @@ def _album(row: Any) -> Album:
         role=row["role"],
         cover=cover,
     )
-
-
-def thumbnail_url(photo_id: int, version: str) -> str:
-    """The same address as `Photo.url("thumbnail")`, for a photo known by its id and version."""
-    return f"/media/{photo_id}/thumbnail?v={version}"
 
 
 async def _complete(db: Reader, albums: list[Album], actor: User) -> list[Album]:

@@ -250,7 +250,9 @@ async def mark_read(
         changed = await svc.db.execute(
             # A condition from access.visible_sql around constant text; every value is bound.
             "UPDATE notifications SET read_at = ? WHERE user_id = ? AND read_at IS NULL"  # noqa: S608
-            f" AND id <= ? AND photo_id IN (SELECT p.id FROM photos p WHERE {seen})",
+            # Asked of each notification's own photo, not worked out for every photo there is.
+            " AND id <= ? AND EXISTS (SELECT 1 FROM photos p"
+            f" WHERE p.id = notifications.photo_id AND {seen})",
             (now, user.id, MAX_ROWID if up_to is None else up_to, *params),
         )
     if changed:

@@ -114,14 +114,20 @@ class Photo:
         return images.rendition_size(self.width, self.height, images.PREVIEW_EDGE)
 
     def url(self, name: str) -> str:
-        # Media is cached as immutable, and SQLite can hand a deleted photo's id to the next
-        # upload: the photo's tag (and turn) in the URL keep browsers from showing an old picture.
-        return f"/media/{self.id}/{name}?v={version(self.tag, self.rotation)}"
+        return media_url(self.id, name, self.tag, self.rotation)
 
 
 def version(tag: str, rotation: int) -> str:
     """The `?v=` of a photo's media URLs (and their ETags), for what knows only these two."""
     return f"{tag}-r{rotation}" if rotation else tag
+
+
+def media_url(photo_id: int, name: str, tag: str, rotation: int) -> str:
+    """The address of a photo's file `name`, for what knows the photo by these alone (a list
+    that reads no whole photo). Media is cached as immutable, and SQLite can hand a deleted
+    photo's id to the next upload: the tag (and turn) in it keep browsers from showing an old
+    picture."""
+    return f"/media/{photo_id}/{name}?v={version(tag, rotation)}"
 
 
 # A Photo's columns in the order of its fields, so that a row becomes a photo positionally:

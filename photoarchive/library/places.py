@@ -131,8 +131,7 @@ async def pins(svc: Services, owner: User) -> list[Pin]:
             row["id"],
             row["gps_lat"],
             row["gps_lon"],
-            # As Photo.url names it: the address changes with a turn (media is immutable).
-            f"/media/{row['id']}/thumbnail?v={photos.version(row['tag'], row['rotation'])}",
+            photos.media_url(row["id"], "thumbnail", row["tag"], row["rotation"]),
         )
         for row in rows
     ]

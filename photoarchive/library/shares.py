@@ -148,6 +148,10 @@ def check_expiry(value: Any) -> str | None:
         return None
     if not isinstance(value, str):
         raise Invalid("expires_at must be an ISO 8601 date and time.", field="expires_at")
+    too_far = Invalid(
+        f"expires_at must be within {EXPIRY_YEARS_MAX} years; without one, the link never expires.",
+        field="expires_at",
+    )
     try:
         moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
         if moment.tzinfo is None:
@@ -155,17 +159,15 @@ def check_expiry(value: Any) -> str | None:
         moment = moment.astimezone(UTC)
         # Stored to the second: rounded up, so a future moment is never stored as a past one.
         stored = moment.replace(microsecond=0) + timedelta(seconds=bool(moment.microsecond))
-    except (ValueError, OverflowError):  # OverflowError: past the calendar's end once in UTC
+    except OverflowError:  # past the calendar's end once in UTC (9999-12-31 west of it)
+        raise too_far from None
+    except ValueError:
         raise Invalid("expires_at must be an ISO 8601 date and time.", field="expires_at") from None
     if moment.timestamp() <= clock.now():
         raise Invalid("expires_at must be in the future.", field="expires_at")
     if moment.timestamp() > clock.now() + EXPIRY_YEARS_MAX * 366 * 86400:
         # The date picker's "forever" (year 9999) is no date a page can show in every zone.
-        raise Invalid(
-            f"expires_at must be within {EXPIRY_YEARS_MAX} years; without one, the link never"
-            " expires.",
-            field="expires_at",
-        )
+        raise too_far
     return stored.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 

@@ -93,7 +93,7 @@ class CSRFGuard(CSRFMiddleware):
                 send = self._setting(send, state.csrf_token)
             await self.app(scope, receive, send)
             return
-        if not self.same_origin(headers):
+        if not self.same_origin(headers, scope["path"]):
             raise Forbidden(CROSS_SITE)
         if scope["path"].startswith("/api/") and not session:
             await self.app(scope, receive, send)
@@ -148,7 +148,7 @@ class CSRFGuard(CSRFMiddleware):
 
     # --- origins ----------------------------------------------------------------------------
 
-    def same_origin(self, headers: Headers) -> bool:
+    def same_origin(self, headers: Headers, path: str = "") -> bool:
         fetch_site = headers.get("sec-fetch-site", "").strip().lower()
         if fetch_site == "cross-site":
             return False
@@ -160,8 +160,9 @@ class CSRFGuard(CSRFMiddleware):
             # A page sent with `Referrer-Policy: no-referrer` (a share link's password form)
             # posts with `Origin: null`; the browser's own Sec-Fetch-Site still says whence,
             # but only to https or localhost addresses: from a box reached by plain http on the
-            # LAN it says nothing more, and the token decides, as for a client without Origin.
-            return fetch_site in ("same-origin", "")
+            # LAN it says nothing more, and the token decides there, as for a client without
+            # Origin. No other page is sent so: elsewhere `null` is a page of another site.
+            return fetch_site == "same-origin" or (fetch_site == "" and path.startswith("/s/"))
         if origin == self.public_origin:
             return True
         scheme, _, host = origin.partition("://")

@@ -16,7 +16,7 @@ from typing import Any
 
 from multipart import MultipartSegment, ParserError, ParserLimitReached, PushMultipartParser
 
-from photoarchive.errors import BadRequest, PayloadTooLarge
+from photoarchive.errors import BadRequest, Invalid, PayloadTooLarge
 
 # Python's names (`codecs.lookup(label).name`) of the WHATWG Encoding Standard's charsets.
 TEXT_CHARSETS = frozenset(
@@ -117,3 +117,12 @@ async def read_text_fields(stream: AsyncIterator[bytes], boundary: str) -> dict[
     except (ParserError, UnicodeEncodeError) as exc:
         raise BadRequest(f"The form is not a valid multipart form ({exc}).") from None
     return {name: values if len(values) > 1 else values[0] for name, values in fields.items()}
+
+
+def typed_twice(form: dict[str, str], name: str, again: str) -> str:
+    """A new password a form asks for twice (field `name`, then `again`): a typo there would
+    lock the person out. A client that sends it once (a script) is taken at its word."""
+    password = form.get(name, "")
+    if form.get(again, password) != password:
+        raise Invalid("The two passwords are not the same.", field=again)
+    return password

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 from litestar.types import Message, Scope
 
 from photoarchive import tiles
+from photoarchive.accounts import resets
 from photoarchive.settings import Settings
 from photoarchive.web.apidocs import docs_policy
 
@@ -34,7 +35,7 @@ SHARE_HEADERS = {"Referrer-Policy": "no-referrer", "X-Robots-Tag": "noindex, nof
 # `/signup?invite=`): their requests for the site's files and their links say only the origin,
 # so no Referer carries it into a proxy's log. Not "no-referrer": a form posted from a page
 # with it says `Origin: null`, which the CSRF check then cannot place.
-TOKEN_PAGES = ("/password-reset/", "/signup")
+TOKEN_PAGES = (f"{resets.PATH}/", "/signup")
 TOKEN_HEADERS = {"Referrer-Policy": "strict-origin"}
 # The one page that shows map tiles (web/routes/places.py).
 MAP_PAGE = "/map"

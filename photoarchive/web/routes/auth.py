@@ -24,6 +24,7 @@ from photoarchive.errors import (
 )
 from photoarchive.services import Services
 from photoarchive.web.admission import GUEST_BODY
+from photoarchive.web.forms import typed_twice
 from photoarchive.web.render import Req, form_fields, is_htmx, render, safe_next
 from photoarchive.web.routes import resets as reset_pages
 from photoarchive.web.viewer import (
@@ -303,7 +304,7 @@ async def reset(request: Req) -> Response[Any]:
     form = await form_fields(request)
     username = form.get("username", "").strip()
     try:
-        password = reset_pages.typed_twice(form)
+        password = typed_twice(form, "password", "password_again")
         await svc.accounts.reset_password(svc, username, form.get("code", ""), password)
     except AppError as exc:
         return _code_page(request, "reset.html", username, error=exc)

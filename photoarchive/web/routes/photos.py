@@ -120,7 +120,7 @@ async def photo_page(
     # Who else sees a private photo: its albums' members (and their links' holders).
     held_in = await album_photos.holding(svc, photo, user) if user and photo.private else []
     linked = 0
-    if user is not None and photo.owner_id == user.id and photo.private:
+    if user is not None and photo.can_edit and photo.private:
         linked = await shares.links_to(svc, photo.id, user)
     # Opened from an album: "Remove from album", for its owner and the photo's (only a
     # photo's owner adds it to an album, so they are the one who added it).

@@ -15,8 +15,9 @@ from litestar import Response, get, post
 from litestar.response import Redirect, Template
 
 from photoarchive.accounts import resets, sessions, throttle, users
-from photoarchive.errors import AppError, Invalid, NotAuthenticated, NotFound, TooManyRequests
+from photoarchive.errors import AppError, NotAuthenticated, NotFound, TooManyRequests
 from photoarchive.web.admission import GUEST_BODY
+from photoarchive.web.forms import typed_twice
 from photoarchive.web.render import Req, form_fields, render
 from photoarchive.web.viewer import (
     clear_session_cookie,
@@ -25,15 +26,6 @@ from photoarchive.web.viewer import (
     services,
     viewer,
 )
-
-
-def typed_twice(form: dict[str, str]) -> str:
-    """The new password of a reset form, which asks for it twice: a typo there would lock the
-    person out again. A client that sends it once (a script) is taken at its word."""
-    password = form.get("password", "")
-    if form.get("password_again", password) != password:
-        raise Invalid("The two passwords are not the same.", field="password_again")
-    return password
 
 
 def _offered(request: Req) -> None:
@@ -74,7 +66,9 @@ async def reset_with_link(request: Req, token: str) -> Response[Any]:
     svc = services(request)
     form = await form_fields(request)
     try:
-        await resets.use(svc.db, svc.passwords, token, typed_twice(form))
+        await resets.use(
+            svc.db, svc.passwords, token, typed_twice(form, "password", "password_again")
+        )
     except AppError as exc:
         return await _page(request, token, exc)
     # Whoever was signed in on this browser is signed out: it is now for the person to sign in.
