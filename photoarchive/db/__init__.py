@@ -24,7 +24,14 @@ from photoarchive.db.protocol import (
     UniqueViolation,
 )
 from photoarchive.db.search import Phrase
-from photoarchive.db.sqlite import MAX_ROWID, Database, SQLiteTransaction, migrations, placeholders
+from photoarchive.db.sqlite import (
+    MAX_ROWID,
+    Database,
+    SQLiteTransaction,
+    migrations,
+    placeholders,
+    sqlite_file_errors,
+)
 
 __all__ = [
     "MAX_ROWID",
@@ -47,4 +54,5 @@ __all__ = [
     "build_database",
     "migrations",
     "placeholders",
+    "sqlite_file_errors",
 ]

@@ -53,6 +53,28 @@ def _neutral_errors() -> Iterator[None]:
         raise IntegrityError(str(exc)) from exc
 
 
+# SQLite's primary result codes for a file or disk that failed, as the errno they amount to.
+_FILE_ERRNO = {
+    sqlite3.SQLITE_FULL: errno.ENOSPC,
+    sqlite3.SQLITE_READONLY: errno.EROFS,
+    sqlite3.SQLITE_CANTOPEN: errno.EACCES,
+}
+
+
+@contextmanager
+def sqlite_file_errors() -> Iterator[None]:
+    """For a database file an operator's command makes itself (a backup's snapshot, a restore):
+    SQLite's errors, a full disk met in a transaction included, said as the file errors they
+    are (OSError), which the command reports with the file's name and cleans up after."""
+    try:
+        yield
+    except sqlite3.Error as exc:
+        code = (getattr(exc, "sqlite_errorcode", None) or sqlite3.SQLITE_IOERR) & 0xFF
+        raise OSError(_FILE_ERRNO.get(code, errno.EIO), str(exc)) from exc
+    except InsufficientStorage as exc:
+        raise OSError(errno.ENOSPC, exc.message) from exc
+
+
 class _KeyLookups:
     """A read-only connection used on the event loop's thread (see `Backend.fetch_by_key`).
 
@@ -282,17 +304,13 @@ class Database:
     async def backup_to(self, dest: Path) -> None:
         """Consistent online copy of the database, taken while writers keep going."""
         assert self._writer is not None
-        try:
+        with sqlite_file_errors():  # the copy's own disk or folder failed
             target = await aiosqlite.connect(dest)
             try:
                 async with self._write_lock:  # never copy a transaction of ours half-way
                     await self._writer.backup(target)
             finally:
                 await target.close()
-        except sqlite3.Error as exc:
-            # The copy's own disk or folder failed: said as the file error it is.
-            full = getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL
-            raise OSError(errno.ENOSPC if full else errno.EIO, str(exc)) from exc
 
 
 class SQLiteTransaction:
