@@ -239,6 +239,7 @@ def test_backup_and_restore_refuse_folders_that_are_not_empty(
     assert not (tmp_path / "new").exists()
 
 
+@pytest.mark.usefixtures("engine")  # from PostgreSQL, its snapshot is made as a SQLite file
 def test_a_backup_that_cannot_be_written_says_why_and_leaves_no_half_backup(
     server: LiveServer, tmp_path: Path
 ) -> None:

@@ -188,7 +188,9 @@ class Database:
         self._all_readers.clear()
         self._readers = asyncio.Queue()
         if self._writer is not None:
-            await self._writer.execute("PRAGMA optimize")
+            # Only statistics: a full disk refusing them must not keep the connection open.
+            with contextlib.suppress(sqlite3.Error):
+                await self._writer.execute("PRAGMA optimize")
             await self._writer.close()
             self._writer = None
 

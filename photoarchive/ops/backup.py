@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from photoarchive import __version__, clock
-from photoarchive.db import AppDatabase, Database, PostgresDatabase
+from photoarchive.db import AppDatabase, Database, PostgresDatabase, sqlite_file_errors
 from photoarchive.ops.db_copy import copy_database
 from photoarchive.ops.progress import Progress
 from photoarchive.storage import (
@@ -155,24 +155,25 @@ async def _write_backup(
     snapshot_path = dest / DATABASE
     if isinstance(db, Database):
         await db.backup_to(snapshot_path)
-    snapshot = Database(snapshot_path, readers=1)
-    await snapshot.open()
-    try:
-        if isinstance(db, PostgresDatabase):
-            await copy_database(db, snapshot, source_name=db.shown_as, target_name="the backup")
-        rows = await snapshot.fetchall(
-            "SELECT sha256, MAX(bytes) AS bytes FROM photos GROUP BY sha256 ORDER BY MIN(id)"
-        )
-        if include_originals:
-            progress.start("copying originals", len(rows))
-            for row in rows:
-                await _back_up_original(db, snapshot, store, dest, row["sha256"], summary)
-                progress.advance()
-            progress.finish()
-        summary.counts = await _count(snapshot)
-        schema = await snapshot.schema_version()
-    finally:
-        await snapshot.close()
+    with sqlite_file_errors():  # the snapshot's own disk or folder failing
+        snapshot = Database(snapshot_path, readers=1)
+        await snapshot.open()
+        try:
+            if isinstance(db, PostgresDatabase):
+                await copy_database(db, snapshot, source_name=db.shown_as, target_name="the backup")
+            rows = await snapshot.fetchall(
+                "SELECT sha256, MAX(bytes) AS bytes FROM photos GROUP BY sha256 ORDER BY MIN(id)"
+            )
+            if include_originals:
+                progress.start("copying originals", len(rows))
+                for row in rows:
+                    await _back_up_original(db, snapshot, store, dest, row["sha256"], summary)
+                    progress.advance()
+                progress.finish()
+            summary.counts = await _count(snapshot)
+            schema = await snapshot.schema_version()
+        finally:
+            await snapshot.close()
     manifest = {
         "format": FORMAT,
         "photoarchive": __version__,
