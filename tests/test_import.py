@@ -134,6 +134,41 @@ async def trash_one(env: dict[str, str], photo_id: int) -> None:
         await trash.move(svc, await users.by_username(svc.db, "alice"), photo_id)
 
 
+def test_importing_again_puts_back_an_original_the_archive_lost(
+    tmp_path: Path, env: dict[str, str]
+) -> None:
+    """The owner's files on disk are the copy the archive lost: a second run stores again an
+    original that went missing or was cut short, as an upload of the same bytes does."""
+    library = tmp_path / "library"
+    shutil.copytree(PHOTOS / "gps", library)
+    shutil.copy(PHOTOS / "heic" / "IMG_5195.HEIC", library / "phone.HEIC")
+    first = run_import(env, library, "--user", "alice")
+    assert first.returncode == 0, first.stderr
+    stored = {
+        digest: Path(env["PHOTOARCHIVE_DATA_DIR"])
+        / "blobs"
+        / "originals"
+        / digest[:2]
+        / digest[2:4]
+        / digest
+        for (digest,) in rows(env, "SELECT sha256 FROM photos ORDER BY id")
+    }
+    kept = {digest: path.read_bytes() for digest, path in stored.items()}
+    lost, cut = list(stored)[:2]  # and the third stays as it is
+    stored[lost].unlink()
+    stored[cut].write_bytes(kept[cut][:1000])  # as by a failing disk
+
+    second = run_import(env, library, "--user", "alice")
+
+    assert second.returncode == 0, second.stderr
+    assert f"imported 0, duplicates {len(stored)} (2 originals put back)" in second.stdout
+    assert {digest: path.read_bytes() for digest, path in stored.items()} == kept
+    assert rows(env, "SELECT COUNT(*) FROM photos")[0][0] == len(stored)
+    assert leftovers(env) == []
+    third = run_import(env, library, "--user", "alice")  # nothing to put back any more
+    assert f"imported 0, duplicates {len(stored)}, refused 0" in third.stdout
+
+
 def test_import_refuses_unknown_user_and_missing_paths(tmp_path: Path, env: dict[str, str]) -> None:
     nobody = run_import(env, PHOTOS / "gps", "--user", "nobody")
     assert nobody.returncode == 2
