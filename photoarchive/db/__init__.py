@@ -11,6 +11,7 @@ of either, for tools that handle every table alike (`db copy`).
 """
 
 from photoarchive.db.engine import AppDatabase, build_database
+from photoarchive.db.file_errors import sqlite_file_errors
 from photoarchive.db.postgres import DatabaseUnavailable, PostgresDatabase, SQLiteOnly
 from photoarchive.db.protocol import (
     Backend,
@@ -30,7 +31,6 @@ from photoarchive.db.sqlite import (
     SQLiteTransaction,
     migrations,
     placeholders,
-    sqlite_file_errors,
 )
 
 __all__ = [

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import errno
 import sqlite3
 from collections.abc import AsyncIterator, Iterable, Iterator
 from contextlib import asynccontextmanager, contextmanager
@@ -13,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import aiosqlite
 
+from photoarchive.db.file_errors import FILE_CODES, file_error, result_code, sqlite_file_errors
 from photoarchive.db.locks import named_lock
 from photoarchive.db.migration_files import numbered
 from photoarchive.db.protocol import (
@@ -51,28 +51,6 @@ def _neutral_errors() -> Iterator[None]:
         if code == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY:
             raise ForeignKeyViolation(str(exc)) from exc
         raise IntegrityError(str(exc)) from exc
-
-
-# SQLite's primary result codes for a file or disk that failed, as the errno they amount to.
-_FILE_ERRNO = {
-    sqlite3.SQLITE_FULL: errno.ENOSPC,
-    sqlite3.SQLITE_READONLY: errno.EROFS,
-    sqlite3.SQLITE_CANTOPEN: errno.EACCES,
-}
-
-
-@contextmanager
-def sqlite_file_errors() -> Iterator[None]:
-    """For a database file an operator's command makes itself (a backup's snapshot, a restore):
-    SQLite's errors, a full disk met in a transaction included, said as the file errors they
-    are (OSError), which the command reports with the file's name and cleans up after."""
-    try:
-        yield
-    except sqlite3.Error as exc:
-        code = (getattr(exc, "sqlite_errorcode", None) or sqlite3.SQLITE_IOERR) & 0xFF
-        raise OSError(_FILE_ERRNO.get(code, errno.EIO), str(exc)) from exc
-    except InsufficientStorage as exc:
-        raise OSError(errno.ENOSPC, exc.message) from exc
 
 
 class _KeyLookups:
@@ -139,7 +117,7 @@ class Database:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
             await self._open()
-        except BaseException:
+        except BaseException as exc:
             # A start that fails (an upgrade that cannot run, an unreadable file) must leave no
             # connection behind: each has a thread that would keep the process from exiting.
             # Closing the writer also rolls back a half-run migration.
@@ -149,6 +127,11 @@ class Database:
             self._all_readers.clear()
             self._readers = asyncio.Queue()
             self._writer = None
+            # A file that cannot be used (a full disk, not a database): said with its name.
+            if isinstance(exc, InsufficientStorage) or (
+                isinstance(exc, sqlite3.Error) and result_code(exc) in FILE_CODES
+            ):
+                raise file_error(exc, self.path) from exc
             raise
 
     async def _open(self) -> None:
