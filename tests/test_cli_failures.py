@@ -64,3 +64,18 @@ def test_a_data_disk_too_full_to_open_the_archive_is_said_plainly(tmp_path: Path
             assert "Traceback" not in result.stderr, (args, result.stderr)
             assert "its disk is full" in result.stderr, (args, result.stderr)
         assert run_cli(data_dir, "backup", str(tmp_path / "backup")).returncode == 2
+
+
+def test_a_database_copy_onto_a_full_disk_says_so_and_leaves_no_file(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    made = _run(data_dir, ("users", "create", "alice", "--email", "alice@example.org"))
+    assert made.returncode == 0, made.stderr
+    with small_filesystem(tmp_path / "disk", "1m") as disk:
+        fill(disk, 0)
+        target = disk / "copy.sqlite3"
+
+        full = run_cli(data_dir, "db", "copy", "--to", f"sqlite://{target}")
+
+        assert full.returncode == 2, full.stdout + full.stderr
+        assert full.stderr == f"photoarchive: cannot use {target}: its disk is full\n"
+        assert sorted(p.name for p in disk.iterdir()) == ["ballast"]
