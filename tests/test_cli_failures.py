@@ -79,3 +79,17 @@ def test_a_database_copy_onto_a_full_disk_says_so_and_leaves_no_file(tmp_path: P
         assert full.returncode == 2, full.stdout + full.stderr
         assert full.stderr == f"photoarchive: cannot use {target}: its disk is full\n"
         assert sorted(p.name for p in disk.iterdir()) == ["ballast"]
+
+
+def test_an_archive_on_a_read_only_disk_is_said_plainly(tmp_path: Path) -> None:
+    with small_filesystem(tmp_path / "disk", "4m") as disk:
+        data_dir = disk / "data"
+        made = _run(data_dir, ("users", "create", "alice", "--email", "alice@example.org"))
+        assert made.returncode == 0, made.stderr
+        (data_dir / "tmp").mkdir(exist_ok=True)  # as a server leaves it: import gets to the store
+        subprocess.run(["mount", "-o", "remount,ro", str(disk)], check=True)
+        for args in COMMANDS:
+            result = _run(data_dir, args)
+            assert result.returncode == 2, (args, result.stdout + result.stderr)
+            assert "Traceback" not in result.stderr, (args, result.stderr)
+            assert "read-only" in result.stderr.lower(), (args, result.stderr)

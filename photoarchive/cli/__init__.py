@@ -25,9 +25,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except Exception as exc:
-        from photoarchive.db import DatabaseUnavailable  # not for every command: it is heavy
+        from photoarchive.db import DatabaseUnavailable  # not for every command: heavy
+        from photoarchive.storage import StorageError
 
-        if isinstance(exc, DatabaseUnavailable):  # a PostgreSQL not there, named without password
+        # A PostgreSQL not there (named without its password), a store that cannot be used.
+        if isinstance(exc, DatabaseUnavailable | StorageError):
             fail(str(exc))
         if isinstance(exc, OSError):  # the data folder or its disk: full, or mounted read-only
             fail(f"{exc.filename}: {exc.strerror}" if exc.filename else exc.strerror or str(exc))

@@ -32,6 +32,7 @@ FILE_CODES = frozenset(
         sqlite3.SQLITE_CORRUPT,
     }
 )
+_PLAINLY = {errno.ENOSPC: "its disk is full", errno.EROFS: "its disk is mounted read-only"}
 # Free space below which an I/O error of SQLite's is taken for what it nearly always is.
 _NEARLY_FULL = 1024 * 1024
 
@@ -43,14 +44,18 @@ def result_code(exc: sqlite3.Error) -> int:
 def file_error(exc: sqlite3.Error | InsufficientStorage, path: Path | None) -> OSError:
     code = sqlite3.SQLITE_FULL if isinstance(exc, InsufficientStorage) else result_code(exc)
     number = _FILE_ERRNO.get(code, errno.EIO)
-    if code == sqlite3.SQLITE_IOERR and path is not None:
+    if code in (sqlite3.SQLITE_IOERR, sqlite3.SQLITE_CANTOPEN) and path is not None:
+        # What SQLite says of these is vague ("disk I/O error", "unable to open database
+        # file"); the disk under the file often says why.
         with contextlib.suppress(OSError):
             disk = os.statvfs(path.parent)
-            if disk.f_bavail * disk.f_frsize < _NEARLY_FULL:
+            if disk.f_flag & os.ST_RDONLY:
+                number = errno.EROFS
+            elif disk.f_bavail * disk.f_frsize < _NEARLY_FULL:
                 number = errno.ENOSPC
     if path is None:
         return OSError(number, str(exc))
-    reason = "its disk is full" if number == errno.ENOSPC else str(exc)
+    reason = _PLAINLY.get(number, str(exc))
     return OSError(number, f"cannot use {path}: {reason}")
 
 
