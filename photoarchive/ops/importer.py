@@ -12,6 +12,7 @@ encoding, so threads use every core.
 from __future__ import annotations
 
 import asyncio
+import errno
 import hashlib
 import os
 import signal
@@ -42,7 +43,7 @@ from photoarchive.accounts import users
 from photoarchive.accounts.passwords import Passwords
 from photoarchive.accounts.users import User
 from photoarchive.db import build_database
-from photoarchive.errors import AppError
+from photoarchive.errors import AppError, InsufficientStorage, OverQuota
 from photoarchive.library import batches, ingest, photos
 from photoarchive.library.batches import Adding
 from photoarchive.library.ingest import IncomingFile
@@ -51,7 +52,7 @@ from photoarchive.ops import file_lists
 from photoarchive.ops.file_lists import CHUNK
 from photoarchive.services import DecodeSlots, Services
 from photoarchive.settings import Settings
-from photoarchive.storage import BlobStore, StorageError, original_key
+from photoarchive.storage import BlobStore, StorageError, StorageFull, original_key
 
 
 @dataclass
@@ -62,6 +63,7 @@ class Report:
     put_back: int = 0  # of the duplicates: their originals, lost by the archive, stored again
     refused: list[tuple[Path, str]] = field(default_factory=list)
     seconds: float = 0.0
+    disk_full: bool = False  # the run stopped there
 
     @property
     def total(self) -> int:
@@ -113,7 +115,8 @@ async def import_one(
     private: bool = False,
 ) -> tuple[str, str]:
     """("imported" | "duplicate" | "refused", reason) for one file; never raises an AppError.
-    A duplicate's reason is "in the trash" when the owner's only copy is there."""
+    A duplicate's reason is "in the trash" when the owner's only copy is there. DiskFull when
+    the archive's disk is: no fault of this file's, nor a reason to try the next one."""
     try:
         stat = await asyncio.to_thread(path.stat)
         if not S_ISREG(stat.st_mode):  # a pipe or a device would block or never end
@@ -151,10 +154,16 @@ async def import_one(
         finally:
             await asyncio.to_thread(copy.unlink, missing_ok=True)  # consumed, or left over
     except AppError as exc:
+        if isinstance(exc, InsufficientStorage) and not isinstance(exc, OverQuota):
+            raise DiskFull from None
         return "refused", exc.message
-    except OSError as exc:
+    except OSError as exc:  # reading the file, or writing its copy into the temp dir
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise DiskFull from None
         return "refused", f"could not be read ({exc.strerror or exc})"
     except StorageError as exc:
+        if isinstance(exc, StorageFull):
+            raise DiskFull from None
         return "refused", str(exc)
     return ("duplicate" if duplicate else "imported"), ""
 
@@ -257,10 +266,13 @@ async def import_files(
     started = time.perf_counter()
     with progress:
         task_id = progress.add_task("import", total=total)
-        async with asyncio.TaskGroup() as group:
-            group.create_task(feed(task_id))
-            for _ in range(jobs):
-                group.create_task(worker(task_id))
+        try:
+            async with asyncio.TaskGroup() as group:
+                group.create_task(feed(task_id))
+                for _ in range(jobs):
+                    group.create_task(worker(task_id))
+        except* DiskFull:  # the other workers were stopped as by Ctrl-C: nothing half-done
+            report.disk_full = True
     report.seconds = time.perf_counter() - started
     return report
 
@@ -345,7 +357,18 @@ async def run(
         await db.close()
         await store.close()
     print(report.summary(), file=out)
+    if report.disk_full:
+        print(DISK_FULL, file=sys.stderr)
+        return 2
     return 1 if report.refused else 0
 
 
 INTERRUPTED = "photoarchive: import interrupted; run it again to continue"
+DISK_FULL = (
+    "photoarchive: the archive's disk is full, so the import stopped. Free some space and run"
+    " the same command again: what was stored stays, and it carries on from there."
+)
+
+
+class DiskFull(Exception):
+    """The archive's disk, or its photo store, is full: no file after this one can be stored."""
