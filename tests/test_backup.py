@@ -25,6 +25,7 @@ from tests.support import (
     PASSWORD,
     LiveServer,
     api_login,
+    fill,
     sign_up,
     small_filesystem,
     upload_bytes,
@@ -238,6 +239,7 @@ def test_backup_and_restore_refuse_folders_that_are_not_empty(
     assert not (tmp_path / "new").exists()
 
 
+@pytest.mark.usefixtures("engine")  # from PostgreSQL, its snapshot is made as a SQLite file
 def test_a_backup_that_cannot_be_written_says_why_and_leaves_no_half_backup(
     server: LiveServer, tmp_path: Path
 ) -> None:
@@ -264,3 +266,57 @@ def test_a_backup_that_cannot_be_written_says_why_and_leaves_no_half_backup(
             assert "Traceback" not in full.stderr
             assert "its disk is full" in full.stderr
             assert not (disk / "backup").exists()  # nothing half-written to restore by mistake
+
+
+def test_a_restore_onto_a_full_disk_says_so_and_leaves_nothing_to_block_the_retry(
+    server: LiveServer, tmp_path: Path
+) -> None:
+    data_dir = server.settings.data_dir
+    sign_up(server, "alice")
+    client = api_login(server, "alice")
+    for _ in range(3):  # more originals than the small disks below hold
+        made = upload_bytes(client, "big.jpg", distinct_jpeg() + os.urandom(700_000))
+        assert made.status_code == 201, made.text
+    backup = tmp_path / "backup"
+    assert run_cli(data_dir, "backup", str(backup)).returncode == 0
+    originals = sum(p.stat().st_size for p in (backup / "blobs").rglob("*") if p.is_file())
+
+    # Full at once; full among the originals; full just when the database goes in.
+    for name, size, leave in (
+        ("tiny", "64k", None),
+        ("small", "1500k", None),
+        ("roomy", "8m", originals + 64_000),
+    ):
+        with small_filesystem(tmp_path / name, size) as disk:
+            ballast = fill(disk, leave) if leave is not None else None
+            full = run_cli(disk / "data", "restore", str(backup))
+            assert full.returncode == 2, full.stdout + full.stderr
+            assert "Traceback" not in full.stderr
+            assert "disk is full" in full.stderr, full.stderr
+            assert not (disk / "data").exists()  # no secret key, blob or database left
+            if ballast is not None:  # once space is freed, the same command works
+                ballast.unlink()
+                again = run_cli(disk / "data", "restore", str(backup))
+                assert again.returncode == 0, again.stdout + again.stderr
+                assert (disk / "data" / "photoarchive.sqlite3").is_file()
+
+
+def test_a_restore_never_overwrites_a_database_kept_outside_the_data_folder(
+    server: LiveServer, tmp_path: Path
+) -> None:
+    """PHOTOARCHIVE_DATABASE_URL may put the SQLite file elsewhere: an empty data folder then
+    says nothing about whether that file holds an archive."""
+    dest = tmp_path / "backup"
+    assert run_cli(server.settings.data_dir, "backup", str(dest)).returncode == 0
+    elsewhere = tmp_path / "records" / "archive.sqlite3"
+    elsewhere.parent.mkdir()
+    elsewhere.write_bytes(b"another archive's records")
+
+    refused = run_cli(
+        tmp_path / "new", "restore", str(dest), PHOTOARCHIVE_DATABASE_URL=f"sqlite://{elsewhere}"
+    )
+
+    assert refused.returncode == 2, refused.stdout + refused.stderr
+    assert f"The database {elsewhere} already exists" in refused.stderr
+    assert elsewhere.read_bytes() == b"another archive's records"
+    assert not (tmp_path / "new").exists()

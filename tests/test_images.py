@@ -367,6 +367,25 @@ def test_pixel_limit_is_checked_from_the_header(tmp_path: Path) -> None:
         ingest(small, max_pixels=10_000)
 
 
+def test_a_png_text_note_that_unpacks_huge_is_refused_in_plain_words(tmp_path: Path) -> None:
+    # A zTXt chunk of 20 KB that unpacks to 5 MB: the bomb Pillow stops, in our words.
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+        )
+
+    plain = io.BytesIO()
+    Image.new("RGB", (8, 8), RED).save(plain, "PNG")
+    data = plain.getvalue()
+    bomb = chunk(b"zTXt", b"Comment\0\0" + zlib.compress(b"A" * (5 << 20), 9))
+    at = data.index(b"IDAT") - 4
+    path = tmp_path / "note.png"
+    path.write_bytes(data[:at] + bomb + data[at:])
+    with pytest.raises(images.UndecodableImage) as refused:
+        ingest(path)
+    assert str(refused.value) == images.TEXT_TOO_LARGE
+
+
 def test_decompression_bomb_warning_is_an_error(tmp_path: Path) -> None:
     # Pillow only warns between MAX_IMAGE_PIXELS and twice that; importing the module makes the
     # warning an error. Run in a fresh interpreter: pytest resets warning filters per test.

@@ -23,9 +23,11 @@ from tests.support import (
     PASSWORD,
     PHOTOS,
     current_database_url,
+    fill,
     make_settings,
     run_sql,
     services,
+    small_filesystem,
 )
 
 pytestmark = pytest.mark.usefixtures("engine")  # on SQLite and on PostgreSQL
@@ -132,6 +134,77 @@ async def trash_one(env: dict[str, str], photo_id: int) -> None:
     )
     async with services(settings) as svc:
         await trash.move(svc, await users.by_username(svc.db, "alice"), photo_id)
+
+
+def test_importing_again_puts_back_an_original_the_archive_lost(
+    tmp_path: Path, env: dict[str, str]
+) -> None:
+    """The owner's files on disk are the copy the archive lost: a second run stores again an
+    original that went missing or was cut short, as an upload of the same bytes does."""
+    library = tmp_path / "library"
+    shutil.copytree(PHOTOS / "gps", library)
+    shutil.copy(PHOTOS / "heic" / "IMG_5195.HEIC", library / "phone.HEIC")
+    first = run_import(env, library, "--user", "alice")
+    assert first.returncode == 0, first.stderr
+    stored = {
+        digest: Path(env["PHOTOARCHIVE_DATA_DIR"])
+        / "blobs"
+        / "originals"
+        / digest[:2]
+        / digest[2:4]
+        / digest
+        for (digest,) in rows(env, "SELECT sha256 FROM photos ORDER BY id")
+    }
+    kept = {digest: path.read_bytes() for digest, path in stored.items()}
+    lost, cut = list(stored)[:2]  # and the third stays as it is
+    stored[lost].unlink()
+    stored[cut].write_bytes(kept[cut][:1000])  # as by a failing disk
+
+    second = run_import(env, library, "--user", "alice")
+
+    assert second.returncode == 0, second.stderr
+    assert f"imported 0, duplicates {len(stored)} (2 originals put back)" in second.stdout
+    assert {digest: path.read_bytes() for digest, path in stored.items()} == kept
+    assert rows(env, "SELECT COUNT(*) FROM photos")[0][0] == len(stored)
+    assert leftovers(env) == []
+    third = run_import(env, library, "--user", "alice")  # nothing to put back any more
+    assert f"imported 0, duplicates {len(stored)}, refused 0" in third.stdout
+
+
+def test_an_import_that_fills_the_disk_stops_and_says_so(
+    tmp_path: Path, env: dict[str, str]
+) -> None:
+    """A full disk is no fault of the files still to come: the run stops there, rather than
+    refusing every one of thousands, and the same command carries on once space is freed."""
+    library = tmp_path / "library"
+    library.mkdir()
+    for n in range(24):
+        Image.effect_noise((640, 480), 40 + n).convert("RGB").save(library / f"{n}.jpg", quality=95)
+    with small_filesystem(tmp_path / "disk", "32m") as disk:
+        on_disk = {**env, "PHOTOARCHIVE_DATA_DIR": str(disk / "data")}
+        if not current_database_url():  # the records are on this disk too
+            made = subprocess.run(
+                [*CLI, "users", "create", "alice", "--email", "alice@example.org"],
+                input=PASSWORD + "\n",
+                env=on_disk,
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            assert made.returncode == 0, made.stderr
+        ballast = fill(disk, 2_000_000)
+
+        full = run_import(on_disk, library, "--user", "alice", "--jobs", "2")
+
+        assert full.returncode == 2, full.stdout + full.stderr
+        assert "Traceback" not in full.stderr
+        assert "the archive's disk is full" in full.stderr
+        assert "refused 0" in full.stdout and "  refused" not in full.stdout
+        assert leftovers(on_disk) == []
+        ballast.unlink()
+        again = run_import(on_disk, library, "--user", "alice", "--jobs", "2")
+        assert again.returncode == 0, again.stdout + again.stderr
+        assert rows(on_disk, "SELECT COUNT(*) FROM photos")[0][0] == 24
 
 
 def test_import_refuses_unknown_user_and_missing_paths(tmp_path: Path, env: dict[str, str]) -> None:

@@ -3,6 +3,8 @@ in its exit status. The archive is damaged the way a disk or a crash would, on t
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
 import io
 import os
 import time
@@ -10,8 +12,10 @@ from pathlib import Path
 
 import pytest
 
+from photoarchive.library import rotations
 from photoarchive.media.images import describe
 from photoarchive.ops.progress import Progress
+from photoarchive.ops.verify import verify
 from photoarchive.storage import original_key, rendition_key
 from tests.cloud import S3Server
 from tests.processes import distinct_jpeg, run_cli
@@ -21,10 +25,14 @@ from tests.support import (
     current_database_url,
     live_server,
     make_settings,
+    services,
     sign_up,
     sqlite_only,
     upload_bytes,
 )
+from tests.test_neighbours import person
+from tests.test_photo_fixes import added, marked_jpeg
+from tests.test_write_rules import ControlledStore, Pause
 
 # The rows verify checks the files against, read from either backend: both engines.
 pytestmark = pytest.mark.usefixtures("engine")
@@ -237,3 +245,38 @@ def test_verify_and_backup_work_the_same_on_s3(
     assert restored.returncode == 0, restored.stdout + restored.stderr
     again = run_cli(tmp_path / "restored", "verify", "--checksums", **env)
     assert again.returncode == 0 and "4 photos, 3 originals, 9 stored files" in again.stdout
+
+
+def test_a_repair_remakes_no_renditions_of_a_turn_the_photo_left_meanwhile(
+    tmp_path: Path,
+) -> None:
+    """Verify regenerates a missing rendition under the lock a turn takes (library/blobs.py):
+    a photo turned between its finding and its repair is left with the turn's own files, and
+    the next verify finds nothing left over."""
+    settings = make_settings(tmp_path / "data")
+    data = marked_jpeg()
+    digest = hashlib.sha256(data).hexdigest()
+
+    async def run() -> None:
+        store = ControlledStore(settings.blob_dir, settings.tmp_dir)
+        async with services(settings, store=store) as svc:
+            alice = await person(svc, "alice")
+            photo_id = await added(svc, alice, data)
+            thumbnail = rendition_key(digest, "thumbnail")
+            await store.delete(thumbnail)  # lost: verify --repair makes it again
+            found = store.after_stat[thumbnail] = Pause()
+            repair = asyncio.create_task(
+                verify(svc.db, store, settings.tmp_dir, repair=True, grace=0)
+            )
+            await found.reached.wait()  # verify has seen it missing
+            await rotations.set_rotation(svc, alice, photo_id, 90)
+            found.go.set()
+            await repair
+
+            again = await verify(svc.db, store, settings.tmp_dir, grace=0)
+            assert again.ok, again.lines()
+            assert await store.stat(thumbnail) is None
+            assert await store.stat(rendition_key(digest, "preview")) is None
+            assert await store.stat(rendition_key(digest, "thumbnail", 90)) is not None
+
+    asyncio.run(asyncio.wait_for(run(), 60))

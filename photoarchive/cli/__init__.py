@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from photoarchive import __version__
 from photoarchive.cli import archive, database, places, server, users
+from photoarchive.cli.common import fail
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -21,4 +22,15 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    return int(args.func(args) or 0)
+    try:
+        return int(args.func(args) or 0)
+    except Exception as exc:
+        from photoarchive.db import DatabaseUnavailable  # not for every command: heavy
+        from photoarchive.storage import StorageError
+
+        # A PostgreSQL not there (named without its password), a store that cannot be used.
+        if isinstance(exc, DatabaseUnavailable | StorageError):
+            fail(str(exc))
+        if isinstance(exc, OSError):  # the data folder or its disk: full, or mounted read-only
+            fail(f"{exc.filename}: {exc.strerror}" if exc.filename else exc.strerror or str(exc))
+        raise

@@ -103,10 +103,11 @@ def cmd_backup(args: argparse.Namespace) -> int:
 def cmd_restore(args: argparse.Namespace) -> int:
     from photoarchive.database_url import is_postgres, shown
     from photoarchive.db import DatabaseUnavailable, PostgresDatabase
-    from photoarchive.ops.backup import BackupError, restore
+    from photoarchive.ops.backup import BackupError
     from photoarchive.ops.db_copy import CopyError
     from photoarchive.ops.findings import REPAIRED
     from photoarchive.ops.progress import Progress
+    from photoarchive.ops.restore import restore
     from photoarchive.storage import StorageError, build_store
 
     settings = _settings()

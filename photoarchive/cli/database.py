@@ -102,7 +102,8 @@ def cmd_copy(args: argparse.Namespace) -> int:
                 progress=Progress(),
             )
         except (CopyError, DatabaseUnavailable, OSError) as exc:
-            print(f"photoarchive: {exc}", file=sys.stderr)
+            said = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+            print(f"photoarchive: {said}", file=sys.stderr)
             return 2
         finally:
             for side in opened:

@@ -11,6 +11,7 @@ of either, for tools that handle every table alike (`db copy`).
 """
 
 from photoarchive.db.engine import AppDatabase, build_database
+from photoarchive.db.file_errors import sqlite_file_errors
 from photoarchive.db.postgres import DatabaseUnavailable, PostgresDatabase, SQLiteOnly
 from photoarchive.db.protocol import (
     Backend,
@@ -24,7 +25,13 @@ from photoarchive.db.protocol import (
     UniqueViolation,
 )
 from photoarchive.db.search import Phrase
-from photoarchive.db.sqlite import MAX_ROWID, Database, SQLiteTransaction, migrations, placeholders
+from photoarchive.db.sqlite import (
+    MAX_ROWID,
+    Database,
+    SQLiteTransaction,
+    migrations,
+    placeholders,
+)
 
 __all__ = [
     "MAX_ROWID",
@@ -47,4 +54,5 @@ __all__ = [
     "build_database",
     "migrations",
     "placeholders",
+    "sqlite_file_errors",
 ]

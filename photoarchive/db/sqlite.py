@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import errno
 import sqlite3
 from collections.abc import AsyncIterator, Iterable, Iterator
 from contextlib import asynccontextmanager, contextmanager
@@ -13,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import aiosqlite
 
+from photoarchive.db.file_errors import FILE_CODES, file_error, result_code, sqlite_file_errors
 from photoarchive.db.locks import named_lock
 from photoarchive.db.migration_files import numbered
 from photoarchive.db.protocol import (
@@ -117,7 +117,7 @@ class Database:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
             await self._open()
-        except BaseException:
+        except BaseException as exc:
             # A start that fails (an upgrade that cannot run, an unreadable file) must leave no
             # connection behind: each has a thread that would keep the process from exiting.
             # Closing the writer also rolls back a half-run migration.
@@ -127,6 +127,11 @@ class Database:
             self._all_readers.clear()
             self._readers = asyncio.Queue()
             self._writer = None
+            # A file that cannot be used (a full disk, not a database): said with its name.
+            if isinstance(exc, InsufficientStorage) or (
+                isinstance(exc, sqlite3.Error) and result_code(exc) in FILE_CODES
+            ):
+                raise file_error(exc, self.path) from exc
             raise
 
     async def _open(self) -> None:
@@ -166,7 +171,9 @@ class Database:
         self._all_readers.clear()
         self._readers = asyncio.Queue()
         if self._writer is not None:
-            await self._writer.execute("PRAGMA optimize")
+            # Only statistics: a full disk refusing them must not keep the connection open.
+            with contextlib.suppress(sqlite3.Error):
+                await self._writer.execute("PRAGMA optimize")
             await self._writer.close()
             self._writer = None
 
@@ -282,17 +289,13 @@ class Database:
     async def backup_to(self, dest: Path) -> None:
         """Consistent online copy of the database, taken while writers keep going."""
         assert self._writer is not None
-        try:
+        with sqlite_file_errors():  # the copy's own disk or folder failed
             target = await aiosqlite.connect(dest)
             try:
                 async with self._write_lock:  # never copy a transaction of ours half-way
                     await self._writer.backup(target)
             finally:
                 await target.close()
-        except sqlite3.Error as exc:
-            # The copy's own disk or folder failed: said as the file error it is.
-            full = getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL
-            raise OSError(errno.ENOSPC if full else errno.EIO, str(exc)) from exc
 
 
 class SQLiteTransaction:

@@ -97,7 +97,9 @@ async def add(
     try:
         existing = await _own_copy(svc, owner, incoming.sha256)
         if existing is not None:
-            await _put_back_original(svc, incoming)
+            # The photo is there either way; a store that fails now leaves it for verify.
+            with contextlib.suppress(StorageError):
+                await put_back_original(svc, incoming)
             return await _again(svc, owner, existing, caption, private), True
         if incoming.size == 0:
             raise Invalid("The file is empty.")
@@ -132,17 +134,17 @@ def _whole(stored: BlobInfo | None, incoming: IncomingFile) -> bool:
     return stored is not None and stored.size == incoming.size
 
 
-async def _put_back_original(svc: Services, incoming: IncomingFile) -> None:
-    """A re-upload's bytes stored again when the photo's original went missing or was cut
-    short: its owner may still have the file the archive lost (its digest is the one the
-    stored file is named by, so these are exactly the bytes)."""
+async def put_back_original(svc: Services, incoming: IncomingFile) -> bool:
+    """The incoming bytes stored again when the original of a photo of them went missing or
+    was cut short: its owner may still have the file the archive lost (its digest is the one
+    the stored file is named by, so these are exactly the bytes). True when they were; a
+    store that fails raises StorageError."""
     key = original_key(incoming.sha256)
     async with svc.db.lock(blobs.lock_name(incoming.sha256)):
         if _whole(await svc.store.stat(key), incoming):
-            return
-        # The photo is there either way; a store that fails now leaves it for verify to report.
-        with contextlib.suppress(StorageError):
-            await svc.store.put_file(key, incoming.path)
+            return False
+        await svc.store.put_file(key, incoming.path)
+        return True
 
 
 async def _store_and_insert(

@@ -40,6 +40,7 @@ __all__ = [
     "PLACEHOLDER_EDGE",
     "PREVIEW_EDGE",
     "RENDITION_CONTENT_TYPE",
+    "TEXT_TOO_LARGE",
     "THUMBNAIL_EDGE",
     "UPLOAD_FORMATS",
     "ImageError",
@@ -99,6 +100,13 @@ ANIMATION_PIXEL_FACTOR = 4
 MAX_JPEG_SCANS = 100
 
 
+TEXT_TOO_LARGE = (
+    "The image carries a text note (a comment or other details saved in the file) too large"
+    " to read safely. Save or export it again without that note (as a JPEG, for example) and"
+    " try again."
+)
+
+
 class ImageError(Exception):
     """An upload that is not an image we accept; `status` is the HTTP status to answer with."""
 
@@ -152,6 +160,10 @@ def _open(path: Path, max_pixels: int) -> Image.Image:
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise TooManyPixels(f"The image has more than {max_pixels:,} pixels.") from None
     except (OSError, SyntaxError, ValueError, EOFError, struct.error) as exc:
+        if isinstance(exc, ValueError) and "MAX_TEXT" in str(exc):
+            # Pillow's limits on a PNG's text notes (PngImagePlugin.MAX_TEXT_CHUNK and
+            # MAX_TEXT_MEMORY), named in its message: said here in words a person can act on.
+            raise UndecodableImage(TEXT_TOO_LARGE) from None
         raise UndecodableImage(f"The image could not be read: {exc}") from None
     try:
         width, height = image.size

@@ -1,7 +1,9 @@
 """Bulk import: every photo under some folders, through the same `ingest.add` as an upload.
 
 Files are hashed first, so whatever is already stored is skipped without copying (a second run
-imports nothing; an interrupted run is simply started again). New files are copied to the temp
+imports nothing; an interrupted run is simply started again), unless the archive lost the
+stored original or has it cut short: the file then puts it back, as an upload of it would.
+Which files: file_lists.py. New files are copied to the temp
 dir (`ingest.add` consumes its input, and the user's own files must never be moved) and
 ingested by `jobs` workers at once; Pillow releases the GIL while decoding, resizing and
 encoding, so threads use every core.
@@ -10,14 +12,14 @@ encoding, so threads use every core.
 from __future__ import annotations
 
 import asyncio
+import errno
 import hashlib
 import os
 import signal
 import sys
 import tempfile
-import threading
 import time
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from stat import S_ISREG
@@ -41,18 +43,16 @@ from photoarchive.accounts import users
 from photoarchive.accounts.passwords import Passwords
 from photoarchive.accounts.users import User
 from photoarchive.db import build_database
-from photoarchive.errors import AppError
+from photoarchive.errors import AppError, InsufficientStorage, OverQuota
 from photoarchive.library import batches, ingest, photos
 from photoarchive.library.batches import Adding
 from photoarchive.library.ingest import IncomingFile
 from photoarchive.media import images
+from photoarchive.ops import file_lists
+from photoarchive.ops.file_lists import CHUNK
 from photoarchive.services import DecodeSlots, Services
 from photoarchive.settings import Settings
-from photoarchive.storage import BlobStore
-
-CHUNK = 1024 * 1024
-# Folders that NAS boxes and desktops fill with their own thumbnails and caches.
-SKIPPED_DIRS = frozenset({"@eaDir", "#recycle", "__MACOSX", ".thumbnails"})
+from photoarchive.storage import BlobStore, StorageError, StorageFull, original_key
 
 
 @dataclass
@@ -60,8 +60,10 @@ class Report:
     imported: int = 0
     duplicates: int = 0
     in_trash: int = 0  # of the duplicates: a re-run does not bring back what was deleted
+    put_back: int = 0  # of the duplicates: their originals, lost by the archive, stored again
     refused: list[tuple[Path, str]] = field(default_factory=list)
     seconds: float = 0.0
+    disk_full: bool = False  # the run stopped there
 
     @property
     def total(self) -> int:
@@ -71,24 +73,12 @@ class Report:
         rate = self.total / self.seconds if self.seconds else 0.0
         lines = [
             f"imported {self.imported}, duplicates {self.duplicates}"
+            + (f" ({self.put_back} originals put back)" if self.put_back else "")
             + (f" ({self.in_trash} in the trash: restore them there)" if self.in_trash else "")
             + f", refused {len(self.refused)} in {self.seconds:.1f} s ({rate:.2f} files/s)"
         ]
         lines += [f"  refused {path}: {reason}" for path, reason in self.refused]
         return "\n".join(lines)
-
-
-def find_files(paths: Sequence[Path]) -> Iterator[Path]:
-    """Every regular file under `paths`, in a stable order; hidden files and NAS caches skipped."""
-    for root in paths:
-        if root.is_file():
-            yield root
-            continue
-        for folder, dirs, files in os.walk(root):
-            dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in SKIPPED_DIRS)
-            for name in sorted(files):
-                if not name.startswith("."):
-                    yield Path(folder) / name
 
 
 def _sha256(path: Path) -> tuple[str, int]:
@@ -125,7 +115,8 @@ async def import_one(
     private: bool = False,
 ) -> tuple[str, str]:
     """("imported" | "duplicate" | "refused", reason) for one file; never raises an AppError.
-    A duplicate's reason is "in the trash" when the owner's only copy is there."""
+    A duplicate's reason is "in the trash" when the owner's only copy is there. DiskFull when
+    the archive's disk is: no fault of this file's, nor a reason to try the next one."""
     try:
         stat = await asyncio.to_thread(path.stat)
         if not S_ISREG(stat.st_mode):  # a pipe or a device would block or never end
@@ -138,8 +129,10 @@ async def import_one(
             " THEN 2 ELSE 1 END) FROM photos p WHERE p.owner_id = ? AND p.sha256 = ?",
             (owner.id, digest),
         )
-        if known:
-            return "duplicate", "in the trash" if known == 2 else ""
+        in_trash = "in the trash" if known == 2 else ""
+        stored = await svc.store.stat(original_key(digest)) if known else None
+        if known and stored is not None and stored.size == size:
+            return "duplicate", in_trash
         fd, name = tempfile.mkstemp(dir=svc.settings.tmp_dir, prefix="import-")
         os.close(fd)
         copy = Path(name)
@@ -149,6 +142,9 @@ async def import_one(
             incoming = IncomingFile(
                 copy, path.name, digest, size, file_date=images.file_date(stat.st_mtime)
             )
+            if known:  # its original lost by the archive: this file is the copy to put back
+                await ingest.put_back_original(svc, incoming)
+                return "duplicate", ", ".join(filter(None, (in_trash, "put back")))
             caption = caption_for(path) if caption_from_filename else ""
             # No quota: an import is the server's operator bringing files on its own disks in;
             # the quota limits what people upload themselves (imports still count towards it).
@@ -158,9 +154,17 @@ async def import_one(
         finally:
             await asyncio.to_thread(copy.unlink, missing_ok=True)  # consumed, or left over
     except AppError as exc:
+        if isinstance(exc, InsufficientStorage) and not isinstance(exc, OverQuota):
+            raise DiskFull from None
         return "refused", exc.message
-    except OSError as exc:
+    except OSError as exc:  # reading the file, or writing its copy into the temp dir
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise DiskFull from None
         return "refused", f"could not be read ({exc.strerror or exc})"
+    except StorageError as exc:
+        if isinstance(exc, StorageFull):
+            raise DiskFull from None
+        return "refused", str(exc)
     return ("duplicate" if duplicate else "imported"), ""
 
 
@@ -181,16 +185,17 @@ async def import_paths(
     console: Console | None = None,
 ) -> Report:
     """Import every file under `paths` for `owner` with `jobs` files in flight at once."""
-    files = list(find_files(paths))
+    files = list(file_lists.find_files(paths))
     options = {"caption_from_filename": caption_from_filename, "private": private}
     return await import_files(
-        svc, owner, _listed(files), total=len(files), jobs=jobs, console=console, **options
+        svc,
+        owner,
+        file_lists.listed(files),
+        total=len(files),
+        jobs=jobs,
+        console=console,
+        **options,
     )
-
-
-async def _listed(files: Sequence[Path]) -> AsyncIterator[Path]:
-    for path in files:
-        yield path
 
 
 async def import_files(
@@ -248,7 +253,8 @@ async def import_files(
                 report.imported += 1
             elif outcome == "duplicate":
                 report.duplicates += 1
-                report.in_trash += reason == "in the trash"
+                report.in_trash += "in the trash" in reason
+                report.put_back += "put back" in reason
             else:
                 report.refused.append((path, reason))
                 progress.console.print(
@@ -260,51 +266,15 @@ async def import_files(
     started = time.perf_counter()
     with progress:
         task_id = progress.add_task("import", total=total)
-        async with asyncio.TaskGroup() as group:
-            group.create_task(feed(task_id))
-            for _ in range(jobs):
-                group.create_task(worker(task_id))
+        try:
+            async with asyncio.TaskGroup() as group:
+                group.create_task(feed(task_id))
+                for _ in range(jobs):
+                    group.create_task(worker(task_id))
+        except* DiskFull:  # the other workers were stopped as by Ctrl-C: nothing half-done
+            report.disk_full = True
     report.seconds = time.perf_counter() - started
     return report
-
-
-def read_list(fd: int, *, separator: bytes = b"\n") -> AsyncIterator[Path]:
-    """The files listed in the file or pipe `fd`, one per line (or per NUL with `find -print0`), as they arrive.
-
-    A listed folder stands for the files under it. A daemon thread does the blocking reads and
-    walks, so a pipe that stays open never holds up the end of the program: an interrupted
-    import exits at once, whatever its input is doing. It reads the descriptor itself, not a
-    buffered file object, whose lock it would still hold while Python shuts down.
-    """
-    loop = asyncio.get_running_loop()
-    found: asyncio.Queue[Path | None] = asyncio.Queue()
-
-    def expand(line: bytes) -> None:
-        name = os.fsdecode(line.rstrip(b"\r") if separator == b"\n" else line)
-        if name.strip():
-            path = Path(name)
-            # A missing file is passed on, for import_one to refuse with the reason.
-            for each in find_files([path]) if path.is_dir() else [path]:
-                loop.call_soon_threadsafe(found.put_nowait, each)
-
-    def pump() -> None:
-        pending = b""
-        try:
-            while chunk := os.read(fd, CHUNK):  # whatever has arrived: a pipe may be slow
-                *complete, pending = (pending + chunk).split(separator)
-                for line in complete:
-                    expand(line)
-            expand(pending)
-        finally:
-            loop.call_soon_threadsafe(found.put_nowait, None)
-
-    threading.Thread(target=pump, name="import-list", daemon=True).start()
-
-    async def paths() -> AsyncIterator[Path]:
-        while (path := await found.get()) is not None:
-            yield path
-
-    return paths()
 
 
 async def run(
@@ -360,10 +330,12 @@ async def run(
             return 2
         source: AsyncIterator[Path]
         if files_from is None:
-            files = list(find_files(paths))
-            source, total = _listed(files), len(files)
+            files = list(file_lists.find_files(paths))
+            source, total = file_lists.listed(files), len(files)
         else:
-            source = _chain(find_files(paths), read_list(files_from, separator=separator))
+            source = file_lists.chain(
+                file_lists.find_files(paths), file_lists.read_list(files_from, separator=separator)
+            )
             total = None
         report = await import_files(
             svc,
@@ -385,14 +357,18 @@ async def run(
         await db.close()
         await store.close()
     print(report.summary(), file=out)
+    if report.disk_full:
+        print(DISK_FULL, file=sys.stderr)
+        return 2
     return 1 if report.refused else 0
 
 
 INTERRUPTED = "photoarchive: import interrupted; run it again to continue"
+DISK_FULL = (
+    "photoarchive: the archive's disk is full, so the import stopped. Free some space and run"
+    " the same command again: what was stored stays, and it carries on from there."
+)
 
 
-async def _chain(first: Iterator[Path], then: AsyncIterator[Path]) -> AsyncIterator[Path]:
-    for path in first:
-        yield path
-    async for path in then:
-        yield path
+class DiskFull(Exception):
+    """The archive's disk, or its photo store, is full: no file after this one can be stored."""

@@ -243,13 +243,17 @@ class _PhotoChecker:
             self.report.add(PROBLEM, f"rendition missing: {keys} {whose}")
             return
         try:
-            await self._regenerate(digest, missing, turn)
+            regenerated = await self._regenerate(digest, missing, turn)
         except images.ImageError as exc:
             self.report.add(PROBLEM, f"rendition missing, could not regenerate ({exc}): {keys}")
         else:
-            self.report.add(REPAIRED, f"rendition regenerated from the original: {keys} {whose}")
+            if regenerated:
+                text = f"rendition regenerated from the original: {keys} {whose}"
+                self.report.add(REPAIRED, text)
 
-    async def _regenerate(self, digest: str, missing: list[str], turn: int) -> None:
+    async def _regenerate(self, digest: str, missing: list[str], turn: int) -> bool:
+        """Make the missing renditions again; False when no photo of these bytes is shown at
+        `turn` any more (turned or deleted meanwhile), so none were wanted."""
         handle = await asyncio.to_thread(_temp_file, self.tmp_dir)
         path = Path(handle.name)
         try:
@@ -259,10 +263,16 @@ class _PhotoChecker:
             made = await asyncio.to_thread(images.turned, path, self.max_pixels, turn)
         finally:
             await asyncio.to_thread(path.unlink, missing_ok=True)
-        for rendition in made.renditions:
-            if rendition.name in missing:
+        # Stored under the lock a turn and a deletion of these bytes take (see library/blobs):
+        # renditions of a turn no photo is shown at would be left over for good.
+        async with self.db.lock(blobs.lock_name(digest)):
+            if turn not in await blobs.rotations_in_use(self.db, digest):
+                return False
+            for rendition in made.renditions:
                 key = rendition_key(digest, rendition.name, turn)
-                await self.store.put_bytes(key, rendition.data)
+                if rendition.name in missing and await self.store.stat(key) is None:
+                    await self.store.put_bytes(key, rendition.data)
+        return True
 
 
 def _temp_file(tmp_dir: Path) -> IO[bytes]:

@@ -1,0 +1,77 @@
+"""The files `photoarchive import` reads: folders walked, and a list read as it arrives."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import threading
+from collections.abc import AsyncIterator, Iterator, Sequence
+from pathlib import Path
+
+CHUNK = 1024 * 1024
+# Folders that NAS boxes and desktops fill with their own thumbnails and caches.
+SKIPPED_DIRS = frozenset({"@eaDir", "#recycle", "__MACOSX", ".thumbnails"})
+
+
+def find_files(paths: Sequence[Path]) -> Iterator[Path]:
+    """Every regular file under `paths`, in a stable order; hidden files and NAS caches skipped."""
+    for root in paths:
+        if root.is_file():
+            yield root
+            continue
+        for folder, dirs, files in os.walk(root):
+            dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in SKIPPED_DIRS)
+            for name in sorted(files):
+                if not name.startswith("."):
+                    yield Path(folder) / name
+
+
+async def listed(files: Sequence[Path]) -> AsyncIterator[Path]:
+    for path in files:
+        yield path
+
+
+def read_list(fd: int, *, separator: bytes = b"\n") -> AsyncIterator[Path]:
+    """The files listed in the file or pipe `fd`, one per line (or per NUL with `find -print0`), as they arrive.
+
+    A listed folder stands for the files under it. A daemon thread does the blocking reads and
+    walks, so a pipe that stays open never holds up the end of the program: an interrupted
+    import exits at once, whatever its input is doing. It reads the descriptor itself, not a
+    buffered file object, whose lock it would still hold while Python shuts down.
+    """
+    loop = asyncio.get_running_loop()
+    found: asyncio.Queue[Path | None] = asyncio.Queue()
+
+    def expand(line: bytes) -> None:
+        name = os.fsdecode(line.rstrip(b"\r") if separator == b"\n" else line)
+        if name.strip():
+            path = Path(name)
+            # A missing file is passed on, for import_one to refuse with the reason.
+            for each in find_files([path]) if path.is_dir() else [path]:
+                loop.call_soon_threadsafe(found.put_nowait, each)
+
+    def pump() -> None:
+        pending = b""
+        try:
+            while chunk := os.read(fd, CHUNK):  # whatever has arrived: a pipe may be slow
+                *complete, pending = (pending + chunk).split(separator)
+                for line in complete:
+                    expand(line)
+            expand(pending)
+        finally:
+            loop.call_soon_threadsafe(found.put_nowait, None)
+
+    threading.Thread(target=pump, name="import-list", daemon=True).start()
+
+    async def paths() -> AsyncIterator[Path]:
+        while (path := await found.get()) is not None:
+            yield path
+
+    return paths()
+
+
+async def chain(first: Iterator[Path], then: AsyncIterator[Path]) -> AsyncIterator[Path]:
+    for path in first:
+        yield path
+    async for path in then:
+        yield path
