@@ -96,9 +96,11 @@ async def add(
     """
     try:
         existing = await _own_copy(svc, owner, incoming.sha256)
-        if existing is not None:
-            await _put_back_original(svc, incoming)
-            return await _again(svc, owner, existing, caption, private), True
+        if existing is not None and await _put_back_original(svc, existing, incoming):
+            try:
+                return await _again(svc, owner, existing, caption, private), True
+            except NotFound:
+                pass  # purged from the trash a moment ago: these bytes make a new photo
         if incoming.size == 0:
             raise Invalid("The file is empty.")
         if quota:
@@ -132,17 +134,22 @@ def _whole(stored: BlobInfo | None, incoming: IncomingFile) -> bool:
     return stored is not None and stored.size == incoming.size
 
 
-async def _put_back_original(svc: Services, incoming: IncomingFile) -> None:
+async def _put_back_original(svc: Services, photo_id: int, incoming: IncomingFile) -> bool:
     """A re-upload's bytes stored again when the photo's original went missing or was cut
     short: its owner may still have the file the archive lost (its digest is the one the
-    stored file is named by, so these are exactly the bytes)."""
+    stored file is named by, so these are exactly the bytes). False, storing nothing, when
+    the photo has gone meanwhile (purged from the trash): a file put back for no photo would
+    stay for good, as its deleter has already looked."""
     key = original_key(incoming.sha256)
     async with svc.db.lock(blobs.lock_name(incoming.sha256)):
+        if await svc.db.fetchone("SELECT 1 FROM photos WHERE id = ?", (photo_id,)) is None:
+            return False
         if _whole(await svc.store.stat(key), incoming):
-            return
+            return True
         # The photo is there either way; a store that fails now leaves it for verify to report.
         with contextlib.suppress(StorageError):
             await svc.store.put_file(key, incoming.path)
+        return True
 
 
 async def _store_and_insert(
