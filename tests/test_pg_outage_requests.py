@@ -1,7 +1,8 @@
-"""An upload in flight when PostgreSQL restarts: refused with 503 and `Retry-After` (as every
-other request in an outage is), through the API and the upload page alike; no row and no file
-of it kept, and the same file sent again once the server is back is stored whole. A cluster of
-this module's own, as it is restarted."""
+"""Requests of every kind while PostgreSQL restarts answer 503 with `Retry-After`: an upload in
+flight (through the API and the upload page alike, with no row and no file of it kept, and the
+same file sent again once the server is back stored whole), and a thumbnail asked for with a
+session cookie (answered by the media door when the database is there). A cluster of this
+module's own, as it is stopped."""
 
 from __future__ import annotations
 
@@ -114,3 +115,22 @@ def test_the_upload_page_tells_a_browser_when_to_send_again(
     _until_back(browser)
     assert server.count("photos") == 0
     assert server.blobs() == []
+
+
+def test_a_thumbnail_asked_for_while_the_server_is_down_is_a_503_with_retry_after(
+    cluster: PostgresServer, server: LiveServer
+) -> None:
+    browser = sign_up(server, "alice")
+    photo = upload(browser, KEPT).json()["items"][0]
+    thumbnail = photo["urls"]["thumbnail"]
+    assert browser.get(thumbnail).status_code == 200
+    try:
+        cluster.stop()
+        for _ in range(2):  # the first finds the connection gone, the next the outage known
+            answer = browser.get(thumbnail)
+            assert answer.status_code == 503, answer.text
+            assert int(answer.headers["Retry-After"]) > 0
+    finally:
+        cluster.start()
+    _until_back(browser)
+    assert browser.get(thumbnail).status_code == 200
