@@ -28,6 +28,7 @@ from photoarchive.db.protocol import (
     Reader,
     Transaction,
     UniqueViolation,
+    refuse_nul,
 )
 from photoarchive.errors import InsufficientStorage, Unavailable
 
@@ -73,6 +74,7 @@ def _why(exc: psycopg.Error) -> str:
 
 
 def _bound(sql: str, params: Params) -> tuple[str, Params]:
+    refuse_nul(params)  # reads too: the server refuses such text even in a comparison
     # Parameters always go along, even none: psycopg then reads `%%` as the `%` it stands for.
     return rewrite(sql, isinstance(params, dict)), params
 

@@ -11,11 +11,27 @@ from collections.abc import Iterator, Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import TYPE_CHECKING, Any, Protocol
 
+from photoarchive.errors import Invalid
+
 if TYPE_CHECKING:
     from photoarchive.db.search import Phrase
 
 # Bound parameters, `?` in the SQL text: a backend that spells them otherwise rewrites them.
 Params = Sequence[Any] | dict[str, Any]
+
+NUL_TEXT = (
+    "Text cannot hold the invisible character U+0000 (NUL), and what was sent has one:"
+    " remove it and try again."
+)
+
+
+def refuse_nul(params: Params) -> None:
+    """Invalid (422) when a text value holds U+0000. PostgreSQL's text cannot store it, so
+    both engines refuse it alike: a person gets a reason rather than a 500, and an archive's
+    text always fits either engine (`db copy`). Bytes may hold anything."""
+    for value in params.values() if isinstance(params, dict) else params:
+        if isinstance(value, str) and "\x00" in value:
+            raise Invalid(NUL_TEXT)
 
 
 class IntegrityError(Exception):

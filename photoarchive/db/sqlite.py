@@ -23,6 +23,7 @@ from photoarchive.db.protocol import (
     Reader,
     Transaction,
     UniqueViolation,
+    refuse_nul,
 )
 from photoarchive.db.search import FTS5Search
 from photoarchive.errors import InsufficientStorage
@@ -307,6 +308,7 @@ class SQLiteTransaction:
 
     async def execute(self, sql: str, params: Params = ()) -> int:
         self._db.query_count += 1
+        refuse_nul(params)  # what PostgreSQL cannot keep is not written here either
         with _neutral_errors():
             async with self._conn.execute(sql, params) as cursor:
                 return cursor.rowcount
@@ -318,6 +320,7 @@ class SQLiteTransaction:
     async def fetchall(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
         # All rows at once: an `INSERT ... RETURNING` has done its write only once read out.
         self._db.query_count += 1
+        refuse_nul(params)
         with _neutral_errors():
             async with self._conn.execute(sql, params) as cursor:
                 return list(await cursor.fetchall())

@@ -99,8 +99,11 @@ async def add(
         if existing is not None:
             # The photo is there either way; a store that fails now leaves it for verify.
             with contextlib.suppress(StorageError):
-                await put_back_original(svc, incoming)
-            return await _again(svc, owner, existing, caption, private), True
+                await put_back_original(svc, incoming, existing)
+            try:
+                return await _again(svc, owner, existing, caption, private), True
+            except NotFound:
+                pass  # purged from the trash a moment ago: these bytes make a new photo
         if incoming.size == 0:
             raise Invalid("The file is empty.")
         if quota:
@@ -134,13 +137,22 @@ def _whole(stored: BlobInfo | None, incoming: IncomingFile) -> bool:
     return stored is not None and stored.size == incoming.size
 
 
-async def put_back_original(svc: Services, incoming: IncomingFile) -> bool:
+async def put_back_original(
+    svc: Services, incoming: IncomingFile, photo_id: int | None = None
+) -> bool:
     """The incoming bytes stored again when the original of a photo of them went missing or
     was cut short: its owner may still have the file the archive lost (its digest is the one
     the stored file is named by, so these are exactly the bytes). True when they were; a
-    store that fails raises StorageError."""
+    store that fails raises StorageError. With `photo_id`, nothing is stored once that photo
+    has gone meanwhile (purged from the trash): a file put back for no photo would stay for
+    good, as its deleter has already looked."""
     key = original_key(incoming.sha256)
     async with svc.db.lock(blobs.lock_name(incoming.sha256)):
+        gone = photo_id is not None and not await svc.db.fetchone(
+            "SELECT 1 FROM photos WHERE id = ?", (photo_id,)
+        )
+        if gone:
+            return False
         if _whole(await svc.store.stat(key), incoming):
             return False
         await svc.store.put_file(key, incoming.path)

@@ -264,7 +264,7 @@ class PhotosApi(Controller):
         if not result.items:
             body.detail = result.errors[0]["detail"]
             body.status = result.status
-        return Response(body, status_code=result.status)
+        return Response(body, status_code=result.status, headers=result.headers)
 
     @get("/{photo_id:int}", responses=refusals(OBJECT_READ))
     async def get_photo(self, request: Request[Any, Any, Any], photo_id: RowId) -> PhotoOut:

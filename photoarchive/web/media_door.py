@@ -21,6 +21,7 @@ from litestar._parsers import parse_cookie_string  # what Request.cookies reads 
 from litestar.types import Message, Scope, Send
 
 from photoarchive.accounts.sessions import COOKIE_NAME
+from photoarchive.errors import AppError
 from photoarchive.library import access, media_lookup, originals
 from photoarchive.library.blobs import RENDITIONS
 from photoarchive.media.images import RENDITION_CONTENT_TYPE
@@ -70,8 +71,10 @@ class MediaDoor:
             data, headers = await self._file(
                 int(match[1]), match[2], (cookie or b"").decode("latin-1")
             )
-        except StorageError:
-            return False  # the framework's answer says what went wrong
+        except (StorageError, AppError):
+            # The framework's answer says what went wrong: an error raised here would reach
+            # the server itself, which knows only a bare 500 (not the outage's 503 and wait).
+            return False
         if data is None:
             return False
         headers.update({"Content-Type": RENDITION_CONTENT_TYPE, "Content-Length": str(len(data))})

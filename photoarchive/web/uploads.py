@@ -243,6 +243,9 @@ class UploadResult:
     # What was asked for, so that a page answering without script can offer it again.
     visibility: str = "family"
     caption: str = ""
+    # The longest wait a refusal asked for (the database restarting, a throttle): told to a
+    # client whose upload was refused whole, as any other 503 or 429 tells it.
+    retry_after: int | None = None
 
     @property
     def status(self) -> int:
@@ -252,14 +255,32 @@ class UploadResult:
             return 200
         return self.errors[0]["status"] if self.errors else 400
 
+    @property
+    def headers(self) -> dict[str, str]:
+        """`Retry-After` for an answer that refuses every file with a 503 or 429 that says
+        when to send them again; nothing otherwise."""
+        if self.items or self.retry_after is None or self.status not in (429, 503):
+            return {}
+        return {"Retry-After": str(self.retry_after)}
+
     def kept(self, filename: str, photo: Any, duplicate: bool, caption: str = "") -> None:
         self.items.append((photo, duplicate))
         detail = duplicate_detail(photo.caption, caption) if duplicate else "Uploaded."
         self.files.append(FileOutcome(filename, 200 if duplicate else 201, detail, photo))
 
-    def refused(self, filename: str, status: int, detail: str, *, passing: bool = True) -> None:
+    def refused(
+        self,
+        filename: str,
+        status: int,
+        detail: str,
+        *,
+        passing: bool = True,
+        retry_after: int | None = None,
+    ) -> None:
         self.errors.append({"filename": filename, "status": status, "detail": detail})
         self.files.append(FileOutcome(filename, status, detail, passing=passing))
+        if retry_after is not None:
+            self.retry_after = max(self.retry_after or 0, retry_after)
 
 
 async def receive_photos(request: Request[Any, Any, Any], user: User) -> UploadResult:
@@ -312,8 +333,13 @@ async def receive_photos(request: Request[Any, Any, Any], user: User) -> UploadR
                     svc, user, incoming, caption, adding, private=private
                 )
             except AppError as exc:
-                passing = not isinstance(exc, OverQuota)
-                result.refused(incoming.filename, exc.status, exc.message, passing=passing)
+                result.refused(
+                    incoming.filename,
+                    exc.status,
+                    exc.message,
+                    passing=not isinstance(exc, OverQuota),
+                    retry_after=getattr(exc, "retry_after", None),
+                )
             except Exception:
                 log.exception("upload of %r failed", incoming.filename)
                 result.refused(incoming.filename, 500, FILE_FAILED)

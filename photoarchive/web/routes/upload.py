@@ -24,7 +24,7 @@ async def upload(request: Req) -> Template:
     result = await receive_photos(request, user)
     # The next batch goes where this one was sent; a caption is offered again only when no
     # file took it (the kept ones have it already).
-    return render(
+    page = render(
         request,
         "upload.html",
         user=user,
@@ -33,6 +33,8 @@ async def upload(request: Req) -> Template:
         chosen=result.visibility,
         caption="" if result.items else result.caption,
     )
+    page.headers.update(result.headers)
+    return page
 
 
 HANDLERS = [upload_form, upload]
