@@ -141,3 +141,27 @@ def test_a_member_s_photos_leave_with_them_and_an_owner_takes_theirs_out(run: An
         assert (await photos.find(svc, ids[4], p["bob"])).id == ids[4]  # still his
 
     run(body)
+
+
+def test_an_album_read_before_a_member_left_takes_no_more_of_their_photos(run: Any) -> None:
+    """A long add (a bulk add of many photos reads the album once, then adds them one by one)
+    must not put photos in an album its person was removed from meanwhile: a private one
+    would be shown to members its owner no longer shares the album with."""
+
+    async def body(svc: Services, p: dict[str, Any], ids: list[int]) -> None:
+        album = await albums.create(svc, p["alice"], "Stale")
+        await albums.set_member(svc, p["alice"], album.id, "bob", "contributor")
+        read_before = await albums.find(svc.db, album.id, p["bob"])
+        await albums.remove_member(svc, p["alice"], album.id, "bob")
+        with pytest.raises(NotFound):
+            await album_photos.add(svc, read_before, p["bob"], [ids[4]])
+        # Made a viewer meanwhile: he may no longer add either.
+        await albums.set_member(svc, p["alice"], album.id, "bob", "contributor")
+        read_before = await albums.find(svc.db, album.id, p["bob"])
+        await albums.set_member(svc, p["alice"], album.id, "bob", "viewer")
+        with pytest.raises(Forbidden):
+            await album_photos.add(svc, read_before, p["bob"], [ids[4]])
+        assert (await albums.find(svc.db, album.id, p["alice"])).photo_count == 0
+        assert await album_photos.ids_in_order(svc, album.id, "taken_desc") == []
+
+    run(body)

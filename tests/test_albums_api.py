@@ -18,6 +18,7 @@ from tests.support import (
     LiveServer,
     api_login,
     archive_of,
+    upload_bytes,
     uploaded,
 )
 from tests.test_openapi_contract import check
@@ -265,6 +266,31 @@ def test_the_zip_holds_the_originals_as_each_member_may_have_them(
     assert theirs[GPS.name] != mine[GPS.name]  # the location blanked for a non-owner
     assert mine[CAMERAS[0].name] == CAMERAS[0].read_bytes()
     assert len(theirs[CAMERAS[0].name]) == len(mine[CAMERAS[0].name])
+
+
+def test_long_names_in_the_zip_keep_their_endings(
+    document: dict[str, Any], people: dict[str, httpx.Client]
+) -> None:
+    """Names are shortened in the zip; the ending a computer opens a file by must survive it:
+    a photo uploaded as `<175 letters>.html<more>.jpg` goes out as a .jpg, never as the .html
+    its first 180 characters would make of it, and a long title's zip is still a .zip."""
+    owner, helper = people["owner"], people["helper"]
+    title = "A summer by the sea with all the cousins " * 5  # the longest title there may be
+    album = new_album(document, owner, title[:200])
+    url = f"/api/v1/albums/{album['id']}"
+    owner.put(f"{url}/members/helper", json={"role": "contributor"})
+    sneaky = "x" * 175 + ".html" + "-page.jpg"
+    made = upload_bytes(helper, sneaky, CAMERAS[4].read_bytes())
+    assert made.status_code == 201, made.text
+    photo_id = made.json()["items"][0]["id"]
+    assert helper.post(f"{url}/photos", json={"photo_ids": [photo_id]}).json()["added"]
+    answer = owner.get(f"{url}/download")
+    assert answer.status_code == 200
+    assert answer.headers["content-disposition"].endswith(".zip")
+    assert 'filename="A summer by the sea' in answer.headers["content-disposition"]
+    with zipfile.ZipFile(io.BytesIO(answer.content)) as archive:
+        (name,) = archive.namelist()
+    assert name.endswith(".jpg") and ".html" not in name[-10:] and name.startswith("xxx")
 
 
 def test_a_private_photo_in_an_album_is_its_members_only(

@@ -29,6 +29,7 @@ IDS_MAX = 1000  # photo ids in one request to add or remove
 NOT_FOUND = "not_found"  # not there, or not one the person may see
 NOT_YOURS = "not_yours"  # only a photo's owner puts it in an album
 ALREADY_IN = "already_in_album"
+MAY_ADD = "Only the album's owner and contributors can add photos."
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,7 +180,7 @@ async def add(
     """The owner and contributors add photos of their own (family or private); (added,
     skipped with why). A photo they may not see is `not_found`, whoever owns it."""
     if not album.may_add:
-        raise Forbidden("Only the album's owner and contributors can add photos.")
+        raise Forbidden(MAY_ADD)
     wanted = check_ids(photo_ids)
     visible, allowed = access.visible_sql(access.Viewer(actor, public_view=False))
     rows = await svc.db.fetchall(
@@ -204,6 +205,17 @@ async def add(
     if added:
         now = clock.now_iso()
         async with svc.db.transaction() as tx:
+            # Asked again under the album's lock: `album` may have been read long before (a
+            # bulk add reads it once), and its person removed since, their photos with them.
+            await tx.lock(albums.lock_name(album.id))
+            role = await tx.fetchval(
+                "SELECT role FROM album_members WHERE album_id = ? AND user_id = ?",
+                (album.id, actor.id),
+            )
+            if role is None:
+                raise NotFound(albums.ALBUM_GONE)
+            if role not in ("owner", "contributor"):
+                raise Forbidden(MAY_ADD)
             for photo_id in added:
                 await tx.execute(
                     "INSERT INTO album_photos (album_id, photo_id, added_by, added_at)"

@@ -181,6 +181,12 @@ async def find(db: Reader, album_id: int, actor: User | None) -> Album:
     return (await _complete(db, [_album(row)], actor))[0]
 
 
+def lock_name(album_id: int) -> str:
+    """The named lock of an album's members and photos: who is in it is decided under it, so
+    that nobody's photos go in as they leave (see album_photos.add)."""
+    return f"album:{album_id}"
+
+
 def _owned(album: Album, what: str) -> None:
     if not album.is_owner:
         raise Forbidden(f"Only the album's owner can {what}.")
@@ -285,7 +291,9 @@ async def delete(svc: Services, actor: User, album_id: int) -> None:
     """The owner deletes the album; its photos stay where they are, their owners'."""
     album = await find(svc.db, album_id, actor)
     _owned(album, "delete it")
-    await svc.db.execute("DELETE FROM albums WHERE id = ?", (album_id,))
+    async with svc.db.transaction() as tx:
+        await tx.lock(lock_name(album_id))
+        await tx.execute("DELETE FROM albums WHERE id = ?", (album_id,))
 
 
 async def set_member(svc: Services, actor: User, album_id: int, username: str, role: Any) -> Album:
@@ -299,6 +307,7 @@ async def set_member(svc: Services, actor: User, album_id: int, username: str, r
     if person.disabled:
         raise NotFound(f"There is no user called {username!r}.")
     async with svc.db.transaction() as tx:
+        await tx.lock(lock_name(album_id))
         await tx.execute(
             "INSERT INTO album_members (album_id, user_id, role, added_at) VALUES (?, ?, ?, ?)"
             " ON CONFLICT (album_id, user_id) DO UPDATE SET role = excluded.role",
@@ -322,6 +331,7 @@ async def remove_member(svc: Services, actor: User, album_id: int, username: str
     if person.id == album.owner_id:
         raise Invalid("The owner cannot leave the album; delete it instead.", field="username")
     async with svc.db.transaction() as tx:
+        await tx.lock(lock_name(album_id))
         removed = await tx.execute(
             "DELETE FROM album_members WHERE album_id = ? AND user_id = ?", (album_id, person.id)
         )

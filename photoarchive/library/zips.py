@@ -34,6 +34,8 @@ from photoarchive.storage import original_key
 
 T = TypeVar("T")
 LEFT_OUT = "NOT INCLUDED.txt"
+_NAME_MAX = 180  # characters of a name in the zip, its ending included
+_ENDING_MAX = 10
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f/\\:*?\"<>|]+")
 
 
@@ -120,8 +122,13 @@ class Names:
 
     def give(self, raw: str) -> str:
         name = _UNSAFE.sub("_", unicodedata.normalize("NFC", raw)).strip(" .") or "photo"
-        path = PurePosixPath(name[:180])
+        path = PurePosixPath(name)
         stem, suffix = path.stem or "photo", path.suffix
+        if len(suffix) > _ENDING_MAX:  # a dot in a long name, not an ending
+            stem, suffix = name, ""
+        # Shortened before its ending, which stays: the computer opens the file by it (cut
+        # at 180, `x…x.html-page.jpg` would be an .html).
+        stem = stem[: _NAME_MAX - len(suffix)]
         candidate, number = f"{stem}{suffix}", 1
         while candidate.lower() in self._taken or candidate == LEFT_OUT:
             number += 1
