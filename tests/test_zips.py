@@ -71,6 +71,11 @@ def test_names_are_safe_and_each_used_once() -> None:
     assert all("/" not in name and "\\" not in name and "\x00" not in name for name in names)
     assert len({name.lower() for name in names}) == len(names)
     assert zips.LEFT_OUT not in zips.unique_names([zips.LEFT_OUT])
+    # No mark that turns text around: the name shows the ending it really has.
+    (turned,) = zips.unique_names(["cat\u202egpj.exe.jpg"])
+    assert turned == "cat_gpj.exe.jpg"
+    for mark in "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069":
+        assert mark not in zips.unique_names([f"a{mark}b.jpg"])[0]
 
 
 def test_originals_go_out_as_the_viewer_may_have_them(tmp_path: Path) -> None:

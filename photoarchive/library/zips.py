@@ -36,7 +36,9 @@ T = TypeVar("T")
 LEFT_OUT = "NOT INCLUDED.txt"
 _NAME_MAX = 180  # characters of a name in the zip, its ending included
 _ENDING_MAX = 10
-_UNSAFE = re.compile(r"[\x00-\x1f\x7f/\\:*?\"<>|]+")
+# Folders, control characters, what Windows refuses, and the marks that turn text around
+# (U+202E shows `photo<RLO>gpj.exe` as `photoexe.jpg`): a name shows what it ends with.
+_UNSAFE = re.compile(r"[\x00-\x1f\x7f/\\:*?\"<>|\u200e\u200f\u202a-\u202e\u2066-\u2069]+")
 
 
 @dataclass(frozen=True)
