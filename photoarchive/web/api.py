@@ -56,6 +56,7 @@ from photoarchive.web.viewer import (
     require_reader,
     require_user,
     services,
+    start_session,
 )
 
 
@@ -186,14 +187,7 @@ class AuthApi(Controller):
             client_ip(request),
             lambda: svc.accounts.sign_in(svc, data.login, data.password),
         )
-        token = await sessions.create(
-            svc.db,
-            signed.user.id,
-            "bearer",
-            user_agent=request.headers.get("user-agent", ""),
-            client_ip=client_ip(request),
-            refresh_token=signed.refresh_token,
-        )
+        token = await start_session(request, signed.user.id, "bearer", signed.refresh_token)
         return LoginOut(token=token, user=AccountOut.of(signed.user))
 
     @post("/logout", status_code=204, responses=refusals(400, 401, 403))

@@ -163,6 +163,21 @@ def _is_within(text: str, networks: tuple[Any, ...]) -> bool:
     return any(address in network for network in networks)
 
 
+async def start_session(
+    request: Request[Any, Any, Any], user_id: int, kind: str, refresh_token: str | None = None
+) -> str:
+    """A new session of `kind` ("cookie" or "bearer") for `user_id`, noted with the browser or
+    client and address asking; its token."""
+    return await sessions.create(
+        services(request).db,
+        user_id,
+        kind,
+        user_agent=request.headers.get("user-agent", ""),
+        client_ip=client_ip(request),
+        refresh_token=refresh_token,
+    )
+
+
 def session_cookie(request: Request[Any, Any, Any], token: str) -> Cookie:
     return Cookie(
         key=COOKIE_NAME,

@@ -33,6 +33,7 @@ from photoarchive.web.viewer import (
     current_session,
     services,
     session_cookie,
+    start_session,
     viewer,
 )
 
@@ -74,14 +75,7 @@ async def _start_session(
     old = request.cookies.get(sessions.COOKIE_NAME)
     if old:
         await sessions.end(svc.db, old)
-    token = await sessions.create(
-        svc.db,
-        user.id,
-        "cookie",
-        user_agent=request.headers.get("user-agent", ""),
-        client_ip=client_ip(request),
-        refresh_token=refresh_token,
-    )
+    token = await start_session(request, user.id, "cookie", refresh_token)
     response: Response[Any] = (
         ClientRedirect(target) if is_htmx(request) else Redirect(target, status_code=303)
     )

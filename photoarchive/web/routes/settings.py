@@ -22,6 +22,7 @@ from photoarchive.web.viewer import (
     current_session,
     services,
     session_cookie,
+    start_session,
 )
 
 PROVIDER_KEEPS_PASSWORDS = (
@@ -222,14 +223,7 @@ async def change_password(request: Req) -> Response[Any]:
         return page
     response = _done("password")
     if rotate:
-        token = await sessions.create(
-            svc.db,
-            session.user.id,
-            "cookie",
-            user_agent=request.headers.get("user-agent", ""),
-            client_ip=client_ip(request),
-            refresh_token=session.refresh_token,
-        )
+        token = await start_session(request, session.user.id, "cookie", session.refresh_token)
         response.set_cookie(session_cookie(request, token))
     return response
 
