@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from tests.e2e.conftest import PHONE, Server, photo_files, sign_in
 from tests.e2e.test_quality import violations
 
@@ -50,6 +52,37 @@ def _photos(server: Server) -> list[int]:
     album_id = album.json()["id"]
     api.close()
     return [album_id, *ids]
+
+
+@pytest.mark.parametrize("scripts", [True, False], ids=["scripts", "no-scripts"])
+def test_words_keep_a_margin_from_the_screen_edges_on_a_phone(
+    server: Server, new_context: Any, axe_source: str, scripts: bool
+) -> None:
+    album_id, *_ = _photos(server)
+    page = new_context(PHONE, java_script_enabled=scripts).new_page()
+    sign_in(page, server.url, "alice")
+    width = PHONE["width"]
+    for path in (
+        "/albums",
+        f"/albums/{album_id}",
+        "/favorites",
+        "/archive",
+        "/trash",
+        "/search?q=grandma",
+        "/search?q=nothing",
+        "/places",
+        "/timeline",
+        "/u/alice",
+    ):
+        page.goto(server.url + path)
+        touching = [
+            f"{what} ({left:.0f} to {right:.0f})"
+            for what, left, right in page.evaluate(EDGES)
+            if left < MARGIN or right > width - MARGIN
+        ]
+        assert touching == [], f"{path}: {touching}"
+    if scripts:
+        assert violations(page, axe_source) == []
 
 
 def test_the_timeline_months_sit_above_the_words_on_a_phone(
