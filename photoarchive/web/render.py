@@ -4,6 +4,7 @@ posted form, and where a visitor may be sent next."""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from litestar import Request
 from litestar.plugins.htmx import HTMXTemplate
@@ -67,8 +68,37 @@ def safe_next(target: str | None) -> str:
     return target
 
 
-def back_to(request: Req, fallback: str) -> Redirect:
-    return Redirect(fallback, status_code=303)
+def _posted_from(request: Req) -> str | None:
+    """The page of this site a plain form was posted from: its path and query, as the browser
+    names it in Referer (sent to this site alone: `Referrer-Policy: same-origin`)."""
+    parts = urlsplit(request.headers.get("referer", ""))
+    ours = {
+        request.headers.get("host", "").lower(),
+        urlsplit(services(request).settings.public_url).netloc.lower(),
+    }
+    if (
+        parts.scheme not in ("http", "https")
+        or not parts.netloc
+        or parts.netloc.lower() not in ours
+    ):
+        return None
+    # A photo just moved to the trash is said once, on the page its delete led to.
+    query = parts.query
+    if "trashed=" in query:
+        query = urlencode([(k, v) for k, v in parse_qsl(query) if k != "trashed"], safe=":")
+    page = parts.path + (f"?{query}" if query else "")
+    return page if safe_next(page) == page else None
+
+
+def back_to(request: Req, fallback: str, anchor: str = "") -> Redirect:
+    """After a plain form on a photo (`fallback`, its page): back where it was posted from,
+    the feed at the photo (`anchor`) or the photo's page opened from the same list."""
+    page = _posted_from(request)
+    if page is None:
+        return Redirect(fallback, status_code=303)
+    if anchor and urlsplit(page).path != urlsplit(fallback).path:
+        page += f"#{anchor}"
+    return Redirect(page, status_code=303)
 
 
 async def form_fields(request: Req) -> dict[str, str]:

@@ -92,7 +92,7 @@ async def mark_favorite(request: Req, photo_id: RowId) -> Response[Any]:
         photo = await photos.find(svc, photo_id, user)
         photo.favorite = wanted
         return render(request, "_favorite_button.html", user=user, photo=photo)
-    return back_to(request, f"/photos/{photo_id}")
+    return back_to(request, f"/photos/{photo_id}", f"photo-{photo_id}")
 
 
 @post("/photos/{photo_id:int}/archive", status_code=200)

@@ -36,7 +36,7 @@ async def add_comment(request: Req, photo_id: RowId) -> Response[Any]:
     await comments.add(services(request), user, photo_id, form.get("text", ""))
     if is_htmx(request):
         return await _comments_fragment(request, user, photo_id, form.get("view") == "full")
-    return back_to(request, f"/photos/{photo_id}")
+    return back_to(request, f"/photos/{photo_id}", f"comments-{photo_id}")
 
 
 @post("/comments/{comment_id:int}/delete", status_code=200)
@@ -46,7 +46,7 @@ async def delete_comment(request: Req, comment_id: RowId) -> Response[Any]:
     photo_id = await comments.delete(services(request), user, comment_id)
     if is_htmx(request):
         return await _comments_fragment(request, user, photo_id, form.get("view") == "full")
-    return back_to(request, f"/photos/{photo_id}")
+    return back_to(request, f"/photos/{photo_id}", f"comments-{photo_id}")
 
 
 HANDLERS = [comments_fragment, add_comment, delete_comment]

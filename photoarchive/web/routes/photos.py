@@ -166,7 +166,7 @@ async def like(request: Req, photo_id: RowId) -> Response[Any]:
     photo = await likes.set_like(services(request), user, photo_id, form.get("liked") == "1")
     if is_htmx(request):
         return render(request, "_like_button.html", user=user, photo=photo)
-    return back_to(request, f"/photos/{photo_id}")
+    return back_to(request, f"/photos/{photo_id}", f"photo-{photo_id}")
 
 
 @post("/photos/{photo_id:int}/caption", status_code=200)
@@ -176,7 +176,7 @@ async def edit_caption(request: Req, photo_id: RowId) -> Response[Any]:
     photo = await photos.set_caption(services(request), user, photo_id, form.get("caption", ""))
     if is_htmx(request):
         return render(request, "_caption.html", user=user, photo=photo)
-    return back_to(request, f"/photos/{photo_id}")
+    return back_to(request, f"/photos/{photo_id}", f"photo-{photo_id}")
 
 
 @post("/photos/{photo_id:int}/visibility", status_code=200)
