@@ -52,7 +52,40 @@ async def try_password(svc: Services, link: Link, password: Any, client_ip: str)
     await throttle.guarding_link(svc, link.share.id, client_ip, check)
 
 
-async def count_view(svc: Services, link: Link) -> None:
+# What the fetchers of chat apps and social sites put in their User-Agent when they read a
+# pasted link for its preview (lower case; a marker anywhere in the header names one). iMessage
+# sends facebookexternalhit and Twitterbot, Signal WhatsApp's.
+PREVIEW_FETCHERS = (
+    "slackbot",
+    "slack-imgproxy",
+    "whatsapp",
+    "telegrambot",
+    "discordbot",
+    "facebookexternalhit",
+    "facebot",
+    "twitterbot",
+    "linkedinbot",
+    "skypeuripreview",
+    "mastodon/",
+    "pinterestbot",
+    "redditbot",
+    "viber",
+    "embedly",
+    "iframely",
+)
+
+
+def is_preview_fetcher(user_agent: str | None) -> bool:
+    """Whether a request comes from a chat app making a link's preview, not from a person."""
+    agent = (user_agent or "").lower()
+    return any(marker in agent for marker in PREVIEW_FETCHERS)
+
+
+async def count_view(svc: Services, link: Link, *, cursor: str | None, user_agent: str) -> None:
+    """A visit is one view: the link's first page, opened by a person. Its further pages
+    (`cursor`), its media, and a chat app fetching its preview are not views."""
+    if cursor or is_preview_fetcher(user_agent):
+        return
     await svc.db.execute(
         "UPDATE shares SET view_count = view_count + 1 WHERE id = ?", (link.share.id,)
     )

@@ -235,7 +235,9 @@ class SharedApi(Controller):
         link = await holder_link(request, share_token, x_share_password)
         svc = services(request)
         items, next_cursor = await share_holders.page(svc, link, cursor=cursor, limit=limit)
-        await share_holders.count_view(svc, link)
+        await share_holders.count_view(
+            svc, link, cursor=cursor, user_agent=request.headers.get("user-agent", "")
+        )
         share = link.share
         info = SharedInfo(
             kind=share.kind,  # type: ignore[arg-type]

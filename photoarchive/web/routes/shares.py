@@ -65,7 +65,9 @@ async def shared_page(request: Req, share_token: str, cursor: str | None = None)
     if not _unlocked(request, link):
         return _password_form(request, link)
     items, next_cursor = await share_holders.page(svc, link, cursor=cursor, limit=shares.PAGE_MAX)
-    await share_holders.count_view(svc, link)
+    await share_holders.count_view(
+        svc, link, cursor=cursor, user_agent=request.headers.get("user-agent", "")
+    )
     share = link.share
     base = str(request.base_url).rstrip("/")
     return render(
