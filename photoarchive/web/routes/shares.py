@@ -69,7 +69,9 @@ async def shared_page(request: Req, share_token: str, cursor: str | None = None)
         svc, link, cursor=cursor, user_agent=request.headers.get("user-agent", "")
     )
     share = link.share
-    base = str(request.base_url).rstrip("/")
+    # Absolute URLs from the configured address only: the Host header is the sender's to
+    # choose, and a chat would show whatever address it named as the link's.
+    base = svc.settings.public_url.rstrip("/")
     return render(
         request,
         "share.html",
