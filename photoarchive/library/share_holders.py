@@ -1,17 +1,18 @@
 """What a share link's holder gets, once library/shares.py has opened the link: its photos
-page by page (decided by library/access.py on the link's grant), the password check behind
-the sign-in throttle, the unlock cookie's value, and the count of views. No HTTP here."""
+page by page (decided by library/access.py on the link's grant), its zip, the password check
+behind the sign-in throttle, the unlock cookie's value, and the count of views. No HTTP here."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import AsyncIterator
 from typing import Any
 
 from photoarchive.accounts import throttle
 from photoarchive.db import placeholders
-from photoarchive.errors import BadRequest, NotAuthenticated, NotFound
-from photoarchive.library import access, photos
+from photoarchive.errors import BadRequest, Gone, NotAuthenticated, NotFound
+from photoarchive.library import access, photos, shares, zips
 from photoarchive.library.photos import Photo
 from photoarchive.library.shares import (
     NOT_SHARED,
@@ -119,6 +120,28 @@ async def photo(svc: Services, link: Link, photo_id: int) -> Photo:
     if not found:
         raise NotFound(NOT_SHARED)
     return found[0]
+
+
+def zip_of(svc: Services, link: Link) -> AsyncIterator[bytes]:
+    """The zip of the link's originals (the caller has checked it allows downloads), read as it
+    is sent. The link is read again before each photo: turned off or expired since, the zip
+    ends there; a photo that has left it is not sent."""
+    return zips.stream(zips.originals_of(svc, _while_open(svc, link), None))
+
+
+async def _while_open(svc: Services, link: Link) -> AsyncIterator[Photo]:
+    cursor: str | None = None
+    while True:
+        items, cursor = await page(svc, link, cursor=cursor, limit=PAGE_MAX)
+        for item in items:
+            try:
+                now = await shares.reopen(svc, link)
+            except (NotFound, Gone):
+                raise zips.Withdrawn from None
+            if item.id in now.photo_ids:
+                yield item
+        if cursor is None:
+            return
 
 
 async def _read(svc: Services, link: Link, ids: list[int]) -> list[Photo]:

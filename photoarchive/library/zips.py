@@ -41,6 +41,11 @@ _ENDING_MAX = 10
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f/\\:*?\"<>|\u200e\u200f\u202a-\u202e\u2066-\u2069]+")
 
 
+class Withdrawn(Exception):
+    """Raised by a zip's members between two files: what it was made of is no longer to be
+    had (a share link turned off). The zip ends there, with no directory."""
+
+
 @dataclass(frozen=True)
 class Member:
     """One file of the zip: its name, its time, its size as stored, and its bytes (opened only
@@ -81,21 +86,25 @@ class _Sink:
 
 
 async def stream(members: Iterable[Member] | AsyncIterable[Member]) -> AsyncIterator[bytes]:
-    """The zip of `members`, chunk by chunk."""
+    """The zip of `members`, chunk by chunk; cut short when they are `Withdrawn`: it then
+    ends without its directory, which no unzip takes for a whole zip."""
     sink = _Sink()
     with zipfile.ZipFile(sink, mode="w", compression=zipfile.ZIP_STORED, allowZip64=True) as zf:
-        async for member in _each(members):
-            info = zipfile.ZipInfo(member.name, _zip_time(member.modified))
-            info.compress_type = zipfile.ZIP_STORED
-            info.file_size = member.size  # lets zipfile choose ZIP64 for a file over 4 GiB
-            info.external_attr = 0o644 << 16
-            with zf.open(info, mode="w") as entry:
-                async for chunk in member.chunks():
-                    entry.write(chunk)
-                    if data := sink.take():
-                        yield data
-            if data := sink.take():
-                yield data
+        try:
+            async for member in _each(members):
+                info = zipfile.ZipInfo(member.name, _zip_time(member.modified))
+                info.compress_type = zipfile.ZIP_STORED
+                info.file_size = member.size  # lets zipfile choose ZIP64 for a file over 4 GiB
+                info.external_attr = 0o644 << 16
+                with zf.open(info, mode="w") as entry:
+                    async for chunk in member.chunks():
+                        entry.write(chunk)
+                        if data := sink.take():
+                            yield data
+                if data := sink.take():
+                    yield data
+        except Withdrawn:
+            return  # what closing writes (the directory) is never taken from the sink
     if data := sink.take():  # the central directory
         yield data
 

@@ -20,8 +20,7 @@ from photoarchive.accounts import users
 from photoarchive.accounts.users import User
 from photoarchive.db import MAX_ROWID
 from photoarchive.errors import Forbidden, Invalid, NotAuthenticated, NotFound, TooManyRequests
-from photoarchive.library import share_holders, shares, zips
-from photoarchive.library.photos import Photo
+from photoarchive.library import share_holders, shares
 from photoarchive.library.shares import Link
 from photoarchive.web import dates
 from photoarchive.web.admission import GUEST_BODY
@@ -138,17 +137,9 @@ async def shared_download(request: Req, share_token: str) -> Stream:
     link = await _open(request, share_token)
     if not link.share.allow_download:
         raise Forbidden("This link does not allow downloading the originals.")
-    everything: list[Photo] = []
-    cursor: str | None = None
-    while True:
-        items, cursor = await share_holders.page(svc, link, cursor=cursor, limit=shares.PAGE_MAX)
-        everything += items
-        if cursor is None:
-            break
-    members = zips.originals_of(svc, everything, None)
     name = (link.share.title or "photos")[:100] + ".zip"
     return Stream(
-        zips.stream(members),
+        share_holders.zip_of(svc, link),
         media_type="application/zip",
         headers={
             "Content-Disposition": attachment_header(name),
