@@ -78,6 +78,10 @@ def test_a_visit_is_one_view_whatever_it_then_opens(archive: LiveServer) -> None
     token, share_id = made.json()["token"], made.json()["id"]
     guest = archive.client(headers={"user-agent": FIREFOX})
 
+    # A HEAD (a link checker's, a mail scanner's) shows nobody anything.
+    assert guest.head(f"/s/{token}").status_code == 200
+    assert guest.head(f"/api/v1/s/{token}").status_code == 200
+    assert views(owner, share_id) == 0
     assert guest.get(f"/s/{token}").status_code == 200
     assert views(owner, share_id) == 1
     # Its further pages ("More photos") and its media belong to the same visit.

@@ -82,10 +82,13 @@ def is_preview_fetcher(user_agent: str | None) -> bool:
     return any(marker in agent for marker in PREVIEW_FETCHERS)
 
 
-async def count_view(svc: Services, link: Link, *, cursor: str | None, user_agent: str) -> None:
+async def count_view(
+    svc: Services, link: Link, *, cursor: str | None, user_agent: str, head: bool
+) -> None:
     """A visit is one view: the link's first page, opened by a person. Its further pages
-    (`cursor`), its media, and a chat app fetching its preview are not views."""
-    if cursor or is_preview_fetcher(user_agent):
+    (`cursor`), its media, a chat app fetching its preview, and a HEAD (a link checker's:
+    it shows nobody anything) are not views."""
+    if cursor or head or is_preview_fetcher(user_agent):
         return
     await svc.db.execute(
         "UPDATE shares SET view_count = view_count + 1 WHERE id = ?", (link.share.id,)

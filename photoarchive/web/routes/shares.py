@@ -25,6 +25,7 @@ from photoarchive.library.shares import Link
 from photoarchive.web import dates
 from photoarchive.web.admission import GUEST_BODY
 from photoarchive.web.media import attachment_header, send_file
+from photoarchive.web.methods import is_head
 from photoarchive.web.params import RowId
 from photoarchive.web.render import Req, form_fields, render
 from photoarchive.web.viewer import client_ip, require_user, services
@@ -65,7 +66,11 @@ async def shared_page(request: Req, share_token: str, cursor: str | None = None)
         return _password_form(request, link)
     items, next_cursor = await share_holders.page(svc, link, cursor=cursor, limit=shares.PAGE_MAX)
     await share_holders.count_view(
-        svc, link, cursor=cursor, user_agent=request.headers.get("user-agent", "")
+        svc,
+        link,
+        cursor=cursor,
+        user_agent=request.headers.get("user-agent", ""),
+        head=is_head(request.scope),
     )
     share = link.share
     # Absolute URLs from the configured address only: the Host header is the sender's to
