@@ -129,7 +129,8 @@ def zip_of(svc: Services, link: Link) -> AsyncIterator[bytes]:
     """The zip of the link's originals (the caller has checked it allows downloads), read as it
     is sent. The link is read again before each photo: turned off or expired since, the zip
     ends there; a photo that has left it is not sent."""
-    return zips.stream(zips.originals_of(svc, _while_open(svc, link), None))
+    members = zips.originals_of(svc, _while_open(svc, link), None, camera=link.share.show_metadata)
+    return zips.stream(members)
 
 
 async def _while_open(svc: Services, link: Link) -> AsyncIterator[Photo]:
@@ -164,5 +165,17 @@ async def _read(svc: Services, link: Link, ids: list[int]) -> list[Photo]:
         if allowed.view:  # the one decision, on the link's grant
             if not allowed.place:  # read as a guest's; a link's holder is told no place
                 seen.place = None
+            if not link.share.show_metadata:
+                _without_camera(seen)
             by_id[seen.id] = seen
     return [by_id[i] for i in ids if i in by_id]
+
+
+def _without_camera(photo: Photo) -> None:
+    """A link that does not show the camera's details (its "Show camera details"): nothing of
+    the camera, nor when it took the picture (the camera's clock, shown with the camera), in
+    anything made of the photo: its JSON, its page, its zip entry's time."""
+    photo.taken_at = None
+    photo.camera_make = photo.camera_model = photo.lens = photo.exposure_time = None
+    photo.focal_length = photo.aperture = None
+    photo.iso = None

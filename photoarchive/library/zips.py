@@ -168,9 +168,12 @@ async def originals_of(
     svc: Services,
     photos: Iterable[Photo | None] | AsyncIterable[Photo | None],
     viewer: User | None,
+    *,
+    camera: bool = True,
 ) -> AsyncIterator[Member]:
     """The members for `photos` (each already allowed to `viewer` by the caller), originals
-    as the viewer may have them, made one at a time as the zip asks; a note at the end lists
+    as the viewer may have them (without their camera's details unless `camera`: see
+    originals.holder_patches), made one at a time as the zip asks; a note at the end lists
     those that could not go out. A None in `photos` stands for a photo the viewer may not
     have at all: it is only counted, never named (its name would tell it is there)."""
     names = Names()
@@ -182,7 +185,7 @@ async def originals_of(
             continue
         name = names.give(originals.download_name(photo))
         try:
-            patches = await originals.location_patches(svc, photo, viewer)
+            patches = await originals.holder_patches(svc, photo, viewer, camera=camera)
         except Forbidden as exc:
             missing.append(f"{name}: {exc.message}")
             continue

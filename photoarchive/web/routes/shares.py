@@ -130,9 +130,17 @@ async def shared_media(request: Req, share_token: str, photo_id: RowId, name: st
     photo = await share_holders.photo(services(request), link, photo_id)
     if name == "original" and not link.share.allow_download:
         raise Forbidden("This link does not allow downloading the originals.")
-    # Read for nobody: the original's location is blanked, as for any non-owner.
+    # Read for nobody: the original's location is blanked, as for any non-owner, and its
+    # camera's details unless the link shows them.
     return await send_file(
-        request, photo, name, None, cache_control=LINK_MEDIA, redirect=False, digest_etag=False
+        request,
+        photo,
+        name,
+        None,
+        cache_control=LINK_MEDIA,
+        redirect=False,
+        digest_etag=False,
+        camera=link.share.show_metadata,
     )
 
 
