@@ -1,17 +1,18 @@
 """What a share link's holder gets, once library/shares.py has opened the link: its photos
-page by page (decided by library/access.py on the link's grant), the password check behind
-the sign-in throttle, the unlock cookie's value, and the count of views. No HTTP here."""
+page by page (decided by library/access.py on the link's grant), its zip, the password check
+behind the sign-in throttle, the unlock cookie's value, and the count of views. No HTTP here."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import AsyncIterator
 from typing import Any
 
 from photoarchive.accounts import throttle
 from photoarchive.db import placeholders
-from photoarchive.errors import BadRequest, NotAuthenticated, NotFound
-from photoarchive.library import access, photos
+from photoarchive.errors import BadRequest, Gone, NotAuthenticated, NotFound
+from photoarchive.library import access, photos, shares, zips
 from photoarchive.library.photos import Photo
 from photoarchive.library.shares import (
     NOT_SHARED,
@@ -52,7 +53,43 @@ async def try_password(svc: Services, link: Link, password: Any, client_ip: str)
     await throttle.guarding_link(svc, link.share.id, client_ip, check)
 
 
-async def count_view(svc: Services, link: Link) -> None:
+# What the fetchers of chat apps and social sites put in their User-Agent when they read a
+# pasted link for its preview (lower case; a marker anywhere in the header names one). iMessage
+# sends facebookexternalhit and Twitterbot, Signal WhatsApp's.
+PREVIEW_FETCHERS = (
+    "slackbot",
+    "slack-imgproxy",
+    "whatsapp",
+    "telegrambot",
+    "discordbot",
+    "facebookexternalhit",
+    "facebot",
+    "twitterbot",
+    "linkedinbot",
+    "skypeuripreview",
+    "mastodon/",
+    "pinterestbot",
+    "redditbot",
+    "viber",
+    "embedly",
+    "iframely",
+)
+
+
+def is_preview_fetcher(user_agent: str | None) -> bool:
+    """Whether a request comes from a chat app making a link's preview, not from a person."""
+    agent = (user_agent or "").lower()
+    return any(marker in agent for marker in PREVIEW_FETCHERS)
+
+
+async def count_view(
+    svc: Services, link: Link, *, cursor: str | None, user_agent: str, head: bool
+) -> None:
+    """A visit is one view: the link's first page, opened by a person. Its further pages
+    (`cursor`), its media, a chat app fetching its preview, and a HEAD (a link checker's:
+    it shows nobody anything) are not views."""
+    if cursor or head or is_preview_fetcher(user_agent):
+        return
     await svc.db.execute(
         "UPDATE shares SET view_count = view_count + 1 WHERE id = ?", (link.share.id,)
     )
@@ -88,6 +125,29 @@ async def photo(svc: Services, link: Link, photo_id: int) -> Photo:
     return found[0]
 
 
+def zip_of(svc: Services, link: Link) -> AsyncIterator[bytes]:
+    """The zip of the link's originals (the caller has checked it allows downloads), read as it
+    is sent. The link is read again before each photo: turned off or expired since, the zip
+    ends there; a photo that has left it is not sent."""
+    members = zips.originals_of(svc, _while_open(svc, link), None, camera=link.share.show_metadata)
+    return zips.stream(members)
+
+
+async def _while_open(svc: Services, link: Link) -> AsyncIterator[Photo]:
+    cursor: str | None = None
+    while True:
+        items, cursor = await page(svc, link, cursor=cursor, limit=PAGE_MAX)
+        for item in items:
+            try:
+                now = await shares.reopen(svc, link)
+            except (NotFound, Gone):
+                raise zips.Withdrawn from None
+            if item.id in now.photo_ids:
+                yield item
+        if cursor is None:
+            return
+
+
 async def _read(svc: Services, link: Link, ids: list[int]) -> list[Photo]:
     if not ids:
         return []
@@ -105,5 +165,17 @@ async def _read(svc: Services, link: Link, ids: list[int]) -> list[Photo]:
         if allowed.view:  # the one decision, on the link's grant
             if not allowed.place:  # read as a guest's; a link's holder is told no place
                 seen.place = None
+            if not link.share.show_metadata:
+                _without_camera(seen)
             by_id[seen.id] = seen
     return [by_id[i] for i in ids if i in by_id]
+
+
+def _without_camera(photo: Photo) -> None:
+    """A link that does not show the camera's details (its "Show camera details"): nothing of
+    the camera, nor when it took the picture (the camera's clock, shown with the camera), in
+    anything made of the photo: its JSON, its page, its zip entry's time."""
+    photo.taken_at = None
+    photo.camera_make = photo.camera_model = photo.lens = photo.exposure_time = None
+    photo.focal_length = photo.aperture = None
+    photo.iso = None

@@ -339,6 +339,17 @@ async def open_link(svc: Services, token: str) -> Link:
         f"SELECT {_COLUMNS}{_FROM} WHERE s.token_hash = ?",
         (token_hash(token),),
     )
+    return await _opened(svc, row)
+
+
+async def reopen(svc: Services, link: Link) -> Link:
+    """`link` as it is now, by the same rules as `open_link`: for what takes long under one
+    request (a zip), so that turning the link off, or its expiry, stops it there."""
+    row = await svc.db.fetch_by_key(f"SELECT {_COLUMNS}{_FROM} WHERE s.id = ?", (link.share.id,))
+    return await _opened(svc, row)
+
+
+async def _opened(svc: Services, row: Row | None) -> Link:
     if row is None or row["revoked_at"] is not None or row["creator_disabled"]:
         raise NotFound(UNKNOWN)
     if row["kind"] == "album" and row["album_owner"] != row["creator_id"]:

@@ -41,6 +41,11 @@ _ENDING_MAX = 10
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f/\\:*?\"<>|\u200e\u200f\u202a-\u202e\u2066-\u2069]+")
 
 
+class Withdrawn(Exception):
+    """Raised by a zip's members between two files: what it was made of is no longer to be
+    had (a share link turned off). The zip ends there, with no directory."""
+
+
 @dataclass(frozen=True)
 class Member:
     """One file of the zip: its name, its time, its size as stored, and its bytes (opened only
@@ -81,21 +86,25 @@ class _Sink:
 
 
 async def stream(members: Iterable[Member] | AsyncIterable[Member]) -> AsyncIterator[bytes]:
-    """The zip of `members`, chunk by chunk."""
+    """The zip of `members`, chunk by chunk; cut short when they are `Withdrawn`: it then
+    ends without its directory, which no unzip takes for a whole zip."""
     sink = _Sink()
     with zipfile.ZipFile(sink, mode="w", compression=zipfile.ZIP_STORED, allowZip64=True) as zf:
-        async for member in _each(members):
-            info = zipfile.ZipInfo(member.name, _zip_time(member.modified))
-            info.compress_type = zipfile.ZIP_STORED
-            info.file_size = member.size  # lets zipfile choose ZIP64 for a file over 4 GiB
-            info.external_attr = 0o644 << 16
-            with zf.open(info, mode="w") as entry:
-                async for chunk in member.chunks():
-                    entry.write(chunk)
-                    if data := sink.take():
-                        yield data
-            if data := sink.take():
-                yield data
+        try:
+            async for member in _each(members):
+                info = zipfile.ZipInfo(member.name, _zip_time(member.modified))
+                info.compress_type = zipfile.ZIP_STORED
+                info.file_size = member.size  # lets zipfile choose ZIP64 for a file over 4 GiB
+                info.external_attr = 0o644 << 16
+                with zf.open(info, mode="w") as entry:
+                    async for chunk in member.chunks():
+                        entry.write(chunk)
+                        if data := sink.take():
+                            yield data
+                if data := sink.take():
+                    yield data
+        except Withdrawn:
+            return  # what closing writes (the directory) is never taken from the sink
     if data := sink.take():  # the central directory
         yield data
 
@@ -159,9 +168,12 @@ async def originals_of(
     svc: Services,
     photos: Iterable[Photo | None] | AsyncIterable[Photo | None],
     viewer: User | None,
+    *,
+    camera: bool = True,
 ) -> AsyncIterator[Member]:
     """The members for `photos` (each already allowed to `viewer` by the caller), originals
-    as the viewer may have them, made one at a time as the zip asks; a note at the end lists
+    as the viewer may have them (without their camera's details unless `camera`: see
+    originals.holder_patches), made one at a time as the zip asks; a note at the end lists
     those that could not go out. A None in `photos` stands for a photo the viewer may not
     have at all: it is only counted, never named (its name would tell it is there)."""
     names = Names()
@@ -173,7 +185,7 @@ async def originals_of(
             continue
         name = names.give(originals.download_name(photo))
         try:
-            patches = await originals.location_patches(svc, photo, viewer)
+            patches = await originals.holder_patches(svc, photo, viewer, camera=camera)
         except Forbidden as exc:
             missing.append(f"{name}: {exc.message}")
             continue

@@ -322,6 +322,23 @@ def stored_location_patches(path: Path) -> list[tuple[int, bytes]] | None:
     return _blanking_patches(path, metadata)
 
 
+def camera_blanking_patches(path: Path) -> list[tuple[int, bytes]] | None:
+    """The patches that blank the camera's details and the location in an original, for a
+    share link that shows neither (see redaction.camera_patches), checked by reading the
+    patched bytes back as ingest reads a photo: None when anything would survive them (then
+    the original does not go out through the link). Nothing is decoded."""
+    patches = redaction.camera_patches(path)
+    if patches is None:
+        return None
+    try:
+        blanked = redaction.apply_patches(path.read_bytes(), 0, patches)
+        with Image.open(io.BytesIO(blanked), formats=_OPENERS) as image:
+            left = read_metadata(image, redaction.xmp_packets(blanked))
+    except Exception:
+        return None
+    return patches if left == Metadata() else None
+
+
 def _orientation(image: Image.Image) -> int:
     """EXIF orientation 1-8. HEIF decoders apply the container's own transforms themselves
     (pillow-heif then reports 1), so one rule fits every format."""

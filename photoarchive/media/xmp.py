@@ -1,4 +1,5 @@
-"""XMP packets read as XML, never by pattern: where a position is written, and what it is.
+"""XMP packets read as XML, never by pattern: where a position is written, and what it is; where
+a camera's details are written (for a share link that does not show them).
 
 A packet is parsed by expat through defusedxml (no DTD, no entities, nothing external), so
 names are resolved through their namespace bindings whatever the prefix, and the byte span of
@@ -10,6 +11,7 @@ lenient than XML and would still find a position in it.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from xml.etree.ElementTree import ParseError
@@ -20,6 +22,35 @@ from defusedxml.ElementTree import DefusedXMLParser
 
 EXIF_NS = "http://ns.adobe.com/exif/1.0/"
 RDF_NS = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+_TIFF_NS = "http://ns.adobe.com/tiff/1.0/"
+_XMP_NS = "http://ns.adobe.com/xap/1.0/"
+# What a camera wrote, in namespaces that hold nothing else: EXIF (exposure, flash, dates,
+# positions), CIPA's EXIF 2.3 additions (lens, body and lens serial numbers, the camera's
+# owner), Adobe's aux (serial number, lens, firmware), Camera Raw's settings (lens profile).
+_CAMERA_NAMESPACES = frozenset(
+    {
+        EXIF_NS,
+        "http://cipa.jp/exif/1.0/",
+        "http://ns.adobe.com/exif/1.0/aux/",
+        "http://ns.adobe.com/camera-raw-settings/1.0/",
+    }
+)
+# ... and single properties of namespaces that hold other things too: the camera, its firmware
+# or the program that wrote the file, and when the picture was taken or made.
+_CAMERA_PROPERTIES = frozenset(
+    {
+        f"{{{_TIFF_NS}}}Make",
+        f"{{{_TIFF_NS}}}Model",
+        f"{{{_TIFF_NS}}}Software",
+        f"{{{_TIFF_NS}}}DateTime",
+        f"{{{_XMP_NS}}}CreateDate",
+        f"{{{_XMP_NS}}}ModifyDate",
+        f"{{{_XMP_NS}}}MetadataDate",
+        f"{{{_XMP_NS}}}CreatorTool",
+        "{http://ns.adobe.com/photoshop/1.0/}DateCreated",
+        "{http://ns.microsoft.com/photo/1.0/}DateAcquired",
+    }
+)
 # Local names that carry a position in any namespace: the EXIF GPS* family (also inside IPTC's
 # LocationCreated/LocationShown structures), and vendors' own (DJI: drone-dji:GpsLatitude,
 # its misspelt GpsLongtitude, AbsoluteAltitude: a height narrows a place down). Place names (photoshop:City, Iptc4xmpCore:Location) are not
@@ -54,6 +85,11 @@ def is_position(name: str) -> bool:
     return local.startswith("gps") or any(word in local for word in _POSITION_WORDS)
 
 
+def is_camera_detail(name: str) -> bool:
+    """What the camera was and how it was set, and when it took the picture."""
+    return name.partition("}")[0][1:] in _CAMERA_NAMESPACES or name in _CAMERA_PROPERTIES
+
+
 def parse(packet: bytes) -> list[Element] | None:
     """Every element of the packet, in document order, or None when it is not well-formed XML
     (or holds a DTD, whose entities could expand it)."""
@@ -72,14 +108,23 @@ def location_spans(packet: bytes) -> list[tuple[int, int]] | None:
     """The byte spans (start, end) of every property that holds a position: a whole element,
     or a whole `name="value"` attribute, so the packet stays well-formed once they are blanked.
     None when the packet cannot be read (then all of it has to go)."""
+    return _spans(packet, is_position)
+
+
+def camera_spans(packet: bytes) -> list[tuple[int, int]] | None:
+    """As `location_spans`, for every property that holds a position or a camera detail."""
+    return _spans(packet, lambda name: is_position(name) or is_camera_detail(name))
+
+
+def _spans(packet: bytes, blanked: Callable[[str], bool]) -> list[tuple[int, int]] | None:
     elements = parse(packet)
     if elements is None:
         return None
     spans = []
     for element in elements:
-        if is_position(element.name):
+        if blanked(element.name):
             spans.append((element.start, element.end))
-        spans.extend((lo, hi) for name, lo, hi in element.attributes if is_position(name))
+        spans.extend((lo, hi) for name, lo, hi in element.attributes if blanked(name))
     return spans
 
 

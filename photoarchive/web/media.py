@@ -72,10 +72,17 @@ def grants(viewer: User | None, public_view: bool, photo: photos.Photo) -> bool:
 
 
 def file_headers(
-    photo: photos.Photo, name: str, *, cache_control: str, digest_etag: bool, patched: bool
+    photo: photos.Photo,
+    name: str,
+    *,
+    cache_control: str,
+    digest_etag: bool,
+    patched: bool,
+    camera: bool = True,
 ) -> dict[str, str]:
-    """The headers of the file `name` of `photo` (`patched`: its location blanked on the way),
-    whoever sends it: this route, or the renditions' front door (web/media_door.py)."""
+    """The headers of the file `name` of `photo` (`patched`: its location blanked on the way,
+    and its camera's details unless `camera`), whoever sends it: this route, or the
+    renditions' front door (web/media_door.py)."""
     is_original = name == "original"
     # The digest names only bytes the viewer gets whole; see Photo.tag (and photos.version: a
     # rendition turned another way is other bytes).
@@ -85,7 +92,7 @@ def file_headers(
         else f'"{photos.version(photo.tag, photo.rotation)}-{name}"'
     )
     if patched:
-        etag = f'"{photo.tag}-nolocation"'
+        etag = f'"{photo.tag}-nolocation"' if camera else f'"{photo.tag}-nocamera"'
     headers = {
         "ETag": etag,
         "Cache-Control": cache_control,
@@ -120,24 +127,34 @@ async def send_file(
     cache_control: str,
     redirect: bool,
     digest_etag: bool = True,
+    camera: bool = True,
 ) -> Response[Any]:
     """The file `name` of `photo`, which the caller has already let the viewer see (the one
     decision is the caller's: access.decide). `viewer` is the account the bytes are for
     (None: nobody's, so the location is blanked); `redirect` lets a store that serves its own
     files have the browser sent there (with a URL valid for a while); without `digest_etag`
-    an original's ETag is not its digest (a share link's holder is never told it)."""
+    an original's ETag is not its digest (a share link's holder is never told it); without
+    `camera` an original's camera details are blanked too (a link that does not show them)."""
     svc = services(request)
     key = originals.key_of(photo, name)
     is_original = name == "original"
     # Anyone but the owner gets the original with its location blanked (same length).
     patches = await originals.location_patches(svc, photo, viewer) if is_original else []
+    hide_camera = is_original and not camera
     headers = file_headers(
-        photo, name, cache_control=cache_control, digest_etag=digest_etag, patched=bool(patches)
+        photo,
+        name,
+        cache_control=cache_control,
+        digest_etag=digest_etag,
+        patched=bool(patches) or hide_camera,
+        camera=camera,
     )
     etag = headers["ETag"]
     content_type = photo.content_type if is_original else RENDITION_CONTENT_TYPE
     if etag in (request.headers.get("if-none-match") or ""):
         return Response(b"", status_code=304, headers=headers)
+    if hide_camera:  # worked out from the file: only when the bytes are to be sent
+        patches = await originals.holder_patches(svc, photo, viewer, camera=False)
     try:
         # A store that serves its own files gets the browser sent there, unless the bytes
         # must be changed on the way (a location blanked for this viewer), or the stored

@@ -17,6 +17,7 @@ from photoarchive.library.photos import Photo
 from photoarchive.library.shares import Link, Share
 from photoarchive.services import Services
 from photoarchive.web.api import JSON_BODY, OBJECT_READ, READ, WRITE, Cursor, refusals
+from photoarchive.web.methods import is_head
 from photoarchive.web.params import RowId
 from photoarchive.web.schemas import ExifOut
 from photoarchive.web.viewer import client_ip, require_user, services
@@ -235,7 +236,13 @@ class SharedApi(Controller):
         link = await holder_link(request, share_token, x_share_password)
         svc = services(request)
         items, next_cursor = await share_holders.page(svc, link, cursor=cursor, limit=limit)
-        await share_holders.count_view(svc, link)
+        await share_holders.count_view(
+            svc,
+            link,
+            cursor=cursor,
+            user_agent=request.headers.get("user-agent", ""),
+            head=is_head(request.scope),
+        )
         share = link.share
         info = SharedInfo(
             kind=share.kind,  # type: ignore[arg-type]

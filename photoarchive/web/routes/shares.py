@@ -20,12 +20,12 @@ from photoarchive.accounts import users
 from photoarchive.accounts.users import User
 from photoarchive.db import MAX_ROWID
 from photoarchive.errors import Forbidden, Invalid, NotAuthenticated, NotFound, TooManyRequests
-from photoarchive.library import share_holders, shares, zips
-from photoarchive.library.photos import Photo
+from photoarchive.library import share_holders, shares
 from photoarchive.library.shares import Link
 from photoarchive.web import dates
 from photoarchive.web.admission import GUEST_BODY
 from photoarchive.web.media import attachment_header, send_file
+from photoarchive.web.methods import is_head
 from photoarchive.web.params import RowId
 from photoarchive.web.render import Req, form_fields, render
 from photoarchive.web.viewer import client_ip, require_user, services
@@ -65,9 +65,17 @@ async def shared_page(request: Req, share_token: str, cursor: str | None = None)
     if not _unlocked(request, link):
         return _password_form(request, link)
     items, next_cursor = await share_holders.page(svc, link, cursor=cursor, limit=shares.PAGE_MAX)
-    await share_holders.count_view(svc, link)
+    await share_holders.count_view(
+        svc,
+        link,
+        cursor=cursor,
+        user_agent=request.headers.get("user-agent", ""),
+        head=is_head(request.scope),
+    )
     share = link.share
-    base = str(request.base_url).rstrip("/")
+    # Absolute URLs from the configured address only: the Host header is the sender's to
+    # choose, and a chat would show whatever address it named as the link's.
+    base = svc.settings.public_url.rstrip("/")
     return render(
         request,
         "share.html",
@@ -122,9 +130,17 @@ async def shared_media(request: Req, share_token: str, photo_id: RowId, name: st
     photo = await share_holders.photo(services(request), link, photo_id)
     if name == "original" and not link.share.allow_download:
         raise Forbidden("This link does not allow downloading the originals.")
-    # Read for nobody: the original's location is blanked, as for any non-owner.
+    # Read for nobody: the original's location is blanked, as for any non-owner, and its
+    # camera's details unless the link shows them.
     return await send_file(
-        request, photo, name, None, cache_control=LINK_MEDIA, redirect=False, digest_etag=False
+        request,
+        photo,
+        name,
+        None,
+        cache_control=LINK_MEDIA,
+        redirect=False,
+        digest_etag=False,
+        camera=link.share.show_metadata,
     )
 
 
@@ -134,17 +150,9 @@ async def shared_download(request: Req, share_token: str) -> Stream:
     link = await _open(request, share_token)
     if not link.share.allow_download:
         raise Forbidden("This link does not allow downloading the originals.")
-    everything: list[Photo] = []
-    cursor: str | None = None
-    while True:
-        items, cursor = await share_holders.page(svc, link, cursor=cursor, limit=shares.PAGE_MAX)
-        everything += items
-        if cursor is None:
-            break
-    members = zips.originals_of(svc, everything, None)
     name = (link.share.title or "photos")[:100] + ".zip"
     return Stream(
-        zips.stream(members),
+        share_holders.zip_of(svc, link),
         media_type="application/zip",
         headers={
             "Content-Disposition": attachment_header(name),
