@@ -23,10 +23,12 @@ from photoarchive.library import (
     comments,
     favorites,
     photos,
+    places,
     search,
     trash,
     visibility,
 )
+from photoarchive.library.geocoder import Place
 from photoarchive.library.search_query import Q_MAX, parse
 from photoarchive.services import Services
 from tests.support import sqlite_only
@@ -317,10 +319,7 @@ def test_guests_find_family_photos_when_the_archive_lets_them_look(tmp_path: Pat
 
 async def _placed(svc: Services, photo_id: int, city: str, country: str) -> None:
     async with svc.db.transaction() as tx:
-        await tx.execute(
-            "INSERT INTO photo_places (photo_id, city, country, country_code) VALUES (?, ?, ?, ?)",
-            (photo_id, city, country, country[:2].upper()),
-        )
+        await places.record(tx, photo_id, Place(city, None, country, country[:2].upper()))
 
 
 async def _shares_places(svc: Services, user: User) -> None:

@@ -29,6 +29,7 @@ def cmd_places(args: argparse.Namespace) -> int:
         await db.open()
         try:
             found = await places.backfill(db, batch=args.batch)
+            await places.fold_kept(db, batch=args.batch)
         finally:
             await db.close()
             await store.close()

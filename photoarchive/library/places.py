@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from photoarchive import clock
@@ -50,10 +52,27 @@ class Pin:
     thumbnail: str
 
 
+# Letters whose mark is part of them, which Unicode does not take apart from it.
+_PLAIN = str.maketrans({"ø": "o", "ł": "l", "đ": "d", "ħ": "h", "ı": "i", "æ": "ae", "œ": "oe"})
+
+
+def fold(text: str) -> list[str]:
+    """The words of `text` as `place:` compares them: lower case, without accents, split at
+    whatever is no letter or digit (so `Évry-Courcouronnes` is `evry` and `courcouronnes`)."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).translate(_PLAIN)
+    return "".join(ch if ch.isalnum() else " " for ch in plain).split()
+
+
+def words(*names: str | None) -> str:
+    """A place's folded words, each after a space: `place:` asks for ` word%`."""
+    return "".join(f" {word}" for name in names if name for word in fold(name)) + " "
+
+
 async def record(tx: Transaction, photo_id: int, place: Place | None) -> None:
     """Keep `place` as the photo's (a row of NULLs when the point is far from any town, so the
     backfill does not ask again). A second writer of the same photo changes nothing."""
-    city, region, country, code = (
+    names = (
         (None,) * 4
         if place is None
         else (place.city, place.region, place.country, place.country_code)
@@ -61,7 +80,15 @@ async def record(tx: Transaction, photo_id: int, place: Place | None) -> None:
     await tx.execute(
         "INSERT INTO photo_places (photo_id, city, region, country, country_code)"
         " VALUES (?, ?, ?, ?, ?) ON CONFLICT (photo_id) DO NOTHING",
-        (photo_id, city, region, country, code),
+        (photo_id, *names),
+    )
+    await _fold(tx, photo_id, names)
+
+
+async def _fold(tx: Transaction, photo_id: int, names: Sequence[str | None]) -> None:
+    await tx.execute(
+        "INSERT INTO place_words (photo_id, words) VALUES (?, ?) ON CONFLICT (photo_id) DO NOTHING",
+        (photo_id, words(*names)),
     )
 
 
@@ -163,15 +190,42 @@ async def backfill(db: Backend, *, batch: int = BACKFILL_BATCH) -> int:
         after = rows[-1]["id"]
 
 
+async def fold_kept(db: Backend, *, batch: int = BACKFILL_BATCH) -> int:
+    """Fold the names of the places kept before `place:` compared folded words (by an older
+    version); how many. Safe beside another instance doing the same."""
+    done, after = 0, 0
+    while True:
+        rows = await db.fetchall(
+            "SELECT pl.photo_id, pl.city, pl.region, pl.country, pl.country_code"
+            " FROM photo_places pl WHERE pl.photo_id > ? AND NOT EXISTS"
+            " (SELECT 1 FROM place_words pw WHERE pw.photo_id = pl.photo_id)"
+            " ORDER BY pl.photo_id LIMIT ?",
+            (after, batch),
+        )
+        if not rows:
+            return done
+        async with db.transaction() as tx:
+            for row in rows:
+                names = (row["city"], row["region"], row["country"], row["country_code"])
+                # The photo may have gone meanwhile, and its place with it.
+                if await tx.fetchval("SELECT 1 FROM photos WHERE id = ?", (row["photo_id"],)):
+                    await _fold(tx, row["photo_id"], names)
+        done += len(rows)
+        after = rows[-1]["photo_id"]
+
+
 async def run(svc: Services) -> None:
     """The start-up backfill: the places of photos uploaded before places existed. With
     locations stripped, places kept from before the setting was turned on go instead: the
     archive then keeps none, as the setting says, and none can be shown or searched."""
     if svc.settings.strip_location:
-        await svc.db.execute("DELETE FROM photo_places")
+        async with svc.db.transaction() as tx:
+            await tx.execute("DELETE FROM place_words")
+            await tx.execute("DELETE FROM photo_places")
         return
     try:
         found = await backfill(svc.db)
+        await fold_kept(svc.db)
     except asyncio.CancelledError:
         raise
     except Exception:  # a failed backfill must not stop the archive; the next start retries

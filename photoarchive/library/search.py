@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from photoarchive.accounts.users import User
 from photoarchive.db import Phrase, Row
 from photoarchive.errors import Invalid
-from photoarchive.library import access, cursors, photos
+from photoarchive.library import access, cursors, photos, places
 from photoarchive.library.photos import Photo
 from photoarchive.library.search_query import Filter, Query, parse
 from photoarchive.services import Services
@@ -38,19 +38,16 @@ _IN_ALBUM_OF_MEMBER = (
     " ON am.album_id = ap.album_id AND am.user_id = ?"
     " WHERE ap.photo_id = p.id AND +ap.album_id IN ({}))"
 )
-# A town's words, and its region's and country's, folded by the engine's LOWER, and so is the
-# pattern: SQLite's folds ASCII letters alone, and `Évry` must meet `Évry` (as /places links
-# it), which a pattern folded by Python (`évry`) would not.
-_PLACE_TEXT = (
-    "' ' || LOWER(COALESCE(pl.city, '') || ' ' || COALESCE(pl.region, '') || ' '"
-    " || COALESCE(pl.country, '') || ' ' || COALESCE(pl.country_code, ''))"
-)
-# Constant text, and a pattern for each of the three spellings of `_like_word`, bound.
-_PLACE = (
-    "p.id IN (SELECT pl.photo_id FROM photo_places pl WHERE "  # noqa: S608
-    + " OR ".join([f"{_PLACE_TEXT} LIKE LOWER(?) ESCAPE '\\'"] * 3)
-    + ")"
-)
+# The photos whose place has words starting as `place:`'s do (folded: places.fold). Constant
+# text; the pattern is bound.
+_PLACE = "p.id IN (SELECT pw.photo_id FROM place_words pw WHERE pw.words LIKE ?)"
+
+
+def _place(value: str) -> list[object]:
+    """The parameter of `_PLACE` for `place:value`: its folded words at the start of a
+    place's (none, so nothing found, when it has no letter or digit)."""
+    folded = places.fold(value)
+    return ["% " + " ".join(folded) + "%" if folded else None]
 
 
 def _in_albums(
@@ -82,14 +79,6 @@ def _matches(
     return f"(p.id IN ({text}) OR {titles})", [*params, *more]
 
 
-def _like_word(value: str) -> list[object]:
-    """LIKE patterns for `value` at the start of a word (escaped: `%` and `_` are literal), as
-    typed, in lower case and capitalised as names are (`örebro`, `Örebro`): where the engine
-    folds only ASCII letters, one of them has a name's other letters in the case it has."""
-    escaped = value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return [f"% {spelt}%" for spelt in (escaped, escaped.lower(), escaped.title())]
-
-
 def _filter(svc: Services, account: User | None, f: Filter) -> tuple[str, list[object]]:
     me = None if account is None else account.id
     if f.name == "from":
@@ -113,7 +102,7 @@ def _filter(svc: Services, account: User | None, f: Filter) -> tuple[str, list[o
     if f.name == "place" and not svc.settings.strip_location:
         # Whose places the viewer may know is access.place_sql's to say, as on /places.
         allowed, params = access.place_sql(access.Viewer(account, svc.settings.public_view))
-        return f"({allowed} AND {_PLACE})", [*params, *_like_word(f.value)]
+        return f"({allowed} AND {_PLACE})", [*params, *_place(f.value)]
     if me is None:  # the rest are about the viewer's own: a guest has none
         return _NOTHING
     if f.name == "is":  # favorite: the viewer's own marks
@@ -123,7 +112,7 @@ def _filter(svc: Services, account: User | None, f: Filter) -> tuple[str, list[o
     # place: with locations stripped: none are kept after start (places.run); those an
     # archive still holds until then are their owner's alone.
     assert f.name == "place"
-    return f"(p.owner_id = ? AND {_PLACE})", [me, *_like_word(f.value)]
+    return f"(p.owner_id = ? AND {_PLACE})", [me, *_place(f.value)]
 
 
 def _phrases(query: Query, negated: bool) -> list[Phrase]:
