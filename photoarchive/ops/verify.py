@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import hashlib
 import re
 import tempfile
@@ -246,6 +247,8 @@ class _PhotoChecker:
             regenerated = await self._regenerate(digest, missing, turn)
         except images.ImageError as exc:
             self.report.add(PROBLEM, f"rendition missing, could not regenerate ({exc}): {keys}")
+        except _NotMade as exc:
+            self.report.add(PROBLEM, f"rendition missing, could not be {exc.what} ({exc}): {keys}")
         else:
             if regenerated:
                 text = f"rendition regenerated from the original: {keys} {whose}"
@@ -254,12 +257,20 @@ class _PhotoChecker:
     async def _regenerate(self, digest: str, missing: list[str], turn: int) -> bool:
         """Make the missing renditions again; False when no photo of these bytes is shown at
         `turn` any more (turned or deleted meanwhile), so none were wanted."""
-        handle = await asyncio.to_thread(_temp_file, self.tmp_dir)
+        try:
+            handle = await asyncio.to_thread(_temp_file, self.tmp_dir)
+        except OSError as exc:
+            raise _NotMade("made", _temp_reason(self.tmp_dir, exc)) from exc
         path = Path(handle.name)
         try:
             with handle:
+                # Reading the store fails as StorageError (reported as such by `check`);
+                # writing the temp copy fails here, as the OSError it is.
                 async for chunk in self.store.stream(original_key(digest)):
-                    await asyncio.to_thread(handle.write, chunk)
+                    try:
+                        await asyncio.to_thread(_write_through, handle, chunk)
+                    except OSError as exc:
+                        raise _NotMade("made", _temp_reason(self.tmp_dir, exc)) from exc
             made = await asyncio.to_thread(images.turned, path, self.max_pixels, turn)
         finally:
             await asyncio.to_thread(path.unlink, missing_ok=True)
@@ -271,13 +282,37 @@ class _PhotoChecker:
             for rendition in made.renditions:
                 key = rendition_key(digest, rendition.name, turn)
                 if rendition.name in missing and await self.store.stat(key) is None:
-                    await self.store.put_bytes(key, rendition.data)
+                    try:
+                        await self.store.put_bytes(key, rendition.data)
+                    except StorageError as exc:  # full, or refusing writes: not a read
+                        raise _NotMade("written", str(exc)) from exc
         return True
+
+
+class _NotMade(Exception):
+    """A missing rendition that could not be made again (`what`: "made", "written"), for a
+    reason other than the original's bytes: the message is that reason."""
+
+    def __init__(self, what: str, reason: str) -> None:
+        super().__init__(reason)
+        self.what = what
+
+
+def _temp_reason(tmp_dir: Path, exc: OSError) -> str:
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return f"no room for the original's temp copy in {tmp_dir}: its disk is full"
+    return f"the original's temp copy in {tmp_dir}: {exc.strerror or exc}"
 
 
 def _temp_file(tmp_dir: Path) -> IO[bytes]:
     tmp_dir.mkdir(parents=True, exist_ok=True)
     return tempfile.NamedTemporaryFile(dir=tmp_dir, prefix="verify-", delete=False)
+
+
+def _write_through(handle: IO[bytes], chunk: bytes) -> None:
+    """Write and flush: a full disk fails here, not later when the file is closed."""
+    handle.write(chunk)
+    handle.flush()
 
 
 def _age(modified: float) -> str:
