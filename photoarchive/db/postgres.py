@@ -17,7 +17,7 @@ from psycopg import errors as pg_errors
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
 from photoarchive.db import pg_migrations
-from photoarchive.db.pg_outage import BUSY, Outage, connection_lost, unavailable
+from photoarchive.db.pg_outage import Outage, connection_lost, too_busy, unavailable
 from photoarchive.db.pg_search import PostgresSearch
 from photoarchive.db.pg_sql import PgRow, adapt, has_rows, lock_key, pg_rows, rewrite
 from photoarchive.db.protocol import (
@@ -184,9 +184,11 @@ class PostgresDatabase:
             async with pool.connection() as conn:
                 yield conn
         except PoolTimeout as exc:
-            # Every connection in use for the whole timeout, or none could be opened.
-            if await self._outage.reachable():
-                raise unavailable(message=BUSY) from None
+            # Every connection the pool has in use for the whole timeout: load. (A server at
+            # its connection limit refuses a probe too, so only a pool that has none, because
+            # none could be opened, asks whether the server is there at all.)
+            if pool.get_stats().get("pool_size", 0) or await self._outage.reachable():
+                raise too_busy(self.shown_as, pool.name, pool.timeout) from None
             self._outage.lost(exc)
             raise unavailable() from None
         except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
