@@ -17,13 +17,15 @@ from psycopg import errors as pg_errors
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
 from photoarchive.db import pg_migrations
-from photoarchive.db.pg_outage import Outage, connection_lost, too_busy, unavailable
+from photoarchive.db.pg_locks import LockWatch
+from photoarchive.db.pg_outage import RETRY_AFTER, Outage, connection_lost, too_busy, unavailable
 from photoarchive.db.pg_search import PostgresSearch
 from photoarchive.db.pg_sql import PgRow, adapt, has_rows, lock_key, pg_rows, rewrite
 from photoarchive.db.protocol import (
     Backend,
     ForeignKeyViolation,
     IntegrityError,
+    LockLost,
     Params,
     Reader,
     Transaction,
@@ -48,6 +50,14 @@ class DatabaseUnavailable(RuntimeError):
 class _Lost(Unavailable):
     """This very query found the connection gone (rather than being refused during an outage
     already known): a read may be tried once more, after a probe."""
+
+
+def _lock_lost(name: str) -> LockLost:
+    return LockLost(
+        f"The lock {name!r} went with the database's connection, so the work it guarded was"
+        " stopped; try again in a moment.",
+        retry_after=RETRY_AFTER,
+    )
 
 
 class SQLiteOnly(RuntimeError):
@@ -270,11 +280,22 @@ class PostgresDatabase:
             clean = False
             try:
                 await conn.execute("SELECT pg_advisory_lock(%s)", (key,))
+                # The session may end while the block runs, and the lock with it (pg_locks).
+                watch = LockWatch(conn, self._outage.lost)
                 try:
                     yield
-                finally:
-                    await conn.execute("SELECT pg_advisory_unlock(%s)", (key,))
-                    clean = True
+                except BaseException:
+                    watch.stop()
+                    if watch.lost is None:
+                        raise
+                    watch.settle()  # whatever the block raised on its way out, this is why
+                    raise _lock_lost(name) from watch.lost
+                watch.stop()
+                if watch.lost is not None:
+                    watch.settle()
+                    raise _lock_lost(name) from watch.lost
+                await conn.execute("SELECT pg_advisory_unlock(%s)", (key,))
+                clean = True
             finally:
                 if not clean:
                     await conn.close()
