@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 
 from litestar import Litestar, Router
 from litestar.config.response_cache import ResponseCacheConfig
@@ -52,9 +51,8 @@ from photoarchive.web.methods import AllowedMethods, head_as_get
 from photoarchive.web.request import AppRequest
 from photoarchive.web.routes import PAGE_HANDLERS
 from photoarchive.web.security import security_headers_hook
+from photoarchive.web.server import CannotStart
 from photoarchive.web.templating import configure_environment
-
-log = logging.getLogger("photoarchive")
 
 
 class App(Litestar):
@@ -90,19 +88,16 @@ def create_app(settings: Settings) -> Litestar:
     events.connect(svc, live)
 
     async def start() -> None:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-        settings.tmp_dir.mkdir(parents=True, exist_ok=True)
         try:
+            settings.data_dir.mkdir(parents=True, exist_ok=True)
+            settings.tmp_dir.mkdir(parents=True, exist_ok=True)
             await store.check()
             await svc.accounts.start()
-        except (StorageError, AccountsUnavailable) as exc:
-            log.error("photoarchive cannot start: %s", exc)
-            raise
-        try:
             await db.open()
-        except DatabaseUnavailable as exc:
-            log.error("photoarchive cannot start: %s", exc)
-            raise
+        except (StorageError, AccountsUnavailable, DatabaseUnavailable) as exc:
+            raise CannotStart(str(exc)) from exc
+        except OSError as exc:  # the data disk: full, or mounted read-only
+            raise CannotStart.from_os_error(exc) from exc
         await svc.mail.start()
         background.add(asyncio.create_task(rechecks.run(svc), name="location re-check"))
         background.add(asyncio.create_task(digests.run(svc), name="daily digests"))

@@ -56,7 +56,7 @@ def test_wrong_credentials_stop_start_up_with_a_clear_message(
         check=False,
     )
     assert done.returncode != 0
-    assert "photoarchive cannot start: S3 storage is not usable" in done.stderr
+    assert "photoarchive: S3 storage is not usable" in done.stderr
     assert "refused the credentials (SignatureDoesNotMatch)" in done.stderr
     assert "PHOTOARCHIVE_S3_SECRET_ACCESS_KEY" in done.stderr
 

@@ -12,6 +12,30 @@ from typing import Any
 
 from photoarchive.cli.common import open_archive as _open_archive
 from photoarchive.cli.common import settings as _settings
+from photoarchive.cli.common import stopped as _stopped
+
+# What Ctrl-C leaves, said once each command's clean-up has run.
+VERIFY_STOPPED = "verify stopped before its report; it changes nothing, so nothing needs undoing"
+REPAIR_STOPPED = (
+    "verify stopped before its report; nothing half-written was kept (each repair made so far"
+    " is whole): run it again to finish"
+)
+BACKUP_STOPPED = (
+    "backup stopped; nothing half-written was kept: what it had written in {} was removed"
+)
+RESTORE_STOPPED = (
+    "restore stopped; nothing half-written was kept: nothing of the backup is left in {} or"
+    " the database"
+)
+RESTORE_STOPPED_AFTER_RECORDS = (
+    "restore stopped after the originals and records were restored, before every rendition"
+    " was made: run `photoarchive verify --repair` to finish"
+)
+PURGE_STOPPED = (
+    "purge stopped; the photos deleted so far are gone for good and the others stay in the"
+    " trash: run it again to finish, and `photoarchive verify --repair` to remove any file"
+    " left behind"
+)
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
@@ -22,6 +46,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
     settings = _settings()
     db, store = _open_archive(settings)
+
+    progress = Progress()  # ended by Ctrl-C too, so that the last line is a whole one
 
     async def run() -> int:
         try:
@@ -34,7 +60,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
                 repair=args.repair,
                 grace=args.grace,
                 max_pixels=settings.max_pixels,
-                progress=Progress(),
+                progress=progress,
             )
         except StorageError as exc:
             print(f"photoarchive: the photo store cannot be read: {exc}", file=sys.stderr)
@@ -48,7 +74,10 @@ def cmd_verify(args: argparse.Namespace) -> int:
         print("\n".join(report.lines()))
         return 0 if report.ok else 1
 
-    return asyncio.run(run())
+    try:
+        return asyncio.run(run())
+    except KeyboardInterrupt:
+        return _stopped(REPAIR_STOPPED if args.repair else VERIFY_STOPPED, progress)
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
@@ -64,6 +93,8 @@ def cmd_backup(args: argparse.Namespace) -> int:
     local = store.local_path(original_key("0" * 64)) is not None
     started = time.monotonic()
 
+    progress = Progress()  # ended by Ctrl-C too, so that the last line is a whole one
+
     async def run() -> int:
         try:
             await db.open()
@@ -73,7 +104,7 @@ def cmd_backup(args: argparse.Namespace) -> int:
                 settings.data_dir,
                 args.dest,
                 include_originals=local,
-                progress=Progress(),
+                progress=progress,
             )
         except (BackupError, CopyError, DatabaseUnavailable, StorageError) as exc:
             print(f"photoarchive: {exc}", file=sys.stderr)
@@ -97,7 +128,10 @@ def cmd_backup(args: argparse.Namespace) -> int:
         )
         return 1 if summary.problems else 0
 
-    return asyncio.run(run())
+    try:
+        return asyncio.run(run())
+    except KeyboardInterrupt:
+        return _stopped(BACKUP_STOPPED.format(args.dest), progress)
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
@@ -117,6 +151,14 @@ def cmd_restore(args: argparse.Namespace) -> int:
     if is_postgres(settings.database_url):
         into = PostgresDatabase(settings.database_url, 2, shown_as=shown(settings.database_url))
 
+    records_in = False
+
+    def restored_records() -> None:
+        nonlocal records_in
+        records_in = True
+
+    progress = Progress()  # ended by Ctrl-C too, so that the last line is a whole one
+
     async def run() -> int:
         try:
             if into is not None:
@@ -128,8 +170,9 @@ def cmd_restore(args: argparse.Namespace) -> int:
                 settings.tmp_dir,
                 store,
                 max_pixels=settings.max_pixels,
-                progress=Progress(),
+                progress=progress,
                 into=into,
+                on_records_in=restored_records,
             )
         except (BackupError, CopyError, DatabaseUnavailable, StorageError) as exc:
             print(f"photoarchive: {exc}", file=sys.stderr)
@@ -149,7 +192,12 @@ def cmd_restore(args: argparse.Namespace) -> int:
         print("\n".join(f"  {line}" for line in report.lines() if not line.startswith("REPAIRED")))
         return 0 if summary.report.ok and not summary.damaged else 1
 
-    return asyncio.run(run())
+    try:
+        return asyncio.run(run())
+    except KeyboardInterrupt:
+        if records_in:
+            return _stopped(RESTORE_STOPPED_AFTER_RECORDS, progress)
+        return _stopped(RESTORE_STOPPED.format(settings.data_dir), progress)
 
 
 def cmd_purge(args: argparse.Namespace) -> int:
@@ -170,7 +218,10 @@ def cmd_purge(args: argparse.Namespace) -> int:
         )
         return 0
 
-    return asyncio.run(run())
+    try:
+        return asyncio.run(run())
+    except KeyboardInterrupt:
+        return _stopped(PURGE_STOPPED)
 
 
 def cmd_import(args: argparse.Namespace) -> int:

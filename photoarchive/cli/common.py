@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import sys
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from photoarchive.database_url import is_postgres
 from photoarchive.settings import Settings, SettingsError
+
+if TYPE_CHECKING:
+    from photoarchive.ops.progress import Progress
 
 
 def settings(**overrides: object) -> Settings:
@@ -20,6 +23,15 @@ def fail(message: str) -> NoReturn:
     """Exit with status 2, which every command uses for "could not run"."""
     print(f"photoarchive: {message}", file=sys.stderr)
     raise SystemExit(2)
+
+
+def stopped(message: str, progress: Progress | None = None) -> int:
+    """Ctrl-C, once the command's clean-up has run: what it kept, in one line (below the
+    progress bar it was drawing), and the status a shell gives a command SIGINT stopped."""
+    if progress is not None:
+        progress.finish()
+    print(f"photoarchive: {message}", file=sys.stderr)
+    return 130
 
 
 def open_archive(settings: Settings) -> tuple[Any, Any]:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from photoarchive.cli.common import fail as _fail
 from photoarchive.cli.common import settings as _settings
+from photoarchive.cli.common import stopped as _stopped
 
 if TYPE_CHECKING:
     from photoarchive.db import AppDatabase
@@ -88,6 +89,8 @@ def cmd_copy(args: argparse.Namespace) -> int:
     if _same(source, target):
         _fail("the source and the target are the same database")
 
+    progress = Progress()  # ended by Ctrl-C too, so that the last line is a whole one
+
     async def run() -> int:
         opened = []
         try:
@@ -99,7 +102,7 @@ def cmd_copy(args: argparse.Namespace) -> int:
                 target.db,
                 source_name=source.shown_as,
                 target_name=target.shown_as,
-                progress=Progress(),
+                progress=progress,
             )
         except (CopyError, DatabaseUnavailable, OSError) as exc:
             said = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
@@ -114,7 +117,13 @@ def cmd_copy(args: argparse.Namespace) -> int:
         print("target the same storage settings as the source.")
         return 0
 
-    code = asyncio.run(run())
+    try:
+        code = asyncio.run(run())
+    except KeyboardInterrupt:  # the target's transaction was rolled back on the way out
+        target.remove_new_file()
+        return _stopped(
+            f"copy stopped; nothing was copied: {target.shown_as} is as it was", progress
+        )
     if code != 0:
         target.remove_new_file()
     return code

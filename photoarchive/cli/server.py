@@ -10,6 +10,7 @@ import urllib.request
 from typing import Any
 
 from photoarchive import __version__
+from photoarchive.cli.common import fail
 from photoarchive.cli.common import settings as _settings
 from photoarchive.settings import PORT_MAX
 
@@ -34,7 +35,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from photoarchive.app import create_app
-    from photoarchive.web.server import server_config
+    from photoarchive.web.server import StartFailureReason, server_config
 
     _return_large_blocks_to_the_os()
     overrides: dict[str, object] = {}
@@ -43,7 +44,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if args.port is not None:
         overrides["port"] = args.port
     settings = _settings(**overrides)
-    app = create_app(settings)
+    app = StartFailureReason(create_app(settings))
     config = server_config(
         app,
         settings,
@@ -60,7 +61,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
         file=sys.stderr,
         flush=True,
     )
-    server.run()
+    try:
+        server.run()
+    except SystemExit:
+        if app.reason is not None:  # uvicorn exits 3 when the start-up failed: say why instead
+            fail(app.reason)
+        raise
     return 0
 
 

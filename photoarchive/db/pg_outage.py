@@ -40,6 +40,19 @@ def unavailable(kind: type[Unavailable] = Unavailable, message: str = DOWN) -> U
     return kind(message, retry_after=RETRY_AFTER)
 
 
+def too_busy(shown_as: str, pool: str, waited: float) -> Unavailable:
+    """A request that waited the pool's whole timeout while every connection of it was in
+    use: load, said and logged as load. The server is there, so nothing is probed or renewed."""
+    log.warning(
+        "%s is busy: every connection of the %s pool was in use for %g s; a request was"
+        " answered 503 (try again)",
+        shown_as,
+        pool,
+        waited,
+    )
+    return unavailable(message=BUSY)
+
+
 def connection_lost(exc: BaseException) -> bool:
     """Whether `exc` means the server is out of reach (rather than a statement it refused, or
     every connection of the pool being in use: `PoolTimeout`)."""

@@ -17,13 +17,15 @@ from psycopg import errors as pg_errors
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
 from photoarchive.db import pg_migrations
-from photoarchive.db.pg_outage import BUSY, Outage, connection_lost, unavailable
+from photoarchive.db.pg_locks import LockWatch
+from photoarchive.db.pg_outage import RETRY_AFTER, Outage, connection_lost, too_busy, unavailable
 from photoarchive.db.pg_search import PostgresSearch
 from photoarchive.db.pg_sql import PgRow, adapt, has_rows, lock_key, pg_rows, rewrite
 from photoarchive.db.protocol import (
     Backend,
     ForeignKeyViolation,
     IntegrityError,
+    LockLost,
     Params,
     Reader,
     Transaction,
@@ -48,6 +50,14 @@ class DatabaseUnavailable(RuntimeError):
 class _Lost(Unavailable):
     """This very query found the connection gone (rather than being refused during an outage
     already known): a read may be tried once more, after a probe."""
+
+
+def _lock_lost(name: str) -> LockLost:
+    return LockLost(
+        f"The lock {name!r} went with the database's connection, so the work it guarded was"
+        " stopped; try again in a moment.",
+        retry_after=RETRY_AFTER,
+    )
 
 
 class SQLiteOnly(RuntimeError):
@@ -184,9 +194,11 @@ class PostgresDatabase:
             async with pool.connection() as conn:
                 yield conn
         except PoolTimeout as exc:
-            # Every connection in use for the whole timeout, or none could be opened.
-            if await self._outage.reachable():
-                raise unavailable(message=BUSY) from None
+            # Every connection the pool has in use for the whole timeout: load. (A server at
+            # its connection limit refuses a probe too, so only a pool that has none, because
+            # none could be opened, asks whether the server is there at all.)
+            if pool.get_stats().get("pool_size", 0) or await self._outage.reachable():
+                raise too_busy(self.shown_as, pool.name, pool.timeout) from None
             self._outage.lost(exc)
             raise unavailable() from None
         except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
@@ -268,11 +280,22 @@ class PostgresDatabase:
             clean = False
             try:
                 await conn.execute("SELECT pg_advisory_lock(%s)", (key,))
+                # The session may end while the block runs, and the lock with it (pg_locks).
+                watch = LockWatch(conn, self._outage.lost)
                 try:
                     yield
-                finally:
-                    await conn.execute("SELECT pg_advisory_unlock(%s)", (key,))
-                    clean = True
+                except BaseException:
+                    watch.stop()
+                    if watch.lost is None:
+                        raise
+                    watch.settle()  # whatever the block raised on its way out, this is why
+                    raise _lock_lost(name) from watch.lost
+                watch.stop()
+                if watch.lost is not None:
+                    watch.settle()
+                    raise _lock_lost(name) from watch.lost
+                await conn.execute("SELECT pg_advisory_unlock(%s)", (key,))
+                clean = True
             finally:
                 if not clean:
                     await conn.close()

@@ -11,7 +11,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import TYPE_CHECKING, Any, Protocol
 
-from photoarchive.errors import Invalid
+from photoarchive.errors import Invalid, Unavailable
 
 if TYPE_CHECKING:
     from photoarchive.db.search import Phrase
@@ -44,6 +44,12 @@ class UniqueViolation(IntegrityError):
 
 class ForeignKeyViolation(IntegrityError):
     """A row refers to one that does not exist (often: deleted a moment ago)."""
+
+
+class LockLost(Unavailable):
+    """A named lock (`Backend.lock`) went from its holder while it was held: the work it
+    guarded was stopped at its next await, and may be started again, taking the lock afresh.
+    PostgreSQL: its session ended (the server restarted, the connection broke)."""
 
 
 class Row(Protocol):

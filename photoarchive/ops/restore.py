@@ -13,6 +13,7 @@ import json
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -69,6 +70,7 @@ async def restore(
     max_pixels: int,
     progress: Progress | None = None,
     into: PostgresDatabase | None = None,
+    on_records_in: Callable[[], None] | None = None,
 ) -> RestoreSummary:
     """Restore the backup in `src` into an empty data dir, then regenerate the renditions.
     The records go into the SQLite file at `database_path`, or into `into`: an open and
@@ -76,7 +78,8 @@ async def restore(
 
     A restore stopped before its records are in (its disk full, its folder not writable,
     Ctrl-C) takes away what it wrote: a data folder without them is no archive, and would
-    hold the folder that the same command, run again, needs empty."""
+    hold the folder that the same command, run again, needs empty. `on_records_in` is told
+    when that stage is over, and what is kept stays (the renditions are made after it)."""
     progress = progress or Progress(enabled=False)
     if into is not None:
         await refuse_rows(into, into.shown_as)
@@ -102,6 +105,8 @@ async def restore(
                 " again."
             ) from None
         raise
+    if on_records_in is not None:
+        on_records_in()
     try:
         report = await verify(
             db,

@@ -13,11 +13,10 @@ import asyncio
 import contextlib
 import hashlib
 import re
-import tempfile
 import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from photoarchive.db import AppDatabase, Row
 from photoarchive.library import blobs
@@ -25,6 +24,7 @@ from photoarchive.library.blobs import RENDITIONS
 from photoarchive.media import images
 from photoarchive.ops.findings import LEFT_ALONE, PROBLEM, REPAIRED, Report
 from photoarchive.ops.progress import Progress
+from photoarchive.ops.rendition_repair import NotMade, regenerate
 from photoarchive.storage import (
     BlobInfo,
     BlobNotFound,
@@ -243,41 +243,17 @@ class _PhotoChecker:
             self.report.add(PROBLEM, f"rendition missing: {keys} {whose}")
             return
         try:
-            regenerated = await self._regenerate(digest, missing, turn)
+            regenerated = await regenerate(
+                self.db, self.store, self.tmp_dir, digest, missing, turn, self.max_pixels
+            )
         except images.ImageError as exc:
             self.report.add(PROBLEM, f"rendition missing, could not regenerate ({exc}): {keys}")
+        except NotMade as exc:
+            self.report.add(PROBLEM, f"rendition missing, could not be {exc.what} ({exc}): {keys}")
         else:
             if regenerated:
                 text = f"rendition regenerated from the original: {keys} {whose}"
                 self.report.add(REPAIRED, text)
-
-    async def _regenerate(self, digest: str, missing: list[str], turn: int) -> bool:
-        """Make the missing renditions again; False when no photo of these bytes is shown at
-        `turn` any more (turned or deleted meanwhile), so none were wanted."""
-        handle = await asyncio.to_thread(_temp_file, self.tmp_dir)
-        path = Path(handle.name)
-        try:
-            with handle:
-                async for chunk in self.store.stream(original_key(digest)):
-                    await asyncio.to_thread(handle.write, chunk)
-            made = await asyncio.to_thread(images.turned, path, self.max_pixels, turn)
-        finally:
-            await asyncio.to_thread(path.unlink, missing_ok=True)
-        # Stored under the lock a turn and a deletion of these bytes take (see library/blobs):
-        # renditions of a turn no photo is shown at would be left over for good.
-        async with self.db.lock(blobs.lock_name(digest)):
-            if turn not in await blobs.rotations_in_use(self.db, digest):
-                return False
-            for rendition in made.renditions:
-                key = rendition_key(digest, rendition.name, turn)
-                if rendition.name in missing and await self.store.stat(key) is None:
-                    await self.store.put_bytes(key, rendition.data)
-        return True
-
-
-def _temp_file(tmp_dir: Path) -> IO[bytes]:
-    tmp_dir.mkdir(parents=True, exist_ok=True)
-    return tempfile.NamedTemporaryFile(dir=tmp_dir, prefix="verify-", delete=False)
 
 
 def _age(modified: float) -> str:

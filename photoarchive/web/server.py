@@ -1,4 +1,5 @@
-"""The HTTP server around the app: uvicorn's httptools protocol, with bounds on request heads.
+"""The HTTP server around the app: uvicorn's httptools protocol, with bounds on request heads,
+and a start-up that fails for a reason the operator can act on said as that reason.
 
 uvicorn bounds neither the size of a request's head (its request line and headers) nor the
 time a client may take to send it: one 128 MB header took 36 s of the event loop, and a client
@@ -160,6 +161,60 @@ class SecretsOutOfAccessLog(logging.Filter):
         if isinstance(args, tuple) and len(args) >= 3 and isinstance(args[2], str):
             record.args = (*args[:2], without_secrets(args[2]), *args[3:])
         return True
+
+
+class CannotStart(Exception):
+    """The app cannot start for a reason its operator can act on (a full or read-only data
+    disk, a database or store not there): the message says it, with no traceback needed."""
+
+    @classmethod
+    def from_os_error(cls, exc: OSError) -> CannotStart:
+        said = exc.strerror or str(exc)
+        return cls(f"{exc.filename}: {said}" if exc.filename else said)
+
+
+def _cannot_start(exc: BaseException) -> CannotStart | None:
+    """The CannotStart in `exc`, also when a task group around the start-up wrapped it."""
+    if isinstance(exc, CannotStart):
+        return exc
+    if isinstance(exc, BaseExceptionGroup):
+        for inner in exc.exceptions:
+            if (found := _cannot_start(inner)) is not None:
+                return found
+    return None
+
+
+class StartFailureReason:
+    """The app as `serve` runs it. When its start-up fails with CannotStart, uvicorn is told
+    so without the traceback it would log, and the reason is kept in `reason`, for the
+    command to say in one line; any other failure goes to uvicorn as it came."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.reason: str | None = None
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "lifespan":
+            await self.app(scope, receive, send)
+            return
+        held: list[Any] = []
+
+        async def send_or_hold(message: Any) -> None:
+            if message["type"] == "lifespan.startup.failed":
+                held.append(message)  # sent once the exception behind it is known
+            else:
+                await send(message)
+
+        try:
+            await self.app(scope, receive, send_or_hold)
+        except BaseException as exc:
+            cannot = _cannot_start(exc)
+            if cannot is None or not held:
+                for message in held:
+                    await send(message)
+                raise
+            self.reason = str(cannot)
+            await send({"type": "lifespan.startup.failed", "message": ""})
 
 
 def server_config(app: Any, settings: Settings, **options: Any) -> uvicorn.Config:
