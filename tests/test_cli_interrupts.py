@@ -33,6 +33,7 @@ from tests.processes import distinct_jpeg, photoarchive_env, run_cli
 from tests.support import (
     LiveServer,
     api_login,
+    free_socket,
     live_server,
     make_settings,
     run_sql,
@@ -325,3 +326,16 @@ def migrated(postgres: PostgresServer) -> str:
 
     asyncio.run(open_and_close())
     return url
+
+
+def test_ctrl_c_stops_the_server_in_one_line(tmp_path: Path) -> None:
+    """Ctrl-C is how a person stops `photoarchive serve` in a terminal: the server shuts down
+    as it does for SIGTERM, and says so in one line, without a traceback."""
+    sock = free_socket()
+    port = sock.getsockname()[1]
+    sock.close()
+    env = photoarchive_env(tmp_path / "data")
+    with on_a_terminal(env, "serve", "--host", "127.0.0.1", "--port", str(port)) as terminal:
+        terminal.wait_for("Application startup complete")
+        line = stopped_by_ctrl_c(terminal, lambda: None)
+    assert "server stopped" in line, line

@@ -10,7 +10,7 @@ import urllib.request
 from typing import Any
 
 from photoarchive import __version__
-from photoarchive.cli.common import fail
+from photoarchive.cli.common import fail, stopped
 from photoarchive.cli.common import settings as _settings
 from photoarchive.settings import PORT_MAX
 
@@ -63,6 +63,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     )
     try:
         server.run()
+    except KeyboardInterrupt:
+        # uvicorn shuts down on Ctrl-C as on SIGTERM, then raises it again for the shell.
+        return stopped("the server stopped (Ctrl-C)")
     except SystemExit:
         if app.reason is not None:  # uvicorn exits 3 when the start-up failed: say why instead
             fail(app.reason)
