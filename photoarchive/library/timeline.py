@@ -21,6 +21,7 @@ from datetime import date
 from weakref import WeakKeyDictionary
 
 from photoarchive import clock
+from photoarchive.accounts import users
 from photoarchive.accounts.users import User
 from photoarchive.db import Backend
 from photoarchive.errors import Invalid
@@ -269,6 +270,8 @@ async def memories(
 async def memories_today(
     svc: Services, viewer: User | None, *, with_marks: bool = True
 ) -> list[Memory]:
-    """`memories` of today in the archive's zone (PHOTOARCHIVE_TIMEZONE)."""
-    today = clock.today(svc.settings.timezone)
+    """`memories` of today in the viewer's zone (their setting), else the archive's
+    (PHOTOARCHIVE_TIMEZONE)."""
+    chosen = viewer.time_zone if viewer is not None else users.TIME_ZONE_AUTOMATIC
+    today = clock.today(users.zone_of_days(chosen, svc.settings.timezone))
     return await memories(svc, viewer, today, with_marks=with_marks)
