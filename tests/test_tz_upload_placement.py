@@ -155,6 +155,8 @@ def test_stored_days_follow_the_archives_zone_from_one_start_to_the_next(
 ) -> None:
     data = tmp_path / "data"
     with archive_of(data, ("alice", "bob"), timezone=EAST) as server:
+        # Nothing recorded of an archive without photos (`db copy` needs its target empty).
+        assert server.count("archive_clock") == 0
         ids = upload_at(
             server, frozen_clock, "alice", {n: instant(w, EAST) for n, w in WALL.items()}
         )
@@ -175,6 +177,10 @@ def test_stored_days_follow_the_archives_zone_from_one_start_to_the_next(
         assert searched(bob, f"{WORD} month:2024-07") == [ids["aug"], ids["jul"]]
         assert searched(bob, f"{WORD} year:2025") == []
         assert searched(bob, f"{WORD} after:2024-12-31") == [ids["jan"], ids["dec"]]
+        with server.db() as conn:
+            assert [tuple(r) for r in conn.execute("SELECT id, zone FROM archive_clock")] == [
+                (1, WEST)
+            ]
     with live_server(make_settings(data, timezone=EAST)) as server:  # and back
         bob = api_login(server, "bob")
         assert buckets(bob) == [("2025-01", 1), ("2024-12", 1), ("2024-08", 1), ("2024-07", 1)]
