@@ -20,7 +20,7 @@ from photoarchive.accounts.mail import Mailer
 from photoarchive.accounts.passwords import Passwords
 from photoarchive.accounts.provider import AccountsUnavailable, build_accounts
 from photoarchive.db import DatabaseUnavailable, build_database
-from photoarchive.library import digests, places, rechecks, trash
+from photoarchive.library import digests, places, rechecks, trash, upload_clock
 from photoarchive.paths import static_dir, templates_dir
 from photoarchive.services import DecodeSlots, Services
 from photoarchive.settings import Settings
@@ -98,6 +98,8 @@ def create_app(settings: Settings) -> Litestar:
             raise CannotStart(str(exc)) from exc
         except OSError as exc:  # the data disk: full, or mounted read-only
             raise CannotStart.from_os_error(exc) from exc
+        # Before the first request: undated photos placed in the archive's zone as it is now.
+        await upload_clock.align(db, settings.timezone)
         await svc.mail.start()
         background.add(asyncio.create_task(rechecks.run(svc), name="location re-check"))
         background.add(asyncio.create_task(digests.run(svc), name="daily digests"))

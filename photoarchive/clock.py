@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, tzinfo
 from zoneinfo import ZoneInfo
 
 
@@ -28,5 +28,25 @@ def parse(stamp: str) -> float:
 def today(zone_name: str) -> date:
     """The date it is now in the zone called `zone_name` (an IANA name, checked when the
     settings were read); "": the server's own zone."""
-    moment = datetime.fromtimestamp(now(), UTC)
-    return (moment.astimezone(ZoneInfo(zone_name)) if zone_name else moment.astimezone()).date()
+    return datetime.fromtimestamp(now(), UTC).astimezone(_zone(zone_name)).date()
+
+
+def _zone(zone_name: str) -> tzinfo | None:
+    return ZoneInfo(zone_name) if zone_name else None  # None: astimezone() reads the server's
+
+
+def wall_clock(moment: float, zone_name: str) -> str:
+    """The moment as the clock on the wall reads it in the zone called `zone_name` ("": the
+    server's own), as text of the shape a date taken without an offset has, with `iso`'s
+    fraction: "2024-08-01T00:30:00.000000". Where a photo without a date taken is placed."""
+    local = datetime.fromtimestamp(moment, UTC).astimezone(_zone(zone_name))
+    return local.replace(tzinfo=None).strftime("%Y-%m-%dT%H:%M:%S.%f")
+
+
+def zone_identity(zone_name: str) -> str:
+    """What stays the same while wall-clock times in `zone_name` do: its name, or for the
+    server's own zone ("") the rules the process reads (names and offsets, in and out of
+    summer time), so that a server moved to another zone is told apart."""
+    if zone_name:
+        return zone_name
+    return f"server {'/'.join(time.tzname)} {time.timezone} {time.altzone}"

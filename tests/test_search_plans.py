@@ -42,8 +42,8 @@ def test_search_statements_are_never_prepared_and_others_are(
         assert not [s for s in prepared if "search_phrase" in s], prepared
         # The timeline's page and its neighbour walk (the same SQL as a search's, but for the
         # words) were prepared: what tells them apart is the call, not the statement.
-        assert any("ORDER BY COALESCE(p.taken_at, p.created_at) DESC" in s for s in prepared)
-        assert any("SELECT EXISTS (SELECT 1 FROM photos p WHERE p.id = $1" in s for s in prepared)
+        assert any(f"ORDER BY {timeline.KEY} DESC" in s for s in prepared)
+        assert any(f"SELECT {timeline.KEY} FROM photos p WHERE p.id = $1" in s for s in prepared)
 
     with database_url(postgres_url):
         scenario(tmp_path, body, database_pool=1)

@@ -97,7 +97,7 @@ def test_pages_run_on_across_months_and_a_month_is_where_they_start(tmp_path: Pa
         first, cursor = await timeline.page(svc, alice, limit=2)
         rest, _ = await timeline.page(svc, alice, cursor=cursor, limit=10)
         # Each month's heading goes before its first photo, once, even when a page ends in it.
-        heads = timeline.month_starts(first, None) | timeline.month_starts(rest, cursor)
+        heads = timeline.month_starts(first, None, "") | timeline.month_starts(rest, cursor, "")
         assert sorted(heads.values(), reverse=True) == ["2024-02", "2023-05", "2023-03"]
         assert [p.id for p in first + rest] == everything
         may = await walk(svc, alice, month="2023-05")

@@ -317,6 +317,21 @@ async def set_time_zone(db: Backend, user: User, name: str) -> str:
     return name
 
 
+async def time_zone_of(db: Reader, user_id: int) -> str:
+    """The person's time zone setting (TIME_ZONE_AUTOMATIC when none is stored), for an
+    account read without its session (whose User carries it already)."""
+    stored = await db.fetchval(
+        "SELECT time_zone FROM user_preferences WHERE user_id = ?", (user_id,)
+    )
+    return str(stored) if stored else TIME_ZONE_AUTOMATIC
+
+
+def zone_of_days(time_zone: str, archive_zone: str) -> str:
+    """The zone whose calendar a person's "today" and "yesterday" are read in: the one they
+    chose on /settings, else (automatic: only their browser knows it) the archive's."""
+    return time_zone or archive_zone
+
+
 async def set_password(
     db: Backend, passwords: Passwords, user: User, password: str, *, keep_session: int | None
 ) -> None:

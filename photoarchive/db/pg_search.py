@@ -117,7 +117,7 @@ class PostgresSearch:
         a partial index of those that do not (migration 0023) answers it at once."""
         return (
             "SELECT NOT EXISTS (SELECT 1 FROM photos"
-            " WHERE search_day(COALESCE(taken_at, created_at)) = 0)"
+            " WHERE search_day(COALESCE(taken_at, created_local, created_at)) = 0)"
         )
 
     def albums_titled(self, phrase: Phrase) -> tuple[str, list[object]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 import sqlite3
 from collections.abc import AsyncIterator, Iterable, Iterator
 from contextlib import asynccontextmanager, contextmanager
@@ -185,6 +186,8 @@ class Database:
         for version, sql in migrations():
             if version <= current:
                 continue
+            if version >= COLUMNS_ONCE_FROM:
+                sql = await _without_present_columns(conn, sql)
             # executescript commits first; the explicit BEGIN makes each migration atomic.
             await conn.executescript(
                 f"BEGIN IMMEDIATE;\n{sql}\nPRAGMA user_version = {version};\nCOMMIT;"
@@ -332,6 +335,24 @@ class SQLiteTransaction:
     async def lock(self, name: str) -> None:
         """Nothing to take: this transaction began with `BEGIN IMMEDIATE`, so it is already
         the only writer of the file, in this process and every other, until it ends."""
+
+
+# From this migration on, a column a file adds is left out when it is there already, so that
+# the file runs again on an archive whose user_version was rewound, as 0022's on always could
+# (SQLite has no ADD COLUMN IF NOT EXISTS). Earlier files still refuse such an archive.
+COLUMNS_ONCE_FROM = 27
+_ADD_COLUMN = re.compile(r"^ALTER TABLE (\w+) ADD COLUMN (\w+)\b[^;]*;[ \t]*$", re.M | re.I)
+
+
+async def _without_present_columns(conn: aiosqlite.Connection, sql: str) -> str:
+    for statement in list(_ADD_COLUMN.finditer(sql)):
+        table, column = statement.groups()
+        async with conn.execute(
+            "SELECT 1 FROM pragma_table_info(?) WHERE name = ?", (table, column)
+        ) as cursor:
+            if await cursor.fetchone() is not None:
+                sql = sql.replace(statement.group(0), "", 1)
+    return sql
 
 
 def migrations() -> Iterable[tuple[int, str]]:

@@ -21,6 +21,7 @@ import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
+from zoneinfo import ZoneInfo
 
 from photoarchive import clock
 from photoarchive.accounts import users
@@ -132,15 +133,16 @@ def headline(comments: int, likes: int) -> str:
     return _plural(comments, "new comment") if comments else _plural(likes, "new like")
 
 
-def since(start: str, now: float) -> str:
-    """The period a digest covers, in UTC as every mail client shows it alike."""
-    day = _moment(start).date()
-    today = datetime.fromtimestamp(now, UTC).date()
-    if day == today:
+def since(start: str, now: float, zone_name: str) -> str:
+    """The period a digest covers, by the calendar of the zone called `zone_name` (the
+    person's, else the archive's: users.zone_of_days; "": the server's)."""
+    zone = ZoneInfo(zone_name) if zone_name else None
+    at = _moment(start).astimezone(zone)
+    today = datetime.fromtimestamp(now, UTC).astimezone(zone).date()
+    if at.date() == today:
         return "since earlier today"
-    if day == today - timedelta(days=1):
+    if at.date() == today - timedelta(days=1):
         return "since yesterday"
-    at = _moment(start)
     return f"since {at:%A} {at.day} {at:%B}"
 
 
@@ -256,7 +258,8 @@ async def send_one(svc: Services, state: State) -> bool:
         return False
     now = clock.now()
     start = max(state.enabled_at, state.sent_at or state.enabled_at)
-    message = digest_mail(svc.settings, user, items, since(start, now))
+    zone = users.zone_of_days(await users.time_zone_of(svc.db, user.id), svc.settings.timezone)
+    message = digest_mail(svc.settings, user, items, since(start, now, zone))
     comments = sum(1 for item in items if item.kind == "comment")
     claim = State(
         state.user_id,

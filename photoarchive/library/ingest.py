@@ -21,7 +21,17 @@ from photoarchive.errors import (
     Unavailable,
     UnsupportedMedia,
 )
-from photoarchive.library import batches, blobs, geocoder, photos, places, trash, usage, visibility
+from photoarchive.library import (
+    batches,
+    blobs,
+    geocoder,
+    photos,
+    places,
+    trash,
+    upload_clock,
+    usage,
+    visibility,
+)
 from photoarchive.library.batches import Adding
 from photoarchive.library.originals import encode_patches
 from photoarchive.library.photos import Photo
@@ -225,12 +235,13 @@ async def _insert(
     if svc.settings.strip_location:
         meta.gps_lat = meta.gps_lon = None
     preview = next(r for r in ingested.renditions if r.name == "preview")
+    uploaded = clock.now()
     return await tx.fetchval(
         "INSERT INTO photos (owner_id, sha256, bytes, content_type, filename, caption,"
         " width, height, preview_width, taken_at, camera_make, camera_model, lens,"
         " focal_length, aperture, exposure_time, iso, gps_lat, gps_lon, placeholder,"
-        " created_at, location_patches, tag)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        " created_at, created_local, location_patches, tag)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
         " ON CONFLICT (owner_id, sha256) DO NOTHING RETURNING id",
         (
             owner.id,
@@ -253,7 +264,8 @@ async def _insert(
             meta.gps_lat,
             meta.gps_lon,
             ingested.placeholder,
-            clock.now_iso(),
+            clock.iso(uploaded),
+            upload_clock.local(uploaded, svc.settings.timezone),
             encode_patches(ingested.location_patches),
             secrets.token_hex(8),
         ),

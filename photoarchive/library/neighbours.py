@@ -243,19 +243,20 @@ async def _by_date_taken(
     # A search's words are planned with, every time (see Backend.fetch_replanned).
     read = svc.db.fetchall if within.search is None else svc.db.fetch_replanned
     # Conditions from access.visible_sql and search's own (constant strings): values bound.
+    date = timeline.KEY
+    # The photo's own place in the list, as the list's pages read it (its stamp as stored).
     held_here = await read(
-        f"SELECT EXISTS (SELECT 1 FROM photos p WHERE p.id = ? AND {held})",  # noqa: S608
+        f"SELECT {date} FROM photos p WHERE p.id = ? AND {held}",  # noqa: S608
         [photo.id, *params],
     )
-    if not held_here[0][0]:
+    if not held_here:
         return None
-    key = photo.taken_at or photo.created_at
+    key = str(held_here[0][0])
     after = cursors.encode(key, photo.id)
     if within.search is not None:
         next_page, _ = await search.page(svc, viewer, within.search, cursor=after, limit=1)
     else:
         next_page, _ = await timeline.page(svc, viewer, cursor=after, limit=1)
-    date = timeline.KEY
     # A page's worth of the newer ones, nearest first (the same fixed expressions).
     rows = await read(
         f"SELECT p.id, {date} FROM photos p WHERE {held} AND {date} >= ?"  # noqa: S608

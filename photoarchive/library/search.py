@@ -17,12 +17,12 @@ from collections.abc import Sequence
 from photoarchive.accounts.users import User
 from photoarchive.db import Phrase, Row
 from photoarchive.errors import Invalid
-from photoarchive.library import access, cursors, photos, places
+from photoarchive.library import access, cursors, photos, places, timeline
 from photoarchive.library.photos import Photo
 from photoarchive.library.search_query import Filter, Query, parse
 from photoarchive.services import Services
 
-_DATE = "COALESCE(p.taken_at, p.created_at)"
+_DATE = timeline.KEY  # date taken, else upload time on the archive's clock
 _NOTHING: tuple[str, list[object]] = ("1 = 0", [])
 # Fewer photos than this on the days a page can come from: they are walked by date when a word
 # may be in an album's title (rather than every photo of the viewer's albums so titled read).

@@ -4,7 +4,8 @@ memories, the photos taken on today's date in earlier years.
 A photo's month is the leading `YYYY-MM` of its date taken as the camera wrote it: the wall
 clock where it was taken, which is what a person means by "July 2024" (a stamp with an offset is
 not moved into anybody's zone: see web/dates.py). A photo without a date taken goes by its
-upload time (UTC), in the same way: it sits in the month it was uploaded. The list is one keyset
+upload time on the archive's clock (library/upload_clock.py): it sits in the month it was
+uploaded in the archive's zone (PHOTOARCHIVE_TIMEZONE). The list is one keyset
 over (that stamp, photo id), so a page may end in one month and the next begin in it; starting
 at a month is starting at its newest photo and carrying on into older ones.
 
@@ -20,10 +21,11 @@ from datetime import date
 from weakref import WeakKeyDictionary
 
 from photoarchive import clock
+from photoarchive.accounts import users
 from photoarchive.accounts.users import User
 from photoarchive.db import Backend
 from photoarchive.errors import Invalid
-from photoarchive.library import access, cursors, photos
+from photoarchive.library import access, cursors, photos, upload_clock
 from photoarchive.library.photos import Photo
 from photoarchive.services import Services
 
@@ -44,8 +46,10 @@ MONTH_NAMES = (
 )
 MEMORIES_MAX = 30  # photos in the memories strip, the most recent years first
 
-# The stamp a photo is placed by (migration 0022 indexes it), and its month (0023 counts by it).
-KEY = "COALESCE(p.taken_at, p.created_at)"
+# The stamp a photo is placed by (migration 0027 indexes it), and its month (0027's triggers
+# count by it): its date taken, else its upload time on the archive's clock (created_local),
+# else (not worked out yet) its upload time in UTC.
+KEY = "COALESCE(p.taken_at, p.created_local, p.created_at)"
 MONTH = f"substr({KEY}, 1, 7)"
 _DAY = "substr(p.taken_at, 6, 5)"  # "07-04" of a date taken
 
@@ -77,9 +81,12 @@ def month_label(month: str) -> str:
     return f"{MONTH_NAMES[int(month[5:7]) - 1]} {month[:4]}"
 
 
-def month_of(photo: Photo) -> str:
-    """The month the timeline places `photo` in."""
-    return (photo.taken_at or photo.created_at)[:7]
+def month_of(photo: Photo, zone_name: str) -> str:
+    """The month the timeline places `photo` in, in an archive whose zone is `zone_name`."""
+    if photo.taken_at:
+        return photo.taken_at[:7]
+    moment = upload_clock.moment(photo.created_at)
+    return (photo.created_at if moment is None else upload_clock.local(moment, zone_name))[:7]
 
 
 def check_month(month: str | None) -> str | None:
@@ -204,14 +211,14 @@ async def page(
     return items, next_cursor
 
 
-def month_starts(items: list[Photo], cursor: str | None) -> dict[int, str]:
+def month_starts(items: list[Photo], cursor: str | None, zone_name: str) -> dict[int, str]:
     """The photos of a page that begin a month (by id, with the month): the first of the page
-    too, unless the page before it ended in the same month."""
+    too, unless the page before it ended in the same month. `zone_name`: the archive's."""
     after = cursors.decode(cursor)
     previous = after[0][:7] if after is not None else None
     starts = {}
     for photo in items:
-        month = month_of(photo)
+        month = month_of(photo, zone_name)
         if month != previous:
             starts[photo.id] = month
         previous = month
@@ -263,6 +270,8 @@ async def memories(
 async def memories_today(
     svc: Services, viewer: User | None, *, with_marks: bool = True
 ) -> list[Memory]:
-    """`memories` of today in the archive's zone (PHOTOARCHIVE_TIMEZONE)."""
-    today = clock.today(svc.settings.timezone)
+    """`memories` of today in the viewer's zone (their setting), else the archive's
+    (PHOTOARCHIVE_TIMEZONE)."""
+    chosen = viewer.time_zone if viewer is not None else users.TIME_ZONE_AUTOMATIC
+    today = clock.today(users.zone_of_days(chosen, svc.settings.timezone))
     return await memories(svc, viewer, today, with_marks=with_marks)

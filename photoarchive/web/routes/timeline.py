@@ -29,7 +29,9 @@ async def timeline_page(
     # A page of its own (no script) names the month it starts in; more items only a new one.
     starts = {
         photo_id: (start, timeline.month_label(start))
-        for photo_id, start in timeline.month_starts(items, cursor if more else None).items()
+        for photo_id, start in timeline.month_starts(
+            items, cursor if more else None, svc.settings.timezone
+        ).items()
     }
     shown: dict[str, Any] = {
         "photos": items,
@@ -41,7 +43,9 @@ async def timeline_page(
     if more:
         return render(request, "_grid_page.html", user=user, **shown)
     months = await timeline.buckets(svc, user)
-    current = timeline.month_of(items[0]) if items else timeline.check_month(month)
+    current = (
+        timeline.month_of(items[0], svc.settings.timezone) if items else timeline.check_month(month)
+    )
     return render(
         request,
         "timeline.html",
