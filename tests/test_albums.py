@@ -11,7 +11,7 @@ import pytest
 
 from photoarchive.accounts import users
 from photoarchive.errors import Forbidden, Invalid, NotFound
-from photoarchive.library import album_photos, albums, neighbours, photos
+from photoarchive.library import album_members, album_photos, albums, neighbours, photos
 from photoarchive.services import Services
 from tests.support import PHOTOS, api_login, archive_of, services, uploaded
 
@@ -54,18 +54,18 @@ def test_only_members_find_an_album_and_only_its_owner_changes_it(run: Any) -> N
         for outsider in (p["admin"], p["carol"], None):
             with pytest.raises(NotFound):
                 await albums.find(svc.db, album.id, outsider)
-        await albums.set_member(svc, p["alice"], album.id, "bob", "contributor")
+        await album_members.set_member(svc, p["alice"], album.id, "bob", "contributor")
         bobs = await albums.find(svc.db, album.id, p["bob"])
         assert bobs.role == "contributor" and bobs.may_add and not bobs.is_owner
         with pytest.raises(Forbidden):
             await albums.update(svc, p["bob"], album.id, title="mine")
         with pytest.raises(Forbidden):
-            await albums.set_member(svc, p["bob"], album.id, "carol", "viewer")
+            await album_members.set_member(svc, p["bob"], album.id, "carol", "viewer")
         with pytest.raises(Invalid):
-            await albums.set_member(svc, p["alice"], album.id, "alice", "viewer")
+            await album_members.set_member(svc, p["alice"], album.id, "alice", "viewer")
         with pytest.raises(Invalid):
-            await albums.remove_member(svc, p["alice"], album.id, "alice")
-        await albums.remove_member(svc, p["bob"], album.id, "bob")  # leaving
+            await album_members.remove_member(svc, p["alice"], album.id, "alice")
+        await album_members.remove_member(svc, p["bob"], album.id, "bob")  # leaving
         with pytest.raises(NotFound):
             await albums.find(svc.db, album.id, p["bob"])
         await albums.delete(svc, p["alice"], album.id)
@@ -77,7 +77,7 @@ def test_only_members_find_an_album_and_only_its_owner_changes_it(run: Any) -> N
 def test_contributors_add_their_own_and_remove_what_they_added(run: Any) -> None:
     async def body(svc: Services, p: dict[str, Any], ids: list[int]) -> None:
         album = await albums.create(svc, p["alice"], "Shared")
-        await albums.set_member(svc, p["alice"], album.id, "bob", "contributor")
+        await album_members.set_member(svc, p["alice"], album.id, "bob", "contributor")
         bobs = await albums.find(svc.db, album.id, p["bob"])
         added, skipped = await album_photos.add(svc, bobs, p["bob"], [ids[4], ids[0]])
         assert added == [ids[4]] and skipped == [(ids[0], album_photos.NOT_YOURS)]
@@ -119,23 +119,23 @@ def test_an_album_is_walked_in_its_own_order(run: Any) -> None:
 def test_a_member_s_photos_leave_with_them_and_an_owner_takes_theirs_out(run: Any) -> None:
     async def body(svc: Services, p: dict[str, Any], ids: list[int]) -> None:
         album = await albums.create(svc, p["alice"], "Leaving")
-        await albums.set_member(svc, p["alice"], album.id, "bob", "contributor")
+        await album_members.set_member(svc, p["alice"], album.id, "bob", "contributor")
         bobs = await albums.find(svc.db, album.id, p["bob"])
         assert (await album_photos.add(svc, bobs, p["bob"], [ids[4]]))[0] == [ids[4]]
         await album_photos.add(svc, album, p["alice"], [ids[0]])
         await albums.update(svc, p["alice"], album.id, cover_photo_id=ids[4])
         # Demoted, Bob still takes his own photo out, and nothing else.
-        await albums.set_member(svc, p["alice"], album.id, "bob", "viewer")
+        await album_members.set_member(svc, p["alice"], album.id, "bob", "viewer")
         assert await album_photos.remove(svc, album.id, p["bob"], [ids[0], ids[4]]) == [ids[4]]
         with pytest.raises(Forbidden):  # nothing of his left in it
             await album_photos.remove(svc, album.id, p["bob"], [ids[0]])
         with pytest.raises(NotFound):
             await album_photos.remove(svc, album.id, p["carol"], [ids[0]])
         # Back as a contributor with his photo as the cover, he leaves: it leaves with him.
-        await albums.set_member(svc, p["alice"], album.id, "bob", "contributor")
+        await album_members.set_member(svc, p["alice"], album.id, "bob", "contributor")
         await album_photos.add(svc, bobs, p["bob"], [ids[4]])
         await albums.update(svc, p["alice"], album.id, cover_photo_id=ids[4])
-        await albums.remove_member(svc, p["bob"], album.id, "bob")
+        await album_members.remove_member(svc, p["bob"], album.id, "bob")
         left = await albums.find(svc.db, album.id, p["alice"])
         assert left.photo_count == 1 and left.cover_photo_id is None
         assert (await photos.find(svc, ids[4], p["bob"])).id == ids[4]  # still his
@@ -150,15 +150,15 @@ def test_an_album_read_before_a_member_left_takes_no_more_of_their_photos(run: A
 
     async def body(svc: Services, p: dict[str, Any], ids: list[int]) -> None:
         album = await albums.create(svc, p["alice"], "Stale")
-        await albums.set_member(svc, p["alice"], album.id, "bob", "contributor")
+        await album_members.set_member(svc, p["alice"], album.id, "bob", "contributor")
         read_before = await albums.find(svc.db, album.id, p["bob"])
-        await albums.remove_member(svc, p["alice"], album.id, "bob")
+        await album_members.remove_member(svc, p["alice"], album.id, "bob")
         with pytest.raises(NotFound):
             await album_photos.add(svc, read_before, p["bob"], [ids[4]])
         # Made a viewer meanwhile: he may no longer add either.
-        await albums.set_member(svc, p["alice"], album.id, "bob", "contributor")
+        await album_members.set_member(svc, p["alice"], album.id, "bob", "contributor")
         read_before = await albums.find(svc.db, album.id, p["bob"])
-        await albums.set_member(svc, p["alice"], album.id, "bob", "viewer")
+        await album_members.set_member(svc, p["alice"], album.id, "bob", "viewer")
         with pytest.raises(Forbidden):
             await album_photos.add(svc, read_before, p["bob"], [ids[4]])
         assert (await albums.find(svc.db, album.id, p["alice"])).photo_count == 0

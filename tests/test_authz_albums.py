@@ -25,6 +25,7 @@ ALBUM_MATRIX: dict[tuple[str, str], tuple[int, int, int, int, int, int, int]] = 
     ("POST", "/albums"): (401, 401, 303, 303, 303, 303, 303),
     ("GET", "/albums/{album_id:int}"): (303, 303, 404, 200, 200, 200, 404),
     ("POST", "/albums/{album_id:int}/edit"): (401, 401, 404, 403, 403, 303, 404),
+    ("GET", "/albums/{album_id:int}/cover"): (303, 303, 404, 403, 403, 200, 404),
     ("POST", "/albums/{album_id:int}/delete"): (401, 401, 404, 403, 403, 303, 404),
     ("POST", "/albums/{album_id:int}/members"): (401, 401, 404, 403, 403, 303, 404),
     ("POST", "/albums/{album_id:int}/members/{username:str}/remove"): (
@@ -65,6 +66,7 @@ ALBUM_MATRIX: dict[tuple[str, str], tuple[int, int, int, int, int, int, int]] = 
         404,
     ),
     ("GET", "/api/v1/albums/{album_id:int}/download"): (401, 401, 404, 200, 200, 200, 404),
+    ("PUT", "/api/v1/albums/{album_id:int}/owner"): (401, 401, 404, 403, 403, 204, 404),
 }
 
 

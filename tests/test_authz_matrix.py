@@ -169,6 +169,7 @@ MATRIX: dict[tuple[str, str], tuple[int, int, int, int, int]] = {
     ("POST", "/albums"): (401, 401, 303, 303, 303),
     ("GET", "/albums/{album_id:int}"): (303, 303, 404, 200, 404),
     ("POST", "/albums/{album_id:int}/edit"): (401, 401, 404, 303, 404),
+    ("GET", "/albums/{album_id:int}/cover"): (303, 303, 404, 200, 404),
     ("POST", "/albums/{album_id:int}/delete"): (401, 401, 404, 303, 404),
     ("POST", "/albums/{album_id:int}/members"): (401, 401, 404, 303, 404),
     ("POST", "/albums/{album_id:int}/members/{username:str}/remove"): (401, 401, 404, 303, 404),
@@ -184,6 +185,7 @@ MATRIX: dict[tuple[str, str], tuple[int, int, int, int, int]] = {
     ("POST", "/api/v1/albums/{album_id:int}/photos/remove"): (401, 401, 404, 200, 404),
     ("PUT", "/api/v1/albums/{album_id:int}/members/{username:str}"): (401, 401, 404, 200, 404),
     ("DELETE", "/api/v1/albums/{album_id:int}/members/{username:str}"): (401, 401, 404, 204, 404),
+    ("PUT", "/api/v1/albums/{album_id:int}/owner"): (401, 401, 404, 204, 404),
     ("GET", "/api/v1/albums/{album_id:int}/download"): (401, 401, 404, 200, 404),
     # the trash: everyone's own; a photo in the path is in the owner's trash, so it is 404 to
     # anyone else, an administrator who deleted it included
@@ -266,7 +268,11 @@ FRESH_TRASHED = {
     "/api/v1/trash/{photo_id:int}",
 }
 FRESH_COMMENT = {"/comments/{comment_id:int}/delete", "/api/v1/comments/{comment_id:int}"}
-FRESH_ALBUM = {"/albums/{album_id:int}/delete", "/api/v1/albums/{album_id:int}"}
+FRESH_ALBUM = {
+    "/albums/{album_id:int}/delete",
+    "/api/v1/albums/{album_id:int}",
+    "/api/v1/albums/{album_id:int}/owner",  # an allowed request hands it to someone else
+}
 # A member of the album to remove (or to give a role): a new account each time.
 FRESH_MEMBER = {
     "/albums/{album_id:int}/members/{username:str}/remove",
@@ -529,6 +535,8 @@ def body(world: World, method: str, path: str, role: str) -> dict[str, Any]:
     }
     if path == "/albums/{album_id:int}/members":
         return {"data": {"username": world.new_user(), "role": "viewer"}}
+    if path == "/api/v1/albums/{album_id:int}/owner":
+        return {"data": {"username": world.new_user()}}
     if path == "/api/v1/albums/{album_id:int}/members/{username:str}" and method == "PUT":
         return {"data": {"role": "contributor"}}
     if path in ("/shares", "/api/v1/shares") and method == "POST":

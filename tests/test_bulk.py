@@ -10,7 +10,16 @@ from pathlib import Path
 import pytest
 
 from photoarchive.errors import Forbidden, Invalid, NotFound
-from photoarchive.library import album_photos, albums, archive, bulk, favorites, photos, visibility
+from photoarchive.library import (
+    album_members,
+    album_photos,
+    albums,
+    archive,
+    bulk,
+    favorites,
+    photos,
+    visibility,
+)
 from photoarchive.library.bulk import Failure
 from photoarchive.services import Services
 from tests.test_neighbours import person, photo_of, scenario
@@ -82,7 +91,7 @@ def test_add_to_album_decides_the_album_once_and_each_photo_alone(tmp_path: Path
     async def body(svc: Services) -> None:
         alice, bob, carol = [await person(svc, n) for n in ("alice", "bob", "carol")]
         album = await albums.create(svc, alice, "Summer")
-        await albums.set_member(svc, alice, album.id, "bob", "viewer")
+        await album_members.set_member(svc, alice, album.id, "bob", "viewer")
         mine = [await photo_of(svc, alice) for _ in range(2)]
         bobs = await photo_of(svc, bob)
         hidden = await photo_of(svc, bob)

@@ -30,6 +30,7 @@ BODIES = {
     "add_photos": {"photo_ids": [1]},
     "remove_photos": {"photo_ids": [1]},
     "set_member": {"role": "viewer"},
+    "hand_over": {"username": "alice"},
     "create_share": {"photo_ids": [1]},
     "restore": {"photo_ids": [1]},
     "edit_share": {"allow_download": True},

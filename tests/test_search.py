@@ -17,6 +17,7 @@ from photoarchive.db.pg_search import PostgresSearch
 from photoarchive.db.search import FTS5Search
 from photoarchive.errors import Invalid
 from photoarchive.library import (
+    album_members,
     album_photos,
     albums,
     archive,
@@ -292,7 +293,7 @@ def test_only_what_the_viewer_may_see(tmp_path: Path, walk: str) -> None:
         assert await found(svc, None, "secret") == []  # guests, when the archive keeps them out
         album = await albums.create(svc, ann, "Family secrets")
         await album_photos.add(svc, album, ann, [private])
-        await albums.set_member(svc, ann, album.id, "bob", "viewer")
+        await album_members.set_member(svc, ann, album.id, "bob", "viewer")
         assert sorted(await found(svc, bob, "secret")) == sorted([open_, private])
         # Album titles match for the album's members only: cy sees the photo, not the title.
         other = await shot(svc, ann, caption="plain")

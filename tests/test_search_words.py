@@ -18,7 +18,7 @@ from photoarchive.accounts.users import User
 from photoarchive.db import Database, Phrase
 from photoarchive.db.pg_search import PostgresSearch
 from photoarchive.db.search import WORDS_MAX, FTS5Search
-from photoarchive.library import album_photos, albums, comments, search, visibility
+from photoarchive.library import album_members, album_photos, albums, comments, search, visibility
 from photoarchive.services import Services
 from tests.support import sqlite_only
 from tests.test_neighbours import person, scenario
@@ -154,7 +154,7 @@ def test_pages_read_by_day_are_every_match_sorted(tmp_path: Path) -> None:
         for title, chosen in (("Sunday walks", ids[:40:3]), ("Rainy days", ids[60::4])):
             album = await albums.create(svc, bob, title)
             await album_photos.add(svc, album, bob, [p for p in chosen if p])
-            await albums.set_member(svc, bob, album.id, "ann", "viewer")
+            await album_members.set_member(svc, bob, album.id, "ann", "viewer")
         queries = ["sun", "garden", "sun -rain", "garden -rainy", "sun month:2024-02"]
         queries += ["rain after:2024-01-02 before:2024-03-02", "sun garden", "-sunset garden"]
         for q in queries:

@@ -15,6 +15,7 @@ from photoarchive import clock
 from photoarchive.accounts.users import User
 from photoarchive.errors import BadRequest, Invalid
 from photoarchive.library import (
+    album_members,
     album_photos,
     albums,
     archive,
@@ -133,7 +134,7 @@ def test_only_what_the_viewer_may_see_now_is_listed_or_counted(tmp_path: Path) -
         await archive.set_archived(svc, alice, archived, True)
         album = await albums.create(svc, alice, "trip")
         await album_photos.add(svc, album, alice, [shared])
-        await albums.set_member(svc, alice, album.id, "bob", "viewer")
+        await album_members.set_member(svc, alice, album.id, "bob", "viewer")
         assert await months(svc, alice) == [("2024-07", 2), ("2024-06", 1)]
         assert await walk(svc, alice) == [private, family, shared]
         assert await months(svc, bob) == [("2024-07", 1), ("2024-06", 1)]

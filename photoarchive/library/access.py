@@ -152,6 +152,58 @@ def may_take_out(account: User, role: str | None, photo_owner_id: int, added_by:
     return role == "contributor" and account.id == added_by
 
 
+AlbumRole = Literal["owner", "contributor", "viewer", "caretaker"]
+_MEMBER_ROLES: dict[str, AlbumRole] = {
+    "owner": "owner",
+    "contributor": "contributor",
+    "viewer": "viewer",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class AlbumAccess:
+    """What someone may do with an album. `role` is None when the album is not there for them
+    (NotFound: never Forbidden, which would tell them it exists)."""
+
+    role: AlbumRole | None
+    manage: bool = False  # rename it, choose its cover and members, delete it, hand it over
+    add: bool = False  # put photos of their own in it
+
+
+def decide_album(viewer: Viewer, member_role: str | None, *, owner_disabled: bool) -> AlbumAccess:
+    """An album is its members' (`member_role`: the viewer's role in it, None for anyone
+    else); its owner manages it. While its owner's account is disabled nobody could, so an
+    administrator looks after it (the `caretaker`): they manage it as its owner would, but are
+    no member, so its private photos stay hidden from them as any private photo does
+    (`decide`), and they never make themselves one (album rules: albums.py)."""
+    account = viewer.account
+    if account is None:
+        return AlbumAccess(None)
+    caretaker = owner_disabled and account.is_admin and member_role != "owner"
+    role = _MEMBER_ROLES.get(member_role or "")
+    if role is not None:
+        return AlbumAccess(role, manage=role == "owner" or caretaker, add=role != "viewer")
+    return AlbumAccess("caretaker", manage=True) if caretaker else AlbumAccess(None)
+
+
+def album_sql(viewer: Viewer, album: str = "a", owner: str = "o") -> tuple[str, list[object]]:
+    """`decide_album(...).role is not None` as a condition on the albums row named `album` and
+    its owner's users row named `owner` (aliases written in the code, never values)."""
+    if not (_ALIAS.fullmatch(album) and _ALIAS.fullmatch(owner)):
+        raise ValueError(f"not table aliases: {album!r}, {owner!r}")
+    account = viewer.account
+    if account is None:
+        return "1 = 0", []
+    # Constant strings around the aliases checked above; the viewer's id is bound.
+    member = (
+        f"EXISTS (SELECT 1 FROM album_members am WHERE am.album_id = {album}.id"  # noqa: S608
+        " AND am.user_id = ?)"
+    )
+    if not account.is_admin:
+        return member, [account.id]
+    return f"({member} OR {owner}.disabled <> 0)", [account.id]
+
+
 def can_view(viewer: Viewer, photo: Seen) -> bool:
     return decide(viewer, photo).view
 

@@ -4,7 +4,9 @@
 
 An album is there only for its members: to anyone else, an administrator included, it is
 NotFound, never Forbidden (a 403 would tell them it exists). Among members, what only the
-owner may do is Forbidden. No HTTP here.
+owner may do is Forbidden. One exception, decided in access.decide_album: while the owner's
+account is disabled, an administrator looks after the album (renames it, chooses its members,
+deletes it, or hands it to a member), without becoming a member. No HTTP here.
 """
 
 from __future__ import annotations
@@ -13,7 +15,6 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from photoarchive import clock
-from photoarchive.accounts import users
 from photoarchive.accounts.users import User
 from photoarchive.db import MAX_ROWID, Reader, Transaction, placeholders
 from photoarchive.errors import BadRequest, Forbidden, Invalid, NotFound
@@ -53,7 +54,8 @@ class Album:
     sort: Sort
     created_at: str
     updated_at: str
-    role: Role  # the role of the person it was read for
+    role: access.AlbumRole  # the role of the person it was read for
+    manages: bool = False  # they may change it, choose its members, delete it, hand it over
     photo_count: int = 0
     cover: str | None = None  # the cover's thumbnail URL
     members: list[Member] = field(default_factory=list)
@@ -65,6 +67,11 @@ class Album:
     @property
     def may_add(self) -> bool:
         return self.role in ("owner", "contributor")
+
+    @property
+    def looked_after(self) -> bool:
+        """Managed by an administrator who is not its owner: the owner's account is disabled."""
+        return self.manages and not self.is_owner
 
 
 def check_title(value: Any) -> str:
@@ -103,14 +110,16 @@ def check_role(value: Any) -> Role:
     raise Invalid(f"role must be one of: {', '.join(MEMBER_ROLES)}.", field="role")
 
 
-# The album as one member sees it: their role, its owner, and the cover photo shown (the one
-# chosen while it is still in the album, else the photo added last; never one in the trash).
+# The album as one person sees it: their role (none for a non-member), whether its owner is
+# disabled, and the cover photo shown (the one chosen while it is still in the album, else the
+# photo added last; never one in the trash).
 _SELECT = (
     "SELECT a.id, a.owner_id, o.username AS owner, a.title, a.description, a.cover_photo_id,"
-    " a.sort, a.created_at, a.updated_at, m.role, c.id AS cover_id, c.tag AS cover_tag,"
+    " a.sort, a.created_at, a.updated_at, m.role, o.disabled AS owner_disabled,"
+    " c.id AS cover_id, c.tag AS cover_tag,"
     " COALESCE((SELECT ro.rotation FROM photo_rotations ro WHERE ro.photo_id = c.id), 0)"
     " AS cover_rotation"
-    " FROM albums a JOIN album_members m ON m.album_id = a.id AND m.user_id = ?"
+    " FROM albums a LEFT JOIN album_members m ON m.album_id = a.id AND m.user_id = ?"
     " JOIN users o ON o.id = a.owner_id"
     " LEFT JOIN photos c ON c.id = COALESCE("
     " (SELECT cp.photo_id FROM album_photos cp"
@@ -122,7 +131,15 @@ _SELECT = (
 )
 
 
-def _album(row: Any) -> Album:
+def _album(row: Any, actor: User) -> Album | None:
+    """The album as `actor` may have it; None when it is not there for them."""
+    decided = access.decide_album(
+        access.Viewer(actor, public_view=False),
+        row["role"],
+        owner_disabled=bool(row["owner_disabled"]),
+    )
+    if decided.role is None:
+        return None
     cover = (
         None
         if row["cover_id"] is None
@@ -138,7 +155,8 @@ def _album(row: Any) -> Album:
         sort=check_sort(row["sort"]),
         created_at=row["created_at"],
         updated_at=row["updated_at"],
-        role=row["role"],
+        role=decided.role,
+        manages=decided.manage,
         cover=cover,
     )
 
@@ -176,9 +194,10 @@ async def find(db: Reader, album_id: int, actor: User | None) -> Album:
     if actor is None or actor.disabled or not 0 < album_id <= MAX_ROWID:
         raise NotFound(ALBUM_GONE)
     row = await db.fetchone(_SELECT + " WHERE a.id = ?", (actor.id, album_id))
-    if row is None:
+    album = None if row is None else _album(row, actor)
+    if album is None:
         raise NotFound(ALBUM_GONE)
-    return (await _complete(db, [_album(row)], actor))[0]
+    return (await _complete(db, [album], actor))[0]
 
 
 def lock_name(album_id: int) -> str:
@@ -187,24 +206,29 @@ def lock_name(album_id: int) -> str:
     return f"album:{album_id}"
 
 
-def _owned(album: Album, what: str) -> None:
-    if not album.is_owner:
+def owned(album: Album, what: str) -> None:
+    """Forbidden unless `album` was read for someone who manages it."""
+    if not album.manages:
         raise Forbidden(f"Only the album's owner can {what}.")
 
 
 async def page(
     svc: Services, actor: User, *, cursor: str | None = None, limit: int | None = None
 ) -> tuple[list[Album], str | None]:
-    """The albums `actor` belongs to (theirs and those shared with them), newest first."""
+    """The albums `actor` belongs to (theirs and those shared with them), and for an
+    administrator those they look after, newest first."""
     size = PAGE_DEFAULT if limit is None else limit
     if not 1 <= size <= PAGE_MAX:
         raise BadRequest(f"limit must be between 1 and {PAGE_MAX}.", field="limit")
     before = photos.parse_cursor(cursor)
+    mine, params = access.album_sql(access.Viewer(actor, public_view=False))
     rows = await svc.db.fetchall(
-        _SELECT + " WHERE a.id < ? ORDER BY a.id DESC LIMIT ?",
-        (actor.id, MAX_ROWID if before is None else before, size + 1),
+        # A condition from access.album_sql; every value is bound.
+        _SELECT + f" WHERE {mine} AND a.id < ? ORDER BY a.id DESC LIMIT ?",
+        (actor.id, *params, MAX_ROWID if before is None else before, size + 1),
     )
-    albums = await _complete(svc.db, [_album(row) for row in rows[:size]], actor)
+    found = [album for row in rows[:size] if (album := _album(row, actor)) is not None]
+    albums = await _complete(svc.db, found, actor)
     return albums, (str(albums[-1].id) if len(rows) > size else None)
 
 
@@ -213,11 +237,25 @@ async def to_add_to(svc: Services, actor: User) -> list[Album]:
     rows = await svc.db.fetchall(
         _SELECT + " WHERE m.role IN ('owner', 'contributor') ORDER BY a.title, a.id", (actor.id,)
     )
-    return [_album(row) for row in rows]
+    return [album for row in rows if (album := _album(row, actor)) is not None and album.may_add]
 
 
-async def create(svc: Services, actor: User, title: Any, description: Any = None) -> Album:
+async def create(
+    svc: Services,
+    actor: User,
+    title: Any,
+    description: Any = None,
+    *,
+    photo_id: int | None = None,
+) -> Album:
+    """A new album of `actor`'s; with `photo_id` (made from a photo's page), holding that
+    photo of theirs from the start, in the same transaction (never an empty album for a
+    photo that could not go in)."""
     clean_title, clean_description = check_title(title), check_description(description)
+    if photo_id is not None:
+        photo = await photos.find(svc, photo_id, actor)  # NotFound: not one they may see
+        if photo.owner_id != actor.id:
+            raise Invalid("Only the photo's owner can put it in an album.", field="photo_id")
     now = clock.now_iso()
     async with svc.db.transaction() as tx:
         album_id = await tx.fetchval(
@@ -230,6 +268,12 @@ async def create(svc: Services, actor: User, title: Any, description: Any = None
             " VALUES (?, ?, 'owner', ?)",
             (album_id, actor.id, now),
         )
+        if photo_id is not None:
+            await tx.execute(
+                "INSERT INTO album_photos (album_id, photo_id, added_by, added_at)"
+                " VALUES (?, ?, ?, ?)",
+                (album_id, photo_id, actor.id, now),
+            )
     return await find(svc.db, album_id, actor)
 
 
@@ -249,7 +293,7 @@ async def update(
     """The owner changes what they send; `cover_photo_id` None goes back to the automatic
     cover, and any other value must be a photo in the album."""
     album = await find(svc.db, album_id, actor)
-    _owned(album, "change it")
+    owned(album, "change it")
     changes: dict[str, object] = {}
     if title is not _UNCHANGED:
         changes["title"] = check_title(title)
@@ -257,8 +301,8 @@ async def update(
         changes["description"] = check_description(description)
     if sort is not _UNCHANGED:
         changes["sort"] = check_sort(sort)
-    if cover_photo_id is not _UNCHANGED:
-        changes["cover_photo_id"] = await _check_cover(svc.db, album_id, cover_photo_id)
+    if cover_photo_id is not _UNCHANGED and cover_photo_id != album.cover_photo_id:
+        changes["cover_photo_id"] = await _check_cover(svc.db, album_id, cover_photo_id, actor)
     if not changes:
         raise Invalid("Send at least one of: title, description, cover_photo_id, sort.")
     changes["updated_at"] = clock.now_iso()
@@ -271,15 +315,21 @@ async def update(
     return await find(svc.db, album_id, actor)
 
 
-async def _check_cover(db: Reader, album_id: int, value: Any) -> int | None:
+async def _check_cover(db: Reader, album_id: int, value: Any, actor: User) -> int | None:
+    """A photo of the album that `actor` sees (an administrator looking after an album sees
+    none of its private photos, and so cannot show one to everyone as its cover)."""
     if value is None:
         return None
+    visible, params = access.visible_sql(access.Viewer(actor, public_view=False))
     held = (
         isinstance(value, int)
         and not isinstance(value, bool)
         and 0 < value <= MAX_ROWID
         and await db.fetchval(
-            "SELECT 1 FROM album_photos WHERE album_id = ? AND photo_id = ?", (album_id, value)
+            # A condition from access.visible_sql; every value is bound.
+            "SELECT 1 FROM album_photos ap JOIN photos p ON p.id = ap.photo_id"  # noqa: S608
+            f" WHERE ap.album_id = ? AND ap.photo_id = ? AND {visible}",
+            (album_id, value, *params),
         )
     )
     if not held:
@@ -290,60 +340,10 @@ async def _check_cover(db: Reader, album_id: int, value: Any) -> int | None:
 async def delete(svc: Services, actor: User, album_id: int) -> None:
     """The owner deletes the album; its photos stay where they are, their owners'."""
     album = await find(svc.db, album_id, actor)
-    _owned(album, "delete it")
+    owned(album, "delete it")
     async with svc.db.transaction() as tx:
         await tx.lock(lock_name(album_id))
         await tx.execute("DELETE FROM albums WHERE id = ?", (album_id,))
-
-
-async def set_member(svc: Services, actor: User, album_id: int, username: str, role: Any) -> Album:
-    """The owner adds someone as a viewer or contributor, or changes their role."""
-    album = await find(svc.db, album_id, actor)
-    _owned(album, "choose its members")
-    wanted = check_role(role)
-    person = await users.by_username(svc.db, username)
-    if person.id == album.owner_id:
-        raise Invalid("The owner's role cannot change.", field="role")
-    if person.disabled:
-        raise NotFound(f"There is no user called {username!r}.")
-    async with svc.db.transaction() as tx:
-        await tx.lock(lock_name(album_id))
-        await tx.execute(
-            "INSERT INTO album_members (album_id, user_id, role, added_at) VALUES (?, ?, ?, ?)"
-            " ON CONFLICT (album_id, user_id) DO UPDATE SET role = excluded.role",
-            (album_id, person.id, wanted, clock.now_iso()),
-        )
-        await tx.execute(
-            "UPDATE albums SET updated_at = ? WHERE id = ?", (clock.now_iso(), album_id)
-        )
-    return await find(svc.db, album_id, actor)
-
-
-async def remove_member(svc: Services, actor: User, album_id: int, username: str) -> None:
-    """The owner removes a member, or a member leaves; the owner cannot leave (they delete
-    the album instead). The photos the member owns leave the album with them (a private one
-    would otherwise stay shown to people its owner no longer shares the album with)."""
-    album = await find(svc.db, album_id, actor)
-    leaving = username.lower() == actor.username.lower()
-    if not leaving:
-        _owned(album, "remove its members")
-    person = await users.by_username(svc.db, username)
-    if person.id == album.owner_id:
-        raise Invalid("The owner cannot leave the album; delete it instead.", field="username")
-    async with svc.db.transaction() as tx:
-        await tx.lock(lock_name(album_id))
-        removed = await tx.execute(
-            "DELETE FROM album_members WHERE album_id = ? AND user_id = ?", (album_id, person.id)
-        )
-        if not removed:
-            raise NotFound(f"{username} is not a member of this album.")
-        taken = await tx.execute(
-            "DELETE FROM album_photos WHERE album_id = ? AND photo_id IN"
-            " (SELECT p.id FROM photos p WHERE p.owner_id = ?)",
-            (album_id, person.id),
-        )
-        if taken:
-            await forget_lost_cover(tx, album_id)
 
 
 async def forget_lost_cover(tx: Transaction, album_id: int) -> None:

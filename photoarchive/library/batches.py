@@ -103,6 +103,7 @@ class Entry:
     count: int = 1  # the photos of it the viewer may see
     likes: int = 0  # on those photos, for a batch
     comments: int = 0
+    caption: str = ""  # a batch's: the caption all those photos have (see `batch_caption`)
 
     @property
     def photo(self) -> Photo:
@@ -141,7 +142,7 @@ def _in_feed(who: access.Viewer, photo: str) -> tuple[str, list[object]]:
 
 def feed_sql(who: access.Viewer, start: int, size: int) -> tuple[str, list[object]]:
     """The first `size` entries placed at or before photo id `start`, and the parameters:
-    `(key, batch_id, count, likes, comments, photo...)` rows, entry by entry, newest first. An entry's place is a photo of no batch, or
+    `(key, batch_id, count, likes, comments, caption, photo...)` rows, entry by entry, newest first. An entry's place is a photo of no batch, or
     the newest photo of a batch the viewer sees in the feed; the scan by id steps over a
     batch's other photos. A batch brings its newest `MOSAIC` photos and its totals, counted
     in the database: a batch of thousands reads no more rows than one of five."""
@@ -158,22 +159,24 @@ def feed_sql(who: access.Viewer, start: int, size: int) -> tuple[str, list[objec
         " ORDER BY p.id DESC LIMIT ?),"
         # Counted from the page's batches outwards: joined from `entries`, SQLite chose to
         # scan every photo of the archive (bench: 10,600 steps a page, now 4,600).
-        " totals (batch_id, n, likes, comments) AS ("
-        " SELECT x.batch_id, COUNT(*), SUM(q.like_count), SUM(q.comment_count)"
+        " totals (batch_id, n, likes, comments, caption) AS ("
+        " SELECT x.batch_id, COUNT(*), SUM(q.like_count), SUM(q.comment_count),"
+        # batch_caption's rule, counted here over all of them (the entry brings only a few).
+        " CASE WHEN MIN(q.caption) = MAX(q.caption) THEN MIN(q.caption) ELSE '' END"
         " FROM batch_photos x JOIN photos q ON q.id = x.photo_id"
         f" WHERE {q_cond} AND x.batch_id IN"
         " (SELECT batch_id FROM entries WHERE batch_id IS NOT NULL) GROUP BY x.batch_id)"
-        f" SELECT e.key, e.batch_id, 1, 0, 0, {photos.PHOTO_COLUMNS} FROM entries e"
+        f" SELECT e.key, e.batch_id, 1, 0, 0, '', {photos.PHOTO_COLUMNS} FROM entries e"
         " JOIN photos p ON p.id = e.key JOIN users u ON u.id = p.owner_id"
         " WHERE e.batch_id IS NULL"
         " UNION ALL"
-        f" SELECT e.key, e.batch_id, t.n, t.likes, t.comments, {photos.PHOTO_COLUMNS}"
+        f" SELECT e.key, e.batch_id, t.n, t.likes, t.comments, t.caption, {photos.PHOTO_COLUMNS}"
         " FROM entries e JOIN totals t ON t.batch_id = e.batch_id"
         " JOIN photos p ON p.id IN (SELECT x.photo_id FROM batch_photos x"
         f" JOIN photos q ON q.id = x.photo_id WHERE x.batch_id = e.batch_id AND {q_cond}"
         " ORDER BY x.photo_id DESC LIMIT ?)"
         " JOIN users u ON u.id = p.owner_id"
-        " ORDER BY 1 DESC, 6 DESC"
+        " ORDER BY 1 DESC, 7 DESC"
     )
     reading = photos.reading_for(who.user)
     # In the order the statement binds them.
@@ -205,8 +208,15 @@ async def feed_page(
         key = row[0]
         if key not in found:
             places.append(key)
-            found[key] = Entry(key, batch_id=row[1], count=row[2], likes=row[3], comments=row[4])
-        found[key].photos.append(photos.from_row(row[5:], viewer))
+            found[key] = Entry(
+                key,
+                batch_id=row[1],
+                count=row[2],
+                likes=row[3],
+                comments=row[4],
+                caption=row[5],
+            )
+        found[key].photos.append(photos.from_row(row[6:], viewer))
     shown = places[:size]
     next_cursor = str(shown[-1]) if len(places) > size else None
     entries = [found[key] for key in shown]
@@ -217,6 +227,13 @@ async def feed_page(
     return entries, next_cursor
 
 
+def batch_caption(captions: list[str]) -> str:
+    """The caption of a batch: the one given to the whole upload, which each of its photos
+    keeps as its own. Shown while every photo of it the viewer sees has it still; once they
+    differ (a caption per photo, or one edited since), each photo's own says more."""
+    return captions[0] if captions and all(c == captions[0] for c in captions) else ""
+
+
 @dataclass
 class Batch:
     id: int
@@ -224,6 +241,10 @@ class Batch:
     owner_display: str
     created_at: str
     photos: list[Photo]
+
+    @property
+    def caption(self) -> str:
+        return batch_caption([photo.caption for photo in self.photos])
 
 
 async def get(svc: Services, batch_id: int, viewer: User | None) -> Batch:

@@ -36,6 +36,12 @@ class MemberBody(msgspec.Struct, forbid_unknown_fields=True):
     role: Annotated[str, msgspec.Meta(examples=list(MEMBER_ROLES))]
 
 
+class OwnerBody(msgspec.Struct, forbid_unknown_fields=True):
+    # Who owns the album from now on (added as a member if they are not one); the owner before
+    # them stays a contributor.
+    username: str
+
+
 class MemberOut(msgspec.Struct):
     username: str
     role: Literal["owner", "contributor", "viewer"]
@@ -46,8 +52,9 @@ class AlbumOut(msgspec.Struct):
     title: str
     description: str
     owner: OwnerOut
-    # The caller's own role in the album.
-    role: Literal["owner", "contributor", "viewer"]
+    # The caller's own role in the album; "caretaker": an administrator looking after an
+    # album whose owner's account is disabled (not a member: its private photos stay hidden).
+    role: Literal["owner", "contributor", "viewer", "caretaker"]
     members: list[MemberOut]
     # The photos the caller may see (every photo of the album, for a member).
     photo_count: int

@@ -1,6 +1,7 @@
 """The album API under /api/v1/albums: the same domain calls as the album pages, as JSON.
 
-Anyone who is not a member of an album gets 404 for it, never 403 (see library/albums.py)."""
+Anyone who is not a member of an album gets 404 for it, never 403 (see library/albums.py), but
+an administrator looking after an album whose owner's account is disabled."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from litestar.params import Parameter
 from litestar.response import Stream
 from msgspec import UNSET
 
-from photoarchive.library import album_photos, albums, zips
+from photoarchive.library import album_members, album_photos, albums, zips
 from photoarchive.web.album_schemas import (
     AddedOut,
     AlbumBody,
@@ -20,6 +21,7 @@ from photoarchive.web.album_schemas import (
     AlbumOut,
     AlbumPage,
     MemberBody,
+    OwnerBody,
     PhotoIdsBody,
     RemovedOut,
     SkippedOut,
@@ -118,8 +120,19 @@ class AlbumsApi(Controller):
         self, request: Request[Any, Any, Any], album_id: RowId, username: str, data: MemberBody
     ) -> AlbumOut:
         user = await require_user(request)
-        album = await albums.set_member(services(request), user, album_id, username, data.role)
+        album = await album_members.set_member(
+            services(request), user, album_id, username, data.role
+        )
         return AlbumOut.of(album)
+
+    @put("/{album_id:int}/owner", status_code=204, responses=refusals(WRITE, JSON_BODY))
+    async def hand_over(
+        self, request: Request[Any, Any, Any], album_id: RowId, data: OwnerBody
+    ) -> None:
+        """The owner, or an administrator looking after an album whose owner's account is
+        disabled, makes someone else its owner."""
+        user = await require_user(request)
+        await album_members.hand_over(services(request), user, album_id, data.username)
 
     @delete(
         "/{album_id:int}/members/{username:str}", status_code=204, responses=refusals(WRITE, 422)
@@ -128,7 +141,7 @@ class AlbumsApi(Controller):
         self, request: Request[Any, Any, Any], album_id: RowId, username: str
     ) -> None:
         user = await require_user(request)
-        await albums.remove_member(services(request), user, album_id, username)
+        await album_members.remove_member(services(request), user, album_id, username)
 
     @get(
         "/{album_id:int}/download",

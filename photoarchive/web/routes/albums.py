@@ -10,11 +10,13 @@ from typing import Any
 
 from litestar import Response, get, post
 from litestar.params import Parameter
+from litestar.plugins.htmx import ClientRedirect
 from litestar.response import Redirect, Template
 
+from photoarchive.accounts.users import User
 from photoarchive.db import MAX_ROWID
-from photoarchive.errors import Invalid, NotFound
-from photoarchive.library import album_photos, albums, photos, shares
+from photoarchive.errors import AppError, Forbidden, Invalid, NotFound
+from photoarchive.library import album_members, album_photos, albums, photos, shares
 from photoarchive.web import selection
 from photoarchive.web.params import RowId
 from photoarchive.web.render import Req, form_fields, is_htmx, render
@@ -45,12 +47,18 @@ async def album_list(request: Req, cursor: str | None = None) -> Template:
 
 @post("/albums")
 async def create_album(request: Req) -> Redirect:
+    """A new album; made from a photo's page (`photo_id`), it holds that photo, and the
+    person lands on it in the new album."""
     user = await require_user(request)
+    svc = services(request)
     form = await form_fields(request)
-    album = await albums.create(
-        services(request), user, form.get("title", ""), form.get("description", "")
-    )
-    return _to(f"/albums/{album.id}")
+    title, description = form.get("title", ""), form.get("description", "")
+    if "photo_id" not in form:
+        album = await albums.create(svc, user, title, description)
+        return _to(f"/albums/{album.id}")
+    photo_id = _row_id(form.get("photo_id"), "photo_id")
+    album = await albums.create(svc, user, title, description, photo_id=photo_id)
+    return _to(f"/albums/{album.id}#grid-{photo_id}")
 
 
 # How many photos "Remove from album" took out, and how many it left in (not theirs to take).
@@ -66,11 +74,37 @@ async def album_page(
     kept: int | None = Counted,
 ) -> Template:
     user = await require_user(request)
+    return await _album_view(
+        request, user, album_id, cursor=cursor, notice=_removed_notice(removed, kept)
+    )
+
+
+async def _album_view(
+    request: Req,
+    user: User,
+    album_id: int,
+    *,
+    cursor: str | None = None,
+    notice: str | None = None,
+    status: int = 200,
+    members_error: AppError | None = None,
+    member_values: dict[str, str] | None = None,
+) -> Template:
+    """The album's page; with `members_error`, its members form again, saying what was wrong
+    beside the field, with what was typed (alone, for htmx)."""
     svc = services(request)
     album = await albums.find(svc.db, album_id, user)
+    members: dict[str, Any] = {
+        "album": album,
+        "roles": albums.MEMBER_ROLES,
+        "members_error": members_error,
+        "member_values": member_values or {},
+    }
+    if is_htmx(request) and (members_error is not None or request.method == "POST"):
+        return render(request, "_album_members.html", user=user, status=status, **members)
     items, next_cursor = await album_photos.page(svc, album, user, cursor=cursor)
     context: dict[str, Any] = {
-        "notice": _removed_notice(removed, kept),
+        "notice": notice,
         "album": album,
         "photos": items,
         "next_cursor": next_cursor,
@@ -93,13 +127,9 @@ async def album_page(
         owns=album.may_add,
         remove_from=album if await album_photos.may_take_out_some(svc, album, user) else None,
     )
+    context.update(members)
     return render(
-        request,
-        "album.html",
-        user=user,
-        sorts=albums.SORT_LABELS,
-        roles=albums.MEMBER_ROLES,
-        **context,
+        request, "album.html", user=user, status=status, sorts=albums.SORT_LABELS, **context
     )
 
 
@@ -114,20 +144,37 @@ def _removed_notice(removed: int | None, kept: int | None) -> str | None:
 
 @post("/albums/{album_id:int}/edit")
 async def edit_album(request: Req, album_id: RowId) -> Redirect:
-    """The owner's settings form: title, description, order and cover in one."""
+    """The owner's settings form (title, description, order and cover in one), or the cover
+    picker's (the cover alone): what the form leaves out stays as it is."""
     user = await require_user(request)
     form = await form_fields(request)
-    cover = form.get("cover_photo_id") or None
-    await albums.update(
-        services(request),
-        user,
-        album_id,
-        title=form.get("title", ""),
-        description=form.get("description", ""),
-        sort=form.get("sort", ""),
-        cover_photo_id=None if cover is None else _row_id(cover, "cover_photo_id"),
-    )
+    changes: dict[str, Any] = {
+        name: form[name] for name in ("title", "description", "sort") if name in form
+    }
+    if "cover_photo_id" in form:
+        cover = form["cover_photo_id"] or None
+        changes["cover_photo_id"] = None if cover is None else _row_id(cover, "cover_photo_id")
+    await albums.update(services(request), user, album_id, **changes)
     return _to(f"/albums/{album_id}")
+
+
+@get("/albums/{album_id:int}/cover", name="album-cover")
+async def cover_picker(request: Req, album_id: RowId, cursor: str | None = None) -> Template:
+    """Every photo of the album to choose its cover from, a page at a time."""
+    user = await require_user(request)
+    svc = services(request)
+    album = await albums.find(svc.db, album_id, user)
+    albums.owned(album, "choose its cover")
+    items, next_cursor = await album_photos.page(svc, album, user, cursor=cursor)
+    return render(
+        request,
+        "_cover_choices.html" if is_htmx(request) and cursor else "album_cover.html",
+        user=user,
+        album=album,
+        photos=items,
+        next_cursor=next_cursor,
+        cursor=cursor,
+    )
 
 
 @post("/albums/{album_id:int}/delete")
@@ -137,14 +184,42 @@ async def delete_album(request: Req, album_id: RowId) -> Redirect:
     return _to("/albums")
 
 
-@post("/albums/{album_id:int}/members")
-async def add_member(request: Req, album_id: RowId) -> Redirect:
+@post("/albums/{album_id:int}/members", status_code=200)
+async def add_member(request: Req, album_id: RowId) -> Response[Any]:
+    """Add someone to the album, or change a member's role (each member's own control);
+    "owner" hands the album to them. A name that cannot be used answers the members form
+    again, saying why beside the field (the whole page without htmx)."""
     user = await require_user(request)
+    svc = services(request)
     form = await form_fields(request)
+    albums.owned(await albums.find(svc.db, album_id, user), "choose its members")
     username = str(form.get("username", "")).strip()
-    if not username:
-        raise Invalid("Whom should the album be shared with?", field="username")
-    await albums.set_member(services(request), user, album_id, username, form.get("role"))
+    role = form.get("role", "")
+    try:
+        if not username:
+            raise Invalid("Whom should the album be shared with?", field="username")
+        if role == "owner":
+            await album_members.hand_over(svc, user, album_id, username)
+        else:
+            await album_members.set_member(svc, user, album_id, username, role)
+    except (Invalid, NotFound, Forbidden) as exc:
+        return await _album_view(
+            request,
+            user,
+            album_id,
+            status=exc.status if isinstance(exc, Forbidden) else 422,
+            members_error=exc,
+            member_values={"username": username[:200], "role": role[:20]},
+        )
+    if role == "owner":  # much of the page changes (and may no longer be theirs): load it
+        try:
+            await albums.find(svc.db, album_id, user)
+        except NotFound:  # an administrator who looked after it
+            return ClientRedirect("/albums") if is_htmx(request) else _to("/albums")
+        where = f"/albums/{album_id}#members"
+        return ClientRedirect(where) if is_htmx(request) else _to(where)
+    if is_htmx(request):
+        return await _album_view(request, user, album_id)
     return _to(f"/albums/{album_id}#members")
 
 
@@ -152,7 +227,7 @@ async def add_member(request: Req, album_id: RowId) -> Redirect:
 async def remove_member(request: Req, album_id: RowId, username: str) -> Redirect:
     """The owner removes a member, or a member leaves (and goes back to their albums)."""
     user = await require_user(request)
-    await albums.remove_member(services(request), user, album_id, username)
+    await album_members.remove_member(services(request), user, album_id, username)
     leaving = username.lower() == user.username.lower()
     return _to("/albums" if leaving else f"/albums/{album_id}#members")
 
@@ -197,6 +272,7 @@ HANDLERS = [
     create_album,
     album_page,
     edit_album,
+    cover_picker,
     delete_album,
     add_member,
     remove_member,

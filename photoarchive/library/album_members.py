@@ -1,0 +1,112 @@
+"""Who is in an album and as what: the owner adds people as viewers or contributors and
+changes their roles, removes them, or hands the album to one of them; a member leaves. While
+the owner's account is disabled, the administrator looking after the album does what its
+owner would (access.decide_album), never giving themselves a place in it: that would show
+them the private photos its members share. No HTTP here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from photoarchive import clock
+from photoarchive.accounts import users
+from photoarchive.accounts.users import User
+from photoarchive.errors import Forbidden, Invalid, NotFound
+from photoarchive.library import albums
+from photoarchive.services import Services
+
+
+async def set_member(
+    svc: Services, actor: User, album_id: int, username: str, role: Any
+) -> albums.Album:
+    """The owner adds someone as a viewer or contributor, or changes their role."""
+    album = await albums.find(svc.db, album_id, actor)
+    albums.owned(album, "choose its members")
+    wanted = albums.check_role(role)
+    person = await users.by_username(svc.db, username)
+    if person.id == album.owner_id:
+        raise Invalid("The owner's role cannot change.", field="role")
+    if album.looked_after and person.id == actor.id:
+        raise Forbidden(_NOT_YOURSELF)
+    if person.disabled:
+        raise NotFound(f"There is no user called {username!r}.")
+    async with svc.db.transaction() as tx:
+        await tx.lock(albums.lock_name(album_id))
+        await tx.execute(
+            "INSERT INTO album_members (album_id, user_id, role, added_at) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (album_id, user_id) DO UPDATE SET role = excluded.role",
+            (album_id, person.id, wanted, clock.now_iso()),
+        )
+        await tx.execute(
+            "UPDATE albums SET updated_at = ? WHERE id = ?", (clock.now_iso(), album_id)
+        )
+    return await albums.find(svc.db, album_id, actor)
+
+
+async def remove_member(svc: Services, actor: User, album_id: int, username: str) -> None:
+    """The owner removes a member, or a member leaves; the owner cannot leave (they delete
+    the album instead). The photos the member owns leave the album with them (a private one
+    would otherwise stay shown to people its owner no longer shares the album with)."""
+    album = await albums.find(svc.db, album_id, actor)
+    leaving = username.lower() == actor.username.lower()
+    if not leaving:
+        albums.owned(album, "remove its members")
+    person = await users.by_username(svc.db, username)
+    if person.id == album.owner_id:
+        raise Invalid("The owner cannot leave the album; delete it instead.", field="username")
+    async with svc.db.transaction() as tx:
+        await tx.lock(albums.lock_name(album_id))
+        removed = await tx.execute(
+            "DELETE FROM album_members WHERE album_id = ? AND user_id = ?", (album_id, person.id)
+        )
+        if not removed:
+            raise NotFound(f"{username} is not a member of this album.")
+        taken = await tx.execute(
+            "DELETE FROM album_photos WHERE album_id = ? AND photo_id IN"
+            " (SELECT p.id FROM photos p WHERE p.owner_id = ?)",
+            (album_id, person.id),
+        )
+        if taken:
+            await albums.forget_lost_cover(tx, album_id)
+
+
+_NOT_YOURSELF = "An administrator looking after an album cannot give themselves a place in it."
+
+
+async def hand_over(svc: Services, actor: User, album_id: int, username: str) -> None:
+    """The owner, or the administrator looking after the album, makes someone its owner (a
+    member, or someone added so); the owner before them stays in it as a contributor (their
+    photos stay with them). An administrator's care ends there: the album is no longer theirs
+    to open, unless they are a member."""
+    album = await albums.find(svc.db, album_id, actor)
+    albums.owned(album, "hand it to someone else")
+    person = await users.by_username(svc.db, username)
+    if person.id == album.owner_id:
+        raise Invalid(f"{person.username} already owns this album.", field="username")
+    if person.disabled:
+        raise NotFound(f"There is no user called {username!r}.")
+    if album.looked_after and person.id == actor.id:
+        raise Forbidden(_NOT_YOURSELF)
+    now = clock.now_iso()
+    async with svc.db.transaction() as tx:
+        await tx.lock(albums.lock_name(album_id))
+        owner_id = await tx.fetchval("SELECT owner_id FROM albums WHERE id = ?", (album_id,))
+        if owner_id is None:
+            raise NotFound(albums.ALBUM_GONE)
+        if owner_id == person.id:  # handed to them a moment ago
+            raise Invalid(f"{person.username} already owns this album.", field="username")
+        await tx.execute(
+            "INSERT INTO album_members (album_id, user_id, role, added_at)"
+            " VALUES (?, ?, 'owner', ?)"
+            " ON CONFLICT (album_id, user_id) DO UPDATE SET role = excluded.role",
+            (album_id, person.id, now),
+        )
+        await tx.execute(
+            "UPDATE album_members SET role = 'contributor' WHERE album_id = ? AND user_id = ?",
+            (album_id, owner_id),
+        )
+        await tx.execute(
+            "UPDATE albums SET owner_id = ?, updated_at = ? WHERE id = ?",
+            (person.id, now, album_id),
+        )

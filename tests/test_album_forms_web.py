@@ -1,0 +1,168 @@
+"""An album's forms over HTTP, as a browser sends them with and without htmx: a role control per
+member, a name that cannot be added answered beside the field, the cover picked from any photo
+of the album, and an album made from a photo's page that ends on that photo in it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.support import LiveServer, api_login, archive_of, browser, form_post, parse
+from tests.test_bulk_api import jpeg
+
+pytestmark = pytest.mark.usefixtures("engine")  # on SQLite and on PostgreSQL
+
+HTMX = {"HX-Request": "true", "HX-Target": "members"}
+PAGE = 30  # the photos an album's page (and the cover picker's) shows at once
+
+
+@pytest.fixture
+def archive(tmp_path: Path) -> Iterator[LiveServer]:
+    with archive_of(tmp_path / "data", ("admin", "alice", "bob", "carol")) as server:
+        yield server
+
+
+def members(api: httpx.Client, album_id: int) -> dict[str, str]:
+    got = api.get(f"/api/v1/albums/{album_id}").json()
+    return {m["username"]: m["role"] for m in got["members"]}
+
+
+def an_album(archive: LiveServer) -> tuple[httpx.Client, int]:
+    api = api_login(archive, "alice")
+    album_id = api.post("/api/v1/albums", json={"title": "Cousins"}).json()["id"]
+    assert api.put(f"/api/v1/albums/{album_id}/members/bob", json={"role": "viewer"}).is_success
+    return api, album_id
+
+
+def test_the_owner_changes_a_member_s_role_in_place(archive: LiveServer) -> None:
+    api, album_id = an_album(archive)
+    alice = browser(archive, "alice")
+    page = parse(alice.get(f"/albums/{album_id}").text)
+    # One control per member but the owner, each a form posting that member's name.
+    controls = page.find_all("select", id="member-role-2")
+    assert controls and controls[0]["name"] == "role"
+    names = [e["value"] for e in page.find_all("input", name="username", type="hidden")]
+    assert names.count("bob") == 2 and "alice" not in names  # "Change role", "Make owner"
+    url = f"/albums/{album_id}/members"
+
+    # Without scripts: back to the members list, changed.
+    changed = form_post(alice, url, {"username": "bob", "role": "contributor"})
+    assert changed.status_code == 303 and changed.headers["location"].endswith("#members")
+    assert members(api, album_id)["bob"] == "contributor"
+    # With htmx: the members list alone, showing the new role.
+    again = form_post(alice, url, {"username": "bob", "role": "viewer"}, headers=HTMX)
+    assert again.status_code == 200, again.text
+    part = parse(again.text)
+    assert part.find_all("section", id="members") and not part.find_all("header")
+    bob = [e for e in part.find_all("option", value="viewer") if "selected" in e]
+    assert len(bob) == 1
+    assert members(api, album_id)["bob"] == "viewer"
+
+    # Only the owner: a member's own attempt is refused and changes nothing; so is no token.
+    bobs = browser(archive, "bob")
+    assert form_post(bobs, url, {"username": "bob", "role": "contributor"}).status_code == 403
+    no_token = alice.post(url, data={"username": "bob", "role": "contributor"})
+    assert no_token.status_code == 403
+    assert members(api, album_id)["bob"] == "viewer"
+    assert not parse(bobs.get(f"/albums/{album_id}").text).find_all("select", id="member-role-2")
+
+
+@pytest.mark.parametrize("htmx", [False, True], ids=["no-script", "htmx"])
+def test_an_unknown_name_is_answered_beside_the_field(archive: LiveServer, htmx: bool) -> None:
+    api, album_id = an_album(archive)
+    alice = browser(archive, "alice")
+    before = members(api, album_id)
+    typed = "nobody_<b>here</b>"
+    answer = form_post(
+        alice,
+        f"/albums/{album_id}/members",
+        {"username": typed, "role": "contributor"},
+        headers=HTMX if htmx else {},
+    )
+    assert answer.status_code == 422, answer.text
+    page = parse(answer.text)
+    assert bool(page.find_all("header")) is not htmx  # the whole page only without htmx
+    error = page.find_all("p", id="member-error")
+    assert error and error[0]["role"] == "alert"
+    assert f"There is no user called '{typed}'." in page.text
+    assert "<b>here</b>" not in answer.text  # what was typed is escaped
+    field = page.find_all("input", id="member-username")[0]
+    assert field["value"] == typed and field["aria-invalid"] == "true"
+    assert field["aria-describedby"] == "member-error"
+    chosen = [e for e in page.find_all("option", value="contributor") if "selected" in e]
+    assert chosen  # the role chosen is kept
+    assert members(api, album_id) == before
+    empty = form_post(alice, f"/albums/{album_id}/members", {"username": " ", "role": "viewer"})
+    assert empty.status_code == 422 and "Whom should the album be shared with?" in empty.text
+
+
+def test_the_cover_is_picked_from_any_photo_of_the_album(archive: LiveServer) -> None:
+    api = api_login(archive, "alice")
+    album_id = api.post("/api/v1/albums", json={"title": "Every summer"}).json()["id"]
+    ids = [
+        api.post("/api/v1/photos", files=[("file", ("s.jpg", jpeg()))]).json()["items"][0]["id"]
+        for _ in range(PAGE + 2)
+    ]
+    api.post(f"/api/v1/albums/{album_id}/photos", json={"photo_ids": ids})
+    api.patch(f"/api/v1/albums/{album_id}", json={"sort": "added_desc"})
+    alice = browser(archive, "alice")
+    album = parse(alice.get(f"/albums/{album_id}").text)
+    assert album.find_all("a", href=f"/albums/{album_id}/cover")
+
+    first = parse(alice.get(f"/albums/{album_id}/cover").text)
+    offered = [e["value"] for e in first.find_all("input", name="cover_photo_id")]
+    assert offered[0] == ""  # "Automatic"
+    assert len(offered) == PAGE + 1 and str(ids[0]) not in offered
+    more = first.find_all("a", class_="more")[0]["href"]
+    assert more and more.startswith(f"/albums/{album_id}/cover?cursor=")
+    # The next page: alone for htmx, the whole page without; the first photo added is there.
+    rest = alice.get(more, headers={"HX-Request": "true"})
+    assert rest.status_code == 200 and not parse(rest.text).find_all("header")
+    offered_later = [e["value"] for e in parse(rest.text).find_all("input", name="cover_photo_id")]
+    assert offered_later == [str(i) for i in ids[:2]][::-1]
+    assert str(ids[0]) in alice.get(more).text
+
+    chosen = form_post(alice, f"/albums/{album_id}/edit", {"cover_photo_id": str(ids[0])})
+    assert chosen.status_code == 303, chosen.text
+    album_now = api.get(f"/api/v1/albums/{album_id}").json()
+    assert album_now["cover"].startswith(f"/media/{ids[0]}/")
+    assert album_now["title"] == "Every summer" and album_now["sort"] == "added_desc"
+
+    # The picker is the owner's: a member gets 403, anyone else 404.
+    api.put(f"/api/v1/albums/{album_id}/members/bob", json={"role": "contributor"})
+    assert browser(archive, "bob").get(f"/albums/{album_id}/cover").status_code == 403
+    assert browser(archive, "carol").get(f"/albums/{album_id}/cover").status_code == 404
+
+
+def test_an_album_made_from_a_photo_ends_on_the_photo_in_it(archive: LiveServer) -> None:
+    api = api_login(archive, "alice")
+    photo_id = api.post("/api/v1/photos", files=[("file", ("a.jpg", jpeg()))]).json()["items"][0][
+        "id"
+    ]
+    alice = browser(archive, "alice")
+    page = parse(alice.get(f"/photos/{photo_id}").text)
+    carried = page.find_all("input", name="photo_id", type="hidden")
+    assert [e["value"] for e in carried] == [str(photo_id)]
+
+    made = form_post(alice, "/albums", {"title": "Picnic", "photo_id": str(photo_id)})
+    assert made.status_code == 303, made.text
+    where = made.headers["location"]
+    album_id = int(where.split("/albums/")[1].split("#")[0])
+    assert where == f"/albums/{album_id}#grid-{photo_id}"
+    held = api.get(f"/api/v1/albums/{album_id}/photos").json()["items"]
+    assert [p["id"] for p in held] == [photo_id]
+    landed = parse(alice.get(where).text)
+    assert landed.find_all("li", id=f"grid-{photo_id}")
+
+    # Someone else's photo, or a bad title: refused, and no album is left behind.
+    count = len(api.get("/api/v1/albums").json()["items"])
+    bobs = browser(archive, "bob")
+    theirs = form_post(bobs, "/albums", {"title": "Mine now", "photo_id": str(photo_id)})
+    assert theirs.status_code == 422, theirs.text
+    untitled = form_post(alice, "/albums", {"title": " ", "photo_id": str(photo_id)})
+    assert untitled.status_code == 422
+    bob_albums = api_login(archive, "bob").get("/api/v1/albums").json()["items"]
+    assert bob_albums == [] and len(api.get("/api/v1/albums").json()["items"]) == count
