@@ -12,6 +12,7 @@ from litestar.response import Redirect, Template
 
 from photoarchive.accounts import resets
 from photoarchive.accounts.users import User
+from photoarchive.db import row_id
 from photoarchive.web.viewer import services
 
 Req = Request[Any, Any, Any]
@@ -38,9 +39,9 @@ def page_context(request: Req, user: User | None) -> dict[str, Any]:
 
 def trashed(request: Req) -> int | None:
     """The photo the viewer has just moved to the trash (a delete's redirect names it), for the
-    page to say so and offer Undo. Only its id is shown: Undo is decided by the restore route."""
-    value = request.query_params.get("trashed", "")
-    return int(value) if value.isascii() and value.isdigit() and len(value) < 19 else None
+    page to say so and offer Undo. Only its id is shown: Undo is decided by the restore route.
+    Anything but an id there (`01`, `1.0`) names no photo: the page is shown without the notice."""
+    return row_id(request.query_params.get("trashed"))
 
 
 def render(
