@@ -39,6 +39,7 @@ from photoarchive.web import (
     search_api,
     shares_api,
     timeline_api,
+    tokens_api,
     trash_api,
 )
 from photoarchive.web.admission import BodyGate
@@ -145,6 +146,7 @@ def create_app(settings: Settings) -> Litestar:
             *admin_api.HANDLERS,
             *places_api.HANDLERS,
             *timeline_api.HANDLERS,
+            *tokens_api.HANDLERS,
             media.media,
             events.events,
             create_static_files_router(
