@@ -38,6 +38,7 @@ from photoarchive.web import (
     search_api,
     shares_api,
     timeline_api,
+    tokens_api,
     trash_api,
 )
 from photoarchive.web.admission import BodyGate
@@ -48,6 +49,7 @@ from photoarchive.web.errors import handle_error
 from photoarchive.web.media_door import MediaDoor
 from photoarchive.web.mediacache import RenditionBodies
 from photoarchive.web.methods import AllowedMethods, head_as_get
+from photoarchive.web.params import ApiQueryNames, PathIds
 from photoarchive.web.request import AppRequest
 from photoarchive.web.routes import PAGE_HANDLERS
 from photoarchive.web.security import security_headers_hook
@@ -141,6 +143,7 @@ def create_app(settings: Settings) -> Litestar:
             *admin_api.HANDLERS,
             *places_api.HANDLERS,
             *timeline_api.HANDLERS,
+            *tokens_api.HANDLERS,
             media.media,
             events.events,
             create_static_files_router(
@@ -151,6 +154,8 @@ def create_app(settings: Settings) -> Litestar:
             ),
         ],
         middleware=[
+            PathIds,
+            ApiQueryNames,
             AllowedMethods,
             # Who may send a body is settled before the CSRF check reads one.
             BodyGate,

@@ -121,6 +121,9 @@ MATRIX: dict[tuple[str, str], tuple[int, int, int, int, int]] = {
     ("POST", "/api/v1/auth/confirm"): (404, 404, 404, 404, 404),
     ("POST", "/api/v1/auth/logout"): (401, 401, 204, 204, 204),
     ("GET", "/api/v1/me"): (401, 401, 200, 200, 200),
+    # one's own API tokens: the owner is the person whose token is in the path
+    ("GET", "/api/v1/tokens"): (401, 401, 200, 200, 200),
+    ("DELETE", "/api/v1/tokens/{token_id:int}"): (401, 401, 404, 204, 404),
     ("GET", "/api/v1/photos"): (401, 200, 200, 200, 200),
     ("POST", "/api/v1/photos"): (401, 401, 201, 201, 201),
     ("GET", "/api/v1/photos/{photo_id:int}"): (401, 200, 200, 200, 200),
@@ -453,11 +456,13 @@ def path_values(world: World, path: str) -> dict[str, str]:
         values["comment_id"] = str(world.new_comment())
     if "{session_id" in path:
         values["session_id"] = str(world.new_owner_session())
+    if "{token_id" in path:
+        values["token_id"] = str(world.new_owner_session())
     if path.startswith(("/admin/users/", "/admin/quotas/", "/api/v1/admin/users/")):
         values["username"] = world.new_user()
     if "{share_id" in path or "{share_token" in path:
         values["share_id"], values["share_token"] = (str(v) for v in world.new_share())
-    if "{token" in path:
+    if "{token:" in path:
         values["token"] = world.new_reset_token()
     if "{album_id" in path:
         values["album_id"] = str(world.new_album() if path in FRESH_ALBUM else world.album_id)

@@ -198,6 +198,7 @@ def live(
             "photo_id": str(photo_id),
             "comment_id": str(comment.json()["id"]),
             "session_id": "1",
+            "token_id": "1",
             "username": "alice",
             "action": "disable",
             "token": "no-such-token",

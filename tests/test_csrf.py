@@ -66,8 +66,12 @@ def world(
             json={"text": "first"},
             headers={"x-csrftoken": csrf(alice)},
         ).json()
+        api_login(server, "alice")  # an API token of alice's, for a forged revoke to aim at
         with server.db() as conn:
             session_id = conn.execute("SELECT MIN(id) FROM sessions").fetchone()[0]
+            token_id = conn.execute(
+                "SELECT MAX(id) FROM sessions WHERE kind = 'bearer'"
+            ).fetchone()[0]
         values = {
             "photo_id": str(photo["id"]),
             "comment_id": str(comment["id"]),
@@ -75,6 +79,7 @@ def world(
             "action": "disable",
             "token": "no-such-token",
             "session_id": str(session_id),
+            "token_id": str(token_id),
             "album_id": "1",
             "share_id": "1",
             "share_token": "no-such-link",

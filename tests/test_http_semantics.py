@@ -139,6 +139,7 @@ def concrete(path: str, photo: dict[str, object]) -> str | None:
         return None
     values = {"photo_id": str(photo["id"]), "comment_id": "1", "username": "alice"}
     values |= {"action": "disable", "session_id": "1", "name": "thumbnail", "token": "x"}
+    values |= {"token_id": "1"}
     values |= {"batch_id": "1", "album_id": "1", "share_id": "1", "share_token": "x"}
     return re.sub(r"\{(\w+)(?::\w+)?\}", lambda m: values[m.group(1)], path)
 

@@ -122,7 +122,7 @@ def test_the_share_form_refuses_ids_it_cannot_read_and_makes_no_link(
         assert refused.status_code in (404, 422), (fields, refused.status_code)
         assert parse(refused.text).find_all("h1"), fields  # a page that says why
     assert archive.count("shares") == 1
-    for fields in ({"photo_ids": f" {photo_id}, "}, {"album_id": str(album_id)}):
+    for fields in ({"photo_ids": f"{photo_id},"}, {"album_id": str(album_id)}):
         assert form_post(owner, "/shares", fields).status_code == 303, fields
     assert archive.count("shares") == 3
 

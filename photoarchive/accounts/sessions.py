@@ -204,16 +204,27 @@ def _iso(stamp: float) -> str:
     return datetime.fromtimestamp(stamp, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+# A user's sessions that have not expired; `_TOKENS`: only their API tokens (Bearer sessions).
+_ACTIVE = (
+    "SELECT id, kind, created_at, last_seen_at, user_agent, client_ip FROM sessions"
+    " WHERE user_id = ? AND last_seen_at >= ? AND created_at >= ?"
+    " ORDER BY last_seen_at DESC, id DESC"
+)
+_TOKENS = (
+    "SELECT id, kind, created_at, last_seen_at, user_agent, client_ip FROM sessions"
+    " WHERE user_id = ? AND last_seen_at >= ? AND created_at >= ? AND kind = 'bearer'"
+    " ORDER BY last_seen_at DESC, id DESC"
+)
+
+
 async def active_for_user(
-    db: Backend, user_id: int, idle_seconds: float, max_seconds: float
+    db: Backend, user_id: int, idle_seconds: float, max_seconds: float, *, tokens: bool = False
 ) -> list[SessionInfo]:
-    """The user's sessions that have not expired, most recently used first."""
+    """The user's sessions that have not expired (`tokens`: only their API tokens, the Bearer
+    sessions a script signs in for), most recently used first."""
     moment = clock.now()
     rows = await db.fetchall(
-        "SELECT id, kind, created_at, last_seen_at, user_agent, client_ip FROM sessions"
-        " WHERE user_id = ? AND last_seen_at >= ? AND created_at >= ?"
-        " ORDER BY last_seen_at DESC, id DESC",
-        (user_id, moment - idle_seconds, moment - max_seconds),
+        _TOKENS if tokens else _ACTIVE, (user_id, moment - idle_seconds, moment - max_seconds)
     )
     return [
         SessionInfo(
@@ -235,3 +246,14 @@ async def end_for_user(db: Backend, user_id: int, session_id: int) -> None:
     )
     if not deleted:
         raise NotFound("That session has already ended.")
+
+
+async def end_token_for_user(db: Backend, user_id: int, session_id: int) -> None:
+    """End one of the user's own API tokens; anybody else's is 'not found', and so is a
+    browser's session, which is no token (/settings ends those)."""
+    deleted = await db.execute(
+        "DELETE FROM sessions WHERE id = ? AND user_id = ? AND kind = 'bearer'",
+        (session_id, user_id),
+    )
+    if not deleted:
+        raise NotFound("There is no such token of yours (or it has already ended).")

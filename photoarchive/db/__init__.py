@@ -7,7 +7,8 @@ and its search in `search.py`; `locks.py` gives it named locks that other proces
 file honour too. `postgres.py` is the other (a connection pool, advisory locks; `pg_sql.py`
 adapts the SQL, `pg_search.py` searches, `pg_migrations.py` runs `migrations_pg/`).
 `engine.py` picks one from the settings. `catalog.py` lists the tables, keys and references
-of either, for tools that handle every table alike (`db copy`).
+of either, for tools that handle every table alike (`db copy`). `row_ids.py` reads a row id
+written as text, the one way every layer does.
 """
 
 from photoarchive.db.engine import AppDatabase, build_database
@@ -25,6 +26,7 @@ from photoarchive.db.protocol import (
     Transaction,
     UniqueViolation,
 )
+from photoarchive.db.row_ids import row_id
 from photoarchive.db.search import Phrase
 from photoarchive.db.sqlite import (
     MAX_ROWID,
@@ -56,5 +58,6 @@ __all__ = [
     "build_database",
     "migrations",
     "placeholders",
+    "row_id",
     "sqlite_file_errors",
 ]

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 from photoarchive.accounts import users
 from photoarchive.accounts.users import User
+from photoarchive.db import row_id
 from photoarchive.errors import Invalid, NotFound
 from photoarchive.library import (
     access,
@@ -124,11 +125,11 @@ async def parse_list(
     who is not there or an album they are not a member of (the photo is then shown on its
     own: an old or mistyped address still shows it)."""
     if key and key.startswith(_ALBUM):
-        number = key.removeprefix(_ALBUM)
-        if not (number.isascii() and number.isdigit()) or len(number) > 19:
+        album_id = row_id(key.removeprefix(_ALBUM))
+        if album_id is None:
             return None
         try:
-            return PhotoList(album=await albums.find(svc.db, int(number), viewer))
+            return PhotoList(album=await albums.find(svc.db, album_id, viewer))
         except NotFound:
             return None
     if key == FEED:

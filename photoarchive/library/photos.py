@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 from photoarchive.accounts.users import User
-from photoarchive.db import MAX_ROWID, Row, placeholders
+from photoarchive.db import Row, placeholders, row_id
 from photoarchive.errors import BadRequest, Forbidden, Invalid, NotFound
 from photoarchive.library import access, blobs, live
 from photoarchive.library.geocoder import Place
@@ -211,11 +211,8 @@ def from_row(row: Row | Sequence[Any], viewer: User | None) -> Photo:
 def parse_cursor(cursor: str | None) -> int | None:
     if cursor in (None, ""):
         return None
-    try:
-        value = int(cursor)
-    except (TypeError, ValueError):
-        raise BadRequest("The cursor is not valid.", field="cursor") from None
-    if not 0 < value <= MAX_ROWID:
+    value = row_id(cursor)
+    if value is None:
         raise BadRequest("The cursor is not valid.", field="cursor")
     return value
 

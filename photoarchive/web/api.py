@@ -49,6 +49,7 @@ from photoarchive.web.schemas import (
     UsageOut,
     UserOut,
 )
+from photoarchive.web.upload_body import UploadOperation
 from photoarchive.web.uploads import receive_photos
 from photoarchive.web.viewer import (
     client_ip,
@@ -229,6 +230,7 @@ class PhotosApi(Controller):
     @post(
         "/",
         request_max_body_size=None,
+        operation_class=UploadOperation,
         responses={
             200: ResponseSpec(
                 data_container=UploadOut, description="Every file was already in the archive."

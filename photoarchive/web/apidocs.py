@@ -50,8 +50,10 @@ class ApiDocs(OpenAPIRenderPlugin):
   <p>The machine-readable description of this API is the OpenAPI document
   <a href="{schema_url}" id="openapi-document">{schema_url}</a>; open it with any OpenAPI
   viewer or client generator. Scripts sign in with <code>POST /api/v1/auth/login</code> and
-  send the token it returns as <code>Authorization: Bearer &lt;token&gt;</code>; bodies are
-  JSON (<code>Content-Type: application/json</code>).</p>
+  send the token it returns as <code>Authorization: Bearer &lt;token&gt;</code>
+  (<code>GET /api/v1/tokens</code> lists one's tokens, <code>DELETE /api/v1/tokens/{{id}}</code>
+  revokes one); bodies are JSON (<code>Content-Type: application/json</code>), but for the
+  upload's multipart form.</p>
 {sections}
 </main>
 </body>

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, NotFoundException, ValidationException
@@ -18,7 +18,7 @@ from litestar.types import Receive, Scope, Send
 from photoarchive.accounts.users import User
 from photoarchive.errors import AppError, NotAuthenticated, TooManyRequests, Unavailable
 from photoarchive.web.methods import allowed_methods
-from photoarchive.web.render import page_context
+from photoarchive.web.render import page_context, referring_page
 from photoarchive.web.viewer import viewer
 
 log = logging.getLogger("photoarchive")
@@ -182,15 +182,9 @@ def _for_people(message: str, field: str | None) -> str:
 
 
 def came_from(request: Request[Any, Any, Any]) -> str | None:
-    """The page of this site that led here (its Referer), to go back to; None for another site,
-    for none, or for this very address (going back there would only fail again)."""
-    referer = urlsplit(request.headers.get("referer", ""))
-    path = referer.path
-    if not path.startswith("/") or path.startswith("//") or "\\" in path:
-        return None
-    if referer.netloc != request.headers.get("host"):
-        return None
-    back = referer.path + (f"?{referer.query}" if referer.query else "")
+    """The page of this site that led here, to go back to (render.referring_page); None also
+    for this very address (going back there would only fail again)."""
+    back = referring_page(request)
     here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     return None if back == here and request.method in ("GET", "HEAD") else back
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from multipart import MultipartSegment, ParserError, ParserLimitReached, PushMultipartParser
 
+from photoarchive.db import row_id
 from photoarchive.errors import BadRequest, Invalid, PayloadTooLarge
 
 # Python's names (`codecs.lookup(label).name`) of the WHATWG Encoding Standard's charsets.
@@ -126,3 +127,12 @@ def typed_twice(form: dict[str, str], name: str, again: str) -> str:
     if form.get(again, password) != password:
         raise Invalid("The two passwords are not the same.", field=again)
     return password
+
+
+def row_id_field(field: str, value: object, message: str) -> int:
+    """The id a form field names (`db.row_id`: plain decimal digits, nothing else); for any
+    other value, `message` as a refusal (422) naming the field."""
+    found = row_id(value)
+    if found is None:
+        raise Invalid(message, field=field)
+    return found

@@ -1,12 +1,92 @@
-"""Request parameters shared by pages, API and media: their bounds are checked before any query."""
+"""Request parameters shared by pages, API and media: their bounds are checked before any query.
+
+Every `{name:int}` in a route's path is a row id. The framework reads such a segment with
+Python's int(), which also takes ` 1`, `+1`, `01`, `1_0` and other scripts' digits; `PathIds`
+holds each to the one spelling of an id (`db.row_id`), so no other address names that row.
+`ApiQueryNames` refuses a query parameter that an /api route does not take.
+"""
 
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import parse_qsl
 
+from litestar.openapi.spec import Operation
+from litestar.openapi.spec import Parameter as OpenAPIParameter
 from litestar.params import Parameter
+from litestar.types import ASGIApp, Receive, Scope, Send
 
-from photoarchive.db import MAX_ROWID
+from photoarchive.db import MAX_ROWID, row_id
+from photoarchive.errors import BadRequest, NotFound
 
 # An id in a path: a positive integer SQLite can hold (a larger one would not fit a query).
 RowId = Annotated[int, Parameter(ge=1, le=MAX_ROWID)]
+
+NOT_AN_ID = "There is nothing at this address: an id is written in plain digits, such as 17."
+
+
+def ids_as_written(scope: Scope) -> bool:
+    """Whether each id the route read from the path is written there as an id."""
+    ids = {name: v for name, v in scope.get("path_params", {}).items() if type(v) is int}
+    if not ids:
+        return True
+    written = dict(zip(scope["path_template"].split("/"), scope["path"].split("/"), strict=False))
+    return all(row_id(written.get(f"{{{name}}}")) == value for name, value in ids.items())
+
+
+class PathIds:
+    """Answers 404 for a path whose id is not written as one (before anyone is asked who may
+    see it: the answer depends on the address alone)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and not ids_as_written(scope):
+            raise NotFound(NOT_AN_ID)
+        await self.app(scope, receive, send)
+
+
+def query_names(scope: Scope) -> list[str]:
+    """The names of the request's query parameters, in order, each once."""
+    pairs = parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
+    return list(dict.fromkeys(name for name, _ in pairs))
+
+
+def documented_query(scope: Scope, method: str) -> frozenset[str] | None:
+    """The query parameters the OpenAPI document gives the route's operation (what its handler
+    reads); None for an operation the document does not hold."""
+    paths = scope["litestar_app"].openapi_schema.paths or {}
+    item = paths.get(scope["path_template"])
+    operation = getattr(item, method.lower(), None)
+    if not isinstance(operation, Operation):
+        return None
+    return frozenset(
+        p.name
+        for p in operation.parameters or ()
+        if isinstance(p, OpenAPIParameter) and p.param_in == "query"
+    )
+
+
+class ApiQueryNames:
+    """Refuses (400, naming it) a query parameter that an /api route does not take: a script's
+    misspelt `?limt=5` or `?curser=` would otherwise be ignored without a word, and a loop over
+    pages that never advance is the worse for it. The pages take anything (links from mail,
+    other sites' tracking parameters)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"].startswith("/api/"):
+            sent = query_names(scope)
+            taken = documented_query(scope, str(scope.get("method", ""))) if sent else None
+            unknown = [name for name in sent if taken is not None and name not in taken]
+            if unknown and taken is not None:
+                named = ", ".join(f"`{name[:40]}`" for name in unknown[:5])
+                offered = ", ".join(f"`{name}`" for name in sorted(taken)) or "none"
+                raise BadRequest(
+                    f"This address takes no query parameter {named}; the ones it takes: {offered}.",
+                    field=unknown[0][:40],
+                )
+        await self.app(scope, receive, send)

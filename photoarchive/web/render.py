@@ -12,6 +12,7 @@ from litestar.response import Redirect, Template
 
 from photoarchive.accounts import resets
 from photoarchive.accounts.users import User
+from photoarchive.db import row_id
 from photoarchive.web.viewer import services
 
 Req = Request[Any, Any, Any]
@@ -38,9 +39,9 @@ def page_context(request: Req, user: User | None) -> dict[str, Any]:
 
 def trashed(request: Req) -> int | None:
     """The photo the viewer has just moved to the trash (a delete's redirect names it), for the
-    page to say so and offer Undo. Only its id is shown: Undo is decided by the restore route."""
-    value = request.query_params.get("trashed", "")
-    return int(value) if value.isascii() and value.isdigit() and len(value) < 19 else None
+    page to say so and offer Undo. Only its id is shown: Undo is decided by the restore route.
+    Anything but an id there (`01`, `1.0`) names no photo: the page is shown without the notice."""
+    return row_id(request.query_params.get("trashed"))
 
 
 def render(
@@ -68,9 +69,12 @@ def safe_next(target: str | None) -> str:
     return target
 
 
-def _posted_from(request: Req) -> str | None:
-    """The page of this site a plain form was posted from: its path and query, as the browser
-    names it in Referer (sent to this site alone: `Referrer-Policy: same-origin`)."""
+def referring_page(request: Req) -> str | None:
+    """The page of this site the request came from, as the browser names it in Referer (sent
+    to this site alone: `Referrer-Policy: same-origin`): its path and query, for a way back
+    without scripts. None for none, for another site's (by the Host asked for or the archive's
+    public address) and for a path that is not plainly this site's. A photo just moved to the
+    trash is said once, on the page its delete led to: that notice is left out."""
     parts = urlsplit(request.headers.get("referer", ""))
     ours = {
         request.headers.get("host", "").lower(),
@@ -82,19 +86,20 @@ def _posted_from(request: Req) -> str | None:
         or parts.netloc.lower() not in ours
     ):
         return None
-    # A photo just moved to the trash is said once, on the page its delete led to.
-    query = parts.query
+    path, query = parts.path, parts.query
+    if not path.startswith("/") or path.startswith("//") or "\\" in path:
+        return None
     if "trashed=" in query:
         query = urlencode([(k, v) for k, v in parse_qsl(query) if k != "trashed"], safe=":")
-    page = parts.path + (f"?{query}" if query else "")
-    return page if safe_next(page) == page else None
+    return path + (f"?{query}" if query else "")
 
 
 def back_to(request: Req, fallback: str, anchor: str = "") -> Redirect:
     """After a plain form on a photo (`fallback`, its page): back where it was posted from,
     the feed at the photo (`anchor`) or the photo's page opened from the same list."""
-    page = _posted_from(request)
-    if page is None:
+    page = referring_page(request)
+    # Never back to sign-in: a signed-in person would only be sent on from there.
+    if page is None or safe_next(page) != page:
         return Redirect(fallback, status_code=303)
     if anchor and urlsplit(page).path != urlsplit(fallback).path:
         page += f"#{anchor}"

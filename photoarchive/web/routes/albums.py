@@ -14,10 +14,10 @@ from litestar.plugins.htmx import ClientRedirect
 from litestar.response import Redirect, Template
 
 from photoarchive.accounts.users import User
-from photoarchive.db import MAX_ROWID
 from photoarchive.errors import AppError, Forbidden, Invalid, NotFound
 from photoarchive.library import album_members, album_photos, albums, photos, shares
 from photoarchive.web import selection
+from photoarchive.web.forms import row_id_field
 from photoarchive.web.params import RowId
 from photoarchive.web.render import Req, form_fields, is_htmx, render
 from photoarchive.web.viewer import require_user, services
@@ -27,15 +27,7 @@ def _to(path: str) -> Redirect:
     return Redirect(path, status_code=303)
 
 
-def _row_id(value: str | None, field: str) -> int:
-    if (
-        not value
-        or not (value.isascii() and value.isdigit())
-        or len(value) > 19
-        or not 0 < int(value) <= MAX_ROWID
-    ):
-        raise Invalid("Choose one from the list.", field=field)
-    return int(value)
+CHOOSE = "Choose one from the list."
 
 
 @get("/albums", name="albums")
@@ -56,7 +48,7 @@ async def create_album(request: Req) -> Redirect:
     if "photo_id" not in form:
         album = await albums.create(svc, user, title, description)
         return _to(f"/albums/{album.id}")
-    photo_id = _row_id(form.get("photo_id"), "photo_id")
+    photo_id = row_id_field("photo_id", form.get("photo_id"), CHOOSE)
     album = await albums.create(svc, user, title, description, photo_id=photo_id)
     return _to(f"/albums/{album.id}#grid-{photo_id}")
 
@@ -153,7 +145,9 @@ async def edit_album(request: Req, album_id: RowId) -> Redirect:
     }
     if "cover_photo_id" in form:
         cover = form["cover_photo_id"] or None
-        changes["cover_photo_id"] = None if cover is None else _row_id(cover, "cover_photo_id")
+        changes["cover_photo_id"] = (
+            None if cover is None else row_id_field("cover_photo_id", cover, CHOOSE)
+        )
     await albums.update(services(request), user, album_id, **changes)
     return _to(f"/albums/{album_id}")
 
@@ -239,12 +233,10 @@ async def remove_photos(request: Req, album_id: RowId) -> Redirect:
     it (the rest were not the person's to take out)."""
     user = await require_user(request)
     svc = services(request)
-    chosen = []
-    for value in (await request.form()).getall("photo_ids", []):
-        text = value.strip() if isinstance(value, str) else ""
-        if not (text.isascii() and text.isdigit() and len(text) <= 19):
-            raise Invalid("Each chosen photo must be given by its id.", field="photo_ids")
-        chosen.append(int(text))
+    chosen = [
+        row_id_field("photo_ids", value, "Each chosen photo must be given by its id.")
+        for value in (await request.form()).getall("photo_ids", [])
+    ]
     removed = await album_photos.remove(svc, album_id, user, chosen)
     try:
         await albums.find(svc.db, album_id, user)
@@ -260,7 +252,7 @@ async def add_to_album(request: Req, photo_id: RowId) -> Response[Any]:
     svc = services(request)
     form = await form_fields(request)
     photo = await photos.find(svc, photo_id, user)  # 404 for a photo they may not see
-    album = await albums.find(svc.db, _row_id(form.get("album_id"), "album_id"), user)
+    album = await albums.find(svc.db, row_id_field("album_id", form.get("album_id"), CHOOSE), user)
     _, skipped = await album_photos.add(svc, album, user, [photo.id])
     if skipped and skipped[0][1] == album_photos.NOT_YOURS:
         raise Invalid("Only the photo's owner can put it in an album.", field="album_id")

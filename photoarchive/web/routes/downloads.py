@@ -5,11 +5,10 @@ from __future__ import annotations
 from litestar import post
 from litestar.response import Stream
 
-from photoarchive.db import MAX_ROWID
-from photoarchive.errors import Invalid
 from photoarchive.library.downloads import FIELD
 from photoarchive.web.admission import GUEST_BODY
 from photoarchive.web.downloads_api import zip_answer
+from photoarchive.web.forms import row_id_field
 from photoarchive.web.render import Req
 from photoarchive.web.viewer import require_reader
 
@@ -34,12 +33,9 @@ async def download_chosen(request: Req) -> Stream:
     """
     viewer = await require_reader(request)
     values = (await request.form()).getall(FIELD, [])
-    ids = []
-    for value in values:
-        text = value.strip() if isinstance(value, str) else ""
-        if not (text.isascii() and text.isdigit() and 1 <= int(text) <= MAX_ROWID):
-            raise Invalid("Each chosen photo must be given by its id.", field=FIELD)
-        ids.append(int(text))
+    ids = [
+        row_id_field(FIELD, value, "Each chosen photo must be given by its id.") for value in values
+    ]
     return zip_answer(request, viewer, ids)
 
 

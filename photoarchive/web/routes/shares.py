@@ -18,12 +18,12 @@ from litestar.response import Redirect, Stream, Template
 
 from photoarchive.accounts import users
 from photoarchive.accounts.users import User
-from photoarchive.db import MAX_ROWID
-from photoarchive.errors import Forbidden, Invalid, NotAuthenticated, NotFound, TooManyRequests
+from photoarchive.errors import Forbidden, NotAuthenticated, NotFound, TooManyRequests
 from photoarchive.library import share_holders, shares
 from photoarchive.library.shares import Link
 from photoarchive.web import dates
 from photoarchive.web.admission import GUEST_BODY
+from photoarchive.web.forms import row_id_field
 from photoarchive.web.media import attachment_header, send_file
 from photoarchive.web.methods import is_head
 from photoarchive.web.params import RowId
@@ -168,13 +168,8 @@ def _flag(form: dict[str, str], name: str) -> bool:
     return form.get(name) in ("1", "on", "true")
 
 
-def _form_id(text: str, field: str) -> int:
-    """An id the form sent: ASCII digits that a row id can be (other scripts' digits pass
-    isdigit() yet not int(), and a longer number fits no query), else 422."""
-    text = text.strip()
-    if not (text.isascii() and text.isdigit() and len(text) <= 19 and 0 < int(text) <= MAX_ROWID):
-        raise Invalid("Albums and photos are named by their ids: whole numbers.", field=field)
-    return int(text)
+# The form's ids: the app writes them as plain digits, several photos' joined by commas.
+FORM_IDS = "Albums and photos are named by their ids: whole numbers."
 
 
 def _form_expiry(text: str, zone_name: str) -> str | None:
@@ -206,11 +201,11 @@ async def create_share(request: Req) -> Redirect:
     form = await form_fields(request)
     album = form.get("album_id", "")
     parts = form.get("photo_ids", "").split(",")
-    photo_ids = [_form_id(part, "photo_ids") for part in parts if part.strip()]
+    photo_ids = [row_id_field("photo_ids", part, FORM_IDS) for part in parts if part]
     made = await shares.create(
         services(request),
         user,
-        album_id=_form_id(album, "album_id") if album else None,
+        album_id=row_id_field("album_id", album, FORM_IDS) if album else None,
         photo_ids=None if album else photo_ids,
         expires_at=_form_expiry(form.get("expires_at", ""), _zone_of(user, form)),
         password=form.get("password") or None,
