@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from photoarchive import clock
+from photoarchive.accounts import admins
 from photoarchive.db import Backend, Reader, Transaction
 from photoarchive.errors import Forbidden
 
@@ -43,14 +44,17 @@ def _hash(token: str) -> bytes:
 
 
 async def create(db: Backend, admin_id: int, days: float = INVITE_DAYS) -> tuple[str, float]:
-    """Return (token, expires_at)."""
+    """A new invite link made by the administrator `admin_id`: (token, expires_at)."""
     token = secrets.token_urlsafe(24)
     moment = clock.now()
     expires = moment + days * 86400
-    await db.execute(
-        "INSERT INTO invites (token_hash, created_by, created_at, expires_at) VALUES (?, ?, ?, ?)",
-        (_hash(token), admin_id, moment, expires),
-    )
+    async with db.transaction() as tx:
+        await admins.confirm(tx, admin_id)
+        await tx.execute(
+            "INSERT INTO invites (token_hash, created_by, created_at, expires_at)"
+            " VALUES (?, ?, ?, ?)",
+            (_hash(token), admin_id, moment, expires),
+        )
     return token, expires
 
 

@@ -10,7 +10,7 @@ from functools import lru_cache
 from typing import Any
 
 from photoarchive import clock
-from photoarchive.accounts import invites, names, quotas
+from photoarchive.accounts import admins, invites, names, quotas
 from photoarchive.accounts.passwords import Passwords
 from photoarchive.db import Backend, Reader, Row
 from photoarchive.errors import Conflict, Forbidden, Invalid, NotAuthenticated, NotFound
@@ -339,12 +339,16 @@ async def set_password(
 
 
 async def set_disabled(db: Backend, actor: User, username: str, disabled: bool) -> User:
+    """Disable (or enable) an account. The actor is checked again in the transaction, under
+    the administrators' lock: one disabled a moment ago can no longer do it (admins.py)."""
+    refusal = "Only administrators can disable accounts."
     if not actor.is_admin:
-        raise Forbidden("Only administrators can disable accounts.")
+        raise Forbidden(refusal)
     target = await by_username(db, username)
     if target.id == actor.id:
         raise Invalid("You cannot disable your own account.")
     async with db.transaction() as tx:
+        await admins.confirm(tx, actor.id, refusal)
         await tx.execute("UPDATE users SET disabled = ? WHERE id = ?", (int(disabled), target.id))
         if disabled:
             await tx.execute("DELETE FROM sessions WHERE user_id = ?", (target.id,))
