@@ -67,10 +67,12 @@ def test_an_admin_disabled_a_moment_ago_can_do_no_admin_act(tmp_path: Path) -> N
             )
             await users.set_disabled(svc.db, ann, "ben", True)
             token, _ = await invites.create(svc.db, ann.id)
+            (pending,) = await invites.pending(svc.db)
             acts = [
                 users.set_disabled(svc.db, ben, "ann", True),
                 users.set_disabled(svc.db, ben, "cat", True),
                 invites.create(svc.db, ben.id),
+                invites.withdraw(svc.db, ben.id, pending.id),
                 usage.set_quota(svc.db, ben, "cat", 1),
             ]
             for act in acts:
