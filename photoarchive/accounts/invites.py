@@ -80,8 +80,10 @@ async def withdraw(db: Backend, admin_id: int, invite_id: int) -> None:
         await admins.confirm(tx, admin_id)
         moment = clock.now()
         withdrawn = await tx.execute(
-            "UPDATE invites SET withdrawn_at = ? WHERE id = ? AND used_at IS NULL"
-            " AND withdrawn_at IS NULL AND expires_at > ?",
+            "INSERT INTO invite_withdrawals (invite_id, withdrawn_at)"
+            " SELECT i.id, ? FROM invites i WHERE i.id = ? AND i.used_at IS NULL"
+            " AND i.expires_at > ? AND NOT EXISTS"
+            " (SELECT 1 FROM invite_withdrawals w WHERE w.invite_id = i.id)",
             (moment, invite_id, moment),
         )
         if not withdrawn:
@@ -93,8 +95,9 @@ async def look_up(db: Reader, token: str) -> Invite:
     if not token or len(token) > TOKEN_MAX:
         return Invite("unknown")
     row = await db.fetchone(
-        "SELECT i.used_at, i.withdrawn_at, i.expires_at, u.username, u.display_name FROM invites i"
-        " JOIN users u ON u.id = i.created_by WHERE i.token_hash = ?",
+        "SELECT i.used_at, w.withdrawn_at, i.expires_at, u.username, u.display_name"
+        " FROM invites i JOIN users u ON u.id = i.created_by"
+        " LEFT JOIN invite_withdrawals w ON w.invite_id = i.id WHERE i.token_hash = ?",
         (_hash(token),),
     )
     if row is None:
@@ -121,8 +124,9 @@ async def mark_used(tx: Transaction, token: str, user_id: int) -> None:
     users.SIGN_UP_LOCK), but a withdrawal does not wait for them: one made since `consume`
     read the invite refuses the sign-up, and the account goes with the transaction."""
     claimed = await tx.execute(
-        "UPDATE invites SET used_by = ?, used_at = ? WHERE token_hash = ? AND used_at IS NULL"
-        " AND withdrawn_at IS NULL",
+        "UPDATE invites SET used_by = ?, used_at = ?"
+        " WHERE token_hash = ? AND used_at IS NULL AND NOT EXISTS"
+        " (SELECT 1 FROM invite_withdrawals w WHERE w.invite_id = invites.id)",
         (user_id, clock.now(), _hash(token)),
     )
     if not claimed:
@@ -133,8 +137,9 @@ async def pending(db: Backend) -> list[PendingInvite]:
     """The invitations that can still make an account, newest first."""
     rows = await db.fetchall(
         "SELECT i.id, i.created_at, i.expires_at, u.username AS created_by FROM invites i"
-        " JOIN users u ON u.id = i.created_by WHERE i.used_at IS NULL AND i.withdrawn_at IS NULL"
-        " AND i.expires_at > ? ORDER BY i.id DESC",
+        " JOIN users u ON u.id = i.created_by WHERE i.used_at IS NULL AND i.expires_at > ?"
+        " AND NOT EXISTS (SELECT 1 FROM invite_withdrawals w WHERE w.invite_id = i.id)"
+        " ORDER BY i.id DESC",
         (clock.now(),),
     )
     return [PendingInvite(r["id"], r["created_at"], r["expires_at"], r["created_by"]) for r in rows]
