@@ -107,6 +107,7 @@ MATRIX: dict[tuple[str, str], tuple[int, int, int, int, int]] = {
     # administration
     ("GET", "/admin"): (303, 303, 403, 403, 200),
     ("POST", "/admin/invites"): (401, 401, 403, 403, 200),
+    ("POST", "/admin/invites/{invite_id:int}/withdraw"): (401, 401, 403, 403, 303),
     ("POST", "/admin/users/{username:str}/{action:str}"): (401, 401, 403, 403, 303),
     ("POST", "/admin/reset-links/{username:str}"): (401, 401, 403, 403, 200),
     ("POST", "/admin/quotas/{username:str}"): (401, 401, 403, 403, 303),
@@ -432,6 +433,15 @@ class World:
         (link,) = parse(made.text).find_all("input", id="reset-url")
         return str(link["value"]).rsplit("/", 1)[1]
 
+    def new_invite(self) -> int:
+        """The id of a new pending invitation the administrator makes."""
+        admin = self.client("admin", api=False)
+        made = admin.post("/admin/invites", data={"_csrf_token": csrf(admin)})
+        assert made.status_code == 200, made.text
+        forms = parse(made.text).find_all("form")
+        withdraw = [str(f["action"]) for f in forms if str(f.get("action")).endswith("/withdraw")]
+        return int(withdraw[0].split("/")[3])  # the newest comes first
+
     def fresh_name(self) -> str:
         return f"new{next(self.names)}"
 
@@ -462,6 +472,8 @@ def path_values(world: World, path: str) -> dict[str, str]:
         values["username"] = world.new_user()
     if "{share_id" in path or "{share_token" in path:
         values["share_id"], values["share_token"] = (str(v) for v in world.new_share())
+    if "{invite_id" in path:
+        values["invite_id"] = str(world.new_invite())
     if "{token:" in path:
         values["token"] = world.new_reset_token()
     if "{album_id" in path:
@@ -522,6 +534,7 @@ def body(world: World, method: str, path: str, role: str) -> dict[str, Any]:
         "/settings/places": {"place_sharing": "on"},
         "/api/v1/notifications/read": {"ids": None},
         "/admin/users/{username:str}/{action:str}": {"confirmed": "1"},
+        "/admin/invites/{invite_id:int}/withdraw": {"confirmed": "1"},
         "/admin/quotas/{username:str}": {"quota_mb": "100"},
         "/api/v1/admin/users/{username:str}": {"quota_mb": 100},
         "/s/{share_token:str}/unlock": {"password": SHARE_PASSWORD},

@@ -205,6 +205,7 @@ def live(
             "album_id": "1",
             "share_id": "1",
             "share_token": "no-such-link",
+            "invite_id": "1",
         }
         yield {"server": server, "client": client, "token": token, "values": values}
 

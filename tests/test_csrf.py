@@ -83,6 +83,7 @@ def world(
             "album_id": "1",
             "share_id": "1",
             "share_token": "no-such-link",
+            "invite_id": "1",
         }
         yield {"server": server, "alice": alice, "values": values}
 

@@ -39,6 +39,15 @@ def with_archive(tmp_path: Path, scenario: Callable[[Database], Awaitable[None]]
     asyncio.run(run())
 
 
+async def update_profile(
+    db: Database, user: users.User, *, email: str, display_name: str
+) -> users.User:
+    """The profile saved in a transaction of its own; the account as saved."""
+    async with db.transaction() as tx:
+        await users.update_profile(tx, user, email=email, display_name=display_name)
+    return await users.by_username(db, user.username)
+
+
 def test_a_name_given_before_the_rule_stays_when_the_email_changes(tmp_path: Path) -> None:
     """Two names that read alike under today's rule, given when the rule let them be: each
     member may still change their email (their name is not asked again), but not take
@@ -48,12 +57,10 @@ def test_a_name_given_before_the_rule_stays_when_the_email_changes(tmp_path: Pat
         for name, shown in (("alice", "Émile"), ("bob", "ÉMILE")):
             await db.execute("UPDATE users SET display_name = ? WHERE username = ?", (shown, name))
         bob = await users.by_username(db, "bob")
-        moved = await users.update_profile(
-            db, bob, email="bob@new.example.org", display_name="ÉMILE"
-        )
+        moved = await update_profile(db, bob, email="bob@new.example.org", display_name="ÉMILE")
         assert moved.email == "bob@new.example.org" and moved.display_name == "ÉMILE"
         with pytest.raises(Conflict):
-            await users.update_profile(db, bob, email="bob@new.example.org", display_name="ALICE")
+            await update_profile(db, bob, email="bob@new.example.org", display_name="ALICE")
 
     with_archive(tmp_path, scenario)
 
@@ -72,13 +79,13 @@ def test_a_name_in_any_letters_is_taken_once(tmp_path: Path, hers: str, his: str
     async def scenario(db: Database) -> None:
         alice = await users.by_username(db, "alice")
         bob = await users.by_username(db, "bob")
-        await users.update_profile(db, alice, email="alice@example.org", display_name=hers)
+        await update_profile(db, alice, email="alice@example.org", display_name=hers)
         with pytest.raises(Conflict) as refused:
-            await users.update_profile(db, bob, email="bob@example.org", display_name=his)
+            await update_profile(db, bob, email="bob@example.org", display_name=his)
         assert refused.value.field == "display_name"
         assert (await users.by_username(db, "bob")).display_name == ""
         # Alice may write her own name otherwise.
-        await users.update_profile(db, alice, email="alice@example.org", display_name=his)
+        await update_profile(db, alice, email="alice@example.org", display_name=his)
 
     with_archive(tmp_path, scenario)
 
@@ -86,7 +93,7 @@ def test_a_name_in_any_letters_is_taken_once(tmp_path: Path, hers: str, his: str
 def test_nobody_signs_up_under_a_members_display_name(tmp_path: Path) -> None:
     async def scenario(db: Database) -> None:
         alice = await users.by_username(db, "alice")
-        await users.update_profile(db, alice, email="alice@example.org", display_name="Grandma")
+        await update_profile(db, alice, email="alice@example.org", display_name="Grandma")
         for name in ("grandma", "GRANDMA"):
             with pytest.raises(Conflict) as refused:
                 await users.create(

@@ -141,6 +141,7 @@ def concrete(path: str, photo: dict[str, object]) -> str | None:
     values |= {"action": "disable", "session_id": "1", "name": "thumbnail", "token": "x"}
     values |= {"token_id": "1"}
     values |= {"batch_id": "1", "album_id": "1", "share_id": "1", "share_token": "x"}
+    values |= {"invite_id": "1"}
     return re.sub(r"\{(\w+)(?::\w+)?\}", lambda m: values[m.group(1)], path)
 
 

@@ -8,21 +8,27 @@ from dataclasses import dataclass
 from typing import Literal
 
 from photoarchive import clock
+from photoarchive.accounts import admins
 from photoarchive.db import Backend, Reader, Transaction
-from photoarchive.errors import Forbidden
+from photoarchive.errors import Forbidden, NotFound
 
 INVITE_DAYS = 7
 # Longer than any token `create` makes: such a "token" is not looked up at all.
 TOKEN_MAX = 128
 
-InviteState = Literal["valid", "used", "expired", "unknown"]
+InviteState = Literal["valid", "used", "expired", "withdrawn", "unknown"]
 
 # Why a sign-up with the link is refused (the invite page says more, and what to do).
 REFUSALS: dict[InviteState, str] = {
     "unknown": "That invite link is not valid.",
     "used": "That invite link has already been used.",
     "expired": "That invite link has expired.",
+    "withdrawn": "That invite link was withdrawn by an administrator, so it no longer works.",
 }
+NOT_PENDING = (
+    "There is no pending invitation with that number: it has been used, withdrawn or has"
+    " expired already."
+)
 
 
 @dataclass(frozen=True)
@@ -42,16 +48,46 @@ def _hash(token: str) -> bytes:
     return hashlib.sha256(token.encode()).digest()
 
 
+@dataclass(frozen=True)
+class PendingInvite:
+    """An invitation that can still make an account, as the administrators see it."""
+
+    id: int
+    created_at: float
+    expires_at: float
+    created_by: str  # the username of the administrator who made it
+
+
 async def create(db: Backend, admin_id: int, days: float = INVITE_DAYS) -> tuple[str, float]:
-    """Return (token, expires_at)."""
+    """A new invite link made by the administrator `admin_id`: (token, expires_at)."""
     token = secrets.token_urlsafe(24)
     moment = clock.now()
     expires = moment + days * 86400
-    await db.execute(
-        "INSERT INTO invites (token_hash, created_by, created_at, expires_at) VALUES (?, ?, ?, ?)",
-        (_hash(token), admin_id, moment, expires),
-    )
+    async with db.transaction() as tx:
+        await admins.confirm(tx, admin_id)
+        await tx.execute(
+            "INSERT INTO invites (token_hash, created_by, created_at, expires_at)"
+            " VALUES (?, ?, ?, ?)",
+            (_hash(token), admin_id, moment, expires),
+        )
     return token, expires
+
+
+async def withdraw(db: Backend, admin_id: int, invite_id: int) -> None:
+    """The administrator `admin_id` withdraws a pending invitation: its link stops working, and
+    says so. NotFound when it is not pending (used, withdrawn, expired, or never made)."""
+    async with db.transaction() as tx:
+        await admins.confirm(tx, admin_id)
+        moment = clock.now()
+        withdrawn = await tx.execute(
+            "INSERT INTO invite_withdrawals (invite_id, withdrawn_at)"
+            " SELECT i.id, ? FROM invites i WHERE i.id = ? AND i.used_at IS NULL"
+            " AND i.expires_at > ? AND NOT EXISTS"
+            " (SELECT 1 FROM invite_withdrawals w WHERE w.invite_id = i.id)",
+            (moment, invite_id, moment),
+        )
+        if not withdrawn:
+            raise NotFound(NOT_PENDING)
 
 
 async def look_up(db: Reader, token: str) -> Invite:
@@ -59,8 +95,9 @@ async def look_up(db: Reader, token: str) -> Invite:
     if not token or len(token) > TOKEN_MAX:
         return Invite("unknown")
     row = await db.fetchone(
-        "SELECT i.used_at, i.expires_at, u.username, u.display_name FROM invites i"
-        " JOIN users u ON u.id = i.created_by WHERE i.token_hash = ?",
+        "SELECT i.used_at, w.withdrawn_at, i.expires_at, u.username, u.display_name"
+        " FROM invites i JOIN users u ON u.id = i.created_by"
+        " LEFT JOIN invite_withdrawals w ON w.invite_id = i.id WHERE i.token_hash = ?",
         (_hash(token),),
     )
     if row is None:
@@ -68,6 +105,8 @@ async def look_up(db: Reader, token: str) -> Invite:
     state: InviteState = "valid"
     if row["used_at"] is not None:
         state = "used"
+    elif row["withdrawn_at"] is not None:
+        state = "withdrawn"
     elif row["expires_at"] < clock.now():
         state = "expired"
     return Invite(state, row["display_name"] or row["username"], row["username"])
@@ -81,17 +120,26 @@ async def consume(db: Reader, token: str) -> None:
 
 
 async def mark_used(tx: Transaction, token: str, user_id: int) -> None:
-    await tx.execute(
-        "UPDATE invites SET used_by = ?, used_at = ? WHERE token_hash = ? AND used_at IS NULL",
+    """Claim the invite for the account just added in `tx`. Sign-ups take turns (they hold
+    users.SIGN_UP_LOCK), but a withdrawal does not wait for them: one made since `consume`
+    read the invite refuses the sign-up, and the account goes with the transaction."""
+    claimed = await tx.execute(
+        "UPDATE invites SET used_by = ?, used_at = ?"
+        " WHERE token_hash = ? AND used_at IS NULL AND NOT EXISTS"
+        " (SELECT 1 FROM invite_withdrawals w WHERE w.invite_id = invites.id)",
         (user_id, clock.now(), _hash(token)),
     )
+    if not claimed:
+        raise Forbidden(REFUSALS["withdrawn"], field="invite")
 
 
-async def pending(db: Backend) -> list[dict[str, object]]:
+async def pending(db: Backend) -> list[PendingInvite]:
+    """The invitations that can still make an account, newest first."""
     rows = await db.fetchall(
         "SELECT i.id, i.created_at, i.expires_at, u.username AS created_by FROM invites i"
         " JOIN users u ON u.id = i.created_by WHERE i.used_at IS NULL AND i.expires_at > ?"
+        " AND NOT EXISTS (SELECT 1 FROM invite_withdrawals w WHERE w.invite_id = i.id)"
         " ORDER BY i.id DESC",
         (clock.now(),),
     )
-    return [dict(r) for r in rows]
+    return [PendingInvite(r["id"], r["created_at"], r["expires_at"], r["created_by"]) for r in rows]

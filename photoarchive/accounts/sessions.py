@@ -45,8 +45,16 @@ class Session:
         return min(self.last_seen_at + idle_seconds, self.created_at + max_seconds)
 
 
+@dataclass(frozen=True)
+class Device:
+    """The browser or client a new session is for, as the request shows it."""
+
+    user_agent: str = ""
+    client_ip: str = ""
+
+
 async def create(
-    db: Backend,
+    db: Backend | Transaction,
     user_id: int,
     kind: str,
     *,
@@ -185,6 +193,25 @@ async def end_all_for_user(
     """End the user's sessions but `except_id`; inside a transaction, with what it commits."""
     await db.execute(
         "DELETE FROM sessions WHERE user_id = ? AND id IS DISTINCT FROM ?", (user_id, except_id)
+    )
+
+
+async def renew(tx: Transaction, session: Session, device: Device) -> str | None:
+    """After a change of what can take the account (its password, its email), in the same
+    transaction `tx`: end every other session of the person. A browser goes on under a new
+    session, whose token is returned (a copy of its cookie ends with the rest); a Bearer
+    token keeps its own (None)."""
+    if session.kind != "cookie":
+        await end_all_for_user(tx, session.user.id, except_id=session.id)
+        return None
+    await end_all_for_user(tx, session.user.id)
+    return await create(
+        tx,
+        session.user.id,
+        "cookie",
+        user_agent=device.user_agent,
+        client_ip=device.client_ip,
+        refresh_token=session.refresh_token,
     )
 
 

@@ -10,9 +10,9 @@ from functools import lru_cache
 from typing import Any
 
 from photoarchive import clock
-from photoarchive.accounts import invites, names, quotas
+from photoarchive.accounts import admins, invites, names, quotas
 from photoarchive.accounts.passwords import Passwords
-from photoarchive.db import Backend, Reader, Row
+from photoarchive.db import Backend, Reader, Row, Transaction
 from photoarchive.errors import Conflict, Forbidden, Invalid, NotAuthenticated, NotFound
 
 USERNAME_MIN = 3
@@ -272,38 +272,36 @@ async def list_all(db: Backend) -> list[User]:
     return [user_from_row(r) for r in await db.fetchall("SELECT * FROM users ORDER BY id")]
 
 
-async def update_profile(db: Backend, user: User, *, email: str, display_name: str) -> User:
+async def update_profile(tx: Transaction, user: User, *, email: str, display_name: str) -> bool:
+    """Store the email and display name, in `tx`; True when the email changed (the caller
+    then ends the person's other sessions in the same transaction: see profiles.py)."""
     email = check_email(email)
     display_name = check_display_name(display_name)
-    async with db.transaction() as tx:
-        # Names are checked against every account, as at sign-up, under the same lock.
-        await tx.lock(SIGN_UP_LOCK)
-        taken = await tx.fetchone(
-            "SELECT 1 FROM users WHERE email_key = ? AND id != ?", (email.lower(), user.id)
-        )
-        if taken is not None:
-            raise Conflict("An account with that email already exists.", field="email")
-        stored = await tx.fetchone(
-            "SELECT email_key, display_name FROM users WHERE id = ?", (user.id,)
-        )
-        assert stored is not None
-        # A name kept as it was stays (it may read as another's by rules newer than it).
-        renamed = names.name_key(display_name) != names.name_key(stored["display_name"] or "")
-        if display_name and renamed and await names.taken(tx, display_name, other_than=user.id):
-            raise Conflict(f"{names.CALLED_SO} Choose another display name.", field="display_name")
-        if stored["email_key"] != email.lower():
-            # A reset link mailed to the old address (or handed out for it) must not let
-            # whoever reads that mailbox take the account the person has just moved away.
-            await tx.execute(
-                "DELETE FROM password_resets WHERE user_id = ? AND used_at IS NULL", (user.id,)
-            )
+    # Names are checked against every account, as at sign-up, under the same lock.
+    await tx.lock(SIGN_UP_LOCK)
+    taken = await tx.fetchone(
+        "SELECT 1 FROM users WHERE email_key = ? AND id != ?", (email.lower(), user.id)
+    )
+    if taken is not None:
+        raise Conflict("An account with that email already exists.", field="email")
+    stored = await tx.fetchone("SELECT email_key, display_name FROM users WHERE id = ?", (user.id,))
+    assert stored is not None
+    # A name kept as it was stays (it may read as another's by rules newer than it).
+    renamed = names.name_key(display_name) != names.name_key(stored["display_name"] or "")
+    if display_name and renamed and await names.taken(tx, display_name, other_than=user.id):
+        raise Conflict(f"{names.CALLED_SO} Choose another display name.", field="display_name")
+    email_changed = stored["email_key"] != email.lower()
+    if email_changed:
+        # A reset link mailed to the old address (or handed out for it) must not let
+        # whoever reads that mailbox take the account the person has just moved away.
         await tx.execute(
-            "UPDATE users SET email = ?, email_key = ?, display_name = ? WHERE id = ?",
-            (email, email.lower(), display_name, user.id),
+            "DELETE FROM password_resets WHERE user_id = ? AND used_at IS NULL", (user.id,)
         )
-    updated = await by_id(db, user.id)
-    assert updated is not None
-    return updated
+    await tx.execute(
+        "UPDATE users SET email = ?, email_key = ?, display_name = ? WHERE id = ?",
+        (email, email.lower(), display_name, user.id),
+    )
+    return email_changed
 
 
 async def set_time_zone(db: Backend, user: User, name: str) -> str:
@@ -332,34 +330,27 @@ def zone_of_days(time_zone: str, archive_zone: str) -> str:
     return time_zone or archive_zone
 
 
-async def set_password(
-    db: Backend, passwords: Passwords, user: User, password: str, *, keep_session: int | None
-) -> None:
-    """Store a new password and end every other session of the user, bearer tokens too.
-    The caller has confirmed the current password."""
-    check_password(password)
-    password_hash = await passwords.hash(password)
-    async with db.transaction() as tx:
-        await tx.execute(
-            "UPDATE users SET password_hash = ? WHERE id = ?", (password_hash, user.id)
-        )
-        await tx.execute(
-            "DELETE FROM sessions WHERE user_id = ? AND id IS DISTINCT FROM ?",
-            (user.id, keep_session),
-        )
-        # A reset link handed out earlier must not outlive the password it was meant to replace.
-        await tx.execute(
-            "DELETE FROM password_resets WHERE user_id = ? AND used_at IS NULL", (user.id,)
-        )
+async def set_password(tx: Transaction, user_id: int, password_hash: str) -> None:
+    """Store a new password (hashed by the caller, outside the transaction), in `tx`: the
+    caller has confirmed the current one, and ends the person's other sessions in `tx` too."""
+    await tx.execute("UPDATE users SET password_hash = ? WHERE id = ?", (password_hash, user_id))
+    # A reset link handed out earlier must not outlive the password it was meant to replace.
+    await tx.execute(
+        "DELETE FROM password_resets WHERE user_id = ? AND used_at IS NULL", (user_id,)
+    )
 
 
 async def set_disabled(db: Backend, actor: User, username: str, disabled: bool) -> User:
+    """Disable (or enable) an account. The actor is checked again in the transaction, under
+    the administrators' lock: one disabled a moment ago can no longer do it (admins.py)."""
+    refusal = "Only administrators can disable accounts."
     if not actor.is_admin:
-        raise Forbidden("Only administrators can disable accounts.")
+        raise Forbidden(refusal)
     target = await by_username(db, username)
     if target.id == actor.id:
         raise Invalid("You cannot disable your own account.")
     async with db.transaction() as tx:
+        await admins.confirm(tx, actor.id, refusal)
         await tx.execute("UPDATE users SET disabled = ? WHERE id = ?", (int(disabled), target.id))
         if disabled:
             await tx.execute("DELETE FROM sessions WHERE user_id = ?", (target.id,))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from photoarchive.accounts import quotas, users
+from photoarchive.accounts import admins, quotas, users
 from photoarchive.accounts.users import User
 from photoarchive.db import Backend, Reader, Transaction
 from photoarchive.errors import Forbidden, OverQuota
@@ -104,10 +104,13 @@ async def check_after_insert(tx: Transaction, owner_id: int, added: int) -> None
 async def set_quota(db: Backend, actor: User, username: str, quota_bytes: int | None) -> User:
     """An administrator sets a person's quota (None: no limit); their photos are kept even if
     they now take more: the quota only refuses new ones."""
+    refusal = "Only administrators can set quotas."
     if not actor.is_admin:
-        raise Forbidden("Only administrators can set quotas.")
+        raise Forbidden(refusal)
     target = await users.by_username(db, username)
-    await quotas.write(db, target.id, quota_bytes)
+    async with db.transaction() as tx:
+        await admins.confirm(tx, actor.id, refusal)  # not disabled since the request began
+        await quotas.write(tx, target.id, quota_bytes)
     return target
 
 

@@ -23,6 +23,13 @@ With the exceptions this app needs:
   schemes (a reverse proxy's Basic auth, which browsers do replay cross-site) get no pass.
 * A JSON API request with no session cookie is anonymous (scripts signing in), so there is
   no session to ride on (it still meets the origin check).
+* Signing out (`SIGN_OUT`) with a token that no longer matches, when the browser itself says
+  the request comes from a page of this site (`Sec-Fetch-Site: same-origin`, or this site's
+  `Origin`): a tab opened before the person signed in again elsewhere holds a token minted
+  for a session that has ended, and a person who clicks "Sign out" there means it. The
+  token's part, against a forged sign-out, is done by the origin check, which a page of
+  another site cannot pass (nor a sibling on the same host: its origin is not this one);
+  a request that says nothing of where it comes from still needs a valid token.
 * A route that streams its body (the uploads) is never read here, whatever the content type
   claims. Without the header, a multipart body's `_csrf_token` field is checked by the upload
   reader before any file part; any other body could only hold the token where nobody will
@@ -53,6 +60,8 @@ DEFERRED_KEY = "photoarchive_csrf_check"
 CSRF_COOKIE = "csrftoken"
 NONCE_HEX = 64
 CROSS_SITE = "This request came from another site, and was refused. Use this site's own pages."
+# The one route a stale token may reach from this site's own pages (see above).
+SIGN_OUT = "/logout"
 
 
 def csrf_config(secret: str, secure: bool) -> CSRFConfig:
@@ -116,6 +125,9 @@ class CSRFGuard(CSRFMiddleware):
             ):
                 token = (await request.form()).get("_csrf_token")
         if not token or not self.accepts(token, cookie, session):
+            if scope["path"] == SIGN_OUT and self.from_own_page(headers):
+                await self.app(scope, receive, send)  # a stale tab: see the module's docstring
+                return
             raise PermissionDeniedException("CSRF token verification failed")
         state.csrf_token = token
         await self.app(scope, receive, send)
@@ -163,6 +175,20 @@ class CSRFGuard(CSRFMiddleware):
             # LAN it says nothing more, and the token decides there, as for a client without
             # Origin. No other page is sent so: elsewhere `null` is a page of another site.
             return fetch_site == "same-origin" or (fetch_site == "" and path.startswith("/s/"))
+        return self._is_ours(origin, headers)
+
+    def from_own_page(self, headers: Headers) -> bool:
+        """The browser says, of itself, that the request comes from a page of this site: more
+        than `same_origin`, which lets a client that says nothing be judged by its token."""
+        fetch_site = headers.get("sec-fetch-site", "").strip().lower()
+        origin = (headers.get("origin") or "").strip().lower()
+        if fetch_site not in ("", "same-origin"):
+            return False  # another site's page, or a sibling's on this host
+        if origin and origin != "null":
+            return self._is_ours(origin, headers)
+        return fetch_site == "same-origin"  # a no-referrer page of ours sends `Origin: null`
+
+    def _is_ours(self, origin: str, headers: Headers) -> bool:
         if origin == self.public_origin:
             return True
         scheme, _, host = origin.partition("://")

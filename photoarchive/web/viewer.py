@@ -9,7 +9,7 @@ from litestar import Request, Response
 from litestar.datastructures import Cookie
 
 from photoarchive.accounts import sessions
-from photoarchive.accounts.sessions import COOKIE_NAME, Session
+from photoarchive.accounts.sessions import COOKIE_NAME, Device, Session
 from photoarchive.accounts.users import User
 from photoarchive.errors import NotAuthenticated
 from photoarchive.library import access
@@ -163,17 +163,23 @@ def _is_within(text: str, networks: tuple[Any, ...]) -> bool:
     return any(address in network for network in networks)
 
 
+def device(request: Request[Any, Any, Any]) -> Device:
+    """The browser or client asking, and its address: what a new session is noted with."""
+    return Device(user_agent=request.headers.get("user-agent", ""), client_ip=client_ip(request))
+
+
 async def start_session(
     request: Request[Any, Any, Any], user_id: int, kind: str, refresh_token: str | None = None
 ) -> str:
     """A new session of `kind` ("cookie" or "bearer") for `user_id`, noted with the browser or
     client and address asking; its token."""
+    asking = device(request)
     return await sessions.create(
         services(request).db,
         user_id,
         kind,
-        user_agent=request.headers.get("user-agent", ""),
-        client_ip=client_ip(request),
+        user_agent=asking.user_agent,
+        client_ip=asking.client_ip,
         refresh_token=refresh_token,
     )
 

@@ -14,7 +14,8 @@ from photoarchive.accounts import invites, mail, quotas, resets, users
 from photoarchive.accounts.users import User
 from photoarchive.errors import AppError, Invalid, NotFound
 from photoarchive.library import usage
-from photoarchive.web.render import Req, form_fields, render
+from photoarchive.web.params import RowId
+from photoarchive.web.render import Req, form_fields, is_htmx, render
 from photoarchive.web.viewer import require_admin, services
 
 log = logging.getLogger("photoarchive.admin")
@@ -96,6 +97,25 @@ async def create_invite(request: Req) -> Template:
     return await _admin_page(request, user, InviteOutcome(url, address, mailed=True))
 
 
+@post("/admin/invites/{invite_id:int}/withdraw", status_code=200)
+async def withdraw_invite(request: Req, invite_id: RowId) -> Response[Any]:
+    """Withdraw a pending invitation (one mailed to the wrong address): without script, asked
+    once more on a page of its own; htmx asks in the browser and swaps the list in place."""
+    user = await require_admin(request)
+    db = services(request).db
+    if (await form_fields(request)).get("confirmed") != "1":
+        invite = next((i for i in await invites.pending(db) if i.id == invite_id), None)
+        if invite is None:
+            raise NotFound(invites.NOT_PENDING)
+        return render(request, "admin_withdraw.html", user=user, invite=invite)
+    await invites.withdraw(db, user.id, invite_id)
+    if is_htmx(request):
+        return render(
+            request, "_pending_invites.html", user=user, invites=await invites.pending(db)
+        )
+    return Redirect("/admin", status_code=303)
+
+
 @post("/admin/reset-links/{username:str}", status_code=200)
 async def create_reset_link(request: Req, username: str) -> Template:
     user = await require_admin(request)
@@ -137,4 +157,4 @@ async def set_quota(request: Req, username: str) -> Response[Any]:
     return Redirect("/admin", status_code=303)
 
 
-HANDLERS = [admin, create_invite, create_reset_link, set_user_state, set_quota]
+HANDLERS = [admin, create_invite, withdraw_invite, create_reset_link, set_user_state, set_quota]

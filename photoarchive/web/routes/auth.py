@@ -116,7 +116,7 @@ FIRST_TAKEN = (
     " invite link. Ask them for one."
 )
 # What a link that cannot be used answers with, besides the page that explains it.
-_INVITE_STATUS = {"unknown": 404, "used": 410, "expired": 410}
+_INVITE_STATUS = {"unknown": 404, "used": 410, "expired": 410, "withdrawn": 410}
 
 
 async def _signup_page(

@@ -9,7 +9,7 @@ from typing import Any
 from litestar import Response, get, post
 from litestar.response import Redirect, Template
 
-from photoarchive.accounts import profiles, sessions, throttle, users
+from photoarchive.accounts import profiles, sessions, users
 from photoarchive.accounts.sessions import Session
 from photoarchive.errors import AppError, Conflict, Forbidden, Invalid, NotAuthenticated
 from photoarchive.library import digests, places, shares, usage, visibility
@@ -18,11 +18,10 @@ from photoarchive.web.params import RowId
 from photoarchive.web.render import Req, form_fields, render
 from photoarchive.web.viewer import (
     clear_session_cookie,
-    client_ip,
     current_session,
+    device,
     services,
     session_cookie,
-    start_session,
 )
 
 PROVIDER_KEEPS_PASSWORDS = (
@@ -38,6 +37,7 @@ NOTICES = {
     "places-on": "Others now see the town and country of your photos.",
     "places-off": "Only you see the town and country of your photos.",
     "password": "Your password is changed, and you are signed out everywhere else.",
+    "email": "Your profile is saved. Your email is changed, and you are signed out everywhere else.",
     "others": "You are signed out everywhere else.",
     "session": "That session has ended.",
     "share": "Your link is made: copy it below and send it.",
@@ -122,6 +122,13 @@ def _done(what: str) -> Redirect:
     return Redirect(f"/settings?saved={what}", status_code=303)
 
 
+def _renewed(request: Req, response: Redirect, token: str | None) -> Redirect:
+    """The response, carrying the browser's new session when a change renewed it."""
+    if token is not None:
+        response.set_cookie(session_cookie(request, token))
+    return response
+
+
 @get("/settings")
 async def settings_page(request: Req, saved: str | None = None) -> Template:
     return await _page(request, await _session(request), notice=NOTICES.get(saved or ""))
@@ -132,13 +139,13 @@ async def save_profile(request: Req) -> Response[Any]:
     session = await _session(request)
     form = await form_fields(request)
     try:
-        await profiles.save(
+        saved = await profiles.save(
             services(request),
-            session.user,
+            session,
             email=form.get("email", ""),
             display_name=form.get("display_name", ""),
             current_password=form.get("current_password", ""),
-            client_ip=client_ip(request),
+            device=device(request),
         )
     except AppError as exc:
         values = {k: form.get(k, "")[:320] for k in ("display_name", "email")}
@@ -147,7 +154,7 @@ async def save_profile(request: Req) -> Response[Any]:
         )
         _retry_after(page, exc)
         return page
-    return _done("profile")
+    return _renewed(request, _done("email" if saved.email_changed else "profile"), saved.token)
 
 
 @post("/settings/time-zone")
@@ -208,24 +215,20 @@ async def change_password(request: Req) -> Response[Any]:
         users.check_password(new)
         if form.get("new_password_again", "") != new:
             raise Invalid("The two new passwords are not the same.", field="new_password_again")
-        await throttle.confirm_password(
-            svc, session.user, form.get("current_password", ""), client_ip(request)
-        )
         # A browser goes on under a new session: a copy of its cookie (the reason some change
         # their password) ends with the others. A Bearer token asking keeps its own.
-        rotate = session.kind == "cookie"
-        await users.set_password(
-            svc.db, svc.passwords, session.user, new, keep_session=None if rotate else session.id
+        token = await profiles.change_password(
+            svc,
+            session,
+            current_password=form.get("current_password", ""),
+            new_password=new,
+            device=device(request),
         )
     except AppError as exc:
         page = await _page(request, session, status=exc.status, section="password", error=exc)
         _retry_after(page, exc)
         return page
-    response = _done("password")
-    if rotate:
-        token = await start_session(request, session.user.id, "cookie", session.refresh_token)
-        response.set_cookie(session_cookie(request, token))
-    return response
+    return _renewed(request, _done("password"), token)
 
 
 @post("/settings/sessions/{session_id:int}/end")
