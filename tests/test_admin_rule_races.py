@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from photoarchive.accounts import invites, users
+from photoarchive.accounts import invites, resets, users
 from photoarchive.accounts.users import User
 from photoarchive.errors import Forbidden
 from photoarchive.library import usage
@@ -74,6 +74,8 @@ def test_an_admin_disabled_a_moment_ago_can_do_no_admin_act(tmp_path: Path) -> N
                 invites.create(svc.db, ben.id),
                 invites.withdraw(svc.db, ben.id, pending.id),
                 usage.set_quota(svc.db, ben, "cat", 1),
+                # A reset link is an account handed over: the loser of a race must not mint one.
+                resets.create(svc.db, "ann", created_by=ben.id),
             ]
             for act in acts:
                 with pytest.raises(Forbidden):
@@ -82,5 +84,6 @@ def test_an_admin_disabled_a_moment_ago_can_do_no_admin_act(tmp_path: Path) -> N
             assert [u.disabled for u in await users.list_all(svc.db)] == [False, True, False]
             assert len(await invites.pending(svc.db)) == 1
             assert (await invites.look_up(svc.db, token)).usable
+            assert await svc.db.fetchval("SELECT COUNT(*) FROM password_resets") == 0
 
     asyncio.run(main())

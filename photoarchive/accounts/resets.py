@@ -19,7 +19,7 @@ import secrets
 from typing import Literal
 
 from photoarchive import clock
-from photoarchive.accounts import mail, sessions, users
+from photoarchive.accounts import admins, mail, sessions, users
 from photoarchive.accounts.passwords import Passwords
 from photoarchive.accounts.users import User
 from photoarchive.db import Backend
@@ -80,6 +80,8 @@ async def create(
     moment = clock.now()
     expires = moment + hours * 3600
     async with db.transaction() as tx:
+        if created_by is not None:  # an administrator's act: are they one, as of now?
+            await admins.confirm(tx, created_by)
         if replace:
             await tx.execute(
                 "DELETE FROM password_resets WHERE user_id = ? AND used_at IS NULL", (target.id,)
