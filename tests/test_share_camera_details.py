@@ -143,6 +143,11 @@ def test_no_camera_details_inside_the_originals_a_link_lets_out(
         out = tmp_path / f"hidden-{source.name}"
         out.write_bytes(sent.content)
         assert camera_tags(exiftool, out) == {}, source
+        # Nor by its name, which cameras and phones make of the model and the moment
+        # (PXL_20240101_093015123.jpg): the link's own name for it instead.
+        disposition = sent.headers["content-disposition"]
+        assert f'filename="photo-{photo_id}.' in disposition, disposition
+        assert source.stem not in disposition, disposition
         # Blanked in place: the same length, the same picture.
         assert len(sent.content) == len(original)
         assert pixels(sent.content) == pixels(original)
@@ -154,6 +159,7 @@ def test_no_camera_details_inside_the_originals_a_link_lets_out(
         out = tmp_path / f"shown-{source.name}"
         out.write_bytes(kept.content)
         assert camera_tags(exiftool, out), source
+        assert f'filename="{source.name}"' in kept.headers["content-disposition"]
         assert owner.get(f"/media/{photo_id}/original").content == original
         # The two are other bytes: a browser revalidating one is never answered with the other.
         assert sent.headers["etag"] != kept.headers["etag"]
@@ -167,7 +173,9 @@ def test_no_camera_details_in_a_links_zip(archive: LiveServer, tmp_path: Path) -
     with zipfile.ZipFile(io.BytesIO(response.content)) as whole:
         assert whole.testzip() is None
         entries = whole.infolist()
-        assert [entry.filename for entry in entries] == [source.name for source in ids]
+        names = [entry.filename for entry in entries]
+        assert [name.rpartition(".")[0] for name in names] == [f"photo-{i}" for i in ids.values()]
+        assert not any(source.stem in name for source in ids for name in names), names
         for source, entry in zip(ids, entries, strict=True):
             data = whole.read(entry)
             out = tmp_path / f"zip-{source.name}"

@@ -38,12 +38,14 @@ _IMAGE_ENDINGS = frozenset(
 )
 
 
-def download_name(photo: Photo) -> str:
+def download_name(photo: Photo, *, camera: bool = True) -> str:
     """The name the photo's original is saved under: the one it was uploaded with, ending as
     an image. A file that is a picture may be a web page or a program too (its decoder skips
     what is not picture), and the computer it is saved on opens it by its name's ending: a
-    `.html` would run its script there, an `.exe` its code."""
-    name = photo.filename or f"photo-{photo.id}"
+    `.html` would run its script there, an `.exe` its code. Without `camera` (a share link
+    that hides the camera's details) the photo's own name instead: cameras and phones name
+    files by their model and the moment (PXL_20240101_093015123.jpg)."""
+    name = (photo.filename if camera else None) or f"photo-{photo.id}"
     stem, dot, ending = name.rpartition(".")
     if stem and dot and f".{ending.lower()}" in _IMAGE_ENDINGS:
         return name

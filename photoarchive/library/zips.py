@@ -183,7 +183,7 @@ async def originals_of(
         if photo is None:
             unseen += 1
             continue
-        name = names.give(originals.download_name(photo))
+        name = names.give(originals.download_name(photo, camera=camera))
         try:
             patches = await originals.holder_patches(svc, photo, viewer, camera=camera)
         except Forbidden as exc:

@@ -100,7 +100,9 @@ def file_headers(
         "Accept-Ranges": "bytes",
     }
     if is_original:
-        headers["Content-Disposition"] = attachment_header(originals.download_name(photo))
+        headers["Content-Disposition"] = attachment_header(
+            originals.download_name(photo, camera=camera)
+        )
         headers["Content-Security-Policy"] = "sandbox"
     return headers
 
