@@ -1,4 +1,5 @@
-"""A share link's zip stops when the link is turned off or expires while it is being read: the
+"""A share link's zip stops when the link is turned off, expires, or changes so that it would refuse
+the zip (downloads off, a new password, camera details hidden) while it is being read: the
 link is checked again before each photo, and the zip ends where it is (no directory)."""
 
 from __future__ import annotations
@@ -117,3 +118,34 @@ def test_a_link_expiring_stops_its_zip(archive: LiveServer, frozen_clock: Frozen
         frozen_clock.advance(3601)
 
     assert_cut_short(read_while(archive, f"/s/{link['token']}/download", expire))
+
+
+@pytest.mark.parametrize(
+    "change",
+    [{"allow_download": False}, {"password": "a new secret phrase"}, {"show_metadata": False}],
+    ids=["downloads off", "a password set", "camera details off"],
+)
+def test_a_change_that_would_refuse_the_zip_stops_it(
+    archive: LiveServer, change: dict[str, object]
+) -> None:
+    """What the zip was let out under no longer holds: downloads turned off, a password the
+    holder has not given, or camera details the zip is sending turned off."""
+    owner, link = share_of_big_photos(archive, show_metadata=True)
+
+    def edit() -> None:
+        answer = owner.patch(f"/api/v1/shares/{link['id']}", json=change)
+        assert answer.status_code == 200, answer.text
+
+    assert_cut_short(read_while(archive, f"/s/{link['token']}/download", edit))
+
+
+def test_a_change_the_zip_does_not_depend_on_lets_it_finish(archive: LiveServer) -> None:
+    owner, link = share_of_big_photos(archive, show_metadata=False)
+
+    def edit() -> None:
+        answer = owner.patch(f"/api/v1/shares/{link['id']}", json={"show_metadata": True})
+        assert answer.status_code == 200, answer.text
+
+    data = read_while(archive, f"/s/{link['token']}/download", edit)
+    with zipfile.ZipFile(io.BytesIO(data)) as whole:
+        assert len(whole.namelist()) == PHOTOS

@@ -127,8 +127,9 @@ async def photo(svc: Services, link: Link, photo_id: int) -> Photo:
 
 def zip_of(svc: Services, link: Link) -> AsyncIterator[bytes]:
     """The zip of the link's originals (the caller has checked it allows downloads), read as it
-    is sent. The link is read again before each photo: turned off or expired since, the zip
-    ends there; a photo that has left it is not sent."""
+    is sent. The link is read again before each photo: turned off or expired since, or changed
+    so that it would refuse this zip now (`_still_lets_out`), the zip ends there; a photo that
+    has left it is not sent."""
     members = zips.originals_of(svc, _while_open(svc, link), None, camera=link.share.show_metadata)
     return zips.stream(members)
 
@@ -142,10 +143,23 @@ async def _while_open(svc: Services, link: Link) -> AsyncIterator[Photo]:
                 now = await shares.reopen(svc, link)
             except (NotFound, Gone):
                 raise zips.Withdrawn from None
+            if not _still_lets_out(link.share, now.share):
+                raise zips.Withdrawn
             if item.id in now.photo_ids:
                 yield item
         if cursor is None:
             return
+
+
+def _still_lets_out(began: shares.Share, now: shares.Share) -> bool:
+    """Whether a zip begun under `began` may go on under the link as it is `now`: downloads
+    still on, no password the holder has not given, and the camera's details not hidden now
+    if the zip is sending them."""
+    return (
+        now.allow_download
+        and now.password_hash == began.password_hash
+        and (now.show_metadata or not began.show_metadata)
+    )
 
 
 async def _read(svc: Services, link: Link, ids: list[int]) -> list[Photo]:
