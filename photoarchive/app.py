@@ -49,7 +49,7 @@ from photoarchive.web.errors import handle_error
 from photoarchive.web.media_door import MediaDoor
 from photoarchive.web.mediacache import RenditionBodies
 from photoarchive.web.methods import AllowedMethods, head_as_get
-from photoarchive.web.params import ApiQueryNames, PathIds
+from photoarchive.web.params import ApiQuery, PathIds
 from photoarchive.web.request import AppRequest
 from photoarchive.web.routes import PAGE_HANDLERS
 from photoarchive.web.security import security_headers_hook
@@ -155,7 +155,7 @@ def create_app(settings: Settings) -> Litestar:
         ],
         middleware=[
             PathIds,
-            ApiQueryNames,
+            ApiQuery,
             AllowedMethods,
             # Who may send a body is settled before the CSRF check reads one.
             BodyGate,

@@ -1,6 +1,6 @@
 """A query parameter an /api route does not take is refused (400) and named, with the ones it
 does take, rather than ignored: a script's misspelt `?limt=5` would otherwise get 30 photos
-and no word of why (web/params.py `ApiQueryNames`). Pages take any parameter."""
+and no word of why (web/params.py `ApiQuery`). Pages take any parameter."""
 
 from __future__ import annotations
 

@@ -7,11 +7,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
-import os
-import tempfile
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from pathlib import Path
 
 from photoarchive.accounts.users import User
 from photoarchive.errors import Forbidden, NotFound, Unavailable
@@ -20,7 +16,13 @@ from photoarchive.library.blobs import RENDITIONS
 from photoarchive.library.photos import Photo
 from photoarchive.media import images, redaction
 from photoarchive.services import Services
-from photoarchive.storage import BlobNotFound, StorageError, original_key, rendition_key
+from photoarchive.storage import (
+    BlobNotFound,
+    StorageError,
+    original_key,
+    readable_file,
+    rendition_key,
+)
 
 # The ending an original is saved with, by the content type it is served as.
 EXTENSIONS = {
@@ -94,39 +96,24 @@ async def holder_patches(
     patches = await location_patches(svc, photo, viewer)
     if camera:
         return patches
-    async with _original_file(svc, photo.sha256) as path, svc.image_slots:
-        blanking = await asyncio.to_thread(images.camera_blanking_patches, path)
+    try:
+        async with (
+            readable_file(
+                svc.store, original_key(photo.sha256), svc.settings.tmp_dir, prefix="original-"
+            ) as path,
+            svc.image_slots,
+        ):
+            blanking = await asyncio.to_thread(images.camera_blanking_patches, path)
+    except BlobNotFound:
+        raise NotFound("This file is missing from the store.") from None
+    except StorageError as exc:
+        raise Unavailable(str(exc)) from None
     if blanking is None:
         raise Forbidden(
             "This original cannot be downloaded through this link: the camera details inside "
             "it could not be removed. The photo itself is visible as usual."
         )
     return blanking
-
-
-@asynccontextmanager
-async def _original_file(svc: Services, digest: str) -> AsyncIterator[Path]:
-    """A path to read the stored original from: the store's own file, or a temp copy of it
-    (a bucket) that is gone afterwards, whatever happens."""
-    key = original_key(digest)
-    local = svc.store.local_path(key)
-    if local is not None:
-        yield local
-        return
-    fd, name = tempfile.mkstemp(dir=svc.settings.tmp_dir, prefix="original-")
-    copy = Path(name)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            try:
-                async for chunk in svc.store.stream(key):
-                    await asyncio.to_thread(handle.write, chunk)
-            except BlobNotFound:
-                raise NotFound("This file is missing from the store.") from None
-            except StorageError as exc:
-                raise Unavailable(str(exc)) from None
-        yield copy
-    finally:
-        await asyncio.to_thread(copy.unlink, missing_ok=True)
 
 
 async def hides_location(svc: Services, photo: Photo, viewer: User | None) -> bool:

@@ -14,14 +14,11 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import os
-import tempfile
-from pathlib import Path
 
 from photoarchive.library.originals import encode_patches
 from photoarchive.media import images
 from photoarchive.services import Services
-from photoarchive.storage import StorageError, original_key
+from photoarchive.storage import StorageError, original_key, readable_file
 
 log = logging.getLogger("photoarchive")
 
@@ -40,24 +37,12 @@ async def pending(svc: Services) -> int:
 async def recheck_one(svc: Services, photo_id: int, sha256: str) -> None:
     """Compute the photo's patches from its stored original and keep them."""
     key = original_key(sha256)
-    local = svc.store.local_path(key)
-    copy: Path | None = None
     try:
-        if local is None:  # a bucket: the original is read into a temp file first
-            fd, name = tempfile.mkstemp(dir=svc.settings.tmp_dir, prefix="recheck-")
-            copy = Path(name)
-            with os.fdopen(fd, "wb") as handle:
-                async for chunk in svc.store.stream(key):
-                    await asyncio.to_thread(handle.write, chunk)
-        path = local if local is not None else copy
-        assert path is not None
-        patches = await asyncio.to_thread(images.stored_location_patches, path)
-    except StorageError as exc:
+        async with readable_file(svc.store, key, svc.settings.tmp_dir, prefix="recheck-") as path:
+            patches = await asyncio.to_thread(images.stored_location_patches, path)
+    except StorageError as exc:  # tried again at the next start
         log.warning("location re-check of photo %s postponed: %s", photo_id, exc)
         return
-    finally:
-        if copy is not None:
-            await asyncio.to_thread(copy.unlink, missing_ok=True)
     await svc.db.execute(
         "UPDATE photos SET location_patches = ? WHERE id = ? AND location_patches = ?",
         (encode_patches(patches), photo_id, RECHECK),

@@ -13,11 +13,6 @@ How far it is turned lives in `photo_rotations` (migration 0019); no row is 0. N
 from __future__ import annotations
 
 import asyncio
-import os
-import tempfile
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from pathlib import Path
 from typing import Any
 
 from photoarchive import clock
@@ -34,6 +29,7 @@ from photoarchive.storage import (
     StorageError,
     StorageFull,
     original_key,
+    readable_file,
     rendition_key,
 )
 
@@ -62,7 +58,9 @@ async def set_rotation(svc: Services, actor: User, photo_id: int, rotation: Any)
         try:
             async with (
                 svc.image_slots.held_by(actor.id),
-                _original_file(svc, photo.sha256) as path,
+                readable_file(
+                    svc.store, original_key(photo.sha256), svc.settings.tmp_dir, prefix="rotate-"
+                ) as path,
             ):
                 turned = await asyncio.to_thread(
                     images.turned, path, svc.settings.max_pixels, wanted
@@ -75,33 +73,10 @@ async def set_rotation(svc: Services, actor: User, photo_id: int, rotation: Any)
                 "The photo's original is missing from the store (photoarchive verify reports"
                 " it); it was not rotated."
             ) from None
+        except StorageError as exc:
+            raise Unavailable(f"{exc} The photo was not rotated; try again later.") from None
         await _store(svc, photo, wanted, turned)
     return await photos.get(svc, photo_id, actor)
-
-
-@asynccontextmanager
-async def _original_file(svc: Services, digest: str) -> AsyncIterator[Path]:
-    """A path to read the stored original from: the store's own file, or a temp copy of it
-    (a bucket) that is gone afterwards, whatever happens."""
-    key = original_key(digest)
-    local = svc.store.local_path(key)
-    if local is not None:
-        yield local
-        return
-    fd, name = tempfile.mkstemp(dir=svc.settings.tmp_dir, prefix="rotate-")
-    copy = Path(name)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            try:
-                async for chunk in svc.store.stream(key):
-                    await asyncio.to_thread(handle.write, chunk)
-            except BlobNotFound:
-                raise
-            except StorageError as exc:
-                raise Unavailable(f"{exc} The photo was not rotated; try again later.") from None
-        yield copy
-    finally:
-        await asyncio.to_thread(copy.unlink, missing_ok=True)
 
 
 async def _store(svc: Services, photo: Photo, rotation: int, turned: images.Turned) -> None:

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import errno
+import os
+import tempfile
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -93,6 +98,44 @@ def rendition_key(sha256: str, name: str, rotation: int = 0) -> str:
     owner: photos of the same bytes share their renditions only when turned alike."""
     turned = f"-r{rotation}" if rotation else ""
     return f"{name}s/{_fanout(sha256)}{turned}.webp"
+
+
+@asynccontextmanager
+async def readable_file(
+    store: BlobStore, key: str, tmp_dir: Path, *, prefix: str = "blob-"
+) -> AsyncIterator[Path]:
+    """A path on this machine to read the blob `key` from (for code that wants a file, such as
+    Pillow's or the redactor's): the store's own file, as it is (its reader meets a missing
+    one as FileNotFoundError), or else a copy in `tmp_dir` that is gone when the block ends,
+    whatever ends it: BlobNotFound when the bucket has no such blob, StorageError when it
+    cannot be read or copied."""
+    local = store.local_path(key)
+    if local is not None:
+        yield local
+        return
+    try:
+        fd, name = tempfile.mkstemp(dir=tmp_dir, prefix=prefix)
+    except OSError as exc:
+        raise _copy_failed(exc) from exc
+    copy = Path(name)
+    try:
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                async for chunk in store.stream(key):
+                    await asyncio.to_thread(handle.write, chunk)
+        except OSError as exc:  # the temp folder's, not the store's: those are StorageErrors
+            raise _copy_failed(exc) from exc
+        yield copy
+    finally:
+        # Shielded: a second cancellation of the reader does not call the deletion off.
+        await asyncio.shield(asyncio.to_thread(copy.unlink, missing_ok=True))
+
+
+def _copy_failed(exc: OSError) -> StorageError:
+    reason = exc.strerror or str(exc)
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return StorageFull(f"The temp folder is full: {reason}.")
+    return StorageError(f"A temp copy of the stored file could not be written: {reason}.")
 
 
 def build_store(settings: Settings) -> BlobStore:

@@ -3,16 +3,19 @@
 Every `{name:int}` in a route's path is a row id. The framework reads such a segment with
 Python's int(), which also takes ` 1`, `+1`, `01`, `1_0` and other scripts' digits; `PathIds`
 holds each to the one spelling of an id (`db.row_id`), so no other address names that row.
-`ApiQueryNames` refuses a query parameter that an /api route does not take.
+`ApiQuery` refuses a query parameter that an /api route does not take, and a whole number
+written other than in plain digits.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 from urllib.parse import parse_qsl
 
-from litestar.openapi.spec import Operation
+from litestar.openapi.spec import Operation, Schema
 from litestar.openapi.spec import Parameter as OpenAPIParameter
+from litestar.openapi.spec.enums import OpenAPIType
 from litestar.params import Parameter
 from litestar.types import ASGIApp, Receive, Scope, Send
 
@@ -47,46 +50,80 @@ class PathIds:
         await self.app(scope, receive, send)
 
 
-def query_names(scope: Scope) -> list[str]:
-    """The names of the request's query parameters, in order, each once."""
-    pairs = parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
-    return list(dict.fromkeys(name for name, _ in pairs))
+# A whole number as the app writes one. The framework reads a query value more loosely
+# (`1.0` and `1e0` are 1), so an /api script's typo would pass for a number.
+_WHOLE_NUMBER = re.compile(r"-?(0|[1-9][0-9]*)")
 
 
-def documented_query(scope: Scope, method: str) -> frozenset[str] | None:
+def query_pairs(scope: Scope) -> list[tuple[str, str]]:
+    """The request's query parameters, (name, value) in order, as the framework decodes them."""
+    return parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
+
+
+def documented_query(scope: Scope, method: str) -> dict[str, OpenAPIParameter] | None:
     """The query parameters the OpenAPI document gives the route's operation (what its handler
-    reads); None for an operation the document does not hold."""
+    reads), by name; None for an operation the document does not hold."""
     paths = scope["litestar_app"].openapi_schema.paths or {}
     item = paths.get(scope["path_template"])
     operation = getattr(item, method.lower(), None)
     if not isinstance(operation, Operation):
         return None
-    return frozenset(
-        p.name
+    return {
+        p.name: p
         for p in operation.parameters or ()
         if isinstance(p, OpenAPIParameter) and p.param_in == "query"
-    )
+    }
 
 
-class ApiQueryNames:
+def _whole_number(parameter: OpenAPIParameter) -> Schema | None:
+    """The parameter's schema when it is a whole number (or one or nothing), else None."""
+    schema = parameter.schema
+    if not isinstance(schema, Schema):
+        return None
+    for kind in (schema, *(schema.one_of or ()), *(schema.any_of or ())):
+        if isinstance(kind, Schema) and kind.type == OpenAPIType.INTEGER:
+            return schema
+    return None
+
+
+class ApiQuery:
     """Refuses (400, naming it) a query parameter that an /api route does not take: a script's
     misspelt `?limt=5` or `?curser=` would otherwise be ignored without a word, and a loop over
     pages that never advance is the worse for it. The pages take anything (links from mail,
-    other sites' tracking parameters)."""
+    other sites' tracking parameters). A whole number it takes is written in plain decimal
+    digits (a minus sign where the route allows one), every time it is given."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["path"].startswith("/api/"):
-            sent = query_names(scope)
+            sent = query_pairs(scope)
             taken = documented_query(scope, str(scope.get("method", ""))) if sent else None
-            unknown = [name for name in sent if taken is not None and name not in taken]
-            if unknown and taken is not None:
-                named = ", ".join(f"`{name[:40]}`" for name in unknown[:5])
-                offered = ", ".join(f"`{name}`" for name in sorted(taken)) or "none"
-                raise BadRequest(
-                    f"This address takes no query parameter {named}; the ones it takes: {offered}.",
-                    field=unknown[0][:40],
-                )
+            if taken is not None:
+                _refuse_unknown(list(dict.fromkeys(name for name, _ in sent)), taken)
+                _refuse_loose_numbers(sent, taken)
         await self.app(scope, receive, send)
+
+
+def _refuse_unknown(names: list[str], taken: dict[str, OpenAPIParameter]) -> None:
+    unknown = [name for name in names if name not in taken]
+    if unknown:
+        named = ", ".join(f"`{name[:40]}`" for name in unknown[:5])
+        offered = ", ".join(f"`{name}`" for name in sorted(taken)) or "none"
+        raise BadRequest(
+            f"This address takes no query parameter {named}; the ones it takes: {offered}.",
+            field=unknown[0][:40],
+        )
+
+
+def _refuse_loose_numbers(sent: list[tuple[str, str]], taken: dict[str, OpenAPIParameter]) -> None:
+    for name, value in sent:
+        schema = _whole_number(taken[name])
+        if schema is not None and not _WHOLE_NUMBER.fullmatch(value):
+            example = schema.default if isinstance(schema.default, int) else 1
+            raise BadRequest(
+                f"The query parameter `{name}` is a whole number written in plain digits,"
+                f" such as {example}.",
+                field=name,
+            )
