@@ -7,7 +7,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from photoarchive.accounts import users
+from photoarchive.accounts import time_zones, users
 from photoarchive.errors import Invalid
 from photoarchive.media.metadata import _taken_at, file_date
 from photoarchive.web import dates
@@ -123,11 +123,11 @@ def test_offset_only_zones_read_as_offsets() -> None:
 
 
 def test_the_time_zone_setting_takes_iana_names_or_automatic() -> None:
-    assert users.check_time_zone(LA) == LA
-    assert users.check_time_zone(" Europe/Paris ") == "Europe/Paris"
-    assert users.check_time_zone("") == users.TIME_ZONE_AUTOMATIC
-    assert LA in users.time_zone_names() and "localtime" not in users.time_zone_names()
+    assert time_zones.check_time_zone(LA) == LA
+    assert time_zones.check_time_zone(" Europe/Paris ") == "Europe/Paris"
+    assert time_zones.check_time_zone("") == users.TIME_ZONE_AUTOMATIC
+    assert LA in time_zones.time_zone_names() and "localtime" not in time_zones.time_zone_names()
     for wrong in ("Mars/Olympus_Mons", "america/los_angeles", "../../etc/passwd", "localtime"):
         with pytest.raises(Invalid) as refused:
-            users.check_time_zone(wrong)
+            time_zones.check_time_zone(wrong)
         assert refused.value.field == "time_zone"

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from photoarchive.accounts import users
+from photoarchive.accounts import time_zones
 from photoarchive.accounts.mail import Mailer
 from photoarchive.library import comments, digests
 from photoarchive.services import Services
@@ -94,7 +94,7 @@ def test_a_digest_names_its_period_by_the_persons_calendar(
 
     async def scenario(svc: Services) -> dict[str, str]:
         ann, ben, cat = [await person(svc, name) for name in ("ann", "ben", "cat")]
-        await users.set_time_zone(svc.db, ann, TOKYO)  # ben's stays automatic
+        await time_zones.set_time_zone(svc.db, ann, TOKYO)  # ben's stays automatic
         photos = {ann.username: await photo_of(svc, ann), ben.username: await photo_of(svc, ben)}
         for owner in (ann, ben):
             await digests.set_on(svc, owner, True)

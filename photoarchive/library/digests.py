@@ -24,7 +24,7 @@ from email.message import EmailMessage
 from zoneinfo import ZoneInfo
 
 from photoarchive import clock
-from photoarchive.accounts import users
+from photoarchive.accounts import time_zones, users
 from photoarchive.accounts.mail import MailFailed, compose, site_name
 from photoarchive.accounts.users import User
 from photoarchive.db import Reader, Row
@@ -135,7 +135,7 @@ def headline(comments: int, likes: int) -> str:
 
 def since(start: str, now: float, zone_name: str) -> str:
     """The period a digest covers, by the calendar of the zone called `zone_name` (the
-    person's, else the archive's: users.zone_of_days; "": the server's)."""
+    person's, else the archive's: time_zones.zone_of_days; "": the server's)."""
     zone = ZoneInfo(zone_name) if zone_name else None
     at = _moment(start).astimezone(zone)
     today = datetime.fromtimestamp(now, UTC).astimezone(zone).date()
@@ -258,7 +258,9 @@ async def send_one(svc: Services, state: State) -> bool:
         return False
     now = clock.now()
     start = max(state.enabled_at, state.sent_at or state.enabled_at)
-    zone = users.zone_of_days(await users.time_zone_of(svc.db, user.id), svc.settings.timezone)
+    zone = time_zones.zone_of_days(
+        await time_zones.time_zone_of(svc.db, user.id), svc.settings.timezone
+    )
     message = digest_mail(svc.settings, user, items, since(start, now, zone))
     comments = sum(1 for item in items if item.kind == "comment")
     claim = State(

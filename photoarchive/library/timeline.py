@@ -21,7 +21,7 @@ from datetime import date
 from weakref import WeakKeyDictionary
 
 from photoarchive import clock
-from photoarchive.accounts import users
+from photoarchive.accounts import time_zones, users
 from photoarchive.accounts.users import User
 from photoarchive.db import Backend
 from photoarchive.errors import Invalid
@@ -273,5 +273,5 @@ async def memories_today(
     """`memories` of today in the viewer's zone (their setting), else the archive's
     (PHOTOARCHIVE_TIMEZONE)."""
     chosen = viewer.time_zone if viewer is not None else users.TIME_ZONE_AUTOMATIC
-    today = clock.today(users.zone_of_days(chosen, svc.settings.timezone))
+    today = clock.today(time_zones.zone_of_days(chosen, svc.settings.timezone))
     return await memories(svc, viewer, today, with_marks=with_marks)

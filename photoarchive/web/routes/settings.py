@@ -9,7 +9,7 @@ from typing import Any
 from litestar import Response, get, post
 from litestar.response import Redirect, Template
 
-from photoarchive.accounts import profiles, sessions, users
+from photoarchive.accounts import profiles, sessions, time_zones, users
 from photoarchive.accounts.sessions import Session
 from photoarchive.errors import AppError, Conflict, Forbidden, Invalid, NotAuthenticated
 from photoarchive.library import digests, places, shares, usage, visibility
@@ -107,7 +107,7 @@ async def _page(
 def _zone_groups() -> tuple[tuple[str, tuple[str, ...]], ...]:
     """The zones one may choose, grouped by region for the list: ("Europe", ("Europe/Paris", ...))."""
     groups: dict[str, list[str]] = {}
-    for name in users.time_zone_names():
+    for name in time_zones.time_zone_names():
         groups.setdefault(name.split("/", 1)[0] if "/" in name else "Other", []).append(name)
     return tuple((region, tuple(names)) for region, names in groups.items())
 
@@ -162,7 +162,9 @@ async def save_time_zone(request: Req) -> Response[Any]:
     session = await _session(request)
     form = await form_fields(request)
     try:
-        await users.set_time_zone(services(request).db, session.user, form.get("time_zone", ""))
+        await time_zones.set_time_zone(
+            services(request).db, session.user, form.get("time_zone", "")
+        )
     except AppError as exc:
         return await _page(
             request,

@@ -16,7 +16,7 @@ from litestar import Response, get, post
 from litestar.datastructures import Cookie
 from litestar.response import Redirect, Stream, Template
 
-from photoarchive.accounts import users
+from photoarchive.accounts import time_zones
 from photoarchive.accounts.users import User
 from photoarchive.errors import Forbidden, NotAuthenticated, NotFound, TooManyRequests
 from photoarchive.library import share_holders, shares
@@ -191,7 +191,7 @@ def _zone_of(user: User, form: dict[str, str]) -> str:
     if user.time_zone:
         return user.time_zone
     sent = form.get("time_zone", "").strip()
-    return sent if sent in users.time_zone_names() else ""
+    return sent if sent in time_zones.time_zone_names() else ""
 
 
 @post("/shares", request_max_body_size=64 * 1024)
