@@ -96,12 +96,12 @@ def create_app(settings: Settings) -> Litestar:
             await store.check()
             await svc.accounts.start()
             await db.open()
+            # Before the first request: undated photos placed in the archive's zone as it is.
+            await upload_clock.align(db, settings.timezone)
         except (StorageError, AccountsUnavailable, DatabaseUnavailable) as exc:
             raise CannotStart(str(exc)) from exc
         except OSError as exc:  # the data disk: full, or mounted read-only
             raise CannotStart.from_os_error(exc) from exc
-        # Before the first request: undated photos placed in the archive's zone as it is now.
-        await upload_clock.align(db, settings.timezone)
         await svc.mail.start()
         background.add(asyncio.create_task(rechecks.run(svc), name="location re-check"))
         background.add(asyncio.create_task(digests.run(svc), name="daily digests"))

@@ -27,11 +27,17 @@ BATCH = 500
 # Instances starting together align once (the second finds the zone stored).
 LOCK = "upload clock"
 
+# Only photos without a date taken are placed by their upload time (see the module): a dated
+# photo's reading would be work for nothing, and every photo written fires the triggers of
+# the month counts and the search index.
 _UNSET = (
     "SELECT id, created_at, created_local FROM photos"
-    " WHERE id > ? AND created_local IS NULL ORDER BY id LIMIT ?"
+    " WHERE id > ? AND taken_at IS NULL AND created_local IS NULL ORDER BY id LIMIT ?"
 )
-_EVERY = "SELECT id, created_at, created_local FROM photos WHERE id > ? ORDER BY id LIMIT ?"
+_EVERY = (
+    "SELECT id, created_at, created_local FROM photos"
+    " WHERE id > ? AND taken_at IS NULL ORDER BY id LIMIT ?"
+)
 
 
 def local(moment: float, zone_name: str) -> str:
@@ -50,9 +56,10 @@ def moment(created_at: str) -> float | None:
 
 
 async def align(db: Backend, zone_name: str) -> int:
-    """Bring every photo's `created_local` to the zone called `zone_name` ("": the server's):
-    all of them when the stored ones were worked out in another zone (or none is recorded:
-    the first start after migration 0027), else those written without one. The month counts
+    """Bring the `created_local` of every photo without a date taken to the zone called
+    `zone_name` ("": the server's): all of them when the stored ones were worked out in
+    another zone (or none is recorded: the first start after migration 0027), else those
+    written without one. The month counts
     and the search index follow by their triggers. Returns how many photos changed."""
     identity = clock.zone_identity(zone_name)
     changed = 0
