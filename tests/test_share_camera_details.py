@@ -17,6 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 from PIL import Image
+from PIL.PngImagePlugin import PngInfo
 
 from photoarchive.media import images  # noqa: F401  # registers the HEIF opener with Pillow
 from tests.cloud import S3Server
@@ -211,3 +212,70 @@ def test_an_original_in_a_bucket_is_blanked_through_a_temp_file(
         assert camera_tags(exiftool, out) == {}
         assert pixels(sent.content) == pixels(source.read_bytes())
         assert server.temp_files() == []
+
+
+# What writers keep of when, and with what, beside EXIF: IPTC's dates and program, XMP's
+# history of edits, PNG's text and time chunks.
+WHEN = "2019:05:06"
+PROGRAM = "Pixel Camera"
+
+
+def dated_elsewhere(exiftool: str, folder: Path) -> list[Path]:
+    jpeg = folder / "iptc-and-history.jpg"
+    jpeg.write_bytes((PHOTOS / "orientation" / "landscape_1.jpg").read_bytes())
+    subprocess.run(
+        [
+            exiftool,
+            "-q",
+            "-overwrite_original",
+            f"-IPTC:DateCreated={WHEN}",
+            "-IPTC:TimeCreated=10:11:12",
+            f"-IPTC:DigitalCreationDate={WHEN}",
+            f"-IPTC:OriginatingProgram={PROGRAM}",
+            "-IPTC:Caption-Abstract=At the lake",
+            "-XMP-xmpMM:HistoryAction=created",
+            f"-XMP-xmpMM:HistoryWhen={WHEN} 10:11:12",
+            f"-XMP-xmpMM:HistorySoftwareAgent={PROGRAM}",
+            str(jpeg),
+        ],
+        check=True,
+        timeout=120,
+    )
+    png = folder / "text-and-time.png"
+    info = PngInfo()
+    info.add_text("Creation Time", f"{WHEN} 10:11:12")
+    info.add_text("Software", PROGRAM)
+    Image.new("RGB", (40, 30), (10, 120, 200)).save(png, format="PNG", pnginfo=info)
+    subprocess.run(
+        [exiftool, "-q", "-overwrite_original", f"-PNG:ModifyDate={WHEN} 10:11:12", str(png)],
+        check=True,
+        timeout=120,
+    )
+    return [jpeg, png]
+
+
+def test_no_dates_or_programs_in_iptc_xmp_history_or_png_text(
+    archive: LiveServer, tmp_path: Path
+) -> None:
+    exiftool = _exiftool()
+    owner = api_login(archive, "owner")
+    for source in dated_elsewhere(exiftool, tmp_path):
+        every = subprocess.run(
+            [exiftool, "-a", "-u", "-ee", str(source)], capture_output=True, text=True, check=True
+        ).stdout
+        assert WHEN in every and PROGRAM in every, every  # what there is to hide
+        photo_id = uploaded(owner, source)
+        link = owner.post(
+            "/api/v1/shares",
+            json={"photo_ids": [photo_id], "allow_download": True, "show_metadata": False},
+        ).json()
+        sent = archive.client().get(f"/s/{link['token']}/media/{photo_id}/original")
+        assert sent.status_code == 200, sent.text
+        out = tmp_path / f"sent-{source.name}"
+        out.write_bytes(sent.content)
+        left = subprocess.run(
+            [exiftool, "-a", "-u", "-ee", str(out)], capture_output=True, text=True, check=True
+        ).stdout
+        assert WHEN not in left and PROGRAM not in left, left
+        assert len(sent.content) == source.stat().st_size
+        assert pixels(sent.content) == pixels(source.read_bytes())

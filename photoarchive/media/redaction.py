@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from photoarchive.media import packets, tiff, xmp
+from photoarchive.media import iptc, packets, tiff, xmp
 from photoarchive.media.packets import Buffer, Pieces
 
 _PNG_SIGNATURE = packets.PNG_SIGNATURE
@@ -101,8 +101,10 @@ def _patches(data: Buffer, *, camera: bool) -> list[tuple[int, bytes]] | None:
         patches.extend(_xmp_patches(data, pieces, spans))
     if _stray_packet(data, found):
         return None
+    if camera:
+        patches.extend(iptc.dates_and_programs(data))
     if data[:8] == _PNG_SIGNATURE:
-        patches.extend(_png_text_patches(data))
+        patches.extend(_png_text_patches(data, camera=camera))
     ordered = sorted(rewrites) + sorted(patches)  # applied in this order: blanks win
     if data[:8] == _PNG_SIGNATURE and ordered:
         ordered.extend(_png_crc_patches(data, ordered))
@@ -148,10 +150,12 @@ _PNG_TEXT_CHUNKS = (b"tEXt", b"zTXt", b"iTXt")
 _PNG_BLANK_TYPE = b"prVt"
 
 
-def _png_text_patches(data: Buffer) -> list[tuple[int, bytes]]:
+def _png_text_patches(data: Buffer, *, camera: bool = False) -> list[tuple[int, bytes]]:
     """Text chunks that carry metadata in a form the byte search above cannot read:
-    ImageMagick's hex "Raw profile type exif/xmp" (any chunk) and compressed XMP. Their type
-    and data are blanked (the CRC is fixed by `_png_crc_patches`)."""
+    ImageMagick's hex "Raw profile type exif/xmp" (any chunk) and compressed XMP; with
+    `camera`, also every other text chunk but XMP's own (read as a packet above) and the
+    time chunk: writers put the program and the moment there ("Software", "Creation Time").
+    Their type and data are blanked (the CRC is fixed by `_png_crc_patches`)."""
     patches = []
     at = 8
     while at + 12 <= len(data):
@@ -165,11 +169,16 @@ def _png_text_patches(data: Buffer) -> list[tuple[int, bytes]]:
             keyword, _, rest = head.partition(b"\x00")
             compressed = kind == b"zTXt" or (kind == b"iTXt" and rest[:1] == b"\x01")
             name = keyword.lower()
-            if name.startswith(b"raw profile type") or (
-                compressed and name == b"xml:com.adobe.xmp"
+            if (
+                name.startswith(b"raw profile type")
+                or (compressed and name == b"xml:com.adobe.xmp")
+                or (camera and name != b"xml:com.adobe.xmp")
             ):
                 patches.append((at + 4, _PNG_BLANK_TYPE))
                 patches.append((body_start, b"\x00" * length))
+        elif camera and kind == b"tIME":
+            patches.append((at + 4, _PNG_BLANK_TYPE))
+            patches.append((body_start, b"\x00" * length))
         at = body_end + 4
     return patches
 

@@ -26,10 +26,13 @@ _TIFF_NS = "http://ns.adobe.com/tiff/1.0/"
 _XMP_NS = "http://ns.adobe.com/xap/1.0/"
 # What a camera wrote, in namespaces that hold nothing else: EXIF (exposure, flash, dates,
 # positions), CIPA's EXIF 2.3 additions (lens, body and lens serial numbers, the camera's
-# owner), Adobe's aux (serial number, lens, firmware), Camera Raw's settings (lens profile).
+# owner), Adobe's aux (serial number, lens, firmware), Camera Raw's settings (lens profile),
+# and the media management schema: each edit's program and moment (History), and document
+# ids, which some writers make of the time and the machine.
 _CAMERA_NAMESPACES = frozenset(
     {
         EXIF_NS,
+        "http://ns.adobe.com/xap/1.0/mm/",
         "http://cipa.jp/exif/1.0/",
         "http://ns.adobe.com/exif/1.0/aux/",
         "http://ns.adobe.com/camera-raw-settings/1.0/",

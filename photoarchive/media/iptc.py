@@ -1,0 +1,50 @@
+"""The dates and programs in an original's IPTC block (JPEG's APP13 "Photoshop 3.0" resource
+0x0404, IIM records), for a share link that does not show when the photo was taken or with
+what: their values are blanked with spaces, same length, so the file keeps its shape. Captions,
+keywords, names and places stay, as EXIF's artist and copyright do. No Pillow here."""
+
+from __future__ import annotations
+
+import struct
+
+from photoarchive.media.packets import Buffer, find_all
+
+_PHOTOSHOP = b"Photoshop 3.0\x00"
+_RESOURCE = b"8BIM"
+_IIM = 0x0404
+# Record 2 datasets that say when, or with what program: release and expiry dates and times,
+# date and time created, digital creation date and time, originating program, its version.
+_WHEN_AND_HOW = frozenset({30, 35, 37, 38, 55, 60, 62, 63, 65, 70})
+
+
+def dates_and_programs(data: Buffer) -> list[tuple[int, bytes]]:
+    """Patches (offset, spaces) over every dated or program-naming IIM value in the file."""
+    patches: list[tuple[int, bytes]] = []
+    for header in find_all(data, _PHOTOSHOP):
+        at = header + len(_PHOTOSHOP)
+        while at + 12 <= len(data) and bytes(data[at : at + 4]) == _RESOURCE:
+            resource_id = struct.unpack_from(">H", data, at + 4)[0]
+            name_length = data[at + 6]
+            name_end = at + 7 + name_length + ((name_length + 1) % 2)  # padded to even
+            if name_end + 4 > len(data):
+                break
+            size = struct.unpack_from(">I", data, name_end)[0]
+            start, end = name_end + 4, min(name_end + 4 + size, len(data))
+            if resource_id == _IIM:
+                patches.extend(_datasets(data, start, end))
+            at = end + (size % 2)
+    return patches
+
+
+def _datasets(data: Buffer, at: int, end: int) -> list[tuple[int, bytes]]:
+    patches: list[tuple[int, bytes]] = []
+    while at + 5 <= end and data[at] == 0x1C:
+        record, dataset = data[at + 1], data[at + 2]
+        length = struct.unpack_from(">H", data, at + 3)[0]
+        if length & 0x8000:  # an extended length: rare, and never a date
+            return patches
+        value = at + 5
+        if record == 2 and dataset in _WHEN_AND_HOW and length:
+            patches.append((value, b" " * min(length, end - value)))
+        at = value + length
+    return patches
