@@ -277,14 +277,14 @@ class Holding:
 
 
 async def holding(svc: Services, photo: Photo, owner: User) -> list[Holding]:
-    """The albums holding `owner`'s photo, by title; [] for anyone else's photo."""
+    """The albums holding `owner`'s photo, by title; [] for anyone else's photo. An album's
+    links are the album's, whoever of its owners made them (shares.py)."""
     if photo.owner_id != owner.id:
         return []
     rows = await svc.db.fetchall(
         "SELECT a.id, a.title,"
         " EXISTS (SELECT 1 FROM album_members m WHERE m.album_id = a.id AND m.user_id = ?),"
-        " EXISTS (SELECT 1 FROM shares s WHERE s.album_id = a.id AND s.creator_id = a.owner_id"
-        " AND s.revoked_at IS NULL"
+        " EXISTS (SELECT 1 FROM shares s WHERE s.album_id = a.id AND s.revoked_at IS NULL"
         " AND (s.expires_at IS NULL OR s.expires_at > ?))"
         " FROM album_photos ap JOIN albums a ON a.id = ap.album_id WHERE ap.photo_id = ?"
         " ORDER BY a.title, a.id",
