@@ -28,7 +28,7 @@ def test_the_upload_documents_its_multipart_body(server: LiveServer) -> None:
     assert schema["type"] == "object"
     assert schema["required"] == ["file"]
     fields = schema["properties"]
-    assert set(fields) == {"file", "caption", "visibility", "batch", "_csrf_token"}
+    assert set(fields) == {"file", "caption", "batch_caption", "visibility", "batch", "_csrf_token"}
     assert fields["file"]["type"] == "array"
     assert fields["file"]["minItems"] == 1
     assert fields["file"]["items"] == {
@@ -38,6 +38,7 @@ def test_the_upload_documents_its_multipart_body(server: LiveServer) -> None:
     }
     assert fields["caption"]["type"] == "string"
     assert fields["caption"]["maxLength"] == photos.CAPTION_MAX
+    assert fields["batch_caption"]["maxLength"] == photos.CAPTION_MAX
     assert fields["visibility"]["enum"] == list(access.VISIBILITIES)
     batch = re.compile(fields["batch"]["pattern"])
     assert batch.fullmatch("a" * batches.TOKEN_MAX)

@@ -141,14 +141,27 @@ def may_delete_comment(viewer: Viewer, photo: Owned, author_id: int) -> bool:
     return account is not None and account.id in (author_id, photo.owner_id)
 
 
-def may_take_out(account: User, role: str | None, photo_owner_id: int, added_by: int) -> bool:
+def may_take_out(
+    account: User,
+    role: str | None,
+    photo_owner_id: int,
+    added_by: int,
+    *,
+    manages: bool,
+    seen: bool,
+) -> bool:
     """Whether `account`, of `role` in an album (None: not a member), may take one of its
     photos out: its owner any photo, a contributor what they added, and a photo's owner their
-    own photo from any album holding it, member or not (it is theirs to withdraw)."""
+    own photo from any album holding it, member or not (it is theirs to withdraw). Whoever
+    else `manages` it (decide_album: the administrator looking after it while its owner is
+    disabled) takes out what they see (`seen`: `decide(...).view`), as its owner would; a
+    private photo hidden from them stays, as it stays hidden."""
     if account.disabled:
         return False
     if account.id == photo_owner_id or role == "owner":
         return True
+    if manages:
+        return seen
     return role == "contributor" and account.id == added_by
 
 
@@ -166,7 +179,9 @@ class AlbumAccess:
     (NotFound: never Forbidden, which would tell them it exists)."""
 
     role: AlbumRole | None
-    manage: bool = False  # rename it, choose its cover and members, delete it, hand it over
+    # Rename it, choose its cover and members, take photos out (those they see), delete it,
+    # hand it over.
+    manage: bool = False
     add: bool = False  # put photos of their own in it
 
 

@@ -229,22 +229,35 @@ async def add(
 async def remove(svc: Services, album_id: int, actor: User, photo_ids: Sequence[Any]) -> list[int]:
     """Photos taken out of an album (they themselves stay): the owner takes any, a contributor
     those they added, and a photo's owner their own from any album holding it, member or not
-    (access.may_take_out). The ids actually removed (others are left as they were). The album
-    is NotFound to someone neither a member nor the owner of a photo in it."""
-    role, owns_some = await _standing(svc, album_id, actor)
-    if role is None and not owns_some:
+    (access.may_take_out); while the owner's account is disabled, the administrator looking
+    after the album takes out those they see. The ids actually removed (others are left as
+    they were). The album is NotFound to someone for whom it is not there (access.decide_album)
+    and who owns no photo in it."""
+    role, owner_disabled, owns_some = await _standing(svc, album_id, actor)
+    decided = access.decide_album(
+        access.Viewer(actor, public_view=False), role, owner_disabled=owner_disabled
+    )
+    if decided.role is None and not owns_some:
         raise NotFound(albums.ALBUM_GONE)
-    if role not in ("owner", "contributor") and not owns_some:
+    if not (decided.add or decided.manage or owns_some):
         raise Forbidden("Only the album's owner and contributors can remove photos.")
     wanted = check_ids(photo_ids)
+    visible, params = access.visible_sql(access.Viewer(actor, public_view=False))
     rows = await svc.db.fetchall(
-        # "?" placeholders only; every value is bound.
-        "SELECT ap.photo_id, p.owner_id, ap.added_by FROM album_photos ap"  # noqa: S608
+        # A condition from access.visible_sql and "?" placeholders; every value is bound.
+        "SELECT ap.photo_id, p.owner_id, ap.added_by,"  # noqa: S608
+        f" CASE WHEN {visible} THEN 1 ELSE 0 END FROM album_photos ap"
         " JOIN photos p ON p.id = ap.photo_id"
         f" WHERE ap.album_id = ? AND ap.photo_id IN ({placeholders(len(wanted))})",
-        [album_id, *wanted],
+        [*params, album_id, *wanted],
     )
-    removable = {row[0] for row in rows if access.may_take_out(actor, role, row[1], row[2])}
+    removable = {
+        row[0]
+        for row in rows
+        if access.may_take_out(
+            actor, role, row[1], row[2], manages=decided.manage, seen=bool(row[3])
+        )
+    }
     removed = [photo_id for photo_id in wanted if photo_id in removable]
     if removed:
         async with svc.db.transaction() as tx:
@@ -261,9 +274,10 @@ async def remove(svc: Services, album_id: int, actor: User, photo_ids: Sequence[
 
 
 async def may_take_out_some(svc: Services, album: Album, actor: User) -> bool:
-    """Whether `actor` (a member: `album` was read for them) may take any photo out of it,
-    to offer "Remove from album": its owner and contributors, and a member whose photo it holds."""
-    return album.may_add or (await _standing(svc, album.id, actor))[1]
+    """Whether `actor` (`album` was read for them) may take any photo out of it, to offer
+    "Remove from album": its owner and contributors, the administrator looking after it, and
+    a member whose photo it holds."""
+    return album.may_add or album.manages or (await _standing(svc, album.id, actor))[2]
 
 
 @dataclass(frozen=True, slots=True)
@@ -277,14 +291,14 @@ class Holding:
 
 
 async def holding(svc: Services, photo: Photo, owner: User) -> list[Holding]:
-    """The albums holding `owner`'s photo, by title; [] for anyone else's photo."""
+    """The albums holding `owner`'s photo, by title; [] for anyone else's photo. An album's
+    links are the album's, whoever of its owners made them (shares.py)."""
     if photo.owner_id != owner.id:
         return []
     rows = await svc.db.fetchall(
         "SELECT a.id, a.title,"
         " EXISTS (SELECT 1 FROM album_members m WHERE m.album_id = a.id AND m.user_id = ?),"
-        " EXISTS (SELECT 1 FROM shares s WHERE s.album_id = a.id AND s.creator_id = a.owner_id"
-        " AND s.revoked_at IS NULL"
+        " EXISTS (SELECT 1 FROM shares s WHERE s.album_id = a.id AND s.revoked_at IS NULL"
         " AND (s.expires_at IS NULL OR s.expires_at > ?))"
         " FROM album_photos ap JOIN albums a ON a.id = ap.album_id WHERE ap.photo_id = ?"
         " ORDER BY a.title, a.id",
@@ -293,14 +307,16 @@ async def holding(svc: Services, photo: Photo, owner: User) -> list[Holding]:
     return [Holding(row[0], row[1], bool(row[2]), bool(row[3])) for row in rows]
 
 
-async def _standing(svc: Services, album_id: int, actor: User) -> tuple[str | None, bool]:
-    """`actor`'s role in the album (None: not a member), and whether a photo of theirs is in it."""
+async def _standing(svc: Services, album_id: int, actor: User) -> tuple[str | None, bool, bool]:
+    """`actor`'s role in the album (None: not a member), whether its owner's account is
+    disabled, and whether a photo of theirs is in it."""
     if actor.disabled or not 0 < album_id <= MAX_ROWID:
-        return None, False
+        return None, False, False
     row = await svc.db.fetchone(
         "SELECT (SELECT m.role FROM album_members m WHERE m.album_id = ? AND m.user_id = ?),"
+        " (SELECT o.disabled FROM albums a JOIN users o ON o.id = a.owner_id WHERE a.id = ?),"
         " EXISTS (SELECT 1 FROM album_photos ap JOIN photos p ON p.id = ap.photo_id"
         " WHERE ap.album_id = ? AND p.owner_id = ?)",
-        (album_id, actor.id, album_id, actor.id),
+        (album_id, actor.id, album_id, album_id, actor.id),
     )
-    return (None, False) if row is None else (row[0], bool(row[1]))
+    return (None, False, False) if row is None else (row[0], bool(row[1]), bool(row[2]))

@@ -6,7 +6,8 @@ An album is there only for its members: to anyone else, an administrator include
 NotFound, never Forbidden (a 403 would tell them it exists). Among members, what only the
 owner may do is Forbidden. One exception, decided in access.decide_album: while the owner's
 account is disabled, an administrator looks after the album (renames it, chooses its members,
-deletes it, or hands it to a member), without becoming a member. No HTTP here.
+takes out the photos they see, deletes it, or hands it to a member), without becoming a member.
+No HTTP here.
 """
 
 from __future__ import annotations

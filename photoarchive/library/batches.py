@@ -12,6 +12,10 @@ photo is. It pages by that place (keyset), so a batch is never split across page
 shows twice. Each photo keeps its own page, likes and comments; only the photos the viewer may
 see in the feed (`access.visible_sql`, family photos) count and show, chosen and counted by the
 database, and a batch with one of those is shown as that photo alone.
+
+The caption given to a whole upload is the batch's own (`batch_captions`): its post and its
+page show it, whatever becomes of its photos' captions (each photo is given it too, as its
+own, to change on its page). An import run, captioned photo by photo, gives its batch none.
 No HTTP here.
 """
 
@@ -43,13 +47,14 @@ class Adding:
     """The photos being added together: the batch they join is found or begun by its token."""
 
     token: str  # as stored: a client's token and a server-made one never meet
+    caption: str = ""  # given to the whole upload (checked: photos.check_caption)
 
     @property
     def from_client(self) -> bool:
         return self.token.startswith(_CLIENT)
 
 
-def client_adding(raw: str | None) -> Adding | None:
+def client_adding(raw: str | None, caption: str = "") -> Adding | None:
     """The adding a client's token names (None without one); a malformed token is refused."""
     if raw is None or raw == "":
         return None
@@ -58,12 +63,12 @@ def client_adding(raw: str | None) -> Adding | None:
             f"The batch token must be 1 to {TOKEN_MAX} letters, digits, '-' or '_'.",
             field="batch",
         )
-    return Adding(_CLIENT + raw)
+    return Adding(_CLIENT + raw, caption)
 
 
-def new_adding() -> Adding:
+def new_adding(caption: str = "") -> Adding:
     """A batch of the server's own: one API request, one import run."""
-    return Adding(_SERVER + secrets.token_hex(16))
+    return Adding(_SERVER + secrets.token_hex(16), caption)
 
 
 def _iso(moment: float) -> str:
@@ -89,6 +94,12 @@ async def join(tx: Transaction, owner: User, adding: Adding, photo_id: int) -> i
     await tx.execute(
         "INSERT INTO batch_photos (photo_id, batch_id) VALUES (?, ?)", (photo_id, batch_id)
     )
+    if adding.caption:  # every request of an Upload brings it; the first one's stays
+        await tx.execute(
+            "INSERT INTO batch_captions (batch_id, caption) VALUES (?, ?)"
+            " ON CONFLICT (batch_id) DO NOTHING",
+            (batch_id, adding.caption),
+        )
     return int(batch_id)
 
 
@@ -103,7 +114,7 @@ class Entry:
     count: int = 1  # the photos of it the viewer may see
     likes: int = 0  # on those photos, for a batch
     comments: int = 0
-    caption: str = ""  # a batch's: the caption all those photos have (see `batch_caption`)
+    caption: str = ""  # a batch's: the caption given to its whole upload
 
     @property
     def photo(self) -> Photo:
@@ -159,10 +170,8 @@ def feed_sql(who: access.Viewer, start: int, size: int) -> tuple[str, list[objec
         " ORDER BY p.id DESC LIMIT ?),"
         # Counted from the page's batches outwards: joined from `entries`, SQLite chose to
         # scan every photo of the archive (bench: 10,600 steps a page, now 4,600).
-        " totals (batch_id, n, likes, comments, caption) AS ("
-        " SELECT x.batch_id, COUNT(*), SUM(q.like_count), SUM(q.comment_count),"
-        # batch_caption's rule, counted here over all of them (the entry brings only a few).
-        " CASE WHEN MIN(q.caption) = MAX(q.caption) THEN MIN(q.caption) ELSE '' END"
+        " totals (batch_id, n, likes, comments) AS ("
+        " SELECT x.batch_id, COUNT(*), SUM(q.like_count), SUM(q.comment_count)"
         " FROM batch_photos x JOIN photos q ON q.id = x.photo_id"
         f" WHERE {q_cond} AND x.batch_id IN"
         " (SELECT batch_id FROM entries WHERE batch_id IS NOT NULL) GROUP BY x.batch_id)"
@@ -170,8 +179,10 @@ def feed_sql(who: access.Viewer, start: int, size: int) -> tuple[str, list[objec
         " JOIN photos p ON p.id = e.key JOIN users u ON u.id = p.owner_id"
         " WHERE e.batch_id IS NULL"
         " UNION ALL"
-        f" SELECT e.key, e.batch_id, t.n, t.likes, t.comments, t.caption, {photos.PHOTO_COLUMNS}"
+        " SELECT e.key, e.batch_id, t.n, t.likes, t.comments, COALESCE(bc.caption, ''),"
+        f" {photos.PHOTO_COLUMNS}"
         " FROM entries e JOIN totals t ON t.batch_id = e.batch_id"
+        " LEFT JOIN batch_captions bc ON bc.batch_id = e.batch_id"
         " JOIN photos p ON p.id IN (SELECT x.photo_id FROM batch_photos x"
         f" JOIN photos q ON q.id = x.photo_id WHERE x.batch_id = e.batch_id AND {q_cond}"
         " ORDER BY x.photo_id DESC LIMIT ?)"
@@ -227,13 +238,6 @@ async def feed_page(
     return entries, next_cursor
 
 
-def batch_caption(captions: list[str]) -> str:
-    """The caption of a batch: the one given to the whole upload, which each of its photos
-    keeps as its own. Shown while every photo of it the viewer sees has it still; once they
-    differ (a caption per photo, or one edited since), each photo's own says more."""
-    return captions[0] if captions and all(c == captions[0] for c in captions) else ""
-
-
 @dataclass
 class Batch:
     id: int
@@ -241,10 +245,7 @@ class Batch:
     owner_display: str
     created_at: str
     photos: list[Photo]
-
-    @property
-    def caption(self) -> str:
-        return batch_caption([photo.caption for photo in self.photos])
+    caption: str  # given to its whole upload; "" for none
 
 
 async def get(svc: Services, batch_id: int, viewer: User | None) -> Batch:
@@ -253,14 +254,15 @@ async def get(svc: Services, batch_id: int, viewer: User | None) -> Batch:
     visible, params = access.visible_sql(access.Viewer(viewer, svc.settings.public_view))
     rows = await svc.db.fetchall(
         # A fixed column list and a condition from access.visible_sql; every value is bound.
-        f"SELECT b.created_at, {photos.PHOTO_COLUMNS} FROM batch_photos bp"  # noqa: S608
-        " JOIN photo_batches b ON b.id = bp.batch_id"
+        f"SELECT b.created_at, COALESCE(bc.caption, ''), {photos.PHOTO_COLUMNS}"  # noqa: S608
+        " FROM batch_photos bp JOIN photo_batches b ON b.id = bp.batch_id"
+        " LEFT JOIN batch_captions bc ON bc.batch_id = b.id"
         " JOIN photos p ON p.id = bp.photo_id JOIN users u ON u.id = p.owner_id"
         f" WHERE bp.batch_id = ? AND {visible} AND {photos.not_archived('p')} ORDER BY p.id DESC",
         (*photos.reading_for(viewer), batch_id, *params),
     )
     if not rows:
         raise NotFound(BATCH_GONE)
-    shown = [photos.from_row(row[1:], viewer) for row in rows]
+    shown = [photos.from_row(row[2:], viewer) for row in rows]
     first = shown[0]
-    return Batch(batch_id, first.owner, first.owner_display, rows[0][0], shown)
+    return Batch(batch_id, first.owner, first.owner_display, rows[0][0], shown, rows[0][1])

@@ -349,14 +349,14 @@ async def comments_of(svc: Services, photo: Photo, viewer: User | None) -> list[
     return [_comment(row, photo, viewer) for row in rows]
 
 
-def check_caption(caption: Any) -> str:
+def check_caption(caption: Any, field: str = "caption") -> str:
     if caption is None:
         return ""
     if not isinstance(caption, str):
-        raise Invalid("The caption must be text.", field="caption")
+        raise Invalid("The caption must be text.", field=field)
     caption = caption.replace("\r\n", "\n").strip()
     if len(caption) > CAPTION_MAX:
-        raise Invalid(f"Captions can be at most {CAPTION_MAX:,} characters.", field="caption")
+        raise Invalid(f"Captions can be at most {CAPTION_MAX:,} characters.", field=field)
     return caption
 
 

@@ -5,8 +5,13 @@ and a random seed the token is derived from with the archive's secret key, never
 its creator can be shown the link again, while a copy of the database alone (a stray backup
 of the file, a read through some other hole) opens nothing. A token carries 192 bits.
 
+A link is its keeper's: a link to chosen photos stays its creator's; a link to an album is the
+album's, and so its owner's now (only an album's owner shares it). Handed to someone else, the
+album takes its links with it: they keep working for whoever holds them, and its new owner
+sees, changes and turns them off, its previous owner no longer (`_KEEPER`, the one rule).
+
 Every request under a link reads the link afresh (`open_link`): revoked, unknown, its album
-gone or no longer its creator's, its creator disabled -> NotFound; past its expiry -> Gone.
+gone, its keeper disabled -> NotFound; past its expiry -> Gone.
 What it grants is read then too (a photo taken out of the album, or deleted, has left it) and
 handed to library/access.py as a `Grant`: the decision stays there.
 
@@ -45,11 +50,14 @@ EXPIRED = "This link has expired."
 NOT_SHARED = "That photo is not part of this link."
 KEEP: Any = object()  # for `update`: leave this setting as it is
 
+# Whose a link is: its album's owner (whoever made it), else its creator. The users row `u`
+# is the keeper's: their name titles a link to photos, and their account disabled stops it.
+_KEEPER = "CASE s.kind WHEN 'album' THEN a.owner_id ELSE s.creator_id END"
 _COLUMNS = (
     "s.id, s.creator_id, s.kind, s.album_id, s.token_seed, s.token_hash, s.expires_at,"
     " s.password_hash, s.allow_download, s.show_metadata, s.view_count, s.revoked_at,"
-    " s.created_at, u.disabled AS creator_disabled, u.display_name, u.username,"
-    " a.owner_id AS album_owner, a.title, a.description, a.sort,"
+    " s.created_at, u.disabled AS keeper_disabled, u.display_name, u.username,"
+    " a.title, a.description, a.sort,"
     " CASE s.kind WHEN 'album'"
     " THEN (SELECT COUNT(*) FROM album_photos ap WHERE ap.album_id = s.album_id"
     " AND NOT EXISTS (SELECT 1 FROM trashed_photos tp WHERE tp.photo_id = ap.photo_id))"
@@ -57,7 +65,7 @@ _COLUMNS = (
     " AND NOT EXISTS (SELECT 1 FROM trashed_photos tp WHERE tp.photo_id = sp.photo_id))"
     " END AS photo_count"
 )
-_FROM = " FROM shares s JOIN users u ON u.id = s.creator_id LEFT JOIN albums a ON a.id = s.album_id"
+_FROM = f" FROM shares s LEFT JOIN albums a ON a.id = s.album_id JOIN users u ON u.id = {_KEEPER}"
 
 
 @dataclass
@@ -253,10 +261,10 @@ async def create(
 
 
 async def mine(svc: Services, actor: User) -> list[Share]:
-    """`actor`'s links that still work or may again (revoked ones are gone), newest first."""
+    """`actor`'s links that still work or may again (revoked ones are gone), newest first:
+    those they made to their photos, and those to the albums they own, whoever made them."""
     rows = await svc.db.fetchall(
-        f"SELECT {_COLUMNS}{_FROM} WHERE s.creator_id = ? AND s.revoked_at IS NULL"
-        " ORDER BY s.id DESC",
+        f"SELECT {_COLUMNS}{_FROM} WHERE {_KEEPER} = ? AND s.revoked_at IS NULL ORDER BY s.id DESC",
         (actor.id,),
     )
     return [_share(row, svc.settings.secret_key) for row in rows]
@@ -277,7 +285,7 @@ async def links_to(svc: Services, photo_id: int, owner: User) -> int:
 async def get(svc: Services, actor: User, share_id: int) -> Share:
     """One of `actor`'s own links (NotFound for anyone else's: it is not theirs to know of)."""
     row = await svc.db.fetchone(
-        f"SELECT {_COLUMNS}{_FROM} WHERE s.id = ? AND s.creator_id = ? AND s.revoked_at IS NULL",
+        f"SELECT {_COLUMNS}{_FROM} WHERE s.id = ? AND {_KEEPER} = ? AND s.revoked_at IS NULL",
         (share_id, actor.id),
     )
     if row is None:
@@ -350,10 +358,8 @@ async def reopen(svc: Services, link: Link) -> Link:
 
 
 async def _opened(svc: Services, row: Row | None) -> Link:
-    if row is None or row["revoked_at"] is not None or row["creator_disabled"]:
+    if row is None or row["revoked_at"] is not None or row["keeper_disabled"]:
         raise NotFound(UNKNOWN)
-    if row["kind"] == "album" and row["album_owner"] != row["creator_id"]:
-        raise NotFound(UNKNOWN)  # only an album's owner shares it
     share = _share(row, svc.settings.secret_key)
     if _expired(share.expires_at):
         raise Gone(EXPIRED)

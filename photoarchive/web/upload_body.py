@@ -37,6 +37,13 @@ UPLOAD_BODY = Schema(
             description="A caption for every new photo of this request (a duplicate keeps its"
             " own).",
         ),
+        "batch_caption": Schema(
+            type=OpenAPIType.STRING,
+            max_length=photos.CAPTION_MAX,
+            description="The caption of the whole upload, which its post in the feed shows;"
+            " left out: `caption`. For photos sent in several requests (`batch`), each with"
+            " its own caption; the first request's stays.",
+        ),
         "visibility": Schema(
             type=OpenAPIType.STRING,
             enum=list(access.VISIBILITIES),

@@ -311,6 +311,11 @@ async def receive_photos(request: Request[Any, Any, Any], user: User) -> UploadR
     result = UploadResult()
     try:
         caption = photos.check_caption(form.fields.get("caption"))
+        # The caption of the whole upload, which its batch keeps: `batch_caption` when sent
+        # (the upload page sends each file with its own caption, or with this one), else the
+        # one caption of this request's files.
+        whole = form.fields.get("batch_caption")
+        whole = caption if whole is None else photos.check_caption(whole, "batch_caption")
         # New photos only: a duplicate keeps the visibility it has (as it keeps its caption).
         sent = form.fields.get("visibility")
         result.caption = caption
@@ -322,9 +327,9 @@ async def receive_photos(request: Request[Any, Any, Any], user: User) -> UploadR
             raise BadRequest("Choose at least one photo to upload.", field="file")
         # The upload page names its batch (its files come in several requests); without a
         # name, the files of one request are added together.
-        adding = batches.client_adding(form.fields.get("batch"))
+        adding = batches.client_adding(form.fields.get("batch"), whole)
         if adding is None and len(form.files) > 1:
-            adding = batches.new_adding()
+            adding = batches.new_adding(whole)
         for incoming in form.files:
             # One file's failure, foreseen or not, is that file's answer: the files before it
             # are kept and those after it are still tried, and the client is told of each.

@@ -122,10 +122,12 @@
   }
 
   // One try: resolves {outcome: sent | duplicate | refused | failed, detail, photo, wait}.
-  function send(file, caption, batch, onProgress) {
+  function send(file, caption, batchCaption, batch, onProgress) {
     return new Promise(function (resolve) {
       var data = new FormData();
       data.append("caption", caption);
+      // The Upload's own caption, which its post in the feed shows, whatever each photo's is.
+      data.append("batch_caption", batchCaption);
       data.append("batch", batch);
       // Who sees the photos: the choice on the page as the file is sent.
       var chosen = document.querySelector('#upload-form input[name="visibility"]:checked');
@@ -258,7 +260,7 @@
         meter.setAttribute("aria-label", "Upload of " + file.name);
         var entry = {
           file: file, item: item, status: state, meter: meter, caption: null,
-          valid: true, outcome: null, sentCaption: "", batch: "",
+          valid: true, outcome: null, sentCaption: "", sentBatchCaption: "", batch: "",
         };
         var problem = problemWith(file, maxBytes);
         thumb.appendChild(icon("image"));
@@ -342,7 +344,7 @@
     function deliver(entry, caption, onProgress) {
       function attempt(number) {
         status(entry, number === 1 ? "Uploading…" : "Uploading, try " + number + " of " + ATTEMPTS + "…", "sending");
-        return send(entry.file, caption, entry.batch, onProgress).then(function (answer) {
+        return send(entry.file, caption, entry.sentBatchCaption, entry.batch, onProgress).then(function (answer) {
           if (answer.outcome !== "failed" || number >= ATTEMPTS) return answer;
           var wait = answer.wait !== null ? answer.wait : backoff(number);
           if (wait > LONGEST_WAIT) {
@@ -467,6 +469,7 @@
           text.textContent = "Uploading " + (index + 1) + " of " + entries.length + "…";
           var own = entry.caption.value.trim();
           entry.sentCaption = own || batchCaption.value.trim();
+          entry.sentBatchCaption = batchCaption.value.trim();
           var best = 0;
           return deliver(entry, entry.sentCaption, function (fraction) {
             best = Math.max(best, fraction);

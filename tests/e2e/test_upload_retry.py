@@ -223,6 +223,9 @@ def test_dropped_uploads_are_retried_then_resent_on_request(
         busy.name: "Easter at the farm",
     }
     assert violations(page, axe_source) == []
+    # The Upload's caption is its post's, though the first photo sent had words of its own.
+    page.goto(f"{server.url}/")
+    assert page.locator(".batch-caption").inner_text().strip() == "Easter at the farm"
 
 
 def test_a_busy_servers_retry_after_is_waited_for(server: Server, new_context: Any) -> None:

@@ -122,12 +122,17 @@ async def photo_page(
     linked = 0
     if user is not None and photo.can_edit and photo.private:
         linked = await shares.links_to(svc, photo.id, user)
-    # Opened from an album: "Remove from album", for its owner and the photo's (only a
-    # photo's owner adds it to an album, so they are the one who added it).
+    # Opened from an album: "Remove from album", for its owner, the administrator looking
+    # after it (who sees this photo: it is open) and the photo's owner (only a photo's owner
+    # adds it to an album, so they are the one who added it).
     album = None if nav is None else nav.around.within.album
     removable_from = (
         album
-        if album and user and access.may_take_out(user, album.role, photo.owner_id, photo.owner_id)
+        if album
+        and user
+        and access.may_take_out(
+            user, album.role, photo.owner_id, photo.owner_id, manages=album.manages, seen=True
+        )
         else None
     )
     shown: dict[str, Any] = {
