@@ -29,11 +29,12 @@ async def migrate(conn: psycopg.AsyncConnection[Any]) -> None:
             "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at"
             " TIMESTAMPTZ NOT NULL DEFAULT now())"
         )
-        cursor = await conn.execute("SELECT COALESCE(MAX(version), 0) FROM schema_migrations")
-        row = await cursor.fetchone()
-        current = row[0] if row else 0
+        # Each file not recorded, whatever the numbers recorded after it: one taken back by
+        # hand (a repair that must run again) is applied again alone.
+        cursor = await conn.execute("SELECT version FROM schema_migrations")
+        applied = {row[0] for row in await cursor.fetchall()}
         for version, sql in migrations():
-            if version <= current:
+            if version in applied:
                 continue
             async with conn.transaction():
                 await conn.execute(sql.encode())  # as written: no parameters, `%` is itself
