@@ -151,7 +151,8 @@ def members_of(archive: Archive, album_id: int) -> dict[str, str]:
 EXPECTED = {
     "read": dict(guest=401, other=404, viewer=200, contributor=200, owner=401, admin=200),
     "rename": dict(guest=401, other=404, viewer=403, contributor=403, owner=401, admin=200),
-    "add member": dict(guest=401, other=404, viewer=403, contributor=403, owner=401, admin=200),
+    # Not the administrator either: a newcomer would see the members' private photos.
+    "add member": dict(guest=401, other=404, viewer=403, contributor=403, owner=401, admin=403),
     "change role": dict(guest=401, other=404, viewer=403, contributor=403, owner=401, admin=200),
     "remove member": dict(guest=401, other=404, viewer=403, contributor=403, owner=401, admin=204),
     "hand over": dict(guest=401, other=404, viewer=403, contributor=403, owner=401, admin=204),
@@ -212,14 +213,19 @@ def test_what_the_administrator_changed_is_what_the_members_see(archive: Archive
     assert admin.put(f"{url}/owner", json={"username": "admin"}).status_code == 403
     assert "admin" not in members_of(archive, album.id)
 
+    # ...nor by giving a place to anyone else (an account of their own making, a friend):
+    # the members' private photos would be theirs to see.
+    added = admin.put(f"{url}/members/other", json={"role": "viewer"})
+    assert added.status_code == 403, added.text
+    assert admin.put(f"{url}/owner", json={"username": "other"}).status_code == 403
+    assert archive.api("other").get(f"/api/v1/photos/{album.private_photo}").status_code == 404
+
     assert admin.patch(url, json={"title": "Grandpa's roses"}).status_code == 200
-    assert admin.put(f"{url}/members/other", json={"role": "viewer"}).status_code == 200
     assert admin.put(f"{url}/members/viewer", json={"role": "contributor"}).status_code == 200
     assert viewer.get(url).json()["title"] == "Grandpa's roses"
     assert members_of(archive, album.id) == {
         album.owner: "owner",
         "contributor": "contributor",
-        "other": "viewer",
         "viewer": "contributor",
     }
 
@@ -260,7 +266,11 @@ def test_the_album_page_lets_the_administrator_look_after_it(archive: Archive) -
     assert "account is disabled" in shown.text
     assert shown.find_all("form", action=f"/albums/{album.id}/edit")
     assert shown.find_all("form", action=f"/albums/{album.id}/delete")
-    assert shown.find_all("input", id="member-username")
+    # No field to add anyone (see test_what_the_administrator_changed_is_what_the_members_see);
+    # each member's role and the hand-over are there.
+    assert not shown.find_all("input", id="member-username")
+    assert "but not add anyone" in shown.text
+    assert shown.find_all("form", class_="member-role")
     tiles = [e["data-photo-id"] for e in shown.find_all("li", class_="grid-item")]
     assert tiles == [str(album.family_photo)]
     renamed = form_post(admin, f"/albums/{album.id}/edit", {"title": "Roses"})

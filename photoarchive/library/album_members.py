@@ -12,6 +12,7 @@ from typing import Any
 from photoarchive import clock
 from photoarchive.accounts import users
 from photoarchive.accounts.users import User
+from photoarchive.db import Transaction
 from photoarchive.errors import Forbidden, Invalid, NotFound
 from photoarchive.library import albums
 from photoarchive.services import Services
@@ -33,6 +34,8 @@ async def set_member(
         raise NotFound(f"There is no user called {username!r}.")
     async with svc.db.transaction() as tx:
         await tx.lock(albums.lock_name(album_id))
+        if album.looked_after:
+            await _already_in(tx, album_id, person.id)
         await tx.execute(
             "INSERT INTO album_members (album_id, user_id, role, added_at) VALUES (?, ?, ?, ?)"
             " ON CONFLICT (album_id, user_id) DO UPDATE SET role = excluded.role",
@@ -72,11 +75,27 @@ async def remove_member(svc: Services, actor: User, album_id: int, username: str
 
 
 _NOT_YOURSELF = "An administrator looking after an album cannot give themselves a place in it."
+_MEMBERS_ONLY = (
+    "An administrator looking after an album can change its members' roles, remove them or"
+    " hand it to one of them, but not add anyone: a newcomer would see the private photos its"
+    " members share."
+)
+
+
+async def _already_in(tx: Transaction, album_id: int, user_id: int) -> None:
+    """For the administrator looking after an album: `user_id` must be a member already.
+    Adding anyone would hand them the members' private photos, which the administrator, no
+    member, may not see either (the care must not be a way round that)."""
+    found = await tx.fetchval(
+        "SELECT 1 FROM album_members WHERE album_id = ? AND user_id = ?", (album_id, user_id)
+    )
+    if not found:
+        raise Forbidden(_MEMBERS_ONLY)
 
 
 async def hand_over(svc: Services, actor: User, album_id: int, username: str) -> None:
     """The owner, or the administrator looking after the album, makes someone its owner (a
-    member, or someone added so); the owner before them stays in it as a contributor (their
+    member, or for the owner someone added so); the owner before them stays in it as a contributor (their
     photos stay with them). An administrator's care ends there: the album is no longer theirs
     to open, unless they are a member."""
     album = await albums.find(svc.db, album_id, actor)
@@ -96,6 +115,8 @@ async def hand_over(svc: Services, actor: User, album_id: int, username: str) ->
             raise NotFound(albums.ALBUM_GONE)
         if owner_id == person.id:  # handed to them a moment ago
             raise Invalid(f"{person.username} already owns this album.", field="username")
+        if album.looked_after:
+            await _already_in(tx, album_id, person.id)
         await tx.execute(
             "INSERT INTO album_members (album_id, user_id, role, added_at)"
             " VALUES (?, ?, 'owner', ?)"
