@@ -118,6 +118,7 @@ _SELECT = (
     "SELECT a.id, a.owner_id, o.username AS owner, a.title, a.description, a.cover_photo_id,"
     " a.sort, a.created_at, a.updated_at, m.role, o.disabled AS owner_disabled,"
     " c.id AS cover_id, c.tag AS cover_tag,"
+    " EXISTS (SELECT 1 FROM private_photos pp WHERE pp.photo_id = c.id) AS cover_private,"
     " COALESCE((SELECT ro.rotation FROM photo_rotations ro WHERE ro.photo_id = c.id), 0)"
     " AS cover_rotation"
     " FROM albums a LEFT JOIN album_members m ON m.album_id = a.id AND m.user_id = ?"
@@ -141,9 +142,12 @@ def _album(row: Any, actor: User) -> Album | None:
     )
     if decided.role is None:
         return None
+    # The administrator looking after it is no member: a private photo of the album is not
+    # theirs to see, nor, then, its address as the cover.
+    hidden = decided.role == "caretaker" and bool(row["cover_private"])
     cover = (
         None
-        if row["cover_id"] is None
+        if row["cover_id"] is None or hidden
         else photos.media_url(row["cover_id"], "thumbnail", row["cover_tag"], row["cover_rotation"])
     )
     return Album(
