@@ -35,7 +35,9 @@ async def _until_taken(db: PostgresDatabase, name: str) -> None:
             await asyncio.sleep(0.1)
 
 
-def test_a_lock_holder_is_stopped_when_a_restart_takes_its_lock(cluster: PostgresServer) -> None:
+def test_a_lock_holder_is_stopped_when_a_restart_takes_its_lock(
+    cluster: PostgresServer, caplog: pytest.LogCaptureFixture
+) -> None:
     url = cluster.new_database()
 
     async def scenario() -> None:
@@ -60,7 +62,9 @@ def test_a_lock_holder_is_stopped_when_a_restart_takes_its_lock(cluster: Postgre
             with pytest.raises(LockLost) as lost:
                 await asyncio.wait_for(holder, BOUND)
             assert isinstance(lost.value, Unavailable) and lost.value.retry_after
-            assert "nightly job" in lost.value.message
+            # Said to a person as an outage; the lock's name is the log's.
+            assert "cannot be reached" in lost.value.message
+            assert any("nightly job" in r.getMessage() for r in caplog.records)
             go_on.set()
             assert steps_after_restart == []
             # Another instance takes it once the server is back; so does the first, afresh.

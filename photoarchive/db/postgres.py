@@ -18,7 +18,15 @@ from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
 from photoarchive.db import pg_migrations
 from photoarchive.db.pg_locks import LockWatch
-from photoarchive.db.pg_outage import RETRY_AFTER, Outage, connection_lost, too_busy, unavailable
+from photoarchive.db.pg_outage import (
+    DOWN,
+    RETRY_AFTER,
+    Outage,
+    connection_lost,
+    log,
+    too_busy,
+    unavailable,
+)
 from photoarchive.db.pg_search import PostgresSearch
 from photoarchive.db.pg_sql import PgRow, adapt, has_rows, lock_key, pg_rows, rewrite
 from photoarchive.db.protocol import (
@@ -53,11 +61,10 @@ class _Lost(Unavailable):
 
 
 def _lock_lost(name: str) -> LockLost:
-    return LockLost(
-        f"The lock {name!r} went with the database's connection, so the work it guarded was"
-        " stopped; try again in a moment.",
-        retry_after=RETRY_AFTER,
-    )
+    """What the holder of a lock lost with its session raises: to the person, what an outage
+    says (the lock's name is the code's, a digest for an upload's); the name goes to the log."""
+    log.warning("the lock %r went with the database's connection; what it guarded stopped", name)
+    return LockLost(DOWN, retry_after=RETRY_AFTER)
 
 
 class SQLiteOnly(RuntimeError):
