@@ -15,6 +15,7 @@ from photoarchive.accounts.cognito import CognitoAccounts
 from photoarchive.accounts.provider import AccountsUnavailable
 from photoarchive.app import create_app
 from photoarchive.settings import Settings
+from photoarchive.web.server import CannotStart
 from tests.cloud import JwksServer, Key, Pool, S3Server, cognito_sign_up, make_pool
 from tests.processes import run_cli
 from tests.support import PASSWORD, LiveServer, form_post, live_server, make_settings, parse
@@ -241,10 +242,13 @@ def test_start_up_fails_clearly_when_the_keys_cannot_be_loaded(pool: Pool, tmp_p
     )
     with pytest.raises(ExceptionGroup) as failed, TestClient(create_app(settings)):
         pass  # pragma: no cover - start-up fails before this
+    # Said in one line by `serve` (CannotStart), caused by the provider's own refusal.
     assert failed.group_contains(
-        AccountsUnavailable,
+        CannotStart,
         match=r"signing keys could not be loaded: cannot load the keys from http://127\.0\.0\.1:9/",
     )
+    (cannot,) = failed.value.exceptions
+    assert isinstance(cannot.__cause__, AccountsUnavailable)
 
 
 def test_secret_hash_is_the_one_cognito_expects(moto: S3Server, tmp_path: Path) -> None:
