@@ -85,3 +85,20 @@ def test_pages_take_any_parameter(archive: tuple[LiveServer, httpx.Client, int])
     page = server.client().get(f"/photos/{photo_id}", params={"utm_source": "mail"})
     assert page.status_code in (200, 303)
     assert server.client().get("/healthz", params={"probe": "1"}).status_code == 200
+
+
+def test_a_parameter_given_twice_is_refused(
+    archive: tuple[LiveServer, httpx.Client, int],
+) -> None:
+    _, alice, _ = archive
+    for query in ("limit=1&limit=2", "limit=1&limit=1", "cursor=&cursor=", "q=a&limit=2&q=b"):
+        path = "/api/v1/search" if query.startswith("q=") else "/api/v1/photos"
+        refused = alice.get(f"{path}?{query}")
+        assert refused.status_code == 400, query
+        name = query.split("=")[0]
+        assert refused.json() == {
+            "status": 400,
+            "detail": f"The query parameter `{name}` is given more than once; give it once.",
+            "field": name,
+        }
+    assert alice.get("/api/v1/photos?limit=1&cursor=").status_code == 200

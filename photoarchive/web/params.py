@@ -90,8 +90,9 @@ class ApiQuery:
     """Refuses (400, naming it) a query parameter that an /api route does not take: a script's
     misspelt `?limt=5` or `?curser=` would otherwise be ignored without a word, and a loop over
     pages that never advance is the worse for it. The pages take anything (links from mail,
-    other sites' tracking parameters). A whole number it takes is written in plain decimal
-    digits (a minus sign where the route allows one), every time it is given."""
+    other sites' tracking parameters). A parameter is given once (a list, as often as it
+    likes), and a whole number in plain decimal digits (a minus sign where the route allows
+    one)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -102,6 +103,7 @@ class ApiQuery:
             taken = documented_query(scope, str(scope.get("method", ""))) if sent else None
             if taken is not None:
                 _refuse_unknown(list(dict.fromkeys(name for name, _ in sent)), taken)
+                _refuse_repeats(sent, taken)
                 _refuse_loose_numbers(sent, taken)
         await self.app(scope, receive, send)
 
@@ -115,6 +117,21 @@ def _refuse_unknown(names: list[str], taken: dict[str, OpenAPIParameter]) -> Non
             f"This address takes no query parameter {named}; the ones it takes: {offered}.",
             field=unknown[0][:40],
         )
+
+
+def _refuse_repeats(sent: list[tuple[str, str]], taken: dict[str, OpenAPIParameter]) -> None:
+    """One value per parameter unless it takes a list: the framework keeps one of
+    `?limit=1&limit=2` without a word, and which one a script meant is anyone's guess."""
+    seen: set[str] = set()
+    for name, _ in sent:
+        schema = taken[name].schema
+        listed = isinstance(schema, Schema) and schema.type == OpenAPIType.ARRAY
+        if name in seen and not listed:
+            raise BadRequest(
+                f"The query parameter `{name}` is given more than once; give it once.",
+                field=name,
+            )
+        seen.add(name)
 
 
 def _refuse_loose_numbers(sent: list[tuple[str, str]], taken: dict[str, OpenAPIParameter]) -> None:
