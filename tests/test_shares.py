@@ -406,3 +406,39 @@ def test_unknown_and_malformed_tokens_open_nothing(tmp_path: Path) -> None:
                 await shares.open_link(svc, token)
 
     run(tmp_path, body)
+
+
+def test_reopening_for_one_photo_reads_that_photo_alone(tmp_path: Path) -> None:
+    """A zip asks before each photo whether the link still holds it: `reopen(only=)` answers
+    for that photo by the same rules as the whole list (trash, album, owner), without reading
+    the list (which would cost a zip the square of its length)."""
+
+    async def body(svc: Services) -> None:
+        owner, other = await person(svc, "owner"), await person(svc, "other")
+        ids = [await photo_of(svc, owner) for _ in range(4)]
+        outside = await photo_of(svc, owner)
+        album_id = await album(svc, owner, [], ids)
+        made = [
+            await shares.create(svc, owner, album_id=album_id),
+            await shares.create(svc, owner, photo_ids=ids),
+        ]
+
+        async def answers_as_the_list(expected: list[set[int]]) -> None:
+            for share, held in zip(made, expected, strict=True):
+                link = await shares.open_link(svc, share.token)
+                assert set(link.photo_ids) == held
+                for photo_id in [*ids, outside]:
+                    one = (await shares.reopen(svc, link, only=photo_id)).photo_ids
+                    assert one == ([photo_id] if photo_id in held else []), (share.id, photo_id)
+
+        await answers_as_the_list([set(ids), set(ids)])
+        await trash.move(svc, owner, ids[0])
+        await svc.db.execute("UPDATE photos SET owner_id = ? WHERE id = ?", (other.id, ids[1]))
+        await svc.db.execute(
+            "DELETE FROM album_photos WHERE album_id = ? AND photo_id = ?", (album_id, ids[2])
+        )
+        # The album keeps a photo its owner gave away (albums hold members' photos); the photo
+        # link holds only its creator's own.
+        await answers_as_the_list([{ids[1], ids[3]}, {ids[2], ids[3]}])
+
+    run(tmp_path, body)

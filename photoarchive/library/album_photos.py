@@ -104,16 +104,22 @@ async def all_of(svc: Services, album: Album, viewer: User) -> list[Photo]:
             return found
 
 
-async def ids_in_order(svc: Services, album_id: int, sort: str) -> list[int]:
+async def ids_in_order(
+    svc: Services, album_id: int, sort: str, *, only: int | None = None
+) -> list[int]:
     """The ids of every photo in the album but those in the trash, in the order `sort` (its
-    `albums.sort`), for a caller that decides access itself (a share link grants these)."""
+    `albums.sort`), for a caller that decides access itself (a share link grants these). With
+    `only`, that photo's id if it is one of them, else none."""
     order = ORDERS[sort]
+    one = "" if only is None else " AND p.id = ?"
     rows = await svc.db.fetchall(
-        # A sort key from ORDERS; the album's id is bound.
+        # A sort key from ORDERS; the album's id (and the one photo's) is bound.
         "SELECT p.id FROM album_photos ap JOIN photos p ON p.id = ap.photo_id"  # noqa: S608
         " WHERE ap.album_id = ?"
-        " AND NOT EXISTS (SELECT 1 FROM trashed_photos tp WHERE tp.photo_id = p.id)" + order.by(),
-        (album_id,),
+        + one
+        + " AND NOT EXISTS (SELECT 1 FROM trashed_photos tp WHERE tp.photo_id = p.id)"
+        + order.by(),
+        (album_id,) if only is None else (album_id, only),
     )
     return [row[0] for row in rows]
 

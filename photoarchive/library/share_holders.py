@@ -140,7 +140,7 @@ async def _while_open(svc: Services, link: Link) -> AsyncIterator[Photo]:
         items, cursor = await page(svc, link, cursor=cursor, limit=PAGE_MAX)
         for item in items:
             try:
-                now = await shares.reopen(svc, link)
+                now = await shares.reopen(svc, link, only=item.id)
             except (NotFound, Gone):
                 raise zips.Withdrawn from None
             if not _still_lets_out(link.share, now.share):

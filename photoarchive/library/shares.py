@@ -350,30 +350,37 @@ async def open_link(svc: Services, token: str) -> Link:
     return await _opened(svc, row)
 
 
-async def reopen(svc: Services, link: Link) -> Link:
+async def reopen(svc: Services, link: Link, *, only: int | None = None) -> Link:
     """`link` as it is now, by the same rules as `open_link`: for what takes long under one
-    request (a zip), so that turning the link off, or its expiry, stops it there."""
+    request (a zip), so that turning the link off, or its expiry, stops it there. With `only`,
+    its photos are read for that one photo alone (it, or none): a zip asks once per photo, and
+    reading the whole list each time would cost the square of its length."""
     row = await svc.db.fetch_by_key(f"SELECT {_COLUMNS}{_FROM} WHERE s.id = ?", (link.share.id,))
-    return await _opened(svc, row)
+    return await _opened(svc, row, only=only)
 
 
-async def _opened(svc: Services, row: Row | None) -> Link:
+async def _opened(svc: Services, row: Row | None, *, only: int | None = None) -> Link:
     if row is None or row["revoked_at"] is not None or row["keeper_disabled"]:
         raise NotFound(UNKNOWN)
     share = _share(row, svc.settings.secret_key)
     if _expired(share.expires_at):
         raise Gone(EXPIRED)
-    return Link(share, await _photo_ids(svc, share))
+    return Link(share, await _photo_ids(svc, share, only))
 
 
-async def _photo_ids(svc: Services, share: Share) -> list[int]:
+async def _photo_ids(svc: Services, share: Share, only: int | None = None) -> list[int]:
     if share.album_id is not None:  # the album's own order, as its page shows it
-        return await album_photos.ids_in_order(svc, share.album_id, share.sort or "taken_desc")
+        return await album_photos.ids_in_order(
+            svc, share.album_id, share.sort or "taken_desc", only=only
+        )
+    one = "" if only is None else " AND p.id = ?"
     rows = await svc.db.fetchall(
-        "SELECT sp.photo_id FROM share_photos sp JOIN photos p ON p.id = sp.photo_id"
+        # A fixed condition or none; every value is bound.
+        "SELECT sp.photo_id FROM share_photos sp JOIN photos p ON p.id = sp.photo_id"  # noqa: S608
         " WHERE sp.share_id = ? AND p.owner_id = ?"
-        " AND NOT EXISTS (SELECT 1 FROM trashed_photos tp WHERE tp.photo_id = p.id)"
+        + one
+        + " AND NOT EXISTS (SELECT 1 FROM trashed_photos tp WHERE tp.photo_id = p.id)"
         " ORDER BY sp.position",
-        (share.id, share.creator_id),
+        (share.id, share.creator_id) if only is None else (share.id, share.creator_id, only),
     )
     return [row[0] for row in rows]
