@@ -36,11 +36,16 @@ install: $(STAMP)
 run: $(STAMP)
 	PHOTOARCHIVE_DATA_DIR=$${PHOTOARCHIVE_DATA_DIR:-./data} $(BIN)/photoarchive serve
 
+# The suite runs on every core (pytest-xdist): most of its time is spent waiting for servers,
+# databases and the browser. Each file goes whole to one worker, so the archive a module's
+# tests share is built once; each worker starts its own PostgreSQL, S3 servers and browser.
+# TEST_WORKERS=0 runs it in this one process.
+TEST_WORKERS ?= auto
 test: $(STAMP)
 	bash scripts/ensure-browser.sh
 	bash scripts/ensure-exiftool.sh
 	bash scripts/ensure-postgres.sh
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 # docs/screenshots/*.png from a demo archive built out of ../shared/testdata/photos.
 screenshots: $(STAMP)
