@@ -344,7 +344,11 @@ async def end_external_sessions(db: Backend, email: str) -> None:
 
 
 async def set_admin(db: Backend, user_id: int, is_admin: bool) -> None:
-    await db.execute("UPDATE users SET is_admin = ? WHERE id = ?", (int(is_admin), user_id))
+    """Under the administrators' lock, as every administrator's act is: a role changed by the
+    sign-in provider lands between two acts, never inside one that has checked its actor."""
+    async with db.transaction() as tx:
+        await tx.lock(admins.ADMINS_LOCK)
+        await tx.execute("UPDATE users SET is_admin = ? WHERE id = ?", (int(is_admin), user_id))
 
 
 async def claim_first_admin(db: Backend, user_id: int) -> bool:
