@@ -3,7 +3,8 @@ is the wall clock of the archive's zone (PHOTOARCHIVE_TIMEZONE) at the moment it
 date taken without an offset as the camera wrote it; one with an offset, and an upload time,
 read in the archive's zone), and its extended timestamp (extra field 0x5455) is that moment in
 UTC. For a chosen photos' zip, an album's and a share link's, far east and west of UTC, on both
-engines; read back with zipfile (and with unzip, where this machine has it)."""
+engines; read back with zipfile (and with unzip, where this machine has it). Also a download's
+file name, by the day on the archive's clock."""
 
 from __future__ import annotations
 
@@ -29,6 +30,8 @@ from tests.support import (
     LiveServer,
     api_login,
     archive_of,
+    browser,
+    form_post,
     upload,
     upload_bytes,
 )
@@ -36,6 +39,7 @@ from tests.support import (
 pytestmark = pytest.mark.usefixtures("engine")  # on SQLite and on PostgreSQL
 
 EAST, WEST = "Pacific/Kiritimati", "America/Los_Angeles"  # UTC+14, and UTC-7 in summer
+PERSON = "Pacific/Pago_Pago"  # a member's own zone, UTC-11
 CANON = PHOTOS / "cameras" / "Canon_40D.jpg"  # DateTimeOriginal 2008:05:30 15:56:01, no offset
 CAMERA_CLOCK = datetime(2008, 5, 30, 15, 56, 1)
 WITH_OFFSET = "2024-07-01T14:03:00+02:00"  # a date taken set with its offset: an instant
@@ -152,7 +156,18 @@ def test_a_chosen_photos_zip_dates_its_entries_on_the_archive_clock(
     times = entry_times(answer.content)
     now = family.clock.moment
     assert times == {**expected(family), NOTE: (dos(wall(now, family.zone)), int(now))}
+    # The file is named by the day it is for its person: the archive's while they choose no
+    # zone, then the one they chose.
+    day = wall(now, family.zone).date().isoformat()
+    assert f'filename="photoarchive-{day}.zip"' in answer.headers["content-disposition"]
     check_with_unzip(answer.content, family, tmp_path / "chosen.zip")
+    saved = form_post(browser(family.server, "owner"), "/settings/time-zone", {"time_zone": PERSON})
+    assert saved.status_code in (200, 303), saved.text
+    answer = family.owner.post("/api/v1/downloads", json={"photo_ids": [family.ids["undated.jpg"]]})
+    assert answer.status_code == 200, answer.text
+    day = wall(now, PERSON).date().isoformat()
+    assert day != UPLOADED.date().isoformat()  # a day that tells the two apart
+    assert f'filename="photoarchive-{day}.zip"' in answer.headers["content-disposition"]
 
 
 def test_an_album_zip_dates_its_entries_on_the_archive_clock(family: Family) -> None:
