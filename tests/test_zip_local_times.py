@@ -3,8 +3,8 @@ is the wall clock of the archive's zone (PHOTOARCHIVE_TIMEZONE) at the moment it
 date taken without an offset as the camera wrote it; one with an offset, and an upload time,
 read in the archive's zone), and its extended timestamp (extra field 0x5455) is that moment in
 UTC. For a chosen photos' zip, an album's and a share link's, far east and west of UTC, on both
-engines; read back with zipfile (and with unzip, where this machine has it). Also a download's
-file name, by the day on the archive's clock."""
+engines; read back with zipfile (and with unzip, where this machine has it). Also where albums
+and zips read a day: an album's date-taken order, and a download's file name."""
 
 from __future__ import annotations
 
@@ -221,3 +221,45 @@ def check_with_unzip(data: bytes, family: Family, path: Path) -> None:
         shown = datetime.fromtimestamp(moment, UTC).strftime("%Y-%m-%d %H:%M")
         (line,) = [line for line in listing.splitlines() if line.endswith(f" {name}")]
         assert shown in line, listing
+
+
+def test_an_albums_date_taken_order_places_an_upload_on_the_archive_clock(family: Family) -> None:
+    """An undated photo uploaded at 00:30 on the archive's clock comes after one taken at 00:10
+    that day, and before one taken at 00:40 (the timeline's order, not UTC's)."""
+    taken = {"before.jpg": "2024-08-01T00:10:00", "after.jpg": "2024-08-01T00:40:00"}
+    ids = {"undated.jpg": family.ids["undated.jpg"]}
+    for shade, (name, stamp) in enumerate(taken.items()):
+        made = upload_bytes(family.owner, name, jpeg(200 + shade * 20))
+        assert made.status_code == 201, made.text
+        ids[name] = made.json()["items"][0]["id"]
+        dated = family.owner.patch(f"/api/v1/photos/{ids[name]}", json={"taken_at": stamp})
+        assert dated.status_code == 200, dated.text
+    album = family.owner.post("/api/v1/albums", json={"title": "Night"})
+    assert album.status_code == 201, album.text
+    url = f"/api/v1/albums/{album.json()['id']}"
+    added = family.owner.post(f"{url}/photos", json={"photo_ids": list(ids.values())})
+    assert added.status_code == 200, added.text
+    for sort, names in (
+        ("taken_asc", ["before.jpg", "undated.jpg", "after.jpg"]),
+        ("taken_desc", ["after.jpg", "undated.jpg", "before.jpg"]),
+    ):
+        assert family.owner.patch(url, json={"sort": sort}).status_code == 200
+        listed = family.owner.get(f"{url}/photos")
+        assert listed.status_code == 200, listed.text
+        assert [item["id"] for item in listed.json()["items"]] == [ids[name] for name in names]
+        # One photo a page: the cursor walks the same order.
+        walked, cursor = [], None
+        for _ in names:
+            page = family.owner.get(
+                f"{url}/photos", params={"limit": 1, **({"cursor": cursor} if cursor else {})}
+            )
+            assert page.status_code == 200, page.text
+            walked += [item["id"] for item in page.json()["items"]]
+            cursor = page.json().get("next_cursor")
+            if not cursor:
+                break
+        assert walked == [ids[name] for name in names]
+        zipped = family.owner.get(f"{url}/download")
+        assert zipped.status_code == 200
+        with zipfile.ZipFile(io.BytesIO(zipped.content)) as archive:
+            assert archive.namelist() == names
