@@ -39,8 +39,21 @@ def wall_clock(moment: float, zone_name: str) -> str:
     """The moment as the clock on the wall reads it in the zone called `zone_name` ("": the
     server's own), as text of the shape a date taken without an offset has, with `iso`'s
     fraction: "2024-08-01T00:30:00.000000". Where a photo without a date taken is placed."""
-    local = datetime.fromtimestamp(moment, UTC).astimezone(_zone(zone_name))
-    return local.replace(tzinfo=None).strftime("%Y-%m-%dT%H:%M:%S.%f")
+    return local_time(moment, zone_name).strftime("%Y-%m-%dT%H:%M:%S.%f")
+
+
+def local_time(moment: float, zone_name: str) -> datetime:
+    """The moment as the clock on the wall reads it in the zone called `zone_name` ("": the
+    server's own), without a zone (what a zip entry's time is)."""
+    return datetime.fromtimestamp(moment, UTC).astimezone(_zone(zone_name)).replace(tzinfo=None)
+
+
+def moment_of(wall: datetime, zone_name: str) -> float:
+    """The moment a wall-clock time without a zone stands for, read in the zone called
+    `zone_name` ("": the server's own); a time the clocks skipped or went through twice is
+    read as before the change (fold 0)."""
+    zone = _zone(zone_name)
+    return (wall.replace(tzinfo=zone) if zone else wall).timestamp()
 
 
 def zone_identity(zone_name: str) -> str:

@@ -2,7 +2,7 @@
 neighbours of one of them, and all of their ids (for a download or a share link).
 
 An album's order is its `sort`: `taken_desc` (newest taken first; a photo without a date goes
-by its upload time), `taken_asc`, or `added_desc` (last added first). Each is a keyset on
+by its upload time on the archive's clock), `taken_asc`, or `added_desc` (last added first). Each is a keyset on
 (sort key, photo id), so a page never repeats or skips a photo while others are added. Every
 read asks access.visible_sql as well (a member sees every photo of the album: the rule says
 so, and the count and the pages agree with it). No HTTP here.
@@ -47,7 +47,9 @@ class _Order:
         return f" AND ({self.key} {op} ? OR ({self.key} = ? AND p.id {op} ?))"
 
 
-_TAKEN = "COALESCE(p.taken_at, p.created_at)"
+# A photo without a date taken goes by its upload on the archive's clock (created_local, see
+# upload_clock.py), as on the timeline: next to the photos taken that evening, not UTC's.
+_TAKEN = "COALESCE(p.taken_at, p.created_local, p.created_at)"
 ORDERS = {
     "taken_desc": _Order(_TAKEN, descending=True),
     "taken_asc": _Order(_TAKEN, descending=False),

@@ -12,11 +12,19 @@ Each original goes out as this viewer may have it: location blanked for anyone b
 Albums, share links and chosen photos (downloads.py) all go through `originals_of` and
 `stream`; members are made as their turn comes, so the first bytes leave before the last
 photo is even looked at.
+
+A zip entry's date and time (DOS) has no zone: every reader shows it as it is, as local time.
+So each entry's is the wall clock of the archive's zone (PHOTOARCHIVE_TIMEZONE) at the moment
+it stands for: a date taken without an offset is already a wall clock (the camera's) and goes
+as it is; one with an offset, and an upload time, are instants read in the archive's zone. The
+instant itself goes in each entry's extended timestamp (extra field 0x5455, UTC seconds), which
+unzip and most file managers prefer, and show in their reader's own zone.
 """
 
 from __future__ import annotations
 
 import re
+import struct
 import unicodedata
 import zipfile
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Sequence
@@ -25,6 +33,7 @@ from datetime import datetime
 from pathlib import PurePosixPath
 from typing import TypeVar
 
+from photoarchive import clock
 from photoarchive.accounts.users import User
 from photoarchive.errors import Forbidden
 from photoarchive.library import originals
@@ -39,6 +48,13 @@ _ENDING_MAX = 10
 # Folders, control characters, what Windows refuses, and the marks that turn text around
 # (U+202E shows `photo<RLO>gpj.exe` as `photoexe.jpg`): a name shows what it ends with.
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f/\\:*?\"<>|\u200e\u200f\u202a-\u202e\u2066-\u2069]+")
+# The extended timestamp extra field (Info-ZIP's "UT"): its id, and flags 1 (a modification
+# time follows), the same 9 bytes in the local header and in the central directory.
+_EXTENDED_TIME = 0x5455
+_MODIFIED = 1
+# Its time is four bytes, read as signed by some readers and unsigned by others: only the
+# moments both read alike (1970 to January 2038) are written; the DOS time carries the rest.
+_EXTENDED_RANGE = range(0, 2**31)
 
 
 class Withdrawn(Exception):
@@ -48,13 +64,15 @@ class Withdrawn(Exception):
 
 @dataclass(frozen=True)
 class Member:
-    """One file of the zip: its name, its time, its size as stored, and its bytes (opened only
-    when its turn comes)."""
+    """One file of the zip: its name, its time (the wall clock it is shown at, without a zone),
+    its size as stored, its bytes (opened only when its turn comes), and the moment its time
+    stands for (UTC seconds; None when not known: then there is no extended timestamp)."""
 
     name: str
     modified: datetime
     size: int
     chunks: Callable[[], AsyncIterator[bytes]]
+    moment: float | None = None
 
 
 class _Sink:
@@ -96,6 +114,7 @@ async def stream(members: Iterable[Member] | AsyncIterable[Member]) -> AsyncIter
                 info.compress_type = zipfile.ZIP_STORED
                 info.file_size = member.size  # lets zipfile choose ZIP64 for a file over 4 GiB
                 info.external_attr = 0o644 << 16
+                info.extra = _extended_time(member.moment)
                 with zf.open(info, mode="w") as entry:
                     async for chunk in member.chunks():
                         entry.write(chunk)
@@ -122,6 +141,13 @@ def _zip_time(moment: datetime) -> tuple[int, int, int, int, int, int]:
     """A zip's time of day (no zone, two-second steps, 1980-2107)."""
     year = min(max(moment.year, 1980), 2107)
     return (year, moment.month, moment.day, moment.hour, moment.minute, moment.second)
+
+
+def _extended_time(moment: float | None) -> bytes:
+    """The extended timestamp extra field of `moment`; nothing for none, or one it cannot hold."""
+    if moment is None or int(moment) not in _EXTENDED_RANGE:
+        return b""
+    return struct.pack("<HHBl", _EXTENDED_TIME, 5, _MODIFIED, int(moment))
 
 
 class Names:
@@ -154,14 +180,23 @@ def unique_names(names: Sequence[str]) -> list[str]:
     return [given.give(raw) for raw in names]
 
 
-def _taken_or_uploaded(photo: Photo) -> datetime:
+def _entry_time(photo: Photo, zone_name: str) -> tuple[datetime, float | None]:
+    """The wall-clock time of `photo`'s entry in the archive's zone `zone_name` ("": the
+    server's), and the moment it stands for: its date taken, else its upload. A date taken
+    without an offset is the camera's wall clock, kept as it is (its moment read in the
+    archive's zone); an instant is read on the archive's clock."""
     for stamp in (photo.taken_at, photo.created_at):
-        if stamp:
-            try:
-                return datetime.fromisoformat(stamp.replace("Z", "+00:00"))
-            except ValueError:
-                continue
-    return datetime(1980, 1, 1)
+        try:
+            found = datetime.fromisoformat(stamp.replace("Z", "+00:00")) if stamp else None
+        except ValueError:
+            continue
+        if found is None:
+            continue
+        if found.tzinfo is None:
+            return found, clock.moment_of(found, zone_name)
+        moment = found.timestamp()
+        return clock.local_time(moment, zone_name), moment
+    return datetime(1980, 1, 1), None
 
 
 async def originals_of(
@@ -177,6 +212,7 @@ async def originals_of(
     those that could not go out. A None in `photos` stands for a photo the viewer may not
     have at all: it is only counted, never named (its name would tell it is there)."""
     names = Names()
+    zone = svc.settings.timezone
     missing: list[str] = []
     unseen = 0
     async for photo in _each(photos):
@@ -189,10 +225,12 @@ async def originals_of(
         except Forbidden as exc:
             missing.append(f"{name}: {exc.message}")
             continue
-        yield Member(name, _taken_or_uploaded(photo), photo.bytes, _reader(svc, photo, patches))
+        wall, moment = _entry_time(photo, zone)
+        yield Member(name, wall, photo.bytes, _reader(svc, photo, patches), moment)
     if missing or unseen:
         note = _note(missing, unseen).encode()
-        yield Member(LEFT_OUT, datetime.now(), len(note), _constant(note))
+        now = clock.now()
+        yield Member(LEFT_OUT, clock.local_time(now, zone), len(note), _constant(note), now)
 
 
 def _note(missing: list[str], unseen: int) -> str:

@@ -9,7 +9,6 @@ only, as on every other read); a share link's holder is a guest here (its grant 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import msgspec
@@ -18,7 +17,8 @@ from litestar.openapi import ResponseSpec
 from litestar.response import Stream
 
 from photoarchive import clock
-from photoarchive.accounts.users import User
+from photoarchive.accounts import time_zones
+from photoarchive.accounts.users import TIME_ZONE_AUTOMATIC, User
 from photoarchive.db import MAX_ROWID
 from photoarchive.library import downloads
 from photoarchive.web.admission import GUEST_BODY
@@ -41,10 +41,12 @@ class DownloadBody(msgspec.Struct, forbid_unknown_fields=True):
 
 def zip_answer(request: Request[Any, Any, Any], viewer: User | None, ids: Iterable[int]) -> Stream:
     """The zip of the photos `ids` that `viewer` may have, as an attachment named by the day
-    (Invalid, before any byte is sent, for none or too many)."""
+    it is for them (their zone, else the archive's; see time_zones.zone_of_days). Invalid,
+    before any byte is sent, for none or too many."""
     svc = services(request)
     chosen = downloads.chosen(ids, svc.settings.max_download_items)
-    day = datetime.fromtimestamp(clock.now(), UTC).strftime("%Y-%m-%d")
+    chosen_zone = viewer.time_zone if viewer else TIME_ZONE_AUTOMATIC
+    day = clock.today(time_zones.zone_of_days(chosen_zone, svc.settings.timezone)).isoformat()
     return Stream(
         downloads.zip_of(svc, chosen, viewer),
         media_type=ZIP,
