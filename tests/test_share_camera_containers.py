@@ -1,6 +1,8 @@
 """A share link that hides the camera's details lets none of them out of the containers beside
 JPEG either: HEIC and AVIF whose XMP names the camera, the program and each edit's moment; WebP
-with EXIF and XMP. Each original goes out through the link alone and in its zip, read back with
+with EXIF and XMP; IPTC's dates and program outside a JPEG (a PNG, where ExifTool writes IPTC,
+and the IPTC entry of an EXIF block in a WebP, AVIF or HEIC, where ExifTool will not write it
+but reads it). Each original goes out through the link alone and in its zip, read back with
 ExifTool: blanked in place, the same length, the same picture. Its owner still gets the file
 they gave, byte for byte."""
 
@@ -11,6 +13,7 @@ import io
 import json
 import re
 import shutil
+import struct
 import subprocess
 import zipfile
 from collections.abc import Iterator
@@ -58,6 +61,13 @@ EXIF_CAMERA = [
     f"-EXIF:DateTimeOriginal={MOMENT}",
     f"-EXIF:CreateDate={MOMENT}",
     f"-EXIF:ModifyDate={MOMENT}",
+]
+IPTC_WHEN_AND_HOW = [
+    f"-IPTC:DateCreated={WHEN}",
+    "-IPTC:TimeCreated=10:11:12",
+    f"-IPTC:DigitalCreationDate={WHEN}",
+    f"-IPTC:OriginatingProgram={PROGRAM}",
+    "-IPTC:ProgramVersion=7.1",
 ]
 # Tag names (as ExifTool names them) that say something of the camera, the program, or when.
 CAMERA_TAG = re.compile(
@@ -201,3 +211,45 @@ def test_webp_with_exif_and_xmp(archive: LiveServer, tmp_path: Path) -> None:
     assert {"IFD0:Make", "ExifIFD:SerialNumber", "ExifIFD:LensModel"} <= found.keys(), found
     assert {"XMP-tiff:Model", "XMP-xmpMM:HistoryWhen", "XMP-xmp:CreatorTool"} <= found.keys()
     assert_blanked(sent_through_a_link(archive, [source]), tmp_path)
+
+
+def iptc_datasets() -> bytes:
+    """IIM record 2: the dates, times and program that the link hides, and a caption it keeps."""
+    values = {
+        0: b"\x00\x04",
+        55: WHEN.replace(":", "").encode(),
+        60: b"101112+0000",
+        62: WHEN.replace(":", "").encode(),
+        65: PROGRAM.encode(),
+        70: b"7.1",
+        120: b"At the lake",
+    }
+    return b"".join(
+        b"\x1c\x02" + bytes([number]) + struct.pack(">H", len(value)) + value
+        for number, value in values.items()
+    )
+
+
+def test_iptc_dates_and_program_outside_jpeg(archive: LiveServer, tmp_path: Path) -> None:
+    made = tmp_path / "made.png"
+    picture().save(made, format="PNG")
+    # ExifTool writes IPTC into a PNG (a "Raw profile type iptc" text chunk); it will not write
+    # it into WebP, HEIC, AVIF or GIF, but it reads the IPTC entry (0x83BB) of an EXIF block in
+    # any of them: Pillow writes that one.
+    sources = [written(made, tmp_path / "iptc.png", *IPTC_WHEN_AND_HOW)]
+    exif = Image.Exif()
+    exif[0x0112] = 1
+    exif[0x83BB] = iptc_datasets()
+    for kind, ending in (("WEBP", "webp"), ("AVIF", "avif"), ("HEIF", "heic")):
+        source = tmp_path / f"iptc-in-exif.{ending}"
+        picture().save(source, format=kind, exif=exif)
+        sources.append(source)
+    for source in sources:
+        found = camera_tags(source)
+        names = ("DateCreated", "TimeCreated", "DigitalCreationDate", "OriginatingProgram")
+        for name in (*names, "ProgramVersion"):
+            assert f"IPTC:{name}" in found, (source, name, found)
+    outs = assert_blanked(sent_through_a_link(archive, sources), tmp_path)
+    for out in outs:
+        if "iptc-in-exif" in out.name:  # only the values that say when or with what go
+            assert tags(out).get("IPTC:Caption-Abstract") == "At the lake", out
