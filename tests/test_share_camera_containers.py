@@ -50,6 +50,12 @@ XMP_CAMERA = [
     "-XMP-xmpMM:HistoryAction=saved",
     f"-XMP-xmpMM:HistoryWhen={MOMENT}",
     f"-XMP-xmpMM:HistorySoftwareAgent={PROGRAM}",
+    # The same details under other vendors' names: Microsoft's, Adobe's video schema, PDF's.
+    "-XMP-microsoft:CameraSerialNumber=SN-96",
+    "-XMP-microsoft:LensModel=Acme 35mm",
+    "-XMP-microsoft:FlashModel=Acme Flash",
+    "-XMP-xmpDM:CameraModel=Acme One",
+    f"-XMP-pdf:Producer={PROGRAM}",
     "-XMP-dc:Description=At the lake",
 ]
 EXIF_CAMERA = [
@@ -198,6 +204,8 @@ def test_heic_and_avif_xmp_with_camera_and_history(archive: LiveServer, tmp_path
         for name in ("CreatorTool", "CreateDate", "HistoryWhen", "HistorySoftwareAgent"):
             assert f"XMP-xmpMM:{name}" in found or f"XMP-xmp:{name}" in found, (source, name)
         assert {"XMP-dc:Date", "XMP-photoshop:History"} <= found.keys(), source
+        vendors = {"XMP-microsoft:CameraSerialNumber", "XMP-xmpDM:CameraModel", "XMP-pdf:Producer"}
+        assert vendors <= found.keys(), source
     for out in assert_blanked(sent_through_a_link(archive, sources), tmp_path):
         # What is not the camera's stays: the owner's own description of the photo.
         assert tags(out).get("XMP-dc:Description") == "At the lake", out

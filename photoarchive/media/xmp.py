@@ -38,8 +38,9 @@ _CAMERA_NAMESPACES = frozenset(
         "http://ns.adobe.com/camera-raw-settings/1.0/",
     }
 )
-# ... and single properties of namespaces that hold other things too: the camera, the program
-# that wrote the file, and Photoshop's history of edits (in words, each with its program).
+# ... and single properties of namespaces that hold other things too: the camera and its flash,
+# the program that wrote the file, and Photoshop's history of edits (in words, each with its
+# program).
 _CAMERA_PROPERTIES = frozenset(
     {
         f"{{{_TIFF_NS}}}Make",
@@ -47,8 +48,18 @@ _CAMERA_PROPERTIES = frozenset(
         f"{{{_TIFF_NS}}}Software",
         f"{{{_XMP_NS}}}CreatorTool",
         "{http://ns.adobe.com/photoshop/1.0/}History",
+        "{http://ns.adobe.com/pdf/1.3/}Producer",
+        # Microsoft's namespace, as its documentation spells it and as ExifTool writes it.
+        *(
+            f"{{http://ns.microsoft.com/photo/1.0{slash}}}{name}"
+            for slash in ("/", "")
+            for name in ("FlashManufacturer", "FlashModel")
+        ),
     }
 )
+# ... and in any namespace, a property named for the camera, its lens or a serial number
+# (Microsoft's CameraSerialNumber and LensModel, xmpDM:cameraModel), as a word of the name.
+_CAMERA_WORD = re.compile(r"^(?:camera|lens|serial)|Camera|Lens|Serial")
 # ... and in any namespace, a property named for a date (xmp:CreateDate, tiff:DateTime,
 # photoshop:DateCreated, dc:date, Microsoft's DateAcquired, xmpDM:shotDate): when something
 # happened to the photo, which a link that hides when it was taken must not tell another way.
@@ -90,10 +101,12 @@ def is_position(name: str) -> bool:
 
 def is_camera_detail(name: str) -> bool:
     """What the camera was and how it was set, and when it took the picture."""
+    namespace, _, local = name[1:].partition("}")
     return (
-        name.partition("}")[0][1:] in _CAMERA_NAMESPACES
+        namespace in _CAMERA_NAMESPACES
         or name in _CAMERA_PROPERTIES
-        or _DATE_WORD.search(name.rpartition("}")[2]) is not None
+        or _DATE_WORD.search(local) is not None
+        or _CAMERA_WORD.search(local) is not None
     )
 
 
