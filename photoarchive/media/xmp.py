@@ -39,10 +39,11 @@ _CAMERA_NAMESPACES = frozenset(
     }
 )
 # ... and single properties of namespaces that hold other things too: the camera and its flash,
-# the program that wrote the file, and Photoshop's history of edits (in words, each with its
-# program).
+# the program that wrote the file (or the packet: x:xmptk), and Photoshop's history of edits
+# (in words, each with its program).
 _CAMERA_PROPERTIES = frozenset(
     {
+        "{adobe:ns:meta/}xmptk",
         f"{{{_TIFF_NS}}}Make",
         f"{{{_TIFF_NS}}}Model",
         f"{{{_TIFF_NS}}}Software",
