@@ -1,7 +1,8 @@
-"""The dates and programs in an original's IPTC block (JPEG's APP13 "Photoshop 3.0" resource
-0x0404, IIM records), for a share link that does not show when the photo was taken or with
-what: their values are blanked with spaces, same length, so the file keeps its shape. Captions,
-keywords, names and places stay, as EXIF's artist and copyright do. No Pillow here."""
+"""The dates and programs in an original's IPTC block (IIM records: in JPEG's APP13
+"Photoshop 3.0" resource 0x0404, found here, or bare in the IPTC entry of an EXIF block, which
+`tiff` finds), for a share link that does not show when the photo was taken or with what: their
+values are blanked with spaces, same length, so the file keeps its shape. Captions, keywords,
+names and places stay, as EXIF's artist and copyright do. No Pillow here."""
 
 from __future__ import annotations
 
@@ -31,12 +32,15 @@ def dates_and_programs(data: Buffer) -> list[tuple[int, bytes]]:
             size = struct.unpack_from(">I", data, name_end)[0]
             start, end = name_end + 4, min(name_end + 4 + size, len(data))
             if resource_id == _IIM:
-                patches.extend(_datasets(data, start, end))
+                patches.extend(datasets_patches(data, start, end))
             at = end + (size % 2)
     return patches
 
 
-def _datasets(data: Buffer, at: int, end: int) -> list[tuple[int, bytes]]:
+def datasets_patches(data: Buffer, at: int, end: int) -> list[tuple[int, bytes]]:
+    """Patches over the dated or program-naming values of the IIM datasets from `at` to `end`:
+    a Photoshop resource's, or the IPTC entry of a TIFF directory (an EXIF block's, in any
+    container), which holds them bare."""
     patches: list[tuple[int, bytes]] = []
     while at + 5 <= end and data[at] == 0x1C:
         record, dataset = data[at + 1], data[at + 2]

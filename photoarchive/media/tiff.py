@@ -1,16 +1,20 @@
 """The TIFF directories of the EXIF blocks an original embeds, patched in place for
 `redaction`: the GPS directory blanked, and for a share link that does not show them, the
-camera's entries taken out and the EXIF sub-directory blanked. Same-length byte patches only;
-a structure that is not a TIFF directory after all gets none."""
+camera's entries taken out, the EXIF sub-directory blanked, and the dates and program in the
+IPTC entry blanked. Same-length byte patches only; a structure that is not a TIFF directory
+after all gets none."""
 
 from __future__ import annotations
 
 import struct
 from collections.abc import Callable
 
+from photoarchive.media import iptc
 from photoarchive.media.packets import Buffer
 
 _GPS_IFD = 0x8825
+_EXIF_IFD = 0x8769
+_IPTC = 0x83BB  # IIM datasets as they are, without JPEG's Photoshop resource around them
 _TYPE_SIZES = {
     1: 1,
     2: 1,
@@ -51,13 +55,12 @@ _KEPT_TAGS = frozenset(
         *range(0x0211, 0x0215),  # YCbCr coefficients, subsampling, positioning, reference
         0x02BC,  # XMP (blanked on its own)
         0x8298,  # copyright
-        0x83BB,  # IPTC
+        _IPTC,  # its dates and program blanked on their own
         0x8773,  # ICC profile
         0x8825,  # GPS directory (blanked with the location)
         *range(0x9C9B, 0x9CA0),  # Windows' title, comment, author, keywords, subject
     }
 )
-_EXIF_IFD = 0x8769
 _VALUE_MAX = 16 * 1024 * 1024  # a value longer than this is no metadata a camera wrote
 
 
@@ -136,14 +139,18 @@ def camera_patches(
         read("I", directory + 2 + count * 12)  # the directory must end inside the file
         return found
 
-    def value_blanks(at: int, kind: int, number: int) -> list[tuple[int, bytes]]:
+    def value_range(at: int, kind: int, number: int) -> tuple[int, int] | None:
         length = _TYPE_SIZES[kind] * number
         if length <= 4:
-            return []  # held in the entry itself, which goes with it
+            return None  # held in the entry itself (which goes with it, if it goes)
         value_at = base + read("I", at + 8)
         if value_at < 0 or value_at + length > size or length > _VALUE_MAX:
-            return []
-        return [(value_at, b"\x00" * length)]
+            return None
+        return value_at, value_at + length
+
+    def value_blanks(at: int, kind: int, number: int) -> list[tuple[int, bytes]]:
+        found = value_range(at, kind, number)
+        return [] if found is None else [(found[0], bytes(found[1] - found[0]))]
 
     def sub_directory_blanks(pointer_at: int) -> list[tuple[int, bytes]]:
         at = base + read("I", pointer_at + 8)
@@ -174,15 +181,18 @@ def camera_patches(
                 rewrites.append(
                     (directory, rewritten + bytes(end + 4 - directory - len(rewritten)))
                 )
-                for at, tag, kind, number in listed:
-                    if tag not in _KEPT_TAGS:
-                        blanks.extend(value_blanks(at, kind, number))
-                        if tag == _EXIF_IFD:
-                            blanks.extend(sub_directory_blanks(at))
+            for at, tag, kind, number in listed:
+                if tag not in _KEPT_TAGS:
+                    blanks.extend(value_blanks(at, kind, number))
+                    if tag == _EXIF_IFD:
+                        blanks.extend(sub_directory_blanks(at))
+                elif tag == _IPTC and (found := value_range(at, kind, number)) is not None:
+                    # Kept for its captions and keywords: only its dates and program go.
+                    blanks.extend(iptc.datasets_patches(data, *found))
             if not following:
                 break
             directory = base + following
     except (ValueError, struct.error):
-        if not rewrites:
+        if not rewrites and not blanks:
             return [], []  # not a TIFF structure after all
     return rewrites, blanks

@@ -38,22 +38,34 @@ _CAMERA_NAMESPACES = frozenset(
         "http://ns.adobe.com/camera-raw-settings/1.0/",
     }
 )
-# ... and single properties of namespaces that hold other things too: the camera, its firmware
-# or the program that wrote the file, and when the picture was taken or made.
+# ... and single properties of namespaces that hold other things too: the camera and its flash,
+# the program that wrote the file (or the packet: x:xmptk), and Photoshop's history of edits
+# (in words, each with its program).
 _CAMERA_PROPERTIES = frozenset(
     {
+        "{adobe:ns:meta/}xmptk",
         f"{{{_TIFF_NS}}}Make",
         f"{{{_TIFF_NS}}}Model",
         f"{{{_TIFF_NS}}}Software",
-        f"{{{_TIFF_NS}}}DateTime",
-        f"{{{_XMP_NS}}}CreateDate",
-        f"{{{_XMP_NS}}}ModifyDate",
-        f"{{{_XMP_NS}}}MetadataDate",
         f"{{{_XMP_NS}}}CreatorTool",
-        "{http://ns.adobe.com/photoshop/1.0/}DateCreated",
-        "{http://ns.microsoft.com/photo/1.0/}DateAcquired",
+        "{http://ns.adobe.com/photoshop/1.0/}History",
+        "{http://ns.adobe.com/pdf/1.3/}Producer",
+        # Microsoft's namespace, as its documentation spells it and as ExifTool writes it.
+        *(
+            f"{{http://ns.microsoft.com/photo/1.0{slash}}}{name}"
+            for slash in ("/", "")
+            for name in ("FlashManufacturer", "FlashModel")
+        ),
     }
 )
+# ... and in any namespace, a property named for the camera, its lens or a serial number
+# (Microsoft's CameraSerialNumber and LensModel, xmpDM:cameraModel), as a word of the name.
+_CAMERA_WORD = re.compile(r"^(?:camera|lens|serial)|Camera|Lens|Serial")
+# ... and in any namespace, a property named for a date (xmp:CreateDate, tiff:DateTime,
+# photoshop:DateCreated, dc:date, Microsoft's DateAcquired, xmpDM:shotDate): when something
+# happened to the photo, which a link that hides when it was taken must not tell another way.
+# "Date" as a word of the name (capitalised inside it), so that no "update" is taken for one.
+_DATE_WORD = re.compile(r"(?:^d|D)ate(?![a-z])")
 # Local names that carry a position in any namespace: the EXIF GPS* family (also inside IPTC's
 # LocationCreated/LocationShown structures), and vendors' own (DJI: drone-dji:GpsLatitude,
 # its misspelt GpsLongtitude, AbsoluteAltitude: a height narrows a place down). Place names (photoshop:City, Iptc4xmpCore:Location) are not
@@ -90,7 +102,13 @@ def is_position(name: str) -> bool:
 
 def is_camera_detail(name: str) -> bool:
     """What the camera was and how it was set, and when it took the picture."""
-    return name.partition("}")[0][1:] in _CAMERA_NAMESPACES or name in _CAMERA_PROPERTIES
+    namespace, _, local = name[1:].partition("}")
+    return (
+        namespace in _CAMERA_NAMESPACES
+        or name in _CAMERA_PROPERTIES
+        or _DATE_WORD.search(local) is not None
+        or _CAMERA_WORD.search(local) is not None
+    )
 
 
 def parse(packet: bytes) -> list[Element] | None:
