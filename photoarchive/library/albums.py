@@ -51,7 +51,7 @@ class Album:
     owner: str
     title: str
     description: str
-    cover_photo_id: int | None
+    cover_photo_id: int | None  # the cover chosen (None: automatic), if theirs to know
     sort: Sort
     created_at: str
     updated_at: str
@@ -119,6 +119,8 @@ _SELECT = (
     " a.sort, a.created_at, a.updated_at, m.role, o.disabled AS owner_disabled,"
     " c.id AS cover_id, c.tag AS cover_tag,"
     " EXISTS (SELECT 1 FROM private_photos pp WHERE pp.photo_id = c.id) AS cover_private,"
+    " EXISTS (SELECT 1 FROM private_photos pp WHERE pp.photo_id = a.cover_photo_id)"
+    " AS chosen_private,"
     " COALESCE((SELECT ro.rotation FROM photo_rotations ro WHERE ro.photo_id = c.id), 0)"
     " AS cover_rotation"
     " FROM albums a LEFT JOIN album_members m ON m.album_id = a.id AND m.user_id = ?"
@@ -143,8 +145,11 @@ def _album(row: Any, actor: User) -> Album | None:
     if decided.role is None:
         return None
     # The administrator looking after it is no member: a private photo of the album is not
-    # theirs to see, nor, then, its address as the cover.
-    hidden = decided.role == "caretaker" and bool(row["cover_private"])
+    # theirs to see, nor, then, its address as the cover, nor its id as the cover chosen
+    # (for them there is none: what they send as a cover is never compared with it).
+    caretaker = decided.role == "caretaker"
+    hidden = caretaker and bool(row["cover_private"])
+    chosen = None if caretaker and row["chosen_private"] else row["cover_photo_id"]
     cover = (
         None
         if row["cover_id"] is None or hidden
@@ -156,7 +161,7 @@ def _album(row: Any, actor: User) -> Album | None:
         owner=row["owner"],
         title=row["title"],
         description=row["description"],
-        cover_photo_id=row["cover_photo_id"],
+        cover_photo_id=chosen,
         sort=check_sort(row["sort"]),
         created_at=row["created_at"],
         updated_at=row["updated_at"],
@@ -296,7 +301,8 @@ async def update(
     sort: Any = _UNCHANGED,
 ) -> Album:
     """The owner changes what they send; `cover_photo_id` None goes back to the automatic
-    cover, and any other value must be a photo in the album."""
+    cover, and any other value must be a photo in the album (one they see: a cover chosen
+    that is hidden from them is no cover they can keep or drop, see `_album`)."""
     album = await find(svc.db, album_id, actor)
     owned(album, "change it")
     changes: dict[str, object] = {}
