@@ -152,7 +152,9 @@ def test_the_old_owner_and_everyone_else_have_none_of_it(archive: Archive) -> No
 
 def test_the_link_is_the_album_owner_s_whoever_made_it(archive: Archive) -> None:
     """Its maker's account disabled, the link still works (the album is its owner's); the
-    album's owner disabled, it stops, as their own links do, until the album is handed on."""
+    album's owner disabled, it stops, as their own links do. The administrator looking after
+    the album hands it on: the link stays ended (nobody chose to share the album again; the
+    account may have been disabled for what it shared), and the new owner shares anew."""
     shared = shared_album(archive)
     admin = api_login(archive.server, "admin")
 
@@ -167,9 +169,18 @@ def test_the_link_is_the_album_owner_s_whoever_made_it(archive: Archive) -> None
     # The administrator looking after the album hands it to its viewer: the link is theirs.
     handed = admin.put(f"/api/v1/albums/{shared.album_id}/owner", json={"username": "looker"})
     assert handed.status_code == 204, handed.text
-    assert holder_sees(archive, shared.link) == 200
-    assert links_of(archive, "looker") == [shared.link["id"]]
+    assert holder_sees(archive, shared.link) == 404
+    assert links_of(archive, "looker") == []
     assert shared.link["id"] not in links_of(archive, "admin")
+    # Its owner enabled again, the ended link stays ended.
+    disable(shared.new, False)
+    assert holder_sees(archive, shared.link) == 404
+    # The new owner shares anew.
+    again = api_login(archive.server, "looker").post(
+        "/api/v1/shares", json={"album_id": shared.album_id}
+    )
+    assert again.status_code == 201, again.text
+    assert holder_sees(archive, again.json()) == 200
 
 
 def test_before_a_hand_over_the_link_is_its_maker_s(archive: Archive) -> None:

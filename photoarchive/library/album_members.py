@@ -97,7 +97,9 @@ async def hand_over(svc: Services, actor: User, album_id: int, username: str) ->
     """The owner, or the administrator looking after the album, makes someone its owner (a
     member, or for the owner someone added so); the owner before them stays in it as a contributor (their
     photos stay with them). An administrator's care ends there: the album is no longer theirs
-    to open, unless they are a member."""
+    to open, unless they are a member. Handed on by the administrator, the album's share
+    links end: they stopped when its owner was disabled, and nobody now chose to open them
+    again (the account may have been disabled for what was shared)."""
     album = await albums.find(svc.db, album_id, actor)
     albums.owned(album, "hand it to someone else")
     person = await users.by_username(svc.db, username)
@@ -131,3 +133,8 @@ async def hand_over(svc: Services, actor: User, album_id: int, username: str) ->
             "UPDATE albums SET owner_id = ?, updated_at = ? WHERE id = ?",
             (person.id, now, album_id),
         )
+        if album.looked_after:
+            await tx.execute(
+                "UPDATE shares SET revoked_at = ? WHERE album_id = ? AND revoked_at IS NULL",
+                (now, album_id),
+            )
