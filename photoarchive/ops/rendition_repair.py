@@ -41,8 +41,11 @@ async def regenerate(
 ) -> bool:
     """Make the `missing` renditions of `digest` at `turn` again; False when no photo of these
     bytes is shown at `turn` any more (turned or deleted meanwhile), so none were wanted."""
+    # The temp file is made and removed on the event loop itself (one quick system call each):
+    # made in a thread, a Ctrl-C arriving meanwhile would lose its name with the file still
+    # there, and removed in a thread, the process could end before the thread ran.
     try:
-        handle = await asyncio.to_thread(_temp_file, tmp_dir)
+        handle = _temp_file(tmp_dir)
     except OSError as exc:
         raise NotMade("made", _temp_reason(tmp_dir, exc)) from exc
     path = Path(handle.name)
@@ -57,7 +60,7 @@ async def regenerate(
                     raise NotMade("made", _temp_reason(tmp_dir, exc)) from exc
         made = await asyncio.to_thread(images.turned, path, max_pixels, turn)
     finally:
-        await asyncio.to_thread(path.unlink, missing_ok=True)
+        path.unlink(missing_ok=True)  # noqa: ASYNC240  # see above: on the loop, on purpose
     # Renditions of a turn no photo is shown at would be left over for good.
     async with db.lock(blobs.lock_name(digest)):
         if turn not in await blobs.rotations_in_use(db, digest):
