@@ -16,6 +16,10 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_SYSTEM_CERTS := 1
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 export UV_PYTHON := $(PYTHON)
+# Installed packages are compiled to bytecode once, here: where PYTHONDONTWRITEBYTECODE is set
+# (as in many CI and container environments) every process would otherwise compile Litestar
+# and the rest from source at each start, about 2.5 s of CPU for each server and CLI run.
+export UV_COMPILE_BYTECODE := 1
 
 .PHONY: run test lint lock-check lock upgrade uv-pin format install clean container-test \
 	screenshots bench-serve bench-ingest
@@ -45,6 +49,7 @@ test: $(STAMP)
 	bash scripts/ensure-browser.sh
 	bash scripts/ensure-exiftool.sh
 	bash scripts/ensure-postgres.sh
+	$(BIN)/python -m compileall -q photoarchive
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 # docs/screenshots/*.png from a demo archive built out of ../shared/testdata/photos.
