@@ -166,6 +166,13 @@ def test_the_link_is_the_album_owner_s_whoever_made_it(archive: Archive) -> None
     assert holder_sees(archive, shared.link) == 200
     disable(shared.new)
     assert holder_sees(archive, shared.link) == 404
+    # The administrator looking after the album sees it, but it is not theirs to share: a
+    # clear refusal, not "no such album", and no link made.
+    before = links_of(archive, "admin")
+    refused = admin.post("/api/v1/shares", json={"album_id": shared.album_id})
+    assert refused.status_code == 403, refused.text
+    assert "owner" in refused.json()["detail"]
+    assert links_of(archive, "admin") == before
     # The administrator looking after the album hands it to its viewer: the link is theirs.
     handed = admin.put(f"/api/v1/albums/{shared.album_id}/owner", json={"username": "looker"})
     assert handed.status_code == 204, handed.text

@@ -35,7 +35,7 @@ from photoarchive import clock
 from photoarchive.accounts.users import User
 from photoarchive.db import Row, placeholders
 from photoarchive.errors import Forbidden, Gone, Invalid, NotFound
-from photoarchive.library import access, album_photos
+from photoarchive.library import access, album_photos, albums
 from photoarchive.services import Services
 
 PASSWORD_MIN = 8
@@ -213,13 +213,11 @@ async def create(
     expiry = check_expiry(expires_at)
     hashed = None if password is None else await svc.passwords.hash(check_password(password))
     if album_id is not None:
-        owner = await svc.db.fetchval("SELECT owner_id FROM albums WHERE id = ?", (album_id,))
-        member = await svc.db.fetchval(
-            "SELECT 1 FROM album_members WHERE album_id = ? AND user_id = ?", (album_id, actor.id)
-        )
-        if owner is None or (owner != actor.id and not member):
-            raise NotFound("There is no such album.")
-        if owner != actor.id:
+        # As the album's pages decide: NotFound where it is not there for `actor`. Its members
+        # and the administrator looking after it (who may not share what a disabled account
+        # kept: a hand-over ends its links) see it, but only its owner shares it.
+        album = await albums.find(svc.db, album_id, actor)
+        if album.role != "owner":
             raise Forbidden("Only the album's owner can share it.")
     ids = list(dict.fromkeys(photo_ids or []))
     if photo_ids is not None:
