@@ -48,6 +48,7 @@ MATRIX: dict[tuple[str, str], tuple[int, int, int, int, int]] = {
     ("POST", "/welcome/hide"): (401, 401, 303, 303, 303),
     ("GET", "/photos/{photo_id:int}"): (303, 200, 200, 200, 200),
     ("GET", "/batches/{batch_id:int}"): (303, 200, 200, 200, 200),
+    ("POST", "/batches/{batch_id:int}/caption"): (401, 401, 403, 303, 403),
     ("GET", "/photos/{photo_id:int}/comments"): (303, 200, 200, 200, 200),
     ("GET", "/u/{username:str}"): (303, 200, 200, 200, 200),
     ("GET", "/media/{photo_id:int}/{name:str}"): (401, 200, 200, 200, 200),
@@ -213,6 +214,7 @@ MATRIX: dict[tuple[str, str], tuple[int, int, int, int, int]] = {
 PRIVATE_MATRIX: dict[tuple[str, str], tuple[int, int, int, int, int]] = {
     ("GET", "/photos/{photo_id:int}"): (303, 404, 404, 200, 404),
     ("GET", "/batches/{batch_id:int}"): (303, 404, 404, 200, 404),
+    ("POST", "/batches/{batch_id:int}/caption"): (401, 401, 404, 303, 404),
     ("GET", "/photos/{photo_id:int}/comments"): (303, 404, 404, 200, 404),
     ("GET", "/media/{photo_id:int}/{name:str}"): (401, 404, 404, 200, 404),
     ("GET", "/media/{photo_id:int}/thumbnail"): (401, 404, 404, 200, 404),
@@ -518,6 +520,7 @@ def body(world: World, method: str, path: str, role: str) -> dict[str, Any]:
         "/photos/{photo_id:int}/taken": {"taken_at": "2024-07-01T14:03"},
         "/photos/{photo_id:int}/comments": {"text": "a comment"},
         "/photos/{photo_id:int}/caption": {"caption": "a caption"},
+        "/batches/{batch_id:int}/caption": {"caption": "a caption"},
         "/photos/{photo_id:int}/visibility": world.visibility(),
         "/settings/visibility": {"visibility": "family"},
         "/api/v1/photos/{photo_id:int}/comments": {"text": "a comment"},

@@ -203,6 +203,7 @@ def live(
             "action": "disable",
             "token": "no-such-token",
             "album_id": "1",
+            "batch_id": "1",
             "share_id": "1",
             "share_token": "no-such-link",
             "invite_id": "1",

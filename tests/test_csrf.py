@@ -81,6 +81,7 @@ def world(
             "session_id": str(session_id),
             "token_id": str(token_id),
             "album_id": "1",
+            "batch_id": "1",
             "share_id": "1",
             "share_token": "no-such-link",
             "invite_id": "1",

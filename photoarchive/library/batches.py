@@ -29,7 +29,7 @@ from datetime import UTC, datetime
 from photoarchive import clock
 from photoarchive.accounts.users import User
 from photoarchive.db import MAX_ROWID, Transaction
-from photoarchive.errors import Invalid, NotFound
+from photoarchive.errors import Forbidden, Invalid, NotFound
 from photoarchive.library import access, photos
 from photoarchive.library.photos import Photo
 from photoarchive.services import Services
@@ -246,6 +246,7 @@ class Batch:
     created_at: str
     photos: list[Photo]
     caption: str  # given to its whole upload; "" for none
+    mine: bool  # the viewer added it: theirs to caption anew
 
 
 async def get(svc: Services, batch_id: int, viewer: User | None) -> Batch:
@@ -265,4 +266,24 @@ async def get(svc: Services, batch_id: int, viewer: User | None) -> Batch:
         raise NotFound(BATCH_GONE)
     shown = [photos.from_row(row[2:], viewer) for row in rows]
     first = shown[0]
-    return Batch(batch_id, first.owner, first.owner_display, rows[0][0], shown, rows[0][1])
+    mine = viewer is not None and first.owner_id == viewer.id
+    return Batch(batch_id, first.owner, first.owner_display, rows[0][0], shown, rows[0][1], mine)
+
+
+async def set_caption(svc: Services, actor: User, batch_id: int, caption: object) -> Batch:
+    """The batch's owner changes the caption of the whole upload ("" takes it away). Its
+    photos keep their own captions: each was given the batch's as its own, to change on its
+    page. NotFound where the batch is not there for `actor`, as its page."""
+    found = await get(svc, batch_id, actor)
+    if not found.mine:
+        raise Forbidden("Only the person who added these photos can change their caption.")
+    text = photos.check_caption(caption)
+    if text:
+        await svc.db.execute(
+            "INSERT INTO batch_captions (batch_id, caption) VALUES (?, ?)"
+            " ON CONFLICT (batch_id) DO UPDATE SET caption = excluded.caption",
+            (batch_id, text),
+        )
+    else:
+        await svc.db.execute("DELETE FROM batch_captions WHERE batch_id = ?", (batch_id,))
+    return await get(svc, batch_id, actor)

@@ -86,3 +86,14 @@ def test_six_photos_uploaded_together_are_one_feed_entry(
     assert grid.count() == 6
     assert "alice added 6 photos" in " ".join(page.locator("h1").inner_text().split())
     assert violations(page, axe_source) == []
+
+    # Its caption, given later: the form opens, the caption swaps in place, and the feed's
+    # post shows it.
+    page.click(".edit-caption summary")
+    assert violations(page, axe_source) == []
+    page.fill("textarea[name=caption]", "The whole day at the lake")
+    page.click(".edit-caption button[type=submit]")
+    page.locator("p.batch-caption", has_text="The whole day at the lake").wait_for()
+    assert page.url.startswith(f"{server.url}/batches/")  # swapped in place, no reload
+    page.goto(server.url)
+    assert entry.locator(".batch-caption").inner_text().strip() == "The whole day at the lake"

@@ -17,7 +17,7 @@ from photoarchive.accounts.users import User
 from photoarchive.library import access, batches, photos, timeline, visibility
 from photoarchive.web import selection
 from photoarchive.web.params import RowId
-from photoarchive.web.render import Req, is_htmx, render
+from photoarchive.web.render import Req, back_to, form_fields, is_htmx, render
 from photoarchive.web.viewer import require_reader, require_user, services, viewer
 
 # Hiding the welcome is remembered by the browser: it asks for no schema of its own, and the
@@ -137,4 +137,15 @@ async def batch(request: Req, batch_id: RowId) -> Template:
     return render(request, "batch.html", user=user, batch=found, selection=offer)
 
 
-HANDLERS = [feed, hide_welcome, profile, batch]
+@post("/batches/{batch_id:int}/caption", status_code=200)
+async def edit_batch_caption(request: Req, batch_id: RowId) -> Response[Any]:
+    """Its owner changes the caption of the whole upload (a plain form: no script needed)."""
+    user = await require_user(request)
+    form = await form_fields(request)
+    found = await batches.set_caption(services(request), user, batch_id, form.get("caption", ""))
+    if is_htmx(request):
+        return render(request, "_batch_caption.html", user=user, batch=found)
+    return back_to(request, f"/batches/{batch_id}")
+
+
+HANDLERS = [feed, hide_welcome, profile, batch, edit_batch_caption]
