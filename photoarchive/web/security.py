@@ -16,6 +16,7 @@ from litestar.types import Message, Scope
 from photoarchive import tiles
 from photoarchive.accounts import resets
 from photoarchive.settings import Settings
+from photoarchive.web import static_urls
 from photoarchive.web.apidocs import docs_policy
 
 HSTS = "max-age=31536000"
@@ -24,7 +25,7 @@ HSTS = "max-age=31536000"
 # scripts, icons) are the same for everyone and stay cacheable; photo files say themselves
 # how they may be kept (private, and only by the browser).
 NO_STORE = "no-store"
-STATIC = "/static/"
+STATIC = static_urls.PREFIX
 # The API documentation page: a policy of its own, stricter than the pages' (no script at all).
 DOCS_PATHS = frozenset({"/schema", "/schema/swagger"})
 # Everything under a share link (library/shares.py), errors included: the link's token is in
@@ -133,8 +134,12 @@ def security_headers_hook(settings: Settings) -> Callable[[Message, Scope], Any]
         raw = list(message.get("headers") or ())
         present = {name.lower() for name, _ in raw}
         raw += [pair for pair in wanted if pair[0] not in present]
-        if b"cache-control" not in present and not path.startswith(STATIC):
-            raw.append(no_store)
+        if b"cache-control" not in present:
+            if not path.startswith(STATIC):
+                raw.append(no_store)
+            elif message.get("status") == 200:  # a missing file's 404 is never kept
+                keep = static_urls.cache_control(scope.get("query_string") or b"")
+                raw.append((b"cache-control", keep.encode()))
         message["headers"] = raw
 
     return add_headers

@@ -12,9 +12,11 @@ from photoarchive import __version__
 from photoarchive.accounts import cognito, quotas, users
 from photoarchive.library import albums, comments, photos, rotations, shares, usage
 from photoarchive.media.images import EARLIEST_YEAR, UPLOAD_FORMATS
+from photoarchive.paths import static_dir
 from photoarchive.web import dates, selection
 from photoarchive.web.cards import CardCache
 from photoarchive.web.cards import install as install_cards
+from photoarchive.web.static_urls import StaticUrls
 
 
 @dataclass(frozen=True)
@@ -102,6 +104,7 @@ def configure_environment(engine: object, cards: CardCache) -> None:
     env.filters["turned_by"] = rotations.turned_by
     env.filters["plural"] = plural  # {{ "photo" | plural(n) }}
     env.globals["version"] = __version__
+    env.globals["static_url"] = StaticUrls(static_dir())
     env.globals["limits"] = LIMITS
     env.globals["default_selection"] = selection.DEFAULT
     install_cards(env, cards)

@@ -195,7 +195,10 @@
   // (or getting them later through htmx) has it. The window's load event waits for it.
   function loadViewer() {
     var script = document.createElement("script");
-    script.src = "/static/js/viewer.js";
+    // Its address carries the digest of its content (see web/static_urls.py), as the page
+    // wrote it on this script's own tag.
+    var self = document.querySelector("script[data-viewer-src]");
+    script.src = self ? self.getAttribute("data-viewer-src") : "/static/js/viewer.js";
     document.head.appendChild(script);
   }
 
