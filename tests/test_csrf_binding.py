@@ -281,6 +281,14 @@ def test_the_public_url_is_this_sites_origin_behind_a_proxy(tmp_path: Path) -> N
             other = as_browser(server, session, token, origin=origin)
             refused = other.put("/api/v1/photos/1/like", headers={"x-csrftoken": token})
             assert refused.status_code == 403, origin
+        # A proxy that passes the Host on: the public host's plain-http page (a downgrade, or
+        # whatever answers on port 80) is still not this site.
+        as_proxied = {"x-csrftoken": token, "Host": "photos.example.org"}
+        ok = proxied.put("/api/v1/photos/1/like", headers=as_proxied)
+        assert ok.status_code == 404, ok.text
+        downgraded = as_browser(server, session, token, origin="http://photos.example.org")
+        refused = downgraded.put("/api/v1/photos/1/like", headers=as_proxied)
+        assert refused.status_code == 403, refused.text
 
 
 def test_bearer_requests_are_not_judged_by_origin(world: dict[str, object]) -> None:

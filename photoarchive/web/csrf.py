@@ -13,7 +13,9 @@ Two checks, either of which alone would stop a forged request:
   cross-site`, or an `Origin` that is not this site's) is refused. This site is the origin
   of PHOTOARCHIVE_PUBLIC_URL, or the host the request itself was sent to (families reach the
   box at a LAN address or a name of their own, and a browser sends the cookies of exactly
-  that host); clients that send neither header (scripts), and a browser that hides its
+  that host), never the public host on the other scheme (a plain-http page in front of an
+  https site, which a proxy passing the Host on would otherwise let match); clients that
+  send neither header (scripts), and a browser that hides its
   origin (`null`) without saying whence (no Sec-Fetch-Site), are judged by the token alone.
 
 With the exceptions this app needs:
@@ -79,6 +81,7 @@ class CSRFGuard(CSRFMiddleware):
     def __init__(self, app: Any, config: CSRFConfig, public_url: str) -> None:
         super().__init__(app, config)
         self.public_origin = _origin(public_url)
+        self.public_host = self.public_origin.partition("://")[2] if public_url else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or any(
@@ -192,6 +195,10 @@ class CSRFGuard(CSRFMiddleware):
         if origin == self.public_origin:
             return True
         scheme, _, host = origin.partition("://")
+        if host == self.public_host:
+            # The public address's host on the other scheme: a plain-http page in front of an
+            # https site (a downgrade), which the Host a proxy passes on would match.
+            return False
         return scheme in ("http", "https") and host == headers.get("host", "").strip().lower()
 
     # --- cookies ----------------------------------------------------------------------------
