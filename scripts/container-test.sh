@@ -329,8 +329,8 @@ step "pages"
 request GET /login 303
 request GET /signup 200
 [[ $RESP == *"first account"* ]] || fail "the fresh archive's sign-up page does not say it makes the first account"
-css=$(grep -oE '/static/[^"]+\.css' <<<"$RESP" | head -n1)
-[[ -n $css ]] || fail "the sign-up page links no stylesheet"
+css=$(grep -oE '/static/[^"]+\.css\?v=[0-9a-f]{16}' <<<"$RESP" | head -n1)
+[[ -n $css ]] || fail "the sign-up page links no stylesheet named by its content's digest"
 request GET "$css" 200
 log "GET /login (303), /signup and $css: 200"
 
