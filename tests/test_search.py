@@ -492,6 +492,33 @@ def test_arbitrary_text_is_searched_or_refused_never_an_error(tmp_path: Path) ->
     scenario(tmp_path, body)
 
 
+def test_a_word_left_out_asks_each_photo_for_its_albums(tmp_path: Path) -> None:
+    """`-winter` leaves out the photos of the viewer's albums titled "winter" by asking each
+    photo the words let through for its own few albums, never by listing every photo of every
+    such album, which grows with the archive (bench/search.py, `grandma -beach`)."""
+
+    async def body(svc: Services) -> None:
+        ann = await person(svc, "ann")
+        kept = await shot(svc, ann, caption="picnic by the lake")
+        left = await shot(svc, ann, caption="picnic in the snow")
+        album = await albums.create(svc, ann, "Winter week")
+        await album_photos.add(svc, album, ann, [left])
+        statements: list[str] = []
+        fetchall = svc.db.fetchall
+
+        async def recording(sql: str, params: Any = ()) -> Any:
+            statements.append(sql)
+            return await fetchall(sql, params)
+
+        svc.db.fetchall = recording  # type: ignore[method-assign]
+        assert await found(svc, ann, "picnic -winter") == [kept]
+        assert await found(svc, ann, "lake -winter") == [kept]
+        listed = "NOT p.id IN (" + search._ALBUMS_OF_MEMBER.split(" WHERE")[0]
+        assert statements and not [sql for sql in statements if listed in sql]
+
+    scenario(tmp_path, body)
+
+
 @sqlite_only  # PostgreSQL's migrations are applied once each, recorded in schema_migrations
 def test_migration_runs_again_without_doubling_the_index(tmp_path: Path) -> None:
     async def body(svc: Services) -> None:

@@ -213,10 +213,14 @@ def _where(
     candidates = None
     if wanted:
         candidates = _candidates(svc, account, wanted, unwanted, days, by_date)
-        # A photo whose words lack a word left out may still be in an album titled with it.
+        # A photo whose words lack a word left out may still be in an album titled with it:
+        # asked of each photo the words let through (its few albums), not as the list of every
+        # photo in the viewer's albums so titled, which grows with the archive.
         parts += [
             (f"NOT {c}", m)
-            for c, m in (_in_albums(svc, account, p, by_date) for p in unwanted if p.field is None)
+            for c, m in (
+                _in_albums(svc, account, p, by_date=True) for p in unwanted if p.field is None
+            )
             if c != _NOTHING[0]
         ]
     else:
@@ -328,7 +332,9 @@ async def _by_day(
         by_date = counted_days[0][0] < DATE_WALK
     parts, candidates = _where(svc, viewer, query, (low, high), by_date)
     assert candidates is not None  # words are wanted
-    conditions, params = _joined([*parts, candidates])
+    # The words first: of the photos walked by date, those they let through are few, and
+    # SQLite asks conditions with correlated subqueries in the order they are written.
+    conditions, params = _joined([candidates, *parts])
     if since:  # every result found by an album's title too is kept to those days
         conditions.append(f"{_DATE} >= ?")
         params += since
