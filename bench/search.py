@@ -16,7 +16,9 @@ With `--postgres URL` (a server's, whose user may create databases) each archive
 into a fresh PostgreSQL database of that server (`bench_search_<size>`, replaced) by the app's own
 `db copy`, analysed, and searched there.
 
-Targets: p50 under 20 ms at 100,000 photos; p99 at 100,000 within 1.5x of p99 at 1,000.
+Targets: p50 under 20 ms at 100,000 photos; p99 at 100,000 within 1.5x of p99 at 1,000, for
+pages of the same length (a query the small archive cannot fill a page of is asked again of both
+at the length it held: only then is the work on the page itself the same).
 Prints the table and writes it to bench/results/search.md. Not a test: nothing is asserted.
 """
 
@@ -520,17 +522,21 @@ def report(
         lines.append(
             f"- {size:,} photos: {index / 2**20:.1f} MiB of {total / 2**20:.1f} MiB ({index / total:.0%})"
         )
+    short = [label for label in queries() if found[(label, small)] < found[(label, large)]]
     lines += [
         "",
         "Targets:",
         f"- p50 under 20 ms at {large:,}: worst p50 {worst_p50:.2f} ms, "
         + ("met" if worst_p50 < 20 else "MISSED"),
-        f"- p99 at {large:,} within 1.5x of p99 at {small:,}: worst ratio {worst_ratio:.2f}, "
-        + ("met" if worst_ratio <= 1.5 else "MISSED"),
-        f"- the same, over the rows whose pages held as many photos at both sizes (the rows"
-        f" 'page of N' ask the large archive for a page as long as the small one's):"
-        f" worst ratio {worst_same:.2f}; of their fastest calls, which no pause of the machine"
-        f" lengthens: {worst_fastest:.2f}",
+        # Only a page of the same length is the same work at both sizes: a query the small
+        # archive cannot fill a page of returns fewer photos there, each read and decorated.
+        f"- p99 at {large:,} within 1.5x of p99 at {small:,}, over the rows whose pages held as"
+        f" many photos at both sizes (the rows 'page of N' ask the large archive for a page as"
+        f" long as the small one's): worst ratio {worst_same:.2f}, "
+        + ("met" if worst_same <= 1.5 else "MISSED")
+        + f"; of their fastest calls, which no pause of the machine lengthens: {worst_fastest:.2f}",
+        f"- every first page, including those the small archive cannot fill"
+        f" ({', '.join(short) or 'none'}): worst p99 ratio {worst_ratio:.2f}",
     ]
     return "\n".join(lines) + "\n"
 
