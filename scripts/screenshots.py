@@ -2,12 +2,14 @@
 
 Starts the real `photoarchive serve` on a free 127.0.0.1 port with a temporary data dir, fills it
 through the HTTP API as three people would (uploads, captions, likes, comments), then drives
-Debian's Chromium with Playwright and writes docs/screenshots/*.png.
+Debian's Chromium with Playwright and writes docs/screenshots/*.png. The browser is answered by
+the demo server alone: the map's tiles are drawn here, anything else is refused.
 """
 
 from __future__ import annotations
 
 import argparse
+import io
 import os
 import socket
 import subprocess
@@ -17,7 +19,7 @@ import time
 from pathlib import Path
 
 import httpx
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, Route, sync_playwright
 
 REPO = Path(__file__).resolve().parents[1]
 PHOTOS = Path(os.environ.get("TESTDATA_DIR", REPO.parent / "shared" / "testdata")) / "photos"
@@ -31,6 +33,8 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+# The default map tiles (settings.py): answered in the browser, never fetched.
+TILES = "https://tile.openstreetmap.org/"
 PASSWORD = "demo password 1"  # noqa: S105 - demo accounts in a throwaway archive
 
 # (uploader, photo, caption), oldest first: the feed shows them newest first.
@@ -64,8 +68,6 @@ def start_server(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
         PHOTOARCHIVE_DATA_DIR=str(data_dir),
         PHOTOARCHIVE_REGISTRATION="open",
         PHOTOARCHIVE_PUBLIC_URL=f"http://127.0.0.1:{port}",
-        # The map's tiles would come from the internet: not for these pictures.
-        PHOTOARCHIVE_MAP_TILES="off",
     )
     log = open(data_dir.parent / "server.log", "wb")  # noqa: SIM115 - lives as long as the server
     process = subprocess.Popen(
@@ -157,6 +159,37 @@ def wait_until(page: Page, expression: str, timeout: float = 30.0) -> None:
         time.sleep(0.05)
 
 
+def plain_tile() -> bytes:
+    """A map tile drawn here (land and a faint grid), for the browser to be given in place of
+    the default tile server's: these pictures are taken without the internet."""
+    from PIL import Image, ImageDraw
+
+    tile = Image.new("RGB", (256, 256), (236, 232, 222))
+    draw = ImageDraw.Draw(tile)
+    for at in range(0, 256, 64):
+        draw.line([(at, 0), (at, 255)], fill=(222, 217, 205))
+        draw.line([(0, at), (255, at)], fill=(222, 217, 205))
+    buffer = io.BytesIO()
+    tile.save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def offline(context: BrowserContext, base: str) -> None:
+    """Only the demo server answers `context`: map tiles are drawn here, the rest refused."""
+    tile = plain_tile()
+
+    def answer(route: Route) -> None:
+        url = route.request.url
+        if url.startswith(base + "/"):
+            route.continue_()
+        elif url.startswith(TILES):
+            route.fulfill(status=200, content_type="image/png", body=tile)
+        else:
+            route.abort()
+
+    context.route("**/*", answer)
+
+
 def settle(page: Page) -> None:
     """Wait until every image in view has loaded, so no placeholder shows in the picture."""
     page.wait_for_load_state("networkidle")
@@ -177,6 +210,7 @@ def shoot(browser: Browser, base: str, ids: list[int], out: Path) -> list[Path]:
         written.append(path)
 
     desktop = browser.new_context(viewport={"width": 1280, "height": 800}, color_scheme="light")
+    offline(desktop, base)
     page = desktop.new_page()
     sign_in(page, base, "alice")
     settle(page)
@@ -219,6 +253,12 @@ def shoot(browser: Browser, base: str, ids: list[int], out: Path) -> list[Path]:
     settle(page)
     save(page, "places")
 
+    page.goto(f"{base}/map")
+    page.locator(".leaflet-marker-icon.map-thumb").first.wait_for()
+    wait_until(page, "document.querySelectorAll('.leaflet-tile-loaded').length > 0")
+    settle(page)
+    save(page, "map")
+
     page.goto(f"{base}/trash")
     settle(page)
     save(page, "trash")
@@ -232,6 +272,7 @@ def shoot(browser: Browser, base: str, ids: list[int], out: Path) -> list[Path]:
         has_touch=True,
         color_scheme="light",
     )
+    offline(phone, base)
     page = phone.new_page()
     sign_in(page, base, "bob")
     settle(page)
@@ -242,6 +283,7 @@ def shoot(browser: Browser, base: str, ids: list[int], out: Path) -> list[Path]:
     phone.close()
 
     dark = browser.new_context(viewport={"width": 1280, "height": 800}, color_scheme="dark")
+    offline(dark, base)
     page = dark.new_page()
     sign_in(page, base, "carol")
     settle(page)
@@ -252,6 +294,7 @@ def shoot(browser: Browser, base: str, ids: list[int], out: Path) -> list[Path]:
     dark.close()
 
     desktop = browser.new_context(viewport={"width": 1280, "height": 800}, color_scheme="light")
+    offline(desktop, base)
     page = desktop.new_page()
     sign_in(page, base, "alice")
     page.goto(f"{base}/upload")
