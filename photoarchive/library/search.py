@@ -357,8 +357,12 @@ async def page(
     if query.empty:
         return [], None
     rows = None
-    # The index gives matches in the results' order, unless a stamp of another shape is there.
-    if _phrases(query, negated=False) and await svc.db.fetchval(svc.db.search.day_ordered()):
+    # The index gives matches in the results' order, unless a stamp of another shape is there
+    # (an index answers that at once: no trip to a reader thread).
+    ordered = _phrases(query, negated=False) and await svc.db.fetch_by_key(
+        svc.db.search.day_ordered()
+    )
+    if ordered and ordered[0]:
         rows = await _by_day(svc, viewer, query, after, size)
     if rows is None:
         parts, candidates = _where(svc, viewer, query)
