@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from tests.support import LiveServer
+import psycopg
+
+from tests.support import LiveServer, PgConnection
 
 # Reading with a session refreshes its last_seen_at; that is bookkeeping, not a change.
 # Opening one's notifications marks them read, the same kind of bookkeeping of having looked.
@@ -37,27 +41,63 @@ class State:
 
 
 def _columns(server: LiveServer, conn: Any) -> dict[str, list[str]]:
-    """Each table's columns, from whichever engine keeps the archive."""
+    """Each table's columns, from whichever engine keeps the archive: on PostgreSQL from its
+    catalogue (information_schema's view of it costs several times as much); on SQLite as
+    last listed for the file while its schema is unchanged (`PRAGMA schema_version` moves with
+    every table made, altered or dropped), listing them costing more than reading the rows."""
     if server.settings.database_url.startswith("postgresql:"):
         found: dict[str, list[str]] = {}
         for table, column in conn.execute(
-            "SELECT table_name, column_name FROM information_schema.columns"
-            " WHERE table_schema = current_schema() ORDER BY table_name, ordinal_position"
+            "SELECT c.relname, a.attname FROM pg_attribute a"
+            " JOIN pg_class c ON c.oid = a.attrelid"
+            " WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind = 'r'"
+            " AND a.attnum > 0 AND NOT a.attisdropped ORDER BY c.relname, a.attnum"
         ).fetchall():
             found.setdefault(table, []).append(column)
         return found
-    tables = [
-        r[0]
-        for r in conn.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
-        )
-    ]
-    return {table: [r[1] for r in conn.execute(f"PRAGMA table_info({table})")] for table in tables}
+    key = (str(server.settings.database_path), conn.execute("PRAGMA schema_version").fetchone()[0])
+    if key not in _LISTED:
+        tables = [
+            r[0]
+            for r in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+            )
+        ]
+        _LISTED[key] = {
+            table: [r[1] for r in conn.execute(f"PRAGMA table_info({table})")] for table in tables
+        }
+    return _LISTED[key]
+
+
+# SQLite's columns by (file, schema version): see `_columns`.
+_LISTED: dict[tuple[str, int], dict[str, list[str]]] = {}
+
+
+# One connection to each PostgreSQL archive for its snapshots, reading in autocommit (each
+# statement sees what is committed when it starts): connecting cost more than the rows.
+_PG: dict[str, PgConnection] = {}
+
+
+@contextmanager
+def _reading(server: LiveServer) -> Iterator[Any]:
+    url = server.settings.database_url
+    if not url.startswith("postgresql:"):
+        with server.db() as conn:
+            yield conn
+        return
+    conn = _PG.get(url)
+    if conn is None or conn.closed:
+        conn = _PG[url] = PgConnection(url, autocommit=True)
+    try:
+        yield conn
+    except psycopg.OperationalError:  # the server went away meanwhile: connect afresh next time
+        _PG.pop(url, None)
+        raise
 
 
 def snapshot(server: LiveServer) -> State:
     rows: dict[str, list[tuple[Any, ...]]] = {}
-    with server.db() as conn:
+    with _reading(server) as conn:
         for table, all_columns in _columns(server, conn).items():
             if table in IGNORED_TABLES:
                 continue

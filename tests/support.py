@@ -158,8 +158,12 @@ class LiveServer:
 class PgConnection:
     """A PostgreSQL connection that speaks like sqlite3's to the tests (? parameters)."""
 
-    def __init__(self, url: str) -> None:
-        self._conn = psycopg.connect(url)
+    def __init__(self, url: str, autocommit: bool = False) -> None:
+        self._conn = psycopg.connect(url, autocommit=autocommit)
+
+    @property
+    def closed(self) -> bool:
+        return bool(self._conn.closed)
 
     def execute(self, statement: str, params: Any = ()) -> Any:
         return self._conn.cursor(row_factory=pg_rows).execute(rewrite(statement), params)
