@@ -22,6 +22,17 @@ FEED = (
 )
 
 
+def postgres_schema(url: str) -> None:
+    """The app's schema made on the PostgreSQL database at `url` (the app opening it does)."""
+
+    async def run() -> None:
+        db = PostgresDatabase(url, 1)
+        await db.open()
+        await db.close()
+
+    asyncio.run(run())
+
+
 def open_and_close(path: Path) -> None:
     async def run() -> None:
         db = Database(path, readers=1)
@@ -108,12 +119,7 @@ def test_on_postgresql_a_feed_pages_latest_comments_are_read_photo_by_photo(
     # Joined on the comment's id alone, PostgreSQL ran the subquery for every comment of the
     # archive against every photo of the page (12 ms a feed page at 450 comments, 13,000 runs,
     # growing with the comments). Old photos gather comments; the page's newest have two each.
-    async def schema() -> None:
-        db = PostgresDatabase(postgres_url, 1)
-        await db.open()
-        await db.close()
-
-    asyncio.run(schema())
+    postgres_schema(postgres_url)
     with psycopg.connect(postgres_url, autocommit=True) as conn, conn.cursor() as cur:
         cur.executemany(
             "INSERT INTO users (id, username, username_key, email, email_key, created_at)"
@@ -181,12 +187,7 @@ def test_on_postgresql_a_walk_from_a_day_is_planned_for_its_real_length(
     # took the photos from 2024-12-05 on for a handful: it then planned a search page as a
     # loop comparing each of them with every match (18 ms of a page at 100,000 photos). With
     # those buckets this archive's estimate is 2 of some 425; a thousand see it.
-    async def schema() -> None:
-        db = PostgresDatabase(postgres_url, 1)
-        await db.open()
-        await db.close()
-
-    asyncio.run(schema())
+    postgres_schema(postgres_url)
     with psycopg.connect(postgres_url, autocommit=True) as conn, conn.cursor() as cur:
         cur.execute(
             "INSERT INTO users (id, username, username_key, email, email_key, created_at)"
