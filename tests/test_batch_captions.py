@@ -180,3 +180,23 @@ def test_a_batch_caption_too_long_is_refused_and_nothing_is_kept(server: LiveSer
     assert refused.json()["field"] == "batch_caption"
     assert f"{CAPTION_MAX:,} characters" in refused.json()["detail"]
     assert script.get("/api/v1/photos").json()["items"] == []
+
+
+def test_a_batch_seen_as_one_photo_shows_no_caption_of_the_whole(server: LiveServer) -> None:
+    """Who sees one photo of an upload sees that photo, as the feed shows it: the words given
+    to the whole (which may be about the photos kept private) stay with those who see more."""
+    sign_up(server, "alice")
+    bob = sign_up(server, "bob")
+    alice = api_login(server, "alice")
+    ids = send(alice, 3, "Secret surgery")
+    for photo_id in ids[1:]:
+        assert alice.patch(f"/api/v1/photos/{photo_id}", json={"visibility": "private"}).is_success
+    shown = alice.patch(f"/api/v1/photos/{ids[0]}", json={"caption": "Garden"})
+    assert shown.is_success, shown.text
+    with server.db() as conn:
+        batch = conn.execute("SELECT MAX(id) FROM photo_batches").fetchone()[0]
+    page = bob.get(f"/batches/{batch}")
+    assert page.status_code == 200 and "Garden" in page.text
+    assert "Secret surgery" not in page.text and "batch-caption" not in page.text
+    own = browser(server, "alice").get(f"/batches/{batch}")
+    assert own.status_code == 200 and "Secret surgery" in own.text

@@ -14,8 +14,9 @@ see in the feed (`access.visible_sql`, family photos) count and show, chosen and
 database, and a batch with one of those is shown as that photo alone.
 
 The caption given to a whole upload is the batch's own (`batch_captions`): its post and its
-page show it, whatever becomes of its photos' captions (each photo is given it too, as its
-own, to change on its page). An import run, captioned photo by photo, gives its batch none.
+page show it to whoever sees more than one of its photos (and to its owner), whatever becomes
+of its photos' captions (each photo is given it too, as its own, to change on its page). An
+import run, captioned photo by photo, gives its batch none.
 No HTTP here.
 """
 
@@ -267,7 +268,10 @@ async def get(svc: Services, batch_id: int, viewer: User | None) -> Batch:
     shown = [photos.from_row(row[2:], viewer) for row in rows]
     first = shown[0]
     mine = viewer is not None and first.owner_id == viewer.id
-    return Batch(batch_id, first.owner, first.owner_display, rows[0][0], shown, rows[0][1], mine)
+    # Seen as one photo (as the feed shows it), the batch has no words of the whole for this
+    # viewer: those may be about the photos they do not see.
+    caption = rows[0][1] if mine or len(shown) > 1 else ""
+    return Batch(batch_id, first.owner, first.owner_display, rows[0][0], shown, caption, mine)
 
 
 async def set_caption(svc: Services, actor: User, batch_id: int, caption: object) -> Batch:
