@@ -15,6 +15,7 @@ from photoarchive.web.events import CHANNEL, subscriber_count
 from tests.support import (
     PHOTOS,
     LiveServer,
+    csrf,
     form_post,
     live_server,
     make_settings,
@@ -114,6 +115,32 @@ def test_uploads_likes_and_comments_reach_other_viewers(server: LiveServer) -> N
 
         form_post(alice, f"/photos/{photo['id']}/delete")
         assert stream.next_named("photo-deleted") == {"id": photo["id"]}
+
+
+def test_a_changed_caption_reaches_those_who_may_see_the_photo(server: LiveServer) -> None:
+    alice = sign_up(server, "alice")
+    bob = sign_up(server, "bob")
+    shared, kept = (upload(alice, path).json()["items"][0]["id"] for path in CAMERAS[:2])
+    token = {"x-csrftoken": csrf(alice)}
+    made_private = alice.patch(
+        f"/api/v1/photos/{kept}", json={"visibility": "private"}, headers=token
+    )
+    assert made_private.is_success, made_private.text
+    with listen(bob) as stream:
+        # Alice's private photo first: Bob may not see it, so its event must not reach him.
+        edited = alice.patch(f"/api/v1/photos/{kept}", json={"caption": "just mine"}, headers=token)
+        assert edited.is_success, edited.text
+        said = form_post(alice, f"/photos/{shared}/caption", {"caption": "By the harbour"})
+        assert said.is_redirect
+        # A like after both: the events before it are all that the edits sent Bob.
+        assert form_post(alice, f"/photos/{shared}/like", {"liked": "1"}).is_redirect
+        heard = []
+        while (block := stream.next_event()).get("event") != "like":
+            if block.get("event") == "caption":
+                heard.append(json.loads(block["data"]))
+        assert [event["photo_id"] for event in heard] == [shared]
+        # The words themselves are fetched with the viewer's own rights, never sent.
+        assert "harbour" not in json.dumps(heard)
 
 
 @pytest.fixture

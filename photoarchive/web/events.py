@@ -43,7 +43,15 @@ RETRY_MS = 3000
 # Events held for one slow client before the oldest are dropped: a stalled browser costs a
 # bounded amount of memory, and on its next page load it is up to date anyway.
 BACKLOG = 100
-KINDS = ("photo", "photo-deleted", "like", "comment", "comment-deleted", notifications.EVENT)
+KINDS = (
+    "photo",
+    "photo-deleted",
+    "like",
+    "comment",
+    "comment-deleted",
+    "caption",
+    notifications.EVENT,
+)
 
 
 def channels_plugin(settings: Settings) -> ChannelsPlugin:

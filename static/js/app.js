@@ -145,6 +145,59 @@
     });
   }
 
+  // A caption changed: its words are fetched from the photo's page, with this viewer's own
+  // rights, and shown on the feed's cards and the photo's own caption; a caption someone is
+  // editing here is left alone.
+  function refreshCaption(photoId) {
+    var cards = $$(".card#photo-" + photoId);
+    if (!cards.length && !document.getElementById("caption-" + photoId)) return;
+    fetch("/photos/" + photoId, { credentials: "same-origin", headers: { Accept: "text/html" } })
+      .then(function (response) { return response.ok ? response.text() : null; })
+      .then(function (html) {
+        if (!html) return;
+        var fresh = new DOMParser().parseFromString(html, "text/html").getElementById("caption-" + photoId);
+        if (!fresh) return;
+        var words = $(".caption", fresh);
+        cards.forEach(function (card) { setCardCaption(card, words ? words.textContent : ""); });
+        // The photo's alt text is its caption too (or who took it, without one).
+        var picture = $(".viewer#photo-" + photoId + " .viewer-image img", fresh.ownerDocument);
+        if (picture) {
+          $$(".card#photo-" + photoId + " .card-image img, .viewer#photo-" + photoId + " .viewer-image img, #grid-" + photoId + " img").forEach(function (img) {
+            img.setAttribute("alt", picture.getAttribute("alt") || "");
+          });
+        }
+        var shown = document.getElementById("caption-" + photoId);
+        if (!shown || $("details[open]", shown) || shown.contains(document.activeElement)) return;
+        var adopted = document.importNode(fresh, true);
+        shown.replaceWith(adopted);
+        if (window.htmx) window.htmx.process(adopted);
+      })
+      .catch(function () { /* the next page load shows it */ });
+  }
+
+  // A card's caption is its owner's name, then the words (templates/_photo_card.html).
+  function setCardCaption(card, words) {
+    var line = $(".card-body > .caption", card);
+    if (!words) { if (line) line.remove(); return; }
+    if (!line) {
+      var owner = $(".card-head .owner", card);
+      line = document.createElement("p");
+      line.className = "caption";
+      if (owner) {
+        var name = owner.cloneNode(true);
+        name.removeAttribute("id");
+        line.appendChild(name);
+      }
+      line.appendChild(document.createTextNode(" "));
+      var likes = $(".card-body > .like-form", card) || $(".card-body > *", card);
+      if (likes && likes.nextSibling) likes.parentNode.insertBefore(line, likes.nextSibling);
+      else $(".card-body", card).appendChild(line);
+    }
+    var text = line.lastChild;
+    if (!text || text.nodeType !== Node.TEXT_NODE) { text = document.createTextNode(""); line.appendChild(text); }
+    text.textContent = " " + words;
+  }
+
   var handlers = {
     "photo": function (data) {
       if (!$("#feed-items") || document.getElementById("photo-" + data.id)) return;
@@ -166,7 +219,8 @@
     "comment-deleted": function (data) {
       setCount(data.photo_id, ".comment-count", "data-comment-count", data.comment_count, "comment", "comments");
       refreshThread(data.photo_id);
-    }
+    },
+    "caption": function (data) { refreshCaption(data.photo_id); }
   };
 
   var wired = typeof WeakSet === "function" ? new WeakSet() : null;

@@ -264,6 +264,17 @@ def test_edit_caption_then_delete_photo(server: Server, new_context: Any) -> Non
     )
     photo_id = response.json()["items"][0]["id"]
     api.close()
+    # Bob has the feed open in one tab and the photo's page in another.
+    bob = new_context(DESKTOP)
+    bob_feed = bob.new_page()
+    sign_up(bob_feed, server.url, "bob")
+    bob_card = bob_feed.locator(f"#photo-{photo_id} .card-body > .caption")
+    assert bob_card.inner_text() == "alice old"
+    bob_photo = bob.new_page()
+    bob_photo.goto(f"{server.url}/photos/{photo_id}")
+    for tab in (bob_feed, bob_photo):
+        wait_until(tab, "document.documentElement.dataset.live === 'open'")
+        mark_page(tab)
     page = new_context(DESKTOP).new_page()
     sign_in(page, server.url, "alice")
     page.goto(f"{server.url}/photos/{photo_id}")
@@ -274,8 +285,31 @@ def test_edit_caption_then_delete_photo(server: Server, new_context: Any) -> Non
     page.get_by_role("button", name="Save caption").click()
     page.locator(f"#caption-{photo_id} .caption", has_text="Lunch by the farmhouse").wait_for()
     assert same_page(page)
+    # Bob's tabs show the new words without a reload.
+    bob_card.filter(has_text="Lunch by the farmhouse").wait_for()
+    assert bob_card.inner_text() == "alice Lunch by the farmhouse"
+    bob_photo.locator(f"#caption-{photo_id} .caption", has_text="Lunch by the farmhouse").wait_for()
+    assert same_page(bob_feed) and same_page(bob_photo)
+    picture = bob_feed.locator(f"#photo-{photo_id} .card-image img")
+    assert picture.get_attribute("alt") == "Lunch by the farmhouse"
+    shown = bob_photo.locator("main .viewer img")
+    assert shown.get_attribute("alt") == "Lunch by the farmhouse"
     page.reload()
     assert page.locator("main .viewer img").get_attribute("alt") == "Lunch by the farmhouse"
+
+    # Taken away: the card's caption line goes, and comes back with new words.
+    page.get_by_text("Edit caption").click()
+    page.fill(f"#caption-input-{photo_id}", "")
+    page.get_by_role("button", name="Save caption").click()
+    bob_card.wait_for(state="detached")
+    assert picture.get_attribute("alt") == "Photo by alice"
+    page.get_by_text("Add a caption").click()
+    page.fill(f"#caption-input-{photo_id}", "Lunch, again")
+    page.get_by_role("button", name="Save caption").click()
+    bob_card.filter(has_text="Lunch, again").wait_for()
+    assert bob_card.inner_text() == "alice Lunch, again"
+    assert same_page(bob_feed)
+    bob.close()
 
     page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="Delete photo").click()
