@@ -117,30 +117,47 @@ def test_uploads_likes_and_comments_reach_other_viewers(server: LiveServer) -> N
         assert stream.next_named("photo-deleted") == {"id": photo["id"]}
 
 
-def test_a_changed_caption_reaches_those_who_may_see_the_photo(server: LiveServer) -> None:
+def test_a_changed_photo_is_told_to_those_who_may_see_it(server: LiveServer) -> None:
     alice = sign_up(server, "alice")
     bob = sign_up(server, "bob")
-    shared, kept = (upload(alice, path).json()["items"][0]["id"] for path in CAMERAS[:2])
+    shared, kept, marker = (upload(alice, path).json()["items"][0]["id"] for path in CAMERAS[:3])
     token = {"x-csrftoken": csrf(alice)}
-    made_private = alice.patch(
-        f"/api/v1/photos/{kept}", json={"visibility": "private"}, headers=token
-    )
-    assert made_private.is_success, made_private.text
-    with listen(bob) as stream:
-        # Alice's private photo first: Bob may not see it, so its event must not reach him.
-        edited = alice.patch(f"/api/v1/photos/{kept}", json={"caption": "just mine"}, headers=token)
-        assert edited.is_success, edited.text
-        said = form_post(alice, f"/photos/{shared}/caption", {"caption": "By the harbour"})
-        assert said.is_redirect
-        # A like after both: the events before it are all that the edits sent Bob.
-        assert form_post(alice, f"/photos/{shared}/like", {"liked": "1"}).is_redirect
+
+    def change(photo_id: int, body: dict[str, str]) -> None:
+        changed = alice.patch(f"/api/v1/photos/{photo_id}", json=body, headers=token)
+        assert changed.is_success, changed.text
+
+    def heard_until_a_like() -> list[dict[str, object]]:
+        """The changes Bob hears before a like Alice gives after them (on a photo he sees)."""
+        assert form_post(alice, f"/photos/{marker}/like", {"liked": "1"}).is_redirect
+        assert form_post(alice, f"/photos/{marker}/like", {"liked": "0"}).is_redirect
         heard = []
         while (block := stream.next_event()).get("event") != "like":
-            if block.get("event") == "caption":
+            if block.get("event") == "photo-changed":
                 heard.append(json.loads(block["data"]))
+        assert stream.next_named("like")["like_count"] == 0
+        return heard
+
+    change(kept, {"visibility": "private"})
+    with listen(bob) as stream:
+        # Alice's private photo first: Bob may not see it, so its change must not reach him.
+        change(kept, {"caption": "just mine"})
+        said = form_post(alice, f"/photos/{shared}/caption", {"caption": "By the harbour"})
+        assert said.is_redirect
+        heard = heard_until_a_like()
         assert [event["photo_id"] for event in heard] == [shared]
         # The words themselves are fetched with the viewer's own rights, never sent.
         assert "harbour" not in json.dumps(heard)
+
+        # Made private, the photo is told to those who saw it (Bob's pages then drop it)...
+        change(shared, {"visibility": "private"})
+        assert [event["photo_id"] for event in heard_until_a_like()] == [shared]
+        assert bob.get(f"/photos/{shared}").status_code == 404
+        change(shared, {"caption": "now mine alone"})
+        assert heard_until_a_like() == []
+        # ...and made the family's again, to those who now may.
+        change(kept, {"visibility": "family"})
+        assert [event["photo_id"] for event in heard_until_a_like()] == [kept]
 
 
 @pytest.fixture

@@ -368,7 +368,7 @@ async def set_caption(svc: Services, actor: User, photo_id: int, caption: Any) -
         "UPDATE photos SET caption = ? WHERE id = ?", (check_caption(caption), photo_id)
     )
     # Open pages showing it fetch the new words with their own rights (web/events.py).
-    await svc.publish("caption", {"photo_id": photo_id})
+    await svc.publish("photo-changed", {"photo_id": photo_id})
     return await get(svc, photo_id, actor)
 
 

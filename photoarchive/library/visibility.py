@@ -13,7 +13,7 @@ from photoarchive import clock
 from photoarchive.accounts.users import User
 from photoarchive.db import Backend, Transaction
 from photoarchive.errors import Forbidden, Invalid
-from photoarchive.library import access, photos
+from photoarchive.library import access, live, photos
 from photoarchive.library.access import VISIBILITIES, Visibility
 from photoarchive.library.photos import Photo
 from photoarchive.services import Services
@@ -47,8 +47,17 @@ async def set_visibility(svc: Services, actor: User, photo_id: int, value: Any) 
     if not photo.can_edit:
         raise Forbidden("Only the photo's owner can change who sees it.")
     if photo.visibility != visibility:
+        # Those who saw it are told when it becomes private (their open pages drop it), and
+        # those who now may when it becomes the family's: the wider of the two audiences.
+        before = await live.audience(svc.db, photo_id) if visibility == "private" else None
         async with svc.db.transaction() as tx:
             await mark(tx, photo_id, visibility)
+        told = (
+            {"photo_id": photo_id}
+            if before is None
+            else {"photo_id": photo_id, live.AUDIENCE: before}
+        )
+        await svc.publish("photo-changed", told)
     return await photos.get(svc, photo_id, actor)
 
 

@@ -49,7 +49,7 @@ KINDS = (
     "like",
     "comment",
     "comment-deleted",
-    "caption",
+    "photo-changed",
     notifications.EVENT,
 )
 

@@ -145,14 +145,18 @@
     });
   }
 
-  // A caption changed: its words are fetched from the photo's page, with this viewer's own
-  // rights, and shown on the feed's cards and the photo's own caption; a caption someone is
-  // editing here is left alone.
-  function refreshCaption(photoId) {
+  // A photo changed (its caption, or who may see it): its page is fetched with this viewer's
+  // own rights. Gone for them, it leaves the feed and grids, as a deleted one does; else its
+  // caption shows on the feed's cards and its own caption block (unless being edited here),
+  // and its alt text.
+  function refreshPhoto(photoId) {
     var cards = $$(".card#photo-" + photoId);
-    if (!cards.length && !document.getElementById("caption-" + photoId)) return;
+    if (!cards.length && !document.getElementById("caption-" + photoId) && !document.getElementById("grid-" + photoId)) return;
     fetch("/photos/" + photoId, { credentials: "same-origin", headers: { Accept: "text/html" } })
-      .then(function (response) { return response.ok ? response.text() : null; })
+      .then(function (response) {
+        if (response.status === 404) { removePhoto(photoId); return null; }
+        return response.ok ? response.text() : null;
+      })
       .then(function (html) {
         if (!html) return;
         var fresh = new DOMParser().parseFromString(html, "text/html").getElementById("caption-" + photoId);
@@ -173,6 +177,12 @@
         if (window.htmx) window.htmx.process(adopted);
       })
       .catch(function () { /* the next page load shows it */ });
+  }
+
+  function removePhoto(photoId) {
+    delete pendingPhotos[photoId];
+    showNewPhotosBar();
+    $$(".card#photo-" + photoId + ", #grid-" + photoId).forEach(function (el) { el.remove(); });
   }
 
   // A card's caption is its owner's name, then the words (templates/_photo_card.html).
@@ -204,11 +214,7 @@
       pendingPhotos[data.id] = true;
       showNewPhotosBar();
     },
-    "photo-deleted": function (data) {
-      delete pendingPhotos[data.id];
-      showNewPhotosBar();
-      $$(".card#photo-" + data.id + ", #grid-" + data.id).forEach(function (el) { el.remove(); });
-    },
+    "photo-deleted": function (data) { removePhoto(data.id); },
     "like": function (data) {
       setCount(data.id, ".like-count", "data-like-count", data.like_count, "like", "likes");
     },
@@ -220,7 +226,7 @@
       setCount(data.photo_id, ".comment-count", "data-comment-count", data.comment_count, "comment", "comments");
       refreshThread(data.photo_id);
     },
-    "caption": function (data) { refreshCaption(data.photo_id); }
+    "photo-changed": function (data) { refreshPhoto(data.photo_id); }
   };
 
   var wired = typeof WeakSet === "function" ? new WeakSet() : null;

@@ -309,6 +309,14 @@ def test_edit_caption_then_delete_photo(server: Server, new_context: Any) -> Non
     bob_card.filter(has_text="Lunch, again").wait_for()
     assert bob_card.inner_text() == "alice Lunch, again"
     assert same_page(bob_feed)
+
+    # Made private, it leaves Bob's open feed (his photo tab keeps what it shows).
+    api = server.api("alice")
+    made = api.patch(f"/api/v1/photos/{photo_id}", json={"visibility": "private"})
+    assert made.is_success, made.text
+    api.close()
+    bob_feed.locator(f"#photo-{photo_id}").wait_for(state="detached")
+    assert same_page(bob_feed)
     bob.close()
 
     page.once("dialog", lambda dialog: dialog.accept())
