@@ -151,7 +151,9 @@
   // and its alt text.
   function refreshPhoto(photoId) {
     var cards = $$(".card#photo-" + photoId);
-    if (!cards.length && !document.getElementById("caption-" + photoId) && !document.getElementById("grid-" + photoId)) return;
+    var shownHere = cards.length || pendingPhotos[photoId] ||
+      document.getElementById("caption-" + photoId) || document.getElementById("grid-" + photoId);
+    if (!shownHere) return;
     fetch("/photos/" + photoId, { credentials: "same-origin", headers: { Accept: "text/html" } })
       .then(function (response) {
         if (response.status === 404) { removePhoto(photoId); return null; }
