@@ -54,10 +54,12 @@ class Stream:
         raise EOFError("the stream ended")
 
     def next_named(self, name: str) -> dict[str, object]:
+        deadline = time.monotonic() + HANG_TIMEOUT  # keep-alives come while nothing else does
         while True:
             block = self.next_event()
             if block.get("event") == name:
                 return json.loads(block["data"])
+            assert time.monotonic() < deadline, f"no {name} event came"
 
 
 @contextmanager
@@ -132,7 +134,9 @@ def test_a_changed_photo_is_told_to_those_who_may_see_it(server: LiveServer) -> 
         assert form_post(alice, f"/photos/{marker}/like", {"liked": "1"}).is_redirect
         assert form_post(alice, f"/photos/{marker}/like", {"liked": "0"}).is_redirect
         heard = []
+        deadline = time.monotonic() + HANG_TIMEOUT  # keep-alives come while nothing else does
         while (block := stream.next_event()).get("event") != "like":
+            assert time.monotonic() < deadline, "the like never came"
             if block.get("event") == "photo-changed":
                 heard.append(json.loads(block["data"]))
         assert stream.next_named("like")["like_count"] == 0
@@ -158,6 +162,16 @@ def test_a_changed_photo_is_told_to_those_who_may_see_it(server: LiveServer) -> 
         # ...and made the family's again, to those who now may.
         change(kept, {"visibility": "family"})
         assert [event["photo_id"] for event in heard_until_a_like()] == [kept]
+
+
+def test_a_caption_given_by_sending_the_photo_again_is_told(server: LiveServer) -> None:
+    alice = sign_up(server, "alice")
+    bob = sign_up(server, "bob")
+    photo = upload(alice, CAMERAS[0]).json()["items"][0]["id"]
+    with listen(bob) as stream:
+        again = upload(alice, CAMERAS[0], caption="Found the words")
+        assert again.json()["items"][0]["duplicate"] is True
+        assert stream.next_named("photo-changed")["photo_id"] == photo
 
 
 @pytest.fixture

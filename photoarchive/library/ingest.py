@@ -77,10 +77,10 @@ async def _again(svc: Services, owner: User, photo_id: int, caption: str, privat
             await visibility.mark(tx, photo_id, "private")
     if in_trash:
         await trash.restore(svc, owner, [photo_id])
-    if caption:
-        await svc.db.execute(
-            "UPDATE photos SET caption = ? WHERE id = ? AND caption = ''", (caption, photo_id)
-        )
+    if caption and await svc.db.execute(
+        "UPDATE photos SET caption = ? WHERE id = ? AND caption = ''", (caption, photo_id)
+    ):
+        await svc.publish("photo-changed", {"photo_id": photo_id})
     return await photos.get(svc, photo_id, owner)
 
 

@@ -364,11 +364,11 @@ async def set_caption(svc: Services, actor: User, photo_id: int, caption: Any) -
     photo = await get(svc, photo_id, actor)
     if not photo.can_edit:
         raise Forbidden("Only the photo's owner can change its caption.")
-    await svc.db.execute(
-        "UPDATE photos SET caption = ? WHERE id = ?", (check_caption(caption), photo_id)
-    )
-    # Open pages showing it fetch the new words with their own rights (web/events.py).
-    await svc.publish("photo-changed", {"photo_id": photo_id})
+    words = check_caption(caption)
+    if words != photo.caption:
+        await svc.db.execute("UPDATE photos SET caption = ? WHERE id = ?", (words, photo_id))
+        # Open pages showing it fetch the new words with their own rights (web/events.py).
+        await svc.publish("photo-changed", {"photo_id": photo_id})
     return await get(svc, photo_id, actor)
 
 

@@ -149,18 +149,23 @@
   // own rights. Gone for them, it leaves the feed and grids, as a deleted one does; else its
   // caption shows on the feed's cards and its own caption block (unless being edited here),
   // and its alt text.
+  // The latest question asked about each photo: an older answer arriving after it is dropped.
+  var asked = {};
+
   function refreshPhoto(photoId) {
     var cards = $$(".card#photo-" + photoId);
-    var shownHere = cards.length || pendingPhotos[photoId] ||
-      document.getElementById("caption-" + photoId) || document.getElementById("grid-" + photoId);
+    var shownHere = cards.length || pendingPhotos[photoId] || document.getElementById("caption-" + photoId) ||
+      document.getElementById("grid-" + photoId) || document.getElementById("tile-" + photoId);
     if (!shownHere) return;
+    var turn = asked[photoId] = (asked[photoId] || 0) + 1;
     fetch("/photos/" + photoId, { credentials: "same-origin", headers: { Accept: "text/html" } })
       .then(function (response) {
+        if (turn !== asked[photoId]) return null;
         if (response.status === 404) { removePhoto(photoId); return null; }
         return response.ok ? response.text() : null;
       })
       .then(function (html) {
-        if (!html) return;
+        if (!html || turn !== asked[photoId]) return;
         var fresh = new DOMParser().parseFromString(html, "text/html").getElementById("caption-" + photoId);
         if (!fresh) return;
         var words = $(".caption", fresh);
@@ -184,7 +189,7 @@
   function removePhoto(photoId) {
     delete pendingPhotos[photoId];
     showNewPhotosBar();
-    $$(".card#photo-" + photoId + ", #grid-" + photoId).forEach(function (el) { el.remove(); });
+    $$(".card#photo-" + photoId + ", #grid-" + photoId + ", #tile-" + photoId).forEach(function (el) { el.remove(); });
   }
 
   // A card's caption is its owner's name, then the words (templates/_photo_card.html).
