@@ -76,6 +76,8 @@ async def set_rotation(svc: Services, actor: User, photo_id: int, rotation: Any)
         except StorageError as exc:
             raise Unavailable(f"{exc} The photo was not rotated; try again later.") from None
         await _store(svc, photo, wanted, turned)
+        # Open pages showing it fetch its new renditions' addresses and shape.
+        await svc.publish("photo-changed", {"photo_id": photo_id})
     return await photos.get(svc, photo_id, actor)
 
 

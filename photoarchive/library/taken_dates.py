@@ -80,7 +80,12 @@ async def set_taken_at(svc: Services, actor: User, photo_id: int, value: Any) ->
     upload). NotFound for a photo they may not see, Forbidden for another person's."""
     taken_at = check_taken_at(value)
     await _own(svc, actor, photo_id)
-    await svc.db.execute("UPDATE photos SET taken_at = ? WHERE id = ?", (taken_at, photo_id))
+    changed = await svc.db.execute(
+        "UPDATE photos SET taken_at = ? WHERE id = ? AND taken_at IS DISTINCT FROM ?",
+        (taken_at, photo_id, taken_at),
+    )
+    if changed:  # open pages show the new date (the same date again tells nobody)
+        await svc.publish("photo-changed", {"photo_id": photo_id})
     return await photos.get(svc, photo_id, actor)
 
 
@@ -114,4 +119,6 @@ async def shift_date(svc: Services, actor: User, photo_id: int, seconds: int) ->
         except OverflowError:
             raise Invalid("The date taken cannot be shifted that far.", field="taken_at") from None
         await tx.execute("UPDATE photos SET taken_at = ? WHERE id = ?", (shifted, photo_id))
+    if amount:
+        await svc.publish("photo-changed", {"photo_id": photo_id})
     return await photos.get(svc, photo_id, actor)

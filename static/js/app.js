@@ -145,10 +145,10 @@
     });
   }
 
-  // A photo changed (its caption, or who may see it): its page is fetched with this viewer's
-  // own rights. Gone for them, it leaves the feed and grids, as a deleted one does; else its
-  // caption shows on the feed's cards and its own caption block (unless being edited here),
-  // and its alt text.
+  // A photo changed (its caption, who may see it, its turn or date taken): its page is
+  // fetched with this viewer's own rights. Gone for them, it leaves the feed and grids, as a
+  // deleted one does; else its look and dates follow (refreshLook), and its caption shows on
+  // the feed's cards and its own caption block (unless being edited here).
   // The latest question asked about each photo: an older answer arriving after it is dropped.
   var asked = {};
 
@@ -166,17 +166,12 @@
       })
       .then(function (html) {
         if (!html || turn !== asked[photoId]) return;
-        var fresh = new DOMParser().parseFromString(html, "text/html").getElementById("caption-" + photoId);
+        var page = new DOMParser().parseFromString(html, "text/html");
+        refreshLook(photoId, page);
+        var fresh = page.getElementById("caption-" + photoId);
         if (!fresh) return;
         var words = $(".caption", fresh);
         cards.forEach(function (card) { setCardCaption(card, words ? words.textContent : ""); });
-        // The photo's alt text is its caption too (or who took it, without one).
-        var picture = $(".viewer#photo-" + photoId + " .viewer-image img", fresh.ownerDocument);
-        if (picture) {
-          $$(".card#photo-" + photoId + " .card-image img, .viewer#photo-" + photoId + " .viewer-image img, #grid-" + photoId + " img").forEach(function (img) {
-            img.setAttribute("alt", picture.getAttribute("alt") || "");
-          });
-        }
         var shown = document.getElementById("caption-" + photoId);
         if (!shown || $("details[open]", shown) || shown.contains(document.activeElement)) return;
         var adopted = document.importNode(fresh, true);
@@ -184,6 +179,60 @@
         if (window.htmx) window.htmx.process(adopted);
       })
       .catch(function () { /* the next page load shows it */ });
+  }
+
+  // The photo's pictures here, wherever they show: its card, its own page, grids, batch tiles.
+  function picturesOf(photoId) {
+    return $$(".card#photo-" + photoId + " .card-image img, .viewer#photo-" + photoId + " .viewer-image img, #grid-" + photoId + " img, #tile-" + photoId + " img");
+  }
+
+  // What the fetched page says of the photo's look: its pictures' addresses (a turn is in
+  // them: the old ones still show the old way), shape, placeholder and alt text (its caption,
+  // or who took it), and its dates (a new date taken, or none).
+  function refreshLook(photoId, page) {
+    var viewer = page.querySelector(".viewer#photo-" + photoId);
+    var picture = viewer && $(".viewer-image img", viewer);
+    if (!picture) return;
+    var version = /[?&]v=([^&\s,]+)/.exec(picture.getAttribute("src") || "");
+    var address = new RegExp("(/media/" + photoId + "/[a-z]+\\?v=)[^&\\s,\"]+", "g");
+    var wide = picture.getAttribute("width"), high = picture.getAttribute("height");
+    function readdress(el, name) {
+      var value = el.getAttribute(name);
+      if (value && version) el.setAttribute(name, value.replace(address, "$1" + version[1]));
+    }
+    picturesOf(photoId).forEach(function (img) {
+      readdress(img, "src");
+      readdress(img, "srcset");
+      img.setAttribute("alt", picture.getAttribute("alt") || "");
+      img.setAttribute("data-placeholder", picture.getAttribute("data-placeholder") || "");
+      var w = Number(img.getAttribute("width")), h = Number(img.getAttribute("height"));
+      if (img.closest(".card-image, .viewer-image")) {
+        // Sized as the preview is (templates/_picture.html), as the fetched page's picture.
+        img.setAttribute("width", wide);
+        img.setAttribute("height", high);
+      } else if (w !== h && (w > h) !== (Number(wide) > Number(high))) {
+        // A thumbnail's box: a quarter turn swaps its sides.
+        img.setAttribute("width", String(h));
+        img.setAttribute("height", String(w));
+      }
+      placeholders(img.parentNode);
+    });
+    $$(".viewer#photo-" + photoId + " [data-zoom]").forEach(function (link) { readdress(link, "href"); });
+    var date = $(".photo-date", viewer);
+    if (date) {
+      $$(".card#photo-" + photoId + " .photo-date, .viewer#photo-" + photoId + " .photo-date").forEach(function (el) {
+        el.replaceChildren.apply(el, Array.prototype.map.call(date.childNodes, function (node) {
+          return document.importNode(node, true);
+        }));
+        localTimes(el);
+      });
+    }
+    var meta = $("dl.meta", viewer);
+    $$(".viewer#photo-" + photoId + " dl.meta").forEach(function (el) {
+      var adopted = document.importNode(meta, true);
+      el.replaceWith(adopted);
+      localTimes(adopted);
+    });
   }
 
   function removePhoto(photoId) {

@@ -310,8 +310,36 @@ def test_edit_caption_then_delete_photo(server: Server, new_context: Any) -> Non
     assert bob_card.inner_text() == "alice Lunch, again"
     assert same_page(bob_feed)
 
-    # Made private, it leaves Bob's open feed (his photo tab keeps what it shows).
+    # Turned, and dated: Bob's tabs show it the new way round, and its new date, unreloaded.
+    shape = (
+        "[el.getAttribute('width') > el.getAttribute('height'), el.naturalWidth > el.naturalHeight]"
+    )
+    assert picture.evaluate(f"el => {shape}") == [True, True]
     api = server.api("alice")
+    turned = api.patch(f"/api/v1/photos/{photo_id}", json={"rotation": 90})
+    assert turned.is_success, turned.text
+    for tab, where in ((bob_feed, ".card-image"), (bob_photo, ".viewer-image")):
+        shown_here = tab.locator(f"#photo-{photo_id} {where} img")
+        wait_until(
+            tab, f"document.querySelector('#photo-{photo_id} {where} img').src.includes('-r90')"
+        )
+        shown_here.evaluate("el => el.decode()")  # the turned picture itself, fetched
+        assert shown_here.evaluate(f"el => {shape}") == [False, False]
+    size = bob_photo.locator("main .viewer dl.meta")
+    assert f"{turned.json()['width']} × {turned.json()['height']} px" in size.inner_text()
+    assert "22 Oct 2008" in size.inner_text()  # the camera's date taken, for now
+    dated = api.patch(f"/api/v1/photos/{photo_id}", json={"taken_at": "1987-06-20T15:00:00"})
+    assert dated.is_success, dated.text
+    card_date = bob_feed.locator(f"#photo-{photo_id} .photo-date")
+    assert card_date.locator("time").inner_text() == "22 Oct 2008"
+    card_date.filter(has_text="1987").wait_for()
+    assert card_date.locator("time").inner_text() == "20 Jun 1987"
+    bob_photo.locator("main .viewer dl.meta dd.taken", has_text="20 Jun 1987").wait_for()
+    assert "22 Oct 2008" not in size.inner_text()
+    assert "1987" in bob_photo.locator("main .viewer .photo-date").inner_text()
+    assert same_page(bob_feed) and same_page(bob_photo)
+
+    # Made private, it leaves Bob's open feed (his photo tab keeps what it shows).
     made = api.patch(f"/api/v1/photos/{photo_id}", json={"visibility": "private"})
     assert made.is_success, made.text
     api.close()
