@@ -167,11 +167,14 @@
       .then(function (html) {
         if (!html || turn !== asked[photoId]) return;
         var page = new DOMParser().parseFromString(html, "text/html");
-        refreshLook(photoId, page);
         var fresh = page.getElementById("caption-" + photoId);
+        var words = fresh && $(".caption", fresh);
+        if (fresh) cards.forEach(function (card) { setCardCaption(card, words ? words.textContent : ""); });
+        try {
+          refreshLook(photoId, page);
+          refreshOwnerForms(photoId, page);
+        } catch (e) { /* the next page load shows it */ }
         if (!fresh) return;
-        var words = $(".caption", fresh);
-        cards.forEach(function (card) { setCardCaption(card, words ? words.textContent : ""); });
         var shown = document.getElementById("caption-" + photoId);
         if (!shown || $("details[open]", shown) || shown.contains(document.activeElement)) return;
         var adopted = document.importNode(fresh, true);
@@ -202,12 +205,13 @@
     }
     picturesOf(photoId).forEach(function (img) {
       readdress(img, "src");
-      readdress(img, "srcset");
       img.setAttribute("alt", picture.getAttribute("alt") || "");
       img.setAttribute("data-placeholder", picture.getAttribute("data-placeholder") || "");
       var w = Number(img.getAttribute("width")), h = Number(img.getAttribute("height"));
       if (img.closest(".card-image, .viewer-image")) {
-        // Sized as the preview is (templates/_picture.html), as the fetched page's picture.
+        // Sized as the preview is, with the same choice of files (templates/_picture.html),
+        // as the fetched page's picture: a quarter turn changes the files' widths too.
+        img.setAttribute("srcset", picture.getAttribute("srcset") || "");
         img.setAttribute("width", wide);
         img.setAttribute("height", high);
       } else if (w !== h && (w > h) !== (Number(wide) > Number(high))) {
@@ -221,18 +225,38 @@
     var date = $(".photo-date", viewer);
     if (date) {
       $$(".card#photo-" + photoId + " .photo-date, .viewer#photo-" + photoId + " .photo-date").forEach(function (el) {
-        el.replaceChildren.apply(el, Array.prototype.map.call(date.childNodes, function (node) {
-          return document.importNode(node, true);
-        }));
+        while (el.firstChild) el.removeChild(el.firstChild);
+        Array.prototype.forEach.call(date.childNodes, function (node) {
+          el.appendChild(document.importNode(node, true));
+        });
         localTimes(el);
       });
     }
     var meta = $("dl.meta", viewer);
-    $$(".viewer#photo-" + photoId + " dl.meta").forEach(function (el) {
+    if (meta) $$(".viewer#photo-" + photoId + " dl.meta").forEach(function (el) {
       var adopted = document.importNode(meta, true);
       el.replaceWith(adopted);
       localTimes(adopted);
     });
+  }
+
+  // The owner's forms on their other pages of the photo: each turn button says where it
+  // ends up, and the date field holds what it would save; both follow the fetched page (a
+  // date being edited is left as it is).
+  function refreshOwnerForms(photoId, page) {
+    ["rotate-left-", "rotate-right-"].forEach(function (prefix) {
+      var fresh = page.getElementById(prefix + photoId), here = document.getElementById(prefix + photoId);
+      if (fresh && here) here.value = fresh.value;
+    });
+    var field = document.getElementById("taken-input-" + photoId);
+    var freshField = page.getElementById("taken-input-" + photoId);
+    var editing = field && field.closest("details");
+    if (!field || !freshField || (editing && (editing.open || editing.contains(document.activeElement)))) return;
+    field.value = freshField.getAttribute("value") || "";
+    var form = field.closest("form");
+    $$("input[name=offset]", form).forEach(function (el) { el.remove(); });
+    var offset = $("input[name=offset]", freshField.closest("form"));
+    if (offset) form.insertBefore(document.importNode(offset, true), field);
   }
 
   function removePhoto(photoId) {

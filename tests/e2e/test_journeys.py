@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from photoarchive.media.images import THUMBNAIL_EDGE, rendition_size
 from tests.e2e.conftest import (
     DESKTOP,
     PASSWORD,
@@ -315,29 +316,50 @@ def test_edit_caption_then_delete_photo(server: Server, new_context: Any) -> Non
         "[el.getAttribute('width') > el.getAttribute('height'), el.naturalWidth > el.naturalHeight]"
     )
     assert picture.evaluate(f"el => {shape}") == [True, True]
+    # Bob has Alice's photos open too, a grid of thumbnails.
+    bob_grid = bob.new_page()
+    bob_grid.goto(f"{server.url}/u/alice")
+    wait_until(bob_grid, "document.documentElement.dataset.live === 'open'")
+    mark_page(bob_grid)
+    tile = bob_grid.locator(f"#grid-{photo_id} img")
+    assert tile.evaluate(f"el => {shape}") == [True, True]
+    card_date = bob_feed.locator(f"#photo-{photo_id} .photo-date time")
+    assert card_date.inner_text() == "22 Oct 2008"  # the camera's date taken, for now
+    assert page.locator(f"#rotate-right-{photo_id}").get_attribute("value") == "90"
+    mark_page(page)
     api = server.api("alice")
     turned = api.patch(f"/api/v1/photos/{photo_id}", json={"rotation": 90})
     assert turned.is_success, turned.text
-    for tab, where in ((bob_feed, ".card-image"), (bob_photo, ".viewer-image")):
-        shown_here = tab.locator(f"#photo-{photo_id} {where} img")
-        wait_until(
-            tab, f"document.querySelector('#photo-{photo_id} {where} img').src.includes('-r90')"
-        )
+    wide, high = turned.json()["width"], turned.json()["height"]
+    for tab, where in ((bob_feed, ".card-image"), (bob_photo, ".viewer-image"), (bob_grid, "")):
+        found = f"#{'grid' if tab is bob_grid else 'photo'}-{photo_id} {where} img"
+        wait_until(tab, f"document.querySelector('{found}').src.includes('-r90')")
+        shown_here = tab.locator(found)
         shown_here.evaluate("el => el.decode()")  # the turned picture itself, fetched
         assert shown_here.evaluate(f"el => {shape}") == [False, False]
+        if where:  # the files to choose from, of the turned picture's widths
+            thumbnail_wide = rendition_size(wide, high, THUMBNAIL_EDGE)[0]
+            assert f"?v={turned.json()['urls']['thumbnail'].split('?v=')[1]} {thumbnail_wide}w" in (
+                shown_here.get_attribute("srcset")
+            )
     size = bob_photo.locator("main .viewer dl.meta")
-    assert f"{turned.json()['width']} × {turned.json()['height']} px" in size.inner_text()
-    assert "22 Oct 2008" in size.inner_text()  # the camera's date taken, for now
+    assert f"{wide} × {high} px" in size.inner_text()
+    # Alice's own photo page, open since her last caption: its turn buttons start from here.
+    wait_until(page, f"document.getElementById('rotate-right-{photo_id}').value === '180'")
+    assert page.locator(f"#rotate-left-{photo_id}").get_attribute("value") == "0"
+
     dated = api.patch(f"/api/v1/photos/{photo_id}", json={"taken_at": "1987-06-20T15:00:00"})
     assert dated.is_success, dated.text
-    card_date = bob_feed.locator(f"#photo-{photo_id} .photo-date")
-    assert card_date.locator("time").inner_text() == "22 Oct 2008"
-    card_date.filter(has_text="1987").wait_for()
-    assert card_date.locator("time").inner_text() == "20 Jun 1987"
+    bob_feed.locator(f"#photo-{photo_id} .photo-date", has_text="1987").wait_for()
+    assert card_date.inner_text() == "20 Jun 1987"
     bob_photo.locator("main .viewer dl.meta dd.taken", has_text="20 Jun 1987").wait_for()
     assert "22 Oct 2008" not in size.inner_text()
     assert "1987" in bob_photo.locator("main .viewer .photo-date").inner_text()
-    assert same_page(bob_feed) and same_page(bob_photo)
+    wait_until(
+        page,
+        f"document.getElementById('taken-input-{photo_id}').value.startsWith('1987-06-20T15:00')",
+    )
+    assert same_page(bob_feed) and same_page(bob_photo) and same_page(bob_grid) and same_page(page)
 
     # Made private, it leaves Bob's open feed (his photo tab keeps what it shows).
     made = api.patch(f"/api/v1/photos/{photo_id}", json={"visibility": "private"})
