@@ -24,12 +24,13 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from photoarchive import clock
 from photoarchive.accounts.users import User
-from photoarchive.db import MAX_ROWID, Transaction
+from photoarchive.db import MAX_ROWID, Backend, Transaction
 from photoarchive.errors import Forbidden, Invalid, NotFound
 from photoarchive.library import access, photos
 from photoarchive.library.photos import Photo
@@ -237,6 +238,19 @@ async def feed_page(
         svc, [e.photo for e in entries if not e.is_batch], viewer, with_comments=True
     )
     return entries, next_cursor
+
+
+async def of_photos(db: Backend, photo_ids: Sequence[int]) -> dict[int, int]:
+    """The batch each of the photos is in, by photo id (a photo sent alone is in none)."""
+    if not photo_ids:
+        return {}
+    marks = ", ".join("?" * len(photo_ids))
+    rows = await db.fetchall(
+        # Only placeholders are put in; every id is bound.
+        f"SELECT photo_id, batch_id FROM batch_photos WHERE photo_id IN ({marks})",  # noqa: S608
+        tuple(photo_ids),
+    )
+    return {row[0]: row[1] for row in rows}
 
 
 @dataclass

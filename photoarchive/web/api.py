@@ -13,6 +13,7 @@ from photoarchive.accounts import sessions, throttle, users
 from photoarchive.db import MAX_ROWID
 from photoarchive.library import (
     access,
+    batches,
     comments,
     likes,
     notifications,
@@ -251,8 +252,11 @@ class PhotosApi(Controller):
     async def upload(self, request: Request[Any, Any, Any]) -> Response[UploadOut]:
         user = await require_user(request)
         result = await receive_photos(request, user)
+        batch_of = await batches.of_photos(services(request).db, [p.id for p, _ in result.items])
         body = UploadOut(
-            items=[UploadedPhotoOut.of_upload(p, dup) for p, dup in result.items],
+            items=[
+                UploadedPhotoOut.of_upload(p, dup, batch_of.get(p.id)) for p, dup in result.items
+            ],
             errors=[UploadError(**error) for error in result.errors],
             # One entry for every file sent, in order: kept, duplicate or refused, and why.
             results=[FileResult.of(outcome) for outcome in result.files],

@@ -298,10 +298,14 @@ class UnreadOut(msgspec.Struct):
 class UploadedPhotoOut(PhotoOut, kw_only=True):
     # True when the same file was already in the uploader's archive: that photo is answered.
     duplicate: bool
+    # The batch the photo is in (GET /api/v1/batches/{id}): the files of one request, or of
+    # the requests that sent the same `batch`; null for a photo sent alone.
+    batch_id: int | None
 
     @classmethod
-    def of_upload(cls, photo: Photo, duplicate: bool) -> UploadedPhotoOut:
-        return cls(**cls.fields_of(photo), duplicate=duplicate)  # type: ignore[arg-type]
+    def of_upload(cls, photo: Photo, duplicate: bool, batch_id: int | None) -> UploadedPhotoOut:
+        fields = cls.fields_of(photo)
+        return cls(**fields, duplicate=duplicate, batch_id=batch_id)  # type: ignore[arg-type]
 
 
 class UploadError(msgspec.Struct):
