@@ -1,0 +1,67 @@
+"""A photo's page and its modal on a laptop: the picture is in view whole, and its likes and the
+favorite stay in view, however long the column beside it grows (the owner's forms, a long
+thread), which scrolls by itself. Before, that column made the picture's box as tall as itself
+and the picture sat far down the page, half below the window, its likes further still."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.e2e.conftest import DESKTOP, Server, photo_files, sign_in
+
+# Every box asked about, against the window; [] when everything is in view.
+OUT_OF_VIEW = """(root) => {
+  const outside = [];
+  const view = { top: 0, left: 0, bottom: innerHeight, right: innerWidth };
+  const within = (r, box) => r.top >= box.top - 1 && r.left >= box.left - 1
+    && r.bottom <= box.bottom + 1 && r.right <= box.right + 1;
+  const picture = root.querySelector('.viewer-image img');
+  const frame = root.querySelector('.viewer-image').getBoundingClientRect();
+  const shown = picture.getBoundingClientRect();
+  if (!within(shown, view)) outside.push('the picture, against the window');
+  if (!within(shown, frame)) outside.push('the picture, against its box');
+  if (shown.height < 200) outside.push('the picture is too small: ' + shown.height);
+  for (const part of ['.viewer-foot .like-form']) {
+    const found = root.querySelector(part);
+    if (!found || !within(found.getBoundingClientRect(), view)) outside.push(part);
+  }
+  const side = root.querySelector('.viewer-scroll');
+  if (side.scrollHeight <= side.clientHeight) outside.push('the side column does not scroll');
+  return outside;
+}"""
+
+
+def test_the_picture_and_its_likes_stay_in_view_beside_a_long_column(
+    server: Server, new_context: Any
+) -> None:
+    alice = server.api("alice")
+    ids = []
+    for path in photo_files("orientation/portrait_6.jpg", "gps/DSCN0010.jpg"):
+        sent = alice.post(
+            "/api/v1/photos", files=[("file", (path.name, path.read_bytes()))], data={}
+        )
+        ids.append(sent.json()["items"][0]["id"])
+    alice.close()
+    bob = server.api("bob")
+    for photo_id in ids:
+        for n in range(12):
+            said = bob.post(
+                f"/api/v1/photos/{photo_id}/comments", json={"text": f"Comment {n}: " + "so " * 30}
+            )
+            assert said.status_code == 201, said.text
+    bob.close()
+
+    page = new_context(DESKTOP).new_page()
+    sign_in(page, server.url, "alice")  # the owner: every form of hers is in the column
+    for photo_id in ids:  # a tall picture and a wide one
+        page.goto(f"{server.url}/photos/{photo_id}")
+        page.locator("main .viewer-image img").evaluate("el => el.decode()")
+        assert page.locator("main .viewer").evaluate(OUT_OF_VIEW) == [], photo_id
+        assert page.evaluate("scrollY") == 0
+
+    page.goto(server.url)
+    page.locator(f"#photo-{ids[0]} .card-image").click()
+    modal = page.locator("#modal .viewer")
+    modal.wait_for()
+    page.locator("#modal .viewer-image img").evaluate("el => el.decode()")
+    assert modal.evaluate(OUT_OF_VIEW) == []
