@@ -165,6 +165,20 @@ def test_a_media_request_looks_its_session_and_photo_up_by_key(tmp_path: Path) -
     )
 
 
+def test_a_rendition_request_reads_only_what_decides_and_names_the_file(tmp_path: Path) -> None:
+    """The renditions' front door asks the same of the session, and of the photo only what
+    access.decide and the file's key ask: no owner's row, place, archive or sharing lookups."""
+    path = tmp_path / "archive.sqlite3"
+    analyzed_archive(path)
+    plan = plan_of(path, media_lookup.rendition_lookup_sql(), [b"\0" * 32, "cookie", 7])
+    searched = {step.split()[1] for step in plan if step.startswith("SEARCH")}
+    tables = {"s", "su", "up", "p", "pp", "ap", "am", "tp", "ro"}
+    assert searched == tables, plan
+    assert not [step for step in plan if step.split()[1] in tables and step.startswith("SCAN")], (
+        plan
+    )
+
+
 def test_a_feed_page_counts_only_its_own_batches(tmp_path: Path) -> None:
     """The feed's entries (a photo, or a batch at its newest photo) are read newest first by id;
     a batch's totals are counted from the page's batches outwards. Joined the other way round,

@@ -130,6 +130,24 @@ def media_url(photo_id: int, name: str, tag: str, rotation: int) -> str:
     return f"/media/{photo_id}/{name}?v={version(tag, rotation)}"
 
 
+# What a photo's access is decided by (access.Seen) and its files are named by, as every
+# read of a photo (`p`) writes it: whether it is private, the viewer's id when they are a
+# member of an album holding it, whether it is in its owner's trash, and how far it is turned.
+PRIVATE_SQL = "EXISTS (SELECT 1 FROM private_photos pp WHERE pp.photo_id = p.id)"
+TRASHED_SQL = "EXISTS (SELECT 1 FROM trashed_photos tp WHERE tp.photo_id = p.id)"
+ROTATION_SQL = "COALESCE((SELECT ro.rotation FROM photo_rotations ro WHERE ro.photo_id = p.id), 0)"
+
+
+def album_member_sql(viewer: str) -> str:
+    """The viewer's id when they are a member of an album holding the photo, else NULL; the
+    viewer is one of two constant expressions ("?" or the media lookup's session column)."""
+    assert viewer in ("?", "s.user_id")
+    return (
+        "(SELECT am.user_id FROM album_photos ap JOIN album_members am"  # noqa: S608 (fixed text)
+        f" ON am.album_id = ap.album_id AND am.user_id = {viewer} WHERE ap.photo_id = p.id LIMIT 1)"
+    )
+
+
 # A Photo's columns in the order of its fields, so that a row becomes a photo positionally:
 # looking thirty values up by name, for thirty photos a page, cost more than the query. Some are
 # what library/access.py decides by: whether the photo is private, and the viewer's id when
@@ -137,19 +155,14 @@ def media_url(photo_id: int, name: str, tag: str, rotation: int) -> str:
 # whether its owner archived it, whether it is in their trash (decided by too), how far they
 # turned it, its place, and whether its owner shows places to others.
 def _columns(viewer: str) -> str:
-    # Two constant expressions for the viewer ("?" or the media lookup's session column).
-    assert viewer in ("?", "s.user_id")
     return (
         "p.id, u.username, u.display_name, p.owner_id, p.caption, p.created_at, p.taken_at,"  # noqa: S608 (fixed text)
         " p.camera_make, p.camera_model, p.lens, p.focal_length, p.aperture, p.exposure_time,"
         " p.iso, p.gps_lat, p.gps_lon, p.width, p.height, p.preview_width, p.bytes,"
         " p.content_type, p.filename, p.sha256, p.tag, p.placeholder, p.like_count, p.comment_count,"
-        " EXISTS (SELECT 1 FROM private_photos pp WHERE pp.photo_id = p.id),"
-        " (SELECT am.user_id FROM album_photos ap JOIN album_members am"
-        f" ON am.album_id = ap.album_id AND am.user_id = {viewer} WHERE ap.photo_id = p.id LIMIT 1),"
+        f" {PRIVATE_SQL}, {album_member_sql(viewer)},"
         " EXISTS (SELECT 1 FROM archived_photos ar WHERE ar.photo_id = p.id),"
-        " EXISTS (SELECT 1 FROM trashed_photos tp WHERE tp.photo_id = p.id),"
-        " COALESCE((SELECT ro.rotation FROM photo_rotations ro WHERE ro.photo_id = p.id), 0),"
+        f" {TRASHED_SQL}, {ROTATION_SQL},"
         " (SELECT pl.city FROM photo_places pl WHERE pl.photo_id = p.id),"
         " (SELECT pl.region FROM photo_places pl WHERE pl.photo_id = p.id),"
         " (SELECT pl.country FROM photo_places pl WHERE pl.photo_id = p.id),"

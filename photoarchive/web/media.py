@@ -15,6 +15,7 @@ from litestar.response import Redirect, Stream
 from photoarchive.accounts.users import User
 from photoarchive.errors import NotFound, Unavailable
 from photoarchive.library import access, media_lookup, originals, photos
+from photoarchive.library.media_lookup import Rendition
 from photoarchive.media.images import RENDITION_CONTENT_TYPE
 from photoarchive.storage import BlobNotFound, SignedURL, StorageError
 from photoarchive.web.mediacache import RenditionBodies
@@ -64,7 +65,7 @@ def _redirect_to(signed: SignedURL) -> Response[Any]:
     )
 
 
-def grants(viewer: User | None, public_view: bool, photo: photos.Photo) -> bool:
+def grants(viewer: User | None, public_view: bool, photo: access.Seen) -> bool:
     """Whether `viewer` may have the files of `photo`: its access decision, where its owner
     also gets the files of the photos in their trash (for the trash page)."""
     allowed = access.decide(access.Viewer(viewer, public_view), photo)
@@ -72,7 +73,7 @@ def grants(viewer: User | None, public_view: bool, photo: photos.Photo) -> bool:
 
 
 def file_headers(
-    photo: photos.Photo,
+    photo: photos.Photo | Rendition,
     name: str,
     *,
     cache_control: str,
@@ -100,6 +101,7 @@ def file_headers(
         "Accept-Ranges": "bytes",
     }
     if is_original:
+        assert isinstance(photo, photos.Photo), "an original is sent with its whole photo"
         headers["Content-Disposition"] = attachment_header(
             originals.download_name(photo, camera=camera)
         )

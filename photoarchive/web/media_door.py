@@ -2,9 +2,10 @@
 cookie (thirty of them a feed page) answered in plain ASGI, before the framework's routing,
 parameter parsing and response objects, which cost more than the answer itself.
 
-It decides nothing of its own and keeps nothing: the photo and the session come from the
-`media` route's own query (library/media_lookup), the answer from the route's rule
-(`media.grants`, that is, access.decide) and its headers (`media.file_headers`), every time.
+It decides nothing of its own and keeps nothing: the session and the photo come from one
+query (library/media_lookup: the `media` route's, reading of the photo only what a rendition
+is decided and named by), the answer from the route's rule (`media.grants`, that is,
+access.decide) and its headers (`media.file_headers`), every time.
 It answers only the plain case, a GET that may have the file. Anything else passes on to the
 framework, which decides afresh and answers as it always does: a refusal of any kind, a
 Bearer token, a Range or If-None-Match header, a store that sends browsers elsewhere (signed
@@ -22,11 +23,11 @@ from litestar.types import Message, Scope, Send
 
 from photoarchive.accounts.sessions import COOKIE_NAME
 from photoarchive.errors import AppError
-from photoarchive.library import access, media_lookup, originals
+from photoarchive.library import access, media_lookup
 from photoarchive.library.blobs import RENDITIONS
 from photoarchive.media.images import RENDITION_CONTENT_TYPE
 from photoarchive.services import Services
-from photoarchive.storage import StorageError
+from photoarchive.storage import StorageError, rendition_key
 from photoarchive.web.media import IMMUTABLE, file_headers, grants
 from photoarchive.web.mediacache import RenditionBodies
 from photoarchive.web.viewer import vouched
@@ -96,7 +97,9 @@ class MediaDoor:
     ) -> tuple[bytes | None, dict[str, str]]:
         svc = self.svc
         token = parse_cookie_string(cookie).get(COOKIE_NAME, "") if cookie else ""
-        session, photo = await media_lookup.find_with_session(svc, photo_id, token, "cookie")
+        session, photo = await media_lookup.find_rendition_with_session(
+            svc, photo_id, token, "cookie"
+        )
         if token:
             session = await vouched(svc, session, token)
         viewer = None if session is None else session.user
@@ -107,7 +110,7 @@ class MediaDoor:
             or not grants(viewer, public_view, photo)
         ):
             return None, {}
-        key = originals.key_of(photo, name)
+        key = rendition_key(photo.sha256, name, photo.rotation)  # a name of RENDITIONS
         data = self.bodies.get(key)
         if data is None:
             try:
