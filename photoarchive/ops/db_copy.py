@@ -93,6 +93,9 @@ async def copy_database(
                     + ", ".join(f"{c.table} {c.source} read, {c.target} written" for c in wrong)
                 )
             await reset_identities(target, tx, plan)
+    # Statistics of the tables just filled: until the engine gathers them by itself, its
+    # planner guesses, and the first pages of a copied archive are slow (see the engines').
+    await target.refresh_statistics()
     return summary
 
 
