@@ -311,14 +311,6 @@ class PostgresDatabase:
         """The number of the last migration applied."""
         return int(await self.fetchval("SELECT MAX(version) FROM schema_migrations") or 0)
 
-    async def refresh_statistics(self) -> None:
-        """Have the planner's statistics read afresh from every table, and the rows marked
-        visible to all (after a bulk load). Until autovacuum gets round to new tables, the
-        planner guesses their sizes, and a page of a copied archive took thirty times longer."""
-        async with self._connection() as conn:  # autocommit: VACUUM runs in no transaction
-            with _neutral_errors():
-                await conn.execute("VACUUM (ANALYZE)")
-
     async def integrity_check(self) -> list[str]:
         """["ok"] once the server answers, as SQLite's PRAGMA says of a sound file: PostgreSQL
         checks its own pages as it reads them (amcheck or pg_dump look deeper)."""

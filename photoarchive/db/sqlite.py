@@ -282,10 +282,6 @@ class Database:
     async def integrity_check(self) -> list[str]:
         return [row[0] for row in await self.fetchall("PRAGMA integrity_check")]
 
-    async def refresh_statistics(self) -> None:
-        """Have the planner's statistics read afresh from every table (after a bulk load)."""
-        await self.execute("ANALYZE")
-
     async def missing_references(self) -> list[tuple[str, str]]:
         """(table, referred table) for each row that refers to a row that does not exist."""
         return [(row[0], row[2]) for row in await self.fetchall("PRAGMA foreign_key_check")]

@@ -93,9 +93,12 @@ async def copy_database(
                     + ", ".join(f"{c.table} {c.source} read, {c.target} written" for c in wrong)
                 )
             await reset_identities(target, tx, plan)
-    # Statistics of the tables just filled: until the engine gathers them by itself, its
-    # planner guesses, and the first pages of a copied archive are slow (see the engines').
-    await target.refresh_statistics()
+            # Statistics of the tables just filled, gathered in the same transaction (both
+            # engines count its own rows): left to the engine's background work, its planner
+            # guessed the new tables' sizes, and a feed page of a 300-photo copy cost
+            # PostgreSQL 300 ms rather than 10 for its first minute. A failure rolls back.
+            for table in plan:
+                await tx.execute(f"ANALYZE {quoted(table.name)}")  # a name from the catalog
     return summary
 
 
