@@ -96,7 +96,7 @@ async def copy_database(
             # Statistics of the tables just filled, gathered in the same transaction (both
             # engines count its own rows): left to the engine's background work, its planner
             # guessed the new tables' sizes, and a feed page of a 300-photo copy cost
-            # PostgreSQL 300 ms rather than 10 for its first minute. A failure rolls back.
+            # PostgreSQL 300 ms rather than 20 for its first minute. A failure rolls back.
             for table in plan:
                 await tx.execute(f"ANALYZE {quoted(table.name)}")  # a name from the catalog
     return summary
