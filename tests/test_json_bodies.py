@@ -27,6 +27,7 @@ BODIES = {
     "mark_read": {"ids": None},
     "create_album": {"title": "forged"},
     "edit_album": {"title": "forged"},
+    "edit_batch": {"caption": "forged"},
     "add_photos": {"photo_ids": [1]},
     "remove_photos": {"photo_ids": [1]},
     "set_member": {"role": "viewer"},
