@@ -3,9 +3,10 @@ cookie (thirty of them a feed page) answered in plain ASGI, before the framework
 parameter parsing and response objects, which cost more than the answer itself.
 
 It decides nothing of its own and keeps nothing: the session and the photo come from one
-query (library/media_lookup: the `media` route's, reading of the photo only what a rendition
-is decided and named by), the answer from the route's rule (`media.grants`, that is,
-access.decide) and its headers (`media.file_headers`), every time.
+query (library/media_lookup: the session read as the `media` route reads it, and of the photo
+only what a rendition is decided and named by, in the same SQL), the answer from the route's
+rule (`media.grants`, that is, access.decide) and its headers (`media.file_headers`), every
+time.
 It answers only the plain case, a GET that may have the file. Anything else passes on to the
 framework, which decides afresh and answers as it always does: a refusal of any kind, a
 Bearer token, a Range or If-None-Match header, a store that sends browsers elsewhere (signed
