@@ -127,6 +127,25 @@ def test_new_photos_join_their_batch_and_a_duplicate_joins_none(tmp_path: Path) 
     scenario(tmp_path, body)
 
 
+def test_the_batches_of_any_number_of_photos_are_found(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Three ids a statement, so that eight photos take three: every part is asked about.
+    monkeypatch.setattr(batches, "IDS_PER_QUERY", 3)
+
+    async def body(svc: Services) -> None:
+        alice = await person(svc, "alice")
+        first, second = batches.new_adding(), batches.new_adding()
+        ids = [await added(svc, alice, first if i % 3 else second if i else None) for i in range(8)]
+        found = await batches.of_photos(svc.db, [*ids, 10**9])  # and one that is not there
+        assert found == {i: b for i in ids if (b := await batch_of(svc, i)) is not None}
+        assert set(found) == set(ids[1:])  # the first was added alone
+        assert len(set(found.values())) == 2
+        assert await batches.of_photos(svc.db, []) == {}
+
+    scenario(tmp_path, body)
+
+
 def test_an_import_run_is_one_batch(tmp_path: Path) -> None:
     folder = tmp_path / "pictures"
     folder.mkdir()

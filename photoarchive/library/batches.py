@@ -240,17 +240,24 @@ async def feed_page(
     return entries, next_cursor
 
 
+# Photo ids asked about in one statement: well under either engine's limit on bound values.
+IDS_PER_QUERY = 500
+
+
 async def of_photos(db: Backend, photo_ids: Sequence[int]) -> dict[int, int]:
-    """The batch each of the photos is in, by photo id (a photo sent alone is in none)."""
-    if not photo_ids:
-        return {}
-    marks = ", ".join("?" * len(photo_ids))
-    rows = await db.fetchall(
-        # Only placeholders are put in; every id is bound.
-        f"SELECT photo_id, batch_id FROM batch_photos WHERE photo_id IN ({marks})",  # noqa: S608
-        tuple(photo_ids),
-    )
-    return {row[0]: row[1] for row in rows}
+    """The batch each of the photos is in, by photo id (a photo sent alone is in none). Any
+    number of ids: they are asked about IDS_PER_QUERY at a time."""
+    found: dict[int, int] = {}
+    for start in range(0, len(photo_ids), IDS_PER_QUERY):
+        part = tuple(photo_ids[start : start + IDS_PER_QUERY])
+        marks = ", ".join("?" * len(part))
+        rows = await db.fetchall(
+            # Only placeholders are put in; every id is bound.
+            f"SELECT photo_id, batch_id FROM batch_photos WHERE photo_id IN ({marks})",  # noqa: S608
+            part,
+        )
+        found.update((row[0], row[1]) for row in rows)
+    return found
 
 
 @dataclass
