@@ -227,3 +227,61 @@ def test_on_postgresql_a_walk_from_a_day_is_planned_for_its_real_length(
         estimate = cur.fetchone()[0][0]["Plan"]["Plan Rows"]  # type: ignore[index]
     assert 400 < real < 600, real
     assert real / 2 < estimate < real * 2, (estimate, real)
+
+
+def test_on_postgresql_the_apps_statements_are_never_compiled(postgres_url: str) -> None:
+    # With some thousands of photos a feed page's estimated cost passes jit_above_cost, and
+    # PostgreSQL compiled the statement at every run: ~250 ms of its CPU a page at 20,000
+    # photos, for a plan that runs in about one. The app's connections turn JIT off.
+    postgres_schema(postgres_url)
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        conn.execute(
+            "INSERT INTO users (id, username, username_key, email, email_key, created_at)"
+            " VALUES (1, 'u1', 'u1', 'u1@x.org', 'u1@x.org', '')"
+        )
+        conn.execute(
+            "INSERT INTO photos (owner_id, sha256, bytes, content_type, width, height,"
+            " preview_width, created_at)"
+            " SELECT 1, lpad(to_hex(n), 64, '0'), 1, 'image/jpeg', 1, 1, 1, ''"
+            " FROM generate_series(1, 20000) AS n"
+        )
+        conn.execute("ANALYZE")
+    viewer = access.Viewer(User(1, "u1", "u1@x.org", "", False, False, ""), public_view=False)
+    sql, params = batches.feed_sql(viewer, MAX_ROWID, 31)
+    explain = f"EXPLAIN (ANALYZE, FORMAT JSON) {sql}"
+
+    async def through_the_app() -> dict[str, Any]:
+        db = PostgresDatabase(postgres_url, 1)
+        await db.open()
+        try:
+            return (await db.fetchall(explain, params))[0][0][0]  # type: ignore[no-any-return]
+        finally:
+            await db.close()
+
+    assert "JIT" not in asyncio.run(through_the_app())
+    # The same statement on a connection of PostgreSQL's defaults is compiled (where this
+    # server can compile at all): the archive is large enough for the setting to matter.
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        if conn.execute("SELECT pg_jit_available()").fetchone() == (True,):
+            plain = conn.execute(rewrite(explain, False), params).fetchone()
+            assert plain is not None and "JIT" in plain[0][0]
+
+
+def test_on_postgresql_options_in_the_url_are_kept_beside_the_apps_own(postgres_url: str) -> None:
+    """`?options=` in PHOTOARCHIVE_DATABASE_URL still reaches the server; where it sets one of
+    the app's own settings, it wins."""
+    given = "options=-c%20statement_timeout%3D7s%20-c%20max_parallel_workers_per_gather%3D1"
+    url = f"{postgres_url}{'&' if '?' in postgres_url else '?'}{given}"
+
+    async def settings() -> list[Any]:
+        db = PostgresDatabase(url, 1)
+        await db.open()
+        try:
+            return [
+                await db.fetchval(f"SHOW {name}")
+                for name in ("statement_timeout", "max_parallel_workers_per_gather", "jit")
+            ]
+        finally:
+            await db.close()
+
+    assert asyncio.run(settings()) == ["7s", "1", "off"]
