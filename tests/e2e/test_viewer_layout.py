@@ -1,13 +1,15 @@
 """A photo's page and its modal on a laptop: the picture is in view whole, and its likes and the
 favorite stay in view, however long the column beside it grows (the owner's forms, a long
 thread), which scrolls by itself. Before, that column made the picture's box as tall as itself
-and the picture sat far down the page, half below the window, its likes further still."""
+and the picture sat far down the page, half below the window, its likes further still.
+On a phone, the modal's close button leaves its header's date and lock in view; and a link to
+a part of a page (#comment-N, a new album's #grid-N) shows it below the sticky top bar."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from tests.e2e.conftest import DESKTOP, Server, photo_files, sign_in
+from tests.e2e.conftest import DESKTOP, PHONE, Server, photo_files, sign_in
 
 # Every box asked about, against the window; [] when everything is in view.
 OUT_OF_VIEW = """(root) => {
@@ -68,3 +70,41 @@ def test_the_picture_and_its_likes_stay_in_view_beside_a_long_column(
         modal.wait_for()
         page.locator("#modal .viewer-image img").evaluate("el => el.decode()")
         assert modal.evaluate(OUT_OF_VIEW) == [], window
+
+    # On a phone the modal is the whole window and its close button stays in the corner:
+    # the header's date and a private photo's lock end before it (they lay under it when
+    # the header was scrolled to the top).
+    alice = server.api("alice")
+    private = alice.post(
+        "/api/v1/photos/bulk",
+        json={"photo_ids": [ids[0]], "action": "set_visibility", "visibility": "private"},
+    )
+    assert private.status_code == 200 and private.json()["done"] == [ids[0]], private.text
+    alice.close()
+    page.set_viewport_size(PHONE)
+    page.goto(f"{server.url}/u/alice")  # (the feed leaves private photos out)
+    page.locator(f"#grid-{ids[0]} a").click()
+    page.locator("#modal .viewer").wait_for()
+    under_the_button = page.evaluate(UNDER_THE_CLOSE_BUTTON)
+    assert under_the_button == [], under_the_button
+
+    # A link to a part of a page brings it into view below the sticky top bar.
+    page.goto(f"{server.url}/photos/{ids[1]}")
+    comment = page.locator(f"main #photo-{ids[1]} .comment").nth(0).get_attribute("id")
+    page.goto(f"{server.url}/photos/{ids[1]}#{comment}")
+    gap = page.evaluate(
+        f"""document.getElementById('{comment}').getBoundingClientRect().top
+          - document.querySelector('.topbar').getBoundingClientRect().bottom"""
+    )
+    assert page.evaluate("scrollY") > 0 and gap >= 0, gap
+
+
+# What in the modal's header lies under its close button, side by side ([] for nothing).
+UNDER_THE_CLOSE_BUTTON = """() => {
+  const close = document.querySelector('#modal .modal-close').getBoundingClientRect();
+  const head = document.querySelector('#modal .viewer-side > .card-head');
+  const parts = [...head.querySelectorAll('.photo-date, .private-badge, .badge, svg')];
+  if (!parts.some(p => p.closest('.photo-date'))) return ['no date in the header'];
+  return parts.filter(p => p.getBoundingClientRect().right > close.left)
+    .map(p => p.className.baseVal ?? p.className);
+}"""
