@@ -114,9 +114,23 @@ def test_a_trashed_photo_is_gone_for_everyone_and_restored_exactly_as_it_was(
     assert trash_ids(owner) == []
 
 
+def delete_question(client: httpx.Client, photo_id: int) -> str:
+    """What the photo's page asks before its Delete button moves it to the trash."""
+    page = parse(client.get(f"/photos/{photo_id}").text)
+    (form,) = page.find_all("form", action=f"/photos/{photo_id}/delete")
+    return str(form["data-confirm"])
+
+
 def test_an_administrator_deletes_into_the_owners_trash(archive: LiveServer) -> None:
     owner, admin = api_login(archive, "owner"), api_login(archive, "admin")
     photo = uploaded(owner, CAMERAS[0])
+    # The page asks each of them about the trash the photo goes to: the owner's own.
+    days = archive.settings.trash_days
+    asked = {name: delete_question(browser(archive, name), photo) for name in ("owner", "admin")}
+    assert asked == {
+        "owner": f"Move this photo to your trash? It can be restored for {days} days.",
+        "admin": f"Move this photo to owner's trash? It can be restored for {days} days.",
+    }
     assert admin.delete(f"/api/v1/photos/{photo}").status_code == 204
     assert trash_ids(admin) == [] and trash_ids(owner) == [photo]
     assert admin.delete(f"/api/v1/trash/{photo}").status_code == 404

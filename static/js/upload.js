@@ -426,13 +426,14 @@
       lines.forEach(function (item) { summary.appendChild(item); });
       summary.hidden = !lines.length;
 
+      // Uploaded counts the photos this upload added; one already there was added before.
       var tried = queue.filter(function (e) { return e.valid && e.outcome; }).length;
-      var kept = sent + duplicates.length;
-      var words = "Done: " + kept + " of " + tried + " uploaded";
-      var problems = [];
-      if (refused.length) problems.push(refused.length + " refused");
-      if (failed) problems.push(failed + " failed");
-      text.textContent = words + (problems.length ? "; " + problems.join(", ") + "." : ".");
+      var words = "Done: " + sent + " of " + tried + " uploaded";
+      var others = [];
+      if (duplicates.length) others.push(duplicates.length + " already in your archive");
+      if (refused.length) others.push(refused.length + " refused");
+      if (failed) others.push(failed + " failed");
+      text.textContent = words + (others.length ? "; " + others.join(", ") + "." : ".");
     }
 
     function run(entries) {
@@ -505,6 +506,8 @@
       if (!pending.length) {
         if (!queue.length) text.textContent = "Choose at least one photo first.";
         else if (count("failed")) text.textContent = "Nothing new to upload: “Retry " + count("failed") + " failed” sends the files that failed again.";
+        else if (queue.some(function (e) { return e.outcome; }))  // sent before: nothing left
+          text.textContent = "All done: choose or drop more photos to upload them.";
         else text.textContent = "None of these files can be uploaded.";
         percent.textContent = "";
         input.focus();

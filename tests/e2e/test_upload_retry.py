@@ -327,6 +327,11 @@ def test_a_reupload_keeps_a_written_caption_and_fills_an_empty_one(
     assert summary(page) == {"duplicate": 2}
     line = page.locator("#upload-summary li.duplicate").inner_text()
     assert line == "2 were already in your archive (1 kept its own caption: yours was not applied)"
+    # Nothing was added: the count of uploads says so.
+    progress = page.locator("#upload-progress-text")
+    assert progress.inner_text() == "Done: 0 of 2 uploaded; 2 already in your archive."
+    page.click("#upload-submit")  # again, with nothing left to send
+    assert progress.inner_text() == "All done: choose or drop more photos to upload them."
     assert captions(server) == {written.name: "Grandpa's first camera", bare.name: "Old cameras"}
 
 
