@@ -102,6 +102,43 @@
     window.history.back();
   });
 
+  // --- Copy link ------------------------------------------------------------------------------
+  // Beside a read-only field holding a link to send (a share link, an invitation, a password
+  // reset): the clipboard where the browser offers it (https, or this machine), else the
+  // field's text selected and copied the older way; the status says which happened.
+  function copyButtons(root) {
+    $$("button[data-copies]", root).forEach(function (button) { button.hidden = false; });
+  }
+
+  function copied(button, worked) {
+    var status = button.parentNode && $(".copy-status", button.parentNode);
+    if (!status) return;
+    status.textContent = worked ? "Copied." : "Select the link and copy it.";
+    window.clearTimeout(button.copyTimer);
+    button.copyTimer = window.setTimeout(function () { status.textContent = ""; }, 4000);
+  }
+
+  function copyByHand(field) {
+    field.focus();
+    field.select();
+    try { return document.execCommand("copy"); } catch (e) { return false; }
+  }
+
+  document.addEventListener("click", function (event) {
+    var button = event.target instanceof Element && event.target.closest("button[data-copies]");
+    if (!button) return;
+    var field = document.getElementById(button.getAttribute("data-copies"));
+    if (!field) return;
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(field.value).then(
+        function () { copied(button, true); },
+        function () { copied(button, copyByHand(field)); }
+      );
+    } else {
+      copied(button, copyByHand(field));
+    }
+  });
+
   // --- Live updates (Server-Sent Events from /events) -------------------------------------
   var pendingPhotos = {};
 
@@ -346,6 +383,7 @@
     loadViewer();
     placeholders(document);
     localTimes(document);
+    copyButtons(document);
     var button = $("#new-photos-button");
     if (button) button.addEventListener("click", loadNewPhotos);
   }
@@ -357,5 +395,6 @@
   document.addEventListener("htmx:load", function (event) {
     placeholders(event.target);
     localTimes(event.target);
+    copyButtons(event.target);
   });
 })();

@@ -29,7 +29,7 @@ def test_a_photo_is_shared_from_its_page(
         ids.append(kept.json()["items"][0]["id"])
     api.close()
     size = VIEWPORTS[viewport]
-    alice = new_context(size).new_page()
+    alice = new_context(size, permissions=["clipboard-read", "clipboard-write"]).new_page()
     sign_in(alice, server.url, "alice")
     alice.goto(f"{server.url}/photos/{ids[0]}")
 
@@ -42,6 +42,19 @@ def test_a_photo_is_shared_from_its_page(
     (field,) = alice.locator("#shared-links input.share-url").all()
     link = field.input_value()
     assert link.startswith(f"{server.url}/s/")
+    # "Copy link" puts it on the clipboard and says so; so it does where the browser offers
+    # no clipboard to scripts (plain http to a LAN address), copying the field's text.
+    status = alice.locator("#shared-links .copy-status")
+    for secure in (True, False):
+        alice.evaluate(
+            "secure => { Object.defineProperty(window, 'isSecureContext', {value: secure,"
+            " configurable: true}); return navigator.clipboard.writeText(''); }",
+            secure,
+        )
+        alice.get_by_role("button", name="Copy link").click()
+        status.filter(has_text="Copied.").wait_for()
+        assert alice.evaluate("navigator.clipboard.readText()") == link, secure
+        alice.evaluate("document.querySelector('#shared-links .copy-status').textContent = ''")
     assert violations(alice, axe_source) == []
 
     holder = new_context(size).new_page()
