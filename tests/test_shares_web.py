@@ -326,3 +326,29 @@ def test_views_are_counted_and_listed_on_settings(archive: LiveServer) -> None:
     made_by_form = form_post(browser, "/shares", {"photo_ids": str(photo_id), "password": SECRET})
     assert made_by_form.status_code == 303
     assert len(owner.get("/api/v1/shares").json()["items"]) == 2
+
+
+def test_an_albums_link_says_who_shared_it(archive: LiveServer) -> None:
+    # Someone with no account opens "Grandma's garden" from a message: the page names the
+    # link's keeper (a link to chosen photos says it in its title already).
+    owner = api_login(archive, "owner")
+    renamed = form_post(
+        browser(archive, "owner"),
+        "/settings/profile",
+        {"display_name": "Grandma <Rose>", "email": "owner@example.org"},
+    )
+    assert renamed.status_code == 303, renamed.text
+    album_id = owner.post("/api/v1/albums", json={"title": "Grandma's garden"}).json()["id"]
+    photo_id = uploaded(owner, CAMERAS[0])
+    assert owner.post(
+        f"/api/v1/albums/{album_id}/photos", json={"photo_ids": [photo_id]}
+    ).is_success
+    album_link = share(owner, album_id=album_id)
+    photos_link = share(owner, photo_ids=[photo_id])
+    guest = archive.client()
+    page = guest.get(f"/s/{album_link['token']}")
+    assert page.status_code == 200
+    # (escaped, as everything a person wrote)
+    assert '<span id="share-by">Shared by Grandma &lt;Rose&gt;</span> · 1 photo' in page.text
+    chosen = guest.get(f"/s/{photos_link['token']}").text
+    assert "Photos from Grandma &lt;Rose&gt;" in chosen and 'id="share-by"' not in chosen

@@ -85,6 +85,7 @@ class Share:
     title: str
     description: str
     sort: str | None
+    shared_by: str = ""  # whose the link is (display name, else username): the page says so
 
     @property
     def has_password(self) -> bool:
@@ -144,6 +145,7 @@ def _share(row: Row, secret: str) -> Share:
         else f"Photos from {row['display_name'] or row['username']}",
         description=(row["description"] or "") if album else "",
         sort=row["sort"],
+        shared_by=row["display_name"] or row["username"],
     )
 
 

@@ -60,10 +60,15 @@ LIMITS = Limits()
 
 
 def human_bytes(size: int) -> str:
+    """A size as people read it: "155.4 KB", and "100 MB" rather than "100.0 MB"."""
     value = float(size)
     for unit in ("bytes", "KB", "MB", "GB"):
         if value < 1024 or unit == "GB":
-            return f"{value:.0f} {unit}" if unit == "bytes" else f"{value:.1f} {unit}"
+            return (
+                f"{value:.0f} {unit}"
+                if unit == "bytes"
+                else f"{value:.1f}".removesuffix(".0") + f" {unit}"
+            )
         value /= 1024
     return f"{size} bytes"
 
