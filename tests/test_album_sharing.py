@@ -87,11 +87,18 @@ def test_the_album_page_makes_and_turns_off_links_and_comes_back(archive: LiveSe
     owner = browser(archive, "owner")
     made = form_post(owner, "/shares", {"album_id": str(album_id), "allow_download": "1"})
     assert made.status_code == 303
-    assert made.headers["location"].startswith(f"/albums/{album_id}#shared-link-")
-    assert len(share_controls(owner.get(f"/albums/{album_id}").text)[1]) == 2
+    landed = made.headers["location"]
+    assert landed.startswith(f"/albums/{album_id}?saved=share#shared-link-")
+    page = owner.get(landed.split("#")[0]).text
+    assert len(share_controls(page)[1]) == 2
+    assert "The link is made: copy it below" in page
+    # A value it does not know says nothing.
+    assert 'id="album-notice"' not in owner.get(f"/albums/{album_id}?saved=<b>x</b>").text
 
     off = form_post(owner, f"/shares/{link['id']}/revoke", {"back": "album"})
-    assert off.status_code == 303 and off.headers["location"] == f"/albums/{album_id}#album-share"
+    assert off.status_code == 303
+    assert off.headers["location"] == f"/albums/{album_id}?saved=share-revoked#album-share"
+    assert "The link is turned off" in owner.get(off.headers["location"].split("#")[0]).text
     assert archive.client().get(f"/s/{link['token']}").status_code == 404
     # From Settings, back to Settings.
     (other,) = api_login(archive, "owner").get("/api/v1/shares").json()["items"]

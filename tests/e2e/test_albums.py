@@ -45,7 +45,7 @@ def test_an_album_is_made_filled_shared_walked_and_downloaded(
     owner.fill("#new-album-title", "Holidays & <friends>")
     owner.click(".album-new button[type=submit]")
     owner.wait_for_url("**/albums/*")
-    album_url = owner.url.split("#")[0]
+    album_url = owner.url.split("?")[0]
     album_id = album_url.rsplit("/", 1)[1]
 
     for photo_id in ids:  # "Add to album" on each photo's page

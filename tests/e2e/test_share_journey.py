@@ -55,7 +55,7 @@ def test_a_password_link_is_made_opened_downloaded_and_turned_off(
     alice.fill("#new-album-title", "Summer at <Grandma's>")
     alice.click(".album-new button[type=submit]")
     alice.wait_for_url("**/albums/*")
-    album_url = alice.url.split("#")[0]
+    album_url = alice.url.split("?")[0]
     album_id = album_url.rsplit("/", 1)[1]
 
     for index, photo_id in enumerate(ids):  # on each photo's page
@@ -76,7 +76,8 @@ def test_a_password_link_is_made_opened_downloaded_and_turned_off(
     form.get_by_label("Password (optional)").fill(LINK_PASSWORD)
     form.get_by_label("Allow downloading the originals").check()
     form.get_by_role("button", name="Make the link").click()
-    alice.wait_for_url(f"{album_url}#shared-link-*")
+    alice.wait_for_url(f"{album_url}?saved=share#shared-link-*")
+    assert "The link is made" in alice.locator("#album-notice").inner_text()
     (link_field,) = alice.locator("#album-share input.share-url").all()
     link = link_field.input_value()
     assert link.startswith(f"{server.url}/s/")
@@ -134,7 +135,7 @@ def test_a_password_link_is_made_opened_downloaded_and_turned_off(
     # Alice turns the link off on the album's page.
     alice.goto(album_url)
     alice.locator("#album-share .share-link").get_by_role("button", name="Turn off").click()
-    alice.wait_for_url(f"{album_url}#album-share")
+    alice.wait_for_url(f"{album_url}?saved=share-revoked#album-share")
     assert alice.locator("#album-share .share-link").count() == 0
 
     reloaded = holder.reload()

@@ -47,14 +47,21 @@ async def create_album(request: Req) -> Redirect:
     title, description = form.get("title", ""), form.get("description", "")
     if "photo_id" not in form:
         album = await albums.create(svc, user, title, description)
-        return _to(f"/albums/{album.id}")
+        return _to(f"/albums/{album.id}?saved=album")
     photo_id = row_id_field("photo_id", form.get("photo_id"), CHOOSE)
     album = await albums.create(svc, user, title, description, photo_id=photo_id)
-    return _to(f"/albums/{album.id}#grid-{photo_id}")
+    return _to(f"/albums/{album.id}?saved=album#grid-{photo_id}")
 
 
 # How many photos "Remove from album" took out, and how many it left in (not theirs to take).
 Counted = Parameter(default=None, ge=0, le=album_photos.IDS_MAX)
+# What the album's page says when a form brought the person to it (`?saved=`): what was done,
+# which the part of the page it lands on does not say by itself. Other values say nothing.
+SAVED_NOTICES = {
+    "album": "The album is made.",
+    "share": "The link is made: copy it below and send it to whoever should see the album.",
+    "share-revoked": "The link is turned off: it opens nothing now.",
+}
 
 
 @get("/albums/{album_id:int}", name="album")
@@ -64,11 +71,11 @@ async def album_page(
     cursor: str | None = None,
     removed: int | None = Counted,
     kept: int | None = Counted,
+    saved: str | None = None,
 ) -> Template:
     user = await require_user(request)
-    return await _album_view(
-        request, user, album_id, cursor=cursor, notice=_removed_notice(removed, kept)
-    )
+    notice = _removed_notice(removed, kept) or SAVED_NOTICES.get(saved or "")
+    return await _album_view(request, user, album_id, cursor=cursor, notice=notice)
 
 
 async def _album_view(
