@@ -352,3 +352,20 @@ def test_an_albums_link_says_who_shared_it(archive: LiveServer) -> None:
     assert '<span id="share-by">Shared by Grandma &lt;Rose&gt;</span> · 1 photo' in page.text
     chosen = guest.get(f"/s/{photos_link['token']}").text
     assert "Photos from Grandma &lt;Rose&gt;" in chosen and 'id="share-by"' not in chosen
+
+
+def test_a_dead_link_tells_its_holder_what_to_do_rather_than_to_sign_in(
+    archive: LiveServer,
+) -> None:
+    owner = api_login(archive, "owner")
+    made = share(owner, photo_ids=[uploaded(owner, CAMERAS[0])])
+    assert owner.delete(f"/api/v1/shares/{made['id']}").status_code == 204
+    for token in (str(made["token"]), "A" * 32):  # turned off, and never made
+        stranger = archive.client().get(f"/s/{token}")
+        assert stranger.status_code == 404
+        assert "This link does not exist, or it was turned off." in stranger.text
+        assert "Whoever sent you this link can make you a new one." in stranger.text
+        assert "Back to the feed" not in stranger.text  # (which asks a stranger to sign in)
+        member = browser(archive, "other").get(f"/s/{token}")
+        assert member.status_code == 404 and "Back to the feed" in member.text
+        assert "Whoever sent you this link" not in member.text

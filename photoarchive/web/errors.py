@@ -155,6 +155,9 @@ def handle_error(request: Request[Any, Any, Any], exc: Exception) -> Response[An
     context = {"status": status, "title": TITLES.get(status, "Error"), "message": message}
     if not is_htmx:
         context["came_from"] = came_from(request)
+        # Under a share link: its holder may have no account, and the feed would only ask
+        # them to sign in (error.html offers it to those signed in).
+        context["share_link"] = not signs_in
     if is_htmx:
         return HTMXTemplate(
             template_name="_error.html",
