@@ -173,7 +173,10 @@ def test_like_and_comment_in_place_with_htmx(server: LiveServer) -> None:
     )
     assert empty.status_code == 422
     assert empty.headers["hx-retarget"] == "#messages"
-    assert "Write something" in parse(empty.text).text
+    # What to do, under a heading that says it is the person's to fix.
+    assert parse(empty.text).text == (
+        "Please check and try again Write something before posting a comment."
+    )
 
 
 def test_profile_page_counts_grid_and_modal(server: LiveServer) -> None:

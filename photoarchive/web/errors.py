@@ -34,7 +34,7 @@ TITLES = {
     413: "Too large",
     415: "Not a supported image",
     416: "Outside the file",
-    422: "Could not use that",
+    422: "Please check and try again",
     429: "Too many attempts",
     500: "Something went wrong on our side",
     503: "Temporarily unavailable",
