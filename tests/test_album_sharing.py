@@ -87,18 +87,25 @@ def test_the_album_page_makes_and_turns_off_links_and_comes_back(archive: LiveSe
     owner = browser(archive, "owner")
     made = form_post(owner, "/shares", {"album_id": str(album_id), "allow_download": "1"})
     assert made.status_code == 303
+    # It lands on its notice, in the share links' section, above the links.
     landed = made.headers["location"]
-    assert landed.startswith(f"/albums/{album_id}?saved=share#shared-link-")
+    assert landed == f"/albums/{album_id}?saved=share#album-share-notice"
     page = owner.get(landed.split("#")[0]).text
     assert len(share_controls(page)[1]) == 2
-    assert "The link is made: copy it below" in page
+    section = page.split('id="album-share"', 1)[1]
+    assert '<p class="notice" role="status" id="album-share-notice">Your link is made' in section
+    assert section.index('id="album-share-notice"') < section.index('class="share-link"')
+    # Each link's "Copy link", hidden until scripts show it, names the field it copies.
+    (copy, *_) = parse(page).find_all("button", **{"data-copies": f"shared-link-url-{link['id']}"})
+    assert "hidden" in copy and copy["aria-describedby"] == f"shared-link-url-{link['id']}"
     # A value it does not know says nothing.
-    assert 'id="album-notice"' not in owner.get(f"/albums/{album_id}?saved=<b>x</b>").text
+    unknown = owner.get(f"/albums/{album_id}?saved=<b>x</b>").text
+    assert 'id="album-notice"' not in unknown and 'id="album-share-notice"' not in unknown
 
     off = form_post(owner, f"/shares/{link['id']}/revoke", {"back": "album"})
     assert off.status_code == 303
-    assert off.headers["location"] == f"/albums/{album_id}?saved=share-revoked#album-share"
-    assert "The link is turned off" in owner.get(off.headers["location"].split("#")[0]).text
+    assert off.headers["location"] == f"/albums/{album_id}?saved=share-revoked#album-share-notice"
+    assert "That link is turned off." in owner.get(off.headers["location"].split("#")[0]).text
     assert archive.client().get(f"/s/{link['token']}").status_code == 404
     # From Settings, back to Settings.
     (other,) = api_login(archive, "owner").get("/api/v1/shares").json()["items"]

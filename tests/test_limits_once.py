@@ -15,7 +15,7 @@ import pytest
 from PIL import Image
 
 from photoarchive.accounts import cognito, users
-from photoarchive.library import comments, photos
+from photoarchive.library import comments, photos, usage
 from photoarchive.media.images import FORMATS, UPLOAD_FORMATS
 from tests.support import (
     REPO,
@@ -116,6 +116,7 @@ def check_pages(server: LiveServer, max_upload_bytes: int) -> None:
     (caption,) = page.find_all("textarea", id="caption")
     assert caption["maxlength"] == str(photos.CAPTION_MAX)
     assert ", ".join(list(UPLOAD_FORMATS)[:-1]) in page.text
+    assert f"up to {usage.size_text(max_upload_bytes)} each" in page.text  # "3 MB", no ".0"
 
     buffer = io.BytesIO()
     Image.new("RGB", (16, 12), (200, 30, 30)).save(buffer, "JPEG")

@@ -103,6 +103,7 @@ def test_sizes_are_told_in_binary_units_the_quota_is_set_in() -> None:
     assert usage.size_text(int(4.2 * MB)) == "4.2 MB"
     assert usage.size_text(100 * MB) == "100 MB"
     assert usage.size_text(int(1.5 * 1024 * MB)) == "1.5 GB"
+    assert usage.size_text(3 * 1024 * 1024 * MB) == "3 TB"
 
 
 def test_the_refusal_says_what_the_photo_needs_and_what_is_left() -> None:

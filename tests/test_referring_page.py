@@ -18,6 +18,9 @@ REFERERS = [
     ("{url}/u/alice?cursor=7", "/u/alice?cursor=7"),
     ("{public}/u/alice", "/u/alice"),  # behind a proxy that sends its own Host
     ("{url}/u/alice?from=feed&trashed=4", "/u/alice?from=feed"),
+    # What a redirect said once is not said again on the way back.
+    ("{url}/albums/3?saved=share", "/albums/3"),
+    ("{url}/albums/3?removed=2&kept=1&cursor=9", "/albums/3?cursor=9"),
     ("ftp://{host}/u/alice", None),
     ("https://elsewhere.example/u/alice", None),
     ("{url}//elsewhere.example/u/alice", None),

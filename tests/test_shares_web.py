@@ -369,3 +369,18 @@ def test_a_dead_link_tells_its_holder_what_to_do_rather_than_to_sign_in(
         member = browser(archive, "other").get(f"/s/{token}")
         assert member.status_code == 404 and "Back to the feed" in member.text
         assert "Whoever sent you this link" not in member.text
+    # A link that works but refuses this (no downloads): no advice about a new link, and no
+    # feed that would ask a stranger to sign in.
+    live = share(owner, photo_ids=[uploaded(owner, CAMERAS[1])])
+    refused = archive.client().get(f"/s/{live['token']}/download")
+    assert refused.status_code == 403
+    assert "Whoever sent you" not in refused.text and "Back to the feed" not in refused.text
+
+
+def test_where_guests_may_look_a_dead_links_page_keeps_the_way_to_the_feed(
+    tmp_path: Path,
+) -> None:
+    with archive_of(tmp_path / "data", ("owner",), public_view=True) as server:
+        stranger = server.client().get(f"/s/{'A' * 32}")
+        assert stranger.status_code == 404
+        assert "Back to the feed" in stranger.text and "Whoever sent you" in stranger.text

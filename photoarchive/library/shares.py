@@ -46,6 +46,9 @@ PAGE_DEFAULT = 60
 PAGE_MAX = 200
 SEED_BYTES = 16
 UNKNOWN = "This link does not exist, or it was turned off."
+# What the page a person made or turned off a link from says next (Settings, the album's).
+MADE_NOTICE = "Your link is made: copy it below and send it."
+TURNED_OFF_NOTICE = "That link is turned off."
 EXPIRED = "This link has expired."
 NOT_SHARED = "That photo is not part of this link."
 KEEP: Any = object()  # for `update`: leave this setting as it is

@@ -19,7 +19,7 @@ from photoarchive.accounts.users import User
 from photoarchive.errors import AppError, NotAuthenticated, TooManyRequests, Unavailable
 from photoarchive.web.methods import allowed_methods
 from photoarchive.web.render import page_context, referring_page
-from photoarchive.web.viewer import viewer
+from photoarchive.web.viewer import services, viewer
 
 log = logging.getLogger("photoarchive")
 
@@ -155,9 +155,12 @@ def handle_error(request: Request[Any, Any, Any], exc: Exception) -> Response[An
     context = {"status": status, "title": TITLES.get(status, "Error"), "message": message}
     if not is_htmx:
         context["came_from"] = came_from(request)
-        # Under a share link: its holder may have no account, and the feed would only ask
-        # them to sign in (error.html offers it to those signed in).
-        context["share_link"] = not signs_in
+        # Under a share link its holder may have no account: the feed is offered to those
+        # signed in, or to anyone where guests may look; a link that opens nothing (404, 410)
+        # comes with what to do about it. (error.html)
+        context["under_share"] = not signs_in
+        context["dead_link"] = not signs_in and status in (404, 410)
+        context["feed_open"] = services(request).settings.public_view
     if is_htmx:
         return HTMXTemplate(
             template_name="_error.html",

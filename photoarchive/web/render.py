@@ -89,8 +89,11 @@ def referring_page(request: Req) -> str | None:
     path, query = parts.path, parts.query
     if not path.startswith("/") or path.startswith("//") or "\\" in path:
         return None
-    if "trashed=" in query:
-        query = urlencode([(k, v) for k, v in parse_qsl(query) if k != "trashed"], safe=":")
+    # What a form's redirect told once (a photo trashed, something saved, photos removed):
+    # going back to the page must not tell it again.
+    told = ("trashed", "saved", "removed", "kept")
+    if any(f"{name}=" in query for name in told):
+        query = urlencode([(k, v) for k, v in parse_qsl(query) if k not in told], safe=":")
     return path + (f"?{query}" if query else "")
 
 

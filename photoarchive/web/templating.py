@@ -59,20 +59,6 @@ class Limits:
 LIMITS = Limits()
 
 
-def human_bytes(size: int) -> str:
-    """A size as people read it: "155.4 KB", and "100 MB" rather than "100.0 MB"."""
-    value = float(size)
-    for unit in ("bytes", "KB", "MB", "GB"):
-        if value < 1024 or unit == "GB":
-            return (
-                f"{value:.0f} {unit}"
-                if unit == "bytes"
-                else f"{value:.1f}".removesuffix(".0") + f" {unit}"
-            )
-        value /= 1024
-    return f"{size} bytes"
-
-
 def viewer_zone(context: Context) -> str:
     """The zone setting of the page's viewer: an IANA name, or "" (automatic) for a guest too.
     Cards are kept per viewer (cards.py), so a card made for one zone is never shown in another."""
@@ -102,8 +88,7 @@ def configure_environment(engine: object, cards: CardCache) -> None:
     env.autoescape = True
     # Templates change only with a new release: no stat() of every included file per render.
     env.auto_reload = False
-    env.filters["bytes"] = human_bytes
-    env.filters["size"] = usage.size_text  # a quota and what is used of it: "100 MB"
+    env.filters["size"] = usage.size_text  # "155.4 KB", "100 MB": sizes, quotas, usage
     env.filters["date"] = date_filter
     env.filters["time"] = time_filter
     env.filters["turned_by"] = rotations.turned_by

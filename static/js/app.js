@@ -110,17 +110,24 @@
     $$("button[data-copies]", root).forEach(function (button) { button.hidden = false; });
   }
 
-  function copied(button, worked) {
+  // The status is emptied first, so that a second copy is announced again.
+  function copied(button, field, worked) {
     var status = button.parentNode && $(".copy-status", button.parentNode);
+    if (worked) button.focus();  // else the field keeps focus, its text selected to copy
     if (!status) return;
-    status.textContent = worked ? "Copied." : "Select the link and copy it.";
+    status.textContent = "";
     window.clearTimeout(button.copyTimer);
-    button.copyTimer = window.setTimeout(function () { status.textContent = ""; }, 4000);
+    window.setTimeout(function () {
+      status.textContent = worked ? "Copied." : "Select the link and copy it.";
+      button.copyTimer = window.setTimeout(function () { status.textContent = ""; }, 4000);
+    }, 50);
   }
 
+  // The field's whole text selected (setSelectionRange: select() alone selects nothing in
+  // a read-only field on some phones) and copied, within the click that asked for it.
   function copyByHand(field) {
     field.focus();
-    field.select();
+    field.setSelectionRange(0, field.value.length);
     try { return document.execCommand("copy"); } catch (e) { return false; }
   }
 
@@ -131,11 +138,11 @@
     if (!field) return;
     if (navigator.clipboard && window.isSecureContext) {
       navigator.clipboard.writeText(field.value).then(
-        function () { copied(button, true); },
-        function () { copied(button, copyByHand(field)); }
+        function () { copied(button, field, true); },
+        function () { copied(button, field, copyByHand(field)); }
       );
     } else {
-      copied(button, copyByHand(field));
+      copied(button, field, copyByHand(field));
     }
   });
 

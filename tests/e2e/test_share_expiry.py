@@ -35,7 +35,7 @@ def test_the_day_a_link_ends_is_the_browsers_day(
     form.locator("summary").click()
     form.get_by_label("Available until (optional)").fill(day.isoformat())
     form.get_by_role("button", name="Make the link").click()
-    page.wait_for_url(f"{server.url}/albums/{album_id}?saved=share#shared-link-*")
+    page.wait_for_url(f"{server.url}/albums/{album_id}?saved=share#album-share-notice")
 
     (link,) = api.get("/api/v1/shares").json()["items"]
     end = datetime.combine(day, time(23, 59, 59), ZoneInfo(TOKYO)).astimezone(UTC)

@@ -26,6 +26,12 @@ LINK_PASSWORD = "grandma's secret"
 GPS = PHOTOS / "gps" / "DSCN0010.jpg"
 FILES = (GPS, PHOTOS / "cameras" / "Canon_40D.jpg", PHOTOS / "cameras" / "Nikon_D70.jpg")
 PRIVATE = 1  # the index in FILES of the photo alice makes private
+# Whether an element is in the window, below the sticky top bar.
+IN_VIEW = """(element) => {
+  const box = element.getBoundingClientRect();
+  const bar = document.querySelector('.topbar').getBoundingClientRect();
+  return box.top >= bar.bottom && box.bottom <= innerHeight;
+}"""
 GPS_IFD = 0x8825
 GPS_LATITUDE = 2
 
@@ -76,8 +82,11 @@ def test_a_password_link_is_made_opened_downloaded_and_turned_off(
     form.get_by_label("Password (optional)").fill(LINK_PASSWORD)
     form.get_by_label("Allow downloading the originals").check()
     form.get_by_role("button", name="Make the link").click()
-    alice.wait_for_url(f"{album_url}?saved=share#shared-link-*")
-    assert "The link is made" in alice.locator("#album-notice").inner_text()
+    alice.wait_for_url(f"{album_url}?saved=share#album-share-notice")
+    # The notice is where the page landed: in view, below the top bar.
+    notice = alice.locator("#album-share-notice")
+    assert "Your link is made" in notice.inner_text()
+    assert alice.evaluate(IN_VIEW, notice.element_handle()), alice.viewport_size
     (link_field,) = alice.locator("#album-share input.share-url").all()
     link = link_field.input_value()
     assert link.startswith(f"{server.url}/s/")
@@ -135,7 +144,7 @@ def test_a_password_link_is_made_opened_downloaded_and_turned_off(
     # Alice turns the link off on the album's page.
     alice.goto(album_url)
     alice.locator("#album-share .share-link").get_by_role("button", name="Turn off").click()
-    alice.wait_for_url(f"{album_url}?saved=share-revoked#album-share")
+    alice.wait_for_url(f"{album_url}?saved=share-revoked#album-share-notice")
     assert alice.locator("#album-share .share-link").count() == 0
 
     reloaded = holder.reload()

@@ -16,6 +16,21 @@ from tests.support import PHOTOS
 pytestmark = pytest.mark.usefixtures("engine")
 
 FILES = (PHOTOS / "cameras" / "Canon_40D.jpg", PHOTOS / "cameras" / "Nikon_D70.jpg")
+# The page told it is (or is not) a secure context, the clipboard emptied, and the copies made
+# with document.execCommand counted (window.copiedByHand).
+COPY_BY_WAY = """secure => {
+  Object.defineProperty(window, 'isSecureContext', {value: secure, configurable: true});
+  window.copiedByHand = 0;
+  if (!window.countingCopies) {
+    const copy = document.execCommand.bind(document);
+    document.execCommand = (command, ...rest) => {
+      if (command === 'copy') window.copiedByHand += 1;
+      return copy(command, ...rest);
+    };
+    window.countingCopies = true;
+  }
+  return navigator.clipboard.writeText('');
+}"""
 
 
 @pytest.mark.parametrize("viewport", list(VIEWPORTS), ids=list(VIEWPORTS))
@@ -46,14 +61,12 @@ def test_a_photo_is_shared_from_its_page(
     # no clipboard to scripts (plain http to a LAN address), copying the field's text.
     status = alice.locator("#shared-links .copy-status")
     for secure in (True, False):
-        alice.evaluate(
-            "secure => { Object.defineProperty(window, 'isSecureContext', {value: secure,"
-            " configurable: true}); return navigator.clipboard.writeText(''); }",
-            secure,
-        )
+        alice.evaluate(COPY_BY_WAY, secure)
         alice.get_by_role("button", name="Copy link").click()
         status.filter(has_text="Copied.").wait_for()
         assert alice.evaluate("navigator.clipboard.readText()") == link, secure
+        # Which way it went: the clipboard's, or the field's text copied by the page.
+        assert alice.evaluate("window.copiedByHand") == (0 if secure else 1), secure
         alice.evaluate("document.querySelector('#shared-links .copy-status').textContent = ''")
     assert violations(alice, axe_source) == []
 

@@ -50,18 +50,17 @@ async def create_album(request: Req) -> Redirect:
         return _to(f"/albums/{album.id}?saved=album")
     photo_id = row_id_field("photo_id", form.get("photo_id"), CHOOSE)
     album = await albums.create(svc, user, title, description, photo_id=photo_id)
-    return _to(f"/albums/{album.id}?saved=album#grid-{photo_id}")
+    # At the top, where the new album's title and the notice are (its one photo is below).
+    return _to(f"/albums/{album.id}?saved=album")
 
 
 # How many photos "Remove from album" took out, and how many it left in (not theirs to take).
 Counted = Parameter(default=None, ge=0, le=album_photos.IDS_MAX)
-# What the album's page says when a form brought the person to it (`?saved=`): what was done,
-# which the part of the page it lands on does not say by itself. Other values say nothing.
-SAVED_NOTICES = {
-    "album": "The album is made.",
-    "share": "The link is made: copy it below and send it to whoever should see the album.",
-    "share-revoked": "The link is turned off: it opens nothing now.",
-}
+# What the album's page says when a form brought the person to it (`?saved=`), where they
+# land: a new album's at the top, a link's in the share links' section, above the links.
+# Other values say nothing.
+SAVED_NOTICES = {"album": "The album is made."}
+SHARE_NOTICES = {"share": shares.MADE_NOTICE, "share-revoked": shares.TURNED_OFF_NOTICE}
 
 
 @get("/albums/{album_id:int}", name="album")
@@ -75,7 +74,14 @@ async def album_page(
 ) -> Template:
     user = await require_user(request)
     notice = _removed_notice(removed, kept) or SAVED_NOTICES.get(saved or "")
-    return await _album_view(request, user, album_id, cursor=cursor, notice=notice)
+    return await _album_view(
+        request,
+        user,
+        album_id,
+        cursor=cursor,
+        notice=notice,
+        share_notice=SHARE_NOTICES.get(saved or ""),
+    )
 
 
 async def _album_view(
@@ -85,6 +91,7 @@ async def _album_view(
     *,
     cursor: str | None = None,
     notice: str | None = None,
+    share_notice: str | None = None,
     status: int = 200,
     members_error: AppError | None = None,
     member_values: dict[str, str] | None = None,
@@ -104,6 +111,7 @@ async def _album_view(
     items, next_cursor = await album_photos.page(svc, album, user, cursor=cursor)
     context: dict[str, Any] = {
         "notice": notice,
+        "share_notice": share_notice,
         "album": album,
         "photos": items,
         "next_cursor": next_cursor,

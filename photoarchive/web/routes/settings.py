@@ -40,8 +40,8 @@ NOTICES = {
     "email": "Your profile is saved. Your email is changed, and you are signed out everywhere else.",
     "others": "You are signed out everywhere else.",
     "session": "That session has ended.",
-    "share": "Your link is made: copy it below and send it.",
-    "share-revoked": "That link is turned off.",
+    "share": shares.MADE_NOTICE,
+    "share-revoked": shares.TURNED_OFF_NOTICE,
 }
 NO_MAIL = "This archive cannot send e-mail, so there is no daily summary to turn on."
 

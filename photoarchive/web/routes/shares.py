@@ -213,9 +213,7 @@ async def create_share(request: Req) -> Redirect:
         show_metadata=_flag(form, "show_metadata"),
     )
     if made.album_id is not None:  # made on the album's page: back there, the link listed
-        return Redirect(
-            f"/albums/{made.album_id}?saved=share#shared-link-{made.id}", status_code=303
-        )
+        return Redirect(f"/albums/{made.album_id}?saved=share#album-share-notice", status_code=303)
     return Redirect("/settings?saved=share#shared-links", status_code=303)
 
 
@@ -228,7 +226,9 @@ async def revoke_share(request: Req, share_id: RowId) -> Redirect:
     link = await shares.get(svc, user, share_id)
     await shares.revoke(svc, user, share_id)
     if form.get("back") == "album" and link.album_id is not None:
-        return Redirect(f"/albums/{link.album_id}?saved=share-revoked#album-share", status_code=303)
+        return Redirect(
+            f"/albums/{link.album_id}?saved=share-revoked#album-share-notice", status_code=303
+        )
     return Redirect("/settings?saved=share-revoked#shared-links", status_code=303)
 
 
