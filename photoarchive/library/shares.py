@@ -88,7 +88,7 @@ class Share:
     title: str
     description: str
     sort: str | None
-    shared_by: str = ""  # whose the link is (display name, else username): the page says so
+    shared_by: str  # whose the link is (display name, else username): the page says so
 
     @property
     def has_password(self) -> bool:
@@ -130,6 +130,7 @@ def _share(row: Row, secret: str) -> Share:
     if not hmac.compare_digest(token_hash(token), row["token_hash"]):
         token = ""  # made under another secret key: it still opens, but cannot be shown again
     album = row["kind"] == "album"
+    keeper = row["display_name"] or row["username"]
     return Share(
         id=row["id"],
         creator_id=row["creator_id"],
@@ -143,12 +144,10 @@ def _share(row: Row, secret: str) -> Share:
         view_count=row["view_count"],
         created_at=row["created_at"],
         photo_count=row["photo_count"],
-        title=(row["title"] or "")
-        if album
-        else f"Photos from {row['display_name'] or row['username']}",
+        title=(row["title"] or "") if album else f"Photos from {keeper}",
         description=(row["description"] or "") if album else "",
         sort=row["sort"],
-        shared_by=row["display_name"] or row["username"],
+        shared_by=keeper,
     )
 
 

@@ -111,7 +111,7 @@
   }
 
   // The status is emptied first, so that a second copy is announced again.
-  function copied(button, field, worked) {
+  function copied(button, worked) {
     var status = button.parentNode && $(".copy-status", button.parentNode);
     if (worked) button.focus();  // else the field keeps focus, its text selected to copy
     if (!status) return;
@@ -138,11 +138,11 @@
     if (!field) return;
     if (navigator.clipboard && window.isSecureContext) {
       navigator.clipboard.writeText(field.value).then(
-        function () { copied(button, field, true); },
-        function () { copied(button, field, copyByHand(field)); }
+        function () { copied(button, true); },
+        function () { copied(button, copyByHand(field)); }
       );
     } else {
-      copied(button, field, copyByHand(field));
+      copied(button, copyByHand(field));
     }
   });
 
