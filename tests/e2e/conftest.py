@@ -105,6 +105,13 @@ class Server:
     process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
+        try:
+            self.try_start()
+        except RuntimeError as exc:
+            pytest.fail(str(exc))
+
+    def try_start(self) -> None:
+        """RuntimeError, with the log, when it does not start."""
         # Ready means: this process says it listens, and /healthz answers. The log line
         # matters as much: on a busy machine another server may hold the port.
         ready_line = f"Uvicorn running on http://127.0.0.1:{self.port}"
@@ -128,7 +135,9 @@ class Server:
                 pass
             if self.process.poll() is not None or time.monotonic() > deadline:
                 self.process.kill()
-                pytest.fail(f"the server did not start:\n{self.log()}")
+                self.process.wait()
+                self.process = None
+                raise RuntimeError(f"the server did not start:\n{self.log()}")
             time.sleep(0.05)
 
     def stop(self) -> None:
@@ -176,20 +185,28 @@ def server(tmp_path: Path) -> Iterator[Server]:
     """`photoarchive serve` as a child process on a free port, with its own data dir."""
     data_dir = tmp_path / "data"
     data_dir.mkdir()
-    sock = free_socket()
-    port = sock.getsockname()[1]
-    sock.close()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PHOTOARCHIVE_")}
-    env.update(
-        PHOTOARCHIVE_DATA_DIR=str(data_dir),
-        PHOTOARCHIVE_REGISTRATION="open",
-        PHOTOARCHIVE_PUBLIC_URL=f"http://127.0.0.1:{port}",
-        PYTHONUNBUFFERED="1",
-    )
-    if current_database_url():  # a module that runs on both engines (the `engine` fixture)
-        env["PHOTOARCHIVE_DATABASE_URL"] = current_database_url()
-    live = Server(f"http://127.0.0.1:{port}", port, data_dir, env, tmp_path / "server.log")
-    live.start()
+    for attempt in range(3):
+        # A port free a moment ago may be taken by another worker's server before this one
+        # binds it: then another port (as tests/processes.py's server_process does).
+        sock = free_socket()
+        port = sock.getsockname()[1]
+        sock.close()
+        env = {k: v for k, v in os.environ.items() if not k.startswith("PHOTOARCHIVE_")}
+        env.update(
+            PHOTOARCHIVE_DATA_DIR=str(data_dir),
+            PHOTOARCHIVE_REGISTRATION="open",
+            PHOTOARCHIVE_PUBLIC_URL=f"http://127.0.0.1:{port}",
+            PYTHONUNBUFFERED="1",
+        )
+        if current_database_url():  # a module that runs on both engines (the `engine` fixture)
+            env["PHOTOARCHIVE_DATABASE_URL"] = current_database_url()
+        live = Server(f"http://127.0.0.1:{port}", port, data_dir, env, tmp_path / "server.log")
+        try:
+            live.try_start()
+            break
+        except RuntimeError as exc:
+            if "address already in use" not in live.log() or attempt == 2:
+                pytest.fail(str(exc))
     try:
         yield live
     finally:
