@@ -123,6 +123,43 @@ def test_a_private_photo_is_not_there_for_anyone_but_its_owner(archive: LiveServ
     assert guest.get(f"/media/{middle}/thumbnail").status_code == 200
 
 
+def saved_notice(text: str, photo_id: int) -> str | None:
+    """What the photo page says beside its visibility form, if anything."""
+    found = re.search(rf'id="visibility-saved-{photo_id}">([^<]*)<', text)
+    return None if found is None else html.unescape(found[1])
+
+
+def test_choosing_who_sees_a_photo_lands_on_its_form_saying_it_is_saved(
+    archive: LiveServer,
+) -> None:
+    owner = api_login(archive, "owner")
+    older, newer = (upload(owner, path).json()["items"][0]["id"] for path in CAMERAS[:2])
+    page = browser(archive, "owner")
+    # Posted from the photo opened from the owner's profile: back there, its list kept.
+    opened = f"{archive.url}/photos/{newer}?from=user:owner"
+    made = form_post(
+        page, f"/photos/{newer}/visibility", {"visibility": "private"}, headers={"Referer": opened}
+    )
+    assert made.status_code == 303
+    assert made.headers["location"] == (
+        f"/photos/{newer}?from=user:owner&saved=visibility#visibility-{newer}"
+    )
+    shown = page.get(made.headers["location"]).text
+    assert parse(shown).find_all("form", id=f"visibility-{newer}")
+    assert saved_notice(shown, newer) == "Saved: it is private."
+    (step,) = parse(shown).find_all("a", rel="next")
+    assert step["href"] == f"/photos/{older}?from=user:owner"
+    # From anywhere else (no Referer, another page): the photo's own page.
+    back = form_post(page, f"/photos/{newer}/visibility", {"visibility": "family"})
+    assert back.headers["location"] == f"/photos/{newer}?saved=visibility#visibility-{newer}"
+    shown = page.get(back.headers["location"]).text
+    assert saved_notice(shown, newer) == "Saved: the family sees it."
+    # Said once: the page without `saved`, and anyone else's view of the photo, say nothing.
+    assert saved_notice(page.get(f"/photos/{newer}").text, newer) is None
+    seen = browser(archive, "other").get(f"/photos/{newer}?saved=visibility")
+    assert seen.status_code == 200 and "visibility-saved" not in seen.text
+
+
 def test_patch_takes_caption_and_visibility_from_the_owner_only(archive: LiveServer) -> None:
     owner, other = api_login(archive, "owner"), api_login(archive, "other")
     photo = upload(owner, CAMERAS[0]).json()["items"][0]

@@ -10,6 +10,7 @@ import pytest
 
 from tests.e2e.conftest import VIEWPORTS, Server, photo_files, sign_up, wait_until
 from tests.e2e.test_quality import violations
+from tests.e2e.test_share_journey import IN_VIEW
 
 # Who may see a private photo, decided over either backend: both engines.
 pytestmark = pytest.mark.usefixtures("engine")
@@ -50,8 +51,12 @@ def test_a_private_upload_is_hidden_until_its_owner_shares_it_with_the_family(
     assert violations(owner, axe_source) == []
     owner.check('.visibility-form input[value="family"]')
     owner.click(".visibility-form button[type=submit]")
-    owner.wait_for_url(photo_url)
+    # Back on the photo, at its form, which says what was saved: in view on both sizes.
+    owner.wait_for_url(f"{photo_url}?saved=visibility#visibility-{photo_id['id']}")
     assert owner.get_by_role("img", name="Private").count() == 0
+    notice = owner.get_by_role("status").filter(has_text="Saved: the family sees it.")
+    assert notice.count() == 1
+    assert owner.evaluate(IN_VIEW, notice.element_handle()), viewport
 
     assert other.goto(photo_url).status == 200
     other.goto(server.url)

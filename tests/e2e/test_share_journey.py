@@ -69,7 +69,7 @@ def test_a_password_link_is_made_opened_downloaded_and_turned_off(
         if index == PRIVATE:
             alice.check('.visibility-form input[value="private"]')
             alice.click(".visibility-form button[type=submit]")
-            alice.wait_for_url(f"**/photos/{photo_id}")
+            alice.wait_for_url(f"**/photos/{photo_id}?saved=visibility#visibility-{photo_id}")
             assert alice.get_by_role("img", name="Private").count() == 1
         alice.select_option(f"#add-to-album-{photo_id}", album_id)
         alice.click(".add-to-album button[type=submit]")

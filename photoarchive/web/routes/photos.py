@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Annotated, Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from litestar import Response, get, post
 from litestar.params import QueryParameter
@@ -30,9 +30,19 @@ from photoarchive.library.neighbours import Neighbours
 from photoarchive.library.photos import Photo
 from photoarchive.library.search_query import Q_MAX
 from photoarchive.web.params import RowId
-from photoarchive.web.render import Req, back_to, form_fields, is_htmx, render, safe_next
+from photoarchive.web.render import (
+    Req,
+    back_to,
+    form_fields,
+    is_htmx,
+    referring_page,
+    render,
+    safe_next,
+)
 from photoarchive.web.viewer import require_reader, require_user, services
 
+# `?saved=` on a photo's page after its owner chose who sees it.
+VISIBILITY_SAVED = "visibility"
 # The longest list key: a search's, "search:" and the longest words a search may be.
 FROM_MAX = len(neighbours.SEARCH) + Q_MAX
 
@@ -107,6 +117,7 @@ async def photo_page(
     request: Req,
     photo_id: RowId,
     from_list: Annotated[str | None, QueryParameter(name="from", max_length=FROM_MAX)] = None,
+    saved: Annotated[str | None, QueryParameter(max_length=20)] = None,
 ) -> Template:
     user = await require_reader(request)
     svc = services(request)
@@ -140,6 +151,8 @@ async def photo_page(
         "held_in": held_in,
         "photo_links": linked,
         "removable_from": removable_from,
+        # Its owner just chose who sees it (edit_visibility): said beside the form.
+        "visibility_saved": saved == VISIBILITY_SAVED and photo.can_edit,
     }
     if is_htmx(request) and request.headers.get("hx-target") == "modal":
         return render(
@@ -190,9 +203,18 @@ async def edit_visibility(request: Req, photo_id: RowId) -> Response[Any]:
     user = await require_user(request)
     form = await form_fields(request)
     await visibility.set_visibility(services(request), user, photo_id, form.get("visibility"))
+    # Back to the photo's page as it was opened (from a list: its neighbours kept), at the
+    # form, which says it is saved.
+    here = f"/photos/{photo_id}"
+    page = referring_page(request)
+    if page is None or urlsplit(page).path != here:
+        page = here
+    target = (
+        page + ("&" if "?" in page else "?") + f"saved={VISIBILITY_SAVED}#visibility-{photo_id}"
+    )
     if is_htmx(request):
-        return ClientRedirect(f"/photos/{photo_id}")
-    return back_to(request, f"/photos/{photo_id}")
+        return ClientRedirect(target)
+    return Redirect(target, status_code=303)
 
 
 @post("/photos/{photo_id:int}/delete", status_code=200)
