@@ -127,6 +127,21 @@ def test_a_password_link_is_made_opened_downloaded_and_turned_off(
     assert holder_context.request.get(media_url).status == 200
     viewer.get_by_role("link", name="Close").click()
     viewer.wait_for(state="hidden")
+    # With a keyboard (share.js): an arrow steps to the neighbour in the grid's order, Esc
+    # closes the viewer back at the photo last shown, whose link in the grid has the focus.
+    holder.click(f"#grid-{ids[0]} a")
+    viewer.wait_for(state="visible")
+    at = shown.index(ids[0])
+    key, near = (
+        ("ArrowRight", shown[at + 1]) if at + 1 < len(shown) else ("ArrowLeft", shown[at - 1])
+    )
+    holder.keyboard.press(key)
+    holder.locator(f"#p-{near}").wait_for(state="visible")
+    viewer.wait_for(state="hidden")
+    holder.keyboard.press("Escape")
+    holder.locator(f"#p-{near}").wait_for(state="hidden")
+    assert holder.evaluate("location.hash") == f"#grid-{near}"
+    assert holder.evaluate("document.activeElement.closest('.grid-item')?.id") == f"grid-{near}"
 
     with holder.expect_download() as waiting:
         holder.click("#share-download")
