@@ -217,8 +217,16 @@ def test_the_trash_page_restores_deletes_and_empties(archive: LiveServer) -> Non
     assert archive.client().get("/trash", follow_redirects=False).status_code == 303
 
     restored = form_post(page, f"/trash/{ids[0]}/restore", {})
-    assert restored.status_code == 303 and restored.headers["location"] == "/trash?notice=restored"
-    assert "Restored." in page.get(restored.headers["location"]).text
+    back = f"/trash?notice=restored&photo={ids[0]}"
+    assert restored.status_code == 303 and restored.headers["location"] == back
+    told = page.get(back).text
+    # The notice links to the photo, back where it was.
+    assert "Restored." in told
+    (link,) = parse(told).find_all("a", id="restored-photo")
+    assert link["href"] == f"/photos/{ids[0]}" and page.get(link["href"]).status_code == 200
+    # Only after a restore; an id that is not a row's is refused as any other.
+    assert 'id="restored-photo"' not in page.get(f"/trash?notice=deleted&photo={ids[0]}").text
+    assert page.get("/trash?notice=restored&photo=0").status_code == 400
     assert ids_in(page.get("/u/owner").text, "grid-") == {ids[0]}
     assert form_post(browser(archive, "other"), f"/trash/{ids[1]}/delete", {}).status_code == 404
     assert form_post(page, f"/trash/{ids[1]}/delete", {}).status_code == 303

@@ -6,8 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Response, get, post
+from litestar.params import Parameter
 from litestar.response import Redirect, Template
 
+from photoarchive.db import MAX_ROWID
 from photoarchive.library import trash
 from photoarchive.web import selection
 from photoarchive.web.params import RowId
@@ -17,7 +19,10 @@ from photoarchive.web.viewer import require_user, services
 
 @get("/trash", name="trash")
 async def trash_page(
-    request: Req, cursor: str | None = None, notice: str | None = None
+    request: Req,
+    cursor: str | None = None,
+    notice: str | None = None,
+    photo: int | None = Parameter(default=None, ge=1, le=MAX_ROWID),
 ) -> Template:
     user = await require_user(request)
     items, next_cursor = await trash.page(services(request), user, cursor=cursor)
@@ -29,11 +34,22 @@ async def trash_page(
     if is_htmx(request) and cursor:  # the next page of the grid, scrolled into view
         return render(request, "_trash_page.html", user=user, **shown)
     notes = {"restored": "Restored.", "deleted": "Deleted for good.", "emptied": "Trash emptied."}
-    return render(request, "trash.html", user=user, notice=notes.get(notice or ""), **shown)
+    # A photo restored from here is back where it was: the notice links to it (its page
+    # decides, as always, whether this viewer may see it).
+    restored = photo if notice == "restored" else None
+    return render(
+        request,
+        "trash.html",
+        user=user,
+        notice=notes.get(notice or ""),
+        restored=restored,
+        **shown,
+    )
 
 
-def _back(notice: str) -> Response[Any]:
-    return Redirect(f"/trash?notice={notice}", status_code=303)
+def _back(notice: str, photo_id: int | None = None) -> Response[Any]:
+    photo = "" if photo_id is None else f"&photo={photo_id}"
+    return Redirect(f"/trash?notice={notice}{photo}", status_code=303)
 
 
 @post("/trash/{photo_id:int}/restore", status_code=303)
@@ -42,7 +58,7 @@ async def restore(request: Req, photo_id: RowId) -> Response[Any]:
     wanted = (await form_fields(request)).get("next")
     await trash.restore_one(services(request), user, photo_id)
     # Undo, from the notice a delete leaves (_trashed_notice.html): back to the photo.
-    return Redirect(safe_next(wanted), status_code=303) if wanted else _back("restored")
+    return Redirect(safe_next(wanted), status_code=303) if wanted else _back("restored", photo_id)
 
 
 @post("/trash/{photo_id:int}/delete", status_code=303)
