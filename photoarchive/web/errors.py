@@ -162,6 +162,7 @@ def handle_error(request: Request[Any, Any, Any], exc: Exception) -> Response[An
         context["dead_link"] = not signs_in and status in (404, 410)
         context["feed_open"] = services(request).settings.public_view
     if is_htmx:
+        context["dismissable"] = True
         return HTMXTemplate(
             template_name="_error.html",
             context=context,

@@ -108,3 +108,39 @@ UNDER_THE_CLOSE_BUTTON = """() => {
   return parts.filter(p => p.getBoundingClientRect().right > close.left)
     .map(p => p.className.baseVal ?? p.className);
 }"""
+
+
+def test_a_refusal_shown_over_the_photo_has_a_way_to_put_it_away(
+    server: Server, new_context: Any
+) -> None:
+    alice = server.api("alice")
+    (path,) = photo_files("cameras/Canon_40D.jpg")
+    sent = alice.post("/api/v1/photos", files=[("file", (path.name, path.read_bytes()))])
+    photo_id = sent.json()["items"][0]["id"]
+    new_context.watch.expected.append(
+        f"Response Status Error Code 404 from /photos/{photo_id}/like"
+    )
+    page = new_context(DESKTOP).new_page()
+    sign_in(page, server.url, "alice")
+    page.goto(f"{server.url}/photos/{photo_id}")
+    # Deleted from elsewhere (another tab, the API) while the page is open: liking it is refused.
+    assert alice.delete(f"/api/v1/photos/{photo_id}").status_code == 204
+    alice.close()
+    with page.expect_response(f"{server.url}/photos/{photo_id}/like") as refused:
+        page.locator("main .like-form button").click()
+    assert refused.value.status == 404
+    messages = page.locator("#messages")
+    dismiss = messages.get_by_role("button", name="Dismiss this message")
+    dismiss.wait_for()
+    assert "That photo does not exist (or was deleted)." in messages.inner_text()
+    # The button is in view and on top (not under the top bar or the photo's column).
+    box = dismiss.bounding_box()
+    assert box is not None
+    on_top = page.evaluate(
+        "([x, y]) => document.elementFromPoint(x, y)?.closest('.error-dismiss') !== null",
+        [box["x"] + box["width"] / 2, box["y"] + box["height"] / 2],
+    )
+    assert on_top
+    dismiss.click()
+    messages.wait_for(state="hidden")
+    assert messages.inner_text().strip() == ""
