@@ -20,7 +20,15 @@ import pytest
 
 from photoarchive.accounts import users
 from photoarchive.accounts.mail import Mailer
-from photoarchive.library import access, comments, digests, likes, notifications
+from photoarchive.library import (
+    access,
+    album_members,
+    albums,
+    comments,
+    digests,
+    likes,
+    notifications,
+)
 from photoarchive.services import Services
 from photoarchive.settings import Settings, parse_smtp_url
 from tests.mailbox import LINK, Mailbox, body, smtp_server
@@ -150,6 +158,38 @@ def test_a_digest_names_who_and_which_photo_once_a_day_at_most(
         # Told once: nothing more without more news, however long.
         frozen_clock.advance(3 * DAY)
         assert await digests.send_due(svc) == 0
+
+    scenario(settings, body_)
+    assert mailbox.left() == []
+
+
+def test_being_added_to_an_album_is_news_of_its_own(
+    settings: Settings, mailbox: Mailbox, frozen_clock: FrozenClock
+) -> None:
+    async def body_(svc: Services) -> None:
+        alice, bob = await person(svc, "alice"), await person(svc, "bob")
+        await digests.set_on(svc, bob, True)
+        summer = await albums.create(svc, alice, "Summer   at\nthe lake")
+        await album_members.set_member(svc, alice, summer.id, "bob", "viewer")
+        assert await digests.send_due(svc) == 1
+        first = only_mail(mailbox)
+        assert first["Subject"].startswith("1 new album shared with you (")
+        text = body(first)
+        assert "1 new album shared with you since earlier today:" in text
+        assert "alice added you to the album “Summer at the lake”" in text
+        assert LINK.findall(text)[0] == f"https://photos.example.org/albums/{summer.id}"
+
+        # With news of their photos the same day: both, in one line.
+        frozen_clock.advance(DAY)
+        await comments.add(svc, alice, await photo_of(svc, bob), "nice")
+        winter = await albums.create(svc, alice, "Winter")
+        await album_members.set_member(svc, alice, winter.id, "bob", "contributor")
+        assert await digests.send_due(svc) == 1
+        text = body(only_mail(mailbox))
+        assert (
+            "1 new comment on your photos and 1 new album shared with you since yesterday:"
+        ) in text
+        assert "alice added you to the album “Winter”" in text and "Summer" not in text
 
     scenario(settings, body_)
     assert mailbox.left() == []

@@ -14,7 +14,15 @@ import pytest
 
 from photoarchive.accounts import users
 from photoarchive.accounts.users import User
-from photoarchive.library import access, comments, likes, notifications, trash
+from photoarchive.library import (
+    access,
+    album_members,
+    albums,
+    comments,
+    likes,
+    notifications,
+    trash,
+)
 from photoarchive.services import Services
 from tests.support import make_settings, services, sqlite_only
 
@@ -183,7 +191,7 @@ def test_what_access_hides_is_neither_shown_nor_counted(
             )
 
         monkeypatch.setattr(access, "decide", hiding)
-        items, _, _ = await notifications.page(svc, alice, with_photos=True)
+        items, _, _ = await notifications.page(svc, alice, with_subjects=True)
         assert [n.comment_text for n in items] == ["on the shown one"]
         assert items[0].photo is not None and items[0].photo.id == shown
         assert await notifications.unread_count(svc, alice) == 1
@@ -229,23 +237,102 @@ def test_a_long_comment_is_quoted_in_part() -> None:
 
 
 @sqlite_only  # rewinds PRAGMA user_version; PostgreSQL's migrations are applied once each
-def test_the_migration_runs_again_on_a_rewound_archive(tmp_path: Path) -> None:
+@pytest.mark.parametrize("rewound_to", [10, 31])
+def test_the_migration_runs_again_on_a_rewound_archive(tmp_path: Path, rewound_to: int) -> None:
+    """0011 made the table, 0032 built it again (for album notifications): both run again
+    keeping every notification, of either kind, read or not."""
 
     async def body(svc: Services, events: Events) -> None:
         alice, bob = await person(svc, "alice"), await person(svc, "bob")
         await comments.add(svc, bob, await photo_of(svc, alice), "kept")
+        album = await albums.create(svc, bob, "Summer")
+        await album_members.set_member(svc, bob, album.id, "alice", "viewer")
+        assert await notifications.unread_count(svc, alice) == 2
 
     scenario(tmp_path, body)
     path = make_settings(tmp_path / "data").database_path
     with sqlite3.connect(path) as conn:
-        conn.execute("PRAGMA user_version = 10")
+        conn.execute(f"PRAGMA user_version = {rewound_to}")
 
     async def reopen(svc: Services, events: Events) -> None:
-        assert await svc.db.schema_version() >= 11
+        assert await svc.db.schema_version() >= 32
         alice = await users.by_username(svc.db, "alice")
-        assert await notifications.unread_count(svc, alice) == 1
+        assert await notifications.unread_count(svc, alice) == 2
+        items, _, _ = await notifications.page(svc, alice, with_subjects=True)
+        assert summary(items) == [("album", "bob", False), ("comment", "bob", False)]
+        assert items[0].album is not None and items[0].album.title == "Summer"
 
     scenario(tmp_path, reopen)
+
+
+def test_a_member_is_told_who_added_them_to_an_album_once(tmp_path: Path) -> None:
+    """Added: told, with the album as they see it; a new role is no news; removed or leaving
+    takes it back, read or not (added again, told again); a deleted album takes its own."""
+
+    async def body(svc: Services, events: Events) -> None:
+        alice, bob, carol = [await person(svc, n) for n in ("alice", "bob", "carol")]
+        album = await albums.create(svc, alice, "Summer <by the sea>")
+        await album_members.set_member(svc, alice, album.id, "bob", "viewer")
+        items, _, _ = await notifications.page(svc, bob, with_subjects=True)
+        assert summary(items) == [("album", "alice", False)]
+        (item,) = items
+        assert item.album_id == album.id and item.photo_id is None and item.photo is None
+        assert item.album is not None and item.album.title == "Summer <by the sea>"
+        assert await notifications.unread_count(svc, bob) == 1
+        assert told(events, bob) == 1
+        # The owner did it: nothing for them; a new role tells nobody anything.
+        assert (await notifications.page(svc, alice))[0] == []
+        await album_members.set_member(svc, alice, album.id, "bob", "contributor")
+        assert await notifications.unread_count(svc, bob) == 1 and told(events, bob) == 1
+
+        # Read, then removed: gone; added again: news again.
+        assert await notifications.mark_read(svc, bob) == 0
+        await album_members.remove_member(svc, alice, album.id, "bob")
+        assert (await notifications.page(svc, bob))[0] == []
+        assert told(events, bob) == 3  # marked read, then taken back
+        await album_members.set_member(svc, alice, album.id, "bob", "viewer")
+        assert summary((await notifications.page(svc, bob))[0]) == [("album", "alice", False)]
+        # Leaving takes it back too.
+        await album_members.remove_member(svc, bob, album.id, "bob")
+        assert (await notifications.page(svc, bob))[0] == []
+        assert await notifications.unread_count(svc, bob) == 0
+
+        await album_members.set_member(svc, alice, album.id, "carol", "viewer")
+        assert await notifications.unread_count(svc, carol) == 1
+        await albums.delete(svc, alice, album.id)
+        assert (await notifications.page(svc, carol))[0] == []
+        assert await notifications.unread_count(svc, carol) == 0
+
+    scenario(tmp_path, body)
+
+
+def test_an_album_notification_follows_who_may_open_the_album(tmp_path: Path) -> None:
+    """Whether the album is shown, counted and marked read is access.decide_album's answer
+    (album_sql's when marking), not the notification's being there: with the membership
+    gone by a way that keeps the notification, it is neither shown nor counted nor marked."""
+
+    async def body(svc: Services, events: Events) -> None:
+        alice, bob = await person(svc, "alice"), await person(svc, "bob")
+        kept, dropped = [await albums.create(svc, alice, t) for t in ("Kept", "Dropped")]
+        for album in (kept, dropped):
+            await album_members.set_member(svc, alice, album.id, "bob", "viewer")
+        await svc.db.execute(
+            "DELETE FROM album_members WHERE album_id = ? AND user_id = ?", (dropped.id, bob.id)
+        )
+        items, _, _ = await notifications.page(svc, bob, with_subjects=True)
+        assert [n.album_id for n in items] == [kept.id]
+        assert await notifications.unread_count(svc, bob) == 1
+        assert await notifications.mark_read(svc, bob) == 0
+        # Back in it (as if the row came back): still unread, news when it can be seen.
+        await svc.db.execute(
+            "INSERT INTO album_members (album_id, user_id, role, added_at)"
+            " VALUES (?, ?, 'viewer', '2026-01-01T00:00:00Z')",
+            (dropped.id, bob.id),
+        )
+        items, _, _ = await notifications.page(svc, bob)
+        assert [(n.album_id, n.read) for n in items] == [(dropped.id, False), (kept.id, True)]
+
+    scenario(tmp_path, body)
 
 
 def test_marking_all_read_leaves_what_was_not_shown_unread(tmp_path: Path) -> None:

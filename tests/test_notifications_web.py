@@ -163,3 +163,49 @@ def test_the_live_event_goes_to_the_person_told_alone(server: LiveServer) -> Non
         # Reading them tells Alice's other tabs too.
         alice.get("/notifications")
         assert alices.next_named("notification") == {"user_id": alice_id}
+
+
+def test_being_added_to_an_album_is_in_the_list_the_api_and_the_live_stream(
+    server: LiveServer,
+) -> None:
+    alice, photo_id = alices_photo(server)
+    bob = sign_up(server, "bob")
+    bob_id = server.db().execute("SELECT id FROM users WHERE username = 'bob'").fetchone()[0]
+    owner = api_login(server, "alice")
+    made = owner.post("/api/v1/albums", json={"title": "Summer <b>at</b> the lake"})
+    album_id = made.json()["id"]
+    assert owner.post(
+        f"/api/v1/albums/{album_id}/photos", json={"photo_ids": [photo_id]}
+    ).is_success
+    with listen(bob) as bobs:
+        added = form_post(
+            alice, f"/albums/{album_id}/members", {"username": "bob", "role": "viewer"}
+        )
+        assert added.status_code in (200, 303), added.text
+        assert bobs.next_named("notification") == {"user_id": bob_id}
+
+    assert badge_label(bob) == "Notifications, 1 unread"
+    listed = api_login(server, "bob").get("/api/v1/notifications").json()
+    assert [(i["kind"], i["actor"], i["photo_id"], i["album_id"]) for i in listed["items"]] == [
+        ("album", {"username": "alice"}, None, album_id)
+    ]
+    assert listed["unread"] == 1
+    schema = server.client().get("/schema/openapi.json").json()["components"]["schemas"]
+    (shape,) = (v for k, v in schema.items() if k.endswith("NotificationOut"))
+    assert "album" in str(shape["properties"]["kind"]) and "album_id" in shape["properties"]
+
+    page = bob.get("/notifications").text
+    html = parse(page)
+    # The title is the album's, escaped; the picture its cover as bob sees it.
+    assert "alice added you to the album Summer <b>at</b> the lake" in html.text
+    assert "Summer &lt;b&gt;at&lt;/b&gt; the lake" in page
+    (link,) = html.find_all("a", class_="notification-link")
+    assert link["href"] == f"/albums/{album_id}" and bob.get(link["href"]).status_code == 200
+    (thumb,) = html.find_all("img", class_="notification-thumb")
+    assert (thumb["src"] or "").startswith(f"/media/{photo_id}/thumbnail")
+    assert bob.get(str(thumb["src"])).status_code == 200
+    assert badge_label(bob) == "Notifications"  # opened: read
+
+    # Removed from it: the notification goes with the place in it.
+    assert form_post(alice, f"/albums/{album_id}/members/bob/remove").status_code in (200, 303)
+    assert "added you" not in parse(bob.get("/notifications").text).text

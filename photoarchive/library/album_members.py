@@ -14,7 +14,7 @@ from photoarchive.accounts import users
 from photoarchive.accounts.users import User
 from photoarchive.db import Transaction
 from photoarchive.errors import Forbidden, Invalid, NotFound
-from photoarchive.library import albums
+from photoarchive.library import albums, notifications
 from photoarchive.services import Services
 
 
@@ -36,6 +36,10 @@ async def set_member(
         await tx.lock(albums.lock_name(album_id))
         if album.looked_after:
             await _already_in(tx, album_id, person.id)
+        member_before = await tx.fetchval(
+            "SELECT 1 FROM album_members WHERE album_id = ? AND user_id = ?",
+            (album_id, person.id),
+        )
         await tx.execute(
             "INSERT INTO album_members (album_id, user_id, role, added_at) VALUES (?, ?, ?, ?)"
             " ON CONFLICT (album_id, user_id) DO UPDATE SET role = excluded.role",
@@ -44,6 +48,12 @@ async def set_member(
         await tx.execute(
             "UPDATE albums SET updated_at = ? WHERE id = ?", (clock.now_iso(), album_id)
         )
+        # Someone new in it hears who added them (a new role is no news to tell).
+        told = not member_before and await notifications.added_to_album(
+            tx, album_id, person.id, actor.id
+        )
+    if told:
+        await notifications.announce(svc, person.id)
     return await albums.find(svc.db, album_id, actor)
 
 
@@ -65,6 +75,7 @@ async def remove_member(svc: Services, actor: User, album_id: int, username: str
         )
         if not removed:
             raise NotFound(f"{username} is not a member of this album.")
+        untold = await notifications.left_album(tx, album_id, person.id)
         taken = await tx.execute(
             "DELETE FROM album_photos WHERE album_id = ? AND photo_id IN"
             " (SELECT p.id FROM photos p WHERE p.owner_id = ?)",
@@ -72,6 +83,8 @@ async def remove_member(svc: Services, actor: User, album_id: int, username: str
         )
         if taken:
             await albums.forget_lost_cover(tx, album_id)
+    if untold:
+        await notifications.announce(svc, person.id)
 
 
 _NOT_YOURSELF = "An administrator looking after an album cannot give themselves a place in it."

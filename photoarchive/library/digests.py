@@ -1,5 +1,5 @@
-"""The daily digest: an e-mail to a photo's owner, at most once a day, telling of the comments
-and likes on their photos that they have not read yet. Off unless the person turns it on
+"""The daily digest: an e-mail to a member, at most once a day, telling of the comments and
+likes on their photos, and the albums they were added to, that they have not read yet. Off unless the person turns it on
 (/settings), and only where the archive can send mail (PHOTOARCHIVE_SMTP_URL).
 
 What a digest tells is what notifications.py shows the person (and so what library/access.py
@@ -113,7 +113,7 @@ async def news_for(svc: Services, user: User, through_id: int) -> list[Notificat
     cursor: str | None = None
     while True:
         items, cursor, _ = await notifications.page(
-            svc, user, cursor=cursor, limit=notifications.PAGE_MAX, with_photos=True
+            svc, user, cursor=cursor, limit=notifications.PAGE_MAX, with_subjects=True
         )
         found.extend(n for n in items if n.id > through_id and not n.read)
         if cursor is None or int(cursor) <= through_id + 1:
@@ -131,6 +131,17 @@ def headline(comments: int, likes: int) -> str:
     if comments and likes:
         return f"{_plural(comments, 'new comment')} and {_plural(likes, 'like')}"
     return _plural(comments, "new comment") if comments else _plural(likes, "new like")
+
+
+def news(comments: int, likes: int, albums: int) -> str:
+    """'3 new comments and 2 likes on your photos', '1 new album shared with you', or both,
+    joined by 'and': what a digest's subject and first line say."""
+    parts = []
+    if comments or likes:
+        parts.append(f"{headline(comments, likes)} on your photos")
+    if albums:
+        parts.append(f"{_plural(albums, 'new album')} shared with you")
+    return " and ".join(parts)
 
 
 def since(start: str, now: float, zone_name: str) -> str:
@@ -155,8 +166,18 @@ def _photo_name(item: Notification) -> str:
     return f"“{caption}”"
 
 
+def _album_name(item: Notification) -> str:
+    title = " ".join((item.album.title if item.album else "").split())
+    if len(title) > CAPTION_MAX:
+        title = title[: CAPTION_MAX - 1].rstrip() + "…"
+    return f"“{title}”"
+
+
 def _line(settings: Settings, item: Notification) -> str:
     who = item.actor_display or item.actor
+    if item.kind == "album":
+        what = f"{who} added you to the album {_album_name(item)}"
+        return f"- {what}\n  {settings.public_url}/albums/{item.album_id}"
     if item.kind == "comment":
         what = f"{who} commented on {_photo_name(item)}: “{item.excerpt}”"
     else:
@@ -169,14 +190,15 @@ def digest_mail(
 ) -> EmailMessage:
     site = site_name(settings)
     comments = sum(1 for item in items if item.kind == "comment")
-    news = f"{headline(comments, len(items) - comments)} on your photos"
+    likes = sum(1 for item in items if item.kind == "like")
+    told = news(comments, likes, len(items) - comments - likes)
     lines = "\n".join(_line(settings, item) for item in items[:LINES_MAX])
     more = len(items) - LINES_MAX
     if more > 0:
         lines += f"\n- and {more} more: {settings.public_url}{NOTIFICATIONS_PATH}"
     body = f"""Hello {user.display_name or user.username},
 
-{news} {period}:
+{told} {period}:
 
 {lines}
 
@@ -188,7 +210,7 @@ You get this summary at most once a day, when there is something new. To stop it
 
 The photo archive at {site}
 """
-    return compose(settings, user.email, f"{news} ({site})", body)
+    return compose(settings, user.email, f"{told} ({site})", body)
 
 
 # --- sending ------------------------------------------------------------------------------

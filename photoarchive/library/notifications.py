@@ -1,4 +1,5 @@
-"""Notifications: a photo's owner hears when someone else comments on it or likes it.
+"""Notifications: a photo's owner hears when someone else comments on it or likes it, and a
+member when someone adds them to an album.
 
 A notification is written in the transaction of its cause (`commented`, `liked` and `unliked`,
 called by comments.py and likes.py), so it exists exactly when its cause does:
@@ -8,11 +9,13 @@ called by comments.py and likes.py), so it exists exactly when its cause does:
   already read stays, as what happened;
 - deleting a comment deletes its notification, read or not (`comment_deleted`); deleting the
   photo, or the account that acted, deletes theirs (ON DELETE CASCADE, migration 0011). A
-  disabled account's notifications stay, as its comments do.
+  disabled account's notifications stay, as its comments do;
+- one album notification per member and album (a unique index), taken back, read or not, when
+  the member leaves or is removed (`left_album`); deleting the album deletes them (0032).
 
-What a person is shown and counted is decided per photo by library/access.py, the same
-decision as every other read: a notification about a photo they may no longer see is left out.
-No HTTP here.
+What a person is shown and counted is decided per photo, or per album, by library/access.py,
+the same decision as every other read: a notification about a photo they may no longer see,
+or an album no longer theirs to open, is left out. No HTTP here.
 """
 
 from __future__ import annotations
@@ -25,11 +28,12 @@ from photoarchive import clock
 from photoarchive.accounts.users import User
 from photoarchive.db import MAX_ROWID, Row, Transaction, placeholders
 from photoarchive.errors import BadRequest, NotFound
-from photoarchive.library import access, photos
+from photoarchive.library import access, albums, photos
+from photoarchive.library.albums import Album
 from photoarchive.library.photos import Photo
 from photoarchive.services import Services
 
-Kind = Literal["comment", "like"]
+Kind = Literal["comment", "like", "album"]
 PAGE_DEFAULT = photos.PAGE_DEFAULT
 PAGE_MAX = photos.PAGE_MAX
 # How many ids one request may mark read (a page's worth).
@@ -46,11 +50,13 @@ class Notification:
     kind: Kind
     actor: str  # username
     actor_display: str
-    photo_id: int
+    photo_id: int | None  # for a comment or a like
     created_at: str
     read: bool
     comment_text: str | None  # for a comment
-    photo: Photo | None = None  # filled in by `page(..., with_photos=True)`
+    photo: Photo | None = None  # filled in by `page(..., with_subjects=True)`
+    album_id: int | None = None  # for 'album': the album they were added to
+    album: Album | None = None  # filled in by `page(..., with_subjects=True)`
 
     @property
     def excerpt(self) -> str:
@@ -80,8 +86,21 @@ _FACTS = (
 )
 
 
+# What access.decide_album asks of the album, for the person told (bound first: `?`).
+_ALBUM_JOINS = (
+    " LEFT JOIN albums a ON a.id = n.album_id LEFT JOIN users o ON o.id = a.owner_id"
+    " LEFT JOIN album_members m ON m.album_id = a.id AND m.user_id = ?"
+)
+_ALBUM_FACTS = "m.role AS album_role, o.disabled AS album_owner_disabled"
+
+
 def _visible(svc: Services, user: User, row: Row) -> bool:
     viewer = access.Viewer(user, public_view=svc.settings.public_view)
+    if row["kind"] == "album":
+        decided = access.decide_album(
+            viewer, row["album_role"], owner_disabled=bool(row["album_owner_disabled"])
+        )
+        return decided.role is not None
     photo = _PhotoRef(
         row["photo_id"],
         row["owner_id"],
@@ -138,6 +157,30 @@ async def unliked(tx: Transaction, photo: Photo, actor_id: int) -> bool:
     return removed > 0
 
 
+async def added_to_album(tx: Transaction, album_id: int, member_id: int, actor_id: int) -> bool:
+    """Tell someone just added to an album who added them; False when there is nobody to tell
+    (nobody is told of their own doing) or they were told already."""
+    if member_id == actor_id:
+        return False
+    added = await tx.execute(
+        "INSERT INTO notifications (user_id, actor_id, kind, album_id, created_at)"
+        " VALUES (?, ?, 'album', ?, ?)"
+        " ON CONFLICT (album_id, user_id) WHERE kind = 'album' DO NOTHING",
+        (member_id, actor_id, album_id, clock.now_iso()),
+    )
+    return added > 0
+
+
+async def left_album(tx: Transaction, album_id: int, member_id: int) -> bool:
+    """Take back, read or not, the notification of being added to an album someone is no
+    longer in; True if there was one."""
+    removed = await tx.execute(
+        "DELETE FROM notifications WHERE kind = 'album' AND album_id = ? AND user_id = ?",
+        (album_id, member_id),
+    )
+    return removed > 0
+
+
 async def announce(svc: Services, user_id: int) -> None:
     """After the commit: the person's notifications changed (their badge asks again)."""
     await svc.publish(EVENT, {"user_id": user_id})
@@ -164,6 +207,7 @@ def _notification(row: Row) -> Notification:
         created_at=row["created_at"],
         read=row["read_at"] is not None,
         comment_text=row["text"],
+        album_id=row["album_id"],
     )
 
 
@@ -173,52 +217,66 @@ async def page(
     *,
     cursor: str | None = None,
     limit: int | None = None,
-    with_photos: bool = False,
+    with_subjects: bool = False,
 ) -> tuple[list[Notification], str | None, int | None]:
     """One page of the person's notifications, newest first (keyset on id), and the cursor of
-    the next page. Those about photos they may not see are left out, so a page can hold fewer
-    than `limit`; the cursor still moves past them. Also returns the newest id looked at (for
-    `mark_read(..., up_to=)`), None when there was none."""
+    the next page. Those about photos they may not see (or albums they may not open) are left
+    out, so a page can hold fewer than `limit`; the cursor still moves past them. Also returns
+    the newest id looked at (for `mark_read(..., up_to=)`), None when there was none.
+    `with_subjects`: each with its photo or album, as the person sees it (for a list)."""
     size = check_limit(limit)
     before = photos.parse_cursor(cursor)
     rows = await svc.db.fetchall(
         # A constant column list; every value is bound.
-        "SELECT n.id, n.kind, n.photo_id, n.created_at, n.read_at, u.username, u.display_name,"  # noqa: S608
-        f" c.text, p.owner_id, {_FACTS} FROM notifications n"
-        " JOIN users u ON u.id = n.actor_id JOIN photos p ON p.id = n.photo_id"
-        " LEFT JOIN comments c ON c.id = n.comment_id"
+        "SELECT n.id, n.kind, n.photo_id, n.album_id, n.created_at, n.read_at, u.username,"  # noqa: S608
+        f" u.display_name, c.text, p.owner_id, {_FACTS}, {_ALBUM_FACTS} FROM notifications n"
+        " JOIN users u ON u.id = n.actor_id LEFT JOIN photos p ON p.id = n.photo_id"
+        f" LEFT JOIN comments c ON c.id = n.comment_id{_ALBUM_JOINS}"
         " WHERE n.user_id = ? AND n.id <= ? ORDER BY n.id DESC LIMIT ?",
-        (user.id, user.id, MAX_ROWID if before is None else before - 1, size + 1),
+        (user.id, user.id, user.id, MAX_ROWID if before is None else before - 1, size + 1),
     )
     looked_at = rows[:size]
     next_cursor = str(looked_at[-1]["id"]) if len(rows) > size else None
     items = [_notification(r) for r in looked_at if _visible(svc, user, r)]
-    if with_photos:
-        items = await _with_photos(svc, user, items)
+    if with_subjects:
+        items = await _with_subjects(svc, user, items)
     return items, next_cursor, (looked_at[0]["id"] if looked_at else None)
 
 
-async def _with_photos(svc: Services, user: User, items: list[Notification]) -> list[Notification]:
-    """Each item with its photo (for its thumbnail); one deleted meanwhile drops its items."""
+async def _with_subjects(
+    svc: Services, user: User, items: list[Notification]
+) -> list[Notification]:
+    """Each item with its photo (for its thumbnail) or album (its title and cover), as the
+    person sees them; one gone meanwhile drops its items."""
     found: dict[int, Photo | None] = {}
-    for photo_id in dict.fromkeys(item.photo_id for item in items):
+    for photo_id in dict.fromkeys(item.photo_id for item in items if item.photo_id is not None):
         try:
             found[photo_id] = await photos.find(svc, photo_id, user)
         except NotFound:
             found[photo_id] = None
+    shown: dict[int, Album | None] = {}
+    for album_id in dict.fromkeys(item.album_id for item in items if item.album_id is not None):
+        try:
+            shown[album_id] = await albums.find(svc.db, album_id, user)
+        except NotFound:
+            shown[album_id] = None
     for item in items:
-        item.photo = found[item.photo_id]
-    return [item for item in items if item.photo is not None]
+        if item.album_id is not None:
+            item.album = shown[item.album_id]
+        elif item.photo_id is not None:
+            item.photo = found[item.photo_id]
+    return [item for item in items if item.photo is not None or item.album is not None]
 
 
 async def unread_count(svc: Services, user: User) -> int:
     """How many unread notifications the person may see."""
     rows = await svc.db.fetchall(
         # A constant column list; every value is bound.
-        f"SELECT n.photo_id, p.owner_id, {_FACTS}, COUNT(*) AS unread FROM notifications n"  # noqa: S608
-        " JOIN photos p ON p.id = n.photo_id"
-        " WHERE n.user_id = ? AND n.read_at IS NULL GROUP BY n.photo_id, p.id, p.owner_id",
-        (user.id, user.id),
+        f"SELECT n.kind, n.photo_id, p.owner_id, {_FACTS}, {_ALBUM_FACTS}, COUNT(*) AS unread"  # noqa: S608
+        f" FROM notifications n LEFT JOIN photos p ON p.id = n.photo_id{_ALBUM_JOINS}"
+        " WHERE n.user_id = ? AND n.read_at IS NULL"
+        " GROUP BY n.kind, n.photo_id, p.id, p.owner_id, n.album_id, m.role, o.disabled",
+        (user.id, user.id, user.id),
     )
     return sum(row["unread"] for row in rows if _visible(svc, user, row))
 
@@ -246,14 +304,19 @@ async def mark_read(
     else:
         # Only those the person may be shown now (as `page` and `unread_count` decide): one
         # about a photo hidden from them (in their trash) stays news for when it comes back.
-        seen, params = access.visible_sql(access.Viewer(user, svc.settings.public_view))
+        viewer = access.Viewer(user, svc.settings.public_view)
+        seen, params = access.visible_sql(viewer)
+        opened, album_params = access.album_sql(viewer, "a", "o")
         changed = await svc.db.execute(
-            # A condition from access.visible_sql around constant text; every value is bound.
+            # Conditions from access.visible_sql and access.album_sql around constant text;
+            # every value is bound.
             "UPDATE notifications SET read_at = ? WHERE user_id = ? AND read_at IS NULL"  # noqa: S608
-            # Asked of each notification's own photo, not worked out for every photo there is.
-            " AND id <= ? AND EXISTS (SELECT 1 FROM photos p"
-            f" WHERE p.id = notifications.photo_id AND {seen})",
-            (now, user.id, MAX_ROWID if up_to is None else up_to, *params),
+            # Asked of each notification's own photo or album, not worked out for them all.
+            " AND id <= ? AND (EXISTS (SELECT 1 FROM photos p"
+            f" WHERE p.id = notifications.photo_id AND {seen})"
+            " OR EXISTS (SELECT 1 FROM albums a JOIN users o ON o.id = a.owner_id"
+            f" WHERE a.id = notifications.album_id AND {opened}))",
+            (now, user.id, MAX_ROWID if up_to is None else up_to, *params, *album_params),
         )
     if changed:
         await announce(svc, user.id)  # the person's other tabs and devices

@@ -265,11 +265,15 @@ class ActorOut(msgspec.Struct):
 
 class NotificationOut(msgspec.Struct):
     id: int
-    kind: Literal["comment", "like"]
+    # A comment on or a like of one of the person's photos, or their being added to an album.
+    kind: Literal["comment", "like", "album"]
     actor: ActorOut
-    photo_id: int
+    # The photo commented on or liked; null for 'album'.
+    photo_id: int | None
     created_at: str
     read: bool
+    # The album they were added to, for 'album'; null otherwise.
+    album_id: int | None = None
 
     @classmethod
     def of(cls, item: Notification) -> NotificationOut:
@@ -280,6 +284,7 @@ class NotificationOut(msgspec.Struct):
             photo_id=item.photo_id,
             created_at=item.created_at,
             read=item.read,
+            album_id=item.album_id,
         )
 
 

@@ -62,3 +62,21 @@ def test_a_comment_reaches_the_badge_live_and_reading_clears_it(
     page.wait_for_url(f"{server.url}/photos/{photo_id}")
     wait_until(page, BADGE_SETTLED)
     assert page.locator("#nav-notifications .nav-count").count() == 0
+
+    # Bob adds her to an album of his (empty yet: no cover): live too, and it leads there.
+    bob = server.api("bob")
+    album_id = bob.post("/api/v1/albums", json={"title": "Bob's <garden>"}).json()["id"]
+    added = bob.put(f"/api/v1/albums/{album_id}/members/alice", json={"role": "viewer"})
+    assert added.is_success, added.text
+    bob.close()
+    count.wait_for(state="visible")
+    assert count.inner_text() == "1"
+    page.get_by_role("link", name="Notifications, 1 unread", exact=True).click()
+    page.wait_for_url(f"{server.url}/notifications")
+    first = page.locator("#notification-list li.notification").first
+    assert "bob added you to the album Bob's <garden>" in first.inner_text()
+    assert first.locator(".notification-icon svg").count() == 1
+    assert violations(page, axe_source) == []
+    first.locator("a.notification-link").click()
+    page.wait_for_url(f"{server.url}/albums/{album_id}")
+    assert page.get_by_role("heading", name="Bob's <garden>").count() == 1

@@ -21,7 +21,7 @@ async def notifications_page(request: Req, cursor: str | None = None) -> Templat
     user = await require_user(request)
     svc = services(request)
     items, next_cursor, newest = await notifications.page(
-        svc, user, cursor=cursor, with_photos=True
+        svc, user, cursor=cursor, with_subjects=True
     )
     if cursor is None and newest is not None:
         # Read now: everything up to the newest shown (not one that arrived since the query).
