@@ -206,6 +206,8 @@ def test_being_added_to_an_album_is_in_the_list_the_api_and_the_live_stream(
     assert bob.get(str(thumb["src"])).status_code == 200
     assert badge_label(bob) == "Notifications"  # opened: read
 
-    # Removed from it: the notification goes with the place in it.
+    # Removed from it: the notification goes with the place in it (the row, not only hidden).
     assert form_post(alice, f"/albums/{album_id}/members/bob/remove").status_code in (200, 303)
     assert "added you" not in parse(bob.get("/notifications").text).text
+    about = "SELECT COUNT(*) FROM notifications WHERE album_id = ?"
+    assert server.db().execute(about, (album_id,)).fetchone()[0] == 0

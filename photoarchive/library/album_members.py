@@ -132,6 +132,10 @@ async def hand_over(svc: Services, actor: User, album_id: int, username: str) ->
             raise Invalid(f"{person.username} already owns this album.", field="username")
         if album.looked_after:
             await _already_in(tx, album_id, person.id)
+        member_before = await tx.fetchval(
+            "SELECT 1 FROM album_members WHERE album_id = ? AND user_id = ?",
+            (album_id, person.id),
+        )
         await tx.execute(
             "INSERT INTO album_members (album_id, user_id, role, added_at)"
             " VALUES (?, ?, 'owner', ?)"
@@ -151,3 +155,9 @@ async def hand_over(svc: Services, actor: User, album_id: int, username: str) ->
                 "UPDATE shares SET revoked_at = ? WHERE album_id = ? AND revoked_at IS NULL",
                 (now, album_id),
             )
+        # Someone not in it before is added as its owner: told as anyone added is.
+        told = not member_before and await notifications.added_to_album(
+            tx, album_id, person.id, actor.id
+        )
+    if told:
+        await notifications.announce(svc, person.id)

@@ -19,7 +19,7 @@ from photoarchive import clock
 from photoarchive.accounts.users import User
 from photoarchive.db import MAX_ROWID, Reader, Transaction, placeholders
 from photoarchive.errors import BadRequest, Forbidden, Invalid, NotFound
-from photoarchive.library import access, photos
+from photoarchive.library import access, live, photos
 from photoarchive.services import Services
 
 TITLE_MAX = 200
@@ -354,7 +354,13 @@ async def delete(svc: Services, actor: User, album_id: int) -> None:
     owned(album, "delete it")
     async with svc.db.transaction() as tx:
         await tx.lock(lock_name(album_id))
+        members = await tx.fetchall(
+            "SELECT user_id FROM album_members WHERE album_id = ?", (album_id,)
+        )
         await tx.execute("DELETE FROM albums WHERE id = ?", (album_id,))
+    # Its notifications went with it (being added to it): its members' badges ask again.
+    for member in members:
+        await svc.publish(live.NOTIFICATIONS_EVENT, {"user_id": member[0]})
 
 
 async def forget_lost_cover(tx: Transaction, album_id: int) -> None:

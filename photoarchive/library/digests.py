@@ -1,6 +1,7 @@
 """The daily digest: an e-mail to a member, at most once a day, telling of the comments and
-likes on their photos, and the albums they were added to, that they have not read yet. Off unless the person turns it on
-(/settings), and only where the archive can send mail (PHOTOARCHIVE_SMTP_URL).
+likes on their photos, and the albums they were added to, that they have not read yet. Off
+unless the person turns it on (/settings), and only where the archive can send mail
+(PHOTOARCHIVE_SMTP_URL).
 
 What a digest tells is what notifications.py shows the person (and so what library/access.py
 lets them see): a comment on a photo they may no longer see is left out, and a disabled
@@ -284,14 +285,13 @@ async def send_one(svc: Services, state: State) -> bool:
         await time_zones.time_zone_of(svc.db, user.id), svc.settings.timezone
     )
     message = digest_mail(svc.settings, user, items, since(start, now, zone))
-    comments = sum(1 for item in items if item.kind == "comment")
     claim = State(
         state.user_id,
         state.enabled_at,
         _iso(now),
         max(item.id for item in items),
-        comments,
-        len(items) - comments,
+        sum(1 for item in items if item.kind == "comment"),
+        sum(1 for item in items if item.kind == "like"),
     )
     if not await _claim(svc, state, claim):
         return False

@@ -6,6 +6,9 @@ from __future__ import annotations
 from photoarchive.db import Backend
 from photoarchive.library import access
 
+# The event for "your notifications changed" (`user_id`: whose); it goes to them alone, and
+# their navigation's badge asks for its count again (notifications.py, albums.delete).
+NOTIFICATIONS_EVENT = "notification"
 # The key of a published event's data that carries its photo's audience when the photo can no
 # longer be read (it was deleted); the event stream takes it out before sending.
 AUDIENCE = "_audience"

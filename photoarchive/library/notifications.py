@@ -28,7 +28,7 @@ from photoarchive import clock
 from photoarchive.accounts.users import User
 from photoarchive.db import MAX_ROWID, Row, Transaction, placeholders
 from photoarchive.errors import BadRequest, NotFound
-from photoarchive.library import access, albums, photos
+from photoarchive.library import access, albums, live, photos
 from photoarchive.library.albums import Album
 from photoarchive.library.photos import Photo
 from photoarchive.services import Services
@@ -41,7 +41,7 @@ MARK_MAX = PAGE_MAX
 # How much of a comment the list quotes.
 EXCERPT_MAX = 120
 # The live stream's event for "your notifications changed"; it goes to their addressee alone.
-EVENT = "notification"
+EVENT = live.NOTIFICATIONS_EVENT
 
 
 @dataclass

@@ -1,12 +1,14 @@
 -- A member is told when someone adds them to an album (library/notifications.py): a
 -- notification of kind 'album' names the album, not a photo. SQLite cannot drop a column's
 -- NOT NULL or change a CHECK in place, so the table is built again with the same rows.
+-- AUTOINCREMENT now: a deleted notification's id is never given again (a digest remembers
+-- the newest id it told of, and a member removed and added again must be news again).
 -- The column is added first, so that a rewound archive running this file again copies the
 -- album notifications it already has (the line is left out when the column is there).
 ALTER TABLE notifications ADD COLUMN album_id INTEGER REFERENCES albums(id) ON DELETE CASCADE;
 
 CREATE TABLE notifications_0032 (
-    id          INTEGER PRIMARY KEY,
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
     user_id     INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,     -- who is told
     actor_id    INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,     -- who acted
     kind        TEXT NOT NULL CHECK (kind IN ('comment', 'like', 'album')),
