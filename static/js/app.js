@@ -83,15 +83,32 @@
 
   // --- Messages ---------------------------------------------------------------------------
   // Errors from htmx requests land in #messages (role=alert, so they are announced); the
-  // next successful request, or a click on the message, clears them.
+  // next successful request, a click on the message (its Dismiss button) or Esc clears them.
+  // Esc is taken here first, so an open photo stays open; the focus goes back where it was.
+  var focusBefore = null;
+  document.addEventListener("focusin", function (event) {
+    var box = $("#messages");
+    if (box && event.target instanceof Element && !box.contains(event.target)) focusBefore = event.target;
+  });
+  function clearMessages(box) {
+    var hadFocus = box.contains(document.activeElement);
+    box.innerHTML = "";
+    if (hadFocus && focusBefore && document.body.contains(focusBefore)) focusBefore.focus();
+  }
   document.addEventListener("htmx:afterRequest", function (event) {
     var box = $("#messages");
     if (box && event.detail.successful && event.detail.target !== box) box.innerHTML = "";
   });
   document.addEventListener("click", function (event) {
     var box = $("#messages");
-    if (box && event.target instanceof Element && box.contains(event.target)) box.innerHTML = "";
+    if (box && event.target instanceof Element && box.contains(event.target)) clearMessages(box);
   });
+  document.addEventListener("keydown", function (event) {
+    var box = $("#messages");
+    if (event.key !== "Escape" || event.defaultPrevented || !box || !box.firstElementChild) return;
+    event.preventDefault();
+    clearMessages(box);
+  }, true);
 
   // An error page's "Go back" returns through the history, so a form comes back as it was
   // typed; without script its link is the page the person came from.

@@ -114,19 +114,20 @@ def test_a_refusal_shown_over_the_photo_has_a_way_to_put_it_away(
     server: Server, new_context: Any
 ) -> None:
     alice = server.api("alice")
-    (path,) = photo_files("cameras/Canon_40D.jpg")
-    sent = alice.post("/api/v1/photos", files=[("file", (path.name, path.read_bytes()))])
-    photo_id = sent.json()["items"][0]["id"]
-    new_context.watch.expected.append(
-        f"Response Status Error Code 404 from /photos/{photo_id}/like"
-    )
+    ids = []
+    for path in photo_files("cameras/Canon_40D.jpg", "cameras/Nikon_D70.jpg"):
+        sent = alice.post("/api/v1/photos", files=[("file", (path.name, path.read_bytes()))])
+        ids.append(sent.json()["items"][0]["id"])
+    for photo_id in ids:
+        new_context.watch.expected.append(
+            f"Response Status Error Code 404 from /photos/{photo_id}/like"
+        )
     page = new_context(DESKTOP).new_page()
     sign_in(page, server.url, "alice")
-    page.goto(f"{server.url}/photos/{photo_id}")
+    page.goto(f"{server.url}/photos/{ids[0]}")
     # Deleted from elsewhere (another tab, the API) while the page is open: liking it is refused.
-    assert alice.delete(f"/api/v1/photos/{photo_id}").status_code == 204
-    alice.close()
-    with page.expect_response(f"{server.url}/photos/{photo_id}/like") as refused:
+    assert alice.delete(f"/api/v1/photos/{ids[0]}").status_code == 204
+    with page.expect_response(f"{server.url}/photos/{ids[0]}/like") as refused:
         page.locator("main .like-form button").click()
     assert refused.value.status == 404
     messages = page.locator("#messages")
@@ -144,3 +145,20 @@ def test_a_refusal_shown_over_the_photo_has_a_way_to_put_it_away(
     dismiss.click()
     messages.wait_for(state="hidden")
     assert messages.inner_text().strip() == ""
+    # The focus goes back to what had it before (the like button), not to the page.
+    assert page.evaluate("document.activeElement.id") == f"like-button-{ids[0]}"
+
+    # Over an open photo, Esc puts the message away and leaves the photo open; the next Esc
+    # closes it.
+    page.goto(server.url)
+    page.locator(f"#photo-{ids[1]} .card-image").click()
+    page.locator("#modal .viewer").wait_for()
+    assert alice.delete(f"/api/v1/photos/{ids[1]}").status_code == 204
+    alice.close()
+    page.locator("#modal .like-form button").click()
+    dismiss.wait_for()
+    page.keyboard.press("Escape")
+    messages.wait_for(state="hidden")
+    assert page.locator("#modal .viewer").count() == 1
+    page.keyboard.press("Escape")
+    page.locator("#modal .viewer").wait_for(state="detached")
