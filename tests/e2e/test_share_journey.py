@@ -138,6 +138,15 @@ def test_a_password_link_is_made_opened_downloaded_and_turned_off(
     holder.keyboard.press(key)
     holder.locator(f"#p-{near}").wait_for(state="visible")
     viewer.wait_for(state="hidden")
+    # The open photo has the focus, and Tab goes through its own links, never to the grid or
+    # the links behind it.
+    assert holder.evaluate("document.activeElement.id") == f"p-{near}"
+    holder.keyboard.press("Tab")
+    assert holder.evaluate(f"document.activeElement.closest('#p-{near}') !== null")
+    behind = "document.activeElement.closest('.share-grid, .share-head') !== null"
+    for _ in range(6):
+        holder.keyboard.press("Tab")
+        assert not holder.evaluate(behind), holder.evaluate("document.activeElement.outerHTML")
     holder.keyboard.press("Escape")
     holder.locator(f"#p-{near}").wait_for(state="hidden")
     assert holder.evaluate("location.hash") == f"#grid-{near}"
