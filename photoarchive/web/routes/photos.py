@@ -117,7 +117,7 @@ async def photo_page(
     request: Req,
     photo_id: RowId,
     from_list: Annotated[str | None, QueryParameter(name="from", max_length=FROM_MAX)] = None,
-    saved: Annotated[str | None, QueryParameter(max_length=20)] = None,
+    saved: str | None = None,
 ) -> Template:
     user = await require_reader(request)
     svc = services(request)

@@ -6,10 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Response, get, post
-from litestar.params import Parameter
 from litestar.response import Redirect, Template
 
-from photoarchive.db import MAX_ROWID
+from photoarchive.db import row_id
 from photoarchive.library import trash
 from photoarchive.web import selection
 from photoarchive.web.params import RowId
@@ -22,7 +21,7 @@ async def trash_page(
     request: Req,
     cursor: str | None = None,
     notice: str | None = None,
-    photo: int | None = Parameter(default=None, ge=1, le=MAX_ROWID),
+    photo: str | None = None,
 ) -> Template:
     user = await require_user(request)
     items, next_cursor = await trash.page(services(request), user, cursor=cursor)
@@ -35,8 +34,8 @@ async def trash_page(
         return render(request, "_trash_page.html", user=user, **shown)
     notes = {"restored": "Restored.", "deleted": "Deleted for good.", "emptied": "Trash emptied."}
     # A photo restored from here is back where it was: the notice links to it (its page
-    # decides, as always, whether this viewer may see it).
-    restored = photo if notice == "restored" else None
+    # decides, as always, whether this viewer may see it). Anything but an id: no link.
+    restored = row_id(photo) if notice == "restored" else None
     return render(
         request,
         "trash.html",
