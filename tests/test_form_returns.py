@@ -60,12 +60,17 @@ def test_the_owner_forms_return_to_the_photo_opened_from_its_list(server: LiveSe
     alice = sign_up(server, "alice")
     photo_id = uploaded(alice, PHOTOS / "cameras" / "Canon_40D.jpg")
     opened = f"/photos/{photo_id}?from=feed"
-    for url, data in (
-        (f"/photos/{photo_id}/caption", {"caption": "Grandma at the lake"}),
-        (f"/photos/{photo_id}/visibility", {"visibility": "private"}),
-        (f"/photos/{photo_id}/archive", {"archived": "1"}),
+    for url, data, back in (
+        (f"/photos/{photo_id}/caption", {"caption": "Grandma at the lake"}, opened),
+        # Who sees it: back at its form, which says it is saved.
+        (
+            f"/photos/{photo_id}/visibility",
+            {"visibility": "private"},
+            f"{opened}&saved=visibility#visibility-{photo_id}",
+        ),
+        (f"/photos/{photo_id}/archive", {"archived": "1"}, opened),
     ):
-        assert _post(alice, server, url, data, opened) == opened
+        assert _post(alice, server, url, data, opened) == back
     page = alice.get(opened)
     assert page.status_code == 200 and "Grandma at the lake" in page.text
 
