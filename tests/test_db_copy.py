@@ -195,6 +195,59 @@ def test_rows_past_one_batch_and_derived_tables(tmp_path: Path, postgres_url: st
     asyncio.run(scenario())
 
 
+def test_an_id_given_and_deleted_is_never_given_again_after_a_copy(
+    tmp_path: Path, postgres_url: str
+) -> None:
+    """A notification's id, once given, is not given again (a digest remembers the newest it
+    told of), on either engine and across a copy both ways: the copy carries the ids given
+    beyond the rows left (SQLite's AUTOINCREMENT counter, PostgreSQL's sequence)."""
+
+    async def notify(db: Database | PostgresDatabase, owner: int) -> int:
+        async with db.transaction() as tx:
+            return int(
+                await tx.fetchval(
+                    "INSERT INTO notifications (user_id, actor_id, kind, photo_id, created_at)"
+                    " VALUES (?, ?, 'comment', (SELECT MIN(id) FROM photos), 'now') RETURNING id",
+                    (owner, owner),
+                )
+            )
+
+    async def scenario() -> None:
+        source = Database(tmp_path / "source.sqlite3")
+        middle = PostgresDatabase(postgres_url, 2)
+        home = Database(tmp_path / "home.sqlite3")
+        for db in (source, middle, home):
+            await db.open()
+        try:
+            async with source.transaction() as tx:
+                owner = await tx.fetchval(
+                    "INSERT INTO users (username, username_key, email, email_key, created_at)"
+                    " VALUES ('a', 'a', 'a@x', 'a@x', 'now') RETURNING id"
+                )
+                await tx.execute(
+                    "INSERT INTO photos (owner_id, sha256, bytes, content_type, width,"
+                    " height, preview_width, created_at) VALUES"
+                    " (?, ?, 1, 'image/jpeg', 1, 1, 1, 'now')",
+                    (owner, "0" * 64),
+                )
+            ids = [await notify(source, owner) for _ in range(5)]
+            await source.execute("DELETE FROM notifications WHERE id > ?", (ids[1],))
+            assert await notify(source, owner) == ids[-1] + 1  # the engine's own rule
+
+            await copy_database(source, middle)
+            await middle.execute("DELETE FROM notifications WHERE id > ?", (ids[1],))
+            given = await notify(middle, owner)
+            assert given == ids[-1] + 2, given
+            await middle.execute("DELETE FROM notifications WHERE id = ?", (given,))
+            await copy_database(middle, home)
+            assert await notify(home, owner) == given + 1
+        finally:
+            for db in (source, middle, home):
+                await db.close()
+
+    asyncio.run(scenario())
+
+
 async def _with_words(db: Database) -> None:
     async with db.transaction() as tx:
         await tx.execute("CREATE VIRTUAL TABLE words USING fts5(caption)")

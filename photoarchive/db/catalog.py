@@ -151,19 +151,59 @@ def in_reference_order(tables: list[Table]) -> list[Table]:
     return list(placed.values())
 
 
-async def reset_identities(
-    db: Database | PostgresDatabase, tx: Transaction, tables: list[Table]
-) -> None:
-    """After rows were written with their ids: PostgreSQL's sequences moved past the largest,
-    so the next row made gets a new id rather than a duplicate. SQLite follows by itself."""
-    if not isinstance(db, PostgresDatabase):
-        return
-    for table in tables:
-        if table.identity is None:
-            continue
-        # S608: identifiers from the catalog, quoted; every value bound.
-        await tx.fetchval(
-            f"SELECT setval(pg_get_serial_sequence(?, ?), COALESCE(MAX({quoted(table.identity)}),"  # noqa: S608
-            f" 0) + 1, false) FROM {quoted(table.name)}",
-            (quoted(table.name), table.identity),
+async def given_ids(db: Database | PostgresDatabase, reader: Reader) -> dict[str, int]:
+    """The largest id each table has given so far, where the engine remembers one beyond its
+    rows (SQLite's AUTOINCREMENT tables, PostgreSQL's sequences): a deleted row's id, never
+    to be given again (a digest remembers the newest notification it told of)."""
+    if isinstance(db, PostgresDatabase):
+        rows = await reader.fetchall(
+            "SELECT c.relname, pg_sequence_last_value(pg_get_serial_sequence("
+            " quote_ident(c.relname), a.attname)::regclass)"
+            " FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid"
+            " JOIN pg_namespace n ON n.oid = c.relnamespace"
+            " WHERE n.nspname = current_schema() AND a.attidentity <> '' AND c.relkind = 'r'"
         )
+    elif await reader.fetchval("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_sequence'"):
+        rows = await reader.fetchall("SELECT name, seq FROM sqlite_sequence")
+    else:
+        rows = []
+    return {row[0]: int(row[1]) for row in rows if row[1] is not None}
+
+
+async def reset_identities(
+    db: Database | PostgresDatabase,
+    tx: Transaction,
+    tables: list[Table],
+    given: dict[str, int] | None = None,
+) -> None:
+    """After rows were written with their ids: the next row made gets a new id rather than a
+    duplicate, nor one the source had given before (`given`, from `given_ids`). PostgreSQL's
+    sequences are moved past both; SQLite follows its rows by itself, and an AUTOINCREMENT
+    table's counter is raised to what the source had given."""
+    given = given or {}
+    for table in tables:
+        floor = given.get(table.name, 0)
+        if isinstance(db, PostgresDatabase):
+            if table.identity is None:
+                continue
+            # S608: identifiers from the catalog, quoted; every value bound.
+            await tx.fetchval(
+                "SELECT setval(pg_get_serial_sequence(?, ?), GREATEST(COALESCE(MAX("  # noqa: S608
+                f"{quoted(table.identity)}), 0), ?) + 1, false) FROM {quoted(table.name)}",
+                (quoted(table.name), table.identity, floor),
+            )
+            continue
+        autoincrement = await tx.fetchval(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?"
+            " AND sql LIKE '%AUTOINCREMENT%'",
+            (table.name,),
+        )
+        if not autoincrement or not floor:
+            continue
+        raised = await tx.execute(
+            "UPDATE sqlite_sequence SET seq = MAX(seq, ?) WHERE name = ?", (floor, table.name)
+        )
+        if not raised:
+            await tx.execute(
+                "INSERT INTO sqlite_sequence (name, seq) VALUES (?, ?)", (table.name, floor)
+            )

@@ -17,7 +17,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from photoarchive.db import AppDatabase, Reader, Transaction
-from photoarchive.db.catalog import Table, catalog, in_reference_order, quoted, reset_identities
+from photoarchive.db.catalog import (
+    Table,
+    catalog,
+    given_ids,
+    in_reference_order,
+    quoted,
+    reset_identities,
+)
 from photoarchive.ops.progress import Progress
 
 # Rows read from the source at a time, and bound values in one INSERT: within what both
@@ -92,7 +99,7 @@ async def copy_database(
                     "the row counts differ, so nothing was kept: "
                     + ", ".join(f"{c.table} {c.source} read, {c.target} written" for c in wrong)
                 )
-            await reset_identities(target, tx, plan)
+            await reset_identities(target, tx, plan, await given_ids(source, snapshot))
             # Statistics of the tables just filled, gathered in the same transaction (both
             # engines count its own rows): left to the engine's background work, its planner
             # guessed the new tables' sizes, and a feed page of a 300-photo copy cost

@@ -41,3 +41,10 @@ CREATE UNIQUE INDEX IF NOT EXISTS notifications_one_album
     ON notifications(album_id, user_id) WHERE kind = 'album';
 -- What the album's cascade looks rows up by.
 CREATE INDEX IF NOT EXISTS notifications_album ON notifications(album_id);
+-- The counter starts past every id given so far that a digest may remember (the rows'
+-- largest id follows by itself; a deleted one above it is in digests.through_id).
+INSERT INTO sqlite_sequence (name, seq)
+SELECT 'notifications', 0
+WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'notifications');
+UPDATE sqlite_sequence SET seq = MAX(seq, (SELECT COALESCE(MAX(through_id), 0) FROM digests))
+WHERE name = 'notifications';
