@@ -12,7 +12,7 @@
 
   document.addEventListener("keydown", function (event) {
     var open = menu();
-    if (event.key !== "Escape" || !open || !open.open) return;
+    if (event.key !== "Escape" || event.defaultPrevented || !open || !open.open) return;
     open.open = false;
     open.querySelector("summary").focus();
     event.stopPropagation();

@@ -248,7 +248,7 @@
       if (event.target.closest && event.target.closest("input, select, textarea")) return;
       event.preventDefault();
       selectAll(grid);
-    } else if (key === "Escape" && !$("#modal [data-modal]")) {
+    } else if (key === "Escape" && !event.defaultPrevented && !$("#modal [data-modal]")) {
       event.preventDefault();
       leave(grid);
     }

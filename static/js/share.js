@@ -10,7 +10,7 @@
   var KEYS = { Escape: "close", ArrowLeft: "prev", ArrowRight: "next" };
 
   function openView() {
-    var id = decodeURIComponent(window.location.hash.slice(1));
+    var id = window.location.hash.slice(1); // ids are plain ASCII: nothing to decode
     var view = id && document.getElementById(id);
     return view && view.classList.contains("share-view") ? view : null;
   }

@@ -20,9 +20,11 @@
 
   function modal() { return $("#modal [data-modal]"); }
 
+  // The page behind an open photo; a refused request's message (#messages) stays reachable
+  // over it: read out, and its Dismiss button clickable.
   function setBackgroundInert(on) {
     $$("body > *").forEach(function (el) {
-      if (el.id === "modal" || el.tagName === "SCRIPT") return;
+      if (el.id === "modal" || el.id === "messages" || el.tagName === "SCRIPT") return;
       if (on) el.setAttribute("inert", ""); else el.removeAttribute("inert");
     });
   }

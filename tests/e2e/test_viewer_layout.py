@@ -160,5 +160,10 @@ def test_a_refusal_shown_over_the_photo_has_a_way_to_put_it_away(
     page.keyboard.press("Escape")
     messages.wait_for(state="hidden")
     assert page.locator("#modal .viewer").count() == 1
+    # Its Dismiss button is not behind the open photo's inert page: a click reaches it.
+    page.locator("#modal .like-form button").click()
+    dismiss.click()
+    messages.wait_for(state="hidden")
+    assert page.locator("#modal .viewer").count() == 1
     page.keyboard.press("Escape")
     page.locator("#modal .viewer").wait_for(state="detached")
