@@ -36,10 +36,7 @@ async def set_member(
         await tx.lock(albums.lock_name(album_id))
         if album.looked_after:
             await _already_in(tx, album_id, person.id)
-        member_before = await tx.fetchval(
-            "SELECT 1 FROM album_members WHERE album_id = ? AND user_id = ?",
-            (album_id, person.id),
-        )
+        member_before = await _is_member(tx, album_id, person.id)
         await tx.execute(
             "INSERT INTO album_members (album_id, user_id, role, added_at) VALUES (?, ?, ?, ?)"
             " ON CONFLICT (album_id, user_id) DO UPDATE SET role = excluded.role",
@@ -99,11 +96,15 @@ async def _already_in(tx: Transaction, album_id: int, user_id: int) -> None:
     """For the administrator looking after an album: `user_id` must be a member already.
     Adding anyone would hand them the members' private photos, which the administrator, no
     member, may not see either (the care must not be a way round that)."""
+    if not await _is_member(tx, album_id, user_id):
+        raise Forbidden(_MEMBERS_ONLY)
+
+
+async def _is_member(tx: Transaction, album_id: int, user_id: int) -> bool:
     found = await tx.fetchval(
         "SELECT 1 FROM album_members WHERE album_id = ? AND user_id = ?", (album_id, user_id)
     )
-    if not found:
-        raise Forbidden(_MEMBERS_ONLY)
+    return bool(found)
 
 
 async def hand_over(svc: Services, actor: User, album_id: int, username: str) -> None:
@@ -132,10 +133,7 @@ async def hand_over(svc: Services, actor: User, album_id: int, username: str) ->
             raise Invalid(f"{person.username} already owns this album.", field="username")
         if album.looked_after:
             await _already_in(tx, album_id, person.id)
-        member_before = await tx.fetchval(
-            "SELECT 1 FROM album_members WHERE album_id = ? AND user_id = ?",
-            (album_id, person.id),
-        )
+        member_before = await _is_member(tx, album_id, person.id)
         await tx.execute(
             "INSERT INTO album_members (album_id, user_id, role, added_at)"
             " VALUES (?, ?, 'owner', ?)"
