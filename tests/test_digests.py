@@ -23,6 +23,7 @@ from photoarchive.accounts.mail import Mailer
 from photoarchive.library import (
     access,
     album_members,
+    album_photos,
     albums,
     comments,
     digests,
@@ -190,6 +191,46 @@ def test_being_added_to_an_album_is_news_of_its_own(
             "1 new comment on your photos and 1 new album shared with you since yesterday:"
         ) in text
         assert "alice added you to the album “Winter”" in text and "Summer" not in text
+
+    scenario(settings, body_)
+    assert mailbox.left() == []
+
+
+def test_photos_added_to_an_album_are_counted_in_the_digest(
+    settings: Settings, mailbox: Mailbox, frozen_clock: FrozenClock
+) -> None:
+    async def body_(svc: Services) -> None:
+        alice, bob = await person(svc, "alice"), await person(svc, "bob")
+        summer = await albums.create(svc, alice, "Summer")
+        await album_members.set_member(svc, alice, summer.id, "bob", "viewer")
+        await notifications.mark_read(svc, bob)
+        await digests.set_on(svc, bob, True)
+        frozen_clock.advance(60)
+        added = [await photo_of(svc, alice) for _ in range(3)]
+        await album_photos.add(svc, await albums.find(svc.db, summer.id, alice), alice, added)
+        assert await digests.send_due(svc) == 1
+        first = only_mail(mailbox)
+        assert first["Subject"].startswith("3 new photos in your albums (")
+        text = body(first)
+        assert "3 new photos in your albums since earlier today:" in text
+        assert "alice added 3 photos to the album “Summer”" in text
+        assert LINK.findall(text)[0] == f"https://photos.example.org/albums/{summer.id}"
+
+        # All three kinds of news in one line.
+        frozen_clock.advance(DAY)
+        await comments.add(svc, alice, await photo_of(svc, bob), "nice")
+        winter = await albums.create(svc, alice, "Winter")
+        await album_members.set_member(svc, alice, winter.id, "bob", "viewer")
+        frozen_clock.advance(60)
+        one = await photo_of(svc, alice)
+        await album_photos.add(svc, await albums.find(svc.db, winter.id, alice), alice, [one])
+        assert await digests.send_due(svc) == 1
+        text = body(only_mail(mailbox))
+        assert (
+            "1 new comment on your photos, 1 new album shared with you and 1 new photo in your"
+            " albums since yesterday:"
+        ) in " ".join(text.split())
+        assert "alice added 1 photo to the album “Winter”" in text
 
     scenario(settings, body_)
     assert mailbox.left() == []

@@ -17,6 +17,7 @@ from photoarchive.accounts.users import User
 from photoarchive.library import (
     access,
     album_members,
+    album_photos,
     albums,
     comments,
     likes,
@@ -372,3 +373,180 @@ def test_marking_all_read_leaves_what_was_not_shown_unread(tmp_path: Path) -> No
         ]
 
     scenario(tmp_path, body)
+
+
+async def own_photos(svc: Services, owner: User, count: int) -> list[int]:
+    return [await photo_of(svc, owner) for _ in range(count)]
+
+
+def runs(items: list[notifications.Notification]) -> list[tuple[str, str, int | None, bool]]:
+    """The album-photos news of a page: who added, how many, read or not."""
+    return [(n.kind, n.actor, n.photo_count, n.read) for n in items if n.kind == "album_photos"]
+
+
+def test_photos_added_to_an_album_tell_its_other_members_once_per_run(tmp_path: Path) -> None:
+    """Every other member (the owner too) hears who added photos and how many; more from the
+    same person join the unread one and bring it to the top; read, the next addition is news
+    of its own; nobody hears of their own."""
+
+    async def body(svc: Services, events: Events) -> None:
+        alice, bob, carol = [await person(svc, n) for n in ("alice", "bob", "carol")]
+        album = await albums.create(svc, alice, "Summer")
+        await album_members.set_member(svc, alice, album.id, "bob", "viewer")
+        await album_members.set_member(svc, alice, album.id, "carol", "contributor")
+        first, second, third = await own_photos(svc, alice, 3)
+        before = told(events, bob), told(events, carol)
+
+        await album_photos.add(svc, await albums.find(svc.db, album.id, alice), alice, [first])
+        await album_photos.add(
+            svc, await albums.find(svc.db, album.id, alice), alice, [second, third]
+        )
+        for member in (bob, carol):
+            items, _, _ = await notifications.page(svc, member, with_subjects=True)
+            assert runs(items) == [("album_photos", "alice", 3, False)]
+            assert items[0].kind == "album_photos"  # the newest run is on top
+            assert items[0].album is not None and items[0].album.title == "Summer"
+            assert items[0].album_id == album.id and items[0].photo_id is None
+            assert await notifications.unread_count(svc, member) == 2  # added, and photos
+        assert (told(events, bob), told(events, carol)) == (before[0] + 2, before[1] + 2)
+        assert runs((await notifications.page(svc, alice))[0]) == []
+
+        # Someone else's run is their own; the owner hears of it.
+        (hers,) = await own_photos(svc, carol, 1)
+        await album_photos.add(svc, await albums.find(svc.db, album.id, carol), carol, [hers])
+        assert runs((await notifications.page(svc, bob))[0]) == [
+            ("album_photos", "carol", 1, False),
+            ("album_photos", "alice", 3, False),
+        ]
+        assert runs((await notifications.page(svc, alice))[0]) == [
+            ("album_photos", "carol", 1, False)
+        ]
+        assert runs((await notifications.page(svc, carol))[0]) == [
+            ("album_photos", "alice", 3, False)
+        ]
+
+        # Read: it keeps telling of what it told; the next addition starts a new run.
+        assert await notifications.mark_read(svc, bob) == 0
+        (later,) = await own_photos(svc, alice, 1)
+        await album_photos.add(svc, await albums.find(svc.db, album.id, alice), alice, [later])
+        assert runs((await notifications.page(svc, bob))[0]) == [
+            ("album_photos", "alice", 1, False),
+            ("album_photos", "carol", 1, True),
+            ("album_photos", "alice", 3, True),
+        ]
+        assert await notifications.unread_count(svc, bob) == 1
+        # A photo already in the album tells nobody again.
+        again = told(events, bob)
+        await album_photos.add(svc, await albums.find(svc.db, album.id, alice), alice, [later])
+        assert told(events, bob) == again
+        assert runs((await notifications.page(svc, bob))[0])[0] == (
+            "album_photos",
+            "alice",
+            1,
+            False,
+        )
+
+    scenario(tmp_path, body)
+
+
+def test_what_photos_added_tell_is_counted_from_the_album_when_read(tmp_path: Path) -> None:
+    """A photo taken out of the album, or put in the trash, is no longer counted (and a run
+    with nothing left is neither shown nor counted); leaving the album takes the news back;
+    an album the member may no longer open is not shown."""
+
+    async def body(svc: Services, events: Events) -> None:
+        alice, bob = await person(svc, "alice"), await person(svc, "bob")
+        album = await albums.create(svc, alice, "Summer")
+        await album_members.set_member(svc, alice, album.id, "bob", "viewer")
+        await notifications.mark_read(svc, bob)  # being added is not what this is about
+        kept, taken_out, binned = await own_photos(svc, alice, 3)
+        await album_photos.add(
+            svc, await albums.find(svc.db, album.id, alice), alice, [kept, taken_out, binned]
+        )
+        assert runs((await notifications.page(svc, bob))[0]) == [
+            ("album_photos", "alice", 3, False)
+        ]
+
+        heard = told(events, bob)
+        assert await album_photos.remove(svc, album.id, alice, [taken_out]) == [taken_out]
+        assert told(events, bob) == heard + 1  # the badge asks again
+        await trash.move(svc, alice, binned)
+        assert runs((await notifications.page(svc, bob))[0]) == [
+            ("album_photos", "alice", 1, False)
+        ]
+        assert await notifications.unread_count(svc, bob) == 1
+        await album_photos.remove(svc, album.id, alice, [kept])
+        assert runs((await notifications.page(svc, bob))[0]) == []
+        assert await notifications.unread_count(svc, bob) == 0
+        # Back from the trash: counted again (it is in the album, added in that run).
+        await trash.restore(svc, alice, [binned])
+        assert runs((await notifications.page(svc, bob))[0]) == [
+            ("album_photos", "alice", 1, False)
+        ]
+
+        # The album no longer Bob's to open (a way that keeps the row): not shown, not counted.
+        await svc.db.execute(
+            "DELETE FROM album_members WHERE album_id = ? AND user_id = ?", (album.id, bob.id)
+        )
+        assert (await notifications.page(svc, bob))[0] == []
+        assert await notifications.unread_count(svc, bob) == 0
+        await svc.db.execute(
+            "INSERT INTO album_members (album_id, user_id, role, added_at)"
+            " VALUES (?, ?, 'viewer', '2026-01-01T00:00:00Z')",
+            (album.id, bob.id),
+        )
+        assert await notifications.unread_count(svc, bob) == 1
+        # Leaving takes the news back, read or not.
+        await album_members.remove_member(svc, bob, album.id, "bob")
+        assert (
+            await svc.db.fetchval(
+                "SELECT COUNT(*) FROM notifications WHERE user_id = ? AND album_id = ?",
+                (bob.id, album.id),
+            )
+            == 0
+        )
+
+    scenario(tmp_path, body)
+
+
+@sqlite_only  # rewinds PRAGMA user_version; PostgreSQL's migrations are applied once each
+@pytest.mark.parametrize("rewound_to", [10, 31, 32])
+def test_0033_runs_again_on_a_rewound_archive_keeping_every_kind(
+    tmp_path: Path, rewound_to: int
+) -> None:
+    """0032 and 0033 built the table again (for album news): run again, they keep every row of
+    every kind, read or not, and never give an id again."""
+
+    async def body(svc: Services, events: Events) -> None:
+        alice, bob = await person(svc, "alice"), await person(svc, "bob")
+        await comments.add(svc, bob, await photo_of(svc, alice), "kept")
+        album = await albums.create(svc, bob, "Summer")
+        await album_members.set_member(svc, bob, album.id, "alice", "viewer")
+        added = await own_photos(svc, bob, 2)
+        await album_photos.add(svc, await albums.find(svc.db, album.id, bob), bob, added)
+        # The newest id is deleted: the rebuilt table must not give it again.
+        gone = await photo_of(svc, alice)
+        await comments.add(svc, bob, gone, "deleted with its photo")
+        await svc.db.execute("DELETE FROM photos WHERE id = ?", (gone,))
+
+    scenario(tmp_path, body)
+    path = make_settings(tmp_path / "data").database_path
+    with sqlite3.connect(path) as conn:
+        conn.execute(f"PRAGMA user_version = {rewound_to}")
+        newest = conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'notifications'")
+        given = newest.fetchone()[0]
+
+    async def reopen(svc: Services, events: Events) -> None:
+        assert await svc.db.schema_version() >= 33
+        alice, bob = [await users.by_username(svc.db, n) for n in ("alice", "bob")]
+        items, _, _ = await notifications.page(svc, alice, with_subjects=True)
+        assert [(n.kind, n.photo_count) for n in items] == [
+            ("album_photos", 2),
+            ("album", None),
+            ("comment", None),
+        ]
+        await comments.add(svc, bob, await photo_of(svc, alice), "after")
+        newest, _, _ = await notifications.page(svc, alice, limit=1)
+        assert newest[0].id > given
+
+    scenario(tmp_path, reopen)

@@ -211,3 +211,52 @@ def test_being_added_to_an_album_is_in_the_list_the_api_and_the_live_stream(
     assert "added you" not in parse(bob.get("/notifications").text).text
     about = "SELECT COUNT(*) FROM notifications WHERE album_id = ?"
     assert server.db().execute(about, (album_id,)).fetchone()[0] == 0
+
+
+def test_photos_added_to_an_album_are_news_to_its_members(server: LiveServer) -> None:
+    alice, first = alices_photo(server)
+    second = upload(alice, PHOTOS / "orientation" / "landscape_1.jpg").json()["items"][0]["id"]
+    assert second != first
+    bob = sign_up(server, "bob")
+    bob_id = server.db().execute("SELECT id FROM users WHERE username = 'bob'").fetchone()[0]
+    owner = api_login(server, "alice")
+    album_id = owner.post("/api/v1/albums", json={"title": "Pier <i>2026</i>"}).json()["id"]
+    assert owner.put(f"/api/v1/albums/{album_id}/members/bob", json={"role": "viewer"}).is_success
+    bob.get("/notifications")  # being added: read
+
+    with listen(bob) as bobs:
+        added = owner.post(f"/api/v1/albums/{album_id}/photos", json={"photo_ids": [first, second]})
+        assert added.is_success, added.text
+        assert bobs.next_named("notification") == {"user_id": bob_id}
+
+    assert badge_label(bob) == "Notifications, 1 unread"
+    listed = api_login(server, "bob").get("/api/v1/notifications").json()
+    news = listed["items"][0]
+    assert (news["kind"], news["actor"], news["album_id"], news["photo_id"]) == (
+        "album_photos",
+        {"username": "alice"},
+        album_id,
+        None,
+    )
+    assert news["photo_count"] == 2 and listed["unread"] == 1
+    assert all(i["photo_count"] is None for i in listed["items"][1:])
+    schema = server.client().get("/schema/openapi.json").json()["components"]["schemas"]
+    (shape,) = (v for k, v in schema.items() if k.endswith("NotificationOut"))
+    assert (
+        "album_photos" in str(shape["properties"]["kind"]) and "photo_count" in shape["properties"]
+    )
+
+    page = bob.get("/notifications").text
+    assert "alice added 2 photos to the album Pier <i>2026</i>" in parse(page).text
+    assert "Pier &lt;i&gt;2026&lt;/i&gt;" in page
+    links = parse(page).find_all("a", class_="notification-link")
+    assert links[0]["href"] == f"/albums/{album_id}"
+    assert badge_label(bob) == "Notifications"  # opened: read
+
+    # Read, the next photo is news of its own; taken out of the album, nothing is said.
+    third = upload(alice, PHOTOS / "orientation" / "portrait_6.jpg").json()["items"][0]["id"]
+    assert owner.post(f"/api/v1/albums/{album_id}/photos", json={"photo_ids": [third]}).is_success
+    assert "alice added 1 photo to the album" in parse(bob.get("/notifications").text).text
+    gone = owner.post(f"/api/v1/albums/{album_id}/photos/remove", json={"photo_ids": [third]})
+    assert gone.is_success, gone.text
+    assert "added 1 photo" not in parse(bob.get("/notifications").text).text

@@ -18,7 +18,7 @@ from photoarchive import clock
 from photoarchive.accounts.users import User
 from photoarchive.db import MAX_ROWID, placeholders
 from photoarchive.errors import Forbidden, Invalid, NotFound
-from photoarchive.library import access, albums, cursors, photos
+from photoarchive.library import access, albums, cursors, notifications, photos
 from photoarchive.library.albums import Album
 from photoarchive.library.photos import Photo
 from photoarchive.services import Services
@@ -224,13 +224,17 @@ async def add(
                 raise NotFound(albums.ALBUM_GONE)
             if role not in ("owner", "contributor"):
                 raise Forbidden(MAY_ADD)
+            went_in = 0
             for photo_id in added:
-                await tx.execute(
+                went_in += await tx.execute(
                     "INSERT INTO album_photos (album_id, photo_id, added_by, added_at)"
                     " VALUES (?, ?, ?, ?) ON CONFLICT (album_id, photo_id) DO NOTHING",
                     (album.id, photo_id, actor.id, now),
                 )
             await tx.execute("UPDATE albums SET updated_at = ? WHERE id = ?", (now, album.id))
+            told = await notifications.photos_added(tx, album.id, actor.id, now) if went_in else []
+        for member_id in told:
+            await notifications.announce(svc, member_id)
     return added, skipped
 
 
@@ -278,6 +282,10 @@ async def remove(svc: Services, album_id: int, actor: User, photo_ids: Sequence[
                 "UPDATE albums SET updated_at = ? WHERE id = ?", (clock.now_iso(), album_id)
             )
             await albums.forget_lost_cover(tx, album_id)
+            # Their notifications of photos added count what is in the album when read.
+            recount = await notifications.told_of_photos_added(tx, album_id)
+        for member_id in recount:
+            await notifications.announce(svc, member_id)
     return removed
 
 

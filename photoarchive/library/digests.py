@@ -1,5 +1,6 @@
 """The daily digest: an e-mail to a member, at most once a day, telling of the comments and
-likes on their photos, and the albums they were added to, that they have not read yet. Off
+likes on their photos, the albums they were added to and the photos added to their albums,
+that they have not read yet. Off
 unless the person turns it on (/settings), and only where the archive can send mail
 (PHOTOARCHIVE_SMTP_URL).
 
@@ -134,15 +135,20 @@ def headline(comments: int, likes: int) -> str:
     return _plural(comments, "new comment") if comments else _plural(likes, "new like")
 
 
-def news(comments: int, likes: int, albums: int) -> str:
-    """'3 new comments and 2 likes on your photos', '1 new album shared with you', or both,
-    joined by 'and': what a digest's subject and first line say."""
+def news(comments: int, likes: int, albums: int, added: int = 0) -> str:
+    """'3 new comments and 2 likes on your photos', '1 new album shared with you', '4 new
+    photos in your albums', joined by commas and 'and': what a digest's subject and first line
+    say."""
     parts = []
     if comments or likes:
         parts.append(f"{headline(comments, likes)} on your photos")
     if albums:
         parts.append(f"{_plural(albums, 'new album')} shared with you")
-    return " and ".join(parts)
+    if added:
+        parts.append(f"{_plural(added, 'new photo')} in your albums")
+    if len(parts) < 3:
+        return " and ".join(parts)
+    return f"{parts[0]}, {parts[1]} and {parts[2]}"
 
 
 def since(start: str, now: float, zone_name: str) -> str:
@@ -179,6 +185,10 @@ def _line(settings: Settings, item: Notification) -> str:
     if item.kind == "album":
         what = f"{who} added you to the album {_album_name(item)}"
         return f"- {what}\n  {settings.public_url}/albums/{item.album_id}"
+    if item.kind == "album_photos":
+        count = _plural(item.photo_count or 0, "photo")
+        what = f"{who} added {count} to the album {_album_name(item)}"
+        return f"- {what}\n  {settings.public_url}/albums/{item.album_id}"
     if item.kind == "comment":
         what = f"{who} commented on {_photo_name(item)}: “{item.excerpt}”"
     else:
@@ -192,7 +202,9 @@ def digest_mail(
     site = site_name(settings)
     comments = sum(1 for item in items if item.kind == "comment")
     likes = sum(1 for item in items if item.kind == "like")
-    told = news(comments, likes, len(items) - comments - likes)
+    albums = sum(1 for item in items if item.kind == "album")
+    added = sum(item.photo_count or 0 for item in items if item.kind == "album_photos")
+    told = news(comments, likes, albums, added)
     lines = "\n".join(_line(settings, item) for item in items[:LINES_MAX])
     more = len(items) - LINES_MAX
     if more > 0:

@@ -1,5 +1,5 @@
 """Notifications: a photo's owner hears when someone else comments on it or likes it, and a
-member when someone adds them to an album.
+member when someone adds them to an album or adds photos to an album they are in.
 
 A notification is written in the transaction of its cause (`commented`, `liked` and `unliked`,
 called by comments.py and likes.py), so it exists exactly when its cause does:
@@ -11,7 +11,13 @@ called by comments.py and likes.py), so it exists exactly when its cause does:
   photo, or the account that acted, deletes theirs (ON DELETE CASCADE, migration 0011). A
   disabled account's notifications stay, as its comments do;
 - one album notification per member and album (a unique index), taken back, read or not, when
-  the member leaves or is removed (`left_album`); deleting the album deletes them (0032).
+  the member leaves or is removed (`left_album`); deleting the album deletes them (0032);
+- photos added to an album tell its other members once per run (`photos_added`, 0033): while
+  the notification is unread, more photos from the same person join it (and bring it to the
+  top); read, the next addition starts a new one. How many photos it tells of is counted
+  when it is read, from the album itself: those the person added since the run began (up
+  to its reading) that the member may still see, so a photo taken out or trashed since is
+  not counted, and a run with none left is not shown. Leaving the album takes them back.
 
 What a person is shown and counted is decided per photo, or per album, by library/access.py,
 the same decision as every other read: a notification about a photo they may no longer see,
@@ -33,7 +39,9 @@ from photoarchive.library.albums import Album
 from photoarchive.library.photos import Photo
 from photoarchive.services import Services
 
-Kind = Literal["comment", "like", "album"]
+Kind = Literal["comment", "like", "album", "album_photos"]
+# The kinds about an album rather than a photo.
+ALBUM_KINDS = ("album", "album_photos")
 PAGE_DEFAULT = photos.PAGE_DEFAULT
 PAGE_MAX = photos.PAGE_MAX
 # How many ids one request may mark read (a page's worth).
@@ -55,8 +63,9 @@ class Notification:
     read: bool
     comment_text: str | None  # for a comment
     photo: Photo | None = None  # filled in by `page(..., with_subjects=True)`
-    album_id: int | None = None  # for 'album': the album they were added to
+    album_id: int | None = None  # for the album kinds: the album
     album: Album | None = None  # filled in by `page(..., with_subjects=True)`
+    photo_count: int | None = None  # for 'album_photos': how many the person may see
 
     @property
     def excerpt(self) -> str:
@@ -94,13 +103,27 @@ _ALBUM_JOINS = (
 _ALBUM_FACTS = "m.role AS album_role, o.disabled AS album_owner_disabled"
 
 
+# How many photos of an 'album_photos' notification's run the person told may see: those of
+# the album its actor added from `since_at` on, not in the trash (a trashed photo is its
+# owner's alone, and the owner, the actor, is not told). Any other kind counts none (its
+# `since_at` is NULL). For a list, a read one counts up to its `read_at`; the unread count
+# asks of unread ones only.
+_ADDED = (
+    "(SELECT COUNT(*) FROM album_photos ap WHERE ap.album_id = n.album_id"
+    " AND ap.added_by = n.actor_id AND ap.added_at >= n.since_at"
+    " AND NOT EXISTS (SELECT 1 FROM trashed_photos tp WHERE tp.photo_id = ap.photo_id)"
+)
+_ADDED_COUNT = _ADDED + " AND (n.read_at IS NULL OR ap.added_at <= n.read_at)) AS photo_count"
+_ADDED_UNREAD_COUNT = _ADDED + ") AS photo_count"
+
+
 def _visible(svc: Services, user: User, row: Row) -> bool:
     viewer = access.Viewer(user, public_view=svc.settings.public_view)
-    if row["kind"] == "album":
+    if row["kind"] in ALBUM_KINDS:
         decided = access.decide_album(
             viewer, row["album_role"], owner_disabled=bool(row["album_owner_disabled"])
         )
-        return decided.role is not None
+        return decided.role is not None and (row["kind"] == "album" or row["photo_count"] > 0)
     photo = _PhotoRef(
         row["photo_id"],
         row["owner_id"],
@@ -172,13 +195,56 @@ async def added_to_album(tx: Transaction, album_id: int, member_id: int, actor_i
 
 
 async def left_album(tx: Transaction, album_id: int, member_id: int) -> bool:
-    """Take back, read or not, the notification of being added to an album someone is no
-    longer in; True if there was one."""
+    """Take back, read or not, the notifications about an album someone is no longer in
+    (being added to it, photos added to it); True if there was one."""
     removed = await tx.execute(
-        "DELETE FROM notifications WHERE kind = 'album' AND album_id = ? AND user_id = ?",
+        "DELETE FROM notifications WHERE kind IN ('album', 'album_photos') AND album_id = ?"
+        " AND user_id = ?",
         (album_id, member_id),
     )
     return removed > 0
+
+
+async def photos_added(tx: Transaction, album_id: int, actor_id: int, added_at: str) -> list[int]:
+    """Tell the album's other members that `actor_id` added photos to it (in this transaction,
+    which holds the album's lock, with the photos' `added_at`); the ids of those told. One
+    unread notification per member and person adding: a newer addition replaces it under a new
+    id (the top of the list, news again for a digest) keeping when the run began."""
+    members = await tx.fetchall(
+        "SELECT user_id FROM album_members WHERE album_id = ? AND user_id <> ? ORDER BY user_id",
+        (album_id, actor_id),
+    )
+    told: list[int] = []
+    for row in members:
+        member_id = row["user_id"]
+        since = await tx.fetchval(
+            "SELECT since_at FROM notifications WHERE kind = 'album_photos' AND album_id = ?"
+            " AND user_id = ? AND actor_id = ? AND read_at IS NULL",
+            (album_id, member_id, actor_id),
+        )
+        if since is not None:
+            await tx.execute(
+                "DELETE FROM notifications WHERE kind = 'album_photos' AND album_id = ?"
+                " AND user_id = ? AND actor_id = ? AND read_at IS NULL",
+                (album_id, member_id, actor_id),
+            )
+        await tx.execute(
+            "INSERT INTO notifications (user_id, actor_id, kind, album_id, since_at, created_at)"
+            " VALUES (?, ?, 'album_photos', ?, ?, ?)",
+            (member_id, actor_id, album_id, since or added_at, added_at),
+        )
+        told.append(member_id)
+    return told
+
+
+async def told_of_photos_added(tx: Transaction, album_id: int) -> list[int]:
+    """Who has unread news of photos added to the album (their badge counts what is in it)."""
+    rows = await tx.fetchall(
+        "SELECT DISTINCT user_id FROM notifications WHERE kind = 'album_photos'"
+        " AND album_id = ? AND read_at IS NULL ORDER BY user_id",
+        (album_id,),
+    )
+    return [row["user_id"] for row in rows]
 
 
 async def announce(svc: Services, user_id: int) -> None:
@@ -208,6 +274,7 @@ def _notification(row: Row) -> Notification:
         read=row["read_at"] is not None,
         comment_text=row["text"],
         album_id=row["album_id"],
+        photo_count=row["photo_count"] if row["kind"] == "album_photos" else None,
     )
 
 
@@ -229,7 +296,8 @@ async def page(
     rows = await svc.db.fetchall(
         # A constant column list; every value is bound.
         "SELECT n.id, n.kind, n.photo_id, n.album_id, n.created_at, n.read_at, u.username,"  # noqa: S608
-        f" u.display_name, c.text, p.owner_id, {_FACTS}, {_ALBUM_FACTS} FROM notifications n"
+        f" u.display_name, c.text, p.owner_id, {_FACTS}, {_ALBUM_FACTS},"
+        f" {_ADDED_COUNT} FROM notifications n"
         " JOIN users u ON u.id = n.actor_id LEFT JOIN photos p ON p.id = n.photo_id"
         f" LEFT JOIN comments c ON c.id = n.comment_id{_ALBUM_JOINS}"
         " WHERE n.user_id = ? AND n.id <= ? ORDER BY n.id DESC LIMIT ?",
@@ -272,10 +340,12 @@ async def unread_count(svc: Services, user: User) -> int:
     """How many unread notifications the person may see."""
     rows = await svc.db.fetchall(
         # A constant column list; every value is bound.
-        f"SELECT n.kind, n.photo_id, p.owner_id, {_FACTS}, {_ALBUM_FACTS}, COUNT(*) AS unread"  # noqa: S608
+        f"SELECT n.kind, n.photo_id, p.owner_id, {_FACTS}, {_ALBUM_FACTS},"  # noqa: S608
+        f" {_ADDED_UNREAD_COUNT}, COUNT(*) AS unread"
         f" FROM notifications n LEFT JOIN photos p ON p.id = n.photo_id{_ALBUM_JOINS}"
         " WHERE n.user_id = ? AND n.read_at IS NULL"
-        " GROUP BY n.kind, n.photo_id, p.id, p.owner_id, n.album_id, m.role, o.disabled",
+        " GROUP BY n.kind, n.photo_id, p.id, p.owner_id, n.album_id, m.role, o.disabled,"
+        " n.actor_id, n.since_at",
         (user.id, user.id, user.id),
     )
     return sum(row["unread"] for row in rows if _visible(svc, user, row))

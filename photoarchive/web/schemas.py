@@ -265,15 +265,19 @@ class ActorOut(msgspec.Struct):
 
 class NotificationOut(msgspec.Struct):
     id: int
-    # A comment on or a like of one of the person's photos, or their being added to an album.
-    kind: Literal["comment", "like", "album"]
+    # A comment on or a like of one of the person's photos, their being added to an album, or
+    # photos someone added to an album they are in.
+    kind: Literal["comment", "like", "album", "album_photos"]
     actor: ActorOut
-    # The photo commented on or liked; null for 'album'.
+    # The photo commented on or liked; null for the album kinds.
     photo_id: int | None
     created_at: str
     read: bool
-    # The album they were added to, for 'album'; null otherwise.
+    # The album, for 'album' and 'album_photos'; null otherwise.
     album_id: int | None = None
+    # For 'album_photos': how many photos the actor added, of those the person may still see;
+    # null otherwise.
+    photo_count: int | None = None
 
     @classmethod
     def of(cls, item: Notification) -> NotificationOut:
@@ -285,6 +289,7 @@ class NotificationOut(msgspec.Struct):
             created_at=item.created_at,
             read=item.read,
             album_id=item.album_id,
+            photo_count=item.photo_count,
         )
 
 

@@ -16,6 +16,16 @@ pytestmark = pytest.mark.usefixtures("engine")
 BADGE_SETTLED = "document.querySelector('#nav-notifications:not([hx-get])') !== null"
 
 
+def open_the_one_unread(page: Any, server: Server) -> Any:
+    """Wait for the badge to count one, live; follow it; the list's newest item."""
+    count = page.locator("#nav-notifications .nav-count")
+    count.wait_for(state="visible")
+    assert count.inner_text() == "1"
+    page.get_by_role("link", name="Notifications, 1 unread", exact=True).click()
+    page.wait_for_url(f"{server.url}/notifications")
+    return page.locator("#notification-list li.notification").first
+
+
 @pytest.mark.parametrize("viewport", list(VIEWPORTS), ids=list(VIEWPORTS))
 def test_a_comment_reaches_the_badge_live_and_reading_clears_it(
     server: Server, new_context: Any, axe_source: str, viewport: str
@@ -69,14 +79,31 @@ def test_a_comment_reaches_the_badge_live_and_reading_clears_it(
     added = bob.put(f"/api/v1/albums/{album_id}/members/alice", json={"role": "viewer"})
     assert added.is_success, added.text
     bob.close()
-    count.wait_for(state="visible")
-    assert count.inner_text() == "1"
-    page.get_by_role("link", name="Notifications, 1 unread", exact=True).click()
-    page.wait_for_url(f"{server.url}/notifications")
-    first = page.locator("#notification-list li.notification").first
+    first = open_the_one_unread(page, server)
     assert "bob added you to the album Bob's <garden>" in first.inner_text()
     assert first.locator(".notification-icon svg").count() == 1
     assert violations(page, axe_source) == []
     first.locator("a.notification-link").click()
     page.wait_for_url(f"{server.url}/albums/{album_id}")
     assert page.get_by_role("heading", name="Bob's <garden>").count() == 1
+    wait_until(page, BADGE_SETTLED)
+
+    # Bob adds two photos of his to it: one item, live, counting them, the cover its picture.
+    bob = server.api("bob")
+    his = []
+    for name in ("orientation/landscape_1.jpg", "orientation/portrait_6.jpg"):
+        path = photo_files(name)[0]
+        sent = bob.post("/api/v1/photos", files=[("file", (path.name, path.read_bytes()))])
+        his.append(sent.json()["items"][0]["id"])
+    put = bob.post(f"/api/v1/albums/{album_id}/photos", json={"photo_ids": his})
+    assert put.is_success, put.text
+    bob.close()
+    first = open_the_one_unread(page, server)
+    assert "bob added 2 photos to the album Bob's <garden>" in first.inner_text()
+    thumb = first.locator("img.notification-thumb")
+    wait_until(page, "document.querySelector('#notification-list img').naturalWidth > 0")
+    assert (thumb.get_attribute("src") or "").startswith("/media/")
+    assert violations(page, axe_source) == []
+    first.locator("a.notification-link").click()
+    page.wait_for_url(f"{server.url}/albums/{album_id}")
+

@@ -5,26 +5,41 @@
 -- the newest id it told of, and a member removed and added again must be news again).
 -- The column is added first, so that a rewound archive running this file again copies the
 -- album notifications it already has (the line is left out when the column is there).
+-- The table it builds also takes what 0033 added (news of photos added to an album: its kind
+-- and `since_at`), so that it runs again on a rewound archive holding such rows.
 ALTER TABLE notifications ADD COLUMN album_id INTEGER REFERENCES albums(id) ON DELETE CASCADE;
+ALTER TABLE notifications ADD COLUMN since_at TEXT;
 
 CREATE TABLE notifications_0032 (
     id          INTEGER PRIMARY KEY AUTOINCREMENT,
     user_id     INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,     -- who is told
     actor_id    INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,     -- who acted
-    kind        TEXT NOT NULL CHECK (kind IN ('comment', 'like', 'album')),
+    kind        TEXT NOT NULL
+                CHECK (kind IN ('comment', 'like', 'album', 'album_photos')),
     photo_id    INTEGER REFERENCES photos(id) ON DELETE CASCADE,            -- comment, like
     comment_id  INTEGER REFERENCES comments(id) ON DELETE CASCADE,          -- for 'comment'
     created_at  TEXT NOT NULL,
     read_at     TEXT,                                                       -- NULL: unread
-    album_id    INTEGER REFERENCES albums(id) ON DELETE CASCADE,            -- for 'album'
+    album_id    INTEGER REFERENCES albums(id) ON DELETE CASCADE,            -- album kinds
+    since_at    TEXT,                                                       -- 'album_photos'
     -- A notification is about a photo or, being added to one, an album: one of the two.
-    CHECK ((kind = 'album') = (album_id IS NOT NULL)),
-    CHECK ((kind = 'album') = (photo_id IS NULL))
+    CHECK ((kind IN ('album', 'album_photos')) = (album_id IS NOT NULL)),
+    CHECK ((kind IN ('album', 'album_photos')) = (photo_id IS NULL)),
+    CHECK ((kind = 'album_photos') = (since_at IS NOT NULL))
 );
 INSERT INTO notifications_0032
-    (id, user_id, actor_id, kind, photo_id, comment_id, created_at, read_at, album_id)
-SELECT id, user_id, actor_id, kind, photo_id, comment_id, created_at, read_at, album_id
+    (id, user_id, actor_id, kind, photo_id, comment_id, created_at, read_at, album_id,
+     since_at)
+SELECT id, user_id, actor_id, kind, photo_id, comment_id, created_at, read_at, album_id,
+       since_at
 FROM notifications;
+-- Run again on a rewound archive, the table it replaces counts its own ids: carried over.
+INSERT INTO sqlite_sequence (name, seq)
+SELECT 'notifications_0032', 0
+WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'notifications_0032');
+UPDATE sqlite_sequence SET seq = MAX(
+    seq, COALESCE((SELECT s.seq FROM sqlite_sequence s WHERE s.name = 'notifications'), 0)
+) WHERE name = 'notifications_0032';
 DROP TABLE notifications;
 ALTER TABLE notifications_0032 RENAME TO notifications;
 
