@@ -118,7 +118,7 @@ def test_the_page_lists_links_and_marks_read_and_the_badge_counts(server: LiveSe
     feed = parse(alice.get("/").text)
     (link,) = feed.find_all("a", id="nav-notifications")
     assert link["href"] == "/notifications" and link["hx-get"] == "/notifications/badge"
-    assert feed.find_all("span", **{"hx-trigger": "sse:notification delay:300ms"})
+    assert feed.find_all("span", **{"hx-trigger": "sse:notification"})
 
     page = alice.get("/notifications")
     assert page.status_code == 200
