@@ -210,9 +210,9 @@ def test_photos_added_to_an_album_are_counted_in_the_digest(
         await album_photos.add(svc, await albums.find(svc.db, summer.id, alice), alice, added)
         assert await digests.send_due(svc) == 1
         first = only_mail(mailbox)
-        assert first["Subject"].startswith("3 new photos in your albums (")
+        assert first["Subject"].startswith("New photos in 1 album (")
         text = body(first)
-        assert "3 new photos in your albums since earlier today:" in text
+        assert "New photos in 1 album since earlier today:" in text
         assert "alice added 3 photos to the album “Summer”" in text
         assert LINK.findall(text)[0] == f"https://photos.example.org/albums/{summer.id}"
 
@@ -227,8 +227,8 @@ def test_photos_added_to_an_album_are_counted_in_the_digest(
         assert await digests.send_due(svc) == 1
         text = body(only_mail(mailbox))
         assert (
-            "1 new comment on your photos, 1 new album shared with you and 1 new photo in your"
-            " albums since yesterday:"
+            "1 new comment on your photos, 1 new album shared with you and new photos in 1"
+            " album since yesterday:"
         ) in " ".join(text.split())
         assert "alice added 1 photo to the album “Winter”" in text
 

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from photoarchive import clock
 from photoarchive.accounts import users
 from photoarchive.accounts.users import User
 from photoarchive.library import (
@@ -19,13 +20,15 @@ from photoarchive.library import (
     album_members,
     album_photos,
     albums,
+    bulk,
     comments,
     likes,
     notifications,
     trash,
+    visibility,
 )
 from photoarchive.services import Services
-from tests.support import make_settings, services, sqlite_only
+from tests.support import FrozenClock, make_settings, services, sqlite_only
 
 pytestmark = pytest.mark.usefixtures("engine")  # on SQLite and on PostgreSQL
 
@@ -435,7 +438,7 @@ def test_photos_added_to_an_album_tell_its_other_members_once_per_run(tmp_path: 
             ("album_photos", "alice", 3, True),
         ]
         assert await notifications.unread_count(svc, bob) == 1
-        # A photo already in the album tells nobody again.
+        # A photo already in the album is skipped: nobody is told again.
         again = told(events, bob)
         await album_photos.add(svc, await albums.find(svc.db, album.id, alice), alice, [later])
         assert told(events, bob) == again
@@ -471,6 +474,7 @@ def test_what_photos_added_tell_is_counted_from_the_album_when_read(tmp_path: Pa
         assert await album_photos.remove(svc, album.id, alice, [taken_out]) == [taken_out]
         assert told(events, bob) == heard + 1  # the badge asks again
         await trash.move(svc, alice, binned)
+        assert told(events, bob) == heard + 2
         assert runs((await notifications.page(svc, bob))[0]) == [
             ("album_photos", "alice", 1, False)
         ]
@@ -478,8 +482,13 @@ def test_what_photos_added_tell_is_counted_from_the_album_when_read(tmp_path: Pa
         await album_photos.remove(svc, album.id, alice, [kept])
         assert runs((await notifications.page(svc, bob))[0]) == []
         assert await notifications.unread_count(svc, bob) == 0
+        # Marking all read passes over a run with nothing to show: it is news when it has.
+        assert await notifications.mark_read(svc, bob) == 0
         # Back from the trash: counted again (it is in the album, added in that run).
+        heard = told(events, bob)
         await trash.restore(svc, alice, [binned])
+        assert told(events, bob) == heard + 1
+        assert await notifications.unread_count(svc, bob) == 1
         assert runs((await notifications.page(svc, bob))[0]) == [
             ("album_photos", "alice", 1, False)
         ]
@@ -550,3 +559,79 @@ def test_0033_runs_again_on_a_rewound_archive_keeping_every_kind(
         assert newest[0].id > given
 
     scenario(tmp_path, reopen)
+
+
+def test_a_bulk_add_tells_each_member_once_and_counts_private_photos(tmp_path: Path) -> None:
+    """A bulk add goes photo by photo; each member hears of it once, at its end. A private
+    photo in the album is the members' to see, so it is counted."""
+
+    async def body(svc: Services, events: Events) -> None:
+        alice, bob = await person(svc, "alice"), await person(svc, "bob")
+        album = await albums.create(svc, alice, "Summer")
+        await album_members.set_member(svc, alice, album.id, "bob", "viewer")
+        await notifications.mark_read(svc, bob)
+        added = await own_photos(svc, alice, 4)
+        await visibility.set_visibility(svc, alice, added[0], "private")
+        heard = told(events, bob)
+        outcome = await bulk.apply(svc, alice, "add_to_album", added, {"album_id": album.id})
+        assert outcome.done == added and outcome.failed == []
+        assert told(events, bob) == heard + 1
+        assert runs((await notifications.page(svc, bob))[0]) == [
+            ("album_photos", "alice", 4, False)
+        ]
+        # Someone outside the album hears nothing, and cannot see the private one.
+        carol = await person(svc, "carol")
+        assert await notifications.unread_count(svc, carol) == 0
+
+    scenario(tmp_path, body)
+
+
+def test_a_contributor_leaving_takes_their_photos_out_of_others_news(tmp_path: Path) -> None:
+    async def body(svc: Services, events: Events) -> None:
+        alice, bob, carol = [await person(svc, n) for n in ("alice", "bob", "carol")]
+        album = await albums.create(svc, alice, "Summer")
+        await album_members.set_member(svc, alice, album.id, "bob", "viewer")
+        await album_members.set_member(svc, alice, album.id, "carol", "contributor")
+        hers = await own_photos(svc, carol, 2)
+        await album_photos.add(svc, await albums.find(svc.db, album.id, carol), carol, hers)
+        assert runs((await notifications.page(svc, bob))[0]) == [
+            ("album_photos", "carol", 2, False)
+        ]
+        heard = told(events, bob), told(events, alice)
+        await album_members.remove_member(svc, carol, album.id, "carol")
+        assert (told(events, bob), told(events, alice)) == (heard[0] + 1, heard[1] + 1)
+        assert runs((await notifications.page(svc, bob))[0]) == []
+        assert await notifications.unread_count(svc, alice) == 0
+
+    scenario(tmp_path, body)
+
+
+def test_a_run_read_while_it_grew_counts_what_it_held(
+    tmp_path: Path, frozen_clock: FrozenClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Marking read takes its time before it may write: photos added in between (a later
+    time) are in what was read, not lost between two runs."""
+    monkeypatch.setattr(clock, "now_iso", lambda: clock.iso(clock.now()))
+
+    async def body(svc: Services, events: Events) -> None:
+        alice, bob = await person(svc, "alice"), await person(svc, "bob")
+        album = await albums.create(svc, alice, "Summer")
+        await album_members.set_member(svc, alice, album.id, "bob", "viewer")
+        await notifications.mark_read(svc, bob)
+        frozen_clock.advance(10)
+        await album_photos.add(
+            svc, await albums.find(svc.db, album.id, alice), alice, await own_photos(svc, alice, 2)
+        )
+        frozen_clock.advance(-5)  # the marking's moment, taken before the photos went in
+        assert await notifications.mark_read(svc, bob) == 0
+        assert runs((await notifications.page(svc, bob))[0]) == [("album_photos", "alice", 2, True)]
+        frozen_clock.advance(10)
+        await album_photos.add(
+            svc, await albums.find(svc.db, album.id, alice), alice, await own_photos(svc, alice, 1)
+        )
+        assert runs((await notifications.page(svc, bob))[0]) == [
+            ("album_photos", "alice", 1, False),
+            ("album_photos", "alice", 2, True),
+        ]
+
+    scenario(tmp_path, body)

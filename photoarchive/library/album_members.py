@@ -14,7 +14,7 @@ from photoarchive.accounts import users
 from photoarchive.accounts.users import User
 from photoarchive.db import Transaction
 from photoarchive.errors import Forbidden, Invalid, NotFound
-from photoarchive.library import albums, notifications
+from photoarchive.library import album_news, albums, notifications
 from photoarchive.services import Services
 
 
@@ -46,7 +46,7 @@ async def set_member(
             "UPDATE albums SET updated_at = ? WHERE id = ?", (clock.now_iso(), album_id)
         )
         # Someone new in it hears who added them (a new role is no news to tell).
-        told = not member_before and await notifications.added_to_album(
+        told = not member_before and await album_news.added_to_album(
             tx, album_id, person.id, actor.id
         )
     if told:
@@ -72,16 +72,21 @@ async def remove_member(svc: Services, actor: User, album_id: int, username: str
         )
         if not removed:
             raise NotFound(f"{username} is not a member of this album.")
-        untold = await notifications.left_album(tx, album_id, person.id)
+        untold = await album_news.left_album(tx, album_id, person.id)
         taken = await tx.execute(
             "DELETE FROM album_photos WHERE album_id = ? AND photo_id IN"
             " (SELECT p.id FROM photos p WHERE p.owner_id = ?)",
             (album_id, person.id),
         )
+        recount: list[int] = []
         if taken:
             await albums.forget_lost_cover(tx, album_id)
+            # Their photos counted in others' news of photos added: those badges ask again.
+            recount = await album_news.told_of_photos_added(tx, album_id)
     if untold:
         await notifications.announce(svc, person.id)
+    for member_id in recount:
+        await notifications.announce(svc, member_id)
 
 
 _NOT_YOURSELF = "An administrator looking after an album cannot give themselves a place in it."
@@ -154,7 +159,7 @@ async def hand_over(svc: Services, actor: User, album_id: int, username: str) ->
                 (now, album_id),
             )
         # Someone not in it before is added as its owner: told as anyone added is.
-        told = not member_before and await notifications.added_to_album(
+        told = not member_before and await album_news.added_to_album(
             tx, album_id, person.id, actor.id
         )
     if told:

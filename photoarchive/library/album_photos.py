@@ -18,7 +18,7 @@ from photoarchive import clock
 from photoarchive.accounts.users import User
 from photoarchive.db import MAX_ROWID, placeholders
 from photoarchive.errors import Forbidden, Invalid, NotFound
-from photoarchive.library import access, albums, cursors, notifications, photos
+from photoarchive.library import access, album_news, albums, cursors, notifications, photos
 from photoarchive.library.albums import Album
 from photoarchive.library.photos import Photo
 from photoarchive.services import Services
@@ -183,10 +183,17 @@ def check_ids(photo_ids: Sequence[Any]) -> list[int]:
 
 
 async def add(
-    svc: Services, album: Album, actor: User, photo_ids: Sequence[Any]
+    svc: Services,
+    album: Album,
+    actor: User,
+    photo_ids: Sequence[Any],
+    *,
+    told: set[int] | None = None,
 ) -> tuple[list[int], list[tuple[int, str]]]:
     """The owner and contributors add photos of their own (family or private); (added,
-    skipped with why). A photo they may not see is `not_found`, whoever owns it."""
+    skipped with why). A photo they may not see is `not_found`, whoever owns it. The members
+    told of the photos hear of it after the commit, or, with `told`, are put in it for the
+    caller to announce once (a bulk add, photo by photo)."""
     if not album.may_add:
         raise Forbidden(MAY_ADD)
     wanted = check_ids(photo_ids)
@@ -211,11 +218,12 @@ async def add(
         else:
             added.append(photo_id)
     if added:
-        now = clock.now_iso()
         async with svc.db.transaction() as tx:
             # Asked again under the album's lock: `album` may have been read long before (a
             # bulk add reads it once), and its person removed since, their photos with them.
             await tx.lock(albums.lock_name(album.id))
+            # Taken under the lock: the members' news of photos added counts by this time.
+            now = clock.now_iso()
             role = await tx.fetchval(
                 "SELECT role FROM album_members WHERE album_id = ? AND user_id = ?",
                 (album.id, actor.id),
@@ -232,9 +240,12 @@ async def add(
                     (album.id, photo_id, actor.id, now),
                 )
             await tx.execute("UPDATE albums SET updated_at = ? WHERE id = ?", (now, album.id))
-            told = await notifications.photos_added(tx, album.id, actor.id, now) if went_in else []
-        for member_id in told:
-            await notifications.announce(svc, member_id)
+            members = await album_news.photos_added(tx, album.id, actor.id, now) if went_in else []
+        if told is not None:
+            told.update(members)
+        else:
+            for member_id in members:
+                await notifications.announce(svc, member_id)
     return added, skipped
 
 
@@ -283,7 +294,7 @@ async def remove(svc: Services, album_id: int, actor: User, photo_ids: Sequence[
             )
             await albums.forget_lost_cover(tx, album_id)
             # Their notifications of photos added count what is in the album when read.
-            recount = await notifications.told_of_photos_added(tx, album_id)
+            recount = await album_news.told_of_photos_added(tx, album_id)
         for member_id in recount:
             await notifications.announce(svc, member_id)
     return removed

@@ -23,6 +23,7 @@ from photoarchive.library import (
     albums,
     archive,
     favorites,
+    notifications,
     photos,
     taken_dates,
     trash,
@@ -52,6 +53,15 @@ class VisibilityParams:
 @dataclass(frozen=True, slots=True)
 class AlbumParams:
     album_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class AlbumToAddTo:
+    """The album a bulk add puts photos in, and the members told of them so far (told once,
+    when the request ends, not once per photo)."""
+
+    album: Album
+    told: set[int]
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,11 +96,17 @@ async def _as_given(svc: Services, actor: User, params: Any) -> Any:
     return params
 
 
+async def _nothing_left(svc: Services, prepared: Any) -> None:
+    return None
+
+
 @dataclass(frozen=True, slots=True)
 class Action:
     params: type[Any]
     step: Step
     prepare: Prepare = _as_given
+    # Once per request, after every photo (what the steps left to do together).
+    finish: Callable[[Services, Any], Awaitable[None]] = _nothing_left
 
 
 async def _favorite(svc: Services, actor: User, photo_id: int, _: NoParams) -> None:
@@ -115,22 +131,27 @@ async def _set_visibility(
     await visibility.set_visibility(svc, actor, photo_id, params.visibility)
 
 
-async def _album_to_add_to(svc: Services, actor: User, params: AlbumParams) -> Album:
+async def _album_to_add_to(svc: Services, actor: User, params: AlbumParams) -> AlbumToAddTo:
     """The album, for the whole request: NotFound to anyone not a member, Forbidden to a
     member who may not add."""
     album = await albums.find(svc.db, params.album_id, actor)
     if not album.may_add:
         raise Forbidden("Only the album's owner and contributors can add photos.")
-    return album
+    return AlbumToAddTo(album, set())
 
 
-async def _add_to_album(svc: Services, actor: User, photo_id: int, album: Album) -> None:
+async def _add_to_album(svc: Services, actor: User, photo_id: int, to: AlbumToAddTo) -> None:
     # As "Add to album" on the photo's page: NotFound for a photo they may not see first.
     await photos.find(svc, photo_id, actor)
-    _, skipped = await album_photos.add(svc, album, actor, [photo_id])
+    _, skipped = await album_photos.add(svc, to.album, actor, [photo_id], told=to.told)
     if skipped and skipped[0][1] == album_photos.NOT_YOURS:
         raise Forbidden(NOT_YOURS)
     # Already in the album is done: the photo is where it was asked to be.
+
+
+async def _tell_members(svc: Services, to: AlbumToAddTo) -> None:
+    for member_id in sorted(to.told):
+        await notifications.announce(svc, member_id)
 
 
 async def _trash(svc: Services, actor: User, photo_id: int, _: NoParams) -> None:
@@ -151,7 +172,7 @@ ACTIONS: dict[str, Action] = {
     "archive": Action(NoParams, _archive),
     "unarchive": Action(NoParams, _unarchive),
     "set_visibility": Action(VisibilityParams, _set_visibility),
-    "add_to_album": Action(AlbumParams, _add_to_album, _album_to_add_to),
+    "add_to_album": Action(AlbumParams, _add_to_album, _album_to_add_to, _tell_members),
     "trash": Action(NoParams, _trash),
     "restore": Action(NoParams, _restore),
     "shift_date": Action(ShiftParams, _shift_date),
@@ -187,13 +208,16 @@ async def apply(
     prepared = await chosen.prepare(svc, actor, params)
     done: list[int] = []
     failed: list[Failure] = []
-    for photo_id in ids:
-        try:
-            await chosen.step(svc, actor, photo_id, prepared)
-        except AppError as refusal:
-            if refusal.status >= 500:  # the archive's trouble, not this photo's: stop here
-                raise
-            failed.append(Failure(photo_id, refusal.status, refusal.message))
-        else:
-            done.append(photo_id)
+    try:
+        for photo_id in ids:
+            try:
+                await chosen.step(svc, actor, photo_id, prepared)
+            except AppError as refusal:
+                if refusal.status >= 500:  # the archive's trouble, not this photo's: stop here
+                    raise
+                failed.append(Failure(photo_id, refusal.status, refusal.message))
+            else:
+                done.append(photo_id)
+    finally:
+        await chosen.finish(svc, prepared)  # what was done is told, even when stopped
     return Outcome(done, failed)

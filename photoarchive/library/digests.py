@@ -135,17 +135,18 @@ def headline(comments: int, likes: int) -> str:
     return _plural(comments, "new comment") if comments else _plural(likes, "new like")
 
 
-def news(comments: int, likes: int, albums: int, added: int = 0) -> str:
-    """'3 new comments and 2 likes on your photos', '1 new album shared with you', '4 new
-    photos in your albums', joined by commas and 'and': what a digest's subject and first line
-    say."""
+def news(comments: int, likes: int, albums: int, added_to: int = 0) -> str:
+    """'3 new comments and 2 likes on your photos', '1 new album shared with you', 'new photos
+    in 2 albums' (albums someone added photos to), joined by commas and 'and': what a digest's
+    subject and first line say. (Photos are not counted here: a run a digest told of, still
+    unread, grows, and its line says the whole of it.)"""
     parts = []
     if comments or likes:
         parts.append(f"{headline(comments, likes)} on your photos")
     if albums:
         parts.append(f"{_plural(albums, 'new album')} shared with you")
-    if added:
-        parts.append(f"{_plural(added, 'new photo')} in your albums")
+    if added_to:
+        parts.append(f"new photos in {_plural(added_to, 'album')}")
     if len(parts) < 3:
         return " and ".join(parts)
     return f"{parts[0]}, {parts[1]} and {parts[2]}"
@@ -203,8 +204,9 @@ def digest_mail(
     comments = sum(1 for item in items if item.kind == "comment")
     likes = sum(1 for item in items if item.kind == "like")
     albums = sum(1 for item in items if item.kind == "album")
-    added = sum(item.photo_count or 0 for item in items if item.kind == "album_photos")
-    told = news(comments, likes, albums, added)
+    added_to = len({item.album_id for item in items if item.kind == "album_photos"})
+    told = news(comments, likes, albums, added_to)
+    told = told[:1].upper() + told[1:]  # "New photos in 1 album"; numbers stay as they are
     lines = "\n".join(_line(settings, item) for item in items[:LINES_MAX])
     more = len(items) - LINES_MAX
     if more > 0:

@@ -11,8 +11,10 @@ called by comments.py and likes.py), so it exists exactly when its cause does:
   photo, or the account that acted, deletes theirs (ON DELETE CASCADE, migration 0011). A
   disabled account's notifications stay, as its comments do;
 - one album notification per member and album (a unique index), taken back, read or not, when
-  the member leaves or is removed (`left_album`); deleting the album deletes them (0032);
-- photos added to an album tell its other members once per run (`photos_added`, 0033): while
+  the member leaves or is removed (album_news.left_album); deleting the album deletes them
+  (0032);
+- photos added to an album tell its other members once per run (album_news.photos_added,
+  0033): while
   the notification is unread, more photos from the same person join it (and bring it to the
   top); read, the next addition starts a new one. How many photos it tells of is counted
   when it is read, from the album itself: those the person added since the run began (up
@@ -44,6 +46,9 @@ Kind = Literal["comment", "like", "album", "album_photos"]
 ALBUM_KINDS = ("album", "album_photos")
 PAGE_DEFAULT = photos.PAGE_DEFAULT
 PAGE_MAX = photos.PAGE_MAX
+# When a notification is read: now, or when it last changed if that is later (a run of photos
+# added that grew while the marking waited for the write lock counts what it holds).
+_READ_AT = "CASE WHEN created_at > ? THEN created_at ELSE ? END"
 # How many ids one request may mark read (a page's worth).
 MARK_MAX = PAGE_MAX
 # How much of a comment the list quotes.
@@ -103,18 +108,23 @@ _ALBUM_JOINS = (
 _ALBUM_FACTS = "m.role AS album_role, o.disabled AS album_owner_disabled"
 
 
-# How many photos of an 'album_photos' notification's run the person told may see: those of
-# the album its actor added from `since_at` on, not in the trash (a trashed photo is its
-# owner's alone, and the owner, the actor, is not told). Any other kind counts none (its
-# `since_at` is NULL). For a list, a read one counts up to its `read_at`; the unread count
-# asks of unread ones only.
-_ADDED = (
-    "(SELECT COUNT(*) FROM album_photos ap WHERE ap.album_id = n.album_id"
-    " AND ap.added_by = n.actor_id AND ap.added_at >= n.since_at"
-    " AND NOT EXISTS (SELECT 1 FROM trashed_photos tp WHERE tp.photo_id = ap.photo_id)"
-)
-_ADDED_COUNT = _ADDED + " AND (n.read_at IS NULL OR ap.added_at <= n.read_at)) AS photo_count"
-_ADDED_UNREAD_COUNT = _ADDED + ") AS photo_count"
+def _added(
+    viewer: access.Viewer, notification: str, *, until_read: bool
+) -> tuple[str, list[object]]:
+    """How many photos of an 'album_photos' notification's run (the row named `notification`,
+    an alias written in the code) the person told may see, as access.visible_sql decides:
+    those of the album its actor added from `since_at` on (up to `read_at` once read, when
+    `until_read`). Any other kind counts none (its `since_at` is NULL). The condition's
+    parameters, in order."""
+    seen, params = access.visible_sql(viewer, "px")
+    until = f" AND ({notification}.read_at IS NULL OR ax.added_at <= {notification}.read_at)"
+    sql = (
+        # Constant text around an alias of this module and access.visible_sql's condition.
+        f"(SELECT COUNT(*) FROM album_photos ax JOIN photos px ON px.id = ax.photo_id"  # noqa: S608
+        f" WHERE ax.album_id = {notification}.album_id AND ax.added_by = {notification}.actor_id"
+        f" AND ax.added_at >= {notification}.since_at{until if until_read else ''} AND {seen})"
+    )
+    return sql, params
 
 
 def _visible(svc: Services, user: User, row: Row) -> bool:
@@ -180,73 +190,6 @@ async def unliked(tx: Transaction, photo: Photo, actor_id: int) -> bool:
     return removed > 0
 
 
-async def added_to_album(tx: Transaction, album_id: int, member_id: int, actor_id: int) -> bool:
-    """Tell someone just added to an album who added them; False when there is nobody to tell
-    (nobody is told of their own doing) or they were told already."""
-    if member_id == actor_id:
-        return False
-    added = await tx.execute(
-        "INSERT INTO notifications (user_id, actor_id, kind, album_id, created_at)"
-        " VALUES (?, ?, 'album', ?, ?)"
-        " ON CONFLICT (album_id, user_id) WHERE kind = 'album' DO NOTHING",
-        (member_id, actor_id, album_id, clock.now_iso()),
-    )
-    return added > 0
-
-
-async def left_album(tx: Transaction, album_id: int, member_id: int) -> bool:
-    """Take back, read or not, the notifications about an album someone is no longer in
-    (being added to it, photos added to it); True if there was one."""
-    removed = await tx.execute(
-        "DELETE FROM notifications WHERE kind IN ('album', 'album_photos') AND album_id = ?"
-        " AND user_id = ?",
-        (album_id, member_id),
-    )
-    return removed > 0
-
-
-async def photos_added(tx: Transaction, album_id: int, actor_id: int, added_at: str) -> list[int]:
-    """Tell the album's other members that `actor_id` added photos to it (in this transaction,
-    which holds the album's lock, with the photos' `added_at`); the ids of those told. One
-    unread notification per member and person adding: a newer addition replaces it under a new
-    id (the top of the list, news again for a digest) keeping when the run began."""
-    members = await tx.fetchall(
-        "SELECT user_id FROM album_members WHERE album_id = ? AND user_id <> ? ORDER BY user_id",
-        (album_id, actor_id),
-    )
-    told: list[int] = []
-    for row in members:
-        member_id = row["user_id"]
-        since = await tx.fetchval(
-            "SELECT since_at FROM notifications WHERE kind = 'album_photos' AND album_id = ?"
-            " AND user_id = ? AND actor_id = ? AND read_at IS NULL",
-            (album_id, member_id, actor_id),
-        )
-        if since is not None:
-            await tx.execute(
-                "DELETE FROM notifications WHERE kind = 'album_photos' AND album_id = ?"
-                " AND user_id = ? AND actor_id = ? AND read_at IS NULL",
-                (album_id, member_id, actor_id),
-            )
-        await tx.execute(
-            "INSERT INTO notifications (user_id, actor_id, kind, album_id, since_at, created_at)"
-            " VALUES (?, ?, 'album_photos', ?, ?, ?)",
-            (member_id, actor_id, album_id, since or added_at, added_at),
-        )
-        told.append(member_id)
-    return told
-
-
-async def told_of_photos_added(tx: Transaction, album_id: int) -> list[int]:
-    """Who has unread news of photos added to the album (their badge counts what is in it)."""
-    rows = await tx.fetchall(
-        "SELECT DISTINCT user_id FROM notifications WHERE kind = 'album_photos'"
-        " AND album_id = ? AND read_at IS NULL ORDER BY user_id",
-        (album_id,),
-    )
-    return [row["user_id"] for row in rows]
-
-
 async def announce(svc: Services, user_id: int) -> None:
     """After the commit: the person's notifications changed (their badge asks again)."""
     await svc.publish(EVENT, {"user_id": user_id})
@@ -293,15 +236,23 @@ async def page(
     `with_subjects`: each with its photo or album, as the person sees it (for a list)."""
     size = check_limit(limit)
     before = photos.parse_cursor(cursor)
+    added, seen = _added(access.Viewer(user, svc.settings.public_view), "n", until_read=True)
     rows = await svc.db.fetchall(
-        # A constant column list; every value is bound.
+        # A constant column list and _added's condition; every value is bound.
         "SELECT n.id, n.kind, n.photo_id, n.album_id, n.created_at, n.read_at, u.username,"  # noqa: S608
         f" u.display_name, c.text, p.owner_id, {_FACTS}, {_ALBUM_FACTS},"
-        f" {_ADDED_COUNT} FROM notifications n"
+        f" {added} AS photo_count FROM notifications n"
         " JOIN users u ON u.id = n.actor_id LEFT JOIN photos p ON p.id = n.photo_id"
         f" LEFT JOIN comments c ON c.id = n.comment_id{_ALBUM_JOINS}"
         " WHERE n.user_id = ? AND n.id <= ? ORDER BY n.id DESC LIMIT ?",
-        (user.id, user.id, user.id, MAX_ROWID if before is None else before - 1, size + 1),
+        (
+            user.id,
+            *seen,
+            user.id,
+            user.id,
+            MAX_ROWID if before is None else before - 1,
+            size + 1,
+        ),
     )
     looked_at = rows[:size]
     next_cursor = str(looked_at[-1]["id"]) if len(rows) > size else None
@@ -338,15 +289,16 @@ async def _with_subjects(
 
 async def unread_count(svc: Services, user: User) -> int:
     """How many unread notifications the person may see."""
+    added, seen = _added(access.Viewer(user, svc.settings.public_view), "n", until_read=False)
     rows = await svc.db.fetchall(
-        # A constant column list; every value is bound.
+        # A constant column list and _added's condition; every value is bound.
         f"SELECT n.kind, n.photo_id, p.owner_id, {_FACTS}, {_ALBUM_FACTS},"  # noqa: S608
-        f" {_ADDED_UNREAD_COUNT}, COUNT(*) AS unread"
+        f" {added} AS photo_count, COUNT(*) AS unread"
         f" FROM notifications n LEFT JOIN photos p ON p.id = n.photo_id{_ALBUM_JOINS}"
         " WHERE n.user_id = ? AND n.read_at IS NULL"
         " GROUP BY n.kind, n.photo_id, p.id, p.owner_id, n.album_id, m.role, o.disabled,"
         " n.actor_id, n.since_at",
-        (user.id, user.id, user.id),
+        (user.id, *seen, user.id, user.id),
     )
     return sum(row["unread"] for row in rows if _visible(svc, user, row))
 
@@ -368,8 +320,8 @@ async def mark_read(
         marks = placeholders(len(ids))
         changed = await svc.db.execute(
             # Only "?" placeholders, one per id; the ids are bound.
-            f"UPDATE notifications SET read_at = ? WHERE user_id = ? AND read_at IS NULL AND id IN ({marks})",  # noqa: S608
-            (now, user.id, *ids),
+            f"UPDATE notifications SET read_at = {_READ_AT} WHERE user_id = ? AND read_at IS NULL AND id IN ({marks})",  # noqa: S608
+            (now, now, user.id, *ids),
         )
     else:
         # Only those the person may be shown now (as `page` and `unread_count` decide): one
@@ -377,16 +329,27 @@ async def mark_read(
         viewer = access.Viewer(user, svc.settings.public_view)
         seen, params = access.visible_sql(viewer)
         opened, album_params = access.album_sql(viewer, "a", "o")
+        # A run of photos added with none the person may see now is not shown: it stays news.
+        added, added_params = _added(viewer, "notifications", until_read=False)
         changed = await svc.db.execute(
-            # Conditions from access.visible_sql and access.album_sql around constant text;
-            # every value is bound.
-            "UPDATE notifications SET read_at = ? WHERE user_id = ? AND read_at IS NULL"  # noqa: S608
+            # Conditions from access.visible_sql, access.album_sql and _added around constant
+            # text; every value is bound.
+            f"UPDATE notifications SET read_at = {_READ_AT} WHERE user_id = ?"  # noqa: S608
             # Asked of each notification's own photo or album, not worked out for them all.
-            " AND id <= ? AND (EXISTS (SELECT 1 FROM photos p"
+            " AND read_at IS NULL AND id <= ? AND (EXISTS (SELECT 1 FROM photos p"
             f" WHERE p.id = notifications.photo_id AND {seen})"
             " OR EXISTS (SELECT 1 FROM albums a JOIN users o ON o.id = a.owner_id"
-            f" WHERE a.id = notifications.album_id AND {opened}))",
-            (now, user.id, MAX_ROWID if up_to is None else up_to, *params, *album_params),
+            f" WHERE a.id = notifications.album_id AND {opened}"
+            f" AND (notifications.kind <> 'album_photos' OR {added} > 0)))",
+            (
+                now,
+                now,
+                user.id,
+                MAX_ROWID if up_to is None else up_to,
+                *params,
+                *album_params,
+                *added_params,
+            ),
         )
     if changed:
         await announce(svc, user.id)  # the person's other tabs and devices

@@ -21,7 +21,7 @@ from photoarchive import clock
 from photoarchive.accounts.users import User
 from photoarchive.db import MAX_ROWID, Backend, Row, placeholders
 from photoarchive.errors import Forbidden, Invalid, NotFound
-from photoarchive.library import access, blobs, cursors, live, photos
+from photoarchive.library import access, album_news, blobs, cursors, live, notifications, photos
 from photoarchive.library.photos import Photo
 from photoarchive.services import Services
 from photoarchive.storage import BlobStore
@@ -58,17 +58,21 @@ async def move(svc: Services, actor: User, photo_id: int) -> None:
     photo = await photos.find(svc, photo_id, actor)
     if not photo.can_delete:
         raise Forbidden("Only the photo's owner or an administrator can delete it.")
+    # Members told it was added to an album count it no more: their badges ask again.
+    recount = await album_news.told_of_photo(svc.db, photo_id)
     if svc.settings.trash_days == 0:
         await photos.remove(svc, photo)
-        return
-    heard_by = await live.audience(svc.db, photo_id)  # as it was seen until now
-    await svc.db.execute(
-        "INSERT INTO trashed_photos (photo_id, trashed_at, trashed_by) VALUES (?, ?, ?)"
-        " ON CONFLICT (photo_id) DO NOTHING",
-        (photo_id, clock.iso(clock.now()), actor.id),
-    )
-    # Every page showing it takes it away, as for a delete.
-    await svc.publish("photo-deleted", {"id": photo_id, live.AUDIENCE: heard_by})
+    else:
+        heard_by = await live.audience(svc.db, photo_id)  # as it was seen until now
+        await svc.db.execute(
+            "INSERT INTO trashed_photos (photo_id, trashed_at, trashed_by) VALUES (?, ?, ?)"
+            " ON CONFLICT (photo_id) DO NOTHING",
+            (photo_id, clock.iso(clock.now()), actor.id),
+        )
+        # Every page showing it takes it away, as for a delete.
+        await svc.publish("photo-deleted", {"id": photo_id, live.AUDIENCE: heard_by})
+    for member_id in recount:
+        await notifications.announce(svc, member_id)
 
 
 async def _own_trashed(svc: Services, owner: User, ids: list[int]) -> list[Photo]:
@@ -96,10 +100,14 @@ async def restore(svc: Services, owner: User, photo_ids: list[int]) -> list[int]
     if not all(0 < photo_id <= MAX_ROWID for photo_id in wanted):  # else past what SQL holds
         raise Invalid("Photo ids are positive whole numbers.", field="photo_ids")
     restored = []
+    recount: set[int] = set()
     for photo in await _own_trashed(svc, owner, wanted):
         gone = await svc.db.execute("DELETE FROM trashed_photos WHERE photo_id = ?", (photo.id,))
         if gone:
             restored.append(photo.id)
+            recount.update(await album_news.told_of_photo(svc.db, photo.id))
+    for member_id in sorted(recount):  # counted again in news of photos added
+        await notifications.announce(svc, member_id)
     order = {photo_id: n for n, photo_id in enumerate(wanted)}
     return sorted(restored, key=order.__getitem__)
 

@@ -106,4 +106,3 @@ def test_a_comment_reaches_the_badge_live_and_reading_clears_it(
     assert violations(page, axe_source) == []
     first.locator("a.notification-link").click()
     page.wait_for_url(f"{server.url}/albums/{album_id}")
-
