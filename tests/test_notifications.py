@@ -562,8 +562,8 @@ def test_0033_runs_again_on_a_rewound_archive_keeping_every_kind(
 
 
 def test_a_bulk_add_tells_each_member_once_and_counts_private_photos(tmp_path: Path) -> None:
-    """A bulk add goes photo by photo; each member hears of it once, at its end. A private
-    photo in the album is the members' to see, so it is counted."""
+    """A bulk add (or trash, or restore) goes photo by photo; each member hears of it once, at
+    its end. A private photo in the album is the members' to see, so it is counted."""
 
     async def body(svc: Services, events: Events) -> None:
         alice, bob = await person(svc, "alice"), await person(svc, "bob")
@@ -579,9 +579,16 @@ def test_a_bulk_add_tells_each_member_once_and_counts_private_photos(tmp_path: P
         assert runs((await notifications.page(svc, bob))[0]) == [
             ("album_photos", "alice", 4, False)
         ]
-        # Someone outside the album hears nothing, and cannot see the private one.
-        carol = await person(svc, "carol")
-        assert await notifications.unread_count(svc, carol) == 0
+        # Into the trash and back, in bulk: told once each way.
+        heard = told(events, bob)
+        assert (await bulk.apply(svc, alice, "trash", added[:3])).done == added[:3]
+        assert told(events, bob) == heard + 1
+        assert runs((await notifications.page(svc, bob))[0]) == [
+            ("album_photos", "alice", 1, False)
+        ]
+        assert (await bulk.apply(svc, alice, "restore", added[:3])).done == added[:3]
+        assert told(events, bob) == heard + 2
+        assert await notifications.unread_count(svc, bob) == 1
 
     scenario(tmp_path, body)
 
@@ -633,5 +640,40 @@ def test_a_run_read_while_it_grew_counts_what_it_held(
             ("album_photos", "alice", 1, False),
             ("album_photos", "alice", 2, True),
         ]
+
+    scenario(tmp_path, body)
+
+
+def test_no_photo_is_in_two_runs_whatever_order_marking_and_adding_met_in(
+    tmp_path: Path,
+) -> None:
+    """On PostgreSQL a marking does not wait for the album's lock: a run can be marked read
+    at a moment after photos went in that started a run of their own. Those photos are the
+    later run's only; and a run whose photos all left the album is marked read with the rest
+    (nothing in the trash to come back)."""
+
+    async def body(svc: Services, events: Events) -> None:
+        alice, bob = await person(svc, "alice"), await person(svc, "bob")
+        album = await albums.create(svc, alice, "Summer")
+        await album_members.set_member(svc, alice, album.id, "bob", "viewer")
+        first, second = await own_photos(svc, alice, 2)
+        await album_photos.add(svc, await albums.find(svc.db, album.id, alice), alice, [first])
+        assert await notifications.mark_read(svc, bob) == 0
+        await album_photos.add(svc, await albums.find(svc.db, album.id, alice), alice, [second])
+        # As that race leaves it: the first run read at a moment after the second began.
+        await svc.db.execute(
+            "UPDATE notifications SET read_at = '9999-01-01T00:00:00.000000Z'"
+            " WHERE kind = 'album_photos' AND read_at IS NOT NULL"
+        )
+        assert runs((await notifications.page(svc, bob))[0]) == [
+            ("album_photos", "alice", 1, False),
+            ("album_photos", "alice", 1, True),
+        ]
+
+        await album_photos.remove(svc, album.id, alice, [second])
+        assert await notifications.unread_count(svc, bob) == 0
+        assert await notifications.mark_read(svc, bob) == 0
+        unread = "SELECT COUNT(*) FROM notifications WHERE user_id = ? AND read_at IS NULL"
+        assert await svc.db.fetchval(unread, (bob.id,)) == 0
 
     scenario(tmp_path, body)

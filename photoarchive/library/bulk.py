@@ -13,7 +13,8 @@ when it needs one, what it makes of its parameters first). No HTTP here.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, fields
+from contextlib import suppress
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from photoarchive.accounts.users import User
@@ -56,12 +57,18 @@ class AlbumParams:
 
 
 @dataclass(frozen=True, slots=True)
-class AlbumToAddTo:
-    """The album a bulk add puts photos in, and the members told of them so far (told once,
-    when the request ends, not once per photo)."""
+class Told:
+    """Those whose notifications the request's photos changed so far: their badges hear of it
+    once, when the request ends, not once per photo."""
 
-    album: Album
-    told: set[int]
+    told: set[int] = field(default_factory=set)
+
+
+@dataclass(frozen=True, slots=True)
+class AlbumToAddTo(Told):
+    """The album a bulk add puts photos in."""
+
+    album: Album | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,29 +144,34 @@ async def _album_to_add_to(svc: Services, actor: User, params: AlbumParams) -> A
     album = await albums.find(svc.db, params.album_id, actor)
     if not album.may_add:
         raise Forbidden("Only the album's owner and contributors can add photos.")
-    return AlbumToAddTo(album, set())
+    return AlbumToAddTo(album=album)
 
 
 async def _add_to_album(svc: Services, actor: User, photo_id: int, to: AlbumToAddTo) -> None:
     # As "Add to album" on the photo's page: NotFound for a photo they may not see first.
     await photos.find(svc, photo_id, actor)
+    assert to.album is not None
     _, skipped = await album_photos.add(svc, to.album, actor, [photo_id], told=to.told)
     if skipped and skipped[0][1] == album_photos.NOT_YOURS:
         raise Forbidden(NOT_YOURS)
     # Already in the album is done: the photo is where it was asked to be.
 
 
-async def _tell_members(svc: Services, to: AlbumToAddTo) -> None:
+async def _tell(svc: Services, to: Told) -> None:
     for member_id in sorted(to.told):
         await notifications.announce(svc, member_id)
 
 
-async def _trash(svc: Services, actor: User, photo_id: int, _: NoParams) -> None:
-    await trash.move(svc, actor, photo_id)
+async def _collecting(svc: Services, actor: User, params: NoParams) -> Told:
+    return Told()
 
 
-async def _restore(svc: Services, actor: User, photo_id: int, _: NoParams) -> None:
-    await trash.restore_one(svc, actor, photo_id)
+async def _trash(svc: Services, actor: User, photo_id: int, to: Told) -> None:
+    await trash.move(svc, actor, photo_id, told=to.told)
+
+
+async def _restore(svc: Services, actor: User, photo_id: int, to: Told) -> None:
+    await trash.restore_one(svc, actor, photo_id, told=to.told)
 
 
 async def _shift_date(svc: Services, actor: User, photo_id: int, params: ShiftParams) -> None:
@@ -172,9 +184,9 @@ ACTIONS: dict[str, Action] = {
     "archive": Action(NoParams, _archive),
     "unarchive": Action(NoParams, _unarchive),
     "set_visibility": Action(VisibilityParams, _set_visibility),
-    "add_to_album": Action(AlbumParams, _add_to_album, _album_to_add_to, _tell_members),
-    "trash": Action(NoParams, _trash),
-    "restore": Action(NoParams, _restore),
+    "add_to_album": Action(AlbumParams, _add_to_album, _album_to_add_to, _tell),
+    "trash": Action(NoParams, _trash, _collecting, _tell),
+    "restore": Action(NoParams, _restore, _collecting, _tell),
     "shift_date": Action(ShiftParams, _shift_date),
 }
 
@@ -218,6 +230,9 @@ async def apply(
                 failed.append(Failure(photo_id, refusal.status, refusal.message))
             else:
                 done.append(photo_id)
-    finally:
-        await chosen.finish(svc, prepared)  # what was done is told, even when stopped
+    except BaseException:
+        with suppress(Exception):  # what was done is told, and the refusal is the answer
+            await chosen.finish(svc, prepared)
+        raise
+    await chosen.finish(svc, prepared)
     return Outcome(done, failed)

@@ -46,6 +46,12 @@ Kind = Literal["comment", "like", "album", "album_photos"]
 ALBUM_KINDS = ("album", "album_photos")
 PAGE_DEFAULT = photos.PAGE_DEFAULT
 PAGE_MAX = photos.PAGE_MAX
+# No photo of the 'album_photos' run of the row being marked is in the trash.
+_NONE_BINNED = (
+    "NOT EXISTS (SELECT 1 FROM album_photos ay JOIN trashed_photos ty ON ty.photo_id = ay.photo_id"
+    " WHERE ay.album_id = notifications.album_id AND ay.added_by = notifications.actor_id"
+    " AND ay.added_at >= notifications.since_at)"
+)
 # When a notification is read: now, or when it last changed if that is later (a run of photos
 # added that grew while the marking waited for the write lock counts what it holds).
 _READ_AT = "CASE WHEN created_at > ? THEN created_at ELSE ? END"
@@ -113,16 +119,27 @@ def _added(
 ) -> tuple[str, list[object]]:
     """How many photos of an 'album_photos' notification's run (the row named `notification`,
     an alias written in the code) the person told may see, as access.visible_sql decides:
-    those of the album its actor added from `since_at` on (up to `read_at` once read, when
-    `until_read`). Any other kind counts none (its `since_at` is NULL). The condition's
-    parameters, in order."""
+    those of the album its actor added from `since_at` on (with `until_read`, for a run read:
+    up to `read_at`, and before the next run of the same person and album began, so that no
+    photo is in two runs, whatever order a marking and an addition met in). Any other kind
+    counts none (its `since_at` is NULL). The condition's parameters, in order."""
     seen, params = access.visible_sql(viewer, "px")
-    until = f" AND ({notification}.read_at IS NULL OR ax.added_at <= {notification}.read_at)"
+    if notification not in ("n", "notifications"):
+        raise ValueError(f"not a name of the notifications row: {notification!r}")
+    n = notification
+    until = (
+        # Constant text around the row's name checked above.
+        f" AND ({n}.read_at IS NULL OR (ax.added_at <= {n}.read_at"  # noqa: S608
+        " AND NOT EXISTS (SELECT 1 FROM notifications later WHERE later.kind = 'album_photos'"
+        f" AND later.album_id = {n}.album_id AND later.user_id = {n}.user_id"
+        f" AND later.actor_id = {n}.actor_id AND later.since_at > {n}.since_at"
+        " AND ax.added_at >= later.since_at)))"
+    )
     sql = (
         # Constant text around an alias of this module and access.visible_sql's condition.
         f"(SELECT COUNT(*) FROM album_photos ax JOIN photos px ON px.id = ax.photo_id"  # noqa: S608
-        f" WHERE ax.album_id = {notification}.album_id AND ax.added_by = {notification}.actor_id"
-        f" AND ax.added_at >= {notification}.since_at{until if until_read else ''} AND {seen})"
+        f" WHERE ax.album_id = {n}.album_id AND ax.added_by = {n}.actor_id"
+        f" AND ax.added_at >= {n}.since_at{until if until_read else ''} AND {seen})"
     )
     return sql, params
 
@@ -329,7 +346,9 @@ async def mark_read(
         viewer = access.Viewer(user, svc.settings.public_view)
         seen, params = access.visible_sql(viewer)
         opened, album_params = access.album_sql(viewer, "a", "o")
-        # A run of photos added with none the person may see now is not shown: it stays news.
+        # A run of photos added with none the person may see now is not shown: while one of
+        # them is in the trash, it stays news for when it comes back (with nothing left at
+        # all, it is marked, or it would stay unread for ever).
         added, added_params = _added(viewer, "notifications", until_read=False)
         changed = await svc.db.execute(
             # Conditions from access.visible_sql, access.album_sql and _added around constant
@@ -340,7 +359,7 @@ async def mark_read(
             f" WHERE p.id = notifications.photo_id AND {seen})"
             " OR EXISTS (SELECT 1 FROM albums a JOIN users o ON o.id = a.owner_id"
             f" WHERE a.id = notifications.album_id AND {opened}"
-            f" AND (notifications.kind <> 'album_photos' OR {added} > 0)))",
+            f" AND (notifications.kind <> 'album_photos' OR {added} > 0 OR {_NONE_BINNED})))",
             (
                 now,
                 now,

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from photoarchive import clock
@@ -52,9 +53,11 @@ def purge_at(svc: Services, trashed_at: str) -> str:
     return clock.iso(moment)
 
 
-async def move(svc: Services, actor: User, photo_id: int) -> None:
+async def move(svc: Services, actor: User, photo_id: int, *, told: set[int] | None = None) -> None:
     """The owner, or an administrator, deletes a photo they may see: into its owner's trash
-    (NotFound for a photo they may not see, Forbidden for one they may not delete)."""
+    (NotFound for a photo they may not see, Forbidden for one they may not delete). Those
+    whose news of photos added counted it are told, or, with `told`, put in it for the caller
+    to tell once (a bulk request)."""
     photo = await photos.find(svc, photo_id, actor)
     if not photo.can_delete:
         raise Forbidden("Only the photo's owner or an administrator can delete it.")
@@ -71,7 +74,14 @@ async def move(svc: Services, actor: User, photo_id: int) -> None:
         )
         # Every page showing it takes it away, as for a delete.
         await svc.publish("photo-deleted", {"id": photo_id, live.AUDIENCE: heard_by})
-    for member_id in recount:
+    await _tell(svc, recount, told)
+
+
+async def _tell(svc: Services, members: Iterable[int], told: set[int] | None) -> None:
+    if told is not None:
+        told.update(members)
+        return
+    for member_id in sorted(set(members)):
         await notifications.announce(svc, member_id)
 
 
@@ -91,9 +101,11 @@ async def _own_trashed(svc: Services, owner: User, ids: list[int]) -> list[Photo
     return [photo for photo in found if access.decide(viewer, photo).trash]
 
 
-async def restore(svc: Services, owner: User, photo_ids: list[int]) -> list[int]:
+async def restore(
+    svc: Services, owner: User, photo_ids: list[int], *, told: set[int] | None = None
+) -> list[int]:
     """Take photos out of the owner's trash, back exactly as they were; the ids restored
-    (those not in the owner's trash are left out: nothing to undo)."""
+    (those not in the owner's trash are left out: nothing to undo). `told` as for `move`."""
     wanted = list(dict.fromkeys(photo_ids))
     if not 1 <= len(wanted) <= RESTORE_MAX:
         raise Invalid(f"Name 1 to {RESTORE_MAX} photos to restore.", field="photo_ids")
@@ -106,15 +118,16 @@ async def restore(svc: Services, owner: User, photo_ids: list[int]) -> list[int]
         if gone:
             restored.append(photo.id)
             recount.update(await album_news.told_of_photo(svc.db, photo.id))
-    for member_id in sorted(recount):  # counted again in news of photos added
-        await notifications.announce(svc, member_id)
+    await _tell(svc, recount, told)  # counted again in news of photos added
     order = {photo_id: n for n, photo_id in enumerate(wanted)}
     return sorted(restored, key=order.__getitem__)
 
 
-async def restore_one(svc: Services, owner: User, photo_id: int) -> Photo:
+async def restore_one(
+    svc: Services, owner: User, photo_id: int, *, told: set[int] | None = None
+) -> Photo:
     """One photo back from the trash (NotFound when it is not in the owner's trash)."""
-    if not await restore(svc, owner, [photo_id]):
+    if not await restore(svc, owner, [photo_id], told=told):
         raise NotFound(NOT_IN_TRASH)
     return await photos.get(svc, photo_id, owner)
 
