@@ -12,8 +12,8 @@ when it needs one, what it makes of its parameters first). No HTTP here.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from contextlib import suppress
 from dataclasses import dataclass, field, fields
 from typing import Any
 
@@ -33,6 +33,8 @@ from photoarchive.library import (
 from photoarchive.library.access import Visibility
 from photoarchive.library.albums import Album
 from photoarchive.services import Services
+
+log = logging.getLogger(__name__)
 
 IDS_MAX = album_photos.IDS_MAX  # photos in one request
 NOT_YOURS = "Only the photo's owner can put it in an album."
@@ -64,11 +66,11 @@ class Told:
     told: set[int] = field(default_factory=set)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class AlbumToAddTo(Told):
     """The album a bulk add puts photos in."""
 
-    album: Album | None = None
+    album: Album
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,7 +152,6 @@ async def _album_to_add_to(svc: Services, actor: User, params: AlbumParams) -> A
 async def _add_to_album(svc: Services, actor: User, photo_id: int, to: AlbumToAddTo) -> None:
     # As "Add to album" on the photo's page: NotFound for a photo they may not see first.
     await photos.find(svc, photo_id, actor)
-    assert to.album is not None
     _, skipped = await album_photos.add(svc, to.album, actor, [photo_id], told=to.told)
     if skipped and skipped[0][1] == album_photos.NOT_YOURS:
         raise Forbidden(NOT_YOURS)
@@ -231,8 +232,10 @@ async def apply(
             else:
                 done.append(photo_id)
     except BaseException:
-        with suppress(Exception):  # what was done is told, and the refusal is the answer
+        try:  # what was done is told, and the refusal stays the answer
             await chosen.finish(svc, prepared)
+        except Exception:
+            log.exception("bulk %s: telling what was done failed", action)
         raise
     await chosen.finish(svc, prepared)
     return Outcome(done, failed)

@@ -132,7 +132,7 @@ def _added(
         f" AND ({n}.read_at IS NULL OR (ax.added_at <= {n}.read_at"  # noqa: S608
         " AND NOT EXISTS (SELECT 1 FROM notifications later WHERE later.kind = 'album_photos'"
         f" AND later.album_id = {n}.album_id AND later.user_id = {n}.user_id"
-        f" AND later.actor_id = {n}.actor_id AND later.since_at > {n}.since_at"
+        f" AND later.actor_id = {n}.actor_id AND later.id > {n}.id"
         " AND ax.added_at >= later.since_at)))"
     )
     sql = (

@@ -67,11 +67,13 @@ async def move(svc: Services, actor: User, photo_id: int, *, told: set[int] | No
         await photos.remove(svc, photo)
     else:
         heard_by = await live.audience(svc.db, photo_id)  # as it was seen until now
-        await svc.db.execute(
+        binned = await svc.db.execute(
             "INSERT INTO trashed_photos (photo_id, trashed_at, trashed_by) VALUES (?, ?, ?)"
             " ON CONFLICT (photo_id) DO NOTHING",
             (photo_id, clock.iso(clock.now()), actor.id),
         )
+        if not binned:  # a delete at the same moment put it there: that one tells
+            return
         # Every page showing it takes it away, as for a delete.
         await svc.publish("photo-deleted", {"id": photo_id, live.AUDIENCE: heard_by})
     await _tell(svc, recount, told)
