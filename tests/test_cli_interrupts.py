@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import errno
+import logging
 import os
 import pty
 import signal
@@ -24,6 +25,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from photoarchive.cli import common
 from photoarchive.db import AppDatabase, Database, PostgresDatabase, build_database
 from photoarchive.library.blobs import lock_name
 from photoarchive.settings import Settings
@@ -339,3 +341,38 @@ def test_ctrl_c_stops_the_server_in_one_line(tmp_path: Path) -> None:
         terminal.wait_for("Application startup complete")
         line = stopped_by_ctrl_c(terminal, lambda: None)
     assert "server stopped" in line, line
+
+
+def test_a_late_thread_result_at_ctrl_c_is_not_reported_as_a_crash(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Python 3.11 reports a thread's result arriving for a future Ctrl-C settled as an
+    "Exception in callback _chain_future..." with a traceback (seen in the restore test above,
+    now and then); the commands' loop leaves that one out and reports every other."""
+
+    async def handler_in_use() -> object:
+        return asyncio.get_running_loop().get_exception_handler()
+
+    assert common.run(handler_in_use()) is common.quiet_settled_futures
+    loop = asyncio.new_event_loop()
+    try:
+        with caplog.at_level(logging.ERROR, logger="asyncio"):
+            late = asyncio.InvalidStateError("invalid state")
+            common.quiet_settled_futures(
+                loop,
+                {
+                    "message": "Exception in callback _chain_future.<locals>._set_state(...)",
+                    "exception": late,
+                },
+            )
+            assert caplog.records == []
+            common.quiet_settled_futures(
+                loop, {"message": "Exception in callback other()", "exception": late}
+            )
+            common.quiet_settled_futures(
+                loop,
+                {"message": "Exception in callback _chain_future", "exception": ValueError()},
+            )
+            assert len(caplog.records) == 2
+    finally:
+        loop.close()

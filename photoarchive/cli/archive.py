@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import math
 import sys
 import time
@@ -11,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from photoarchive.cli.common import open_archive as _open_archive
+from photoarchive.cli.common import run as _run
 from photoarchive.cli.common import settings as _settings
 from photoarchive.cli.common import stopped as _stopped
 
@@ -75,7 +75,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
         return 0 if report.ok else 1
 
     try:
-        return asyncio.run(run())
+        return _run(run())
     except KeyboardInterrupt:
         return _stopped(REPAIR_STOPPED if args.repair else VERIFY_STOPPED, progress)
 
@@ -129,7 +129,7 @@ def cmd_backup(args: argparse.Namespace) -> int:
         return 1 if summary.problems else 0
 
     try:
-        return asyncio.run(run())
+        return _run(run())
     except KeyboardInterrupt:
         return _stopped(BACKUP_STOPPED.format(args.dest), progress)
 
@@ -193,7 +193,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
         return 0 if summary.report.ok and not summary.damaged else 1
 
     try:
-        return asyncio.run(run())
+        return _run(run())
     except KeyboardInterrupt:
         if records_in:
             return _stopped(RESTORE_STOPPED_AFTER_RECORDS, progress)
@@ -219,7 +219,7 @@ def cmd_purge(args: argparse.Namespace) -> int:
         return 0
 
     try:
-        return asyncio.run(run())
+        return _run(run())
     except KeyboardInterrupt:
         return _stopped(PURGE_STOPPED)
 
@@ -246,7 +246,7 @@ def cmd_import(args: argparse.Namespace) -> int:
             print(f"photoarchive: cannot read {args.files_from}: {exc.strerror}", file=sys.stderr)
             return 2
     try:
-        return asyncio.run(
+        return _run(
             importer.run(
                 settings,
                 build_store(settings),

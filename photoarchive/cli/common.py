@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import sys
-from typing import TYPE_CHECKING, Any, NoReturn
+from collections.abc import Coroutine
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 from photoarchive.database_url import is_postgres
 from photoarchive.settings import Settings, SettingsError
 
 if TYPE_CHECKING:
     from photoarchive.ops.progress import Progress
+
+T = TypeVar("T")
 
 
 def settings(**overrides: object) -> Settings:
@@ -47,3 +51,20 @@ def open_archive(settings: Settings) -> tuple[Any, Any]:
             " set PHOTOARCHIVE_DATA_DIR"
         )
     return build_database(settings, readers=2), build_store(settings)
+
+
+def run(main: Coroutine[Any, Any, T]) -> T:
+    """asyncio.run for a command, without one report of Python 3.11's at Ctrl-C: a thread's
+    result arriving for a future the interrupt has settled already makes the loop print
+    "Exception in callback _chain_future..." with a traceback, though nothing is wrong (the
+    command's own clean-up then says what was kept). Every other report is printed as ever."""
+    with asyncio.Runner() as runner:
+        runner.get_loop().set_exception_handler(quiet_settled_futures)
+        return runner.run(main)
+
+
+def quiet_settled_futures(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+    late = isinstance(context.get("exception"), asyncio.InvalidStateError)
+    if late and "_chain_future" in str(context.get("message", "")):
+        return
+    loop.default_exception_handler(context)

@@ -4,12 +4,12 @@ another into the archive's, SQLite or PostgreSQL either way (ops/db_copy.py)."""
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from photoarchive.cli.common import fail as _fail
+from photoarchive.cli.common import run as _run
 from photoarchive.cli.common import settings as _settings
 from photoarchive.cli.common import stopped as _stopped
 
@@ -118,7 +118,7 @@ def cmd_copy(args: argparse.Namespace) -> int:
         return 0
 
     try:
-        code = asyncio.run(run())
+        code = _run(run())
     except KeyboardInterrupt:  # the target's transaction was rolled back on the way out
         target.remove_new_file()
         return _stopped(
