@@ -280,6 +280,10 @@ def test_leaving_while_photos_are_sending_asks_first(
     page.set_input_files("#file", [str(p) for p in photo_files(*ALL[:2])])
     page.click("#upload-submit")
     wait_until(page, "document.querySelector('#upload-list .upload-item.sending') !== null")
+    # The page marks the item before its request reaches the route that holds it.
+    deadline = time.monotonic() + WAIT_SECONDS
+    while not network.held and time.monotonic() < deadline:
+        page.wait_for_timeout(50)
     assert len(network.held) == 1
     feed = page.locator(".nav a.nav-link[href='/']")
     feed.click()
