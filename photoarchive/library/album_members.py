@@ -85,8 +85,7 @@ async def remove_member(svc: Services, actor: User, album_id: int, username: str
             recount = await album_news.told_of_photos_added(tx, album_id)
     if untold:
         await notifications.announce(svc, person.id)
-    for member_id in recount:
-        await notifications.announce(svc, member_id)
+    await notifications.announce_all(svc, recount)
 
 
 _NOT_YOURSELF = "An administrator looking after an album cannot give themselves a place in it."

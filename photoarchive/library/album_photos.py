@@ -241,11 +241,7 @@ async def add(
                 )
             await tx.execute("UPDATE albums SET updated_at = ? WHERE id = ?", (now, album.id))
             members = await album_news.photos_added(tx, album.id, actor.id, now) if went_in else []
-        if told is not None:
-            told.update(members)
-        else:
-            for member_id in members:
-                await notifications.announce(svc, member_id)
+        await notifications.announce_all(svc, members, told)
     return added, skipped
 
 
@@ -295,8 +291,7 @@ async def remove(svc: Services, album_id: int, actor: User, photo_ids: Sequence[
             await albums.forget_lost_cover(tx, album_id)
             # Their notifications of photos added count what is in the album when read.
             recount = await album_news.told_of_photos_added(tx, album_id)
-        for member_id in recount:
-            await notifications.announce(svc, member_id)
+        await notifications.announce_all(svc, recount)
     return removed
 
 

@@ -159,8 +159,7 @@ async def _add_to_album(svc: Services, actor: User, photo_id: int, to: AlbumToAd
 
 
 async def _tell(svc: Services, to: Told) -> None:
-    for member_id in sorted(to.told):
-        await notifications.announce(svc, member_id)
+    await notifications.announce_all(svc, to.told)
 
 
 async def _collecting(svc: Services, actor: User, params: NoParams) -> Told:

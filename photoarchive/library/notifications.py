@@ -28,7 +28,7 @@ or an album no longer theirs to open, is left out. No HTTP here.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -210,6 +210,16 @@ async def unliked(tx: Transaction, photo: Photo, actor_id: int) -> bool:
 async def announce(svc: Services, user_id: int) -> None:
     """After the commit: the person's notifications changed (their badge asks again)."""
     await svc.publish(EVENT, {"user_id": user_id})
+
+
+async def announce_all(svc: Services, members: Iterable[int], told: set[int] | None = None) -> None:
+    """`announce` to each of `members` once, or, with `told` (a bulk request going photo by
+    photo), put them in it for the caller to announce once at its end."""
+    if told is not None:
+        told.update(members)
+        return
+    for member_id in sorted(set(members)):
+        await announce(svc, member_id)
 
 
 # --- read by the person told ---------------------------------------------------------------

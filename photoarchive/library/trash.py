@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 from photoarchive import clock
@@ -76,15 +75,7 @@ async def move(svc: Services, actor: User, photo_id: int, *, told: set[int] | No
             return
         # Every page showing it takes it away, as for a delete.
         await svc.publish("photo-deleted", {"id": photo_id, live.AUDIENCE: heard_by})
-    await _tell(svc, recount, told)
-
-
-async def _tell(svc: Services, members: Iterable[int], told: set[int] | None) -> None:
-    if told is not None:
-        told.update(members)
-        return
-    for member_id in sorted(set(members)):
-        await notifications.announce(svc, member_id)
+    await notifications.announce_all(svc, recount, told)
 
 
 async def _own_trashed(svc: Services, owner: User, ids: list[int]) -> list[Photo]:
@@ -120,7 +111,7 @@ async def restore(
         if gone:
             restored.append(photo.id)
             recount.update(await album_news.told_of_photo(svc.db, photo.id))
-    await _tell(svc, recount, told)  # counted again in news of photos added
+    await notifications.announce_all(svc, recount, told)  # counted again in news of photos added
     order = {photo_id: n for n, photo_id in enumerate(wanted)}
     return sorted(restored, key=order.__getitem__)
 
