@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -28,6 +29,7 @@ import pytest
 from photoarchive.cli import common
 from photoarchive.db import AppDatabase, Database, PostgresDatabase, build_database
 from photoarchive.library.blobs import lock_name
+from photoarchive.ops.verify import _bounded
 from photoarchive.settings import Settings
 from photoarchive.storage import original_key, rendition_key
 from tests.postgres import PostgresServer
@@ -376,3 +378,41 @@ def test_a_late_thread_result_at_ctrl_c_is_not_reported_as_a_crash(
             assert len(caplog.records) == 2
     finally:
         loop.close()
+
+
+def test_verify_stopped_ends_every_check_it_began_before_it_returns() -> None:
+    """Ctrl-C while verify waits for a free slot: the checks already running are ended before
+    verify returns (the command then closes the database they use), and the check it had no
+    slot for is never begun (seen in the repair test above as "Task exception was never
+    retrieved ... no active connection" and "coroutine ... was never awaited")."""
+    begun: list[int] = []
+    ended: list[int] = []
+    both_slots_taken = asyncio.Event()
+
+    async def check(number: int) -> None:
+        begun.append(number)
+        if len(begun) == 2:
+            both_slots_taken.set()
+        try:
+            await asyncio.Event().wait()
+        finally:
+            ended.append(number)
+
+    async def stopped_while_waiting_for_a_slot() -> None:
+        made: list[int] = []
+
+        def jobs() -> Iterator[Any]:
+            for number in range(5):
+                made.append(number)
+                yield check(number)
+
+        running = asyncio.create_task(_bounded(jobs(), after_each=lambda: None, limit=2))
+        await both_slots_taken.wait()
+        await asyncio.sleep(0)  # verify is now waiting for a third slot
+        running.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await running
+        assert sorted(ended) == [0, 1]
+        assert made == [0, 1]
+
+    asyncio.run(stopped_while_waiting_for_a_slot())

@@ -147,6 +147,10 @@ def _renditions(digest: str, turn: int) -> list[str]:
 async def _bounded(
     jobs: Iterable[Awaitable[None]], *, after_each: Callable[[], None], limit: int = PARALLEL
 ) -> None:
+    """Runs the jobs, at most `limit` at once. A job is taken from `jobs` only once it has a
+    slot, so one stopped here is never left un-awaited; stopped (Ctrl-C) or failing, the jobs
+    still running are cancelled and waited for, so none outlives the caller's clean-up (a
+    check meeting the database it used already closed)."""
     slots = asyncio.Semaphore(limit)
 
     async def run(job: Awaitable[None]) -> None:
@@ -156,11 +160,20 @@ async def _bounded(
             slots.release()
             after_each()
 
-    tasks = []
-    for job in jobs:
-        await slots.acquire()
-        tasks.append(asyncio.create_task(run(job)))
-    await asyncio.gather(*tasks)
+    waiting = iter(jobs)
+    tasks: list[asyncio.Task[None]] = []
+    try:
+        while True:
+            await slots.acquire()
+            job = next(waiting, None)
+            if job is None:
+                break
+            tasks.append(asyncio.create_task(run(job)))
+        await asyncio.gather(*tasks)
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
 
 class _PhotoChecker:
