@@ -74,6 +74,30 @@ def test_only_members_find_an_album_and_only_its_owner_changes_it(run: Any) -> N
     run(body)
 
 
+def test_many_albums_are_found_as_each_is_alone(run: Any) -> None:
+    """albums.find_many (a notifications page's albums, in three queries) gives each album a
+    person may open as albums.find does, and leaves out the rest."""
+
+    async def body(svc: Services, p: dict[str, Any], ids: list[int]) -> None:
+        shared = await albums.create(svc, p["alice"], "Shared with bob")
+        await album_members.set_member(svc, p["alice"], shared.id, "bob", "contributor")
+        await album_photos.add(svc, shared, p["alice"], ids[:2])
+        others = await albums.create(svc, p["alice"], "Not for bob")
+        bobs_own = await albums.create(svc, p["bob"], "Bob's")
+        gone = await albums.create(svc, p["bob"], "Gone")
+        await albums.delete(svc, p["bob"], gone.id)
+        asked = [bobs_own.id, others.id, shared.id, gone.id, shared.id, 0]
+        found = await albums.find_many(svc.db, asked, p["bob"])
+        assert sorted(found) == sorted([shared.id, bobs_own.id])
+        for album_id, album in found.items():
+            assert album == await albums.find(svc.db, album_id, p["bob"])
+        assert found[shared.id].photo_count == 2 and len(found[shared.id].members) == 2
+        assert await albums.find_many(svc.db, asked, p["carol"]) == {}
+        assert await albums.find_many(svc.db, [], p["bob"]) == {}
+
+    run(body)
+
+
 def test_contributors_add_their_own_and_remove_what_they_added(run: Any) -> None:
     async def body(svc: Services, p: dict[str, Any], ids: list[int]) -> None:
         album = await albums.create(svc, p["alice"], "Shared")

@@ -300,15 +300,11 @@ async def _with_subjects(
             found[photo_id] = await photos.find(svc, photo_id, user)
         except NotFound:
             found[photo_id] = None
-    shown: dict[int, Album | None] = {}
-    for album_id in dict.fromkeys(item.album_id for item in items if item.album_id is not None):
-        try:
-            shown[album_id] = await albums.find(svc.db, album_id, user)
-        except NotFound:
-            shown[album_id] = None
+    album_ids = [item.album_id for item in items if item.album_id is not None]
+    shown = await albums.find_many(svc.db, album_ids, user)
     for item in items:
         if item.album_id is not None:
-            item.album = shown[item.album_id]
+            item.album = shown.get(item.album_id)
         elif item.photo_id is not None:
             item.photo = found[item.photo_id]
     return [item for item in items if item.photo is not None or item.album is not None]
