@@ -10,6 +10,7 @@ import sys
 import zlib
 from pathlib import Path
 
+import pillow_heif
 import pytest
 from PIL import Image, ImageChops, ImageCms, ImageStat
 
@@ -414,6 +415,23 @@ def test_animations_are_limited_by_frames_times_pixels(tmp_path: Path) -> None:
     with pytest.raises(images.TooManyPixels, match="30 of 100x100"):
         ingest(path, max_pixels=50_000)
     assert ingest(path, max_pixels=100_000).format == "GIF"
+
+
+def test_a_heic_of_several_pictures_is_its_primary_one(tmp_path: Path) -> None:
+    """A HEIC may hold other pictures beside the one it shows (its primary), and the first
+    may be another, of any size: the primary is the photo (checked against the pixel limit
+    and decoded), the rest neither decoded nor counted as an animation's frames."""
+    path = tmp_path / "two.heic"
+    first = pillow_heif.from_pillow(Image.new("RGB", (1200, 1000), (0, 0, 255)))
+    first.add_from_pillow(Image.new("RGB", (80, 60), RED))
+    first.save(path, primary_index=1, quality=90)
+    assert [picture.size for picture in pillow_heif.open_heif(path)] == [(1200, 1000), (80, 60)]
+    result = ingest(path, max_pixels=1_000_000)  # the first picture alone is over it
+    assert (result.format, result.width, result.height) == ("HEIF", 80, 60)
+    for rendition in result.renditions:
+        image = decoded(rendition)
+        assert image.size == (80, 60)
+        assert close(image.convert("RGB").getpixel((40, 30)), RED, 10)
 
 
 @pytest.mark.parametrize("fmt", ["BMP", "TIFF", "PPM", "ICO", "PDF"])

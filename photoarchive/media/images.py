@@ -174,6 +174,11 @@ def _open(path: Path, max_pixels: int) -> Image.Image:
                 f"The image is {width}x{height} ({width * height:,} pixels); "
                 f"the limit is {max_pixels:,}."
             )
+        if image.format == "HEIF":
+            # A HEIF's other pictures (a burst, a depth map's companions) are no animation:
+            # it opens at its primary picture, the one shown and checked above, and stays
+            # there (its first picture may be another, of any size).
+            return image
         try:
             # Pillow counts a GIF's frames by walking them all in Python; the count is known.
             frames = (
