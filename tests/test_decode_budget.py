@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from PIL import GifImagePlugin, Image
 
-from photoarchive.media import decode_budget, images
+from photoarchive.media import decode_budget, images, redaction
 from photoarchive.services import DecodeSlots
 from tests.support import PHOTOS, LiveServer, live_server, make_settings, sign_up, upload_bytes
 
@@ -72,6 +72,56 @@ def test_a_jpeg_of_countless_tiny_segments_is_refused(tmp_path: Path) -> None:
     path.write_bytes(data[:2] + b"\xff\xfe\x00\x02" * 1_000_000 + data[2:])
     with pytest.raises(images.TooMuchWork, match="marker segments"):
         images.ingest(path, LIMIT)
+
+
+# --- embedded pictures and metadata blocks: each a way through the rest of the file ---------
+
+# A unit whose FF D8 FF looks like an embedded JPEG, its marker segments (FF E1, 14 bytes)
+# leading 16 bytes at a time through every unit after it: walked from each of them, a file of
+# these costs the square of its length (hours for a few megabytes).
+CHAINED_PICTURE = b"\xff\xe1\x00\x0e\x00\x00\xff\xd8\xff\xe1\x00\x0e\x00\x00\x00\x00"
+CHAINED_SEGMENT = bytes(8) + b"\xff\xe1\x00\x0e" + bytes(4)  # in step with the units before
+TIFF_HEADER = b"II*\x00\x08\x00\x00\x00\x00\x00"
+PHOTOSHOP = b"Photoshop 3.0\x00" + b"8BIM\x04\x04\x00\x00\x00\x00\x00\x00"
+
+
+def trailed(tail: bytes) -> bytes:
+    """A real JPEG with `tail` after its end: Pillow stops at the end, the metadata scans of
+    redaction.py read the whole file."""
+    return jpeg_of_scans(0) + tail
+
+
+MANY_PARTS = {
+    "pictures": trailed(CHAINED_PICTURE * 2000),
+    "segments": trailed(CHAINED_PICTURE * 20 + CHAINED_SEGMENT * 30_000),
+    "tiff": trailed(TIFF_HEADER * 100),
+}
+
+
+@pytest.mark.parametrize("kind", list(MANY_PARTS))
+def test_a_file_of_countless_embedded_parts_is_refused_before_they_are_walked(
+    tmp_path: Path, kind: str
+) -> None:
+    path = tmp_path / f"{kind}.jpg"
+    path.write_bytes(MANY_PARTS[kind])
+    with pytest.raises(images.TooMuchWork, match="too many embedded pictures or metadata"):
+        images.ingest(path, LIMIT)
+    # An original already kept (older code let it in) goes out to its owner alone.
+    assert redaction.location_patches(path) is None
+    assert redaction.camera_patches(path) is None
+    assert images.stored_location_patches(path) is None
+
+
+def test_photoshop_blocks_past_the_limit_withhold_the_original_from_a_link(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "photoshop.jpg"
+    path.write_bytes(trailed(PHOTOSHOP * 100))
+    assert redaction.camera_patches(path) is None
+    few = tmp_path / "few.jpg"
+    few.write_bytes(trailed(PHOTOSHOP * 3 + TIFF_HEADER * 3 + CHAINED_PICTURE * 3))
+    assert images.ingest(few, LIMIT).format == "JPEG"
+    assert redaction.camera_patches(few) is not None
 
 
 # --- GIF of many frames ----------------------------------------------------------------------
@@ -210,6 +260,7 @@ HOSTILE_UPLOADS: dict[str, tuple[Callable[[], bytes], str]] = {
     "broken.heif": (broken_heif, "damaged"),
     "scans.jpg": (lambda: jpeg_of_scans(2000), "scans"),
     "frames.gif": (lambda: gif_of_tiny_frames(20_000), "frames"),
+    "pictures.jpg": (lambda: MANY_PARTS["pictures"], "too many embedded pictures"),
 }
 
 

@@ -18,6 +18,7 @@ from PIL import Image, UnidentifiedImageError
 
 from photoarchive.media import decode_budget, redaction
 from photoarchive.media.metadata import EARLIEST_YEAR, Metadata, file_date, read_metadata
+from photoarchive.media.packets import TooManyParts
 from photoarchive.media.renditions import (
     PLACEHOLDER_EDGE,
     PREVIEW_EDGE,
@@ -232,7 +233,11 @@ def ingest(path: Path, max_pixels: int) -> Ingested:
     image = _open(path, max_pixels)
     with image:
         fmt = image.format or ""
-        metadata = read_metadata(image, redaction.xmp_packets(path))
+        try:
+            found = redaction.xmp_packets(path)
+        except TooManyParts as exc:
+            raise TooMuchWork(str(exc)) from None
+        metadata = read_metadata(image, found)
         preview, (width, height) = _upright_preview(image)
     renditions = derive_renditions(preview, (width, height))
     result = Ingested(

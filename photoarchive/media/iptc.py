@@ -8,7 +8,13 @@ from __future__ import annotations
 
 import struct
 
-from photoarchive.media.packets import Buffer, find_all
+from photoarchive.media.packets import (
+    MAX_SEGMENTS,
+    TOO_MANY_PARTS,
+    Buffer,
+    TooManyParts,
+    find_all,
+)
 
 _PHOTOSHOP = b"Photoshop 3.0\x00"
 _RESOURCE = b"8BIM"
@@ -21,9 +27,13 @@ _WHEN_AND_HOW = frozenset({30, 35, 37, 38, 55, 60, 62, 63, 65, 70})
 def dates_and_programs(data: Buffer) -> list[tuple[int, bytes]]:
     """Patches (offset, spaces) over every dated or program-naming IIM value in the file."""
     patches: list[tuple[int, bytes]] = []
+    resources = 0
     for header in find_all(data, _PHOTOSHOP):
         at = header + len(_PHOTOSHOP)
         while at + 12 <= len(data) and bytes(data[at : at + 4]) == _RESOURCE:
+            resources += 1
+            if resources > MAX_SEGMENTS:
+                raise TooManyParts(TOO_MANY_PARTS)
             resource_id = struct.unpack_from(">H", data, at + 4)[0]
             name_length = data[at + 6]
             name_end = at + 7 + name_length + ((name_length + 1) % 2)  # padded to even

@@ -27,6 +27,11 @@ _APP1_XMP = b"http://ns.adobe.com/xap/1.0/\x00"
 _APP1_EXTENDED = b"http://ns.adobe.com/xmp/extension/\x00"
 _GIF_XMP = b"\x21\xff\x0bXMP DataXMP"
 _GIF_TRAILER = bytes([1, 255, 254, 253, 252])  # the start of its 258-byte "magic trailer"
+# Embedded pictures (an MPO's, EXIF thumbnails) or metadata structures of one kind a file may
+# hold, and marker segments of all its JPEG pictures together: real photos have a few, and tens.
+MAX_PARTS = 64
+MAX_SEGMENTS = 20_000
+TOO_MANY_PARTS = "The file holds too many embedded pictures or metadata blocks to be checked."
 
 
 def find(data: Buffer) -> list[Pieces]:
@@ -46,9 +51,20 @@ def find(data: Buffer) -> list[Pieces]:
     return list(unique.values())
 
 
-def find_all(data: Buffer, needle: bytes) -> Iterator[int]:
+class TooManyParts(ValueError):
+    """The file holds more embedded pictures or metadata blocks than any photo: looking
+    through them all would cost more than a whole photo's decoding (a crafted file can make
+    each one lead through the rest of the file)."""
+
+
+def find_all(data: Buffer, needle: bytes, limit: int = MAX_PARTS) -> Iterator[int]:
+    """Where `needle` is in the file; TooManyParts past `limit` places."""
+    found = 0
     at = data.find(needle)
     while at != -1:
+        found += 1
+        if found > limit:
+            raise TooManyParts(TOO_MANY_PARTS)
         yield at
         at = data.find(needle, at + 1)
 
@@ -58,9 +74,13 @@ def _jpeg_packets(data: Buffer) -> list[Pieces]:
     standard header, ExifTool's non-standard ones, and extended XMP joined by its GUID."""
     packets: list[Pieces] = []
     extended: dict[bytes, list[tuple[int, int, int]]] = {}
+    segments = 0
     for soi in find_all(data, b"\xff\xd8\xff"):  # FF D8 never occurs inside entropy-coded data
         at = soi + 2
         while at + 4 <= len(data) and data[at] == 0xFF:
+            segments += 1
+            if segments > MAX_SEGMENTS:
+                raise TooManyParts(TOO_MANY_PARTS)
             marker = data[at + 1]
             if marker in (0xD9, 0xDA) or marker == 0xFF:
                 break  # image data (or the end) from here on: no more metadata segments

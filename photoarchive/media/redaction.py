@@ -41,6 +41,8 @@ def location_patches(path: Path) -> list[tuple[int, bytes]] | None:
             return _location_patches(data)
     except OSError:
         return []  # unreadable now: ingest, which reads it too, refuses the file
+    except packets.TooManyParts:
+        return None  # not looked through: nothing can be said of what is inside
 
 
 def camera_patches(path: Path) -> list[tuple[int, bytes]] | None:
@@ -54,8 +56,8 @@ def camera_patches(path: Path) -> list[tuple[int, bytes]] | None:
     try:
         with _mapped(path) as data:
             return _patches(data, camera=True)
-    except OSError:
-        return None  # unreadable now: nothing can be said of what is inside
+    except (OSError, packets.TooManyParts):
+        return None  # unreadable now, or not looked through: nothing can be said of it
 
 
 def xmp_packets(source: Path | bytes) -> list[bytes]:
@@ -87,14 +89,12 @@ def _patches(data: Buffer, *, camera: bool) -> list[tuple[int, bytes]] | None:
     rewrites: list[tuple[int, bytes]] = []
     patches: list[tuple[int, bytes]] = []
     for header in packets.TIFF_HEADERS:
-        start = data.find(header)
-        while start != -1:
+        for start in packets.find_all(data, header):
             patches.extend(tiff.gps_patches(data, start))
             if camera:
                 directory, blanks = tiff.camera_patches(data, start)
                 rewrites.extend(directory)
                 patches.extend(blanks)
-            start = data.find(header, start + 1)
     found = packets.find(data)
     spans = xmp.camera_spans if camera else xmp.location_spans
     for pieces in found:
