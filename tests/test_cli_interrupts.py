@@ -62,6 +62,14 @@ class Terminal:
 
     process: subprocess.Popen[bytes]
     said: bytearray
+    reader: threading.Thread
+
+    def all_said(self) -> str:
+        """Everything the command wrote, once it has exited (its reader drains the terminal
+        to its end first: the last line may still be on its way when the exit is seen)."""
+        self.process.wait(timeout=BOUND)
+        self.reader.join(timeout=BOUND)
+        return self.text()
 
     def wait_for(self, text: str) -> None:
         deadline = time.monotonic() + BOUND
@@ -96,7 +104,7 @@ def on_a_terminal(env: dict[str, str], *args: str) -> Iterator[Terminal]:
     reader = threading.Thread(target=read, daemon=True)
     reader.start()
     try:
-        yield Terminal(process, said)
+        yield Terminal(process, said, reader)
     finally:
         if process.poll() is None:
             process.kill()
@@ -109,9 +117,8 @@ def stopped_by_ctrl_c(terminal: Terminal, release: Callable[[], None]) -> str:
     """SIGINT, then what held the command let go: its one line, once it has exited with 130."""
     terminal.process.send_signal(signal.SIGINT)
     release()
-    code = terminal.process.wait(timeout=BOUND)
-    text = terminal.text().replace("\r\n", "\n")
-    assert code == 130, text
+    text = terminal.all_said().replace("\r\n", "\n")
+    assert terminal.process.returncode == 130, text
     assert "Traceback" not in text, text
     ours = [line for line in text.split("\n") if line.startswith("photoarchive:")]
     assert len(ours) == 1, text

@@ -58,6 +58,6 @@ def test_a_database_that_does_not_answer_in_time_is_not_ready(server: LiveServer
             "status": "unreachable",
             "detail": "The database is not reachable.",
         }
-        assert time.monotonic() - began < ANSWER_WITHIN + 3  # its own bound, not the pool's
+        assert time.monotonic() - began < ANSWER_WITHIN + 10  # its own bound, not the pool's (30 s)
         assert client.get("/healthz").status_code == 200
     assert client.get("/readyz").json() == {"status": "ready"}

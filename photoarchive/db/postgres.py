@@ -49,6 +49,8 @@ DISK_FULL = (
 )
 # Seconds to wait for a connection from the pool before a request fails, rather than hangs.
 POOL_TIMEOUT = 30.0
+# Seconds to wait for the first connections when the app opens the database.
+OPEN_TIMEOUT = 30.0
 Pool = AsyncConnectionPool[psycopg.AsyncConnection[Any]]
 # Settings of the app's own connections, for the statements a page runs:
 # - one process per statement: a page wants its first rows at once, which parallel workers
@@ -182,7 +184,7 @@ class PostgresDatabase:
 
         self._pool = pool("photoarchive", min(2, self._pool_size))
         self._lock_pool = pool("photoarchive-locks", 0)
-        await self._pool.open(wait=True, timeout=POOL_TIMEOUT)
+        await self._pool.open(wait=True, timeout=OPEN_TIMEOUT)
         await self._lock_pool.open()
 
     async def _renew_pools(self) -> None:

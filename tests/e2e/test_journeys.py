@@ -315,6 +315,7 @@ def test_edit_caption_then_delete_photo(server: Server, new_context: Any) -> Non
     shape = (
         "[el.getAttribute('width') > el.getAttribute('height'), el.naturalWidth > el.naturalHeight]"
     )
+    picture.evaluate("el => el.decode()")  # fetched and decoded, not merely in the page
     assert picture.evaluate(f"el => {shape}") == [True, True]
     # Bob has Alice's photos open too, a grid of thumbnails.
     bob_grid = bob.new_page()
@@ -322,6 +323,7 @@ def test_edit_caption_then_delete_photo(server: Server, new_context: Any) -> Non
     wait_until(bob_grid, "document.documentElement.dataset.live === 'open'")
     mark_page(bob_grid)
     tile = bob_grid.locator(f"#grid-{photo_id} img")
+    tile.evaluate("el => el.decode()")  # a lazy image: fetched once in view
     assert tile.evaluate(f"el => {shape}") == [True, True]
     card_date = bob_feed.locator(f"#photo-{photo_id} .photo-date time")
     assert card_date.inner_text() == "22 Oct 2008"  # the camera's date taken, for now
