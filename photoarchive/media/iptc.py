@@ -1,8 +1,9 @@
-"""The dates and programs in an original's IPTC block (IIM records: in JPEG's APP13
+"""Places, dates and programs in an original's IPTC block (IIM records: in JPEG's APP13
 "Photoshop 3.0" resource 0x0404, found here, or bare in the IPTC entry of an EXIF block, which
-`tiff` finds), for a share link that does not show when the photo was taken or with what: their
-values are blanked with spaces, same length, so the file keeps its shape. Captions, keywords,
-names and places stay, as EXIF's artist and copyright do. No Pillow here."""
+`tiff` finds). The place is blanked wherever the location is (for everyone but the owner); the
+dates and programs too for a share link that does not show when the photo was taken or with
+what. Values are blanked with spaces, same length, so the file keeps its shape. Captions,
+keywords and names stay, as EXIF's artist and copyright do. No Pillow here."""
 
 from __future__ import annotations
 
@@ -22,11 +23,16 @@ _IIM = 0x0404
 # Record 2 datasets that say when, or with what program: release and expiry dates and times,
 # date and time created, digital creation date and time, originating program, its version.
 _WHEN_AND_HOW = frozenset({30, 35, 37, 38, 55, 60, 62, 63, 65, 70})
+# ... and that say where: content location code and name, city, sub-location (a street, a
+# house), province or state, country code and name.
+PLACE = frozenset({26, 27, 90, 92, 95, 100, 101})
+PLACE_AND_CAMERA = PLACE | _WHEN_AND_HOW
 
 
-def dates_and_programs(data: Buffer) -> list[tuple[int, bytes]]:
-    """Patches (offset, spaces) over every dated or program-naming IIM value in the file."""
-    patches: list[tuple[int, bytes]] = []
+def patches(data: Buffer, datasets: frozenset[int]) -> list[tuple[int, bytes]]:
+    """Patches (offset, spaces) over the values of `datasets` (record 2: PLACE, or
+    PLACE_AND_CAMERA) in every Photoshop IPTC block of the file."""
+    found: list[tuple[int, bytes]] = []
     resources = 0
     for header in find_all(data, _PHOTOSHOP):
         at = header + len(_PHOTOSHOP)
@@ -42,23 +48,25 @@ def dates_and_programs(data: Buffer) -> list[tuple[int, bytes]]:
             size = struct.unpack_from(">I", data, name_end)[0]
             start, end = name_end + 4, min(name_end + 4 + size, len(data))
             if resource_id == _IIM:
-                patches.extend(datasets_patches(data, start, end))
+                found.extend(datasets_patches(data, start, end, datasets))
             at = end + (size % 2)
-    return patches
+    return found
 
 
-def datasets_patches(data: Buffer, at: int, end: int) -> list[tuple[int, bytes]]:
-    """Patches over the dated or program-naming values of the IIM datasets from `at` to `end`:
-    a Photoshop resource's, or the IPTC entry of a TIFF directory (an EXIF block's, in any
+def datasets_patches(
+    data: Buffer, at: int, end: int, datasets: frozenset[int]
+) -> list[tuple[int, bytes]]:
+    """Patches over the values of `datasets` among the IIM datasets from `at` to `end`: a
+    Photoshop resource's, or the IPTC entry of a TIFF directory (an EXIF block's, in any
     container), which holds them bare."""
     patches: list[tuple[int, bytes]] = []
     while at + 5 <= end and data[at] == 0x1C:
         record, dataset = data[at + 1], data[at + 2]
         length = struct.unpack_from(">H", data, at + 3)[0]
-        if length & 0x8000:  # an extended length: rare, and never a date
+        if length & 0x8000:  # an extended length: rare, and never a date or a place
             return patches
         value = at + 5
-        if record == 2 and dataset in _WHEN_AND_HOW and length:
+        if record == 2 and dataset in datasets and length:
             patches.append((value, b" " * min(length, end - value)))
         at = value + length
     return patches

@@ -30,10 +30,10 @@ _RDF_URI = packets.RDF_URI
 
 
 def location_patches(path: Path) -> list[tuple[int, bytes]] | None:
-    """Same-length byte patches that blank every GPS record in the file at `path`: the GPS
-    directory of each embedded EXIF block (any container: JPEG, PNG, WebP, HEIC, AVIF) and
-    every position property of every XMP packet (a packet that cannot be parsed is blanked
-    whole). Served originals get them applied for anyone but the owner, so the stored original
+    """Same-length byte patches that blank every GPS record and place name in the file at
+    `path`: the GPS directory of each embedded EXIF block (any container: JPEG, PNG, WebP,
+    HEIC, AVIF), the places of its IPTC blocks, and every position or place property of every
+    XMP packet (a packet that cannot be parsed is blanked whole). Served originals get them applied for anyone but the owner, so the stored original
     stays byte-exact (its SHA-256 is its name) and Range requests still work. None when an XMP
     packet sits where no container rule finds it: then it cannot be blanked with certainty."""
     try:
@@ -90,7 +90,7 @@ def _patches(data: Buffer, *, camera: bool) -> list[tuple[int, bytes]] | None:
     patches: list[tuple[int, bytes]] = []
     for header in packets.TIFF_HEADERS:
         for start in packets.find_all(data, header):
-            patches.extend(tiff.gps_patches(data, start))
+            patches.extend(tiff.location_patches(data, start))
             if camera:
                 directory, blanks = tiff.camera_patches(data, start)
                 rewrites.extend(directory)
@@ -101,8 +101,7 @@ def _patches(data: Buffer, *, camera: bool) -> list[tuple[int, bytes]] | None:
         patches.extend(_xmp_patches(data, pieces, spans))
     if _stray_packet(data, found):
         return None
-    if camera:
-        patches.extend(iptc.dates_and_programs(data))
+    patches.extend(iptc.patches(data, iptc.PLACE_AND_CAMERA if camera else iptc.PLACE))
     if data[:8] == _PNG_SIGNATURE:
         patches.extend(_png_text_patches(data, camera=camera))
     ordered = sorted(rewrites) + sorted(patches)  # applied in this order: blanks win

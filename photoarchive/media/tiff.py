@@ -1,7 +1,7 @@
 """The TIFF directories of the EXIF blocks an original embeds, patched in place for
-`redaction`: the GPS directory blanked, and for a share link that does not show them, the
-camera's entries taken out, the EXIF sub-directory blanked, and the dates and program in the
-IPTC entry blanked. Same-length byte patches only; a structure that is not a TIFF directory
+`redaction`: the GPS directory and the places in the IPTC entry blanked, and for a share link
+that does not show them, the camera's entries taken out, the EXIF sub-directory blanked, and
+the dates and program in the IPTC entry blanked. Same-length byte patches only; a structure that is not a TIFF directory
 after all gets none."""
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ _KEPT_TAGS = frozenset(
         *range(0x0211, 0x0215),  # YCbCr coefficients, subsampling, positioning, reference
         0x02BC,  # XMP (blanked on its own)
         0x8298,  # copyright
-        _IPTC,  # its dates and program blanked on their own
+        _IPTC,  # its places, dates and program blanked on their own
         0x8773,  # ICC profile
         0x8825,  # GPS directory (blanked with the location)
         *range(0x9C9B, 0x9CA0),  # Windows' title, comment, author, keywords, subject
@@ -78,24 +78,37 @@ def _reader(data: Buffer, base: int) -> tuple[str, Callable[[str, int], int]]:
     return order, read
 
 
-def gps_patches(data: Buffer, base: int) -> list[tuple[int, bytes]]:
-    """The patches that blank the GPS directory (its entries and their values) of the TIFF
-    structure starting at `base`; none when it is not one, or has no GPS directory."""
+def location_patches(data: Buffer, base: int) -> list[tuple[int, bytes]]:
+    """The patches that blank the location in the TIFF structure starting at `base`: its GPS
+    directory (entries and values) and the places in the IPTC entry of its first directory;
+    none when it is not one, or has neither."""
     _, read = _reader(data, base)
-    size = len(data)
     try:
         ifd0 = base + read("I", base + 4)
         count = read("H", ifd0)
         if count > 1000:
             return []
-        gps_at = None
+        gps_at = iptc_at = None
         for index in range(count):
             entry = ifd0 + 2 + index * 12
-            if read("H", entry) == _GPS_IFD:
+            tag = read("H", entry)
+            if tag == _GPS_IFD and gps_at is None:
                 gps_at = base + read("I", entry + 8)
-                break
-        if gps_at is None:
-            return []
+            elif tag == _IPTC and iptc_at is None:
+                iptc_at = entry
+    except (ValueError, struct.error):
+        return []
+    patches = [] if gps_at is None else _gps_blanks(data, base, gps_at)
+    if iptc_at is not None:
+        patches.extend(_iptc_blanks(data, base, iptc_at, iptc.PLACE))
+    return patches
+
+
+def _gps_blanks(data: Buffer, base: int, gps_at: int) -> list[tuple[int, bytes]]:
+    """The GPS directory at `gps_at` and its values blanked; none when it is no directory."""
+    _, read = _reader(data, base)
+    size = len(data)
+    try:
         entries = read("H", gps_at)
         if entries == 0 or entries > 200:
             return []
@@ -112,6 +125,22 @@ def gps_patches(data: Buffer, base: int) -> list[tuple[int, bytes]]:
         return patches
     except (ValueError, struct.error):
         return []
+
+
+def _iptc_blanks(
+    data: Buffer, base: int, entry: int, datasets: frozenset[int]
+) -> list[tuple[int, bytes]]:
+    """The values of `datasets` in the IIM datasets an IPTC entry (at `entry`) holds."""
+    _, read = _reader(data, base)
+    try:
+        kind, number = read("H", entry + 2), read("I", entry + 4)
+        length = _TYPE_SIZES.get(kind, 1) * number
+        value_at = entry + 8 if length <= 4 else base + read("I", entry + 8)
+    except (ValueError, struct.error):
+        return []
+    if value_at < 0 or value_at + length > len(data) or length > _VALUE_MAX:
+        return []
+    return iptc.datasets_patches(data, value_at, value_at + length, datasets)
 
 
 def camera_patches(
@@ -186,9 +215,9 @@ def camera_patches(
                     blanks.extend(value_blanks(at, kind, number))
                     if tag == _EXIF_IFD:
                         blanks.extend(sub_directory_blanks(at))
-                elif tag == _IPTC and (found := value_range(at, kind, number)) is not None:
-                    # Kept for its captions and keywords: only its dates and program go.
-                    blanks.extend(iptc.datasets_patches(data, *found))
+                elif tag == _IPTC:
+                    # Kept for its captions and keywords: only its places, dates and program go.
+                    blanks.extend(_iptc_blanks(data, base, at, iptc.PLACE_AND_CAMERA))
             if not following:
                 break
             directory = base + following

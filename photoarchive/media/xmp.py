@@ -68,9 +68,36 @@ _CAMERA_WORD = re.compile(r"^(?:camera|lens|serial)|Camera|Lens|Serial")
 _DATE_WORD = re.compile(r"(?:^d|D)ate(?![a-z])")
 # Local names that carry a position in any namespace: the EXIF GPS* family (also inside IPTC's
 # LocationCreated/LocationShown structures), and vendors' own (DJI: drone-dji:GpsLatitude,
-# its misspelt GpsLongtitude, AbsoluteAltitude: a height narrows a place down). Place names (photoshop:City, Iptc4xmpCore:Location) are not
-# positions and are kept, as the IPTC block beside them is.
+# its misspelt GpsLongtitude, AbsoluteAltitude: a height narrows a place down).
 _POSITION_WORDS = ("latitude", "longitude", "longtitude", "altitude")
+# Places by name, which say where as well as a position does (a photo manager fills them in
+# from one; a street may be among them): Photoshop's city, state and country, IPTC Core's
+# sub-location and country code, and IPTC Extension's places shown and created (each whole,
+# with every field inside), and those fields by their own names wherever they are.
+_PHOTOSHOP_NS = "http://ns.adobe.com/photoshop/1.0/"
+_IPTC_CORE_NS = "http://iptc.org/std/Iptc4xmpCore/1.0/xmlns/"
+_PLACES = frozenset(
+    {
+        f"{{{_PHOTOSHOP_NS}}}City",
+        f"{{{_PHOTOSHOP_NS}}}State",
+        f"{{{_PHOTOSHOP_NS}}}Country",
+        f"{{{_IPTC_CORE_NS}}}Location",
+        f"{{{_IPTC_CORE_NS}}}CountryCode",
+    }
+)
+_PLACE_WORDS = frozenset(
+    {
+        "LocationCreated",
+        "LocationShown",
+        "LocationName",
+        "Sublocation",
+        "City",
+        "ProvinceState",
+        "CountryName",
+        "CountryCode",
+        "WorldRegion",
+    }
+)
 
 # Lexing one start tag that expat has already accepted as well-formed: only to find the byte
 # span of each attribute, in document order, so it can be matched with the parsed attributes.
@@ -100,6 +127,11 @@ def is_position(name: str) -> bool:
     return local.startswith("gps") or any(word in local for word in _POSITION_WORDS)
 
 
+def is_location(name: str) -> bool:
+    """A position, or a place by its name."""
+    return is_position(name) or name in _PLACES or name.rpartition("}")[2] in _PLACE_WORDS
+
+
 def is_camera_detail(name: str) -> bool:
     """What the camera was and how it was set, and when it took the picture."""
     namespace, _, local = name[1:].partition("}")
@@ -126,15 +158,15 @@ def parse(packet: bytes) -> list[Element] | None:
 
 
 def location_spans(packet: bytes) -> list[tuple[int, int]] | None:
-    """The byte spans (start, end) of every property that holds a position: a whole element,
-    or a whole `name="value"` attribute, so the packet stays well-formed once they are blanked.
-    None when the packet cannot be read (then all of it has to go)."""
-    return _spans(packet, is_position)
+    """The byte spans (start, end) of every property that holds a position or names a place:
+    a whole element, or a whole `name="value"` attribute, so the packet stays well-formed once
+    they are blanked. None when the packet cannot be read (then all of it has to go)."""
+    return _spans(packet, is_location)
 
 
 def camera_spans(packet: bytes) -> list[tuple[int, int]] | None:
-    """As `location_spans`, for every property that holds a position or a camera detail."""
-    return _spans(packet, lambda name: is_position(name) or is_camera_detail(name))
+    """As `location_spans`, for every property that holds a location or a camera detail."""
+    return _spans(packet, lambda name: is_location(name) or is_camera_detail(name))
 
 
 def _spans(packet: bytes, blanked: Callable[[str], bool]) -> list[tuple[int, int]] | None:
