@@ -24,6 +24,7 @@ from tests.support import (
     csrf,
     form_post,
     parse,
+    run_sql,
     uploaded,
 )
 
@@ -384,3 +385,33 @@ def test_where_guests_may_look_a_dead_links_page_keeps_the_way_to_the_feed(
         stranger = server.client().get(f"/s/{'A' * 32}")
         assert stranger.status_code == 404
         assert "Back to the feed" in stranger.text and "Whoever sent you" in stranger.text
+
+
+def test_a_link_made_under_another_secret_key_still_leads_its_holder_everywhere(
+    archive: LiveServer,
+) -> None:
+    """After the archive's secret key changed, a link's page, its images, its download and its
+    password form are still addressed by the holder's own token (not by one the server can no
+    longer derive, which left them all at "/s/")."""
+    owner = api_login(archive, "owner")
+    photo_id = uploaded(owner, CAMERAS[2])
+    made = share(owner, photo_ids=[photo_id], password=SECRET, allow_download=True)
+    # As if the secret key had changed: the stored seed no longer derives the token.
+    run_sql(
+        archive.settings, "UPDATE shares SET token_seed = ? WHERE id = ?", ("0" * 32, made["id"])
+    )
+    path = f"/s/{made['token']}"
+    guest = archive.client()
+    (action,) = [f["action"] for f in parse(guest.get(path).text).find_all("form")]
+    assert action == f"{path}/unlock"
+    right = guest.post(action, data={"password": SECRET, "_csrf_token": csrf(guest)})
+    assert right.status_code == 303 and right.headers["location"] == path
+    assert f"Path={path};" in right.headers["set-cookie"]
+    page = parse(guest.get(path).text)
+    images = [str(img["src"]) for img in page.find_all("img")]
+    assert f"{path}/media/{photo_id}/thumbnail" in images, images
+    assert all(src.startswith(f"{path}/media/{photo_id}/") for src in images), images
+    (download,) = page.find_all("a", id="share-download")
+    assert download["href"] == f"{path}/download"
+    assert all(guest.get(src).status_code == 200 for src in images)
+    assert guest.get(f"{path}/download").status_code == 200

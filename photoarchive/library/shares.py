@@ -27,7 +27,7 @@ import base64
 import hashlib
 import hmac
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -349,7 +349,7 @@ async def open_link(svc: Services, token: str) -> Link:
         f"SELECT {_COLUMNS}{_FROM} WHERE s.token_hash = ?",
         (token_hash(token),),
     )
-    return await _opened(svc, row)
+    return await _opened(svc, row, token)
 
 
 async def reopen(svc: Services, link: Link, *, only: int | None = None) -> Link:
@@ -358,13 +358,15 @@ async def reopen(svc: Services, link: Link, *, only: int | None = None) -> Link:
     its photos are read for that one photo alone (it, or none): a zip asks once per photo, and
     reading the whole list each time would cost the square of its length."""
     row = await svc.db.fetch_by_key(f"SELECT {_COLUMNS}{_FROM} WHERE s.id = ?", (link.share.id,))
-    return await _opened(svc, row, only=only)
+    return await _opened(svc, row, link.share.token, only=only)
 
 
-async def _opened(svc: Services, row: Row | None, *, only: int | None = None) -> Link:
+async def _opened(svc: Services, row: Row | None, token: str, *, only: int | None = None) -> Link:
     if row is None or row["revoked_at"] is not None or row["keeper_disabled"]:
         raise NotFound(UNKNOWN)
-    share = _share(row, svc.settings.secret_key)
+    # The holder's own token: its pages and media are addressed by it, even where the server's
+    # secret key has changed since (and the stored seed no longer derives it).
+    share = replace(_share(row, svc.settings.secret_key), token=token)
     if _expired(share.expires_at):
         raise Gone(EXPIRED)
     return Link(share, await _photo_ids(svc, share, only))
