@@ -10,9 +10,12 @@ the uploads and deletions of those bytes alone, not every write of the archive.
 from __future__ import annotations
 
 import contextlib
+import logging
 
 from photoarchive.db import Backend
 from photoarchive.storage import BlobStore, StorageError, original_key, rendition_key
+
+log = logging.getLogger("photoarchive")
 
 RENDITIONS = ("thumbnail", "preview")
 # How far an owner may turn a photo, clockwise (library/rotations.py); 0 is as it came.
@@ -68,3 +71,16 @@ async def discard_while_locked(db: Backend, store: BlobStore, digest: str) -> No
     for key in unused:
         with contextlib.suppress(StorageError):  # else left for `photoarchive verify --repair`
             await store.delete(key)
+
+
+async def discard_after_failure(db: Backend, store: BlobStore, digest: str) -> None:
+    """After an upload or a turn of these bytes failed, once out of the digest's lock: the
+    lock taken again for the clean-up alone. Nothing is deleted but under a lock truly held (a
+    lock that went with its PostgreSQL session may be another instance's by now, reusing these
+    very files), and files another photo came to use meanwhile stay. A clean-up that cannot
+    run (the database down, say) is logged and left for `verify --repair`: the error that ended
+    the upload is the one to report."""
+    try:
+        await discard_unreferenced(db, store, digest)
+    except Exception as exc:  # any failure here is second to the first one
+        log.warning("files of %s left for verify --repair: %s", digest[:12], exc)

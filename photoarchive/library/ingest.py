@@ -188,8 +188,8 @@ async def _store_and_insert(
     meta = ingested.metadata
     located = not svc.settings.strip_location and None not in (meta.gps_lat, meta.gps_lon)
     place = await geocoder.lookup(meta.gps_lat or 0, meta.gps_lon or 0) if located else None
-    async with svc.db.lock(blobs.lock_name(digest)):
-        try:
+    try:
+        async with svc.db.lock(blobs.lock_name(digest)):
             # Reused when whole: another photo's damaged copy is replaced by these bytes.
             if not _whole(await svc.store.stat(original_key(digest)), incoming):
                 await svc.store.put_file(original_key(digest), incoming.path)
@@ -212,15 +212,14 @@ async def _store_and_insert(
                 if photo_id is not None and located:
                     await places.record(tx, photo_id, place)
                 return photo_id
-        except StorageError as exc:
-            await blobs.discard_while_locked(svc.db, svc.store, digest)
-            if isinstance(exc, StorageFull):
-                raise InsufficientStorage(f"{exc} The photo was not saved.") from None
+    except BaseException as exc:
+        # Any constraint failing (the owner deleted meanwhile) is a real error too.
+        await blobs.discard_after_failure(svc.db, svc.store, digest)
+        if isinstance(exc, StorageFull):
+            raise InsufficientStorage(f"{exc} The photo was not saved.") from None
+        if isinstance(exc, StorageError):
             raise Unavailable(f"{exc} The photo was not saved; try again later.") from None
-        except BaseException:
-            # Any constraint failing (the owner deleted meanwhile) is a real error too.
-            await blobs.discard_while_locked(svc.db, svc.store, digest)
-            raise
+        raise
 
 
 async def _insert(

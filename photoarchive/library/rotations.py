@@ -86,24 +86,23 @@ async def _store(svc: Services, photo: Photo, rotation: int, turned: images.Turn
     no deletion of the photo's bytes, and no other turn of them, slips in between. The store
     is called outside any database transaction."""
     digest = photo.sha256
-    async with svc.db.lock(blobs.lock_name(digest)):
-        try:
+    try:
+        async with svc.db.lock(blobs.lock_name(digest)):
             for rendition in turned.renditions:
                 key = rendition_key(digest, rendition.name, rotation)
                 if await svc.store.stat(key) is None:
                     await svc.store.put_bytes(key, rendition.data)
             async with svc.db.transaction() as tx:
                 await _turn(tx, photo.id, rotation, turned)
-        except StorageError as exc:
+            # The renditions of the way it was shown, unless another photo of them is shown so.
             await blobs.discard_while_locked(svc.db, svc.store, digest)
-            if isinstance(exc, StorageFull):
-                raise InsufficientStorage(f"{exc} The photo was not rotated.") from None
+    except BaseException as exc:
+        await blobs.discard_after_failure(svc.db, svc.store, digest)
+        if isinstance(exc, StorageFull):
+            raise InsufficientStorage(f"{exc} The photo was not rotated.") from None
+        if isinstance(exc, StorageError):
             raise Unavailable(f"{exc} The photo was not rotated; try again later.") from None
-        except BaseException:
-            await blobs.discard_while_locked(svc.db, svc.store, digest)
-            raise
-        # The renditions of the way it was shown, unless another photo of them is shown so.
-        await blobs.discard_while_locked(svc.db, svc.store, digest)
+        raise
 
 
 async def _turn(tx: Transaction, photo_id: int, rotation: int, turned: images.Turned) -> None:
