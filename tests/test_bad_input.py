@@ -545,7 +545,7 @@ def test_over_long_text_fields_are_refused(live: LiveServer) -> None:
                 data={"caption": "c" * 2201},
             ),
             422,
-            "Captions can be at most 2,200 characters.",
+            "Captions can be at most 2,200 characters. None of the photos sent with it was saved",
         ),
         (
             client.post(f"/api/v1/photos/{photo['id']}/comments", json={"text": "t" * 2001}),

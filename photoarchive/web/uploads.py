@@ -14,7 +14,7 @@ import logging
 import os
 import tempfile
 import unicodedata
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,6 +29,7 @@ from photoarchive.errors import (
     BadRequest,
     Forbidden,
     InsufficientStorage,
+    Invalid,
     OverQuota,
     PayloadTooLarge,
     Unavailable,
@@ -44,6 +45,7 @@ MAX_FIELD_BYTES = 64 * 1024  # all the text fields of one upload together: they 
 MAX_PARTS = 200
 FILENAME_MAX = 255
 TOO_LARGE = "The upload is larger than this archive accepts in one request."
+NOTHING_SAVED = "None of the photos sent with it was saved: shorten it and send them again."
 FILE_FAILED = "This file could not be stored because of an error on our side. It has been logged."
 
 log = logging.getLogger("photoarchive")
@@ -310,12 +312,7 @@ async def receive_photos(request: Request[Any, Any, Any], user: User) -> UploadR
         raise BadRequest("The upload was cut off before it finished. Try again.") from None
     result = UploadResult()
     try:
-        caption = photos.check_caption(form.fields.get("caption"))
-        # The caption of the whole upload, which its batch keeps: `batch_caption` when sent
-        # (the upload page sends each file with its own caption, or with this one), else the
-        # one caption of this request's files.
-        whole = form.fields.get("batch_caption")
-        whole = caption if whole is None else photos.check_caption(whole, "batch_caption")
+        caption, whole = _captions(form.fields)
         # New photos only: a duplicate keeps the visibility it has (as it keeps its caption).
         sent = form.fields.get("visibility")
         result.caption = caption
@@ -353,3 +350,16 @@ async def receive_photos(request: Request[Any, Any, Any], user: User) -> UploadR
     finally:
         form.discard()
     return result
+
+
+def _captions(fields: Mapping[str, str]) -> tuple[str, str]:
+    """The photos' caption, and the caption of the whole upload, which its batch keeps:
+    `batch_caption` when sent (the upload page sends each file with its own caption, or with
+    this one), else the one caption of this request's files. One too long refuses the
+    request's every file, which the message says."""
+    try:
+        caption = photos.check_caption(fields.get("caption"))
+        whole = fields.get("batch_caption")
+        return caption, caption if whole is None else photos.check_caption(whole, "batch_caption")
+    except Invalid as exc:
+        raise Invalid(f"{exc.message} {NOTHING_SAVED}", field=exc.field) from None
