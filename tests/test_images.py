@@ -455,6 +455,23 @@ def test_truncated_and_garbage_files_are_refused_cleanly(tmp_path: Path) -> None
         ingest(junk)
 
 
+@pytest.mark.parametrize("kind", ["HEIF", "AVIF", "PNG", "WEBP", "GIF"])
+def test_a_photo_cut_short_is_damaged_not_of_another_kind(tmp_path: Path, kind: str) -> None:
+    """Cut before any opener can read its header, a photo of a format we take is said to be
+    damaged (422), not a file of a kind we do not take (415, "upload JPEG, PNG..."): what a
+    person can act on is sending it again whole."""
+    whole = tmp_path / f"whole.{kind.lower()}"
+    Image.effect_noise((64, 48), 60).convert("RGB").save(whole, format=kind)
+    cut = tmp_path / f"cut.{kind.lower()}"
+    cut.write_bytes(whole.read_bytes()[:30])
+    with pytest.raises(images.UndecodableImage, match="damaged or cut short"):
+        ingest(cut)
+    other = tmp_path / "notes.txt"
+    other.write_bytes(b"ftypnote" * 4)
+    with pytest.raises(images.UnsupportedImage):
+        ingest(other)
+
+
 # --- placeholder, metadata, location ---------------------------------------------------------
 
 

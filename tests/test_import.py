@@ -92,7 +92,7 @@ def test_import_walks_folders_skips_duplicates_and_reports_refusals(
     assert f"imported {originals}, duplicates 1, refused 2" in summary
     assert re.search(r"refused \S*notes\.txt: This file is not a supported image", summary)
     assert re.search(
-        r"refused \S*broken\.jpg: The image (could not be read|data is damaged)", summary
+        r"refused \S*broken\.jpg: The image (is damaged or cut short|data is damaged)", summary
     )
     assert "notes.txt" in first.stderr and "broken.jpg" in first.stderr  # reported as they happen
     assert f"{originals + 3}/{originals + 3}" in first.stderr  # the progress bar's count

@@ -155,6 +155,8 @@ def _open(path: Path, max_pixels: int) -> Image.Image:
     try:
         image = Image.open(path, formats=_OPENERS)
     except UnidentifiedImageError:
+        if _begins_as_one_we_take(path):  # no opener could read past a damaged start
+            raise UndecodableImage(f"{DAMAGED}.") from None
         raise UnsupportedImage(
             "This file is not a supported image. Upload JPEG, PNG, WebP, GIF, HEIC or AVIF."
         ) from None
@@ -165,7 +167,7 @@ def _open(path: Path, max_pixels: int) -> Image.Image:
             # Pillow's limits on a PNG's text notes (PngImagePlugin.MAX_TEXT_CHUNK and
             # MAX_TEXT_MEMORY), named in its message: said here in words a person can act on.
             raise UndecodableImage(TEXT_TOO_LARGE) from None
-        raise UndecodableImage(f"The image could not be read: {exc}") from None
+        raise UndecodableImage(f"{DAMAGED} ({exc})") from None
     try:
         width, height = image.size
         if width <= 0 or height <= 0:
@@ -201,6 +203,24 @@ def _open(path: Path, max_pixels: int) -> Image.Image:
         image.close()
         raise
     return image
+
+
+DAMAGED = "The image is damaged or cut short, and could not be read"
+# How the files of the formats we take begin (HEIF and AVIF: an ISO box of type "ftyp" and
+# one of their brands), to tell a damaged photo from a file of another kind.
+_SIGNATURES = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"GIF87a", b"GIF89a")
+_HEIF_BRANDS = (b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1")
+_AVIF_BRANDS = (b"avif", b"avis")
+
+
+def _begins_as_one_we_take(path: Path) -> bool:
+    with path.open("rb") as file:
+        head = file.read(12)
+    if head.startswith(_SIGNATURES):
+        return True
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return True
+    return head[4:8] == b"ftyp" and head[8:12] in (*_HEIF_BRANDS, *_AVIF_BRANDS)
 
 
 def _count_costly_parts(path: Path) -> int | None:
