@@ -413,5 +413,7 @@ def test_a_link_made_under_another_secret_key_still_leads_its_holder_everywhere(
     assert all(src.startswith(f"{path}/media/{photo_id}/") for src in images), images
     (download,) = page.find_all("a", id="share-download")
     assert download["href"] == f"{path}/download"
+    # No preview image for a chat, even unlocked: only a link anyone holding it sees has one.
+    assert [m for m in page.find_all("meta") if m.get("property") == "og:image"] == []
     assert all(guest.get(src).status_code == 200 for src in images)
     assert guest.get(f"{path}/download").status_code == 200

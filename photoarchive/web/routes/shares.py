@@ -86,7 +86,11 @@ async def shared_page(request: Req, share_token: str, cursor: str | None = None)
         total=len(link.photo_ids),
         media=lambda photo, name: f"{share.path}/media/{photo.id}/{name}",
         # A preview where the link is pasted (a chat): only of a link anyone holding it sees.
-        og_image=f"{base}{share.path}/media/{items[0].id}/thumbnail" if items else None,
+        og_image=(
+            f"{base}{share.path}/media/{items[0].id}/thumbnail"
+            if items and not share.has_password
+            else None
+        ),
         og_url=f"{base}{share.path}",
     )
 
