@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import pytest
 
+from photoarchive.accounts import users
 from photoarchive.accounts.users import User
 from photoarchive.library import ingest, trash
 from photoarchive.services import Services
-from tests.support import PHOTOS, LiveServer, api_login, sign_up, upload
+from photoarchive.storage import original_key
+from tests.support import PHOTOS, LiveServer, api_login, run_sql, sign_up, upload
 
 pytestmark = pytest.mark.usefixtures("engine")  # on SQLite and on PostgreSQL
 
@@ -43,4 +45,40 @@ def test_a_reupload_racing_the_purge_of_its_trashed_copy_keeps_the_photo_and_its
     assert alice.get(photo["urls"]["thumbnail"]).status_code == 200
     assert server.count("photos") == 1
     assert server.blobs() == files  # the same files again: none missing, none left over
+    assert server.temp_files() == []
+
+
+def test_a_reupload_whose_bytes_went_with_the_purge_is_refused_with_a_reason(
+    server: LiveServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The trashed copy's original had gone missing, so the upload stores these bytes for it
+    (taking them from the temp file); the purge then takes the copy and that file. Nothing is
+    left to make a new photo of: a 503 that says so, and nothing kept (it was a 500, the
+    decoder finding no file)."""
+    sign_up(server, "alice")
+    alice = api_login(server, "alice")
+    first = upload(alice, PHOTO).json()["items"][0]
+    assert alice.delete(f"/api/v1/photos/{first['id']}").status_code == 204
+    ((digest,),) = run_sql(
+        server.settings, "SELECT sha256 FROM photos WHERE id = ?", (first["id"],)
+    )
+    (server.settings.blob_dir / original_key(digest)).unlink()  # lost, say, by a bad disk
+    put_back = ingest.put_back_original
+
+    async def purged_right_after_it_is_put_back(
+        svc: Services, incoming: ingest.IncomingFile, photo_id: int | None = None
+    ) -> bool:
+        stored = await put_back(svc, incoming, photo_id)
+        assert stored and photo_id is not None
+        await trash.purge(svc, await users.by_username(svc.db, "alice"), photo_id)
+        return stored
+
+    monkeypatch.setattr(ingest, "put_back_original", purged_right_after_it_is_put_back)
+
+    again = upload(alice, PHOTO)
+
+    assert again.status_code == 503, again.text
+    assert ingest.GONE_AS_IT_CAME in again.text
+    assert server.count("photos") == 0
+    assert server.blobs() == []
     assert server.temp_files() == []

@@ -45,6 +45,12 @@ from photoarchive.storage import (
     rendition_key,
 )
 
+# The same bytes' photo was purged from the trash just as they came to be stored again for it.
+GONE_AS_IT_CAME = (
+    "Your earlier copy of this photo was being deleted for good as it arrived, so it was not"
+    " saved. Send it again."
+)
+
 
 @dataclass(frozen=True)
 class IncomingFile:
@@ -108,12 +114,16 @@ async def add(
         existing = await _own_copy(svc, owner, incoming.sha256)
         if existing is not None:
             # The photo is there either way; a store that fails now leaves it for verify.
+            put_back = False
             with contextlib.suppress(StorageError):
-                await put_back_original(svc, incoming, existing)
+                put_back = await put_back_original(svc, incoming, existing)
             try:
                 return await _again(svc, owner, existing, caption, private), True
             except NotFound:
-                pass  # purged from the trash a moment ago: these bytes make a new photo
+                # Purged from the trash a moment ago: these bytes make a new photo, unless
+                # the store took them (and the purge their file): nothing is left to make it of.
+                if put_back:
+                    raise Unavailable(GONE_AS_IT_CAME) from None
         if incoming.size == 0:
             raise Invalid("The file is empty.")
         if quota:
