@@ -3,10 +3,12 @@ photo, comment and like acknowledged before the backup began is there, files and
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import os
 import random
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -20,6 +22,11 @@ from pathlib import Path
 import httpx
 import pytest
 
+from photoarchive.ops.findings import LEFT_ALONE, PROBLEM
+from photoarchive.ops.restore import restore
+from photoarchive.ops.verify import KEPT_AT_RESTORE
+from photoarchive.storage import original_key
+from photoarchive.storage.local import LocalBlobStore
 from tests.processes import distinct_jpeg, photoarchive_env, run_cli, server_process
 from tests.support import (
     PASSWORD,
@@ -320,3 +327,41 @@ def test_a_restore_never_overwrites_a_database_kept_outside_the_data_folder(
     assert f"The database {elsewhere} already exists" in refused.stderr
     assert elsewhere.read_bytes() == b"another archive's records"
     assert not (tmp_path / "new").exists()
+
+
+def test_a_restore_deletes_no_stored_file_the_backup_does_not_know(
+    server: LiveServer, tmp_path: Path
+) -> None:
+    """A backup of an archive on S3 holds its records, not its originals (they stay in the
+    bucket). Restored against that bucket after photos were added, the store holds their
+    originals, which no restored record names: the restore's repair keeps them, and says so
+    (it deleted every one older than an hour)."""
+    sign_up(server, "alice")
+    made = upload_bytes(api_login(server, "alice"), "kept.jpg", distinct_jpeg())
+    assert made.status_code == 201, made.text
+    backup = tmp_path / "backup"
+    assert run_cli(server.settings.data_dir, "backup", str(backup)).returncode == 0
+    bucket = tmp_path / "bucket"  # the store the backup did not copy, shared with the archive
+    shutil.copytree(server.settings.blob_dir, bucket)
+    added_since = bucket / original_key("ab" * 32)
+    added_since.parent.mkdir(parents=True, exist_ok=True)
+    added_since.write_bytes(b"the original of a photo added after the backup")
+    two_hours_ago = time.time() - 7200
+    os.utime(added_since, (two_hours_ago, two_hours_ago))
+    restored = tmp_path / "restored"
+
+    summary = asyncio.run(
+        restore(
+            backup,
+            restored,
+            restored / "photoarchive.sqlite3",
+            tmp_path / "tmp",
+            LocalBlobStore(bucket, tmp_path / "tmp"),
+            max_pixels=100_000_000,
+        )
+    )
+
+    assert added_since.read_bytes() == b"the original of a photo added after the backup"
+    kept = [f.text for f in summary.report.findings if f.state == LEFT_ALONE]
+    assert any(original_key("ab" * 32) in text and KEPT_AT_RESTORE in text for text in kept), kept
+    assert summary.report.count(PROBLEM) == 0

@@ -88,6 +88,36 @@ def test_a_healthy_archive_verifies_clean(server: LiveServer) -> None:
     assert result.stderr == ""
 
 
+def test_a_repair_deletes_only_files_named_as_the_archive_names_its_own(
+    server: LiveServer,
+) -> None:
+    """A store shared with something else (a bucket without a prefix, another archive under a
+    longer prefix) holds files the archive did not write: verify --repair leaves them, however
+    old, and says so; an old leftover of the archive's own goes, as ever."""
+    _seed(server)
+    data_dir = server.settings.data_dir
+    strangers = [
+        _blob(server, "notes/readme.txt"),
+        _blob(server, f"b/{original_key('ab' * 32)}"),  # another archive's, under "b/"
+        _blob(server, f"{original_key('cd' * 32)}.jpg"),
+    ]
+    ours = _blob(server, original_key("ef" * 32))
+    for path in (*strangers, ours):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"kept by someone")
+        _age(path, 2 * HOUR)
+
+    repaired = run_cli(data_dir, "verify", "--repair")
+
+    assert repaired.returncode == 0, repaired.stdout + repaired.stderr
+    assert all(path.read_bytes() == b"kept by someone" for path in strangers)
+    assert not ours.exists()
+    left = "\n".join(_lines(repaired.stdout, "LEFT"))
+    for path in strangers:
+        key = path.relative_to(server.settings.blob_dir).as_posix()
+        assert f"stored file not of the archive's: {key}; left as it is" in left, left
+
+
 def test_damage_is_found_repaired_where_possible_and_reflected_in_the_exit_status(
     server: LiveServer,
 ) -> None:

@@ -116,6 +116,9 @@ async def restore(
             grace=GRACE_DEFAULT,
             max_pixels=max_pixels,
             progress=progress,
+            # The store may be one the backup did not copy (S3: the originals stay in the
+            # bucket), holding files of photos added since: nothing is deleted here.
+            keep_leftovers=True,
         )
     finally:
         if into is None:

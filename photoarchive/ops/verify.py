@@ -35,6 +35,10 @@ from photoarchive.storage import (
 )
 
 GRACE_DEFAULT = 3600.0
+KEPT_AT_RESTORE = (
+    "kept: it may be the original of a photo added after the backup, in a store the backup"
+    " did not copy; `photoarchive verify --repair` deletes it once that is known not to be so"
+)
 # Files checked at once: enough to hide a remote store's latency, few enough to bound memory.
 PARALLEL = 4
 
@@ -52,7 +56,11 @@ async def verify(
     grace: float = GRACE_DEFAULT,
     max_pixels: int = 100_000_000,
     progress: Progress | None = None,
+    keep_leftovers: bool = False,
 ) -> Report:
+    """Check (and with `repair`, mend) the archive. With `keep_leftovers`, stored files no
+    photo refers to are reported and kept even when repairing: after a restore they may be
+    the originals of photos added since the backup, in a store the backup did not copy."""
     progress = progress or Progress(enabled=False)
     report = Report(checksums=checksums)
     await _check_database(db, report, repair=repair)
@@ -78,7 +86,9 @@ async def verify(
     progress.finish()
     expected = {key for row in rows for key in _keys_of(row["sha256"], row["turns"])}
     leftovers = [info for key, info in sorted(listed.items()) if key not in expected]
-    await _check_leftover_blobs(db, store, leftovers, report, repair=repair, grace=grace)
+    await _check_leftover_blobs(
+        db, store, leftovers, report, repair=repair, grace=grace, keep=keep_leftovers
+    )
     _check_temp_files(tmp_dir, report, repair=repair, grace=grace)
     return report
 
@@ -290,13 +300,20 @@ async def _check_leftover_blobs(
     *,
     repair: bool,
     grace: float,
+    keep: bool,
 ) -> None:
     for info in leftovers:
         match = _DIGEST.search(info.key)
         digest = match.group(1) if match else None
         text = f"stored file no photo refers to: {info.key} ({_age(info.modified)})"
-        if time.time() - info.modified < grace:
+        if digest is None or info.key not in _keys_of(digest, set(blobs.ROTATIONS)):
+            # Not named as the archive names its files: someone else's (a bucket shared without
+            # a prefix, another archive under a longer one), never the archive's to delete.
+            report.add(LEFT_ALONE, f"stored file not of the archive's: {info.key}; left as it is")
+        elif time.time() - info.modified < grace:
             report.add(LEFT_ALONE, f"{text}, {_young(grace)}")
+        elif keep:
+            report.add(LEFT_ALONE, f"{text}; {KEPT_AT_RESTORE}")
         elif not repair:
             report.add(PROBLEM, text)
         else:
