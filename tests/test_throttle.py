@@ -239,3 +239,52 @@ def test_a_members_password_change_is_not_refused_for_others_failed_sign_ins(
         new = {"new_password": "a new passphrase", "new_password_again": "a new passphrase"}
         changed = form_post(alice, "/settings/password", {"current_password": PASSWORD, **new})
         assert changed.status_code == 303
+
+
+def test_guesses_from_elsewhere_do_not_keep_the_owner_out_of_a_browser_they_signed_in_from(
+    tmp_path: Path, engine: str
+) -> None:
+    """A browser the account has signed in from carries a known-device cookie: its attempts
+    draw on that account's budget on that browser. Ten wrong passwords from elsewhere spend
+    the account's own budget (the right password from a new browser waits), but its owner
+    still signs in from their own; and guesses made on their browser are limited there too."""
+    settings = make_settings(tmp_path / "data", trusted_proxies=(ip_network("127.0.0.1/32"),))
+    with live_server(settings) as server:
+        sign_up(server, "alice")
+        own = server.client()
+        first = form_post(own, "/login", {"login": "alice", "password": PASSWORD})
+        assert first.status_code == 303
+        known = own.cookies.get("known_device")
+        (set_device,) = [c for c in first.headers.get_list("set-cookie") if "known_device" in c]
+        assert known and "Path=/login" in set_device and "HttpOnly" in set_device
+        assert (
+            own.post("/logout", headers={"x-csrftoken": own.cookies["csrftoken"]}).status_code
+            == 303
+        )
+
+        guesser = server.client()
+        for number in range(10):
+            assert attempt(guesser, "alice", via=f"198.51.100.{number}").status_code == 401
+        assert attempt(guesser, "alice", PASSWORD, via="198.51.100.99").status_code == 429
+        fresh = form_post(server.client(), "/login", {"login": "alice", "password": PASSWORD})
+        assert fresh.status_code == 429
+
+        back = form_post(own, "/login", {"login": "alice", "password": PASSWORD})
+        assert back.status_code == 303 and "session" in own.cookies
+        assert own.cookies.get("known_device") == known  # the same device, the same budget
+        # Someone else's cookie, or a made-up one, is no way round the account's budget.
+        for cookie in (known.replace(".", "x", 1), "1.abc.def", known.split(".", 1)[1]):
+            other = server.client()
+            other.cookies.set("known_device", cookie, path="/login")
+            refused = form_post(other, "/login", {"login": "alice", "password": PASSWORD})
+            assert refused.status_code == 429, cookie
+        # On the owner's browser, guesses are limited as anywhere else.
+        assert (
+            own.post("/logout", headers={"x-csrftoken": own.cookies["csrftoken"]}).status_code
+            == 303
+        )
+        for _ in range(10):
+            wrong = form_post(own, "/login", {"login": "alice", "password": WRONG})
+            assert wrong.status_code == 401
+        late = form_post(own, "/login", {"login": "alice", "password": PASSWORD})
+        assert late.status_code == 429

@@ -7,12 +7,20 @@ Counting and adding an attempt happen under the named locks of the budgets they 
 attempts at once cannot both see room for one more.
 A client is its IPv4 address, or its IPv6 /64: one household or host is given a whole /64 and
 could otherwise spend a fresh budget on every address in it.
+
+A browser the account has signed in from before carries a known-device token (a signed
+cookie): its attempts draw on a budget of that account on that device instead of the
+account's own. Someone guessing from elsewhere then spends the account's budget alone, and
+cannot keep its owner out of the devices they use.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import ipaddress
 import math
+import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TypeVar
@@ -54,6 +62,37 @@ def client_key(client_ip: str) -> str:
             return str(address.ipv4_mapped)
         return str(ipaddress.IPv6Network((address, 64), strict=False))
     return str(address)
+
+
+# The cookie of a known device, and how long a browser keeps it.
+DEVICE_COOKIE = "known_device"
+DEVICE_SECONDS = 365 * 24 * 3600
+
+
+def device_token(secret: str, user_id: int, kept: str | None = None) -> str:
+    """A known-device token for `user_id`: `kept` when it is one for them already (its budget
+    stays the same), else a new one."""
+    known = known_device(secret, kept)
+    if kept is not None and known is not None and known[0] == user_id:
+        return kept
+    nonce = secrets.token_urlsafe(12)
+    return f"{user_id}.{nonce}.{_device_mac(secret, user_id, nonce)}"
+
+
+def known_device(secret: str, token: str | None) -> tuple[int, str] | None:
+    """(user id, nonce) of a known-device token this archive signed; None for anything else."""
+    parts = (token or "").split(".")
+    if len(parts) != 3 or not parts[0].isdigit() or len(parts[0]) > 18:
+        return None
+    user_id, nonce, mac = int(parts[0]), parts[1], parts[2]
+    if not hmac.compare_digest(mac, _device_mac(secret, user_id, nonce)):
+        return None
+    return user_id, nonce
+
+
+def _device_mac(secret: str, user_id: int, nonce: str) -> str:
+    message = f"known-device\0{user_id}\0{nonce}".encode()
+    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()[:32]
 
 
 async def _account_key(tx: Transaction, login: str) -> str:
@@ -99,17 +138,21 @@ async def _begin_attempt(
     key: str | None = None,
     client_counts: bool = True,
     what: str = SIGN_INS,
+    device: tuple[int, str] | None = None,
 ) -> tuple[int, str]:
     """Refuse when a budget the attempt draws on is spent; else count this attempt as a
     failure for now. Returns the attempt's row id and the account key (`key` when given).
 
     `client` is the key the attempt is kept under as a client; with `client_counts` false the
-    client's budget is neither asked nor spent by this row (see `confirm_password`)."""
+    client's budget is neither asked nor spent by this row (see `confirm_password`). A
+    `device` known to the account draws on that account's budget on that device."""
     moment = clock.now()
     since = moment - limits.window_seconds
     async with db.transaction() as tx:
         await _forget_old(tx, limits, moment)
         account = key if key is not None else await _account_key(tx, login)
+        if device is not None and account == f"user:{device[0]}":
+            account = f"{account}:device:{device[1]}"
         budgets = [f"sign-in:{account}"]
         if client_counts:
             budgets.append(f"sign-in:client:{client}")
@@ -148,10 +191,18 @@ async def _guarded(
     key: str | None = None,
     client_counts: bool = True,
     what: str = SIGN_INS,
+    device: tuple[int, str] | None = None,
 ) -> T:
     limits = Limits.from_settings(svc.settings)
     attempt, account = await _begin_attempt(
-        svc.db, limits, login, client, key=key, client_counts=client_counts, what=what
+        svc.db,
+        limits,
+        login,
+        client,
+        key=key,
+        client_counts=client_counts,
+        what=what,
+        device=device,
     )
     try:
         result = await check()
@@ -167,12 +218,19 @@ async def _guarded(
 
 
 async def guarded(
-    svc: Services, login: str, client_ip: str, check: Callable[[], Awaitable[T]]
+    svc: Services,
+    login: str,
+    client_ip: str,
+    check: Callable[[], Awaitable[T]],
+    *,
+    device_cookie: str | None = None,
 ) -> T:
     """Run `check` (a password check for `login`) under the throttle: a NotAuthenticated
-    from it stays counted as a failure; success forgives the account's failures."""
+    from it stays counted as a failure; success forgives the account's failures (on that
+    device only, from a device the account knows: see DEVICE_COOKIE)."""
     login = login if isinstance(login, str) else ""
-    return await _guarded(svc, check, login, client_key(client_ip))
+    device = known_device(svc.settings.secret_key, device_cookie)
+    return await _guarded(svc, check, login, client_key(client_ip), device=device)
 
 
 async def guarding_link(

@@ -8,7 +8,7 @@ from typing import Any
 from litestar import Request, Response
 from litestar.datastructures import Cookie
 
-from photoarchive.accounts import sessions
+from photoarchive.accounts import sessions, throttle
 from photoarchive.accounts.sessions import COOKIE_NAME, Device, Session
 from photoarchive.accounts.users import User
 from photoarchive.errors import NotAuthenticated
@@ -193,6 +193,21 @@ def session_cookie(request: Request[Any, Any, Any], token: str) -> Cookie:
         secure=services(request).settings.secure_cookies,
         max_age=int(services(request).settings.session_max_seconds),
         path="/",
+    )
+
+
+def device_cookie(request: Request[Any, Any, Any], user_id: int) -> Cookie:
+    """The known-device cookie of a browser that has just signed in as `user_id` (see
+    accounts/throttle.py): kept for a year, read only by the sign-in form."""
+    kept = request.cookies.get(throttle.DEVICE_COOKIE)
+    return Cookie(
+        key=throttle.DEVICE_COOKIE,
+        value=throttle.device_token(services(request).settings.secret_key, user_id, kept),
+        httponly=True,
+        samesite="lax",
+        secure=services(request).settings.secure_cookies,
+        max_age=throttle.DEVICE_SECONDS,
+        path="/login",
     )
 
 

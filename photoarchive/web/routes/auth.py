@@ -31,6 +31,7 @@ from photoarchive.web.viewer import (
     clear_session_cookie,
     client_ip,
     current_session,
+    device_cookie,
     services,
     session_cookie,
     start_session,
@@ -91,7 +92,11 @@ async def login(request: Req) -> Response[Any]:
     login, password = form.get("login", ""), form.get("password", "")
     try:
         signed = await throttle.guarded(
-            svc, login, client_ip(request), lambda: svc.accounts.sign_in(svc, login, password)
+            svc,
+            login,
+            client_ip(request),
+            lambda: svc.accounts.sign_in(svc, login, password),
+            device_cookie=request.cookies.get(throttle.DEVICE_COOKIE),
         )
     except AppError as exc:
         page = render(
@@ -107,7 +112,9 @@ async def login(request: Req) -> Response[Any]:
         if isinstance(exc, TooManyRequests):
             page.headers["Retry-After"] = str(exc.retry_after)
         return page
-    return await _start_session(request, signed.user, target, signed.refresh_token)
+    response = await _start_session(request, signed.user, target, signed.refresh_token)
+    response.set_cookie(device_cookie(request, signed.user.id))
+    return response
 
 
 # The first-run form lost the race for the first account: say why it now needs an invite.
