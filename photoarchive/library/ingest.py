@@ -121,8 +121,9 @@ async def add(
                 return await _again(svc, owner, existing, caption, private), True
             except NotFound:
                 # Purged from the trash a moment ago: these bytes make a new photo, unless
-                # the store took them (and the purge their file): nothing is left to make it of.
-                if put_back:
+                # the store took them (and the purge their file), or a store that failed
+                # removed them: nothing is left to make it of.
+                if put_back or not incoming.path.exists():
                     raise Unavailable(GONE_AS_IT_CAME) from None
         if incoming.size == 0:
             raise Invalid("The file is empty.")
