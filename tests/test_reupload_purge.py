@@ -9,7 +9,7 @@ from photoarchive.accounts import users
 from photoarchive.accounts.users import User
 from photoarchive.library import ingest, trash
 from photoarchive.services import Services
-from photoarchive.storage import original_key
+from photoarchive.storage import StorageError, original_key
 from tests.support import PHOTOS, LiveServer, api_login, run_sql, sign_up, upload
 
 pytestmark = pytest.mark.usefixtures("engine")  # on SQLite and on PostgreSQL
@@ -81,4 +81,31 @@ def test_a_reupload_whose_bytes_went_with_the_purge_is_refused_with_a_reason(
     assert ingest.GONE_AS_IT_CAME in again.text
     assert server.count("photos") == 0
     assert server.blobs() == []
+    assert server.temp_files() == []
+
+
+def test_a_put_back_that_failed_and_took_the_temp_file_is_the_same_503(
+    server: LiveServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As above, but the store fails (and, as both stores do, removes the file it was given)."""
+    sign_up(server, "alice")
+    alice = api_login(server, "alice")
+    first = upload(alice, PHOTO).json()["items"][0]
+    assert alice.delete(f"/api/v1/photos/{first['id']}").status_code == 204
+
+    async def store_failed_and_copy_purged(
+        svc: Services, incoming: ingest.IncomingFile, photo_id: int | None = None
+    ) -> bool:
+        assert photo_id is not None
+        incoming.path.unlink()
+        await trash.purge(svc, await users.by_username(svc.db, "alice"), photo_id)
+        raise StorageError("the store is not answering")
+
+    monkeypatch.setattr(ingest, "put_back_original", store_failed_and_copy_purged)
+
+    again = upload(alice, PHOTO)
+
+    assert again.status_code == 503, again.text
+    assert ingest.GONE_AS_IT_CAME in again.text
+    assert server.count("photos") == 0
     assert server.temp_files() == []
