@@ -13,6 +13,10 @@ from typing import Any
 import httpx
 import pytest
 
+from photoarchive.accounts.users import User
+from photoarchive.library import originals, trash, zips
+from photoarchive.library.photos import Photo
+from photoarchive.services import Services
 from tests.support import (
     PHOTOS,
     LiveServer,
@@ -316,3 +320,34 @@ def test_a_private_photo_in_an_album_is_its_members_only(
     owner.post(f"{url}/photos/remove", json={"photo_ids": [photo]})
     assert looker.get(one).status_code == 404
     assert looker.get(f"/media/{photo}/thumbnail").status_code == 404
+
+
+def test_a_photo_trashed_while_the_zip_is_sent_is_left_out(
+    document: dict[str, Any], people: dict[str, httpx.Client], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The zip reads each photo again as it comes to it: one put in the trash while the zip
+    is being sent (a long one takes minutes) goes out no more, and is only counted."""
+    owner = people["owner"]
+    album = new_album(document, owner, "A long zip")
+    url = f"/api/v1/albums/{album['id']}"
+    ids = [new_photo(owner, CAMERAS[1]), new_photo(owner, CAMERAS[2])]
+    assert owner.post(f"{url}/photos", json={"photo_ids": ids}).json()["added"]
+    as_sent = originals.holder_patches
+    trashed: list[int] = []
+
+    async def the_other_trashed_as_the_first_goes_out(
+        svc: Services, photo: Photo, viewer: User | None, *, camera: bool
+    ) -> list[tuple[int, bytes]]:
+        if not trashed and viewer is not None:
+            trashed.append(ids[1] if photo.id == ids[0] else ids[0])
+            await trash.move(svc, viewer, trashed[0])
+        return await as_sent(svc, photo, viewer, camera=camera)
+
+    monkeypatch.setattr(originals, "holder_patches", the_other_trashed_as_the_first_goes_out)
+    answer = owner.get(f"{url}/download")
+    assert answer.status_code == 200
+    with zipfile.ZipFile(io.BytesIO(answer.content)) as archive:
+        names = archive.namelist()
+        note = archive.read(zips.LEFT_OUT).decode()
+    assert len(trashed) == 1 and len(names) == 2, names
+    assert note.strip() == "1 photo could not be included."

@@ -36,9 +36,12 @@ def chosen(photo_ids: Iterable[int], limit: int) -> list[int]:
     return ids
 
 
-async def _readable(
+async def readable(
     svc: Services, ids: list[int], viewer: User | None
 ) -> AsyncIterator[Photo | None]:
+    """Each photo of `ids` as `viewer` may have it now, read when a zip comes to it (one
+    trashed, made private or taken away while a long zip is sent is left out); None for one
+    not there or not theirs."""
     for photo_id in ids:
         try:
             yield await photos.find(svc, photo_id, viewer)
@@ -50,4 +53,4 @@ def zip_of(svc: Services, ids: list[int], viewer: User | None) -> AsyncIterator[
     """The zip of the photos `ids` (from `chosen`) that `viewer` may have, read as it is sent.
     The caller has checked that the viewer may read the archive at all (a guest only under
     public view: then family photos only)."""
-    return zips.stream(zips.originals_of(svc, _readable(svc, ids, viewer), viewer))
+    return zips.stream(zips.originals_of(svc, readable(svc, ids, viewer), viewer))

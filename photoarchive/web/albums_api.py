@@ -13,7 +13,7 @@ from litestar.params import Parameter
 from litestar.response import Stream
 from msgspec import UNSET
 
-from photoarchive.library import album_members, album_photos, albums, zips
+from photoarchive.library import album_members, album_photos, albums, downloads, zips
 from photoarchive.web.album_schemas import (
     AddedOut,
     AlbumBody,
@@ -160,7 +160,9 @@ class AlbumsApi(Controller):
         user = await require_user(request)
         svc = services(request)
         album = await albums.find(svc.db, album_id, user)
-        members = zips.originals_of(svc, await album_photos.all_of(svc, album, user), user)
+        # The album's photos as they are now, each read again as the zip comes to it.
+        ids = [photo.id for photo in await album_photos.all_of(svc, album, user)]
+        members = zips.originals_of(svc, downloads.readable(svc, ids, user), user)
         (name,) = zips.unique_names([f"{album.title}.zip"])
         return Stream(
             zips.stream(members),
