@@ -3,6 +3,7 @@ keeps the photo (as a new one), with every file it needs and none that nobody us
 
 from __future__ import annotations
 
+import httpx
 import pytest
 
 from photoarchive.accounts import users
@@ -48,6 +49,22 @@ def test_a_reupload_racing_the_purge_of_its_trashed_copy_keeps_the_photo_and_its
     assert server.temp_files() == []
 
 
+def trashed_copy(server: LiveServer) -> tuple[httpx.Client, int]:
+    """alice, and the id of her photo of PHOTO, in her trash."""
+    sign_up(server, "alice")
+    alice = api_login(server, "alice")
+    first = upload(alice, PHOTO).json()["items"][0]
+    assert alice.delete(f"/api/v1/photos/{first['id']}").status_code == 204
+    return alice, int(first["id"])
+
+
+def assert_refused_and_nothing_kept(server: LiveServer, again: httpx.Response) -> None:
+    assert again.status_code == 503, again.text
+    assert ingest.GONE_AS_IT_CAME in again.text
+    assert server.count("photos") == 0
+    assert server.temp_files() == []
+
+
 def test_a_reupload_whose_bytes_went_with_the_purge_is_refused_with_a_reason(
     server: LiveServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -55,13 +72,8 @@ def test_a_reupload_whose_bytes_went_with_the_purge_is_refused_with_a_reason(
     (taking them from the temp file); the purge then takes the copy and that file. Nothing is
     left to make a new photo of: a 503 that says so, and nothing kept (it was a 500, the
     decoder finding no file)."""
-    sign_up(server, "alice")
-    alice = api_login(server, "alice")
-    first = upload(alice, PHOTO).json()["items"][0]
-    assert alice.delete(f"/api/v1/photos/{first['id']}").status_code == 204
-    ((digest,),) = run_sql(
-        server.settings, "SELECT sha256 FROM photos WHERE id = ?", (first["id"],)
-    )
+    alice, first = trashed_copy(server)
+    ((digest,),) = run_sql(server.settings, "SELECT sha256 FROM photos WHERE id = ?", (first,))
     (server.settings.blob_dir / original_key(digest)).unlink()  # lost, say, by a bad disk
     put_back = ingest.put_back_original
 
@@ -75,23 +87,15 @@ def test_a_reupload_whose_bytes_went_with_the_purge_is_refused_with_a_reason(
 
     monkeypatch.setattr(ingest, "put_back_original", purged_right_after_it_is_put_back)
 
-    again = upload(alice, PHOTO)
-
-    assert again.status_code == 503, again.text
-    assert ingest.GONE_AS_IT_CAME in again.text
-    assert server.count("photos") == 0
+    assert_refused_and_nothing_kept(server, upload(alice, PHOTO))
     assert server.blobs() == []
-    assert server.temp_files() == []
 
 
 def test_a_put_back_that_failed_and_took_the_temp_file_is_the_same_503(
     server: LiveServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """As above, but the store fails (and, as both stores do, removes the file it was given)."""
-    sign_up(server, "alice")
-    alice = api_login(server, "alice")
-    first = upload(alice, PHOTO).json()["items"][0]
-    assert alice.delete(f"/api/v1/photos/{first['id']}").status_code == 204
+    alice, _ = trashed_copy(server)
 
     async def store_failed_and_copy_purged(
         svc: Services, incoming: ingest.IncomingFile, photo_id: int | None = None
@@ -103,9 +107,4 @@ def test_a_put_back_that_failed_and_took_the_temp_file_is_the_same_503(
 
     monkeypatch.setattr(ingest, "put_back_original", store_failed_and_copy_purged)
 
-    again = upload(alice, PHOTO)
-
-    assert again.status_code == 503, again.text
-    assert ingest.GONE_AS_IT_CAME in again.text
-    assert server.count("photos") == 0
-    assert server.temp_files() == []
+    assert_refused_and_nothing_kept(server, upload(alice, PHOTO))
