@@ -10,6 +10,7 @@ import argon2
 import httpx
 import pytest
 
+from photoarchive.accounts import throttle
 from photoarchive.settings import Settings, SettingsError
 from tests.support import (
     PASSWORD,
@@ -247,44 +248,77 @@ def test_guesses_from_elsewhere_do_not_keep_the_owner_out_of_a_browser_they_sign
     """A browser the account has signed in from carries a known-device cookie: its attempts
     draw on that account's budget on that browser. Ten wrong passwords from elsewhere spend
     the account's own budget (the right password from a new browser waits), but its owner
-    still signs in from their own; and guesses made on their browser are limited there too."""
+    still signs in from their own; another account's cookie, a made-up one, or one from before
+    the password changed is no way round; guesses on their browser are limited there too.
+    Every attempt comes from an address of its own, so that no client's budget decides."""
     settings = make_settings(tmp_path / "data", trusted_proxies=(ip_network("127.0.0.1/32"),))
+    addresses = (f"198.51.100.{number}" for number in range(1, 250))
+
+    def sign_in(client: httpx.Client, login: str, password: str = PASSWORD) -> httpx.Response:
+        data = {"login": login, "password": password}
+        return form_post(client, "/login", data, headers={"x-forwarded-for": next(addresses)})
+
+    def signed_out(client: httpx.Client) -> None:
+        out = client.post("/logout", headers={"x-csrftoken": client.cookies["csrftoken"]})
+        assert out.status_code == 303
+
+    def with_cookie(cookie: str) -> httpx.Client:
+        other = server.client()
+        other.cookies.set("known_device", cookie, path="/login")
+        return other
+
     with live_server(settings) as server:
         sign_up(server, "alice")
-        own = server.client()
-        first = form_post(own, "/login", {"login": "alice", "password": PASSWORD})
+        sign_up(server, "bob")
+        own, bobs = server.client(), server.client()
+        first = sign_in(own, "alice")
         assert first.status_code == 303
         known = own.cookies.get("known_device")
         (set_device,) = [c for c in first.headers.get_list("set-cookie") if "known_device" in c]
         assert known and "Path=/login" in set_device and "HttpOnly" in set_device
-        assert (
-            own.post("/logout", headers={"x-csrftoken": own.cookies["csrftoken"]}).status_code
-            == 303
-        )
+        assert sign_in(bobs, "bob").status_code == 303
+        bob_known = bobs.cookies.get("known_device")
+        assert bob_known and bob_known != known
+        signed_out(own)
 
         guesser = server.client()
-        for number in range(10):
-            assert attempt(guesser, "alice", via=f"198.51.100.{number}").status_code == 401
-        assert attempt(guesser, "alice", PASSWORD, via="198.51.100.99").status_code == 429
-        fresh = form_post(server.client(), "/login", {"login": "alice", "password": PASSWORD})
-        assert fresh.status_code == 429
+        for _ in range(10):
+            assert sign_in(guesser, "alice", WRONG).status_code == 401
+        assert sign_in(server.client(), "alice").status_code == 429  # a new browser waits
 
-        back = form_post(own, "/login", {"login": "alice", "password": PASSWORD})
+        back = sign_in(own, "alice")
         assert back.status_code == 303 and "session" in own.cookies
         assert own.cookies.get("known_device") == known  # the same device, the same budget
-        # Someone else's cookie, or a made-up one, is no way round the account's budget.
-        for cookie in (known.replace(".", "x", 1), "1.abc.def", known.split(".", 1)[1]):
-            other = server.client()
-            other.cookies.set("known_device", cookie, path="/login")
-            refused = form_post(other, "/login", {"login": "alice", "password": PASSWORD})
-            assert refused.status_code == 429, cookie
+        signed_out(own)
+        # Bob's real cookie, or a made-up one, is no way round alice's budget.
+        for cookie in (bob_known, known.replace(".", "x", 1), "1.abc.def", "9" * 19 + known[1:]):
+            assert sign_in(with_cookie(cookie), "alice").status_code == 429, cookie
         # On the owner's browser, guesses are limited as anywhere else.
-        assert (
-            own.post("/logout", headers={"x-csrftoken": own.cookies["csrftoken"]}).status_code
-            == 303
-        )
         for _ in range(10):
-            wrong = form_post(own, "/login", {"login": "alice", "password": WRONG})
-            assert wrong.status_code == 401
-        late = form_post(own, "/login", {"login": "alice", "password": PASSWORD})
-        assert late.status_code == 429
+            assert sign_in(own, "alice", WRONG).status_code == 401
+        assert sign_in(own, "alice").status_code == 429
+
+        # Once the password changes, no cookie made before it counts any more.
+        assert sign_in(bobs, "bob").status_code == 303
+        changed = form_post(
+            bobs,
+            "/settings/password",
+            {
+                "current_password": PASSWORD,
+                "new_password": "a brand new password",
+                "new_password_again": "a brand new password",
+            },
+        )
+        assert changed.status_code in (200, 303), changed.text[:300]
+        signed_out(bobs)
+        for _ in range(10):
+            assert sign_in(guesser, "bob", WRONG).status_code == 401
+        old_cookie = with_cookie(bob_known)
+        assert sign_in(old_cookie, "bob", "a brand new password").status_code == 429
+
+
+def test_a_device_token_is_read_only_in_its_own_shape() -> None:
+    """Anything else is no token (a digit Python reads but int() does not, say), never a 500."""
+    assert throttle.parse_device("1." + "a" * 16 + "." + "0" * 32) is not None
+    for odd in ("²." + "a" * 16 + "." + "0" * 32, "1.short." + "0" * 32, "", None, "1.2.3.4"):
+        assert throttle.parse_device(odd) is None, odd

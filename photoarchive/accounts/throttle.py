@@ -8,9 +8,9 @@ attempts at once cannot both see room for one more.
 A client is its IPv4 address, or its IPv6 /64: one household or host is given a whole /64 and
 could otherwise spend a fresh budget on every address in it.
 
-A browser the account has signed in from before carries a known-device token (a signed
-cookie): its attempts draw on a budget of that account on that device instead of the
-account's own. Someone guessing from elsewhere then spends the account's budget alone, and
+A browser the account has signed in from before carries a known-device token (a cookie
+signed over the account's password hash, so a new password ends it): its attempts draw on a
+budget of that account on that device instead of the account's own. Someone guessing from elsewhere then spends the account's budget alone, and
 cannot keep its owner out of the devices they use.
 """
 
@@ -20,6 +20,7 @@ import hashlib
 import hmac
 import ipaddress
 import math
+import re
 import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -28,7 +29,7 @@ from typing import TypeVar
 from photoarchive import clock
 from photoarchive.accounts import users
 from photoarchive.accounts.users import User
-from photoarchive.db import Backend, Transaction
+from photoarchive.db import Backend, Reader, Transaction
 from photoarchive.errors import Invalid, NotAuthenticated, TooManyRequests
 from photoarchive.services import Services
 from photoarchive.settings import Settings
@@ -67,31 +68,50 @@ def client_key(client_ip: str) -> str:
 # The cookie of a known device, and how long a browser keeps it.
 DEVICE_COOKIE = "known_device"
 DEVICE_SECONDS = 365 * 24 * 3600
+_DEVICE = re.compile(r"([0-9]{1,18})\.([A-Za-z0-9_-]{16})\.([0-9a-f]{32})")
 
 
-def device_token(secret: str, user_id: int, kept: str | None = None) -> str:
-    """A known-device token for `user_id`: `kept` when it is one for them already (its budget
-    stays the same), else a new one."""
-    known = known_device(secret, kept)
-    if kept is not None and known is not None and known[0] == user_id:
+@dataclass(frozen=True)
+class Device:
+    """A known-device token as a browser sent it: checked only against its account."""
+
+    user_id: int
+    nonce: str
+    mac: str
+
+
+def parse_device(token: str | None) -> Device | None:
+    found = _DEVICE.fullmatch(token or "")
+    return None if found is None else Device(int(found[1]), found[2], found[3])
+
+
+async def device_binding(db: Reader, user_id: int) -> str:
+    """What a known-device token of the user is signed over besides its nonce: the password
+    hash (else the provider's id), so a new password ends every device's standing."""
+    value = await db.fetchval(
+        "SELECT COALESCE(password_hash, external_id, '') FROM users WHERE id = ?", (user_id,)
+    )
+    return str(value or "")
+
+
+def device_token(secret: str, user_id: int, binding: str, kept: str | None = None) -> str:
+    """A known-device token for `user_id`: `kept` when it is a valid one of theirs already
+    (its budget stays the same), else a new one."""
+    device = parse_device(kept)
+    ours = device is not None and device.user_id == user_id
+    if kept is not None and device is not None and ours and _device_valid(secret, device, binding):
         return kept
     nonce = secrets.token_urlsafe(12)
-    return f"{user_id}.{nonce}.{_device_mac(secret, user_id, nonce)}"
+    return f"{user_id}.{nonce}.{_device_mac(secret, user_id, nonce, binding)}"
 
 
-def known_device(secret: str, token: str | None) -> tuple[int, str] | None:
-    """(user id, nonce) of a known-device token this archive signed; None for anything else."""
-    parts = (token or "").split(".")
-    if len(parts) != 3 or not parts[0].isdigit() or len(parts[0]) > 18:
-        return None
-    user_id, nonce, mac = int(parts[0]), parts[1], parts[2]
-    if not hmac.compare_digest(mac, _device_mac(secret, user_id, nonce)):
-        return None
-    return user_id, nonce
+def _device_valid(secret: str, device: Device, binding: str) -> bool:
+    expected = _device_mac(secret, device.user_id, device.nonce, binding)
+    return hmac.compare_digest(device.mac, expected)
 
 
-def _device_mac(secret: str, user_id: int, nonce: str) -> str:
-    message = f"known-device\0{user_id}\0{nonce}".encode()
+def _device_mac(secret: str, user_id: int, nonce: str, binding: str) -> str:
+    message = f"known-device\0{user_id}\0{nonce}\0{binding}".encode()
     return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()[:32]
 
 
@@ -138,7 +158,8 @@ async def _begin_attempt(
     key: str | None = None,
     client_counts: bool = True,
     what: str = SIGN_INS,
-    device: tuple[int, str] | None = None,
+    device: Device | None = None,
+    secret: str = "",
 ) -> tuple[int, str]:
     """Refuse when a budget the attempt draws on is spent; else count this attempt as a
     failure for now. Returns the attempt's row id and the account key (`key` when given).
@@ -151,8 +172,9 @@ async def _begin_attempt(
     async with db.transaction() as tx:
         await _forget_old(tx, limits, moment)
         account = key if key is not None else await _account_key(tx, login)
-        if device is not None and account == f"user:{device[0]}":
-            account = f"{account}:device:{device[1]}"
+        if device is not None and account == f"user:{device.user_id}":
+            binding = await device_binding(tx, device.user_id)
+            account += f":device:{device.nonce}" if _device_valid(secret, device, binding) else ""
         budgets = [f"sign-in:{account}"]
         if client_counts:
             budgets.append(f"sign-in:client:{client}")
@@ -191,7 +213,7 @@ async def _guarded(
     key: str | None = None,
     client_counts: bool = True,
     what: str = SIGN_INS,
-    device: tuple[int, str] | None = None,
+    device: Device | None = None,
 ) -> T:
     limits = Limits.from_settings(svc.settings)
     attempt, account = await _begin_attempt(
@@ -203,6 +225,7 @@ async def _guarded(
         client_counts=client_counts,
         what=what,
         device=device,
+        secret=svc.settings.secret_key,
     )
     try:
         result = await check()
@@ -229,7 +252,7 @@ async def guarded(
     from it stays counted as a failure; success forgives the account's failures (on that
     device only, from a device the account knows: see DEVICE_COOKIE)."""
     login = login if isinstance(login, str) else ""
-    device = known_device(svc.settings.secret_key, device_cookie)
+    device = parse_device(device_cookie)
     return await _guarded(svc, check, login, client_key(client_ip), device=device)
 
 

@@ -196,13 +196,15 @@ def session_cookie(request: Request[Any, Any, Any], token: str) -> Cookie:
     )
 
 
-def device_cookie(request: Request[Any, Any, Any], user_id: int) -> Cookie:
+async def device_cookie(request: Request[Any, Any, Any], user_id: int) -> Cookie:
     """The known-device cookie of a browser that has just signed in as `user_id` (see
     accounts/throttle.py): kept for a year, read only by the sign-in form."""
+    svc = services(request)
     kept = request.cookies.get(throttle.DEVICE_COOKIE)
+    binding = await throttle.device_binding(svc.db, user_id)
     return Cookie(
         key=throttle.DEVICE_COOKIE,
-        value=throttle.device_token(services(request).settings.secret_key, user_id, kept),
+        value=throttle.device_token(svc.settings.secret_key, user_id, binding, kept),
         httponly=True,
         samesite="lax",
         secure=services(request).settings.secure_cookies,

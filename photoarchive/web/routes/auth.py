@@ -113,7 +113,7 @@ async def login(request: Req) -> Response[Any]:
             page.headers["Retry-After"] = str(exc.retry_after)
         return page
     response = await _start_session(request, signed.user, target, signed.refresh_token)
-    response.set_cookie(device_cookie(request, signed.user.id))
+    response.set_cookie(await device_cookie(request, signed.user.id))
     return response
 
 
