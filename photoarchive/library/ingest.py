@@ -199,8 +199,10 @@ async def _store_and_insert(
     meta = ingested.metadata
     located = not svc.settings.strip_location and None not in (meta.gps_lat, meta.gps_lon)
     place = await geocoder.lookup(meta.gps_lat or 0, meta.gps_lon or 0) if located else None
+    held = False  # files are stored only under the lock: failing to take it leaves none
     try:
         async with svc.db.lock(blobs.lock_name(digest)):
+            held = True
             # Reused when whole: another photo's damaged copy is replaced by these bytes.
             if not _whole(await svc.store.stat(original_key(digest)), incoming):
                 await svc.store.put_file(original_key(digest), incoming.path)
@@ -225,7 +227,8 @@ async def _store_and_insert(
                 return photo_id
     except BaseException as exc:
         # Any constraint failing (the owner deleted meanwhile) is a real error too.
-        await blobs.discard_after_failure(svc.db, svc.store, digest)
+        if held:
+            await blobs.discard_after_failure(svc.db, svc.store, digest)
         if isinstance(exc, StorageFull):
             raise InsufficientStorage(f"{exc} The photo was not saved.") from None
         if isinstance(exc, StorageError):

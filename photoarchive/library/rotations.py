@@ -86,8 +86,10 @@ async def _store(svc: Services, photo: Photo, rotation: int, turned: images.Turn
     no deletion of the photo's bytes, and no other turn of them, slips in between. The store
     is called outside any database transaction."""
     digest = photo.sha256
+    held = False  # files are stored only under the lock: failing to take it leaves none
     try:
         async with svc.db.lock(blobs.lock_name(digest)):
+            held = True
             for rendition in turned.renditions:
                 key = rendition_key(digest, rendition.name, rotation)
                 if await svc.store.stat(key) is None:
@@ -97,7 +99,8 @@ async def _store(svc: Services, photo: Photo, rotation: int, turned: images.Turn
             # The renditions of the way it was shown, unless another photo of them is shown so.
             await blobs.discard_while_locked(svc.db, svc.store, digest)
     except BaseException as exc:
-        await blobs.discard_after_failure(svc.db, svc.store, digest)
+        if held:
+            await blobs.discard_after_failure(svc.db, svc.store, digest)
         if isinstance(exc, StorageFull):
             raise InsufficientStorage(f"{exc} The photo was not rotated.") from None
         if isinstance(exc, StorageError):
