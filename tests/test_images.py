@@ -466,8 +466,8 @@ def test_a_photo_cut_short_is_damaged_not_of_another_kind(tmp_path: Path, kind: 
     cut.write_bytes(whole.read_bytes()[:30])
     with pytest.raises(images.UndecodableImage, match="damaged or cut short"):
         ingest(cut)
-    other = tmp_path / "notes.txt"
-    other.write_bytes(b"ftypnote" * 4)
+    other = tmp_path / "notes.mp4"  # an ISO file, of a brand we do not take
+    other.write_bytes(b"\x00\x00\x00\x18ftypisom" + bytes(20))
     with pytest.raises(images.UnsupportedImage):
         ingest(other)
 

@@ -40,6 +40,9 @@ XMP_PLACES = [
     "-XMP-iptcExt:LocationShownCity=Springfield",
     "-XMP-iptcExt:LocationCreatedSublocation=12 Rose Lane",
     "-XMP-iptcExt:LocationCreatedCountryName=Freedonia",
+    "-XMP-iptcCore:CreatorAddress=12 Rose Lane",
+    "-XMP-iptcCore:CreatorCity=Springfield",
+    "-XMP-iptcCore:CreatorRegion=Oregon",
     "-XMP-dc:Description=At the lake",
 ]
 
@@ -140,6 +143,8 @@ def test_photos_kept_before_are_checked_again_at_the_upgrade(
         while run_sql(settings, pending, (rechecks.RECHECK,))[0][0]:
             assert time.monotonic() < deadline, "the server did not re-check the photos"
             time.sleep(0.05)
+        theirs = api_login(server, "bob").get(f"/media/{photo_id}/original")
+        assert theirs.status_code == 200, theirs.text  # blanked, not withheld
         out = tmp_path / "bob.jpg"
-        out.write_bytes(api_login(server, "bob").get(f"/media/{photo_id}/original").content)
+        out.write_bytes(theirs.content)
         assert places_in(out) == [], tags(out)

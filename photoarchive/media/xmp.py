@@ -96,6 +96,13 @@ _PLACE_WORDS = frozenset(
         "CountryName",
         "CountryCode",
         "WorldRegion",
+        # IPTC Core's contact details of the photographer: often a home address.
+        "CreatorContactInfo",
+        "CiAdrExtadr",
+        "CiAdrCity",
+        "CiAdrPcode",
+        "CiAdrRegion",
+        "CiAdrCtry",
     }
 )
 
