@@ -104,7 +104,7 @@ def test_add_to_album_decides_the_album_once_and_each_photo_alone(tmp_path: Path
         assert outcome.done == mine
         assert outcome.failed == [Failure(bobs, 403, bulk.NOT_YOURS), gone(hidden)]
         found = await albums.find(svc.db, album.id, alice)
-        assert sorted(await album_photos.ids_in_order(svc, found.id, found.sort)) == mine
+        assert sorted(p.id for p in await album_photos.all_of(svc, found, alice)) == mine
         # The album, for the whole request: a viewer may not add, a stranger does not see it.
         with pytest.raises(Forbidden):
             await bulk.apply(svc, bob, "add_to_album", [bobs], {"album_id": album.id})

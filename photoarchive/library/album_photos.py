@@ -95,6 +95,17 @@ async def page(
     return items, next_cursor
 
 
+async def all_of(svc: Services, album: Album, viewer: User) -> list[Photo]:
+    """Every photo of the album `viewer` may see, in its order (for a download)."""
+    found: list[Photo] = []
+    cursor: str | None = None
+    while True:
+        items, cursor = await page(svc, album, viewer, cursor=cursor, limit=photos.PAGE_MAX)
+        found += items
+        if cursor is None:
+            return found
+
+
 async def ids_in_order(
     svc: Services, album_id: int, sort: str, *, only: int | None = None
 ) -> list[int]:

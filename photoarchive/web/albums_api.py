@@ -160,9 +160,8 @@ class AlbumsApi(Controller):
         user = await require_user(request)
         svc = services(request)
         album = await albums.find(svc.db, album_id, user)
-        # The album's photos in its order, each read (and its access decided) as the zip
-        # comes to it.
-        ids = await album_photos.ids_in_order(svc, album.id, album.sort)
+        # The album's photos as they are now, each read again as the zip comes to it.
+        ids = [photo.id for photo in await album_photos.all_of(svc, album, user)]
         members = zips.originals_of(svc, downloads.readable(svc, ids, user), user)
         (name,) = zips.unique_names([f"{album.title}.zip"])
         return Stream(
