@@ -11,9 +11,17 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from collections.abc import AsyncIterator
 
 from photoarchive.db import Backend
-from photoarchive.storage import BlobStore, StorageError, original_key, rendition_key
+from photoarchive.errors import InsufficientStorage, Unavailable
+from photoarchive.storage import (
+    BlobStore,
+    StorageError,
+    StorageFull,
+    original_key,
+    rendition_key,
+)
 
 log = logging.getLogger("photoarchive")
 
@@ -84,3 +92,26 @@ async def discard_after_failure(db: Backend, store: BlobStore, digest: str) -> N
         await discard_unreferenced(db, store, digest)
     except Exception as exc:  # any failure here is second to the first one
         log.warning("files of %s left for verify --repair: %s", digest[:12], exc)
+
+
+@contextlib.asynccontextmanager
+async def storing(db: Backend, store: BlobStore, digest: str, outcome: str) -> AsyncIterator[None]:
+    """Hold the digest's lock while files of it are stored and the photo saying so is written.
+
+    Should anything fail once the lock was held, the files no photo refers to are cleaned up
+    (`discard_after_failure`), and a store that failed is said in words a person understands:
+    full -> 507, unreachable -> 503, each ending "The photo was not <outcome>". Failing to take
+    the lock leaves no files, so nothing is cleaned up then."""
+    held = False
+    try:
+        async with db.lock(lock_name(digest)):
+            held = True
+            yield
+    except BaseException as exc:
+        if held:
+            await discard_after_failure(db, store, digest)
+        if isinstance(exc, StorageFull):
+            raise InsufficientStorage(f"{exc} The photo was not {outcome}.") from None
+        if isinstance(exc, StorageError):
+            raise Unavailable(f"{exc} The photo was not {outcome}; try again later.") from None
+        raise

@@ -15,7 +15,6 @@ from photoarchive import clock
 from photoarchive.accounts.users import User
 from photoarchive.db import Transaction
 from photoarchive.errors import (
-    InsufficientStorage,
     Invalid,
     NotFound,
     Unavailable,
@@ -40,7 +39,6 @@ from photoarchive.services import Services
 from photoarchive.storage import (
     BlobInfo,
     StorageError,
-    StorageFull,
     original_key,
     rendition_key,
 )
@@ -199,41 +197,30 @@ async def _store_and_insert(
     meta = ingested.metadata
     located = not svc.settings.strip_location and None not in (meta.gps_lat, meta.gps_lon)
     place = await geocoder.lookup(meta.gps_lat or 0, meta.gps_lon or 0) if located else None
-    held = False  # files are stored only under the lock: failing to take it leaves none
-    try:
-        async with svc.db.lock(blobs.lock_name(digest)):
-            held = True
-            # Reused when whole: another photo's damaged copy is replaced by these bytes.
-            if not _whole(await svc.store.stat(original_key(digest)), incoming):
-                await svc.store.put_file(original_key(digest), incoming.path)
-            for rendition in ingested.renditions:
-                key = rendition_key(digest, rendition.name)
-                if await svc.store.stat(key) is None:
-                    await svc.store.put_bytes(key, rendition.data)
-            async with svc.db.transaction() as tx:
-                if quota:
-                    await tx.lock(usage.lock_name(owner.id))
-                photo_id = await _insert(tx, svc, owner, incoming, caption, ingested)
-                if photo_id is not None and quota:
-                    # Again, now that no other upload of this owner's can come between: one
-                    # that won a race since `check_room` is counted (a refusal rolls back).
-                    await usage.check_after_insert(tx, owner.id, incoming.size)
-                if photo_id is not None and adding is not None:
-                    await batches.join(tx, owner, adding, photo_id)
-                if photo_id is not None and private:
-                    await visibility.mark(tx, photo_id, "private")
-                if photo_id is not None and located:
-                    await places.record(tx, photo_id, place)
-                return photo_id
-    except BaseException as exc:
+    async with blobs.storing(svc.db, svc.store, digest, "saved"):
+        # Reused when whole: another photo's damaged copy is replaced by these bytes.
+        if not _whole(await svc.store.stat(original_key(digest)), incoming):
+            await svc.store.put_file(original_key(digest), incoming.path)
+        for rendition in ingested.renditions:
+            key = rendition_key(digest, rendition.name)
+            if await svc.store.stat(key) is None:
+                await svc.store.put_bytes(key, rendition.data)
         # Any constraint failing (the owner deleted meanwhile) is a real error too.
-        if held:
-            await blobs.discard_after_failure(svc.db, svc.store, digest)
-        if isinstance(exc, StorageFull):
-            raise InsufficientStorage(f"{exc} The photo was not saved.") from None
-        if isinstance(exc, StorageError):
-            raise Unavailable(f"{exc} The photo was not saved; try again later.") from None
-        raise
+        async with svc.db.transaction() as tx:
+            if quota:
+                await tx.lock(usage.lock_name(owner.id))
+            photo_id = await _insert(tx, svc, owner, incoming, caption, ingested)
+            if photo_id is not None and quota:
+                # Again, now that no other upload of this owner's can come between: one
+                # that won a race since `check_room` is counted (a refusal rolls back).
+                await usage.check_after_insert(tx, owner.id, incoming.size)
+            if photo_id is not None and adding is not None:
+                await batches.join(tx, owner, adding, photo_id)
+            if photo_id is not None and private:
+                await visibility.mark(tx, photo_id, "private")
+            if photo_id is not None and located:
+                await places.record(tx, photo_id, place)
+    return photo_id
 
 
 async def _insert(

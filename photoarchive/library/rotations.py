@@ -18,7 +18,7 @@ from typing import Any
 from photoarchive import clock
 from photoarchive.accounts.users import User
 from photoarchive.db import Transaction
-from photoarchive.errors import Forbidden, InsufficientStorage, Invalid, NotFound, Unavailable
+from photoarchive.errors import Forbidden, Invalid, NotFound, Unavailable
 from photoarchive.library import blobs, photos
 from photoarchive.library.blobs import ROTATIONS
 from photoarchive.library.photos import Photo
@@ -27,7 +27,6 @@ from photoarchive.services import Services
 from photoarchive.storage import (
     BlobNotFound,
     StorageError,
-    StorageFull,
     original_key,
     readable_file,
     rendition_key,
@@ -86,26 +85,15 @@ async def _store(svc: Services, photo: Photo, rotation: int, turned: images.Turn
     no deletion of the photo's bytes, and no other turn of them, slips in between. The store
     is called outside any database transaction."""
     digest = photo.sha256
-    held = False  # files are stored only under the lock: failing to take it leaves none
-    try:
-        async with svc.db.lock(blobs.lock_name(digest)):
-            held = True
-            for rendition in turned.renditions:
-                key = rendition_key(digest, rendition.name, rotation)
-                if await svc.store.stat(key) is None:
-                    await svc.store.put_bytes(key, rendition.data)
-            async with svc.db.transaction() as tx:
-                await _turn(tx, photo.id, rotation, turned)
-            # The renditions of the way it was shown, unless another photo of them is shown so.
-            await blobs.discard_while_locked(svc.db, svc.store, digest)
-    except BaseException as exc:
-        if held:
-            await blobs.discard_after_failure(svc.db, svc.store, digest)
-        if isinstance(exc, StorageFull):
-            raise InsufficientStorage(f"{exc} The photo was not rotated.") from None
-        if isinstance(exc, StorageError):
-            raise Unavailable(f"{exc} The photo was not rotated; try again later.") from None
-        raise
+    async with blobs.storing(svc.db, svc.store, digest, "rotated"):
+        for rendition in turned.renditions:
+            key = rendition_key(digest, rendition.name, rotation)
+            if await svc.store.stat(key) is None:
+                await svc.store.put_bytes(key, rendition.data)
+        async with svc.db.transaction() as tx:
+            await _turn(tx, photo.id, rotation, turned)
+        # The renditions of the way it was shown, unless another photo of them is shown so.
+        await blobs.discard_while_locked(svc.db, svc.store, digest)
 
 
 async def _turn(tx: Transaction, photo_id: int, rotation: int, turned: images.Turned) -> None:
