@@ -47,6 +47,11 @@ OWNER, ADDER = 7, 8  # a photo's owner, and who put it in the album
         (PERSON, "viewer", False, True, False),
         (PERSON, "contributor", False, True, False),
         (PERSON, "owner", True, True, True),
+        # A photo in its owner's trash (not seen by anyone else): the album's owner, and the
+        # contributor who added it, leave it there, so that a restore puts it back.
+        (PERSON, "owner", True, False, False),
+        (PERSON, "owner", False, False, False),
+        (ADMIN, "owner", True, False, False),
     ],
 )
 def test_who_takes_a_photo_out(
@@ -60,6 +65,9 @@ def test_a_photo_s_owner_and_its_adder_keep_their_say() -> None:
     owner = User(OWNER, "owner", "owner@example.org", "", False, False, "")
     assert may_take_out(adder, "contributor", OWNER, ADDER, manages=False, seen=True)
     assert may_take_out(owner, None, OWNER, ADDER, manages=False, seen=True)
+    # Their own photo in their trash is theirs to take out still; not the adder's.
+    assert may_take_out(owner, "viewer", OWNER, ADDER, manages=False, seen=False)
+    assert not may_take_out(adder, "contributor", OWNER, ADDER, manages=False, seen=False)
 
 
 # --- over HTTP, on both engines ----------------------------------------------------------------
@@ -88,6 +96,7 @@ class Album:
     id: int
     family: list[int]  # the owner's and the contributor's family photos
     private: list[int]  # and their private ones
+    owner: str = ""
 
 
 def upload(client: httpx.Client, visibility: str) -> int:
@@ -108,7 +117,7 @@ def new_album(archive: Archive, *, disable_owner: bool = True) -> Album:
     for name in ("viewer", "contributor"):
         put = api.put(f"/api/v1/albums/{album_id}/members/{name}", json={"role": name})
         assert put.status_code == 200, put.text
-    album = Album(album_id, [], [])
+    album = Album(album_id, [], [], owner)
     for client in (api, api_login(archive.server, "contributor")):
         ids = [upload(client, "family"), upload(client, "private")]
         added = client.post(f"/api/v1/albums/{album_id}/photos", json={"photo_ids": ids})
@@ -153,6 +162,25 @@ def test_without_the_care_an_administrator_takes_nothing_out(archive: Archive) -
     assert viewer.post(url, json={"photo_ids": looked_after.family}).status_code == 403
     assert held(archive, album) == {*album.family, *album.private}
     assert held(archive, looked_after) == {*looked_after.family, *looked_after.private}
+
+
+def test_a_photo_in_its_owner_s_trash_stays_in_the_album_for_its_restore(
+    archive: Archive,
+) -> None:
+    """Neither the album's owner nor anyone else but the photo's owner takes a trashed photo
+    out of an album (they do not see it); restored, it is back in the album."""
+    album = new_album(archive, disable_owner=False)
+    contributor = api_login(archive.server, "contributor")
+    theirs = album.family[1]
+    assert contributor.delete(f"/api/v1/photos/{theirs}").status_code == 204
+    owner = api_login(archive.server, album.owner)
+    url = f"/api/v1/albums/{album.id}/photos/remove"
+    taken = owner.post(url, json={"photo_ids": [theirs, album.family[0]]})
+    assert taken.status_code == 200, taken.text
+    assert taken.json()["removed"] == [album.family[0]]
+    restored = contributor.post("/api/v1/trash/restore", json={"photo_ids": [theirs]})
+    assert restored.status_code == 200, restored.text
+    assert held(archive, album) == {theirs, *album.private}
 
 
 def test_the_album_page_offers_remove_from_album_to_the_caretaker(archive: Archive) -> None:

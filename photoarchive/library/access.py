@@ -154,14 +154,20 @@ def may_take_out(
     photos out: its owner any photo, a contributor what they added, and a photo's owner their
     own photo from any album holding it, member or not (it is theirs to withdraw). Whoever
     else `manages` it (decide_album: the administrator looking after it while its owner is
-    disabled) takes out what they see (`seen`: `decide(...).view`), as its owner would; a
-    private photo hidden from them stays, as it stays hidden."""
+    disabled) takes out what they see, as its owner would; a private photo hidden from them
+    stays, as it stays hidden.
+
+    Everyone but the photo's owner takes out only what they see (`seen`: `decide(...).view`):
+    a photo in its owner's trash is not theirs to touch, so that putting it back from the
+    trash puts it back in every album it was in."""
     if account.disabled:
         return False
-    if account.id == photo_owner_id or role == "owner":
+    if account.id == photo_owner_id:
         return True
-    if manages:
-        return seen
+    if not seen:
+        return False
+    if role == "owner" or manages:
+        return True
     return role == "contributor" and account.id == added_by
 
 
