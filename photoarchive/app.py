@@ -15,7 +15,7 @@ from litestar.template import TemplateConfig
 from litestar.types import Receive, Scope, Send
 
 from photoarchive import __version__
-from photoarchive.accounts import sessions
+from photoarchive.accounts import admins, sessions
 from photoarchive.accounts.mail import Mailer
 from photoarchive.accounts.passwords import Passwords
 from photoarchive.accounts.provider import AccountsUnavailable, build_accounts
@@ -97,6 +97,8 @@ def create_app(settings: Settings) -> Litestar:
             await store.check()
             await svc.accounts.start()
             await db.open()
+            if settings.auth == "cognito" and settings.admins:
+                await admins.follow_list(db, settings.admins)
             # Before the first request: undated photos placed in the archive's zone as it is.
             await upload_clock.align(db, settings.timezone)
         except (StorageError, AccountsUnavailable, DatabaseUnavailable) as exc:

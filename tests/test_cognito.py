@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -83,6 +84,46 @@ def test_admins_setting_decides_who_is_admin(pool: Pool, tmp_path: Path) -> None
         assert alice.get("/api/v1/me").json()["user"]["is_admin"] is False
         assert carol.get("/api/v1/me").json()["user"]["is_admin"] is True
         assert form_post(alice, "/admin/invites").status_code == 403
+
+
+def test_admins_listed_by_email_count_once_the_pool_verified_it(pool: Pool, tmp_path: Path) -> None:
+    """An address in PHOTOARCHIVE_ADMINS names whoever proved it theirs: anyone may sign up
+    giving an address, so until the pool says it is verified, it makes nobody an admin."""
+    settings = make_settings(tmp_path / "data", admins=("dora@example.org",), **pool.settings())
+    with live_server(settings) as server:
+        dora = cognito_sign_up(server, "dora")  # moto leaves the address unverified
+        assert dora.get("/api/v1/me").json()["user"]["is_admin"] is False
+        pool.idp().admin_update_user_attributes(
+            UserPoolId=pool.pool_id,
+            Username="dora@example.org",
+            UserAttributes=[{"Name": "email_verified", "Value": "true"}],
+        )
+        again, entered = sign_in(server, "dora")
+        assert entered.status_code == 303, entered.text
+        assert again.get("/api/v1/me").json()["user"]["is_admin"] is True
+
+
+def test_an_admin_taken_off_the_list_is_none_from_the_next_start(
+    pool: Pool, tmp_path: Path
+) -> None:
+    """The list is applied at start too: a name taken off it is no admin from then on, in the
+    sessions it already has, not only at its next sign-in."""
+    first = make_settings(tmp_path / "data", admins=("carol", "erin"), **pool.settings())
+    with live_server(first) as server:
+        carol = cognito_sign_up(server, "carol")
+        erin = cognito_sign_up(server, "erin")
+        assert carol.get("/api/v1/me").json()["user"]["is_admin"] is True
+        carol_cookies, erin_cookies = dict(carol.cookies), dict(erin.cookies)
+    with live_server(replace(first, admins=("erin", "frank"))) as server:
+        carol = server.client()
+        carol.cookies.update(carol_cookies)
+        erin = server.client()
+        erin.cookies.update(erin_cookies)
+        me = carol.get("/api/v1/me")
+        assert me.status_code == 200, me.text
+        assert me.json()["user"]["is_admin"] is False
+        assert erin.get("/api/v1/me").json()["user"]["is_admin"] is True
+        assert carol.get("/api/v1/admin/users").status_code == 403
 
 
 def test_cognito_errors_become_clear_form_messages(server: LiveServer, pool: Pool) -> None:

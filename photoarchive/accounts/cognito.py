@@ -25,6 +25,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from photoarchive import clock
 from photoarchive.accounts import users
+from photoarchive.accounts.admins import listed
 from photoarchive.accounts.cognito_pool import CognitoFailure, CognitoPool, explain
 from photoarchive.accounts.provider import AccountsUnavailable, SignedIn, SignedUp
 from photoarchive.accounts.tokens import InvalidToken, TokenVerifier
@@ -190,7 +191,7 @@ class CognitoAccounts:
             raise Unavailable(
                 "The sign-in answer could not be verified. Tell the archive's administrator."
             ) from None
-        user = await self._grant_admin(svc, await self._link(svc, claims))
+        user = await self._grant_admin(svc, await self._link(svc, claims), claims)
         sealed = self._seal(result["RefreshToken"], str(claims.get("cognito:username") or name))
         self._fresh_until[_digest(sealed)] = clock.now() + _lifetime(result)
         return SignedIn(user, refresh_token=sealed)
@@ -325,11 +326,14 @@ class CognitoAccounts:
             raise Forbidden("This account is disabled.")
         return user
 
-    async def _grant_admin(self, svc: Services, user: User) -> User:
-        """PHOTOARCHIVE_ADMINS decides who is an admin; without it, the first to sign in is."""
+    async def _grant_admin(self, svc: Services, user: User, claims: dict[str, Any]) -> User:
+        """PHOTOARCHIVE_ADMINS decides who is an admin (by user name, or by the email address
+        the pool verified); without it, the first to sign in is."""
         admins = svc.settings.admins
         if admins:
-            wanted = user.username.lower() in admins
+            verified = claims.get("email_verified") in (True, "true")
+            email = str(claims.get("email") or "") if verified else None
+            wanted = listed(admins, user.username, email)
             if wanted != user.is_admin:
                 await users.set_admin(svc.db, user.id, wanted)
             return replace(user, is_admin=wanted)
