@@ -365,3 +365,34 @@ def test_a_restore_deletes_no_stored_file_the_backup_does_not_know(
     kept = [f.text for f in summary.report.findings if f.state == LEFT_ALONE]
     assert any(original_key("ab" * 32) in text and KEPT_AT_RESTORE in text for text in kept), kept
     assert summary.report.count(PROBLEM) == 0
+
+
+def test_a_backup_flushes_the_folders_its_originals_are_renamed_into(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An original is named by a rename into its folder; until that folder is flushed, a crash
+    may forget the rename. Every folder of the backup is flushed before the manifest is
+    written (the manifest promises what it holds)."""
+    from photoarchive.ops import backup as backups
+
+    dest = tmp_path / "backup"
+    original = dest / "blobs" / original_key("cd" * 32)
+    original.parent.mkdir(parents=True)
+    original.write_bytes(b"an original")
+    (tmp_path / "data").mkdir()
+    flushed: list[Path] = []
+    real = backups.fsync
+
+    def recording(path: Path) -> None:
+        if not (dest / backups.MANIFEST).exists():  # before the manifest, not after
+            flushed.append(path)
+        real(path)
+
+    monkeypatch.setattr(backups, "fsync", recording)
+    backups._finish(tmp_path / "data", dest, {"format": backups.FORMAT})
+
+    folders = [original.parent, *original.parent.parents]
+    for folder in folders[: folders.index(dest)]:
+        assert folder in flushed, (folder, flushed)
+    assert original in flushed
+    assert json.loads((dest / backups.MANIFEST).read_text())["format"] == backups.FORMAT

@@ -188,11 +188,15 @@ async def _write_backup(
 
 
 def _finish(data_dir: Path, dest: Path, manifest: dict[str, Any]) -> None:
-    """Copy the secret key, flush everything to disk, and only then write the manifest."""
+    """Copy the secret key, flush everything to disk, and only then write the manifest.
+
+    The folders too: an original is named by a rename into its folder, which a crash may
+    forget until that folder is flushed, leaving a backup whose manifest promises it."""
     if (data_dir / SECRET).exists():
         shutil.copy2(data_dir / SECRET, dest / SECRET)
-    for path in [p for p in dest.rglob("*") if p.is_file()]:
-        fsync(path)
+    for path in dest.rglob("*"):
+        if path.is_file() or (path.is_dir() and not path.is_symlink()):
+            fsync(path)
     part = dest / (MANIFEST + ".part")
     part.write_text(json.dumps(manifest, indent=2) + "\n")
     fsync(part)
