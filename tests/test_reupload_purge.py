@@ -3,6 +3,8 @@ keeps the photo (as a new one), with every file it needs and none that nobody us
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import httpx
 import pytest
 
@@ -108,3 +110,52 @@ def test_a_put_back_that_failed_and_took_the_temp_file_is_the_same_503(
     monkeypatch.setattr(ingest, "put_back_original", store_failed_and_copy_purged)
 
     assert_refused_and_nothing_kept(server, upload(alice, PHOTO))
+
+
+def test_an_import_putting_back_an_original_as_its_copy_is_purged_makes_a_new_photo(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`photoarchive import` finds the owner's trashed copy of a file with its original lost,
+    and stores the file back for it; at that moment the copy is purged. The put-back is
+    guarded by that photo (nothing is stored for a photo gone), and the file is imported as a
+    new photo: no stored file is left that no photo names (one was, for `verify --repair`)."""
+    from photoarchive.ops import importer
+    from tests.test_neighbours import person, scenario
+
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    source = folder / "DSCN0010.jpg"
+    source.write_bytes(PHOTO.read_bytes())
+    put_back = ingest.put_back_original
+
+    async def purged_just_before(
+        svc: Services, incoming: ingest.IncomingFile, photo_id: int | None = None
+    ) -> bool:
+        alice = await users.by_username(svc.db, "alice")
+        assert alice is not None
+        first = await svc.db.fetchval("SELECT id FROM photos WHERE owner_id = ?", (alice.id,))
+        await trash.purge(svc, alice, first)
+        return await put_back(svc, incoming, photo_id)
+
+    async def body(svc: Services) -> None:
+        alice = await person(svc, "alice")
+        svc.settings.tmp_dir.mkdir(parents=True, exist_ok=True)
+        outcome = await importer.import_one(svc, alice, source, caption_from_filename=False)
+        assert outcome == ("imported", "")
+        first = await svc.db.fetchval("SELECT id FROM photos")
+        digest = await svc.db.fetchval("SELECT sha256 FROM photos WHERE id = ?", (first,))
+        await trash.move(svc, alice, first)
+        (svc.settings.blob_dir / original_key(digest)).unlink()  # lost, say, by a bad disk
+        monkeypatch.setattr(ingest, "put_back_original", purged_just_before)
+
+        outcome = await importer.import_one(svc, alice, source, caption_from_filename=False)
+
+        assert outcome == ("imported", "")
+        again = await svc.db.fetchval("SELECT id FROM photos WHERE owner_id = ?", (alice.id,))
+        assert again is not None  # a new photo (SQLite may give it the purged one's id)
+        assert await svc.db.fetchval("SELECT COUNT(*) FROM trashed_photos") == 0
+        original = svc.settings.blob_dir / original_key(digest)
+        assert original.read_bytes() == PHOTO.read_bytes()
+        assert [p for p in svc.settings.tmp_dir.rglob("*") if p.is_file()] == []
+
+    scenario(tmp_path, body)

@@ -156,6 +156,11 @@ def _whole(stored: BlobInfo | None, incoming: IncomingFile) -> bool:
     return stored is not None and stored.size == incoming.size
 
 
+async def exists(svc: Services, photo_id: int) -> bool:
+    """Whether the photo is there still (in its owner's trash or not)."""
+    return await svc.db.fetchone("SELECT 1 FROM photos WHERE id = ?", (photo_id,)) is not None
+
+
 async def put_back_original(
     svc: Services, incoming: IncomingFile, photo_id: int | None = None
 ) -> bool:
@@ -167,10 +172,7 @@ async def put_back_original(
     good, as its deleter has already looked."""
     key = original_key(incoming.sha256)
     async with svc.db.lock(blobs.lock_name(incoming.sha256)):
-        gone = photo_id is not None and not await svc.db.fetchone(
-            "SELECT 1 FROM photos WHERE id = ?", (photo_id,)
-        )
-        if gone:
+        if photo_id is not None and not await exists(svc, photo_id):
             return False
         if _whole(await svc.store.stat(key), incoming):
             return False

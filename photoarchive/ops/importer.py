@@ -124,11 +124,14 @@ async def import_one(
         if stat.st_size > svc.settings.max_upload_bytes:
             return "refused", f"larger than the {svc.settings.max_upload_mb} MB limit"
         digest, size = await asyncio.to_thread(_sha256, path)
-        known = await svc.db.fetchval(  # 1: a copy outside the trash; 2: only in the trash
-            "SELECT MIN(CASE WHEN EXISTS (SELECT 1 FROM trashed_photos t WHERE t.photo_id = p.id)"
-            " THEN 2 ELSE 1 END) FROM photos p WHERE p.owner_id = ? AND p.sha256 = ?",
+        # The owner's copy of these bytes, one outside the trash first: (id, 1) or (id, 2).
+        copy_row = await svc.db.fetchone(
+            "SELECT p.id, CASE WHEN EXISTS (SELECT 1 FROM trashed_photos t"
+            " WHERE t.photo_id = p.id) THEN 2 ELSE 1 END AS place FROM photos p"
+            " WHERE p.owner_id = ? AND p.sha256 = ? ORDER BY place, p.id LIMIT 1",
             (owner.id, digest),
         )
+        known = None if copy_row is None else int(copy_row["place"])
         in_trash = "in the trash" if known == 2 else ""
         stored = await svc.store.stat(original_key(digest)) if known else None
         if known and stored is not None and stored.size == size:
@@ -142,9 +145,13 @@ async def import_one(
             incoming = IncomingFile(
                 copy, path.name, digest, size, file_date=images.file_date(stat.st_mtime)
             )
-            if known:  # its original lost by the archive: this file is the copy to put back
-                await ingest.put_back_original(svc, incoming)
-                return "duplicate", ", ".join(filter(None, (in_trash, "put back")))
+            if copy_row is not None:
+                # Its original lost by the archive: this file is the copy to put back, unless
+                # that copy is purged meanwhile (these bytes then make a new photo, below).
+                if await ingest.put_back_original(svc, incoming, int(copy_row["id"])):
+                    return "duplicate", ", ".join(filter(None, (in_trash, "put back")))
+                if await ingest.exists(svc, int(copy_row["id"])):
+                    return "duplicate", in_trash  # whole again: another put it back first
             caption = caption_for(path) if caption_from_filename else ""
             # No quota: an import is the server's operator bringing files on its own disks in;
             # the quota limits what people upload themselves (imports still count towards it).
