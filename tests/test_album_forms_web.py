@@ -130,6 +130,18 @@ def test_the_cover_is_picked_from_any_photo_of_the_album(archive: LiveServer) ->
     album_now = api.get(f"/api/v1/albums/{album_id}").json()
     assert album_now["cover"].startswith(f"/media/{ids[0]}/")
     assert album_now["title"] == "Every summer" and album_now["sort"] == "added_desc"
+    # Choosing the cover it has (marked "the cover now") is no error, on the page or the API.
+    again = form_post(alice, f"/albums/{album_id}/edit", {"cover_photo_id": str(ids[0])})
+    assert again.status_code == 303, again.text
+    same = api.patch(f"/api/v1/albums/{album_id}", json={"cover_photo_id": ids[0]})
+    assert same.status_code == 200, same.text
+    assert same.json()["cover"] == album_now["cover"]
+    automatic = form_post(alice, f"/albums/{album_id}/edit", {"cover_photo_id": ""})
+    assert automatic.status_code == 303, automatic.text
+    still = form_post(alice, f"/albums/{album_id}/edit", {"cover_photo_id": ""})
+    assert still.status_code == 303, still.text
+    nothing = api.patch(f"/api/v1/albums/{album_id}", json={})
+    assert nothing.status_code == 422 and "Send at least one of" in nothing.text
 
     # The picker is the owner's: a member gets 403, anyone else 404.
     api.put(f"/api/v1/albums/{album_id}/members/bob", json={"role": "contributor"})

@@ -3,6 +3,7 @@ or temp file was left behind."""
 
 from __future__ import annotations
 
+import base64
 import io
 import json
 import os
@@ -844,6 +845,34 @@ def test_impossible_ids_in_any_route_are_404_not_500(live: LiveServer) -> None:
     for url in ("/api/v1/photos?cursor=99999999999999999999", "/?cursor=99999999999999999999"):
         response = browser.get(url)
         assert response.status_code == 400
+    unchanged(live, before)
+
+
+def test_numbers_too_long_to_be_numbers_are_refused_or_ignored_not_500(live: LiveServer) -> None:
+    """int() of thousands of digits raises, and JSON nested thousands deep does too: a cursor
+    of either on the pages (the API bounds its cursors' length), a rotation, a byte range."""
+    browser = alice_browser(live)
+    photo = a_photo(live)
+    before = snapshot(live)
+    nested = base64.urlsafe_b64encode(b"[" * 3000).decode()
+    for path in (
+        "/search?q=a&cursor=",
+        "/timeline?cursor=",
+        "/trash?cursor=",
+        "/favorites?cursor=",
+    ):
+        for cursor in (nested, "A" * 5000):
+            response = browser.get(path + cursor)
+            assert response.status_code == 400, (path, response.status_code)
+            assert "The cursor is not valid." in response.text
+    turned = form_post(browser, f"/photos/{photo['id']}/rotation", {"rotation": "9" * 5000})
+    assert turned.status_code == 422, turned.text[:300]
+    original = photo["urls"]["original"]
+    whole = browser.get(original).content
+    for header in (f"bytes=0-{'9' * 5000}", f"bytes={'9' * 5000}-", f"bytes=-{'9' * 5000}"):
+        response = browser.get(original, headers={"range": header})
+        assert response.status_code == 200, (header[:20], response.status_code)
+        assert response.content == whole
     unchanged(live, before)
 
 

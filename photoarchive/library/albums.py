@@ -329,8 +329,10 @@ async def update(
         changes["sort"] = check_sort(sort)
     if cover_photo_id is not _UNCHANGED and cover_photo_id != album.cover_photo_id:
         changes["cover_photo_id"] = await _check_cover(svc.db, album_id, cover_photo_id, actor)
-    if not changes:
+    if all(sent is _UNCHANGED for sent in (title, description, cover_photo_id, sort)):
         raise Invalid("Send at least one of: title, description, cover_photo_id, sort.")
+    if not changes:  # the cover chosen is the cover already: nothing to write
+        return album
     changes["updated_at"] = clock.now_iso()
     # Column names from the fixed keys above; every value is bound.
     assignments = ", ".join(f"{name} = ?" for name in changes)

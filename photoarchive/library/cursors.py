@@ -9,6 +9,10 @@ import json
 from photoarchive.db import MAX_ROWID
 from photoarchive.errors import BadRequest
 
+# No cursor written here is longer (a sort key of at most 100 characters and a row id); the
+# API's own bound on the parameter is this one.
+CURSOR_MAX = 200
+
 
 def encode(key: str, photo_id: int) -> str:
     raw = json.dumps([key, photo_id], separators=(",", ":")).encode()
@@ -20,9 +24,11 @@ def decode(cursor: str | None) -> tuple[str, int] | None:
     if cursor in (None, ""):
         return None
     assert cursor is not None
+    if len(cursor) > CURSOR_MAX:
+        raise BadRequest("The cursor is not valid.", field="cursor")
     try:
         key, photo_id = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, RecursionError):  # RecursionError: JSON nested deep
         raise BadRequest("The cursor is not valid.", field="cursor") from None
     if not isinstance(key, str) or not isinstance(photo_id, int) or not 0 < photo_id <= MAX_ROWID:
         raise BadRequest("The cursor is not valid.", field="cursor")

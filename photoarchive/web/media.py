@@ -23,7 +23,9 @@ from photoarchive.web.methods import is_head
 from photoarchive.web.params import RowId
 from photoarchive.web.viewer import credentials, require_reader, services
 
-RANGE_RE = re.compile(r"^bytes=(\d*)-(\d*)$")
+# Up to 19 digits each (past any file's size; int() of thousands raises): a longer one is an
+# odd range, answered with the whole file.
+RANGE_RE = re.compile(r"^bytes=([0-9]{0,19})-([0-9]{0,19})$")
 IMMUTABLE = "private, max-age=31536000, immutable"
 
 

@@ -32,7 +32,8 @@ async def rotate(request: Req, photo_id: RowId) -> Response[Any]:
     user = await require_user(request)
     form = await form_fields(request)
     value = form.get("rotation", "")
-    wanted = int(value) if value.isascii() and value.isdigit() else value
+    # Digits of a turn only (int() of thousands of digits raises); rotations says what is not.
+    wanted = int(value) if value.isascii() and value.isdigit() and len(value) <= 3 else value
     await rotations.set_rotation(services(request), user, photo_id, wanted)
     return back_to(request, _photo_page(photo_id, form))
 
