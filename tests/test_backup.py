@@ -380,6 +380,9 @@ def test_a_backup_flushes_the_folders_its_originals_are_renamed_into(
     original.parent.mkdir(parents=True)
     original.write_bytes(b"an original")
     (tmp_path / "data").mkdir()
+    lost_and_found = dest / "lost+found"  # a fresh volume's, which only root may open
+    lost_and_found.mkdir()
+    (lost_and_found / "#1234").write_bytes(b"")
     flushed: list[Path] = []
     real = backups.fsync
 
@@ -395,4 +398,5 @@ def test_a_backup_flushes_the_folders_its_originals_are_renamed_into(
     for folder in folders[: folders.index(dest)]:
         assert folder in flushed, (folder, flushed)
     assert original in flushed
+    assert not [path for path in flushed if path.is_relative_to(lost_and_found)]
     assert json.loads((dest / backups.MANIFEST).read_text())["format"] == backups.FORMAT

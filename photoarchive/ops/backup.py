@@ -194,14 +194,26 @@ def _finish(data_dir: Path, dest: Path, manifest: dict[str, Any]) -> None:
     forget until that folder is flushed, leaving a backup whose manifest promises it."""
     if (data_dir / SECRET).exists():
         shutil.copy2(data_dir / SECRET, dest / SECRET)
-    for path in dest.rglob("*"):
-        if path.is_file() or (path.is_dir() and not path.is_symlink()):
-            fsync(path)
+    for path in _written(dest):
+        fsync(path)
     part = dest / (MANIFEST + ".part")
     part.write_text(json.dumps(manifest, indent=2) + "\n")
     fsync(part)
     part.replace(dest / MANIFEST)
     fsync(dest)
+
+
+def _written(dest: Path) -> list[Path]:
+    """Every file and folder the backup wrote into `dest`: not a volume's lost+found, which
+    was there before (and which only root may open)."""
+    found = []
+    for path in dest.iterdir():
+        if path.name == "lost+found":
+            continue
+        if path.is_dir() and not path.is_symlink():
+            found += [p for p in path.rglob("*") if p.is_file() or p.is_dir()]
+        found.append(path)
+    return found
 
 
 async def _back_up_original(
