@@ -346,3 +346,85 @@ def test_import_into_s3_storage(tmp_path: Path, env: dict[str, str], moto: S3Ser
     assert not (Path(env["PHOTOARCHIVE_DATA_DIR"]) / "blobs" / "originals").exists()
     again = run_import(s3_env, PHOTOS / "gps", PHOTOS / "heic", "--user", "alice")
     assert "imported 0, duplicates 4, refused 0" in again.stdout
+
+
+def test_odd_names_are_imported_and_folders_not_walked_are_said(
+    tmp_path: Path, env: dict[str, str]
+) -> None:
+    """A name from an older system (Latin-1 bytes, not UTF-8) is imported under a name every
+    database takes, its caption too; a link to a folder is refused with the reason, not
+    passed over in silence; a list read by lines that holds NULs (from `find -print0`, the
+    `-0` forgotten) is refused, not a traceback."""
+    library = tmp_path / "odd"
+    (made,) = a_library(library, 1)
+    old_name = library / os.fsdecode(b"\xc9t\xe9_plage.jpg")
+    made.rename(old_name)
+    a_library(tmp_path / "elsewhere", 2)
+    (library / "linked").symlink_to(tmp_path / "elsewhere", target_is_directory=True)
+
+    result = run_import(env, library, "--user", "alice", "--caption-from-filename")
+
+    assert result.returncode == 1, result.stderr
+    assert "imported 1, duplicates 0, refused 1" in result.stdout
+    assert f"refused {library / 'linked'}: a link to a folder, not followed" in result.stdout
+    assert rows(env, "SELECT filename, caption FROM photos") == [
+        ("\ufffdt\ufffd_plage.jpg", "\ufffdt\ufffd plage")
+    ]
+    listed = subprocess.run(
+        [*CLI, "import", "--files-from", "-", "--user", "alice"],
+        input=b"\0".join(bytes(path) for path in sorted((tmp_path / "elsewhere").iterdir())),
+        env=env,
+        capture_output=True,
+        timeout=300,
+    )
+    assert listed.returncode == 1, listed.stderr
+    assert b"it holds a NUL" in listed.stdout and b"Traceback" not in listed.stderr
+    assert photo_count(env) == 1
+    assert leftovers(env) == []
+
+
+def test_a_folder_that_cannot_be_walked_is_said_not_skipped(tmp_path: Path) -> None:
+    """os.walk passes over a folder it cannot list unless asked: here, one that is a link to
+    itself (a folder unreadable to the import's user fails alike)."""
+    from photoarchive.ops.file_lists import find_files
+
+    circle = tmp_path / "circle"
+    circle.symlink_to(circle)
+    assert list(find_files([circle])) == [circle]
+
+
+def test_a_fault_with_one_file_refuses_that_file_and_the_rest_go_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Whatever goes wrong with one file of ten thousand (a fault of ours the import did not
+    foresee) refuses that file, said with the rest; the run does not end in a traceback."""
+    from photoarchive.ops import file_lists, importer
+
+    files = a_library(tmp_path / "photos", 3)
+    real = importer.import_one
+
+    async def faulty_with_the_second(svc, owner, path, **options):  # type: ignore[no-untyped-def]
+        if path == files[1]:
+            raise RuntimeError("a fault of ours")
+        return await real(svc, owner, path, **options)
+
+    monkeypatch.setattr(importer, "import_one", faulty_with_the_second)
+
+    async def body() -> importer.Report:
+        settings = make_settings(tmp_path / "data")
+        async with services(settings) as svc:
+            settings.tmp_dir.mkdir(parents=True, exist_ok=True)
+            owner = await users.insert(
+                svc.db,
+                username="alice",
+                email="a@example.org",
+                password_hash=None,
+                registration="open",
+            )
+            return await importer.import_files(
+                svc, owner, file_lists.listed(files), total=3, jobs=1
+            )
+
+    report = asyncio.run(body())
+    assert report.imported == 2
+    assert report.refused == [(files[1], "an unexpected error (RuntimeError)")]

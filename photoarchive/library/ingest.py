@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import secrets
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -60,6 +61,25 @@ class IncomingFile:
     size: int
     # When the photo has no camera date: the file's own date (known for imports, not uploads).
     file_date: str | None = None
+
+
+FILENAME_MAX = 255
+
+
+def clean_filename(raw: str | None) -> str:
+    """A display name for the user's file: no path, no control or direction characters, and
+    none that has no UTF-8 (a file name of an older system, read as Python does, holds
+    lone surrogates: no database takes them)."""
+    name = (raw or "").replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(
+        ch for ch in name if unicodedata.category(ch) not in ("Cc", "Cf", "Cs", "Co", "Zl", "Zp")
+    )
+    name = name.strip().strip(".") or "photo"
+    if len(name) > FILENAME_MAX:  # shorten the stem, keep the extension
+        stem, dot, suffix = name.rpartition(".")
+        if dot and 0 < len(suffix) <= 16:
+            return stem[: FILENAME_MAX - len(suffix) - 1] + "." + suffix
+    return name[:FILENAME_MAX]
 
 
 async def _own_copy(svc: Services, owner: User, digest: str) -> int | None:

@@ -14,16 +14,33 @@ SKIPPED_DIRS = frozenset({"@eaDir", "#recycle", "__MACOSX", ".thumbnails"})
 
 
 def find_files(paths: Sequence[Path]) -> Iterator[Path]:
-    """Every regular file under `paths`, in a stable order; hidden files and NAS caches skipped."""
+    """Every regular file under `paths`, in a stable order; hidden files and NAS caches skipped.
+
+    A folder that cannot be read, and a link to a folder (not followed: it may lead in a
+    circle, or out of what was chosen), are yielded themselves, for `import_one` to refuse
+    with the reason: none may pass unsaid, or the source be taken for imported whole."""
     for root in paths:
         if root.is_file():
             yield root
             continue
-        for folder, dirs, files in os.walk(root):
+        unreadable: list[OSError] = []
+        for folder, dirs, files in os.walk(root, onerror=unreadable.append):
+            yield from _said(unreadable)
             dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in SKIPPED_DIRS)
+            for name in dirs:
+                if os.path.islink(os.path.join(folder, name)):
+                    yield Path(folder) / name
             for name in sorted(files):
                 if not name.startswith("."):
                     yield Path(folder) / name
+        yield from _said(unreadable)
+
+
+def _said(errors: list[OSError]) -> Iterator[Path]:
+    while errors:
+        error = errors.pop(0)
+        if error.filename is not None:
+            yield Path(os.fsdecode(error.filename))
 
 
 async def listed(files: Sequence[Path]) -> AsyncIterator[Path]:

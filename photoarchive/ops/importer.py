@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import errno
 import hashlib
+import logging
 import os
 import signal
 import sys
@@ -22,7 +23,7 @@ import time
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from stat import S_ISREG
+from stat import S_ISDIR, S_ISREG
 from typing import TextIO
 
 from rich.console import Console
@@ -42,17 +43,19 @@ from rich.text import Text
 from photoarchive.accounts import users
 from photoarchive.accounts.passwords import Passwords
 from photoarchive.accounts.users import User
-from photoarchive.db import build_database
+from photoarchive.db import DatabaseUnavailable, build_database
 from photoarchive.errors import AppError, InsufficientStorage, OverQuota
 from photoarchive.library import batches, ingest, photos
 from photoarchive.library.batches import Adding
-from photoarchive.library.ingest import IncomingFile
+from photoarchive.library.ingest import IncomingFile, clean_filename
 from photoarchive.media import images
 from photoarchive.ops import file_lists
 from photoarchive.ops.file_lists import CHUNK
 from photoarchive.services import DecodeSlots, Services
 from photoarchive.settings import Settings
 from photoarchive.storage import BlobStore, StorageError, StorageFull, original_key
+
+log = logging.getLogger("photoarchive")
 
 
 @dataclass
@@ -77,7 +80,7 @@ class Report:
             + (f" ({self.in_trash} in the trash: restore them there)" if self.in_trash else "")
             + f", refused {len(self.refused)} in {self.seconds:.1f} s ({rate:.2f} files/s)"
         ]
-        lines += [f"  refused {path}: {reason}" for path, reason in self.refused]
+        lines += [f"  refused {shown(path)}: {reason}" for path, reason in self.refused]
         return "\n".join(lines)
 
 
@@ -102,7 +105,22 @@ def _copy_hashed(source: Path, target: Path) -> str:
 
 def caption_for(path: Path) -> str:
     """`2019-07 Beach_day.jpg` -> `2019-07 Beach day`."""
-    return " ".join(path.stem.replace("_", " ").split())[: photos.CAPTION_MAX]
+    stem = shown(Path(path.stem))
+    return " ".join(stem.replace("_", " ").split())[: photos.CAPTION_MAX]
+
+
+def shown(path: Path) -> str:
+    """A path as text that can be printed and stored: a name an older system wrote in another
+    encoding than UTF-8 (read by Python with lone surrogates) gets U+FFFD for what it lacks."""
+    return os.fsencode(path).decode("utf-8", "replace")
+
+
+def _file_date(mtime: float) -> str | None:
+    """The file's own date, or None for one no calendar of ours holds (past the year 9999)."""
+    try:
+        return images.file_date(mtime)
+    except (ValueError, OverflowError, OSError):
+        return None
 
 
 async def import_one(
@@ -117,8 +135,14 @@ async def import_one(
     """("imported" | "duplicate" | "refused", reason) for one file; never raises an AppError.
     A duplicate's reason is "in the trash" when the owner's only copy is there. DiskFull when
     the archive's disk is: no fault of this file's, nor a reason to try the next one."""
+    if "\x00" in str(path):  # a list from `find -print0` read by lines, say
+        return "refused", "not a file name this system can open (it holds a NUL)"
     try:
         stat = await asyncio.to_thread(path.stat)
+        if S_ISDIR(stat.st_mode):  # only ever one file_lists could not walk
+            if await asyncio.to_thread(path.is_symlink):
+                return "refused", "a link to a folder, not followed: import the folder itself"
+            return "refused", "a folder that could not be read: none of its files was imported"
         if not S_ISREG(stat.st_mode):  # a pipe or a device would block or never end
             return "refused", "not a regular file"
         if stat.st_size > svc.settings.max_upload_bytes:
@@ -142,9 +166,8 @@ async def import_one(
         try:  # named here, so that an interruption at any await cannot leave it behind
             if await asyncio.to_thread(_copy_hashed, path, copy) != digest:
                 return "refused", "the file changed while it was being imported"
-            incoming = IncomingFile(
-                copy, path.name, digest, size, file_date=images.file_date(stat.st_mtime)
-            )
+            name = clean_filename(shown(Path(path.name)))
+            incoming = IncomingFile(copy, name, digest, size, file_date=_file_date(stat.st_mtime))
             if copy_row is not None:
                 # Its original lost by the archive: this file is the copy to put back, unless
                 # that copy is purged meanwhile (these bytes then make a new photo, below).
@@ -248,14 +271,20 @@ async def import_files(
 
     async def worker(task_id: TaskID) -> None:
         while (path := await queue.get()) is not None:
-            outcome, reason = await import_one(
-                svc,
-                owner,
-                path,
-                caption_from_filename=caption_from_filename,
-                adding=adding,
-                private=private,
-            )
+            try:
+                outcome, reason = await import_one(
+                    svc,
+                    owner,
+                    path,
+                    caption_from_filename=caption_from_filename,
+                    adding=adding,
+                    private=private,
+                )
+            except (DiskFull, DatabaseUnavailable):
+                raise  # no fault of this file's: the run stops
+            except Exception as exc:  # a fault of ours with this one file: the others go on
+                log.exception("importing %s failed", shown(path))
+                outcome, reason = "refused", f"an unexpected error ({type(exc).__name__})"
             if outcome == "imported":
                 report.imported += 1
             elif outcome == "duplicate":
@@ -265,7 +294,10 @@ async def import_files(
             else:
                 report.refused.append((path, reason))
                 progress.console.print(
-                    f"refused {path}: {reason}", markup=False, highlight=False, soft_wrap=True
+                    f"refused {shown(path)}: {reason}",
+                    markup=False,
+                    highlight=False,
+                    soft_wrap=True,
                 )
             progress.advance(task_id)
 

@@ -13,7 +13,6 @@ import hashlib
 import logging
 import os
 import tempfile
-import unicodedata
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,14 +35,13 @@ from photoarchive.errors import (
     UnsupportedMedia,
 )
 from photoarchive.library import batches, ingest, photos, visibility
-from photoarchive.library.ingest import IncomingFile
+from photoarchive.library.ingest import IncomingFile, clean_filename
 from photoarchive.web.csrf import deferred_check
 from photoarchive.web.forms import decode_field
 from photoarchive.web.viewer import services
 
 MAX_FIELD_BYTES = 64 * 1024  # all the text fields of one upload together: they stay in memory
 MAX_PARTS = 200
-FILENAME_MAX = 255
 TOO_LARGE = "The upload is larger than this archive accepts in one request."
 NOTHING_SAVED = "None of the photos sent with it was saved: shorten it and send them again."
 FILE_FAILED = "This file could not be stored because of an error on our side. It has been logged."
@@ -60,20 +58,6 @@ class UploadForm:
         for incoming in self.files:
             incoming.path.unlink(missing_ok=True)
         self.files.clear()
-
-
-def clean_filename(raw: str | None) -> str:
-    """A display name for the user's file: no path, no control or direction characters."""
-    name = (raw or "").replace("\\", "/").rsplit("/", 1)[-1]
-    name = "".join(
-        ch for ch in name if unicodedata.category(ch) not in ("Cc", "Cf", "Cs", "Co", "Zl", "Zp")
-    )
-    name = name.strip().strip(".") or "photo"
-    if len(name) > FILENAME_MAX:  # shorten the stem, keep the extension
-        stem, dot, suffix = name.rpartition(".")
-        if dot and 0 < len(suffix) <= 16:
-            return stem[: FILENAME_MAX - len(suffix) - 1] + "." + suffix
-    return name[:FILENAME_MAX]
 
 
 async def read_upload_form(
