@@ -33,6 +33,7 @@ from tests.support import (
     LiveServer,
     api_login,
     fill,
+    run_sql,
     sign_up,
     small_filesystem,
     upload_bytes,
@@ -400,3 +401,38 @@ def test_a_backup_flushes_the_folders_its_originals_are_renamed_into(
     assert original in flushed
     assert not [path for path in flushed if path.is_relative_to(lost_and_found)]
     assert json.loads((dest / backups.MANIFEST).read_text())["format"] == backups.FORMAT
+
+
+def test_an_original_that_cannot_be_read_is_said_and_the_rest_is_backed_up(
+    server: LiveServer, tmp_path: Path
+) -> None:
+    """One original the disk cannot give back (here a folder where its file should be: the
+    same error from the system as a bad sector, to a reader): the backup says which, keeps
+    the others, and ends 'with problems'; `verify --checksums` says so too; the page's
+    download answers that the store failed (503), not a 500. Before, the backup took away
+    everything it had copied, blaming its own disk, and verify ended in a traceback."""
+    sign_up(server, "alice")
+    alice = api_login(server, "alice")
+    made = [upload_bytes(alice, f"p{i}.jpg", distinct_jpeg()).json()["items"][0] for i in (1, 2)]
+    digests = [row[0] for row in run_sql(server.settings, "SELECT sha256 FROM photos ORDER BY id")]
+    broken = server.settings.blob_dir / original_key(digests[0])
+    broken.unlink()
+    broken.mkdir()
+
+    backup = tmp_path / "backup"
+    done = run_cli(server.settings.data_dir, "backup", str(backup))
+
+    assert done.returncode == 1, done.stdout + done.stderr
+    said = done.stdout + done.stderr
+    assert f"The stored file {original_key(digests[0])} could not be read" in said
+    assert "Traceback" not in said
+    assert json.loads((backup / "manifest.json").read_text())["originals"] == 1
+    kept = backup / "blobs" / original_key(digests[1])
+    assert hashlib.sha256(kept.read_bytes()).hexdigest() == digests[1]
+
+    checked = run_cli(server.settings.data_dir, "verify", "--checksums")
+    assert checked.returncode != 0
+    assert "PROBLEM  original is 4096 bytes" in checked.stdout  # its size is seen first
+    assert original_key(digests[0]) in checked.stdout
+    assert "Traceback" not in checked.stderr
+    assert alice.get(made[0]["urls"]["original"]).status_code == 503

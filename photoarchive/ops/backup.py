@@ -28,6 +28,7 @@ from photoarchive.ops.progress import Progress
 from photoarchive.storage import (
     BlobNotFound,
     BlobStore,
+    BlobUnreadable,
     StorageError,
     StorageFull,
     original_key,
@@ -248,6 +249,12 @@ async def _back_up_original(
         ids = await snapshot.fetchall("SELECT id FROM photos WHERE sha256 = ?", (digest,))
         await snapshot.execute("DELETE FROM photos WHERE sha256 = ?", (digest,))
         summary.dropped += [f"photo {row['id']}" for row in ids]
+        return
+    except BlobUnreadable as exc:
+        # This one file (a bad sector, say): said, and the backup goes on with the others.
+        handle.close()
+        await asyncio.to_thread(part.unlink, missing_ok=True)
+        summary.problems.append(f"{exc}; run verify")
         return
     except (StorageError, OSError):
         handle.close()

@@ -28,6 +28,11 @@ class BlobNotFound(StorageError):
     pass
 
 
+class BlobUnreadable(StorageError):
+    """This one stored file could not be read (a bad sector, the wrong owner): the store
+    itself answers, so whoever reads many files may say so and go on to the next."""
+
+
 @dataclass(frozen=True)
 class BlobInfo:
     key: str

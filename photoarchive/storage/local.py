@@ -9,7 +9,14 @@ import tempfile
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-from photoarchive.storage import BlobInfo, BlobNotFound, SignedURL, StorageError, StorageFull
+from photoarchive.storage import (
+    BlobInfo,
+    BlobNotFound,
+    BlobUnreadable,
+    SignedURL,
+    StorageError,
+    StorageFull,
+)
 
 CHUNK = 256 * 1024
 
@@ -91,12 +98,16 @@ class LocalBlobStore:
             return await asyncio.to_thread(self._path(key).read_bytes)
         except FileNotFoundError:
             raise BlobNotFound(key) from None
+        except OSError as exc:
+            raise _unreadable(key, exc) from None
 
     async def stat(self, key: str) -> BlobInfo | None:
         try:
             st = await asyncio.to_thread(os.stat, self._path(key))
         except FileNotFoundError:
             return None
+        except OSError as exc:
+            raise _unreadable(key, exc) from None
         return BlobInfo(key, st.st_size, st.st_mtime)
 
     async def stream(
@@ -106,12 +117,17 @@ class LocalBlobStore:
             handle = await asyncio.to_thread(open, self._path(key), "rb")
         except FileNotFoundError:
             raise BlobNotFound(key) from None
+        except OSError as exc:
+            raise _unreadable(key, exc) from None
         try:
             await asyncio.to_thread(handle.seek, start)
             remaining = None if end is None else end - start
             while remaining is None or remaining > 0:
                 size = CHUNK if remaining is None else min(CHUNK, remaining)
-                chunk = await asyncio.to_thread(handle.read, size)
+                try:
+                    chunk = await asyncio.to_thread(handle.read, size)
+                except OSError as exc:
+                    raise _unreadable(key, exc) from None
                 if not chunk:
                     break
                 if remaining is not None:
@@ -140,7 +156,10 @@ def _walk(root: Path, prefix: str) -> list[BlobInfo]:
             path = Path(dirpath) / name
             key = path.relative_to(root).as_posix()
             if key.startswith(prefix) and not name.startswith(".check-"):
-                st = path.stat()
+                try:
+                    st = path.stat()
+                except FileNotFoundError:  # deleted since it was listed: a purge, a turn
+                    continue
                 found.append(BlobInfo(key, st.st_size, st.st_mtime))
     return found
 
@@ -151,6 +170,10 @@ def _fsync_dir(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def _unreadable(key: str, exc: OSError) -> BlobUnreadable:
+    return BlobUnreadable(f"The stored file {key} could not be read: {exc.strerror or exc}")
 
 
 def _storage_error(exc: OSError) -> StorageError:

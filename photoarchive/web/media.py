@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import time
 import unicodedata
+from collections.abc import AsyncIterator
 from typing import Any, Literal
 from urllib.parse import quote
 
@@ -206,10 +207,32 @@ async def send_file(
     headers["Content-Length"] = str(end - start)
     if is_head(request.scope):  # the headers above, and no file read for a body left out
         return Stream(iter(()), status_code=status, media_type=content_type, headers=headers)
-    chunks = svc.store.stream(key, start, end)
+    chunks = await _opened(svc.store.stream(key, start, end))
     return Stream(
         originals.patched(chunks, start, patches) if patches else chunks,
         status_code=status,
         media_type=content_type,
         headers=headers,
     )
+
+
+async def _opened(chunks: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+    """`chunks` with its first one read now, before the answer's status goes out: a file the
+    store cannot give (a bad sector, a store gone) is a 503 that says so, not an answer cut
+    off after its headers."""
+    try:
+        first = await anext(chunks)
+    except StopAsyncIteration:
+        first = b""
+    except BlobNotFound:
+        raise NotFound("This file is missing from the store.") from None
+    except StorageError as exc:
+        raise Unavailable(str(exc)) from None
+
+    async def rest() -> AsyncIterator[bytes]:
+        if first:
+            yield first
+        async for chunk in chunks:
+            yield chunk
+
+    return rest()
