@@ -262,3 +262,34 @@ def test_a_stamp_of_another_shape_is_shown_as_it_is() -> None:
     assert timeline.month_label("1999-12") == "December 1999"
     assert timeline.month_label("garbage") == "garbage"
     assert [timeline.month_after(m) for m in ("2024-07", "2024-12")] == ["2024-08", "2025-01"]
+
+
+@sqlite_only  # the kept month lists are SQLite's (PostgreSQL counts every time)
+def test_a_count_made_while_a_commit_came_between_is_not_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Bob counts his months; while he counts, Alice makes a photo private and another request
+    starts the lists of the newer data. Bob's count, of the older data, must not be kept
+    among the newer lists: the next one to ask would see the private photo counted."""
+
+    async def body(svc: Services) -> None:
+        alice, bob = await person(svc, "alice"), await person(svc, "bob")
+        hidden = await dated(svc, alice, "2024-05-01T10:00:00")
+        await dated(svc, alice, "2024-05-02T10:00:00")
+        counting = timeline.count_months
+        raced: list[bool] = []
+
+        async def while_alice_hides_one(svc: Services, viewer: User | None) -> object:
+            found = await counting(svc, viewer)
+            if viewer is not None and viewer.id == bob.id and not raced:
+                raced.append(True)
+                await visibility.set_visibility(svc, alice, hidden, "private")
+                await months(svc, alice)  # any request, after the commit
+            return found
+
+        monkeypatch.setattr(timeline, "count_months", while_alice_hides_one)
+        assert await months(svc, bob) == [("2024-05", 2)]  # counted before it was hidden
+        assert raced
+        assert await months(svc, bob) == [("2024-05", 1)]
+
+    scenario(tmp_path, body)

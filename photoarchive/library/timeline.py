@@ -136,7 +136,10 @@ async def buckets(svc: Services, viewer: User | None) -> list[Bucket]:
     if version is not None and key in kept.lists:
         return list(kept.lists[key])
     found = await count_months(svc, viewer)
-    if version is not None and len(kept.lists) < _KEPT_MAX:
+    # Kept only if nothing was committed while counting: another request may have seen that
+    # commit and started the lists of the newer version, where this older count has no place.
+    current = version is not None and kept.version == version == svc.db.data_version()
+    if current and len(kept.lists) < _KEPT_MAX:
         kept.lists[key] = found
     return list(found)
 
