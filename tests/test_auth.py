@@ -128,6 +128,8 @@ def test_logout_ends_the_session(server: LiveServer) -> None:
     old = alice.cookies.get("session")
     response = form_post(alice, "/logout")
     assert response.status_code == 303
+    # What the browser keeps of the session's pages (thumbnails kept a year) goes with it.
+    assert response.headers["clear-site-data"] == '"cache"'
     reuse = server.client()
     reuse.cookies.set("session", old, domain="127.0.0.1")
     assert reuse.get("/api/v1/me").status_code == 401

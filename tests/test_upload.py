@@ -233,6 +233,28 @@ def test_media_headers_range_and_download_name(server: LiveServer) -> None:
     assert bad.status_code == 416
     thumb = client.get(photo["urls"]["thumbnail"])
     assert "immutable" in thumb.headers["cache-control"]
+    # Not the original: its bytes are the viewer's (location blanked for all but its owner),
+    # so a browser two accounts share asks again, and the ETag decides.
+    assert original.headers["cache-control"] == "private, no-cache"
+
+
+def test_an_original_kept_by_a_shared_browser_is_not_replayed_to_the_next_account(
+    server: LiveServer,
+) -> None:
+    """Its owner's original holds the place it was taken; anyone else's copy has it blanked.
+    A browser both use keeps the owner's (no-cache: kept, but asked for again), and the
+    other's request with the owner's ETag gets the blanked bytes, not a 304."""
+    alice = sign_up(server, "alice")
+    sign_up(server, "bob")
+    photo = upload(alice, PHOTOS / "gps" / "DSCN0010.jpg").json()["items"][0]
+    url = photo["urls"]["original"]
+    owners = alice.get(url)
+    assert owners.status_code == 200 and owners.headers["cache-control"] == "private, no-cache"
+    bob = api_login(server, "bob")
+    replayed = bob.get(url, headers={"if-none-match": owners.headers["etag"]})
+    assert replayed.status_code == 200
+    assert replayed.headers["etag"] != owners.headers["etag"]
+    assert replayed.content != owners.content and len(replayed.content) == len(owners.content)
 
 
 def test_no_javascript_upload_form_works_with_the_form_token(server: LiveServer) -> None:

@@ -146,7 +146,7 @@ async def live(
         refresh_token=row["refresh_token"],
     )
     moment = clock.now()
-    # The same moment the page and media caches stop replaying answers made for this session.
+    # Past either limit the session ends at the request that finds it so.
     if moment > session.expires_at(idle_seconds, max_seconds):
         await end_by_id(db, session.id)
         return None

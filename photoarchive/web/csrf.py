@@ -88,7 +88,7 @@ class CSRFGuard(CSRFMiddleware):
             name == b"authorization" and is_bearer(value) for name, value in scope["headers"]
         ):
             # Whatever the method: no token to check, and no csrftoken cookie for a script to
-            # ignore (a response that sets no cookie can also be answered from the page cache).
+            # ignore.
             await self.app(scope, receive, send)
             return
         headers = Headers.from_scope(scope)

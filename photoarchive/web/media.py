@@ -28,6 +28,9 @@ from photoarchive.web.viewer import credentials, require_reader, services
 # odd range, answered with the whole file.
 RANGE_RE = re.compile(r"^bytes=([0-9]{0,19})-([0-9]{0,19})$")
 IMMUTABLE = "private, max-age=31536000, immutable"
+# An original's bytes depend on who asks (its location blanked for all but its owner): a
+# browser shared by two accounts keeps it, but asks each time (its ETag is the viewer's).
+REVALIDATE = "private, no-cache"
 
 
 def attachment_header(filename: str) -> str:
@@ -60,12 +63,12 @@ def _byte_range(header: str | None, size: int) -> tuple[int, int] | Literal[Fals
     return start, end
 
 
-def _redirect_to(signed: SignedURL) -> Response[Any]:
-    # The browser may reuse the redirect while the URL it points to is still valid.
+def _redirect_to(signed: SignedURL, *, keep: bool) -> Response[Any]:
+    """With `keep`, the browser may reuse the redirect while the URL it points to is valid;
+    an original's is not kept (it leads to the unblanked file: only its owner is sent)."""
     seconds = max(0, int(signed.expires_at - time.time()) - 60)
-    return Redirect(
-        signed.url, status_code=302, headers={"Cache-Control": f"private, max-age={seconds}"}
-    )
+    cache = f"private, max-age={seconds}" if keep else "no-store"
+    return Redirect(signed.url, status_code=302, headers={"Cache-Control": cache})
 
 
 def grants(viewer: User | None, public_view: bool, photo: access.Seen) -> bool:
@@ -122,7 +125,8 @@ async def media(request: Request[Any, Any, Any], photo_id: RowId, name: str) -> 
     if not grants(viewer, svc.settings.public_view, found):
         # A reader was let in above: a photo they may not see is, for them, not there.
         raise NotFound(photos.PHOTO_GONE)
-    return await send_file(request, found, name, viewer, cache_control=IMMUTABLE, redirect=True)
+    cache = REVALIDATE if name == "original" else IMMUTABLE
+    return await send_file(request, found, name, viewer, cache_control=cache, redirect=True)
 
 
 async def send_file(
@@ -173,7 +177,7 @@ async def send_file(
             if signed is not None and (
                 is_original or not await originals.hides_location(svc, photo, viewer)
             ):
-                return _redirect_to(signed)
+                return _redirect_to(signed, keep=not is_original)
         if not is_original and not request.headers.get("range"):
             # Renditions are small (at most 1600 px of WebP): one read, no size asked first.
             # Decided above; only then may bytes read for someone else be sent (see mediacache).

@@ -203,6 +203,9 @@ async def logout(request: Req) -> Response[Any]:
         await sessions.end_by_id(svc.db, session.id)
     response: Response[Any] = Redirect("/login?notice=signed-out", status_code=303)
     clear_session_cookie(response)
+    # The thumbnails of private photos the browser keeps (immutable, a year) go with the
+    # session: whoever uses this browser next does not find them in its cache or history.
+    response.headers["Clear-Site-Data"] = '"cache"'
     return response
 
 
