@@ -285,3 +285,43 @@ def test_a_failed_copy_leaves_no_new_file_behind(tmp_path: Path) -> None:
     refused = copy(data, "--to", f"sqlite://{target}")
     assert refused.returncode == 2 and "schema version 999" in refused.stderr
     assert not [p.name for p in target.parent.iterdir()]
+
+
+def test_a_copy_onto_a_full_disk_says_so_and_leaves_no_file(tmp_path: Path) -> None:
+    """The target's disk is full: a message a person understands, and no half-made file to be
+    mistaken for a copy."""
+    from tests.support import fill, small_filesystem
+
+    data = tmp_path / "data"
+    with live_server(make_settings(data)) as server:
+        make_archive(server)
+    with small_filesystem(tmp_path / "small", "2m") as disk:
+        fill(disk, leave=150_000)
+        target = disk / "copy.sqlite3"
+        full = copy(data, "--to", f"sqlite://{target}")
+        assert full.returncode == 2, full.stdout + full.stderr
+        assert "Traceback" not in full.stderr
+        assert f"cannot use {target}: its disk is full" in full.stderr
+        assert sorted(p.name for p in disk.iterdir()) == ["ballast"]
+
+
+def test_an_error_the_server_would_answer_is_said_by_a_command_too(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """PostgreSQL restarted while a command works, the target's disk full on PostgreSQL: the
+    domain says these as AppErrors (503, 507 to a browser); a command said them with a
+    traceback. Now as the server says them: the message, exit 2."""
+    from photoarchive import cli
+    from photoarchive.cli import database
+    from photoarchive.errors import Unavailable
+
+    def restarted(args: object) -> int:
+        raise Unavailable("The database is not answering; try again in a moment.")
+
+    monkeypatch.setattr(database, "cmd_copy", restarted)  # what the parser is built with
+    with pytest.raises(SystemExit) as stopped:
+        cli.main(["db", "copy", "--to", f"sqlite://{tmp_path / 'x.sqlite3'}"])
+    assert stopped.value.code == 2
+    said = capsys.readouterr().err
+    assert "The database is not answering; try again in a moment." in said
+    assert "Traceback" not in said

@@ -117,15 +117,16 @@ def cmd_copy(args: argparse.Namespace) -> int:
         print("target the same storage settings as the source.")
         return 0
 
+    code = 1
     try:
         code = _run(run())
     except KeyboardInterrupt:  # the target's transaction was rolled back on the way out
-        target.remove_new_file()
         return _stopped(
             f"copy stopped; nothing was copied: {target.shown_as} is as it was", progress
         )
-    if code != 0:
-        target.remove_new_file()
+    finally:
+        if code != 0:  # failed, stopped, or an error on its way to main: no empty file left
+            target.remove_new_file()
     return code
 
 
