@@ -22,10 +22,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from photoarchive.ops.findings import LEFT_ALONE, PROBLEM
+from photoarchive.db import Database
+from photoarchive.ops.findings import LEFT_ALONE, PROBLEM, Report
 from photoarchive.ops.restore import restore
-from photoarchive.ops.verify import KEPT_AT_RESTORE
-from photoarchive.storage import original_key
+from photoarchive.ops.verify import KEPT_AT_RESTORE, verify
+from photoarchive.storage import original_key, rendition_key
 from photoarchive.storage.local import LocalBlobStore
 from tests.processes import distinct_jpeg, photoarchive_env, run_cli, server_process
 from tests.support import (
@@ -366,6 +367,29 @@ def test_a_restore_deletes_no_stored_file_the_backup_does_not_know(
     kept = [f.text for f in summary.report.findings if f.state == LEFT_ALONE]
     assert any(original_key("ab" * 32) in text and KEPT_AT_RESTORE in text for text in kept), kept
     assert summary.report.count(PROBLEM) == 0
+
+    # Nor any later `verify --repair` (a weekly one, or the one a stopped restore asks for):
+    # nothing can tell it apart from a failed upload's leftover but the restore, which the
+    # archive now remembers. A rendition no photo uses is derived, and goes.
+    stray = bucket / rendition_key("cd" * 32, "thumbnail")
+    stray.parent.mkdir(parents=True, exist_ok=True)
+    stray.write_bytes(b"a thumbnail no photo uses")
+    os.utime(stray, (two_hours_ago, two_hours_ago))
+
+    async def later_repair() -> Report:
+        db = Database(restored / "photoarchive.sqlite3")
+        await db.open()
+        try:
+            store = LocalBlobStore(bucket, tmp_path / "tmp")
+            return await verify(db, store, tmp_path / "tmp", repair=True)
+        finally:
+            await db.close()
+
+    later = asyncio.run(later_repair())
+    assert added_since.read_bytes() == b"the original of a photo added after the backup"
+    kept = [f.text for f in later.findings if f.state == LEFT_ALONE]
+    assert any(original_key("ab" * 32) in text and KEPT_AT_RESTORE in text for text in kept), kept
+    assert not stray.exists()
 
 
 def test_a_backup_flushes_the_folders_its_originals_are_renamed_into(

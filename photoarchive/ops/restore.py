@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from photoarchive import clock
 from photoarchive.db import AppDatabase, Database, PostgresDatabase, sqlite_file_errors
 from photoarchive.ops.backup import (
     DATABASE,
@@ -94,6 +95,8 @@ async def restore(
     try:
         originals, damaged = await _restore_originals(src, data_dir, tmp_dir, store, progress)
         db = await _restore_records(src, database_path, tmp_dir, into)
+        # Said in the archive itself: its store's unreferenced originals are kept for good.
+        await db.execute("INSERT INTO restores (restored_at) VALUES (?)", (clock.now_iso(),))
     except BaseException as exc:
         await asyncio.to_thread(take_away, data_dir, made)
         if into is None:

@@ -36,8 +36,9 @@ from photoarchive.storage import (
 
 GRACE_DEFAULT = 3600.0
 KEPT_AT_RESTORE = (
-    "kept: it may be the original of a photo added after the backup, in a store the backup"
-    " did not copy; `photoarchive verify --repair` deletes it once that is known not to be so"
+    "kept: this archive was restored from a backup, and this may be the original of a photo"
+    " added after that backup, in a store the backup did not copy (its only copy); bring the"
+    " photo back with `photoarchive import`, or delete the file by hand if it is not wanted"
 )
 # Files checked at once: enough to hide a remote store's latency, few enough to bound memory.
 PARALLEL = 4
@@ -60,7 +61,9 @@ async def verify(
 ) -> Report:
     """Check (and with `repair`, mend) the archive. With `keep_leftovers`, stored files no
     photo refers to are reported and kept even when repairing: after a restore they may be
-    the originals of photos added since the backup, in a store the backup did not copy."""
+    the originals of photos added since the backup, in a store the backup did not copy. In
+    an archive that was ever restored (migration 0035), such originals are always kept: no
+    later run can tell them from a failed upload's leftovers."""
     progress = progress or Progress(enabled=False)
     report = Report(checksums=checksums)
     await _check_database(db, report, repair=repair)
@@ -86,8 +89,16 @@ async def verify(
     progress.finish()
     expected = {key for row in rows for key in _keys_of(row["sha256"], row["turns"])}
     leftovers = [info for key, info in sorted(listed.items()) if key not in expected]
+    restored = await db.fetchval("SELECT 1 FROM restores LIMIT 1") is not None
     await _check_leftover_blobs(
-        db, store, leftovers, report, repair=repair, grace=grace, keep=keep_leftovers
+        db,
+        store,
+        leftovers,
+        report,
+        repair=repair,
+        grace=grace,
+        keep=keep_leftovers,
+        keep_originals=restored,
     )
     _check_temp_files(tmp_dir, report, repair=repair, grace=grace)
     return report
@@ -301,6 +312,7 @@ async def _check_leftover_blobs(
     repair: bool,
     grace: float,
     keep: bool,
+    keep_originals: bool,
 ) -> None:
     for info in leftovers:
         match = _DIGEST.search(info.key)
@@ -312,7 +324,7 @@ async def _check_leftover_blobs(
             report.add(LEFT_ALONE, f"stored file not of the archive's: {info.key}; left as it is")
         elif time.time() - info.modified < grace:
             report.add(LEFT_ALONE, f"{text}, {_young(grace)}")
-        elif keep:
+        elif keep or (keep_originals and info.key == original_key(digest)):
             report.add(LEFT_ALONE, f"{text}; {KEPT_AT_RESTORE}")
         elif not repair:
             report.add(PROBLEM, text)
