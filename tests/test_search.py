@@ -21,9 +21,9 @@ from photoarchive.library import (
     album_photos,
     albums,
     archive,
+    captions,
     comments,
     favorites,
-    photos,
     places,
     search,
     trash,
@@ -149,7 +149,7 @@ def test_the_index_follows_every_write(tmp_path: Path, walk: str) -> None:
     async def body(svc: Services) -> None:
         ann, bob = await person(svc, "ann"), await person(svc, "bob")
         photo = await shot(svc, ann, caption="old words")
-        await photos.set_caption(svc, ann, photo, "Picnic by the lake")
+        await captions.set_caption(svc, ann, photo, "Picnic by the lake")
         assert await found(svc, bob, "old") == []
         assert await found(svc, bob, "picnic") == [photo]
         said = await comments.add(svc, bob, photo, "the swans again")

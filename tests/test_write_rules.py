@@ -19,7 +19,7 @@ from photoarchive.accounts import throttle, users
 from photoarchive.accounts.users import User
 from photoarchive.db import Database, PostgresDatabase
 from photoarchive.errors import NotAuthenticated, TooManyRequests
-from photoarchive.library import blobs, ingest, photos, trash
+from photoarchive.library import blobs, captions, ingest, trash
 from photoarchive.library.ingest import IncomingFile
 from photoarchive.services import Services
 from photoarchive.settings import Settings
@@ -211,7 +211,7 @@ def test_a_slow_store_does_not_hold_up_unrelated_writes(settings: Settings) -> N
         deletion = asyncio.create_task(trash.move(svc, alice, photo.id))
         await stuck.reached.wait()
         # Would wait for `stuck.go` forever if the store were called inside a transaction.
-        captioned = await photos.set_caption(svc, alice, other.id, "still writable")
+        captioned = await captions.set_caption(svc, alice, other.id, "still writable")
         newcomer = await person(svc)
         assert captioned.caption == "still writable" and newcomer.id
         assert not deletion.done()

@@ -32,7 +32,7 @@ from photoarchive import clock
 from photoarchive.accounts.users import User
 from photoarchive.db import MAX_ROWID, Backend, Transaction
 from photoarchive.errors import Forbidden, Invalid, NotFound
-from photoarchive.library import access, photos
+from photoarchive.library import access, captions, photos
 from photoarchive.library.photos import Photo
 from photoarchive.services import Services
 
@@ -49,7 +49,7 @@ class Adding:
     """The photos being added together: the batch they join is found or begun by its token."""
 
     token: str  # as stored: a client's token and a server-made one never meet
-    caption: str = ""  # given to the whole upload (checked: photos.check_caption)
+    caption: str = ""  # given to the whole upload (checked: captions.check_caption)
 
     @property
     def from_client(self) -> bool:
@@ -302,7 +302,7 @@ async def set_caption(svc: Services, actor: User, batch_id: int, caption: object
     found = await get(svc, batch_id, actor)
     if not found.mine:
         raise Forbidden("Only the person who added these photos can change their caption.")
-    text = photos.check_caption(caption)
+    text = captions.check_caption(caption)
     if text:
         await svc.db.execute(
             "INSERT INTO batch_captions (batch_id, caption) VALUES (?, ?)"

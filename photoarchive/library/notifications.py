@@ -35,7 +35,7 @@ from typing import Literal
 from photoarchive import clock
 from photoarchive.accounts.users import User
 from photoarchive.db import MAX_ROWID, Row, Transaction, placeholders
-from photoarchive.errors import BadRequest, NotFound
+from photoarchive.errors import BadRequest
 from photoarchive.library import access, albums, live, photos
 from photoarchive.library.albums import Album
 from photoarchive.library.photos import Photo
@@ -294,19 +294,15 @@ async def _with_subjects(
 ) -> list[Notification]:
     """Each item with its photo (for its thumbnail) or album (its title and cover), as the
     person sees them; one gone meanwhile drops its items."""
-    found: dict[int, Photo | None] = {}
-    for photo_id in dict.fromkeys(item.photo_id for item in items if item.photo_id is not None):
-        try:
-            found[photo_id] = await photos.find(svc, photo_id, user)
-        except NotFound:
-            found[photo_id] = None
+    photo_ids = [item.photo_id for item in items if item.photo_id is not None]
+    found = await photos.find_many(svc, photo_ids, user)
     album_ids = [item.album_id for item in items if item.album_id is not None]
     shown = await albums.find_many(svc.db, album_ids, user)
     for item in items:
         if item.album_id is not None:
             item.album = shown.get(item.album_id)
         elif item.photo_id is not None:
-            item.photo = found[item.photo_id]
+            item.photo = found.get(item.photo_id)
     return [item for item in items if item.photo is not None or item.album is not None]
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from photoarchive.accounts.users import User
 from photoarchive.db import Row, placeholders, row_id
-from photoarchive.errors import BadRequest, Forbidden, Invalid, NotFound
+from photoarchive.errors import BadRequest, NotFound
 from photoarchive.library import access, blobs, live
 from photoarchive.library.geocoder import Place
 from photoarchive.media import images
@@ -343,6 +343,27 @@ async def find(svc: Services, photo_id: int, viewer: User | None) -> Photo:
     return photo
 
 
+async def find_many(
+    svc: Services, photo_ids: Sequence[int], viewer: User | None
+) -> dict[int, Photo]:
+    """`find` of several photos in one query: those `viewer` may see, by id (others left out)."""
+    wanted = list(dict.fromkeys(photo_ids))
+    if not wanted:
+        return {}
+    rows = await svc.db.fetchall(
+        # A fixed column list and "?" placeholders; every value is bound.
+        f"SELECT {_PHOTO_COLUMNS} FROM photos p JOIN users u ON u.id = p.owner_id"  # noqa: S608
+        f" WHERE p.id IN ({placeholders(len(wanted))})",
+        (*reading_for(viewer), *wanted),
+    )
+    shown = (_photo(row, viewer) for row in rows)
+    return {
+        photo.id: photo
+        for photo in shown
+        if access.can_view(access.Viewer(viewer, public_view=True), photo)
+    }
+
+
 async def get(
     svc: Services, photo_id: int, viewer: User | None, *, all_comments: bool = False
 ) -> Photo:
@@ -360,29 +381,6 @@ async def comments_of(svc: Services, photo: Photo, viewer: User | None) -> list[
         (photo.id,),
     )
     return [_comment(row, photo, viewer) for row in rows]
-
-
-def check_caption(caption: Any, field: str = "caption") -> str:
-    if caption is None:
-        return ""
-    if not isinstance(caption, str):
-        raise Invalid("The caption must be text.", field=field)
-    caption = caption.replace("\r\n", "\n").strip()
-    if len(caption) > CAPTION_MAX:
-        raise Invalid(f"Captions can be at most {CAPTION_MAX:,} characters.", field=field)
-    return caption
-
-
-async def set_caption(svc: Services, actor: User, photo_id: int, caption: Any) -> Photo:
-    photo = await get(svc, photo_id, actor)
-    if not photo.can_edit:
-        raise Forbidden("Only the photo's owner can change its caption.")
-    words = check_caption(caption)
-    if words != photo.caption:
-        await svc.db.execute("UPDATE photos SET caption = ? WHERE id = ?", (words, photo_id))
-        # Open pages showing it fetch the new words with their own rights (web/events.py).
-        await svc.publish("photo-changed", {"photo_id": photo_id})
-    return await get(svc, photo_id, actor)
 
 
 async def remove(svc: Services, photo: Photo) -> None:

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import os
 import threading
 from collections.abc import AsyncIterator, Iterator, Sequence
 from pathlib import Path
+
+from photoarchive.library import photos
+from photoarchive.media import images
 
 CHUNK = 1024 * 1024
 # Folders that NAS boxes and desktops fill with their own thumbnails and caches.
@@ -92,3 +96,42 @@ async def chain(first: Iterator[Path], then: AsyncIterator[Path]) -> AsyncIterat
         yield path
     async for path in then:
         yield path
+
+
+def sha256_of(path: Path) -> tuple[str, int]:
+    digest, size = hashlib.sha256(), 0
+    with open(path, "rb") as handle:
+        while chunk := handle.read(CHUNK):
+            digest.update(chunk)
+            size += len(chunk)
+    return digest.hexdigest(), size
+
+
+def copy_hashed(source: Path, target: Path) -> str:
+    """Copy `source` over `target`, hashing what was actually copied."""
+    digest = hashlib.sha256()
+    with open(source, "rb") as src, open(target, "wb") as dst:
+        while chunk := src.read(CHUNK):
+            digest.update(chunk)
+            dst.write(chunk)
+    return digest.hexdigest()
+
+
+def caption_for(path: Path) -> str:
+    """`2019-07 Beach_day.jpg` -> `2019-07 Beach day`."""
+    stem = shown(Path(path.stem))
+    return " ".join(stem.replace("_", " ").split())[: photos.CAPTION_MAX]
+
+
+def shown(path: Path) -> str:
+    """A path as text that can be printed and stored: a name an older system wrote in another
+    encoding than UTF-8 (read by Python with lone surrogates) gets U+FFFD for what it lacks."""
+    return os.fsencode(path).decode("utf-8", "replace")
+
+
+def file_date(mtime: float) -> str | None:
+    """The file's own date, or None for one no calendar of ours holds (past the year 9999)."""
+    try:
+        return images.file_date(mtime)
+    except (ValueError, OverflowError, OSError):
+        return None

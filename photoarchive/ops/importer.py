@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import errno
-import hashlib
 import logging
 import os
 import signal
@@ -45,12 +44,10 @@ from photoarchive.accounts.passwords import Passwords
 from photoarchive.accounts.users import User
 from photoarchive.db import DatabaseUnavailable, build_database
 from photoarchive.errors import AppError, InsufficientStorage, OverQuota
-from photoarchive.library import batches, ingest, photos
+from photoarchive.library import batches, ingest
 from photoarchive.library.batches import Adding
 from photoarchive.library.ingest import IncomingFile, clean_filename
-from photoarchive.media import images
 from photoarchive.ops import file_lists
-from photoarchive.ops.file_lists import CHUNK
 from photoarchive.services import DecodeSlots, Services
 from photoarchive.settings import Settings
 from photoarchive.storage import BlobStore, StorageError, StorageFull, original_key
@@ -80,47 +77,8 @@ class Report:
             + (f" ({self.in_trash} in the trash: restore them there)" if self.in_trash else "")
             + f", refused {len(self.refused)} in {self.seconds:.1f} s ({rate:.2f} files/s)"
         ]
-        lines += [f"  refused {shown(path)}: {reason}" for path, reason in self.refused]
+        lines += [f"  refused {file_lists.shown(path)}: {reason}" for path, reason in self.refused]
         return "\n".join(lines)
-
-
-def _sha256(path: Path) -> tuple[str, int]:
-    digest, size = hashlib.sha256(), 0
-    with open(path, "rb") as handle:
-        while chunk := handle.read(CHUNK):
-            digest.update(chunk)
-            size += len(chunk)
-    return digest.hexdigest(), size
-
-
-def _copy_hashed(source: Path, target: Path) -> str:
-    """Copy `source` over `target`, hashing what was actually copied."""
-    digest = hashlib.sha256()
-    with open(source, "rb") as src, open(target, "wb") as dst:
-        while chunk := src.read(CHUNK):
-            digest.update(chunk)
-            dst.write(chunk)
-    return digest.hexdigest()
-
-
-def caption_for(path: Path) -> str:
-    """`2019-07 Beach_day.jpg` -> `2019-07 Beach day`."""
-    stem = shown(Path(path.stem))
-    return " ".join(stem.replace("_", " ").split())[: photos.CAPTION_MAX]
-
-
-def shown(path: Path) -> str:
-    """A path as text that can be printed and stored: a name an older system wrote in another
-    encoding than UTF-8 (read by Python with lone surrogates) gets U+FFFD for what it lacks."""
-    return os.fsencode(path).decode("utf-8", "replace")
-
-
-def _file_date(mtime: float) -> str | None:
-    """The file's own date, or None for one no calendar of ours holds (past the year 9999)."""
-    try:
-        return images.file_date(mtime)
-    except (ValueError, OverflowError, OSError):
-        return None
 
 
 async def import_one(
@@ -147,7 +105,7 @@ async def import_one(
             return "refused", "not a regular file"
         if stat.st_size > svc.settings.max_upload_bytes:
             return "refused", f"larger than the {svc.settings.max_upload_mb} MB limit"
-        digest, size = await asyncio.to_thread(_sha256, path)
+        digest, size = await asyncio.to_thread(file_lists.sha256_of, path)
         # The owner's copy of these bytes, one outside the trash first: (id, 1) or (id, 2).
         copy_row = await svc.db.fetchone(
             "SELECT p.id, CASE WHEN EXISTS (SELECT 1 FROM trashed_photos t"
@@ -164,10 +122,12 @@ async def import_one(
         os.close(fd)
         copy = Path(name)
         try:  # named here, so that an interruption at any await cannot leave it behind
-            if await asyncio.to_thread(_copy_hashed, path, copy) != digest:
+            if await asyncio.to_thread(file_lists.copy_hashed, path, copy) != digest:
                 return "refused", "the file changed while it was being imported"
-            name = clean_filename(shown(Path(path.name)))
-            incoming = IncomingFile(copy, name, digest, size, file_date=_file_date(stat.st_mtime))
+            name = clean_filename(file_lists.shown(Path(path.name)))
+            incoming = IncomingFile(
+                copy, name, digest, size, file_date=file_lists.file_date(stat.st_mtime)
+            )
             if copy_row is not None:
                 # Its original lost by the archive: this file is the copy to put back, unless
                 # that copy is purged meanwhile (these bytes then make a new photo, below).
@@ -175,7 +135,7 @@ async def import_one(
                     return "duplicate", ", ".join(filter(None, (in_trash, "put back")))
                 if await ingest.exists(svc, int(copy_row["id"])):
                     return "duplicate", in_trash  # whole again: another put it back first
-            caption = caption_for(path) if caption_from_filename else ""
+            caption = file_lists.caption_for(path) if caption_from_filename else ""
             # No quota: an import is the server's operator bringing files on its own disks in;
             # the quota limits what people upload themselves (imports still count towards it).
             _photo, duplicate = await ingest.add(
@@ -283,7 +243,7 @@ async def import_files(
             except (DiskFull, DatabaseUnavailable):
                 raise  # no fault of this file's: the run stops
             except Exception as exc:  # a fault of ours with this one file: the others go on
-                log.exception("importing %s failed", shown(path))
+                log.exception("importing %s failed", file_lists.shown(path))
                 outcome, reason = "refused", f"an unexpected error ({type(exc).__name__})"
             if outcome == "imported":
                 report.imported += 1
@@ -294,7 +254,7 @@ async def import_files(
             else:
                 report.refused.append((path, reason))
                 progress.console.print(
-                    f"refused {shown(path)}: {reason}",
+                    f"refused {file_lists.shown(path)}: {reason}",
                     markup=False,
                     highlight=False,
                     soft_wrap=True,

@@ -10,7 +10,7 @@ from msgspec import UNSET, UnsetType
 
 from photoarchive.accounts.users import User
 from photoarchive.errors import Invalid
-from photoarchive.library import archive, photos, rotations, taken_dates, visibility
+from photoarchive.library import archive, captions, photos, rotations, taken_dates, visibility
 from photoarchive.library.access import VISIBILITIES
 from photoarchive.library.blobs import ROTATIONS
 from photoarchive.library.photos import Photo
@@ -49,7 +49,7 @@ class PhotoEditBody(msgspec.Struct, forbid_unknown_fields=True):
 async def apply(svc: Services, user: User, photo_id: int, data: PhotoEditBody) -> Photo:
     """Every value is checked before anything changes, and the caller's right to see the
     photo before any is refused for being theirs to change (404 before 403)."""
-    caption = None if data.caption is UNSET else photos.check_caption(data.caption)
+    caption = None if data.caption is UNSET else captions.check_caption(data.caption)
     wanted = None if data.visibility is UNSET else visibility.check(data.visibility)
     if data.taken_at is not UNSET:
         taken_dates.check_taken_at(data.taken_at)
@@ -70,7 +70,7 @@ async def apply(svc: Services, user: User, photo_id: int, data: PhotoEditBody) -
     if wanted is not None:
         photo = await visibility.set_visibility(svc, user, photo_id, wanted)
     if caption is not None:
-        photo = await photos.set_caption(svc, user, photo_id, caption)
+        photo = await captions.set_caption(svc, user, photo_id, caption)
     if data.taken_at is not UNSET:
         photo = await taken_dates.set_taken_at(svc, user, photo_id, data.taken_at)
     return photo

@@ -34,7 +34,7 @@ from photoarchive.errors import (
     Unavailable,
     UnsupportedMedia,
 )
-from photoarchive.library import batches, ingest, photos, visibility
+from photoarchive.library import batches, captions, ingest, visibility
 from photoarchive.library.ingest import IncomingFile, clean_filename
 from photoarchive.web.csrf import deferred_check
 from photoarchive.web.forms import decode_field
@@ -342,8 +342,8 @@ def _captions(fields: Mapping[str, str]) -> tuple[str, str]:
     this one), else the one caption of this request's files. One too long refuses the
     request's every file, which the message says."""
     try:
-        caption = photos.check_caption(fields.get("caption"))
+        caption = captions.check_caption(fields.get("caption"))
         whole = fields.get("batch_caption")
-        return caption, caption if whole is None else photos.check_caption(whole, "batch_caption")
+        return caption, caption if whole is None else captions.check_caption(whole, "batch_caption")
     except Invalid as exc:
         raise Invalid(f"{exc.message} {NOTHING_SAVED}", field=exc.field) from None

@@ -19,6 +19,7 @@ from photoarchive.library import (
     access,
     album_photos,
     albums,
+    captions,
     likes,
     neighbours,
     photos,
@@ -191,7 +192,7 @@ async def like(request: Req, photo_id: RowId) -> Response[Any]:
 async def edit_caption(request: Req, photo_id: RowId) -> Response[Any]:
     user = await require_user(request)
     form = await form_fields(request)
-    photo = await photos.set_caption(services(request), user, photo_id, form.get("caption", ""))
+    photo = await captions.set_caption(services(request), user, photo_id, form.get("caption", ""))
     if is_htmx(request):
         return render(request, "_caption.html", user=user, photo=photo)
     return back_to(request, f"/photos/{photo_id}", f"photo-{photo_id}")
