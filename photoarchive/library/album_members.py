@@ -14,7 +14,7 @@ from photoarchive.accounts import users
 from photoarchive.accounts.users import User
 from photoarchive.db import Transaction
 from photoarchive.errors import Forbidden, Invalid, NotFound
-from photoarchive.library import album_news, albums, notifications
+from photoarchive.library import album_news, album_photos, albums, notifications
 from photoarchive.services import Services
 
 
@@ -34,6 +34,9 @@ async def set_member(
         raise NotFound(f"There is no user called {username!r}.")
     async with svc.db.transaction() as tx:
         await tx.lock(albums.lock_name(album_id))
+        album = await albums.still_managed(tx, album_id, actor, "choose its members")
+        if person.id == album.owner_id:  # handed to them a moment ago
+            raise Invalid("The owner's role cannot change.", field="role")
         if album.looked_after:
             await _already_in(tx, album_id, person.id)
         member_before = await _is_member(tx, album_id, person.id)
@@ -67,8 +70,17 @@ async def remove_member(svc: Services, actor: User, album_id: int, username: str
         raise Invalid("The owner cannot leave the album; delete it instead.", field="username")
     async with svc.db.transaction() as tx:
         await tx.lock(albums.lock_name(album_id))
+        # Again under the lock: handed to them a moment ago, they are its owner now, who
+        # cannot leave (nor be removed: the album would be nobody's to open).
+        if leaving:
+            album = await albums.find(tx, album_id, actor)
+        else:
+            album = await albums.still_managed(tx, album_id, actor, "remove its members")
+        if person.id == album.owner_id:
+            raise Invalid("The owner cannot leave the album; delete it instead.", field="username")
         removed = await tx.execute(
-            "DELETE FROM album_members WHERE album_id = ? AND user_id = ?", (album_id, person.id)
+            "DELETE FROM album_members WHERE album_id = ? AND user_id = ? AND role <> 'owner'",
+            (album_id, person.id),
         )
         if not removed:
             raise NotFound(f"{username} is not a member of this album.")
@@ -80,7 +92,7 @@ async def remove_member(svc: Services, actor: User, album_id: int, username: str
         )
         recount: list[int] = []
         if taken:
-            await albums.forget_lost_cover(tx, album_id)
+            await album_photos.forget_lost_cover(tx, album_id)
             # Their photos counted in others' news of photos added: those badges ask again.
             recount = await album_news.told_of_photos_added(tx, album_id)
     if untold:
@@ -130,9 +142,8 @@ async def hand_over(svc: Services, actor: User, album_id: int, username: str) ->
     now = clock.now_iso()
     async with svc.db.transaction() as tx:
         await tx.lock(albums.lock_name(album_id))
-        owner_id = await tx.fetchval("SELECT owner_id FROM albums WHERE id = ?", (album_id,))
-        if owner_id is None:
-            raise NotFound(albums.ALBUM_GONE)
+        album = await albums.still_managed(tx, album_id, actor, "hand it to someone else")
+        owner_id = album.owner_id
         if owner_id == person.id:  # handed to them a moment ago
             raise Invalid(f"{person.username} already owns this album.", field="username")
         if album.looked_after:

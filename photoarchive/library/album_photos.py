@@ -16,7 +16,7 @@ from typing import Any
 
 from photoarchive import clock
 from photoarchive.accounts.users import User
-from photoarchive.db import MAX_ROWID, placeholders
+from photoarchive.db import MAX_ROWID, Transaction, placeholders
 from photoarchive.errors import Forbidden, Invalid, NotFound
 from photoarchive.library import access, album_news, albums, cursors, notifications, photos
 from photoarchive.library.albums import Album
@@ -277,18 +277,24 @@ async def remove(svc: Services, album_id: int, actor: User, photo_ids: Sequence[
             actor, role, row[1], row[2], manages=decided.manage, seen=bool(row[3])
         )
     }
-    removed = [photo_id for photo_id in wanted if photo_id in removable]
-    if removed:
+    chosen = [photo_id for photo_id in wanted if photo_id in removable]
+    removed: list[int] = []
+    if chosen:
         async with svc.db.transaction() as tx:
-            for photo_id in removed:
-                await tx.execute(
-                    "DELETE FROM album_photos WHERE album_id = ? AND photo_id = ?",
-                    (album_id, photo_id),
-                )
+            for photo_id in chosen:
+                # Not if its owner put it in their trash since it was read (theirs to take out).
+                if await tx.execute(
+                    "DELETE FROM album_photos WHERE album_id = ? AND photo_id = ? AND (NOT EXISTS"
+                    " (SELECT 1 FROM trashed_photos tp WHERE tp.photo_id = album_photos.photo_id)"
+                    " OR EXISTS (SELECT 1 FROM photos p WHERE p.id = album_photos.photo_id"
+                    " AND p.owner_id = ?))",
+                    (album_id, photo_id, actor.id),
+                ):
+                    removed.append(photo_id)
             await tx.execute(
                 "UPDATE albums SET updated_at = ? WHERE id = ?", (clock.now_iso(), album_id)
             )
-            await albums.forget_lost_cover(tx, album_id)
+            await forget_lost_cover(tx, album_id)
             # Their notifications of photos added count what is in the album when read.
             recount = await album_news.told_of_photos_added(tx, album_id)
         await notifications.announce_all(svc, recount)
@@ -342,3 +348,13 @@ async def _standing(svc: Services, album_id: int, actor: User) -> tuple[str | No
         (album_id, actor.id, album_id, album_id, actor.id),
     )
     return (None, False, False) if row is None else (row[0], bool(row[1]), bool(row[2]))
+
+
+async def forget_lost_cover(tx: Transaction, album_id: int) -> None:
+    """A cover taken out of the album goes back to the automatic one."""
+    await tx.execute(
+        "UPDATE albums SET cover_photo_id = NULL WHERE id = ? AND NOT EXISTS"
+        " (SELECT 1 FROM album_photos ap WHERE ap.album_id = albums.id"
+        " AND ap.photo_id = albums.cover_photo_id)",
+        (album_id,),
+    )

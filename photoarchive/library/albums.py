@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from photoarchive import clock
+from photoarchive.accounts import admins
 from photoarchive.accounts.users import User
 from photoarchive.db import MAX_ROWID, Reader, Transaction, placeholders
 from photoarchive.errors import BadRequest, Forbidden, Invalid, NotFound
@@ -237,6 +238,16 @@ def owned(album: Album, what: str) -> None:
         raise Forbidden(f"Only the album's owner can {what}.")
 
 
+async def still_managed(tx: Transaction, album_id: int, actor: User, what: str) -> Album:
+    """Under the album's lock: the album read again, still `actor`'s to manage (an
+    administrator looking after it confirmed one, as every administrator's act is)."""
+    album = await find(tx, album_id, actor)
+    owned(album, what)
+    if album.looked_after:
+        await admins.confirm(tx, actor.id)
+    return album
+
+
 async def page(
     svc: Services, actor: User, *, cursor: str | None = None, limit: int | None = None
 ) -> tuple[list[Album], str | None]:
@@ -371,6 +382,7 @@ async def delete(svc: Services, actor: User, album_id: int) -> None:
     owned(album, "delete it")
     async with svc.db.transaction() as tx:
         await tx.lock(lock_name(album_id))
+        await still_managed(tx, album_id, actor, "delete it")
         members = await tx.fetchall(
             "SELECT user_id FROM album_members WHERE album_id = ?", (album_id,)
         )
@@ -378,13 +390,3 @@ async def delete(svc: Services, actor: User, album_id: int) -> None:
     # Its notifications went with it (being added to it): its members' badges ask again.
     for member in members:
         await svc.publish(live.NOTIFICATIONS_EVENT, {"user_id": member[0]})
-
-
-async def forget_lost_cover(tx: Transaction, album_id: int) -> None:
-    """A cover taken out of the album goes back to the automatic one."""
-    await tx.execute(
-        "UPDATE albums SET cover_photo_id = NULL WHERE id = ? AND NOT EXISTS"
-        " (SELECT 1 FROM album_photos ap WHERE ap.album_id = albums.id"
-        " AND ap.photo_id = albums.cover_photo_id)",
-        (album_id,),
-    )

@@ -18,6 +18,7 @@ import logging
 from dataclasses import dataclass
 
 from photoarchive import clock
+from photoarchive.accounts import admins
 from photoarchive.accounts.users import User
 from photoarchive.db import MAX_ROWID, Backend, Row, placeholders
 from photoarchive.errors import Forbidden, Invalid, NotFound
@@ -52,6 +53,9 @@ def purge_at(svc: Services, trashed_at: str) -> str:
     return clock.iso(moment)
 
 
+NOT_YOURS = "Only the photo's owner or an administrator can delete it."
+
+
 async def move(svc: Services, actor: User, photo_id: int, *, told: set[int] | None = None) -> None:
     """The owner, or an administrator, deletes a photo they may see: into its owner's trash
     (NotFound for a photo they may not see, Forbidden for one they may not delete). Those
@@ -59,18 +63,25 @@ async def move(svc: Services, actor: User, photo_id: int, *, told: set[int] | No
     to tell once (a bulk request)."""
     photo = await photos.find(svc, photo_id, actor)
     if not photo.can_delete:
-        raise Forbidden("Only the photo's owner or an administrator can delete it.")
+        raise Forbidden(NOT_YOURS)
     # Members told it was added to an album count it no more: their badges ask again.
     recount = await album_news.told_of_photo(svc.db, photo_id)
+    others = actor.id != photo.owner_id  # an administrator's act: checked again as it is written
     if svc.settings.trash_days == 0:
+        if others:
+            async with svc.db.transaction() as tx:
+                await admins.confirm(tx, actor.id, NOT_YOURS)
         await photos.remove(svc, photo)
     else:
         heard_by = await live.audience(svc.db, photo_id)  # as it was seen until now
-        binned = await svc.db.execute(
-            "INSERT INTO trashed_photos (photo_id, trashed_at, trashed_by) VALUES (?, ?, ?)"
-            " ON CONFLICT (photo_id) DO NOTHING",
-            (photo_id, clock.iso(clock.now()), actor.id),
-        )
+        async with svc.db.transaction() as tx:
+            if others:
+                await admins.confirm(tx, actor.id, NOT_YOURS)
+            binned = await tx.execute(
+                "INSERT INTO trashed_photos (photo_id, trashed_at, trashed_by) VALUES (?, ?, ?)"
+                " ON CONFLICT (photo_id) DO NOTHING",
+                (photo_id, clock.iso(clock.now()), actor.id),
+            )
         if not binned:  # a delete at the same moment put it there: that one tells
             return
         # Every page showing it takes it away, as for a delete.
