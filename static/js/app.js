@@ -200,8 +200,9 @@
   function refreshThread(photoId) {
     $$("#thread-" + photoId).forEach(function (thread) {
       var view = thread.getAttribute("data-view") || "card";
+      // Each thread itself: the photo's window over the feed repeats the card's ids.
       window.htmx.ajax("GET", "/photos/" + photoId + "/comments?view=" + view, {
-        target: "#thread-" + photoId, select: "#thread-" + photoId, swap: "outerHTML"
+        target: thread, select: "#thread-" + photoId, swap: "outerHTML"
       });
     });
   }

@@ -200,3 +200,33 @@ def test_the_photo_page_without_scripts_has_plain_links(server: Server, new_cont
     page.wait_for_url(f"{server.url}/photos/{feed[1]}?from=feed")
     page.get_by_role("link", name="Previous photo").click()
     page.wait_for_url(f"{server.url}/photos/{feed[0]}?from=feed")
+
+
+def test_a_comment_posted_in_the_modal_shows_there_and_goes_once(
+    server: Server, new_context: Any
+) -> None:
+    """The modal over the feed repeats the card's ids: a comment posted (or deleted) in it
+    answered into the card hidden behind, so the modal showed nothing and people posted again.
+    Each form now answers into its own comments."""
+    alice_ids, _ = seed(server)
+    photo_id = alice_ids[0]
+    page = new_context(VIEWPORTS["desktop"]).new_page()
+    sign_in(page, server.url, "bob")
+    opener = page.locator(f"#photo-{photo_id} a.card-image")
+    opener.scroll_into_view_if_needed()
+    opener.click()
+    page.locator(f"#modal article.viewer#photo-{photo_id}").wait_for()
+
+    modal = page.locator("#modal")
+    modal.locator("input[name=text]").fill("Lovely light")
+    modal.locator(".comment-form button[type=submit]").click()
+    modal.locator(".comment-text", has_text="Lovely light").wait_for()
+    assert modal.locator("input[name=text]").input_value() == ""
+    api = server.api("bob")
+    comments = api.get(f"/api/v1/photos/{photo_id}/comments").json()["items"]
+    assert [c["text"] for c in comments] == ["Lovely light"]
+
+    modal.locator(".comment button", has_text="Delete").click()
+    modal.locator(".comment-text", has_text="Lovely light").wait_for(state="detached")
+    assert api.get(f"/api/v1/photos/{photo_id}/comments").json()["items"] == []
+    api.close()
