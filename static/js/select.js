@@ -132,6 +132,8 @@
     var params = JSON.parse(button.getAttribute("data-bulk-params") || "{}");
     if (action === "add_to_album") params = { album_id: Number($("[data-bulk-album]", bar).value) };
     var ids = selectedIds(grid);
+    var question = button.getAttribute("data-bulk-confirm");
+    if (question && !window.confirm(question.replace("N photos", ids.length === 1 ? "1 photo" : ids.length + " photos"))) return;
     var most = Number(bar.getAttribute("data-max")) || ids.length;
     var batches = [];
     for (var i = 0; i < ids.length; i += most) batches.push(ids.slice(i, i + most));

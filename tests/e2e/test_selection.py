@@ -116,3 +116,40 @@ def test_select_toggle_range_all_escape_then_archive(
     fields = parse_qs(sent.value.post_data or "")
     assert fields["photo_ids"] == [str(ids[1]), str(ids[3])]
     assert fields["_csrf_token"] and sent.value.method == "POST"
+
+
+def test_deleting_chosen_photos_asks_first(server: Server, new_context: Any) -> None:
+    """Select, Ctrl+A, Delete: a whole profile went to the trash (or for good, with no trash)
+    without a question. It asks first, saying how many and for how long they can be restored,
+    and a No deletes nothing."""
+    api = server.api("alice")
+    for _ in range(3):
+        sent = api.post("/api/v1/photos", files=[("file", ("p.jpg", jpeg()))])
+        assert sent.status_code == 201, sent.text
+    page = new_context(VIEWPORTS["desktop"]).new_page()
+    sign_in(page, server.url, "alice")
+    page.goto(f"{server.url}/u/alice")
+    page.click("#grid-items-select")
+    page.click(tile(0))
+    page.click(tile(1))
+    asked: list[str] = []
+
+    def answer(accept: bool) -> Any:
+        def on_dialog(dialog: Any) -> None:
+            asked.append(dialog.message)
+            dialog.accept() if accept else dialog.dismiss()
+
+        return on_dialog
+
+    page.once("dialog", answer(False))
+    page.click("#grid-items-bar button[data-bulk='trash']")
+    wait_until(page, "true")
+    assert asked == ["Move 2 photos to the trash? They can be restored for 30 days."]
+    assert len(api.get("/api/v1/photos").json()["items"]) == 3
+
+    page.once("dialog", answer(True))
+    page.click("#grid-items-bar button[data-bulk='trash']")
+    wait_until(page, "document.querySelectorAll('#grid-items .grid-item').length === 1")
+    assert len(asked) == 2
+    assert len(api.get("/api/v1/photos").json()["items"]) == 1
+    api.close()
