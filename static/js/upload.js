@@ -61,9 +61,30 @@
   // Content-Security-Policy (img-src 'self' data:) stays strict, and big files are decoded
   // at preview size only.
   var PREVIEW_EDGE = 320;
+  // Decoded a few at a time, each asked for at a small size: a hundred camera photos chosen
+  // on a phone decoded whole and at once (about 48 MB each) would take the tab down.
+  var DECODING_AT_ONCE = 2;
+  var decoding = 0;
+  var toDecode = [];
   function preview(file, thumb) {
     if (typeof createImageBitmap !== "function") return;
-    createImageBitmap(file).then(function (bitmap) {
+    toDecode.push([file, thumb]);
+    decodeNext();
+  }
+  function decodeNext() {
+    while (decoding < DECODING_AT_ONCE && toDecode.length) {
+      var job = toDecode.shift();
+      decoding += 1;
+      draw(job[0], job[1]).then(function () {
+        decoding -= 1;
+        decodeNext();
+      });
+    }
+  }
+  function draw(file, thumb) {
+    // The width alone is given, so the height keeps the picture's shape; twice the edge
+    // leaves enough of a landscape photo's height for the square.
+    return createImageBitmap(file, { resizeWidth: 2 * PREVIEW_EDGE, resizeQuality: "medium" }).then(function (bitmap) {
       var canvas = document.createElement("canvas");
       canvas.width = canvas.height = PREVIEW_EDGE;
       var side = Math.min(bitmap.width, bitmap.height);
@@ -102,6 +123,14 @@
   // or about room (507: a quota, a full disk), which a try moments later does not make.
   function passing(status) {
     return status === 0 || status === 408 || status === 429 || (status >= 500 && status !== 507);
+  }
+
+  // Answers about the whole upload, not this file: the session ended (401, or 403 for its
+  // form token), or no room is left (507: the quota, a full disk). No file after it could be
+  // kept either, so none is sent (on a phone, each would be sent whole before the answer);
+  // this one and the rest wait for "Retry failed", once signed in again or room is made.
+  function halting(status) {
+    return status === 401 || status === 403 || status === 507;
   }
 
   function sleep(milliseconds) {
@@ -155,7 +184,8 @@
         }
         var error = (body.errors && body.errors[0]) || body;
         var detail = error.detail || "The server answered " + xhr.status + ".";
-        if (passing(xhr.status)) resolve({ outcome: "failed", detail: detail, wait: retryAfter(xhr) });
+        if (halting(xhr.status)) resolve({ outcome: "failed", detail: detail, wait: null, halt: xhr.status });
+        else if (passing(xhr.status)) resolve({ outcome: "failed", detail: detail, wait: retryAfter(xhr) });
         else resolve({ outcome: "refused", detail: detail });
       });
       function cutOff() {
@@ -345,7 +375,7 @@
       function attempt(number) {
         status(entry, number === 1 ? "Uploading…" : "Uploading, try " + number + " of " + ATTEMPTS + "…", "sending");
         return send(entry.file, caption, entry.sentBatchCaption, entry.batch, onProgress).then(function (answer) {
-          if (answer.outcome !== "failed" || number >= ATTEMPTS) return answer;
+          if (answer.outcome !== "failed" || answer.halt || number >= ATTEMPTS) return answer;
           var wait = answer.wait !== null ? answer.wait : backoff(number);
           if (wait > LONGEST_WAIT) {
             answer.detail += " The server asks to wait " + seconds(wait) + ".";
@@ -465,8 +495,14 @@
       }
 
       var chain = Promise.resolve();
+      var halted = null;  // the answer that stopped the upload (see halting)
       entries.forEach(function (entry, index) {
         chain = chain.then(function () {
+          if (halted) {
+            entry.meter.hidden = true;
+            settle(entry, { outcome: "failed", detail: "Not sent: " + halted + "." });
+            return;
+          }
           text.textContent = "Uploading " + (index + 1) + " of " + entries.length + "…";
           var own = entry.caption.value.trim();
           entry.sentCaption = own || batchCaption.value.trim();
@@ -479,6 +515,12 @@
           }).then(function (answer) {
             finished += entry.file.size;
             entry.meter.hidden = true;
+            if (answer.halt) {
+              halted = answer.halt === 507
+                ? answer.detail.replace(/\.$/, "") + ". Make room, then press Retry"
+                : "your session has ended. Sign in again in another tab (this list stays here), then press Retry";
+              answer.detail = answer.halt === 507 ? halted + "." : "Sign in again in another tab (this list stays here), then press Retry.";
+            }
             settle(entry, answer);
             show(finished);
           });

@@ -365,3 +365,35 @@ def test_without_javascript_one_form_post_uploads_and_reports(
     assert "yours was not applied" in lines.nth(0).inner_text()
     assert lines.nth(1).inner_text() == f"{fresh.name}: uploaded"
     assert captions(server) == {written.name: "Grandpa's first camera", fresh.name: "Old cameras"}
+
+
+def test_an_upload_whose_session_ended_stops_and_goes_on_after_signing_in_again(
+    server: Server, new_context: Any
+) -> None:
+    """The session ends as a long upload starts (signed out elsewhere, its 30 days over): the
+    first answer is 401, and no file after it could be kept. The page sends no more (each
+    would be sent whole first), says to sign in again in another tab, and Retry failed then
+    sends them all."""
+    page = open_upload_page(server, new_context, "desktop")
+    network = Network(page)
+    files = photo_files(*ALL)
+    page.set_input_files("#file", [str(p) for p in files])
+    page.context.clear_cookies()  # the session gone, as if ended elsewhere
+    page.click("#upload-submit")
+    wait_until(page, FINISHED)
+
+    assert sum(network.tries.values()) == 1
+    for path in files:
+        shown = item(page, path.name)
+        assert shown.get_attribute("data-outcome") == "failed"
+        assert "Sign in again in another tab" in shown.inner_text(), shown.inner_text()
+    retry = page.locator("#upload-retry")
+    assert retry.inner_text().strip() == f"Retry {len(files)} failed"
+
+    other = page.context.new_page()
+    sign_in(other, server.url, "alice")
+    other.close()
+    retry.click()
+    settle(page, network)
+    assert summary(page) == {"sent": len(files)}
+    assert set(captions(server)) == {path.name for path in files}
