@@ -99,6 +99,47 @@
     var box = $("#messages");
     if (box && event.detail.successful && event.detail.target !== box) box.innerHTML = "";
   });
+
+  // What the person asked for (a click, a form sent) and that never got the archive's
+  // answer: said in #messages as the archive's own refusals are. Background requests (the
+  // badge, live comments) say nothing: they try again by themselves.
+  function askedByPerson(event) {
+    var config = event.detail.requestConfig;
+    var trigger = config && config.triggeringEvent;
+    return Boolean(trigger && trigger.isTrusted);
+  }
+  function sayProblem(words) {
+    var box = $("#messages");
+    if (!box) return;
+    var whole = document.createElement("div");
+    whole.className = "error-box";
+    var title = document.createElement("h1");
+    title.className = "error-title";
+    title.textContent = "Not done";
+    var text = document.createElement("p");
+    text.className = "error-message";
+    text.textContent = words;
+    var dismiss = document.createElement("button");
+    dismiss.type = "button";
+    dismiss.className = "icon-button error-dismiss";
+    dismiss.setAttribute("aria-label", "Dismiss this message");
+    dismiss.textContent = "×";
+    whole.append(title, text, dismiss);
+    box.replaceChildren(whole);
+  }
+  // An error page that is not the archive's (a proxy's 502 while the server restarts) is
+  // not swapped in: it would take the place of the button, or of the comment being typed.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var xhr = event.detail.xhr;
+    if (xhr.status < 500 || xhr.getResponseHeader("HX-Retarget")) return;
+    event.detail.shouldSwap = false;
+    if (askedByPerson(event)) sayProblem("The archive did not answer (" + xhr.status + "). Nothing was changed; try again in a moment.");
+  });
+  function unreachable(event) {
+    if (askedByPerson(event)) sayProblem("The archive could not be reached. Check the connection, then try again.");
+  }
+  document.addEventListener("htmx:sendError", unreachable);
+  document.addEventListener("htmx:timeout", unreachable);
   document.addEventListener("click", function (event) {
     var box = $("#messages");
     if (box && event.target instanceof Element && box.contains(event.target)) clearMessages(box);

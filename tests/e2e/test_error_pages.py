@@ -9,6 +9,7 @@ import pytest
 
 from tests.e2e.conftest import VIEWPORTS, Server, sign_in
 from tests.e2e.test_quality import violations
+from tests.test_bulk_api import jpeg
 
 
 @pytest.mark.parametrize("viewport", list(VIEWPORTS), ids=list(VIEWPORTS))
@@ -27,3 +28,46 @@ def test_a_missing_page_keeps_the_header_and_goes_back(
     assert violations(page, axe_source) == []
     page.get_by_role("link", name="Go back").click()
     page.wait_for_url(f"{server.url}/albums")
+
+
+def test_a_like_that_gets_no_answer_from_the_archive_says_so_and_breaks_nothing(
+    server: Server, new_context: Any, axe_source: str
+) -> None:
+    """While the server restarts behind a proxy, the proxy answers 502 with its own page; with
+    the phone offline, nothing answers at all. The like button stayed as it was and nothing
+    was said (offline), or the proxy's page took the button's place. Now neither: the button
+    stays, and #messages says what happened."""
+    api = server.api("alice")
+    sent = api.post("/api/v1/photos", files=[("file", ("p.jpg", jpeg()))])
+    photo_id = sent.json()["items"][0]["id"]
+    api.close()
+    # htmx logs both to the console itself: what this test makes happen.
+    new_context.watch.expected += ["Response Status Error Code 502", "htmx:afterRequest"]
+    new_context.watch.expected.append("htmx:sendError")
+    page = new_context(VIEWPORTS["desktop"]).new_page()
+    sign_in(page, server.url, "alice")
+    like = page.locator(f"#like-{photo_id} button.like")
+    like.wait_for()
+
+    page.route(
+        f"**/photos/{photo_id}/like",
+        lambda route: route.fulfill(
+            status=502, content_type="text/html", body="<h1>Bad gateway</h1>"
+        ),
+    )
+    like.click()
+    message = page.locator("#messages .error-message")
+    message.wait_for()
+    assert "did not answer (502)" in message.inner_text()
+    assert page.locator(f"#like-{photo_id} button.like").count() == 1
+    assert "Bad gateway" not in page.content()
+    assert violations(page, axe_source) == []
+    page.keyboard.press("Escape")
+    message.wait_for(state="detached")
+
+    page.unroute(f"**/photos/{photo_id}/like")
+    page.route(f"**/photos/{photo_id}/like", lambda route: route.abort("internetdisconnected"))
+    like.click()
+    message.wait_for()
+    assert "could not be reached" in message.inner_text()
+    assert page.locator(f"#like-{photo_id} button.like").count() == 1
