@@ -8,6 +8,7 @@ import pytest
 
 from tests.support import (
     PASSWORD,
+    PHOTOS,
     LiveServer,
     api_login,
     csrf,
@@ -15,7 +16,9 @@ from tests.support import (
     live_server,
     make_settings,
     parse,
+    run_sql,
     sign_up,
+    upload,
 )
 
 pytestmark = pytest.mark.usefixtures("engine")  # on SQLite and on PostgreSQL
@@ -293,3 +296,24 @@ def test_a_stale_bearer_token_is_shown_the_sign_in_form_not_a_redirect_loop(
     form = script.get(feed.headers["location"])
     assert form.status_code == 200
     assert parse(form.text).find_all("input", name="login")
+
+
+def test_a_click_after_the_session_ended_signs_in_back_to_its_page(server: LiveServer) -> None:
+    """A comment sent (htmx) from a photo's page once the session has ended: the sign-in page,
+    and after it that photo's page again, not the feed."""
+    alice = sign_up(server, "alice")
+    photo = upload(alice, PHOTOS / "gps" / "DSCN0010.jpg").json()["items"][0]
+    page = f"{server.url}/photos/{photo['id']}"
+    run_sql(server.settings, "DELETE FROM sessions")  # ended: signed out elsewhere, say
+    sent = form_post(
+        alice,
+        f"/photos/{photo['id']}/comments",
+        {"text": "Lovely"},
+        headers={"HX-Request": "true", "Referer": page},
+    )
+    assert sent.headers["hx-redirect"] == f"/login?next=/photos/{photo['id']}"
+    # Without a page of this site to go back to, the sign-in page alone.
+    sent = form_post(
+        alice, f"/photos/{photo['id']}/comments", {"text": "Lovely"}, headers={"HX-Request": "true"}
+    )
+    assert sent.headers["hx-redirect"] == "/login"

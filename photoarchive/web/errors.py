@@ -150,7 +150,10 @@ def handle_error(request: Request[Any, Any, Any], exc: Exception) -> Response[An
         )
         return ClientRedirect(target) if is_htmx else Redirect(target, status_code=303)
     if isinstance(exc, NotAuthenticated) and is_htmx:
-        return ClientRedirect("/login")
+        # A click or a form sent from a page whose session has ended: back to that page once
+        # signed in again (the photo being commented on, not the feed).
+        back = referring_page(request)
+        return ClientRedirect("/login" + (f"?next={quote(back)}" if back else ""))
     message = _for_people(message, field)
     context = {"status": status, "title": TITLES.get(status, "Error"), "message": message}
     if not is_htmx:

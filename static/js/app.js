@@ -95,11 +95,6 @@
     box.innerHTML = "";
     if (hadFocus && focusBefore && document.body.contains(focusBefore)) focusBefore.focus();
   }
-  document.addEventListener("htmx:afterRequest", function (event) {
-    var box = $("#messages");
-    if (box && event.detail.successful && event.detail.target !== box) box.innerHTML = "";
-  });
-
   // What the person asked for (a click, a form sent) and that never got the archive's
   // answer: said in #messages as the archive's own refusals are. Background requests (the
   // badge, live comments) say nothing: they try again by themselves.
@@ -139,6 +134,14 @@
     if (askedByPerson(event)) sayProblem("The archive could not be reached. Check the connection, then try again.");
   }
   document.addEventListener("htmx:sendError", unreachable);
+  // A message stays until the person's next request goes through (not a background one:
+  // the badge or a live comment would take it away before it was read).
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var box = $("#messages");
+    if (box && event.detail.successful && event.detail.target !== box && askedByPerson(event)) {
+      box.innerHTML = "";
+    }
+  });
   document.addEventListener("htmx:timeout", unreachable);
   document.addEventListener("click", function (event) {
     var box = $("#messages");

@@ -272,7 +272,11 @@
     });
 
     function add(files) {
-      if (busy) return;
+      if (busy) {  // said, not dropped in silence: the list is the upload's until it ends
+        progress.hidden = false;
+        text.textContent = "Wait for this upload to finish, then add more photos.";
+        return;
+      }
       Array.prototype.forEach.call(files, function (file) {
         var item = document.createElement("li");
         var thumb = document.createElement("div");
