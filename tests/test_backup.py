@@ -375,6 +375,12 @@ def test_a_restore_deletes_no_stored_file_the_backup_does_not_know(
     stray.parent.mkdir(parents=True, exist_ok=True)
     stray.write_bytes(b"a thumbnail no photo uses")
     os.utime(stray, (two_hours_ago, two_hours_ago))
+    # Only those the restore found: an original left since (its photo purged, its file's
+    # delete failed) is a leftover like any other, and goes.
+    purged_since = bucket / original_key("ef" * 32)
+    purged_since.parent.mkdir(parents=True, exist_ok=True)
+    purged_since.write_bytes(b"the original of a photo deleted for good since the restore")
+    os.utime(purged_since, (two_hours_ago, two_hours_ago))
 
     async def later_repair() -> Report:
         db = Database(restored / "photoarchive.sqlite3")
@@ -390,6 +396,7 @@ def test_a_restore_deletes_no_stored_file_the_backup_does_not_know(
     kept = [f.text for f in later.findings if f.state == LEFT_ALONE]
     assert any(original_key("ab" * 32) in text and KEPT_AT_RESTORE in text for text in kept), kept
     assert not stray.exists()
+    assert not purged_since.exists()
 
 
 def test_a_backup_flushes_the_folders_its_originals_are_renamed_into(

@@ -35,8 +35,8 @@ from photoarchive.ops.backup import (
 from photoarchive.ops.db_copy import copy_database, refuse_rows
 from photoarchive.ops.findings import Report
 from photoarchive.ops.progress import Progress
-from photoarchive.ops.verify import GRACE_DEFAULT, verify
-from photoarchive.storage import BlobStore, StorageFull
+from photoarchive.ops.verify import DIGEST_IN_KEY, GRACE_DEFAULT, verify
+from photoarchive.storage import BlobStore, StorageFull, original_key
 
 
 @dataclass
@@ -95,8 +95,8 @@ async def restore(
     try:
         originals, damaged = await _restore_originals(src, data_dir, tmp_dir, store, progress)
         db = await _restore_records(src, database_path, tmp_dir, into)
-        # Said in the archive itself: its store's unreferenced originals are kept for good.
-        await db.execute("INSERT INTO restores (restored_at) VALUES (?)", (clock.now_iso(),))
+        # Noted in the archive itself: its store's unreferenced originals are kept for good.
+        await keep_restore_leftovers(db, store)
     except BaseException as exc:
         await asyncio.to_thread(take_away, data_dir, made)
         if into is None:
@@ -127,6 +127,29 @@ async def restore(
         if into is None:
             await db.close()
     return RestoreSummary(manifest, originals, report, damaged)
+
+
+async def keep_restore_leftovers(db: AppDatabase, store: BlobStore) -> int:
+    """At a restore, once its records are in: every stored original no record names is noted
+    as kept (migration 0035), before anything could delete it; how many. With S3 the backup
+    holds the records, not the originals: these may be the only copies of photos added after
+    it. Noted before the restore's own check, so that one stopped midway (its message says to
+    finish with `verify --repair`) loses none of them either."""
+    named = {row[0] for row in await db.fetchall("SELECT DISTINCT sha256 FROM photos")}
+    found = []
+    async for info in store.list("originals/"):  # as storage.original_key names them
+        match = DIGEST_IN_KEY.search(info.key)
+        if match and info.key == original_key(match.group(1)) and match.group(1) not in named:
+            found.append(match.group(1))
+    now = clock.now_iso()
+    async with db.transaction() as tx:
+        for digest in found:
+            await tx.execute(
+                "INSERT INTO restore_kept (sha256, kept_at) VALUES (?, ?)"
+                " ON CONFLICT (sha256) DO NOTHING",
+                (digest, now),
+            )
+    return len(found)
 
 
 async def _restore_originals(

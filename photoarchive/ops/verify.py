@@ -44,7 +44,7 @@ KEPT_AT_RESTORE = (
 PARALLEL = 4
 
 # A stored file's digest: an original, or a rendition (turned: "-r90" before its ending).
-_DIGEST = re.compile(r"(?:^|/)([0-9a-f]{64})(?:-r(\d+))?(\.webp)?$")
+DIGEST_IN_KEY = re.compile(r"(?:^|/)([0-9a-f]{64})(?:-r(\d+))?(\.webp)?$")
 
 
 async def verify(
@@ -61,9 +61,9 @@ async def verify(
 ) -> Report:
     """Check (and with `repair`, mend) the archive. With `keep_leftovers`, stored files no
     photo refers to are reported and kept even when repairing: after a restore they may be
-    the originals of photos added since the backup, in a store the backup did not copy. In
-    an archive that was ever restored (migration 0035), such originals are always kept: no
-    later run can tell them from a failed upload's leftovers."""
+    the originals of photos added since the backup, in a store the backup did not copy. The
+    originals a restore found so (`keep_restore_leftovers`) are kept by every later run too:
+    nothing else tells them from a failed upload's leftovers."""
     progress = progress or Progress(enabled=False)
     report = Report(checksums=checksums)
     await _check_database(db, report, repair=repair)
@@ -89,7 +89,12 @@ async def verify(
     progress.finish()
     expected = {key for row in rows for key in _keys_of(row["sha256"], row["turns"])}
     leftovers = [info for key, info in sorted(listed.items()) if key not in expected]
-    restored = await db.fetchval("SELECT 1 FROM restores LIMIT 1") is not None
+    if repair:  # brought back by an import: its file is the photo's again, deleted with it
+        await db.execute(
+            "DELETE FROM restore_kept WHERE EXISTS"
+            " (SELECT 1 FROM photos p WHERE p.sha256 = restore_kept.sha256)"
+        )
+    kept = {row[0] for row in await db.fetchall("SELECT sha256 FROM restore_kept")}
     await _check_leftover_blobs(
         db,
         store,
@@ -98,7 +103,7 @@ async def verify(
         repair=repair,
         grace=grace,
         keep=keep_leftovers,
-        keep_originals=restored,
+        kept_originals=kept,
     )
     _check_temp_files(tmp_dir, report, repair=repair, grace=grace)
     return report
@@ -312,10 +317,10 @@ async def _check_leftover_blobs(
     repair: bool,
     grace: float,
     keep: bool,
-    keep_originals: bool,
+    kept_originals: set[str],
 ) -> None:
     for info in leftovers:
-        match = _DIGEST.search(info.key)
+        match = DIGEST_IN_KEY.search(info.key)
         digest = match.group(1) if match else None
         text = f"stored file no photo refers to: {info.key} ({_age(info.modified)})"
         if digest is None or info.key not in _keys_of(digest, set(blobs.ROTATIONS)):
@@ -324,7 +329,7 @@ async def _check_leftover_blobs(
             report.add(LEFT_ALONE, f"stored file not of the archive's: {info.key}; left as it is")
         elif time.time() - info.modified < grace:
             report.add(LEFT_ALONE, f"{text}, {_young(grace)}")
-        elif keep or (keep_originals and info.key == original_key(digest)):
+        elif keep or (digest in kept_originals and info.key == original_key(digest)):
             report.add(LEFT_ALONE, f"{text}; {KEPT_AT_RESTORE}")
         elif not repair:
             report.add(PROBLEM, text)
@@ -339,7 +344,7 @@ async def _check_leftover_blobs(
 async def _still_wanted(db: AppDatabase, key: str, digest: str) -> bool:
     """Whether a photo uses the file now: an original while any photo has its bytes, a
     rendition while one of them is shown turned its way (library/rotations.py)."""
-    match = _DIGEST.search(key)
+    match = DIGEST_IN_KEY.search(key)
     if match is None or match.group(3) is None:  # an original
         return await blobs.referenced(db, digest)
     return int(match.group(2) or 0) in await blobs.rotations_in_use(db, digest)

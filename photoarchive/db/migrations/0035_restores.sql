@@ -1,9 +1,10 @@
--- When this archive was brought back from a backup (`photoarchive restore`, ops/restore.py).
--- After a restore, the store may hold originals no restored record names: of photos added
--- after the backup, in a store the backup did not copy (S3). They may be the only copies of
--- those photos, so `verify --repair` keeps every unreferenced original of a restored archive
--- (ops/verify.py) instead of deleting it as a failed upload's leftover.
-CREATE TABLE IF NOT EXISTS restores (
-    id           INTEGER PRIMARY KEY,
-    restored_at  TEXT NOT NULL
+-- The originals a restore found in the store with no restored record naming them
+-- (`photoarchive restore`, ops/restore.py): of photos added after the backup, in a store the
+-- backup did not copy (S3), and maybe the only copies of those photos. `verify --repair` keeps
+-- these (ops/verify.py) instead of deleting them as a failed upload's leftovers; a digest is
+-- forgotten here once a photo names it again (brought back by `photoarchive import`), so that
+-- deleting that photo later deletes its file as usual.
+CREATE TABLE IF NOT EXISTS restore_kept (
+    sha256   TEXT PRIMARY KEY,
+    kept_at  TEXT NOT NULL
 );
