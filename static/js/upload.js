@@ -126,11 +126,12 @@
   }
 
   // Answers about the whole upload, not this file: the session ended (401, or 403 for its
-  // form token), or no room is left (507: the quota, a full disk). No file after it could be
-  // kept either, so none is sent (on a phone, each would be sent whole before the answer);
-  // this one and the rest wait for "Retry failed", once signed in again or room is made.
+  // form token). No file after it could be kept either, so none is sent (on a phone, each
+  // would be sent whole before the answer); this one and the rest wait for "Retry failed",
+  // once signed in again. (Not 507: a photo too big for what is left of a quota says so
+  // alone, and smaller ones after it may still fit.)
   function halting(status) {
-    return status === 401 || status === 403 || status === 507;
+    return status === 401 || status === 403;
   }
 
   function sleep(milliseconds) {
@@ -520,10 +521,8 @@
             finished += entry.file.size;
             entry.meter.hidden = true;
             if (answer.halt) {
-              halted = answer.halt === 507
-                ? answer.detail.replace(/\.$/, "") + ". Make room, then press Retry"
-                : "your session has ended. Sign in again in another tab (this list stays here), then press Retry";
-              answer.detail = answer.halt === 507 ? halted + "." : "Sign in again in another tab (this list stays here), then press Retry.";
+              halted = "your session has ended. Sign in again in another tab (this list stays here), then press Retry";
+              answer.detail = "Sign in again in another tab (this list stays here), then press Retry.";
             }
             settle(entry, answer);
             show(finished);
