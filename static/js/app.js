@@ -221,9 +221,9 @@
     button.hidden = false;
   }
 
-  function loadNewPhotos() {
+  function loadNewPhotos(event) {
     if (!window.htmx) { location.reload(); return; }
-    window.htmx.ajax("GET", "/", { target: "#feed-items", select: "#feed-items", swap: "outerHTML" }).then(function () {
+    window.htmx.ajax("GET", "/", { target: "#feed-items", select: "#feed-items", swap: "outerHTML", event: event }).then(function () {
       pendingPhotos = {};
       showNewPhotosBar();
       var empty = $("#feed-empty");

@@ -86,11 +86,11 @@
   // The viewer on screen: the modal's when one is open, else the photo page's.
   function currentViewer() { return $("#modal .viewer") || $("main .viewer"); }
 
-  function step(direction) {
+  function step(direction, event) {
     var viewer = currentViewer();
     var link = viewer && $("[data-nav='" + direction + "']", viewer);
     if (!link) return false;
-    if (modal()) go(link);
+    if (modal()) go(link, event);
     else link.click(); // on the photo page the browser follows the link
     return true;
   }
@@ -98,10 +98,12 @@
   // In the modal a step is asked for here rather than by htmx's own handling of the link: a
   // key pressed the moment a photo arrives would find its links not yet wired and leave the
   // list for the photo page. htmx reads hx-target and hx-replace-url from the link.
-  function go(link) {
+  function go(link, event) {
     if (moving || !window.htmx) return;
     moving = link.getAttribute("data-nav");
-    window.htmx.ajax("GET", link.getAttribute("href"), { source: link, target: "#modal" });
+    // The key, swipe or click that asked for it goes along: a step with no answer is then
+    // said as any click's is (app.js).
+    window.htmx.ajax("GET", link.getAttribute("href"), { source: link, target: "#modal", event: event });
   }
 
   function typing(target) {
@@ -118,7 +120,7 @@
     }
     if (event.key === "Tab" && m) { trapTab(event, m); return; }
     if ((event.key === "ArrowLeft" || event.key === "ArrowRight") && !typing(event.target) && !zoomed()) {
-      if (step(event.key === "ArrowLeft" ? "prev" : "next")) event.preventDefault();
+      if (step(event.key === "ArrowLeft" ? "prev" : "next", event)) event.preventDefault();
     }
   });
 
@@ -129,7 +131,7 @@
     var zoom = target.closest("[data-zoom]");
     if (zoom) { event.preventDefault(); toggleZoom(zoom); return; }
     var nav = target.closest("#modal [data-nav]");
-    if (nav && window.htmx) { event.preventDefault(); go(nav); return; }
+    if (nav && window.htmx) { event.preventDefault(); go(nav, event); return; }
     var link = target.closest("[data-opens-modal]");
     if (link) opener = link;
   });
@@ -151,7 +153,7 @@
     var dx = event.changedTouches[0].clientX - touchStart.x;
     var dy = event.changedTouches[0].clientY - touchStart.y;
     touchStart = null;
-    if (Math.abs(dx) >= SWIPE_MIN && Math.abs(dx) > 2 * Math.abs(dy)) step(dx < 0 ? "next" : "prev");
+    if (Math.abs(dx) >= SWIPE_MIN && Math.abs(dx) > 2 * Math.abs(dy)) step(dx < 0 ? "next" : "prev", event);
   }, { passive: true });
 
   document.addEventListener("touchcancel", function () { touchStart = null; }, { passive: true });

@@ -71,3 +71,32 @@ def test_a_like_that_gets_no_answer_from_the_archive_says_so_and_breaks_nothing(
     message.wait_for()
     assert "could not be reached" in message.inner_text()
     assert page.locator(f"#like-{photo_id} button.like").count() == 1
+
+
+def test_a_step_in_the_photo_window_that_gets_no_answer_says_so(
+    server: Server, new_context: Any
+) -> None:
+    """Arrow keys and swipes step through htmx.ajax, with no event of htmx's own: the key that
+    asked goes along, so a proxy's 502 is said as a click's is (it was silent)."""
+    new_context.watch.expected += ["Response Status Error Code 502", "htmx:afterRequest"]
+    api = server.api("alice")
+    ids = [
+        api.post("/api/v1/photos", files=[("file", ("p.jpg", jpeg()))]).json()["items"][0]["id"]
+        for _ in range(2)
+    ]
+    api.close()
+    page = new_context(VIEWPORTS["desktop"]).new_page()
+    sign_in(page, server.url, "alice")
+    page.locator(f"#photo-{ids[1]} a.card-image").click()
+    page.locator(f"#modal article.viewer#photo-{ids[1]}").wait_for()
+    page.route(
+        f"**/photos/{ids[0]}?*",
+        lambda route: route.fulfill(
+            status=502, content_type="text/html", body="<h1>Bad gateway</h1>"
+        ),
+    )
+    page.keyboard.press("ArrowRight")
+    message = page.locator("#messages .error-message")
+    message.wait_for()
+    assert "did not answer (502)" in message.inner_text()
+    assert page.locator(f"#modal article.viewer#photo-{ids[1]}").count() == 1
