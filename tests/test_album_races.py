@@ -155,3 +155,27 @@ def test_an_administrator_demoted_meanwhile_does_not_delete_someone_else_s_photo
         )
 
     scenario(tmp_path, body)
+
+
+def test_with_no_trash_an_administrator_demoted_as_the_photo_goes_does_not_delete_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With PHOTOARCHIVE_TRASH_DAYS=0 a delete is for good: the administrator is confirmed in
+    the delete's own transaction, not in one of its own before it."""
+    from photoarchive.library import live
+
+    async def body(svc: Services) -> None:
+        admin = dataclasses.replace(await person(svc, "admin"), is_admin=True)
+        await users.set_admin(svc.db, admin.id, True)
+        owner = await person(svc, "owner")
+        photo = await photo_of(svc, owner)
+        ran = once_before(
+            monkeypatch, live, "audience", lambda: users.set_admin(svc.db, admin.id, False)
+        )
+        with pytest.raises(Forbidden):
+            await trash.move(svc, admin, photo)
+        monkeypatch.undo()
+        assert ran
+        assert await svc.db.fetchval("SELECT 1 FROM photos WHERE id = ?", (photo,))
+
+    scenario(tmp_path, body, trash_days=0)

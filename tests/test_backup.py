@@ -466,4 +466,7 @@ def test_an_original_that_cannot_be_read_is_said_and_the_rest_is_backed_up(
     assert "PROBLEM  original is 4096 bytes" in checked.stdout  # its size is seen first
     assert original_key(digests[0]) in checked.stdout
     assert "Traceback" not in checked.stderr
-    assert alice.get(made[0]["urls"]["original"]).status_code == 503
+    download = alice.get(made[0]["urls"]["original"])
+    assert download.status_code == 503
+    assert "could not be read from the archive's storage" in download.text
+    assert digests[0] not in download.text  # the file's name is the log's alone

@@ -17,6 +17,7 @@ from photoarchive.db import Backend
 from photoarchive.errors import InsufficientStorage, Unavailable
 from photoarchive.storage import (
     BlobStore,
+    BlobUnreadable,
     StorageError,
     StorageFull,
     original_key,
@@ -112,6 +113,12 @@ async def storing(db: Backend, store: BlobStore, digest: str, outcome: str) -> A
             await discard_after_failure(db, store, digest)
         if isinstance(exc, StorageFull):
             raise InsufficientStorage(f"{exc} The photo was not {outcome}.") from None
+        if isinstance(exc, BlobUnreadable):  # its name in the log alone (the digest)
+            log.error("%s", exc)
+            raise Unavailable(
+                f"A stored file of this photo could not be read. The photo was not {outcome};"
+                " tell the archive's administrator."
+            ) from None
         if isinstance(exc, StorageError):
             raise Unavailable(f"{exc} The photo was not {outcome}; try again later.") from None
         raise

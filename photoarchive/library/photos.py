@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any
 
+from photoarchive.accounts import admins
 from photoarchive.accounts.users import User
 from photoarchive.db import Row, placeholders, row_id
 from photoarchive.errors import BadRequest, NotFound
@@ -383,11 +384,15 @@ async def comments_of(svc: Services, photo: Photo, viewer: User | None) -> list[
     return [_comment(row, photo, viewer) for row in rows]
 
 
-async def remove(svc: Services, photo: Photo) -> None:
+async def remove(svc: Services, photo: Photo, *, admin: tuple[int, str] | None = None) -> None:
     """Delete the photo for good (the caller decided it may: see library/trash.py), and its
-    files unless another photo uses them."""
+    files unless another photo uses them. With `admin` (an administrator's id, the refusal),
+    they are confirmed one in the delete's own transaction (accounts/admins.py)."""
     heard_by = await live.audience(svc.db, photo.id)  # read while the albums holding it are known
-    await svc.db.execute("DELETE FROM photos WHERE id = ?", (photo.id,))
+    async with svc.db.transaction() as tx:
+        if admin is not None:
+            await admins.confirm(tx, *admin)
+        await tx.execute("DELETE FROM photos WHERE id = ?", (photo.id,))
     # After the commit, outside any transaction: deleting the files may be slow.
     await blobs.discard_unreferenced(svc.db, svc.store, photo.sha256)
     await svc.publish("photo-deleted", {"id": photo.id, live.AUDIENCE: heard_by})

@@ -68,10 +68,7 @@ async def move(svc: Services, actor: User, photo_id: int, *, told: set[int] | No
     recount = await album_news.told_of_photo(svc.db, photo_id)
     others = actor.id != photo.owner_id  # an administrator's act: checked again as it is written
     if svc.settings.trash_days == 0:
-        if others:
-            async with svc.db.transaction() as tx:
-                await admins.confirm(tx, actor.id, NOT_YOURS)
-        await photos.remove(svc, photo)
+        await photos.remove(svc, photo, admin=(actor.id, NOT_YOURS) if others else None)
     else:
         heard_by = await live.audience(svc.db, photo_id)  # as it was seen until now
         async with svc.db.transaction() as tx:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import time
 import unicodedata
@@ -18,16 +19,22 @@ from photoarchive.errors import NotFound, Unavailable
 from photoarchive.library import access, media_lookup, originals, photos
 from photoarchive.library.media_lookup import Rendition
 from photoarchive.media.images import RENDITION_CONTENT_TYPE
-from photoarchive.storage import BlobNotFound, SignedURL, StorageError
+from photoarchive.storage import BlobNotFound, BlobUnreadable, SignedURL, StorageError
 from photoarchive.web.mediacache import RenditionBodies
 from photoarchive.web.methods import is_head
 from photoarchive.web.params import RowId
 from photoarchive.web.viewer import credentials, require_reader, services
 
+log = logging.getLogger("photoarchive")
+
 # Up to 19 digits each (past any file's size; int() of thousands raises): a longer one is an
 # odd range, answered with the whole file.
 RANGE_RE = re.compile(r"^bytes=([0-9]{0,19})-([0-9]{0,19})$")
 IMMUTABLE = "private, max-age=31536000, immutable"
+UNREADABLE = (
+    "This photo's file could not be read from the archive's storage. Tell the archive's"
+    " administrator."
+)
 # An original's bytes depend on who asks (its location blanked for all but its owner): a
 # browser shared by two accounts keeps it, but asks each time (its ETag is the viewer's).
 REVALIDATE = "private, no-cache"
@@ -191,7 +198,7 @@ async def send_file(
     except BlobNotFound:
         info = None
     except StorageError as exc:
-        raise Unavailable(str(exc)) from None
+        raise _unavailable(exc) from None
     if info is None:
         raise NotFound("This file is missing from the store.")
     wanted = _byte_range(request.headers.get("range"), info.size)
@@ -231,7 +238,7 @@ async def _opened(chunks: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
     except BlobNotFound:
         raise NotFound("This file is missing from the store.") from None
     except StorageError as exc:
-        raise Unavailable(str(exc)) from None
+        raise _unavailable(exc) from None
 
     async def rest() -> AsyncIterator[bytes]:
         if first:
@@ -240,3 +247,13 @@ async def _opened(chunks: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
             yield chunk
 
     return rest()
+
+
+def _unavailable(exc: StorageError) -> Unavailable:
+    """The store's failure as a person is told it. A file that cannot be read is named in the
+    log alone: its name is the original's digest, never told to a link's holder (see
+    `digest_etag`), and no later try mends a bad sector."""
+    if isinstance(exc, BlobUnreadable):
+        log.error("%s", exc)
+        return Unavailable(UNREADABLE)
+    return Unavailable(str(exc))
