@@ -51,6 +51,77 @@
   }
   window.photoarchiveUpload = { problemWith: problemWith };
 
+  // A folder (dropped, or chosen where the browser offers it) is the files in it and in its
+  // folders, in the order of their paths. The computer's own hidden files (.DS_Store, a Mac's
+  // "._" copies beside each photo, Thumbs.db, desktop.ini) are left out: nobody's photos.
+  function hiddenName(name) {
+    return name.charAt(0) === "." || /^(thumbs\.db|desktop\.ini)$/i.test(name);
+  }
+  function inHidden(path) {
+    return path.split("/").some(function (part) { return part && hiddenName(part); });
+  }
+  function inPathOrder(found) {
+    found.sort(function (a, b) { return a.path < b.path ? -1 : a.path > b.path ? 1 : 0; });
+    return found.map(function (f) { return f.file; });
+  }
+
+  // A drop's entries when it holds a folder, else null (plain files: the drop's file list is
+  // used). The browser gives entries during the drop event only, so they are taken at once.
+  function droppedFolders(transfer) {
+    var items = transfer && transfer.items;
+    if (!items || !items.length || typeof items[0].webkitGetAsEntry !== "function") return null;
+    var entries = [];
+    for (var i = 0; i < items.length; i++) {
+      var entry = items[i].kind === "file" ? items[i].webkitGetAsEntry() : null;
+      if (entry) entries.push(entry);
+    }
+    return entries.some(function (e) { return e.isDirectory; }) ? entries : null;
+  }
+
+  // Every file under these entries: resolves {files, unread}, unread counting what the
+  // browser could not read (a folder or file without permission, gone since).
+  function filesUnder(entries) {
+    var found = [];
+    var unread = 0;
+    function visit(entry) {
+      if (hiddenName(entry.name)) return Promise.resolve();
+      if (entry.isFile) {
+        return new Promise(function (resolve) {
+          entry.file(function (file) {
+            found.push({ path: entry.fullPath, file: file });
+            resolve();
+          }, function () { unread += 1; resolve(); });
+        });
+      }
+      if (!entry.isDirectory) return Promise.resolve();
+      var reader = entry.createReader();
+      // A folder's entries come in batches (a hundred at a time in Chromium) until an empty one.
+      function next() {
+        return new Promise(function (resolve) {
+          reader.readEntries(resolve, function () { unread += 1; resolve([]); });
+        }).then(function (batch) {
+          if (batch.length) return Promise.all(batch.map(visit)).then(next);
+        });
+      }
+      return next();
+    }
+    return Promise.all(entries.map(visit)).then(function () {
+      return { files: inPathOrder(found), unread: unread };
+    });
+  }
+
+  // The files of a folder chosen with the folder input, hidden ones left out.
+  function chosenFolder(fileList) {
+    var found = [];
+    Array.prototype.forEach.call(fileList, function (file) {
+      var path = file.webkitRelativePath || file.name;
+      if (!inHidden(path)) found.push({ path: path, file: file });
+    });
+    return inPathOrder(found);
+  }
+  window.photoarchiveUpload.filesUnder = filesUnder;
+  window.photoarchiveUpload.chosenFolder = chosenFolder;
+
   function icon(name) {
     // A copy of the template's inline icon, so previews and the page look alike.
     var svg = document.querySelector("#upload-icons svg.icon-" + name);
@@ -357,11 +428,46 @@
     zone.addEventListener("dragleave", function (event) {
       if (!zone.contains(event.relatedTarget)) zone.classList.remove("dragging");
     });
+    // Files from a folder, or word that it held none the archive could be sent.
+    function addFromFolder(files, unread) {
+      var notRead = unread ? " " + plural(unread, "file or folder", "files or folders") + " in it could not be read." : "";
+      if (!files.length) {
+        progress.hidden = false;
+        percent.textContent = "";
+        text.textContent = "No files to upload in that folder." + notRead;
+        return;
+      }
+      add(files);
+      if (notRead && !busy) {
+        progress.hidden = false;
+        percent.textContent = "";
+        text.textContent = plural(files.length, "file", "files") + " added from the folder." + notRead;
+      }
+    }
+
     zone.addEventListener("drop", function (event) {
       event.preventDefault();
       zone.classList.remove("dragging");
-      if (event.dataTransfer && event.dataTransfer.files) add(event.dataTransfer.files);
+      var folders = droppedFolders(event.dataTransfer);
+      if (folders) {
+        filesUnder(folders).then(function (found) { addFromFolder(found.files, found.unread); });
+      } else if (event.dataTransfer && event.dataTransfer.files) {
+        add(event.dataTransfer.files);
+      }
     });
+
+    // Choosing a whole folder, where the browser can (a computer's, not a phone's).
+    var folderInput = document.getElementById("folder");
+    var folderChoice = document.getElementById("folder-choice");
+    if (folderInput && folderChoice && "webkitdirectory" in folderInput &&
+        window.matchMedia && window.matchMedia("(pointer: fine)").matches) {
+      folderChoice.hidden = false;
+      document.getElementById("upload-folder").addEventListener("click", function () { folderInput.click(); });
+      folderInput.addEventListener("change", function () {
+        addFromFolder(chosenFolder(folderInput.files), 0);
+        folderInput.value = "";
+      });
+    }
     // A drop that misses the zone must not navigate away from the page.
     ["dragover", "drop"].forEach(function (type) {
       window.addEventListener(type, function (event) { event.preventDefault(); });
