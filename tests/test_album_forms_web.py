@@ -179,3 +179,30 @@ def test_an_album_made_from_a_photo_ends_on_the_photo_in_it(archive: LiveServer)
     assert untitled.status_code == 422
     bob_albums = api_login(archive, "bob").get("/api/v1/albums").json()["items"]
     assert bob_albums == [] and len(api.get("/api/v1/albums").json()["items"]) == count
+
+
+def test_handing_the_album_over_from_its_form_asks_on_a_page_without_script(
+    archive: LiveServer,
+) -> None:
+    """The form asks (`ask=1`): the answer is a page with the question, whose form sends the
+    same fields again, and nothing else, with `ask=0`; that one hands the album over."""
+    api, album_id = an_album(archive)
+    alice = browser(archive, "alice")
+    url = f"/albums/{album_id}/members"
+    fields = {"username": "bob", "role": "owner", "ask": "1", "extra": "<b>x</b>"}
+    page = form_post(alice, url, fields)
+    assert page.status_code == 200, page.text
+    shown = parse(page.text)
+    assert "Hand this album to bob?" in shown.text
+    assert len([f for f in shown.find_all("form") if f.get("action") == url]) == 1
+    sent = {i["name"]: i["value"] for i in shown.find_all("input", type="hidden") if i["name"]}
+    assert {k: v for k, v in sent.items() if k != "_csrf_token"} == {
+        "username": "bob",
+        "role": "owner",
+        "ask": "0",
+    }
+    assert members(api, album_id)["alice"] == "owner"  # asked, not done
+
+    done = form_post(alice, url, {**sent, "ask": "0"})
+    assert done.status_code == 303, done.text
+    assert members(api, album_id)["bob"] == "owner"

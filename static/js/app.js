@@ -78,7 +78,14 @@
     var form = event.target;
     var question = form.getAttribute && form.getAttribute("data-confirm");
     var htmxAsks = window.htmx && form.hasAttribute("hx-confirm");
-    if (question && !htmxAsks && !window.confirm(question)) event.preventDefault();
+    if (!question || htmxAsks) return;
+    if (!window.confirm(question)) {
+      event.preventDefault();
+      return;
+    }
+    // Asked here: the server need not ask again on a page of its own (web/confirming.py).
+    var ask = form.querySelector('input[name="ask"]');
+    if (ask) ask.value = "0";
   });
 
   // --- Messages ---------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from photoarchive.accounts.users import User
 from photoarchive.errors import AppError, Forbidden, Invalid, NotFound
 from photoarchive.library import album_members, album_photos, albums, photos, shares
 from photoarchive.web import selection
+from photoarchive.web.confirming import Question, asked
 from photoarchive.web.forms import row_id_field
 from photoarchive.web.params import RowId
 from photoarchive.web.render import Req, form_fields, is_htmx, render
@@ -187,8 +188,17 @@ async def cover_picker(request: Req, album_id: RowId, cursor: str | None = None)
 
 
 @post("/albums/{album_id:int}/delete")
-async def delete_album(request: Req, album_id: RowId) -> Redirect:
+async def delete_album(request: Req, album_id: RowId) -> Response[Any]:
     user = await require_user(request)
+    question = Question(
+        "Delete this album?",
+        "It goes for everyone it is shared with, and its links stop working."
+        " Its photos stay in the archive.",
+        "Delete album",
+        f"/albums/{album_id}",
+    )
+    if ask := await asked(request, user, question):
+        return ask
     await albums.delete(services(request), user, album_id)
     return _to("/albums")
 
@@ -204,6 +214,15 @@ async def add_member(request: Req, album_id: RowId) -> Response[Any]:
     albums.owned(await albums.find(svc.db, album_id, user), "choose its members")
     username = str(form.get("username", "")).strip()
     role = form.get("role", "")
+    if role == "owner" and username:
+        question = Question(
+            f"Hand this album to {username}?",
+            "They become its owner: they choose its members and may delete it.",
+            f"Make {username} owner",
+            f"/albums/{album_id}#members",
+        )
+        if ask := await asked(request, user, question):
+            return ask
     try:
         if not username:
             raise Invalid("Whom should the album be shared with?", field="username")
@@ -233,11 +252,23 @@ async def add_member(request: Req, album_id: RowId) -> Response[Any]:
 
 
 @post("/albums/{album_id:int}/members/{username:str}/remove")
-async def remove_member(request: Req, album_id: RowId, username: str) -> Redirect:
+async def remove_member(request: Req, album_id: RowId, username: str) -> Response[Any]:
     """The owner removes a member, or a member leaves (and goes back to their albums)."""
     user = await require_user(request)
-    await album_members.remove_member(services(request), user, album_id, username)
     leaving = username.lower() == user.username.lower()
+    question = Question(
+        "Leave this album?" if leaving else f"Remove {username} from this album?",
+        (
+            "Your photos leave it with you, and only you can put them back."
+            if leaving
+            else "Their photos leave it with them, and only they can put them back."
+        ),
+        "Leave album" if leaving else f"Remove {username}",
+        f"/albums/{album_id}#members",
+    )
+    if ask := await asked(request, user, question):
+        return ask
+    await album_members.remove_member(services(request), user, album_id, username)
     return _to("/albums" if leaving else f"/albums/{album_id}#members")
 
 

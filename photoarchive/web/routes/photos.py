@@ -30,6 +30,7 @@ from photoarchive.library import (
 from photoarchive.library.neighbours import Neighbours
 from photoarchive.library.photos import Photo
 from photoarchive.library.search_query import Q_MAX
+from photoarchive.web.confirming import Question, asked
 from photoarchive.web.params import RowId
 from photoarchive.web.render import (
     Req,
@@ -222,6 +223,15 @@ async def edit_visibility(request: Req, photo_id: RowId) -> Response[Any]:
 async def delete_photo(request: Req, photo_id: RowId) -> Response[Any]:
     user = await require_user(request)
     wanted = (await form_fields(request)).get("next")
+    question = Question(  # asked when the form asks (no trash to take it back from)
+        "Delete this photo for good?",
+        "There is no trash on this archive: its original, its comments and its likes go at"
+        " once. This cannot be undone.",
+        "Delete forever",
+        f"/photos/{photo_id}",
+    )
+    if ask := await asked(request, user, question):
+        return ask
     await trash.move(services(request), user, photo_id)
     # Back to the list the photo was opened from (a same-site path only), else one's profile.
     target = safe_next(wanted) if wanted else f"/u/{user.username}"

@@ -11,6 +11,7 @@ from litestar.response import Redirect, Template
 from photoarchive.db import row_id
 from photoarchive.library import trash
 from photoarchive.web import selection
+from photoarchive.web.confirming import Question, asked
 from photoarchive.web.params import RowId
 from photoarchive.web.render import Req, form_fields, is_htmx, render, safe_next
 from photoarchive.web.viewer import require_user, services
@@ -63,6 +64,14 @@ async def restore(request: Req, photo_id: RowId) -> Response[Any]:
 @post("/trash/{photo_id:int}/delete", status_code=303)
 async def purge(request: Req, photo_id: RowId) -> Response[Any]:
     user = await require_user(request)
+    question = Question(
+        "Delete this photo for good?",
+        "Its original, its comments and its likes go from the archive. This cannot be undone.",
+        "Delete forever",
+        "/trash",
+    )
+    if ask := await asked(request, user, question):
+        return ask
     await trash.purge(services(request), user, photo_id)
     return _back("deleted")
 
@@ -70,6 +79,15 @@ async def purge(request: Req, photo_id: RowId) -> Response[Any]:
 @post("/trash/empty", status_code=303)
 async def empty(request: Req) -> Response[Any]:
     user = await require_user(request)
+    question = Question(
+        "Empty the trash?",
+        "Every photo in your trash is deleted for good, with its comments and likes."
+        " This cannot be undone.",
+        "Empty trash",
+        "/trash",
+    )
+    if ask := await asked(request, user, question):
+        return ask
     await trash.empty(services(request), user)
     return _back("emptied")
 
