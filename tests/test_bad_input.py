@@ -877,6 +877,26 @@ def test_numbers_too_long_to_be_numbers_are_refused_or_ignored_not_500(live: Liv
     unchanged(live, before)
 
 
+def test_headers_that_cannot_be_read_are_ignored_not_500(live: LiveServer) -> None:
+    """A form-token cookie beyond ASCII (planted from a sibling host) is replaced; a Referer
+    or HX-Current-URL that is no address (`http://[x/`) names no page."""
+    planted = b"csrftoken=" + b"a" * 128 + "\u00e9".encode()
+    for cookie in (planted, planted + b"; session=" + "\u00e9".encode()):
+        page = live.client().get("/login", headers=[(b"cookie", cookie)])
+        assert page.status_code == 200, page.text[:300]
+        assert re.fullmatch(r"[0-9a-f]{128}", page.cookies["csrftoken"])
+    browser = alice_browser(live)
+    odd = {"referer": "http://[x/", "hx-current-url": "http://[x/", "hx-request": "true"}
+    before = snapshot(live)
+    gone = form_post(browser, "/settings/sessions/999999/end", headers={"referer": "http://[x/"})
+    assert gone.status_code == 404, gone.text[:300]
+    liked = form_post(browser, "/photos/999999/like", {"liked": "1"}, headers=odd)
+    assert liked.status_code == 404, liked.text[:300]
+    badge = browser.get("/notifications/badge", headers=odd)
+    assert badge.status_code == 200, badge.text[:300]
+    unchanged(live, before)
+
+
 # --- state changes attempted with GET -------------------------------------------------------------
 
 

@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 from typing import Any
 from urllib.parse import urlsplit
@@ -61,6 +62,7 @@ from photoarchive.web.admission import SAFE_METHODS, streams_its_body
 DEFERRED_KEY = "photoarchive_csrf_check"
 CSRF_COOKIE = "csrftoken"
 NONCE_HEX = 64
+_TOKEN = re.compile(f"[0-9a-f]{{{NONCE_HEX + 64}}}")  # a nonce and its HMAC-SHA256
 CROSS_SITE = "This request came from another site, and was refused. Use this site's own pages."
 # The one route a stale token may reach from this site's own pages (see above).
 SIGN_OUT = "/logout"
@@ -147,9 +149,11 @@ class CSRFGuard(CSRFMiddleware):
         return nonce + self._signature(nonce, session)
 
     def valid(self, token: str, session: str) -> bool:
-        nonce, signature = token[:NONCE_HEX], token[NONCE_HEX:]
-        if len(nonce) != NONCE_HEX or not signature:
+        # Hex digits alone: a cookie planted with other characters (compare_digest refuses
+        # text beyond ASCII with a TypeError) is replaced, not a 500 on every page.
+        if _TOKEN.fullmatch(token) is None:
             return False
+        nonce, signature = token[:NONCE_HEX], token[NONCE_HEX:]
         return hmac.compare_digest(signature, self._signature(nonce, session))
 
     def accepts(self, token: Any, cookie: str | None, session: str) -> bool:

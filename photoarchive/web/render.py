@@ -75,7 +75,10 @@ def referring_page(request: Req) -> str | None:
     without scripts. None for none, for another site's (by the Host asked for or the archive's
     public address) and for a path that is not plainly this site's. A photo just moved to the
     trash is said once, on the page its delete led to: that notice is left out."""
-    parts = urlsplit(request.headers.get("referer", ""))
+    try:
+        parts = urlsplit(request.headers.get("referer", ""))
+    except ValueError:  # "http://[x/": no address at all, so not this site's
+        return None
     ours = {
         request.headers.get("host", "").lower(),
         urlsplit(services(request).settings.public_url).netloc.lower(),

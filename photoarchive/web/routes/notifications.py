@@ -41,7 +41,10 @@ async def badge(request: Req) -> Template:
     """The navigation's link with the unread count (the same partial base.html includes)."""
     user = await require_user(request)
     # The page the badge sits on, for aria-current: htmx names it in HX-Current-URL.
-    here = urlsplit(request.headers.get("hx-current-url", "")).path
+    try:
+        here = urlsplit(request.headers.get("hx-current-url", "")).path
+    except ValueError:  # not an address: no page is the current one
+        here = ""
     return render(
         request,
         "_notifications_badge.html",
