@@ -49,6 +49,12 @@ def test_password_is_stored_as_argon2id(server: LiveServer) -> None:
         ("username", "has space", "3 to 32 characters"),
         ("username", "x" * 33, "3 to 32 characters"),
         ("email", "not-an-email", "valid email"),
+        # Mail headers read these as other recipients than the address kept and shown.
+        ("email", "a,carol@example.org", "valid email"),
+        ("email", "a:carol@example.org", "valid email"),
+        ("email", '"x" <carol@example.org>', "valid email"),
+        ("email", "carol@example.org;b@c.de", "valid email"),
+        ("email", "carol\x01@example.org", "valid email"),
         ("password", "short", "at least 8"),
         ("password", "p" * 1025, "at most 1024"),
     ],

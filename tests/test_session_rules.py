@@ -12,7 +12,7 @@ import pytest
 from photoarchive.accounts import sessions, users
 from photoarchive.accounts.passwords import Passwords
 from photoarchive.db import Database, build_database
-from photoarchive.errors import NotFound
+from photoarchive.errors import Invalid, NotFound
 from photoarchive.library import media_lookup
 from photoarchive.services import DecodeSlots, Services
 from photoarchive.storage.local import LocalBlobStore
@@ -159,3 +159,25 @@ def test_the_media_lookup_reads_the_viewer_from_the_session_not_the_photo(
         assert nobody is None and photo is not None and photo.owner == "alice"
 
     run(tmp_path, scenario)
+
+
+@pytest.mark.parametrize(
+    ("address", "kept"),
+    [
+        ("carol@example.org", True),
+        ("o'neil+photos@example.ie", True),
+        ("jürgen@bücher.de", True),
+        ("a,b@example.org", False),
+        ("group:b@example.org", False),
+        ("a(comment)@example.org", False),
+        ("a\\b@example.org", False),
+        ("a[b]@example.org", False),
+        ("a\x7f@example.org", False),
+    ],
+)
+def test_an_email_is_one_plain_address(address: str, kept: bool) -> None:
+    if kept:
+        assert users.check_email(f" {address} ") == address
+    else:
+        with pytest.raises(Invalid, match="valid email"):
+            users.check_email(address)

@@ -19,7 +19,11 @@ USERNAME_MAX = 32
 USERNAME_PATTERN = rf"[A-Za-z0-9_.\-]{{{USERNAME_MIN},{USERNAME_MAX}}}"
 USERNAME_RE = re.compile(f"^{USERNAME_PATTERN}$")
 EMAIL_MAX = 320
-EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,255}\.[^@\s]{1,63}$")
+# One plain address: none of the characters with which a mail header names several (`a,b@x`,
+# `a:b@x` is a group, `"a@x" <b@y>` a display name), or the mail would go elsewhere than the
+# address kept and shown; nor control characters.
+_EMAIL_CHAR = r"[^@\s\"(),:;<>\[\\\]\x00-\x1f\x7f]"
+EMAIL_RE = re.compile(rf"^{_EMAIL_CHAR}{{1,64}}@{_EMAIL_CHAR}{{1,255}}\.{_EMAIL_CHAR}{{1,63}}$")
 PASSWORD_MIN = 8
 PASSWORD_MAX = 1024
 WRONG_LOGIN = "Wrong username or password."
