@@ -63,6 +63,24 @@ def test_a_links_guesses_spend_only_that_links_budget_from_that_client(tmp_path:
     run(tmp_path, body)
 
 
+def test_a_links_guesses_from_many_clients_meet_the_links_own_budget(tmp_path: Path) -> None:
+    """Ten clients' worth of guesses at one link, one short of each client's budget: the link
+    is then closed to guesses from any address, and to the right password too, until they
+    age; another link is not."""
+
+    async def body(svc: Services, alice: users.User) -> None:
+        clients = [f"2001:db8:0:{n:x}::1" for n in range(throttle.LINK_WIDE + 1)]  # /64s
+        for client in clients[:-1]:
+            seen = [await guess_link(svc, 1, client) for _ in range(LIMIT)]
+            assert seen == [NotAuthenticated] * LIMIT
+        assert await guess_link(svc, 1, clients[-1]) is TooManyRequests
+        with pytest.raises(TooManyRequests, match="Too many wrong passwords for this link"):
+            await throttle.guarding_link(svc, 1, clients[-1], right)
+        assert await throttle.guarding_link(svc, 2, clients[-1], right) == "unlocked"
+
+    run(tmp_path, body)
+
+
 def test_failed_sign_ins_do_not_spend_a_links_budget(tmp_path: Path) -> None:
     async def body(svc: Services, alice: users.User) -> None:
         for _ in range(LIMIT):

@@ -1,5 +1,6 @@
 """Throttles kept in the database: sign-in failures per account and per client, share-link
-password failures per link and client, sign-ups per client; over the budget -> 429 with the wait.
+password failures per link and client and per link, sign-ups per client; over the budget ->
+429 with the wait.
 
 Each sign-in attempt is counted as a failure *before* the password is checked and forgiven
 after a success, so a burst of parallel guesses cannot slip past the limit while argon2 is busy.
@@ -133,6 +134,8 @@ async def _forget_old(tx: Transaction, limits: Limits, moment: float) -> None:
 
 SIGN_INS = "Too many failed sign-ins."
 LINK_GUESSES = "Too many wrong passwords for this link."
+# A link's budget over all clients, in budgets of one client.
+LINK_WIDE = 10
 
 
 def _wait_message(seconds: int, what: str = SIGN_INS) -> str:
@@ -157,6 +160,7 @@ async def _begin_attempt(
     *,
     key: str | None = None,
     client_counts: bool = True,
+    client_factor: int = 1,
     what: str = SIGN_INS,
     device: Device | None = None,
     secret: str = "",
@@ -165,7 +169,8 @@ async def _begin_attempt(
     failure for now. Returns the attempt's row id and the account key (`key` when given).
 
     `client` is the key the attempt is kept under as a client; with `client_counts` false the
-    client's budget is neither asked nor spent by this row (see `confirm_password`). A
+    client's budget is neither asked nor spent by this row (see `confirm_password`); with a
+    `client_factor` the client's budget is that many times the account's. A
     `device` known to the account draws on that account's budget on that device."""
     moment = clock.now()
     since = moment - limits.window_seconds
@@ -192,7 +197,8 @@ async def _begin_attempt(
                 " ORDER BY failed_at",
                 (client, since),
             )
-            waits.append(_wait([r["failed_at"] for r in by_client], limits, moment))
+            client_limits = Limits(limits.max_failures * client_factor, limits.window_seconds)
+            waits.append(_wait([r["failed_at"] for r in by_client], client_limits, moment))
         wait = max(waits)
         if wait:
             raise TooManyRequests(_wait_message(wait, what), retry_after=wait)
@@ -212,6 +218,7 @@ async def _guarded(
     *,
     key: str | None = None,
     client_counts: bool = True,
+    client_factor: int = 1,
     what: str = SIGN_INS,
     device: Device | None = None,
 ) -> T:
@@ -223,6 +230,7 @@ async def _guarded(
         client,
         key=key,
         client_counts=client_counts,
+        client_factor=client_factor,
         what=what,
         device=device,
         secret=svc.settings.secret_key,
@@ -259,12 +267,21 @@ async def guarded(
 async def guarding_link(
     svc: Services, share_id: int, client_ip: str, check: Callable[[], Awaitable[T]]
 ) -> T:
-    """Run `check` (a share link's password check) on a budget of that link and that client
-    alone: guesses at one link's password, by someone who holds only the link, never spend
-    the sign-in budget of the household behind the same address, nor another link's.
-    Guessing from one client stays as slow as guessing an account's password."""
+    """Run `check` (a share link's password check) on two budgets of that link: that client's
+    (as slow as guessing an account's password) and the link's as a whole, LINK_WIDE times
+    larger, so that guesses spread over many addresses (an IPv6 /48 holds 65,536 clients)
+    still meet a limit. Neither is the sign-in budget of the household behind the address,
+    nor another link's."""
     key = f"share:{share_id}:{client_key(client_ip)}"
-    return await _guarded(svc, check, "", key, key=key, client_counts=False, what=LINK_GUESSES)
+    return await _guarded(
+        svc,
+        check,
+        "",
+        f"share:{share_id}",  # kept as the attempt's client: every client's guesses at the link
+        key=key,
+        client_factor=LINK_WIDE,
+        what=LINK_GUESSES,
+    )
 
 
 async def sign_in(svc: Services, login: str, password: str, client_ip: str) -> User:
