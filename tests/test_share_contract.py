@@ -91,6 +91,13 @@ def test_share_answers_match_the_document(
     check(document, "get", HELD, held)
     item = held.json()["items"][0]
     assert "original" in item["urls"] and "exif" in item
+    # Its media URLs open with the same header; without it, or with a wrong one, they do not.
+    for url in item["urls"].values():
+        media = guest.get(url, headers={"X-Share-Password": "a new secret"})
+        assert media.status_code == 200 and media.content, (url, media.status_code)
+        assert guest.get(url).status_code == 401
+    wrong = guest.get(item["urls"]["thumbnail"], headers={"X-Share-Password": "a guess"})
+    assert wrong.status_code == 401, wrong.text
     bare = guest.get(f"/api/v1/s/{plain.json()['token']}", params={"limit": 1})
     check(document, "get", HELD, bare)
     assert bare.json()["next_cursor"] and "exif" not in bare.json()["items"][0]

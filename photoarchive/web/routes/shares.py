@@ -28,6 +28,7 @@ from photoarchive.web.media import attachment_header, send_file
 from photoarchive.web.methods import is_head
 from photoarchive.web.params import RowId
 from photoarchive.web.render import Req, form_fields, render
+from photoarchive.web.shares_api import PASSWORD_HEADER
 from photoarchive.web.viewer import client_ip, require_user, services
 
 UNLOCK_COOKIE = "share_unlock"
@@ -43,10 +44,17 @@ def _unlocked(request: Req, link: Link) -> bool:
 
 
 async def _open(request: Req, token: str) -> Link:
-    """The link, for a browser: a protected one needs the cookie its password form sets."""
-    link = await shares.open_link(services(request), token)
-    if not _unlocked(request, link):
+    """The link: a protected one needs the cookie its password form sets (a browser), or its
+    password in X-Share-Password (a script following the media URLs the API gave it),
+    checked on the link's throttle as the API checks it."""
+    svc = services(request)
+    link = await shares.open_link(svc, token)
+    if _unlocked(request, link):
+        return link
+    password = request.headers.get(PASSWORD_HEADER)
+    if password is None:
         raise NotAuthenticated(LOCKED)
+    await share_holders.try_password(svc, link, password, client_ip(request))
     return link
 
 
