@@ -37,6 +37,9 @@ class SignedIn:
     user: User
     # Kept with the session (sealed), to re-check the account with the provider later.
     refresh_token: str | None = None
+    # A local account's password hash the password was checked against: its session is made
+    # only while the account still has it (sessions.create).
+    password_hash: str | None = None
 
 
 class Accounts(Protocol):
@@ -109,7 +112,8 @@ class LocalAccounts:
         raise NotFound(NO_EMAIL_CODES)
 
     async def sign_in(self, svc: Services, login: str, password: str) -> SignedIn:
-        return SignedIn(await users.authenticate(svc.db, svc.passwords, login, password))
+        user, checked = await users.verify_login(svc.db, svc.passwords, login, password)
+        return SignedIn(user, password_hash=checked)
 
     async def forgot_password(self, svc: Services, login: str) -> None:
         raise NotFound(NO_EMAIL_CODES)

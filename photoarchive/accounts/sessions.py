@@ -12,9 +12,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from photoarchive import clock
-from photoarchive.accounts.users import TIME_ZONE_AUTOMATIC, User
+from photoarchive.accounts.users import TIME_ZONE_AUTOMATIC, WRONG_LOGIN, User
 from photoarchive.db import Backend, Row, Transaction
-from photoarchive.errors import NotFound
+from photoarchive.errors import NotAuthenticated, NotFound
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +80,31 @@ async def create(
         ),
     )
     return token
+
+
+async def create_signed_in(
+    db: Backend,
+    user_id: int,
+    kind: str,
+    *,
+    password_hash: str,
+    user_agent: str = "",
+    client_ip: str = "",
+) -> str:
+    """`create` after a sign-in that checked the password against `password_hash`: only while
+    the account still has that hash and is enabled. A password changed or reset, or the
+    account disabled, while the password was being checked ends every session and must not
+    be followed by this one (NotAuthenticated). The account's row is locked to the session's
+    commit, so such a change waits for it, and ends it too."""
+    async with db.transaction() as tx:
+        held = await tx.execute(
+            "UPDATE users SET password_hash = password_hash"
+            " WHERE id = ? AND password_hash = ? AND disabled = 0",
+            (user_id, password_hash),
+        )
+        if not held:
+            raise NotAuthenticated(WRONG_LOGIN)
+        return await create(tx, user_id, kind, user_agent=user_agent, client_ip=client_ip)
 
 
 # What a session is made of, from `sessions s JOIN users su ON su.id = s.user_id`: another

@@ -218,6 +218,15 @@ async def has_accounts(db: Reader) -> bool:
 
 async def authenticate(db: Backend, passwords: Passwords, login: str, password: str) -> User:
     """The user for this login and password, or NotAuthenticated with one message for every miss."""
+    return (await verify_login(db, passwords, login, password))[0]
+
+
+async def verify_login(
+    db: Backend, passwords: Passwords, login: str, password: str
+) -> tuple[User, str]:
+    """`authenticate`, and the password hash the password was checked against as the account
+    keeps it now: a session is made only while it still is (see `sessions.create`), so a
+    sign-in whose check overlapped a change of password does not outlive the change."""
     if not isinstance(login, str) or not isinstance(password, str) or len(password) > PASSWORD_MAX:
         raise NotAuthenticated(WRONG_LOGIN)
     key = login.strip().lower()
@@ -229,9 +238,15 @@ async def authenticate(db: Backend, passwords: Passwords, login: str, password: 
         raise NotAuthenticated(WRONG_LOGIN)
     if row["disabled"]:
         raise Forbidden("This account is disabled.")
-    if new_hash:
-        await db.execute("UPDATE users SET password_hash = ? WHERE id = ?", (new_hash, row["id"]))
-    return user_from_row(row)
+    stored = str(row["password_hash"])
+    # Stronger parameters than the hash was made with: hashed anew, unless the password was
+    # changed meanwhile (the new one stays, and this sign-in's session will not be made).
+    if new_hash and await db.execute(
+        "UPDATE users SET password_hash = ? WHERE id = ? AND password_hash = ?",
+        (new_hash, row["id"], stored),
+    ):
+        stored = new_hash
+    return user_from_row(row), stored
 
 
 async def by_username(db: Backend, username: str) -> User:

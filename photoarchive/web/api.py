@@ -189,7 +189,9 @@ class AuthApi(Controller):
             client_ip(request),
             lambda: svc.accounts.sign_in(svc, data.login, data.password),
         )
-        token = await start_session(request, signed.user.id, "bearer", signed.refresh_token)
+        token = await start_session(
+            request, signed.user.id, "bearer", signed.refresh_token, signed.password_hash
+        )
         return LoginOut(token=token, user=AccountOut.of(signed.user))
 
     @post("/logout", status_code=204, responses=refusals(400, 401, 403))

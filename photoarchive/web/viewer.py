@@ -169,13 +169,27 @@ def device(request: Request[Any, Any, Any]) -> Device:
 
 
 async def start_session(
-    request: Request[Any, Any, Any], user_id: int, kind: str, refresh_token: str | None = None
+    request: Request[Any, Any, Any],
+    user_id: int,
+    kind: str,
+    refresh_token: str | None = None,
+    password_hash: str | None = None,
 ) -> str:
     """A new session of `kind` ("cookie" or "bearer") for `user_id`, noted with the browser or
-    client and address asking; its token."""
+    client and address asking; its token. `password_hash`: see sessions.create."""
     asking = device(request)
+    db = services(request).db
+    if password_hash is not None:  # a local account's sign-in
+        return await sessions.create_signed_in(
+            db,
+            user_id,
+            kind,
+            password_hash=password_hash,
+            user_agent=asking.user_agent,
+            client_ip=asking.client_ip,
+        )
     return await sessions.create(
-        services(request).db,
+        db,
         user_id,
         kind,
         user_agent=asking.user_agent,

@@ -70,13 +70,17 @@ async def login_form(
 
 
 async def _start_session(
-    request: Req, user: User, target: str, refresh_token: str | None = None
+    request: Req,
+    user: User,
+    target: str,
+    refresh_token: str | None = None,
+    password_hash: str | None = None,
 ) -> Response[Any]:
     svc = services(request)
     old = request.cookies.get(sessions.COOKIE_NAME)
     if old:
         await sessions.end(svc.db, old)
-    token = await start_session(request, user.id, "cookie", refresh_token)
+    token = await start_session(request, user.id, "cookie", refresh_token, password_hash)
     response: Response[Any] = (
         ClientRedirect(target) if is_htmx(request) else Redirect(target, status_code=303)
     )
@@ -98,6 +102,9 @@ async def login(request: Req) -> Response[Any]:
             lambda: svc.accounts.sign_in(svc, login, password),
             device_cookie=request.cookies.get(throttle.DEVICE_COOKIE),
         )
+        response = await _start_session(
+            request, signed.user, target, signed.refresh_token, signed.password_hash
+        )
     except AppError as exc:
         page = render(
             request,
@@ -112,7 +119,6 @@ async def login(request: Req) -> Response[Any]:
         if isinstance(exc, TooManyRequests):
             page.headers["Retry-After"] = str(exc.retry_after)
         return page
-    response = await _start_session(request, signed.user, target, signed.refresh_token)
     response.set_cookie(await device_cookie(request, signed.user.id))
     return response
 
