@@ -20,6 +20,7 @@ from tests.support import (
     live_server,
     make_settings,
     parse,
+    run_sql,
     sign_up,
 )
 
@@ -159,3 +160,29 @@ def test_only_a_pending_invite_can_be_withdrawn(archive: LiveServer, how: str) -
     assert refused.status_code == 404
     assert "no pending invitation" in parse(refused.text).text
     assert not before.diff(snapshot(archive))
+
+
+def test_an_invite_stops_working_when_its_administrator_is_disabled(archive: LiveServer) -> None:
+    """Invites are an administrator's: once whoever made one is disabled (or no longer an
+    administrator), its link makes no account and says why; enabled again, it works."""
+    admin = sign_up(archive, "admin")
+    helper = sign_up(archive, "helper", invite=new_invite(admin))
+    run_sql(archive.settings, "UPDATE users SET is_admin = 1 WHERE username = 'helper'")
+    token = new_invite(helper)
+    assert len(withdraw_forms(admin)) == 1
+
+    disabled = form_post(admin, "/admin/users/helper/disable", {"confirmed": "1"})
+    assert disabled.status_code == 303, disabled.text
+    shown = archive.client().get(f"/signup?invite={token}")
+    assert shown.status_code == 410
+    said = parse(shown.text).text
+    assert "helper , who sent it, no longer looks after this archive" in said
+    assert withdraw_forms(admin) == []  # not pending: it cannot make an account
+    refused = joining(archive, token)
+    assert refused.status_code == 403 and "no longer works" in refused.json()["detail"]
+
+    assert form_post(admin, "/admin/users/helper/enable").status_code == 303
+    run_sql(archive.settings, "UPDATE users SET is_admin = 0 WHERE username = 'helper'")
+    assert joining(archive, token).status_code == 403  # a member now: still no account
+    run_sql(archive.settings, "UPDATE users SET is_admin = 1 WHERE username = 'helper'")
+    assert joining(archive, token).status_code == 201

@@ -25,6 +25,8 @@ REFUSALS: dict[InviteState, str] = {
     "expired": "That invite link has expired.",
     "withdrawn": "That invite link was withdrawn by an administrator, so it no longer works.",
 }
+# An invite works only while whoever made it (`a` below) is an administrator, enabled: each
+# query says so as "a.is_admin = 1 AND a.disabled = 0".
 NOT_PENDING = (
     "There is no pending invitation with that number: it has been used, withdrawn or has"
     " expired already."
@@ -38,6 +40,8 @@ class Invite:
     state: InviteState
     inviter: str | None = None  # the display name, else the username
     inviter_username: str | None = None
+    # False when withdrawn because its maker is no longer an administrator, or disabled.
+    inviter_active: bool = True
 
     @property
     def usable(self) -> bool:
@@ -95,8 +99,9 @@ async def look_up(db: Reader, token: str) -> Invite:
     if not token or len(token) > TOKEN_MAX:
         return Invite("unknown")
     row = await db.fetchone(
-        "SELECT i.used_at, w.withdrawn_at, i.expires_at, u.username, u.display_name"
-        " FROM invites i JOIN users u ON u.id = i.created_by"
+        "SELECT i.used_at, w.withdrawn_at, i.expires_at, a.username, a.display_name,"
+        " CASE WHEN a.is_admin = 1 AND a.disabled = 0 THEN 1 ELSE 0 END AS active"
+        " FROM invites i JOIN users a ON a.id = i.created_by"
         " LEFT JOIN invite_withdrawals w ON w.invite_id = i.id WHERE i.token_hash = ?",
         (_hash(token),),
     )
@@ -105,11 +110,12 @@ async def look_up(db: Reader, token: str) -> Invite:
     state: InviteState = "valid"
     if row["used_at"] is not None:
         state = "used"
-    elif row["withdrawn_at"] is not None:
+    elif row["withdrawn_at"] is not None or not row["active"]:
         state = "withdrawn"
     elif row["expires_at"] < clock.now():
         state = "expired"
-    return Invite(state, row["display_name"] or row["username"], row["username"])
+    inviter = row["display_name"] or row["username"]
+    return Invite(state, inviter, row["username"], inviter_active=bool(row["active"]))
 
 
 async def consume(db: Reader, token: str) -> None:
@@ -126,7 +132,9 @@ async def mark_used(tx: Transaction, token: str, user_id: int) -> None:
     claimed = await tx.execute(
         "UPDATE invites SET used_by = ?, used_at = ?"
         " WHERE token_hash = ? AND used_at IS NULL AND NOT EXISTS"
-        " (SELECT 1 FROM invite_withdrawals w WHERE w.invite_id = invites.id)",
+        " (SELECT 1 FROM invite_withdrawals w WHERE w.invite_id = invites.id)"
+        " AND EXISTS (SELECT 1 FROM users a WHERE a.id = invites.created_by"
+        " AND a.is_admin = 1 AND a.disabled = 0)",
         (user_id, clock.now(), _hash(token)),
     )
     if not claimed:
@@ -136,8 +144,9 @@ async def mark_used(tx: Transaction, token: str, user_id: int) -> None:
 async def pending(db: Backend) -> list[PendingInvite]:
     """The invitations that can still make an account, newest first."""
     rows = await db.fetchall(
-        "SELECT i.id, i.created_at, i.expires_at, u.username AS created_by FROM invites i"
-        " JOIN users u ON u.id = i.created_by WHERE i.used_at IS NULL AND i.expires_at > ?"
+        "SELECT i.id, i.created_at, i.expires_at, a.username AS created_by FROM invites i"
+        " JOIN users a ON a.id = i.created_by WHERE i.used_at IS NULL AND i.expires_at > ?"
+        " AND a.is_admin = 1 AND a.disabled = 0"
         " AND NOT EXISTS (SELECT 1 FROM invite_withdrawals w WHERE w.invite_id = i.id)"
         " ORDER BY i.id DESC",
         (clock.now(),),
