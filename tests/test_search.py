@@ -369,6 +369,10 @@ def test_nobody_learns_where_someone_elses_photo_was_taken(tmp_path: Path, strip
         ("colour:red", 'no filter "colour:"'),
         ("year:24", "year:"),
         ("month:2024-13", "month:"),
+        # Digits of other scripts are digits to Python's \\d and int(): not dates here.
+        ("year:\uff12\uff10\uff12\uff14", "year:"),
+        ("month:20\u0662\u0664-07", "month:"),
+        ("after:\u0662\u0660\u0662\u0664-01-01", "after:"),
         ("after:2024-02-30", "after:"),
         ("before:yesterday", "before:"),
         ("type:bmp", "type:"),

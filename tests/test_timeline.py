@@ -111,7 +111,14 @@ def test_pages_run_on_across_months_and_a_month_is_where_they_start(tmp_path: Pa
 
 def test_a_malformed_month_or_cursor_is_refused_by_name(tmp_path: Path) -> None:
     async def body(svc: Services) -> None:
-        for month in ("2024-13", "2024-7", "July 2024", "2024-07-01", "0000-01"):
+        for month in (
+            "2024-13",
+            "2024-7",
+            "July 2024",
+            "2024-07-01",
+            "0000-01",
+            "20\u0662\u0664-07",
+        ):
             with pytest.raises(Invalid) as refused:
                 await timeline.page(svc, None, month=month)
             assert refused.value.field == "month"

@@ -127,7 +127,7 @@ def _tokens(q: str) -> list[tuple[bool, str | None, str, bool]]:
 
 def _day(text: str, name: str) -> date:
     try:
-        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):
             raise ValueError
         return date.fromisoformat(text)
     except ValueError:
@@ -143,11 +143,11 @@ def _filter(name: str, value: str, negated: bool) -> Filter:
     value = value.strip()
     lowered = value.lower()
     if name == "year":
-        if not re.fullmatch(r"\d{4}", value):
+        if not re.fullmatch(r"[0-9]{4}", value):
             raise _invalid("year: takes a year of four digits, such as year:2024.")
         return Filter(name, value, negated, since=value, until=f"{int(value) + 1:04d}")
     if name == "month":
-        found = re.fullmatch(r"(\d{4})-(\d{2})", value)
+        found = re.fullmatch(r"([0-9]{4})-([0-9]{2})", value)
         if not found or not 1 <= int(found.group(2)) <= 12:
             raise _invalid("month: takes a month as YYYY-MM, such as month:2024-07.")
         year, month = int(found.group(1)), int(found.group(2))

@@ -26,7 +26,9 @@ from photoarchive.services import Services
 FUTURE_SLACK = timedelta(days=1)
 # A camera's clock a century off is a typo, not a clock: shifts are bounded by that.
 SHIFT_MAX_SECONDS = 36525 * 86400  # a hundred years of 365.25 days
-_STAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2})?(?:Z|[+-](?:0\d|1[0-4]):[0-5]\d)?")
+_STAMP = re.compile(
+    r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2})?(?:Z|[+-](?:0\d|1[0-4]):[0-5]\d)?", re.ASCII
+)
 _FORM = "like 2024-07-01T14:03:00, with or without an offset like +02:00"
 
 

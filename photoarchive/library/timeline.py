@@ -29,7 +29,7 @@ from photoarchive.library import access, cursors, photos, upload_clock
 from photoarchive.library.photos import Photo
 from photoarchive.services import Services
 
-MONTH_RE = re.compile(r"(?:1[89]|2[0-2])\d\d-(?:0[1-9]|1[0-2])")
+MONTH_RE = re.compile(r"(?:1[89]|2[0-2])[0-9][0-9]-(?:0[1-9]|1[0-2])")  # ASCII digits alone
 MONTH_NAMES = (
     "January",
     "February",

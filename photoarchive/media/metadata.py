@@ -137,7 +137,7 @@ def _taken_at(value: Any, offset: Any) -> str | None:
         return None
     stamp = moment.isoformat()
     zone = _text(offset)
-    if zone and re.fullmatch(r"[+-](0\d|1[0-4]):[0-5]\d", zone):
+    if zone and re.fullmatch(r"[+-](0\d|1[0-4]):[0-5]\d", zone, re.ASCII):
         stamp += zone
     return stamp
 
