@@ -175,6 +175,42 @@ def test_a_changed_photo_is_told_to_those_who_may_see_it(server: LiveServer) -> 
         assert heard_until_a_like() == [kept]
 
 
+def test_a_private_photo_seen_through_an_album_only_is_told_as_it_leaves(
+    server: LiveServer,
+) -> None:
+    """Taken out of the album, or its member out of the album, a private photo is told to
+    those who saw it there: their open pages drop it, as when a photo is made private."""
+    alice = sign_up(server, "alice")
+    bob = sign_up(server, "bob")
+    token = {"x-csrftoken": csrf(alice)}
+    out, away, marker = (upload(alice, path).json()["items"][0]["id"] for path in CAMERAS[:3])
+    change = patcher(alice)
+    album = alice.post("/api/v1/albums", json={"title": "Us"}, headers=token).json()["id"]
+    joined = alice.put(
+        f"/api/v1/albums/{album}/members/bob", json={"role": "viewer"}, headers=token
+    )
+    assert joined.is_success, joined.text
+    added = alice.post(
+        f"/api/v1/albums/{album}/photos", json={"photo_ids": [out, away]}, headers=token
+    )
+    assert added.is_success, added.text
+    for photo in (out, away):
+        change(photo, {"visibility": "private"})
+    with listen(bob) as stream:
+        assert bob.get(f"/photos/{out}").status_code == 200
+        taken = alice.post(
+            f"/api/v1/albums/{album}/photos/remove", json={"photo_ids": [out]}, headers=token
+        )
+        assert taken.is_success, taken.text
+        assert changes_heard(stream, alice, marker) == [out]
+        assert bob.get(f"/photos/{out}").status_code == 404
+
+        gone = alice.delete(f"/api/v1/albums/{album}/members/bob", headers=token)
+        assert gone.status_code == 204, gone.text
+        assert changes_heard(stream, alice, marker) == [away]
+        assert bob.get(f"/photos/{away}").status_code == 404
+
+
 def test_a_caption_given_by_sending_the_photo_again_is_told(server: LiveServer) -> None:
     alice = sign_up(server, "alice")
     bob = sign_up(server, "bob")

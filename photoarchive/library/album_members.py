@@ -14,7 +14,7 @@ from photoarchive.accounts import users
 from photoarchive.accounts.users import User
 from photoarchive.db import Transaction
 from photoarchive.errors import Forbidden, Invalid, NotFound
-from photoarchive.library import album_news, album_photos, albums, notifications
+from photoarchive.library import album_news, album_photos, albums, live, notifications
 from photoarchive.services import Services
 
 
@@ -68,6 +68,10 @@ async def remove_member(svc: Services, actor: User, album_id: int, username: str
     person = await users.by_username(svc.db, username)
     if person.id == album.owner_id:
         raise Invalid("The owner cannot leave the album; delete it instead.", field="username")
+    # The album's private photos: seen through it by the one leaving (and theirs by the rest)
+    # perhaps alone. Whoever saw them is told; the pages of those who no longer may drop them.
+    held = await album_photos.private_ids(svc.db, album_id)
+    before = await live.private_audiences(svc.db, held)
     async with svc.db.transaction() as tx:
         await tx.lock(albums.lock_name(album_id))
         # Again under the lock: handed to them a moment ago, they are its owner now, who
@@ -98,6 +102,7 @@ async def remove_member(svc: Services, actor: User, album_id: int, username: str
     if untold:
         await notifications.announce(svc, person.id)
     await notifications.announce_all(svc, recount)
+    await live.tell_changed(svc, before, held)
 
 
 _NOT_YOURSELF = "An administrator looking after an album cannot give themselves a place in it."

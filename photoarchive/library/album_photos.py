@@ -16,9 +16,9 @@ from typing import Any
 
 from photoarchive import clock
 from photoarchive.accounts.users import User
-from photoarchive.db import MAX_ROWID, Transaction, placeholders
+from photoarchive.db import MAX_ROWID, Backend, Transaction, placeholders
 from photoarchive.errors import Forbidden, Invalid, NotFound
-from photoarchive.library import access, album_news, albums, cursors, notifications, photos
+from photoarchive.library import access, album_news, albums, cursors, live, notifications, photos
 from photoarchive.library.albums import Album
 from photoarchive.library.photos import Photo
 from photoarchive.services import Services
@@ -280,6 +280,8 @@ async def remove(svc: Services, album_id: int, actor: User, photo_ids: Sequence[
     chosen = [photo_id for photo_id in wanted if photo_id in removable]
     removed: list[int] = []
     if chosen:
+        # Those who saw a private one through this album only are told: their pages drop it.
+        before = await live.private_audiences(svc.db, chosen)
         async with svc.db.transaction() as tx:
             for photo_id in chosen:
                 # Not if its owner put it in their trash since it was read (theirs to take out).
@@ -298,6 +300,7 @@ async def remove(svc: Services, album_id: int, actor: User, photo_ids: Sequence[
             # Their notifications of photos added count what is in the album when read.
             recount = await album_news.told_of_photos_added(tx, album_id)
         await notifications.announce_all(svc, recount)
+        await live.tell_changed(svc, before, removed)
     return removed
 
 
@@ -348,6 +351,16 @@ async def _standing(svc: Services, album_id: int, actor: User) -> tuple[str | No
         (album_id, actor.id, album_id, album_id, actor.id),
     )
     return (None, False, False) if row is None else (row[0], bool(row[1]), bool(row[2]))
+
+
+async def private_ids(db: Backend, album_id: int) -> list[int]:
+    """The album's private photos, whoever added them."""
+    rows = await db.fetchall(
+        "SELECT ap.photo_id FROM album_photos ap"
+        " JOIN private_photos pp ON pp.photo_id = ap.photo_id WHERE ap.album_id = ?",
+        (album_id,),
+    )
+    return [row[0] for row in rows]
 
 
 async def forget_lost_cover(tx: Transaction, album_id: int) -> None:
