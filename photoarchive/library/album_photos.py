@@ -18,7 +18,16 @@ from photoarchive import clock
 from photoarchive.accounts.users import User
 from photoarchive.db import MAX_ROWID, Backend, Transaction, placeholders
 from photoarchive.errors import Forbidden, Invalid, NotFound
-from photoarchive.library import access, album_news, albums, cursors, live, notifications, photos
+from photoarchive.library import (
+    access,
+    album_news,
+    albums,
+    cursors,
+    live,
+    notifications,
+    photos,
+    trash,
+)
 from photoarchive.library.albums import Album
 from photoarchive.library.photos import Photo
 from photoarchive.services import Services
@@ -283,6 +292,8 @@ async def remove(svc: Services, album_id: int, actor: User, photo_ids: Sequence[
         # Those who saw a private one through this album only are told: their pages drop it.
         before = await live.private_audiences(svc.db, chosen)
         async with svc.db.transaction() as tx:
+            for photo_id in sorted(chosen):  # in one order: two removals cannot deadlock
+                await tx.lock(trash.lock_name(photo_id))
             for photo_id in chosen:
                 # Not if its owner put it in their trash since it was read (theirs to take out).
                 if await tx.execute(

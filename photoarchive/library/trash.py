@@ -56,6 +56,12 @@ def purge_at(svc: Services, trashed_at: str) -> str:
 NOT_YOURS = "Only the photo's owner or an administrator can delete it."
 
 
+def lock_name(photo_id: int) -> str:
+    """Held while a photo goes into the trash, and while it is taken out of an album (which
+    leaves a trashed photo where it is for its owner to restore): neither misses the other."""
+    return f"photo:{photo_id}:trash"
+
+
 async def move(svc: Services, actor: User, photo_id: int, *, told: set[int] | None = None) -> None:
     """The owner, or an administrator, deletes a photo they may see: into its owner's trash
     (NotFound for a photo they may not see, Forbidden for one they may not delete). Those
@@ -74,6 +80,7 @@ async def move(svc: Services, actor: User, photo_id: int, *, told: set[int] | No
         async with svc.db.transaction() as tx:
             if others:
                 await admins.confirm(tx, actor.id, NOT_YOURS)
+            await tx.lock(lock_name(photo_id))
             binned = await tx.execute(
                 "INSERT INTO trashed_photos (photo_id, trashed_at, trashed_by) VALUES (?, ?, ?)"
                 " ON CONFLICT (photo_id) DO NOTHING",
