@@ -251,8 +251,10 @@
   function refreshThread(photoId) {
     $$("#thread-" + photoId).forEach(function (thread) {
       var view = thread.getAttribute("data-view") || "card";
+      // The window's thread keeps its forms' flag (their answers keep its field's own id).
+      var modal = thread.getAttribute("data-modal") === "1" ? "&modal=1" : "";
       // Each thread itself: the photo's window over the feed repeats the card's ids.
-      window.htmx.ajax("GET", "/photos/" + photoId + "/comments?view=" + view, {
+      window.htmx.ajax("GET", "/photos/" + photoId + "/comments?view=" + view + modal, {
         target: thread, select: "#thread-" + photoId, swap: "outerHTML"
       });
     });

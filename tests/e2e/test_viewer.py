@@ -222,6 +222,11 @@ def test_a_comment_posted_in_the_modal_shows_there_and_goes_once(
     modal.locator(".comment-form button[type=submit]").click()
     modal.locator(".comment-text", has_text="Lovely light").wait_for()
     assert modal.locator("input[name=text]").input_value() == ""
+    # Its field keeps the window's own id, which its label names (not the card's behind).
+    field = f"comment-text-modal-{photo_id}"
+    assert modal.locator("input[name=text]").get_attribute("id") == field
+    assert modal.locator(f"label[for={field}]").count() == 1
+    assert page.locator(f"#{field}").count() == 1
     api = server.api("bob")
     comments = api.get(f"/api/v1/photos/{photo_id}/comments").json()["items"]
     assert [c["text"] for c in comments] == ["Lovely light"]
@@ -229,4 +234,5 @@ def test_a_comment_posted_in_the_modal_shows_there_and_goes_once(
     modal.locator(".comment button", has_text="Delete").click()
     modal.locator(".comment-text", has_text="Lovely light").wait_for(state="detached")
     assert api.get(f"/api/v1/photos/{photo_id}/comments").json()["items"] == []
+    assert modal.locator("input[name=text]").get_attribute("id") == field
     api.close()
