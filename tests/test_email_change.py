@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from photoarchive.accounts.profiles import WHY_EMAIL_ASKS_CONFIRMING
+from photoarchive.accounts.throttle import MAILS_PER_ADDRESS
 from photoarchive.settings import parse_smtp_url
 from tests.mailbox import Mailbox, body, smtp_server
 from tests.support import (
@@ -124,4 +125,29 @@ def test_a_notice_that_cannot_be_sent_does_not_stop_the_change(tmp_path: Path) -
             records.wait_for("The email-change notice for alice was not sent")
     finally:
         sock.close()
+        logging.getLogger("photoarchive").removeHandler(records)
+
+
+def test_changing_back_and_forth_mails_each_address_a_few_times_an_hour(
+    tmp_path: Path, mailbox: Mailbox
+) -> None:
+    """Each change tells the old address; changed back and forth, each address is told at
+    most MAILS_PER_ADDRESS times an hour (shared with reset mails), and the change is made."""
+    records = Records()
+    logging.getLogger("photoarchive").addHandler(records)
+    try:
+        with mailing(tmp_path, mailbox.url) as server:
+            alice = sign_up(server, "alice")
+            addresses = ["alice@example.org", NEW]
+            for turn in range(2 * (MAILS_PER_ADDRESS + 1)):
+                assert change(alice, PASSWORD, email=addresses[(turn + 1) % 2]).status_code == 303
+            assert saved(alice) == ("Alice", "alice@example.org")
+            records.wait_for("that address has had its mail for this hour")
+            told = [parseaddr(mailbox.next()["To"])[1] for _ in range(2 * MAILS_PER_ADDRESS)]
+            assert sorted(told) == sorted(addresses * MAILS_PER_ADDRESS)
+            # Reset links to that address wait for the hour too.
+            asked = form_post(server.client(), "/forgot", {"email": "alice@example.org"})
+            assert asked.status_code == 429, asked.text
+        assert mailbox.left() == []
+    finally:
         logging.getLogger("photoarchive").removeHandler(records)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from photoarchive.accounts import mail, sessions, throttle, users
+from photoarchive.accounts import mail, mail_budget, sessions, throttle, users
 from photoarchive.accounts.sessions import Device, Session
 from photoarchive.accounts.users import User
 from photoarchive.errors import Invalid
@@ -66,7 +66,14 @@ async def save(
     updated = await users.by_id(svc.db, user.id)
     assert updated is not None
     if changed and svc.mail.configured:
-        svc.mail.post(lambda: _tell_old_address(svc, user, updated))
+        if await mail_budget.spend(svc.db, user.email):
+            svc.mail.post(lambda: _tell_old_address(svc, user, updated))
+        else:
+            log.warning(
+                "The email-change notice for %s was not sent: that address has had"
+                " its mail for this hour.",
+                user.username,
+            )
     return Saved(updated, changed, token)
 
 

@@ -53,6 +53,11 @@ MAILS_PER_ADDRESS = 3
 MAIL_WINDOW_SECONDS = 3600.0
 
 
+def mail_key(address: str) -> str:
+    """The budget of mail to one address (see mail_budget.py)."""
+    return f"mail:{address.strip().lower()[:320]}"
+
+
 def client_key(client_ip: str) -> str:
     """The budget a client address draws on: the address (IPv4), or its /64 (IPv6)."""
     try:
@@ -360,7 +365,7 @@ async def asking_for_reset_mail(svc: Services, address: str, client_ip: str) -> 
     # not become a way to fill someone's inbox.
     per_address = Limits(min(limits.max_failures, MAILS_PER_ADDRESS), MAIL_WINDOW_SECONDS)
     moment = clock.now()
-    address_key = f"mail:{address.strip().lower()[:320]}"
+    address_key = mail_key(address)
     client = f"mail:{client_key(client_ip)}"
     async with svc.db.transaction() as tx:
         for budget in sorted((f"reset-mail:{address_key}", f"reset-mail:client:{client}")):
