@@ -399,6 +399,21 @@ def test_a_dtd_is_refused_not_expanded() -> None:
     assert xmp.location_spans(bomb) is None
 
 
+def test_a_packet_of_more_items_than_any_writer_makes_is_blanked_whole_unread() -> None:
+    """A megabyte of empty tags (or of attributes) would be a Python object each: such a
+    packet is not parsed (nothing read of it, all of it blanked); a usual one still is."""
+    dc = "xmlns:dc='http://purl.org/dc/elements/1.1/'"
+    usual = _description(f"<dc:title {dc}>" + "<dc:x/>" * 100 + "</dc:title>").encode()
+    assert xmp.parse(usual) is not None and xmp.location_spans(usual) == []
+    many_tags = _description(f"<dc:title {dc}>" + "<dc:x/>" * 250_000 + "</dc:title>")
+    many_attributes = _description(
+        f"<dc:title {dc} " + " ".join(f"a{n}='1'" for n in range(30_000)) + "/>"
+    )
+    for packet in (many_tags.encode(), many_attributes.encode()):
+        assert xmp.parse(packet) is None
+        assert xmp.location_spans(packet) is None
+
+
 @pytest.mark.usefixtures("engine")  # the patches are kept in the database: both engines
 def test_another_member_downloads_no_position_and_the_owner_sees_it(
     server: LiveServer,

@@ -150,9 +150,18 @@ def is_camera_detail(name: str) -> bool:
     )
 
 
+# More tags or attributes than any camera or editor writes (a few hundred; a depth map's
+# megabytes are one attribute's value): such a packet is not read but blanked whole. Each
+# would become a Python object, a megabyte of `<a/>` about 110 MB of them.
+ITEMS_MAX = 20_000
+
+
 def parse(packet: bytes) -> list[Element] | None:
     """Every element of the packet, in document order, or None when it is not well-formed XML
-    (or holds a DTD, whose entities could expand it)."""
+    (or holds a DTD, whose entities could expand it, or more than ITEMS_MAX tags or
+    attributes: counted in C before any is parsed)."""
+    if packet.count(b"<") > ITEMS_MAX or packet.count(b"=") > ITEMS_MAX:
+        return None
     reader = _Reader(packet)
     parser = DefusedXMLParser(target=reader, forbid_dtd=True)
     reader.expat = parser.parser
