@@ -66,6 +66,26 @@ def test_scans_are_counted_as_libjpeg_sees_them(tmp_path: Path) -> None:
     assert decode_budget.jpeg_scans(buffer.getvalue(), 1000) == 1
 
 
+def test_scans_after_bytes_that_start_no_marker_are_counted_as_libjpeg_decodes_them(
+    tmp_path: Path, decodes: list[str]
+) -> None:
+    """libjpeg passes over stray bytes between segments (a warning, not an error) and decodes
+    every scan after them: one such byte must not end the count."""
+    data = jpeg_of_scans(2000)
+    app0_end = 4 + (data[4] << 8 | data[5])
+    for stray in (b"\x00", b"junk", b"\xff\x00"):
+        path = tmp_path / "stray.jpg"
+        path.write_bytes(data[:app0_end] + stray + data[app0_end:])
+        with pytest.raises(images.TooMuchWork, match="more than 100 scans"):
+            images.ingest(path, LIMIT)
+    assert decodes == []
+    fine = jpeg_of_scans(0)
+    fine = fine[:app0_end] + b"\x00" + fine[app0_end:]
+    assert decode_budget.jpeg_scans(fine, 1000) == decode_budget.jpeg_scans(jpeg_of_scans(0), 1000)
+    with Image.open(io.BytesIO(fine)) as image:
+        image.load()  # libjpeg decodes it, warning of the extraneous byte
+
+
 def test_a_jpeg_of_countless_tiny_segments_is_refused(tmp_path: Path) -> None:
     data = jpeg_of_scans(0)
     path = tmp_path / "comments.jpg"
@@ -176,6 +196,22 @@ def test_a_gif_of_countless_tiny_blocks_is_refused(tmp_path: Path) -> None:
     path.write_bytes(data[:19] + b"\x21\xfe" + b"\x01x" * 2_000_000 + b"\x00" + data[19:])
     with pytest.raises(images.TooMuchWork, match="too many blocks"):
         images.ingest(path, LIMIT)
+
+
+def test_a_gif_with_junk_where_its_first_picture_should_be_is_refused(
+    tmp_path: Path, gif_seeks: list[int]
+) -> None:
+    """Pillow would walk the junk a byte at a time, in Python; junk after the frames is the
+    end of the animation, as browsers take it."""
+    data = gif_of_tiny_frames(2)
+    path = tmp_path / "junk.gif"
+    path.write_bytes(data[:19] + b"\x00" * 5_000_000 + data[19:])
+    with pytest.raises(images.TooMuchWork, match="no picture where its first should be"):
+        images.ingest(path, LIMIT)
+    assert gif_seeks == []
+    path.write_bytes(data[:-1] + b"\x00" * 1000 + b";")
+    assert decode_budget.gif_frames(path.read_bytes(), 1000) == 2
+    assert images.ingest(path, LIMIT).format == "GIF"
 
 
 # --- 16-bit grey PNG -------------------------------------------------------------------------

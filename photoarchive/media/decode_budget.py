@@ -33,10 +33,18 @@ def jpeg_scans(data: Bytes, limit: int) -> int:
     """The scans (SOS segments) of the first picture in a JPEG, counted up to `limit` + 1."""
     scans = steps = 0
     pos = 2  # after SOI
-    while pos + 1 < len(data) and data[pos] == 0xFF:
+    while pos + 1 < len(data):
         steps += 1
         if steps > MAX_JPEG_MARKERS:
             raise TooManySteps("The JPEG is made of too many marker segments.")
+        if data[pos] != 0xFF or data[pos + 1] == 0x00:
+            # Bytes that start no marker: libjpeg (so Pillow) passes over them to the next
+            # marker ("extraneous bytes") and decodes on, so the count goes on there too.
+            found = _JPEG_NEXT_MARKER.search(data, pos)
+            if found is None:
+                break
+            pos = found.start()
+            continue
         marker = data[pos + 1]
         if marker == 0xFF:  # fill byte
             pos += 1
@@ -63,7 +71,9 @@ def jpeg_scans(data: Bytes, limit: int) -> int:
 def gif_frames(data: Bytes, limit: int) -> int:
     """The frames (image descriptors) of a GIF, counted up to `limit` + 1.
 
-    Counting stops at the trailer or at a byte that starts no block, as browsers stop playing."""
+    Counting stops at the trailer or at a byte that starts no block, as browsers stop playing.
+    Such a byte before the first frame is refused: Pillow would walk on through the rest a byte
+    at a time, in Python, to find one."""
     if len(data) < 13:
         return 0
     pos = 13 + _colour_table(data[10])  # header, screen descriptor, global palette
@@ -78,7 +88,9 @@ def gif_frames(data: Bytes, limit: int) -> int:
             pos += 11 + _colour_table(flags)
         elif block == 0x21:  # extension: label, then sub-blocks
             pos += 2
-        else:  # the trailer, or junk
+        elif frames == 0 and block != 0x3B:
+            raise TooManySteps("The GIF has no picture where its first should be.")
+        else:  # the trailer, or junk after the frames
             break
         while pos < len(data):  # sub-blocks, ended by an empty one
             steps += 1
