@@ -14,7 +14,7 @@ import pillow_heif
 import pytest
 from PIL import Image, ImageChops, ImageCms, ImageStat
 
-from photoarchive.media import images, redaction
+from photoarchive.media import images, packets, redaction
 from tests.support import PHOTOS
 
 LIMIT = 100_000_000
@@ -470,6 +470,43 @@ def test_a_photo_cut_short_is_damaged_not_of_another_kind(tmp_path: Path, kind: 
     other.write_bytes(b"\x00\x00\x00\x18ftypisom" + bytes(20))
     with pytest.raises(images.UnsupportedImage):
         ingest(other)
+
+
+def test_an_avif_branded_only_as_a_heif_container_is_read_as_avif(tmp_path: Path) -> None:
+    """Both are HEIF containers: an AVIF whose main brand is `mif1` went to the HEIF opener,
+    which has no AV1 decoder here, and was refused as damaged."""
+    data = bytearray(_avif())
+    assert data[8:12] == b"avif"
+    data[8:12] = b"mif1"
+    path = tmp_path / "mif1.avif"
+    path.write_bytes(bytes(data))
+    assert ingest(path).format == "AVIF"
+
+
+def test_an_avif_whose_primary_item_is_missing_is_damaged_not_an_error(tmp_path: Path) -> None:
+    """Pillow's AVIF opener raises RuntimeError for it: a 500, "try again", before."""
+    data = bytearray(_avif())
+    at = data.index(b"pitm") + 8  # the box's type, version and flags, then the item's id
+    data[at : at + 2] = b"\x00\x00"
+    path = tmp_path / "no-primary.avif"
+    path.write_bytes(bytes(data))
+    with pytest.raises(images.UndecodableImage, match="damaged or cut short"):
+        ingest(path)
+
+
+def test_item_boxes_that_end_before_their_fields_hold_no_packet() -> None:
+    """An item-information box ending in an entry too short to hold its version, at the end
+    of the file: no XMP packet (IndexError, a 500, before)."""
+    iinf = struct.pack(">I4sIH", 8 + 4 + 2 + 8, b"iinf", 0, 1) + struct.pack(">I4s", 8, b"infe")
+    meta = struct.pack(">I4sI", 12 + len(iinf), b"meta", 0) + iinf
+    ftyp = struct.pack(">I4s4sI4s", 20, b"ftyp", b"avif", 0, b"mif1")
+    assert packets.find(ftyp + meta) == []
+
+
+def _avif() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 48), RED).save(buffer, "AVIF")
+    return buffer.getvalue()
 
 
 # --- placeholder, metadata, location ---------------------------------------------------------

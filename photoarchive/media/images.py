@@ -90,8 +90,10 @@ UPLOAD_FORMATS: dict[str, tuple[str, ...]] = {
     "HEIC": ("image/heic", "image/heif", ".heic", ".heif"),
     "AVIF": ("image/avif", ".avif"),
 }
-# Pillow's JPEG opener is the one that returns MPO files.
-_OPENERS = [name for name in FORMATS if name != "MPO"]
+# Pillow's JPEG opener is the one that returns MPO files. AVIF is tried before HEIF: both are
+# HEIF containers, and an AVIF branded only `mif1` would otherwise be claimed by pillow_heif,
+# which has no AV1 decoder here, and refused as damaged.
+_OPENERS = sorted((name for name in FORMATS if name != "MPO"), key=lambda name: name == "HEIF")
 # Animated images are limited by the pixels of all frames together (only the first frame is
 # decoded for the renditions, but browsers play every frame of the original).
 MAX_FRAMES = 1000
@@ -162,7 +164,8 @@ def _open(path: Path, max_pixels: int) -> Image.Image:
         ) from None
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise TooManyPixels(f"The image has more than {max_pixels:,} pixels.") from None
-    except (OSError, SyntaxError, ValueError, EOFError, struct.error) as exc:
+    # RuntimeError: Pillow's AVIF opener, of a file whose primary item is missing.
+    except (OSError, SyntaxError, ValueError, EOFError, struct.error, RuntimeError) as exc:
         if isinstance(exc, ValueError) and "MAX_TEXT" in str(exc):
             # Pillow's limits on a PNG's text notes (PngImagePlugin.MAX_TEXT_CHUNK and
             # MAX_TEXT_MEMORY), named in its message: said here in words a person can act on.

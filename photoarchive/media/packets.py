@@ -196,7 +196,7 @@ def _isobmff_packets(data: Buffer) -> list[Pieces]:
             for item, pieces in _item_locations(data, *boxes.get(b"iloc", (0, 0)), idat).items()
             if item in xmp_items
         ]
-    except (struct.error, ValueError):
+    except (struct.error, ValueError, IndexError):  # boxes that end before their fields
         return []
 
 
