@@ -6,7 +6,7 @@ from typing import Any
 
 from photoarchive.accounts.users import User
 from photoarchive.errors import Forbidden, Invalid
-from photoarchive.library import photos
+from photoarchive.library import photos, writing
 from photoarchive.library.photos import Photo
 from photoarchive.services import Services
 
@@ -16,7 +16,9 @@ def check_caption(caption: Any, field: str = "caption") -> str:
         return ""
     if not isinstance(caption, str):
         raise Invalid("The caption must be text.", field=field)
-    caption = caption.replace("\r\n", "\n").strip()
+    caption = writing.cleaned(caption)
+    if writing.is_blank(caption):
+        return ""
     if len(caption) > photos.CAPTION_MAX:
         raise Invalid(f"Captions can be at most {photos.CAPTION_MAX:,} characters.", field=field)
     return caption

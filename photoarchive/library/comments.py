@@ -8,7 +8,7 @@ from photoarchive import clock
 from photoarchive.accounts.users import User
 from photoarchive.db import ForeignKeyViolation
 from photoarchive.errors import Forbidden, Invalid, NotFound
-from photoarchive.library import notifications, photos
+from photoarchive.library import notifications, photos, writing
 from photoarchive.services import Services
 
 TEXT_MAX = 2000
@@ -18,8 +18,8 @@ COMMENT_GONE = "That comment does not exist (or was deleted)."
 def check_text(text: Any) -> str:
     if not isinstance(text, str):
         raise Invalid("The comment must be text.", field="text")
-    text = text.replace("\r\n", "\n").strip()
-    if not text:
+    text = writing.cleaned(text)
+    if writing.is_blank(text):
         raise Invalid("Write something before posting a comment.", field="text")
     if len(text) > TEXT_MAX:
         raise Invalid(f"Comments can be at most {TEXT_MAX:,} characters.", field="text")
