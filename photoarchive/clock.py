@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, date, datetime, tzinfo
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 
 def now() -> float:
@@ -28,11 +28,19 @@ def parse(stamp: str) -> float:
 def today(zone_name: str) -> date:
     """The date it is now in the zone called `zone_name` (an IANA name, checked when the
     settings were read); "": the server's own zone."""
-    return datetime.fromtimestamp(now(), UTC).astimezone(_zone(zone_name)).date()
+    return datetime.fromtimestamp(now(), UTC).astimezone(zone(zone_name)).date()
 
 
-def _zone(zone_name: str) -> tzinfo | None:
-    return ZoneInfo(zone_name) if zone_name else None  # None: astimezone() reads the server's
+def zone(zone_name: str) -> tzinfo | None:
+    """The zone called `zone_name`; None for "" (astimezone() then reads the server's), UTC
+    for a name this server's tz database no longer has: a stored setting never breaks a page
+    (a download's date, a daily summary) after an update of the tz database."""
+    if not zone_name:
+        return None
+    try:
+        return ZoneInfo(zone_name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return UTC
 
 
 def wall_clock(moment: float, zone_name: str) -> str:
@@ -45,15 +53,15 @@ def wall_clock(moment: float, zone_name: str) -> str:
 def local_time(moment: float, zone_name: str) -> datetime:
     """The moment as the clock on the wall reads it in the zone called `zone_name` ("": the
     server's own), without a zone (what a zip entry's time is)."""
-    return datetime.fromtimestamp(moment, UTC).astimezone(_zone(zone_name)).replace(tzinfo=None)
+    return datetime.fromtimestamp(moment, UTC).astimezone(zone(zone_name)).replace(tzinfo=None)
 
 
 def moment_of(wall: datetime, zone_name: str) -> float:
     """The moment a wall-clock time without a zone stands for, read in the zone called
     `zone_name` ("": the server's own); a time the clocks skipped or went through twice is
     read as before the change (fold 0)."""
-    zone = _zone(zone_name)
-    return (wall.replace(tzinfo=zone) if zone else wall).timestamp()
+    found = zone(zone_name)
+    return (wall.replace(tzinfo=found) if found else wall).timestamp()
 
 
 def zone_identity(zone_name: str) -> str:

@@ -164,6 +164,29 @@ def test_a_digest_names_who_and_which_photo_once_a_day_at_most(
     assert mailbox.left() == []
 
 
+def test_a_time_zone_the_server_no_longer_knows_reads_as_utc_and_stops_no_one(
+    settings: Settings, mailbox: Mailbox, frozen_clock: FrozenClock
+) -> None:
+    """A zone saved before an update of the server's tz database took it away: that person's
+    summary is read in UTC, and the summaries of those after them still go out."""
+
+    async def body_(svc: Services) -> None:
+        alice, bob, carol = [await person(svc, n) for n in ("alice", "bob", "carol")]
+        for owner in (alice, bob):
+            photo = await captioned_photo(svc, owner, "Harbour")
+            await digests.set_on(svc, owner, True)
+            await comments.add(svc, carol, photo, "lovely")
+        await svc.db.execute(
+            "INSERT INTO user_preferences (user_id, time_zone) VALUES (?, ?)",
+            (alice.id, "Mars/Olympus"),
+        )
+        assert await digests.send_due(svc) == 2
+        told = sorted(parseaddr(m["To"])[1] for m in mailbox.left())
+        assert told == ["alice@example.org", "bob@example.org"]
+
+    scenario(settings, body_)
+
+
 def test_being_added_to_an_album_is_news_of_its_own(
     settings: Settings, mailbox: Mailbox, frozen_clock: FrozenClock
 ) -> None:

@@ -23,7 +23,6 @@ import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
-from zoneinfo import ZoneInfo
 
 from photoarchive import clock
 from photoarchive.accounts import time_zones, users
@@ -155,7 +154,7 @@ def news(comments: int, likes: int, albums: int, added_to: int = 0) -> str:
 def since(start: str, now: float, zone_name: str) -> str:
     """The period a digest covers, by the calendar of the zone called `zone_name` (the
     person's, else the archive's: time_zones.zone_of_days; "": the server's)."""
-    zone = ZoneInfo(zone_name) if zone_name else None
+    zone = clock.zone(zone_name)
     at = _moment(start).astimezone(zone)
     today = datetime.fromtimestamp(now, UTC).astimezone(zone).date()
     if at.date() == today:
@@ -324,8 +323,11 @@ async def send_due(svc: Services) -> int:
         return 0
     sent = 0
     for state in await due(svc):
-        if await send_one(svc, state):
-            sent += 1
+        try:
+            if await send_one(svc, state):
+                sent += 1
+        except Exception:  # one person's summary: the others' are still sent
+            log.exception("The daily digest for %s failed; the others go on.", state.user_id)
     return sent
 
 
