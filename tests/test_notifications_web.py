@@ -260,3 +260,18 @@ def test_photos_added_to_an_album_are_news_to_its_members(server: LiveServer) ->
     gone = owner.post(f"/api/v1/albums/{album_id}/photos/remove", json={"photo_ids": [third]})
     assert gone.is_success, gone.text
     assert "added 1 photo" not in parse(bob.get("/notifications").text).text
+
+
+def test_a_link_from_another_site_or_a_prefetch_marks_nothing_read(server: LiveServer) -> None:
+    """The session cookie goes with a link followed from another site (SameSite=Lax), and with
+    a browser's prefetch: neither is the person reading, so nothing is marked read."""
+    alice, photo_id = alices_photo(server)
+    bob = sign_up(server, "bob")
+    form_post(bob, f"/photos/{photo_id}/comments", {"text": "lovely"})
+    assert badge_label(alice) == "Notifications, 1 unread"
+    for unseen in ({"sec-fetch-site": "cross-site"}, {"sec-purpose": "prefetch"}):
+        page = alice.get("/notifications", headers=unseen)
+        assert page.status_code == 200 and "bob commented" in parse(page.text).text
+        assert badge_label(alice) == "Notifications, 1 unread"
+    alice.get("/notifications", headers={"sec-fetch-site": "same-origin"})
+    assert badge_label(alice) == "Notifications"

@@ -23,7 +23,7 @@ async def notifications_page(request: Req, cursor: str | None = None) -> Templat
     items, next_cursor, newest = await notifications.page(
         svc, user, cursor=cursor, with_subjects=True
     )
-    if cursor is None and newest is not None:
+    if cursor is None and newest is not None and _seen_by_the_person(request):
         # Read now: everything up to the newest shown (not one that arrived since the query).
         await notifications.mark_read(svc, user, up_to=newest)
     return render(
@@ -34,6 +34,16 @@ async def notifications_page(request: Req, cursor: str | None = None) -> Templat
         next_cursor=next_cursor,
         nav_unread=await notifications.unread_count(svc, user),
     )
+
+
+def _seen_by_the_person(request: Req) -> bool:
+    """Whether the page is opened for the person to read: not a link followed from another
+    site (the session cookie goes with such a visit, SameSite=Lax), nor a browser's prefetch,
+    either of which would mark everything read unseen. A browser that says nothing of where
+    the request comes from is taken at its word, as before."""
+    site = request.headers.get("sec-fetch-site", "").lower()
+    prefetch = request.headers.get("sec-purpose", "") + request.headers.get("purpose", "")
+    return site in ("", "same-origin", "none") and "prefetch" not in prefetch.lower()
 
 
 @get(f"{PATH}/badge", name="notifications-badge", cache=False)
