@@ -151,3 +151,26 @@ def test_changing_back_and_forth_mails_each_address_a_few_times_an_hour(
         assert mailbox.left() == []
     finally:
         logging.getLogger("photoarchive").removeHandler(records)
+
+
+def test_a_reset_link_an_administrator_makes_is_told_to_its_holder(
+    tmp_path: Path, mailbox: Mailbox
+) -> None:
+    """Whoever opens it can take the account, and see its private photos: the person hears
+    of it, with who made it, and how to stop it."""
+    with mailing(tmp_path, mailbox.url) as server:
+        admin = sign_up(server, "admin")
+        sign_up(server, "bob")
+        made = form_post(admin, "/admin/reset-links/bob")
+        assert made.status_code == 200, made.text
+        notice = mailbox.next()
+        assert parseaddr(notice["To"])[1] == "bob@example.org"
+        said = " ".join(body(notice).split())
+        assert (
+            'the administrator admin made a link to set a new password for the account "bob"'
+            in said
+        )
+        assert "change your password: that stops the link at once" in said
+        (link,) = parse(made.text).find_all("input", id="reset-url")
+        assert str(link["value"]).rsplit("/", 1)[1] not in said  # the link is the admin's alone
+        assert mailbox.left() == []

@@ -123,6 +123,25 @@ The photo archive at {site}
     return compose(settings, old, f"Your email address on {site} was changed", body)
 
 
+def admin_reset_mail(
+    settings: Settings, *, email: str, name: str, username: str, admin: str, expires_at: float
+) -> EmailMessage:
+    site = site_name(settings)
+    body = f"""Hello {name},
+
+the administrator {admin} made a link to set a new password for the account
+"{username}" on the photo archive at {site}. Whoever opens it until {until(expires_at)}
+can choose the password and sign in as you, and then sees all your photos, private ones
+too.
+
+If you asked them for it, there is nothing to do. If not, ask them why, or sign in and
+change your password: that stops the link at once.
+
+The photo archive at {site}
+"""
+    return compose(settings, email, f"A link for a new password on {site} was made", body)
+
+
 # --- sending ------------------------------------------------------------------------------
 
 

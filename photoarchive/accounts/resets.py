@@ -19,11 +19,12 @@ import secrets
 from typing import Literal
 
 from photoarchive import clock
-from photoarchive.accounts import admins, mail, sessions, users
+from photoarchive.accounts import admins, mail, mail_budget, sessions, users
 from photoarchive.accounts.passwords import Passwords
 from photoarchive.accounts.users import User
 from photoarchive.db import Backend
 from photoarchive.errors import NotFound
+from photoarchive.services import Services
 from photoarchive.settings import Settings
 
 log = logging.getLogger("photoarchive.resets")
@@ -159,3 +160,35 @@ async def mail_link(db: Backend, mailer: mail.Mailer, settings: Settings, addres
         await mailer.send(message)
     except mail.MailFailed as exc:
         log.warning("The password-reset mail for %s was not sent: %s", person.username, exc)
+
+
+async def tell_holder(svc: Services, username: str, admin: User, expires_at: float) -> None:
+    """Tell the person an administrator made a link for (whoever opens it can take their
+    account, and see their private photos): from the outbox, on the address's hourly mail
+    budget (mail_budget.py); nothing where this archive sends no mail."""
+    person = await users.by_username(svc.db, username)
+    if not svc.mail.configured or not person.email:
+        return
+    if not await mail_budget.spend(svc.db, person.email):
+        log.warning(
+            "The notice of a reset link for %s was not sent: that address has had"
+            " its mail for this hour.",
+            person.username,
+        )
+        return
+    message = mail.admin_reset_mail(
+        svc.settings,
+        email=person.email,
+        name=person.display_name or person.username,
+        username=person.username,
+        admin=admin.display_name or admin.username,
+        expires_at=expires_at,
+    )
+
+    async def send() -> None:
+        try:
+            await svc.mail.send(message)
+        except mail.MailFailed as exc:
+            log.warning("The notice of a reset link for %s was not sent: %s", username, exc)
+
+    svc.mail.post(send)

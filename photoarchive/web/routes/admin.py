@@ -122,7 +122,8 @@ async def create_reset_link(request: Req, username: str) -> Template:
     svc = services(request)
     if not resets.offered(svc.settings):
         raise NotFound("Passwords are reset with the identity provider on this archive.")
-    token, _expires = await resets.create(svc.db, username, created_by=user.id)
+    token, expires = await resets.create(svc.db, username, created_by=user.id)
+    await resets.tell_holder(svc, username, user, expires)
     url = resets.url(svc.settings.public_url, token)
     return await _admin_page(request, user, reset=(username, url))
 
