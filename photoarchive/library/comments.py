@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from photoarchive import clock
 from photoarchive.accounts.users import User
 from photoarchive.db import ForeignKeyViolation
-from photoarchive.errors import Forbidden, Invalid, NotFound
+from photoarchive.errors import Forbidden, Invalid, NotFound, TooManyRequests
 from photoarchive.library import notifications, photos, writing
 from photoarchive.services import Services
 
 TEXT_MAX = 2000
 COMMENT_GONE = "That comment does not exist (or was deleted)."
+# How many comments one person may post in so many seconds: far more than anyone types, so
+# that a script cannot bury a photo's page and its owner's notifications.
+PACE = ((60, 60, "minute"), (600, 3600, "hour"))
 
 
 def check_text(text: Any) -> str:
@@ -26,9 +30,27 @@ def check_text(text: Any) -> str:
     return text
 
 
+async def keeping_pace(svc: Services, author: User) -> None:
+    """TooManyRequests, with the wait, once `author` has posted PACE's comments that fast."""
+    now = clock.parse(clock.now_iso())  # the clock comments' times are written by
+    for count, seconds, unit in PACE:
+        # Their count-th newest comment (ids grow with time), read down the author's index.
+        stamp = await svc.db.fetchval(
+            "SELECT created_at FROM comments WHERE author_id = ? ORDER BY id DESC LIMIT 1 OFFSET ?",
+            (author.id, count - 1),
+        )
+        if stamp is not None and (wait := clock.parse(stamp) + seconds - now) > 0:
+            raise TooManyRequests(
+                f"You have posted {count} comments in the last {unit}. Wait a little and post"
+                " again.",
+                retry_after=max(1, math.ceil(wait)),
+            )
+
+
 async def add(svc: Services, author: User, photo_id: int, text: Any) -> photos.Comment:
     cleaned = check_text(text)
     photo = await photos.get(svc, photo_id, author)
+    await keeping_pace(svc, author)
     created_at = clock.now_iso()
     try:
         async with svc.db.transaction() as tx:

@@ -294,7 +294,7 @@ class PhotosApi(Controller):
         photo = await photos.get(svc, photo_id, viewer, all_comments=True)
         return CommentList(items=[CommentOut.of(c) for c in photo.comments])
 
-    @post("/{photo_id:int}/comments", status_code=201, responses=refusals(WRITE, JSON_BODY))
+    @post("/{photo_id:int}/comments", status_code=201, responses=refusals(WRITE, JSON_BODY, 429))
     async def add_comment(
         self, request: Request[Any, Any, Any], photo_id: RowId, data: CommentBody
     ) -> CommentOut:
