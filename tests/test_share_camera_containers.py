@@ -18,10 +18,12 @@ import subprocess
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PIL import Image
 
+from photoarchive.library import originals
 from photoarchive.media import images  # noqa: F401  # registers the HEIF opener with Pillow
 from tests.support import PHOTOS, LiveServer, api_login, archive_of, uploaded
 from tests.test_redaction_xmp import _exiftool
@@ -262,3 +264,33 @@ def test_iptc_dates_and_program_outside_jpeg(archive: LiveServer, tmp_path: Path
     for out in outs:
         if "iptc-in-exif" in out.name:  # only the values that say when or with what go
             assert tags(out).get("IPTC:Caption-Abstract") == "At the lake", out
+
+
+def test_a_head_of_a_link_s_original_reads_none_of_the_file(
+    archive: LiveServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The camera's details are found by reading the whole original: only for a body that is
+    sent, not for a HEAD, which anyone holding the link could repeat at no cost of theirs."""
+    owner = api_login(archive, "owner")
+    photo = uploaded(owner, sorted((PHOTOS / "cameras").glob("*.jpg"))[0])
+    made = owner.post(
+        "/api/v1/shares",
+        json={"photo_ids": [photo], "allow_download": True, "show_metadata": False},
+    )
+    token = made.json()["token"]
+    reads: list[int] = []
+    real = originals.holder_patches
+
+    async def counted(*args: Any, **kwargs: Any) -> Any:
+        reads.append(1)
+        return await real(*args, **kwargs)
+
+    monkeypatch.setattr(originals, "holder_patches", counted)
+    guest = archive.client()
+    url = f"/s/{token}/media/{photo}/original"
+    head = guest.head(url)
+    assert head.status_code == 200 and int(head.headers["content-length"]) > 0
+    assert reads == []
+    body = guest.get(url)
+    assert body.status_code == 200 and len(body.content) == int(head.headers["content-length"])
+    assert reads == [1]

@@ -171,13 +171,11 @@ async def send_file(
     content_type = photo.content_type if is_original else RENDITION_CONTENT_TYPE
     if etag in (request.headers.get("if-none-match") or ""):
         return Response(b"", status_code=304, headers=headers)
-    if hide_camera:  # worked out from the file: only when the bytes are to be sent
-        patches = await originals.holder_patches(svc, photo, viewer, camera=False)
     try:
         # A store that serves its own files gets the browser sent there, unless the bytes
-        # must be changed on the way (a location blanked for this viewer), or the stored
-        # file's name (the original's digest) is not this viewer's to see.
-        if redirect and not patches:
+        # must be changed on the way (a location or camera blanked for this viewer), or the
+        # stored file's name (the original's digest) is not this viewer's to see.
+        if redirect and not patches and not hide_camera:
             signed = await svc.store.signed_url(
                 key, content_type=content_type, disposition=headers.get("Content-Disposition")
             )
@@ -218,6 +216,8 @@ async def send_file(
     headers["Content-Length"] = str(end - start)
     if is_head(request.scope):  # the headers above, and no file read for a body left out
         return Stream(iter(()), status_code=status, media_type=content_type, headers=headers)
+    if hide_camera:  # worked out from the whole file: only when bytes are to be sent
+        patches = await originals.holder_patches(svc, photo, viewer, camera=False)
     chunks = await _opened(svc.store.stream(key, start, end))
     return Stream(
         originals.patched(chunks, start, patches) if patches else chunks,
