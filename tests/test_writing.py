@@ -18,8 +18,15 @@ from photoarchive.ops import file_lists
         ("Beach day", "Beach day"),
         ("  two\r\nlines\r", "two\nlines"),
         ("tab\there", "tab\there"),
-        ("\u202eevil.exe\u202c and then", "evil.exe and then"),  # override and pop
-        ("\u2067isolated\u2069", "isolated"),
+        ("\u202eevil.exe\u202c and then", "evil.exe\u202c and then"),  # the override goes
+        (
+            "\u2067isolated\u2069 and \u202bembedded\u202c",
+            "\u2067isolated\u2069 and \u202bembedded\u202c",
+        ),
+        (
+            "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645",
+            "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645",
+        ),
         ("bell\x07 escape\x1b[31m", "bell escape[31m"),
         (
             "\U0001f468\u200d\U0001f469\u200d\U0001f467 us",
@@ -34,7 +41,9 @@ def test_what_is_kept_of_what_is_written(written: str, kept: str) -> None:
     assert comments.check_text(written) == kept
 
 
-@pytest.mark.parametrize("blank", ["", "   ", "\u200b", "\u200b \ufeff\u2060", "\u202e\u202c"])
+@pytest.mark.parametrize(
+    "blank", ["", "   ", "\u200b", "\u200b \ufeff\u2060", "\u202e\u202c", "\u2066\u2069"]
+)
 def test_a_comment_of_nothing_seen_is_refused_and_such_a_caption_is_none(blank: str) -> None:
     with pytest.raises(Invalid, match="Write something"):
         comments.check_text(blank)
@@ -45,3 +54,8 @@ def test_a_caption_from_a_file_name_is_cleaned_as_the_name_is() -> None:
     assert file_lists.caption_for(Path("2019-07 Beach_day.jpg")) == "2019-07 Beach day"
     name = Path("/photos/Summer\u202egpj.exe_\x1b[2J.jpg")
     assert file_lists.caption_for(name) == "Summergpj.exe [2J"
+    # Joiners stay: a Persian word's, a family emoji's.
+    persian = "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645"
+    assert file_lists.caption_for(Path(f"{persian}.jpg")) == persian
+    family = "\U0001f468\u200d\U0001f469\u200d\U0001f467"
+    assert file_lists.caption_for(Path(f"{family}_us.jpg")) == f"{family} us"

@@ -10,7 +10,6 @@ from collections.abc import AsyncIterator, Iterator, Sequence
 from pathlib import Path
 
 from photoarchive.library import captions, photos
-from photoarchive.library.ingest import clean_filename
 from photoarchive.media import images
 
 CHUNK = 1024 * 1024
@@ -119,9 +118,8 @@ def copy_hashed(source: Path, target: Path) -> str:
 
 
 def caption_for(path: Path) -> str:
-    """`2019-07 Beach_day.jpg` -> `2019-07 Beach day`: of the name as uploads keep it (no
-    control or direction characters), as a caption is kept."""
-    stem = Path(clean_filename(shown(Path(path.name)))).stem
+    """`2019-07 Beach_day.jpg` -> `2019-07 Beach day`, kept as any caption is (captions.py)."""
+    stem = shown(Path(path.stem))
     return captions.check_caption(" ".join(stem.replace("_", " ").split())[: photos.CAPTION_MAX])
 
 
