@@ -1,8 +1,10 @@
-"""How much mail members' acts may send one address: at most `throttle.MAILS_PER_ADDRESS`
-an hour, whatever asks for it (a reset link, the notice that an account's email changed),
-counted in the throttle's table under the address's own key. Without it, changing one's
-email back and forth sent the old address a notice each time: a way to fill a stranger's
-inbox, and the outbox's queue, whose overflow drops other mail (reset links)."""
+"""How many notices members' acts may send one address (that an account's email changed,
+that an administrator made a reset link for it): at most `throttle.MAILS_PER_ADDRESS` an hour,
+counted in the throttle's table under a key of their own. Without it, changing one's email
+back and forth sent the old address a notice each time: a way to fill a stranger's inbox,
+and the outbox's queue, whose overflow drops other mail. Reset links asked for on /forgot
+have their own budget (throttle.asking_for_reset_mail): asking for those can never use up
+the notices that tell of a takeover."""
 
 from __future__ import annotations
 
@@ -12,11 +14,11 @@ from photoarchive.db import Backend
 
 
 async def spend(db: Backend, address: str) -> bool:
-    """Count one mail to `address`; False (and nothing counted) once its hour's are spent."""
+    """Count one notice to `address`; False (and nothing counted) once its hour's are spent."""
     moment = clock.now()
-    key = throttle.mail_key(address)
+    key = "notice:" + throttle.mail_key(address)
     async with db.transaction() as tx:
-        await tx.lock(f"reset-mail:{key}")  # the lock the reset form's count takes
+        await tx.lock(key)
         sent = await tx.fetchval(
             "SELECT COUNT(*) FROM login_failures WHERE account_key = ? AND failed_at > ?",
             (key, moment - throttle.MAIL_WINDOW_SECONDS),
