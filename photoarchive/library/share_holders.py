@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import time
+from collections import OrderedDict
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -51,6 +53,31 @@ async def try_password(svc: Services, link: Link, password: Any, client_ip: str)
             raise NotAuthenticated("That is not this link's password.", field="password")
 
     await throttle.guarding_link(svc, link.share.id, client_ip, check)
+
+
+# Passwords a script sent in X-Share-Password and found right, by a digest of the link, its
+# password as it is now and the password sent, until when (monotonic): each of a gallery's
+# media requests would otherwise be an argon2 check, an attempt on the link's throttle (a
+# dozen fetched at once were refused as guesses) and a wait for the decode slots sign-ins
+# use too. The link itself is opened again by every request; a new password ends the entry.
+_HEADER_CHECKED: OrderedDict[str, float] = OrderedDict()
+HEADER_CHECKED_SECONDS = 600.0
+HEADER_CHECKED_MAX = 1000
+
+
+async def try_header_password(svc: Services, link: Link, password: str, client_ip: str) -> None:
+    """`try_password` for a password a script sends with each request (X-Share-Password)."""
+    message = f"share-header\0{link.share.id}\0{link.share.password_hash or ''}\0{password}"
+    secret = svc.settings.secret_key.encode()
+    key = hmac.new(secret, message.encode("utf-8", "replace"), hashlib.sha256).hexdigest()
+    now = time.monotonic()
+    if _HEADER_CHECKED.get(key, 0.0) > now:
+        return
+    await try_password(svc, link, password, client_ip)
+    _HEADER_CHECKED[key] = now + HEADER_CHECKED_SECONDS
+    _HEADER_CHECKED.move_to_end(key)
+    while len(_HEADER_CHECKED) > HEADER_CHECKED_MAX:
+        _HEADER_CHECKED.popitem(last=False)
 
 
 # What the fetchers of chat apps and social sites put in their User-Agent when they read a

@@ -211,7 +211,7 @@ async def holder_link(request: Request[Any, Any, Any], token: str, password: str
     if link.share.has_password:
         if password is None:
             raise NotAuthenticated("This link needs its password (header X-Share-Password).")
-        await share_holders.try_password(svc, link, password, client_ip(request))
+        await share_holders.try_header_password(svc, link, password, client_ip(request))
     return link
 
 

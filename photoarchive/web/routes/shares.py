@@ -54,7 +54,7 @@ async def _open(request: Req, token: str) -> Link:
     password = request.headers.get(PASSWORD_HEADER)
     if password is None:
         raise NotAuthenticated(LOCKED)
-    await share_holders.try_password(svc, link, password, client_ip(request))
+    await share_holders.try_header_password(svc, link, password, client_ip(request))
     return link
 
 
