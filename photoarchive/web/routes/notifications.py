@@ -37,13 +37,16 @@ async def notifications_page(request: Req, cursor: str | None = None) -> Templat
 
 
 def _seen_by_the_person(request: Req) -> bool:
-    """Whether the page is opened for the person to read: not a link followed from another
-    site (the session cookie goes with such a visit, SameSite=Lax), nor a browser's prefetch,
-    either of which would mark everything read unseen. A browser that says nothing of where
-    the request comes from is taken at its word, as before."""
-    site = request.headers.get("sec-fetch-site", "").lower()
-    prefetch = request.headers.get("sec-purpose", "") + request.headers.get("purpose", "")
-    return site in ("", "same-origin", "none") and "prefetch" not in prefetch.lower()
+    """Whether the page is opened for the person to read: from this site, typed, or a link
+    they clicked elsewhere (the daily summary's, in webmail); not another site's page sending
+    the browser here by itself (the session cookie goes along, SameSite=Lax), nor a browser's
+    prefetch, either of which would mark everything read unseen. A browser that says nothing
+    of where the request comes from is taken at its word, as before."""
+    headers = request.headers
+    site = headers.get("sec-fetch-site", "").lower()
+    clicked = headers.get("sec-fetch-user") == "?1" and headers.get("sec-fetch-mode") == "navigate"
+    prefetch = headers.get("sec-purpose", "") + headers.get("purpose", "")
+    return (site in ("", "same-origin", "none") or clicked) and "prefetch" not in prefetch.lower()
 
 
 @get(f"{PATH}/badge", name="notifications-badge", cache=False)
