@@ -330,6 +330,13 @@ async def set_disabled(db: Backend, actor: User, username: str, disabled: bool) 
             await tx.execute(
                 "DELETE FROM password_resets WHERE user_id = ? AND used_at IS NULL", (target.id,)
             )
+            # So are the invites they made: withdrawn for good, not until they are enabled.
+            await tx.execute(
+                "INSERT INTO invite_withdrawals (invite_id, withdrawn_at) SELECT i.id, ?"
+                " FROM invites i WHERE i.created_by = ? AND i.used_at IS NULL AND NOT EXISTS"
+                " (SELECT 1 FROM invite_withdrawals w WHERE w.invite_id = i.id)",
+                (clock.now(), target.id),
+            )
     return await by_username(db, username)
 
 
