@@ -194,6 +194,7 @@ def test_handing_the_album_over_from_its_form_asks_on_a_page_without_script(
     assert page.status_code == 200, page.text
     shown = parse(page.text)
     assert "Hand this album to bob?" in shown.text
+    assert "and you become a contributor." in shown.text
     assert len([f for f in shown.find_all("form") if f.get("action") == url]) == 1
     sent = {i["name"]: i["value"] for i in shown.find_all("input", type="hidden") if i["name"]}
     assert {k: v for k, v in sent.items() if k != "_csrf_token"} == {

@@ -211,13 +211,15 @@ async def add_member(request: Req, album_id: RowId) -> Response[Any]:
     user = await require_user(request)
     svc = services(request)
     form = await form_fields(request)
-    albums.owned(await albums.find(svc.db, album_id, user), "choose its members")
+    album = await albums.find(svc.db, album_id, user)
+    albums.owned(album, "choose its members")
     username = str(form.get("username", "")).strip()
     role = form.get("role", "")
     if role == "owner" and username:
         question = Question(
             f"Hand this album to {username}?",
-            "They become its owner: they choose its members and may delete it.",
+            "They become its owner: they choose its members and may delete it"
+            + ("." if album.looked_after else ", and you become a contributor."),
             f"Make {username} owner",
             f"/albums/{album_id}#members",
         )
