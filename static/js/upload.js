@@ -51,17 +51,20 @@
   }
   window.photoarchiveUpload = { problemWith: problemWith };
 
-  // A folder (dropped, or chosen where the browser offers it) is the files in it and in its
-  // folders, in the order of their paths. The computer's own hidden files (.DS_Store, a Mac's
-  // "._" copies beside each photo, Thumbs.db, desktop.ini) are left out: nobody's photos.
+  // A folder (dropped, or chosen where the browser offers it) is the photos in it and in its
+  // folders, in the order of their paths as people sort them (IMG_9 before IMG_10). The
+  // computer's own files (.DS_Store, a Mac's "._" copies beside each photo, Thumbs.db,
+  // desktop.ini) and folders (a NAS's @eaDir thumbnails, recycle bins) are left out: nobody's
+  // photos; so are files the archive does not take (videos, sidecars), counted and said.
   function hiddenName(name) {
-    return name.charAt(0) === "." || /^(thumbs\.db|desktop\.ini)$/i.test(name);
+    return name.charAt(0) === "." ||
+      /^(thumbs\.db|desktop\.ini|@eadir|#recycle|\$recycle\.bin|system volume information|__macosx)$/i.test(name);
   }
   function inHidden(path) {
     return path.split("/").some(function (part) { return part && hiddenName(part); });
   }
   function inPathOrder(found) {
-    found.sort(function (a, b) { return a.path < b.path ? -1 : a.path > b.path ? 1 : 0; });
+    found.sort(function (a, b) { return a.path.localeCompare(b.path, undefined, { numeric: true }); });
     return found.map(function (f) { return f.file; });
   }
 
@@ -429,19 +432,20 @@
       if (!zone.contains(event.relatedTarget)) zone.classList.remove("dragging");
     });
     // Files from a folder, or word that it held none the archive could be sent.
-    function addFromFolder(files, unread) {
-      var notRead = unread ? " " + plural(unread, "file or folder", "files or folders") + " in it could not be read." : "";
-      if (!files.length) {
-        progress.hidden = false;
-        percent.textContent = "";
-        text.textContent = "No files to upload in that folder." + notRead;
+    function addFromFolder(all, unread) {
+      if (busy) {
+        add([]);  // says to wait for the upload under way
         return;
       }
-      add(files);
-      if (notRead && !busy) {
+      var files = Array.prototype.filter.call(all, function (file) { return !problemWith(file, 0).startsWith("Not a supported"); });
+      var left = all.length - files.length;
+      var said = (left ? " " + plural(left, "file that is not a photo was", "files that are not photos were") + " left out." : "") +
+        (unread ? " " + plural(unread, "file or folder", "files or folders") + " in it could not be read." : "");
+      if (files.length) add(files);
+      if (!files.length || said) {
         progress.hidden = false;
         percent.textContent = "";
-        text.textContent = plural(files.length, "file", "files") + " added from the folder." + notRead;
+        text.textContent = (files.length ? plural(files.length, "photo", "photos") + " added from the folder." : "No photos to upload in that folder.") + said;
       }
     }
 

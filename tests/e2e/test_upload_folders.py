@@ -23,7 +23,17 @@ def holiday_folder(root: Path) -> Path:
     (folder / "._b beach.jpg").write_bytes(b"\0\5\26\7" + b"\0" * 60)  # a Mac's AppleDouble
     (folder / "Thumbs.db").write_bytes(b"\xd0\xcf\x11\xe0")
     (folder / "notes.txt").write_text("what we did\n")
+    (folder / "@eaDir" / "b beach.jpg").mkdir(parents=True)  # a NAS's thumbnails
+    shutil.copy(
+        PHOTOS / "gps/DSCN0012.jpg", folder / "@eaDir" / "b beach.jpg" / "SYNOPHOTO_THUMB_M.jpg"
+    )
+    shutil.copy(PHOTOS / "orientation/portrait_3.jpg", folder / "day two" / "IMG_10.jpg")
+    shutil.copy(PHOTOS / "orientation/landscape_2.jpg", folder / "day two" / "IMG_9.jpg")
     return folder
+
+
+# In path order as people read it: IMG_9 before IMG_10.
+PHOTOS_LISTED = ["a arrival.jpg", "b beach.jpg", "c cliffs.jpg", "IMG_9.jpg", "IMG_10.jpg"]
 
 
 def listed(page: Any) -> list[str]:
@@ -39,18 +49,21 @@ def test_a_chosen_folder_adds_its_photos_in_path_order_and_uploads_them(
     assert page.locator("#upload-folder").is_visible()
 
     page.set_input_files("#folder", str(holiday_folder(tmp_path)))
-    # Hidden files and folders are left out; a file that is no photo is listed and flagged.
-    assert listed(page) == ["a arrival.jpg", "b beach.jpg", "c cliffs.jpg", "notes.txt"]
-    refused = page.locator("#upload-list .upload-item.refused")
-    assert refused.count() == 1 and "notes.txt" in refused.inner_text()
-    assert page.locator("#upload-submit").inner_text().strip() == "Upload 3 photos"
+    # Hidden files and a NAS's folders are left out, and so is a file that is no photo (said).
+    assert listed(page) == PHOTOS_LISTED
+    text = page.locator("#upload-progress-text")
+    assert (
+        text.inner_text()
+        == "5 photos added from the folder. 1 file that is not a photo was left out."
+    )
+    assert page.locator("#upload-submit").inner_text().strip() == "Upload 5 photos"
 
     page.click("#upload-submit")
     wait_until(page, "document.getElementById('upload-form').dataset.finished === 'true'")
-    assert "Done: 3 of 3 uploaded" in page.locator("#upload-progress-text").inner_text()
+    assert "Done: 5 of 5 uploaded" in page.locator("#upload-progress-text").inner_text()
     done = page.locator("#upload-list .upload-item.done .upload-name").all_inner_texts()
-    assert done == ["a arrival.jpg", "b beach.jpg", "c cliffs.jpg"]
-    assert len(page.request.get(f"{server.url}/api/v1/photos").json()["items"]) == 3
+    assert done == PHOTOS_LISTED
+    assert len(page.request.get(f"{server.url}/api/v1/photos").json()["items"]) == 5
 
 
 def test_a_dropped_folder_is_read_through_its_subfolders(
@@ -73,9 +86,9 @@ def test_a_dropped_folder_is_read_through_its_subfolders(
             cdp.send("Input.dispatchDragEvent", {"type": kind, "x": x, "y": y, "data": data})
 
     drop(folder)
-    wait_until(page, "document.querySelectorAll('#upload-list .upload-item').length === 4")
-    assert listed(page) == ["a arrival.jpg", "b beach.jpg", "c cliffs.jpg", "notes.txt"]
-    assert page.locator("#upload-submit").inner_text().strip() == "Upload 3 photos"
+    wait_until(page, "document.querySelectorAll('#upload-list .upload-item').length === 5")
+    assert listed(page) == PHOTOS_LISTED
+    assert page.locator("#upload-submit").inner_text().strip() == "Upload 5 photos"
 
     # A folder with nothing but a computer's hidden files says so and adds nothing.
     empty = tmp_path / "Empty"
@@ -83,9 +96,11 @@ def test_a_dropped_folder_is_read_through_its_subfolders(
     (empty / ".DS_Store").write_bytes(b"\0\0\0\1Bud1")
     drop(empty)
     text = page.locator("#upload-progress-text")
-    wait_until(page, "document.getElementById('upload-progress-text').textContent !== 'Uploading…'")
-    assert text.inner_text() == "No files to upload in that folder."
-    assert text.is_visible() and len(listed(page)) == 4
+    wait_until(
+        page, "document.getElementById('upload-progress-text').textContent.startsWith('No ')"
+    )
+    assert text.inner_text() == "No photos to upload in that folder."
+    assert text.is_visible() and len(listed(page)) == 5
 
 
 def test_a_phone_is_not_offered_a_folder(server: Server, new_context: Any) -> None:
