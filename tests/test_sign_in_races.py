@@ -8,6 +8,7 @@ import asyncio
 import dataclasses
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -16,7 +17,15 @@ from photoarchive.accounts.passwords import Passwords
 from photoarchive.accounts.provider import LocalAccounts
 from photoarchive.errors import NotAuthenticated
 from photoarchive.services import Services
-from tests.support import PASSWORD, make_settings, services
+from tests.support import (
+    PASSWORD,
+    form_post,
+    live_server,
+    make_settings,
+    run_sql,
+    services,
+    sign_up,
+)
 
 pytestmark = pytest.mark.usefixtures("engine")  # on SQLite and on PostgreSQL
 
@@ -117,3 +126,40 @@ def test_a_sign_in_re_hashes_and_its_session_is_made(tmp_path: Path) -> None:
         assert await session_count(svc) == 1
 
     run(tmp_path, body)
+
+
+def test_through_the_form_and_the_api_a_sign_in_overtaken_by_a_change_gets_no_session(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same moment through HTTP: the handlers hand the checked hash on to the session."""
+    with live_server(make_settings(tmp_path / "data")) as server:
+        sign_up(server, "admin")
+        sign_up(server, "bob")
+        real = Passwords.verify
+        changes: list[str] = []
+
+        async def then_changed(self: Passwords, stored: str | None, password: str) -> Any:
+            result = await real(self, stored, password)
+            if changes:  # bob's password is changed elsewhere while his sign-in is checked
+                run_sql(
+                    server.settings,
+                    "UPDATE users SET password_hash = ? WHERE username = ?",
+                    (changes.pop(), "bob"),
+                )
+            return result
+
+        monkeypatch.setattr(Passwords, "verify", then_changed)
+        changes.append("$argon2id$changed-meanwhile")
+        page = form_post(server.client(), "/login", {"login": "bob", "password": PASSWORD})
+        assert page.status_code == 401 and "session" not in page.cookies
+        changes.append("$argon2id$changed-again")
+        api = server.client().post(
+            "/api/v1/auth/login", json={"login": "bob", "password": PASSWORD}
+        )
+        assert api.status_code == 401, api.text
+        bob_sessions = run_sql(
+            server.settings,
+            "SELECT COUNT(*) FROM sessions s JOIN users u ON u.id = s.user_id WHERE u.username = ?",
+            ("bob",),
+        )
+        assert bob_sessions[0][0] == 1  # his sign-up's browser alone
