@@ -64,7 +64,7 @@ def test_a_links_guesses_spend_only_that_links_budget_from_that_client(tmp_path:
 
 
 def test_a_links_guesses_from_many_clients_meet_the_links_own_budget(tmp_path: Path) -> None:
-    """Ten clients' worth of guesses at one link, one short of each client's budget: the link
+    """Ten clients' worth of guesses at one link, each client spending its own budget: the link
     is then closed to guesses from any address, and to the right password too, until they
     age; another link is not."""
 
