@@ -108,9 +108,11 @@ def sha256_of(path: Path) -> tuple[str, int]:
 
 
 def copy_hashed(source: Path, target: Path) -> str:
-    """Copy `source` over `target`, hashing what was actually copied."""
+    """Copy `source` over `target` (an empty file made for it), hashing what was actually
+    copied. `target` is opened, never made: a copy whose import was stopped while this thread
+    waited to start finds its file already cleaned up, instead of leaving a new one behind."""
     digest = hashlib.sha256()
-    with open(source, "rb") as src, open(target, "wb") as dst:
+    with open(source, "rb") as src, open(target, "r+b") as dst:
         while chunk := src.read(CHUNK):
             digest.update(chunk)
             dst.write(chunk)
