@@ -4,6 +4,7 @@ both engines; the limits are made small here, and time passes by dating comments
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
@@ -45,5 +46,50 @@ def test_comments_beyond_the_pace_wait_and_others_are_not_held_up(
             "SELECT COUNT(*) FROM comments WHERE author_id = ?", (bob.id,)
         )
         assert count == 5
+
+    scenario(tmp_path, body)
+
+
+def test_parallel_posts_cannot_pass_the_pace_together(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Asked before the insert's transaction, every one of a burst read the count before any
+    of the others had written: all of them passed."""
+    monkeypatch.setattr(comments, "PACE", ((3, 60, "minute"), (600, 3600, "hour")))
+
+    async def body(svc: Services) -> None:
+        ann, bob = await person(svc, "ann"), await person(svc, "bob")
+        photo = await photo_of(svc, ann)
+        results = await asyncio.gather(
+            *(comments.add(svc, bob, photo, f"burst {n}") for n in range(8)),
+            return_exceptions=True,
+        )
+        held = [r for r in results if isinstance(r, TooManyRequests)]
+        assert len(held) == 5, results
+        count = await svc.db.fetchval(
+            "SELECT COUNT(*) FROM comments WHERE author_id = ?", (bob.id,)
+        )
+        assert count == 3
+
+    scenario(tmp_path, body)
+
+
+def test_a_clock_stepped_back_does_not_make_the_wait_longer_than_the_window(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(comments, "PACE", ((2, 60, "minute"), (600, 3600, "hour")))
+
+    async def body(svc: Services) -> None:
+        ann, bob = await person(svc, "ann"), await person(svc, "bob")
+        photo = await photo_of(svc, ann)
+        for n in range(2):
+            await comments.add(svc, bob, photo, f"nice {n}")
+        in_a_day = clock.iso(clock.parse(clock.now_iso()) + 86400)  # written before a step back
+        await svc.db.execute(
+            "UPDATE comments SET created_at = ? WHERE author_id = ?", (in_a_day, bob.id)
+        )
+        with pytest.raises(TooManyRequests) as held:
+            await comments.add(svc, bob, photo, "one more")
+        assert 1 <= held.value.retry_after <= 60
 
     scenario(tmp_path, body)

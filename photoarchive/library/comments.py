@@ -8,6 +8,7 @@ from typing import Any
 from photoarchive import clock
 from photoarchive.accounts.users import User
 from photoarchive.db import ForeignKeyViolation
+from photoarchive.db.protocol import Reader
 from photoarchive.errors import Forbidden, Invalid, NotFound, TooManyRequests
 from photoarchive.library import notifications, photos, writing
 from photoarchive.services import Services
@@ -30,30 +31,33 @@ def check_text(text: Any) -> str:
     return text
 
 
-async def keeping_pace(svc: Services, author: User) -> None:
-    """TooManyRequests, with the wait, once `author` has posted PACE's comments that fast."""
-    now = clock.parse(clock.now_iso())  # the clock comments' times are written by
+async def keeping_pace(db: Reader, author: User, now: str) -> None:
+    """TooManyRequests, with the wait, once `author` has posted PACE's comments that fast.
+    Asked inside the transaction that adds the comment, under the author's lock: asked
+    before it, parallel posts all passed while the count was still one short."""
     for count, seconds, unit in PACE:
         # Their count-th newest comment (ids grow with time), read down the author's index.
-        stamp = await svc.db.fetchval(
+        stamp = await db.fetchval(
             "SELECT created_at FROM comments WHERE author_id = ? ORDER BY id DESC LIMIT 1 OFFSET ?",
             (author.id, count - 1),
         )
-        if stamp is not None and (wait := clock.parse(stamp) + seconds - now) > 0:
+        if stamp is not None and (wait := clock.parse(stamp) + seconds - clock.parse(now)) > 0:
             raise TooManyRequests(
                 f"You have posted {count} comments in the last {unit}. Wait a little and post"
                 " again.",
-                retry_after=max(1, math.ceil(wait)),
+                # Never more than the window, should the clock have stepped back since.
+                retry_after=max(1, math.ceil(min(wait, seconds))),
             )
 
 
 async def add(svc: Services, author: User, photo_id: int, text: Any) -> photos.Comment:
     cleaned = check_text(text)
     photo = await photos.get(svc, photo_id, author)
-    await keeping_pace(svc, author)
-    created_at = clock.now_iso()
     try:
         async with svc.db.transaction() as tx:
+            await tx.lock(f"comments-by:{author.id}")
+            created_at = clock.now_iso()  # the clock comments' times are written by
+            await keeping_pace(tx, author, created_at)
             comment_id = await tx.fetchval(
                 "INSERT INTO comments (photo_id, author_id, text, created_at) VALUES (?, ?, ?, ?)"
                 " RETURNING id",
