@@ -207,3 +207,36 @@ def test_handing_the_album_over_from_its_form_asks_on_a_page_without_script(
     done = form_post(alice, url, {**sent, "ask": "0"})
     assert done.status_code == 303, done.text
     assert members(api, album_id)["bob"] == "owner"
+
+
+def test_an_act_is_asked_only_of_someone_who_may_do_it(archive: LiveServer) -> None:
+    """Without script, the question page came before the rights were checked: anyone was
+    asked "Delete this album?" of any album id, "Remove bob?" of one they do not own, and
+    "Delete this photo for good?" of another person's photo. Now they get the refusal."""
+    api, album_id = an_album(archive)
+    photo = api.post("/api/v1/photos", files=[("file", ("a.jpg", jpeg()))]).json()
+    photo_id = photo["items"][0]["id"]
+    assert api.delete(f"/api/v1/photos/{photo_id}").status_code == 204  # in alice's trash
+    kept = api.post("/api/v1/photos", files=[("file", ("b.jpg", jpeg()))]).json()
+    kept_id = kept["items"][0]["id"]
+    bob, carol = browser(archive, "bob"), browser(archive, "carol")
+    cases = [
+        (bob, f"/albums/{album_id}/delete", 403),  # a member, not its owner
+        (carol, f"/albums/{album_id}/delete", 404),  # not shared with her
+        (carol, f"/albums/{album_id + 99}/delete", 404),
+        (bob, f"/albums/{album_id}/members/alice/remove", 403),
+        (carol, f"/albums/{album_id}/members/bob/remove", 404),
+        (bob, f"/photos/{kept_id}/delete", 403),  # alice's photo: he sees it, not his
+        (bob, f"/trash/{photo_id}/delete", 404),  # in alice's trash, not bob's
+    ]
+    for client, url, status in cases:
+        answer = form_post(client, url, {"ask": "1"})
+        assert answer.status_code == status, (url, answer.status_code)
+        assert "?</h1>" not in answer.text, url
+    # And the one who may is asked, with nothing done yet.
+    alice = browser(archive, "alice")
+    asked = form_post(alice, f"/albums/{album_id}/members/bob/remove", {"ask": "1"})
+    assert asked.status_code == 200 and "Remove bob from this album?" in asked.text
+    assert "bob" in members(api, album_id)
+    left = form_post(browser(archive, "bob"), f"/albums/{album_id}/members/bob/remove", {})
+    assert left.status_code == 303 and "bob" not in members(api, album_id)

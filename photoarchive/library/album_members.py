@@ -57,17 +57,24 @@ async def set_member(
     return await albums.find(svc.db, album_id, actor)
 
 
-async def remove_member(svc: Services, actor: User, album_id: int, username: str) -> None:
-    """The owner removes a member, or a member leaves; the owner cannot leave (they delete
-    the album instead). The photos the member owns leave the album with them (a private one
-    would otherwise stay shown to people its owner no longer shares the album with)."""
+async def may_remove(svc: Services, actor: User, album_id: int, username: str) -> User:
+    """The person `actor` may remove from the album (themselves: leave it), or why not:
+    NotFound (no such album to them, no such person), Forbidden, Invalid (its owner)."""
     album = await albums.find(svc.db, album_id, actor)
-    leaving = username.lower() == actor.username.lower()
-    if not leaving:
+    if username.lower() != actor.username.lower():
         albums.owned(album, "remove its members")
     person = await users.by_username(svc.db, username)
     if person.id == album.owner_id:
         raise Invalid("The owner cannot leave the album; delete it instead.", field="username")
+    return person
+
+
+async def remove_member(svc: Services, actor: User, album_id: int, username: str) -> None:
+    """The owner removes a member, or a member leaves; the owner cannot leave (they delete
+    the album instead). The photos the member owns leave the album with them (a private one
+    would otherwise stay shown to people its owner no longer shares the album with)."""
+    person = await may_remove(svc, actor, album_id, username)
+    leaving = person.id == actor.id
     # The album's private photos: seen through it by the one leaving (and theirs by the rest)
     # perhaps alone. Whoever saw them is told; the pages of those who no longer may drop them.
     held = await album_photos.private_ids(svc.db, album_id)

@@ -62,14 +62,20 @@ def lock_name(photo_id: int) -> str:
     return f"photo:{photo_id}:trash"
 
 
+async def may_move(svc: Services, actor: User, photo_id: int) -> Photo:
+    """The photo `actor` may delete, or NotFound (one they may not see) or Forbidden."""
+    photo = await photos.find(svc, photo_id, actor)
+    if not photo.can_delete:
+        raise Forbidden(NOT_YOURS)
+    return photo
+
+
 async def move(svc: Services, actor: User, photo_id: int, *, told: set[int] | None = None) -> None:
     """The owner, or an administrator, deletes a photo they may see: into its owner's trash
     (NotFound for a photo they may not see, Forbidden for one they may not delete). Those
     whose news of photos added counted it are told, or, with `told`, put in it for the caller
     to tell once (a bulk request)."""
-    photo = await photos.find(svc, photo_id, actor)
-    if not photo.can_delete:
-        raise Forbidden(NOT_YOURS)
+    photo = await may_move(svc, actor, photo_id)
     # Members told it was added to an album count it no more: their badges ask again.
     recount = await album_news.told_of_photo(svc.db, photo_id)
     others = actor.id != photo.owner_id  # an administrator's act: checked again as it is written
@@ -142,10 +148,16 @@ async def restore_one(
 
 async def purge(svc: Services, owner: User, photo_id: int) -> None:
     """Delete a photo in the owner's trash for good (NotFound when it is not there)."""
+    found = await in_trash(svc, owner, photo_id)
+    await _purge_rows(svc.db, svc.store, [(found.id, found.sha256)])
+
+
+async def in_trash(svc: Services, owner: User, photo_id: int) -> Photo:
+    """The photo in the owner's trash, or NotFound."""
     found = await _own_trashed(svc, owner, [photo_id])
     if not found:
         raise NotFound(NOT_IN_TRASH)
-    await _purge_rows(svc.db, svc.store, [(found[0].id, found[0].sha256)])
+    return found[0]
 
 
 async def empty(svc: Services, owner: User) -> int:

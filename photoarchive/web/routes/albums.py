@@ -197,6 +197,8 @@ async def delete_album(request: Req, album_id: RowId) -> Response[Any]:
         "Delete album",
         f"/albums/{album_id}",
     )
+    # Before asking: a question about an album that is not theirs to delete answers nothing.
+    albums.owned(await albums.find(services(request).db, album_id, user), "delete it")
     if ask := await asked(request, user, question):
         return ask
     await albums.delete(services(request), user, album_id)
@@ -268,6 +270,7 @@ async def remove_member(request: Req, album_id: RowId, username: str) -> Respons
         "Leave album" if leaving else f"Remove {username}",
         f"/albums/{album_id}#members",
     )
+    await album_members.may_remove(services(request), user, album_id, username)
     if ask := await asked(request, user, question):
         return ask
     await album_members.remove_member(services(request), user, album_id, username)

@@ -230,6 +230,7 @@ async def delete_photo(request: Req, photo_id: RowId) -> Response[Any]:
         "Delete forever",
         f"/photos/{photo_id}",
     )
+    await trash.may_move(services(request), user, photo_id)  # before asking: theirs to delete?
     if ask := await asked(request, user, question):
         return ask
     await trash.move(services(request), user, photo_id)

@@ -70,6 +70,7 @@ async def purge(request: Req, photo_id: RowId) -> Response[Any]:
         "Delete forever",
         "/trash",
     )
+    await trash.in_trash(services(request), user, photo_id)  # before asking: is it there?
     if ask := await asked(request, user, question):
         return ask
     await trash.purge(services(request), user, photo_id)
