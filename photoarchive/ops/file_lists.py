@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import errno
 import hashlib
 import os
+import stat
 import threading
 from collections.abc import AsyncIterator, Iterator, Sequence
 from pathlib import Path
+from typing import BinaryIO
 
 from photoarchive.library import captions, photos
 from photoarchive.media import images
@@ -98,9 +101,24 @@ async def chain(first: Iterator[Path], then: AsyncIterator[Path]) -> AsyncIterat
         yield path
 
 
+def open_regular(path: Path) -> BinaryIO:
+    """`path` opened for reading, if it is a regular file still (OSError otherwise). Opened
+    without waiting: a file swapped for a pipe after it was looked at would block the import
+    for good in a plain open(), waiting for a writer that never comes."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | getattr(os, "O_CLOEXEC", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(errno.EINVAL, "no longer a regular file", str(path))
+        os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
 def sha256_of(path: Path) -> tuple[str, int]:
     digest, size = hashlib.sha256(), 0
-    with open(path, "rb") as handle:
+    with open_regular(path) as handle:
         while chunk := handle.read(CHUNK):
             digest.update(chunk)
             size += len(chunk)
@@ -112,7 +130,7 @@ def copy_hashed(source: Path, target: Path) -> str:
     copied. `target` is opened, never made: a copy whose import was stopped while this thread
     waited to start finds its file already cleaned up, instead of leaving a new one behind."""
     digest = hashlib.sha256()
-    with open(source, "rb") as src, open(target, "r+b") as dst:
+    with open_regular(source) as src, open(target, "r+b") as dst:
         while chunk := src.read(CHUNK):
             digest.update(chunk)
             dst.write(chunk)
