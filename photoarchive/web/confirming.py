@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from litestar.response import Template
 
 from photoarchive.accounts.users import User
-from photoarchive.web.render import Req, form_fields, render
+from photoarchive.web.render import Req, form_fields, referring_page, render
 
 # The posted fields the asking page sends again (besides the form token): where to go after.
 _KEPT = ("next", "username", "role")
@@ -21,7 +21,16 @@ class Question:
     title: str  # the question itself: "Delete this photo for good?"
     detail: str  # what follows from it
     button: str  # the act, on its button: "Delete forever"
-    back: str  # where "Cancel" leads
+    back: str  # where "Cancel" leads when the browser does not say which page asked
+
+
+def _back(came_from: str | None, back: str) -> str:
+    """The page the act was asked from (a photo opened from an album keeps its way through
+    the album), with `back`'s fragment when it is the same page; else `back`."""
+    if came_from is None:
+        return back
+    path, hash_, fragment = back.partition("#")
+    return came_from + hash_ + fragment if came_from.split("?")[0] == path else came_from
 
 
 async def asked(request: Req, user: User, question: Question) -> Template | None:
@@ -35,6 +44,7 @@ async def asked(request: Req, user: User, question: Question) -> Template | None
         "confirm_act.html",
         user=user,
         question=question,
+        back=_back(referring_page(request), question.back),
         action=request.url.path,
         kept=kept,
     )

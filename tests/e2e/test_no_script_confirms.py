@@ -92,12 +92,25 @@ def test_without_a_trash_deleting_a_photo_asks_first(server: Server, new_context
     photo = uploaded(api, "cameras/Canon_40D.jpg")
     page = new_context(PHONE, java_script_enabled=False).new_page()
     sign_in(page, server.url, "alice")
-    page.goto(f"{server.url}/photos/{photo}")
+    older = uploaded(api, "cameras/Nikon_D70.jpg")  # in the feed after it... (newest first)
+    photo, older = older, photo
+    page.goto(f"{server.url}/photos/{older}")  # opened by its address: no list around it
     page.get_by_role("button", name="Delete photo").click()
     asked(page, "Delete this photo for good?")
     page.click("#confirm-cancel")
-    page.wait_for_url(f"{server.url}/photos/{photo}")
+    page.wait_for_url(f"{server.url}/photos/{older}")
     page.get_by_role("button", name="Delete photo").click()
     page.click("#confirm-act")
-    page.wait_for_url(f"{server.url}/u/alice?trashed={photo}")
+    page.wait_for_url(f"{server.url}/u/alice?trashed={older}")
+    assert api.get(f"/api/v1/photos/{older}").status_code == 404
+
+    # Opened from the feed, Cancel keeps the way through it (Previous, Next).
+    page.goto(f"{server.url}/photos/{photo}?from=feed")
+    page.get_by_role("button", name="Delete photo").click()
+    asked(page, "Delete this photo for good?")
+    page.click("#confirm-cancel")
+    page.wait_for_url(f"{server.url}/photos/{photo}?from=feed")
+    page.get_by_role("button", name="Delete photo").click()
+    page.click("#confirm-act")
+    page.wait_for_url(f"{server.url}/?trashed={photo}")
     assert api.get(f"/api/v1/photos/{photo}").status_code == 404
