@@ -19,6 +19,7 @@ from photoarchive.db import (
 )
 from photoarchive.db.pg_migrations import migrations
 from photoarchive.db.pg_sql import rewrite
+from photoarchive.errors import Unavailable
 from tests.postgres import PASSWORD, PostgresServer
 
 HANG = 60  # seconds before a stuck scenario fails instead of stalling the run
@@ -315,3 +316,30 @@ def test_a_refused_password_is_never_shown(postgres: PostgresServer) -> None:
     assert "the test server" in str(refused.value)
     assert "Not-The-Password" not in str(refused.value)
     assert "Not-The-Password" not in repr(db)
+
+
+def test_a_deadlock_is_a_busy_answer_not_an_outage(postgres_url: str) -> None:
+    """psycopg files a deadlock under OperationalError, as it does a lost connection: the
+    transaction the server gave up was taken for the server gone (503s for everyone while
+    it probed, both pools started afresh, every live stream ended)."""
+
+    async def body(db: PostgresDatabase) -> None:
+        await db.execute("CREATE TABLE crossed (id INTEGER PRIMARY KEY, n INTEGER)")
+        await db.execute("INSERT INTO crossed (id, n) VALUES (1, 0), (2, 0)")
+        both_hold = asyncio.Barrier(2)
+
+        async def crossing(first: int, second: int) -> None:
+            async with db.transaction() as tx:
+                await tx.execute("UPDATE crossed SET n = n + 1 WHERE id = ?", (first,))
+                await both_hold.wait()
+                await tx.execute("UPDATE crossed SET n = n + 1 WHERE id = ?", (second,))
+
+        outcomes = await asyncio.gather(crossing(1, 2), crossing(2, 1), return_exceptions=True)
+        refused = [o for o in outcomes if isinstance(o, BaseException)]
+        assert len(refused) == 1, outcomes
+        assert isinstance(refused[0], Unavailable) and refused[0].retry_after
+        assert "busy" in refused[0].message
+        assert not db._outage.down  # nothing to probe: the next query goes straight on
+        assert await db.fetchval("SELECT SUM(n) FROM crossed") == 2  # one whole, one undone
+
+    run(postgres_url, body)

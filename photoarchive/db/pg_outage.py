@@ -53,12 +53,30 @@ def too_busy(shown_as: str, pool: str, waited: float) -> Unavailable:
     return unavailable(message=BUSY)
 
 
+# The server's own codes for a connection it ended or cannot take (besides class 08,
+# connection exceptions): shut down by an administrator, crashed, starting up.
+_SHUT_DOWN = frozenset({"57P01", "57P02", "57P03"})
+
+
 def connection_lost(exc: BaseException) -> bool:
     """Whether `exc` means the server is out of reach (rather than a statement it refused, or
-    every connection of the pool being in use: `PoolTimeout`)."""
+    every connection of the pool being in use: `PoolTimeout`). psycopg files a deadlock, a
+    lock not available, a statement too complex and the server's lack of memory under
+    OperationalError too: the server answered those, so it is there."""
     if isinstance(exc, psycopg.errors.DiskFull | psycopg.errors.QueryCanceled | PoolTimeout):
         return False
-    return isinstance(exc, psycopg.OperationalError | psycopg.InterfaceError)
+    if not isinstance(exc, psycopg.OperationalError | psycopg.InterfaceError):
+        return False
+    code = getattr(exc, "sqlstate", None)
+    return code is None or code.startswith("08") or code in _SHUT_DOWN
+
+
+def contended(exc: BaseException) -> bool:
+    """Whether the server gave up a transaction for another's sake (a deadlock, a
+    serialisation failure, a lock it would not wait for) or for want of memory: worth the
+    same request again in a moment, as a busy pool is."""
+    code = getattr(exc, "sqlstate", None) or ""
+    return (code.startswith(("40", "53")) and code != "53100") or code == "55P03"
 
 
 class Outage:

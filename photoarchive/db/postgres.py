@@ -20,10 +20,12 @@ from psycopg_pool import AsyncConnectionPool, PoolTimeout
 from photoarchive.db import pg_migrations
 from photoarchive.db.pg_locks import LockWatch
 from photoarchive.db.pg_outage import (
+    BUSY,
     DOWN,
     RETRY_AFTER,
     Outage,
     connection_lost,
+    contended,
     log,
     too_busy,
     unavailable,
@@ -224,6 +226,9 @@ class PostgresDatabase:
             self._outage.lost(exc)
             raise unavailable() from None
         except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
+            if contended(exc):  # the server is there: nothing to probe, pools kept
+                log.warning("%s gave up a transaction: %s", self.shown_as, _why(exc))
+                raise unavailable(message=BUSY) from None
             if not connection_lost(exc):
                 raise
             self._outage.lost(exc)
