@@ -24,13 +24,15 @@ from photoarchive.library import (
     captions,
     comments,
     favorites,
+    neighbours,
+    photos,
     places,
     search,
     trash,
     visibility,
 )
 from photoarchive.library.geocoder import Place
-from photoarchive.library.search_query import Q_MAX, parse
+from photoarchive.library.search_query import PARTS_MAX, Q_MAX, parse
 from photoarchive.services import Services
 from tests.support import sqlite_only
 from tests.test_neighbours import person, scenario
@@ -366,6 +368,8 @@ def test_nobody_learns_where_someone_elses_photo_was_taken(tmp_path: Path, strip
         ("", "Type something"),
         ("   ", "Type something"),
         ("x" * (Q_MAX + 1), f"at most {Q_MAX}"),
+        (" ".join(f"w{n}" for n in range(PARTS_MAX + 1)), f"at most {PARTS_MAX} words"),
+        (" ".join(f"from:u{n}" for n in range(PARTS_MAX + 1)), f"at most {PARTS_MAX} words"),
         ("colour:red", 'no filter "colour:"'),
         ("year:24", "year:"),
         ("month:2024-13", "month:"),
@@ -460,6 +464,32 @@ def test_nothing_a_person_types_breaks_the_engine(tmp_path: Path) -> None:
         assert len(await found(svc, ann, "near")) == 1
 
     scenario(tmp_path, body)
+
+
+def test_the_longest_searches_allowed_are_answered_on_every_path(tmp_path: Path) -> None:
+    """Each word was a question of its own to the index: ~160 of them (`a a a ...`, 320
+    characters) made SQLite refuse the statement as too deep, a 500 on the search page and
+    on a photo opened from it. A word said twice now counts once, and a search holds at most
+    PARTS_MAX words, phrases and filters."""
+
+    async def body(svc: Services) -> None:
+        ann, bob = await person(svc, "ann"), await person(svc, "bob")
+        first = await shot(svc, ann, caption="a day at the beach")
+        await shot(svc, ann, caption="a day in the hills")
+        repeated = "a " * 240
+        assert len(parse(repeated).terms) == 1
+        widest = " ".join([f"w{n}" for n in range(PARTS_MAX - 2)] + ['"a day"', "-is:private"])
+        long_phrase = '"' + " ".join(["day"] * 120) + '"'
+        photo = await photos.get(svc, first, bob)
+        for q in (repeated, widest, long_phrase, "a day " * 80):
+            for viewer in (None, ann, bob):
+                await found(svc, viewer, q)
+            within = await neighbours.parse_list(svc, f"search:{q}", bob)
+            assert within is not None
+            await neighbours.around(svc, photo, bob, within)
+        assert len(await found(svc, bob, repeated)) == 2
+
+    scenario(tmp_path, body, public_view=True)
 
 
 def test_a_link_pasted_in_finds_the_photo_that_holds_it(tmp_path: Path) -> None:

@@ -19,6 +19,9 @@ from photoarchive.db import Phrase
 from photoarchive.errors import Invalid
 
 Q_MAX = 500
+# Words, phrases and filters in one search, each counted once: every one is a question of
+# its own to the index (more than ~150 made SQLite refuse the statement as too deep).
+PARTS_MAX = 20
 
 TYPES = {
     "jpeg": "image/jpeg",
@@ -202,4 +205,10 @@ def parse(q: str | None) -> Query:
             filters.append(_filter(name, text, negated))
         elif _words(text):
             terms.append(Term(Phrase(text.strip(), prefix=not quoted), negated))
+    terms, filters = list(dict.fromkeys(terms)), list(dict.fromkeys(filters))
+    if len(terms) + len(filters) > PARTS_MAX:
+        raise _invalid(
+            f"A search can have at most {PARTS_MAX} words, phrases and filters;"
+            " leave some out (each one found must match them all)."
+        )
     return Query(tuple(terms), tuple(filters))
