@@ -25,6 +25,7 @@ from tests.support import (
     PHOTOS,
     LiveServer,
     api_login,
+    archive_of,
     csrf,
     live_server,
     make_settings,
@@ -345,3 +346,30 @@ def test_from_a_bucket_the_zip_streams_through_the_server_even_in_presign_mode(
             copy.write_bytes(zipped.read("DSCN0010.jpg"))
         assert copy.stat().st_size == GPS.stat().st_size
         assert gps_tags(exiftool, copy) == []
+
+
+def test_an_original_missing_from_the_store_is_told_in_the_note_not_a_broken_zip(
+    tmp_path: Path,
+) -> None:
+    """A file lost by the store (a partial restore, a deleted blob) ended the zip at that
+    photo, after its first entries had gone out: no directory, no note, every try the same."""
+    with archive_of(tmp_path / "data", ("admin", "alice")) as server:
+        alice = api_login(server, "alice")
+        made = {}
+        for name in ("first.jpg", "lost.jpg", "last.jpg"):
+            data = jpeg()
+            answer = upload_bytes(alice, name, data)
+            assert answer.status_code == 201, answer.text
+            made[name] = (answer.json()["items"][0]["id"], data)
+        lost = made["lost.jpg"][1]
+        stored = [
+            p for p in (tmp_path / "data").rglob("*") if p.is_file() and p.read_bytes() == lost
+        ]
+        assert len(stored) == 1
+        stored[0].unlink()
+        ids = [photo_id for photo_id, _ in made.values()]
+        with opened(alice.post("/api/v1/downloads", json={"photo_ids": ids})) as zipped:
+            assert zipped.namelist() == ["first.jpg", "last.jpg", zips.LEFT_OUT]
+            assert zipped.read("last.jpg") == made["last.jpg"][1]
+            note = zipped.read(zips.LEFT_OUT).decode()
+        assert f"lost.jpg: {zips.UNREADABLE}" in note

@@ -227,6 +227,17 @@ def test_download_zip_blanks_the_location(archive: LiveServer) -> None:
     single = guest.get(f"/s/{allowed['token']}/media/{first}/original")
     assert single.status_code == 200 and single.content == blanked
 
+    # An album's link: its zip is named by the album's title, made safe as any name in a
+    # zip (a U+202E showed `Holiday<U+202E>exe.zip` as `Holidaypiz.exe`).
+    album = owner.post("/api/v1/albums", json={"title": "Holiday\u202eexe"}).json()["id"]
+    added = owner.post(f"/api/v1/albums/{album}/photos", json={"photo_ids": [second]})
+    assert added.is_success, added.text
+    titled = share(owner, album_id=album, allow_download=True)
+    named = guest.get(f"/s/{titled['token']}/download")
+    assert named.status_code == 200
+    disposition = named.headers["content-disposition"]
+    assert "Holiday_exe.zip" in disposition and "%E2%80%AE" not in disposition.upper()
+
     closed = share(owner, photo_ids=[first])
     assert guest.get(f"/s/{closed['token']}/download").status_code == 403
     assert guest.get(f"/s/{closed['token']}/media/{first}/original").status_code == 403

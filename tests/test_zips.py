@@ -115,3 +115,20 @@ def test_originals_go_out_as_the_viewer_may_have_them(tmp_path: Path) -> None:
         )[0]
         gps = [key for key in tags if key.split(":")[-1].startswith("GPSLatitude")]
         assert bool(gps) is keeps_location, tags
+
+
+def test_names_fit_a_disk_whatever_their_script_and_case() -> None:
+    """Cut by characters alone, 180 of Japanese were 540 bytes, past the 255 a file name may
+    take on Linux and macOS (unzip refused the entry); told apart by lower(), ΟΔΟΣ and οδοσ
+    were two names, one file on a Mac's or Windows' disk."""
+    long = "写真" * 120 + ".jpg"
+    first, second = zips.unique_names([long, long])
+    assert first.endswith(".jpg") and second.endswith(" (2).jpg")
+    assert all(len(name.encode()) <= 255 for name in (first, second))
+    assert first.removesuffix(".jpg").startswith("写真写真") and "\ufffd" not in first
+    assert zips.unique_names(["ΟΔΟΣ.jpg", "οδοσ.jpg", "STRASSE.jpg", "straße.jpg"]) == [
+        "ΟΔΟΣ.jpg",
+        "οδοσ (2).jpg",
+        "STRASSE.jpg",
+        "straße (2).jpg",
+    ]

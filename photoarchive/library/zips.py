@@ -23,6 +23,7 @@ unzip and most file managers prefer, and show in their reader's own zone.
 
 from __future__ import annotations
 
+import logging
 import re
 import struct
 import unicodedata
@@ -35,15 +36,17 @@ from typing import TypeVar
 
 from photoarchive import clock
 from photoarchive.accounts.users import User
-from photoarchive.errors import Forbidden
+from photoarchive.errors import Forbidden, NotFound, Unavailable
 from photoarchive.library import originals
 from photoarchive.library.photos import Photo
 from photoarchive.services import Services
-from photoarchive.storage import original_key
+from photoarchive.storage import StorageError, original_key
 
 T = TypeVar("T")
+log = logging.getLogger("photoarchive")
 LEFT_OUT = "NOT INCLUDED.txt"
 _NAME_MAX = 180  # characters of a name in the zip, its ending included
+_NAME_BYTES = 240  # and its bytes in UTF-8, a number added for a name given twice included
 _ENDING_MAX = 10
 # Folders, control characters, what Windows refuses, and the marks that turn text around
 # (U+202E shows `photo<RLO>gpj.exe` as `photoexe.jpg`): a name shows what it ends with.
@@ -55,6 +58,7 @@ _MODIFIED = 1
 # Its time is four bytes, read as signed by some readers and unsigned by others: only the
 # moments both read alike (1970 to January 2038) are written; the DOS time carries the rest.
 _EXTENDED_RANGE = range(0, 2**31)
+UNREADABLE = "its file could not be read from the archive's storage; tell its administrator."
 
 
 class Withdrawn(Exception):
@@ -166,12 +170,20 @@ class Names:
         # Shortened before its ending, which stays: the computer opens the file by it (cut
         # at 180, `x…x.html-page.jpg` would be an .html).
         stem = stem[: _NAME_MAX - len(suffix)]
-        candidate, number = f"{stem}{suffix}", 1
-        while candidate.lower() in self._taken or candidate == LEFT_OUT:
+        candidate, number = _fit(stem, suffix), 1
+        # One name whatever its case, as a Mac's or Windows' disk takes it (ΟΔΟΣ is οδος).
+        while candidate.casefold() in self._taken or candidate == LEFT_OUT:
             number += 1
-            candidate = f"{stem} ({number}){suffix}"
-        self._taken.add(candidate.lower())
+            candidate = _fit(stem, f" ({number}){suffix}")
+        self._taken.add(candidate.casefold())
         return candidate
+
+
+def _fit(stem: str, tail: str) -> str:
+    """`stem` + `tail` within the bytes a file name may take on disk (255 in UTF-8 on Linux
+    and macOS): 180 characters of Japanese are 540 bytes, which unzip could not write."""
+    room = _NAME_BYTES - len(tail.encode())
+    return stem.encode()[:room].decode("utf-8", "ignore").rstrip(" .") + tail
 
 
 def unique_names(names: Sequence[str]) -> list[str]:
@@ -222,11 +234,12 @@ async def originals_of(
         name = names.give(originals.download_name(photo, camera=camera))
         try:
             patches = await originals.holder_patches(svc, photo, viewer, camera=camera)
-        except Forbidden as exc:
+            chunks = await _opened(svc, photo, patches)
+        except (Forbidden, NotFound, Unavailable) as exc:
             missing.append(f"{name}: {exc.message}")
             continue
         wall, moment = _entry_time(photo, zone)
-        yield Member(name, wall, photo.bytes, _reader(svc, photo, patches), moment)
+        yield Member(name, wall, photo.bytes, chunks, moment)
     if missing or unseen:
         note = _note(missing, unseen).encode()
         now = clock.now()
@@ -243,14 +256,29 @@ def _note(missing: list[str], unseen: int) -> str:
     return "\n\n".join(lines) + "\n"
 
 
-def _reader(
+async def _opened(
     svc: Services, photo: Photo, patches: list[tuple[int, bytes]]
 ) -> Callable[[], AsyncIterator[bytes]]:
-    def open_() -> AsyncIterator[bytes]:
-        chunks = svc.store.stream(original_key(photo.sha256))
-        return originals.patched(chunks, 0, patches) if patches else chunks
+    """`photo`'s original as it goes out, its first chunk read already: one missing from the
+    store, or a store that fails, is then told in the note, instead of ending the zip halfway
+    (and every later try at the same point). A failure past the first chunk still ends it."""
+    chunks = svc.store.stream(original_key(photo.sha256))
+    if patches:
+        chunks = originals.patched(chunks, 0, patches)
+    try:
+        first = await anext(chunks, None)
+    except StorageError as exc:
+        log.error("Photo %s left out of a zip: %s", photo.id, exc)
+        raise Unavailable(UNREADABLE) from None
 
-    return open_
+    async def rest() -> AsyncIterator[bytes]:
+        if first is None:
+            return
+        yield first
+        async for chunk in chunks:
+            yield chunk
+
+    return rest
 
 
 def _constant(data: bytes) -> Callable[[], AsyncIterator[bytes]]:

@@ -19,7 +19,7 @@ from litestar.response import Redirect, Stream, Template
 from photoarchive.accounts import time_zones
 from photoarchive.accounts.users import User
 from photoarchive.errors import Forbidden, NotAuthenticated, NotFound, TooManyRequests
-from photoarchive.library import share_holders, shares
+from photoarchive.library import share_holders, shares, zips
 from photoarchive.library.shares import Link
 from photoarchive.web import dates
 from photoarchive.web.admission import GUEST_BODY
@@ -162,7 +162,9 @@ async def shared_download(request: Req, share_token: str) -> Stream:
     link = await _open(request, share_token)
     if not link.share.allow_download:
         raise Forbidden("This link does not allow downloading the originals.")
-    name = (link.share.title or "photos")[:100] + ".zip"
+    # Made safe as an album's is: a title's U+202E shows `Holiday<U+202E>exe.zip` as
+    # `Holidaypiz.exe`.
+    (name,) = zips.unique_names([(link.share.title or "photos")[:100] + ".zip"])
     return Stream(
         share_holders.zip_of(svc, link),
         media_type="application/zip",
