@@ -16,8 +16,11 @@ from pathlib import Path
 import httpx
 import pytest
 
+from photoarchive.accounts.users import User
 from photoarchive.errors import Invalid
-from photoarchive.library import downloads, zips
+from photoarchive.library import downloads, photos, zips
+from photoarchive.library.photos import Photo
+from photoarchive.services import Services
 from photoarchive.settings import Settings, SettingsError
 from tests.cloud import S3Server
 from tests.support import (
@@ -373,3 +376,45 @@ def test_an_original_missing_from_the_store_is_told_in_the_note_not_a_broken_zip
             assert zipped.read("last.jpg") == made["last.jpg"][1]
             note = zipped.read(zips.LEFT_OUT).decode()
         assert f"lost.jpg: {zips.UNREADABLE}" in note
+
+
+@pytest.mark.parametrize("what", ["chosen photos", "an album"])
+def test_a_zip_stops_when_its_session_ends(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, what: str
+) -> None:
+    """A long zip read every photo afresh but never its viewer: one signed out (or disabled,
+    or whose password was changed to end a stolen session) meanwhile got the rest of the
+    album, others' private photos in it too. The session is now asked again before each
+    photo; once it has ended, the zip ends there, without the directory no unzip goes by."""
+    with archive_of(tmp_path / "data", ("admin", "alice")) as server:
+        alice = api_login(server, "alice")
+        ids = []
+        for name in ("one.jpg", "two.jpg", "three.jpg"):
+            made = upload_bytes(alice, name, jpeg())
+            assert made.status_code == 201, made.text
+            ids.append(made.json()["items"][0]["id"])
+        album = alice.post("/api/v1/albums", json={"title": "Trip"}).json()["id"]
+        added = alice.post(f"/api/v1/albums/{album}/photos", json={"photo_ids": ids})
+        assert added.is_success, added.text
+        find = photos.find
+
+        async def signed_out_while_the_second_is_read(
+            svc: Services, photo_id: int, viewer: User | None
+        ) -> Photo:
+            if photo_id == ids[1] and viewer is not None:  # as if from another tab, now
+                await svc.db.execute("DELETE FROM sessions WHERE user_id = ?", (viewer.id,))
+            return await find(svc, photo_id, viewer)
+
+        monkeypatch.setattr(photos, "find", signed_out_while_the_second_is_read)
+        if what == "an album":
+            answer = alice.get(f"/api/v1/albums/{album}/download")
+        else:
+            answer = alice.post("/api/v1/downloads", json={"photo_ids": ids})
+        assert answer.status_code == 200
+        # The middle photo (of either order) is the last to go: the session ended as it was read.
+        sent = [name for name in (b"one.jpg", b"two.jpg", b"three.jpg") if name in answer.content]
+        assert len(sent) == 2 and b"two.jpg" in sent, sent
+        with pytest.raises(zipfile.BadZipFile):
+            zipfile.ZipFile(io.BytesIO(answer.content))
+        monkeypatch.setattr(photos, "find", find)
+        assert alice.get("/api/v1/me").status_code == 401

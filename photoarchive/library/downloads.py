@@ -10,7 +10,7 @@ anyone else's photos.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 
 from photoarchive.accounts.users import User
 from photoarchive.errors import Invalid, NotFound
@@ -37,20 +37,31 @@ def chosen(photo_ids: Iterable[int], limit: int) -> list[int]:
 
 
 async def readable(
-    svc: Services, ids: list[int], viewer: User | None
+    svc: Services,
+    ids: list[int],
+    viewer: User | None,
+    again: Callable[[], Awaitable[User | None]] | None = None,
 ) -> AsyncIterator[Photo | None]:
     """Each photo of `ids` as `viewer` may have it now, read when a zip comes to it (one
     trashed, made private or taken away while a long zip is sent is left out); None for one
-    not there or not theirs."""
+    not there or not theirs. `again`: the viewer as they are now, asked before each photo
+    (it raises `zips.Withdrawn` once their session has ended: the zip stops there)."""
     for photo_id in ids:
+        if again is not None:
+            viewer = await again()
         try:
             yield await photos.find(svc, photo_id, viewer)
         except NotFound:
             yield None  # not there, or not this viewer's to see: the same to them
 
 
-def zip_of(svc: Services, ids: list[int], viewer: User | None) -> AsyncIterator[bytes]:
+def zip_of(
+    svc: Services,
+    ids: list[int],
+    viewer: User | None,
+    again: Callable[[], Awaitable[User | None]] | None = None,
+) -> AsyncIterator[bytes]:
     """The zip of the photos `ids` (from `chosen`) that `viewer` may have, read as it is sent.
     The caller has checked that the viewer may read the archive at all (a guest only under
     public view: then family photos only)."""
-    return zips.stream(zips.originals_of(svc, readable(svc, ids, viewer), viewer))
+    return zips.stream(zips.originals_of(svc, readable(svc, ids, viewer, again), viewer))

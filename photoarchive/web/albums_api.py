@@ -30,7 +30,7 @@ from photoarchive.web.api import JSON_BODY, OBJECT_READ, READ, WRITE, Limit, ref
 from photoarchive.web.media import attachment_header
 from photoarchive.web.params import RowId
 from photoarchive.web.schemas import PhotoPage
-from photoarchive.web.viewer import require_user, services
+from photoarchive.web.viewer import require_user, services, still_signed_in
 
 # An album's photo cursor names a sort key and an id: longer than a photo id.
 AlbumCursor = Parameter(default=None, max_length=200)
@@ -162,7 +162,8 @@ class AlbumsApi(Controller):
         album = await albums.find(svc.db, album_id, user)
         # The album's photos as they are now, each read again as the zip comes to it.
         ids = [photo.id for photo in await album_photos.all_of(svc, album, user)]
-        members = zips.originals_of(svc, downloads.readable(svc, ids, user), user)
+        again = still_signed_in(request, user)
+        members = zips.originals_of(svc, downloads.readable(svc, ids, user, again), user)
         (name,) = zips.unique_names([f"{album.title}.zip"])
         return Stream(
             zips.stream(members),

@@ -25,7 +25,7 @@ from photoarchive.web.admission import GUEST_BODY
 from photoarchive.web.albums_api import ZIP
 from photoarchive.web.api import JSON_BODY, refusals
 from photoarchive.web.media import attachment_header
-from photoarchive.web.viewer import require_reader, services
+from photoarchive.web.viewer import require_reader, services, still_signed_in
 
 # Room for 50,000 ids (the most PHOTOARCHIVE_MAX_DOWNLOAD_ITEMS allows) of up to 19 digits:
 # the count itself is the setting's to bound, with a 422 that says the limit.
@@ -48,7 +48,7 @@ def zip_answer(request: Request[Any, Any, Any], viewer: User | None, ids: Iterab
     chosen_zone = viewer.time_zone if viewer else TIME_ZONE_AUTOMATIC
     day = clock.today(time_zones.zone_of_days(chosen_zone, svc.settings.timezone)).isoformat()
     return Stream(
-        downloads.zip_of(svc, chosen, viewer),
+        downloads.zip_of(svc, chosen, viewer, still_signed_in(request, viewer)),
         media_type=ZIP,
         headers={
             "Content-Disposition": attachment_header(f"photoarchive-{day}.zip"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from litestar import Request, Response
@@ -11,8 +12,9 @@ from litestar.datastructures import Cookie
 from photoarchive.accounts import sessions, throttle
 from photoarchive.accounts.sessions import COOKIE_NAME, Device, Session
 from photoarchive.accounts.users import User
-from photoarchive.errors import NotAuthenticated
+from photoarchive.errors import NotAuthenticated, Unavailable
 from photoarchive.library import access
+from photoarchive.library.zips import Withdrawn
 from photoarchive.services import Services
 
 _STATE_KEY = "photoarchive_session"
@@ -115,6 +117,28 @@ async def require_reader(
     if not access.may_read_archive(access.Viewer(user, services(request).settings.public_view)):
         raise NotAuthenticated("Sign in to see this archive.")
     return user
+
+
+def still_signed_in(
+    request: Request[Any, Any, Any], viewer: User | None
+) -> Callable[[], Awaitable[User | None]]:
+    """For a long answer (a zip of an album): the viewer as they are now, asked again before
+    each photo, or `zips.Withdrawn` once their session has ended (signed out, a password
+    changed, the account disabled). A guest stays one: public view is a setting, fixed while
+    the server runs."""
+
+    async def again() -> User | None:
+        if viewer is None:
+            return None
+        try:
+            session = await resolve_session(request)
+        except (NotAuthenticated, Unavailable):
+            raise Withdrawn from None
+        if session is None or session.user.id != viewer.id:
+            raise Withdrawn
+        return session.user
+
+    return again
 
 
 async def require_admin(request: Request[Any, Any, Any]) -> User:
