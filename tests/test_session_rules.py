@@ -173,6 +173,10 @@ def test_the_media_lookup_reads_the_viewer_from_the_session_not_the_photo(
         ("a\\b@example.org", False),
         ("a[b]@example.org", False),
         ("a\x7f@example.org", False),
+        # Shown otherwise than it is, in the notice to the old address and everywhere after.
+        ("evil\u202egro.elpmaxe@example.org", False),
+        ("a\u200bb@example.org", False),
+        ("a\x85b@example.org", False),
     ],
 )
 def test_an_email_is_one_plain_address(address: str, kept: bool) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -79,9 +80,15 @@ def check_username(username: str) -> str:
 
 def check_email(email: str) -> str:
     email = email.strip() if isinstance(email, str) else ""
-    if len(email) > EMAIL_MAX or not EMAIL_RE.fullmatch(email):
+    if len(email) > EMAIL_MAX or not EMAIL_RE.fullmatch(email) or any(map(_unseen, email)):
         raise Invalid("Enter a valid email address.", field="email")
     return email
+
+
+def _unseen(ch: str) -> bool:
+    """A character no address is written with that shows it otherwise than it is: a mark that
+    turns text round (U+202E), a zero-width one, a control, a private or unassigned one."""
+    return unicodedata.category(ch) in ("Cc", "Cf", "Co", "Cs", "Cn")
 
 
 def check_password(password: str) -> str:
