@@ -229,6 +229,28 @@ def test_forgotten_password_is_reset_with_the_emailed_code(server: LiveServer) -
     assert unknown.status_code == 303
 
 
+def test_codes_by_mail_have_a_budget_as_reset_links_do(server: LiveServer) -> None:
+    """Each /forgot and each "send a new code" is a mail from the pool's sender, whose daily
+    quota (50 with Cognito's own) a script spent in minutes by asking for family members'
+    codes over and over: then nobody could confirm a sign-up or reset a password that day."""
+    cognito_sign_up(server, "alice")
+    body = {"username": "bob", "email": "bob@example.org", "password": PASSWORD}
+    assert server.client().post("/api/v1/auth/signup", json=body).status_code == 201
+    for path, login, what in (
+        ("/forgot", "alice", "a code"),
+        ("/confirm/resend", "bob", "a new code"),
+    ):
+        asker = server.client()
+        for _ in range(3):
+            sent = form_post(asker, path, {"username": login})
+            # (moto answers ResendConfirmationCode with an error: a 503 that says so; the
+            # budget is spent before the pool is asked, as it must be for a refusal to help)
+            assert sent.status_code in (200, 303, 503) and "Too many" not in sent.text
+        held = form_post(server.client(), path, {"username": login})  # from any browser
+        assert held.status_code == 429
+        assert f"Too many requests for {what}." in parse(held.text).text
+
+
 def test_sessions_are_refreshed_and_end_when_cognito_stops_vouching(
     server: LiveServer, pool: Pool, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -353,7 +353,9 @@ async def signing_up(svc: Services, client_ip: str, sign_up: Callable[[], Awaita
     return await sign_up()
 
 
-async def asking_for_reset_mail(svc: Services, address: str, client_ip: str) -> None:
+async def asking_for_reset_mail(
+    svc: Services, address: str, client_ip: str, what: str = "a reset link"
+) -> None:
     """Count a request for a password-reset mail; 429 once the typed address, or the client,
     has asked as many times in the sign-in window as sign-in allows failures. The address is
     counted as typed, whether or not an account has it, so a refusal tells nothing either.
@@ -389,7 +391,7 @@ async def asking_for_reset_mail(svc: Services, address: str, client_ip: str) -> 
             minutes = max(1, math.ceil(wait / 60))
             unit = "minute" if minutes == 1 else "minutes"
             raise TooManyRequests(
-                f"Too many requests for a reset link. Try again in {minutes} {unit}.",
+                f"Too many requests for {what}. Try again in {minutes} {unit}.",
                 retry_after=wait,
             )
         await tx.execute(

@@ -269,6 +269,8 @@ async def resend_code(request: Req) -> Template:
     form = await form_fields(request)
     username = form.get("username", "").strip()
     try:
+        # Each code is a mail: budgeted as reset mails are (the pool's sender has a daily quota).
+        await throttle.asking_for_reset_mail(svc, username, client_ip(request), "a new code")
         await svc.accounts.resend_code(svc, username)
     except AppError as exc:
         return _code_page(request, "confirm.html", username, error=exc)
@@ -291,6 +293,7 @@ async def forgot(request: Req) -> Response[Any]:
     form = await form_fields(request)
     username = form.get("username", "").strip()
     try:
+        await throttle.asking_for_reset_mail(svc, username, client_ip(request), "a code")
         await svc.accounts.forgot_password(svc, username)
     except AppError as exc:
         return _code_page(request, "forgot.html", username, error=exc)
