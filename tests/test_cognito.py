@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 from litestar.testing import TestClient
@@ -13,6 +16,7 @@ from moto.cognitoidp.utils import check_secret_hash
 
 from photoarchive import clock
 from photoarchive.accounts.cognito import CognitoAccounts
+from photoarchive.accounts.cognito_pool import CognitoPool
 from photoarchive.accounts.provider import AccountsUnavailable
 from photoarchive.app import create_app
 from photoarchive.settings import Settings
@@ -206,6 +210,39 @@ def test_closed_registration_is_kept_before_cognito_is_asked(pool: Pool, tmp_pat
         _, eve = sign_in(server, "eve@example.org")
         assert eve.status_code == 403 and "closed" in parse(eve.text).text
         assert server.count("users") == 1
+
+
+def test_two_sign_ups_at_once_leave_no_account_in_the_pool_without_a_row(
+    pool: Pool, server: LiveServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Both passed the checks, both made a Cognito account; the second's row was refused
+    (the name taken by then), and its account stayed in the pool, keeping that address out.
+    Here each SignUp waits up to two seconds for the other to reach the pool too."""
+    cognito_sign_up(server, "alice")
+    asked = []
+    ask = CognitoPool.ask
+
+    async def meeting(self: CognitoPool, action: str, body: dict[str, Any]) -> dict[str, Any]:
+        if action == "SignUp":
+            asked.append(body["Username"])
+            for _ in range(40):
+                if len(asked) > 1:
+                    break
+                await asyncio.sleep(0.05)
+        return await ask(self, action, body)
+
+    monkeypatch.setattr(CognitoPool, "ask", meeting)
+
+    def sign_up(email: str) -> int:
+        body = {"username": "bob", "email": email, "password": PASSWORD}
+        return server.client().post("/api/v1/auth/signup", json=body).status_code
+
+    with ThreadPoolExecutor(2) as both:
+        answers = sorted(both.map(sign_up, ["bob@example.org", "bobby@example.org"]))
+    assert answers == [201, 409]
+    assert len(asked) == 1  # the second was refused before the pool was asked
+    emails = pool.emails()
+    assert len([e for e in emails if e.startswith("bob")]) == 1, emails
 
 
 def test_forgotten_password_is_reset_with_the_emailed_code(server: LiveServer) -> None:

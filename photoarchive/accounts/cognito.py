@@ -48,6 +48,9 @@ CODE_MAX = 64
 CODE_RE = re.compile(rf"^[0-9A-Za-z-]{{1,{CODE_MAX}}}$")
 # When Cognito cannot be asked, a session is trusted this much longer before asking again.
 RETRY_SECONDS = 60.0
+# Held by a sign-up from its checks to its local row (not users.SIGN_UP_LOCK, which the
+# row's own transaction takes: on PostgreSQL a second holder of one name would wait on us).
+PROVIDER_SIGN_UP_LOCK = "accounts:provider-sign-up"
 
 
 class CognitoAccounts:
@@ -101,6 +104,16 @@ class CognitoAccounts:
         users.check_username(username)
         email = users.check_email(email)
         users.check_password(password)
+        # One provider sign-up at a time, from the check to the local row: two at once (one
+        # invite shared in a family chat, one name) both passed the check and both made a
+        # Cognito account; the second's row was refused, and its account, left in the pool
+        # with no way to use or remove it from here, kept that address out for good.
+        async with svc.db.lock(PROVIDER_SIGN_UP_LOCK):
+            return await self._sign_up(svc, username, email, password, invite)
+
+    async def _sign_up(
+        self, svc: Services, username: str, email: str, password: str, invite: str | None
+    ) -> SignedUp:
         registration = svc.settings.registration
         # Refused here, before Cognito has an account we would have to take back.
         await users.check_registration(
