@@ -10,11 +10,13 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from litestar.testing import TestClient
 from moto.cognitoidp.utils import check_secret_hash
 
 from photoarchive import clock
+from photoarchive.accounts import tokens
 from photoarchive.accounts.cognito import CognitoAccounts
 from photoarchive.accounts.cognito_pool import CognitoPool
 from photoarchive.accounts.provider import AccountsUnavailable
@@ -317,6 +319,35 @@ def test_sessions_are_refreshed_and_end_when_cognito_stops_vouching(
             " WHERE u.username = 'alice'"
         ).fetchone()[0]
     assert left == 0
+
+
+def test_a_session_outlives_keys_that_cannot_be_fetched_for_a_while(
+    pool: Pool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At a renewal, refreshed tokens signed by a key this instance had not fetched, while
+    the keys' address was down, ended the session (and on every instance: it is deleted).
+    Now it is trusted a while, as when Cognito itself cannot be reached."""
+    relay = JwksServer()  # the pool's keys, served from an address that can go down
+    moto_keys = CognitoAccounts(Settings(secret_key="k", **pool.settings())).tokens.jwks_url
+    relay.keys = httpx.get(moto_keys).json()["keys"]
+    try:
+        settings = make_settings(tmp_path / "data", **pool.settings(cognito_jwks_url=relay.url))
+        with live_server(settings) as server:
+            alice = cognito_sign_up(server, "alice")
+            # As after the pool rotated its key: this instance holds none it can use, and
+            # the address it would fetch them from is down.
+            server.app.state.services.accounts.tokens._keys.clear()
+            relay.failing = True
+            monkeypatch.setattr(clock, "now", lambda: time.time() + 2 * 3600)
+            assert alice.get("/api/v1/me").status_code == 200
+            assert server.count("sessions") == 1
+            relay.failing = False  # back: the next renewal fetches the keys and goes on
+            monkeypatch.setattr(tokens, "REFETCH_SECONDS", 0.0)
+            monkeypatch.setattr(clock, "now", lambda: time.time() + 3 * 3600)
+            assert alice.get("/api/v1/me").status_code == 200
+            assert relay.fetches >= 3
+    finally:
+        relay.close()
 
 
 def test_sign_in_is_refused_when_the_tokens_do_not_verify(

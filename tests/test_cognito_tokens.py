@@ -16,7 +16,8 @@ from typing import Any
 
 import pytest
 
-from photoarchive.accounts.tokens import InvalidToken, TokenVerifier
+from photoarchive.accounts import tokens
+from photoarchive.accounts.tokens import CannotJudge, InvalidToken, TokenVerifier
 from tests.cloud import JwksServer, Key
 
 ISSUER = "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_testpool"
@@ -158,3 +159,34 @@ def test_unreachable_jwks_is_a_clear_error() -> None:
     )
     with pytest.raises(InvalidToken, match=r"cannot load the keys from http://127\.0\.0\.1:9/"):
         asyncio.run(verifier.load())
+
+
+def test_keys_that_cannot_be_fetched_or_a_clock_behind_are_no_refusal(
+    jwks: JwksServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A token that could not be checked was refused as one that failed its check: a refresh
+    in the minute after a failed fetch of a rotated key, or a token issued ahead of a clock
+    more than 30 s slow, ended the session (cognito.still_valid). Now they are CannotJudge,
+    for which a session is trusted a while."""
+    old, new = Key("old"), Key("new")
+    jwks.keys = [old.jwk()]
+    verifier = TokenVerifier(jwks_url=jwks.url, issuer=ISSUER, client_id=CLIENT)
+
+    async def run() -> None:
+        await verifier.load()
+        jwks.keys, jwks.failing = [old.jwk(), new.jwk()], True  # rotated, and down
+        with pytest.raises(CannotJudge, match="cannot load the keys"):
+            await verifier.verify(new.sign(claims()), "id")
+        with pytest.raises(CannotJudge, match="no signing key with id 'new' yet"):
+            await verifier.verify(new.sign(claims()), "id")  # not asked again so soon
+        jwks.failing = False
+        monkeypatch.setattr(tokens, "REFETCH_SECONDS", 0.0)
+        assert (await verifier.verify(new.sign(claims()), "id"))["sub"]
+        with pytest.raises(InvalidToken) as made_up:  # fetched afresh: that one is refused
+            await verifier.verify(new.sign(claims(), kid="x1"), "id")
+        assert not isinstance(made_up.value, CannotJudge)
+        ahead = int(time.time()) + 300
+        with pytest.raises(CannotJudge, match="iat"):
+            await verifier.verify(new.sign(claims(iat=ahead, exp=ahead + 3600)), "id")
+
+    asyncio.run(run())

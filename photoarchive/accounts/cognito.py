@@ -28,7 +28,7 @@ from photoarchive.accounts import users
 from photoarchive.accounts.admins import listed
 from photoarchive.accounts.cognito_pool import CognitoFailure, CognitoPool, explain
 from photoarchive.accounts.provider import AccountsUnavailable, SignedIn, SignedUp
-from photoarchive.accounts.tokens import InvalidToken, TokenVerifier
+from photoarchive.accounts.tokens import CannotJudge, InvalidToken, TokenVerifier
 from photoarchive.accounts.users import PASSWORD_MAX, WRONG_LOGIN, User
 from photoarchive.errors import (
     Forbidden,
@@ -274,6 +274,12 @@ class CognitoAccounts:
             self._fresh_until[key] = clock.now() + RETRY_SECONDS
             return True
         except Unavailable:
+            self._fresh_until[key] = clock.now() + RETRY_SECONDS
+            return True
+        except CannotJudge as exc:  # not a refusal: the keys, or our clock, are not there yet
+            log.warning(
+                "Cognito's refreshed tokens could not be checked (%s); trusting a while", exc
+            )
             self._fresh_until[key] = clock.now() + RETRY_SECONDS
             return True
         except (InvalidToken, KeyError) as exc:

@@ -23,6 +23,12 @@ class InvalidToken(Exception):
     """The token is not one we accept; the message says why (for logs, not for users)."""
 
 
+class CannotJudge(InvalidToken):
+    """The token could not be checked just now: the keys could not be fetched (or were asked
+    for a moment ago), or it was issued ahead of our clock. Neither accepted nor refused: a
+    session is not ended for it."""
+
+
 class TokenVerifier:
     def __init__(self, *, jwks_url: str, issuer: str, client_id: str) -> None:
         self.jwks_url = jwks_url
@@ -48,7 +54,7 @@ class TokenVerifier:
             answer.raise_for_status()
             document = answer.json()
         except (httpx.HTTPError, ValueError) as exc:
-            raise InvalidToken(f"cannot load the keys from {self.jwks_url}: {exc}") from None
+            raise CannotJudge(f"cannot load the keys from {self.jwks_url}: {exc}") from None
         keys = {}
         for entry in document.get("keys", []) if isinstance(document, dict) else []:
             if not isinstance(entry, dict) or entry.get("kty") != "RSA":
@@ -67,12 +73,16 @@ class TokenVerifier:
         key = self._keys.get(kid)
         if key is not None:
             return key
+        fetched = False
         async with self._lock:
             if kid not in self._keys and time.monotonic() - self._missed_at >= REFETCH_SECONDS:
                 self._missed_at = time.monotonic()
                 await self._fetch()
+                fetched = True
         key = self._keys.get(kid)
         if key is None:
+            if not fetched and kid:  # the keys were asked for a moment ago: not asked again
+                raise CannotJudge(f"no signing key with id {kid!r} yet")
             raise InvalidToken(f"no signing key with id {kid!r}")
         return key
 
@@ -98,6 +108,8 @@ class TokenVerifier:
                     "verify_aud": kind == "id",
                 },
             )
+        except jwt.ImmatureSignatureError as exc:  # issued ahead of our clock: ours is behind
+            raise CannotJudge(f"{type(exc).__name__}: {exc}") from None
         except jwt.InvalidTokenError as exc:
             raise InvalidToken(f"{type(exc).__name__}: {exc}") from None
         if claims.get("token_use") != kind:
