@@ -18,6 +18,8 @@ from photoarchive.db import (
     UniqueViolation,
 )
 from photoarchive.db.pg_migrations import migrations
+from photoarchive.db.pg_notices import Notices
+from photoarchive.db.pg_outage import keepalive
 from photoarchive.db.pg_sql import rewrite
 from photoarchive.errors import Unavailable
 from tests.postgres import PASSWORD, PostgresServer
@@ -343,3 +345,22 @@ def test_a_deadlock_is_a_busy_answer_not_an_outage(postgres_url: str) -> None:
         assert await db.fetchval("SELECT SUM(n) FROM crossed") == 2  # one whole, one undone
 
     run(postgres_url, body)
+
+
+def test_connections_ask_the_kernel_to_notice_a_silent_server(postgres_url: str) -> None:
+    """A server gone without a word (a host lost, a network cut) was noticed by TCP's own
+    keepalive, after two hours: a LISTEN connection heard nothing all that time. Every
+    connection now asks for probes within about a minute; a URL's own settings win."""
+
+    async def body(db: PostgresDatabase) -> None:
+        async with db._connection() as conn:
+            used = conn.info.get_parameters()
+        assert used.get("keepalives_idle") == "30" and used.get("tcp_user_timeout") == "60000"
+        listener = await Notices(postgres_url)._connect()
+        async with listener:
+            assert listener.info.get_parameters().get("keepalives_count") == "3"
+
+    run(postgres_url, body)
+    sep = "&" if "?" in postgres_url else "?"
+    assert keepalive(f"{postgres_url}{sep}keepalives_idle=5")["keepalives_count"] == "3"
+    assert "keepalives_idle" not in keepalive(f"{postgres_url}{sep}keepalives_idle=5")

@@ -26,7 +26,7 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
-from photoarchive.db.pg_outage import CONNECT_TIMEOUT, PROBE_SECONDS
+from photoarchive.db.pg_outage import CONNECT_TIMEOUT, PROBE_SECONDS, keepalive
 
 log = logging.getLogger("photoarchive")
 
@@ -111,7 +111,7 @@ class Notices:
 
     async def _connect(self) -> psycopg.AsyncConnection[Any]:
         return await psycopg.AsyncConnection.connect(
-            self._url, autocommit=True, connect_timeout=CONNECT_TIMEOUT
+            self._url, autocommit=True, connect_timeout=CONNECT_TIMEOUT, **keepalive(self._url)
         )
 
     async def send(self, channel: str, payload: str) -> bool:

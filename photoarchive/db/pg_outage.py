@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import psycopg
+from psycopg.conninfo import conninfo_to_dict
 from psycopg_pool import PoolTimeout
 
 from photoarchive.errors import Unavailable
@@ -34,6 +35,24 @@ DOWN = (
     " try again in a moment."
 )
 BUSY = "The archive is too busy to answer just now; try again in a moment."
+
+
+# A server gone without a word (a host lost, a failover, a network cut) is noticed by the
+# kernel's TCP keepalive: two hours by default, during which a LISTEN connection hears
+# nothing and its instance's browsers get no live events. Asked here within about a minute.
+_KEEPALIVE = {
+    "keepalives": "1",
+    "keepalives_idle": "30",
+    "keepalives_interval": "10",
+    "keepalives_count": "3",
+    "tcp_user_timeout": "60000",
+}
+
+
+def keepalive(url: str) -> dict[str, Any]:
+    """The keepalive settings for a connection to `url`, those the URL sets left to it."""
+    given = conninfo_to_dict(url)
+    return {name: value for name, value in _KEEPALIVE.items() if name not in given}
 
 
 def unavailable(kind: type[Unavailable] = Unavailable, message: str = DOWN) -> Unavailable:

@@ -26,6 +26,7 @@ from photoarchive.db.pg_outage import (
     Outage,
     connection_lost,
     contended,
+    keepalive,
     log,
     too_busy,
     unavailable,
@@ -177,7 +178,11 @@ class PostgresDatabase:
                 min_size=min_size,
                 max_size=self._pool_size,
                 # (Searches are never prepared: see _fetch.)
-                kwargs={"autocommit": True, "options": session_options(self._url)},
+                kwargs={
+                    "autocommit": True,
+                    "options": session_options(self._url),
+                    **keepalive(self._url),
+                },
                 configure=configure,
                 timeout=POOL_TIMEOUT,
                 open=False,
