@@ -243,10 +243,13 @@ async def add(
                 raise Forbidden(MAY_ADD)
             went_in = 0
             for photo_id in added:
+                # From the photos row: one deleted for good since it was read adds nothing
+                # (a plain VALUES broke the foreign key: a 500, and the bulk request with it).
                 went_in += await tx.execute(
                     "INSERT INTO album_photos (album_id, photo_id, added_by, added_at)"
-                    " VALUES (?, ?, ?, ?) ON CONFLICT (album_id, photo_id) DO NOTHING",
-                    (album.id, photo_id, actor.id, now),
+                    " SELECT ?, id, ?, ? FROM photos WHERE id = ?"
+                    " ON CONFLICT (album_id, photo_id) DO NOTHING",
+                    (album.id, actor.id, now, photo_id),
                 )
             await tx.execute("UPDATE albums SET updated_at = ? WHERE id = ?", (now, album.id))
             members = await album_news.photos_added(tx, album.id, actor.id, now) if went_in else []

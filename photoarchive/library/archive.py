@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from photoarchive import clock
 from photoarchive.accounts.users import User
-from photoarchive.errors import Forbidden
+from photoarchive.db import ForeignKeyViolation
+from photoarchive.errors import Forbidden, NotFound
 from photoarchive.library import access, photos
 from photoarchive.library.photos import Photo
 from photoarchive.services import Services
@@ -23,11 +24,14 @@ async def set_archived(svc: Services, actor: User, photo_id: int, archived: bool
     if not photo.can_edit:
         raise Forbidden("Only the photo's owner can archive it.")
     if archived:
-        await svc.db.execute(
-            "INSERT INTO archived_photos (photo_id, archived_at) VALUES (?, ?)"
-            " ON CONFLICT (photo_id) DO NOTHING",
-            (photo_id, clock.now_iso()),
-        )
+        try:
+            await svc.db.execute(
+                "INSERT INTO archived_photos (photo_id, archived_at) VALUES (?, ?)"
+                " ON CONFLICT (photo_id) DO NOTHING",
+                (photo_id, clock.now_iso()),
+            )
+        except ForeignKeyViolation:  # deleted for good since it was found
+            raise NotFound(photos.PHOTO_GONE) from None
     else:
         await svc.db.execute("DELETE FROM archived_photos WHERE photo_id = ?", (photo_id,))
     return await photos.get(svc, photo_id, actor)

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 from photoarchive import clock
 from photoarchive.accounts.users import User
+from photoarchive.db import ForeignKeyViolation
+from photoarchive.errors import NotFound
 from photoarchive.library import access, cursors, photos
 from photoarchive.library.photos import Photo
 from photoarchive.services import Services
@@ -24,11 +26,14 @@ async def set_favorite(svc: Services, actor: User, photo_id: int, favorite: bool
     """Mark or unmark (either twice is the same as once); the state now."""
     await photos.find(svc, photo_id, actor)  # NotFound for a photo they may not see
     if favorite:
-        await svc.db.execute(
-            "INSERT INTO favorites (user_id, photo_id, created_at) VALUES (?, ?, ?)"
-            " ON CONFLICT (user_id, photo_id) DO NOTHING",
-            (actor.id, photo_id, clock.iso(clock.now())),
-        )
+        try:
+            await svc.db.execute(
+                "INSERT INTO favorites (user_id, photo_id, created_at) VALUES (?, ?, ?)"
+                " ON CONFLICT (user_id, photo_id) DO NOTHING",
+                (actor.id, photo_id, clock.iso(clock.now())),
+            )
+        except ForeignKeyViolation:  # deleted for good since it was found
+            raise NotFound(photos.PHOTO_GONE) from None
     else:
         await svc.db.execute(
             "DELETE FROM favorites WHERE user_id = ? AND photo_id = ?", (actor.id, photo_id)

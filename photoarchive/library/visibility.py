@@ -11,8 +11,8 @@ from typing import Any
 
 from photoarchive import clock
 from photoarchive.accounts.users import User
-from photoarchive.db import Backend, Transaction
-from photoarchive.errors import Forbidden, Invalid
+from photoarchive.db import Backend, ForeignKeyViolation, Transaction
+from photoarchive.errors import Forbidden, Invalid, NotFound
 from photoarchive.library import access, live, photos
 from photoarchive.library.access import VISIBILITIES, Visibility
 from photoarchive.library.photos import Photo
@@ -50,8 +50,11 @@ async def set_visibility(svc: Services, actor: User, photo_id: int, value: Any) 
         # Those who saw it are told when it becomes private (their open pages drop it), and
         # those who now may when it becomes the family's: the wider of the two audiences.
         before = await live.audience(svc.db, photo_id) if visibility == "private" else None
-        async with svc.db.transaction() as tx:
-            await mark(tx, photo_id, visibility)
+        try:
+            async with svc.db.transaction() as tx:
+                await mark(tx, photo_id, visibility)
+        except ForeignKeyViolation:  # deleted for good since it was found
+            raise NotFound(photos.PHOTO_GONE) from None
         told = (
             {"photo_id": photo_id}
             if before is None
