@@ -376,10 +376,16 @@ async def _check_cover(db: Reader, album_id: int, value: Any, actor: User) -> in
     return int(value)
 
 
+async def may_delete(db: Reader, album_id: int, actor: User) -> Album:
+    """The album `actor` may delete, or NotFound (not theirs to see) or Forbidden."""
+    album = await find(db, album_id, actor)
+    owned(album, "delete it")
+    return album
+
+
 async def delete(svc: Services, actor: User, album_id: int) -> None:
     """The owner deletes the album; its photos stay where they are, their owners'."""
-    album = await find(svc.db, album_id, actor)
-    owned(album, "delete it")
+    await may_delete(svc.db, album_id, actor)
     async with svc.db.transaction() as tx:
         await tx.lock(lock_name(album_id))
         await still_managed(tx, album_id, actor, "delete it")

@@ -197,8 +197,7 @@ async def delete_album(request: Req, album_id: RowId) -> Response[Any]:
         "Delete album",
         f"/albums/{album_id}",
     )
-    # Before asking: a question about an album that is not theirs to delete answers nothing.
-    albums.owned(await albums.find(services(request).db, album_id, user), "delete it")
+    await albums.may_delete(services(request).db, album_id, user)  # before asking
     if ask := await asked(request, user, question):
         return ask
     await albums.delete(services(request), user, album_id)
