@@ -7,7 +7,9 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 
+import psycopg
 import pytest
+from psycopg import errors as pg_errors
 
 from photoarchive.db import (
     DatabaseUnavailable,
@@ -19,7 +21,7 @@ from photoarchive.db import (
 )
 from photoarchive.db.pg_migrations import migrations
 from photoarchive.db.pg_notices import Notices
-from photoarchive.db.pg_outage import keepalive
+from photoarchive.db.pg_outage import connection_lost, contended, keepalive
 from photoarchive.db.pg_sql import rewrite
 from photoarchive.errors import Unavailable
 from tests.postgres import PASSWORD, PostgresServer
@@ -364,3 +366,25 @@ def test_connections_ask_the_kernel_to_notice_a_silent_server(postgres_url: str)
     sep = "&" if "?" in postgres_url else "?"
     assert keepalive(f"{postgres_url}{sep}keepalives_idle=5")["keepalives_count"] == "3"
     assert "keepalives_idle" not in keepalive(f"{postgres_url}{sep}keepalives_idle=5")
+
+
+@pytest.mark.parametrize(
+    ("error", "lost", "busy"),
+    [
+        (psycopg.OperationalError("connection refused"), True, False),  # no server's code
+        (pg_errors.AdminShutdown(), True, False),
+        (pg_errors.IdleSessionTimeout(), True, False),  # the server ended an idle connection
+        (pg_errors.DeadlockDetected(), False, True),
+        (pg_errors.SerializationFailure(), False, True),
+        (pg_errors.LockNotAvailable(), False, True),
+        (pg_errors.OutOfMemory(), False, True),
+        (pg_errors.DiskFull(), False, False),  # 507, said as such
+        (pg_errors.ConfigurationLimitExceeded(), False, False),  # the same every time
+        (pg_errors.StatementCompletionUnknown(), False, False),  # again might do it twice
+        (pg_errors.ProgramLimitExceeded(), False, False),
+    ],
+)
+def test_which_errors_are_a_server_gone_and_which_a_moment_s_contention(
+    error: Exception, lost: bool, busy: bool
+) -> None:
+    assert (connection_lost(error), contended(error)) == (lost, busy)

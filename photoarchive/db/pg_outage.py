@@ -45,8 +45,10 @@ _KEEPALIVE = {
     "keepalives_idle": "30",
     "keepalives_interval": "10",
     "keepalives_count": "3",
-    "tcp_user_timeout": "60000",
 }
+# libpq 12 on: an older one refuses every connection that names it.
+if psycopg.pq.version() >= 120000:
+    _KEEPALIVE["tcp_user_timeout"] = "60000"
 
 
 def keepalive(url: str) -> dict[str, Any]:
@@ -72,9 +74,8 @@ def too_busy(shown_as: str, pool: str, waited: float) -> Unavailable:
     return unavailable(message=BUSY)
 
 
-# The server's own codes for a connection it ended or cannot take (besides class 08,
-# connection exceptions): shut down by an administrator, crashed, starting up.
-_SHUT_DOWN = frozenset({"57P01", "57P02", "57P03"})
+# Besides class 08 (connection exceptions), the server's codes for a connection it ended or
+# cannot take are 57P01-57P05: shut down, crashed, starting up, database dropped, idle too long.
 
 
 def connection_lost(exc: BaseException) -> bool:
@@ -87,7 +88,10 @@ def connection_lost(exc: BaseException) -> bool:
     if not isinstance(exc, psycopg.OperationalError | psycopg.InterfaceError):
         return False
     code = getattr(exc, "sqlstate", None)
-    return code is None or code.startswith("08") or code in _SHUT_DOWN
+    return code is None or code.startswith(("08", "57P"))
+
+
+_NOT_AGAIN = frozenset({"53100", "53400", "40003"})
 
 
 def contended(exc: BaseException) -> bool:
@@ -95,7 +99,9 @@ def contended(exc: BaseException) -> bool:
     serialisation failure, a lock it would not wait for) or for want of memory: worth the
     same request again in a moment, as a busy pool is."""
     code = getattr(exc, "sqlstate", None) or ""
-    return (code.startswith(("40", "53")) and code != "53100") or code == "55P03"
+    # Not a full disk (507), a limit of the server's configuration (the same every time),
+    # nor a commit whose outcome is unknown (again might write it twice).
+    return (code.startswith(("40", "53")) and code not in _NOT_AGAIN) or code == "55P03"
 
 
 class Outage:
