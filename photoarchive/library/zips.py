@@ -272,13 +272,22 @@ async def _opened(
         raise Unavailable(UNREADABLE) from None
 
     async def rest() -> AsyncIterator[bytes]:
-        if first is None:
-            return
-        yield first
-        async for chunk in chunks:
-            yield chunk
+        try:
+            if first is None:
+                return
+            yield first
+            async for chunk in chunks:
+                yield chunk
+        finally:  # a file or an S3 answer let go at once, the zip whole or given up
+            await _close(chunks)
 
     return rest
+
+
+async def _close(chunks: AsyncIterator[bytes]) -> None:
+    close = getattr(chunks, "aclose", None)
+    if close is not None:
+        await close()
 
 
 def _constant(data: bytes) -> Callable[[], AsyncIterator[bytes]]:
