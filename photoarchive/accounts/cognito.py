@@ -109,11 +109,16 @@ class CognitoAccounts:
         # Cognito account; the second's row was refused, and its account, left in the pool
         # with no way to use or remove it from here, kept that address out for good.
         async with svc.db.lock(PROVIDER_SIGN_UP_LOCK):
-            return await self._sign_up(svc, username, email, password, invite)
+            user, confirmed = await self._sign_up(svc, username, email, password, invite)
+        if not confirmed:
+            return SignedUp(user, confirmation_required=True)
+        signed = await self.sign_in(svc, email, password)  # a pool that confirms by itself
+        return SignedUp(signed.user, refresh_token=signed.refresh_token)
 
     async def _sign_up(
         self, svc: Services, username: str, email: str, password: str, invite: str | None
-    ) -> SignedUp:
+    ) -> tuple[User, bool]:
+        """The local user made for a new pool account, and whether the pool confirmed it."""
         registration = svc.settings.registration
         # Refused here, before Cognito has an account we would have to take back.
         await users.check_registration(
@@ -145,10 +150,7 @@ class CognitoAccounts:
             first_is_admin=False,  # granted at the first sign-in, see _grant_admin
             quota_bytes=svc.settings.default_quota_bytes,
         )
-        if not answer.get("UserConfirmed"):
-            return SignedUp(user, confirmation_required=True)
-        signed = await self.sign_in(svc, email, password)  # a pool that confirms by itself
-        return SignedUp(signed.user, refresh_token=signed.refresh_token)
+        return user, bool(answer.get("UserConfirmed"))
 
     async def confirm(self, svc: Services, login: str, code: str) -> None:
         code = code.strip()
