@@ -176,7 +176,7 @@ def test_the_media_lookup_reads_the_viewer_from_the_session_not_the_photo(
         # Shown otherwise than it is, in the notice to the old address and everywhere after.
         ("evil\u202egro.elpmaxe@example.org", False),
         ("a\u200bb@example.org", False),
-        ("a\x85b@example.org", False),
+        ("a\u00adb@example.org", False),  # a soft hyphen, unseen
     ],
 )
 def test_an_email_is_one_plain_address(address: str, kept: bool) -> None:
