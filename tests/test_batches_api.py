@@ -8,8 +8,9 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from photoarchive.library import photos
 from photoarchive.library.photos import CAPTION_MAX
-from tests.support import LiveServer, api_login, sign_up
+from tests.support import LiveServer, api_login, browser, parse, sign_up
 from tests.test_batch_captions import CAMERAS
 
 pytestmark = pytest.mark.usefixtures("engine")  # on SQLite and on PostgreSQL
@@ -39,6 +40,49 @@ def test_an_upload_names_the_batch_of_each_photo(server: LiveServer) -> None:
     # Two requests of one Upload (the upload page's `batch`) join one batch.
     first = sent(alice, 4, 1, batch="upload-7")[0]["batch_id"]
     assert first is not None and sent(alice, 5, 1, batch="upload-7")[0]["batch_id"] == first
+
+
+def test_a_batch_of_many_is_read_a_page_at_a_time(
+    server: LiveServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An import is one batch: 20,000 photos were read and sent in one answer (and drawn on
+    one page). Pages follow a cursor, as every list's; the count is the whole batch's."""
+    sign_up(server, "alice")
+    bob = sign_up(server, "bob")
+    alice = api_login(server, "alice")
+    items = sent(alice, 0, 5, caption=WHOLE)
+    batch, ids = items[0]["batch_id"], sorted((item["id"] for item in items), reverse=True)
+    private = alice.patch(f"/api/v1/photos/{ids[0]}", json={"visibility": "private"})
+    assert private.is_success, private.text
+    for reader, seen in ((alice, ids), (bob, ids[1:])):
+        walked, cursor, pages = [], None, 0
+        while True:
+            query = {"limit": 2, **({"cursor": cursor} if cursor else {})}
+            page = reader.get(f"/api/v1/batches/{batch}", params=query).json()
+            assert page["total"] == len(seen) and len(page["photos"]) <= 2
+            assert page["caption"] == WHOLE  # the whole's words on every page
+            walked += [photo["id"] for photo in page["photos"]]
+            pages, cursor = pages + 1, page["next_cursor"]
+            if cursor is None:
+                break
+        assert walked == seen and pages == (len(seen) + 1) // 2
+    assert alice.get(f"/api/v1/batches/{batch}", params={"limit": 101}).status_code == 400
+    assert alice.get(f"/api/v1/batches/{batch}", params={"cursor": "x"}).status_code == 400
+
+    # The page: the whole count in its heading, a page of its grid, and a way to the next.
+    monkeypatch.setattr(photos, "PAGE_DEFAULT", 2)
+    reader = browser(server, "alice")
+    shown = parse(reader.get(f"/batches/{batch}").text)
+    assert "alice added 5 photos" in shown.text
+    assert [int(li["data-photo-id"] or 0) for li in shown.find_all("li", class_="grid-item")] == (
+        ids[:2]
+    )
+    (more,) = [a["href"] for a in shown.find_all("a", class_="more")]
+    assert more == f"/batches/{batch}?cursor={ids[1]}"
+    scrolled = parse(reader.get(more, headers={"HX-Request": "true"}).text)
+    assert not scrolled.find_all("h1")  # the grid's next page alone
+    items = scrolled.find_all("li", class_="grid-item")
+    assert [int(li["data-photo-id"] or 0) for li in items] == ids[2:4]
 
 
 def test_a_batch_reads_as_its_page(server: LiveServer) -> None:
@@ -108,6 +152,8 @@ def test_the_batch_answers_are_described(server: LiveServer) -> None:
         ok = operations[method]["responses"]["200"]["content"]["application/json"]["schema"]
         assert ok["$ref"].endswith("/BatchOut")
     batch = document["components"]["schemas"]["BatchOut"]
-    assert set(batch["required"]) == {"id", "owner", "created_at", "caption", "mine", "photos"}
+    assert set(batch["required"]) == {
+        *("id", "owner", "created_at", "caption", "mine", "photos", "total", "next_cursor")
+    }
     uploaded = document["components"]["schemas"]["UploadedPhotoOut"]
     assert "batch_id" in uploaded["required"]

@@ -266,33 +266,63 @@ class Batch:
     owner: str
     owner_display: str
     created_at: str
-    photos: list[Photo]
+    photos: list[Photo]  # one page of them, newest first
     caption: str  # given to its whole upload; "" for none
     mine: bool  # the viewer added it: theirs to caption anew
+    total: int  # of its photos the viewer sees, on every page
+    next_cursor: str | None = None  # the next page's, if any
 
 
-async def get(svc: Services, batch_id: int, viewer: User | None) -> Batch:
-    """The batch with the photos of it `viewer` may see and its owner has not archived (as the
-    feed's entry counts them), newest first (NotFound: none)."""
+async def get(
+    svc: Services,
+    batch_id: int,
+    viewer: User | None,
+    *,
+    cursor: str | None = None,
+    limit: int | None = None,
+) -> Batch:
+    """A page of the batch's photos `viewer` may see and its owner has not archived (as the
+    feed's entry counts them), newest first, keyset on the photo id (NotFound: none). An
+    import is one batch: thousands of photos, read a page at a time as any grid's."""
+    size = photos.check_limit(limit)
+    before = photos.parse_cursor(cursor)
     visible, params = access.visible_sql(access.Viewer(viewer, svc.settings.public_view))
-    rows = await svc.db.fetchall(
-        # A fixed column list and a condition from access.visible_sql; every value is bound.
-        f"SELECT b.created_at, COALESCE(bc.caption, ''), {photos.PHOTO_COLUMNS}"  # noqa: S608
-        " FROM batch_photos bp JOIN photo_batches b ON b.id = bp.batch_id"
-        " LEFT JOIN batch_captions bc ON bc.batch_id = b.id"
-        " JOIN photos p ON p.id = bp.photo_id JOIN users u ON u.id = p.owner_id"
-        f" WHERE bp.batch_id = ? AND {visible} AND {photos.not_archived('p')} ORDER BY p.id DESC",
-        (*photos.reading_for(viewer), batch_id, *params),
+    # A condition from access.visible_sql; every value is bound.
+    seen = (
+        " FROM batch_photos bp JOIN photos p ON p.id = bp.photo_id JOIN users u ON u.id = p.owner_id"
+        f" WHERE bp.batch_id = ? AND {visible} AND {photos.not_archived('p')}"
     )
-    if not rows:
+    total = await svc.db.fetchval("SELECT COUNT(*)" + seen, (batch_id, *params))
+    head = await svc.db.fetchone(
+        "SELECT b.created_at, COALESCE(bc.caption, '') FROM photo_batches b"
+        " LEFT JOIN batch_captions bc ON bc.batch_id = b.id WHERE b.id = ?",
+        (batch_id,),
+    )
+    rows = await svc.db.fetchall(
+        # A fixed column list, the condition above; every value is bound.
+        f"SELECT {photos.PHOTO_COLUMNS}{seen}"
+        + (" AND p.id < ?" if before is not None else "")
+        + " ORDER BY p.id DESC LIMIT ?",
+        (
+            *photos.reading_for(viewer),
+            batch_id,
+            *params,
+            *([before] if before is not None else []),
+            size + 1,
+        ),
+    )
+    if not total or head is None or not rows:
         raise NotFound(BATCH_GONE)
-    shown = [photos.from_row(row[2:], viewer) for row in rows]
+    shown = [photos.from_row(row, viewer) for row in rows[:size]]
     first = shown[0]
     mine = viewer is not None and first.owner_id == viewer.id
     # Seen as one photo (as the feed shows it), the batch has no words of the whole for this
     # viewer: those may be about the photos they do not see.
-    caption = rows[0][1] if mine or len(shown) > 1 else ""
-    return Batch(batch_id, first.owner, first.owner_display, rows[0][0], shown, caption, mine)
+    caption = head[1] if mine or total > 1 else ""
+    more = str(shown[-1].id) if len(rows) > size else None
+    return Batch(
+        batch_id, first.owner, first.owner_display, head[0], shown, caption, mine, total, more
+    )
 
 
 async def set_caption(svc: Services, actor: User, batch_id: int, caption: object) -> Batch:

@@ -13,7 +13,7 @@ from litestar import Request, get, patch
 
 from photoarchive.library import batches
 from photoarchive.library.batches import Batch
-from photoarchive.web.api import JSON_BODY, OBJECT_READ, WRITE, refusals
+from photoarchive.web.api import JSON_BODY, OBJECT_READ, WRITE, Cursor, Limit, refusals
 from photoarchive.web.params import RowId
 from photoarchive.web.schemas import OwnerOut, PhotoOut
 from photoarchive.web.viewer import require_reader, require_user, services
@@ -28,8 +28,12 @@ class BatchOut(msgspec.Struct):
     caption: str
     # The caller added these photos: theirs to caption anew.
     mine: bool
-    # The photos of it the caller may see, newest first (archived ones leave it).
+    # A page of the photos of it the caller may see, newest first (archived ones leave it).
     photos: list[PhotoOut]
+    # How many photos of it the caller sees, on every page.
+    total: int
+    # The next page's `cursor`; null on the last.
+    next_cursor: str | None
 
     @classmethod
     def of(cls, batch: Batch) -> BatchOut:
@@ -40,6 +44,8 @@ class BatchOut(msgspec.Struct):
             caption=batch.caption,
             mine=batch.mine,
             photos=[PhotoOut.of(photo) for photo in batch.photos],
+            total=batch.total,
+            next_cursor=batch.next_cursor,
         )
 
 
@@ -49,9 +55,15 @@ class BatchEditBody(msgspec.Struct, forbid_unknown_fields=True):
 
 
 @get("/api/v1/batches/{batch_id:int}", tags=["photos"], responses=refusals(OBJECT_READ))
-async def get_batch(request: Request[Any, Any, Any], batch_id: RowId) -> BatchOut:
+async def get_batch(
+    request: Request[Any, Any, Any],
+    batch_id: RowId,
+    cursor: str | None = Cursor,
+    limit: int = Limit,
+) -> BatchOut:
     viewer = await require_reader(request)
-    return BatchOut.of(await batches.get(services(request), batch_id, viewer))
+    found = await batches.get(services(request), batch_id, viewer, cursor=cursor, limit=limit)
+    return BatchOut.of(found)
 
 
 @patch("/api/v1/batches/{batch_id:int}", tags=["photos"], responses=refusals(WRITE, JSON_BODY))

@@ -121,11 +121,16 @@ async def profile(request: Req, username: str, cursor: str | None = None) -> Tem
 
 
 @get("/batches/{batch_id:int}", name="batch")
-async def batch(request: Req, batch_id: RowId) -> Template:
-    """Every photo of a batch the viewer may see, in a grid (the feed's entry shows a few)."""
+async def batch(request: Req, batch_id: RowId, cursor: str | None = None) -> Template:
+    """Every photo of a batch the viewer may see, in a grid (the feed's entry shows a few),
+    a page at a time as it is scrolled."""
     user = await require_reader(request)
     svc = services(request)
-    found = await batches.get(svc, batch_id, user)
+    found = await batches.get(svc, batch_id, user, cursor=cursor)
+    if is_htmx(request) and cursor:  # the next page of the grid, scrolled into view
+        return render(
+            request, "_grid_page.html", user=user, photos=found.photos, **_batch_grid(found)
+        )
     # Archived photos leave batches: the owner's leave this grid when archived here.
     offer = await selection.for_grid(
         svc,
@@ -134,7 +139,18 @@ async def batch(request: Req, batch_id: RowId) -> Template:
         drops=("archive",),
         owns=any(photo.can_edit for photo in found.photos),
     )
-    return render(request, "batch.html", user=user, batch=found, selection=offer)
+    return render(
+        request, "batch.html", user=user, batch=found, selection=offer, **_batch_grid(found)
+    )
+
+
+def _batch_grid(found: batches.Batch) -> dict[str, Any]:
+    # Its photos open along the feed; its next page is its own.
+    return {
+        "next_cursor": found.next_cursor,
+        "list_key": "feed",
+        "list_path": f"/batches/{found.id}",
+    }
 
 
 @post("/batches/{batch_id:int}/caption", status_code=200)
