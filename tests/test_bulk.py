@@ -1,15 +1,17 @@
 """One action on many photos, on the domain functions with a real SQLite file: each photo is
 decided as a request about it alone would be (the same status and words), one refusal stops
-none of the rest, an id sent twice counts once, and a wrong action, parameter or count of ids
-is refused before any photo changes."""
+none of the rest (the archive's own trouble, a 5xx, stops them all, said of each), an id sent
+twice counts once, and a wrong action, parameter or count of ids is refused before any photo
+changes."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from photoarchive.errors import Forbidden, Invalid, NotFound
+from photoarchive.errors import Forbidden, Invalid, NotFound, Unavailable
 from photoarchive.library import (
     album_members,
     album_photos,
@@ -157,5 +159,33 @@ def test_a_thousand_photos_is_the_most_and_is_allowed(tmp_path: Path) -> None:
         assert outcome.done == [photo]
         assert len(outcome.failed) == bulk.IDS_MAX - 1
         assert {f.status for f in outcome.failed} == {404}
+
+    scenario(tmp_path, body)
+
+
+def test_the_archive_s_own_trouble_stops_the_rest_and_says_which_were_done(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A 5xx (the database or the store away) was raised as the answer: the photos done
+    before it went untold, and a retry of shift_date shifted them twice."""
+
+    async def body(svc: Services) -> None:
+        alice = await person(svc, "alice")
+        first, second, third = [await photo_of(svc, alice) for _ in range(3)]
+        real = photos.find
+
+        async def away_at_the_second(svc: Services, photo_id: int, *args: Any, **kw: Any) -> Any:
+            if photo_id == second:
+                raise Unavailable("The archive's database cannot be reached just now.")
+            return await real(svc, photo_id, *args, **kw)
+
+        monkeypatch.setattr(photos, "find", away_at_the_second)
+        outcome = await bulk.apply(svc, alice, "archive", [first, second, third])
+        assert outcome.done == [first]
+        assert [(f.id, f.status) for f in outcome.failed] == [(second, 503), (third, 503)]
+        assert all("cannot be reached" in f.detail for f in outcome.failed)
+        monkeypatch.setattr(photos, "find", real)
+        archived, _ = await archive.page(svc, alice)
+        assert [p.id for p in archived] == [first]  # the third was not done after it
 
     scenario(tmp_path, body)

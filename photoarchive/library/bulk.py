@@ -221,13 +221,19 @@ async def apply(
     done: list[int] = []
     failed: list[Failure] = []
     try:
-        for photo_id in ids:
+        for at, photo_id in enumerate(ids):
             try:
                 await chosen.step(svc, actor, photo_id, prepared)
             except AppError as refusal:
-                if refusal.status >= 500:  # the archive's trouble, not this photo's: stop here
-                    raise
                 failed.append(Failure(photo_id, refusal.status, refusal.message))
+                if refusal.status >= 500:
+                    # The archive's trouble, not this photo's: stop here, and say which were
+                    # done (a bare 503 left them unknown, and shifting dates again on a
+                    # retry would shift the done ones twice).
+                    failed += [
+                        Failure(left, refusal.status, refusal.message) for left in ids[at + 1 :]
+                    ]
+                    break
             else:
                 done.append(photo_id)
     except BaseException:

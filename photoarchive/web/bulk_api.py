@@ -47,8 +47,12 @@ class BulkFailure(msgspec.Struct):
 
 
 class BulkOut(msgspec.Struct):
-    # The photos the action now holds for (doing it again changes nothing), in the order sent.
+    # The photos the action was done to, in the order sent. Doing it again changes nothing,
+    # but for shift_date, which shifts again.
     done: list[int]
+    # The others, each with the status and reason a request for it alone would get. One of 5xx
+    # (the database or the store away) stops the action: the photos after it are given with
+    # that status too, not done; send those again later.
     failed: list[BulkFailure]
 
     @classmethod
