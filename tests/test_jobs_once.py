@@ -4,15 +4,19 @@ another instance's pass holds the job's named lock, then finds nothing left to d
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 import pytest
 
 from photoarchive import clock
 from photoarchive.db import build_database
+from photoarchive.errors import Unavailable
 from photoarchive.library import rechecks, trash
+from photoarchive.services import Services
 from photoarchive.settings import Settings
 from photoarchive.storage.local import LocalBlobStore
 from tests.support import PHOTOS, LiveServer, api_login, services, sign_up, upload
+from tests.test_neighbours import person, photo_of, scenario
 
 pytestmark = pytest.mark.usefixtures("engine")
 
@@ -70,3 +74,32 @@ def test_the_location_recheck_of_one_instance_waits_for_the_others(settings: Set
             await other.close()
 
     asyncio.run(main())
+
+
+def test_the_location_re_check_takes_up_its_work_again_after_a_failure(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Only a store's failure was caught: the database away a moment ended the task in
+    silence, and the photos it had not reached kept their originals to their owners alone
+    until the next start."""
+    monkeypatch.setattr(rechecks, "RETRY_SECONDS", 0.01)
+    calls: list[int] = []
+
+    async def flaky(svc: Services, photo_id: int, sha256: str) -> None:
+        calls.append(photo_id)
+        if len(calls) == 1:
+            raise Unavailable("The archive's database cannot be reached just now.")
+        await svc.db.execute("UPDATE photos SET location_patches = '[]' WHERE id = ?", (photo_id,))
+
+    async def body(svc: Services) -> None:
+        ann = await person(svc, "ann")
+        photo = await photo_of(svc, ann)
+        await svc.db.execute(
+            "UPDATE photos SET location_patches = ? WHERE id = ?", (rechecks.RECHECK, photo)
+        )
+        monkeypatch.setattr(rechecks, "recheck_one", flaky)
+        assert await rechecks.run(svc) == 1
+        assert await rechecks.pending(svc) == 0 and calls == [photo, photo]
+
+    scenario(tmp_path, body)
+    assert "The location re-check failed; trying again" in caplog.text

@@ -26,6 +26,7 @@ log = logging.getLogger("photoarchive")
 RECHECK = json.dumps("recheck")
 BATCH = 16
 RECHECK_LOCK = "job: location re-check"
+RETRY_SECONDS = 60
 
 
 async def pending(svc: Services) -> int:
@@ -50,9 +51,17 @@ async def recheck_one(svc: Services, photo_id: int, sha256: str) -> None:
 
 
 async def run(svc: Services) -> int:
-    """Re-check every marked photo; returns how many were done. Safe to stop at any point."""
-    async with svc.db.lock(RECHECK_LOCK):
-        return await _recheck_all(svc)
+    """Re-check every marked photo; returns how many were done. Safe to stop at any point.
+    A failure on the way (the database away a moment) is logged and the work taken up again
+    a little later: a task that ended in silence left photos' originals to their owners
+    alone until the next start, with nobody told."""
+    while True:
+        try:
+            async with svc.db.lock(RECHECK_LOCK):
+                return await _recheck_all(svc)
+        except Exception:
+            log.exception("The location re-check failed; trying again in %d s.", RETRY_SECONDS)
+        await asyncio.sleep(RETRY_SECONDS)
 
 
 async def _recheck_all(svc: Services) -> int:
