@@ -270,11 +270,17 @@ async def resend_code(request: Req) -> Template:
     username = form.get("username", "").strip()
     try:
         # Each code is a mail: budgeted as reset mails are (the pool's sender has a daily quota).
-        await throttle.asking_for_reset_mail(svc, username, client_ip(request), "a new code")
+        await _mail_budget(svc, username, client_ip(request), "a new code")
         await svc.accounts.resend_code(svc, username)
     except AppError as exc:
         return _code_page(request, "confirm.html", username, error=exc)
     return _code_page(request, "confirm.html", username, notice="We sent you a new code.")
+
+
+async def _mail_budget(svc: Services, login: str, client: str, what: str) -> None:
+    """Spent on the address the mail goes to: "alice" and her email are one mailbox."""
+    address = login if "@" in login else await users.external_email(svc.db, login) or login
+    await throttle.asking_for_reset_mail(svc, address, client, what)
 
 
 @get("/forgot")
@@ -293,7 +299,7 @@ async def forgot(request: Req) -> Response[Any]:
     form = await form_fields(request)
     username = form.get("username", "").strip()
     try:
-        await throttle.asking_for_reset_mail(svc, username, client_ip(request), "a code")
+        await _mail_budget(svc, username, client_ip(request), "a code")
         await svc.accounts.forgot_password(svc, username)
     except AppError as exc:
         return _code_page(request, "forgot.html", username, error=exc)
