@@ -84,6 +84,17 @@ def test_a_batch_of_many_is_read_a_page_at_a_time(
     items = scrolled.find_all("li", class_="grid-item")
     assert [int(li["data-photo-id"] or 0) for li in items] == ids[2:4]
 
+    # Past its end (the rest archived while it was scrolled): an empty page, not a 404 ...
+    past = alice.get(f"/api/v1/batches/{batch}", params={"cursor": ids[-1]}).json()
+    assert past["photos"] == [] and past["next_cursor"] is None and past["total"] == 5
+    # ... but to someone who sees none of it, nothing is there, on any page.
+    for photo in ids[1:]:
+        assert alice.patch(f"/api/v1/photos/{photo}", json={"visibility": "private"}).is_success
+    assert bob.get(f"/api/v1/batches/{batch}", params={"cursor": ids[2]}).status_code == 404
+    bobs = browser(server, "bob")
+    hidden = bobs.get(f"/batches/{batch}?cursor={ids[2]}", headers={"HX-Request": "true"})
+    assert hidden.status_code == 404 and "alice" not in hidden.text
+
 
 def test_a_batch_reads_as_its_page(server: LiveServer) -> None:
     sign_up(server, "alice")

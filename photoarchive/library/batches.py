@@ -280,10 +280,12 @@ async def get(
     *,
     cursor: str | None = None,
     limit: int | None = None,
+    counted: bool = True,
 ) -> Batch:
     """A page of the batch's photos `viewer` may see and its owner has not archived (as the
     feed's entry counts them), newest first, keyset on the photo id (NotFound: none). An
-    import is one batch: thousands of photos, read a page at a time as any grid's."""
+    import is one batch: thousands of photos, read a page at a time as any grid's, walked
+    down the batch's own index. Not `counted`: `total` is 0 (a grid's next page)."""
     size = photos.check_limit(limit)
     before = photos.parse_cursor(cursor)
     visible, params = access.visible_sql(access.Viewer(viewer, svc.settings.public_view))
@@ -292,17 +294,20 @@ async def get(
         " FROM batch_photos bp JOIN photos p ON p.id = bp.photo_id JOIN users u ON u.id = p.owner_id"
         f" WHERE bp.batch_id = ? AND {visible} AND {photos.not_archived('p')}"
     )
-    total = await svc.db.fetchval("SELECT COUNT(*)" + seen, (batch_id, *params))
+    total = await svc.db.fetchval("SELECT COUNT(*)" + seen, (batch_id, *params)) if counted else 0
     head = await svc.db.fetchone(
-        "SELECT b.created_at, COALESCE(bc.caption, '') FROM photo_batches b"
+        "SELECT b.created_at, COALESCE(bc.caption, ''), u.username, u.display_name, b.owner_id"
+        " FROM photo_batches b JOIN users u ON u.id = b.owner_id"
         " LEFT JOIN batch_captions bc ON bc.batch_id = b.id WHERE b.id = ?",
         (batch_id,),
     )
     rows = await svc.db.fetchall(
         # A fixed column list, the condition above; every value is bound.
         f"SELECT {photos.PHOTO_COLUMNS}{seen}"
-        + (" AND p.id < ?" if before is not None else "")
-        + " ORDER BY p.id DESC LIMIT ?",
+        # By the batch's own column: SQLite then walks its index, in order, a page's worth
+        # (by p.id it read the whole batch and sorted it, for every page).
+        + (" AND bp.photo_id < ?" if before is not None else "")
+        + " ORDER BY bp.photo_id DESC LIMIT ?",
         (
             *photos.reading_for(viewer),
             batch_id,
@@ -311,11 +316,15 @@ async def get(
             size + 1,
         ),
     )
-    if not total or head is None or not rows:
+    if not rows and not counted:  # none here: is there any this viewer sees at all?
+        total = await svc.db.fetchval("SELECT COUNT(*)" + seen, (batch_id, *params))
+    if head is None or (not total and (counted or not rows)) or (not rows and before is None):
         raise NotFound(BATCH_GONE)
     shown = [photos.from_row(row, viewer) for row in rows[:size]]
+    mine = viewer is not None and head[4] == viewer.id
+    if not shown:  # past its end (the rest archived or deleted while it was scrolled)
+        return Batch(batch_id, head[2], head[3], head[0], [], "", mine, total)
     first = shown[0]
-    mine = viewer is not None and first.owner_id == viewer.id
     # Seen as one photo (as the feed shows it), the batch has no words of the whole for this
     # viewer: those may be about the photos they do not see.
     caption = head[1] if mine or total > 1 else ""

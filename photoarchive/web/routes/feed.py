@@ -126,8 +126,9 @@ async def batch(request: Req, batch_id: RowId, cursor: str | None = None) -> Tem
     a page at a time as it is scrolled."""
     user = await require_reader(request)
     svc = services(request)
-    found = await batches.get(svc, batch_id, user, cursor=cursor)
-    if is_htmx(request) and cursor:  # the next page of the grid, scrolled into view
+    more = is_htmx(request) and bool(cursor)  # the next page of the grid, scrolled into view
+    found = await batches.get(svc, batch_id, user, cursor=cursor, counted=not more)
+    if more:
         return render(
             request, "_grid_page.html", user=user, photos=found.photos, **_batch_grid(found)
         )
