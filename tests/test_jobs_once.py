@@ -14,6 +14,7 @@ from photoarchive.errors import Unavailable
 from photoarchive.library import rechecks, trash
 from photoarchive.services import Services
 from photoarchive.settings import Settings
+from photoarchive.storage import original_key
 from photoarchive.storage.local import LocalBlobStore
 from tests.support import PHOTOS, LiveServer, api_login, services, sign_up, upload
 from tests.test_neighbours import person, photo_of, scenario
@@ -103,3 +104,35 @@ def test_the_location_re_check_takes_up_its_work_again_after_a_failure(
 
     scenario(tmp_path, body)
     assert "The location re-check failed; trying again" in caplog.text
+
+
+def test_an_original_that_trips_the_reader_stays_withheld_and_the_rest_go_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """With the run taken up again after any failure, one original our reader cannot take
+    (a bug) stopped every run at itself, and the photos after it were never re-checked."""
+
+    def reader(path: Path) -> list[tuple[int, bytes]]:
+        if path.read_bytes() == b"odd":
+            raise IndexError("an odd segment")
+        return []
+
+    async def body(svc: Services) -> None:
+        ann = await person(svc, "ann")
+        odd, plain = await photo_of(svc, ann), await photo_of(svc, ann)
+        svc.settings.tmp_dir.mkdir(parents=True, exist_ok=True)  # as the server's start makes it
+        for photo, data in ((odd, b"odd"), (plain, b"plain")):
+            digest = await svc.db.fetchval("SELECT sha256 FROM photos WHERE id = ?", (photo,))
+            await svc.store.put_bytes(original_key(digest), data)
+            await svc.db.execute(
+                "UPDATE photos SET location_patches = ? WHERE id = ?", (rechecks.RECHECK, photo)
+            )
+        monkeypatch.setattr(rechecks.images, "stored_location_patches", reader)
+        await asyncio.wait_for(rechecks.run(svc), 30)
+        left = await svc.db.fetchall(
+            "SELECT id FROM photos WHERE location_patches = ?", (rechecks.RECHECK,)
+        )
+        assert [row[0] for row in left] == [odd]  # still withheld from all but its owner
+
+    scenario(tmp_path, body)
+    assert "location re-check of photo" in caplog.text and "stays withheld" in caplog.text

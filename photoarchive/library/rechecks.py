@@ -44,6 +44,11 @@ async def recheck_one(svc: Services, photo_id: int, sha256: str) -> None:
     except StorageError as exc:  # tried again at the next start
         log.warning("location re-check of photo %s postponed: %s", photo_id, exc)
         return
+    except Exception:
+        # Its original trips the reader (a bug of ours): it stays withheld, to its owner
+        # alone, and the others go on, rather than every run stopping at it.
+        log.exception("location re-check of photo %s failed; it stays withheld", photo_id)
+        return
     await svc.db.execute(
         "UPDATE photos SET location_patches = ? WHERE id = ? AND location_patches = ?",
         (encode_patches(patches), photo_id, RECHECK),
@@ -60,6 +65,9 @@ async def run(svc: Services) -> int:
             async with svc.db.lock(RECHECK_LOCK):
                 return await _recheck_all(svc)
         except Exception:
+            task = asyncio.current_task()
+            if task is not None and task.cancelling():  # the server stopping: not a failure
+                raise
             log.exception("The location re-check failed; trying again in %d s.", RETRY_SECONDS)
         await asyncio.sleep(RETRY_SECONDS)
 
