@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from photoarchive.errors import NotFound
-from photoarchive.library import archive, bulk, favorites, photos, visibility
+from photoarchive.library import album_photos, albums, archive, bulk, favorites, photos, visibility
 from photoarchive.services import Services
 from tests.test_neighbours import person, photo_of, scenario
 
@@ -70,5 +70,28 @@ def test_in_a_bulk_request_it_is_one_failure_among_the_rest(
         result = await bulk.apply(svc, ann, "favorite", [first, doomed, last], {})
         assert sorted(result.done) == [first, last]
         assert [(f.id, f.status) for f in result.failed] == [(doomed, 404)]
+
+    scenario(tmp_path, body)
+
+
+def test_added_to_an_album_it_is_not_found_not_added(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its row was inserted from the ids given: a photo gone since they were read broke the
+    foreign key (a 500), or, read from the photos row, was reported added though it was not."""
+
+    async def body(svc: Services) -> None:
+        ann = await person(svc, "ann")
+        kept, doomed = await photo_of(svc, ann), await photo_of(svc, ann)
+        album = await albums.create(svc, ann, "Summer")
+        real = album_photos._insert
+
+        async def doomed_goes(svc: Services, *args: Any) -> Any:
+            await svc.db.execute("DELETE FROM photos WHERE id = ?", (doomed,))
+            return await real(svc, *args)
+
+        monkeypatch.setattr(album_photos, "_insert", doomed_goes)
+        added, skipped = await album_photos.add(svc, album, ann, [kept, doomed])
+        assert added == [kept] and skipped == [(doomed, album_photos.NOT_FOUND)]
 
     scenario(tmp_path, body)

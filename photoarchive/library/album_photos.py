@@ -16,7 +16,7 @@ from typing import Any
 
 from photoarchive import clock
 from photoarchive.accounts.users import User
-from photoarchive.db import MAX_ROWID, Backend, Transaction, placeholders
+from photoarchive.db import MAX_ROWID, Backend, ForeignKeyViolation, Transaction, placeholders
 from photoarchive.errors import Forbidden, Invalid, NotFound
 from photoarchive.library import (
     access,
@@ -227,34 +227,47 @@ async def add(
         else:
             added.append(photo_id)
     if added:
-        async with svc.db.transaction() as tx:
-            # Asked again under the album's lock: `album` may have been read long before (a
-            # bulk add reads it once), and its person removed since, their photos with them.
-            await tx.lock(albums.lock_name(album.id))
-            # Taken under the lock: the members' news of photos added counts by this time.
-            now = clock.now_iso()
-            role = await tx.fetchval(
-                "SELECT role FROM album_members WHERE album_id = ? AND user_id = ?",
-                (album.id, actor.id),
-            )
-            if role is None:
-                raise NotFound(albums.ALBUM_GONE)
-            if role not in ("owner", "contributor"):
-                raise Forbidden(MAY_ADD)
-            went_in = 0
-            for photo_id in added:
-                # From the photos row: one deleted for good since it was read adds nothing
-                # (a plain VALUES broke the foreign key: a 500, and the bulk request with it).
-                went_in += await tx.execute(
-                    "INSERT INTO album_photos (album_id, photo_id, added_by, added_at)"
-                    " SELECT ?, id, ?, ? FROM photos WHERE id = ?"
-                    " ON CONFLICT (album_id, photo_id) DO NOTHING",
-                    (album.id, actor.id, now, photo_id),
-                )
-            await tx.execute("UPDATE albums SET updated_at = ? WHERE id = ?", (now, album.id))
-            members = await album_news.photos_added(tx, album.id, actor.id, now) if went_in else []
+        try:
+            members = await _insert(svc, album, actor, added, skipped)
+        except ForeignKeyViolation:  # PostgreSQL: purged as this very statement ran
+            raise NotFound(photos.PHOTO_GONE) from None
         await notifications.announce_all(svc, members, told)
     return added, skipped
+
+
+async def _insert(
+    svc: Services, album: Album, actor: User, added: list[int], skipped: list[tuple[int, str]]
+) -> list[int]:
+    """`added` put in (one gone meanwhile moved to `skipped`); whose news now counts more."""
+    async with svc.db.transaction() as tx:
+        # Asked again under the album's lock: `album` may have been read long before (a
+        # bulk add reads it once), and its person removed since, their photos with them.
+        await tx.lock(albums.lock_name(album.id))
+        # Taken under the lock: the members' news of photos added counts by this time.
+        now = clock.now_iso()
+        role = await tx.fetchval(
+            "SELECT role FROM album_members WHERE album_id = ? AND user_id = ?",
+            (album.id, actor.id),
+        )
+        if role is None:
+            raise NotFound(albums.ALBUM_GONE)
+        if role not in ("owner", "contributor"):
+            raise Forbidden(MAY_ADD)
+        went_in = 0
+        for photo_id in list(added):
+            # From the photos row: one deleted for good since it was read adds nothing, no 500.
+            went = await tx.execute(
+                "INSERT INTO album_photos (album_id, photo_id, added_by, added_at)"
+                " SELECT ?, id, ?, ? FROM photos WHERE id = ?"
+                " ON CONFLICT (album_id, photo_id) DO NOTHING",
+                (album.id, actor.id, now, photo_id),
+            )
+            if not went and not await tx.fetchval("SELECT 1 FROM photos WHERE id = ?", (photo_id,)):
+                added.remove(photo_id)
+                skipped.append((photo_id, NOT_FOUND))
+            went_in += went
+        await tx.execute("UPDATE albums SET updated_at = ? WHERE id = ?", (now, album.id))
+        return await album_news.photos_added(tx, album.id, actor.id, now) if went_in else []
 
 
 async def remove(svc: Services, album_id: int, actor: User, photo_ids: Sequence[Any]) -> list[int]:
