@@ -141,11 +141,15 @@
     button.setAttribute("aria-busy", "true");
     say(grid, "Working on " + ids.length + "…");
     // One request after another: the server takes a bounded number of ids at a time.
+    var stopped = false;
     batches.reduce(function (before, batch) {
       return before.then(function () {
+        // The archive's own trouble (a 5xx) stopped the action: the rest wait for a retry.
+        if (stopped) { failed = failed.concat(batch.map(function (id) { return { id: id, status: 503, detail: "" }; })); return; }
         return send(batch, action, params).then(function (answer) {
           done = done.concat(answer.done || []);
           failed = failed.concat(answer.failed || []);
+          stopped = (answer.failed || []).some(function (f) { return f.status >= 500; });
         });
       });
     }, Promise.resolve()).then(function () {
@@ -184,7 +188,9 @@
     }
     refresh(grid);
     var text = done.length + " " + button.getAttribute("data-bulk-done");
-    if (failed.length) text += ", " + failed.length + " failed (" + failed[0].detail + ")";
+    // The archive's own trouble first: it says why the rest were not done.
+    var said = failed.filter(function (f) { return f.status >= 500 && f.detail; })[0] || failed[0];
+    if (failed.length) text += ", " + failed.length + " failed (" + said.detail + ")";
     say(grid, text);
   }
 
