@@ -37,7 +37,12 @@ def archive(tmp_path: Path) -> Iterator[tuple[LiveServer, httpx.Client, dict[str
         assert added.status_code < 300, added.text
         share = alice.post("/api/v1/shares", json={"album_id": album_id})
         assert share.status_code == 201, share.text
+        together = [PHOTOS / "cameras" / name for name in ("Nikon_D70.jpg", "Canon_40D.jpg")]
+        files = [("file", (p.name, p.read_bytes(), "image/jpeg")) for p in together]
+        batch = alice.post("/api/v1/photos", files=files)  # a batch: more than one at once
+        assert batch.status_code == 201, batch.text
         values = {
+            "batch_id": batch.json()["items"][0]["batch_id"],
             "photo_id": photo_id,
             "album_id": album_id,
             "username": "alice",
