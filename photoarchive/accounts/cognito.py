@@ -91,10 +91,7 @@ class CognitoAccounts:
 
     async def _pool_username(self, svc: Services, login: str) -> str:
         """The name Cognito knows the user by: the email (our username maps to it)."""
-        login = login.strip()
-        if "@" in login:
-            return login
-        return await users.external_email(svc.db, login) or login
+        return await users.provider_login(svc.db, login)
 
     # --- accounts -------------------------------------------------------------------------
 

@@ -359,6 +359,12 @@ async def external_id_of(db: Backend, user_id: int) -> str | None:
     return await db.fetchval("SELECT external_id FROM users WHERE id = ?", (user_id,))
 
 
+async def provider_login(db: Backend, login: str) -> str:
+    """The name (an email) a provider knows a login by: typed so, or its account's here."""
+    login = login.strip()
+    return login if "@" in login else await external_email(db, login) or login
+
+
 async def external_email(db: Backend, username: str) -> str | None:
     """The email of the provider's account called `username` here, if there is one."""
     return await db.fetchval(

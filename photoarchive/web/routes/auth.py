@@ -279,8 +279,9 @@ async def resend_code(request: Req) -> Template:
 
 async def _mail_budget(svc: Services, login: str, client: str, what: str) -> None:
     """Spent on the address the mail goes to: "alice" and her email are one mailbox."""
-    address = login if "@" in login else await users.external_email(svc.db, login) or login
-    await throttle.asking_for_reset_mail(svc, address, client, what)
+    await throttle.asking_for_reset_mail(
+        svc, await users.provider_login(svc.db, login), client, what
+    )
 
 
 @get("/forgot")
