@@ -89,28 +89,22 @@ def test_without_a_trash_deleting_a_photo_asks_first(server: Server, new_context
     server.env["PHOTOARCHIVE_TRASH_DAYS"] = "0"
     server.start()
     api = server.api("alice")
-    photo = uploaded(api, "cameras/Canon_40D.jpg")
+    older = uploaded(api, "cameras/Canon_40D.jpg")
+    newer = uploaded(api, "cameras/Nikon_D70.jpg")
     page = new_context(PHONE, java_script_enabled=False).new_page()
     sign_in(page, server.url, "alice")
-    older = uploaded(api, "cameras/Nikon_D70.jpg")  # in the feed after it... (newest first)
-    photo, older = older, photo
-    page.goto(f"{server.url}/photos/{older}")  # opened by its address: no list around it
-    page.get_by_role("button", name="Delete photo").click()
-    asked(page, "Delete this photo for good?")
-    page.click("#confirm-cancel")
-    page.wait_for_url(f"{server.url}/photos/{older}")
-    page.get_by_role("button", name="Delete photo").click()
-    page.click("#confirm-act")
-    page.wait_for_url(f"{server.url}/u/alice?trashed={older}")
-    assert api.get(f"/api/v1/photos/{older}").status_code == 404
-
-    # Opened from the feed, Cancel keeps the way through it (Previous, Next).
-    page.goto(f"{server.url}/photos/{photo}?from=feed")
-    page.get_by_role("button", name="Delete photo").click()
-    asked(page, "Delete this photo for good?")
-    page.click("#confirm-cancel")
-    page.wait_for_url(f"{server.url}/photos/{photo}?from=feed")
-    page.get_by_role("button", name="Delete photo").click()
-    page.click("#confirm-act")
-    page.wait_for_url(f"{server.url}/?trashed={photo}")
-    assert api.get(f"/api/v1/photos/{photo}").status_code == 404
+    # Opened by its address (no list around it), then one opened from the feed, whose Cancel
+    # keeps the way through the feed (Previous, Next).
+    for opened_at, then in (
+        (f"/photos/{older}", f"/u/alice?trashed={older}"),
+        (f"/photos/{newer}?from=feed", f"/?trashed={newer}"),
+    ):
+        page.goto(f"{server.url}{opened_at}")
+        page.get_by_role("button", name="Delete photo").click()
+        asked(page, "Delete this photo for good?")
+        page.click("#confirm-cancel")
+        page.wait_for_url(f"{server.url}{opened_at}")
+        page.get_by_role("button", name="Delete photo").click()
+        page.click("#confirm-act")
+        page.wait_for_url(f"{server.url}{then}")
+    assert [api.get(f"/api/v1/photos/{p}").status_code for p in (older, newer)] == [404, 404]
