@@ -316,14 +316,16 @@ async def get(
             size + 1,
         ),
     )
-    if not rows and not counted:  # none here: is there any this viewer sees at all?
-        total = await svc.db.fetchval("SELECT COUNT(*)" + seen, (batch_id, *params))
-    if head is None or (not total and (counted or not rows)) or (not rows and before is None):
+    if head is None:
         raise NotFound(BATCH_GONE)
-    shown = [photos.from_row(row, viewer) for row in rows[:size]]
     mine = viewer is not None and head[4] == viewer.id
-    if not shown:  # past its end (the rest archived or deleted while it was scrolled)
+    if not rows:  # past its end (the rest archived meanwhile), or none of it to this viewer
+        if not counted:
+            total = await svc.db.fetchval("SELECT COUNT(*)" + seen, (batch_id, *params))
+        if not total:
+            raise NotFound(BATCH_GONE)
         return Batch(batch_id, head[2], head[3], head[0], [], "", mine, total)
+    shown = [photos.from_row(row, viewer) for row in rows[:size]]
     first = shown[0]
     # Seen as one photo (as the feed shows it), the batch has no words of the whole for this
     # viewer: those may be about the photos they do not see.
