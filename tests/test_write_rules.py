@@ -8,8 +8,8 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import itertools
-from collections.abc import Callable, Coroutine
-from contextlib import AbstractAsyncContextManager
+from collections.abc import AsyncIterator, Callable, Coroutine
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +54,12 @@ class ControlledStore(LocalBlobStore):
         super().__init__(root, tmp)
         self.after_stat: dict[str, Pause] = {}
         self.in_delete: dict[str, Pause] = {}
+        self.in_put: dict[str, Pause] = {}
+
+    async def put_file(self, key: str, path: Path) -> None:
+        if key in self.in_put:
+            await self.in_put.pop(key).stop()
+        await super().put_file(key, path)
 
     async def stat(self, key: str) -> BlobInfo | None:
         info = await super().stat(key)
@@ -74,12 +80,24 @@ class WatchedDatabase:
         super().__init__(*args)
         self.asked: dict[str, int] = {}
         self.asked_again = asyncio.Event()  # a name asked for while already asked for once
+        self.before_lock: dict[str, Pause] = {}  # a stop before a lock is asked of the server
 
     def lock(self, name: str) -> AbstractAsyncContextManager[None]:
         self.asked[name] = self.asked.get(name, 0) + 1
         if self.asked[name] > 1:
             self.asked_again.set()
-        return super().lock(name)  # type: ignore[misc]
+        held = super().lock(name)  # type: ignore[misc]
+        pause = self.before_lock.pop(name, None)
+        if pause is None:
+            return held
+
+        @asynccontextmanager
+        async def paused() -> AsyncIterator[None]:
+            await pause.stop()
+            async with held:
+                yield
+
+        return paused()
 
     def done_with(self, name: str) -> None:
         self.asked.pop(name, None)
@@ -193,6 +211,65 @@ def test_an_upload_waits_for_a_deletion_of_the_same_files_and_stores_them_again(
         _, (photo, _duplicate) = await asyncio.gather(deletion, upload)
 
         assert await files_present(svc, photo.sha256) == [True, True, True]
+
+    scenario(settings, body)
+
+
+def test_a_new_photo_is_stored_before_its_bytes_lock_is_asked_for(settings: Settings) -> None:
+    """A new photo's original goes to the store with no lock held: on PostgreSQL a lock keeps
+    a connection of the locks' pool, and ten slow S3 uploads held them all. Meanwhile another
+    holder of the same lock (a deletion of those bytes) gets it at once."""
+
+    async def body(svc: Services) -> None:
+        assert isinstance(svc.store, ControlledStore) and isinstance(svc.db, WatchedDatabase)
+        alice = await person(svc)
+        data = distinct_jpeg()
+        digest = digest_of(data)
+        going = svc.store.in_put[blobs.keys(digest)[0]] = Pause()
+        upload = asyncio.create_task(ingest.add(svc, alice, incoming(settings, data), ""))
+        await going.reached.wait()
+        asked = svc.db.asked.get(blobs.lock_name(digest), 0)
+        try:
+            if not asked:  # else the upload holds it, until `going`
+                async with svc.db.lock(blobs.lock_name(digest)):
+                    pass
+        finally:
+            going.go.set()
+            photo, duplicate = await upload  # not left running once the database is closed
+        assert asked == 0
+        assert not duplicate
+        assert await files_present(svc, photo.sha256) == [True, True, True]
+        assert svc.db.asked[blobs.lock_name(digest)] == 2  # the test's, then the upload's
+
+    scenario(settings, body)
+
+
+def test_files_stored_ahead_and_deleted_before_the_lock_are_stored_again(
+    settings: Settings,
+) -> None:
+    """A new photo's files are stored before its lock is taken; a deletion of those bytes
+    (another upload of them failing, a purge) may take them in between. The upload looks
+    again under the lock and stores what is missing: no photo is saved without its files."""
+
+    async def body(svc: Services) -> None:
+        assert isinstance(svc.store, ControlledStore) and isinstance(svc.db, WatchedDatabase)
+        alice = await person(svc)
+        data = distinct_jpeg()
+        digest = digest_of(data)
+        stored = svc.db.before_lock[blobs.lock_name(digest)] = Pause()
+        upload = asyncio.create_task(ingest.add(svc, alice, incoming(settings, data), ""))
+        await stored.reached.wait()
+        try:
+            ahead = await files_present(svc, digest)
+            await blobs.discard_unreferenced(svc.db, svc.store, digest)  # no photo has them yet
+            gone = await files_present(svc, digest)
+        finally:
+            stored.go.set()
+            photo, _ = await upload  # not left running once the database is closed
+        assert ahead == [True, True, True]
+        assert gone == [False, False, False]
+        assert await files_present(svc, photo.sha256) == [True, True, True]
+        assert await svc.store.get_bytes(blobs.keys(digest)[0]) == data
 
     scenario(settings, body)
 

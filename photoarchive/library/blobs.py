@@ -2,16 +2,22 @@
 
 Every photo of the same bytes shares these files, so the rule is: a file is deleted only when
 no photo refers to its digest, and a photo is saved only while its files are there. Both sides
-hold the digest's named lock (`lock_name`) from their check to the end of their work, storage
-I/O included, and never a database transaction across storage I/O: a slow store then delays
-the uploads and deletions of those bytes alone, not every write of the archive.
+hold the digest's named lock (`lock_name`) from their check to the end of their work, and never
+a database transaction across storage I/O: a slow store then delays the uploads and deletions
+of those bytes alone, not every write of the archive.
+
+A new photo's files go to the store before the lock is asked for (`storing`'s `ahead`): on
+PostgreSQL a named lock keeps a connection of the locks' pool, and ten uploads of many
+megabytes each to a slow S3 held all of them, every other lock then waiting. Under the lock
+each file is looked at again and stored again if a deletion took it meanwhile, so the rule
+holds; the lock is held for those looks and the row.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 from photoarchive.db import Backend
 from photoarchive.errors import InsufficientStorage, Unavailable
@@ -96,20 +102,31 @@ async def discard_after_failure(db: Backend, store: BlobStore, digest: str) -> N
 
 
 @contextlib.asynccontextmanager
-async def storing(db: Backend, store: BlobStore, digest: str, outcome: str) -> AsyncIterator[None]:
-    """Hold the digest's lock while files of it are stored and the photo saying so is written.
+async def storing(
+    db: Backend,
+    store: BlobStore,
+    digest: str,
+    outcome: str,
+    ahead: Callable[[], Awaitable[None]] | None = None,
+) -> AsyncIterator[None]:
+    """Hold the digest's lock while files of it are stored and the photo saying so is written;
+    `ahead`, if given, stores files before the lock is asked for (the block must then look at
+    each again, under the lock).
 
-    Should anything fail once the lock was held, the files no photo refers to are cleaned up
-    (`discard_after_failure`), and a store that failed is said in words a person understands:
-    full -> 507, unreachable -> 503, each ending "The photo was not <outcome>". Failing to take
-    the lock leaves no files, so nothing is cleaned up then."""
-    held = False
+    Should anything fail once a file may have been stored, the files no photo refers to are
+    cleaned up (`discard_after_failure`), and a store that failed is said in words a person
+    understands: full -> 507, unreachable -> 503, each ending "The photo was not <outcome>".
+    Failing to take the lock with nothing stored ahead leaves no files to clean up."""
+    stored = False
     try:
+        if ahead is not None:
+            stored = True
+            await ahead()
         async with db.lock(lock_name(digest)):
-            held = True
+            stored = True
             yield
     except BaseException as exc:
-        if held:
+        if stored:
             await discard_after_failure(db, store, digest)
         if isinstance(exc, StorageFull):
             raise InsufficientStorage(f"{exc} The photo was not {outcome}.") from None

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import secrets
 import unicodedata
 from dataclasses import dataclass
@@ -212,14 +213,23 @@ async def _store_and_insert(
 ) -> int | None:
     """The new photo's id; None when the owner's same bytes were saved meanwhile.
 
-    Under the digest's lock (see `blobs`): files found stored are reused, and no deletion of
-    them can slip between that finding and the insert. The store is called outside any
-    database transaction."""
+    Bytes no photo has yet are stored before the digest's lock is asked for (see `blobs`).
+    Under the lock: files found stored are reused, those missing (a deletion took them
+    meanwhile) stored again, and no deletion can slip between that finding and the insert.
+    The store is called outside any database transaction."""
     digest = incoming.sha256
     meta = ingested.metadata
     located = not svc.settings.strip_location and None not in (meta.gps_lat, meta.gps_lon)
     place = await geocoder.lookup(meta.gps_lat or 0, meta.gps_lon or 0) if located else None
-    async with blobs.storing(svc.db, svc.store, digest, "saved"):
+
+    async def ahead() -> None:
+        if await blobs.referenced(svc.db, digest):
+            return  # most likely stored already: looked at under the lock
+        await _store_original_ahead(svc, incoming)
+        for rendition in ingested.renditions:
+            await svc.store.put_bytes(rendition_key(digest, rendition.name), rendition.data)
+
+    async with blobs.storing(svc.db, svc.store, digest, "saved", ahead):
         # Reused when whole: another photo's damaged copy is replaced by these bytes.
         if not _whole(await svc.store.stat(original_key(digest)), incoming):
             await svc.store.put_file(original_key(digest), incoming.path)
@@ -243,6 +253,22 @@ async def _store_and_insert(
             if photo_id is not None and located:
                 await places.record(tx, photo_id, place)
     return photo_id
+
+
+async def _store_original_ahead(svc: Services, incoming: IncomingFile) -> None:
+    """The incoming file stored as the original while the file itself stays, to be stored
+    again under the lock should a deletion take the copy first: the store consumes a second
+    name of it (a hard link, no copy). Where the file system has none, the original is
+    stored under the lock alone, as before."""
+    second = incoming.path.with_name(f"{incoming.path.name}.ahead")
+    try:
+        await asyncio.to_thread(os.link, incoming.path, second)
+    except OSError:
+        return
+    try:
+        await svc.store.put_file(original_key(incoming.sha256), second)
+    finally:
+        second.unlink(missing_ok=True)
 
 
 async def _insert(
