@@ -119,6 +119,32 @@ def test_add_to_album_decides_the_album_once_and_each_photo_alone(tmp_path: Path
     scenario(tmp_path, body)
 
 
+def test_add_to_album_costs_as_much_for_forty_photos_as_for_four(tmp_path: Path) -> None:
+    """All the photos in one go, as the album's own "add photos" does: photo by photo, each was
+    a transaction of its own that told every member anew (a 1,000-photo add into a 20-member
+    album wrote 40,000 notifications). The members are told once, of all of them."""
+
+    async def body(svc: Services) -> None:
+        alice = await person(svc, "alice")
+        members = [await person(svc, f"member{n}") for n in range(5)]
+        album = await albums.create(svc, alice, "Summer")
+        for member in members:
+            await album_members.set_member(svc, alice, album.id, member.username, "viewer")
+        costs = []
+        for count in (4, 40):
+            ids = [await photo_of(svc, alice) for _ in range(count)]
+            before = svc.db.query_count
+            outcome = await bulk.apply(svc, alice, "add_to_album", ids, {"album_id": album.id})
+            costs.append(svc.db.query_count - before)
+            assert (outcome.done, outcome.failed) == (ids, [])
+        assert costs[1] == costs[0]
+        for member in members:
+            rows = "SELECT COUNT(*) FROM notifications WHERE user_id = ? AND kind = 'album_photos'"
+            assert await svc.db.fetchval(rows, (member.id,)) == 1
+
+    scenario(tmp_path, body)
+
+
 @pytest.mark.parametrize(
     ("action", "given", "ids", "field"),
     [
