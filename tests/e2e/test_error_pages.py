@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from tests.e2e.conftest import VIEWPORTS, Server, sign_in
 from tests.e2e.test_quality import violations
@@ -87,16 +88,29 @@ def test_a_step_in_the_photo_window_that_gets_no_answer_says_so(
     api.close()
     page = new_context(VIEWPORTS["desktop"]).new_page()
     sign_in(page, server.url, "alice")
+    asked: list[str] = []
+
+    def bad_gateway(route: Any) -> None:
+        asked.append(route.request.url)
+        route.fulfill(status=502, content_type="text/html", body="<h1>Bad gateway</h1>")
+
+    page.route(f"**/photos/{ids[0]}?*", bad_gateway)
     page.locator(f"#photo-{ids[1]} a.card-image").click()
     page.locator(f"#modal article.viewer#photo-{ids[1]}").wait_for()
-    page.route(
-        f"**/photos/{ids[0]}?*",
-        lambda route: route.fulfill(
-            status=502, content_type="text/html", body="<h1>Bad gateway</h1>"
-        ),
-    )
+    # The window has opened whole (its address pushed, the focus on its close button).
+    page.wait_for_url(f"{server.url}/photos/{ids[1]}?from=feed")
+    page.wait_for_function("() => document.activeElement?.matches('#modal .modal-close')")
     page.keyboard.press("ArrowRight")
     message = page.locator("#messages .error-message")
-    message.wait_for()
+    try:
+        message.wait_for(timeout=30_000)
+    except PlaywrightTimeout:  # what the page was at, for the next run that fails here
+        seen = page.evaluate(
+            "() => [document.activeElement?.outerHTML.slice(0, 160),"
+            " document.querySelector('#modal article')?.id, location.href,"
+            " document.querySelector('#messages')?.innerHTML]"
+        )
+        raise AssertionError(f"no message; the step asked for {asked}; the page: {seen}") from None
     assert "did not answer (502)" in message.inner_text()
+    assert len(asked) == 1
     assert page.locator(f"#modal article.viewer#photo-{ids[1]}").count() == 1
