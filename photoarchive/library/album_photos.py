@@ -2,10 +2,9 @@
 neighbours of one of them, and all of their ids (for a download or a share link).
 
 An album's order is its `sort`: `taken_desc` (newest taken first; a photo without a date goes
-by its upload time on the archive's clock), `taken_asc`, or `added_desc` (last added first). Each is a keyset on
-(sort key, photo id), so a page never repeats or skips a photo while others are added. Every
-read asks access.visible_sql as well (a member sees every photo of the album: the rule says
-so, and the count and the pages agree with it). No HTTP here.
+by its upload time on the archive's clock), `taken_asc`, or `added_desc` (last added first).
+Each is a keyset on (sort key, photo id): a page never repeats or skips a photo while others
+are added. Every read asks access.visible_sql as well (the count and the pages agree). No HTTP.
 """
 
 from __future__ import annotations
@@ -34,8 +33,7 @@ from photoarchive.services import Services
 
 IDS_MAX = 1000  # photo ids in one request to add or remove
 
-# Why a photo was not added (the `reason` of a skipped id).
-NOT_FOUND = "not_found"  # not there, or not one the person may see
+NOT_FOUND = "not_found"  # why a photo was not added: not there, or not one the person may see
 NOT_YOURS = "not_yours"  # only a photo's owner puts it in an album
 ALREADY_IN = "already_in_album"
 MAY_ADD = "Only the album's owner and contributors can add photos."
@@ -201,8 +199,7 @@ async def add(
 ) -> tuple[list[int], list[tuple[int, str]]]:
     """The owner and contributors add photos of their own (family or private); (added,
     skipped with why). A photo they may not see is `not_found`, whoever owns it. The members
-    told of the photos hear of it after the commit, or, with `told`, are put in it for the
-    caller to announce once (a bulk add, photo by photo)."""
+    told hear of it after the commit, or, with `told`, are put in it (to announce once)."""
     if not album.may_add:
         raise Forbidden(MAY_ADD)
     wanted = check_ids(photo_ids)
@@ -227,10 +224,13 @@ async def add(
         else:
             added.append(photo_id)
     if added:
-        try:
-            members = await _insert(svc, album, actor, added, skipped)
-        except ForeignKeyViolation:  # PostgreSQL: purged as this very statement ran
-            raise NotFound(photos.PHOTO_GONE) from None
+        try:  # PostgreSQL: one purged as the INSERT ran fails it whole; asked again, it is read
+            members = await _insert(svc, album, actor, added, skipped)  # gone, the rest go in
+        except ForeignKeyViolation:
+            try:
+                members = await _insert(svc, album, actor, added, skipped)
+            except ForeignKeyViolation:  # purged again: said as one gone
+                raise NotFound(photos.PHOTO_GONE) from None
         await notifications.announce_all(svc, members, told)
     return added, skipped
 
@@ -240,8 +240,8 @@ async def _insert(
 ) -> list[int]:
     """`added` put in (one gone meanwhile moved to `skipped`); whose news now counts more."""
     async with svc.db.transaction() as tx:
-        # Asked again under the album's lock: `album` may have been read long before (a
-        # bulk add reads it once), and its person removed since, their photos with them.
+        # Asked again under the album's lock: `album` may have been read a while ago, and its
+        # person removed since, their photos with them.
         await tx.lock(albums.lock_name(album.id))
         # Taken under the lock: the members' news of photos added counts by this time.
         now = clock.now_iso()
