@@ -18,7 +18,7 @@ import pytest
 from photoarchive.accounts import throttle, users
 from photoarchive.accounts.users import User
 from photoarchive.db import Database, PostgresDatabase
-from photoarchive.errors import NotAuthenticated, TooManyRequests
+from photoarchive.errors import NotAuthenticated, TooManyRequests, Unavailable
 from photoarchive.library import blobs, captions, ingest, trash
 from photoarchive.library.ingest import IncomingFile
 from photoarchive.services import Services
@@ -81,6 +81,7 @@ class WatchedDatabase:
         self.asked: dict[str, int] = {}
         self.asked_again = asyncio.Event()  # a name asked for while already asked for once
         self.before_lock: dict[str, Pause] = {}  # a stop before a lock is asked of the server
+        self.refused: set[str] = set()  # locks that cannot be had
 
     def lock(self, name: str) -> AbstractAsyncContextManager[None]:
         self.asked[name] = self.asked.get(name, 0) + 1
@@ -88,12 +89,16 @@ class WatchedDatabase:
             self.asked_again.set()
         held = super().lock(name)  # type: ignore[misc]
         pause = self.before_lock.pop(name, None)
-        if pause is None:
+        refused = name in self.refused
+        if pause is None and not refused:
             return held
 
         @asynccontextmanager
         async def paused() -> AsyncIterator[None]:
-            await pause.stop()
+            if pause is not None:
+                await pause.stop()
+            if refused:  # as a pool every connection of which stayed in use
+                raise Unavailable("busy", retry_after=2)
             async with held:
                 yield
 
@@ -270,6 +275,35 @@ def test_files_stored_ahead_and_deleted_before_the_lock_are_stored_again(
         assert gone == [False, False, False]
         assert await files_present(svc, photo.sha256) == [True, True, True]
         assert await svc.store.get_bytes(blobs.keys(digest)[0]) == data
+
+    scenario(settings, body)
+
+
+def test_files_stored_ahead_of_a_lock_not_had_are_left_without_a_second_wait(
+    settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The lock refused after a new photo's files were stored (its pool busy): the upload is
+    refused at once, no row is written, and the clean-up does not wait for that lock again
+    (as long again, for a later answer); the files are logged for `verify --repair`. No temp
+    file of the upload (nor the second name of its file) is left."""
+
+    async def body(svc: Services) -> None:
+        assert isinstance(svc.db, WatchedDatabase)
+        alice = await person(svc)
+        data = distinct_jpeg()
+        digest = digest_of(data)
+        svc.db.refused.add(blobs.lock_name(digest))
+        with pytest.raises(Unavailable):
+            await ingest.add(svc, alice, incoming(settings, data), "")
+        assert svc.db.asked[blobs.lock_name(digest)] == 1
+        assert await svc.db.fetchval("SELECT COUNT(*) FROM photos") == 0
+        assert await files_present(svc, digest) == [True, True, True]
+        assert "left for verify --repair" in caplog.text
+        assert list(settings.tmp_dir.iterdir()) == []
+        svc.db.refused.clear()
+        photo, _ = await ingest.add(svc, alice, incoming(settings, data), "")
+        assert await files_present(svc, photo.sha256) == [True, True, True]
+        assert list(settings.tmp_dir.iterdir()) == []
 
     scenario(settings, body)
 

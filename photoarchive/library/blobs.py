@@ -107,27 +107,32 @@ async def storing(
     store: BlobStore,
     digest: str,
     outcome: str,
-    ahead: Callable[[], Awaitable[None]] | None = None,
+    ahead: Callable[[], Awaitable[bool]] | None = None,
 ) -> AsyncIterator[None]:
     """Hold the digest's lock while files of it are stored and the photo saying so is written;
-    `ahead`, if given, stores files before the lock is asked for (the block must then look at
-    each again, under the lock).
+    `ahead`, if given, may store files before the lock is asked for, saying whether it did
+    (the block must then look at each again, under the lock).
 
     Should anything fail once a file may have been stored, the files no photo refers to are
     cleaned up (`discard_after_failure`), and a store that failed is said in words a person
     understands: full -> 507, unreachable -> 503, each ending "The photo was not <outcome>".
-    Failing to take the lock with nothing stored ahead leaves no files to clean up."""
-    stored = False
+    Failing to take the lock leaves no files to clean up, but those stored ahead: the lock
+    is not asked for again (its pool busy, the database away, a second wait would be as long
+    and the answer later); they are logged and left for `verify --repair`."""
+    stage = "ahead"
+    stored_ahead = False
     try:
         if ahead is not None:
-            stored = True
-            await ahead()
+            stored_ahead = await ahead()
+        stage = "lock"
         async with db.lock(lock_name(digest)):
-            stored = True
+            stage = "held"
             yield
     except BaseException as exc:
-        if stored:
+        if stage != "lock":
             await discard_after_failure(db, store, digest)
+        elif stored_ahead:
+            log.warning("files of %s left for verify --repair: no lock for them", digest[:12])
         if isinstance(exc, StorageFull):
             raise InsufficientStorage(f"{exc} The photo was not {outcome}.") from None
         if isinstance(exc, BlobUnreadable):  # its name in the log alone (the digest)

@@ -127,7 +127,8 @@ async def add(
     page or count shows it to anyone else). With `quota`, a new photo that would take its owner
     past their quota is refused (507) before anything is decoded or stored.
 
-    The temp file is always consumed. On any failure nothing is left: no row, no new blob.
+    The temp file is always consumed. On any failure nothing is left: no row, no new blob
+    (but files stored ahead of a lock that could not be had: left for `verify --repair`).
     """
     try:
         existing = await _own_copy(svc, owner, incoming.sha256)
@@ -222,12 +223,13 @@ async def _store_and_insert(
     located = not svc.settings.strip_location and None not in (meta.gps_lat, meta.gps_lon)
     place = await geocoder.lookup(meta.gps_lat or 0, meta.gps_lon or 0) if located else None
 
-    async def ahead() -> None:
+    async def ahead() -> bool:
         if await blobs.referenced(svc.db, digest):
-            return  # most likely stored already: looked at under the lock
+            return False  # most likely stored already: looked at under the lock
         await _store_original_ahead(svc, incoming)
         for rendition in ingested.renditions:
             await svc.store.put_bytes(rendition_key(digest, rendition.name), rendition.data)
+        return True
 
     async with blobs.storing(svc.db, svc.store, digest, "saved", ahead):
         # Reused when whole: another photo's damaged copy is replaced by these bytes.
@@ -261,8 +263,8 @@ async def _store_original_ahead(svc: Services, incoming: IncomingFile) -> None:
     name of it (a hard link, no copy). Where the file system has none, the original is
     stored under the lock alone, as before."""
     second = incoming.path.with_name(f"{incoming.path.name}.ahead")
-    try:
-        await asyncio.to_thread(os.link, incoming.path, second)
+    try:  # on the loop, not a thread: a request cancelled meanwhile would leave the link
+        os.link(incoming.path, second)
     except OSError:
         return
     try:
