@@ -96,6 +96,31 @@ def test_a_turn_keeps_the_original_and_serves_turned_renditions_under_new_urls(
         assert "0 problems" in checked.stdout
 
 
+def test_an_address_from_before_a_turn_is_never_kept_for_good(archive: LiveServer) -> None:
+    """Media addresses carry the photo's version (`?v=`), and what they send is cached for a
+    year. An address of the photo as it was (a page drawn before a turn, a tile not scrolled
+    to yet) is answered with the photo as it is: kept, a turn undone brought that address back
+    and the browser showed the photo turned for a year. It is asked again each time; the
+    current address stays kept. The same through the renditions' front door (a browser's
+    cookie) and the route (an API token)."""
+    owner = api_login(archive, "owner")
+    browser = sign_up_client(archive, "owner")
+    before = uploaded(owner)
+    turned = owner.patch(f"/api/v1/photos/{before['id']}", json={"rotation": 90}).json()
+    old_urls, urls = before["urls"], turned["urls"]
+    assert isinstance(old_urls, dict) and isinstance(urls, dict)
+    for client in (owner, browser):
+        for name in ("thumbnail", "preview"):
+            stale = client.get(old_urls[name])
+            assert stale.status_code == 200
+            assert stale.headers["cache-control"] == "private, no-cache"
+            current = client.get(urls[name])
+            assert "immutable" in current.headers["cache-control"]
+            assert stale.content == current.content  # the photo as it is, either way
+            bare = client.get(urls[name].split("?")[0])
+            assert bare.headers["cache-control"] == "private, no-cache"
+
+
 @sqlite_only  # verify reads a SQLite archive only, for now
 def test_verify_regenerates_a_lost_turned_rendition_turned(archive: LiveServer) -> None:
     owner = api_login(archive, "owner")

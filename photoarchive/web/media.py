@@ -78,6 +78,14 @@ def _redirect_to(signed: SignedURL, *, keep: bool) -> Response[Any]:
     return Redirect(signed.url, status_code=302, headers={"Cache-Control": cache})
 
 
+def rendition_cache(photo: photos.Photo | Rendition, asked: str | None) -> str:
+    """A rendition's Cache-Control: kept for good when its address names what is sent (its
+    `?v=`, photos.version), else asked again each time. An address from before a turn (a page
+    drawn earlier, a tile not yet scrolled to) gets the photo as it is now; kept for a year
+    there, a turn undone, which brings that address back, showed the photo turned."""
+    return IMMUTABLE if asked == photos.version(photo.tag, photo.rotation) else REVALIDATE
+
+
 def grants(viewer: User | None, public_view: bool, photo: access.Seen) -> bool:
     """Whether `viewer` may have the files of `photo`: its access decision, where its owner
     also gets the files of the photos in their trash (for the trash page)."""
@@ -132,7 +140,8 @@ async def media(request: Request[Any, Any, Any], photo_id: RowId, name: str) -> 
     if not grants(viewer, svc.settings.public_view, found):
         # A reader was let in above: a photo they may not see is, for them, not there.
         raise NotFound(photos.PHOTO_GONE)
-    cache = REVALIDATE if name == "original" else IMMUTABLE
+    asked = request.query_params.get("v")
+    cache = REVALIDATE if name == "original" else rendition_cache(found, asked)
     return await send_file(request, found, name, viewer, cache_control=cache, redirect=True)
 
 
@@ -182,7 +191,7 @@ async def send_file(
             if signed is not None and (
                 is_original or not await originals.hides_location(svc, photo, viewer)
             ):
-                return _redirect_to(signed, keep=not is_original)
+                return _redirect_to(signed, keep=cache_control == IMMUTABLE)
         if not is_original and not request.headers.get("range"):
             # Renditions are small (at most 1600 px of WebP): one read, no size asked first.
             # Decided above; only then may bytes read for someone else be sent (see mediacache).

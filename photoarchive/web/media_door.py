@@ -18,6 +18,7 @@ import logging
 import re
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import parse_qs
 
 from litestar._parsers import parse_cookie_string  # what Request.cookies reads them with
 from litestar.types import Message, Scope, Send
@@ -29,7 +30,7 @@ from photoarchive.library.blobs import RENDITIONS
 from photoarchive.media.images import RENDITION_CONTENT_TYPE
 from photoarchive.services import Services
 from photoarchive.storage import StorageError, rendition_key
-from photoarchive.web.media import IMMUTABLE, file_headers, grants
+from photoarchive.web.media import file_headers, grants, rendition_cache
 from photoarchive.web.mediacache import RenditionBodies
 from photoarchive.web.viewer import vouched
 
@@ -69,9 +70,13 @@ class MediaDoor:
                 return False  # (two Cookie headers: which one counts is the framework's call)
             if name == b"cookie":
                 cookie = value
+        asked = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("v", [])
         try:
             data, headers = await self._file(
-                int(match[1]), match[2], (cookie or b"").decode("latin-1")
+                int(match[1]),
+                match[2],
+                (cookie or b"").decode("latin-1"),
+                asked[0] if len(asked) == 1 else None,
             )
         except (StorageError, AppError):
             # The framework's answer says what went wrong: an error raised here would reach
@@ -94,7 +99,7 @@ class MediaDoor:
         return True
 
     async def _file(
-        self, photo_id: int, name: str, cookie: str
+        self, photo_id: int, name: str, cookie: str, asked: str | None
     ) -> tuple[bytes | None, dict[str, str]]:
         svc = self.svc
         token = parse_cookie_string(cookie).get(COOKIE_NAME, "") if cookie else ""
@@ -119,7 +124,6 @@ class MediaDoor:
             except StorageError:
                 return None, {}
             self.bodies.put(key, data)
-        headers = file_headers(
-            photo, name, cache_control=IMMUTABLE, digest_etag=True, patched=False
-        )
+        cache = rendition_cache(photo, asked)
+        headers = file_headers(photo, name, cache_control=cache, digest_etag=True, patched=False)
         return data, headers
