@@ -61,8 +61,18 @@ def read_metadata(image: Image.Image, xmp_packets: Iterable[bytes] = ()) -> Meta
     iso = _number(sub.get(34855))
     meta.iso = int(iso) if iso else None
     # DateTimeOriginal with OffsetTimeOriginal; else digitised; else the file's DateTime.
-    for when, offset in ((sub, (36867, 36881)), (sub, (36868, 36882)), (base, (306, 36880))):
-        meta.taken_at = _taken_at(when.get(offset[0]), sub.get(offset[1]) or sub.get(36880))
+    # OffsetTime is DateTime's, the file's last change (edited in another zone, say): it
+    # stands in for the taking's only when that change is the same clock reading.
+    changed = base.get(306)
+    for when, (stamp, offset) in (
+        (sub, (36867, 36881)),
+        (sub, (36868, 36882)),
+        (base, (306, 36880)),
+    ):
+        same = when.get(stamp) is not None and when.get(stamp) == changed
+        meta.taken_at = _taken_at(
+            when.get(stamp), sub.get(offset) or (sub.get(36880) if same else None)
+        )
         if meta.taken_at:
             break
     try:
