@@ -358,3 +358,25 @@ def test_a_photo_turned_after_its_deleter_read_it_leaves_no_renditions(tmp_path:
             await asyncio.wait_for(body(svc), 60)
 
     asyncio.run(run())
+
+
+def test_a_date_cleared_after_the_archive_s_zone_changed_goes_by_the_zone_now(
+    tmp_path: Path,
+) -> None:
+    """An undated photo goes by its upload read on the archive's clock; a change of zone reads
+    that again at start for undated photos alone. A photo dated then, its date cleared later,
+    fell back to the reading of the old zone (a photo of 1 August in July's list for good)."""
+
+    async def body(svc: Services) -> None:
+        ann = await person(svc, "ann")
+        photo_id = await photo_of(svc, ann)  # uploaded 2024-05-01T10:00:00Z
+        await svc.db.execute(
+            "UPDATE photos SET taken_at = '2024-04-30T09:00:00',"
+            " created_local = '2024-05-01T03:00:00.000000' WHERE id = ?",  # read in another zone
+            (photo_id,),
+        )
+        await taken_dates.set_taken_at(svc, ann, photo_id, None)
+        local = await svc.db.fetchval("SELECT created_local FROM photos WHERE id = ?", (photo_id,))
+        assert local == "2024-05-01T12:00:00.000000"  # Paris, summer time
+
+    scenario(tmp_path, body, timezone="Europe/Paris")

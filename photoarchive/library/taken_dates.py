@@ -16,7 +16,7 @@ from typing import Any
 from photoarchive import clock
 from photoarchive.accounts.users import User
 from photoarchive.errors import Forbidden, Invalid, NotFound
-from photoarchive.library import photos
+from photoarchive.library import photos, upload_clock
 from photoarchive.library.photos import Photo
 from photoarchive.media.images import EARLIEST_YEAR
 from photoarchive.services import Services
@@ -81,10 +81,15 @@ async def set_taken_at(svc: Services, actor: User, photo_id: int, value: Any) ->
     """The owner says when their photo was taken (None: not known; it is then dated by its
     upload). NotFound for a photo they may not see, Forbidden for another person's."""
     taken_at = check_taken_at(value)
-    await _own(svc, actor, photo_id)
+    photo = await _own(svc, actor, photo_id)
+    # Undated, it goes by its upload's reading on the archive's clock, which a change of the
+    # archive's zone leaves as it was for dated photos (upload_clock): read again here.
+    at = upload_clock.moment(photo.created_at) if taken_at is None else None
+    placed = None if at is None else upload_clock.local(at, svc.settings.timezone)
     changed = await svc.db.execute(
-        "UPDATE photos SET taken_at = ? WHERE id = ? AND taken_at IS DISTINCT FROM ?",
-        (taken_at, photo_id, taken_at),
+        "UPDATE photos SET taken_at = ?, created_local = COALESCE(?, created_local)"
+        " WHERE id = ? AND taken_at IS DISTINCT FROM ?",
+        (taken_at, placed, photo_id, taken_at),
     )
     if changed:  # open pages show the new date (the same date again tells nobody)
         await svc.publish("photo-changed", {"photo_id": photo_id})
