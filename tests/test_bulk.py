@@ -119,6 +119,43 @@ def test_add_to_album_decides_the_album_once_and_each_photo_alone(tmp_path: Path
     scenario(tmp_path, body)
 
 
+def test_add_to_album_refused_for_the_album_meanwhile_answers_each_photo_as_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Bob, a contributor when the request began, is made a viewer before the photos go in:
+    his own photo is refused for the album, and, as each would be alone, a photo he may not
+    see is not found and another's is not his (not all three refused for the album)."""
+
+    async def body(svc: Services) -> None:
+        alice, bob = await person(svc, "alice"), await person(svc, "bob")
+        album = await albums.create(svc, alice, "Summer")
+        await album_members.set_member(svc, alice, album.id, "bob", "contributor")
+        his, hers, hidden = (
+            await photo_of(svc, bob),
+            await photo_of(svc, alice),
+            await photo_of(svc, alice),
+        )
+        await visibility.set_visibility(svc, alice, hidden, "private")
+        real = album_photos._insert
+
+        async def demoted_first(svc: Services, *args: Any) -> Any:
+            await album_members.set_member(svc, alice, album.id, "bob", "viewer")
+            return await real(svc, *args)
+
+        monkeypatch.setattr(album_photos, "_insert", demoted_first)
+        outcome = await bulk.apply(
+            svc, bob, "add_to_album", [his, hers, hidden], {"album_id": album.id}
+        )
+        assert outcome.done == []
+        assert outcome.failed == [
+            Failure(his, 403, album_photos.MAY_ADD),
+            Failure(hers, 403, bulk.NOT_YOURS),
+            gone(hidden),
+        ]
+
+    scenario(tmp_path, body)
+
+
 def test_add_to_album_costs_as_much_for_forty_photos_as_for_four(tmp_path: Path) -> None:
     """All the photos in one go, as the album's own "add photos" does: photo by photo, each was
     a transaction of its own that told every member anew (a 1,000-photo add into a 20-member

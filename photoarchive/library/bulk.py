@@ -163,7 +163,14 @@ async def _add_all_to_album(
     NotFound (access.visible_sql, photos.find's rule, and its words), another's Forbidden. Photo
     by photo, 1,000 photos were a thousand transactions, each telling every member anew (20
     members: 40,000 notification writes); now one, and one notice per member."""
-    _, skipped = await album_photos.add(svc, to.album, actor, photo_ids, told=to.told)
+    try:
+        _, skipped = await album_photos.add(svc, to.album, actor, photo_ids, told=to.told)
+    except AppError as refusal:
+        if refusal.status >= 500:
+            raise
+        # The album's refusal (its person's role changed since `prepare`, the album gone):
+        # as alone, a photo they may not see is not found first, another's not theirs.
+        return {photo_id: await _alone(svc, actor, photo_id, refusal) for photo_id in photo_ids}
     why = dict(skipped)
     refusals = {
         album_photos.NOT_FOUND: NotFound(photos.PHOTO_GONE),
@@ -171,6 +178,14 @@ async def _add_all_to_album(
     }
     # Already in the album is done: the photo is where it was asked to be.
     return {photo_id: refusals.get(why.get(photo_id, "")) for photo_id in photo_ids}
+
+
+async def _alone(svc: Services, actor: User, photo_id: int, refusal: AppError) -> AppError:
+    try:
+        photo = await photos.find(svc, photo_id, actor)
+    except NotFound as gone:
+        return gone
+    return refusal if photo.owner_id == actor.id else Forbidden(NOT_YOURS)
 
 
 async def _tell(svc: Services, to: Told) -> None:
