@@ -304,3 +304,33 @@ def test_every_town_the_places_list_shows_is_found_by_its_name(tmp_path: Path) -
             assert [p.id for p in found] == expected, q
 
     scenario(tmp_path, body)
+
+
+def test_a_town_s_link_finds_that_town_alone(tmp_path: Path) -> None:
+    """/places counts Paris, France apart from Paris, Texas; its link finds what it counts:
+    quoted, whole words (not the start of one, as unquoted), with the town's country."""
+
+    async def body(svc: Services) -> None:
+        alice = await person(svc, "alice")
+        france = await _placed(svc, alice, 48.8566, 2.3522)
+        texas = await _placed(svc, alice, 33.6609, -95.5555)
+        assert await places.backfill(svc.db) == 2
+        listed = await places.countries(svc, access.Viewer(alice, True))
+        counted = {
+            (country.country, city.city): city.count
+            for country in listed
+            for city in country.cities
+        }
+        assert counted == {("France", "Paris"): 1, ("United States", "Paris"): 1}
+        for q, expected in (
+            ('place:"Paris" place:"France"', [france]),
+            ('place:"Paris" place:"United States"', [texas]),
+            ("place:pari", [texas, france]),
+            ('place:"pari"', []),
+            ('place:"united states"', [texas]),
+            ('place:"united state"', []),
+        ):
+            found, _ = await search.page(svc, alice, q)
+            assert [p.id for p in found] == expected, q
+
+    scenario(tmp_path, body)

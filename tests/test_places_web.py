@@ -98,7 +98,10 @@ def test_places_list_and_page(server: LiveServer, document: dict[str, Any]) -> N
     assert bob_api.get("/api/v1/places").json() == {"items": []}
     page = parse(alice.get("/places").text)
     links = {a["href"] for a in page.find_all("a")}
-    assert {"/search?q=place%3AItaly", "/search?q=place%3AArezzo"} <= links
+    assert {
+        "/search?q=place%3A%22Italy%22",
+        "/search?q=place%3A%22Arezzo%22%20place%3A%22Italy%22",
+    } <= links
     assert "Arezzo" not in parse(bob.get("/places").text).text
     _share(alice, True)
     assert bob_api.get("/api/v1/places").json() == {"items": [expected]}

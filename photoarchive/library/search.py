@@ -38,16 +38,17 @@ _IN_ALBUM_OF_MEMBER = (
     " ON am.album_id = ap.album_id AND am.user_id = ?"
     " WHERE ap.photo_id = p.id AND +ap.album_id IN ({}))"
 )
-# The photos whose place has words starting as `place:`'s do (folded: places.fold). Constant
-# text; the pattern is bound.
+# The photos whose place has words starting as `place:`'s do (folded: places.fold), or, quoted,
+# those very words. Constant text; the pattern is bound.
 _PLACE = "p.id IN (SELECT pw.photo_id FROM place_words pw WHERE pw.words LIKE ?)"
 
 
-def _place(value: str) -> list[object]:
-    """The parameter of `_PLACE` for `place:value`: its folded words at the start of a
-    place's (none, so nothing found, when it has no letter or digit)."""
+def _place(value: str, whole: bool) -> list[object]:
+    """The parameter of `_PLACE` for `place:value`: its folded words in a place's, the last
+    one the start of a word unless `whole` (none, so nothing found, when it has no letter or
+    digit). A place's words each follow a space and end with one (places.words)."""
     folded = places.fold(value)
-    return ["% " + " ".join(folded) + "%" if folded else None]
+    return ["% " + " ".join(folded) + (" %" if whole else "%") if folded else None]
 
 
 def _in_albums(
@@ -102,7 +103,7 @@ def _filter(svc: Services, account: User | None, f: Filter) -> tuple[str, list[o
     if f.name == "place" and not svc.settings.strip_location:
         # Whose places the viewer may know is access.place_sql's to say, as on /places.
         allowed, params = access.place_sql(access.Viewer(account, svc.settings.public_view))
-        return f"({allowed} AND {_PLACE})", [*params, *_place(f.value)]
+        return f"({allowed} AND {_PLACE})", [*params, *_place(f.value, f.whole)]
     if me is None:  # the rest are about the viewer's own: a guest has none
         return _NOTHING
     if f.name == "is":  # favorite: the viewer's own marks
@@ -112,7 +113,7 @@ def _filter(svc: Services, account: User | None, f: Filter) -> tuple[str, list[o
     # place: with locations stripped: none are kept after start (places.run); those an
     # archive still holds until then are their owner's alone.
     assert f.name == "place"
-    return f"(p.owner_id = ? AND {_PLACE})", [me, *_place(f.value)]
+    return f"(p.owner_id = ? AND {_PLACE})", [me, *_place(f.value, f.whole)]
 
 
 def _phrases(query: Query, negated: bool) -> list[Phrase]:

@@ -70,6 +70,7 @@ class Filter:
     negated: bool = False
     since: str = ""
     until: str = ""
+    whole: bool = False  # place: quoted, whole words (unquoted: each may start a longer word)
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,7 +138,7 @@ def _day(text: str, name: str) -> date:
         raise _invalid(f"{name}: takes a date as YYYY-MM-DD, such as {name}:2024-07-01.") from None
 
 
-def _filter(name: str, value: str, negated: bool) -> Filter:
+def _filter(name: str, value: str, negated: bool, quoted: bool = False) -> Filter:
     if name not in FILTERS:
         known = ", ".join(f"{f}:" for f in FILTERS)
         raise _invalid(f'There is no filter "{name}:". The filters are {known}.')
@@ -172,7 +173,7 @@ def _filter(name: str, value: str, negated: bool) -> Filter:
         return Filter(name, lowered, negated)
     if not _words(value):
         raise _invalid(f"{name}: needs a word to look for, such as {name}:{_EXAMPLES[name]}.")
-    return Filter(name, value, negated)
+    return Filter(name, value, negated, whole=quoted and name == "place")
 
 
 _EXAMPLES = {
@@ -202,7 +203,7 @@ def parse(q: str | None) -> Query:
     filters: list[Filter] = []
     for negated, name, text, quoted in _tokens(_clean(q)):
         if name is not None:
-            filters.append(_filter(name, text, negated))
+            filters.append(_filter(name, text, negated, quoted))
         elif _words(text):
             terms.append(Term(Phrase(text.strip(), prefix=not quoted), negated))
     terms, filters = list(dict.fromkeys(terms)), list(dict.fromkeys(filters))

@@ -18,9 +18,11 @@ from photoarchive.web.viewer import require_user, services, viewer
 NO_MAP = "This archive shows no map."
 
 
-def search_link(name: str) -> str:
-    """The search for photos taken in `name` (a town or a country)."""
-    term = f'place:"{name}"' if any(ch.isspace() for ch in name) else f"place:{name}"
+def search_link(name: str, country: str | None = None) -> str:
+    """The search for photos taken in `name` (a country, or a town of `country`): quoted, its
+    words whole, so that the search finds what the count beside the link counts (Paris, not
+    Parisot; and, with its country, not Paris, Texas)."""
+    term = " ".join(f'place:"{part}"' for part in (name, country) if part)
     return "/search?q=" + quote(term, safe="")
 
 
