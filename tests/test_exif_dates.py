@@ -53,3 +53,11 @@ def test_the_offset_of_a_change_at_the_same_reading_stands_in() -> None:
 def test_the_file_s_date_goes_with_its_own_offset() -> None:
     only_changed = photo(date_time="2024:07:05 19:00:00", offset="-04:00")
     assert read_metadata(only_changed).taken_at == "2024-07-05T19:00:00-04:00"
+
+
+def test_the_same_reading_is_told_through_padding() -> None:
+    """Cameras pad their text with NULs or spaces, or write one tag as bytes."""
+    untouched = photo(
+        date_time="2024:07:02 08:00:00\x00 ", original="2024:07:02 08:00:00", offset="+09:00"
+    )
+    assert read_metadata(untouched).taken_at == "2024-07-02T08:00:00+09:00"

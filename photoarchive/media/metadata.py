@@ -63,13 +63,13 @@ def read_metadata(image: Image.Image, xmp_packets: Iterable[bytes] = ()) -> Meta
     # DateTimeOriginal with OffsetTimeOriginal; else digitised; else the file's DateTime.
     # OffsetTime is DateTime's, the file's last change (edited in another zone, say): it
     # stands in for the taking's only when that change is the same clock reading.
-    changed = base.get(306)
+    changed = _taken_at(base.get(306), None)  # read as a date taken is (padding, bytes)
     for when, (stamp, offset) in (
         (sub, (36867, 36881)),
         (sub, (36868, 36882)),
         (base, (306, 36880)),
     ):
-        same = when.get(stamp) is not None and when.get(stamp) == changed
+        same = changed is not None and _taken_at(when.get(stamp), None) == changed
         meta.taken_at = _taken_at(
             when.get(stamp), sub.get(offset) or (sub.get(36880) if same else None)
         )
