@@ -124,18 +124,20 @@ def test_add_to_album_refused_for_the_album_meanwhile_answers_each_photo_as_alon
 ) -> None:
     """Bob, a contributor when the request began, is made a viewer before the photos go in:
     his own photo is refused for the album, and, as each would be alone, a photo he may not
-    see is not found and another's is not his (not all three refused for the album)."""
+    see is not found, another's is not his, and his photo already in it is done."""
 
     async def body(svc: Services) -> None:
         alice, bob = await person(svc, "alice"), await person(svc, "bob")
         album = await albums.create(svc, alice, "Summer")
         await album_members.set_member(svc, alice, album.id, "bob", "contributor")
-        his, hers, hidden = (
+        his, hers, hidden, in_it = (
             await photo_of(svc, bob),
             await photo_of(svc, alice),
             await photo_of(svc, alice),
+            await photo_of(svc, bob),
         )
         await visibility.set_visibility(svc, alice, hidden, "private")
+        await album_photos.add(svc, await albums.find(svc.db, album.id, bob), bob, [in_it])
         real = album_photos._insert
 
         async def demoted_first(svc: Services, *args: Any) -> Any:
@@ -144,9 +146,9 @@ def test_add_to_album_refused_for_the_album_meanwhile_answers_each_photo_as_alon
 
         monkeypatch.setattr(album_photos, "_insert", demoted_first)
         outcome = await bulk.apply(
-            svc, bob, "add_to_album", [his, hers, hidden], {"album_id": album.id}
+            svc, bob, "add_to_album", [his, hers, hidden, in_it], {"album_id": album.id}
         )
-        assert outcome.done == []
+        assert outcome.done == [in_it]  # where it was asked to be, as alone
         assert outcome.failed == [
             Failure(his, 403, album_photos.MAY_ADD),
             Failure(hers, 403, bulk.NOT_YOURS),

@@ -170,7 +170,7 @@ async def _add_all_to_album(
             raise
         # The album's refusal (its person's role changed since `prepare`, the album gone):
         # as alone, a photo they may not see is not found first, another's not theirs.
-        return {photo_id: await _alone(svc, actor, photo_id, refusal) for photo_id in photo_ids}
+        return {photo_id: await _alone(svc, to, actor, photo_id, refusal) for photo_id in photo_ids}
     why = dict(skipped)
     refusals = {
         album_photos.NOT_FOUND: NotFound(photos.PHOTO_GONE),
@@ -180,12 +180,19 @@ async def _add_all_to_album(
     return {photo_id: refusals.get(why.get(photo_id, "")) for photo_id in photo_ids}
 
 
-async def _alone(svc: Services, actor: User, photo_id: int, refusal: AppError) -> AppError:
+async def _alone(
+    svc: Services, to: AlbumToAddTo, actor: User, photo_id: int, refusal: AppError
+) -> AppError | None:
     try:
         photo = await photos.find(svc, photo_id, actor)
     except NotFound as gone:
         return gone
-    return refusal if photo.owner_id == actor.id else Forbidden(NOT_YOURS)
+    if photo.owner_id != actor.id:
+        return Forbidden(NOT_YOURS)
+    there = await svc.db.fetchone(
+        "SELECT 1 FROM album_photos WHERE album_id = ? AND photo_id = ?", (to.album.id, photo_id)
+    )
+    return None if there else refusal  # already in it is done, as alone
 
 
 async def _tell(svc: Services, to: Told) -> None:
