@@ -20,8 +20,9 @@ NO_MAP = "This archive shows no map."
 
 def search_link(name: str, country: str | None = None) -> str:
     """The search for photos taken in `name` (a country, or a town of `country`): quoted, its
-    words whole, so that the search finds what the count beside the link counts (Paris, not
-    Parisot; and, with its country, not Paris, Texas)."""
+    words whole (Paris, not Parisot), and a town with its country (not Paris, Texas). A
+    place's words hold its region's too: a town named as a region (Québec) also finds the
+    other towns of that region, which the count beside its link does not count."""
     term = " ".join(f'place:"{part}"' for part in (name, country) if part)
     return "/search?q=" + quote(term, safe="")
 
