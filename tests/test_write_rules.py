@@ -279,13 +279,13 @@ def test_files_stored_ahead_and_deleted_before_the_lock_are_stored_again(
     scenario(settings, body)
 
 
-def test_files_stored_ahead_of_a_lock_not_had_are_left_without_a_second_wait(
+def test_files_stored_ahead_of_a_lock_not_had_are_cleaned_up_or_logged(
     settings: Settings, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """The lock refused after a new photo's files were stored (its pool busy): the upload is
-    refused at once, no row is written, and the clean-up does not wait for that lock again
-    (as long again, for a later answer); the files are logged for `verify --repair`. No temp
-    file of the upload (nor the second name of its file) is left."""
+    """The lock refused after a new photo's files were stored (its pool busy, the server
+    away): no row is written, the clean-up asks for the lock again, and, refused again, the
+    files are logged for `verify --repair`; once it is had, they go. No temp file of the
+    upload (nor the second name of its file) is left."""
 
     async def body(svc: Services) -> None:
         assert isinstance(svc.db, WatchedDatabase)
@@ -295,12 +295,14 @@ def test_files_stored_ahead_of_a_lock_not_had_are_left_without_a_second_wait(
         svc.db.refused.add(blobs.lock_name(digest))
         with pytest.raises(Unavailable):
             await ingest.add(svc, alice, incoming(settings, data), "")
-        assert svc.db.asked[blobs.lock_name(digest)] == 1
+        assert svc.db.asked[blobs.lock_name(digest)] == 2  # the upload's, the clean-up's
         assert await svc.db.fetchval("SELECT COUNT(*) FROM photos") == 0
         assert await files_present(svc, digest) == [True, True, True]
         assert "left for verify --repair" in caplog.text
         assert list(settings.tmp_dir.iterdir()) == []
         svc.db.refused.clear()
+        await blobs.discard_unreferenced(svc.db, svc.store, digest)  # as verify --repair does
+        assert await files_present(svc, digest) == [False, False, False]
         photo, _ = await ingest.add(svc, alice, incoming(settings, data), "")
         assert await files_present(svc, photo.sha256) == [True, True, True]
         assert list(settings.tmp_dir.iterdir()) == []

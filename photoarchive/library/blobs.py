@@ -116,9 +116,10 @@ async def storing(
     Should anything fail once a file may have been stored, the files no photo refers to are
     cleaned up (`discard_after_failure`), and a store that failed is said in words a person
     understands: full -> 507, unreachable -> 503, each ending "The photo was not <outcome>".
-    Failing to take the lock leaves no files to clean up, but those stored ahead: the lock
-    is not asked for again (its pool busy, the database away, a second wait would be as long
-    and the answer later); they are logged and left for `verify --repair`."""
+    Failing to take the lock leaves no files to clean up but those stored ahead: for them the
+    lock is asked for again (a server back from a restart answers at once; a pool busy for its
+    whole wait makes the answer that much later), and if it cannot be had they are logged and
+    left for `verify --repair`."""
     stage = "ahead"
     stored_ahead = False
     try:
@@ -129,10 +130,8 @@ async def storing(
             stage = "held"
             yield
     except BaseException as exc:
-        if stage != "lock":
+        if stage != "lock" or stored_ahead:
             await discard_after_failure(db, store, digest)
-        elif stored_ahead:
-            log.warning("files of %s left for verify --repair: no lock for them", digest[:12])
         if isinstance(exc, StorageFull):
             raise InsufficientStorage(f"{exc} The photo was not {outcome}.") from None
         if isinstance(exc, BlobUnreadable):  # its name in the log alone (the digest)

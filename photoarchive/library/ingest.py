@@ -128,7 +128,8 @@ async def add(
     past their quota is refused (507) before anything is decoded or stored.
 
     The temp file is always consumed. On any failure nothing is left: no row, no new blob
-    (but files stored ahead of a lock that could not be had: left for `verify --repair`).
+    (but files stored ahead of a lock that could not be had even to clean up: logged and left
+    for `verify --repair`).
     """
     try:
         existing = await _own_copy(svc, owner, incoming.sha256)
