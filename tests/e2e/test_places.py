@@ -49,7 +49,7 @@ def test_places_list_the_town_and_the_map_opens_the_photo(
     page.goto(f"{server.url}/places")
     country = page.locator(".place-country h2 a")
     assert country.inner_text() == "Italy"
-    assert country.get_attribute("href") == "/search?q=place%3AItaly"
+    assert country.get_attribute("href") == "/search?q=place%3A%22Italy%22"
     assert page.locator(".place-cities a").inner_text() == "Arezzo"
     assert violations(page, axe_source) == []
 
