@@ -30,32 +30,14 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
+import search as search_bench  # noqa: E402  # bench/search.py
+
 from photoarchive.accounts import users  # noqa: E402
-from photoarchive.accounts.passwords import Passwords  # noqa: E402
 from photoarchive.accounts.users import User  # noqa: E402
-from photoarchive.db.engine import build_database  # noqa: E402
 from photoarchive.library import album_members, album_photos, albums, bulk  # noqa: E402
-from photoarchive.services import DecodeSlots, Services  # noqa: E402
-from photoarchive.settings import Settings  # noqa: E402
-from photoarchive.storage.local import LocalBlobStore  # noqa: E402
+from photoarchive.services import Services  # noqa: E402
 
 RESULTS = REPO / "bench" / "results" / "bulk.md"
-
-
-async def open_services(data_dir: Path, url: str | None) -> Services:
-    settings = Settings(
-        data_dir=data_dir, database_url=url, argon2_memory_kib=1024, argon2_time_cost=1
-    )
-    await asyncio.to_thread(data_dir.mkdir, parents=True, exist_ok=True)
-    db = build_database(settings)
-    await db.open()
-    return Services(
-        settings=settings,
-        db=db,
-        store=LocalBlobStore(settings.blob_dir, settings.tmp_dir),
-        passwords=Passwords(memory_kib=1024, time_cost=1),
-        image_slots=DecodeSlots(1),
-    )
 
 
 async def person(svc: Services, name: str) -> User:
@@ -83,7 +65,8 @@ async def photos_of(svc: Services, owner: User, count: int) -> list[int]:
 
 async def run(url: str | None, photos: int, members: int, rounds: int) -> dict[str, list[float]]:
     with tempfile.TemporaryDirectory(prefix="bench-bulk-") as tmp:
-        svc = await open_services(Path(tmp) / "data", url)
+        # bench/search.py's: the app's own services on the settings' database, no HTTP.
+        svc = await search_bench._services(Path(tmp) / "archive.db", url or "")
         try:
             alice = await person(svc, "alice")
             ids = await photos_of(svc, alice, photos)
