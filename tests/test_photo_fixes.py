@@ -313,6 +313,33 @@ def test_turns_asked_at_once_end_with_the_renditions_of_the_last(tmp_path: Path)
     scenario(tmp_path, body)
 
 
+def test_quarter_turns_asked_at_once_each_count(tmp_path: Path) -> None:
+    """Two quick clicks on Rotate right: both requests read the photo as it came, and the
+    second to reach the digest's lock finds it turned already and turns on from there."""
+    data = marked_jpeg()
+    digest = hashlib.sha256(data).hexdigest()
+
+    async def body(svc: Services) -> None:
+        alice = await person(svc, "alice")
+        photo_id = await added(svc, alice, data)
+        both = await asyncio.gather(*(rotations.turn(svc, alice, photo_id, 1) for _ in range(2)))
+        assert (await photos.get(svc, photo_id, alice)).rotation == 180
+        assert sorted(photo.rotation for photo in both) in ([90, 180], [180, 180])
+        upside_down = await stored(svc, rendition_key(digest, "thumbnail", 180))
+        assert upside_down is not None and corner_is_red(upside_down, (1, 1))
+        for turn in (0, 90, 270):
+            assert await stored(svc, rendition_key(digest, "thumbnail", turn)) is None, turn
+        # Left, and left again, from there; a turn of nothing changes nothing.
+        assert (await rotations.turn(svc, alice, photo_id, -1)).rotation == 90
+        assert (await rotations.turn(svc, alice, photo_id, -1)).rotation == 0
+        assert (await rotations.turn(svc, alice, photo_id, 4)).rotation == 0
+        bob = await person(svc, "bob")
+        with pytest.raises(Forbidden):  # he sees it, as the family does, but it is hers
+            await rotations.turn(svc, bob, photo_id, 1)
+
+    scenario(tmp_path, body)
+
+
 class DeletionPausingDatabase:
     """The real database, stopping a photo's deletion just before its row goes (after the
     deleter read the photo), while the test's `before_delete` is set."""

@@ -180,17 +180,28 @@ def test_the_photo_page_turns_it_and_edits_its_date(archive: LiveServer) -> None
     photo = uploaded(api_login(archive, "owner"))
     page_url = f"/photos/{photo['id']}"
     page = parse(owner.get(page_url).text)
-    assert page.find_all("button", name="rotation", value="90")  # Rotate right
-    assert page.find_all("button", name="rotation", value="270")  # Rotate left
+    # The buttons turn it a quarter from where it stands when the turn is made.
+    assert page.find_all("button", name="turn", value="right")
+    assert page.find_all("button", name="turn", value="left")
     assert page.find_all("input", type="datetime-local", name="taken_at")
     # Without the form's token nothing happens.
-    forged = owner.post(f"{page_url}/rotation", data={"rotation": "90"})
+    forged = owner.post(f"{page_url}/rotation", data={"turn": "right"})
     assert forged.status_code == 403
-    turned = form_post(owner, f"{page_url}/rotation", {"rotation": "270", "from": "feed"})
+    turned = form_post(owner, f"{page_url}/rotation", {"turn": "left", "from": "feed"})
     assert turned.status_code == 303 and turned.headers["location"] == f"{page_url}?from=feed"
-    page = parse(owner.get(page_url).text)
-    assert page.find_all("button", name="rotation", value="180")  # left again from 270
+    api = f"/api/v1/photos/{photo['id']}"
+    assert owner.get(api).json()["rotation"] == 270
+    # Two clicks sent before either page came back: each counts.
+    for _ in range(2):
+        assert form_post(owner, f"{page_url}/rotation", {"turn": "right"}).status_code == 303
+    assert owner.get(api).json()["rotation"] == 90
+    refused = form_post(owner, f"{page_url}/rotation", {"turn": "up"})
+    assert refused.status_code == 422 and "left or right" in refused.text
+    # A page drawn before the buttons said `turn` asks for where the photo ends up.
+    assert form_post(owner, f"{page_url}/rotation", {"rotation": "180"}).status_code == 303
+    assert owner.get(api).json()["rotation"] == 180
     assert form_post(owner, f"{page_url}/rotation", {"rotation": "abc"}).status_code == 422
+    assert owner.get(api).json()["rotation"] == 180
     dated = form_post(
         owner, f"{page_url}/taken", {"taken_at": "2024-07-01T14:03", "offset": "+02:00"}
     )

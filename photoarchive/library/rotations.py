@@ -13,12 +13,14 @@ How far it is turned lives in `photo_rotations` (migration 0019); no row is 0. N
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import Any
 
 from photoarchive import clock
 from photoarchive.accounts.users import User
 from photoarchive.db import Transaction
-from photoarchive.errors import Forbidden, Invalid, NotFound, Unavailable
+from photoarchive.db.protocol import Reader
+from photoarchive.errors import Conflict, Forbidden, Invalid, NotFound, Unavailable
 from photoarchive.library import blobs, photos
 from photoarchive.library.blobs import ROTATIONS
 from photoarchive.library.photos import Photo
@@ -45,47 +47,85 @@ def turned_by(rotation: int, quarter_turns: int) -> int:
     return (rotation + 90 * quarter_turns) % 360
 
 
+# How many times a turn is worked out again when another turn of the photo landed first.
+TRIES = 4
+
+
 async def set_rotation(svc: Services, actor: User, photo_id: int, rotation: Any) -> Photo:
     """The owner turns their photo to `rotation` degrees clockwise (from how it came): NotFound
     for a photo they may not see, Forbidden for another person's. The photo as it is now."""
     wanted = check_rotation(rotation)
-    photo = await photos.find(svc, photo_id, actor)
-    if not photo.can_edit:
-        raise Forbidden("Only the photo's owner can rotate it.")
-    if wanted != photo.rotation:
-        # A whole original is decoded: it takes turns with the uploads, as one more would.
-        try:
-            async with (
-                svc.image_slots.held_by(actor.id),
-                readable_file(
-                    svc.store, original_key(photo.sha256), svc.settings.tmp_dir, prefix="rotate-"
-                ) as path,
-            ):
-                turned = await asyncio.to_thread(
-                    images.turned, path, svc.settings.max_pixels, wanted
-                )
-        except images.ImageError as exc:
-            raise Invalid(f"The original could not be turned: {exc}") from None
-        except (FileNotFoundError, BlobNotFound):
-            await photos.find(svc, photo_id, actor)  # NotFound: deleted meanwhile
-            raise Unavailable(
-                "The photo's original is missing from the store (photoarchive verify reports"
-                " it); it was not rotated."
-            ) from None
-        except StorageError as exc:
-            raise Unavailable(f"{exc} The photo was not rotated; try again later.") from None
-        await _store(svc, photo, wanted, turned)
-        # Open pages showing it fetch its new renditions' addresses and shape.
-        await svc.publish("photo-changed", {"photo_id": photo_id})
+    return await _rotated(svc, actor, photo_id, lambda _: wanted, relative=False)
+
+
+async def turn(svc: Services, actor: User, photo_id: int, quarter_turns: int) -> Photo:
+    """The owner turns their photo by quarter turns from where it stands (negative:
+    counter-clockwise), as the page's buttons say: two quick clicks on "Rotate right" turn
+    it twice, whichever is answered first. Refusals as `set_rotation`'s."""
+    return await _rotated(
+        svc, actor, photo_id, lambda now: turned_by(now, quarter_turns), relative=True
+    )
+
+
+async def _rotated(
+    svc: Services, actor: User, photo_id: int, to: Callable[[int], int], *, relative: bool
+) -> Photo:
+    """Turn the photo to `to(its rotation now)`. A relative turn is worked out from the
+    rotation read first and stored only if it is still the photo's under the digest's lock;
+    if another turn landed meanwhile, it is worked out again from that one."""
+    for _ in range(TRIES):
+        photo = await photos.find(svc, photo_id, actor)
+        if not photo.can_edit:
+            raise Forbidden("Only the photo's owner can rotate it.")
+        wanted = to(photo.rotation)
+        if wanted == photo.rotation:
+            break
+        turned = await _turned(svc, actor, photo, wanted)
+        if await _store(svc, photo, wanted, turned, photo.rotation if relative else None):
+            # Open pages showing it fetch its new renditions' addresses and shape.
+            await svc.publish("photo-changed", {"photo_id": photo_id})
+            break
+    else:
+        raise Conflict(
+            "The photo was being turned by other requests; look at it and turn it again."
+        )
     return await photos.get(svc, photo_id, actor)
 
 
-async def _store(svc: Services, photo: Photo, rotation: int, turned: images.Turned) -> None:
+async def _turned(svc: Services, actor: User, photo: Photo, wanted: int) -> images.Turned:
+    """The photo's renditions turned `wanted` degrees from how its original stands."""
+    # A whole original is decoded: it takes turns with the uploads, as one more would.
+    try:
+        async with (
+            svc.image_slots.held_by(actor.id),
+            readable_file(
+                svc.store, original_key(photo.sha256), svc.settings.tmp_dir, prefix="rotate-"
+            ) as path,
+        ):
+            return await asyncio.to_thread(images.turned, path, svc.settings.max_pixels, wanted)
+    except images.ImageError as exc:
+        raise Invalid(f"The original could not be turned: {exc}") from None
+    except (FileNotFoundError, BlobNotFound):
+        await photos.find(svc, photo.id, actor)  # NotFound: deleted meanwhile
+        raise Unavailable(
+            "The photo's original is missing from the store (photoarchive verify reports"
+            " it); it was not rotated."
+        ) from None
+    except StorageError as exc:
+        raise Unavailable(f"{exc} The photo was not rotated; try again later.") from None
+
+
+async def _store(
+    svc: Services, photo: Photo, rotation: int, turned: images.Turned, based_on: int | None
+) -> bool:
     """Store the turned renditions, then say the turn, under the digest's lock (see `blobs`):
     no deletion of the photo's bytes, and no other turn of them, slips in between. The store
-    is called outside any database transaction."""
+    is called outside any database transaction. False, with nothing stored, when the photo
+    no longer stands at `based_on` (None: whatever it stands at)."""
     digest = photo.sha256
     async with blobs.storing(svc.db, svc.store, digest, "rotated"):
+        if based_on is not None and await _rotation(svc.db, photo.id) != based_on:
+            return False
         for rendition in turned.renditions:
             key = rendition_key(digest, rendition.name, rotation)
             if await svc.store.stat(key) is None:
@@ -94,6 +134,16 @@ async def _store(svc: Services, photo: Photo, rotation: int, turned: images.Turn
             await _turn(tx, photo.id, rotation, turned)
         # The renditions of the way it was shown, unless another photo of them is shown so.
         await blobs.discard_while_locked(svc.db, svc.store, digest)
+    return True
+
+
+async def _rotation(db: Reader, photo_id: int) -> int:
+    """How far the photo is turned now (0 also for a photo deleted meanwhile: `_turn` says
+    NotFound for it)."""
+    found = await db.fetchval(
+        "SELECT rotation FROM photo_rotations WHERE photo_id = ?", (photo_id,)
+    )
+    return 0 if found is None else int(found)
 
 
 async def _turn(tx: Transaction, photo_id: int, rotation: int, turned: images.Turned) -> None:

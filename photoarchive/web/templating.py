@@ -10,7 +10,7 @@ from markupsafe import Markup
 
 from photoarchive import __version__
 from photoarchive.accounts import cognito, quotas, users
-from photoarchive.library import albums, comments, photos, rotations, shares, usage
+from photoarchive.library import albums, comments, photos, shares, usage
 from photoarchive.media.images import EARLIEST_YEAR, UPLOAD_FORMATS
 from photoarchive.paths import static_dir
 from photoarchive.web import dates, selection
@@ -91,7 +91,6 @@ def configure_environment(engine: object, cards: CardCache) -> None:
     env.filters["size"] = usage.size_text  # "155.4 KB", "100 MB": sizes, quotas, usage
     env.filters["date"] = date_filter
     env.filters["time"] = time_filter
-    env.filters["turned_by"] = rotations.turned_by
     env.filters["plural"] = plural  # {{ "photo" | plural(n) }}
     env.globals["version"] = __version__
     env.globals["static_url"] = StaticUrls(static_dir())

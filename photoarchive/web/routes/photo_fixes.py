@@ -11,6 +11,7 @@ from urllib.parse import quote
 
 from litestar import Response, post
 
+from photoarchive.errors import Invalid
 from photoarchive.library import rotations, taken_dates
 from photoarchive.web.params import RowId
 from photoarchive.web.render import Req, back_to, form_fields
@@ -26,15 +27,28 @@ def _photo_page(photo_id: int, form: dict[str, str]) -> str:
     return f"/photos/{photo_id}{query}"
 
 
+# The page's buttons turn the photo from where it stands when the turn is made.
+TURNS = {"left": -1, "right": 1}
+
+
 @post("/photos/{photo_id:int}/rotation", status_code=200)
 async def rotate(request: Req, photo_id: RowId) -> Response[Any]:
-    """The owner turns the photo: `rotation` is where it ends up (degrees clockwise)."""
+    """The owner turns the photo: `turn` (left or right) a quarter from where it stands, or
+    `rotation`, where it ends up (degrees clockwise), as pages drawn before `turn` ask."""
     user = await require_user(request)
     form = await form_fields(request)
-    value = form.get("rotation", "")
-    # Digits of a turn only (int() of thousands of digits raises); rotations says what is not.
-    wanted = int(value) if value.isascii() and value.isdigit() and len(value) <= 3 else value
-    await rotations.set_rotation(services(request), user, photo_id, wanted)
+    svc = services(request)
+    if "turn" in form:
+        quarters = TURNS.get(form["turn"])
+        if quarters is None:
+            raise Invalid("A photo turns left or right.", field="turn")
+        await rotations.turn(svc, user, photo_id, quarters)
+    else:
+        value = form.get("rotation", "")
+        # Digits of a turn only (int() of thousands of digits raises); rotations says what
+        # is not.
+        wanted = int(value) if value.isascii() and value.isdigit() and len(value) <= 3 else value
+        await rotations.set_rotation(svc, user, photo_id, wanted)
     return back_to(request, _photo_page(photo_id, form))
 
 
