@@ -84,6 +84,7 @@ def test_import_walks_folders_skips_duplicates_and_reports_refusals(
     no_date = library / "Beach_day  2019.png"
     Image.new("RGB", (64, 48), (10, 120, 200)).save(no_date)
     os.utime(no_date, (1_563_000_000, 1_563_000_000))  # 2019-07-13T06:40:00Z
+    env["PHOTOARCHIVE_TIMEZONE"] = "UTC"  # the archive's zone reads the file's date
     originals = len(list((PHOTOS / "cameras").iterdir())) + 2 + 1 + 1
 
     first = run_import(env, library, "--user", "alice", "--caption-from-filename", "--jobs", "2")
@@ -134,6 +135,25 @@ async def trash_one(env: dict[str, str], photo_id: int) -> None:
     )
     async with services(settings) as svc:
         await trash.move(svc, await users.by_username(svc.db, "alice"), photo_id)
+
+
+def test_a_file_without_a_camera_date_is_dated_by_the_archives_clock(
+    tmp_path: Path, env: dict[str, str]
+) -> None:
+    """Written on the evening of 31 July in UTC, that is the morning of 1 August in Tokyo:
+    a family in Tokyo finds it under August, at the hour their clocks said."""
+    library = tmp_path / "library"
+    library.mkdir()
+    Image.new("RGB", (64, 48), (10, 120, 200)).save(library / "scan.png")
+    os.utime(library / "scan.png", (1_564_603_200, 1_564_603_200))  # 2019-07-31T20:00:00Z
+    shutil.copy(PHOTOS / "cameras" / "Canon_40D.jpg", library / "camera.jpg")
+    env["PHOTOARCHIVE_TIMEZONE"] = "Asia/Tokyo"
+    done = run_import(env, library, "--user", "alice")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert rows(env, "SELECT filename, taken_at FROM photos ORDER BY filename") == [
+        ("camera.jpg", "2008-05-30T15:56:01"),  # the camera's own date, as it said it
+        ("scan.png", "2019-08-01T05:00:00+09:00"),
+    ]
 
 
 def test_importing_again_puts_back_an_original_the_archive_lost(

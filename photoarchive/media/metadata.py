@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from fractions import Fraction
 from typing import Any
 
@@ -89,9 +89,12 @@ def read_metadata(image: Image.Image, xmp_packets: Iterable[bytes] = ()) -> Meta
     return meta
 
 
-def file_date(timestamp: float) -> str:
-    """A file's modification time as a `taken_at` value, for photos without a camera date."""
-    return datetime.fromtimestamp(timestamp, UTC).replace(microsecond=0).isoformat()
+def file_date(timestamp: float, zone: tzinfo | None = UTC) -> str:
+    """A file's modification time as a `taken_at` value, for photos without a camera date:
+    the wall clock in `zone` (None: the server's), with its offset."""
+    return (
+        datetime.fromtimestamp(timestamp, UTC).astimezone(zone).replace(microsecond=0).isoformat()
+    )
 
 
 def _safe_items(ifd: Any) -> list[tuple[int, Any]]:

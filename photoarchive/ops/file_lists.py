@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator, Iterator, Sequence
 from pathlib import Path
 from typing import BinaryIO
 
+from photoarchive import clock
 from photoarchive.library import captions, photos
 from photoarchive.media import images
 
@@ -149,9 +150,11 @@ def shown(path: Path) -> str:
     return os.fsencode(path).decode("utf-8", "replace")
 
 
-def file_date(mtime: float) -> str | None:
-    """The file's own date, or None for one no calendar of ours holds (past the year 9999)."""
+def file_date(mtime: float, zone_name: str) -> str | None:
+    """The file's own date, as the clock read in the archive's zone (`zone_name`, "": the
+    server's) when it was last written, with that offset: where a family's timeline places a
+    photo the camera did not date. None for a date no calendar of ours holds (past 9999)."""
     try:
-        return images.file_date(mtime)
+        return images.file_date(mtime, clock.zone(zone_name))
     except (ValueError, OverflowError, OSError):
         return None

@@ -126,7 +126,11 @@ async def import_one(
                 return "refused", "the file changed while it was being imported"
             name = clean_filename(file_lists.shown(Path(path.name)))
             incoming = IncomingFile(
-                copy, name, digest, size, file_date=file_lists.file_date(stat.st_mtime)
+                copy,
+                name,
+                digest,
+                size,
+                file_date=file_lists.file_date(stat.st_mtime, svc.settings.timezone),
             )
             if copy_row is not None:
                 # Its original lost by the archive: this file is the copy to put back, unless
