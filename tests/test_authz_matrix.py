@@ -520,7 +520,7 @@ def body(world: World, method: str, path: str, role: str) -> dict[str, Any]:
         "/photos/{photo_id:int}/like": {"liked": "1"},
         "/photos/{photo_id:int}/favorite": {"favorite": "1"},
         "/photos/{photo_id:int}/archive": {"archived": "1"},
-        "/photos/{photo_id:int}/rotation": {"rotation": "90"},
+        "/photos/{photo_id:int}/rotation": {"turn": "right"},
         "/photos/{photo_id:int}/taken": {"taken_at": "2024-07-01T14:03"},
         "/photos/{photo_id:int}/comments": {"text": "a comment"},
         "/photos/{photo_id:int}/caption": {"caption": "a caption"},

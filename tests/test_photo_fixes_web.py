@@ -191,7 +191,7 @@ def test_the_photo_page_turns_it_and_edits_its_date(archive: LiveServer) -> None
     assert turned.status_code == 303 and turned.headers["location"] == f"{page_url}?from=feed"
     api = f"/api/v1/photos/{photo['id']}"
     assert owner.get(api).json()["rotation"] == 270
-    # Two clicks sent before either page came back: each counts.
+    # Each click turns on from where the photo stands (at once: tests/test_photo_fixes.py).
     for _ in range(2):
         assert form_post(owner, f"{page_url}/rotation", {"turn": "right"}).status_code == 303
     assert owner.get(api).json()["rotation"] == 90

@@ -13,6 +13,7 @@ How far it is turned lives in `photo_rotations` (migration 0019); no row is 0. N
 from __future__ import annotations
 
 import asyncio
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -49,6 +50,10 @@ def turned_by(rotation: int, quarter_turns: int) -> int:
 
 # How many times a turn is worked out again when another turn of the photo landed first.
 TRIES = 4
+# Turns of one photo asked of this process, one at a time: the second of two quick clicks
+# then starts from the first's result instead of decoding the original for nothing. The
+# check under the digest's lock is for turns asked of other instances.
+_turning: weakref.WeakValueDictionary[tuple[int, int], asyncio.Lock] = weakref.WeakValueDictionary()
 
 
 async def set_rotation(svc: Services, actor: User, photo_id: int, rotation: Any) -> Photo:
@@ -73,6 +78,13 @@ async def _rotated(
     """Turn the photo to `to(its rotation now)`. A relative turn is worked out from the
     rotation read first and stored only if it is still the photo's under the digest's lock;
     if another turn landed meanwhile, it is worked out again from that one."""
+    async with _turning.setdefault((id(svc.db), photo_id), asyncio.Lock()):
+        return await _rotated_alone(svc, actor, photo_id, to, relative=relative)
+
+
+async def _rotated_alone(
+    svc: Services, actor: User, photo_id: int, to: Callable[[int], int], *, relative: bool
+) -> Photo:
     for _ in range(TRIES):
         photo = await photos.find(svc, photo_id, actor)
         if not photo.can_edit:

@@ -355,14 +355,10 @@
     });
   }
 
-  // The owner's forms on their other pages of the photo: each turn button says where it
-  // ends up, and the date field holds what it would save; both follow the fetched page (a
-  // date being edited is left as it is).
+  // The owner's date field on their other pages of the photo holds what it would save: it
+  // follows the fetched page (a date being edited is left as it is). The turn buttons need
+  // nothing: they turn from wherever the photo stands when the turn is made.
   function refreshOwnerForms(photoId, page) {
-    ["rotate-left-", "rotate-right-"].forEach(function (prefix) {
-      var fresh = page.getElementById(prefix + photoId), here = document.getElementById(prefix + photoId);
-      if (fresh && here) here.value = fresh.value;
-    });
     var field = document.getElementById("taken-input-" + photoId);
     var freshField = page.getElementById("taken-input-" + photoId);
     var editing = field && field.closest("details");
