@@ -100,6 +100,15 @@ async def viewer(request: Request[Any, Any, Any]) -> User | None:
     return None if session is None else session.user
 
 
+async def viewer_or_guest(request: Request[Any, Any, Any]) -> User | None:
+    """`viewer`, a stale Bearer token read as a guest: for pages anyone may open (sign-in,
+    account recovery, a mailed link), whose way out that token must not block."""
+    try:
+        return await viewer(request)
+    except NotAuthenticated:
+        return None
+
+
 async def require_user(request: Request[Any, Any, Any]) -> User:
     user = await viewer(request)
     if user is None:

@@ -18,7 +18,6 @@ from photoarchive.accounts.users import User
 from photoarchive.errors import (
     AppError,
     Forbidden,
-    NotAuthenticated,
     NotFound,
     TooManyRequests,
 )
@@ -36,6 +35,7 @@ from photoarchive.web.viewer import (
     session_cookie,
     start_session,
     viewer,
+    viewer_or_guest,
 )
 
 # Fixed texts a redirect to the sign-in page may ask for (never text from the address).
@@ -50,10 +50,7 @@ LOGIN_NOTICES = {
 async def login_form(
     request: Req, next: str | None = None, notice: str | None = None
 ) -> Response[Any]:
-    try:
-        user = await viewer(request)
-    except NotAuthenticated:  # a stale Bearer token: the sign-in form is the way out
-        user = None
+    user = await viewer_or_guest(request)
     if user is not None:
         return Redirect(safe_next(next), status_code=303)
     if await awaits_first_admin(services(request)):  # nobody could sign in yet

@@ -15,7 +15,7 @@ from litestar import Response, get, post
 from litestar.response import Redirect, Template
 
 from photoarchive.accounts import resets, sessions, throttle, users
-from photoarchive.errors import AppError, NotAuthenticated, NotFound, TooManyRequests
+from photoarchive.errors import AppError, NotFound, TooManyRequests
 from photoarchive.web.admission import GUEST_BODY
 from photoarchive.web.forms import typed_twice
 from photoarchive.web.render import Req, form_fields, render
@@ -24,7 +24,7 @@ from photoarchive.web.viewer import (
     client_ip,
     current_session,
     services,
-    viewer,
+    viewer_or_guest,
 )
 
 
@@ -34,10 +34,7 @@ def _offered(request: Req) -> None:
 
 
 async def _page(request: Req, token: str, error: AppError | None = None) -> Template:
-    try:
-        user = await viewer(request)
-    except NotAuthenticated:
-        user = None
+    user = await viewer_or_guest(request)
     return render(
         request,
         "reset_link.html",
@@ -93,10 +90,7 @@ async def _forgot_page(
     sent: bool = False,
     status: int = 200,
 ) -> Template:
-    try:
-        user = await viewer(request)
-    except NotAuthenticated:
-        user = None
+    user = await viewer_or_guest(request)
     page = render(
         request,
         "forgot.html",
