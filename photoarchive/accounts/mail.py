@@ -123,6 +123,27 @@ The photo archive at {site}
     return compose(settings, old, f"Your email address on {site} was changed", body)
 
 
+def email_confirm_mail(
+    settings: Settings, *, email: str, name: str, username: str, link: str, expires_at: float
+) -> EmailMessage:
+    site = site_name(settings)
+    body = f"""Hello {name},
+
+the account "{username}" on the photo archive at {site} asked to use this
+address from now on. If that was you, open this link and confirm:
+
+{link}
+
+The link works once, until {until(expires_at)}. Until then the account keeps its
+old address.
+
+If you did not ask for this, ignore this mail: nothing changes.
+
+The photo archive at {site}
+"""
+    return compose(settings, email, f"Confirm your new email for {site}", body)
+
+
 def admin_reset_mail(
     settings: Settings, *, email: str, name: str, username: str, admin: str, expires_at: float
 ) -> EmailMessage:

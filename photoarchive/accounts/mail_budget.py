@@ -8,9 +8,15 @@ the notices that tell of a takeover."""
 
 from __future__ import annotations
 
+import logging
+from email.message import EmailMessage
+
 from photoarchive import clock
-from photoarchive.accounts import throttle
+from photoarchive.accounts import mail, throttle
 from photoarchive.db import Backend
+from photoarchive.services import Services
+
+log = logging.getLogger("photoarchive.mail")
 
 
 async def spend(db: Backend, address: str) -> bool:
@@ -30,3 +36,19 @@ async def spend(db: Backend, address: str) -> bool:
             (key, "mail:notice", moment),
         )
     return True
+
+
+async def post_notice(svc: Services, address: str, message: EmailMessage, what: str) -> None:
+    """Send `message` to `address` from the outbox, on the address's budget; `what` names it
+    in the log ("The email-change notice for alice"), which says why one was not sent."""
+    if not await spend(svc.db, address):
+        log.warning("%s was not sent: that address has had its mail for this hour.", what)
+        return
+
+    async def send() -> None:
+        try:
+            await svc.mail.send(message)
+        except mail.MailFailed as exc:
+            log.warning("%s was not sent: %s", what, exc)
+
+    svc.mail.post(send)

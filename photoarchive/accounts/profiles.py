@@ -6,20 +6,19 @@ password itself.
 A new email or password is a change of what can take the account: with it, in one
 transaction, every other session of the person ends and the browser that made the change
 goes on under a new session (`sessions.renew`). Nothing in between can fail and leave the
-person signed out everywhere, or still signed in elsewhere with the change made."""
+person signed out everywhere, or still signed in elsewhere with the change made. Where the
+archive can mail, a new email waits for its inbox's confirmation (email_changes.py), and
+that moment is the change: the browser that confirms goes on if it is the person's."""
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 
-from photoarchive.accounts import mail, mail_budget, sessions, throttle, users
+from photoarchive.accounts import email_changes, mail, mail_budget, sessions, throttle, users
 from photoarchive.accounts.sessions import Device, Session
 from photoarchive.accounts.users import User
-from photoarchive.errors import Invalid
+from photoarchive.errors import Invalid, TooManyRequests
 from photoarchive.services import Services
-
-log = logging.getLogger("photoarchive.profiles")
 
 WHY_EMAIL_ASKS_CONFIRMING = (
     "To change your email, type your current password: a new password can be asked for at"
@@ -33,6 +32,14 @@ class Saved:
     email_changed: bool
     # The browser's new session (its email changed); None: it goes on with the one it has.
     token: str | None = None
+    # The new email mailed a link to confirm it, which the account does not have yet.
+    waiting: str | None = None
+
+
+LINK_NOT_MAILED = (
+    "That address has had as much mail from this archive as it may for now: try again in"
+    " an hour. Nothing was changed."
+)
 
 
 async def save(
@@ -45,9 +52,11 @@ async def save(
     device: Device,
 ) -> Saved:
     """Save the display name and email; a changed email needs `current_password` (checked
-    under the throttle), ends every other session (see the module) and is told to the old
-    address where mail can be sent. An identity provider keeps the email: there it stays as
-    it is. A refusal changes nothing."""
+    under the throttle). Where the archive can mail, the new email then waits for the link
+    mailed to it (`Saved.waiting`); elsewhere it is saved at once and ends every other
+    session (see the module). An identity provider keeps the email: there it stays as it
+    is. The old address is told of a change where mail can be sent. A refusal changes
+    nothing."""
     user = session.user
     if svc.settings.auth != "local":
         email = user.email
@@ -58,6 +67,10 @@ async def save(
         if not isinstance(current_password, str) or not current_password:
             raise Invalid(WHY_EMAIL_ASKS_CONFIRMING, field="current_password")
         await throttle.confirm_password(svc, user, current_password, device.client_ip)
+    if email.lower() != user.email.lower() and email_changes.required(
+        svc.settings, svc.mail.configured
+    ):
+        return await _ask_to_confirm(svc, user, email, display_name)
     token = None
     async with svc.db.transaction() as tx:
         changed = await users.update_profile(tx, user, email=email, display_name=display_name)
@@ -65,16 +78,46 @@ async def save(
             token = await sessions.renew(tx, session, device)
     updated = await users.by_id(svc.db, user.id)
     assert updated is not None
-    if changed and svc.mail.configured:
-        if await mail_budget.spend(svc.db, user.email):
-            svc.mail.post(lambda: _tell_old_address(svc, user, updated))
-        else:
-            log.warning(
-                "The email-change notice for %s was not sent: that address has had"
-                " its mail for this hour.",
-                user.username,
-            )
+    if changed:
+        await _tell_old_address(svc, user, updated)
     return Saved(updated, changed, token)
+
+
+async def _ask_to_confirm(svc: Services, user: User, email: str, display_name: str) -> Saved:
+    """Save the display name, keep the new email waiting, and mail it its link."""
+    await email_changes.check_free(svc.db, user, email)  # said before mail is spent on it
+    if not await mail_budget.spend(svc.db, email):
+        raise TooManyRequests(LINK_NOT_MAILED, retry_after=int(throttle.MAIL_WINDOW_SECONDS))
+    async with svc.db.transaction() as tx:
+        await users.update_profile(tx, user, email=user.email, display_name=display_name)
+        token, expires = await email_changes.ask(tx, user, email)
+    updated = await users.by_id(svc.db, user.id)
+    assert updated is not None
+    message = email_changes.link_mail(svc.settings, updated, email, token, expires)
+    svc.mail.post(lambda: email_changes.send_link(svc, message, user.username))
+    return Saved(updated, False, waiting=email)
+
+
+async def confirm_email(
+    svc: Services, token: str, session: Session | None, device: Device
+) -> Saved:
+    """The new email's link opened and confirmed: the account takes the email, and every
+    session of the person ends but the confirming browser's, when it is theirs (renewed).
+    Refusals as email_changes.confirm's."""
+    person, email = await email_changes.holder(svc.db, token)
+    own = session if session is not None and session.user.id == person.id else None
+    async with svc.db.transaction() as tx:
+        await email_changes.claim(tx, token, person)
+        await users.update_profile(tx, person, email=email, display_name=person.display_name)
+        if own is not None:
+            renewed = await sessions.renew(tx, own, device)
+        else:
+            renewed = None
+            await sessions.end_all_for_user(tx, person.id)
+    updated = await users.by_id(svc.db, person.id)
+    assert updated is not None
+    await _tell_old_address(svc, person, updated)
+    return Saved(updated, True, renewed)
 
 
 async def change_password(
@@ -92,7 +135,10 @@ async def change_password(
 
 
 async def _tell_old_address(svc: Services, before: User, after: User) -> None:
-    """Run from the outbox: the change is made whether or not this mail goes out."""
+    """Tell the old address of the change, from the outbox (mail_budget.post_notice); the
+    change is made whether or not this mail goes out."""
+    if not svc.mail.configured:
+        return
     message = mail.email_changed_mail(
         svc.settings,
         old=before.email,
@@ -100,7 +146,5 @@ async def _tell_old_address(svc: Services, before: User, after: User) -> None:
         name=after.display_name or after.username,
         username=after.username,
     )
-    try:
-        await svc.mail.send(message)
-    except mail.MailFailed as exc:
-        log.warning("The email-change notice for %s was not sent: %s", after.username, exc)
+    what = f"The email-change notice for {after.username}"
+    await mail_budget.post_notice(svc, before.email, message, what)

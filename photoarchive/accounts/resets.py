@@ -169,13 +169,6 @@ async def tell_holder(svc: Services, username: str, admin: User, expires_at: flo
     person = await users.by_username(svc.db, username)
     if not svc.mail.configured or not person.email:
         return
-    if not await mail_budget.spend(svc.db, person.email):
-        log.warning(
-            "The notice of a reset link for %s was not sent: that address has had"
-            " its mail for this hour.",
-            person.username,
-        )
-        return
     message = mail.admin_reset_mail(
         svc.settings,
         email=person.email,
@@ -184,11 +177,5 @@ async def tell_holder(svc: Services, username: str, admin: User, expires_at: flo
         admin=admin.display_name or admin.username,
         expires_at=expires_at,
     )
-
-    async def send() -> None:
-        try:
-            await svc.mail.send(message)
-        except mail.MailFailed as exc:
-            log.warning("The notice of a reset link for %s was not sent: %s", username, exc)
-
-    svc.mail.post(send)
+    what = f"The notice of a reset link for {person.username}"
+    await mail_budget.post_notice(svc, person.email, message, what)

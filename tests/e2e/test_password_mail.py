@@ -1,5 +1,6 @@
 """A person who forgot a password asks for a link on the sign-in page, gets it by mail, and
-signs in with the new password: the real server, a real SMTP server, Chromium."""
+signs in with the new password; an administrator mails an invite; a new email is confirmed
+from the link mailed to it: the real server, a real SMTP server, Chromium."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import pytest
 from tests.e2e.conftest import VIEWPORTS, Server, sign_up
 from tests.e2e.test_quality import violations
 from tests.mailbox import Mailbox, link_in, smtp_server
-from tests.support import current_database_url, free_socket
+from tests.support import PASSWORD, current_database_url, free_socket
 
 # Reset tokens and new passwords, kept by either backend: both engines.
 pytestmark = pytest.mark.usefixtures("engine")
@@ -107,3 +108,32 @@ def test_an_administrator_mails_an_invite(
     message = mailbox.next()
     assert parseaddr(message["To"])[1] == "carol@example.org"
     assert link_in(message) == admin.locator("#invite-url").input_value()
+
+
+@pytest.mark.parametrize("viewport", list(VIEWPORTS), ids=list(VIEWPORTS))
+def test_a_new_email_is_confirmed_from_the_link_mailed_to_it(
+    mailing_server: Server, mailbox: Mailbox, new_context: Any, axe_source: str, viewport: str
+) -> None:
+    """Alice types a new email and her password on /settings; it waits there, shown, until
+    she opens the link mailed to it and presses its button; then it is hers."""
+    server = mailing_server
+    page = new_context(VIEWPORTS[viewport]).new_page()
+    sign_up(page, server.url, "alice")
+    page.goto(f"{server.url}/settings")
+    page.fill("#email", "alice.new@example.org")
+    page.fill("#profile_password", PASSWORD)
+    page.get_by_role("button", name="Save profile").click()
+    page.wait_for_url(f"{server.url}/settings?saved=email-waiting")
+    assert "alice.new@example.org" in page.locator("#email-waiting").inner_text()
+    assert page.input_value("#email") == "alice@example.org"  # not changed yet
+    assert violations(page, axe_source) == []
+
+    message = mailbox.next()
+    assert parseaddr(message["To"])[1] == "alice.new@example.org"
+    page.goto(link_in(message))
+    assert violations(page, axe_source) == []
+    page.get_by_role("button", name="Confirm this email").click()
+    page.wait_for_url(f"{server.url}/settings?saved=email-confirmed")
+    assert page.input_value("#email") == "alice.new@example.org"
+    assert page.locator("#email-waiting").count() == 0
+    assert parseaddr(mailbox.next()["To"])[1] == "alice@example.org"  # told of the change

@@ -1,7 +1,8 @@
 """The HTML pages, one module per area: feed, photos, albums, collections (one's favorites and
 archive), comments, downloads (a zip of chosen photos), upload, auth (sign-in, sign-up and
-emailed codes), resets (password-reset links), settings, admin, notifications, trash, search,
-timeline, places (and the map), health. Each names its handlers in `HANDLERS`."""
+emailed codes), resets (password-reset links), email_changes (a new email's link), settings,
+admin, notifications, trash, search, timeline, places (and the map), health. Each names its
+handlers in `HANDLERS`."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from photoarchive.web.routes import (
     collections,
     comments,
     downloads,
+    email_changes,
     feed,
     health,
     icons,
@@ -40,6 +42,7 @@ PAGE_HANDLERS = [
     *upload.HANDLERS,
     *auth.HANDLERS,
     *resets.HANDLERS,
+    *email_changes.HANDLERS,
     *settings.HANDLERS,
     *admin.HANDLERS,
     *notifications.HANDLERS,

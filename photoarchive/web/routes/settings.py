@@ -9,7 +9,7 @@ from typing import Any
 from litestar import Response, get, post
 from litestar.response import Redirect, Template
 
-from photoarchive.accounts import profiles, sessions, time_zones, users
+from photoarchive.accounts import email_changes, profiles, sessions, time_zones, users
 from photoarchive.accounts.sessions import Session
 from photoarchive.errors import AppError, Conflict, Forbidden, Invalid, NotAuthenticated
 from photoarchive.library import digests, places, shares, usage, visibility
@@ -38,6 +38,12 @@ NOTICES = {
     "places-off": "Only you see the town and country of your photos.",
     "password": "Your password is changed, and you are signed out everywhere else.",
     "email": "Your profile is saved. Your email is changed, and you are signed out everywhere else.",
+    "email-waiting": (
+        "Your profile is saved. We sent a link to your new email: your email changes when you"
+        " open it and confirm."
+    ),
+    "email-confirmed": "Your new email is confirmed, and you are signed out everywhere else.",
+    "email-cancelled": "The change of email is cancelled: your email stays as it was.",
     "others": "You are signed out everywhere else.",
     "session": "That session has ended.",
     "share": shares.MADE_NOTICE,
@@ -93,6 +99,12 @@ async def _page(
         provider_note=PROVIDER_KEEPS_PASSWORDS,
         # The digest's setting is shown only where a mail could be sent.
         can_mail=svc.mail.configured,
+        # A new email waiting for the link mailed to it (accounts/email_changes.py).
+        email_waiting=(
+            await email_changes.pending(svc.db, user.id)
+            if email_changes.required(settings, svc.mail.configured)
+            else None
+        ),
         digest_on=svc.mail.configured and await digests.is_on(svc.db, user.id),
         new_photos=await visibility.default_of(svc.db, user),
         place_sharing=await places.shares(svc, user),
@@ -154,7 +166,16 @@ async def save_profile(request: Req) -> Response[Any]:
         )
         _retry_after(page, exc)
         return page
-    return _renewed(request, _done("email" if saved.email_changed else "profile"), saved.token)
+    done = "email-waiting" if saved.waiting else "email" if saved.email_changed else "profile"
+    return _renewed(request, _done(done), saved.token)
+
+
+@post("/settings/email-change/cancel")
+async def cancel_email_change(request: Req) -> Redirect:
+    """Forget the new email waiting for its link (the link stops working)."""
+    session = await _session(request)
+    await email_changes.cancel(services(request).db, session.user.id)
+    return _done("email-cancelled")
 
 
 @post("/settings/time-zone")
@@ -254,6 +275,7 @@ async def end_other_sessions(request: Req) -> Response[Any]:
 HANDLERS = [
     settings_page,
     save_profile,
+    cancel_email_change,
     save_time_zone,
     save_visibility,
     save_digest,

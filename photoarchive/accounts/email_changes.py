@@ -1,0 +1,157 @@
+"""A new email, confirmed from its own inbox before it replaces the old one.
+
+Whoever reads an account's email can have its password reset, so a new address must be
+shown to belong to the person before it becomes the account's: a slip of the keyboard
+would otherwise hand the account to whoever owns the mistyped address. Where this archive
+can send mail and keeps its own passwords, the change asked on /settings (with the current
+password, profiles.py) is kept here and a link is mailed to the new address; the email
+changes when that link is opened and confirmed there, by a button (a mail scanner that
+opens links does not confirm). Without mail there is no way to ask the inbox, and the
+password alone changes the email, as before.
+
+One change waits at a time per person (a newer one replaces it), for `CONFIRM_HOURS`. A
+link holds a random token of 256 bits; only its SHA-256 is stored, as for sessions and
+reset links, and it works once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import secrets
+from dataclasses import dataclass
+from email.message import EmailMessage
+
+from photoarchive import clock
+from photoarchive.accounts import mail, users
+from photoarchive.accounts.users import User
+from photoarchive.db import Backend, Reader, Transaction
+from photoarchive.errors import Conflict, NotFound
+from photoarchive.services import Services
+from photoarchive.settings import Settings
+
+log = logging.getLogger("photoarchive.email_changes")
+
+CONFIRM_HOURS = 24
+PATH = "/email-confirm"
+# One message for every link that cannot be used (unknown, used, expired, replaced, its
+# account disabled), as for reset links.
+UNUSABLE = (
+    "This link cannot be used: it may have expired, been used already, or been replaced by"
+    " a newer one. Sign in and change your email on your settings page again."
+)
+
+
+@dataclass(frozen=True)
+class Pending:
+    email: str
+    expires_at: float
+
+
+def _hash(token: str) -> bytes:
+    return hashlib.sha256(token.encode()).digest()
+
+
+def required(settings: Settings, can_mail: bool) -> bool:
+    """Whether a new email waits for its inbox's confirmation here: only where the archive
+    keeps the passwords (an identity provider keeps the email) and can send the link."""
+    return settings.auth == "local" and can_mail
+
+
+def url(public_url: str, token: str) -> str:
+    return f"{public_url.rstrip('/')}{PATH}/{token}"
+
+
+async def ask(tx: Transaction, user: User, email: str) -> tuple[str, float]:
+    """Keep `email` (checked by the caller) waiting for its confirmation, in place of any
+    change the person asked before: (token, expires_at)."""
+    await check_free(tx, user, email)
+    token = secrets.token_urlsafe(32)
+    moment = clock.now()
+    expires = moment + CONFIRM_HOURS * 3600
+    # The person's older change goes, and with it anyone's that can no longer be confirmed.
+    await tx.execute(
+        "DELETE FROM email_changes WHERE user_id = ? OR expires_at <= ?", (user.id, moment)
+    )
+    await tx.execute(
+        "INSERT INTO email_changes (user_id, email, token_hash, created_at, expires_at)"
+        " VALUES (?, ?, ?, ?, ?)",
+        (user.id, email, _hash(token), moment, expires),
+    )
+    return token, expires
+
+
+async def check_free(db: Reader, user: User, email: str) -> None:
+    """Conflict when another account has `email` now (confirming asks again)."""
+    if await db.fetchone(
+        "SELECT 1 FROM users WHERE email_key = ? AND id != ?", (email.lower(), user.id)
+    ):
+        raise Conflict("An account with that email already exists.", field="email")
+
+
+async def pending(db: Backend, user_id: int) -> Pending | None:
+    """The change the person is waiting to confirm, if one can still be."""
+    row = await db.fetchone(
+        "SELECT email, expires_at FROM email_changes WHERE user_id = ? AND expires_at > ?",
+        (user_id, clock.now()),
+    )
+    return None if row is None else Pending(row["email"], float(row["expires_at"]))
+
+
+async def cancel(db: Backend, user_id: int) -> bool:
+    """Forget the change waiting; True if there was one."""
+    async with db.transaction() as tx:
+        gone = await tx.fetchval(
+            "DELETE FROM email_changes WHERE user_id = ? RETURNING user_id", (user_id,)
+        )
+    return gone is not None
+
+
+async def holder(db: Backend, token: str) -> tuple[User, str]:
+    """The person a usable link is for, and the email it confirms; NotFound (one message
+    for every reason) otherwise."""
+    if not token or len(token) > 200:
+        raise NotFound(UNUSABLE)
+    row = await db.fetchone(
+        "SELECT u.*, c.email AS new_email FROM email_changes c JOIN users u ON u.id = c.user_id"
+        " WHERE c.token_hash = ? AND c.expires_at > ? AND u.disabled = 0",
+        (_hash(token), clock.now()),
+    )
+    if row is None:
+        raise NotFound(UNUSABLE)
+    return users.user_from_row(row), str(row["new_email"])
+
+
+async def claim(tx: Transaction, token: str, person: User) -> None:
+    """Use the link of `holder`'s `person`, in the transaction that changes their email
+    (profiles.confirm_email): it is deleted there, so two tabs cannot both use it, and it
+    comes back with the rest if that transaction fails (an address another account took
+    meanwhile: Conflict)."""
+    claimed = await tx.fetchval(
+        "DELETE FROM email_changes WHERE token_hash = ? AND expires_at > ? RETURNING user_id",
+        (_hash(token), clock.now()),
+    )
+    if claimed != person.id:
+        raise NotFound(UNUSABLE)
+
+
+def link_mail(
+    settings: Settings, user: User, email: str, token: str, expires_at: float
+) -> EmailMessage:
+    return mail.email_confirm_mail(
+        settings,
+        email=email,
+        name=user.display_name or user.username,
+        username=user.username,
+        link=url(settings.public_url, token),
+        expires_at=expires_at,
+    )
+
+
+async def send_link(svc: Services, message: EmailMessage, username: str) -> None:
+    """Run from the outbox: a failed send is logged (without the link); the person asks
+    again from their settings, where the change is shown waiting."""
+    try:
+        await svc.mail.send(message)
+    except mail.MailFailed as exc:
+        log.warning("The email-confirmation link for %s was not sent: %s", username, exc)
