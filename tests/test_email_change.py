@@ -1,6 +1,7 @@
 """Changing one's email on /settings: whoever has the email can reset the password, so the
-change asks for the current password (the display name does not), is throttled like it, and
-is told to the old address where the archive can mail."""
+change asks for the current password (the display name does not), is throttled like it, and,
+where the archive can mail, waits until the person confirms it from a link mailed to the new
+address, while the old one is told."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from photoarchive.accounts.email_changes import CONFIRM_HOURS
+from photoarchive.accounts.email_changes import CONFIRM_HOURS, SIGN_IN_FIRST
 from photoarchive.accounts.profiles import LINK_NOT_MAILED, WHY_EMAIL_ASKS_CONFIRMING
 from photoarchive.accounts.throttle import MAILS_PER_ADDRESS
 from photoarchive.settings import parse_smtp_url
@@ -105,80 +106,94 @@ def mailing(tmp_path: Path, url: str) -> AbstractContextManager[LiveServer]:
     return live_server(settings)
 
 
-def asked(mailbox: Mailbox, client: httpx.Client, email: str = NEW) -> str:
-    """Ask for `email` with the password: the path of the link mailed to it."""
-    answer = change(client, PASSWORD, email=email)
+def asked(
+    mailbox: Mailbox,
+    client: httpx.Client,
+    email: str = NEW,
+    *,
+    password: str = PASSWORD,
+    old: str = "alice@example.org",
+) -> str:
+    """Ask for `email` with the password: the path of the link mailed to it. The link's mail
+    names no account (the address may be a stranger's); the old address is told."""
+    answer = change(client, password, email=email)
     assert answer.status_code == 303, answer.text
     assert answer.headers["location"] == "/settings?saved=email-waiting"
-    message = mailbox.next()
-    assert parseaddr(message["To"])[1] == email
-    assert message["Subject"].startswith("Confirm your new email")
-    return urlsplit(link_in(message)).path
+    arrived = {parseaddr(m["To"])[1]: m for m in (mailbox.next(), mailbox.next())}
+    link = arrived[email]
+    assert link["Subject"].startswith("Confirm your new email")
+    assert "alice" not in body(link).lower()
+    told = body(arrived[old])
+    assert email in told and "change your password" in told and '"alice"' in told
+    return urlsplit(link_in(link)).path
 
 
 def test_a_new_email_waits_for_its_inbox_then_the_old_one_is_told(
     tmp_path: Path, mailbox: Mailbox
 ) -> None:
     """Whoever reads the email can reset the password: a mistyped address must not take the
-    account. The new one is mailed a link; opening it (a mail scanner does) changes nothing;
-    its button does, on the person's browser, which goes on while the others are signed
-    out; then the old address is told."""
+    account. The new one is mailed a link; opened by anyone but the person signed in (a mail
+    scanner, the mistyped address's owner), it shows nothing and changes nothing; the person
+    confirms it with its button, and goes on while their other sessions end; the old address
+    is told of the ask and of the change."""
     with mailing(tmp_path, mailbox.url) as server:
         alice = sign_up(server, "alice")
         elsewhere = server.client()
-        assert (
-            form_post(elsewhere, "/login", {"login": "alice", "password": PASSWORD}).status_code
-            == 303
-        )
+        signed_in = form_post(elsewhere, "/login", {"login": "alice", "password": PASSWORD})
+        assert signed_in.status_code == 303
         assert change(alice, None, email="alice@example.org").status_code == 303
         assert mailbox.left() == []  # the name alone changed nothing worth a mail
         path = asked(mailbox, alice)
         assert saved(alice) == ("Alice", "alice@example.org")  # not yet
         waiting = parse(alice.get("/settings").text)
         assert waiting.find_all("div", id="email-waiting") and NEW in waiting.text
-        # Opened, by anyone: shown, not done.
-        scanner = server.client()
-        shown = scanner.get(path)
-        assert shown.status_code == 200 and NEW in shown.text
-        assert "Confirm this email" in parse(shown.text).text
+        # The inbox's owner, not signed in: asked to sign in, shown nothing, changing nothing.
+        stranger = server.client()
+        shown = stranger.get(path)
+        assert shown.status_code == 403 and SIGN_IN_FIRST in parse(shown.text).text
+        assert NEW not in shown.text
         assert shown.headers["referrer-policy"] == "no-referrer"
+        assert parse(shown.text).find_all("a", href=f"/login?next={path}")
+        refused = form_post(stranger, path)
+        assert refused.status_code == 403 and NEW not in refused.text
         assert saved(alice) == ("Alice", "alice@example.org")
-        # Without the form's token nothing happens.
+        # Alice's browser: shown, and without the form's token nothing happens.
+        page = alice.get(path)
+        assert page.status_code == 200 and NEW in page.text
+        assert "Confirm this email" in parse(page.text).text
         assert alice.post(path, data={}).status_code == 403
         done = form_post(alice, path)
-        assert (
-            done.status_code == 303
-            and done.headers["location"] == "/settings?saved=email-confirmed"
-        )
+        assert done.status_code == 303
+        assert done.headers["location"] == "/settings?saved=email-confirmed"
         assert saved(alice) == ("Alice", NEW)  # the browser goes on, under a new session
         assert elsewhere.get("/api/v1/me").status_code == 401  # the others are signed out
         notice = mailbox.next()
         assert parseaddr(notice["To"])[1] == "alice@example.org"
-        assert NEW in body(notice) and '"alice"' in body(notice)
-        again = form_post(scanner, path)
+        assert NEW in body(notice) and "was changed" in body(notice)
+        again = form_post(alice, path)
         assert again.status_code == 404 and "cannot be used" in again.text
-        assert parse(alice.get("/settings").text).find_all("div", id="email-waiting") == []
+        waiting = parse(alice.get("/settings").text)
+        assert waiting.find_all("div", id="email-waiting") == []
         assert mailbox.left() == []
 
 
-def test_a_link_confirmed_on_another_device_signs_the_person_out_everywhere(
-    tmp_path: Path, mailbox: Mailbox
-) -> None:
+def test_only_the_person_signed_in_confirms_on_any_device(tmp_path: Path, mailbox: Mailbox) -> None:
     with mailing(tmp_path, mailbox.url) as server:
         alice = sign_up(server, "alice")
         bob = sign_up(server, "bob")  # the family computer, signed in as Bob
         path = asked(mailbox, alice)
-        page = form_post(bob, path)
-        # Bob's browser confirms Alice's link: her sessions end, Bob's goes on.
-        assert page.status_code == 200, page.text
-        assert "now uses" in page.text and NEW in page.text
+        refused = form_post(bob, path)
+        assert refused.status_code == 403 and "another account" in refused.text
+        assert bob.get(path).status_code == 403
+        assert saved(alice) == ("Alice", "alice@example.org")
+        # Her phone: signed in there, the link confirms; her laptop is signed out.
+        phone = server.client()
+        signed_in = form_post(phone, "/login", {"login": "alice", "password": PASSWORD})
+        assert signed_in.status_code == 303
+        assert form_post(phone, path).status_code == 303
+        assert saved(phone) == ("Alice", NEW)
         assert alice.get("/api/v1/me").status_code == 401
         assert bob.get("/api/v1/me").json()["user"]["username"] == "bob"
-        signed_in = server.client()
-        assert (
-            form_post(signed_in, "/login", {"login": NEW, "password": PASSWORD}).status_code == 303
-        )
-        assert saved(signed_in) == ("Alice", NEW)
         mailbox.next()  # the old address's notice
 
 
@@ -192,8 +207,11 @@ def test_a_newer_change_or_a_cancel_ends_the_link_and_a_taken_address_is_refused
         assert form_post(alice, first).status_code == 404  # replaced
         cancelled = form_post(alice, "/settings/email-change/cancel")
         assert cancelled.headers["location"] == "/settings?saved=email-cancelled"
-        assert server.client().get(second).status_code == 404
+        assert alice.get(second).status_code == 404
         assert form_post(alice, second).status_code == 404
+        again = form_post(alice, "/settings/email-change/cancel")  # nothing waits now
+        assert again.headers["location"] == "/settings?saved=email-not-waiting"
+        assert "No change of email was waiting" in alice.get(again.headers["location"]).text
         assert saved(alice) == ("Alice", "alice@example.org")
         # An address another account has is refused at once; one taken after the link went
         # out is refused when confirmed, and the link kept.
@@ -207,8 +225,43 @@ def test_a_newer_change_or_a_cancel_ends_the_link_and_a_taken_address_is_refused
         conflict = form_post(alice, third)
         assert conflict.status_code == 409 and "already exists" in conflict.text
         assert saved(alice) == ("Alice", "alice@example.org")
-        assert server.client().get(third).status_code == 200  # kept
+        assert alice.get(third).status_code == 200  # kept
         assert mailbox.left() == []
+
+
+def test_a_new_password_a_reset_or_disabling_ends_a_waiting_change(
+    tmp_path: Path, mailbox: Mailbox
+) -> None:
+    """Someone who knew the password asked for their own address: the owner's new password,
+    a reset link used, or an administrator's disabling stops it, for good."""
+    with mailing(tmp_path, mailbox.url) as server:
+        admin = sign_up(server, "admin")
+        alice = sign_up(server, "alice")
+        links = [asked(mailbox, alice)]
+        for disabled in (True, False):
+            done = form_post(admin, f"/admin/users/alice/{'disable' if disabled else 'enable'}")
+            assert done.status_code in (200, 303), done.text
+        alice = server.client()
+        assert (
+            form_post(alice, "/login", {"login": "alice", "password": PASSWORD}).status_code == 303
+        )
+        links.append(asked(mailbox, alice))
+        fields = {"current_password": PASSWORD, "new_password": "a second passphrase"}
+        fields["new_password_again"] = fields["new_password"]
+        assert form_post(alice, "/settings/password", fields).status_code == 303
+        links.append(asked(mailbox, alice, password="a second passphrase"))
+        made = form_post(admin, "/admin/reset-links/alice")
+        (url,) = parse(made.text).find_all("input", id="reset-url")
+        reset = urlsplit(str(url["value"])).path
+        used = form_post(alice, reset, {"password": PASSWORD, "password_again": PASSWORD})
+        assert used.status_code == 303, used.text
+        alice = server.client()
+        assert (
+            form_post(alice, "/login", {"login": "alice", "password": PASSWORD}).status_code == 303
+        )
+        assert [alice.get(link).status_code for link in links] == [404, 404, 404]
+        assert [form_post(alice, link).status_code for link in links] == [404, 404, 404]
+        assert saved(alice) == ("Alice", "alice@example.org")
 
 
 def test_a_link_works_for_a_day(
@@ -218,11 +271,12 @@ def test_a_link_works_for_a_day(
         alice = sign_up(server, "alice")
         path = asked(mailbox, alice)
         frozen_clock.advance(CONFIRM_HOURS * 3600 - 60)
-        assert server.client().get(path).status_code == 200
+        assert alice.get(path).status_code == 200
         frozen_clock.advance(120)
-        assert server.client().get(path).status_code == 404
+        assert alice.get(path).status_code == 404
         assert form_post(alice, path).status_code == 404
-        assert parse(alice.get("/settings").text).find_all("div", id="email-waiting") == []
+        waiting = parse(alice.get("/settings").text)
+        assert waiting.find_all("div", id="email-waiting") == []
         assert saved(alice) == ("Alice", "alice@example.org")
 
 
@@ -242,27 +296,38 @@ def test_a_link_that_cannot_be_sent_is_logged_and_changes_nothing(tmp_path: Path
         logging.getLogger("photoarchive").removeHandler(records)
 
 
-def test_asking_again_and_again_mails_an_address_a_few_times_an_hour(
+def test_links_are_mailed_a_few_times_an_hour_per_address_and_per_account(
     tmp_path: Path, mailbox: Mailbox
 ) -> None:
-    """Each ask mails the new address a link; past MAILS_PER_ADDRESS an hour the ask is
-    refused (429) and nothing changes, so a stranger's inbox cannot be filled from here.
-    Reset links asked for on /forgot have a budget of their own."""
+    """Each ask mails the new address a link; past MAILS_PER_ADDRESS an hour to one address,
+    or from one account, the ask is refused (429) and nothing changes, so nobody's inbox can
+    be filled from here. Reset links asked for on /forgot, and the notices that tell of a
+    takeover, have budgets of their own."""
     with mailing(tmp_path, mailbox.url) as server:
         alice = sign_up(server, "alice")
+        bob = sign_up(server, "bob")
         for _ in range(MAILS_PER_ADDRESS):
             forgot = form_post(server.client(), "/forgot", {"email": NEW})
             assert forgot.status_code == 200, forgot.text  # no account has it: nothing sent
-        links = [asked(mailbox, alice) for _ in range(MAILS_PER_ADDRESS)]
-        refused = change(alice, PASSWORD)
+        links = [
+            asked(mailbox, alice, f"alice{n}@example.org") for n in range(MAILS_PER_ADDRESS - 1)
+        ]
+        links.append(asked(mailbox, alice))
+        refused = change(alice, PASSWORD, email="alice.last@example.org")  # per account
         assert refused.status_code == 429 and int(refused.headers["retry-after"]) > 0
         assert LINK_NOT_MAILED in parse(refused.text).text
+        bobs = {"display_name": "Bob", "email": NEW, "current_password": PASSWORD}
+        for _ in range(MAILS_PER_ADDRESS - 1):  # Bob asks for the same address as Alice
+            assert form_post(bob, PROFILE, bobs).status_code == 303
+            mailbox.next(), mailbox.next()
+        assert form_post(bob, PROFILE, bobs).status_code == 429  # per address
         assert [form_post(alice, link).status_code for link in links[:-1]] == [404] * (
             MAILS_PER_ADDRESS - 1
         )
-        assert form_post(alice, links[-1]).status_code == 303  # the last one sent still works
+        assert form_post(alice, links[-1]).status_code == 303  # the last one sent works
         assert saved(alice) == ("Alice", NEW)
-        mailbox.next()  # the old address's notice
+        notice = mailbox.next()  # the old address's notice: its own budget is not spent
+        assert "was changed" in body(notice)
         assert mailbox.left() == []
 
 

@@ -5,8 +5,10 @@ shown to belong to the person before it becomes the account's: a slip of the key
 would otherwise hand the account to whoever owns the mistyped address. Where this archive
 can send mail and keeps its own passwords, the change asked on /settings (with the current
 password, profiles.py) is kept here and a link is mailed to the new address; the email
-changes when that link is opened and confirmed there, by a button (a mail scanner that
-opens links does not confirm). Without mail there is no way to ask the inbox, and the
+changes when that link is opened by the person, signed in to their account, and confirmed
+by a button: whoever reads the new inbox (a mistyped address's owner) cannot confirm alone,
+and a mail scanner that opens links confirms nothing. The old address is told of the ask,
+and of the change. Without mail there is no way to ask the inbox, and the
 password alone changes the email, as before.
 
 One change waits at a time per person (a newer one replaces it), for `CONFIRM_HOURS`. A
@@ -40,6 +42,10 @@ UNUSABLE = (
     "This link cannot be used: it may have expired, been used already, or been replaced by"
     " a newer one. Sign in and change your email on your settings page again."
 )
+# The link proves the inbox, not the person: a mistyped address's owner must not confirm.
+SIGN_IN_FIRST = (
+    "To confirm this email, sign in to the account that asked for it, then open this link again."
+)
 
 
 @dataclass(frozen=True)
@@ -69,13 +75,13 @@ async def ask(tx: Transaction, user: User, email: str) -> tuple[str, float]:
     token = secrets.token_urlsafe(32)
     moment = clock.now()
     expires = moment + CONFIRM_HOURS * 3600
-    # The person's older change goes, and with it anyone's that can no longer be confirmed.
-    await tx.execute(
-        "DELETE FROM email_changes WHERE user_id = ? OR expires_at <= ?", (user.id, moment)
-    )
+    # Changes that can no longer be confirmed go; the person's older one is replaced.
+    await tx.execute("DELETE FROM email_changes WHERE expires_at <= ?", (moment,))
     await tx.execute(
         "INSERT INTO email_changes (user_id, email, token_hash, created_at, expires_at)"
-        " VALUES (?, ?, ?, ?, ?)",
+        " VALUES (?, ?, ?, ?, ?) ON CONFLICT (user_id) DO UPDATE SET email = excluded.email,"
+        " token_hash = excluded.token_hash, created_at = excluded.created_at,"
+        " expires_at = excluded.expires_at",
         (user.id, email, _hash(token), moment, expires),
     )
     return token, expires
@@ -135,16 +141,9 @@ async def claim(tx: Transaction, token: str, person: User) -> None:
         raise NotFound(UNUSABLE)
 
 
-def link_mail(
-    settings: Settings, user: User, email: str, token: str, expires_at: float
-) -> EmailMessage:
+def link_mail(settings: Settings, email: str, token: str, expires_at: float) -> EmailMessage:
     return mail.email_confirm_mail(
-        settings,
-        email=email,
-        name=user.display_name or user.username,
-        username=user.username,
-        link=url(settings.public_url, token),
-        expires_at=expires_at,
+        settings, email=email, link=url(settings.public_url, token), expires_at=expires_at
     )
 
 

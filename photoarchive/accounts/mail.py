@@ -124,13 +124,14 @@ The photo archive at {site}
 
 
 def email_confirm_mail(
-    settings: Settings, *, email: str, name: str, username: str, link: str, expires_at: float
+    settings: Settings, *, email: str, link: str, expires_at: float
 ) -> EmailMessage:
+    """To the new address, which may be a stranger's (a typing slip): it names nobody."""
     site = site_name(settings)
-    body = f"""Hello {name},
+    body = f"""Hello,
 
-the account "{username}" on the photo archive at {site} asked to use this
-address from now on. If that was you, open this link and confirm:
+an account on the photo archive at {site} asked to use this address from now
+on. If that was you, open this link while signed in to that account, and confirm:
 
 {link}
 
@@ -142,6 +143,24 @@ If you did not ask for this, ignore this mail: nothing changes.
 The photo archive at {site}
 """
     return compose(settings, email, f"Confirm your new email for {site}", body)
+
+
+def email_change_asked_mail(
+    settings: Settings, *, old: str, new: str, name: str, username: str
+) -> EmailMessage:
+    site = site_name(settings)
+    body = f"""Hello {name},
+
+someone signed in to the account "{username}" on the photo archive at {site}
+with its password asked to change its email from this address to {new}. It
+changes once that address confirms it.
+
+If that was you, there is nothing to do. If not, sign in and change your password:
+that stops the change, and signs everyone else out.
+
+The photo archive at {site}
+"""
+    return compose(settings, old, f"A change of your email on {site} was asked for", body)
 
 
 def admin_reset_mail(

@@ -4,7 +4,8 @@ counted in the throttle's table under a key of their own. Without it, changing o
 back and forth sent the old address a notice each time: a way to fill a stranger's inbox,
 and the outbox's queue, whose overflow drops other mail. Reset links asked for on /forgot
 have their own budget (throttle.asking_for_reset_mail): asking for those can never use up
-the notices that tell of a takeover."""
+the notices that tell of a takeover. Nor can links to confirm a new email, counted per
+address and per account under keys of their own (profiles.py)."""
 
 from __future__ import annotations
 
@@ -19,10 +20,16 @@ from photoarchive.services import Services
 log = logging.getLogger("photoarchive.mail")
 
 
-async def spend(db: Backend, address: str) -> bool:
-    """Count one notice to `address`; False (and nothing counted) once its hour's are spent."""
+async def spend(db: Backend, address: str, purpose: str = "notice") -> bool:
+    """Count one mail of `purpose` to `address`; False (and nothing counted) once its hour's
+    are spent. Each purpose has a budget of its own: links asked for ("confirm") can never
+    use up the notices that tell of a takeover."""
+    return await spend_key(db, f"{purpose}:" + throttle.mail_key(address))
+
+
+async def spend_key(db: Backend, key: str) -> bool:
+    """`spend` for any key (an account's, for the mail it may have sent to others)."""
     moment = clock.now()
-    key = "notice:" + throttle.mail_key(address)
     async with db.transaction() as tx:
         await tx.lock(key)
         sent = await tx.fetchval(
@@ -38,10 +45,13 @@ async def spend(db: Backend, address: str) -> bool:
     return True
 
 
-async def post_notice(svc: Services, address: str, message: EmailMessage, what: str) -> None:
-    """Send `message` to `address` from the outbox, on the address's budget; `what` names it
-    in the log ("The email-change notice for alice"), which says why one was not sent."""
-    if not await spend(svc.db, address):
+async def post_notice(
+    svc: Services, address: str, message: EmailMessage, what: str, purpose: str = "notice"
+) -> None:
+    """Send `message` to `address` from the outbox, on the address's budget for `purpose`;
+    `what` names it in the log ("The email-change notice for alice"), which says why one
+    was not sent."""
+    if not await spend(svc.db, address, purpose):
         log.warning("%s was not sent: that address has had its mail for this hour.", what)
         return
 

@@ -8,7 +8,7 @@ transaction, every other session of the person ends and the browser that made th
 goes on under a new session (`sessions.renew`). Nothing in between can fail and leave the
 person signed out everywhere, or still signed in elsewhere with the change made. Where the
 archive can mail, a new email waits for its inbox's confirmation (email_changes.py), and
-that moment is the change: the browser that confirms goes on if it is the person's."""
+that moment is the change: the person's browser that confirms goes on."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from photoarchive.accounts import email_changes, mail, mail_budget, sessions, throttle, users
 from photoarchive.accounts.sessions import Device, Session
 from photoarchive.accounts.users import User
-from photoarchive.errors import Invalid, TooManyRequests
+from photoarchive.errors import Forbidden, Invalid, TooManyRequests
 from photoarchive.services import Services
 
 WHY_EMAIL_ASKS_CONFIRMING = (
@@ -37,8 +37,8 @@ class Saved:
 
 
 LINK_NOT_MAILED = (
-    "That address has had as much mail from this archive as it may for now: try again in"
-    " an hour. Nothing was changed."
+    "This archive has sent as many links to confirm an email as it may for now (three an"
+    " hour to one address, and for one account): try again in an hour. Nothing was changed."
 )
 
 
@@ -84,36 +84,50 @@ async def save(
 
 
 async def _ask_to_confirm(svc: Services, user: User, email: str, display_name: str) -> Saved:
-    """Save the display name, keep the new email waiting, and mail it its link."""
+    """Save the display name, keep the new email waiting, mail it its link, and tell the
+    old address (whoever asked knows the password: its owner can stop it by a new one)."""
     await email_changes.check_free(svc.db, user, email)  # said before mail is spent on it
-    if not await mail_budget.spend(svc.db, email):
+    if not (
+        await mail_budget.spend(svc.db, email, "confirm")
+        and await mail_budget.spend_key(svc.db, f"confirm-by:{user.id}")
+    ):
         raise TooManyRequests(LINK_NOT_MAILED, retry_after=int(throttle.MAIL_WINDOW_SECONDS))
     async with svc.db.transaction() as tx:
         await users.update_profile(tx, user, email=user.email, display_name=display_name)
         token, expires = await email_changes.ask(tx, user, email)
     updated = await users.by_id(svc.db, user.id)
     assert updated is not None
-    message = email_changes.link_mail(svc.settings, updated, email, token, expires)
+    message = email_changes.link_mail(svc.settings, email, token, expires)
     svc.mail.post(lambda: email_changes.send_link(svc, message, user.username))
+    asked = mail.email_change_asked_mail(
+        svc.settings,
+        old=user.email,
+        new=email,
+        name=updated.display_name or updated.username,
+        username=updated.username,
+    )
+    what = f"The notice of an email change asked for {user.username}"
+    # A budget of its own: asking again and again must not silence the notice of the change.
+    await mail_budget.post_notice(svc, user.email, asked, what, "asked")
     return Saved(updated, False, waiting=email)
 
 
 async def confirm_email(
     svc: Services, token: str, session: Session | None, device: Device
 ) -> Saved:
-    """The new email's link opened and confirmed: the account takes the email, and every
-    session of the person ends but the confirming browser's, when it is theirs (renewed).
-    Refusals as email_changes.confirm's."""
+    """The new email's link opened and confirmed by the person, signed in (Forbidden for
+    anyone else: the link proves the inbox, not the person): the account takes the email,
+    the confirming browser goes on under a new session and every other session ends.
+    Refusals as email_changes.holder's and claim's."""
     person, email = await email_changes.holder(svc.db, token)
-    own = session if session is not None and session.user.id == person.id else None
+    if session is None or session.user.id != person.id:
+        raise Forbidden(email_changes.SIGN_IN_FIRST)
     async with svc.db.transaction() as tx:
         await email_changes.claim(tx, token, person)
-        await users.update_profile(tx, person, email=email, display_name=person.display_name)
-        if own is not None:
-            renewed = await sessions.renew(tx, own, device)
-        else:
-            renewed = None
-            await sessions.end_all_for_user(tx, person.id)
+        # The name as it is now (a rename may have landed since the link was read).
+        name = await tx.fetchval("SELECT display_name FROM users WHERE id = ?", (person.id,))
+        await users.update_profile(tx, person, email=email, display_name=name or "")
+        renewed = await sessions.renew(tx, session, device)
     updated = await users.by_id(svc.db, person.id)
     assert updated is not None
     await _tell_old_address(svc, person, updated)

@@ -128,10 +128,9 @@ async def use(db: Backend, passwords: Passwords, token: str, password: str) -> U
         await tx.execute(
             "UPDATE users SET password_hash = ? WHERE id = ?", (password_hash, person.id)
         )
-        # Any other link still open (one mailed, one from the administrator) ends with it.
-        await tx.execute(
-            "DELETE FROM password_resets WHERE user_id = ? AND used_at IS NULL", (person.id,)
-        )
+        # Any other link still open (one mailed, one from the administrator) ends with it,
+        # and so does a new email waiting for its link.
+        await users.end_recovery_links(tx, person.id)
         await sessions.end_all_for_user(tx, person.id)
     return person
 

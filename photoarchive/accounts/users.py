@@ -296,12 +296,8 @@ async def update_profile(tx: Transaction, user: User, *, email: str, display_nam
     if display_name and renamed and await names.taken(tx, display_name, other_than=user.id):
         raise Conflict(f"{names.CALLED_SO} Choose another display name.", field="display_name")
     email_changed = stored["email_key"] != email.lower()
-    if email_changed:
-        # A reset link mailed to the old address (or handed out for it) must not let
-        # whoever reads that mailbox take the account the person has just moved away.
-        await tx.execute(
-            "DELETE FROM password_resets WHERE user_id = ? AND used_at IS NULL", (user.id,)
-        )
+    if email_changed:  # whoever reads the old mailbox must not take the account with a link
+        await end_recovery_links(tx, user.id)
     await tx.execute(
         "UPDATE users SET email = ?, email_key = ?, display_name = ? WHERE id = ?",
         (email, email.lower(), display_name, user.id),
@@ -313,10 +309,16 @@ async def set_password(tx: Transaction, user_id: int, password_hash: str) -> Non
     """Store a new password (hashed by the caller, outside the transaction), in `tx`: the
     caller has confirmed the current one, and ends the person's other sessions in `tx` too."""
     await tx.execute("UPDATE users SET password_hash = ? WHERE id = ?", (password_hash, user_id))
-    # A reset link handed out earlier must not outlive the password it was meant to replace.
+    await end_recovery_links(tx, user_id)  # made for the password it replaces
+
+
+async def end_recovery_links(tx: Transaction, user_id: int) -> None:
+    """End the account's reset links not yet used and a new email waiting for its link
+    (email_changes.py): none may outlive the password, email or standing it was made under."""
     await tx.execute(
         "DELETE FROM password_resets WHERE user_id = ? AND used_at IS NULL", (user_id,)
     )
+    await tx.execute("DELETE FROM email_changes WHERE user_id = ?", (user_id,))
 
 
 async def set_disabled(db: Backend, actor: User, username: str, disabled: bool) -> User:
@@ -334,9 +336,7 @@ async def set_disabled(db: Backend, actor: User, username: str, disabled: bool) 
         if disabled:
             await tx.execute("DELETE FROM sessions WHERE user_id = ?", (target.id,))
             # Disabling is how a leaked link is stopped: it must not work again on re-enabling.
-            await tx.execute(
-                "DELETE FROM password_resets WHERE user_id = ? AND used_at IS NULL", (target.id,)
-            )
+            await end_recovery_links(tx, target.id)
             # So are the invites they made: withdrawn for good, not until they are enabled.
             await tx.execute(
                 "INSERT INTO invite_withdrawals (invite_id, withdrawn_at) SELECT i.id, ?"

@@ -1,21 +1,20 @@
 """/email-confirm/<token>: the link mailed to a new email (accounts/email_changes.py). Opening
-it shows what it confirms and a button: only the button's POST changes the email, so a mail
-scanner that opens every link confirms nothing. The link works signed in or not, on any
-device: its token is the proof.
-
-Confirmed on a browser signed in as the person, that browser goes on under a new session
-and lands on /settings; anywhere else every session of the person has ended, and the page
-says so (a browser signed in as someone else stays so)."""
+it shows what it confirms and a button; only the button's POST, from a browser signed in to
+the account that asked, changes the email. The link proves the inbox, not the person, so a
+guest or someone else's browser is asked to sign in (a mistyped address's owner gets no
+further), and a mail scanner that opens every link confirms nothing. Confirmed, the browser
+goes on under a new session and lands on /settings."""
 
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from litestar import Response, get, post
 from litestar.response import Redirect, Template
 
 from photoarchive.accounts import email_changes, profiles
-from photoarchive.errors import AppError, NotFound
+from photoarchive.errors import AppError, Forbidden, NotFound
 from photoarchive.web.admission import GUEST_BODY
 from photoarchive.web.render import Req, render
 from photoarchive.web.viewer import (
@@ -34,23 +33,19 @@ def _offered(request: Req) -> None:
 
 
 async def _page(
-    request: Req,
-    token: str,
-    *,
-    email: str = "",
-    username: str = "",
-    done: bool = False,
-    error: AppError | None = None,
+    request: Req, token: str, *, email: str = "", error: AppError | None = None
 ) -> Template:
     user = await viewer_or_guest(request)
+    action = f"{email_changes.PATH}/{token}"
     page = render(
         request,
         "email_confirm.html",
         user=user,
-        action=f"{email_changes.PATH}/{token}",
+        action=action,
         email=email,
-        username=username,
-        done=done,
+        # A guest signs in and comes back here; someone else's browser signs out first.
+        sign_in=f"/login?next={quote(action, safe='/')}" if user is None else None,
+        asks_sign_in=isinstance(error, Forbidden),
         error=error.message if error else None,
         status=error.status if error else 200,
     )
@@ -65,7 +60,10 @@ async def confirm_form(request: Req, token: str) -> Template:
         person, email = await email_changes.holder(services(request).db, token)
     except NotFound as exc:
         return await _page(request, token, error=exc)
-    return await _page(request, token, email=email, username=person.username)
+    session = await current_session(request)
+    if session is None or session.user.id != person.id:
+        return await _page(request, token, error=Forbidden(email_changes.SIGN_IN_FIRST))
+    return await _page(request, token, email=email)
 
 
 @post(f"{email_changes.PATH}/{{token:str}}", status_code=200, opt=GUEST_BODY)
@@ -78,13 +76,10 @@ async def confirm(request: Req, token: str) -> Response[Any]:
         )
     except AppError as exc:
         return await _page(request, token, error=exc)
-    if saved.token is not None:  # the person's own browser: on, with a new session
-        response = Redirect("/settings?saved=email-confirmed", status_code=303)
+    response = Redirect("/settings?saved=email-confirmed", status_code=303)
+    if saved.token is not None:  # (a Bearer token keeps its own)
         response.set_cookie(session_cookie(request, saved.token))
-        return response
-    return await _page(
-        request, token, email=saved.user.email, username=saved.user.username, done=True
-    )
+    return response
 
 
 HANDLERS = [confirm_form, confirm]

@@ -44,6 +44,10 @@ NOTICES = {
     ),
     "email-confirmed": "Your new email is confirmed, and you are signed out everywhere else.",
     "email-cancelled": "The change of email is cancelled: your email stays as it was.",
+    "email-not-waiting": (
+        "No change of email was waiting any more: it was confirmed, replaced or has expired."
+        " Your email is the one shown below."
+    ),
     "others": "You are signed out everywhere else.",
     "session": "That session has ended.",
     "share": shares.MADE_NOTICE,
@@ -174,8 +178,8 @@ async def save_profile(request: Req) -> Response[Any]:
 async def cancel_email_change(request: Req) -> Redirect:
     """Forget the new email waiting for its link (the link stops working)."""
     session = await _session(request)
-    await email_changes.cancel(services(request).db, session.user.id)
-    return _done("email-cancelled")
+    cancelled = await email_changes.cancel(services(request).db, session.user.id)
+    return _done("email-cancelled" if cancelled else "email-not-waiting")
 
 
 @post("/settings/time-zone")
