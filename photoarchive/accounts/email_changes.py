@@ -108,9 +108,9 @@ async def cancel(db: Backend, user_id: int) -> bool:
     """Forget the change waiting; True if there was one."""
     async with db.transaction() as tx:
         gone = await tx.fetchval(
-            "DELETE FROM email_changes WHERE user_id = ? RETURNING user_id", (user_id,)
+            "DELETE FROM email_changes WHERE user_id = ? RETURNING expires_at", (user_id,)
         )
-    return gone is not None
+    return gone is not None and float(gone) > clock.now()  # (an expired one waited no more)
 
 
 async def holder(db: Backend, token: str) -> tuple[User, str]:
@@ -128,17 +128,25 @@ async def holder(db: Backend, token: str) -> tuple[User, str]:
     return users.user_from_row(row), str(row["new_email"])
 
 
-async def claim(tx: Transaction, token: str, person: User) -> None:
-    """Use the link of `holder`'s `person`, in the transaction that changes their email
-    (profiles.confirm_email): it is deleted there, so two tabs cannot both use it, and it
-    comes back with the rest if that transaction fails (an address another account took
-    meanwhile: Conflict)."""
+async def confirm(tx: Transaction, token: str, person: User, email: str) -> None:
+    """Use the link of `holder`'s `person` and give them its `email`, in `tx`: the link is
+    deleted there, so two tabs cannot both use it, and comes back with the rest if the
+    transaction fails (an address another account took meanwhile: Conflict). Only the
+    email is written (a rename at the same moment stands); reset links still open for the
+    old address end with it."""
     claimed = await tx.fetchval(
         "DELETE FROM email_changes WHERE token_hash = ? AND expires_at > ? RETURNING user_id",
         (_hash(token), clock.now()),
     )
     if claimed != person.id:
         raise NotFound(UNUSABLE)
+    await tx.lock(users.SIGN_UP_LOCK)  # emails are checked against every account under it
+    await check_free(tx, person, email)
+    await users.end_recovery_links(tx, person.id)
+    await tx.execute(
+        "UPDATE users SET email = ?, email_key = ? WHERE id = ?",
+        (email, email.lower(), person.id),
+    )
 
 
 def link_mail(settings: Settings, email: str, token: str, expires_at: float) -> EmailMessage:

@@ -14,7 +14,7 @@ from email.message import EmailMessage
 
 from photoarchive import clock
 from photoarchive.accounts import mail, throttle
-from photoarchive.db import Backend
+from photoarchive.db import Backend, Transaction
 from photoarchive.services import Services
 
 log = logging.getLogger("photoarchive.mail")
@@ -28,16 +28,25 @@ async def spend(db: Backend, address: str, purpose: str = "notice") -> bool:
 
 
 async def spend_key(db: Backend, key: str) -> bool:
-    """`spend` for any key (an account's, for the mail it may have sent to others)."""
-    moment = clock.now()
+    """`spend` for any key."""
     async with db.transaction() as tx:
+        return await spend_in(tx, key)
+
+
+async def spend_in(tx: Transaction, *keys: str) -> bool:
+    """Count one mail on each of `keys` (an address's, an account's), in `tx`; False, with
+    nothing counted, when any of them has had its hour's."""
+    moment = clock.now()
+    for key in sorted(keys):  # always in the same order: two askers never wait on each other
         await tx.lock(key)
+    for key in keys:
         sent = await tx.fetchval(
             "SELECT COUNT(*) FROM login_failures WHERE account_key = ? AND failed_at > ?",
             (key, moment - throttle.MAIL_WINDOW_SECONDS),
         )
         if int(sent or 0) >= throttle.MAILS_PER_ADDRESS:
             return False
+    for key in keys:
         await tx.execute(
             "INSERT INTO login_failures (account_key, client_ip, failed_at) VALUES (?, ?, ?)",
             (key, "mail:notice", moment),

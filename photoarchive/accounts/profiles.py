@@ -86,15 +86,13 @@ async def save(
 async def _ask_to_confirm(svc: Services, user: User, email: str, display_name: str) -> Saved:
     """Save the display name, keep the new email waiting, mail it its link, and tell the
     old address (whoever asked knows the password: its owner can stop it by a new one)."""
-    await email_changes.check_free(svc.db, user, email)  # said before mail is spent on it
-    if not (
-        await mail_budget.spend(svc.db, email, "confirm")
-        and await mail_budget.spend_key(svc.db, f"confirm-by:{user.id}")
-    ):
-        raise TooManyRequests(LINK_NOT_MAILED, retry_after=int(throttle.MAIL_WINDOW_SECONDS))
     async with svc.db.transaction() as tx:
         await users.update_profile(tx, user, email=user.email, display_name=display_name)
         token, expires = await email_changes.ask(tx, user, email)
+        # Counted last, with the rest: a refusal of the name or address spends nothing.
+        address = "confirm:" + throttle.mail_key(email)
+        if not await mail_budget.spend_in(tx, address, f"confirm-by:{user.id}"):
+            raise TooManyRequests(LINK_NOT_MAILED, retry_after=int(throttle.MAIL_WINDOW_SECONDS))
     updated = await users.by_id(svc.db, user.id)
     assert updated is not None
     message = email_changes.link_mail(svc.settings, email, token, expires)
@@ -118,15 +116,12 @@ async def confirm_email(
     """The new email's link opened and confirmed by the person, signed in (Forbidden for
     anyone else: the link proves the inbox, not the person): the account takes the email,
     the confirming browser goes on under a new session and every other session ends.
-    Refusals as email_changes.holder's and claim's."""
+    Refusals as email_changes.holder's and confirm's."""
     person, email = await email_changes.holder(svc.db, token)
     if session is None or session.user.id != person.id:
         raise Forbidden(email_changes.SIGN_IN_FIRST)
     async with svc.db.transaction() as tx:
-        await email_changes.claim(tx, token, person)
-        # The name as it is now (a rename may have landed since the link was read).
-        name = await tx.fetchval("SELECT display_name FROM users WHERE id = ?", (person.id,))
-        await users.update_profile(tx, person, email=email, display_name=name or "")
+        await email_changes.confirm(tx, token, person, email)
         renewed = await sessions.renew(tx, session, device)
     updated = await users.by_id(svc.db, person.id)
     assert updated is not None

@@ -14,7 +14,7 @@ from litestar import Response, get, post
 from litestar.response import Redirect, Template
 
 from photoarchive.accounts import email_changes, profiles
-from photoarchive.errors import AppError, Forbidden, NotFound
+from photoarchive.errors import AppError, Forbidden, NotAuthenticated, NotFound
 from photoarchive.web.admission import GUEST_BODY
 from photoarchive.web.render import Req, render
 from photoarchive.web.viewer import (
@@ -60,8 +60,8 @@ async def confirm_form(request: Req, token: str) -> Template:
         person, email = await email_changes.holder(services(request).db, token)
     except NotFound as exc:
         return await _page(request, token, error=exc)
-    session = await current_session(request)
-    if session is None or session.user.id != person.id:
+    user = await viewer_or_guest(request)
+    if user is None or user.id != person.id:
         return await _page(request, token, error=Forbidden(email_changes.SIGN_IN_FIRST))
     return await _page(request, token, email=email)
 
@@ -71,9 +71,11 @@ async def confirm(request: Req, token: str) -> Response[Any]:
     _offered(request)
     svc = services(request)
     try:
-        saved = await profiles.confirm_email(
-            svc, token, await current_session(request), device(request)
-        )
+        session = await current_session(request)
+    except NotAuthenticated:  # a stale Bearer token: asked to sign in, as a guest is
+        session = None
+    try:
+        saved = await profiles.confirm_email(svc, token, session, device(request))
     except AppError as exc:
         return await _page(request, token, error=exc)
     response = Redirect("/settings?saved=email-confirmed", status_code=303)
