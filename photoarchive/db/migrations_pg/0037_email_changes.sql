@@ -1,5 +1,5 @@
 -- A new email waiting to be confirmed from its own inbox: as ../migrations/0037.
-CREATE TABLE email_changes (
+CREATE TABLE IF NOT EXISTS email_changes (
     user_id     BIGINT PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
     email       TEXT NOT NULL,
     token_hash  BYTEA NOT NULL UNIQUE,
