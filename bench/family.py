@@ -11,7 +11,7 @@ The floor is the same server answering as many `/healthz` requests as the phase 
 (pages, thumbnails, writes), from the same clients on the same connections, measured right
 after it: phases alternate, so whatever else the machine does falls on both alike. The ratio of
 the two is the figure to read (target: at most 1.5). Run once per cache setting, each on a
-freshly seeded archive: every cache on, then each of the page, media and card caches off.
+freshly seeded archive: every cache on, then the media and card caches off in turn.
 
 Each turn is measured twice, with each member's browser cold and warm. A cold browser (as if
 its cache had just been emptied) fetches every thumbnail of every view. A warm one keeps what

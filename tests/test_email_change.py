@@ -76,7 +76,9 @@ def test_a_new_email_without_the_right_password_changes_nothing(
     assert saved(alice) == ("", "alice@example.org")
 
 
-def test_the_right_password_changes_the_email_and_the_name_needs_none(server: LiveServer) -> None:
+def test_without_mail_the_right_password_changes_the_email_at_once_and_the_name_needs_none(
+    server: LiveServer,
+) -> None:
     alice = sign_up(server, "alice")
     assert change(alice, None, email="alice@example.org").status_code == 303
     assert saved(alice) == ("Alice", "alice@example.org")
@@ -178,7 +180,11 @@ def test_a_new_email_waits_for_its_inbox_then_the_old_one_is_told(
         assert mailbox.left() == []
 
 
-def test_only_the_person_signed_in_confirms_on_any_device(tmp_path: Path, mailbox: Mailbox) -> None:
+def test_the_person_confirms_signed_in_on_any_device_and_nobody_else_can(
+    tmp_path: Path, mailbox: Mailbox
+) -> None:
+    """Another account's browser (a shared computer) cannot confirm; the person's phone, once
+    signed in through the link's sign-in, can."""
     with mailing(tmp_path, mailbox.url) as server:
         alice = sign_up(server, "alice")
         bob = sign_up(server, "bob")  # the family computer, signed in as Bob

@@ -1,6 +1,7 @@
 """The mail this archive sends, and the sending: a password-reset link to whoever asks on
-/forgot, an invite link an administrator addresses to someone, and a word to the old address
-when an account's email is changed. Plain text, in our words.
+/forgot, an invite link an administrator addresses to someone, a link to confirm a new email
+(to it), a word to the old address when a change of email is asked and when it is made, and
+one to a person an administrator made a reset link for. Plain text, in our words.
 
 Mail a visitor asks for goes through the outbox: a queue that one task works through in
 order, after the answer has gone out. How long the answer takes then never tells whether an

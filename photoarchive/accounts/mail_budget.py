@@ -1,5 +1,6 @@
-"""How many notices members' acts may send one address (that an account's email changed,
-that an administrator made a reset link for it): at most `throttle.MAILS_PER_ADDRESS` an hour,
+"""How many notices members' acts may send one address (that an account's email changed, or
+a change of it was asked, that an administrator made a reset link for it): at most
+`throttle.MAILS_PER_ADDRESS` an hour,
 counted in the throttle's table under a key of their own. Without it, changing one's email
 back and forth sent the old address a notice each time: a way to fill a stranger's inbox,
 and the outbox's queue, whose overflow drops other mail. Reset links asked for on /forgot
@@ -22,15 +23,10 @@ log = logging.getLogger("photoarchive.mail")
 
 async def spend(db: Backend, address: str, purpose: str = "notice") -> bool:
     """Count one mail of `purpose` to `address`; False (and nothing counted) once its hour's
-    are spent. Each purpose has a budget of its own: links asked for ("confirm") can never
-    use up the notices that tell of a takeover."""
-    return await spend_key(db, f"{purpose}:" + throttle.mail_key(address))
-
-
-async def spend_key(db: Backend, key: str) -> bool:
-    """`spend` for any key."""
+    are spent. Each purpose has a budget of its own: notices of an ask ("asked") can never
+    use up those that tell of a takeover."""
     async with db.transaction() as tx:
-        return await spend_in(tx, key)
+        return await spend_in(tx, f"{purpose}:" + throttle.mail_key(address))
 
 
 async def spend_in(tx: Transaction, *keys: str) -> bool:

@@ -55,8 +55,8 @@ async def save(
     under the throttle). Where the archive can mail, the new email then waits for the link
     mailed to it (`Saved.waiting`); elsewhere it is saved at once and ends every other
     session (see the module). An identity provider keeps the email: there it stays as it
-    is. The old address is told of a change where mail can be sent. A refusal changes
-    nothing."""
+    is. Where mail can be sent the old address is told of the ask, and, once confirmed, of
+    the change. A refusal changes nothing."""
     user = session.user
     if svc.settings.auth != "local":
         email = user.email
@@ -78,7 +78,7 @@ async def save(
             token = await sessions.renew(tx, session, device)
     updated = await users.by_id(svc.db, user.id)
     assert updated is not None
-    if changed:
+    if changed:  # (with mail, only a session read before a change made elsewhere gets here)
         await _tell_old_address(svc, user, updated)
     return Saved(updated, changed, token)
 

@@ -287,7 +287,7 @@
         if (fresh) cards.forEach(function (card) { setCardCaption(card, words ? words.textContent : ""); });
         try {
           refreshLook(photoId, page);
-          refreshOwnerForms(photoId, page);
+          refreshDateField(photoId, page);
         } catch (e) { /* the next page load shows it */ }
         if (!fresh) return;
         var shown = document.getElementById("caption-" + photoId);
@@ -358,7 +358,7 @@
   // The owner's date field on their other pages of the photo holds what it would save: it
   // follows the fetched page (a date being edited is left as it is). The turn buttons need
   // nothing: they turn from wherever the photo stands when the turn is made.
-  function refreshOwnerForms(photoId, page) {
+  function refreshDateField(photoId, page) {
     var field = document.getElementById("taken-input-" + photoId);
     var freshField = page.getElementById("taken-input-" + photoId);
     var editing = field && field.closest("details");
