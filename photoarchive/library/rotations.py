@@ -20,7 +20,6 @@ from typing import Any
 from photoarchive import clock
 from photoarchive.accounts.users import User
 from photoarchive.db import Transaction
-from photoarchive.db.protocol import Reader
 from photoarchive.errors import Conflict, Forbidden, Invalid, NotFound, Unavailable
 from photoarchive.library import blobs, photos
 from photoarchive.library.blobs import ROTATIONS
@@ -60,47 +59,36 @@ async def set_rotation(svc: Services, actor: User, photo_id: int, rotation: Any)
     """The owner turns their photo to `rotation` degrees clockwise (from how it came): NotFound
     for a photo they may not see, Forbidden for another person's. The photo as it is now."""
     wanted = check_rotation(rotation)
-    return await _rotated(svc, actor, photo_id, lambda _: wanted, relative=False)
+    return await _rotated(svc, actor, photo_id, lambda _: wanted)
 
 
 async def turn(svc: Services, actor: User, photo_id: int, quarter_turns: int) -> Photo:
     """The owner turns their photo by quarter turns from where it stands (negative:
     counter-clockwise), as the page's buttons say: two quick clicks on "Rotate right" turn
     it twice, whichever is answered first. Refusals as `set_rotation`'s."""
-    return await _rotated(
-        svc, actor, photo_id, lambda now: turned_by(now, quarter_turns), relative=True
-    )
+    return await _rotated(svc, actor, photo_id, lambda now: turned_by(now, quarter_turns))
 
 
-async def _rotated(
-    svc: Services, actor: User, photo_id: int, to: Callable[[int], int], *, relative: bool
-) -> Photo:
-    """Turn the photo to `to(its rotation now)`. A relative turn is worked out from the
-    rotation read first and stored only if it is still the photo's under the digest's lock;
-    if another turn landed meanwhile, it is worked out again from that one."""
+async def _rotated(svc: Services, actor: User, photo_id: int, to: Callable[[int], int]) -> Photo:
+    """Turn the photo to `to(its rotation now)`, stored only if that is still its rotation
+    under the digest's lock; if another turn landed meanwhile, worked out again from it."""
     async with _turning.setdefault((id(svc.db), photo_id), asyncio.Lock()):
-        return await _rotated_alone(svc, actor, photo_id, to, relative=relative)
-
-
-async def _rotated_alone(
-    svc: Services, actor: User, photo_id: int, to: Callable[[int], int], *, relative: bool
-) -> Photo:
-    for _ in range(TRIES):
-        photo = await photos.find(svc, photo_id, actor)
-        if not photo.can_edit:
-            raise Forbidden("Only the photo's owner can rotate it.")
-        wanted = to(photo.rotation)
-        if wanted == photo.rotation:
-            break
-        turned = await _turned(svc, actor, photo, wanted)
-        if await _store(svc, photo, wanted, turned, photo.rotation if relative else None):
-            # Open pages showing it fetch its new renditions' addresses and shape.
-            await svc.publish("photo-changed", {"photo_id": photo_id})
-            break
-    else:
-        raise Conflict(
-            "The photo was being turned by other requests; look at it and turn it again."
-        )
+        for _ in range(TRIES):
+            photo = await photos.find(svc, photo_id, actor)
+            if not photo.can_edit:
+                raise Forbidden("Only the photo's owner can rotate it.")
+            wanted = to(photo.rotation)
+            if wanted == photo.rotation:
+                break
+            turned = await _turned(svc, actor, photo, wanted)
+            if await _store(svc, photo, wanted, turned):
+                # Open pages showing it fetch its new renditions' addresses and shape.
+                await svc.publish("photo-changed", {"photo_id": photo_id})
+                break
+        else:
+            raise Conflict(
+                "The photo was being turned by other requests; look at it and turn it again."
+            )
     return await photos.get(svc, photo_id, actor)
 
 
@@ -127,16 +115,19 @@ async def _turned(svc: Services, actor: User, photo: Photo, wanted: int) -> imag
         raise Unavailable(f"{exc} The photo was not rotated; try again later.") from None
 
 
-async def _store(
-    svc: Services, photo: Photo, rotation: int, turned: images.Turned, based_on: int | None
-) -> bool:
+async def _store(svc: Services, photo: Photo, rotation: int, turned: images.Turned) -> bool:
     """Store the turned renditions, then say the turn, under the digest's lock (see `blobs`):
     no deletion of the photo's bytes, and no other turn of them, slips in between. The store
     is called outside any database transaction. False, with nothing stored, when the photo
-    no longer stands at `based_on` (None: whatever it stands at)."""
+    no longer stands as `photo` read it (turned meanwhile, or gone)."""
     digest = photo.sha256
     async with blobs.storing(svc.db, svc.store, digest, "rotated"):
-        if based_on is not None and await _rotation(svc.db, photo.id) != based_on:
+        # The rotation as photos.py reads it (a fixed expression); the id is bound.
+        standing = await svc.db.fetchval(
+            f"SELECT {photos.ROTATION_SQL} FROM photos p WHERE p.id = ?",  # noqa: S608
+            (photo.id,),
+        )
+        if standing != photo.rotation:
             return False
         for rendition in turned.renditions:
             key = rendition_key(digest, rendition.name, rotation)
@@ -147,15 +138,6 @@ async def _store(
         # The renditions of the way it was shown, unless another photo of them is shown so.
         await blobs.discard_while_locked(svc.db, svc.store, digest)
     return True
-
-
-async def _rotation(db: Reader, photo_id: int) -> int:
-    """How far the photo is turned now (0 also for a photo deleted meanwhile: `_turn` says
-    NotFound for it)."""
-    found = await db.fetchval(
-        "SELECT rotation FROM photo_rotations WHERE photo_id = ?", (photo_id,)
-    )
-    return 0 if found is None else int(found)
 
 
 async def _turn(tx: Transaction, photo_id: int, rotation: int, turned: images.Turned) -> None:
