@@ -253,6 +253,8 @@ def test_a_new_password_a_reset_or_disabling_ends_a_waiting_change(
             return client.get(link).status_code == 404 and waiting == []
 
         link = asked(mailbox, alice)
+        refused = form_post(admin, link)  # an administrator is someone else here too
+        assert refused.status_code == 403 and SIGN_IN_FIRST in parse(refused.text).text
         for disabled in (True, False):
             action = "disable" if disabled else "enable"
             done = form_post(admin, f"/admin/users/alice/{action}", {"confirmed": "1"})

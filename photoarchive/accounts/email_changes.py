@@ -19,7 +19,6 @@ reset links, and it works once.
 from __future__ import annotations
 
 import hashlib
-import logging
 import secrets
 from dataclasses import dataclass
 from email.message import EmailMessage
@@ -27,12 +26,9 @@ from email.message import EmailMessage
 from photoarchive import clock
 from photoarchive.accounts import mail, users
 from photoarchive.accounts.users import User
-from photoarchive.db import Backend, Reader, Transaction
-from photoarchive.errors import Conflict, NotFound
-from photoarchive.services import Services
+from photoarchive.db import Backend, Transaction
+from photoarchive.errors import NotFound
 from photoarchive.settings import Settings
-
-log = logging.getLogger("photoarchive.email_changes")
 
 CONFIRM_HOURS = 24
 PATH = "/email-confirm"
@@ -71,7 +67,7 @@ def url(public_url: str, token: str) -> str:
 async def ask(tx: Transaction, user: User, email: str) -> tuple[str, float]:
     """Keep `email` (checked by the caller) waiting for its confirmation, in place of any
     change the person asked before: (token, expires_at)."""
-    await check_free(tx, user, email)
+    await users.check_email_free(tx, user.id, email)
     token = secrets.token_urlsafe(32)
     moment = clock.now()
     expires = moment + CONFIRM_HOURS * 3600
@@ -85,14 +81,6 @@ async def ask(tx: Transaction, user: User, email: str) -> tuple[str, float]:
         (user.id, email, _hash(token), moment, expires),
     )
     return token, expires
-
-
-async def check_free(db: Reader, user: User, email: str) -> None:
-    """Conflict when another account has `email` now (confirming asks again)."""
-    if await db.fetchone(
-        "SELECT 1 FROM users WHERE email_key = ? AND id != ?", (email.lower(), user.id)
-    ):
-        raise Conflict("An account with that email already exists.", field="email")
 
 
 async def pending(db: Backend, user_id: int) -> Pending | None:
@@ -141,7 +129,7 @@ async def confirm(tx: Transaction, token: str, person: User, email: str) -> None
     if claimed != person.id:
         raise NotFound(UNUSABLE)
     await tx.lock(users.SIGN_UP_LOCK)  # emails are checked against every account under it
-    await check_free(tx, person, email)
+    await users.check_email_free(tx, person.id, email)
     await users.end_recovery_links(tx, person.id)
     await tx.execute(
         "UPDATE users SET email = ?, email_key = ? WHERE id = ?",
@@ -153,12 +141,3 @@ def link_mail(settings: Settings, email: str, token: str, expires_at: float) -> 
     return mail.email_confirm_mail(
         settings, email=email, link=url(settings.public_url, token), expires_at=expires_at
     )
-
-
-async def send_link(svc: Services, message: EmailMessage, username: str) -> None:
-    """Run from the outbox: a failed send is logged (without the link); the person asks
-    again from their settings, where the change is shown waiting."""
-    try:
-        await svc.mail.send(message)
-    except mail.MailFailed as exc:
-        log.warning("The email-confirmation link for %s was not sent: %s", username, exc)

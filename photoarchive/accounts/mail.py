@@ -256,6 +256,18 @@ class Mailer:
         except asyncio.QueueFull:
             log.warning("The mail outbox is full; a request for mail was dropped.")
 
+    def post_message(self, message: EmailMessage, what: str) -> None:
+        """Queue `message` to be sent after the current request; a failure is logged as
+        "<what> was not sent: <why>" (never with the message, which may hold a link)."""
+
+        async def send() -> None:
+            try:
+                await self.send(message)
+            except MailFailed as exc:
+                log.warning("%s was not sent: %s", what, exc)
+
+        self.post(send)
+
     async def start(self) -> None:
         self._worker = asyncio.create_task(self._work(), name="mail outbox")
 

@@ -14,19 +14,24 @@ import logging
 from email.message import EmailMessage
 
 from photoarchive import clock
-from photoarchive.accounts import mail, throttle
+from photoarchive.accounts import throttle
 from photoarchive.db import Backend, Transaction
 from photoarchive.services import Services
 
 log = logging.getLogger("photoarchive.mail")
 
 
+def key(address: str, purpose: str = "notice") -> str:
+    """The budget of mail of `purpose` to `address`. Each purpose has one of its own: notices
+    of an ask ("asked") or links ("confirm") can never use up those that tell of a takeover."""
+    return f"{purpose}:" + throttle.mail_key(address)
+
+
 async def spend(db: Backend, address: str, purpose: str = "notice") -> bool:
     """Count one mail of `purpose` to `address`; False (and nothing counted) once its hour's
-    are spent. Each purpose has a budget of its own: notices of an ask ("asked") can never
-    use up those that tell of a takeover."""
+    are spent."""
     async with db.transaction() as tx:
-        return await spend_in(tx, f"{purpose}:" + throttle.mail_key(address))
+        return await spend_in(tx, key(address, purpose))
 
 
 async def spend_in(tx: Transaction, *keys: str) -> bool:
@@ -59,11 +64,4 @@ async def post_notice(
     if not await spend(svc.db, address, purpose):
         log.warning("%s was not sent: that address has had its mail for this hour.", what)
         return
-
-    async def send() -> None:
-        try:
-            await svc.mail.send(message)
-        except mail.MailFailed as exc:
-            log.warning("%s was not sent: %s", what, exc)
-
-    svc.mail.post(send)
+    svc.mail.post_message(message, what)

@@ -90,13 +90,13 @@ async def _ask_to_confirm(svc: Services, user: User, email: str, display_name: s
         await users.update_profile(tx, user, email=user.email, display_name=display_name)
         token, expires = await email_changes.ask(tx, user, email)
         # Counted last, with the rest: a refusal of the name or address spends nothing.
-        address = "confirm:" + throttle.mail_key(email)
-        if not await mail_budget.spend_in(tx, address, f"confirm-by:{user.id}"):
+        budgets = (mail_budget.key(email, "confirm"), f"confirm-by:{user.id}")
+        if not await mail_budget.spend_in(tx, *budgets):
             raise TooManyRequests(LINK_NOT_MAILED, retry_after=int(throttle.MAIL_WINDOW_SECONDS))
     updated = await users.by_id(svc.db, user.id)
     assert updated is not None
     message = email_changes.link_mail(svc.settings, email, token, expires)
-    svc.mail.post(lambda: email_changes.send_link(svc, message, user.username))
+    svc.mail.post_message(message, f"The email-confirmation link for {user.username}")
     asked = mail.email_change_asked_mail(
         svc.settings,
         old=user.email,

@@ -278,17 +278,12 @@ async def list_all(db: Backend) -> list[User]:
 
 
 async def update_profile(tx: Transaction, user: User, *, email: str, display_name: str) -> bool:
-    """Store the email and display name, in `tx`; True when the email changed (the caller
-    then ends the person's other sessions in the same transaction: see profiles.py)."""
+    """Store the email and display name, in `tx`; True when the email changed (profiles.py)."""
     email = check_email(email)
     display_name = check_display_name(display_name)
     # Names are checked against every account, as at sign-up, under the same lock.
     await tx.lock(SIGN_UP_LOCK)
-    taken = await tx.fetchone(
-        "SELECT 1 FROM users WHERE email_key = ? AND id != ?", (email.lower(), user.id)
-    )
-    if taken is not None:
-        raise Conflict("An account with that email already exists.", field="email")
+    await check_email_free(tx, user.id, email)
     stored = await tx.fetchone("SELECT email_key, display_name FROM users WHERE id = ?", (user.id,))
     assert stored is not None
     # A name kept as it was stays (it may read as another's by rules newer than it).
@@ -305,6 +300,13 @@ async def update_profile(tx: Transaction, user: User, *, email: str, display_nam
     return email_changed
 
 
+async def check_email_free(db: Reader, user_id: int, email: str) -> None:
+    """Conflict when an account other than `user_id` has `email`, in any case."""
+    sql = "SELECT 1 FROM users WHERE email_key = ? AND id != ?"
+    if await db.fetchone(sql, (email.lower(), user_id)) is not None:
+        raise Conflict("An account with that email already exists.", field="email")
+
+
 async def set_password(tx: Transaction, user_id: int, password_hash: str) -> None:
     """Store a new password (hashed by the caller, outside the transaction), in `tx`: the
     caller has confirmed the current one, and ends the person's other sessions in `tx` too."""
@@ -313,8 +315,7 @@ async def set_password(tx: Transaction, user_id: int, password_hash: str) -> Non
 
 
 async def end_recovery_links(tx: Transaction, user_id: int) -> None:
-    """End the account's reset links not yet used and a new email waiting for its link
-    (email_changes.py): none may outlive the password, email or standing it was made under."""
+    """End unused reset links and a new email waiting (email_changes.py): see the callers."""
     await tx.execute(
         "DELETE FROM password_resets WHERE user_id = ? AND used_at IS NULL", (user_id,)
     )
