@@ -66,7 +66,7 @@ async def photos_of(svc: Services, owner: User, count: int) -> list[int]:
 async def run(url: str | None, photos: int, members: int, rounds: int) -> dict[str, list[float]]:
     with tempfile.TemporaryDirectory(prefix="bench-bulk-") as tmp:
         # bench/search.py's: the app's own services on the settings' database, no HTTP.
-        svc = await search_bench._services(Path(tmp) / "archive.db", url or "")
+        svc = await search_bench.open_services(Path(tmp) / "archive.db", url or "")
         try:
             alice = await person(svc, "alice")
             ids = await photos_of(svc, alice, photos)

@@ -407,7 +407,7 @@ async def to_postgres(path: Path, server: str, count: int, reuse: bool = False) 
     return url
 
 
-async def _services(path: Path, url: str = "") -> Services:
+async def open_services(path: Path, url: str = "") -> Services:
     settings = Settings(
         data_dir=path.parent, database_url=url, argon2_memory_kib=1024, argon2_time_cost=1
     )
@@ -426,7 +426,7 @@ async def measure(
     paths: dict[int, Path], rounds: int, urls: dict[int, str]
 ) -> tuple[dict[tuple[str, int], list[float]], dict[tuple[str, int], int]]:
     """Every call's time, and how many photos each query's page held."""
-    by_size = {size: await _services(path, urls.get(size, "")) for size, path in paths.items()}
+    by_size = {size: await open_services(path, urls.get(size, "")) for size, path in paths.items()}
     timings: dict[tuple[str, int], list[float]] = {}
     found: dict[tuple[str, int], int] = {}
     viewers: dict[int, User] = {}
