@@ -1,5 +1,6 @@
-"""How times are shown: a camera's wall-clock time as it was recorded, an instant in the viewer's
-zone (across daylight-saving changes), and the `<time>` element that says which is which."""
+"""How times are shown: when a photo was taken as the clock read where it was taken, an instant
+in the viewer's zone (across daylight-saving changes), and the `<time>` element that says which
+is which."""
 
 from __future__ import annotations
 
@@ -54,14 +55,24 @@ def test_a_wall_clock_time_is_shown_as_the_camera_recorded_it_in_every_zone(zone
     assert attrs == {"datetime": "2002-04-21T00:30:33"} and text == "21 Apr 2002, 00:30"
 
 
-def test_a_camera_time_with_its_offset_is_an_instant() -> None:
-    stamp = _taken_at("2019:06:01 10:00:00", "+02:00")
-    assert stamp == "2019-06-01T10:00:00+02:00"
-    assert dates.show(stamp, LA, "datetime-zone") == "1 Jun 2019, 01:00 PDT"
-    assert dates.show(stamp, "Asia/Tokyo", "datetime-zone") == "1 Jun 2019, 17:00 JST"
-    assert dates.show(stamp, "", "datetime-zone") == "1 Jun 2019, 08:00 UTC"
-    attrs, _ = time_element(dates.time_tag(stamp, LA, "date"))
-    assert attrs["datetime"] == "2019-06-01T10:00:00+02:00"  # the offset where it was taken
+def test_a_camera_time_with_its_offset_reads_the_clock_where_it_was_taken() -> None:
+    stamp = _taken_at("2019:06:01 00:30:00", "+02:00")
+    assert stamp == "2019-06-01T00:30:00+02:00"
+    # The same instant is 31 May in Los Angeles; the photo was taken on 1 June where it was.
+    assert dates.show(stamp, LA, "date") == "31 May 2019"
+    attrs, text = time_element(dates.taken_tag(stamp, "date"))
+    assert attrs == {"datetime": "2019-06-01T00:30:00+02:00"} and text == "1 Jun 2019"
+    _, text = time_element(dates.taken_tag(stamp, "datetime-zone"))
+    assert text == "1 Jun 2019, 00:30 UTC+02:00"
+    _, text = time_element(dates.taken_tag("2019-06-01T00:30:00Z", "datetime-zone"))
+    assert text == "1 Jun 2019, 00:30 UTC"
+    # Without an offset: as recorded, no zone; odd stamps as for instants.
+    _, text = time_element(dates.taken_tag("2002-04-21T00:30:33", "datetime-zone"))
+    assert text == "21 Apr 2002, 00:30"
+    assert dates.taken_tag(None) == ""
+    assert str(dates.taken_tag("<odd>")) == "&lt;odd&gt;"
+    with pytest.raises(ValueError, match="style"):
+        dates.taken_tag(stamp, "fancy")
 
 
 def test_an_upload_time_is_shown_in_the_viewers_zone() -> None:

@@ -263,7 +263,7 @@ def test_shift_date_moves_it_keeping_its_offset_or_refuses(tmp_path: Path) -> No
         with pytest.raises(NotFound):
             await taken_dates.shift_date(svc, bob, wall, 60)
         cleared = await taken_dates.set_taken_at(svc, alice, wall, None)
-        assert cleared.taken_at is None and cleared.dated_by[0] == "Uploaded"
+        assert cleared.taken_at is None and cleared.date_label == "Uploaded"
 
     scenario(tmp_path, body)
 

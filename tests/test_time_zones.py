@@ -161,3 +161,30 @@ def test_the_setting_needs_a_signed_in_person(server: LiveServer) -> None:
     response = form_post(guest, "/settings/time-zone", {"time_zone": LA})
     assert response.status_code in (303, 401)
     assert server.count("user_preferences") == 0
+
+
+def test_a_photo_taken_with_an_offset_reads_the_clock_where_it_was_taken(
+    server: LiveServer,
+) -> None:
+    """Past midnight in Paris on 1 July is still 30 June in New York; the timeline files the
+    photo under July (the clock where it was taken), so every page says 1 July too."""
+    alice, photo_id = one_photo(server)
+    taken = form_post(
+        alice, f"/photos/{photo_id}/taken", {"taken_at": "2024-07-01T00:30:00", "offset": "+02:00"}
+    )
+    assert taken.status_code == 303
+    assert alice.get(f"/api/v1/photos/{photo_id}").json()["taken_at"] == (
+        "2024-07-01T00:30:00+02:00"
+    )
+    (bucket,) = alice.get("/api/v1/timeline/buckets").json()["items"]
+    assert bucket["month"] == "2024-07"
+    for zone in ("America/New_York", "", "Asia/Tokyo"):
+        assert set_zone(alice, zone).status_code == 303
+        assert 'data-month="2024-07"' in alice.get("/timeline").text
+        (card_date,) = times(alice.get("/").text, "photo-date")
+        assert card_date["text"] == "1 Jul 2024", zone
+        assert card_date["datetime"] == "2024-07-01T00:30:00+02:00"
+        assert "data-local" not in card_date  # nor shifted by the browser
+        (detail,) = times(alice.get(f"/photos/{photo_id}").text, "taken")
+        assert detail["text"] == "1 Jul 2024, 00:30 UTC+02:00", zone
+        assert "data-local" not in detail

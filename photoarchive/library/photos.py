@@ -96,11 +96,10 @@ class Photo:
         return " ".join(part for part in (make, model) if part) or None
 
     @property
-    def dated_by(self) -> tuple[str, str]:
-        """What the photo's card is dated by: when it was taken if the camera said, else when
-        it was uploaded. (A taken time without an offset is the camera's wall clock: see
-        web/dates.py for how each kind is shown.)"""
-        return ("Taken", self.taken_at) if self.taken_at else ("Uploaded", self.created_at)
+    def date_label(self) -> str:
+        """What the photo's card is dated by: when it was taken if known, else when it was
+        uploaded (web/dates.py says how each is shown; the `dated` filter shows it)."""
+        return "Taken" if self.taken_at else "Uploaded"
 
     @property
     def alt(self) -> str:

@@ -2,17 +2,21 @@
 
 Two kinds of time stamp reach the pages, and they are shown differently:
 
-- An *instant*: an upload, a comment, a sign-in; a camera date that came with its offset
-  (EXIF OffsetTimeOriginal); a file's modification time. The database keeps these in UTC
-  (ISO text ending in `Z` or an offset, or seconds since the epoch). They are shown in the
-  viewer's zone, with the zone's abbreviation where the time of day matters.
-- A *wall-clock time*: a camera's DateTimeOriginal without an offset, which is how most cameras
-  record it. It is the time on the clock where the photo was taken, in a zone nobody wrote
-  down, so it is shown exactly as recorded and never shifted into anybody's zone.
+- An *instant*: an upload, a comment, a sign-in, a link's expiry. The database keeps these in
+  UTC (ISO text ending in `Z` or an offset, or seconds since the epoch). They are shown in the
+  viewer's zone, with the zone's abbreviation where the time of day matters (`time_tag`).
+- *When a photo was taken*: the time on the clock where it was taken. Most cameras record
+  only that (DateTimeOriginal, no offset); some add the offset (OffsetTimeOriginal), and an
+  imported file without a camera date is dated in the archive's zone with its offset. It is
+  shown as that clock read, never shifted into the viewer's zone, with the offset when there
+  is one and the time of day matters ("1 Jul 2024, 01:00 UTC+02:00") (`taken_tag`). The
+  timeline, memories and search place a photo by the same clock, so a photo of a trip reads
+  the day it is filed under, wherever the viewer is.
 
-`time_tag` renders either as `<time datetime="...">`. With an automatic zone setting the text
-is in UTC and the element says `data-local`, so that app.js rewrites it in the browser's zone;
-with a zone chosen on /settings the text is in that zone and the script leaves it alone.
+Both render as `<time datetime="...">`. For an instant under an automatic zone setting the
+text is in UTC and the element says `data-local`, so that app.js rewrites it in the browser's
+zone; with a zone chosen on /settings the text is in that zone and the script leaves it alone.
+A taken time is never marked for the script.
 """
 
 from __future__ import annotations
@@ -95,6 +99,12 @@ def show(stamp: str | float | None, zone_name: str = "", style: str = "datetime"
     return human(moment, style)
 
 
+def _tag(moment: datetime, text: str, attributes: str = "") -> Markup:
+    return Markup(  # noqa: S704 - every part is a formatted number, a fixed word or escaped
+        f'<time datetime="{machine(moment)}"{attributes}>{escape(text)}</time>'
+    )
+
+
 @lru_cache(maxsize=8192)  # a feed shows the same few hundred stamps again and again
 def time_tag(stamp: str | float | None, zone_name: str = "", style: str = "datetime") -> Markup:
     """`<time>` for a stored stamp, for a viewer whose zone is `zone_name` ("": automatic)."""
@@ -104,7 +114,15 @@ def time_tag(stamp: str | float | None, zone_name: str = "", style: str = "datet
     if moment is None:
         return Markup("") if stamp is None else escape(str(stamp))
     local = moment.tzinfo is not None and not zone_name
-    attributes = f' data-local="{style}"' if local else ""
-    return Markup(  # noqa: S704 - every part is a formatted number, a fixed word or escaped
-        f'<time datetime="{machine(moment)}"{attributes}>{escape(show(stamp, zone_name, style))}</time>'
-    )
+    return _tag(moment, show(stamp, zone_name, style), f' data-local="{style}"' if local else "")
+
+
+@lru_cache(maxsize=8192)
+def taken_tag(stamp: str | None, style: str = "datetime") -> Markup:
+    """`<time>` for when a photo was taken: the clock where it was taken, whoever looks."""
+    if style not in STYLES:
+        raise ValueError(f"unknown date style {style!r}")
+    moment = parse(stamp)
+    if moment is None:
+        return Markup("") if stamp is None else escape(str(stamp))
+    return _tag(moment, human(moment, style))

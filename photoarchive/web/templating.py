@@ -77,6 +77,15 @@ def date_filter(context: Context, stamp: str | float | None, style: str = "datet
     return dates.show(stamp, viewer_zone(context), style)
 
 
+@pass_context
+def dated_filter(context: Context, photo: photos.Photo, style: str = "date") -> Markup:
+    """`{{ photo | dated("date") }}`: what a photo is dated by (`Photo.dated_by`): when it was
+    taken, as the clock read there; else when it was uploaded, in the viewer's zone."""
+    if photo.taken_at:
+        return dates.taken_tag(photo.taken_at, style)
+    return dates.time_tag(photo.created_at, viewer_zone(context), style)
+
+
 def plural(noun: str, count: int) -> str:
     """The noun as said of `count` things: "1 photo", "2 photos", "0 photos" (the archive's
     nouns all take an s)."""
@@ -91,6 +100,8 @@ def configure_environment(engine: object, cards: CardCache) -> None:
     env.filters["size"] = usage.size_text  # "155.4 KB", "100 MB": sizes, quotas, usage
     env.filters["date"] = date_filter
     env.filters["time"] = time_filter
+    env.filters["taken"] = dates.taken_tag  # {{ photo.taken_at | taken("datetime-zone") }}
+    env.filters["dated"] = dated_filter
     env.filters["plural"] = plural  # {{ "photo" | plural(n) }}
     env.globals["version"] = __version__
     env.globals["static_url"] = StaticUrls(static_dir())

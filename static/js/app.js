@@ -23,7 +23,8 @@
   // With an automatic zone setting the server writes instants in UTC and marks them
   // data-local; here they are rewritten in this device's zone, in the server's own format
   // (dates.py: "30 Nov 2026, 00:30 PST"). A zone chosen on /settings is rendered by the
-  // server and left alone, as are camera times without a zone (they have no data-local).
+  // server and left alone, as are the times photos were taken: the clock where they were
+  // taken, offset or not (they have no data-local).
   var MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
   var numbers = null;
 
