@@ -16,7 +16,11 @@ import httpx
 import pytest
 
 from photoarchive.accounts.email_changes import CONFIRM_HOURS, SIGN_IN_FIRST
-from photoarchive.accounts.profiles import LINK_NOT_MAILED, WHY_EMAIL_ASKS_CONFIRMING
+from photoarchive.accounts.profiles import (
+    LINK_NOT_MAILED,
+    LINK_RETRY_SECONDS,
+    WHY_EMAIL_ASKS_CONFIRMING,
+)
 from photoarchive.accounts.throttle import MAILS_PER_ADDRESS
 from photoarchive.settings import parse_smtp_url
 from tests.mailbox import Mailbox, body, link_in, smtp_server
@@ -300,17 +304,28 @@ def test_a_link_works_for_a_day(
         assert saved(alice) == ("Alice", "alice@example.org")
 
 
-def test_a_link_that_cannot_be_sent_is_logged_and_changes_nothing(tmp_path: Path) -> None:
+def test_a_link_that_cannot_be_sent_says_so_and_leaves_nothing_waiting(tmp_path: Path) -> None:
     records = Records()
     logging.getLogger("photoarchive").addHandler(records)
-    sock = free_socket()  # bound, never accepting
+    sock = free_socket()  # bound, never listening: the mail server cannot be reached
     try:
         with mailing(tmp_path, f"smtp://127.0.0.1:{sock.getsockname()[1]}") as server:
             alice = sign_up(server, "alice")
-            assert change(alice, PASSWORD).status_code == 303
+            refused = change(alice, PASSWORD)
+            assert refused.status_code == 503
+            assert refused.headers["retry-after"] == str(LINK_RETRY_SECONDS)
+            page = parse(refused.text)
+            assert (
+                f"The link to confirm {NEW} could not be sent just now (the mail server could"
+                " not be reached), so your email stays alice@example.org." in page.text
+            )
+            assert page.find_all("input", id="email")[0]["value"] == NEW  # kept to try again
             records.wait_for("The email-confirmation link for alice was not sent")
-            assert saved(alice) == ("Alice", "alice@example.org")
-            assert NEW in alice.get("/settings").text  # shown waiting: asking again resends
+            assert saved(alice) == ("Alice", "alice@example.org")  # the name is saved
+            settings = alice.get("/settings")
+            assert NEW not in settings.text and 'id="email-waiting"' not in settings.text
+            with server.db() as conn:
+                assert conn.execute("SELECT COUNT(*) FROM email_changes").fetchone()[0] == 0
     finally:
         sock.close()
         logging.getLogger("photoarchive").removeHandler(records)

@@ -12,13 +12,16 @@ that moment is the change: the person's browser that confirms goes on."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from photoarchive.accounts import email_changes, mail, mail_budget, sessions, throttle, users
 from photoarchive.accounts.sessions import Device, Session
 from photoarchive.accounts.users import User
-from photoarchive.errors import Forbidden, Invalid, TooManyRequests
+from photoarchive.errors import Forbidden, Invalid, TooManyRequests, Unavailable
 from photoarchive.services import Services
+
+log = logging.getLogger(__name__)
 
 WHY_EMAIL_ASKS_CONFIRMING = (
     "To change your email, type your current password: a new password can be asked for at"
@@ -40,6 +43,12 @@ LINK_NOT_MAILED = (
     "This archive has sent as many links to confirm an email as it may for now (three an"
     " hour to one address, and for one account): try again in an hour. Nothing was changed."
 )
+# The link is sent while the person waits, so that the page can say so when it was not.
+LINK_NOT_SENT = (
+    "The link to confirm {email} could not be sent just now ({why}), so your email stays"
+    " {old}. Try again in a few minutes; if it keeps failing, tell whoever runs this archive."
+)
+LINK_RETRY_SECONDS = 300
 
 
 async def save(
@@ -85,7 +94,8 @@ async def save(
 
 async def _ask_to_confirm(svc: Services, user: User, email: str, display_name: str) -> Saved:
     """Save the display name, keep the new email waiting, mail it its link, and tell the
-    old address (whoever asked knows the password: its owner can stop it by a new one)."""
+    old address (whoever asked knows the password: its owner can stop it by a new one).
+    A link the mail server did not take leaves nothing waiting (Unavailable, 503)."""
     async with svc.db.transaction() as tx:
         await users.update_profile(tx, user, email=user.email, display_name=display_name)
         token, expires = await email_changes.ask(tx, user, email)
@@ -93,10 +103,15 @@ async def _ask_to_confirm(svc: Services, user: User, email: str, display_name: s
         budgets = (mail_budget.key(email, "confirm"), f"confirm-by:{user.id}")
         if not await mail_budget.spend_in(tx, *budgets):
             raise TooManyRequests(LINK_NOT_MAILED, retry_after=int(throttle.MAIL_WINDOW_SECONDS))
+    try:
+        await svc.mail.send(email_changes.link_mail(svc.settings, email, token, expires))
+    except mail.MailFailed as exc:
+        log.warning("The email-confirmation link for %s was not sent: %s", user.username, exc)
+        await email_changes.cancel(svc.db, user.id)  # nothing waits for a link never sent
+        why = LINK_NOT_SENT.format(email=email, old=user.email, why=exc)
+        raise Unavailable(why, retry_after=LINK_RETRY_SECONDS) from exc
     updated = await users.by_id(svc.db, user.id)
     assert updated is not None
-    message = email_changes.link_mail(svc.settings, email, token, expires)
-    svc.mail.post_message(message, f"The email-confirmation link for {user.username}")
     asked = mail.email_change_asked_mail(
         svc.settings,
         old=user.email,
