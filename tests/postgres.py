@@ -52,6 +52,10 @@ class PostgresServer:
     def start(self) -> None:
         subprocess.run([*self.pg_ctl, "-w", "-t", "60", "start"], check=True, capture_output=True)
 
+    def restart(self) -> None:
+        self.stop()
+        self.start()
+
     def admin(self, dbname: str = "postgres") -> psycopg.Connection[Any]:
         """A superuser connection over the cluster's own socket."""
         user = "postgres" if os.geteuid() == 0 else None

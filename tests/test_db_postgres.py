@@ -368,6 +368,37 @@ def test_connections_ask_the_kernel_to_notice_a_silent_server(postgres_url: str)
     assert "keepalives_idle" not in keepalive(f"{postgres_url}{sep}keepalives_idle=5")
 
 
+def test_a_connection_the_server_ended_while_idle_is_replaced_before_a_write(
+    postgres_url: str,
+) -> None:
+    """A server (or a proxy in front of it) may end a connection that sat idle in the pool
+    (idle_session_timeout: 57P05). A read was asked again on a new one; a write, a snapshot
+    or a lock answered 503 and put the instance into its outage. Each now finds out at its
+    first statement, before anything of the caller's is sent, and starts on a new one."""
+    sep = "&" if "?" in postgres_url else "?"
+    url = f"{postgres_url}{sep}options=-c%20idle_session_timeout%3D300"  # milliseconds
+
+    async def idle() -> None:
+        await asyncio.sleep(0.8)  # the server ends every connection the pool keeps
+
+    async def body(db: PostgresDatabase) -> None:
+        await db.execute("CREATE TABLE idle_notes (n integer)")
+        for n in (1, 2):
+            await idle()
+            async with db.transaction() as tx:
+                await tx.execute("INSERT INTO idle_notes (n) VALUES (?)", (n,))
+        await idle()
+        async with db.snapshot() as reader:
+            assert await reader.fetchval("SELECT SUM(n) FROM idle_notes") == 3
+        await idle()
+        async with db.lock("idle"):
+            await db.execute("INSERT INTO idle_notes (n) VALUES (3)")
+        await idle()
+        assert await db.fetchval("SELECT COUNT(*) FROM idle_notes") == 3
+
+    run(url, body)
+
+
 @pytest.mark.parametrize(
     ("error", "lost", "busy"),
     [

@@ -1,7 +1,8 @@
 """Requests of every kind while PostgreSQL restarts answer 503 with `Retry-After`: an upload in
 flight (through the API and the upload page alike, with no row and no file of it kept, and the
 same file sent again once the server is back stored whole), and a thumbnail asked for with a
-session cookie (answered by the media door when the database is there). A cluster of this
+session cookie (answered by the media door when the database is there). An upload whose
+server restarted and was back before its row's transaction began is saved. A cluster of this
 module's own, as it is stopped."""
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from photoarchive.db import Transaction
+from photoarchive.library import usage
 from photoarchive.storage.local import LocalBlobStore
 from tests.postgres import PostgresServer, _start
 from tests.support import (
@@ -50,8 +53,8 @@ def server(cluster: PostgresServer, tmp_path: Path) -> Iterator[LiveServer]:
 
 
 def _restart_after_first_file(cluster: PostgresServer, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The moment an upload has stored a file and not yet saved its row: the server restarts
-    (`pg_ctl stop -m fast`, then start), ending every session it had."""
+    """The moment an upload has stored a file and not yet begun its row's transaction: the
+    server restarts (`pg_ctl stop -m fast`, then start), ending every session it had."""
     store_bytes = LocalBlobStore.put_bytes
     restarted: list[bool] = []
 
@@ -59,10 +62,23 @@ def _restart_after_first_file(cluster: PostgresServer, monkeypatch: pytest.Monke
         await store_bytes(self, key, data)
         if not restarted:
             restarted.append(True)
-            cluster.stop()
-            cluster.start()
+            cluster.restart()
 
     monkeypatch.setattr(LocalBlobStore, "put_bytes", restarting)
+
+
+def _restart_while_the_row_is_written(
+    cluster: PostgresServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The moment the upload's transaction has inserted its row and not yet committed: the
+    server restarts, and the transaction goes with its session."""
+    check = usage.check_after_insert
+
+    async def restarting(tx: Transaction, owner_id: int, added: int) -> None:
+        cluster.restart()
+        await check(tx, owner_id, added)
+
+    monkeypatch.setattr(usage, "check_after_insert", restarting)
 
 
 def _until_back(client: httpx.Client) -> None:
@@ -79,7 +95,7 @@ def test_an_upload_in_flight_during_a_restart_is_a_503_with_retry_after_and_leav
     alice = api_login(server, "alice")
     upload(alice, KEPT)
     files = server.blobs()
-    _restart_after_first_file(cluster, monkeypatch)
+    _restart_while_the_row_is_written(cluster, monkeypatch)
 
     refused = upload(alice, IN_FLIGHT)
 
@@ -97,11 +113,28 @@ def test_an_upload_in_flight_during_a_restart_is_a_503_with_retry_after_and_leav
     assert alice.get(original).content == IN_FLIGHT.read_bytes()
 
 
+def test_an_upload_whose_database_restarted_before_its_row_is_saved_whole(
+    cluster: PostgresServer, server: LiveServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The server was back before the row's transaction began: every pooled connection had
+    gone with the restart, and the transaction starts on a new one rather than failing."""
+    sign_up(server, "alice")
+    alice = api_login(server, "alice")
+    _restart_after_first_file(cluster, monkeypatch)
+
+    kept = upload(alice, IN_FLIGHT)
+
+    assert kept.status_code == 201, kept.text
+    assert server.count("photos") == 1 and server.temp_files() == []
+    original = kept.json()["items"][0]["urls"]["original"]
+    assert alice.get(original).content == IN_FLIGHT.read_bytes()
+
+
 def test_the_upload_page_tells_a_browser_when_to_send_again(
     cluster: PostgresServer, server: LiveServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     browser = sign_up(server, "alice")
-    _restart_after_first_file(cluster, monkeypatch)
+    _restart_while_the_row_is_written(cluster, monkeypatch)
 
     page = browser.post(
         "/upload",

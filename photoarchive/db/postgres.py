@@ -7,10 +7,15 @@ every query fails at once with a 503 and the pools are started afresh once it is
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator, Sequence
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from contextlib import (
+    AbstractAsyncContextManager,
+    AsyncExitStack,
+    asynccontextmanager,
+    contextmanager,
+)
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import psycopg
 from psycopg import errors as pg_errors
@@ -55,6 +60,7 @@ POOL_TIMEOUT = 30.0
 # Seconds to wait for the first connections when the app opens the database.
 OPEN_TIMEOUT = 30.0
 Pool = AsyncConnectionPool[psycopg.AsyncConnection[Any]]
+T = TypeVar("T")
 # Settings of the app's own connections, for the statements a page runs:
 # - one process per statement: a page wants its first rows at once, which parallel workers
 #   only delay;
@@ -278,22 +284,44 @@ class PostgresDatabase:
         """See `Backend.fetch_replanned`: never prepared, so planned with its values."""
         return await self._read(sql, params, replanned=True)
 
+    async def _entered(
+        self, stack: AsyncExitStack, opening: Callable[[], AbstractAsyncContextManager[T]]
+    ) -> T:
+        """`opening()` entered on `stack`, whose first statement (BEGIN, a lock) is the first
+        a pooled connection is asked since it was last used: if the server ended it meanwhile
+        (a restart; idle_session_timeout, 57P05, its own or a proxy's), once more on a new
+        one. Nothing of the caller's has been sent, so the second try cannot do it twice."""
+        try:
+            return await stack.enter_async_context(opening())
+        except _Lost:
+            return await stack.enter_async_context(opening())
+
+    @asynccontextmanager
+    async def _begun(self, snapshot: bool) -> AsyncIterator[psycopg.AsyncConnection[Any]]:
+        async with self._connection() as conn:
+            with _neutral_errors():  # a deferred constraint is checked at COMMIT
+                async with conn.transaction():
+                    if snapshot:
+                        await conn.execute(
+                            "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"
+                        )
+                    yield conn
+
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Transaction]:
         """A write transaction on a connection of its own; rolled back if the block raises.
         Writers do not exclude each other here: a rule that needs one at a time says so with
         `Transaction.lock`."""
-        async with self._connection() as conn:
-            with _neutral_errors():  # a deferred constraint is checked at COMMIT
-                async with conn.transaction():
-                    yield PostgresTransaction(self, conn)
+        async with AsyncExitStack() as stack:
+            conn = await self._entered(stack, lambda: self._begun(snapshot=False))
+            yield PostgresTransaction(self, conn)
 
     @asynccontextmanager
     async def snapshot(self) -> AsyncIterator[Reader]:
         """Reads that all see the database as it was at the first of them, while other
         instances go on writing: one read-only REPEATABLE READ transaction."""
-        async with self._connection() as conn, conn.transaction():
-            await conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        async with AsyncExitStack() as stack:
+            conn = await self._entered(stack, lambda: self._begun(snapshot=True))
             yield PostgresTransaction(self, conn)
 
     async def execute(self, sql: str, params: Params = ()) -> int:
@@ -307,25 +335,33 @@ class PostgresDatabase:
         connection while keeping the ones transactions need would wait for ever. A connection
         whose lock could not be given back cleanly is closed, not returned to the pool:
         closing its session is what releases every lock it held."""
+        async with AsyncExitStack() as stack:
+            conn = await self._entered(stack, lambda: self._locked(name))
+            watch = LockWatch(conn, self._outage.lost)  # it may end, and the lock with it
+            try:
+                yield
+            except BaseException:
+                watch.stop()
+                if watch.lost is None:
+                    raise
+                watch.settle()  # whatever the block raised on its way out, this is why
+                raise _lock_lost(name) from watch.lost
+            watch.stop()
+            if watch.lost is not None:
+                watch.settle()
+                raise _lock_lost(name) from watch.lost
+
+    @asynccontextmanager
+    async def _locked(self, name: str) -> AsyncIterator[psycopg.AsyncConnection[Any]]:
+        """A connection of the locks' pool holding the session advisory lock `name` for the
+        block, given back cleanly after it; else closed, not returned to the pool: closing
+        its session is what releases every lock it held."""
         key = lock_key(name)
         async with self._connection(locks=True) as conn:
             clean = False
             try:
                 await conn.execute("SELECT pg_advisory_lock(%s)", (key,))
-                # The session may end while the block runs, and the lock with it (pg_locks).
-                watch = LockWatch(conn, self._outage.lost)
-                try:
-                    yield
-                except BaseException:
-                    watch.stop()
-                    if watch.lost is None:
-                        raise
-                    watch.settle()  # whatever the block raised on its way out, this is why
-                    raise _lock_lost(name) from watch.lost
-                watch.stop()
-                if watch.lost is not None:
-                    watch.settle()
-                    raise _lock_lost(name) from watch.lost
+                yield conn
                 await conn.execute("SELECT pg_advisory_unlock(%s)", (key,))
                 clean = True
             finally:
