@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PIL import Image
@@ -174,7 +175,7 @@ def test_over_the_byte_limit_is_413_and_leaves_nothing(tmp_path: Path) -> None:
         client = api_login(server, "alice")
         response = upload_bytes(client, "huge.jpg", b"\xff\xd8" + b"\0" * (1024 * 1024 + 10))
         assert response.status_code == 413
-        assert "1 MB limit" in response.json()["detail"]
+        assert "1 MB limit: nothing sent with it was saved" in response.json()["detail"]
         _assert_nothing_left(server)
 
 
@@ -375,6 +376,34 @@ def test_a_reupload_fills_an_empty_caption_and_keeps_a_written_one(server: LiveS
     assert server.count("photos") == 1
 
 
+def test_a_reupload_says_when_it_keeps_who_sees_the_photo(server: LiveServer) -> None:
+    """A duplicate keeps its visibility (as its caption): someone who chose Private for a
+    photo already seen by the family is told so, not left to believe it is private now."""
+    sign_up(server, "alice")
+    client = api_login(server, "alice")
+    path = PHOTOS / "cameras" / "Canon_40D.jpg"
+    photo_id = upload(client, path).json()["items"][0]["id"]
+
+    def again(visibility: str) -> dict[str, Any]:
+        files = [("file", (path.name, path.read_bytes(), "image/jpeg"))]
+        answer = client.post("/api/v1/photos", files=files, data={"visibility": visibility})
+        assert answer.status_code == 200, answer.text
+        body: dict[str, Any] = answer.json()
+        return body
+
+    private = again("private")
+    assert private["items"][0]["visibility"] == "family"
+    assert private["results"][0]["detail"] == (
+        "Already in your archive. It stays seen by the family, not private: make it private"
+        " on its page."
+    )
+    assert again("family")["results"][0]["detail"] == "Already in your archive."
+    made = client.patch(f"/api/v1/photos/{photo_id}", json={"visibility": "private"})
+    assert made.status_code == 200, made.text
+    assert "It stays private" in again("family")["results"][0]["detail"]
+    assert again("private")["results"][0]["detail"] == "Already in your archive."
+
+
 def test_another_persons_caption_is_never_touched_by_a_reupload(server: LiveServer) -> None:
     sign_up(server, "alice")
     sign_up(server, "bob")
@@ -449,7 +478,7 @@ def test_no_javascript_form_tells_a_failure_on_our_side_from_a_refusal(
         good = PHOTOS / "cameras" / "Pentax_K10D.jpg"
         response = alice.post(
             "/upload",
-            data={"_csrf_token": csrf(alice)},
+            data={"_csrf_token": csrf(alice), "caption": "Grandma at 90"},
             files=[
                 ("file", ("crash.jpg", good.read_bytes(), "image/jpeg")),
                 ("file", ("notes.jpg", b"plain words, not a picture" * 10, "image/jpeg")),
@@ -466,3 +495,8 @@ def test_no_javascript_form_tells_a_failure_on_our_side_from_a_refusal(
         text = page.text.replace(" :", ":")  # the name is set in bold: its own text node
         assert "crash.jpg: failed (500)" in text and "Choose it again to retry" in text
         assert "notes.jpg: refused (415)" in text
+        # The file to choose again goes with the caption it was sent with, which is offered
+        # again although another file was kept.
+        assert page.find_all("textarea", id="caption")
+        assert '<textarea id="caption" name="caption"' in response.text
+        assert ">Grandma at 90</textarea>" in response.text

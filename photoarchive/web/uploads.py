@@ -101,7 +101,8 @@ async def read_upload_form(
                                 )
                             if len(form.files) >= max_files:
                                 raise PayloadTooLarge(
-                                    f"At most {max_files} files can be uploaded at once."
+                                    f"At most {max_files} files can be uploaded at once:"
+                                    " nothing was saved. Send them in smaller groups."
                                 )
                             fd, name = tempfile.mkstemp(dir=tmp_dir, prefix="upload-")
                             tmp_path = Path(name)
@@ -117,7 +118,8 @@ async def read_upload_form(
                             if size > max_file_bytes:
                                 raise PayloadTooLarge(
                                     f"{clean_filename(segment.filename)} is larger than the "
-                                    f"{max_file_bytes // (1024 * 1024)} MB limit."
+                                    f"{max_file_bytes // (1024 * 1024)} MB limit: nothing"
+                                    " sent with it was saved."
                                 )
                             hasher.update(event)
                             handle.write(event)
@@ -185,15 +187,25 @@ async def read_upload_form(
             tmp_path.unlink(missing_ok=True)
 
 
-def duplicate_detail(kept_caption: str, sent_caption: str) -> str:
-    """What became of a re-upload and of the caption sent with it (see `ingest.add`)."""
+def duplicate_detail(kept_caption: str, sent_caption: str, kept: str, asked: str) -> str:
+    """What became of a re-upload, of the caption sent with it and of who was asked to see it
+    (`kept` and `asked`: "family" or "private"), see `ingest.add`."""
     if not sent_caption:
-        return "Already in your archive."
-    if kept_caption == sent_caption:
-        return "Already in your archive; it has your caption."
-    return (
-        "Already in your archive with a caption of its own, which was kept: yours was not applied."
-    )
+        text = "Already in your archive."
+    elif kept_caption == sent_caption:
+        text = "Already in your archive; it has your caption."
+    else:
+        text = (
+            "Already in your archive with a caption of its own, which was kept: yours was not"
+            " applied."
+        )
+    if kept != asked:  # a person who chose Private must not believe it became so
+        text += (
+            " It stays private (only you and its albums' members see it): change that on its page."
+            if kept == "private"
+            else " It stays seen by the family, not private: make it private on its page."
+        )
+    return text
 
 
 @dataclass
@@ -251,7 +263,11 @@ class UploadResult:
 
     def kept(self, filename: str, photo: Any, duplicate: bool, caption: str = "") -> None:
         self.items.append((photo, duplicate))
-        detail = duplicate_detail(photo.caption, caption) if duplicate else "Uploaded."
+        detail = (
+            duplicate_detail(photo.caption, caption, photo.visibility, self.visibility)
+            if duplicate
+            else "Uploaded."
+        )
         self.files.append(FileOutcome(filename, 200 if duplicate else 201, detail, photo))
 
     def refused(

@@ -203,7 +203,7 @@
   // form token). No file after it could be kept either, so none is sent (on a phone, each
   // would be sent whole before the answer); this one and the rest wait for "Retry failed",
   // once signed in again. (Not 507: a photo too big for what is left of a quota says so
-  // alone, and smaller ones after it may still fit.)
+  // alone, and smaller ones after it may still fit; no larger one is sent after it.)
   function halting(status) {
     return status === 401 || status === 403;
   }
@@ -261,7 +261,7 @@
         var detail = error.detail || "The server answered " + xhr.status + ".";
         if (halting(xhr.status)) resolve({ outcome: "failed", detail: detail, wait: null, halt: xhr.status });
         else if (passing(xhr.status)) resolve({ outcome: "failed", detail: detail, wait: retryAfter(xhr) });
-        else resolve({ outcome: "refused", detail: detail });
+        else resolve({ outcome: "refused", detail: detail, full: xhr.status === 507 });
       });
       function cutOff() {
         resolve({ outcome: "failed", detail: "Network error: the connection was lost.", wait: null });
@@ -611,6 +611,8 @@
 
       var chain = Promise.resolve();
       var halted = null;  // the answer that stopped the upload (see halting)
+      var noRoom = null;  // the smallest file refused for want of room (507), if any
+      batchCaption.readOnly = true;  // what is sent is what the page goes on showing
       entries.forEach(function (entry, index) {
         chain = chain.then(function () {
           if (halted) {
@@ -618,8 +620,14 @@
             settle(entry, { outcome: "failed", detail: "Not sent: " + halted + "." });
             return;
           }
+          if (noRoom && entry.file.size >= noRoom.file.size) {  // it would be sent whole, to be refused
+            entry.meter.hidden = true;
+            settle(entry, { outcome: "refused", detail: "Not sent: there is no room for it, as there was none for " + noRoom.file.name + ", which is no larger." });
+            return;
+          }
           text.textContent = "Uploading " + (index + 1) + " of " + entries.length + "…";
           var own = entry.caption.value.trim();
+          entry.caption.readOnly = true;  // edited now, it would be lost: the photo keeps what was sent
           entry.sentCaption = own || batchCaption.value.trim();
           entry.sentBatchCaption = batchCaption.value.trim();
           var best = 0;
@@ -634,12 +642,15 @@
               halted = "your session has ended. Sign in again in another tab (this list stays here), then press Retry";
               answer.detail = "Sign in again in another tab (this list stays here), then press Retry.";
             }
+            if (answer.full && (!noRoom || entry.file.size < noRoom.file.size)) noRoom = entry;
+            if (entry.caption) entry.caption.readOnly = false;
             settle(entry, answer);
             show(finished);
           });
         });
       });
       chain.then(function () {
+        batchCaption.readOnly = false;
         bar.value = 100;
         percent.textContent = "100%";
         busy = false;

@@ -1,6 +1,7 @@
 """Quotas in a real browser, on a laptop and a phone: the administrator gives a person 1 MB on
 /admin, the person's /settings shows the space used against it as a meter and in words, and a
-photo too large for what is left is refused on /upload with how much room there is."""
+photo too large for what is left is refused on /upload with how much room there is (and no
+larger one is sent after it, while a smaller one is)."""
 
 from __future__ import annotations
 
@@ -52,14 +53,51 @@ def test_admin_sets_a_quota_and_the_person_sees_it(
     assert violations(person, axe_source) == []
 
     person.goto(f"{server.url}/upload")
-    big = noise_jpeg(1500, 1500)
+    # Which captions could be typed in as each file went: only its own is held.
+    person.evaluate(
+        """() => {
+          const send = XMLHttpRequest.prototype.send;
+          window.heldAtSend = [];
+          XMLHttpRequest.prototype.send = function (body) {
+            const fields = [...document.querySelectorAll('#upload-list textarea'), document.getElementById('caption')];
+            window.heldAtSend.push(fields.filter((f) => f.readOnly).length);
+            return send.call(this, body);
+          };
+        }"""
+    )
+    sent: list[str] = []
+    person.on(
+        "request",
+        lambda r: sent.append(r.url) if r.method == "POST" and "/api/v1/photos" in r.url else None,
+    )
+    big, bigger, small = noise_jpeg(1500, 1500), noise_jpeg(1600, 1600), noise_jpeg(200, 150)
     person.set_input_files(
-        "#file", files=[{"name": "big.jpg", "mimeType": "image/jpeg", "buffer": big}]
+        "#file",
+        files=[
+            {"name": name, "mimeType": "image/jpeg", "buffer": data}
+            for name, data in (("big.jpg", big), ("bigger.jpg", bigger), ("small.jpg", small))
+        ],
     )
     person.click("#upload-submit")
-    refused = "document.querySelector('#upload-list .upload-item[data-outcome=refused]')"
-    wait_until(person, f"{refused} !== null")
-    text = person.locator("#upload-list .upload-item").inner_text()
+    wait_until(person, "document.getElementById('upload-form').dataset.finished === 'true'")
+    items = person.locator("#upload-list .upload-item")
+    assert [items.nth(i).get_attribute("data-outcome") for i in range(3)] == [
+        "refused",
+        "refused",
+        "sent",
+    ]
     left = size_text(1024 * 1024 - kept.stat().st_size)
-    assert f"This photo needs {size_text(len(big))} but only {left} of your 1 MB is left." in text
+    assert f"This photo needs {size_text(len(big))} but only {left} of your 1 MB is left." in (
+        items.nth(0).inner_text()
+    )
+    # A larger one after it is not sent whole only to be refused; a smaller one still fits.
+    assert "Not sent: there is no room for it, as there was none for big.jpg" in (
+        items.nth(1).inner_text()
+    )
+    assert len(sent) == 2
+    assert person.evaluate("window.heldAtSend") == [2, 2]  # its caption and the upload's
+    held = (
+        "[...document.querySelectorAll('#upload-list textarea, #caption')].filter(f => f.readOnly)"
+    )
+    assert person.evaluate(f"{held}.length") == 0  # free again once the upload is over
     assert violations(person, axe_source) == []

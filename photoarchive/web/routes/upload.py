@@ -22,8 +22,9 @@ async def upload_form(request: Req) -> Template:
 async def upload(request: Req) -> Template:
     user = await require_user(request)
     result = await receive_photos(request, user)
-    # The next batch goes where this one was sent; a caption is offered again only when no
-    # file took it (the kept ones have it already).
+    # The next batch goes where this one was sent; a caption is offered again unless every
+    # file to be sent again took it (the kept ones have it already).
+    again = not result.items or any(outcome.retryable for outcome in result.files)
     page = render(
         request,
         "upload.html",
@@ -31,7 +32,7 @@ async def upload(request: Req) -> Template:
         result=result,
         status=result.status,
         chosen=result.visibility,
-        caption="" if result.items else result.caption,
+        caption=result.caption if again else "",
     )
     page.headers.update(result.headers)
     return page
