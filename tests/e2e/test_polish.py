@@ -45,6 +45,18 @@ def test_enter_on_like_keeps_the_focus_and_says_the_state(
     assert page.locator(f"#like-{photo_id} button.like").get_attribute("aria-pressed") == "false"
     assert page.evaluate("document.activeElement.id") == f"like-button-{photo_id}"
 
+    # In the photo window over its card (a second like form on the page): the same.
+    page.locator(f"#photo-{photo_id} a.card-image").click()
+    window = f"#modal #like-{photo_id}-open"
+    page.locator(f"{window} button.like").focus()
+    for pressed in ("true", "false"):
+        page.keyboard.press("Enter")
+        page.locator(f"{window} button.like[aria-pressed={pressed}]").wait_for()
+        # htmx takes up the new form once it has settled (a person is never that quick).
+        wait_until(page, f"!document.querySelector('{window}').classList.contains('htmx-settling')")
+        assert page.evaluate("document.activeElement.id") == f"like-button-{photo_id}-open"
+    assert page.locator(f"#like-{photo_id}").count() == 1  # the card's, ids unique
+
 
 def test_the_archive_has_an_icon(server: Server, new_context: Any) -> None:
     icon = httpx.get(f"{server.url}/favicon.ico")

@@ -45,6 +45,8 @@ from photoarchive.web.viewer import require_reader, require_user, services
 
 # `?saved=` on a photo's page after its owner chose who sees it.
 VISIBILITY_SAVED = "visibility"
+# The like form in the photo window, over a card with one of its own (_like_button.html).
+LIKE_OPEN = "-open"
 # The longest list key: a search's, "search:" and the longest words a search may be.
 FROM_MAX = len(neighbours.SEARCH) + Q_MAX
 
@@ -185,7 +187,8 @@ async def like(request: Req, photo_id: RowId) -> Response[Any]:
     form = await form_fields(request)
     photo = await likes.set_like(services(request), user, photo_id, form.get("liked") == "1")
     if is_htmx(request):
-        return render(request, "_like_button.html", user=user, photo=photo)
+        at = LIKE_OPEN if form.get("at") == LIKE_OPEN else ""  # see _like_button.html
+        return render(request, "_like_button.html", user=user, photo=photo, like_at=at)
     return back_to(request, f"/photos/{photo_id}", f"photo-{photo_id}")
 
 
