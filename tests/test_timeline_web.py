@@ -157,6 +157,9 @@ def test_the_page_works_without_script(archive: LiveServer) -> None:
         f"/timeline?month={m}#month-{m}" for m in ("2026-07", "2024-07", "2023-12")
     ]
     assert [a.get("aria-current") for a in links] == ["true", None, None]
+    # Each month's count, said as a person would (to a screen reader too).
+    assert page.text.count('<span class="count">1<span class="visually-hidden"> photo</span>') == 2
+    assert page.text.count('<span class="count">2<span class="visually-hidden"> photos</span>') == 1
     # One grid, a heading before each month's first photo.
     assert len(html.find_all("ul", class_="grid")) == 1
     assert [h.get("id") for h in html.find_all("li", class_="grid-month")] == [

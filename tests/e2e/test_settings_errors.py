@@ -45,6 +45,9 @@ def test_a_refused_password_change_shows_its_message_and_field(
 
     _change_password(page, PASSWORD, "a new long password", "another long password")
     assert "not the same" in page.inner_text("#password-error")
-    assert page.evaluate("document.activeElement.id") == "new_password_again"
+    # Every field comes back empty, so the first is where typing starts again; the one that
+    # was wrong is marked so.
+    assert page.evaluate("document.activeElement.id") == "current_password"
+    assert [page.input_value(f) for f in ("#current_password", "#new_password")] == ["", ""]
     assert page.evaluate(IN_VIEW, "#new_password_again")
     assert page.locator("#new_password_again").get_attribute("aria-invalid") == "true"
