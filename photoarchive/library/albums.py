@@ -114,12 +114,13 @@ def check_role(value: Any) -> Role:
 
 # The album as one person sees it: their role (none for a non-member), whether its owner is
 # disabled, and the cover photo shown (the one chosen while it is still in the album, else the
-# photo added last; never one in the trash).
+# photo added last; never one in the trash). A private photo of the album is for its members
+# only: for anyone else (the administrator looking after it) the cover is among the others,
+# so that its absence tells nothing of one.
 _SELECT = (
     "SELECT a.id, a.owner_id, o.username AS owner, a.title, a.description, a.cover_photo_id,"
     " a.sort, a.created_at, a.updated_at, m.role, o.disabled AS owner_disabled,"
     " c.id AS cover_id, c.tag AS cover_tag,"
-    " EXISTS (SELECT 1 FROM private_photos pp WHERE pp.photo_id = c.id) AS cover_private,"
     " EXISTS (SELECT 1 FROM private_photos pp WHERE pp.photo_id = a.cover_photo_id)"
     " AS chosen_private,"
     " COALESCE((SELECT ro.rotation FROM photo_rotations ro WHERE ro.photo_id = c.id), 0)"
@@ -129,9 +130,13 @@ _SELECT = (
     " LEFT JOIN photos c ON c.id = COALESCE("
     " (SELECT cp.photo_id FROM album_photos cp"
     "  WHERE cp.album_id = a.id AND cp.photo_id = a.cover_photo_id"
-    "  AND NOT EXISTS (SELECT 1 FROM trashed_photos tp WHERE tp.photo_id = cp.photo_id)),"
+    "  AND NOT EXISTS (SELECT 1 FROM trashed_photos tp WHERE tp.photo_id = cp.photo_id)"
+    "  AND (m.role IS NOT NULL"
+    "  OR NOT EXISTS (SELECT 1 FROM private_photos pp WHERE pp.photo_id = cp.photo_id))),"
     " (SELECT lp.photo_id FROM album_photos lp WHERE lp.album_id = a.id"
     "  AND NOT EXISTS (SELECT 1 FROM trashed_photos tp WHERE tp.photo_id = lp.photo_id)"
+    "  AND (m.role IS NOT NULL"
+    "  OR NOT EXISTS (SELECT 1 FROM private_photos pp WHERE pp.photo_id = lp.photo_id))"
     "  ORDER BY lp.added_at DESC, lp.photo_id DESC LIMIT 1))"
 )
 
@@ -146,14 +151,13 @@ def _album(row: Any, actor: User) -> Album | None:
     if decided.role is None:
         return None
     # The administrator looking after it is no member: a private photo of the album is not
-    # theirs to see, nor, then, its address as the cover, nor its id as the cover chosen
+    # theirs to see, nor, then, as the cover (see _SELECT), nor its id as the cover chosen
     # (for them there is none: what they send as a cover is never compared with it).
     caretaker = decided.role == "caretaker"
-    hidden = caretaker and bool(row["cover_private"])
     chosen = None if caretaker and row["chosen_private"] else row["cover_photo_id"]
     cover = (
         None
-        if row["cover_id"] is None or hidden
+        if row["cover_id"] is None
         else photos.media_url(row["cover_id"], "thumbnail", row["cover_tag"], row["cover_rotation"])
     )
     return Album(
