@@ -7,22 +7,17 @@ every query fails at once with a 503 and the pools are started afresh once it is
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Iterator, Sequence
-from contextlib import (
-    AbstractAsyncContextManager,
-    AsyncExitStack,
-    asynccontextmanager,
-    contextmanager,
-)
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import psycopg
-from psycopg import errors as pg_errors
 from psycopg.conninfo import conninfo_to_dict
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
 from photoarchive.db import pg_migrations
+from photoarchive.db.pg_errors import neutral_errors, why
 from photoarchive.db.pg_locks import LockWatch
 from photoarchive.db.pg_outage import (
     BUSY,
@@ -38,23 +33,9 @@ from photoarchive.db.pg_outage import (
 )
 from photoarchive.db.pg_search import PostgresSearch
 from photoarchive.db.pg_sql import PgRow, adapt, has_rows, lock_key, pg_rows, rewrite
-from photoarchive.db.protocol import (
-    Backend,
-    ForeignKeyViolation,
-    IntegrityError,
-    LockLost,
-    Params,
-    Reader,
-    Transaction,
-    UniqueViolation,
-    refuse_nul,
-)
-from photoarchive.errors import InsufficientStorage, Unavailable
+from photoarchive.db.protocol import Backend, LockLost, Params, Reader, Transaction, refuse_nul
+from photoarchive.errors import Unavailable
 
-DISK_FULL = (
-    "The database server's disk is full, so this was not saved. Whoever runs the archive needs"
-    " to free some space; everything saved before is safe."
-)
 # Seconds to wait for a connection from the pool before a request fails, rather than hangs.
 POOL_TIMEOUT = 30.0
 # Seconds to wait for the first connections when the app opens the database.
@@ -99,25 +80,6 @@ class SQLiteOnly(RuntimeError):
     """Asked of PostgreSQL what only the SQLite backend does (a file copy, PRAGMA checks)."""
 
 
-@contextmanager
-def _neutral_errors() -> Iterator[None]:
-    """psycopg's errors as the seam's own, so nobody above `db/` imports psycopg."""
-    try:
-        yield
-    except pg_errors.UniqueViolation as exc:
-        raise UniqueViolation(_why(exc)) from exc
-    except pg_errors.ForeignKeyViolation as exc:
-        raise ForeignKeyViolation(_why(exc)) from exc
-    except psycopg.IntegrityError as exc:
-        raise IntegrityError(_why(exc)) from exc
-    except pg_errors.DiskFull:
-        raise InsufficientStorage(DISK_FULL) from None
-
-
-def _why(exc: psycopg.Error) -> str:
-    return exc.diag.message_primary or type(exc).__name__
-
-
 def _bound(sql: str, params: Params) -> tuple[str, Params]:
     refuse_nul(params)  # reads too: the server refuses such text even in a comparison
     # Parameters always go along, even none: psycopg then reads `%%` as the `%` it stands for.
@@ -131,7 +93,7 @@ async def _fetch(
     # A statement is prepared once it has run a few times (psycopg's default), which saves
     # planning it again; one `replanned` (a search: see Backend.fetch_replanned) never is.
     prepare = False if replanned else None
-    with _neutral_errors():
+    with neutral_errors():
         async with conn.cursor(row_factory=pg_rows) as cursor:
             await cursor.execute(query, values, prepare=prepare)
             return await cursor.fetchall() if has_rows(cursor) else []
@@ -238,7 +200,7 @@ class PostgresDatabase:
             raise unavailable() from None
         except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
             if contended(exc):  # the server is there: nothing to probe, pools kept
-                log.warning("%s gave up a transaction: %s", self.shown_as, _why(exc))
+                log.warning("%s gave up a transaction: %s", self.shown_as, why(exc))
                 raise unavailable(message=BUSY) from None
             if not connection_lost(exc):
                 raise
@@ -299,7 +261,7 @@ class PostgresDatabase:
     @asynccontextmanager
     async def _begun(self, snapshot: bool) -> AsyncIterator[psycopg.AsyncConnection[Any]]:
         async with self._connection() as conn:
-            with _neutral_errors():  # a deferred constraint is checked at COMMIT
+            with neutral_errors():  # a deferred constraint is checked at COMMIT
                 async with conn.transaction():
                     if snapshot:
                         await conn.execute(
@@ -400,7 +362,7 @@ class PostgresTransaction:
     async def execute(self, sql: str, params: Params = ()) -> int:
         self._db.query_count += 1
         query, values = _bound(sql, params)
-        with _neutral_errors():
+        with neutral_errors():
             cursor = await self._conn.execute(query, values)
             return cursor.rowcount
 

@@ -113,10 +113,8 @@ def check_role(value: Any) -> Role:
 
 
 # The album as one person sees it: their role (none for a non-member), whether its owner is
-# disabled, and the cover photo shown (the one chosen while it is still in the album, else the
-# photo added last; never one in the trash). A private photo of the album is for its members
-# only: for anyone else (the administrator looking after it) the cover is among the others,
-# so that its absence tells nothing of one.
+# disabled, and its cover (the one chosen while still in it, else the photo added last; never
+# one in the trash; for a non-member, the caretaker, never a private one: none would tell).
 _SELECT = (
     "SELECT a.id, a.owner_id, o.username AS owner, a.title, a.description, a.cover_photo_id,"
     " a.sort, a.created_at, a.updated_at, m.role, o.disabled AS owner_disabled,"

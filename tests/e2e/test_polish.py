@@ -55,6 +55,11 @@ def test_enter_on_like_keeps_the_focus_and_says_the_state(
         # htmx takes up the new form once it has settled (a person is never that quick).
         wait_until(page, f"!document.querySelector('{window}').classList.contains('htmx-settling')")
         assert page.evaluate("document.activeElement.id") == f"like-button-{photo_id}-open"
+        likers = page.locator(f"#modal #liked-by-{photo_id}")  # follows, outside the form
+        if pressed == "true":
+            assert likers.is_visible() and "Liked by bob" in likers.inner_text()
+        else:
+            assert likers.is_hidden()
     assert page.locator(f"#like-{photo_id}").count() == 1  # the card's, ids unique
 
 

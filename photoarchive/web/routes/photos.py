@@ -188,7 +188,16 @@ async def like(request: Req, photo_id: RowId) -> Response[Any]:
     photo = await likes.set_like(services(request), user, photo_id, form.get("liked") == "1")
     if is_htmx(request):
         at = LIKE_OPEN if form.get("at") == LIKE_OPEN else ""  # see _like_button.html
-        return render(request, "_like_button.html", user=user, photo=photo, like_at=at)
+        with_likers = form.get("likers") == "1"
+        return render(
+            request,
+            "_like_answer.html",
+            user=user,
+            photo=photo,
+            like_at=at,
+            with_likers=with_likers,
+            liked_by=await likes.likers(services(request), photo) if with_likers else None,
+        )
     return back_to(request, f"/photos/{photo_id}", f"photo-{photo_id}")
 
 
