@@ -287,6 +287,12 @@
     var progress = document.getElementById("upload-progress");
     var bar = document.getElementById("upload-progress-bar");
     var text = document.getElementById("upload-progress-text");
+    var announce = document.getElementById("upload-announce");
+    // The progress line, also read out (upload.html's #upload-announce).
+    function say(words) {
+      text.textContent = words;
+      announce.textContent = words;
+    }
     var percent = document.getElementById("upload-progress-percent");
     var summary = document.getElementById("upload-summary");
     var submit = document.getElementById("upload-submit");
@@ -349,7 +355,7 @@
     function add(files) {
       if (busy) {  // said, not dropped in silence: the list is the upload's until it ends
         progress.hidden = false;
-        text.textContent = "Wait for this upload to finish, then add more photos.";
+        say("Wait for this upload to finish, then add more photos.");
         return;
       }
       Array.prototype.forEach.call(files, function (file) {
@@ -405,6 +411,12 @@
       });
       done.hidden = true;
       refreshButtons();
+      // Heard, not only seen in the list: how many came, and how many will not be sent.
+      var refused = Array.prototype.filter.call(files, function (file) { return problemWith(file, maxBytes); }).length;
+      if (files.length) {
+        announce.textContent = plural(files.length, "file", "files") + " added" +
+          (refused ? ", " + refused + " of them cannot be uploaded (see the list)" : "") + ".";
+      }
     }
 
     // Where the photos can be seen: the feed never shows private ones, so when any of them is
@@ -445,7 +457,7 @@
       if (!files.length || said) {
         progress.hidden = false;
         percent.textContent = "";
-        text.textContent = (files.length ? plural(files.length, "photo", "photos") + " added from the folder." : "No photos to upload in that folder.") + said;
+        say((files.length ? plural(files.length, "photo", "photos") + " added from the folder." : "No photos to upload in that folder.") + said);
       }
     }
 
@@ -578,7 +590,7 @@
       if (duplicates.length) others.push(duplicates.length + " already in your archive");
       if (refused.length) others.push(refused.length + " refused");
       if (failed) others.push(failed + " failed");
-      text.textContent = words + (others.length ? "; " + others.join(", ") + "." : ".");
+      say(words + (others.length ? "; " + others.join(", ") + "." : "."));
     }
 
     function run(entries) {
@@ -625,7 +637,7 @@
             settle(entry, { outcome: "refused", detail: "Not sent: there is no room for it, as there was none for " + noRoom.file.name + ", which is no larger." });
             return;
           }
-          text.textContent = "Uploading " + (index + 1) + " of " + entries.length + "…";
+          say("Uploading " + (index + 1) + " of " + entries.length + "…");
           var own = entry.caption.value.trim();
           entry.caption.readOnly = true;  // edited now, it would be lost: the photo keeps what was sent
           entry.sentCaption = own || batchCaption.value.trim();
@@ -670,11 +682,11 @@
       var pending = ready();
       progress.hidden = false;
       if (!pending.length) {
-        if (!queue.length) text.textContent = "Choose at least one photo first.";
-        else if (count("failed")) text.textContent = "Nothing new to upload: “Retry " + count("failed") + " failed” sends the files that failed again.";
+        if (!queue.length) say("Choose at least one photo first.");
+        else if (count("failed")) say("Nothing new to upload: “Retry " + count("failed") + " failed” sends the files that failed again.");
         else if (queue.some(function (e) { return e.outcome; }))  // sent before: nothing left
-          text.textContent = "All done: choose or drop more photos to upload them.";
-        else text.textContent = "None of these files can be uploaded.";
+          say("All done: choose or drop more photos to upload them.");
+        else say("None of these files can be uploaded.");
         percent.textContent = "";
         input.focus();
         return;

@@ -160,6 +160,9 @@ def test_dropped_uploads_are_retried_then_resent_on_request(
         "#file", files=[{"name": "notes.jpg", "mimeType": "image/jpeg", "buffer": b"words" * 50}]
     )
     assert page.locator("#upload-list .upload-item").count() == 5
+    # Read out as well as shown, from a live region that is always there.
+    announce = page.get_by_role("status").and_(page.locator("#upload-announce"))
+    assert announce.inner_text() == "1 file added."
     page.fill(f"textarea[aria-label='Caption for {steady.name}']", "Breakfast on the porch")
     page.fill(f"textarea[aria-label='Caption for {cut.name}']", "Kite day")
     page.fill("#caption", "Easter at the farm")
@@ -194,6 +197,7 @@ def test_dropped_uploads_are_retried_then_resent_on_request(
     assert "notes.jpg (" in page.locator("#upload-summary li.refused").inner_text()
     text = page.locator("#upload-progress-text").inner_text()
     assert text == "Done: 3 of 5 uploaded; 1 refused, 1 failed."
+    assert announce.inner_text() == text
     retry = page.locator("#upload-retry")
     assert retry.is_visible() and retry.inner_text().strip() == "Retry 1 failed"
     page.clock.resume()  # axe waits on timers of its own; from here on time runs as usual
@@ -397,3 +401,21 @@ def test_an_upload_whose_session_ended_stops_and_goes_on_after_signing_in_again(
     settle(page, network)
     assert summary(page) == {"sent": len(files)}
     assert set(captions(server)) == {path.name for path in files}
+
+
+def test_files_the_page_will_not_send_are_said_as_they_are_added(
+    server: Server, new_context: Any
+) -> None:
+    page = open_upload_page(server, new_context, "desktop")
+    photo = photo_files("cameras/Canon_40D.jpg")[0]
+    page.set_input_files(
+        "#file",
+        files=[
+            {"name": photo.name, "mimeType": "image/jpeg", "buffer": photo.read_bytes()},
+            {"name": "list.txt", "mimeType": "text/plain", "buffer": b"milk, eggs"},
+        ],
+    )
+    assert page.locator("#upload-progress").is_hidden()
+    assert page.get_by_role("status").and_(page.locator("#upload-announce")).inner_text() == (
+        "2 files added, 1 of them cannot be uploaded (see the list)."
+    )
