@@ -466,6 +466,26 @@
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
   else start();
 
+  // A swap that takes away the element that had the focus (Save caption, Post, a comment's
+  // Delete: htmx gives it back only to an element of the same id) leaves it on the page's
+  // body, and a keyboard or screen reader its place: it goes to what the new content marks
+  // data-focus-after-swap. Only for a swap of the part the focus was in, so a live refresh
+  // elsewhere never moves it.
+  var focusLostIn = null;
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var target = event.detail.target;
+    focusLostIn = target && target.contains(document.activeElement) ? target : null;
+  });
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var active = document.activeElement;
+    if (!focusLostIn || (active && active !== document.body)) return;
+    var next = event.target instanceof Element && $("[data-focus-after-swap]", event.target);
+    if (next) {
+      focusLostIn = null;
+      next.focus();
+    }
+  });
+
   // htmx:load fires for every piece of content htmx adds (next feed pages, fragments).
   document.addEventListener("htmx:load", function (event) {
     placeholders(event.target);

@@ -48,12 +48,14 @@ def test_enter_on_like_keeps_the_focus_and_says_the_state(
     # In the photo window over its card (a second like form on the page): the same.
     page.locator(f"#photo-{photo_id} a.card-image").click()
     window = f"#modal #like-{photo_id}-open"
+    # htmx takes up new content once it has settled (a person is never that quick).
+    settled = "!document.querySelector('.htmx-settling, .htmx-swapping')"
     page.locator(f"{window} button.like").focus()
+    wait_until(page, settled)
     for pressed in ("true", "false"):
         page.keyboard.press("Enter")
         page.locator(f"{window} button.like[aria-pressed={pressed}]").wait_for()
-        # htmx takes up the new form once it has settled (a person is never that quick).
-        wait_until(page, f"!document.querySelector('{window}').classList.contains('htmx-settling')")
+        wait_until(page, settled)
         assert page.evaluate("document.activeElement.id") == f"like-button-{photo_id}-open"
         likers = page.locator(f"#modal #liked-by-{photo_id}")  # follows, outside the form
         if pressed == "true":
@@ -61,6 +63,40 @@ def test_enter_on_like_keeps_the_focus_and_says_the_state(
         else:
             assert likers.is_hidden()
     assert page.locator(f"#like-{photo_id}").count() == 1  # the card's, ids unique
+
+
+def test_a_button_whose_part_is_swapped_leaves_the_focus_nearby(
+    server: Server, new_context: Any
+) -> None:
+    """Save caption, Post and a comment's Delete are replaced with their part of the page:
+    the focus goes to that part's next sensible place, not to the page's start."""
+    api = server.api("alice")
+    path = photo_files("gps/DSCN0010.jpg")[0]
+    answer = api.post("/api/v1/photos", files=[("file", (path.name, path.read_bytes()))])
+    photo_id = answer.json()["items"][0]["id"]
+    api.close()
+    page = new_context().new_page()
+    sign_in(page, server.url, "alice")
+    page.goto(f"{server.url}/photos/{photo_id}")
+    focused = "document.activeElement && document.activeElement.matches(arguments[0])"
+
+    def pressed_then_focus(button: str, where: str) -> None:
+        page.locator(button).focus()
+        wait_until(page, "!document.querySelector('.htmx-settling, .htmx-swapping')")
+        page.keyboard.press("Enter")
+        wait_until(page, focused.replace("arguments[0]", repr(where)))
+
+    page.locator(f"#caption-{photo_id} summary").click()
+    page.fill(f"#caption-input-{photo_id}", "Lighthouse at dusk")
+    pressed_then_focus(f"#caption-{photo_id} button[type=submit]", f"#caption-{photo_id} summary")
+    assert "Lighthouse at dusk" in page.locator(f"#caption-{photo_id}").inner_text()
+
+    comment = f"#comment-text-{photo_id}"
+    page.fill(comment, "The sky!")
+    pressed_then_focus(f"#comments-{photo_id} .comment-form button", comment)
+    page.locator(f"#comments-{photo_id} .comment", has_text="The sky!").wait_for()
+    pressed_then_focus(f"#comments-{photo_id} .comment button.danger", comment)
+    assert page.locator(f"#comments-{photo_id} .comment").count() == 0
 
 
 def test_the_archive_has_an_icon(server: Server, new_context: Any) -> None:
