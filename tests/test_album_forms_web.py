@@ -181,6 +181,36 @@ def test_an_album_made_from_a_photo_ends_on_the_photo_in_it(archive: LiveServer)
     assert bob_albums == [] and len(api.get("/api/v1/albums").json()["items"]) == count
 
 
+def test_add_to_album_says_what_it_did_and_which_albums_hold_the_photo(
+    archive: LiveServer,
+) -> None:
+    api = api_login(archive, "alice")
+    photo_id = api.post("/api/v1/photos", files=[("file", ("a.jpg", jpeg()))]).json()["items"][0][
+        "id"
+    ]
+    album_ids = [
+        api.post("/api/v1/albums", json={"title": title}).json()["id"] for title in ("Beach", "Zoo")
+    ]
+    alice = browser(archive, "alice")
+
+    def choices() -> str:
+        """The options of the photo's "Add to album" list, as markup."""
+        page = alice.get(f"/photos/{photo_id}").text
+        return page.split(f'id="add-to-album-{photo_id}"')[1].split("</select>")[0]
+
+    assert "(already in it)" not in choices()
+    for expected in ("added", "already"):
+        answer = form_post(alice, f"/photos/{photo_id}/albums", {"album_id": str(album_ids[0])})
+        assert answer.status_code == 303, answer.text
+        where = answer.headers["location"]
+        assert where == f"/albums/{album_ids[0]}?saved={expected}"
+        notice = {"added": "The photo is in the album now.", "already": "in this album already"}
+        assert notice[expected] in alice.get(where).text
+    listed = choices()
+    assert f'<option value="{album_ids[0]}">Beach (already in it)</option>' in listed
+    assert f'<option value="{album_ids[1]}">Zoo</option>' in listed
+
+
 def test_handing_the_album_over_from_its_form_asks_on_a_page_without_script(
     archive: LiveServer,
 ) -> None:

@@ -52,7 +52,7 @@ def test_an_album_is_made_filled_shared_walked_and_downloaded(
         owner.goto(f"{server.url}/photos/{photo_id}")
         owner.select_option(f"#add-to-album-{photo_id}", album_id)
         owner.click(".add-to-album button[type=submit]")
-        owner.wait_for_url(f"**/albums/{album_id}#grid-{photo_id}")
+        owner.wait_for_url(f"**/albums/{album_id}?saved=added")
     assert owner.locator("#album-items .grid-item").count() == 3
 
     owner.fill("#member-username", "bob")

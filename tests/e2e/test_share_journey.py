@@ -73,7 +73,7 @@ def test_a_password_link_is_made_opened_downloaded_and_turned_off(
             assert alice.get_by_role("img", name="Private").count() == 1
         alice.select_option(f"#add-to-album-{photo_id}", album_id)
         alice.click(".add-to-album button[type=submit]")
-        alice.wait_for_url(f"**/albums/{album_id}#grid-{photo_id}")
+        alice.wait_for_url(f"**/albums/{album_id}?saved=added")
     assert alice.locator("#album-items .grid-item").count() == len(ids)
 
     # Share it from the album's page: a password, downloads allowed.

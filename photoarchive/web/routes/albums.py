@@ -60,7 +60,11 @@ Counted = Parameter(default=None, ge=0, le=album_photos.IDS_MAX)
 # What the album's page says when a form brought the person to it (`?saved=`), where they
 # land: a new album's at the top, a link's in the share links' section, above the links.
 # Other values say nothing.
-SAVED_NOTICES = {"album": "The album is made."}
+SAVED_NOTICES = {
+    "album": "The album is made.",
+    "added": "The photo is in the album now.",
+    "already": "The photo was in this album already.",
+}
 SHARE_NOTICES = {"share": shares.MADE_NOTICE, "share-revoked": shares.TURNED_OFF_NOTICE}
 
 
@@ -306,7 +310,9 @@ async def add_to_album(request: Req, photo_id: RowId) -> Response[Any]:
     _, skipped = await album_photos.add(svc, album, user, [photo.id])
     if skipped and skipped[0][1] == album_photos.NOT_YOURS:
         raise Invalid("Only the photo's owner can put it in an album.", field="album_id")
-    return _to(f"/albums/{album.id}#grid-{photo.id}")
+    # At the top, where the notice says which it was (as a new album's does).
+    already = bool(skipped) and skipped[0][1] == album_photos.ALREADY_IN
+    return _to(f"/albums/{album.id}?saved={'already' if already else 'added'}")
 
 
 HANDLERS = [

@@ -132,8 +132,13 @@ async def photo_page(
     liked_by = await likes.likers(svc, photo)
     # Its owner may put it in an album of theirs (or one they contribute to).
     album_choices = await albums.to_add_to(svc, user) if user and photo.can_edit else []
-    # Who else sees a private photo: its albums' members (and their links' holders).
-    held_in = await album_photos.holding(svc, photo, user) if user and photo.private else []
+    # Who else sees a private photo: its albums' members (and their links' holders); and
+    # which of the albums to add it to hold it already.
+    held_in = (
+        await album_photos.holding(svc, photo, user)
+        if user and (photo.private or album_choices)
+        else []
+    )
     linked = 0
     if user is not None and photo.can_edit and photo.private:
         linked = await shares.links_to(svc, photo.id, user)
