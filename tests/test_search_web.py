@@ -149,6 +149,14 @@ def test_the_page_shows_results_in_the_grid_and_scrolls_by_cursor(archive: LiveS
     assert shown and first["items"][0]["id"] not in shown
     empty = parse(client.get("/search", params={"q": "zebra"}).text)
     assert "No photos match" in empty.text
+    # Plain words that match nothing may be a town: the way to ask where photos were taken.
+    (offer,) = [a for a in empty.find_all("a") if (a["href"] or "").startswith("/search?q=place")]
+    assert offer["href"] == "/search?q=place%3Azebra" and "Search place:zebra" in empty.text
+    two = parse(client.get("/search", params={"q": "new york"}).text)
+    assert 'Search place:"new york"' in two.text
+    assert (
+        "Looking for where" not in parse(client.get("/search", params={"q": "year:1990"}).text).text
+    )
 
 
 @pytest.mark.usefixtures("engine")  # on SQLite and on PostgreSQL
