@@ -249,6 +249,19 @@
     });
   }
 
+  // A group's card in the feed sums its photos' likes and comments: a photo of its mosaic
+  // keeps its own counts, so that a new one moves the sum by the difference.
+  function setBatchTotal(photoId, kind, value, one, many) {
+    var tile = document.getElementById("tile-" + photoId);
+    var total = tile && $(".batch-" + kind, tile.closest(".batch-card"));
+    var before = tile ? Number(tile.getAttribute("data-" + kind)) : NaN;
+    if (!total || isNaN(before) || before === value) return;
+    tile.setAttribute("data-" + kind, String(value));
+    var sum = Math.max(0, Number(total.getAttribute("data-count")) + value - before);
+    total.setAttribute("data-count", String(sum));
+    total.textContent = plural(sum, one, many);
+  }
+
   function refreshThread(photoId) {
     $$("#thread-" + photoId).forEach(function (thread) {
       var view = thread.getAttribute("data-view") || "card";
@@ -409,13 +422,16 @@
     "photo-deleted": function (data) { removePhoto(data.id); },
     "like": function (data) {
       setCount(data.id, ".like-count", "data-like-count", data.like_count, "like", "likes");
+      setBatchTotal(data.id, "likes", data.like_count, "like", "likes");
     },
     "comment": function (data) {
       setCount(data.photo_id, ".comment-count", "data-comment-count", data.comment_count, "comment", "comments");
+      setBatchTotal(data.photo_id, "comments", data.comment_count, "comment", "comments");
       refreshThread(data.photo_id);
     },
     "comment-deleted": function (data) {
       setCount(data.photo_id, ".comment-count", "data-comment-count", data.comment_count, "comment", "comments");
+      setBatchTotal(data.photo_id, "comments", data.comment_count, "comment", "comments");
       refreshThread(data.photo_id);
     },
     "photo-changed": function (data) { refreshPhoto(data.photo_id); }

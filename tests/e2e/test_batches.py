@@ -76,8 +76,17 @@ def test_six_photos_uploaded_together_are_one_feed_entry(
     page.wait_for_url(f"{server.url}/photos/{ids[0]}?from=feed")
     page.keyboard.press("ArrowRight")
     page.locator(f"#modal article.viewer#photo-{ids[1]}").wait_for()
+    # Liked and commented in the window: the card under it sums them at once.
+    page.locator(f"#modal #like-{ids[1]}-open button.like").click()
+    page.locator(f"#modal #like-{ids[1]}-open button.like.liked").wait_for()
+    page.fill(f"#comment-text-modal-{ids[1]}", "Look at the ducks")
+    page.keyboard.press("Enter")
+    totals = entry.locator(".batch-totals")
+    totals.locator(".batch-likes", has_text="1 like").wait_for(state="attached")
+    totals.locator(".batch-comments", has_text="1 comment").wait_for(state="attached")
     page.keyboard.press("Escape")
     page.locator("#modal article.viewer").wait_for(state="detached")
+    assert "1 like · 1 comment" in " ".join(totals.inner_text().split())
 
     # The rest: every photo of the batch, each its own page.
     more.click()
