@@ -6,6 +6,12 @@ After a connection fails, the backend counts as down. While down, a request eith
 server with one short connection attempt (at most one probe at a time, one a `PROBE_SECONDS`)
 or, between probes, is refused at once. A probe that connects ends the outage; the backend
 then starts its pools afresh, as the connections they held belong to the server that went away.
+
+A connection that fails at the first statement asked of it since it was last used (a read,
+BEGIN, a lock: `first_statement`) may only have been ended while it sat idle in the pool (a
+server restart; `idle_session_timeout`, 57P05; a proxy's own limit). `Outage.twice` tells that
+from a server gone with one new connection: gone, the outage begins; there, the pools' idle
+connections are checked and the request goes on, on another one, as if nothing happened.
 """
 
 from __future__ import annotations
@@ -13,8 +19,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
-from typing import Any
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, TypeVar
 
 import psycopg
 from psycopg.conninfo import conninfo_to_dict
@@ -23,6 +31,7 @@ from psycopg_pool import PoolTimeout
 from photoarchive.errors import Unavailable
 
 log = logging.getLogger("photoarchive")
+T = TypeVar("T")
 
 # Seconds between two attempts to reach a server that went away, and the wait `Retry-After`
 # suggests (a probe or two later).
@@ -104,6 +113,28 @@ def contended(exc: BaseException) -> bool:
     return (code.startswith(("40", "53")) and code not in _NOT_AGAIN) or code == "55P03"
 
 
+class Stale(Exception):
+    """A connection found gone at its first statement (see the module's text)."""
+
+
+@dataclass
+class First:
+    done: bool = False  # set once the first statement is through: a loss after it is no Stale
+
+
+@contextmanager
+def first_statement() -> Iterator[First]:
+    """Around the first statement of a pooled connection: its loss becomes `Stale`, until the
+    block sets `done` (past it, what the caller sent may have been done)."""
+    first = First()
+    try:
+        yield first
+    except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
+        if first.done or not connection_lost(exc):
+            raise
+        raise Stale() from exc
+
+
 class Outage:
     """The backend's view of whether the server is reachable (see the module's text)."""
 
@@ -153,3 +184,23 @@ class Outage:
                 raise unavailable()
             self.down = False
             log.warning("%s answers again", self._shown_as)
+
+    async def twice(
+        self, attempt: Callable[[], Awaitable[T]], check: Callable[[], Awaitable[None]]
+    ) -> T:
+        """`attempt()`, and once more if its first statement found its connection gone but
+        the server answers a new one (after `check`, which rids the pools of such idle
+        connections): nothing of the caller's had been sent, so it cannot be done twice. A
+        server that does not answer, or a second loss, begins the outage (503)."""
+        try:
+            return await attempt()
+        except Stale as stale:
+            if not await self.reachable():
+                self.lost(stale.__cause__ or stale)
+                raise unavailable() from None
+        await check()
+        try:
+            return await attempt()
+        except Stale as stale:
+            self.lost(stale.__cause__ or stale)
+            raise unavailable() from None

@@ -26,6 +26,7 @@ from photoarchive.db.pg_outage import (
     Outage,
     connection_lost,
     contended,
+    first_statement,
     keepalive,
     log,
     too_busy,
@@ -34,7 +35,6 @@ from photoarchive.db.pg_outage import (
 from photoarchive.db.pg_search import PostgresSearch
 from photoarchive.db.pg_sql import PgRow, adapt, has_rows, lock_key, pg_rows, rewrite
 from photoarchive.db.protocol import Backend, LockLost, Params, Reader, Transaction, refuse_nul
-from photoarchive.errors import Unavailable
 
 # Seconds to wait for a connection from the pool before a request fails, rather than hangs.
 POOL_TIMEOUT = 30.0
@@ -62,11 +62,6 @@ def session_options(url: str) -> str:
 
 class DatabaseUnavailable(RuntimeError):
     """The server could not be reached or refused us; the message names it without a password."""
-
-
-class _Lost(Unavailable):
-    """This very query found the connection gone (rather than being refused during an outage
-    already known): a read may be tried once more, after a probe."""
 
 
 def _lock_lost(name: str) -> LockLost:
@@ -205,7 +200,7 @@ class PostgresDatabase:
             if not connection_lost(exc):
                 raise
             self._outage.lost(exc)
-            raise unavailable(_Lost) from None
+            raise unavailable() from None
 
     def data_version(self) -> int | None:
         """Never known here: another instance may have committed a moment ago, and telling
@@ -218,14 +213,13 @@ class PostgresDatabase:
 
     async def _read(self, sql: str, params: Params, *, replanned: bool) -> list[PgRow]:
         self.query_count += 1
-        try:
+
+        async def once() -> list[PgRow]:
             async with self._connection() as conn:
-                return await _fetch(conn, sql, params, replanned)
-        except _Lost:
-            # A connection the pool kept from before a restart: once more, on a new one. A
-            # read changes nothing, so asking twice is safe; a write is never asked twice.
-            async with self._connection() as conn:
-                return await _fetch(conn, sql, params, replanned)
+                with first_statement():  # a read changes nothing: asking twice is safe
+                    return await _fetch(conn, sql, params, replanned)
+
+        return await self._outage.twice(once, self._check_pools)
 
     async def fetchone(self, sql: str, params: Params = ()) -> PgRow | None:
         rows = await self.fetchall(sql, params)
@@ -249,24 +243,28 @@ class PostgresDatabase:
     async def _entered(
         self, stack: AsyncExitStack, opening: Callable[[], AbstractAsyncContextManager[T]]
     ) -> T:
-        """`opening()` entered on `stack`, whose first statement (BEGIN, a lock) is the first
-        a pooled connection is asked since it was last used: if the server ended it meanwhile
-        (a restart; idle_session_timeout, 57P05, its own or a proxy's), once more on a new
-        one. Nothing of the caller's has been sent, so the second try cannot do it twice."""
-        try:
-            return await stack.enter_async_context(opening())
-        except _Lost:
-            return await stack.enter_async_context(opening())
+        """`opening()` entered on `stack`, again on another connection if its first statement
+        found the one it had ended while idle (pg_outage.py `Outage.twice`)."""
+        return await self._outage.twice(
+            lambda: stack.enter_async_context(opening()), self._check_pools
+        )
+
+    async def _check_pools(self) -> None:
+        """Idle connections tested, those the server ended replaced (psycopg's pool check)."""
+        for pool in (self._pool, self._lock_pool):
+            if pool is not None:
+                await pool.check()
 
     @asynccontextmanager
     async def _begun(self, snapshot: bool) -> AsyncIterator[psycopg.AsyncConnection[Any]]:
         async with self._connection() as conn:
-            with neutral_errors():  # a deferred constraint is checked at COMMIT
+            with neutral_errors(), first_statement() as first:  # (COMMIT checks deferred keys)
                 async with conn.transaction():
                     if snapshot:
                         await conn.execute(
                             "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"
                         )
+                    first.done = True
                     yield conn
 
     @asynccontextmanager
@@ -322,7 +320,8 @@ class PostgresDatabase:
         async with self._connection(locks=True) as conn:
             clean = False
             try:
-                await conn.execute("SELECT pg_advisory_lock(%s)", (key,))
+                with first_statement():
+                    await conn.execute("SELECT pg_advisory_lock(%s)", (key,))
                 yield conn
                 await conn.execute("SELECT pg_advisory_unlock(%s)", (key,))
                 clean = True
