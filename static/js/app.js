@@ -490,7 +490,9 @@
   var focusLostIn = null;
   document.addEventListener("htmx:beforeSwap", function (event) {
     var target = event.detail.target;
-    focusLostIn = target && target.contains(document.activeElement) ? target : null;
+    // (The photo window places the focus itself as it steps: viewer.js.)
+    var own = target && target.id !== "modal" && target.contains(document.activeElement);
+    focusLostIn = own ? target : null;
   });
   document.addEventListener("htmx:afterSwap", function (event) {
     var active = document.activeElement;
