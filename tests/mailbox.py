@@ -25,10 +25,19 @@ class Mailbox:
 
     port: int = 0
     arrived: queue.Queue[EmailMessage] = field(default_factory=queue.Queue)
+    refused: set[str] = field(default_factory=set)  # addresses it answers "no such user"
 
     @property
     def url(self) -> str:
         return f"smtp://127.0.0.1:{self.port}"
+
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, options: Any
+    ) -> str:
+        if address in self.refused:
+            return "550 5.1.1 No such user here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)

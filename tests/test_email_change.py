@@ -326,9 +326,30 @@ def test_a_link_that_cannot_be_sent_says_so_and_leaves_nothing_waiting(tmp_path:
             assert NEW not in settings.text and 'id="email-waiting"' not in settings.text
             with server.db() as conn:
                 assert conn.execute("SELECT COUNT(*) FROM email_changes").fetchone()[0] == 0
+            # A link never sent is not counted: asking again, past the hour's three, is
+            # answered as the first was, not "sent as many links as it may".
+            for _ in range(MAILS_PER_ADDRESS):
+                assert change(alice, PASSWORD).status_code == 503
     finally:
         sock.close()
         logging.getLogger("photoarchive").removeHandler(records)
+
+
+def test_an_address_the_mail_server_refuses_is_said_at_the_field(
+    tmp_path: Path, mailbox: Mailbox
+) -> None:
+    mailbox.refused.add(NEW)
+    with mailing(tmp_path, mailbox.url) as server:
+        alice = sign_up(server, "alice")
+        refused = change(alice, PASSWORD)
+        assert refused.status_code == 422 and "retry-after" not in refused.headers
+        page = parse(refused.text)
+        assert f"The mail server refused {NEW}" in page.text and "Check the address." in page.text
+        (field,) = page.find_all("input", id="email")
+        assert field["value"] == NEW and field["aria-invalid"] == "true"
+        assert saved(alice) == ("Alice", "alice@example.org")
+        assert 'id="email-waiting"' not in alice.get("/settings").text
+        assert mailbox.left() == []  # nor was the old address told of an ask
 
 
 def test_links_are_mailed_a_few_times_an_hour_per_address_and_per_account(

@@ -92,6 +92,11 @@ async def pending(db: Backend, user_id: int) -> Pending | None:
     return None if row is None else Pending(row["email"], float(row["expires_at"]))
 
 
+async def withdraw(db: Backend, token: str) -> None:
+    """Forget the change whose link could not be sent (not a newer one asked meanwhile)."""
+    await db.execute("DELETE FROM email_changes WHERE token_hash = ?", (_hash(token),))
+
+
 async def cancel(db: Backend, user_id: int) -> bool:
     """Forget the change waiting; True if there was one."""
     async with db.transaction() as tx:

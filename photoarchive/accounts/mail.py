@@ -34,7 +34,12 @@ Job = Callable[[], Awaitable[None]]
 
 
 class MailFailed(Exception):
-    """A mail was not sent; the message says why in words an administrator can act on."""
+    """A mail was not sent; the message says why in words an administrator can act on.
+    `refused`: the server refused the address itself (sending again will not help)."""
+
+    def __init__(self, message: str, *, refused: bool = False) -> None:
+        super().__init__(message)
+        self.refused = refused
 
 
 # --- what is sent -------------------------------------------------------------------------
@@ -245,7 +250,10 @@ class Mailer:
                     await client.login(server.username, server.password)
                 await client.send_message(message)
         except (aiosmtplib.SMTPException, OSError) as exc:
-            raise MailFailed(_reason(exc)) from exc
+            refused = isinstance(
+                exc, aiosmtplib.SMTPRecipientsRefused | aiosmtplib.SMTPRecipientRefused
+            )
+            raise MailFailed(_reason(exc), refused=refused) from exc
 
     # The outbox -------------------------------------------------------------------------
 

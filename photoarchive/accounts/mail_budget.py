@@ -19,6 +19,7 @@ from photoarchive.db import Backend, Transaction
 from photoarchive.services import Services
 
 log = logging.getLogger("photoarchive.mail")
+_COUNTED = "mail:notice"  # what a counted mail's row says in place of a client's address
 
 
 def key(address: str, purpose: str = "notice") -> str:
@@ -50,9 +51,21 @@ async def spend_in(tx: Transaction, *keys: str) -> bool:
     for key in keys:
         await tx.execute(
             "INSERT INTO login_failures (account_key, client_ip, failed_at) VALUES (?, ?, ?)",
-            (key, "mail:notice", moment),
+            (key, _COUNTED, moment),
         )
     return True
+
+
+async def refund(db: Backend, *keys: str) -> None:
+    """Give back one mail counted on each of `keys` by `spend_in`: one that was not sent."""
+    async with db.transaction() as tx:
+        for key in keys:
+            await tx.execute(
+                "DELETE FROM login_failures WHERE id = (SELECT id FROM login_failures"
+                " WHERE account_key = ? AND client_ip = ? ORDER BY failed_at DESC, id DESC"
+                " LIMIT 1)",
+                (key, _COUNTED),
+            )
 
 
 async def post_notice(

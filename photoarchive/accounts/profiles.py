@@ -49,6 +49,10 @@ LINK_NOT_SENT = (
     " {old}. Try again in a few minutes; if it keeps failing, tell whoever runs this archive."
 )
 LINK_RETRY_SECONDS = 300
+ADDRESS_REFUSED = (
+    "The mail server refused {email}, so no link could be sent there and your email stays"
+    " {old}. Check the address."
+)
 
 
 async def save(
@@ -107,7 +111,12 @@ async def _ask_to_confirm(svc: Services, user: User, email: str, display_name: s
         await svc.mail.send(email_changes.link_mail(svc.settings, email, token, expires))
     except mail.MailFailed as exc:
         log.warning("The email-confirmation link for %s was not sent: %s", user.username, exc)
-        await email_changes.cancel(svc.db, user.id)  # nothing waits for a link never sent
+        # Nothing waits for a link never sent, and it is not counted against the next try.
+        await email_changes.withdraw(svc.db, token)
+        await mail_budget.refund(svc.db, *budgets)
+        if exc.refused:  # the address itself: another try will not do
+            refused = ADDRESS_REFUSED.format(email=email, old=user.email)
+            raise Invalid(refused, field="email") from exc
         why = LINK_NOT_SENT.format(email=email, old=user.email, why=exc)
         raise Unavailable(why, retry_after=LINK_RETRY_SECONDS) from exc
     updated = await users.by_id(svc.db, user.id)
