@@ -154,9 +154,22 @@ def test_the_page_shows_results_in_the_grid_and_scrolls_by_cursor(archive: LiveS
     assert offer["href"] == "/search?q=place%3Azebra" and "Search place:zebra" in empty.text
     two = parse(client.get("/search", params={"q": "new york"}).text)
     assert 'Search place:"new york"' in two.text
-    assert (
-        "Looking for where" not in parse(client.get("/search", params={"q": "year:1990"}).text).text
-    )
+    for other in ("year:1990", "paris -eiffel", '"a phrase"'):
+        assert (
+            "Looking for where" not in parse(client.get("/search", params={"q": other}).text).text
+        )
+
+
+def test_a_place_is_offered_only_for_plain_words_where_places_are_kept() -> None:
+    from photoarchive.library.search_query import Q_MAX
+    from photoarchive.web.routes.search import place_offer
+
+    assert place_offer("Arezzo", locations_kept=True) == "place:Arezzo"
+    assert place_offer(" new   york ", locations_kept=True) == 'place:"new york"'
+    assert place_offer("Arezzo", locations_kept=False) is None
+    for other in ("", "paris -eiffel", "year:2020 rome", '"old town"'):
+        assert place_offer(other, locations_kept=True) is None, other
+    assert place_offer("a " * (Q_MAX // 2), locations_kept=True) is None  # too long to ask
 
 
 @pytest.mark.usefixtures("engine")  # on SQLite and on PostgreSQL

@@ -79,8 +79,8 @@ def date_filter(context: Context, stamp: str | float | None, style: str = "datet
 
 @pass_context
 def dated_filter(context: Context, photo: photos.Photo, style: str = "date") -> Markup:
-    """`{{ photo | dated("date") }}`: what a photo is dated by (`Photo.dated_by`): when it was
-    taken, as the clock read there; else when it was uploaded, in the viewer's zone."""
+    """`{{ photo | dated("date") }}`: what a photo is dated by (`Photo.date_label`): when it
+    was taken, as the clock read there; else when it was uploaded, in the viewer's zone."""
     if photo.taken_at:
         return dates.taken_tag(photo.taken_at, style)
     return dates.time_tag(photo.created_at, viewer_zone(context), style)

@@ -633,8 +633,9 @@
             return;
           }
           if (noRoom && entry.file.size >= noRoom.file.size) {  // it would be sent whole, to be refused
+            // (Failed, not refused: if it is in the archive already, Retry finds it there.)
             entry.meter.hidden = true;
-            settle(entry, { outcome: "refused", detail: "Not sent: there is no room for it, as there was none for " + noRoom.file.name + ", which is no larger." });
+            settle(entry, { outcome: "failed", detail: "Not sent: there is no room for it, as there was none for " + noRoom.file.name + ", which is no larger." });
             return;
           }
           say("Uploading " + (index + 1) + " of " + entries.length + "…");

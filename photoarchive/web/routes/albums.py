@@ -310,6 +310,8 @@ async def add_to_album(request: Req, photo_id: RowId) -> Response[Any]:
     _, skipped = await album_photos.add(svc, album, user, [photo.id])
     if skipped and skipped[0][1] == album_photos.NOT_YOURS:
         raise Invalid("Only the photo's owner can put it in an album.", field="album_id")
+    if skipped and skipped[0][1] == album_photos.NOT_FOUND:  # trashed or deleted meanwhile
+        raise NotFound(photos.PHOTO_GONE)
     # At the top, where the notice says which it was (as a new album's does).
     already = bool(skipped) and skipped[0][1] == album_photos.ALREADY_IN
     return _to(f"/albums/{album.id}?saved={'already' if already else 'added'}")

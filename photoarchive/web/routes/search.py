@@ -18,6 +18,18 @@ from photoarchive.web.render import Req, is_htmx, render
 from photoarchive.web.viewer import require_reader, services
 
 
+def place_offer(q: str, *, locations_kept: bool) -> str | None:
+    """The place: search to offer when plain words found nothing (a town's name is not among
+    a photo's words): `place:word`, or `place:"a few words"`; None for a search with a
+    filter, a phrase or a word left out, or where no place is kept."""
+    words = q.split()
+    plain = words and all(w[0] != "-" and ":" not in w and '"' not in w for w in words)
+    if not plain or not locations_kept:
+        return None
+    offer = f"place:{words[0]}" if len(words) == 1 else 'place:"' + " ".join(words) + '"'
+    return offer if len(offer) <= Q_MAX else None
+
+
 @get("/search", name="search")
 async def search_page(request: Req, q: str | None = None, cursor: str | None = None) -> Template:
     user = await require_reader(request)
@@ -49,7 +61,17 @@ async def search_page(request: Req, q: str | None = None, cursor: str | None = N
     if is_htmx(request) and cursor:  # the next page of the grid, scrolled into view
         return render(request, "_grid_page.html", user=user, **shown, **more)
     offer = await selection.for_grid(svc, user, owns=True)
-    return render(request, "search.html", user=user, asked=True, selection=offer, **shown, **more)
+    place = place_offer(q or "", locations_kept=not svc.settings.strip_location)
+    return render(
+        request,
+        "search.html",
+        user=user,
+        asked=True,
+        selection=offer,
+        place_offer=None if items else place,
+        **shown,
+        **more,
+    )
 
 
 HANDLERS = [search_page]
