@@ -25,7 +25,7 @@ class Mailbox:
 
     port: int = 0
     arrived: queue.Queue[EmailMessage] = field(default_factory=queue.Queue)
-    refused: set[str] = field(default_factory=set)  # addresses it answers "no such user"
+    refused: dict[str, str] = field(default_factory=dict)  # an address: the answer to it
 
     @property
     def url(self) -> str:
@@ -35,7 +35,7 @@ class Mailbox:
         self, server: Any, session: Any, envelope: Any, address: str, options: Any
     ) -> str:
         if address in self.refused:
-            return "550 5.1.1 No such user here"
+            return self.refused[address]
         envelope.rcpt_tos.append(address)
         return "250 OK"
 

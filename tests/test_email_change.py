@@ -335,10 +335,28 @@ def test_a_link_that_cannot_be_sent_says_so_and_leaves_nothing_waiting(tmp_path:
         logging.getLogger("photoarchive").removeHandler(records)
 
 
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "450 4.1.2 Domain not found",  # for now: its DNS did not answer
+        "554 5.7.1 Relay access denied",  # the server's own rule: a relay wanting a login
+    ],
+)
+def test_a_refusal_that_is_not_the_addresss_fault_is_a_try_later(
+    tmp_path: Path, mailbox: Mailbox, answer: str
+) -> None:
+    mailbox.refused[NEW] = answer
+    with mailing(tmp_path, mailbox.url) as server:
+        alice = sign_up(server, "alice")
+        refused = change(alice, PASSWORD)
+        assert refused.status_code == 503 and "retry-after" in refused.headers
+        assert "Check the address" not in parse(refused.text).text
+
+
 def test_an_address_the_mail_server_refuses_is_said_at_the_field(
     tmp_path: Path, mailbox: Mailbox
 ) -> None:
-    mailbox.refused.add(NEW)
+    mailbox.refused[NEW] = "550 5.1.1 No such user here"
     with mailing(tmp_path, mailbox.url) as server:
         alice = sign_up(server, "alice")
         refused = change(alice, PASSWORD)

@@ -167,7 +167,7 @@ def test_a_place_is_offered_only_for_plain_words_where_places_are_kept() -> None
     assert place_offer("Arezzo", locations_kept=True) == "place:Arezzo"
     assert place_offer(" new   york ", locations_kept=True) == 'place:"new york"'
     assert place_offer("Arezzo", locations_kept=False) is None
-    for other in ("", "paris -eiffel", "year:2020 rome", '"old town"'):
+    for other in ("", "paris -eiffel", "year:2020 rome", '"old town"', "🎂", "rome &"):
         assert place_offer(other, locations_kept=True) is None, other
     assert place_offer("a " * (Q_MAX // 2), locations_kept=True) is None  # too long to ask
 

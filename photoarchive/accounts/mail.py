@@ -191,6 +191,21 @@ The photo archive at {site}
 # --- sending ------------------------------------------------------------------------------
 
 
+def _address_refused(exc: BaseException) -> bool:
+    """Whether the server refused the address for good (5xx), not for now (4xx: its DNS, a
+    greylist) nor by its own policy (5.7.x: a relay that wants a login), which are the
+    server's to mend, not the person's."""
+    if isinstance(exc, aiosmtplib.SMTPRecipientsRefused):
+        refusals = list(exc.recipients)
+    elif isinstance(exc, aiosmtplib.SMTPRecipientRefused):
+        refusals = [exc]
+    else:
+        return False
+    return bool(refusals) and all(
+        500 <= r.code < 600 and "5.7." not in str(r.message) for r in refusals
+    )
+
+
 def _reason(exc: BaseException) -> str:
     causes = [exc]
     while causes[-1].__cause__ is not None and len(causes) < 5:
@@ -250,10 +265,7 @@ class Mailer:
                     await client.login(server.username, server.password)
                 await client.send_message(message)
         except (aiosmtplib.SMTPException, OSError) as exc:
-            refused = isinstance(
-                exc, aiosmtplib.SMTPRecipientsRefused | aiosmtplib.SMTPRecipientRefused
-            )
-            raise MailFailed(_reason(exc), refused=refused) from exc
+            raise MailFailed(_reason(exc), refused=_address_refused(exc)) from exc
 
     # The outbox -------------------------------------------------------------------------
 

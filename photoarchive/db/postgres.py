@@ -250,7 +250,11 @@ class PostgresDatabase:
         )
 
     async def _check_pools(self) -> None:
-        """Idle connections tested, those the server ended replaced (psycopg's pool check)."""
+        """Idle connections tested, those the server ended replaced (psycopg's pool check);
+        nothing while an outage is known: its end starts the pools afresh (and a pool being
+        started cannot be checked yet)."""
+        if self._outage.down:
+            return
         for pool in (self._pool, self._lock_pool):
             if pool is not None:
                 await pool.check()

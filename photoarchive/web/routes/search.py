@@ -23,7 +23,9 @@ def place_offer(q: str, *, locations_kept: bool) -> str | None:
     a photo's words): `place:word`, or `place:"a few words"`; None for a search with a
     filter, a phrase or a word left out, or where no place is kept."""
     words = q.split()
-    plain = words and all(w[0] != "-" and ":" not in w and '"' not in w for w in words)
+    plain = words and all(
+        w[0] != "-" and ":" not in w and '"' not in w and any(c.isalnum() for c in w) for w in words
+    )
     if not plain or not locations_kept:
         return None
     offer = f"place:{words[0]}" if len(words) == 1 else 'place:"' + " ".join(words) + '"'
